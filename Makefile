@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+# wirescope: build one static binary with every BPF object embedded.
+#   make            build ./wirescope
+#   make test       install test dependencies, build, run every test
+#   make demo       install dependencies, build, run the lab demo
+#   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
+#   V=1             show the commands
+
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+ARCH     ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CLANG    ?= clang
+CC       ?= gcc
+BPFTOOL  ?= bpftool
+OUT      := build
+SANITIZE ?=
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# clang -target bpf does not see the host's system include paths; pass
+# them with -idirafter so <asm/types.h> and friends resolve.
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+	-Ivmlinux/$(ARCH) -Iheaders -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Iheaders -Iuser -I$(OUT) -DWS_VERSION='"$(VERSION)"' -MMD -MP
+LDLIBS_STATIC := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+LINK    := $(LDLIBS_STATIC)
+else
+LDFLAGS += -static
+LINK    := -lbpf -lelf -lz
+endif
+
+BPF_SRC   := bpf/wirescope.bpf.c
+BPF_OBJ   := $(OUT)/wirescope.bpf.o
+SKEL      := $(OUT)/wirescope.skel.h
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all clean test unit e2e demo bench vmlinux deps dist format
+.DEFAULT_GOAL := all
+
+all: wirescope
+
+$(OUT) $(OUT)/user $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUT)/wirescope.tmp.bpf.o: $(BPF_SRC) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(OUT)/wirescope.bpf.d -MT $@ -c $< -o $@
+
+$(BPF_OBJ): $(OUT)/wirescope.tmp.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name wirescope_bpf > $@
+
+$(OUT)/user/%.o: user/%.c $(SKEL) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+wirescope: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LINK) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(SKEL) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LINK) -o $@
+
+unit-bins: $(UNIT_BINS)
+
+deps:
+	$(Q)tools/deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-bins
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/demo.sh
+
+vmlinux:
+	$(call msg,BTF,vmlinux/$(ARCH)/vmlinux.h)
+	$(Q)mkdir -p vmlinux/$(ARCH)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h headers/*.h tests/unit/*.c
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUT) wirescope dist
+
+-include $(OUT)/wirescope.bpf.d $(USER_OBJS:.o=.d) $(UNIT_BINS:=.d)

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wirescope data plane.  One XDP program (ingress) and one tc program
+ * (egress; also ingress when the XDP hook is taken) per interface serve every
+ * collector, so diag and export attach once however many collectors run.
+ * Each collector's code lives in bpf/<collector>.bpf.h and is switched on by
+ * its const volatile flag: the verifier drops the code of disabled ones.
+ *
+ * We observe, never change: every program returns XDP_PASS or
+ * TC_ACT_UNSPEC (let the rest of the tc chain decide) for every input.
+ */
+#include "common.bpf.h"
+#include "sizes.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("xdp")
+int ws_xdp_ingress(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	sizes_count(ctx->ingress_ifindex, WS_RX, data_end - data);
+	return XDP_PASS;
+}
+
+/* Length of the headers repeated in every GSO segment, or 0 if unknown. */
+static __always_inline __u32 gso_header_len(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ws_pkt pkt;
+
+	if (ws_parse(data, data_end, &pkt) != WS_LAYER_L4)
+		return 0;
+	return pkt.l4_off + pkt.l4_hlen;
+}
+
+static __always_inline void observe_skb(struct __sk_buff *skb, __u32 dir)
+{
+	__u32 segs = skb->gso_segs;
+	__u32 mss = skb->gso_size;
+
+	if (mss && segs != 1)
+		sizes_count_gso(skb->ifindex, dir, skb->len, segs, mss,
+				gso_header_len(skb));
+	else
+		sizes_count(skb->ifindex, dir, skb->len);
+}
+
+SEC("tc")
+int ws_tc_egress(struct __sk_buff *skb)
+{
+	observe_skb(skb, WS_TX);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int ws_tc_ingress(struct __sk_buff *skb)
+{
+	observe_skb(skb, WS_RX);
+	return TC_ACT_UNSPEC;
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Bounds-checked packet parser shared by the BPF programs and user space
+ * (the host build is what the fuzzer drives).  Every field is read through
+ * a pointer checked against data_end first; malformed headers stop the parse
+ * at the last layer that was valid and never read past the frame.
+ */
+#ifndef WS_PARSE_H
+#define WS_PARSE_H
+
+#include "ws_types.h"
+
+#define WS_ETH_HLEN	 14
+#define WS_ETH_P_IP	 0x0800
+#define WS_ETH_P_IPV6	 0x86DD
+#define WS_ETH_P_ARP	 0x0806
+#define WS_ETH_P_8021Q	 0x8100
+#define WS_ETH_P_8021AD	 0x88A8
+#define WS_IPPROTO_TCP	 6
+#define WS_IPPROTO_UDP	 17
+#define WS_MAX_VLANS	 2
+#define WS_MAX_IPV6_EXTS 4
+
+#define WS_TCP_FIN 0x01
+#define WS_TCP_SYN 0x02
+#define WS_TCP_RST 0x04
+#define WS_TCP_PSH 0x08
+#define WS_TCP_ACK 0x10
+
+/* How far ws_parse() got. */
+enum ws_layer {
+	WS_LAYER_NONE = 0, /* shorter than an Ethernet header */
+	WS_LAYER_L2,	   /* Ethernet only: ARP, unknown, or bad IP */
+	WS_LAYER_L3,	   /* valid IP header, no usable L4 header */
+	WS_LAYER_L4,	   /* valid TCP or UDP header */
+};
+
+struct ws_pkt {
+	__u32 saddr[4]; /* network byte order; IPv4 uses [0] */
+	__u32 daddr[4];
+	__u32 seq; /* host byte order */
+	__u32 ack_seq;
+	__u32 len;	 /* frame length, Ethernet header included */
+	__u16 eth_proto; /* host byte order, after VLAN tags */
+	__u16 l3_off;
+	__u16 l4_off;
+	__u16 l4_hlen; /* TCP header with options, or 8 for UDP */
+	__u16 sport;   /* host byte order */
+	__u16 dport;
+	__u16 ip_id; /* IPv4 only */
+	__u16 window;
+	__u8 layer;  /* enum ws_layer */
+	__u8 ip_ver; /* 4, 6 or 0 */
+	__u8 l4_proto;
+	__u8 ttl; /* IPv4 TTL or IPv6 hop limit */
+	__u8 tcp_flags;
+	__u8 pad[3];
+};
+
+static __always_inline __u16 ws_get16(const __u8 *p)
+{
+	return (__u16)((p[0] << 8) | p[1]);
+}
+
+static __always_inline __u32 ws_get32(const __u8 *p)
+{
+	return ((__u32)p[0] << 24) | ((__u32)p[1] << 16) | ((__u32)p[2] << 8) |
+	       p[3];
+}
+
+static __always_inline int ws_parse_l4(const __u8 *data, const __u8 *end,
+				       struct ws_pkt *p, __u32 off)
+{
+	const __u8 *l4 = data + off;
+	__u32 hlen;
+
+	if (p->l4_proto == WS_IPPROTO_UDP) {
+		if (l4 + 8 > end)
+			return WS_LAYER_L3;
+		hlen = 8;
+	} else if (p->l4_proto == WS_IPPROTO_TCP) {
+		if (l4 + 20 > end)
+			return WS_LAYER_L3;
+		hlen = (l4[12] >> 4) * 4;
+		if (hlen < 20 || l4 + hlen > end)
+			return WS_LAYER_L3;
+		p->seq = ws_get32(l4 + 4);
+		p->ack_seq = ws_get32(l4 + 8);
+		p->tcp_flags = l4[13];
+		p->window = ws_get16(l4 + 14);
+	} else {
+		return WS_LAYER_L3;
+	}
+	p->sport = ws_get16(l4);
+	p->dport = ws_get16(l4 + 2);
+	p->l4_off = off;
+	p->l4_hlen = hlen;
+	return WS_LAYER_L4;
+}
+
+static __always_inline int ws_parse_ipv4(const __u8 *data, const __u8 *end,
+					 struct ws_pkt *p, __u32 off)
+{
+	const __u8 *ip = data + off;
+	__u32 ihl;
+
+	if (ip + 20 > end || (ip[0] >> 4) != 4)
+		return WS_LAYER_L2;
+	ihl = (ip[0] & 0x0f) * 4;
+	if (ihl < 20 || ip + ihl > end)
+		return WS_LAYER_L2;
+	p->ip_ver = 4;
+	p->ttl = ip[8];
+	p->l4_proto = ip[9];
+	p->ip_id = ws_get16(ip + 4);
+	__builtin_memcpy(&p->saddr[0], ip + 12, 4);
+	__builtin_memcpy(&p->daddr[0], ip + 16, 4);
+	p->l3_off = off;
+	/* A non-first fragment carries no L4 header. */
+	if (ws_get16(ip + 6) & 0x1fff)
+		return WS_LAYER_L3;
+	return ws_parse_l4(data, end, p, off + ihl);
+}
+
+static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
+					 struct ws_pkt *p, __u32 off)
+{
+	const __u8 *ip = data + off;
+	const __u8 *ext;
+	__u8 next;
+	int i;
+
+	if (ip + 40 > end || (ip[0] >> 4) != 6)
+		return WS_LAYER_L2;
+	p->ip_ver = 6;
+	p->ttl = ip[7];
+	__builtin_memcpy(p->saddr, ip + 8, 16);
+	__builtin_memcpy(p->daddr, ip + 24, 16);
+	p->l3_off = off;
+	next = ip[6];
+	off += 40;
+	for (i = 0; i < WS_MAX_IPV6_EXTS; i++) {
+		if (next != 0 && next != 43 && next != 60 && next != 44)
+			break;
+		ext = data + off;
+		if (ext + 8 > end)
+			return WS_LAYER_L3;
+		if (next == 44) {
+			/* Fragment header: only the first fragment has L4. */
+			if (ws_get16(ext + 2) & 0xfff8)
+				return WS_LAYER_L3;
+			off += 8;
+		} else {
+			off += (ext[1] + 1) * 8;
+		}
+		next = ext[0];
+	}
+	p->l4_proto = next;
+	return ws_parse_l4(data, end, p, off);
+}
+
+/*
+ * Parse Ethernet, up to two VLAN tags, IPv4/IPv6 and TCP/UDP.
+ * Returns the deepest valid layer (enum ws_layer).
+ */
+static __always_inline int ws_parse(const void *data_start,
+				    const void *data_end, struct ws_pkt *p)
+{
+	const __u8 *data = (const __u8 *)data_start;
+	const __u8 *end = (const __u8 *)data_end;
+	__u32 off = WS_ETH_HLEN;
+	__u16 proto;
+	int i;
+
+	__builtin_memset(p, 0, sizeof(*p));
+	p->len = (__u32)(end - data);
+	if (data + WS_ETH_HLEN > end)
+		return p->layer = WS_LAYER_NONE;
+	proto = ws_get16(data + 12);
+	for (i = 0; i < WS_MAX_VLANS; i++) {
+		if (proto != WS_ETH_P_8021Q && proto != WS_ETH_P_8021AD)
+			break;
+		if (data + off + 4 > end)
+			return p->layer = WS_LAYER_L2;
+		proto = ws_get16(data + off + 2);
+		off += 4;
+	}
+	p->eth_proto = proto;
+	if (proto == WS_ETH_P_IP)
+		p->layer = ws_parse_ipv4(data, end, p, off);
+	else if (proto == WS_ETH_P_IPV6)
+		p->layer = ws_parse_ipv6(data, end, p, off);
+	else
+		p->layer = WS_LAYER_L2;
+	return p->layer;
+}
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Packet-size collector: shared between bpf/sizes.bpf.h and user/sizes.c. */
+#ifndef WS_SIZES_H
+#define WS_SIZES_H
+
+#include "ws_types.h"
+
+/*
+ * On-wire frame length, Ethernet header included, FCS excluded.
+ * Upper bounds (inclusive) of each bucket; the last one is open.
+ */
+#define WS_SIZE_NBUCKETS    7
+#define WS_SIZES_MAX_IFACES 64
+
+struct sizes_key {
+	__u32 ifindex;
+	__u32 dir; /* enum ws_dir */
+};
+
+/* One per CPU and per (ifindex, dir): summed by user space, never reset. */
+struct sizes_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 small; /* frames shorter than the --small threshold */
+	__u64 bucket[WS_SIZE_NBUCKETS];
+};
+
+_Static_assert(sizeof(struct sizes_key) == 8, "sizes_key layout");
+_Static_assert(sizeof(struct sizes_counters) == 80, "sizes_counters layout");
+
+static __always_inline __u32 ws_size_bucket(__u32 len)
+{
+	if (len <= 64)
+		return 0;
+	if (len <= 127)
+		return 1;
+	if (len <= 255)
+		return 2;
+	if (len <= 511)
+		return 3;
+	if (len <= 1023)
+		return 4;
+	if (len <= 1518)
+		return 5;
+	return 6;
+}
+
+#endif

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run every test: unit binaries (build/tests/*) and e2e functions
+# (tests/e2e/*.sh, test_*).  Ends with "N passed, N failed, N skipped".
+#   T=REGEX   run only tests whose name matches
+#   V=1       show each test's output
+#   TEST_TIMEOUT=SECONDS per e2e test (default 300)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+T=${T:-.}
+V=${V:-0}
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+passed=0 failed=0 skipped=0
+failures=()
+logdir=$(mktemp -d /tmp/wstest-logs.XXXXXX)
+
+[ "$(id -u)" = 0 ] || { echo "tests must run as root" >&2; exit 1; }
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+
+record() { # name status seconds log
+	case $2 in
+	pass) passed=$((passed + 1)); printf 'PASS  %-52s %4ss\n' "$1" "$3" ;;
+	skip) skipped=$((skipped + 1)); printf 'SKIP  %-52s %s\n' "$1" "$(grep -m1 '^SKIP' "$4" | cut -c7-)" ;;
+	*) failed=$((failed + 1)); failures+=("$1")
+	   printf 'FAIL  %-52s %4ss\n' "$1" "$3"
+	   sed 's/^/      | /' "$4" | tail -n 25 ;;
+	esac
+	[ "$V" = 1 ] && sed 's/^/      > /' "$4"
+	return 0
+}
+
+# Unit binaries print one "ok - NAME", "not ok - NAME" or "skip - NAME" line
+# per case; each case counts as a test.
+run_unit() {
+	local bin=$1 name log line
+	name=$(basename "$bin")
+	log="$logdir/$name.log"
+	timeout -k 5 "$TEST_TIMEOUT" "$bin" >"$log" 2>&1
+	local rc=$?
+	local cases=0
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name: ${line#ok - }" && record "$name: ${line#ok - }" pass - "$log" ;;
+		"not ok - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name: ${line#not ok - }" && record "$name: ${line#not ok - }" fail - "$log" ;;
+		"skip - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name" && { echo "SKIP: ${line#skip - }" >"$log.skip"; record "$name: ${line#skip - }" skip - "$log.skip"; } ;;
+		esac
+	done <"$log"
+	if [ $rc -ne 0 ] && [ $cases -eq 0 ] || [ $rc -ge 124 ]; then
+		grep -Eq -- "$T" <<<"$name" && record "$name (exit $rc)" fail - "$log"
+	fi
+}
+
+run_e2e() {
+	local file=$1 fn=$2 name log start rc
+	name="$(basename "$file" .sh): $fn"
+	grep -Eq -- "$T" <<<"$name" || return 0
+	log="$logdir/${name//[^a-zA-Z0-9_]/_}.log"
+	start=$SECONDS
+	timeout -k 10 "$TEST_TIMEOUT" tests/run_one.sh "$file" "$fn" >"$log" 2>&1 </dev/null
+	rc=$?
+	case $rc in
+	0) record "$name" pass $((SECONDS - start)) "$log" ;;
+	77) record "$name" skip $((SECONDS - start)) "$log" ;;
+	124|137) echo "timed out after ${TEST_TIMEOUT}s" >>"$log"; record "$name" fail $((SECONDS - start)) "$log" ;;
+	*) record "$name" fail $((SECONDS - start)) "$log" ;;
+	esac
+}
+
+for bin in build/tests/*; do
+	[ -x "$bin" ] && [ -f "$bin" ] || continue
+	case $bin in *.d) continue ;; esac
+	run_unit "$bin"
+done
+
+for file in tests/e2e/*.sh; do
+	[ -f "$file" ] || continue
+	for fn in $(bash -c "source '$file'; declare -F" | awk '$3 ~ /^test_/ {print $3}'); do
+		run_e2e "$file" "$fn"
+	done
+done
+
+# Nothing of ours may be left attached in the root namespace.
+if bpftool -j net 2>/dev/null | grep -q '"ws_'; then
+	echo "FAIL  leftover wirescope programs in the root namespace"
+	failed=$((failed + 1))
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo
+	echo "Failed:"
+	printf '  %s\n' "${failures[@]}"
+fi
+rm -rf "$logdir"
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WS_COLLECTORS_H
+#define WS_COLLECTORS_H
+
+#include "core.h"
+#include "sizes.h" /* headers/ */
+
+extern const struct ws_collector ws_sizes_collector;
+extern const char *const ws_size_bucket_names[WS_SIZE_NBUCKETS];
+
+/* Totals since start for interface @i (index into opts) and direction. */
+const struct sizes_counters *sizes_total(int i, int dir,
+					 struct sizes_counters *out);
+
+#endif

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The command front-ends: each parses its options and runs a session. */
+#ifndef WS_COMMANDS_H
+#define WS_COMMANDS_H
+
+#include "core.h"
+
+int cmd_sizes(int argc, char **argv);
+
+#endif

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The common core every command drives: options, session, loop, output. */
+#ifndef WS_CORE_H
+#define WS_CORE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <net/if.h>
+#include "ws_types.h"
+
+struct wirescope_bpf;
+struct ws_session;
+
+/* Exit codes shared by every command (docs/exit-codes in README). */
+enum ws_exit {
+	WS_EXIT_OK = 0,
+	/* 1 and 2 are diag's "warning" and "critical" verdicts. */
+	WS_EXIT_USAGE = 3,   /* bad option or argument */
+	WS_EXIT_PERM = 4,    /* not root / missing capabilities */
+	WS_EXIT_IFACE = 5,   /* unknown or unusable interface */
+	WS_EXIT_KERNEL = 6,  /* kernel lacks a feature; BPF load failed */
+	WS_EXIT_ATTACH = 7,  /* a hook could not be attached */
+	WS_EXIT_RUNTIME = 8, /* runtime failure: I/O, map read, port in use */
+};
+
+enum ws_attach_mode {
+	WS_MODE_AUTO = 0, /* native XDP, else generic XDP */
+	WS_MODE_NATIVE,
+	WS_MODE_GENERIC,
+	WS_MODE_TC, /* tc ingress instead of XDP */
+};
+
+#define WS_MAX_IFACES 16
+
+/* Attachment state of one interface; see hook.c. */
+struct ws_hook {
+	int xdp_link_fd;
+	int tcx_ingress_fd;
+	int tcx_egress_fd;
+	int clsact_lock_fd;
+	bool clsact_created;
+	bool clsact_ingress;
+	bool clsact_egress;
+	enum ws_hook_mode rx_mode;
+	enum ws_hook_mode tx_mode;
+};
+
+struct ws_iface {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	bool gone; /* deleted while we ran */
+	struct ws_hook hook;
+};
+
+struct ws_opts {
+	struct ws_iface ifaces[WS_MAX_IFACES];
+	int n_ifaces;
+	double interval; /* seconds between reports */
+	long count;	 /* reports before exit; 0 = until signalled */
+	double duration; /* seconds before exit; 0 = none */
+	bool json;
+	bool timestamp;
+	bool verbose;
+	bool hist;
+	enum ws_attach_mode mode;
+	const char *ready_file;
+	/* sizes */
+	uint32_t small;
+};
+
+/*
+ * A collector: one concern with its BPF code, shared header and this
+ * user-space module.  Every hook is optional.
+ */
+struct ws_collector {
+	const char *name;
+	bool needs_hooks; /* runs on the XDP/tc programs */
+	int (*configure)(struct ws_session *s); /* before load */
+	int (*start)(struct ws_session *s);	/* after attach */
+	int (*sample)(struct ws_session *s);	/* read cumulative state */
+	void (*interval)(struct ws_session *s, double secs); /* print deltas */
+	void (*summary)(struct ws_session *s); /* totals since start */
+	void (*stop)(struct ws_session *s);
+};
+
+#define WS_MAX_COLLECTORS 8
+
+struct ws_session {
+	struct ws_opts *o;
+	struct wirescope_bpf *skel;
+	const struct ws_collector *collectors[WS_MAX_COLLECTORS];
+	int n_collectors;
+	struct bpf_link *links[32]; /* tracepoint links */
+	int n_links;
+	int ncpus;
+	double elapsed; /* seconds since start, monotonic */
+	unsigned long ticks;
+	FILE *out;
+};
+
+/* Command table entry: the thin front-ends in user/cmd_*.c. */
+struct ws_command {
+	const char *name;
+	const char *summary;
+	int (*main)(int argc, char **argv);
+};
+
+/* opts.c */
+extern const char *ws_prog;
+extern char **ws_argv; /* the command's argv, for error messages */
+void ws_opts_init(struct ws_opts *o);
+int ws_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		   unsigned long *out);
+int ws_parse_seconds(const char *s, double *out);
+int ws_add_iface(struct ws_opts *o, const char *name);
+int ws_parse_mode(const char *s, enum ws_attach_mode *mode);
+int ws_parse_positionals(struct ws_opts *o, int argc, char **argv);
+int ws_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int ws_error(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void ws_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* session.c */
+int ws_session_run(struct ws_session *s);
+void ws_session_add(struct ws_session *s, const struct ws_collector *c);
+
+/* hook.c */
+int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
+		   enum ws_attach_mode mode);
+void ws_hook_detach(struct ws_iface *ifc);
+int ws_hook_remove_stale(struct ws_iface *ifc);
+const char *ws_hook_mode_name(enum ws_hook_mode m);
+
+/* output.c */
+void ws_fmt_time(char *buf, size_t len, bool iso);
+const char *ws_human(double v, char *buf, size_t len);
+void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
+		       const uint64_t *vals, int n);
+
+struct ws_json {
+	FILE *f;
+	int depth;
+	bool need_comma[8];
+};
+void json_begin(struct ws_json *j, FILE *f, const char *type);
+void json_end(struct ws_json *j);
+void json_key(struct ws_json *j, const char *key);
+void json_str(struct ws_json *j, const char *key, const char *val);
+void json_u64(struct ws_json *j, const char *key, uint64_t v);
+void json_i64(struct ws_json *j, const char *key, int64_t v);
+void json_double(struct ws_json *j, const char *key, double v);
+void json_bool(struct ws_json *j, const char *key, bool v);
+void json_obj_begin(struct ws_json *j, const char *key);
+void json_obj_end(struct ws_json *j);
+void json_arr_begin(struct ws_json *j, const char *key);
+void json_arr_end(struct ws_json *j);
+
+/* Per-CPU map helpers (bpfmap.c). */
+int ws_percpu_sum_u64(int map_fd, const void *key, int ncpus, uint64_t *out,
+		      int nwords);
+int ws_percpu_insert_zero(int map_fd, const void *key, int ncpus,
+			  size_t value_size);
+
+/* health.c */
+extern const struct ws_collector ws_health_collector;
+
+/* Options every command shares; front-ends append their own. */
+enum {
+	WS_OPT_READY_FILE = 1000,
+	WS_OPT_CMD_BASE = 1100, /* command-specific long options start here */
+};
+#define WS_COMMON_SHORTOPTS "+:i:Tjvm:h"
+#define WS_COMMON_LONGOPTS                                                     \
+	{"interface", required_argument, NULL, 'i'},                           \
+	    {"timestamp", no_argument, NULL, 'T'},                             \
+	    {"json", no_argument, NULL, 'j'},                                  \
+	    {"verbose", no_argument, NULL, 'v'},                               \
+	    {"mode", required_argument, NULL, 'm'},                            \
+	    {"help", no_argument, NULL, 'h'},                                  \
+	{                                                                      \
+		"ready-file", required_argument, NULL, WS_OPT_READY_FILE       \
+	}
+
+/* Returns -1 if @c is not a common option, else 0 or an exit code. */
+int ws_common_option(int c, const char *arg, struct ws_opts *o,
+		     const char *cmd);
+/* Parse [interval] [count] and report misuse; 0 or an exit code. */
+int ws_finish_args(struct ws_opts *o, int argc, char **argv, int optind,
+		   const char *cmd, bool need_iface);
+
+#endif

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attaching the data plane to one interface.
+ *
+ * Ingress: an XDP bpf_link, native with a generic fallback.  If another XDP
+ * program owns the hook we never replace it: we count ingress with tc.
+ * Egress (and tc ingress): a tcx bpf_link.  Links die with the process, so
+ * kill -9 leaves nothing behind.  On kernels without tcx we fall back to a
+ * clsact filter with our own handle and priority; that survives a crash, so
+ * the next start removes it (an flock tells a dead owner from a live one).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "core.h"
+#include "netlink.h"
+#include "wirescope.skel.h"
+
+#define WS_BPF_TCX_INGRESS 46
+#define WS_BPF_TCX_EGRESS  47
+#define WS_TC_HANDLE	   0x5753 /* "WS" */
+#define WS_TC_PRIO	   0x5753
+#define WS_LOCK_DIR	   "/run/wirescope"
+#define WS_ENOTSUPP	   524 /* kernel-internal, can leak to user space */
+
+const char *ws_hook_mode_name(enum ws_hook_mode m)
+{
+	switch (m) {
+	case WS_HOOK_XDP_NATIVE:
+		return "xdp-native";
+	case WS_HOOK_XDP_GENERIC:
+		return "xdp-generic";
+	case WS_HOOK_TCX:
+		return "tcx";
+	case WS_HOOK_CLSACT:
+		return "clsact";
+	default:
+		return "none";
+	}
+}
+
+/* Test-only switch: behave as if the kernel had no tcx (issue: hardening). */
+static bool tcx_available(void)
+{
+	return !getenv("WIRESCOPE_TEST_NO_TCX");
+}
+
+static int xdp_link_create(int prog_fd, int ifindex, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+
+	return bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static bool hook_busy(int err)
+{
+	return err == -EBUSY || err == -EEXIST;
+}
+
+static int lock_path(int ifindex, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (mkdir(WS_LOCK_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	/* ifindexes repeat across network namespaces: name both. */
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	snprintf(buf, len, WS_LOCK_DIR "/clsact-%lu-%d.lock",
+		 (unsigned long)st.st_ino, ifindex);
+	return 0;
+}
+
+/*
+ * Hold an exclusive flock while our clsact filters are attached.  A filter
+ * found on start whose lock is free was left by a crashed instance.
+ */
+static int clsact_lock(int ifindex)
+{
+	char path[96];
+	int fd, err;
+
+	err = lock_path(ifindex, path, sizeof(path));
+	if (err)
+		return err;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		err = -errno;
+		close(fd);
+		return err == -EWOULDBLOCK ? -EBUSY : err;
+	}
+	return fd; /* kept open for the life of the process */
+}
+
+static int clsact_attach(struct ws_iface *ifc, int prog_fd, bool egress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WS_TC_HANDLE,
+		    .priority = WS_TC_PRIO, .prog_fd = prog_fd);
+	struct ws_hook *h = &ifc->hook;
+	int err;
+
+	if (h->clsact_lock_fd < 0) {
+		err = clsact_lock(ifc->ifindex);
+		if (err < 0)
+			return err;
+		h->clsact_lock_fd = err;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (!err)
+		h->clsact_created = true;
+	else if (err != -EEXIST)
+		return err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		return err;
+	if (egress)
+		h->clsact_egress = true;
+	else
+		h->clsact_ingress = true;
+	return 0;
+}
+
+static void clsact_detach(struct ws_iface *ifc, bool egress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WS_TC_HANDLE,
+		    .priority = WS_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+}
+
+/* Attach one tc program: a tcx link, else a clsact filter. */
+static int tc_attach(struct ws_iface *ifc, struct bpf_program *prog,
+		     bool egress, enum ws_hook_mode *mode)
+{
+	int prog_fd = bpf_program__fd(prog);
+	int fd, err;
+
+	if (tcx_available()) {
+		fd = bpf_link_create(
+		    prog_fd, ifc->ifindex,
+		    egress ? WS_BPF_TCX_EGRESS : WS_BPF_TCX_INGRESS, NULL);
+		if (fd >= 0) {
+			if (egress)
+				ifc->hook.tcx_egress_fd = fd;
+			else
+				ifc->hook.tcx_ingress_fd = fd;
+			*mode = WS_HOOK_TCX;
+			return 0;
+		}
+		if (fd != -EINVAL && fd != -EOPNOTSUPP && fd != -WS_ENOTSUPP)
+			return fd;
+	}
+	err = clsact_attach(ifc, prog_fd, egress);
+	if (!err)
+		*mode = WS_HOOK_CLSACT;
+	return err;
+}
+
+static void tc_error(struct ws_iface *ifc, const char *dir, int err)
+{
+	if (err == -EBUSY)
+		ws_error(err, "%s: tc %s is held by another running wirescope",
+			 ifc->name, dir);
+	else
+		ws_error(err, "%s: cannot attach tc %s: %s", ifc->name, dir,
+			 strerror(-err));
+}
+
+static int xdp_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
+		      enum ws_attach_mode mode)
+{
+	int prog_fd = bpf_program__fd(skel->progs.ws_xdp_ingress);
+	int fd = -EOPNOTSUPP;
+
+	if (mode == WS_MODE_AUTO || mode == WS_MODE_NATIVE) {
+		fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_DRV_MODE);
+		if (fd >= 0) {
+			ifc->hook.rx_mode = WS_HOOK_XDP_NATIVE;
+			goto done;
+		}
+		if (mode == WS_MODE_NATIVE || hook_busy(fd))
+			return fd;
+	}
+	fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_SKB_MODE);
+	if (fd < 0)
+		return fd;
+	ifc->hook.rx_mode = WS_HOOK_XDP_GENERIC;
+done:
+	ifc->hook.xdp_link_fd = fd;
+	return 0;
+}
+
+static int attach_ingress(struct ws_iface *ifc, struct wirescope_bpf *skel,
+			  enum ws_attach_mode mode)
+{
+	int err;
+
+	if (mode != WS_MODE_TC) {
+		err = xdp_attach(ifc, skel, mode);
+		if (!err)
+			return 0;
+		if (!hook_busy(err) || mode != WS_MODE_AUTO)
+			return ws_error(err,
+					"%s: cannot attach XDP (%s mode): %s",
+					ifc->name,
+					mode == WS_MODE_NATIVE	  ? "native"
+					: mode == WS_MODE_GENERIC ? "generic"
+								  : "any",
+					strerror(-err));
+		ws_warn("%s: XDP hook is in use by another program; counting "
+			"ingress with tc instead",
+			ifc->name);
+	}
+	err = tc_attach(ifc, skel->progs.ws_tc_ingress, false,
+			&ifc->hook.rx_mode);
+	if (err)
+		tc_error(ifc, "ingress", err);
+	return err;
+}
+
+int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
+		   enum ws_attach_mode mode)
+{
+	int err;
+
+	memset(&ifc->hook, 0, sizeof(ifc->hook));
+	ifc->hook.xdp_link_fd = -1;
+	ifc->hook.tcx_ingress_fd = -1;
+	ifc->hook.tcx_egress_fd = -1;
+	ifc->hook.clsact_lock_fd = -1;
+	err = attach_ingress(ifc, skel, mode);
+	if (err)
+		return err;
+	err =
+	    tc_attach(ifc, skel->progs.ws_tc_egress, true, &ifc->hook.tx_mode);
+	if (err) {
+		tc_error(ifc, "egress", err);
+		ws_hook_detach(ifc);
+	}
+	return err;
+}
+
+void ws_hook_detach(struct ws_iface *ifc)
+{
+	struct ws_hook *h = &ifc->hook;
+
+	close_fd(&h->xdp_link_fd);
+	close_fd(&h->tcx_ingress_fd);
+	close_fd(&h->tcx_egress_fd);
+	if (h->clsact_ingress)
+		clsact_detach(ifc, false);
+	if (h->clsact_egress)
+		clsact_detach(ifc, true);
+	/* Remove the clsact qdisc only if we made it and nobody uses it. */
+	if (h->clsact_created && nl_tc_filter_count(ifc->ifindex, 0) == 0 &&
+	    nl_tc_filter_count(ifc->ifindex, 1) == 0) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+		bpf_tc_hook_destroy(&hook);
+	}
+	close_fd(&h->clsact_lock_fd);
+	h->clsact_ingress = h->clsact_egress = h->clsact_created = false;
+	h->rx_mode = h->tx_mode = WS_HOOK_NONE;
+}
+
+static bool is_our_prog(__u32 prog_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	bool ours;
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return false;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strncmp(info.name, "ws_tc_", 6);
+	close(fd);
+	return ours;
+}
+
+/*
+ * Remove clsact filters left by a wirescope that died without cleaning up.
+ * Returns the number removed, or -EBUSY if a live instance owns them.
+ */
+int ws_hook_remove_stale(struct ws_iface *ifc)
+{
+	int removed = 0, egress, lock_fd;
+
+	for (egress = 0; egress <= 1; egress++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+			    .attach_point =
+				egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WS_TC_HANDLE,
+			    .priority = WS_TC_PRIO);
+
+		if (bpf_tc_query(&hook, &opts) || !is_our_prog(opts.prog_id))
+			continue;
+		lock_fd = clsact_lock(ifc->ifindex);
+		if (lock_fd == -EBUSY)
+			return -EBUSY;
+		if (lock_fd >= 0)
+			close(lock_fd);
+		opts.prog_id = 0;
+		opts.prog_fd = 0;
+		opts.flags = 0;
+		if (!bpf_tc_detach(&hook, &opts))
+			removed++;
+	}
+	return removed;
+}

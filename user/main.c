@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/* wirescope: one binary, one subcommand per job. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+
+#ifndef WS_VERSION
+#define WS_VERSION "unknown"
+#endif
+
+static const struct ws_command commands[] = {
+    {"sizes", "packets by on-wire size, per interface and direction",
+     cmd_sizes},
+};
+
+#define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	int i;
+
+	fprintf(f,
+		"Usage: wirescope COMMAND [options]\n"
+		"       wirescope COMMAND --help\n"
+		"\n"
+		"eBPF/XDP network observability: what the wire carries, seen\n"
+		"from the driver, in seconds.\n"
+		"\n"
+		"Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-11s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f,
+		"\nOptions:\n"
+		"  -h, --help     this help\n"
+		"  -V, --version  print the version\n"
+		"\n"
+		"Run as root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN).  Linux >= "
+		"5.15 with BTF.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	int i;
+
+	if (!cmd) {
+		usage(stderr);
+		return WS_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
+	    !strcmp(cmd, "help")) {
+		usage(stdout);
+		return WS_EXIT_OK;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("wirescope %s\n", WS_VERSION);
+		return WS_EXIT_OK;
+	}
+	opterr = 0; /* we word the errors ourselves */
+	ws_argv = argv + 1;
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].main(argc - 1, argv + 1);
+	fprintf(stderr,
+		"wirescope: unknown command '%s' (see 'wirescope --help')\n",
+		cmd);
+	return WS_EXIT_USAGE;
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The packet-size collector: per interface and direction, by frame size. */
+#include <inttypes.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "collectors.h"
+#include "wirescope.skel.h"
+
+#define NWORDS	     (int)(sizeof(struct sizes_counters) / sizeof(uint64_t))
+#define HEADER_EVERY 25
+
+const char *const ws_size_bucket_names[WS_SIZE_NBUCKETS] = {
+    "0-64", "65-127", "128-255", "256-511", "512-1023", "1024-1518", "1519+",
+};
+
+/* Column labels: six characters fit an 80-column terminal. */
+static const char *const short_names[WS_SIZE_NBUCKETS] = {
+    "<=64", "<=127", "<=255", "<=511", "<=1023", "<=1518", ">1518",
+};
+
+static const char *const dir_names[WS_NDIRS] = {"rx", "tx"};
+
+struct snapshot {
+	struct sizes_counters c[WS_MAX_IFACES][WS_NDIRS];
+};
+
+static struct snapshot base, prev, cur;
+static unsigned long lines;
+
+static void counters_sub(const struct sizes_counters *a,
+			 const struct sizes_counters *b,
+			 struct sizes_counters *out)
+{
+	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+	uint64_t *z = (uint64_t *)out;
+	int w;
+
+	for (w = 0; w < NWORDS; w++)
+		z[w] = x[w] - y[w];
+}
+
+const struct sizes_counters *sizes_total(int i, int dir,
+					 struct sizes_counters *out)
+{
+	counters_sub(&cur.c[i][dir], &base.c[i][dir], out);
+	return out;
+}
+
+static int sizes_configure(struct ws_session *s)
+{
+	s->skel->rodata->sizes_enabled = true;
+	s->skel->rodata->sizes_small_threshold = s->o->small;
+	return 0;
+}
+
+static int sizes_sample(struct ws_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.sizes_counters);
+	struct sizes_key key;
+	int i, dir, err;
+
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		for (dir = 0; dir < WS_NDIRS; dir++) {
+			key.ifindex = s->o->ifaces[i].ifindex;
+			key.dir = dir;
+			err = ws_percpu_sum_u64(fd, &key, s->ncpus,
+						(uint64_t *)&cur.c[i][dir],
+						NWORDS);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static int sizes_start(struct ws_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.sizes_counters);
+	struct sizes_key key;
+	int i, dir, err;
+
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		for (dir = 0; dir < WS_NDIRS; dir++) {
+			key.ifindex = s->o->ifaces[i].ifindex;
+			key.dir = dir;
+			err = ws_percpu_insert_zero(
+			    fd, &key, s->ncpus, sizeof(struct sizes_counters));
+			if (err)
+				return err;
+		}
+	}
+	err = sizes_sample(s);
+	base = cur;
+	prev = cur;
+	return err;
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * part / whole : 0.0;
+}
+
+static void print_header(struct ws_session *s)
+{
+	char small[16];
+	int b;
+
+	snprintf(small, sizeof(small), "<%uB%%", s->o->small);
+	fprintf(s->out, "%s%-8s %-2s %6s %6s %6s",
+		s->o->timestamp ? "TIME     " : "", "IFACE", "DIR", "PPS",
+		"BIT/S", small);
+	for (b = 0; b < WS_SIZE_NBUCKETS; b++)
+		fprintf(s->out, " %6s", short_names[b]);
+	fputc('\n', s->out);
+}
+
+static void print_text_row(struct ws_session *s, const char *iface, int dir,
+			   const struct sizes_counters *d, double secs)
+{
+	char t[16], a[16], b[16];
+	int k;
+
+	if (s->o->timestamp) {
+		ws_fmt_time(t, sizeof(t), false);
+		fprintf(s->out, "%-8s ", t);
+	}
+	fprintf(s->out, "%-8s %-2s %6s %6s %5.1f%%", iface, dir_names[dir],
+		ws_human(d->packets / secs, a, sizeof(a)),
+		ws_human(d->bytes * 8 / secs, b, sizeof(b)),
+		pct(d->small, d->packets));
+	for (k = 0; k < WS_SIZE_NBUCKETS; k++)
+		fprintf(s->out, " %6s", ws_human(d->bucket[k], a, sizeof(a)));
+	fputc('\n', s->out);
+}
+
+static void json_buckets(struct ws_json *j, const struct sizes_counters *d)
+{
+	int k;
+
+	json_obj_begin(j, "buckets");
+	for (k = 0; k < WS_SIZE_NBUCKETS; k++)
+		json_u64(j, ws_size_bucket_names[k], d->bucket[k]);
+	json_obj_end(j);
+}
+
+static void print_json(struct ws_session *s, const char *type,
+		       const char *iface, int dir,
+		       const struct sizes_counters *d, double secs)
+{
+	struct ws_json j;
+
+	json_begin(&j, s->out, type);
+	json_str(&j, "iface", iface);
+	json_str(&j, "dir", dir_names[dir]);
+	json_double(&j, type[0] == 'i' ? "interval_s" : "duration_s", secs);
+	json_u64(&j, "packets", d->packets);
+	json_u64(&j, "bytes", d->bytes);
+	if (type[0] == 'i') {
+		json_double(&j, "pps", secs > 0 ? d->packets / secs : 0);
+		json_double(&j, "bps", secs > 0 ? d->bytes * 8 / secs : 0);
+	}
+	json_u64(&j, "small_threshold", s->o->small);
+	json_u64(&j, "small", d->small);
+	json_double(&j, "small_pct", pct(d->small, d->packets));
+	json_buckets(&j, d);
+	json_end(&j);
+}
+
+static void print_hist(struct ws_session *s, const char *iface, int dir,
+		       const struct sizes_counters *d)
+{
+	char label[40];
+
+	snprintf(label, sizeof(label), "%s %s bytes", iface, dir_names[dir]);
+	ws_print_bar_hist(s->out, label, ws_size_bucket_names,
+			  (const uint64_t *)d->bucket, WS_SIZE_NBUCKETS);
+}
+
+static void sizes_interval(struct ws_session *s, double secs)
+{
+	struct sizes_counters d;
+	int i, dir;
+
+	if (!s->o->json && (lines % HEADER_EVERY == 0 || s->o->hist))
+		print_header(s);
+	lines++;
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		for (dir = 0; dir < WS_NDIRS; dir++) {
+			const char *name = s->o->ifaces[i].name;
+
+			counters_sub(&cur.c[i][dir], &prev.c[i][dir], &d);
+			if (s->o->json)
+				print_json(s, "interval", name, dir, &d, secs);
+			else
+				print_text_row(s, name, dir, &d, secs);
+			if (s->o->hist && !s->o->json)
+				print_hist(s, name, dir, &d);
+		}
+	}
+	prev = cur;
+}
+
+static void print_summary_text(struct ws_session *s, int i, int dir,
+			       const struct sizes_counters *d)
+{
+	int k;
+
+	fprintf(s->out, "%-8s %-2s %12llu %14llu %6.1f%%", s->o->ifaces[i].name,
+		dir_names[dir], d->packets, d->bytes,
+		pct(d->small, d->packets));
+	for (k = 0; k < WS_SIZE_NBUCKETS; k++)
+		fprintf(s->out, " %s=%llu", short_names[k], d->bucket[k]);
+	fputc('\n', s->out);
+}
+
+static void sizes_summary(struct ws_session *s)
+{
+	struct sizes_counters d;
+	int i, dir;
+
+	if (!s->o->json)
+		fprintf(
+		    s->out,
+		    "\nSummary over %.1f s (frames < %u bytes are 'small'):\n"
+		    "%-8s %-2s %12s %14s %7s buckets\n",
+		    s->elapsed, s->o->small, "IFACE", "DIR", "PACKETS", "BYTES",
+		    "SMALL");
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		for (dir = 0; dir < WS_NDIRS; dir++) {
+			sizes_total(i, dir, &d);
+			if (s->o->json)
+				print_json(s, "summary", s->o->ifaces[i].name,
+					   dir, &d, s->elapsed);
+			else
+				print_summary_text(s, i, dir, &d);
+		}
+	}
+}
+
+const struct ws_collector ws_sizes_collector = {
+    .name = "sizes",
+    .needs_hooks = true,
+    .configure = sizes_configure,
+    .start = sizes_start,
+    .sample = sizes_sample,
+    .interval = sizes_interval,
+    .summary = sizes_summary,
+};
