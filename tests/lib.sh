@@ -44,15 +44,20 @@ ns() {
 	echo "$n"
 }
 
-# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up,
-# IPv6 autoconfiguration off so only our own traffic crosses it.
+# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up.
+# No IPv6 link-local address (addrgenmode none), so no MLD, RS or DAD: only
+# the traffic a test sends crosses the link.  IPv6 addresses added by hand
+# still work (nodad).
 veth() {
 	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
-	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.accept_ra=0" "net.ipv6.conf.$2.dad_transmits=0"
-	ip netns exec "$3" sysctl -qw "net.ipv6.conf.$4.accept_ra=0" "net.ipv6.conf.$4.dad_transmits=0"
+	ip -n "$1" link set "$2" addrgenmode none
+	ip -n "$3" link set "$4" addrgenmode none
 	ip -n "$1" link set "$2" up
 	ip -n "$3" link set "$4" up
 }
+
+# mac NS IFACE: the interface's MAC address.
+mac() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
 
 # bg CMD...: run in the background, killed at cleanup.  Sets $BG_PID.
 bg() {
@@ -109,9 +114,31 @@ for k in sys.argv[2].split("."):
 print(o)' "$1" "$2"
 }
 
-# Programs of ours still attached anywhere in namespace NS (should be none).
+# What netlink shows attached in namespace NS: "xdp:ID" per XDP program and
+# the names of tc filters.  (bpftool 7.1 cannot see tcx links: use
+# prog_ids/progs_alive for those.)
 attached_progs() {
-	ip netns exec "$1" bpftool -j net 2>/dev/null | grep -o '"ws_[a-z_]*"' | sort -u || true
+	ip netns exec "$1" bpftool -j net 2>/dev/null | python3 -c '
+import json, sys
+for ns in json.load(sys.stdin):
+    for x in ns.get("xdp", []):
+        print("xdp:%s" % x.get("id"))
+    for t in ns.get("tc", []):
+        print(t.get("name", "?"))' | sort -u
+}
+
+# prog_ids PID: ids of the BPF programs a process holds (prog and link fds).
+prog_ids() {
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un
+}
+
+# progs_alive ID...: the ids among these that still exist in the kernel.
+progs_alive() {
+	local id
+	for id in "$@"; do
+		bpftool prog show id "$id" >/dev/null 2>&1 && echo "$id"
+	done
+	true
 }
 
 ws_cleanup() {

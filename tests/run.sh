@@ -20,10 +20,10 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
 
 record() { # name status seconds log
 	case $2 in
-	pass) passed=$((passed + 1)); printf 'PASS  %-52s %4ss\n' "$1" "$3" ;;
+	pass) passed=$((passed + 1)); printf "PASS  %-52s %5s\n" "$1" "$3" ;;
 	skip) skipped=$((skipped + 1)); printf 'SKIP  %-52s %s\n' "$1" "$(grep -m1 '^SKIP' "$4" | cut -c7-)" ;;
 	*) failed=$((failed + 1)); failures+=("$1")
-	   printf 'FAIL  %-52s %4ss\n' "$1" "$3"
+	   printf "FAIL  %-52s %5s\n" "$1" "$3"
 	   sed 's/^/      | /' "$4" | tail -n 25 ;;
 	esac
 	[ "$V" = 1 ] && sed 's/^/      > /' "$4"
@@ -41,13 +41,13 @@ run_unit() {
 	local cases=0
 	while IFS= read -r line; do
 		case $line in
-		"ok - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name: ${line#ok - }" && record "$name: ${line#ok - }" pass - "$log" ;;
-		"not ok - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name: ${line#not ok - }" && record "$name: ${line#not ok - }" fail - "$log" ;;
-		"skip - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name" && { echo "SKIP: ${line#skip - }" >"$log.skip"; record "$name: ${line#skip - }" skip - "$log.skip"; } ;;
+		"ok - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name: ${line#ok - }" && record "$name: ${line#ok - }" pass "" "$log" ;;
+		"not ok - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name: ${line#not ok - }" && record "$name: ${line#not ok - }" fail "" "$log" ;;
+		"skip - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name" && { echo "SKIP: ${line#skip - }" >"$log.skip"; record "$name: ${line#skip - }" skip "" "$log.skip"; } ;;
 		esac
 	done <"$log"
 	if [ $rc -ne 0 ] && [ $cases -eq 0 ] || [ $rc -ge 124 ]; then
-		grep -Eq -- "$T" <<<"$name" && record "$name (exit $rc)" fail - "$log"
+		grep -Eq -- "$T" <<<"$name" && record "$name (exit $rc)" fail "" "$log"
 	fi
 }
 
@@ -60,10 +60,10 @@ run_e2e() {
 	timeout -k 10 "$TEST_TIMEOUT" tests/run_one.sh "$file" "$fn" >"$log" 2>&1 </dev/null
 	rc=$?
 	case $rc in
-	0) record "$name" pass $((SECONDS - start)) "$log" ;;
-	77) record "$name" skip $((SECONDS - start)) "$log" ;;
-	124|137) echo "timed out after ${TEST_TIMEOUT}s" >>"$log"; record "$name" fail $((SECONDS - start)) "$log" ;;
-	*) record "$name" fail $((SECONDS - start)) "$log" ;;
+	0) record "$name" pass "$((SECONDS - start))s" "$log" ;;
+	77) record "$name" skip "$((SECONDS - start))s" "$log" ;;
+	124|137) echo "timed out after ${TEST_TIMEOUT}s" >>"$log"; record "$name" fail "$((SECONDS - start))s" "$log" ;;
+	*) record "$name" fail "$((SECONDS - start))s" "$log" ;;
 	esac
 }
 

@@ -61,7 +61,7 @@ struct ws_opts {
 	double duration; /* seconds before exit; 0 = none */
 	bool json;
 	bool timestamp;
-	bool verbose;
+	int verbose; /* -v: attach details and libbpf warnings; -vv: debug */
 	bool hist;
 	enum ws_attach_mode mode;
 	const char *ready_file;
@@ -127,6 +127,7 @@ int ws_session_run(struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
 
 /* hook.c */
+void ws_hook_init(struct ws_hook *h);
 int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 		   enum ws_attach_mode mode);
 void ws_hook_detach(struct ws_iface *ifc);
@@ -171,7 +172,7 @@ enum {
 	WS_OPT_READY_FILE = 1000,
 	WS_OPT_CMD_BASE = 1100, /* command-specific long options start here */
 };
-#define WS_COMMON_SHORTOPTS "+:i:Tjvm:h"
+#define WS_COMMON_SHORTOPTS ":i:Tjvm:h"
 #define WS_COMMON_LONGOPTS                                                     \
 	{"interface", required_argument, NULL, 'i'},                           \
 	    {"timestamp", no_argument, NULL, 'T'},                             \

@@ -31,6 +31,15 @@
 #define WS_LOCK_DIR	   "/run/wirescope"
 #define WS_ENOTSUPP	   524 /* kernel-internal, can leak to user space */
 
+void ws_hook_init(struct ws_hook *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->xdp_link_fd = -1;
+	h->tcx_ingress_fd = -1;
+	h->tcx_egress_fd = -1;
+	h->clsact_lock_fd = -1;
+}
+
 const char *ws_hook_mode_name(enum ws_hook_mode m)
 {
 	switch (m) {
@@ -244,11 +253,6 @@ int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 {
 	int err;
 
-	memset(&ifc->hook, 0, sizeof(ifc->hook));
-	ifc->hook.xdp_link_fd = -1;
-	ifc->hook.tcx_ingress_fd = -1;
-	ifc->hook.tcx_egress_fd = -1;
-	ifc->hook.clsact_lock_fd = -1;
 	err = attach_ingress(ifc, skel, mode);
 	if (err)
 		return err;
@@ -328,5 +332,9 @@ int ws_hook_remove_stale(struct ws_iface *ifc)
 		if (!bpf_tc_detach(&hook, &opts))
 			removed++;
 	}
+	/* An empty clsact left by the crashed instance: ours to remove. */
+	if (removed && nl_tc_filter_count(ifc->ifindex, 0) == 0 &&
+	    nl_tc_filter_count(ifc->ifindex, 1) == 0)
+		ifc->hook.clsact_created = true;
 	return removed;
 }

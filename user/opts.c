@@ -105,6 +105,7 @@ int ws_add_iface(struct ws_opts *o, const char *name)
 				WS_MAX_IFACES);
 	ifc = &o->ifaces[o->n_ifaces];
 	memset(ifc, 0, sizeof(*ifc));
+	ws_hook_init(&ifc->hook);
 	strcpy(ifc->name, name);
 	ifc->ifindex = if_nametoindex(name);
 	if (!ifc->ifindex)
@@ -168,7 +169,7 @@ int ws_common_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
 		o->json = true;
 		return 0;
 	case 'v':
-		o->verbose = true;
+		o->verbose++;
 		return 0;
 	case 'm':
 		if (ws_parse_mode(arg, &o->mode))

@@ -22,12 +22,12 @@
 #include "core.h"
 #include "wirescope.skel.h"
 
-static bool verbose;
+static int verbose;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
-	if (!verbose)
+	if (verbose < (level == LIBBPF_DEBUG ? 2 : 1))
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }

@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: GPL-2.0
+# wirescope sizes, end to end: real frames through a veth pair between two
+# namespaces; the interface counters are the ground truth.
+#
+#   A (observer, wirescope on a0) <== veth ==> B (sender, b0)
+
+sizes_lab() {
+	A=$(ns a)
+	B=$(ns b)
+	veth "$A" a0 "$B" b0
+	# Room for the 1519+ bucket; native XDP on veth allows up to ~3.5 KB.
+	ip -n "$A" link set a0 mtu 3000
+	ip -n "$B" link set b0 mtu 3000
+	ip -n "$A" addr add 198.18.0.1/24 dev a0
+	ip -n "$B" addr add 198.18.0.2/24 dev b0
+}
+
+# One UDP frame per size bucket.  The destination MAC is not a0's, so A's
+# stack drops them silently: no replies, nothing on a0's tx side.
+write_trafgen_cfg() { # FILE
+	local pad
+	: >"$1"
+	for pad in 18 58 150 400 900 1400 1800; do
+		echo "{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=17), udp(sp=1000, dp=2000), fill(0x00, $pad) }" >>"$1"
+	done
+}
+
+summary_line() { # OUT DIR
+	grep '"type":"summary"' "$1" | grep "\"dir\":\"$2\""
+}
+
+check_exact_counts() { # MODE
+	local mode=$1 per=300 n bucket got
+	sizes_lab
+	write_trafgen_cfg "$WS_TMP/flood.cfg"
+	n=$((per * 7))
+	local rx0
+	rx0=$(ifstat "$A" a0 rx_packets)
+	ws_start "$A" "$WS_TMP/out" sizes -i a0 -m "$mode" -j -v
+	grep -q "ingress xdp-$mode" "$WS_TMP/out.err" || fail "not attached in $mode mode: $(cat "$WS_TMP/out.err")"
+	timeout 60 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/flood.cfg" -n "$n" -q -b 20000pps >/dev/null 2>&1
+	ws_stop
+	local rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
+	local line
+	line=$(summary_line "$WS_TMP/out" rx)
+	assert_eq "$rx" "$n" "interface rx_packets"
+	assert_eq "$(jfield "$line" packets)" "$n" "summary rx packets"
+	# Frames of 60+100+192+442+942+1442+1842 bytes, $per of each.  (veth's
+	# rx_bytes leaves out the Ethernet header in native XDP mode only.)
+	assert_eq "$(jfield "$line" bytes)" "$((5020 * per))" "summary rx bytes"
+	for bucket in 0-64 65-127 128-255 256-511 512-1023 1024-1518 1519+; do
+		got=$(jfield "$line" "buckets.$bucket")
+		assert_eq "$got" "$per" "bucket $bucket"
+	done
+	# 0-64 and 65-127 are the frames under 128 bytes.
+	assert_eq "$(jfield "$line" small)" "$((2 * per))" "small"
+	line=$(summary_line "$WS_TMP/out" tx)
+	assert_eq "$(jfield "$line" packets)" 0 "summary tx packets"
+}
+
+test_exact_counts_native() {
+	check_exact_counts native
+}
+
+test_exact_counts_generic() {
+	check_exact_counts generic
+}
+
+# A TCP exchange shows on both directions, equal to the interface counters.
+test_bidirectional_tcp() {
+	sizes_lab
+	local rx0 tx0 line
+	ip netns exec "$B" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", 8080)); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); c.settimeout(20)
+data = c.recv(100); c.sendall(data.upper() * 20); c.close()' &
+	WS_PIDS+=($!)
+	rx0=$(ifstat "$A" a0 rx_packets)
+	tx0=$(ifstat "$A" a0 tx_packets)
+	ws_start "$A" "$WS_TMP/out" sizes -i a0 -j
+	local reply
+	reply=$(ip netns exec "$A" python3 -c '
+import socket, time
+for i in range(50):
+    try:
+        c = socket.create_connection(("198.18.0.2", 8080), timeout=5); break
+    except ConnectionRefusedError:
+        time.sleep(0.1)
+c.sendall(b"hello"); out = b""
+while True:
+    d = c.recv(4096)
+    if not d: break
+    out += d
+print(len(out))')
+	assert_eq "$reply" 100 "reply length"
+	ws_stop
+	local rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
+	local tx=$(( $(ifstat "$A" a0 tx_packets) - tx0 ))
+	assert_ge "$rx" 4 "interface rx_packets"
+	assert_ge "$tx" 4 "interface tx_packets"
+	line=$(summary_line "$WS_TMP/out" rx)
+	assert_eq "$(jfield "$line" packets)" "$rx" "summary rx packets"
+	line=$(summary_line "$WS_TMP/out" tx)
+	assert_eq "$(jfield "$line" packets)" "$tx" "summary tx packets"
+}
+
+# Text output: one line per interface and direction per interval, with the
+# small share, then a summary; -T adds a timestamp.
+test_text_output() {
+	sizes_lab
+	write_trafgen_cfg "$WS_TMP/flood.cfg"
+	ws_start "$A" "$WS_TMP/out" sizes -i a0 -T --small 75 --hist 0.5 4
+	timeout 30 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/flood.cfg" -n 700 -q -b 5000pps >/dev/null 2>&1
+	wait "$WS_PID"
+	local out
+	out=$(cat "$WS_TMP/out")
+	assert_match "$out" '^TIME +IFACE +DIR +PPS +BIT/S +<75B%' "header"
+	assert_eq "$(grep -Ec '^[0-9]{2}:[0-9]{2}:[0-9]{2} +a0 +rx ' <<<"$out")" 4 "rx lines"
+	assert_eq "$(grep -Ec '^[0-9]{2}:[0-9]{2}:[0-9]{2} +a0 +tx ' <<<"$out")" 4 "tx lines"
+	assert_match "$out" 'a0 rx bytes : count +distribution' "histogram"
+	# 700 frames, 100 per bucket: exactly the 100 of 60 bytes are < 75.
+	assert_match "$out" 'a0 +rx +700 +[0-9]+ +14\.3%' "summary small share"
+}
+
+# kill -9 leaves nothing attached: XDP and tcx links die with the process,
+# and with them every program it loaded.
+test_kill9_leaves_nothing() {
+	sizes_lab
+	ws_start "$A" "$WS_TMP/out" sizes -i a0
+	local ids pid
+	pid=$(cat "$WS_TMP"/ready.*)
+	ids=$(prog_ids "$pid")
+	assert_ge "$(wc -w <<<"$ids")" 2 "programs held while running"
+	assert_match "$(attached_progs "$A")" '^xdp:' "XDP attached while running"
+	kill -KILL "$pid"
+	wait "$WS_PID" 2>/dev/null || true
+	for _ in $(seq 100); do [ -z "$(progs_alive $ids)" ] && break; sleep 0.05; done
+	assert_eq "$(progs_alive $ids)" "" "programs alive after kill -9"
+	assert_eq "$(attached_progs "$A")" "" "attached after kill -9"
+}
+
+# Without tcx (simulated), egress uses a clsact filter.  kill -9 leaves it
+# behind; the next start finds it and removes it; a clean exit removes all.
+test_clsact_fallback_and_stale_cleanup() {
+	sizes_lab
+	WIRESCOPE_TEST_NO_TCX=1 ws_start "$A" "$WS_TMP/out" sizes -i a0 -v
+	assert_match "$(cat "$WS_TMP/out.err")" 'egress clsact' "clsact mode"
+	kill -KILL "$WS_PID"
+	wait "$WS_PID" 2>/dev/null || true
+	assert_match "$(ip netns exec "$A" tc filter show dev a0 egress)" 'ws_tc_egress' "leftover filter after kill -9"
+	WIRESCOPE_TEST_NO_TCX=1 ws_start "$A" "$WS_TMP/out2" sizes -i a0 -v
+	assert_match "$(cat "$WS_TMP/out2.err")" 'removed 1 tc filter\(s\) left by a crashed wirescope' "stale cleanup"
+	ws_stop
+	assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress)" "" "filters after clean exit"
+	ip netns exec "$A" tc qdisc show dev a0 | grep -q clsact && fail "our clsact qdisc was left behind"
+	true
+}
+
+# A clsact qdisc someone else made, with their filter, is never destroyed.
+test_clsact_foreign_qdisc_kept() {
+	sizes_lab
+	ip netns exec "$A" tc qdisc add dev a0 clsact
+	ip netns exec "$A" tc filter add dev a0 egress prio 1 u32 match u32 0 0
+	WIRESCOPE_TEST_NO_TCX=1 ws_start "$A" "$WS_TMP/out" sizes -i a0
+	ws_stop
+	assert_match "$(ip netns exec "$A" tc qdisc show dev a0)" clsact "foreign clsact kept"
+	assert_match "$(ip netns exec "$A" tc filter show dev a0 egress)" u32 "foreign filter kept"
+	ip netns exec "$A" tc filter show dev a0 egress | grep -q ws_tc && fail "our filter left"
+	true
+}
+
+# expect_error RC REGEX CMD...: one line on stderr, exit code RC.
+expect_error() {
+	local want=$1 re=$2 rc=0
+	shift 2
+	"$@" >"$WS_TMP/stdout" 2>"$WS_TMP/stderr" || rc=$?
+	assert_eq "$rc" "$want" "exit code of '$*'"
+	assert_eq "$(wc -l <"$WS_TMP/stderr")" 1 "stderr lines of '$*'"
+	assert_match "$(cat "$WS_TMP/stderr")" "$re" "message of '$*'"
+}
+
+test_bad_input() {
+	sizes_lab
+	local x="ip netns exec $A $WS"
+	expect_error 5 "no such interface: 'nope0'" $x sizes -i nope0
+	expect_error 3 "unknown option --bogus" $x sizes -i a0 --bogus
+	expect_error 3 "unknown option -z" $x sizes -i a0 -z
+	expect_error 3 "bad interval or count: '5x'" $x sizes -i a0 5x
+	expect_error 3 "bad interval or count: '1 0'" $x sizes -i a0 1 0
+	expect_error 3 "bad interval or count: '-1'" $x sizes -i a0 -- -1
+	expect_error 3 "too many arguments" $x sizes -i a0 1 2 3
+	expect_error 3 "at least one -i IFACE" $x sizes
+	expect_error 3 "option -i needs an argument" $x sizes -i
+	expect_error 3 "bad --small 'abc'" $x sizes -i a0 --small abc
+	expect_error 3 "bad mode 'fast'" $x sizes -i a0 -m fast
+	expect_error 3 "unknown command 'nosuch'" $x nosuch
+	expect_error 4 "must run as root" ip netns exec "$A" setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$WS" sizes -i a0 1 1
+	assert_eq "$(attached_progs "$A")" "" "programs left after bad input"
+}
+
+test_help_and_version() {
+	local out
+	out=$("$WS" --help)
+	assert_match "$out" 'sizes +packets by on-wire size' "wirescope --help"
+	out=$("$WS" sizes --help)
+	assert_match "$out" 'Usage: wirescope sizes -i IFACE' "sizes --help"
+	assert_match "$out" 'Examples:' "sizes --help examples"
+	assert_match "$("$WS" --version)" '^wirescope [0-9a-g.-]+' "--version"
+}
+
+# The binary is static and runs alone from an empty directory, no env.
+test_static_binary() {
+	assert_match "$(file -L "$WS")" 'statically linked' "file(1)"
+	mkdir "$WS_TMP/empty"
+	cp "$WS" "$WS_TMP/empty/wirescope"
+	(cd "$WS_TMP/empty" && env -i ./wirescope --version) | grep -q '^wirescope ' || fail "does not run under env -i"
+}

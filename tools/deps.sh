@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what building, testing and the demo need on Debian 12, with
+# apt-get; does nothing when everything is already there.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool file
+	# lab and tests
+	iproute2 netsniff-ng tcpdump iputils-ping python3 util-linux procps
+	kmod nftables conntrack hping3 iperf3 curl ethtool
+	# exporter tests
+	prometheus
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing ${missing[*]}; run as root (sudo make ...)" >&2
+		exit 1
+	fi
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The prometheus package may start a service; tests run their own.
+if command -v systemctl >/dev/null && systemctl is-active -q prometheus 2>/dev/null; then
+	systemctl stop prometheus || true
+fi
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
