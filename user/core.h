@@ -12,6 +12,14 @@
 struct wirescope_bpf;
 struct ws_session;
 
+/* A growable text buffer (prom.c); oom is sticky. */
+struct ws_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
 /* Exit codes shared by every command (docs/exit-codes in README). */
 enum ws_exit {
 	WS_EXIT_OK = 0,
@@ -93,6 +101,13 @@ struct ws_session {
 	int n_collectors;
 	struct bpf_link *links[32]; /* tracepoint links */
 	int n_links;
+	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno. */
+	struct ws_poller {
+		int fd;
+		int (*cb)(void *ctx);
+		void *ctx;
+	} pollers[4];
+	int n_pollers;
 	int ncpus;
 	double elapsed; /* seconds since start, monotonic */
 	unsigned long ticks;
@@ -125,6 +140,23 @@ void ws_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* session.c */
 int ws_session_run(struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
+int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
+			  void *ctx);
+
+/* prom.c: Prometheus text exposition format 0.0.4 */
+void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ws_buf_free(struct ws_buf *b);
+/* "# HELP" and "# TYPE" lines for one metric family. */
+void prom_family(struct ws_buf *b, const char *name, const char *type,
+		 const char *help);
+/* One sample; @labels is preformatted (a="x",b="y") or NULL. */
+void prom_u64(struct ws_buf *b, const char *name, const char *labels,
+	      uint64_t v);
+void prom_double(struct ws_buf *b, const char *name, const char *labels,
+		 double v);
+/* Escape a label value (\, ", newline) into @dst. */
+void prom_escape(char *dst, size_t len, const char *src);
 
 /* hook.c */
 void ws_hook_init(struct ws_hook *h);

@@ -38,6 +38,17 @@ void ws_session_add(struct ws_session *s, const struct ws_collector *c)
 		s->collectors[s->n_collectors++] = c;
 }
 
+int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
+			  void *ctx)
+{
+	const int max = sizeof(s->pollers) / sizeof(s->pollers[0]);
+
+	if (s->n_pollers == max)
+		return -E2BIG;
+	s->pollers[s->n_pollers++] = (struct ws_poller){ fd, cb, ctx };
+	return 0;
+}
+
 static bool has_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {
@@ -247,15 +258,18 @@ static int open_fds(struct ws_session *s, int *sfd, int *tfd)
 static int run_loop(struct ws_session *s)
 {
 	double start = now_mono(), prev = start, now;
-	struct pollfd pfd[2];
+	struct pollfd pfd[2 + sizeof(s->pollers) / sizeof(s->pollers[0])];
+	int npfd = 2 + s->n_pollers, sfd = -1, tfd = -1, err, i;
 	uint64_t expirations;
-	int sfd = -1, tfd = -1, err;
 
 	err = open_fds(s, &sfd, &tfd);
-	pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
-	pfd[1] = (struct pollfd){.fd = tfd, .events = POLLIN};
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	for (i = 0; i < s->n_pollers; i++)
+		pfd[2 + i] = (struct pollfd){ .fd = s->pollers[i].fd,
+					      .events = POLLIN };
 	while (!err) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, npfd, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = ws_error(WS_EXIT_RUNTIME, "poll: %s",
@@ -264,6 +278,14 @@ static int run_loop(struct ws_session *s)
 		}
 		if (pfd[0].revents)
 			break; /* SIGINT/SIGTERM/SIGHUP: summary, exit 0 */
+		for (i = 0; i < s->n_pollers && !err; i++)
+			if (pfd[2 + i].revents)
+				err = s->pollers[i].cb(s->pollers[i].ctx);
+		if (err) {
+			err = ws_error(WS_EXIT_RUNTIME, "event read: %s",
+				       strerror(-err));
+			break;
+		}
 		if (!(pfd[1].revents & POLLIN) ||
 		    read(tfd, &expirations, sizeof(expirations)) < 0)
 			continue;
