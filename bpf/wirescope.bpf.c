@@ -14,6 +14,33 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* True if any collector that looks into TCP headers is switched on. */
+static __always_inline bool tcp_collectors_enabled(void)
+{
+	return false; /* || <collector>_enabled, one per TCP collector */
+}
+
+/*
+ * Every TCP-aware collector sees each packet here, parsed once.
+ * @pkt->layer is WS_LAYER_L4 and @pkt->l4_proto is TCP.
+ */
+static __always_inline void observe_tcp(const struct ws_pkt *pkt,
+					__u32 ifindex, __u32 dir)
+{
+}
+
+static __always_inline void parse_and_observe(void *data, void *data_end,
+					      __u32 ifindex, __u32 dir)
+{
+	struct ws_pkt pkt;
+
+	if (!tcp_collectors_enabled())
+		return;
+	if (ws_parse(data, data_end, &pkt) == WS_LAYER_L4 &&
+	    pkt.l4_proto == WS_IPPROTO_TCP)
+		observe_tcp(&pkt, ifindex, dir);
+}
+
 SEC("xdp")
 int ws_xdp_ingress(struct xdp_md *ctx)
 {
@@ -21,6 +48,7 @@ int ws_xdp_ingress(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 
 	sizes_count(ctx->ingress_ifindex, WS_RX, data_end - data);
+	parse_and_observe(data, data_end, ctx->ingress_ifindex, WS_RX);
 	return XDP_PASS;
 }
 
@@ -46,6 +74,8 @@ static __always_inline void observe_skb(struct __sk_buff *skb, __u32 dir)
 				gso_header_len(skb));
 	else
 		sizes_count(skb->ifindex, dir, skb->len);
+	parse_and_observe((void *)(long)skb->data, (void *)(long)skb->data_end,
+			  skb->ifindex, dir);
 }
 
 SEC("tc")
