@@ -217,3 +217,18 @@ test_static_binary() {
 	cp "$WS" "$WS_TMP/empty/wirescope"
 	(cd "$WS_TMP/empty" && env -i ./wirescope --version) | grep -q '^wirescope ' || fail "does not run under env -i"
 }
+
+# SIGTERM, like Ctrl-C, prints the summary and exits 0.
+test_sigterm_summary_exit0() {
+	sizes_lab
+	ws_start "$A" "$WS_TMP/out" sizes -i a0 -j
+	ip netns exec "$B" ping -c 3 -i 0.2 -W 1 198.18.0.1 >/dev/null
+	kill -TERM "$WS_PID"
+	local rc=0
+	wait "$WS_PID" || rc=$?
+	assert_eq "$rc" 0 "exit code after SIGTERM"
+	local line
+	line=$(summary_line "$WS_TMP/out" rx)
+	# 3 echo requests and at least one ARP request reached a0.
+	assert_ge "$(jfield "$line" packets)" 4 "summary rx packets"
+}
