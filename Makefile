@@ -111,3 +111,16 @@ clean:
 	$(Q)rm -rf $(OUT) wirescope dist
 
 -include $(OUT)/wirescope.bpf.d $(USER_OBJS:.o=.d) $(UNIT_BINS:=.d)
+
+BENCH_BINS := $(OUT)/bench/progcost
+
+$(OUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUT)/bench/%: tools/bench/%.c tools/bench/bench_setup.h $(LIB_OBJS) $(SKEL) | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LINK) -o $@
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)tools/bench/bench.sh

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Packet-size collector: per-CPU counters per (ifindex, direction). */
+/* Packet-size collector: per-CPU counters per (interface, direction). */
 #ifndef WS_SIZES_BPF_H
 #define WS_SIZES_BPF_H
 
@@ -9,23 +9,51 @@
 const volatile bool sizes_enabled = false;
 const volatile __u32 sizes_small_threshold = 128;
 
-/* Entries are created by user space for each watched interface. */
+/*
+ * Array lookups are inlined by the verifier; a per-CPU hash keyed by
+ * (ifindex, dir) cost ten times as much per packet (docs/BENCHMARKS.md).
+ * User space fills the slot maps for each watched interface.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WS_IFINDEX_DIRECT);
+	__type(key, __u32);
+	__type(value, __u32);
+} sizes_slot_of SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WS_SIZES_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, __u32);
+} sizes_slot_big SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WS_SIZES_MAX_IFACES *WS_NDIRS);
-	__type(key, struct sizes_key);
+	__type(key, __u32);
 	__type(value, struct sizes_counters);
 } sizes_counters SEC(".maps");
 
 static __always_inline struct sizes_counters *sizes_slot(__u32 ifindex,
 							 __u32 dir)
 {
-	struct sizes_key key = {.ifindex = ifindex, .dir = dir};
-	struct sizes_counters *c = bpf_map_lookup_elem(&sizes_counters, &key);
+	__u32 *slot, idx;
 
-	if (!c)
+	if (ifindex < WS_IFINDEX_DIRECT) {
+		slot = bpf_map_lookup_elem(&sizes_slot_of, &ifindex);
+		/* Keep clang from merging the two lookups into one call on a
+		 * variable map, which the verifier cannot inline. */
+		asm volatile("" : "+r"(slot));
+	} else {
+		slot = bpf_map_lookup_elem(&sizes_slot_big, &ifindex);
+	}
+	if (!slot || !*slot) {
 		health_inc(WS_H_SIZES_NO_SLOT);
-	return c;
+		return NULL;
+	}
+	idx = (*slot - 1) * WS_NDIRS + dir;
+	return bpf_map_lookup_elem(&sizes_counters, &idx);
 }
 
 static __always_inline void sizes_add(struct sizes_counters *c, __u32 len,

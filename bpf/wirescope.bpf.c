@@ -24,8 +24,8 @@ static __always_inline bool tcp_collectors_enabled(void)
  * Every TCP-aware collector sees each packet here, parsed once.
  * @pkt->layer is WS_LAYER_L4 and @pkt->l4_proto is TCP.
  */
-static __always_inline void observe_tcp(const struct ws_pkt *pkt,
-					__u32 ifindex, __u32 dir)
+static __always_inline void observe_tcp(const struct ws_pkt *pkt, __u32 ifindex,
+					__u32 dir)
 {
 }
 

@@ -12,12 +12,14 @@
 #define WS_SIZE_NBUCKETS    7
 #define WS_SIZES_MAX_IFACES 64
 
-struct sizes_key {
-	__u32 ifindex;
-	__u32 dir; /* enum ws_dir */
-};
+/*
+ * ifindex -> slot: a direct array below this ifindex (inlined lookups, 256
+ * KB), a small hash above it.  Slots are stored +1 so that 0 means "not
+ * watched".  Counters live at index slot * WS_NDIRS + dir.
+ */
+#define WS_IFINDEX_DIRECT 65536
 
-/* One per CPU and per (ifindex, dir): summed by user space, never reset. */
+/* One per CPU and per (interface slot, dir): summed, never reset. */
 struct sizes_counters {
 	__u64 packets;
 	__u64 bytes;
@@ -25,7 +27,6 @@ struct sizes_counters {
 	__u64 bucket[WS_SIZE_NBUCKETS];
 };
 
-_Static_assert(sizeof(struct sizes_key) == 8, "sizes_key layout");
 _Static_assert(sizeof(struct sizes_counters) == 80, "sizes_counters layout");
 
 static __always_inline __u32 ws_size_bucket(__u32 len)

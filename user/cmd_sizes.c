@@ -47,13 +47,13 @@ enum { OPT_SMALL = WS_OPT_CMD_BASE, OPT_HIST };
 int cmd_sizes(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    WS_COMMON_LONGOPTS,
-	    {"small", required_argument, NULL, OPT_SMALL},
-	    {"hist", no_argument, NULL, OPT_HIST},
-	    {},
+		WS_COMMON_LONGOPTS,
+		{ "small", required_argument, NULL, OPT_SMALL },
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{},
 	};
 	struct ws_opts o;
-	struct ws_session s = {.o = &o};
+	struct ws_session s = { .o = &o };
 	unsigned long v;
 	int c, err;
 

@@ -8,6 +8,9 @@
 extern const struct ws_collector ws_sizes_collector;
 extern const char *const ws_size_bucket_names[WS_SIZE_NBUCKETS];
 
+struct wirescope_bpf;
+int sizes_set_slot(struct wirescope_bpf *skel, uint32_t ifindex, uint32_t slot);
+
 /* Totals since start for interface @i (index into opts) and direction. */
 const struct sizes_counters *sizes_total(int i, int dir,
 					 struct sizes_counters *out);

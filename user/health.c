@@ -10,7 +10,7 @@
 #include "wirescope.skel.h"
 
 static const char *const health_names[WS_H_NCOUNTERS] = {
-    [WS_H_SIZES_NO_SLOT] = "sizes_no_slot",
+	[WS_H_SIZES_NO_SLOT] = "sizes_no_slot",
 };
 
 static uint64_t base[WS_H_NCOUNTERS], prev[WS_H_NCOUNTERS], cur[WS_H_NCOUNTERS];
@@ -76,9 +76,9 @@ static void health_summary(struct ws_session *s)
 }
 
 const struct ws_collector ws_health_collector = {
-    .name = "health",
-    .start = health_start,
-    .sample = health_sample,
-    .interval = health_interval,
-    .summary = health_summary,
+	.name = "health",
+	.start = health_start,
+	.sample = health_sample,
+	.interval = health_interval,
+	.summary = health_summary,
 };

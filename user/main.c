@@ -10,8 +10,8 @@
 #endif
 
 static const struct ws_command commands[] = {
-    {"sizes", "packets by on-wire size, per interface and direction",
-     cmd_sizes},
+	{ "sizes", "packets by on-wire size, per interface and direction",
+	  cmd_sizes },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

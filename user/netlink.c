@@ -19,7 +19,7 @@
 
 static int nl_open(int proto)
 {
-	struct timeval tv = {.tv_sec = 2};
+	struct timeval tv = { .tv_sec = 2 };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 
 	if (fd < 0)
@@ -76,13 +76,13 @@ int nl_tc_filter_count(int ifindex, int egress)
 		struct nlmsghdr n;
 		struct tcmsg t;
 	} req = {
-	    .n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-	    .n.nlmsg_type = RTM_GETTFILTER,
-	    .n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-	    .t.tcm_family = AF_UNSPEC,
-	    .t.tcm_ifindex = ifindex,
-	    .t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS
-							  : TC_H_MIN_INGRESS),
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.n.nlmsg_type = RTM_GETTFILTER,
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.t.tcm_family = AF_UNSPEC,
+		.t.tcm_ifindex = ifindex,
+		.t.tcm_parent = TC_H_MAKE(
+		    TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS),
 	};
 	int fd, err, count = 0;
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The packet-size collector: per interface and direction, by frame size. */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collectors.h"
 #include "wirescope.skel.h"
@@ -10,15 +12,16 @@
 #define HEADER_EVERY 25
 
 const char *const ws_size_bucket_names[WS_SIZE_NBUCKETS] = {
-    "0-64", "65-127", "128-255", "256-511", "512-1023", "1024-1518", "1519+",
+	"0-64",	    "65-127",	 "128-255", "256-511",
+	"512-1023", "1024-1518", "1519+",
 };
 
 /* Column labels: six characters fit an 80-column terminal. */
 static const char *const short_names[WS_SIZE_NBUCKETS] = {
-    "<=64", "<=127", "<=255", "<=511", "<=1023", "<=1518", ">1518",
+	"<=64", "<=127", "<=255", "<=511", "<=1023", "<=1518", ">1518",
 };
 
-static const char *const dir_names[WS_NDIRS] = {"rx", "tx"};
+static const char *const dir_names[WS_NDIRS] = { "rx", "tx" };
 
 struct snapshot {
 	struct sizes_counters c[WS_MAX_IFACES][WS_NDIRS];
@@ -56,13 +59,12 @@ static int sizes_configure(struct ws_session *s)
 static int sizes_sample(struct ws_session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.sizes_counters);
-	struct sizes_key key;
+	uint32_t key;
 	int i, dir, err;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		for (dir = 0; dir < WS_NDIRS; dir++) {
-			key.ifindex = s->o->ifaces[i].ifindex;
-			key.dir = dir;
+			key = i * WS_NDIRS + dir;
 			err = ws_percpu_sum_u64(fd, &key, s->ncpus,
 						(uint64_t *)&cur.c[i][dir],
 						NWORDS);
@@ -73,21 +75,25 @@ static int sizes_sample(struct ws_session *s)
 	return 0;
 }
 
+/* Point interface @ifindex at counter slot @slot (slots are stored +1). */
+int sizes_set_slot(struct wirescope_bpf *skel, uint32_t ifindex, uint32_t slot)
+{
+	uint32_t val = slot + 1;
+	int fd = ifindex < WS_IFINDEX_DIRECT
+		     ? bpf_map__fd(skel->maps.sizes_slot_of)
+		     : bpf_map__fd(skel->maps.sizes_slot_big);
+
+	return bpf_map_update_elem(fd, &ifindex, &val, BPF_ANY) ? -errno : 0;
+}
+
 static int sizes_start(struct ws_session *s)
 {
-	int fd = bpf_map__fd(s->skel->maps.sizes_counters);
-	struct sizes_key key;
-	int i, dir, err;
+	int i, err;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
-		for (dir = 0; dir < WS_NDIRS; dir++) {
-			key.ifindex = s->o->ifaces[i].ifindex;
-			key.dir = dir;
-			err = ws_percpu_insert_zero(
-			    fd, &key, s->ncpus, sizeof(struct sizes_counters));
-			if (err)
-				return err;
-		}
+		err = sizes_set_slot(s->skel, s->o->ifaces[i].ifindex, i);
+		if (err)
+			return err;
 	}
 	err = sizes_sample(s);
 	base = cur;
@@ -238,11 +244,11 @@ static void sizes_summary(struct ws_session *s)
 }
 
 const struct ws_collector ws_sizes_collector = {
-    .name = "sizes",
-    .needs_hooks = true,
-    .configure = sizes_configure,
-    .start = sizes_start,
-    .sample = sizes_sample,
-    .interval = sizes_interval,
-    .summary = sizes_summary,
+	.name = "sizes",
+	.needs_hooks = true,
+	.configure = sizes_configure,
+	.start = sizes_start,
+	.sample = sizes_sample,
+	.interval = sizes_interval,
+	.summary = sizes_summary,
 };

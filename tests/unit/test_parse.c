@@ -18,8 +18,12 @@ static int parse_len(unsigned int len, struct ws_pkt *p)
 
 static void test_every_length(void)
 {
-	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 54,
-				 .sport = 1234, .dport = 80, .seq = 7,
+	struct pkt_spec spec = { .l3 = PKT_IPV4,
+				 .l4 = PKT_TCP,
+				 .len = 54,
+				 .sport = 1234,
+				 .dport = 80,
+				 .seq = 7,
 				 .tcp_flags = WS_TCP_SYN };
 	struct ws_pkt p;
 	unsigned int len;
@@ -28,7 +32,7 @@ static void test_every_length(void)
 	case_begin("IPv4 TCP cut at every length 0..54");
 	pkt_build(buf, &spec);
 	for (len = 0; len <= 54; len++) {
-		want = len < 14 ? WS_LAYER_NONE
+		want = len < 14	  ? WS_LAYER_NONE
 		       : len < 34 ? WS_LAYER_L2
 		       : len < 54 ? WS_LAYER_L3
 				  : WS_LAYER_L4;
@@ -98,8 +102,11 @@ static void test_bad_doff(void)
 
 static void test_vlan(void)
 {
-	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_UDP, .len = 60,
-				 .sport = 53, .dport = 5353 };
+	struct pkt_spec spec = { .l3 = PKT_IPV4,
+				 .l4 = PKT_UDP,
+				 .len = 60,
+				 .sport = 53,
+				 .dport = 5353 };
 	static uint8_t tagged[2048];
 	struct ws_pkt p;
 	int tags;
@@ -125,17 +132,20 @@ static void test_vlan(void)
 
 static void test_ipv6(void)
 {
-	struct pkt_spec spec = { .l3 = PKT_IPV6, .l4 = PKT_TCP, .len = 82,
-				 .sport = 443, .dport = 40000 };
+	struct pkt_spec spec = { .l3 = PKT_IPV6,
+				 .l4 = PKT_TCP,
+				 .len = 82,
+				 .sport = 443,
+				 .dport = 40000 };
 	struct ws_pkt p;
 
 	case_begin("IPv6 TCP behind a hop-by-hop header");
 	pkt_build(buf, &spec);
 	/* Insert 8 bytes of hop-by-hop options between IPv6 and TCP. */
 	memmove(buf + 62, buf + 54, 20);
-	buf[20] = 0;  /* next header: hop-by-hop */
-	buf[54] = 6;  /* hop-by-hop's next header: TCP */
-	buf[55] = 0;  /* length: 8 bytes */
+	buf[20] = 0; /* next header: hop-by-hop */
+	buf[54] = 6; /* hop-by-hop's next header: TCP */
+	buf[55] = 0; /* length: 8 bytes */
 	memset(buf + 56, 0, 6);
 	CHECK_EQ(parse_len(82, &p), WS_LAYER_L4, "layer");
 	CHECK_EQ(p.l4_off, 62, "l4_off");

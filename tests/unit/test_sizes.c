@@ -13,6 +13,7 @@
 #include "pkt.h"
 #include "core.h"
 #include "sizes.h"
+#include "collectors.h"
 #include "health.h"
 #include "wirescope.skel.h"
 
@@ -28,9 +29,10 @@ static int counters_fd(void)
 	return bpf_map__fd(skel->maps.sizes_counters);
 }
 
+/* lo is watched in slot 0: its counters are at index dir. */
 static void read_counters(int dir, struct sizes_counters *c)
 {
-	struct sizes_key key = { .ifindex = LO_IFINDEX, .dir = dir };
+	uint32_t key = dir;
 
 	memset(c, 0, sizeof(*c));
 	ws_percpu_sum_u64(counters_fd(), &key, ncpus, (uint64_t *)c, NWORDS);
@@ -53,7 +55,7 @@ static int run_xdp(unsigned int len, int ifindex, uint32_t *retval)
 		    .data_size_in = len, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 	int err = bpf_prog_test_run_opts(
-		bpf_program__fd(skel->progs.ws_xdp_ingress), &opts);
+	    bpf_program__fd(skel->progs.ws_xdp_ingress), &opts);
 
 	*retval = opts.retval;
 	return err;
@@ -99,9 +101,8 @@ static void check_one_frame(const struct sizes_counters *before,
 			 b == expected_bucket(len), "bucket count");
 }
 
-static const unsigned int edges[] = { 60,   64,	  65,	127,  128,  255,
-				      256,  511,  512,	1023, 1024, 1518,
-				      1519, 3000 };
+static const unsigned int edges[] = { 60,  64,	65,   127,  128,  255,	256,
+				      511, 512, 1023, 1024, 1518, 1519, 3000 };
 
 static void test_edges_xdp(void)
 {
@@ -157,9 +158,12 @@ static void test_frame_types(void)
 		const char *name;
 		struct pkt_spec spec;
 	} cases[] = {
-		{ "xdp IPv4 TCP", { .l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 54 } },
-		{ "xdp IPv6 TCP", { .l3 = PKT_IPV6, .l4 = PKT_TCP, .len = 74 } },
-		{ "xdp IPv6 UDP 1500", { .l3 = PKT_IPV6, .l4 = PKT_UDP, .len = 1500 } },
+		{ "xdp IPv4 TCP",
+		  { .l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 54 } },
+		{ "xdp IPv6 TCP",
+		  { .l3 = PKT_IPV6, .l4 = PKT_TCP, .len = 74 } },
+		{ "xdp IPv6 UDP 1500",
+		  { .l3 = PKT_IPV6, .l4 = PKT_UDP, .len = 1500 } },
 		{ "xdp ARP", { .l3 = PKT_ARP, .len = 42 } },
 		{ "xdp non-IP EtherType", { .l3 = PKT_RAW, .len = 100 } },
 	};
@@ -242,15 +246,16 @@ static void test_malformed_gso(void)
 		      "test run: %s", strerror(errno));
 		CHECK_EQ(ret, (uint32_t)-1, "verdict");
 		read_counters(WS_TX, &after);
-		CHECK_EQ(after.packets - before.packets, 2, "packets = gso_segs");
+		CHECK_EQ(after.packets - before.packets, 2,
+			 "packets = gso_segs");
 		CHECK_EQ(after.bytes - before.bytes, len, "bytes");
 		case_end();
 	}
 }
 
-static void check_gso(const char *name, struct pkt_spec spec,
-		      unsigned int mss, unsigned int segs,
-		      const uint64_t want[WS_SIZE_NBUCKETS], uint64_t bytes)
+static void check_gso(const char *name, struct pkt_spec spec, unsigned int mss,
+		      unsigned int segs, const uint64_t want[WS_SIZE_NBUCKETS],
+		      uint64_t bytes)
 {
 	struct sizes_counters before, after;
 	unsigned int b, len;
@@ -279,30 +284,34 @@ static void test_gso(void)
 	/* 66 B of headers (12 B options) + 300 B, MSS 100: 3 x 166. */
 	static const uint64_t small[WS_SIZE_NBUCKETS] = { 0, 0, 3, 0, 0, 0, 0 };
 
-	check_gso("tc GSO IPv4 TCP: segments by size",
-		  (struct pkt_spec){ .l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 2554 },
-		  1000, 3, tcp4, 2 * 1054 + 554);
-	check_gso("tc GSO IPv6 UDP: segments by size",
-		  (struct pkt_spec){ .l3 = PKT_IPV6, .l4 = PKT_UDP, .len = 3062 },
-		  1200, 3, udp6, 2 * 1262 + 662);
-	check_gso("tc GSO TCP with options, exact MSS multiple",
-		  (struct pkt_spec){ .l3 = PKT_IPV4, .l4 = PKT_TCP,
-				     .tcp_opts_len = 12, .len = 366 },
-		  100, 3, small, 3 * 166);
+	check_gso(
+	    "tc GSO IPv4 TCP: segments by size",
+	    (struct pkt_spec){ .l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 2554 },
+	    1000, 3, tcp4, 2 * 1054 + 554);
+	check_gso(
+	    "tc GSO IPv6 UDP: segments by size",
+	    (struct pkt_spec){ .l3 = PKT_IPV6, .l4 = PKT_UDP, .len = 3062 },
+	    1200, 3, udp6, 2 * 1262 + 662);
+	check_gso(
+	    "tc GSO TCP with options, exact MSS multiple",
+	    (struct pkt_spec){
+		.l3 = PKT_IPV4, .l4 = PKT_TCP, .tcp_opts_len = 12, .len = 366 },
+	    100, 3, small, 3 * 166);
 }
 
 /* A frame on an interface without counters is counted as lost, not lost. */
 static void test_no_slot(void)
 {
 	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_UDP, .len = 100 };
-	struct sizes_key key = { .ifindex = LO_IFINDEX, .dir = WS_RX };
+	uint32_t ifindex = LO_IFINDEX, unwatched = 0;
 	uint64_t before;
 	uint32_t ret;
 
 	case_begin("frame without a counter slot shows in health");
 	pkt_build(frame, &spec);
-	CHECK(!bpf_map_delete_elem(counters_fd(), &key), "delete: %s",
-	      strerror(errno));
+	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.sizes_slot_of),
+				   &ifindex, &unwatched, BPF_ANY),
+	      "unwatch: %s", strerror(errno));
 	before = health(WS_H_SIZES_NO_SLOT);
 	CHECK(!run_xdp(100, LO_IFINDEX, &ret), "test run: %s", strerror(errno));
 	CHECK_EQ(ret, XDP_PASS, "verdict");
@@ -312,9 +321,6 @@ static void test_no_slot(void)
 
 int main(void)
 {
-	struct sizes_key key = { .ifindex = LO_IFINDEX };
-	int dir;
-
 	ncpus = libbpf_num_possible_cpus();
 	skel = wirescope_bpf__open();
 	if (!skel) {
@@ -326,10 +332,9 @@ int main(void)
 		printf("not ok - load skeleton: %s\n", strerror(errno));
 		return 1;
 	}
-	for (dir = 0; dir < WS_NDIRS; dir++) {
-		key.dir = dir;
-		ws_percpu_insert_zero(counters_fd(), &key, ncpus,
-				      sizeof(struct sizes_counters));
+	if (sizes_set_slot(skel, LO_IFINDEX, 0)) {
+		printf("not ok - watch lo: %s\n", strerror(errno));
+		return 1;
 	}
 	test_edges_xdp();
 	test_edges_tc();
