@@ -8,50 +8,30 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WS=${WS:-./wirescope}
-PREFIX="wsdemo$$"
 FLOOD_FRAMES=${FLOOD_FRAMES:-1000000}
 FLOOD_RATE=${FLOOD_RATE:-100000}
 TMP=$(mktemp -d /tmp/wsdemo.XXXXXX)
-NAMESPACES=()
-PIDS=()
-
-cleanup() {
-	local p n
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	for n in "${NAMESPACES[@]}"; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-		ip netns del "$n" 2>/dev/null || true
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+NSLIB_PREFIX="wsdemo$$"
+source tools/nslib.sh
+trap 'nslib_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-ns() {
-	ip netns add "$PREFIX-$1"
-	NAMESPACES+=("$PREFIX-$1")
-	ip -n "$PREFIX-$1" link set lo up
-}
-
 # front (the server, wirescope on f0) <== veth ==> clients (c0)
 lab_up() {
-	ns front
-	ns clients
-	ip -n "$PREFIX-front" link add f0 type veth peer name c0 netns "$PREFIX-clients"
-	ip -n "$PREFIX-front" link set f0 addrgenmode none up
-	ip -n "$PREFIX-clients" link set c0 addrgenmode none up
-	ip -n "$PREFIX-front" addr add 198.18.0.1/24 dev f0
-	ip -n "$PREFIX-clients" addr add 198.18.0.2/24 dev c0
+	FRONT=$(nslib_ns front)
+	CLIENTS=$(nslib_ns clients)
+	nslib_veth "$FRONT" f0 "$CLIENTS" c0
+	ip -n "$FRONT" addr add 198.18.0.1/24 dev f0
+	ip -n "$CLIENTS" addr add 198.18.0.2/24 dev c0
 }
 
 # The Tengine incident: 88% of packets are TCP under 75 bytes.  22 of every
 # 25 frames are bare 60-byte TCP segments, 3 carry a 1000-byte POST body.
 write_flood() {
 	local mac i
-	mac=$(ip netns exec "$PREFIX-front" cat /sys/class/net/f0/address)
+	mac=$(ip netns exec "$FRONT" cat /sys/class/net/f0/address)
 	: >"$TMP/flood.cfg"
 	for i in $(seq 22); do
 		echo "{ eth(da=$mac, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=6), tcp(sp=drnd(), dp=80, ack), fill(0x00, 6) }" >>"$TMP/flood.cfg"
@@ -68,13 +48,13 @@ small_packet_flood() {
 	echo "wirescope sizes watches the server's interface (--small 75):"
 	echo
 	echo "\$ wirescope sizes -i f0 --small 75 1 $((secs + 1))"
-	ip netns exec "$PREFIX-front" "$WS" sizes -i f0 --small 75 --ready-file "$ready" 1 $((secs + 1)) &
+	ip netns exec "$FRONT" "$WS" sizes -i f0 --small 75 --ready-file "$ready" 1 $((secs + 1)) &
 	local ws=$!
-	PIDS+=("$ws")
+	nslib_track "$ws"
 	for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.05; done
 	[ -s "$ready" ] || { echo "wirescope did not start" >&2; exit 1; }
 	write_flood
-	timeout $((secs + 20)) ip netns exec "$PREFIX-clients" \
+	timeout $((secs + 20)) ip netns exec "$CLIENTS" \
 		trafgen -o c0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b "${FLOOD_RATE}pps" -q >/dev/null 2>&1 || true
 	wait "$ws" || true
 }

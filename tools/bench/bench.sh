@@ -12,37 +12,20 @@ WS=$PWD/wirescope
 ROUNDS=${ROUNDS:-5}
 FLOOD_FRAMES=${FLOOD_FRAMES:-300000}
 OUT=build/bench/results
-PREFIX="wsbench$$"
 TMP=$(mktemp -d /tmp/wsbench.XXXXXX)
-NAMESPACES=()
-PIDS=()
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json
-
-cleanup() {
-	local p n
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for n in "${NAMESPACES[@]}"; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-		ip netns del "$n" 2>/dev/null || true
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+NSLIB_PREFIX="wsbench$$"
+source tools/nslib.sh
+trap 'nslib_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 log() { echo "bench: $*" >&2; }
 
 lab_up() {
-	SND="$PREFIX-snd" RCV="$PREFIX-rcv"
-	for n in "$SND" "$RCV"; do
-		ip netns add "$n"
-		NAMESPACES+=("$n")
-		ip -n "$n" link set lo up
-	done
-	ip -n "$SND" link add s0 type veth peer name r0 netns "$RCV"
-	ip -n "$SND" link set s0 addrgenmode none up
-	ip -n "$RCV" link set r0 addrgenmode none up
+	SND=$(nslib_ns snd)
+	RCV=$(nslib_ns rcv)
+	nslib_veth "$SND" s0 "$RCV" r0
 	ip -n "$SND" addr add 198.18.0.2/24 dev s0
 	ip -n "$RCV" addr add 198.18.0.1/24 dev r0
 	local mac

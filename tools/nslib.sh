@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+# Namespaces and background processes for the lab scripts (demo, bench):
+# everything made through these helpers goes away in nslib_cleanup, which
+# the caller runs from an EXIT trap.  Source it; set NSLIB_PREFIX first.
+
+NSLIB_PREFIX=${NSLIB_PREFIX:-wslab$$}
+# A file, not an array: `X=$(nslib_ns x)` runs in a subshell.
+NSLIB_LIST=$(mktemp /tmp/nslib.XXXXXX)
+NSLIB_PIDS=()
+
+# nslib_ns NAME: create $NSLIB_PREFIX-NAME with lo up; prints the name.
+nslib_ns() {
+	local n="$NSLIB_PREFIX-$1"
+	ip netns add "$n"
+	echo "$n" >>"$NSLIB_LIST"
+	ip -n "$n" link set lo up
+	echo "$n"
+}
+
+# nslib_veth NS1 IF1 NS2 IF2: a veth pair, both ends up, no IPv6 autoconf.
+nslib_veth() {
+	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" addrgenmode none up
+	ip -n "$3" link set "$4" addrgenmode none up
+}
+
+nslib_track() { NSLIB_PIDS+=("$@"); }
+
+nslib_cleanup() {
+	local p n
+	for p in "${NSLIB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${NSLIB_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	while read -r n; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+		ip netns del "$n" 2>/dev/null || true
+	done <"$NSLIB_LIST"
+	rm -f "$NSLIB_LIST"
+}
