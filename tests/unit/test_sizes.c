@@ -104,49 +104,31 @@ static void check_one_frame(const struct sizes_counters *before,
 static const unsigned int edges[] = { 60,  64,	65,   127,  128,  255,	256,
 				      511, 512, 1023, 1024, 1518, 1519, 3000 };
 
-static void test_edges_xdp(void)
+/* Every bucket edge, through XDP (rx, IPv4 UDP) or tc egress (tx, TCP). */
+static void test_edges(bool xdp)
 {
+	struct pkt_spec spec = { .l3 = PKT_IPV4,
+				 .l4 = xdp ? PKT_UDP : PKT_TCP };
+	int dir = xdp ? WS_RX : WS_TX;
 	struct sizes_counters before, after;
-	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_UDP };
 	char name[64];
 	uint32_t ret;
 	unsigned int i;
+	int err;
 
 	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
-		snprintf(name, sizeof(name), "xdp rx frame of %u bytes",
-			 edges[i]);
+		snprintf(name, sizeof(name), "%s frame of %u bytes",
+			 xdp ? "xdp rx" : "tc tx", edges[i]);
 		case_begin(name);
 		spec.len = edges[i];
 		pkt_build(frame, &spec);
-		read_counters(WS_RX, &before);
-		CHECK(!run_xdp(edges[i], LO_IFINDEX, &ret), "test run: %s",
-		      strerror(errno));
-		CHECK_EQ(ret, XDP_PASS, "verdict");
-		read_counters(WS_RX, &after);
-		check_one_frame(&before, &after, edges[i]);
-		case_end();
-	}
-}
-
-static void test_edges_tc(void)
-{
-	struct sizes_counters before, after;
-	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_TCP };
-	char name[64];
-	uint32_t ret;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
-		snprintf(name, sizeof(name), "tc tx frame of %u bytes",
-			 edges[i]);
-		case_begin(name);
-		spec.len = edges[i];
-		pkt_build(frame, &spec);
-		read_counters(WS_TX, &before);
-		CHECK(!run_tc(skel->progs.ws_tc_egress, edges[i], 0, 0, &ret),
-		      "test run: %s", strerror(errno));
-		CHECK_EQ(ret, (uint32_t)-1, "verdict (TC_ACT_UNSPEC)");
-		read_counters(WS_TX, &after);
+		read_counters(dir, &before);
+		err = xdp ? run_xdp(edges[i], LO_IFINDEX, &ret)
+			  : run_tc(skel->progs.ws_tc_egress, edges[i], 0, 0,
+				   &ret);
+		CHECK(!err, "test run: %s", strerror(errno));
+		CHECK_EQ(ret, xdp ? XDP_PASS : (uint32_t)-1, "verdict");
+		read_counters(dir, &after);
 		check_one_frame(&before, &after, edges[i]);
 		case_end();
 	}
@@ -336,8 +318,8 @@ int main(void)
 		printf("not ok - watch lo: %s\n", strerror(errno));
 		return 1;
 	}
-	test_edges_xdp();
-	test_edges_tc();
+	test_edges(true);
+	test_edges(false);
 	test_frame_types();
 	test_truncated();
 	test_malformed_gso();
