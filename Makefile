@@ -112,7 +112,7 @@ clean:
 
 -include $(OUT)/wirescope.bpf.d $(USER_OBJS:.o=.d) $(UNIT_BINS:=.d)
 
-BENCH_BINS := $(OUT)/bench/progcost
+BENCH_BINS := $(OUT)/bench/progcost $(OUT)/bench/xdp_pass.bpf.o
 
 $(OUT)/bench:
 	$(Q)mkdir -p $@
@@ -120,6 +120,10 @@ $(OUT)/bench:
 $(OUT)/bench/%: tools/bench/%.c tools/bench/bench_setup.h $(LIB_OBJS) $(SKEL) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LINK) -o $@
+
+$(OUT)/bench/%.bpf.o: tools/bench/%.bpf.c | $(OUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)

@@ -43,6 +43,9 @@ start_observer() {
 	OBS_PID=""
 	case $1 in
 	none) ;;
+	xdp_pass_native)
+		ip -n "$RCV" link set dev r0 xdpdrv obj build/bench/xdp_pass.bpf.o sec xdp
+		;;
 	sizes_generic | sizes_native)
 		local ready="$TMP/ready.$RANDOM"
 		ip netns exec "$RCV" "$WS" sizes -i r0 -m "${1#sizes_}" -j 3600 --ready-file "$ready" >"$TMP/ws.out" 2>&1 &
@@ -61,6 +64,9 @@ start_observer() {
 # stop_observer CONFIG: prints "counted dropped" (frames the observer saw,
 # frames it lost); "- -" when nothing observes.
 stop_observer() {
+	if [ "$1" = xdp_pass_native ]; then
+		ip -n "$RCV" link set dev r0 xdpdrv off
+	fi
 	[ -n "$OBS_PID" ] || { echo "- -"; return; }
 	kill -INT "$OBS_PID"
 	wait "$OBS_PID" 2>/dev/null || true
@@ -93,6 +99,7 @@ flood_once() { # CONFIG ROUND
 	after=$(tcp_in_segs)
 	rx1=$(rx_packets)
 	obs=$(stop_observer "$cfg")
+	obs=${obs:-- -}
 	python3 -c 'import json,sys
 c,r,sent,arr,d,t0,t1,oc,od=sys.argv[1:]
 print(json.dumps({"config":c,"round":int(r),"sent":int(sent),"arrived":int(arr),
@@ -103,7 +110,7 @@ print(json.dumps({"config":c,"round":int(r),"sent":int(sent),"arrived":int(arr),
 }
 
 bench_flood() {
-	local configs=(none sizes_generic sizes_native tcpdump) r i n=${#configs[@]}
+	local configs=(none xdp_pass_native sizes_generic sizes_native tcpdump) r i n=${#configs[@]}
 	log "flood: $ROUNDS rounds x ${#configs[@]} configs x $FLOOD_FRAMES frames"
 	for ((r = 0; r < ROUNDS; r++)); do
 		for ((i = 0; i < n; i++)); do # rotate the order each round

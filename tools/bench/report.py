@@ -66,12 +66,12 @@ def flood(rows):
            "second of the flood. The ratio pairs each run with the unobserved run of the "
            "same round. *Counted* compares the observer's own count with *arrived*.".format(sent),
            "",
-           "| observer | delivered pps, median [min–max] | ratio to nothing attached | arrived of requested | counted = arrived | observer's own drops |",
+           "| observer | delivered pps, median [min–max] | ratio to nothing attached | arrived of requested | counted of arrived | drops the observer reports |",
            "|---|---|---|---|---|---|"]
-    names = {"none": "nothing attached", "sizes_generic": "`wirescope sizes -m generic`",
+    names = {"none": "nothing attached", "xdp_pass_native": "an empty native XDP program (baseline)", "sizes_generic": "`wirescope sizes -m generic`",
              "sizes_native": "`wirescope sizes -m native`", "diag": "`wirescope diag` (all collectors)",
              "tcpdump": "`tcpdump -w /dev/null`"}
-    for cfg in ["none", "sizes_generic", "sizes_native", "diag", "tcpdump"]:
+    for cfg in ["none", "xdp_pass_native", "sizes_generic", "sizes_native", "diag", "tcpdump"]:
         rs = [r for r in rows if r["config"] == cfg]
         if not rs:
             continue
@@ -81,7 +81,8 @@ def flood(rows):
         counted = [r for r in rs if r["observed"] is not None]
         exact = "–"
         if counted:
-            exact = "{} of {} runs".format(
+            exact = "{}; exact in {} of {} runs".format(
+                mmm([r["observed"] / r["arrived"] for r in counted], "{:.3%}"),
                 sum(1 for r in counted if r["observed"] == r["arrived"]), len(counted))
         drops = [r["observer_dropped"] for r in rs if r["observer_dropped"] is not None]
         out.append("| {} | {} | {} | {} | {} | {} |".format(
