@@ -88,3 +88,82 @@ void prom_escape(char *dst, size_t len, const char *src)
 	}
 	dst[o] = '\0';
 }
+
+const char *prom_labels(char *dst, size_t len, ...)
+{
+	const char *name, *val;
+	char esc[256];
+	size_t o = 0;
+	va_list ap;
+	int n;
+
+	dst[0] = '\0';
+	va_start(ap, len);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		val = va_arg(ap, const char *);
+		prom_escape(esc, sizeof(esc), val);
+		n = snprintf(dst + o, len - o, "%s%s=\"%s\"", o ? "," : "",
+			     name, esc);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+	va_end(ap);
+	return dst;
+}
+
+void prom_histogram(struct ws_buf *b, const char *name, const char *labels,
+		    const double *le, const uint64_t *counts, int n,
+		    uint64_t sum, double unit)
+{
+	const char *sep = labels && *labels ? "," : "";
+	uint64_t cum = 0;
+	int i;
+
+	if (!labels)
+		labels = "";
+	for (i = 0; i < n; i++) {
+		cum += counts[i];
+		if (i < n - 1)
+			ws_buf_printf(
+			    b, "%s_bucket{%s%sle=\"%.9g\"} %" PRIu64 "\n", name,
+			    labels, sep, le[i], cum);
+		else
+			ws_buf_printf(
+			    b, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name,
+			    labels, sep, cum);
+	}
+	if (unit == 1.0)
+		ws_buf_printf(b, "%s_sum%s%s%s %" PRIu64 "\n", name,
+			      *labels ? "{" : "", labels, *labels ? "}" : "",
+			      sum);
+	else
+		ws_buf_printf(b, "%s_sum%s%s%s %.9g\n", name,
+			      *labels ? "{" : "", labels, *labels ? "}" : "",
+			      sum * unit);
+	ws_buf_printf(b, "%s_count%s%s%s %" PRIu64 "\n", name,
+		      *labels ? "{" : "", labels, *labels ? "}" : "", cum);
+}
+
+unsigned int prom_port_slot(struct prom_ports *p, unsigned int max,
+			    uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->port[i] == port)
+			return i;
+	if (p->n >= max || p->n >= WS_PROM_MAX_PORTS)
+		return WS_PROM_PORT_OTHER;
+	p->port[p->n] = port;
+	return p->n++;
+}
+
+const char *prom_port_name(const struct prom_ports *p, unsigned int slot,
+			   char *buf, size_t len)
+{
+	if (slot >= p->n)
+		return "other";
+	snprintf(buf, len, "%u", p->port[slot]);
+	return buf;
+}
