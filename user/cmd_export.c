@@ -71,7 +71,7 @@ static int export_option(int c, const char *arg, struct ws_opts *o,
 			return ws_usage_error("export",
 					      "bad --max-ports '%s': 0-%d", arg,
 					      WS_PROM_MAX_PORTS);
-		o->max_ports = v;
+		o->prom_max_ports = v;
 		return 0;
 	case OPT_TIMEOUT:
 		if (ws_parse_seconds(arg, &x->timeout) || x->timeout > 600)

@@ -76,8 +76,8 @@ struct ws_opts {
 	const char *ready_file;
 	/* sizes */
 	uint32_t small;
-	/* export: listener ports with their own label; the rest is "other" */
-	unsigned int max_ports;
+	/* export --max-ports: listener ports with their own label */
+	uint32_t prom_max_ports;
 };
 
 /*
@@ -92,7 +92,7 @@ struct ws_collector {
 	int (*sample)(struct ws_session *s);	/* read cumulative state */
 	void (*interval)(struct ws_session *s, double secs); /* print deltas */
 	void (*summary)(struct ws_session *s); /* totals since start */
-	/* Prometheus families of the totals since start (after sample). */
+	/* Prometheus text of the latest sample (export). */
 	void (*prom)(struct ws_session *s, struct ws_buf *b);
 	void (*stop)(struct ws_session *s);
 };
@@ -187,9 +187,9 @@ void prom_histogram(struct ws_buf *b, const char *name, const char *labels,
 		    uint64_t sum, double unit);
 
 /*
- * Bounded port labels (--max-ports): the first max ports a collector sees
- * keep their own series for the life of the process; later ones share
- * port="other".  Collectors sum values per slot (0..n-1, or
+ * Bounded port labels (export --max-ports, o->prom_max_ports): the first
+ * max ports a collector sees keep their own series for the life of the
+ * process; later ones share port="other".  Collectors sum values per slot (0..n-1, or
  * WS_PROM_PORT_OTHER) so "other" is one series.
  */
 #define WS_PROM_MAX_PORTS  1024

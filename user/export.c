@@ -96,13 +96,14 @@ static int drop_privileges(uid_t uid, gid_t gid)
 	    .version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct none[2] = {};
-	int cap;
+	int cap, in_set;
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) &&
 	    errno != EINVAL)
 		goto fail;
-	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+	for (cap = 0; (in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) >= 0;
+	     cap++)
+		if (in_set && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
 			goto fail;
 	if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
 	    setresuid(uid, uid, uid))
