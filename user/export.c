@@ -71,6 +71,17 @@ static int lookup_user(const char *name, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+static bool bounding_set_empty(void)
+{
+	int cap, in_set;
+
+	for (cap = 0; (in_set = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) >= 0;
+	     cap++)
+		if (in_set)
+			return false;
+	return true;
+}
+
 static bool still_privileged(void)
 {
 	struct __user_cap_header_struct hdr = {
@@ -82,7 +93,7 @@ static bool still_privileged(void)
 		return true;
 	return d[0].effective || d[1].effective || d[0].permitted ||
 	       d[1].permitted || d[0].inheritable || d[1].inheritable ||
-	       prctl(PR_CAPBSET_READ, 0, 0, 0, 0) != 0 || geteuid() == 0;
+	       !bounding_set_empty() || geteuid() == 0;
 }
 
 /*
