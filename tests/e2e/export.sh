@@ -117,6 +117,34 @@ test_prometheus_sees_exact_counts() {
 		"$(python3 -c 'print(200/700)')" "small share"
 	assert_eq "$(prom_query 'wirescope_build_info')" 1 "build_info"
 	assert_eq "$(prom_query 'wirescope_programs_attached{hook="xdp"}')" 1 "xdp programs"
+	dashboard_queries_valid
+}
+
+# Every query of the Grafana dashboard parses and runs on a real server;
+# the packet-size ones return data.
+dashboard_queries_valid() {
+	in_a python3 - "$PROM" deploy/grafana-dashboard.json <<'EOF2' || fail "dashboard queries"
+import json, sys, urllib.parse, urllib.request
+prom, path = sys.argv[1], sys.argv[2]
+bad = []
+for p in json.load(open(path))["panels"]:
+    for t in p.get("targets", []):
+        q = (t["expr"].replace("$__rate_interval", "1m")
+             .replace("$instance", ".*").replace("$interface", ".*"))
+        url = "http://%s/api/v1/query?%s" % (prom, urllib.parse.urlencode({"query": q}))
+        try:
+            r = json.load(urllib.request.urlopen(url, timeout=10))
+        except Exception as e:
+            bad.append("%s: %s: %s" % (p["title"], q, e))
+            continue
+        if r["status"] != "success":
+            bad.append("%s: %s: %s" % (p["title"], q, r))
+        elif "wirescope_packet_size" in q and not r["data"]["result"]:
+            bad.append("%s: no data: %s" % (p["title"], q))
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+EOF2
 }
 
 # promtool and our structural checker accept a live scrape; the checker
