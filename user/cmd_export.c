@@ -23,7 +23,8 @@ static const char usage[] =
     "  -i, --interface IFACE  watch IFACE (repeatable, at least one)\n"
     "      --listen ADDR:PORT serve here (default " WS_EXPORT_DEFAULT_LISTEN
     ");\n"
-    "                         [ADDR6]:PORT for IPv6, numeric addresses only\n"
+    "                         [ADDR6]:PORT for IPv6, :PORT for every IPv4\n"
+    "                         address; numeric addresses only\n"
     "      --max-ports N      listener ports with their own port label\n"
     "                         (default 64, max 1024); the rest: "
     "port=\"other\"\n"

@@ -50,7 +50,8 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (loopback); numeric only. */
+/* "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (every IPv4 address, as Go
+ * exporters read it); numeric addresses only: a static binary has no NSS. */
 static int parse_listen(const char *spec, struct sockaddr_storage *ss,
 			socklen_t *len)
 {
@@ -82,7 +83,7 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss,
 	s4->sin_port = htons(port);
 	*len = sizeof(*s4);
 	if (!hl) {
-		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s4->sin_addr.s_addr = htonl(INADDR_ANY);
 		return 0;
 	}
 	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : -EINVAL;

@@ -24,6 +24,7 @@ scrape() { # [PATH]
 }
 
 export_start() { # extra args...
+	rm -f "$WS_TMP"/ready.*
 	ws_start "$A" "$WS_TMP/out" export -i a0 "$@"
 	EXPORT_PID=$(cat "$WS_TMP"/ready.*)
 }
@@ -188,6 +189,17 @@ test_http_basics() {
 	assert_match "$h" '^HTTP/1.1 200' "HEAD"
 	assert_eq "$(raw_request 'GET /metrics HTTP/2.0\r\n\r\n')" "HTTP/1.1 505" "HTTP/2.0 request line"
 	assert_eq "$(raw_request 'garbage\r\n\r\n')" "HTTP/1.1 400" "garbage"
+}
+
+# IPv6 and all-address listeners.
+test_listen_addresses() {
+	export_lab
+	export_start --listen '[::1]:19461'
+	assert_match "$(in_a curl -sS -g 'http://[::1]:19461/metrics')" '^# HELP wirescope_' "scrape over IPv6"
+	ws_stop
+	export_start --listen :19462
+	assert_match "$(in_a curl -sS http://127.0.0.1:19462/metrics)" '^# HELP wirescope_' "scrape of :PORT"
+	assert_match "$(in_a ss -ltnH sport = :19462)" '0\.0\.0\.0:19462' ":PORT listens on every address"
 }
 
 # raw_request TEXT: send TEXT (printf escapes) and print the status line.
