@@ -201,34 +201,32 @@ static uint64_t count_entries(const struct bpf_map *m)
 	return n < max ? n : max;
 }
 
-static void map_fill(struct ws_session *s, struct ws_buf *b)
+static void map_family(struct ws_session *s, struct ws_buf *b, const char *name,
+		       const char *help, bool capacity)
 {
-	const char *entries = "wirescope_map_entries";
-	const char *capacity = "wirescope_map_capacity";
 	struct bpf_map *m;
 	char labels[64];
 
-	prom_family(b, entries, "gauge",
-		    "Entries in each BPF hash map (a full map loses counts: "
-		    "see wirescope_lost_total).");
+	prom_family(b, name, "gauge", help);
 	bpf_object__for_each_map(m, s->skel->obj)
 	{
 		if (!is_hash(m))
 			continue;
 		prom_labels(labels, sizeof(labels), "map", bpf_map__name(m),
 			    NULL);
-		prom_u64(b, entries, labels, count_entries(m));
+		prom_u64(b, name, labels,
+			 capacity ? bpf_map__max_entries(m) : count_entries(m));
 	}
-	prom_family(b, capacity, "gauge",
-		    "Maximum entries of each BPF hash map.");
-	bpf_object__for_each_map(m, s->skel->obj)
-	{
-		if (!is_hash(m))
-			continue;
-		prom_labels(labels, sizeof(labels), "map", bpf_map__name(m),
-			    NULL);
-		prom_u64(b, capacity, labels, bpf_map__max_entries(m));
-	}
+}
+
+static void map_fill(struct ws_session *s, struct ws_buf *b)
+{
+	map_family(s, b, "wirescope_map_entries",
+		   "Entries in each BPF hash map (a full map loses counts: "
+		   "see wirescope_lost_total).",
+		   false);
+	map_family(s, b, "wirescope_map_capacity",
+		   "Maximum entries of each BPF hash map.", true);
 }
 
 static void http_responses(struct ws_export *x, struct ws_buf *b)

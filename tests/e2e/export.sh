@@ -339,15 +339,6 @@ test_interface_series_disappear() {
 	assert_match "$out" 'wirescope_receive_packets_total\{interface="a0"\}' "a0 series kept"
 }
 
-expect_error() { # RC REGEX CMD...
-	local want=$1 re=$2 rc=0
-	shift 2
-	"$@" >"$WS_TMP/stdout" 2>"$WS_TMP/stderr" || rc=$?
-	assert_eq "$rc" "$want" "exit code of '$*'"
-	assert_eq "$(wc -l <"$WS_TMP/stderr")" 1 "stderr lines of '$*'"
-	assert_match "$(cat "$WS_TMP/stderr")" "$re" "message of '$*'"
-}
-
 test_export_bad_input() {
 	export_lab
 	local x="ip netns exec $A $WS"
