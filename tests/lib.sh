@@ -151,6 +151,20 @@ progs_alive() {
 	true
 }
 
+# kill9_leaves_nothing NS PID: PID holds our programs and attaches XDP in
+# NS; after kill -9 no program of it is alive and nothing is attached.
+kill9_leaves_nothing() {
+	local ids
+	ids=$(prog_ids "$2")
+	assert_ge "$(wc -w <<<"$ids")" 2 "programs held while running"
+	assert_match "$(attached_progs "$1")" '^xdp:' "XDP attached while running"
+	kill -KILL "$2"
+	wait "$2" 2>/dev/null || true
+	for _ in $(seq 100); do [ -z "$(progs_alive $ids)" ] && break; sleep 0.05; done
+	assert_eq "$(progs_alive $ids)" "" "programs alive after kill -9"
+	assert_eq "$(attached_progs "$1")" "" "attached after kill -9"
+}
+
 ws_cleanup() {
 	local p n
 	for p in "${WS_PIDS[@]}"; do

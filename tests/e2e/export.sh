@@ -300,15 +300,7 @@ test_privileges_dropped() {
 test_kill9_leaves_nothing() {
 	export_lab
 	export_start
-	local ids
-	ids=$(prog_ids "$EXPORT_PID")
-	assert_ge "$(wc -w <<<"$ids")" 2 "programs held while running"
-	assert_match "$(attached_progs "$A")" '^xdp:' "XDP attached"
-	kill -KILL "$EXPORT_PID"
-	wait "$WS_PID" 2>/dev/null || true
-	for _ in $(seq 100); do [ -z "$(progs_alive $ids)" ] && break; sleep 0.05; done
-	assert_eq "$(progs_alive $ids)" "" "programs alive after kill -9"
-	assert_eq "$(attached_progs "$A")" "" "attached after kill -9"
+	kill9_leaves_nothing "$A" "$EXPORT_PID"
 }
 
 # SIGTERM: exit 0, nothing left attached.
