@@ -127,7 +127,9 @@ static int drop_privileges(uid_t uid, gid_t gid)
 					      "privilege drop");
 	return 0;
 fail:
-	return ws_error(WS_EXIT_PERM, "cannot drop privileges: %s",
+	return ws_error(WS_EXIT_PERM,
+			"cannot drop privileges: %s (needs CAP_SETPCAP, "
+			"CAP_SETUID and CAP_SETGID)",
 			strerror(errno));
 }
 

@@ -353,6 +353,32 @@ s = socket.socket(); s.bind(("127.0.0.1", 19460)); s.listen(1); time.sleep(30)' 
 	assert_match "$("$WS" export --help)" 'Usage: wirescope export -i IFACE' "export --help"
 }
 
+# The systemd unit's command line and capability bounding set are enough:
+# run its ExecStart (on a0) under that bounding set, on port 80 as a unit
+# might; without CAP_SETPCAP the drop fails loudly and attaches nothing.
+test_systemd_unit_capabilities() {
+	export_lab
+	local unit=deploy/wirescope-export.service caps cmd
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" |
+		tr 'A-Z ' 'a-z\n' | sed 's/^cap_/+/' | paste -sd, -)
+	cmd=$(sed -n 's/^ExecStart=//p' "$unit" |
+		sed -e "s|/usr/local/bin/wirescope|$WS|" -e 's/-i eth0/-i a0/' \
+			-e 's/127.0.0.1:19460/127.0.0.1:80/')
+	bg ip netns exec "$A" setpriv --bounding-set "-all,$caps" $cmd \
+		--ready-file "$WS_TMP/unit.ready"
+	wait_file "$WS_TMP/unit.ready"
+	assert_match "$(cat "/proc/$(cat "$WS_TMP/unit.ready")/status")" \
+		$'CapEff:\t0000000000000000' "CapEff under the unit's bounding set"
+	assert_match "$(in_a curl -sS http://127.0.0.1:80/metrics)" \
+		'wirescope_programs_attached\{hook="xdp"\} 1' "scrape on port 80"
+	kill -TERM "$BG_PID"
+	wait "$BG_PID" || fail "exit code after SIGTERM"
+	caps=$(sed 's/,+setpcap//' <<<"$caps")
+	expect_error 4 'cannot drop privileges: Operation not permitted' \
+		ip netns exec "$A" setpriv --bounding-set "-all,$caps" "$WS" export -i a0
+	assert_eq "$(attached_progs "$A")" "" "attached after a failed drop"
+}
+
 # The alert rules load and behave as their unit tests say.
 test_alert_rules() {
 	local out
