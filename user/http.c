@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -189,11 +190,25 @@ static void respond_error(struct ws_http *h, struct http_conn *c, int code)
 	ws_buf_free(&body);
 }
 
-/* Request line "METHOD SP /path[?query] SP HTTP/1.x"; headers ignored. */
+/* The path of an origin-form ("/x") or absolute-form ("http://h/x") target. */
+static char *target_path(char *target)
+{
+	if (!strncasecmp(target, "http://", 7)) {
+		target = strchr(target + 7, '/');
+		if (!target)
+			return NULL;
+	}
+	if (target[0] != '/')
+		return NULL;
+	target[strcspn(target, "?#")] = '\0';
+	return target;
+}
+
+/* Request line "METHOD SP target SP HTTP/1.x"; headers ignored. */
 static void handle_request(struct ws_http *h, struct http_conn *c)
 {
 	char *line = c->in, *eol = strpbrk(line, "\r\n");
-	char *method, *target, *version, *save = NULL;
+	char *method, *target, *version, *path, *save = NULL;
 	const char *ctype = "text/plain; charset=utf-8";
 	struct ws_buf body = {};
 	bool head;
@@ -204,15 +219,17 @@ static void handle_request(struct ws_http *h, struct http_conn *c)
 	target = strtok_r(NULL, " ", &save);
 	version = strtok_r(NULL, " ", &save);
 	if (!method || !target || !version || strtok_r(NULL, " ", &save) ||
-	    target[0] != '/' || strncmp(version, "HTTP/", 5))
+	    strncmp(version, "HTTP/", 5))
 		return respond_error(h, c, 400);
 	if (strcmp(version, "HTTP/1.0") && strcmp(version, "HTTP/1.1"))
 		return respond_error(h, c, 505);
 	head = !strcmp(method, "HEAD");
 	if (!head && strcmp(method, "GET"))
 		return respond_error(h, c, 405);
-	target[strcspn(target, "?#")] = '\0';
-	code = h->handler(h->ctx, target, &body, &ctype);
+	path = target_path(target);
+	if (!path)
+		return respond_error(h, c, 400);
+	code = h->handler(h->ctx, path, &body, &ctype);
 	if (body.oom)
 		code = 500;
 	if (code != 200 && !body.len)

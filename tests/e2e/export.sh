@@ -189,6 +189,11 @@ test_http_basics() {
 	assert_match "$h" '^HTTP/1.1 200' "HEAD"
 	assert_eq "$(raw_request 'GET /metrics HTTP/2.0\r\n\r\n')" "HTTP/1.1 505" "HTTP/2.0 request line"
 	assert_eq "$(raw_request 'garbage\r\n\r\n')" "HTTP/1.1 400" "garbage"
+	assert_eq "$(raw_request 'GET metrics HTTP/1.1\r\n\r\n')" "HTTP/1.1 400" "relative target"
+	assert_eq "$(raw_request 'GET http://x:1/metrics HTTP/1.1\r\n\r\n')" "HTTP/1.1 200" "absolute-form target"
+	assert_eq "$(raw_request 'OPTIONS * HTTP/1.1\r\n\r\n')" "HTTP/1.1 405" "OPTIONS"
+	assert_eq "$(raw_request 'GET /metrics HTTP/1.0\n\n')" "HTTP/1.1 200" "HTTP/1.0 with bare LF"
+	assert_eq "$(raw_request 'GET /\0 HTTP/1.1\r\n\r\n')" "HTTP/1.1 400" "NUL in the request"
 }
 
 # IPv6 and all-address listeners.
