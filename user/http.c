@@ -4,7 +4,8 @@
  * sockets and poll(), so a slow or stalled client never holds up another
  * scrape.  Every connection has a deadline (reading the request head, then
  * writing the answer); the request head is bounded (431 past it); only GET
- * and HEAD are served (405).  One request per connection (Connection:
+ * and HEAD are served (405); when every slot is taken the connection
+ * nearest its deadline makes room.  One request per connection (Connection:
  * close): after the answer we shut down our side and drain theirs briefly,
  * so an unread request tail cannot turn our close into a RST that eats the
  * answer.
@@ -29,7 +30,8 @@
 #include <sys/socket.h>
 #include "http.h"
 
-#define LINGER_MS 1000 /* drain the client's side after our answer */
+#define LINGER_MS    1000 /* drain the client's side after our answer */
+#define ACCEPT_BURST 64	  /* accepts per poll round */
 
 enum conn_state { CONN_FREE = 0, CONN_READ, CONN_WRITE, CONN_DRAIN };
 
@@ -325,12 +327,25 @@ static struct http_conn *conn_slot(struct ws_http *h)
 	return NULL;
 }
 
+/* Full: the connection closest to its deadline makes room (slowloris). */
+static struct http_conn *evict_oldest(struct ws_http *h)
+{
+	struct http_conn *old = &h->conns[0];
+	int i;
+
+	for (i = 1; i < WS_HTTP_MAX_CONNS; i++)
+		if (h->conns[i].deadline < old->deadline)
+			old = &h->conns[i];
+	conn_timeout(h, old);
+	return old;
+}
+
 static void accept_all(struct ws_http *h)
 {
 	struct http_conn *c;
-	int fd;
+	int n, fd;
 
-	while (h->n_conns < WS_HTTP_MAX_CONNS) {
+	for (n = 0; n < ACCEPT_BURST; n++) {
 		fd = accept4(h->listen_fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -340,6 +355,8 @@ static void accept_all(struct ws_http *h)
 			return;
 		}
 		c = conn_slot(h);
+		if (!c)
+			c = evict_oldest(h);
 		c->in = malloc(WS_HTTP_MAX_HEAD + 1);
 		if (!c->in) {
 			close(fd);
@@ -376,7 +393,7 @@ static bool poll_once(struct ws_http *h, struct pollfd *pfd, int *idx)
 	int n = 0, i, nconn;
 
 	pfd[n++] = (struct pollfd){.fd = h->wake_fd, .events = POLLIN};
-	if (h->n_conns < WS_HTTP_MAX_CONNS && now >= h->accept_pause_until)
+	if (now >= h->accept_pause_until)
 		pfd[n++] =
 		    (struct pollfd){.fd = h->listen_fd, .events = POLLIN};
 	else
@@ -398,8 +415,6 @@ static bool poll_once(struct ws_http *h, struct pollfd *pfd, int *idx)
 		return errno == EINTR;
 	if (pfd[0].revents)
 		return false;
-	if (nconn == 2 && pfd[1].revents)
-		accept_all(h);
 	now = now_ms();
 	for (i = nconn; i < n; i++) {
 		struct http_conn *c = &h->conns[idx[i]];
@@ -411,6 +426,8 @@ static bool poll_once(struct ws_http *h, struct pollfd *pfd, int *idx)
 		if (c->state != CONN_FREE && now >= c->deadline)
 			conn_timeout(h, c);
 	}
+	if (nconn == 2 && pfd[1].revents)
+		accept_all(h);
 	return true;
 }
 
