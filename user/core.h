@@ -164,6 +164,7 @@ int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 /* prom.c: Prometheus text exposition format 0.0.4 */
 void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void ws_buf_append(struct ws_buf *b, const void *data, size_t len);
 void ws_buf_free(struct ws_buf *b);
 /* "# HELP" and "# TYPE" lines for one metric family. */
 void prom_family(struct ws_buf *b, const char *name, const char *type,

@@ -177,7 +177,7 @@ static void respond(struct ws_http *h, struct http_conn *c, int code,
 		      code, reason(code), ctype, blen,
 		      code == 405 ? "Allow: GET, HEAD\r\n" : "");
 	if (!head && blen)
-		ws_buf_printf(&c->out, "%.*s", (int)blen, body->data);
+		ws_buf_append(&c->out, body->data, blen);
 	c->out_off = 0;
 	c->state = CONN_WRITE;
 	c->deadline = now_ms() + h->timeout_ms;
@@ -279,9 +279,12 @@ static void conn_read(struct ws_http *h, struct http_conn *c)
 
 static void conn_write(struct ws_http *h, struct http_conn *c)
 {
-	ssize_t n = send(c->fd, c->out.data + c->out_off,
-			 c->out.len - c->out_off, MSG_NOSIGNAL);
+	ssize_t n;
 
+	if (c->out.oom)
+		return conn_close(h, c);
+	n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
+		 MSG_NOSIGNAL);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n < 0)

@@ -1,43 +1,58 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Prometheus text exposition format 0.0.4 into a growable buffer. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
 #include "core.h"
 
+/* Room for @extra more bytes and a NUL; false (and sticky oom) if none. */
+static bool buf_reserve(struct ws_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1, cap;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (need <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
 void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	size_t need;
-	char *p;
 	int n;
 
-	if (b->oom)
-		return;
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0 || !buf_reserve(b, (size_t)n))
 		return;
-	need = b->len + (size_t)n + 1;
-	if (need > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-
-		while (cap < need)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->data = p;
-		b->cap = cap;
-	}
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void ws_buf_append(struct ws_buf *b, const void *data, size_t len)
+{
+	if (!buf_reserve(b, len))
+		return;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
 }
 
 void ws_buf_free(struct ws_buf *b)
