@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -249,6 +251,56 @@ static void http_responses(struct ws_export *x, struct ws_buf *b)
 	}
 }
 
+static unsigned long count_open_fds(void)
+{
+	unsigned long n = 0;
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n ? n - 1 : 0; /* not the one opendir holds */
+}
+
+/* The standard process_* families every exporter serves. */
+static void process_metrics(struct ws_export *x, struct ws_buf *b)
+{
+	unsigned long size = 0, resident = 0;
+	struct rusage ru = {};
+	struct rlimit rl = {};
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	getrlimit(RLIMIT_NOFILE, &rl);
+	prom_family(b, "process_cpu_seconds_total", "counter",
+		    "User and system CPU time spent, in seconds.");
+	prom_double(b, "process_cpu_seconds_total", NULL,
+		    ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	prom_family(b, "process_resident_memory_bytes", "gauge",
+		    "Resident memory size in bytes.");
+	prom_u64(b, "process_resident_memory_bytes", NULL,
+		 (uint64_t)resident * sysconf(_SC_PAGESIZE));
+	prom_family(b, "process_open_fds", "gauge",
+		    "Number of open file descriptors.");
+	prom_u64(b, "process_open_fds", NULL, count_open_fds());
+	prom_family(b, "process_max_fds", "gauge",
+		    "Maximum number of open file descriptors.");
+	prom_u64(b, "process_max_fds", NULL, rl.rlim_cur);
+	prom_family(b, "process_start_time_seconds", "gauge",
+		    "Start time of the process since the Unix epoch, in "
+		    "seconds.");
+	prom_u64(b, "process_start_time_seconds", NULL, x->start_time);
+}
+
 static void render_metrics(struct ws_export *x, struct ws_buf *b)
 {
 	struct ws_session *s = x->s;
@@ -277,6 +329,7 @@ static void render_metrics(struct ws_export *x, struct ws_buf *b)
 	map_fill(s, b);
 	pthread_mutex_unlock(&x->lock);
 	http_responses(x, b);
+	process_metrics(x, b);
 	prom_family(b, "wirescope_scrape_duration_seconds", "gauge",
 		    "Time this scrape took to read and render the counters.");
 	prom_double(b, "wirescope_scrape_duration_seconds", NULL,
@@ -350,6 +403,7 @@ int ws_export_run(struct ws_session *s, struct ws_export *x)
 	if (err)
 		return err;
 	x->s = s;
+	x->start_time = time(NULL);
 	x->http.handler = route;
 	x->http.ctx = x;
 	x->http.timeout_ms = (int)(x->timeout * 1000);

@@ -18,6 +18,7 @@ struct ws_export {
 	struct ws_http http;
 	pthread_mutex_t lock;
 	const char *ready_file;
+	uint64_t start_time; /* seconds since the epoch */
 	uid_t uid;
 	gid_t gid;
 };
