@@ -8,7 +8,7 @@
 
 /* Every collector export runs: adding one is one line. */
 static const struct ws_collector *const export_collectors[] = {
-    &ws_sizes_collector,
+	&ws_sizes_collector,
 };
 
 static const char usage[] =
@@ -94,20 +94,20 @@ static int export_option(int c, const char *arg, struct ws_opts *o,
 int cmd_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    WS_COMMON_LONGOPTS,
-	    {"listen", required_argument, NULL, OPT_LISTEN},
-	    {"max-ports", required_argument, NULL, OPT_MAX_PORTS},
-	    {"user", required_argument, NULL, OPT_USER},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {},
+		WS_COMMON_LONGOPTS,
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "max-ports", required_argument, NULL, OPT_MAX_PORTS },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{},
 	};
 	struct ws_export x = {
-	    .listen = WS_EXPORT_DEFAULT_LISTEN,
-	    .user = "nobody",
-	    .timeout = 5,
+		.listen = WS_EXPORT_DEFAULT_LISTEN,
+		.user = "nobody",
+		.timeout = 5,
 	};
 	struct ws_opts o;
-	struct ws_session s = {.o = &o};
+	struct ws_session s = { .o = &o };
 	unsigned int i;
 	int c, err;
 

@@ -87,7 +87,7 @@ static bool bounding_set_empty(void)
 static bool still_privileged(void)
 {
 	struct __user_cap_header_struct hdr = {
-	    .version = _LINUX_CAPABILITY_VERSION_3,
+		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct d[2] = {};
 
@@ -106,7 +106,7 @@ static bool still_privileged(void)
 static int drop_privileges(uid_t uid, gid_t gid)
 {
 	struct __user_cap_header_struct hdr = {
-	    .version = _LINUX_CAPABILITY_VERSION_3,
+		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct none[2] = {};
 	int cap, in_set;

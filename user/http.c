@@ -159,8 +159,8 @@ static void count_code(struct ws_http *h, int code)
 					   __ATOMIC_RELAXED);
 }
 
-const int ws_http_codes[WS_HTTP_NCODES] = {200, 400, 404, 405,
-					   408, 431, 500, 505};
+const int ws_http_codes[WS_HTTP_NCODES] = { 200, 400, 404, 405,
+					    408, 431, 500, 505 };
 
 static void respond(struct ws_http *h, struct http_conn *c, int code,
 		    const char *ctype, const struct ws_buf *body, bool head)
@@ -395,10 +395,10 @@ static bool poll_once(struct ws_http *h, struct pollfd *pfd, int *idx)
 	int64_t now = now_ms(), wait = -1;
 	int n = 0, i, nconn;
 
-	pfd[n++] = (struct pollfd){.fd = h->wake_fd, .events = POLLIN};
+	pfd[n++] = (struct pollfd){ .fd = h->wake_fd, .events = POLLIN };
 	if (now >= h->accept_pause_until)
 		pfd[n++] =
-		    (struct pollfd){.fd = h->listen_fd, .events = POLLIN};
+		    (struct pollfd){ .fd = h->listen_fd, .events = POLLIN };
 	else
 		wait = 100;
 	nconn = n;
@@ -408,9 +408,10 @@ static bool poll_once(struct ws_http *h, struct pollfd *pfd, int *idx)
 		if (c->state == CONN_FREE)
 			continue;
 		idx[n] = i;
-		pfd[n++] = (struct pollfd){
-		    .fd = c->fd,
-		    .events = c->state == CONN_WRITE ? POLLOUT : POLLIN};
+		pfd[n++] = (struct pollfd){ .fd = c->fd,
+					    .events = c->state == CONN_WRITE
+							  ? POLLOUT
+							  : POLLIN };
 		if (wait < 0 || c->deadline - now < wait)
 			wait = c->deadline > now ? c->deadline - now : 0;
 	}

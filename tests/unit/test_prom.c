@@ -6,8 +6,8 @@
 
 static void test_histogram(void)
 {
-	static const double le[] = {64, 127};
-	const uint64_t counts[] = {3, 0, 2};
+	static const double le[] = { 64, 127 };
+	const uint64_t counts[] = { 3, 0, 2 };
 	struct ws_buf b = {};
 
 	case_begin("histogram buckets are cumulative, +Inf == _count");
@@ -26,8 +26,8 @@ static void test_histogram(void)
 
 static void test_histogram_seconds(void)
 {
-	static const double le[] = {0.001};
-	const uint64_t counts[] = {1, 1};
+	static const double le[] = { 0.001 };
+	const uint64_t counts[] = { 1, 1 };
 	struct ws_buf b = {};
 
 	case_begin("histogram without labels, sum scaled to seconds");
