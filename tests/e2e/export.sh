@@ -211,9 +211,20 @@ test_scrape_lint() {
 	python3 tests/promcheck.py "$WS_TMP/scrape" \
 		--expect 'wirescope_receive_packets_total{interface="a0"}=70' \
 		--expect 'wirescope_packet_size_bytes_bucket{interface="a0",dir="rx",le="+Inf"}=70' \
-		--expect 'wirescope_map_entries{map="sizes_counters"}=2' \
 		--expect 'wirescope_lost_total{counter="sizes_no_slot"}=0' ||
 		fail "promcheck on a live scrape"
+	# Every hash map has entries and capacity, entries <= capacity.
+	python3 - "$WS_TMP/scrape" <<'EOF2' || fail "map entries vs capacity"
+import re, sys
+v = {}
+for m in re.finditer(r'^wirescope_map_(entries|capacity)\{map="([^"]+)"\} (\d+)$',
+                     open(sys.argv[1]).read(), re.M):
+    v.setdefault(m.group(2), {})[m.group(1)] = int(m.group(3))
+assert v, "no map metrics"
+for name, d in v.items():
+    assert set(d) == {"entries", "capacity"}, (name, d)
+    assert 0 <= d["entries"] <= d["capacity"] and d["capacity"] > 0, (name, d)
+EOF2
 	# Break the scrape three ways: each must be caught.
 	sed 's/\(le="127"} \)[0-9]*/\10/' "$WS_TMP/scrape" | python3 tests/promcheck.py >/dev/null &&
 		fail "promcheck missed non-cumulative buckets"
