@@ -5,10 +5,10 @@
  * scrape.  Every connection has a deadline (reading the request head, then
  * writing the answer); the request head is bounded (431 past it); only GET
  * and HEAD are served (405); when every slot is taken the connection
- * nearest its deadline makes room.  One request per connection (Connection:
- * close): after the answer we shut down our side and drain theirs briefly,
- * so an unread request tail cannot turn our close into a RST that eats the
- * answer.
+ * nearest its deadline makes room; gzip when asked.  One request per
+ * connection (Connection: close): after the answer we shut down our side and
+ * drain theirs briefly, so an unread request tail cannot turn our close into a
+ * RST that eats the answer.
  *
  * libmicrohttpd was the alternative, but Debian's libmicrohttpd.a needs
  * gnutls, and p11-kit and libunistring ship no static archive: it cannot
@@ -28,6 +28,7 @@
 #include <netinet/in.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <zlib.h>
 #include "http.h"
 
 #define LINGER_MS    1000 /* drain the client's side after our answer */
@@ -162,22 +163,50 @@ static void count_code(struct ws_http *h, int code)
 const int ws_http_codes[WS_HTTP_NCODES] = { 200, 400, 404, 405,
 					    408, 431, 500, 505 };
 
-static void respond(struct ws_http *h, struct http_conn *c, int code,
-		    const char *ctype, const struct ws_buf *body, bool head)
+/* @in gzip-compressed into @out; false if zlib fails. */
+static bool gzip_body(const struct ws_buf *in, struct ws_buf *out)
 {
-	size_t blen = body ? body->len : 0;
+	z_stream z = {};
+	bool ok;
 
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY))
+		return false;
+	out->cap = deflateBound(&z, in->len) + 1;
+	out->data = malloc(out->cap);
+	z.next_in = (Bytef *)in->data;
+	z.avail_in = in->len;
+	z.next_out = (Bytef *)out->data;
+	z.avail_out = out->cap;
+	ok = out->data && deflate(&z, Z_FINISH) == Z_STREAM_END;
+	out->len = z.total_out;
+	deflateEnd(&z);
+	return ok;
+}
+
+static void respond(struct ws_http *h, struct http_conn *c, int code,
+		    const char *ctype, const struct ws_buf *body, bool head,
+		    bool gzip)
+{
+	struct ws_buf zbody = {};
+
+	if (gzip && body->len && gzip_body(body, &zbody))
+		body = &zbody;
+	else
+		gzip = false;
 	count_code(h, code);
-	ws_buf_printf(&c->out,
-		      "HTTP/1.1 %d %s\r\n"
-		      "Content-Type: %s\r\n"
-		      "Content-Length: %zu\r\n"
-		      "%s"
-		      "Connection: close\r\n\r\n",
-		      code, reason(code), ctype, blen,
-		      code == 405 ? "Allow: GET, HEAD\r\n" : "");
-	if (!head && blen)
-		ws_buf_append(&c->out, body->data, blen);
+	ws_buf_printf(
+	    &c->out,
+	    "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "%s%s"
+	    "Connection: close\r\n\r\n",
+	    code, reason(code), ctype, body->len,
+	    code == 405 ? "Allow: GET, HEAD\r\n" : "",
+	    gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n" : "");
+	if (!head)
+		ws_buf_append(&c->out, body->data, body->len);
+	ws_buf_free(&zbody);
 	c->out_off = 0;
 	c->state = CONN_WRITE;
 	c->deadline = now_ms() + h->timeout_ms;
@@ -188,8 +217,36 @@ static void respond_error(struct ws_http *h, struct http_conn *c, int code)
 	struct ws_buf body = {};
 
 	ws_buf_printf(&body, "%d %s\n", code, reason(code));
-	respond(h, c, code, "text/plain; charset=utf-8", &body, false);
+	respond(h, c, code, "text/plain; charset=utf-8", &body, false, false);
 	ws_buf_free(&body);
+}
+
+/*
+ * Whether the Accept-Encoding header among the header lines at @hdrs lists
+ * gzip with a q-value above 0 ("gzip", "gzip;q=0.5"; not "gzip;q=0").
+ */
+static bool accepts_gzip(const char *hdrs)
+{
+	const char *p = hdrs, *end;
+	char val[256], *tok, *save = NULL, *q;
+
+	for (; *(p += strspn(p, "\r\n")); p = end) {
+		end = p + strcspn(p, "\r\n");
+		if (strncasecmp(p, "Accept-Encoding:", 16))
+			continue;
+		snprintf(val, sizeof(val), "%.*s", (int)(end - p - 16), p + 16);
+		for (tok = strtok_r(val, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			tok += strspn(tok, " \t");
+			if (strncasecmp(tok, "gzip", 4) ||
+			    (tok[4] && !strchr("; \t", tok[4])))
+				continue;
+			q = strstr(tok, "q=");
+			return !q || strtod(q + 2, NULL) > 0;
+		}
+		return false;
+	}
+	return false;
 }
 
 /* The path of an origin-form ("/x") or absolute-form ("http://h/x") target. */
@@ -210,13 +267,17 @@ static char *target_path(char *target)
 static void handle_request(struct ws_http *h, struct http_conn *c)
 {
 	char *line = c->in, *eol = strpbrk(line, "\r\n");
+	const char *hdrs = "";
 	char *method, *target, *version, *path, *save = NULL;
 	const char *ctype = "text/plain; charset=utf-8";
 	struct ws_buf body = {};
 	bool head;
 	int code;
 
-	*eol = '\0';
+	if (eol) {
+		*eol = '\0';
+		hdrs = eol + 1;
+	}
 	method = strtok_r(line, " ", &save);
 	target = strtok_r(NULL, " ", &save);
 	version = strtok_r(NULL, " ", &save);
@@ -236,7 +297,7 @@ static void handle_request(struct ws_http *h, struct http_conn *c)
 		code = 500;
 	if (code != 200 && !body.len)
 		ws_buf_printf(&body, "%d %s\n", code, reason(code));
-	respond(h, c, code, ctype, &body, head);
+	respond(h, c, code, ctype, &body, head, accepts_gzip(hdrs));
 	ws_buf_free(&body);
 }
 
@@ -260,6 +321,7 @@ static void conn_close(struct ws_http *h, struct http_conn *c)
 
 static void conn_read(struct ws_http *h, struct http_conn *c)
 {
+	char *end;
 	ssize_t n;
 
 	n = recv(c->fd, c->in + c->in_len, WS_HTTP_MAX_HEAD - c->in_len, 0);
@@ -271,8 +333,11 @@ static void conn_read(struct ws_http *h, struct http_conn *c)
 	c->in[c->in_len] = '\0';
 	if (strlen(c->in) != c->in_len)
 		return respond_error(h, c, 400); /* NUL in the head */
-	if (head_end(c))
+	end = head_end(c);
+	if (end) {
+		*end = '\0'; /* the headers stop here, whatever follows */
 		return handle_request(h, c);
+	}
 	if (c->in_len == WS_HTTP_MAX_HEAD)
 		respond_error(h, c, 431);
 }

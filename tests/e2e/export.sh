@@ -268,13 +268,42 @@ test_listen_addresses() {
 	assert_match "$(in_a ss -ltnH sport = :19462)" '0\.0\.0\.0:19462' ":PORT listens on every address"
 }
 
-# raw_request TEXT: send TEXT (printf escapes) and print the status line.
+# raw_request TEXT [HEADER]: send TEXT (with escapes); print the status
+# line, or the value of response header HEADER ("-" if absent).
 raw_request() {
 	in_a python3 -c '
 import socket, sys
 s = socket.create_connection(("127.0.0.1", 19460), timeout=10)
 s.sendall(sys.argv[1].encode().decode("unicode_escape").encode())
-print(s.makefile("rb").readline().decode().strip()[:12])' "$1"
+f = s.makefile("rb")
+status = f.readline().decode().strip()
+if len(sys.argv) < 3:
+    print(status[:12]); sys.exit()
+for line in iter(f.readline, b"\r\n"):
+    k, v = line.decode().split(":", 1)
+    if k.lower() == sys.argv[2].lower():
+        print(v.strip()); sys.exit()
+print("-")' "$@"
+}
+
+# gzip when the client asks for it (Prometheus does): the same metrics.
+test_gzip() {
+	export_lab
+	export_start
+	send_frames 7
+	local h
+	h=$(in_a curl -sS --compressed -D - -o "$WS_TMP/gz" "http://$EXPORTER/metrics")
+	assert_match "$h" $'Content-Encoding: gzip\r' "gzip encoding"
+	python3 tests/promcheck.py "$WS_TMP/gz" \
+		--expect 'wirescope_receive_packets_total{interface="a0"}=7' ||
+		fail "gzip body"
+	local r='GET /metrics HTTP/1.1\r\nAccept-Encoding: '
+	assert_eq "$(raw_request "${r}deflate, gzip\r\n\r\n" content-encoding)" gzip "deflate, gzip"
+	assert_eq "$(raw_request "${r}gzip;q=0.5\r\n\r\n" content-encoding)" gzip "gzip;q=0.5"
+	assert_eq "$(raw_request "${r}gzip;q=0\r\n\r\n" content-encoding)" - "gzip;q=0"
+	assert_eq "$(raw_request "${r}gzipx\r\n\r\n" content-encoding)" - "gzipx"
+	assert_eq "$(raw_request 'GET /metrics HTTP/1.1\r\n\r\n' content-encoding)" - "no Accept-Encoding"
+	assert_eq "$(raw_request 'GET /metrics HTTP/1.0\n\n' content-encoding)" - "HTTP/1.0, bare LF"
 }
 
 # 50 concurrent scrapes; a stalled half request is dropped after --timeout
