@@ -31,6 +31,16 @@ assert_le() { # actual maximum message
 assert_match() { # text regex message
 	grep -Eq -- "$2" <<<"$1" || fail "$3: '$1' does not match /$2/"
 }
+# expect_error RC REGEX CMD...: one line on stderr, exit code RC.
+expect_error() {
+	local want=$1 re=$2 rc=0
+	shift 2
+	"$@" >"$WS_TMP/stdout" 2>"$WS_TMP/stderr" || rc=$?
+	assert_eq "$rc" "$want" "exit code of '$*'"
+	assert_eq "$(wc -l <"$WS_TMP/stderr")" 1 "stderr lines of '$*'"
+	assert_match "$(cat "$WS_TMP/stderr")" "$re" "message of '$*'"
+}
+
 # |actual - expected| <= pct% of expected
 assert_within_pct() { # actual expected pct message
 	local a=$1 e=$2 p=$3 d
@@ -142,6 +152,20 @@ progs_alive() {
 		bpftool prog show id "$id" >/dev/null 2>&1 && echo "$id"
 	done
 	true
+}
+
+# kill9_leaves_nothing NS PID: PID holds our programs and attaches XDP in
+# NS; after kill -9 no program of it is alive and nothing is attached.
+kill9_leaves_nothing() {
+	local ids
+	ids=$(prog_ids "$2")
+	assert_ge "$(wc -w <<<"$ids")" 2 "programs held while running"
+	assert_match "$(attached_progs "$1")" '^xdp:' "XDP attached while running"
+	kill -KILL "$2"
+	wait "$2" 2>/dev/null || true
+	for _ in $(seq 100); do [ -z "$(progs_alive $ids)" ] && break; sleep 0.05; done
+	assert_eq "$(progs_alive $ids)" "" "programs alive after kill -9"
+	assert_eq "$(attached_progs "$1")" "" "attached after kill -9"
 }
 
 ws_cleanup() {

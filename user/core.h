@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <pthread.h>
 #include "ws_types.h"
 
 struct wirescope_bpf;
@@ -75,6 +76,8 @@ struct ws_opts {
 	const char *ready_file;
 	/* sizes */
 	uint32_t small;
+	/* export --max-ports: listener ports with their own label */
+	uint32_t prom_max_ports;
 };
 
 /*
@@ -89,6 +92,8 @@ struct ws_collector {
 	int (*sample)(struct ws_session *s);	/* read cumulative state */
 	void (*interval)(struct ws_session *s, double secs); /* print deltas */
 	void (*summary)(struct ws_session *s); /* totals since start */
+	/* Prometheus text of the latest sample (export). */
+	void (*prom)(struct ws_session *s, struct ws_buf *b);
 	void (*stop)(struct ws_session *s);
 };
 
@@ -113,6 +118,19 @@ struct ws_session {
 	double elapsed; /* seconds since start, monotonic */
 	unsigned long ticks;
 	FILE *out;
+	/*
+	 * Long-running front-ends (export): no interval or summary output,
+	 * the loop only watches the interfaces.  @lock, when set, is held
+	 * whenever the loop samples or updates interface state, so other
+	 * threads can read collectors and ifaces under it.  @on_ready runs
+	 * once everything is attached and started (it may drop privileges);
+	 * @on_stop runs first at teardown, whatever happened before.
+	 */
+	bool no_reports;
+	pthread_mutex_t *lock;
+	int (*on_ready)(struct ws_session *s);
+	void (*on_stop)(struct ws_session *s);
+	void *ctx;
 };
 
 /* Command table entry: the thin front-ends in user/cmd_*.c. */
@@ -147,6 +165,7 @@ int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 /* prom.c: Prometheus text exposition format 0.0.4 */
 void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void ws_buf_append(struct ws_buf *b, const void *data, size_t len);
 void ws_buf_free(struct ws_buf *b);
 /* "# HELP" and "# TYPE" lines for one metric family. */
 void prom_family(struct ws_buf *b, const char *name, const char *type,
@@ -158,6 +177,36 @@ void prom_double(struct ws_buf *b, const char *name, const char *labels,
 		 double v);
 /* Escape a label value (\, ", newline) into @dst. */
 void prom_escape(char *dst, size_t len, const char *src);
+/* Label pairs (name, value, ..., NULL) into @dst, values escaped. */
+const char *prom_labels(char *dst, size_t len, ...) __attribute__((sentinel));
+/*
+ * A histogram series: @counts[n] per bucket (not cumulative), the last one
+ * open (+Inf); @le[n - 1] upper bounds in the exported unit; @sum in raw
+ * units, exported as sum * @unit (exact integer when @unit is 1).
+ */
+void prom_histogram(struct ws_buf *b, const char *name, const char *labels,
+		    const double *le, const uint64_t *counts, int n,
+		    uint64_t sum, double unit);
+
+/*
+ * Bounded port labels (export --max-ports, o->prom_max_ports): the first
+ * max ports a collector sees keep their own series for the life of the
+ * process; later ones share port="other".  Collectors sum values per slot
+ * (0..n-1, or WS_PROM_PORT_OTHER) so "other" is one series.
+ */
+#define WS_PROM_MAX_PORTS  1024
+#define WS_PROM_PORT_OTHER WS_PROM_MAX_PORTS
+#define WS_PROM_PORT_SLOTS (WS_PROM_MAX_PORTS + 1)
+struct prom_ports {
+	uint16_t port[WS_PROM_MAX_PORTS];
+	unsigned int n;
+};
+unsigned int prom_port_slot(struct prom_ports *p, unsigned int max,
+			    uint16_t port);
+/* The label value of @slot: "443" or "other". */
+const char *prom_port_name(const struct prom_ports *p, unsigned int slot,
+			   char *buf, size_t len);
+#define WS_PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* hook.c */
 void ws_hook_init(struct ws_hook *h);

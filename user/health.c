@@ -75,10 +75,29 @@ static void health_summary(struct ws_session *s)
 	report(s, base, true);
 }
 
+static void health_prom(struct ws_session *s, struct ws_buf *b)
+{
+	const char *name = "wirescope_lost_total";
+	char labels[64];
+	int i;
+
+	prom_family(b, name, "counter",
+		    "Events the data plane could not record (no map slot, "
+		    "map full, ring buffer lost), by health counter.");
+	for (i = 0; i < WS_H_NCOUNTERS; i++) {
+		if (!health_names[i])
+			continue;
+		prom_labels(labels, sizeof(labels), "counter", health_names[i],
+			    NULL);
+		prom_u64(b, name, labels, cur[i] - base[i]);
+	}
+}
+
 const struct ws_collector ws_health_collector = {
 	.name = "health",
 	.start = health_start,
 	.sample = health_sample,
 	.interval = health_interval,
 	.summary = health_summary,
+	.prom = health_prom,
 };

@@ -12,6 +12,8 @@
 static const struct ws_command commands[] = {
 	{ "sizes", "packets by on-wire size, per interface and direction",
 	  cmd_sizes },
+	{ "export", "Prometheus exporter: every collector at /metrics",
+	  cmd_export },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

@@ -16,6 +16,7 @@ void ws_opts_init(struct ws_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->interval = 1.0;
 	o->small = 128;
+	o->prom_max_ports = 64;
 }
 
 static void vmessage(const char *prefix, const char *fmt, va_list ap)

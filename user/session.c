@@ -217,10 +217,24 @@ static int sample_all(struct ws_session *s)
 	return 0;
 }
 
+static void lock(struct ws_session *s)
+{
+	if (s->lock)
+		pthread_mutex_lock(s->lock);
+}
+
+static void unlock(struct ws_session *s)
+{
+	if (s->lock)
+		pthread_mutex_unlock(s->lock);
+}
+
 static int tick(struct ws_session *s, double dt)
 {
 	int i, err;
 
+	if (s->no_reports)
+		return 0;
 	err = sample_all(s);
 	if (err)
 		return err;
@@ -261,6 +275,7 @@ static int run_loop(struct ws_session *s)
 	struct pollfd pfd[2 + sizeof(s->pollers) / sizeof(s->pollers[0])];
 	int npfd = 2 + s->n_pollers, sfd = -1, tfd = -1, err, i;
 	uint64_t expirations;
+	bool alive;
 
 	err = open_fds(s, &sfd, &tfd);
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -278,9 +293,11 @@ static int run_loop(struct ws_session *s)
 		}
 		if (pfd[0].revents)
 			break; /* SIGINT/SIGTERM/SIGHUP: summary, exit 0 */
+		lock(s);
 		for (i = 0; i < s->n_pollers && !err; i++)
 			if (pfd[2 + i].revents)
 				err = s->pollers[i].cb(s->pollers[i].ctx);
+		unlock(s);
 		if (err) {
 			err = ws_error(WS_EXIT_RUNTIME, "event read: %s",
 				       strerror(-err));
@@ -290,12 +307,15 @@ static int run_loop(struct ws_session *s)
 		    read(tfd, &expirations, sizeof(expirations)) < 0)
 			continue;
 		now = now_mono();
+		lock(s);
 		s->elapsed = now - start;
 		err = tick(s, now - prev);
+		alive = check_ifaces(s);
+		unlock(s);
 		prev = now;
 		if (fflush(s->out) || ferror(s->out))
 			break; /* reader went away (EPIPE): stop quietly */
-		if (!check_ifaces(s)) {
+		if (!alive) {
 			ws_warn("no watched interface left; exiting");
 			break;
 		}
@@ -316,7 +336,7 @@ static void summarize(struct ws_session *s)
 {
 	int i;
 
-	if (sample_all(s))
+	if (s->no_reports || sample_all(s))
 		return;
 	for (i = 0; i < s->n_collectors; i++)
 		if (s->collectors[i]->summary)
@@ -343,6 +363,8 @@ static void teardown(struct ws_session *s)
 {
 	int i;
 
+	if (s->on_stop)
+		s->on_stop(s);
 	for (i = 0; i < s->n_collectors; i++)
 		if (s->collectors[i]->stop)
 			s->collectors[i]->stop(s);
@@ -389,6 +411,8 @@ int ws_session_run(struct ws_session *s)
 		err = attach_tracepoints(s);
 	if (!err)
 		err = start_collectors(s);
+	if (!err && s->on_ready)
+		err = s->on_ready(s);
 	if (!err && s->o->ready_file)
 		err = write_ready_file(s->o->ready_file);
 	if (!err)

@@ -243,6 +243,67 @@ static void sizes_summary(struct ws_session *s)
 	}
 }
 
+/* Upper bucket edges for Prometheus: the inclusive bounds of ws_size_bucket. */
+static const double size_le[WS_SIZE_NBUCKETS - 1] = { 64,  127,	 255,
+						      511, 1023, 1518 };
+
+static void prom_counter(struct ws_session *s, struct ws_buf *b,
+			 const char *name, const char *help, int dir,
+			 bool bytes)
+{
+	struct sizes_counters d;
+	char labels[64];
+	int i;
+
+	prom_family(b, name, "counter", help);
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		if (s->o->ifaces[i].gone)
+			continue;
+		sizes_total(i, dir, &d);
+		prom_labels(labels, sizeof(labels), "interface",
+			    s->o->ifaces[i].name, NULL);
+		prom_u64(b, name, labels, bytes ? d.bytes : d.packets);
+	}
+}
+
+static void sizes_prom(struct ws_session *s, struct ws_buf *b)
+{
+	const char *name = "wirescope_packet_size_bytes";
+	struct sizes_counters d;
+	char labels[64];
+	int i, dir;
+
+	prom_counter(
+	    s, b, "wirescope_receive_packets_total",
+	    "Frames received, counted at the XDP (or tc) ingress hook.", WS_RX,
+	    false);
+	prom_counter(s, b, "wirescope_receive_bytes_total",
+		     "Bytes received, Ethernet header included, FCS excluded.",
+		     WS_RX, true);
+	prom_counter(s, b, "wirescope_transmit_packets_total",
+		     "Frames transmitted, GSO super-packets as wire frames.",
+		     WS_TX, false);
+	prom_counter(
+	    s, b, "wirescope_transmit_bytes_total",
+	    "Bytes transmitted, Ethernet header included, FCS excluded.", WS_TX,
+	    true);
+	prom_family(b, name, "histogram",
+		    "On-wire frame size by interface and direction.");
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		if (s->o->ifaces[i].gone)
+			continue;
+		for (dir = 0; dir < WS_NDIRS; dir++) {
+			sizes_total(i, dir, &d);
+			prom_labels(labels, sizeof(labels), "interface",
+				    s->o->ifaces[i].name, "dir", dir_names[dir],
+				    NULL);
+			prom_histogram(b, name, labels, size_le,
+				       (const uint64_t *)d.bucket,
+				       WS_SIZE_NBUCKETS, d.bytes, 1.0);
+		}
+	}
+}
+
 const struct ws_collector ws_sizes_collector = {
 	.name = "sizes",
 	.needs_hooks = true,
@@ -251,4 +312,5 @@ const struct ws_collector ws_sizes_collector = {
 	.sample = sizes_sample,
 	.interval = sizes_interval,
 	.summary = sizes_summary,
+	.prom = sizes_prom,
 };

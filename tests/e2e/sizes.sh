@@ -129,16 +129,7 @@ test_text_output() {
 test_kill9_leaves_nothing() {
 	sizes_lab
 	ws_start "$A" "$WS_TMP/out" sizes -i a0
-	local ids pid
-	pid=$(cat "$WS_TMP"/ready.*)
-	ids=$(prog_ids "$pid")
-	assert_ge "$(wc -w <<<"$ids")" 2 "programs held while running"
-	assert_match "$(attached_progs "$A")" '^xdp:' "XDP attached while running"
-	kill -KILL "$pid"
-	wait "$WS_PID" 2>/dev/null || true
-	for _ in $(seq 100); do [ -z "$(progs_alive $ids)" ] && break; sleep 0.05; done
-	assert_eq "$(progs_alive $ids)" "" "programs alive after kill -9"
-	assert_eq "$(attached_progs "$A")" "" "attached after kill -9"
+	kill9_leaves_nothing "$A" "$(cat "$WS_TMP"/ready.*)"
 }
 
 # Without tcx (simulated), egress uses a clsact filter.  kill -9 leaves it
@@ -169,16 +160,6 @@ test_clsact_foreign_qdisc_kept() {
 	assert_match "$(ip netns exec "$A" tc filter show dev a0 egress)" u32 "foreign filter kept"
 	ip netns exec "$A" tc filter show dev a0 egress | grep -q ws_tc && fail "our filter left"
 	true
-}
-
-# expect_error RC REGEX CMD...: one line on stderr, exit code RC.
-expect_error() {
-	local want=$1 re=$2 rc=0
-	shift 2
-	"$@" >"$WS_TMP/stdout" 2>"$WS_TMP/stderr" || rc=$?
-	assert_eq "$rc" "$want" "exit code of '$*'"
-	assert_eq "$(wc -l <"$WS_TMP/stderr")" 1 "stderr lines of '$*'"
-	assert_match "$(cat "$WS_TMP/stderr")" "$re" "message of '$*'"
 }
 
 test_bad_input() {
