@@ -40,6 +40,9 @@ ns() {
 	local n="$WS_NS_PREFIX-$1"
 	ip netns add "$n"
 	WS_NAMESPACES+=("$n")
+	# Callers use A=$(ns a), a subshell: the array above does not reach
+	# ws_cleanup, this file does.
+	echo "$n" >>"$WS_TMP/namespaces"
 	ip -n "$n" link set lo up
 	echo "$n"
 }
@@ -150,6 +153,7 @@ ws_cleanup() {
 		for _ in $(seq 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
 		kill -KILL "$p" 2>/dev/null || true
 	done
+	[ -f "$WS_TMP/namespaces" ] && mapfile -t -O "${#WS_NAMESPACES[@]}" WS_NAMESPACES <"$WS_TMP/namespaces"
 	for n in "${WS_NAMESPACES[@]}"; do
 		# Kill anything still running inside, then delete.
 		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
