@@ -123,8 +123,10 @@ static void fmt_num(char *buf, size_t len, double v)
 {
 	if (is_integral(v))
 		snprintf(buf, len, "%.0f", v);
+	else if (fabs(v) >= 100)
+		snprintf(buf, len, "%.0f", v);
 	else
-		snprintf(buf, len, "%.4g", v);
+		snprintf(buf, len, "%.3g", v);
 }
 
 void ws_findings_print_text(const struct ws_findings *f, FILE *out, bool colour)

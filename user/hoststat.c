@@ -290,7 +290,7 @@ void find_egress(const struct ws_iface_delta *d, struct ws_findings *f)
 	    "%.1f Mbit/s sent%s",
 	    d->name, d->qdisc[0] ? d->qdisc : "no",
 	    (unsigned long long)d->q_drops, 100 * sh, bps / 1e6,
-	    util > 0 ? " near the link speed" : "");
+	    util >= 0.9 ? " near the link speed" : "");
 	ws_evidence_str(x, "iface", d->name);
 	ws_evidence_num(x, "tx_bps", bps);
 	if (d->speed_mbps > 0) {

@@ -32,8 +32,9 @@ static void counters_sub(const struct sizes_counters *a,
 			 const struct sizes_counters *b,
 			 struct sizes_counters *out)
 {
-	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
-	uint64_t *z = (uint64_t *)out;
+	/* __u64, the members' own type: uint64_t would break aliasing. */
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	__u64 *z = (__u64 *)out;
 	int w;
 
 	for (w = 0; w < NWORDS; w++)
@@ -285,7 +286,7 @@ static void sizes_findings(struct ws_session *s, struct ws_findings *f)
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		sizes_total(i, WS_RX, &d);
-		find_small_packets(s->o->ifaces[i].name, d.packets, d.small,
+			find_small_packets(s->o->ifaces[i].name, d.packets, d.small,
 				   s->elapsed, s->o->small, f);
 	}
 }
