@@ -30,6 +30,13 @@ static int diag_start(struct ws_session *s)
 {
 	int i, dir;
 
+	if (!s->o->json) {
+		fprintf(s->out, "wirescope diag: watching");
+		for (i = 0; i < s->o->n_ifaces; i++)
+			fprintf(s->out, " %s", s->o->ifaces[i].name);
+		fprintf(s->out, " for %g s\n", s->o->duration);
+	}
+
 	for (i = 0; i < s->o->n_ifaces; i++)
 		for (dir = 0; dir < WS_NDIRS; dir++)
 			sizes_total(i, dir, &prev[i][dir]);
@@ -173,6 +180,10 @@ static void diag_summary(struct ws_session *s)
 	}
 	ws_findings_print_json(&f, s->out);
 	json_begin(&j, s->out, "summary");
+	json_arr_begin(&j, "ifaces");
+	for (i = 0; i < s->o->n_ifaces; i++)
+		json_str(&j, NULL, s->o->ifaces[i].name);
+	json_arr_end(&j);
 	json_double(&j, "duration_s", s->elapsed);
 	json_u64(&j, "findings", f.n);
 	json_str(&j, "verdict",

@@ -220,32 +220,38 @@ void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f)
 	double sh = share(d->dropped, d->processed + d->dropped);
 	int64_t backlog = d->netdev_max_backlog;
 	int64_t want = backlog < 1000 ? 2000 : backlog * 2;
+	char now[32] = "";
 
 	if (d->dropped) {
 		x = ws_finding_add(
 		    f, "softnet_drops",
 		    sh >= 0.01 ? WS_SEV_CRITICAL : WS_SEV_WARNING, 0.95,
 		    "the per-CPU input backlog overflowed: %llu packets "
-		    "dropped (%.2f%%) with net.core.netdev_max_backlog = %lld",
-		    (unsigned long long)d->dropped, 100 * sh,
-		    (long long)backlog);
+		    "dropped (%.2f%%)",
+		    (unsigned long long)d->dropped, 100 * sh);
 		ws_evidence_num(x, "dropped", d->dropped);
 		ws_evidence_num(x, "processed", d->processed);
 		ws_evidence_num(x, "drop_pct", 100 * sh);
 		ws_evidence_num(x, "time_squeeze", d->time_squeeze);
 		ws_evidence_num(x, "worst_cpu", d->worst_cpu);
 		ws_evidence_num(x, "worst_cpu_dropped", d->worst_cpu_dropped);
-		ws_evidence_num(x, "netdev_max_backlog", backlog);
-		ws_evidence_num(x, "netdev_budget", d->netdev_budget);
+		if (backlog > 0)
+			ws_evidence_num(x, "netdev_max_backlog", backlog);
+		else /* only the initial network namespace shows it */
+			ws_evidence_str(x, "netdev_max_backlog", "unknown");
+		if (backlog > 0)
+			snprintf(now, sizeof(now), " = %lld", (long long)backlog);
 		ws_advice(x,
-			  "`sysctl -w net.core.netdev_max_backlog=%lld` (and "
-			  "in /etc/sysctl.d/) gives bursts room%s; if one CPU "
-			  "takes most drops, spread receive work with RSS or "
-			  "RPS (/sys/class/net/IFACE/queues/rx-*/rps_cpus)",
-			  (long long)want,
-			  backlog < 1000 ? ": the value is below the kernel "
-					   "default of 1000"
-					 : "");
+			  "net.core.netdev_max_backlog%s is too small for "
+			  "the bursts this host receives: `sysctl -w "
+			  "net.core.netdev_max_backlog=%lld` (and in "
+			  "/etc/sysctl.d/)%s; if one CPU takes most drops, "
+			  "spread receive work with RSS or RPS "
+			  "(/sys/class/net/IFACE/queues/rx-*/rps_cpus)",
+			  now, (long long)want,
+			  backlog > 0 && backlog < 1000
+			      ? ": the value is below the kernel default of 1000"
+			      : "");
 		return;
 	}
 	if (d->time_squeeze < 10)
