@@ -120,7 +120,7 @@ static void peer_name(const struct retrans_key *k, char *buf, size_t len)
  */
 static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 {
-	uint64_t tcp[WS_TCP_NSTATS], sent, resent = cur.segs;
+	uint64_t tcp[WS_TCP_NSTATS], sent, resent = cur.segs, spurious, lost;
 	struct peer top[TOP_PEERS];
 	char addr[INET6_ADDRSTRLEN], key[32], peers[160] = "";
 	struct ws_finding *x;
@@ -129,8 +129,12 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 
 	ws_tcp_counters(tcp);
 	sent = tcp[WS_TCP_OUT_SEGS] - tcp_base[WS_TCP_OUT_SEGS];
-	loss = sent ? (double)resent / sent : 0;
-	if (sent < 500 || resent < 10 || loss < 0.005)
+	/* Retransmissions the peer reported as duplicates (D-SACK) were not
+	 * losses. */
+	spurious = tcp[WS_TCP_DSACK_RECV] - tcp_base[WS_TCP_DSACK_RECV];
+	lost = resent > spurious ? resent - spurious : 0;
+	loss = sent ? (double)lost / sent : 0;
+	if (sent < 500 || lost < 10 || loss < 0.005)
 		return;
 	n = top_peers(s, top);
 	for (i = 0; i < n; i++) {
@@ -141,12 +145,13 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	x = ws_finding_add(f, "tcp_retransmits",
 			   loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
 			   sent >= 5000 ? 0.9 : 0.7,
-			   "%.2f%% of TCP segments were retransmitted (%llu of "
-			   "%llu): path loss, mostly toward %s",
-			   100 * loss, (unsigned long long)resent,
+			   "%.2f%% of TCP segments were lost and sent again (%llu "
+			   "of %llu): path loss, mostly toward %s",
+			   100 * loss, (unsigned long long)lost,
 			   (unsigned long long)sent, n ? peers : "?");
 	ws_evidence_num(x, "retrans_segs", resent);
 	ws_evidence_num(x, "retrans_events", cur.events);
+	ws_evidence_num(x, "spurious_segs", spurious);
 	ws_evidence_num(x, "out_segs", sent);
 	ws_evidence_num(x, "kernel_retrans_segs",
 			tcp[WS_TCP_RETRANS_SEGS] -
