@@ -13,6 +13,7 @@
 
 #define WS_AF_INET  2
 #define WS_AF_INET6 10
+#define WS_EBUSY    16
 
 const volatile bool retrans_enabled = false;
 const volatile __u32 retrans_netns = 0; /* inode of our network namespace */
@@ -83,7 +84,9 @@ int BPF_PROG(ws_tcp_retransmit, const struct sock *sk,
 	__u32 zero = 0;
 	__u64 segs;
 
-	if (!retrans_enabled || err)
+	/* -EBUSY: the original is still queued here; the kernel neither
+	 * resent nor counted it.  Other errors count in TcpRetransSegs. */
+	if (!retrans_enabled || err == -WS_EBUSY)
 		return 0;
 	if (BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) !=
 	    retrans_netns)
@@ -96,6 +99,8 @@ int BPF_PROG(ws_tcp_retransmit, const struct sock *sk,
 	if (t) {
 		t->events++;
 		t->segs += segs;
+		if (err)
+			t->failed_segs += segs;
 	}
 	if (retrans_peer_key(sk, &k))
 		retrans_add_peer(&k, segs);

@@ -22,10 +22,11 @@ struct retrans_val {
 struct retrans_total {
 	__u64 events;
 	__u64 segs;
+	__u64 failed_segs; /* the local send failed (qdisc or device drop) */
 };
 
 _Static_assert(sizeof(struct retrans_key) == 16, "retrans_key layout");
 _Static_assert(sizeof(struct retrans_val) == 16, "retrans_val layout");
-_Static_assert(sizeof(struct retrans_total) == 16, "retrans_total layout");
+_Static_assert(sizeof(struct retrans_total) == 24, "retrans_total layout");
 
 #endif

@@ -241,18 +241,20 @@ void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f)
 		else /* only the initial network namespace shows it */
 			ws_evidence_str(x, "netdev_max_backlog", "unknown");
 		if (backlog > 0)
-			snprintf(now, sizeof(now), " = %lld", (long long)backlog);
-		ws_advice(x,
-			  "net.core.netdev_max_backlog%s is too small for "
-			  "the bursts this host receives: `sysctl -w "
-			  "net.core.netdev_max_backlog=%lld` (and in "
-			  "/etc/sysctl.d/)%s; if one CPU takes most drops, "
-			  "spread receive work with RSS or RPS "
-			  "(/sys/class/net/IFACE/queues/rx-*/rps_cpus)",
-			  now, (long long)want,
-			  backlog > 0 && backlog < 1000
-			      ? ": the value is below the kernel default of 1000"
-			      : "");
+			snprintf(now, sizeof(now), " = %lld",
+				 (long long)backlog);
+		ws_advice(
+		    x,
+		    "net.core.netdev_max_backlog%s is too small for "
+		    "the bursts this host receives: `sysctl -w "
+		    "net.core.netdev_max_backlog=%lld` (and in "
+		    "/etc/sysctl.d/)%s; if one CPU takes most drops, "
+		    "spread receive work with RSS or RPS "
+		    "(/sys/class/net/IFACE/queues/rx-*/rps_cpus)",
+		    now, (long long)want,
+		    backlog > 0 && backlog < 1000
+			? ": the value is below the kernel default of 1000"
+			: "");
 		return;
 	}
 	if (d->time_squeeze < 10)

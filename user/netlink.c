@@ -183,8 +183,8 @@ int nl_qdisc_stats(int ifindex, struct nl_qdisc_stats *out, int max)
 	fd = nl_open(NETLINK_ROUTE);
 	if (fd < 0)
 		return fd;
-	err = nl_dump(fd, &req, req.n.nlmsg_len, RTM_NEWQDISC, collect_qdisc,
-		      &d);
+	err =
+	    nl_dump(fd, &req, req.n.nlmsg_len, RTM_NEWQDISC, collect_qdisc, &d);
 	close(fd);
 	return err ? err : d.n;
 }

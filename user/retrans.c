@@ -142,16 +142,18 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 		snprintf(peers + strlen(peers), sizeof(peers) - strlen(peers),
 			 "%s%s", i ? ", " : "", addr);
 	}
-	x = ws_finding_add(f, "tcp_retransmits",
-			   loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
-			   sent >= 5000 ? 0.9 : 0.7,
-			   "%.2f%% of TCP segments were lost and sent again (%llu "
-			   "of %llu): path loss, mostly toward %s",
-			   100 * loss, (unsigned long long)lost,
-			   (unsigned long long)sent, n ? peers : "?");
+	x = ws_finding_add(
+	    f, "tcp_retransmits",
+	    loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
+	    sent >= 5000 ? 0.9 : 0.7,
+	    "%.2f%% of TCP segments were lost and sent again (%llu "
+	    "of %llu): path loss, mostly toward %s",
+	    100 * loss, (unsigned long long)lost, (unsigned long long)sent,
+	    n ? peers : "?");
 	ws_evidence_num(x, "retrans_segs", resent);
 	ws_evidence_num(x, "retrans_events", cur.events);
 	ws_evidence_num(x, "spurious_segs", spurious);
+	ws_evidence_num(x, "local_failed_segs", cur.failed_segs);
 	ws_evidence_num(x, "out_segs", sent);
 	ws_evidence_num(x, "kernel_retrans_segs",
 			tcp[WS_TCP_RETRANS_SEGS] -
@@ -166,6 +168,15 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	}
 	if (n)
 		peer_name(&top[0].key, addr, sizeof(addr));
+	if (cur.failed_segs * 10 >= resent) {
+		ws_advice(x,
+			  "%llu of the resends failed on this host's own "
+			  "egress (queue or device drop): the loss starts "
+			  "here; see egress_saturated and iface_drops, and "
+			  "`tc -s qdisc`",
+			  (unsigned long long)cur.failed_segs);
+		return;
+	}
 	ws_advice(x,
 		  "segments are lost between here and %s: `mtr -T -P PORT "
 		  "%s` finds the hop; check its interfaces and queues for "

@@ -286,7 +286,7 @@ static void sizes_findings(struct ws_session *s, struct ws_findings *f)
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		sizes_total(i, WS_RX, &d);
-			find_small_packets(s->o->ifaces[i].name, d.packets, d.small,
+		find_small_packets(s->o->ifaces[i].name, d.packets, d.small,
 				   s->elapsed, s->o->small, f);
 	}
 }
