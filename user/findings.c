@@ -181,8 +181,9 @@ void ws_findings_print_json(const struct ws_findings *f, FILE *out)
 			v = x->ev[k].num;
 			if (x->ev[k].is_str)
 				json_str(&j, x->ev[k].key, x->ev[k].str);
-			else if (is_integral(v))
-				json_i64(&j, x->ev[k].key, (int64_t)v);
+			else if (is_integral(v) || fabs(v) >= 1000)
+				json_i64(&j, x->ev[k].key,
+					 (int64_t)(v + (v < 0 ? -0.5 : 0.5)));
 			else
 				json_double(&j, x->ev[k].key, v);
 		}

@@ -121,6 +121,7 @@ static void peer_name(const struct retrans_key *k, char *buf, size_t len)
 static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 {
 	uint64_t tcp[WS_TCP_NSTATS], sent, resent = cur.segs, spurious, lost;
+	uint64_t wire;
 	struct peer top[TOP_PEERS];
 	char addr[INET6_ADDRSTRLEN], key[32], peers[160] = "";
 	struct ws_finding *x;
@@ -129,11 +130,16 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 
 	ws_tcp_counters(tcp);
 	sent = tcp[WS_TCP_OUT_SEGS] - tcp_base[WS_TCP_OUT_SEGS];
-	/* Retransmissions the peer reported as duplicates (D-SACK) were not
-	 * losses. */
+	/*
+	 * Path loss: resends that left the host, less those the peer
+	 * reported as duplicates (D-SACK), over every segment that left it
+	 * (OutSegs does not count resends).  Resends our own egress refused
+	 * are local loss: egress_saturated and iface_drops tell that story.
+	 */
 	spurious = tcp[WS_TCP_DSACK_RECV] - tcp_base[WS_TCP_DSACK_RECV];
-	lost = resent > spurious ? resent - spurious : 0;
-	loss = sent ? (double)lost / sent : 0;
+	wire = resent > cur.failed_segs ? resent - cur.failed_segs : 0;
+	lost = wire > spurious ? wire - spurious : 0;
+	loss = sent + wire ? (double)lost / (sent + wire) : 0;
 	if (sent < 500 || lost < 10 || loss < 0.005)
 		return;
 	n = top_peers(s, top);
@@ -155,6 +161,7 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	ws_evidence_num(x, "spurious_segs", spurious);
 	ws_evidence_num(x, "local_failed_segs", cur.failed_segs);
 	ws_evidence_num(x, "out_segs", sent);
+	ws_evidence_num(x, "path_lost_segs", lost);
 	ws_evidence_num(x, "kernel_retrans_segs",
 			tcp[WS_TCP_RETRANS_SEGS] -
 			    tcp_base[WS_TCP_RETRANS_SEGS]);
