@@ -152,15 +152,16 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	    f, "tcp_retransmits",
 	    loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
 	    sent >= 5000 ? 0.9 : 0.7,
-	    "%.2f%% of TCP segments were lost and sent again (%llu "
-	    "of %llu): path loss, mostly toward %s",
-	    100 * loss, (unsigned long long)lost, (unsigned long long)sent,
-	    n ? peers : "?");
+	    "%.2f%% of TCP segments were lost on the path and sent again "
+	    "(%llu of %llu), mostly toward %s",
+	    100 * loss, (unsigned long long)lost,
+	    (unsigned long long)(sent + wire), n ? peers : "?");
 	ws_evidence_num(x, "retrans_segs", resent);
 	ws_evidence_num(x, "retrans_events", cur.events);
 	ws_evidence_num(x, "spurious_segs", spurious);
 	ws_evidence_num(x, "local_failed_segs", cur.failed_segs);
 	ws_evidence_num(x, "out_segs", sent);
+	ws_evidence_num(x, "wire_segs", sent + wire);
 	ws_evidence_num(x, "path_lost_segs", lost);
 	ws_evidence_num(x, "kernel_retrans_segs",
 			tcp[WS_TCP_RETRANS_SEGS] -
