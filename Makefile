@@ -123,6 +123,18 @@ vmlinux:
 	$(Q)mkdir -p vmlinux/$(ARCH)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
+# A tarball: the static binary, the man page, the docs and the systemd
+# unit when there is one; dist/wirescope is the binary alone.
+DIST_DIR   := $(OUT)/dist/wirescope-$(VERSION)-$(ARCH)
+DIST_FILES := $(wildcard LICENSE README.md docs/*.md man/*.8 systemd/*.service)
+dist: wirescope
+	$(call msg,DIST,dist/wirescope.tar.gz)
+	$(Q)rm -rf $(OUT)/dist && mkdir -p $(DIST_DIR) dist
+	$(Q)strip -o $(DIST_DIR)/wirescope wirescope
+	$(Q)$(if $(DIST_FILES),cp --parents $(DIST_FILES) $(DIST_DIR)/)
+	$(Q)cp $(DIST_DIR)/wirescope dist/wirescope
+	$(Q)tar -C $(OUT)/dist -czf dist/wirescope.tar.gz $(notdir $(DIST_DIR))
+
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h headers/*.h tests/unit/*.c
 

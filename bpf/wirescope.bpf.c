@@ -11,6 +11,7 @@
  */
 #include "common.bpf.h"
 #include "sizes.bpf.h"
+#include "retrans.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

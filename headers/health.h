@@ -12,6 +12,7 @@
 enum ws_health_idx {
 	WS_H_SIZES_NO_SLOT =
 	    0, /* frame on an ifindex we have no counters for */
+	WS_H_RETRANS_NO_SLOT = 1, /* retransmit from a peer beyond the map */
 	WS_H_NCOUNTERS = 16,
 };
 

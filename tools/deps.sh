@@ -10,6 +10,8 @@ PACKAGES=(
 	# lab and tests
 	iproute2 netsniff-ng tcpdump iputils-ping python3 util-linux procps
 	kmod nftables conntrack hping3 iperf3 curl ethtool
+	# diag tests: script(1), man -l for the dist check
+	bsdutils man-db
 	# exporter tests
 	prometheus
 )

@@ -7,5 +7,6 @@
 
 int cmd_sizes(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_diag(int argc, char **argv);
 
 #endif

@@ -12,6 +12,8 @@
 
 struct wirescope_bpf;
 struct ws_session;
+struct ws_findings;  /* findings.h */
+struct ws_diag_cols; /* findings.h */
 
 /* A growable text buffer (prom.c); oom is sticky. */
 struct ws_buf {
@@ -96,6 +98,11 @@ struct ws_collector {
 	/* Prometheus text of the latest sample (export). */
 	void (*prom)(struct ws_session *s, struct ws_buf *b);
 	void (*stop)(struct ws_session *s);
+	/* diag: conclusions from the totals since start (findings.h) */
+	void (*findings)(struct ws_session *s, struct ws_findings *f);
+	/* diag: this interval's values for its per-second line */
+	void (*diag_cols)(struct ws_session *s, double secs,
+			  struct ws_diag_cols *c);
 };
 
 #define WS_MAX_COLLECTORS 8

@@ -11,6 +11,7 @@
 
 static const char *const health_names[WS_H_NCOUNTERS] = {
 	[WS_H_SIZES_NO_SLOT] = "sizes_no_slot",
+	[WS_H_RETRANS_NO_SLOT] = "retrans_no_slot",
 };
 
 static uint64_t base[WS_H_NCOUNTERS], prev[WS_H_NCOUNTERS], cur[WS_H_NCOUNTERS];

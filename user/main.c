@@ -14,6 +14,10 @@ static const struct ws_command commands[] = {
 	  cmd_sizes },
 	{ "export", "Prometheus exporter: every collector at /metrics",
 	  cmd_export },
+	{ "sizes", "packets by on-wire size, per interface and direction",
+	  cmd_sizes },
+	{ "diag", "watch a few seconds, then name the problem and the fix",
+	  cmd_diag },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

@@ -7,6 +7,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/pkt_sched.h>
+#include <linux/gen_stats.h>
 #include "netlink.h"
 
 #ifndef TC_H_CLSACT
@@ -132,4 +133,97 @@ int nl_tc_filter_count(int ifindex, int egress)
 		      sizeof(struct tcmsg), nl_count_filter, &count);
 	close(fd);
 	return err ? err : count;
+}
+
+/* Copies an attribute's payload into a zeroed @dst, whatever its length. */
+static void rta_copy(void *dst, size_t len, const struct rtattr *a)
+{
+	size_t n = RTA_PAYLOAD(a);
+
+	memset(dst, 0, len);
+	memcpy(dst, RTA_DATA(a), n < len ? n : len);
+}
+
+static void parse_stats2(const struct rtattr *nest, struct nl_qdisc_stats *q)
+{
+	int len = RTA_PAYLOAD(nest);
+	const struct rtattr *a;
+	struct gnet_stats_basic b;
+	struct gnet_stats_queue s;
+
+	for (a = RTA_DATA(nest); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == TCA_STATS_BASIC) {
+			rta_copy(&b, sizeof(b), a);
+			q->bytes = b.bytes;
+			q->packets = b.packets;
+		} else if (a->rta_type == TCA_STATS_QUEUE) {
+			rta_copy(&s, sizeof(s), a);
+			q->qlen = s.qlen;
+			q->backlog = s.backlog;
+			q->drops = s.drops;
+			q->requeues = s.requeues;
+			q->overlimits = s.overlimits;
+		}
+	}
+}
+
+int nl_parse_qdisc(const struct nlmsghdr *h, struct nl_qdisc_stats *q)
+{
+	const struct tcmsg *t = NLMSG_DATA(h);
+	const struct rtattr *a;
+	int len = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*t));
+
+	if (len < 0)
+		return -EINVAL;
+	memset(q, 0, sizeof(*q));
+	q->handle = t->tcm_handle;
+	q->parent = t->tcm_parent;
+	for (a = TCA_RTA(t); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == TCA_KIND)
+			rta_copy(q->kind, sizeof(q->kind) - 1, a);
+		else if (a->rta_type == TCA_STATS2)
+			parse_stats2(a, q);
+	}
+	return 0;
+}
+
+struct qdisc_dump {
+	int ifindex;
+	struct nl_qdisc_stats *out;
+	int max, n;
+};
+
+static void collect_qdisc(const struct nlmsghdr *h, void *arg)
+{
+	struct qdisc_dump *d = arg;
+	const struct tcmsg *t = NLMSG_DATA(h);
+
+	if (t->tcm_ifindex != d->ifindex || d->n == d->max)
+		return;
+	if (!nl_parse_qdisc(h, &d->out[d->n]))
+		d->n++;
+}
+
+int nl_qdisc_stats(int ifindex, struct nl_qdisc_stats *out, int max)
+{
+	struct {
+		struct nlmsghdr n;
+		struct tcmsg t;
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.n.nlmsg_type = RTM_GETQDISC,
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.t.tcm_family = AF_UNSPEC,
+		.t.tcm_ifindex = ifindex,
+	};
+	struct qdisc_dump d = { ifindex, out, max, 0 };
+	int fd, err;
+
+	fd = nl_open(NETLINK_ROUTE);
+	if (fd < 0)
+		return fd;
+	err = nl_dump(fd, &req, req.n.nlmsg_len, RTM_NEWQDISC,
+		      sizeof(struct tcmsg), collect_qdisc, &d);
+	close(fd);
+	return err ? err : d.n;
 }

@@ -16,4 +16,25 @@ void nl_count_filter(const struct nlmsghdr *h, void *arg);
 /* Filters of any owner on clsact ingress (egress=0) or egress (1). */
 int nl_tc_filter_count(int ifindex, int egress);
 
+/* One qdisc as `tc -s qdisc show` reports it (TCA_STATS2). */
+struct nl_qdisc_stats {
+	char kind[16];
+	uint32_t handle;
+	uint32_t parent; /* TC_H_ROOT for the root qdisc */
+	uint64_t bytes;
+	uint64_t packets;
+	uint32_t qlen;
+	uint32_t backlog; /* bytes queued now */
+	uint32_t drops;
+	uint32_t requeues;
+	uint32_t overlimits;
+};
+
+/* Qdiscs of @ifindex, at most @max; their number or a negative errno. */
+int nl_qdisc_stats(int ifindex, struct nl_qdisc_stats *out, int max);
+
+struct nlmsghdr;
+/* One RTM_NEWQDISC message (pure: fuzzable); 0 or -EINVAL. */
+int nl_parse_qdisc(const struct nlmsghdr *h, struct nl_qdisc_stats *q);
+
 #endif

@@ -1,0 +1,296 @@
+# SPDX-License-Identifier: GPL-2.0
+# wirescope diag, end to end: each finding alone, on real traffic between
+# two namespaces; kernel counters (/sys statistics, tc -s qdisc, nstat) are
+# the ground truth for the evidence.
+#
+#   A (observer: diag on a0) <== veth ==> B (peer, b0)
+
+diag_lab() {
+	A=$(ns a)
+	B=$(ns b)
+	veth "$A" a0 "$B" b0
+	ip -n "$A" addr add 198.18.0.1/24 dev a0
+	ip -n "$B" addr add 198.18.0.2/24 dev b0
+}
+
+# diag_run OUT ARGS...: start diag in A (attached when it returns).
+diag_run() {
+	local out=$1
+	shift
+	ws_start "$A" "$out" diag -i a0 "$@"
+}
+
+# diag_wait: wait for diag to finish on its own; sets DIAG_RC.
+diag_wait() {
+	DIAG_RC=0
+	wait "$WS_PID" || DIAG_RC=$?
+}
+
+# Every line of a -j run is one JSON object with a type.
+assert_json_lines() { # FILE
+	python3 - "$1" <<'PY' || fail "output of -j is not JSON Lines: $(head -c 600 "$1")"
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert isinstance(o, dict) and "type" in o, line
+    n += 1
+assert n > 0
+PY
+}
+
+# The finding ids of a -j run, sorted, space-separated.
+finding_ids() { # FILE
+	python3 -c '
+import json, sys
+ids = [json.loads(l)["id"] for l in open(sys.argv[1]) if "\"finding\"" in l]
+print(" ".join(sorted(ids)))' "$1"
+}
+
+# finding_field FILE ID KEY: evidence KEY (or a top-level key) of finding ID.
+finding_field() {
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("type") == "finding" and o["id"] == sys.argv[2]:
+        v = o["evidence"].get(sys.argv[3], o.get(sys.argv[3]))
+        print(int(v) if isinstance(v, float) and v == int(v) else v)' "$1" "$2" "$3"
+}
+
+# send_frames NS IFACE COUNT SIZE [PPS]: raw Ethernet frames through the
+# qdisc, to a MAC nobody has: the peer's stack drops them silently.
+send_frames() {
+	timeout 30 ip netns exec "$1" python3 -c '
+import socket, sys, time
+iface, n, size, pps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((iface, 0))
+f = bytes.fromhex("020000000099020000000001" "0800") + bytes(size - 14)
+t0 = time.monotonic()
+for i in range(n):
+    try:
+        s.send(f)
+    except OSError:  # ENOBUFS: the queue or the device dropped it
+        pass
+    if pps:
+        d = t0 + (i + 1) / pps - time.monotonic()
+        if d > 0:
+            time.sleep(d)' "$2" "$3" "$4" "${5:-0}"
+}
+
+# tcp_pair PORT BYTES: B listens, A sends BYTES; prints what B received.
+tcp_pair() {
+	ip netns exec "$B" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", int(sys.argv[1]))); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); c.settimeout(30); n = 0
+while True:
+    d = c.recv(65536)
+    if not d: break
+    n += len(d)
+print(n)' "$1" >"$WS_TMP/server.out" &
+	WS_PIDS+=($!)
+	local srv=$!
+	timeout 30 ip netns exec "$A" python3 -c '
+import socket, sys, time
+for i in range(100):
+    try:
+        c = socket.create_connection(("198.18.0.2", int(sys.argv[1])), timeout=5); break
+    except ConnectionRefusedError:
+        time.sleep(0.05)
+c.settimeout(30); buf = bytes(65536); sent = 0; total = int(sys.argv[2])
+while sent < total:
+    sent += c.send(buf[: min(len(buf), total - sent)])
+c.close()' "$1" "$2"
+	wait "$srv"
+	cat "$WS_TMP/server.out"
+}
+
+tcp_counter() { # NS NAME (nstat name, e.g. TcpRetransSegs): absolute value
+	ip netns exec "$1" nstat -asz "$2" | awk -v n="$2" '$1 == n {print $2}'
+}
+
+# A quiet lab with light normal traffic: healthy, exit 0, nothing else.
+test_diag_quiet_healthy() {
+	diag_lab
+	diag_run "$WS_TMP/out" -d 3 -j
+	ip netns exec "$A" ping -c 3 -i 0.3 -q 198.18.0.2 >/dev/null
+	assert_eq "$(tcp_pair 5001 20000)" 20000 "bytes received"
+	diag_wait
+	assert_eq "$DIAG_RC" 0 "exit code"
+	assert_json_lines "$WS_TMP/out"
+	assert_eq "$(finding_ids "$WS_TMP/out")" healthy "findings"
+	assert_eq "$(grep -c '"type":"interval"' "$WS_TMP/out")" 3 "interval records"
+	assert_match "$(grep '"type":"summary"' "$WS_TMP/out")" '"ifaces":\["a0"\].*"verdict":"healthy","exit_code":0' "summary"
+	# The placeholders of collectors not wired yet are null, not 0.
+	assert_match "$(grep -m1 '"type":"interval"' "$WS_TMP/out")" '"syn_unanswered":null' "null placeholder"
+}
+
+# The seed's small-packet flood: 64-byte frames at 30 kpps for 2 s.
+test_diag_small_packets() {
+	diag_lab
+	local rx0 rx n=60000
+	echo '{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=17), udp(sp=1000, dp=2000), fill(0x00, 18) }' >"$WS_TMP/small.cfg"
+	rx0=$(ifstat "$A" a0 rx_packets)
+	diag_run "$WS_TMP/out" -d 4 -j
+	timeout 20 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/small.cfg" -n $n -q -b 30000pps >/dev/null 2>&1
+	diag_wait
+	rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
+	assert_eq "$rx" "$n" "a0 rx_packets (kernel)"
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	assert_json_lines "$WS_TMP/out"
+	assert_eq "$(finding_ids "$WS_TMP/out")" small_packets "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" small_packets rx_packets)" "$n" "evidence rx_packets"
+	assert_eq "$(finding_field "$WS_TMP/out" small_packets small_pct)" 100 "evidence small_pct"
+	assert_eq "$(finding_field "$WS_TMP/out" small_packets severity)" warning "severity"
+	assert_ge "$(finding_field "$WS_TMP/out" small_packets rx_pps | cut -d. -f1)" 10000 "evidence rx_pps"
+}
+
+# The peer's end is down: the veth refuses every frame (tx_dropped).
+test_diag_iface_drops() {
+	diag_lab
+	local d0 d n=500
+	ip -n "$B" link set b0 down
+	d0=$(ifstat "$A" a0 tx_dropped)
+	diag_run "$WS_TMP/out" -d 2 -j
+	send_frames "$A" a0 $n 300
+	diag_wait
+	d=$(( $(ifstat "$A" a0 tx_dropped) - d0 ))
+	assert_eq "$d" "$n" "a0 tx_dropped (kernel)"
+	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_json_lines "$WS_TMP/out"
+	assert_eq "$(finding_ids "$WS_TMP/out")" iface_drops "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" iface_drops tx_dropped)" "$n" "evidence tx_dropped"
+}
+
+# The seed's router: a 1 Mbit/s tbf on a0 offered 2000 x 1000 B at once.
+test_diag_egress_saturated() {
+	diag_lab
+	local drops
+	ip netns exec "$A" tc qdisc add dev a0 root tbf rate 1mbit burst 10kb limit 20kb
+	diag_run "$WS_TMP/out" -d 2 -j
+	send_frames "$A" a0 2000 1000
+	diag_wait
+	drops=$(ip netns exec "$A" tc -s -j qdisc show dev a0 | python3 -c '
+import json, sys
+print([q for q in json.load(sys.stdin) if q["kind"] == "tbf"][0]["drops"])')
+	assert_ge "$drops" 1000 "tbf drops (kernel)"
+	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_json_lines "$WS_TMP/out"
+	assert_eq "$(finding_ids "$WS_TMP/out")" egress_saturated "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" egress_saturated qdisc_drops)" "$drops" "evidence qdisc_drops"
+	assert_eq "$(finding_field "$WS_TMP/out" egress_saturated qdisc)" tbf "evidence qdisc"
+	assert_eq "$(finding_field "$WS_TMP/out" egress_saturated qdisc_sent_packets)" $((2000 - drops)) "evidence qdisc_sent_packets"
+}
+
+# 10% of the data segments A sends are dropped by nftables in B: the
+# retransmitted share estimates the injected loss.
+test_diag_tcp_retransmits() {
+	diag_lab
+	local r0 r loss bytes=${DIAG_BYTES:-3000000}
+	# One segment per packet: nftables must drop segments, not whole
+	# GSO super-packets.
+	ip netns exec "$A" ethtool -K a0 tso off gso off >/dev/null
+	ip netns exec "$B" nft -f - <<'NFT'
+table inet wsloss {
+	chain input {
+		type filter hook input priority 0;
+		tcp dport 5001 ip length > 100 numgen random mod 10 == 0 drop
+	}
+}
+NFT
+	r0=$(tcp_counter "$A" TcpRetransSegs)
+	diag_run "$WS_TMP/out" -d 3 -j
+	assert_eq "$(tcp_pair 5001 $bytes)" $bytes "bytes received"
+	diag_wait
+	r=$(( $(tcp_counter "$A" TcpRetransSegs) - r0 ))
+	assert_ge "$r" 10 "TcpRetransSegs (kernel)"
+	assert_json_lines "$WS_TMP/out"
+	assert_eq "$(finding_ids "$WS_TMP/out")" tcp_retransmits "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" tcp_retransmits retrans_segs)" "$r" "evidence retrans_segs"
+	assert_eq "$(finding_field "$WS_TMP/out" tcp_retransmits peer1)" 198.18.0.2 "top peer"
+	loss=$(finding_field "$WS_TMP/out" tcp_retransmits loss_pct | cut -d. -f1)
+	log "estimated loss ${loss}% for 10% injected ($r segments)"
+	assert_ge "$loss" 7 "estimated loss %"
+	assert_le "$loss" 13 "estimated loss %"
+	# 5% and more is critical.
+	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+}
+
+# With no -i, diag watches the default route's interface; without one it
+# says so.
+test_diag_default_route_and_errors() {
+	diag_lab
+	local x="ip netns exec $A $WS"
+	ip -n "$A" route add default via 198.18.0.2 dev a0
+	$x diag -d 1 -j >"$WS_TMP/out"
+	assert_match "$(grep '"type":"summary"' "$WS_TMP/out")" '"ifaces":\["a0"\]' "default route interface"
+	ip -n "$A" route del default
+	ip -n "$A" -6 route add default dev a0
+	$x diag -d 1 -j >"$WS_TMP/out6"
+	assert_match "$(grep '"type":"summary"' "$WS_TMP/out6")" '"ifaces":\["a0"\]' "IPv6 default route interface"
+	ip -n "$A" -6 route del default dev a0
+	local rc=0
+	$x diag -d 1 >/dev/null 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 5 "exit code without a default route"
+	assert_match "$(cat "$WS_TMP/err")" 'no default route' "message"
+	rc=0; $x diag -i a0 -d 0 2>/dev/null || rc=$?
+	assert_eq "$rc" 3 "exit code of -d 0"
+	rc=0; $x diag -i a0 -d 2x 2>/dev/null || rc=$?
+	assert_eq "$rc" 3 "exit code of -d 2x"
+	rc=0; $x diag -i a0 extra 2>/dev/null || rc=$?
+	assert_eq "$rc" 3 "exit code of a stray argument"
+	rc=0; $x diag -i nope0 2>/dev/null || rc=$?
+	assert_eq "$rc" 5 "exit code of an unknown interface"
+	assert_match "$("$WS" diag --help)" 'Exit status: 0 healthy, 1 warnings, 2' "--help"
+}
+
+# Without a TTY (setsid, stdin /dev/null, stdout a file): the same text as
+# on a TTY (script -qc) apart from colours, and lines arrive as they are
+# printed, not at exit.
+test_diag_no_tty() {
+	diag_lab
+	local tty notty
+	script -qc "ip netns exec $A $WS diag -i a0 -d 2" "$WS_TMP/typescript" >"$WS_TMP/tty.raw" </dev/null
+	setsid ip netns exec "$A" "$WS" diag -i a0 -d 2 </dev/null >"$WS_TMP/notty" 2>&1
+	tty=$(tr -d '\r' <"$WS_TMP/tty.raw")
+	assert_match "$tty" $'\033\\[1;36minfo' "colour on the severity word on a TTY"
+	grep -q $'\033' "$WS_TMP/notty" && fail "escape sequences without a TTY"
+	assert_eq "$(sed 's/\x1b\[[0-9;]*m//g' <<<"$tty")" "$(cat "$WS_TMP/notty")" "TTY and no-TTY output"
+	# Streaming: the first per-second line is in the file while diag runs.
+	setsid ip netns exec "$A" "$WS" diag -i a0 -d 4 </dev/null >"$WS_TMP/stream" 2>&1 &
+	WS_PIDS+=($!)
+	local pid=$! i
+	for ((i = 0; i < 120; i++)); do
+		grep -q '^ *1 ' "$WS_TMP/stream" && break
+		sleep 0.05
+	done
+	grep -q '^ *1 ' "$WS_TMP/stream" || fail "no line after 6 s: $(cat "$WS_TMP/stream")"
+	kill -0 "$pid" 2>/dev/null || fail "diag had already exited: the test proves nothing"
+	wait "$pid"
+}
+
+# make dist: a tarball with the static binary, the man page and the docs;
+# the binary runs alone from an empty directory with an empty environment.
+test_diag_dist() {
+	make -s dist >/dev/null
+	tar -tzf dist/wirescope.tar.gz >"$WS_TMP/list"
+	local f
+	for f in wirescope man/wirescope.8 docs/diag.md; do
+		grep -q "/$f\$" "$WS_TMP/list" || fail "$f not in the tarball"
+	done
+	mkdir "$WS_TMP/empty"
+	tar -xzf dist/wirescope.tar.gz -C "$WS_TMP" --wildcards '*/wirescope'
+	cp "$WS_TMP"/wirescope-*/wirescope "$WS_TMP/empty/"
+	assert_match "$(file -L "$WS_TMP/empty/wirescope")" 'statically linked' "static"
+	assert_match "$(cd "$WS_TMP/empty" && env -i ./wirescope --version)" '^wirescope ' "env -i --version"
+	assert_match "$(cd "$WS_TMP/empty" && env -i ./wirescope diag --help)" '^Usage: wirescope diag' "env -i diag --help"
+	diag_lab
+	local rc=0
+	(cd "$WS_TMP/empty" && env -i /usr/sbin/ip netns exec "$A" ./wirescope diag -i a0 -d 1 >"$WS_TMP/out") || rc=$?
+	assert_eq "$rc" 0 "env -i diag exit code"
+	assert_match "$(cat "$WS_TMP/out")" 'healthy' "env -i diag output"
+	MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/man/wirescope.8 2>/dev/null | grep -q 'diag' || fail "man page does not render"
+}

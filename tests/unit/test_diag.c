@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diag without a network: the /proc and /sys parsers on captured text
+ * (including malformed input), and each finding's thresholds on numbers,
+ * so a quiet host provably raises nothing.  softnet_drops is tested here
+ * because netdev_max_backlog is global (not per namespace): an e2e test
+ * would have to starve every other test on the machine.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "unit.h"
+#include "collectors.h"
+#include "findings.h"
+#include "hoststat.h"
+#include "procfs.h"
+
+/* Captured on Linux 6.18: 15 columns; older kernels print 11 to 13. */
+static const char softnet_a[] =
+    "001f0004 00000010 00000002 00000000 00000000 00000000 00000000 "
+    "00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
+    "00000000\n"
+    "fffffff0 fffffffe 00000000 00000000 00000000 00000000 00000000 "
+    "00000000 00000000 00000000 00000000 00000000 00000001 00000000 "
+    "00000000\n";
+static const char softnet_b[] =
+    "001f1004 00000010 00000002 00000000 00000000 00000000 00000000 "
+    "00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
+    "00000000\n"
+    "00000010 00000003 00000000 00000000 00000000 00000000 00000000 "
+    "00000000 00000000 00000000 00000000 00000000 00000001 00000000 "
+    "00000000\n";
+
+static const char snmp[] =
+    "Ip: Forwarding DefaultTTL InReceives\n"
+    "Ip: 1 64 1234\n"
+    "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens OutSegs "
+    "RetransSegs\n"
+    "Tcp: 1 200 120000 -1 7 5000 123\n"
+    "Udp: InDatagrams\n"
+    "Udp: 9\n";
+
+static const char route[] =
+    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU"
+    "\tWindow\tIRTT\n"
+    "eth1\t00000000\t010200C0\t0003\t0\t0\t200\t00000000\t0\t0\t0\n"
+    "eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+    "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+
+static const char ipv6_route[] =
+    "00000000000000000000000000000001 80 00000000000000000000000000000000 00 "
+    "00000000000000000000000000000000 00000000 00000002 00000000 80200001 "
+    "      lo\n"
+    "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+    "00000000000000000000000000000000 ffffffff 00000001 00000000 00200200 "
+    "      lo\n"
+    "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+    "fd000000000000000000000000000001 00000400 00000002 00000000 00000003 "
+    "    ens3\n";
+
+static void test_parse_softnet(void)
+{
+	struct ws_softnet a[4], b[4];
+	struct ws_softnet_delta d;
+
+	case_begin("parse_softnet and 32-bit wrap");
+	CHECK_EQ(parse_softnet(softnet_a, a, 4), 2, "rows");
+	CHECK_EQ(parse_softnet(softnet_b, b, 4), 2, "rows");
+	CHECK_EQ(a[0].processed, 0x1f0004, "processed");
+	CHECK_EQ(a[0].dropped, 16, "dropped");
+	CHECK_EQ(a[0].time_squeeze, 2, "time_squeeze");
+	softnet_delta(a, b, 2, &d);
+	/* CPU 1 wrapped: 0xfffffff0 -> 0x10 is 32 packets, 0xfffffffe -> 3 is 5 */
+	CHECK_EQ(d.processed, 0x1000 + 32, "processed delta");
+	CHECK_EQ(d.dropped, 5, "dropped delta");
+	CHECK_EQ(d.worst_cpu, 1, "worst cpu");
+	CHECK_EQ(parse_softnet("", a, 4), 0, "empty");
+	CHECK(parse_softnet("zz 1 2\n", a, 4) < 0, "garbage accepted");
+	CHECK(parse_softnet("123456789 0 0\n", a, 4) < 0, "9 hex digits");
+	CHECK(parse_softnet("1 2\n", a, 4) < 0, "two columns accepted");
+	CHECK_EQ(parse_softnet(softnet_a, a, 1), 1, "max rows");
+	case_end();
+}
+
+static void test_parse_snmp(void)
+{
+	uint64_t v = 0;
+
+	case_begin("parse_snmp");
+	CHECK(!parse_snmp(snmp, "Tcp", "OutSegs", &v) && v == 5000, "OutSegs");
+	CHECK(!parse_snmp(snmp, "Tcp", "RetransSegs", &v) && v == 123,
+	      "RetransSegs");
+	CHECK(!parse_snmp(snmp, "Udp", "InDatagrams", &v) && v == 9, "Udp");
+	CHECK(parse_snmp(snmp, "Tcp", "MaxConn", &v) < 0, "-1 is no counter");
+	CHECK(parse_snmp(snmp, "Tcp", "Nope", &v) == -ENOENT, "missing field");
+	CHECK(parse_snmp(snmp, "TcpExt", "OutSegs", &v) == -ENOENT,
+	      "missing proto");
+	CHECK(parse_snmp("Tcp: OutSegs\n", "Tcp", "OutSegs", &v) < 0,
+	      "no values line");
+	CHECK(parse_snmp("Tcp: A B\nTcp: 1\n", "Tcp", "B", &v) < 0,
+	      "short values line");
+	CHECK(parse_snmp("Tcp: A\nTcp: 1x\n", "Tcp", "A", &v) < 0, "1x");
+	case_end();
+}
+
+static void test_parse_routes(void)
+{
+	char name[16] = "";
+	int64_t v = 0;
+
+	case_begin("default route parsers and parse_i64");
+	CHECK(!parse_route_default(route, name, sizeof(name)) &&
+		  !strcmp(name, "eth0"),
+	      "lowest metric: got '%s'", name);
+	CHECK(parse_route_default(route, name, 4) == -ENOENT, "name too long");
+	CHECK(parse_route_default("Iface\n", name, sizeof(name)) == -ENOENT,
+	      "no route");
+	CHECK(!parse_ipv6_route_default(ipv6_route, name, sizeof(name)) &&
+		  !strcmp(name, "ens3"),
+	      "ipv6: got '%s'", name);
+	CHECK(parse_ipv6_route_default("0 0 0\n", name, sizeof(name)) < 0,
+	      "ipv6 garbage");
+	CHECK(!parse_i64("1000\n", &v) && v == 1000, "1000");
+	CHECK(!parse_i64("-1\n", &v) && v == -1, "-1");
+	CHECK(parse_i64("", &v) < 0, "empty");
+	CHECK(parse_i64("12abc", &v) < 0, "12abc");
+	CHECK(!parse_i64("4096\t87380\t6291456\n", &v) && v == 4096,
+	      "first of three");
+	case_end();
+}
+
+static const struct ws_finding *find(const struct ws_findings *f,
+				     const char *id)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (!strcmp(f->items[i].id, id))
+			return &f->items[i];
+	return NULL;
+}
+
+static double evidence(const struct ws_finding *x, const char *key)
+{
+	int i;
+
+	for (i = 0; x && i < x->n_ev; i++)
+		if (!strcmp(x->ev[i].key, key))
+			return x->ev[i].num;
+	return NAN;
+}
+
+static void test_softnet_finding(void)
+{
+	struct ws_softnet_delta d = {.secs = 10,
+				     .processed = 100000,
+				     .dropped = 0,
+				     .time_squeeze = 3,
+				     .worst_cpu = -1,
+				     .netdev_max_backlog = 100,
+				     .netdev_budget = 300};
+	struct ws_findings f = {0};
+	const struct ws_finding *x;
+
+	case_begin("softnet_drops: thresholds, advice against the sysctl");
+	find_softnet(&d, &f);
+	CHECK_EQ(f.n, 0, "quiet: findings");
+	d.dropped = 40;
+	d.worst_cpu = 1;
+	d.worst_cpu_dropped = 40;
+	find_softnet(&d, &f);
+	x = find(&f, "softnet_drops");
+	CHECK(x && x->severity == WS_SEV_WARNING, "warning");
+	CHECK_EQ(evidence(x, "dropped"), 40, "dropped");
+	CHECK_EQ(evidence(x, "netdev_max_backlog"), 100, "backlog");
+	CHECK(x && strstr(x->advice, "netdev_max_backlog=2000") &&
+		  strstr(x->advice, "below the kernel default"),
+	      "advice: %s", x ? x->advice : "");
+	memset(&f, 0, sizeof(f));
+	d.dropped = 5000;
+	d.netdev_max_backlog = -1; /* not visible in a child namespace */
+	find_softnet(&d, &f);
+	x = find(&f, "softnet_drops");
+	CHECK(x && x->severity == WS_SEV_CRITICAL, "critical at >= 1%%");
+	CHECK(x && !strstr(x->advice, "below"), "advice: %s",
+	      x ? x->advice : "");
+	memset(&f, 0, sizeof(f));
+	d.dropped = 0;
+	d.time_squeeze = 50;
+	find_softnet(&d, &f);
+	x = find(&f, "softnet_squeeze");
+	CHECK(x && x->severity == WS_SEV_INFO && f.n == 1, "squeeze is info");
+	case_end();
+}
+
+static void test_iface_and_egress(void)
+{
+	struct ws_iface_delta d = {.name = "eth0", .secs = 10,
+				   .speed_mbps = 1000};
+	struct ws_findings f = {0};
+	const struct ws_finding *x;
+
+	case_begin("iface_drops and egress_saturated thresholds");
+	d.st[WS_IF_RX_PACKETS] = 100000;
+	d.st[WS_IF_RX_DROPPED] = 9; /* LLDP and friends: normal */
+	d.st[WS_IF_TX_BYTES] = 10 * 1000000000ULL / 8 / 2; /* 50% */
+	find_iface_drops(&d, 0, &f);
+	find_egress(&d, &f);
+	CHECK_EQ(f.n, 0, "quiet: findings");
+	d.st[WS_IF_RX_DROPPED] = 500;
+	find_iface_drops(&d, 500, &f);
+	CHECK_EQ(f.n, 0, "backlog drops belong to softnet_drops");
+	d.st[WS_IF_RX_MISSED] = 200;
+	find_iface_drops(&d, 500, &f);
+	x = find(&f, "iface_drops");
+	CHECK(x && x->severity == WS_SEV_WARNING, "warning at 0.2%%");
+	CHECK(x && strstr(x->advice, "ethtool -G eth0 rx"), "ring advice");
+	memset(&f, 0, sizeof(f));
+	/* The seed's router: txload 250/255 and a full output queue. */
+	d.st[WS_IF_TX_BYTES] = 10 * 1000000000ULL / 8 * 98 / 100;
+	strcpy(d.qdisc, "pfifo_fast");
+	d.q_packets = 800000;
+	d.q_drops = 20000;
+	d.q_qlen_max = 39;
+	find_egress(&d, &f);
+	x = find(&f, "egress_saturated");
+	CHECK(x && x->severity == WS_SEV_CRITICAL, "critical");
+	CHECK(fabs(evidence(x, "utilization_pct") - 98) < 0.01, "util");
+	CHECK_EQ(evidence(x, "qdisc_drops"), 20000, "drops");
+	memset(&f, 0, sizeof(f));
+	d.q_drops = 0;
+	find_egress(&d, &f);
+	x = find(&f, "egress_saturated");
+	CHECK(x && x->severity == WS_SEV_WARNING, "98%% without drops: warning");
+	memset(&f, 0, sizeof(f));
+	d.speed_mbps = -1; /* veth, tun: no speed */
+	find_egress(&d, &f);
+	CHECK_EQ(f.n, 0, "unknown speed, no drops");
+	case_end();
+}
+
+static void test_small_packets(void)
+{
+	struct ws_findings f = {0};
+	const struct ws_finding *x;
+
+	case_begin("small_packets thresholds");
+	find_small_packets("eth0", 50 * 10, 50 * 10, 10, 75, &f); /* pings */
+	find_small_packets("eth0", 300000, 100000, 10, 75, &f); /* 33% */
+	CHECK_EQ(f.n, 0, "quiet: findings");
+	/* The seed: 88% under 75 B at 400 kpps. */
+	find_small_packets("eth0", 4000000, 3520000, 10, 75, &f);
+	x = find(&f, "small_packets");
+	CHECK(x && x->severity == WS_SEV_CRITICAL, "seed is critical");
+	CHECK(fabs(evidence(x, "small_pct") - 88) < 0.01, "share");
+	CHECK_EQ(evidence(x, "rx_pps"), 400000, "pps");
+	memset(&f, 0, sizeof(f));
+	find_small_packets("eth0", 200000, 120000, 10, 75, &f);
+	x = find(&f, "small_packets");
+	CHECK(x && x->severity == WS_SEV_WARNING, "20 kpps, 60%%: warning");
+	case_end();
+}
+
+static void test_framework(void)
+{
+	struct ws_findings f = {0};
+	struct ws_finding *x;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int i;
+
+	case_begin("findings: healthy, order, exit codes, JSON, overflow");
+	ws_finding_add(&f, "softnet_squeeze", WS_SEV_INFO, 0.7, "i");
+	ws_findings_finish(&f);
+	CHECK_EQ(ws_findings_exit_code(&f), 0, "info only");
+	CHECK(find(&f, "healthy"), "healthy added with info only");
+	memset(&f, 0, sizeof(f));
+	ws_finding_add(&f, "b", WS_SEV_WARNING, 0.5, "w");
+	x = ws_finding_add(&f, "a", WS_SEV_CRITICAL, 0.9, "c \"q\"");
+	ws_evidence_num(x, "n", 12345678901.0);
+	ws_evidence_num(x, "r", 0.25);
+	ws_evidence_str(x, "s", "x\"y");
+	ws_advice(x, "do %s", "this");
+	ws_findings_finish(&f);
+	CHECK_EQ(f.n, 2, "no healthy with warnings");
+	CHECK(!strcmp(f.items[0].id, "a"), "critical first");
+	CHECK_EQ(ws_findings_exit_code(&f), 2, "exit code");
+	mem = open_memstream(&buf, &len);
+	ws_findings_print_json(&f, mem);
+	fclose(mem);
+	CHECK(strstr(buf, "\"id\":\"a\",\"severity\":\"critical\","
+			  "\"confidence\":0.9,\"title\":\"c \\\"q\\\"\","
+			  "\"evidence\":{\"n\":12345678901,\"r\":0.25,"
+			  "\"s\":\"x\\\"y\"},\"advice\":\"do this\"}\n"),
+	      "json: %s", buf);
+	free(buf);
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < WS_FINDINGS_MAX + 3; i++)
+		ws_evidence_num(ws_finding_add(&f, "x", WS_SEV_WARNING, 1, "x"),
+				"k", i);
+	CHECK(f.n == WS_FINDINGS_MAX && f.lost == 3, "overflow counted");
+	case_end();
+}
+
+int main(void)
+{
+	test_parse_softnet();
+	test_parse_snmp();
+	test_parse_routes();
+	test_softnet_finding();
+	test_iface_and_egress();
+	test_small_packets();
+	test_framework();
+	return unit_exit();
+}

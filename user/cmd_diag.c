@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/* wirescope diag: watch for a few seconds, then say what is wrong. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "collectors.h"
+#include "commands.h"
+#include "diag.h"
+#include "procfs.h"
+
+static const char usage[] =
+    "Usage: wirescope diag [-i IFACE]... [-d SECONDS] [-j] [options]\n"
+    "\n"
+    "Watch the host for a few seconds, print one line per second (packets\n"
+    "in and out, the share under 75 bytes, new connections, SYNs left\n"
+    "unanswered, accept overflows, TCP retransmissions, RSTs by origin),\n"
+    "then the findings, most severe first: each with its evidence in\n"
+    "numbers, a confidence and the concrete next step.  Columns no\n"
+    "collector measures yet print '-'.\n"
+    "\n"
+    "Options:\n"
+    "  -i, --interface IFACE  watch IFACE (repeatable); default: the\n"
+    "                         interface of the default route\n"
+    "  -d, --duration SECS    how long to watch (default 10)\n"
+    "  -j, --json             JSON Lines: interval, finding, summary records\n"
+    "  -T, --timestamp        prefix each line with the time\n"
+    "      --small N          'small' means shorter than N bytes (default 75)\n"
+    "  -m, --mode MODE        ingress hook: native, generic or tc\n"
+    "  -v, --verbose          say how hooks were attached\n"
+    "      --ready-file PATH  write our pid to PATH once attached\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Finding ids (stable; docs/diag.md): small_packets, iface_drops,\n"
+    "softnet_drops, softnet_squeeze, egress_saturated, tcp_retransmits,\n"
+    "sysctl_somaxconn, sysctl_tcp_max_syn_backlog, sysctl_rmem_max, healthy.\n"
+    "\n"
+    "Examples:\n"
+    "  sudo wirescope diag                   # default-route interface, 10 s\n"
+    "  sudo wirescope diag -i eth0 -i eth1 -d 30\n"
+    "  ssh host sudo wirescope diag -j | jq -c 'select(.type==\"finding\")'\n"
+    "  xargs -P 20 -I{} ssh {} sudo wirescope diag -j < hosts\n"
+    "\n"
+    "Exit status: 0 healthy, 1 warnings, 2 something critical; 3 usage,\n"
+    "4 not root, 5 bad interface, 6 kernel lacks a feature, 7 attach\n"
+    "failed, 8 runtime error.\n";
+
+enum { OPT_SMALL = WS_OPT_CMD_BASE };
+
+/* The interface of the default route: IPv4 first, then IPv6. */
+static int add_default_iface(struct ws_opts *o)
+{
+	static char buf[65536];
+	char name[IF_NAMESIZE];
+
+	if ((ws_read_text("/proc/net/route", buf, sizeof(buf)) >= 0 &&
+	     !parse_route_default(buf, name, sizeof(name))) ||
+	    (ws_read_text("/proc/net/ipv6_route", buf, sizeof(buf)) >= 0 &&
+	     !parse_ipv6_route_default(buf, name, sizeof(name))))
+		return ws_add_iface(o, name);
+	return ws_error(
+	    WS_EXIT_IFACE,
+	    "no default route to find the interface: give -i IFACE");
+}
+
+/* diag prints its own line: the sizes collector only counts. */
+static struct ws_collector quiet(const struct ws_collector *c)
+{
+	struct ws_collector q = *c;
+
+	q.interval = NULL;
+	q.summary = NULL;
+	return q;
+}
+
+int cmd_diag(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		WS_COMMON_LONGOPTS,
+		{ "duration", required_argument, NULL, 'd' },
+		{ "small", required_argument, NULL, OPT_SMALL },
+		{},
+	};
+	static struct ws_collector sizes;
+	struct ws_opts o;
+	struct ws_session s = { .o = &o };
+	unsigned long v;
+	int c, err;
+
+	ws_opts_init(&o);
+	o.duration = 10;
+	o.small = 75;
+	while ((c = getopt_long(argc, argv, WS_COMMON_SHORTOPTS "d:", longopts,
+				NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return WS_EXIT_OK;
+		}
+		err = ws_common_option(c, optarg, &o, "diag");
+		if (err > 0)
+			return err;
+		if (err == 0)
+			continue;
+		if (c == 'd' && ws_parse_seconds(optarg, &o.duration))
+			return ws_usage_error(
+			    "diag", "bad duration '%s': seconds > 0", optarg);
+		if (c == OPT_SMALL) {
+			if (ws_parse_ulong(optarg, 1, 65535, &v))
+				return ws_usage_error(
+				    "diag", "bad --small '%s': bytes, 1-65535",
+				    optarg);
+			o.small = v;
+		}
+	}
+	if (optind < argc)
+		return ws_usage_error("diag", "unexpected argument '%s'",
+				      argv[optind]);
+	if (!o.n_ifaces && (err = add_default_iface(&o)))
+		return err;
+	o.interval = 1;
+	/* Stream over ssh: one line at a time even into a pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	diag_set_colour(isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+	sizes = quiet(&ws_sizes_collector);
+	ws_session_add(&s, &sizes);
+	ws_session_add(&s, &ws_host_collector);
+	ws_session_add(&s, &ws_retrans_collector);
+	ws_session_add(&s, &ws_diag_collector);
+	err = ws_session_run(&s);
+	return err ? err : diag_verdict();
+}

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small robust parsers for /proc and /sys text, and the reads behind them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include "procfs.h"
+
+#define RTF_UP 0x0001
+
+static const char *next_line(const char *p)
+{
+	const char *nl = strchr(p, '\n');
+
+	return nl ? nl + 1 : p + strlen(p);
+}
+
+/* A hex field of at most 8 digits; advances *p past it. */
+static bool hex_u32(const char **p, uint32_t *out)
+{
+	const char *s = *p;
+	uint32_t v = 0;
+	int n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (; n < 9; s++, n++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			break;
+		if (n == 8)
+			return false;
+		v = v << 4 | d;
+	}
+	if (!n)
+		return false;
+	*p = s;
+	*out = v;
+	return true;
+}
+
+int parse_softnet(const char *buf, struct ws_softnet *rows, int max)
+{
+	const char *p = buf;
+	uint32_t f[3];
+	int n = 0, i;
+
+	while (*p && n < max) {
+		const char *q = p;
+
+		for (i = 0; i < 3; i++)
+			if (!hex_u32(&q, &f[i]))
+				return -EINVAL;
+		rows[n++] = (struct ws_softnet){ f[0], f[1], f[2] };
+		p = next_line(p);
+	}
+	return n;
+}
+
+/* Index of @word among the space-separated words of [s, end), or -1. */
+static int word_index(const char *s, const char *end, const char *word)
+{
+	size_t wl = strlen(word);
+	int idx = 0;
+
+	while (s < end) {
+		const char *w;
+
+		while (s < end && *s == ' ')
+			s++;
+		w = s;
+		while (s < end && *s != ' ' && *s != '\n')
+			s++;
+		if (s == w)
+			break;
+		if ((size_t)(s - w) == wl && !memcmp(w, word, wl))
+			return idx;
+		idx++;
+	}
+	return -1;
+}
+
+/* The @idx-th unsigned number after the "Proto:" prefix of a line. */
+static int nth_u64(const char *s, const char *end, int idx, uint64_t *out)
+{
+	char *e;
+
+	for (;;) {
+		while (s < end && *s == ' ')
+			s++;
+		if (s >= end || *s == '\n')
+			return -EINVAL;
+		if (!idx--)
+			break;
+		while (s < end && *s != ' ' && *s != '\n')
+			s++;
+	}
+	if (*s == '-') /* Tcp MaxConn is -1: not a counter */
+		return -EINVAL;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &e, 10);
+	if (errno || e > end || (*e != ' ' && *e != '\n' && *e))
+		return -EINVAL;
+	return 0;
+}
+
+int parse_snmp(const char *buf, const char *proto, const char *field,
+	       uint64_t *out)
+{
+	size_t pl = strlen(proto);
+	const char *p = buf, *names, *vals, *vend;
+	int idx;
+
+	while (*p) {
+		names = p;
+		vals = next_line(p);
+		p = vals;
+		if (strncmp(names, proto, pl) || names[pl] != ':')
+			continue;
+		if (strncmp(vals, proto, pl) || vals[pl] != ':')
+			return -EINVAL;
+		vend = next_line(vals);
+		idx = word_index(names + pl + 1, vals, field);
+		if (idx < 0)
+			return -ENOENT;
+		return nth_u64(vals + pl + 1, vend, idx, out);
+	}
+	return -ENOENT;
+}
+
+int parse_i64(const char *buf, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	while (*buf == ' ')
+		buf++;
+	if (!(*buf == '-' || (*buf >= '0' && *buf <= '9')))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || end == buf ||
+	    (*end && *end != '\n' && *end != '\t' && *end != ' '))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Copies the next whitespace-separated word into @dst; false if none. */
+static bool take_word(const char **p, char *dst, size_t len)
+{
+	const char *s = *p, *w;
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	w = s;
+	while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+		s++;
+	n = s - w;
+	if (!n || n >= len)
+		return false;
+	memcpy(dst, w, n);
+	dst[n] = 0;
+	*p = s;
+	return true;
+}
+
+/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... (hex) */
+int parse_route_default(const char *buf, char *ifname, size_t len)
+{
+	const char *p = next_line(buf); /* header */
+	uint32_t best = UINT32_MAX;
+	bool found = false;
+
+	for (; *p; p = next_line(p)) {
+		const char *q = p;
+		char dev[IF_NAMESIZE], w[16];
+		uint32_t dst, gw, flags, mask;
+		uint32_t metric;
+		int i;
+
+		if (!take_word(&q, dev, sizeof(dev)) || !hex_u32(&q, &dst) ||
+		    !hex_u32(&q, &gw) || !hex_u32(&q, &flags))
+			continue;
+		for (i = 0; i < 2; i++) /* RefCnt Use */
+			if (!take_word(&q, w, sizeof(w)))
+				break;
+		if (i < 2 || !take_word(&q, w, sizeof(w)) ||
+		    !hex_u32(&q, &mask))
+			continue;
+		metric = (uint32_t)strtoul(w, NULL, 10);
+		if (dst || mask || !(flags & RTF_UP) || metric >= best)
+			continue;
+		if (strlen(dev) >= len)
+			continue;
+		strcpy(ifname, dev);
+		best = metric;
+		found = true;
+	}
+	return found ? 0 : -ENOENT;
+}
+
+/* dst plen src plen nexthop metric refcnt use flags dev (hex fields) */
+int parse_ipv6_route_default(const char *buf, char *ifname, size_t len)
+{
+	const char *p;
+	uint32_t best = UINT32_MAX;
+	bool found = false;
+
+	for (p = buf; *p; p = next_line(p)) {
+		const char *q = p;
+		char dst[40], plen[8], w[40], dev[IF_NAMESIZE];
+		uint32_t metric, refcnt, use, flags;
+
+		if (!take_word(&q, dst, sizeof(dst)) ||
+		    !take_word(&q, plen, sizeof(plen)) ||
+		    !take_word(&q, w, sizeof(w)) ||
+		    !take_word(&q, w, sizeof(w)) ||
+		    !take_word(&q, w, sizeof(w)) || !hex_u32(&q, &metric) ||
+		    !hex_u32(&q, &refcnt) || !hex_u32(&q, &use) ||
+		    !hex_u32(&q, &flags) || !take_word(&q, dev, sizeof(dev)))
+			continue;
+		if (strspn(dst, "0") != 32 || dst[32] || strcmp(plen, "00"))
+			continue;
+		if (!(flags & RTF_UP) || !strcmp(dev, "lo") || metric >= best)
+			continue;
+		if (strlen(dev) >= len)
+			continue;
+		strcpy(ifname, dev);
+		best = metric;
+		found = true;
+	}
+	return found ? 0 : -ENOENT;
+}
+
+int ws_read_text(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int err = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < len) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = -errno;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = 0;
+	return err ? err : (int)got;
+}
+
+static int read_i64(const char *path, int64_t *out)
+{
+	char buf[64];
+	int n = ws_read_text(path, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	return parse_i64(buf, out);
+}
+
+int ws_sysctl(const char *name, int64_t *out)
+{
+	char path[256], *c;
+
+	if (snprintf(path, sizeof(path), "/proc/sys/%s", name) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (c = path + 10; *c; c++)
+		if (*c == '.')
+			*c = '/';
+	return read_i64(path, out);
+}
+
+int ws_sysfs_net(const char *iface, const char *file, int64_t *out)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", iface, file);
+	return read_i64(path, out);
+}

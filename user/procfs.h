@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Parsers for /proc and /sys text.  Each parse_* is a pure function over a
+ * NUL-terminated buffer (fuzzed by tests): no I/O, no allocation, never
+ * reads past the terminator, and rejects what it does not understand.
+ */
+#ifndef WS_PROCFS_H
+#define WS_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WS_SOFTNET_MAX_CPUS 1024
+
+/* One row of /proc/net/softnet_stat: 32-bit counters that wrap. */
+struct ws_softnet {
+	uint32_t processed;
+	uint32_t dropped;      /* backlog full: netdev_max_backlog */
+	uint32_t time_squeeze; /* NAPI budget or time ran out */
+};
+
+/* Rows parsed (<= @max) or -EINVAL. */
+int parse_softnet(const char *buf, struct ws_softnet *rows, int max);
+
+/*
+ * /proc/net/snmp and /proc/net/netstat: pairs of "Proto: names" and
+ * "Proto: values" lines.  0 and *out set, or -ENOENT / -EINVAL.
+ */
+int parse_snmp(const char *buf, const char *proto, const char *field,
+	       uint64_t *out);
+
+/* One integer, as /sys and /proc/sys print them ("1000\n", "-1\n"). */
+int parse_i64(const char *buf, int64_t *out);
+
+/* The interface of the IPv4 default route with the lowest metric. */
+int parse_route_default(const char *buf, char *ifname, size_t len);
+/* The same for /proc/net/ipv6_route (prefix ::/0, not via lo). */
+int parse_ipv6_route_default(const char *buf, char *ifname, size_t len);
+
+/* Reads a whole small file; bytes read or -errno.  Always terminated. */
+int ws_read_text(const char *path, char *buf, size_t len);
+/* A sysctl by its dotted name ("net.core.somaxconn"); 0 or -errno. */
+int ws_sysctl(const char *name, int64_t *out);
+/* /sys/class/net/IFACE/FILE as an integer; 0 or -errno. */
+int ws_sysfs_net(const char *iface, const char *file, int64_t *out);
+
+#endif
