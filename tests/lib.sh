@@ -7,9 +7,12 @@
 
 WS=${WS:-$PWD/wirescope}
 WS_TMP=$(mktemp -d /tmp/wstest.XXXXXX)
-# Namespace names unique to this test process.
-WS_NS_PREFIX="ws$$"
-WS_NAMESPACES=()
+# Namespace names unique to this test (run.sh passes one and checks that
+# nothing with it survives the test).
+WS_NS_PREFIX=${WS_NS_PREFIX:-ws$$}
+# What a test creates is recorded in files, not arrays: `A=$(ns a)` runs in
+# a subshell, and an array there would be lost before cleanup.
+WS_NS_LIST="$WS_TMP/namespaces"
 WS_PIDS=()
 
 log() { echo "# $*" >&2; }
@@ -49,7 +52,7 @@ assert_within_pct() { # actual expected pct message
 ns() {
 	local n="$WS_NS_PREFIX-$1"
 	ip netns add "$n"
-	WS_NAMESPACES+=("$n")
+	echo "$n" >>"$WS_NS_LIST"
 	ip -n "$n" link set lo up
 	echo "$n"
 }
@@ -195,10 +198,10 @@ ws_cleanup() {
 		for _ in $(seq 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
 		kill -KILL "$p" 2>/dev/null || true
 	done
-	for n in "${WS_NAMESPACES[@]}"; do
+	[ -f "$WS_NS_LIST" ] && while read -r n; do
 		# Kill anything still running inside, then delete.
 		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
 		ip netns del "$n" 2>/dev/null || true
-	done
+	done <"$WS_NS_LIST"
 	rm -rf "$WS_TMP"
 }

@@ -57,8 +57,17 @@ run_e2e() {
 	grep -Eq -- "$T" <<<"$name" || return 0
 	log="$logdir/${name//[^a-zA-Z0-9_]/_}.log"
 	start=$SECONDS
-	timeout -k 10 "$TEST_TIMEOUT" tests/run_one.sh "$file" "$fn" >"$log" 2>&1 </dev/null
+	local prefix="wst$$x$RANDOM"
+	WS_NS_PREFIX=$prefix timeout -k 10 "$TEST_TIMEOUT" tests/run_one.sh "$file" "$fn" >"$log" 2>&1 </dev/null
 	rc=$?
+	# A test must tear down every namespace it made, pass or fail.
+	local leaked
+	leaked=$(ip netns list | awk '{print $1}' | grep "^$prefix-" || true)
+	if [ -n "$leaked" ]; then
+		echo "left namespaces behind: $leaked" >>"$log"
+		for n in $leaked; do ip netns del "$n" 2>/dev/null || true; done
+		[ $rc -eq 0 ] && rc=1
+	fi
 	case $rc in
 	0) record "$name" pass "$((SECONDS - start))s" "$log" ;;
 	77) record "$name" skip "$((SECONDS - start))s" "$log" ;;
