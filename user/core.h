@@ -190,8 +190,8 @@ void prom_histogram(struct ws_buf *b, const char *name, const char *labels,
 /*
  * Bounded port labels (export --max-ports, o->prom_max_ports): the first
  * max ports a collector sees keep their own series for the life of the
- * process; later ones share port="other".  Collectors sum values per slot (0..n-1, or
- * WS_PROM_PORT_OTHER) so "other" is one series.
+ * process; later ones share port="other".  Collectors sum values per slot
+ * (0..n-1, or WS_PROM_PORT_OTHER) so "other" is one series.
  */
 #define WS_PROM_MAX_PORTS  1024
 #define WS_PROM_PORT_OTHER WS_PROM_MAX_PORTS
