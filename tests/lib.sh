@@ -69,6 +69,27 @@ veth() {
 	ip -n "$3" link set "$4" up
 }
 
+# pair_lab: namespaces $A and $B joined by veth a0 <-> b0.  MTU 3000: room
+# for the 1519+ size bucket (native XDP on veth allows up to ~3.5 KB).
+pair_lab() {
+	A=$(ns a)
+	B=$(ns b)
+	veth "$A" a0 "$B" b0
+	ip -n "$A" link set a0 mtu 3000
+	ip -n "$B" link set b0 mtu 3000
+}
+
+# write_trafgen_cfg FILE: one UDP frame per size bucket, 60, 100, 192, 442,
+# 942, 1442 and 1842 bytes (5020 in all).  The destination MAC is not a0's,
+# so A's stack drops them silently: no replies, nothing on a0's tx side.
+write_trafgen_cfg() {
+	local pad
+	: >"$1"
+	for pad in 18 58 150 400 900 1400 1800; do
+		echo "{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=17), udp(sp=1000, dp=2000), fill(0x00, $pad) }" >>"$1"
+	done
+}
+
 # mac NS IFACE: the interface's MAC address.
 mac() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
 

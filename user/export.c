@@ -43,12 +43,16 @@ static double now_mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* From /etc/passwd directly: a static binary has no NSS. */
+/*
+ * A name or a numeric uid (its group from /etc/passwd, else the same
+ * number), from /etc/passwd directly: a static binary has no NSS.
+ */
 static int lookup_user(const char *name, uid_t *uid, gid_t *gid)
 {
 	FILE *f = fopen("/etc/passwd", "re");
 	unsigned long num = 0;
 	bool numeric = !ws_parse_ulong(name, 0, 0xfffffffeUL, &num);
+	bool found = numeric;
 	struct passwd *pw;
 
 	*uid = num;
@@ -57,13 +61,13 @@ static int lookup_user(const char *name, uid_t *uid, gid_t *gid)
 		if (numeric ? pw->pw_uid == num : !strcmp(pw->pw_name, name)) {
 			*uid = pw->pw_uid;
 			*gid = pw->pw_gid;
-			numeric = true;
+			found = true;
 			break;
 		}
 	}
 	if (f)
 		fclose(f);
-	if (!numeric)
+	if (!found)
 		return ws_usage_error("export", "unknown --user '%s'", name);
 	if (*uid == 0 || *gid == 0)
 		return ws_usage_error("export",
@@ -326,8 +330,8 @@ static void render_metrics(struct ws_export *x, struct ws_buf *b)
 	}
 	build_info(b);
 	programs_attached(s, b);
-	map_fill(s, b);
 	pthread_mutex_unlock(&x->lock);
+	map_fill(s, b); /* a long walk of a big map holds up nobody */
 	http_responses(x, b);
 	process_metrics(x, b);
 	prom_family(b, "wirescope_scrape_duration_seconds", "gauge",

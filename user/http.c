@@ -263,41 +263,51 @@ static char *target_path(char *target)
 	return target;
 }
 
-/* Request line "METHOD SP target SP HTTP/1.x"; headers ignored. */
-static void handle_request(struct ws_http *h, struct http_conn *c)
+int ws_http_parse(char *head, struct ws_http_req *req)
 {
-	char *line = c->in, *eol = strpbrk(line, "\r\n");
+	char *eol = strpbrk(head, "\r\n"), *method, *target, *version;
+	char *save = NULL;
 	const char *hdrs = "";
-	char *method, *target, *version, *path, *save = NULL;
-	const char *ctype = "text/plain; charset=utf-8";
-	struct ws_buf body = {};
-	bool head;
-	int code;
 
+	memset(req, 0, sizeof(*req));
 	if (eol) {
 		*eol = '\0';
 		hdrs = eol + 1;
 	}
-	method = strtok_r(line, " ", &save);
+	method = strtok_r(head, " ", &save);
 	target = strtok_r(NULL, " ", &save);
 	version = strtok_r(NULL, " ", &save);
 	if (!method || !target || !version || strtok_r(NULL, " ", &save) ||
 	    strncmp(version, "HTTP/", 5))
-		return respond_error(h, c, 400);
+		return 400;
 	if (strcmp(version, "HTTP/1.0") && strcmp(version, "HTTP/1.1"))
-		return respond_error(h, c, 505);
-	head = !strcmp(method, "HEAD");
-	if (!head && strcmp(method, "GET"))
-		return respond_error(h, c, 405);
-	path = target_path(target);
-	if (!path)
-		return respond_error(h, c, 400);
-	code = h->handler(h->ctx, path, &body, &ctype);
+		return 505;
+	req->head = !strcmp(method, "HEAD");
+	if (!req->head && strcmp(method, "GET"))
+		return 405;
+	req->path = target_path(target);
+	if (!req->path)
+		return 400;
+	req->gzip = accepts_gzip(hdrs);
+	return 0;
+}
+
+static void handle_request(struct ws_http *h, struct http_conn *c)
+{
+	const char *ctype = "text/plain; charset=utf-8";
+	struct ws_buf body = {};
+	struct ws_http_req req;
+	int code;
+
+	code = ws_http_parse(c->in, &req);
+	if (code)
+		return respond_error(h, c, code);
+	code = h->handler(h->ctx, req.path, &body, &ctype);
 	if (body.oom)
 		code = 500;
 	if (code != 200 && !body.len)
 		ws_buf_printf(&body, "%d %s\n", code, reason(code));
-	respond(h, c, code, ctype, &body, head, accepts_gzip(hdrs));
+	respond(h, c, code, ctype, &body, req.head, req.gzip);
 	ws_buf_free(&body);
 }
 

@@ -35,6 +35,20 @@ struct ws_http {
 	uint64_t responses[WS_HTTP_NCODES]; /* atomic: read by the handler */
 };
 
+/* A parsed request head: only what the exporter uses. */
+struct ws_http_req {
+	char *path; /* query and fragment cut off */
+	bool head;  /* HEAD, else GET */
+	bool gzip;  /* Accept-Encoding allows gzip */
+};
+
+/*
+ * Parse the request head (request line and headers, NUL-terminated) in
+ * place.  Returns 0, or the status code of the error to answer: 400
+ * malformed, 405 not GET or HEAD, 505 not HTTP/1.x.
+ */
+int ws_http_parse(char *head, struct ws_http_req *req);
+
 /* Bind and listen (as root: ports below 1024 work); 0 or an exit code. */
 int ws_http_listen(struct ws_http *h, const char *spec);
 /* Start serving on a thread with every signal blocked; 0 or -errno. */

@@ -8,14 +8,6 @@
 EXPORTER=127.0.0.1:19460 # the default --listen, free in a fresh namespace
 PROM=127.0.0.1:9090
 
-export_lab() {
-	A=$(ns a)
-	B=$(ns b)
-	veth "$A" a0 "$B" b0
-	ip -n "$A" link set a0 mtu 3000
-	ip -n "$B" link set b0 mtu 3000
-}
-
 # in_a CMD...: run in namespace A.
 in_a() { ip netns exec "$A" "$@"; }
 
@@ -27,16 +19,6 @@ export_start() { # extra args...
 	rm -f "$WS_TMP"/ready.*
 	ws_start "$A" "$WS_TMP/out" export -i a0 "$@"
 	EXPORT_PID=$(cat "$WS_TMP"/ready.*)
-}
-
-# One UDP frame per size bucket, to a MAC that is not a0's: A's stack drops
-# them silently, so nothing goes back out of a0.
-write_trafgen_cfg() { # FILE
-	local pad
-	: >"$1"
-	for pad in 18 58 150 400 900 1400 1800; do
-		echo "{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=17), udp(sp=1000, dp=2000), fill(0x00, $pad) }" >>"$1"
-	done
 }
 
 send_frames() { # COUNT
@@ -92,7 +74,7 @@ prom_wait() { # PROMQL WANT SECONDS
 # A real Prometheus scrapes the exporter while B sends 100 frames of each
 # size; its HTTP API then shows exactly what the interface counters show.
 test_prometheus_sees_exact_counts() {
-	export_lab
+	pair_lab
 	export_start
 	prom_start
 	prom_wait 'up{job="wirescope"}' 1 15
@@ -158,7 +140,7 @@ listen_overflows() {
 # the kernel's ListenOverflows delta within the accept command's 5%.
 # Needs the accept collector in export (it skips until that is merged).
 test_prometheus_sees_accept_overflows() {
-	export_lab
+	pair_lab
 	ip -n "$A" addr add 198.18.0.1/24 dev a0
 	ip -n "$B" addr add 198.18.0.2/24 dev b0
 	export_start
@@ -201,7 +183,7 @@ time.sleep(3)'
 # promtool and our structural checker accept a live scrape; the checker
 # does catch what it is for.
 test_scrape_lint() {
-	export_lab
+	pair_lab
 	export_start
 	send_frames 70
 	local out
@@ -237,7 +219,7 @@ EOF2
 
 # Content type, landing page, 404, 405, HEAD, and version errors.
 test_http_basics() {
-	export_lab
+	pair_lab
 	export_start
 	local h
 	h=$(in_a curl -sS -D - -o /dev/null "http://$EXPORTER/metrics")
@@ -259,7 +241,7 @@ test_http_basics() {
 
 # IPv6 and all-address listeners.
 test_listen_addresses() {
-	export_lab
+	pair_lab
 	export_start --listen '[::1]:19461'
 	assert_match "$(in_a curl -sS -g 'http://[::1]:19461/metrics')" '^# HELP wirescope_' "scrape over IPv6"
 	ws_stop
@@ -288,7 +270,7 @@ print("-")' "$@"
 
 # gzip when the client asks for it (Prometheus does): the same metrics.
 test_gzip() {
-	export_lab
+	pair_lab
 	export_start
 	send_frames 7
 	local h
@@ -310,7 +292,7 @@ test_gzip() {
 # while other scrapes go on; an oversized header gets 431; none of it kills
 # the exporter.
 test_robustness() {
-	export_lab
+	pair_lab
 	export_start --timeout 2
 	in_a python3 - <<'EOF' || fail "robustness"
 import socket, threading, time
@@ -385,7 +367,7 @@ EOF
 # Once serving: no capabilities at all, an unprivileged user, no_new_privs;
 # the counters, read through the fds held from before, still come.
 test_privileges_dropped() {
-	export_lab
+	pair_lab
 	export_start
 	local st
 	st=$(cat "/proc/$EXPORT_PID/status")
@@ -406,14 +388,14 @@ test_privileges_dropped() {
 }
 
 test_kill9_leaves_nothing() {
-	export_lab
+	pair_lab
 	export_start
 	kill9_leaves_nothing "$A" "$EXPORT_PID"
 }
 
 # SIGTERM: exit 0, nothing left attached.
 test_sigterm_clean_exit() {
-	export_lab
+	pair_lab
 	export_start
 	local rc=0
 	kill -TERM "$EXPORT_PID"
@@ -424,7 +406,7 @@ test_sigterm_clean_exit() {
 
 # The series of an interface go away with it.
 test_interface_series_disappear() {
-	export_lab
+	pair_lab
 	veth "$A" a1 "$B" b1
 	ws_start "$A" "$WS_TMP/out" export -i a0 -i a1
 	assert_match "$(scrape)" 'wirescope_receive_packets_total\{interface="a1"\}' "a1 series"
@@ -440,7 +422,7 @@ test_interface_series_disappear() {
 }
 
 test_export_bad_input() {
-	export_lab
+	pair_lab
 	local x="ip netns exec $A $WS"
 	in_a python3 -c '
 import socket, time
@@ -465,7 +447,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 19460)); s.listen(1); time.sleep(30)' 
 # run its ExecStart (on a0) under that bounding set, on port 80 as a unit
 # might; without CAP_SETPCAP the drop fails loudly and attaches nothing.
 test_systemd_unit_capabilities() {
-	export_lab
+	pair_lab
 	local unit=deploy/wirescope-export.service caps cmd
 	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" |
 		tr 'A-Z ' 'a-z\n' | sed 's/^cap_/+/' | paste -sd, -)

@@ -5,24 +5,9 @@
 #   A (observer, wirescope on a0) <== veth ==> B (sender, b0)
 
 sizes_lab() {
-	A=$(ns a)
-	B=$(ns b)
-	veth "$A" a0 "$B" b0
-	# Room for the 1519+ bucket; native XDP on veth allows up to ~3.5 KB.
-	ip -n "$A" link set a0 mtu 3000
-	ip -n "$B" link set b0 mtu 3000
+	pair_lab
 	ip -n "$A" addr add 198.18.0.1/24 dev a0
 	ip -n "$B" addr add 198.18.0.2/24 dev b0
-}
-
-# One UDP frame per size bucket.  The destination MAC is not a0's, so A's
-# stack drops them silently: no replies, nothing on a0's tx side.
-write_trafgen_cfg() { # FILE
-	local pad
-	: >"$1"
-	for pad in 18 58 150 400 900 1400 1800; do
-		echo "{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=17), udp(sp=1000, dp=2000), fill(0x00, $pad) }" >>"$1"
-	done
 }
 
 summary_line() { # OUT DIR
