@@ -46,7 +46,7 @@ static const char usage[] =
     "  curl -s localhost:19460/metrics | grep '^wirescope_receive'\n"
     "\n"
     "Metrics: docs/metrics.md.  systemd unit, scrape config, alert rules and\n"
-    "a Grafana dashboard: deploy/.\n"
+    "a Grafana dashboard: tools/deploy/.\n"
     "\n"
     "Exit status: 0 ok (SIGINT/SIGTERM), 3 usage, 4 not root, 5 bad "
     "interface,\n"

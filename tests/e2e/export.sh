@@ -106,7 +106,7 @@ test_prometheus_sees_exact_counts() {
 # Every query of the Grafana dashboard parses and runs on a real server;
 # the packet-size ones return data.
 dashboard_queries_valid() {
-	in_a python3 - "$PROM" deploy/grafana-dashboard.json <<'EOF2' || fail "dashboard queries"
+	in_a python3 - "$PROM" tools/deploy/grafana-dashboard.json <<'EOF2' || fail "dashboard queries"
 import json, sys, urllib.parse, urllib.request
 prom, path = sys.argv[1], sys.argv[2]
 bad = []
@@ -448,7 +448,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 19460)); s.listen(1); time.sleep(30)' 
 # might; without CAP_SETPCAP the drop fails loudly and attaches nothing.
 test_systemd_unit_capabilities() {
 	pair_lab
-	local unit=deploy/wirescope-export.service caps cmd
+	local unit=tools/deploy/wirescope-export.service caps cmd
 	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" |
 		tr 'A-Z ' 'a-z\n' | sed 's/^cap_/+/' | paste -sd, -)
 	cmd=$(sed -n 's/^ExecStart=//p' "$unit" |
@@ -472,10 +472,10 @@ test_systemd_unit_capabilities() {
 # The alert rules load and behave as their unit tests say.
 test_alert_rules() {
 	local out
-	out=$(promtool check rules deploy/wirescope-rules.yml 2>&1) || fail "promtool check rules: $out"
+	out=$(promtool check rules tools/deploy/wirescope-rules.yml 2>&1) || fail "promtool check rules: $out"
 	out=$(promtool test rules tests/prom/rules_test.yml 2>&1) || fail "promtool test rules: $out"
 	assert_match "$out" SUCCESS "promtool test rules"
-	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' deploy/grafana-dashboard.json ||
+	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' tools/deploy/grafana-dashboard.json ||
 		fail "dashboard is not JSON"
-	out=$(promtool check config deploy/prometheus.yml 2>&1) || fail "promtool check config: $out"
+	out=$(promtool check config tools/deploy/prometheus.yml 2>&1) || fail "promtool check config: $out"
 }
