@@ -6,5 +6,7 @@
 #include "core.h"
 
 int cmd_sizes(int argc, char **argv);
+int cmd_handshakes(int argc, char **argv);
+int cmd_accept(int argc, char **argv);
 
 #endif

@@ -75,6 +75,12 @@ struct ws_opts {
 	const char *ready_file;
 	/* sizes */
 	uint32_t small;
+	/* handshakes, accept */
+	uint32_t max_flows;
+	uint32_t max_ports;
+	uint32_t top; /* ports shown per interval */
+	uint16_t ports[16]; /* -p filter */
+	int n_ports;
 };
 
 /*
@@ -89,6 +95,8 @@ struct ws_collector {
 	int (*sample)(struct ws_session *s);	/* read cumulative state */
 	void (*interval)(struct ws_session *s, double secs); /* print deltas */
 	void (*summary)(struct ws_session *s); /* totals since start */
+	/* Prometheus text of the latest sample (export). */
+	void (*prom)(struct ws_session *s, struct ws_buf *b);
 	void (*stop)(struct ws_session *s);
 };
 

@@ -16,6 +16,9 @@ void ws_opts_init(struct ws_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->interval = 1.0;
 	o->small = 128;
+	o->max_flows = 65536;
+	o->max_ports = 256;
+	o->top = 5;
 }
 
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
