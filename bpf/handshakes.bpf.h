@@ -466,18 +466,16 @@ int BPF_PROG(ws_accept_kfree_skb, struct sk_buff *skb, void *location,
 	     enum skb_drop_reason reason, struct sock *rx_sk)
 {
 	struct hs_listener_stats *ls;
-	struct sock *sk = rx_sk;
 
 	if (!bpf_core_enum_value_exists(enum skb_drop_reason,
 					SKB_DROP_REASON_TCP_LISTEN_OVERFLOW) ||
 	    reason != bpf_core_enum_value(enum skb_drop_reason,
 					  SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
 		return 0;
-	if (!sk)
-		sk = BPF_CORE_READ(skb, sk);
-	if (!sk || !accept_our_netns(sk))
+	/* The ACK-site drop passes the listener as rx_sk. */
+	if (!rx_sk || !accept_our_netns(rx_sk))
 		return 0;
-	ls = accept_listener(sk);
+	ls = accept_listener(rx_sk);
 	if (ls)
 		__sync_fetch_and_add(&ls->kfree_overflows, 1);
 	return 0;

@@ -11,7 +11,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -38,12 +42,14 @@ struct listener {
 	uint64_t kfree_prev, retrans_prev;
 	struct hs_port_stats wire_base, wire_prev;
 	uint32_t queue_max_iv; /* max since the last interval */
-	bool seen;	       /* in the latest dump */
+	int owner_fd;	       /* the owner's fd number for it */
+	bool defer_checked;
+	bool seen; /* in the latest dump */
 };
 
-enum { NS_OVERFLOWS, NS_DROPS, NS_NSTAT };
-static const char *const netstat_names[NS_NSTAT] = {"ListenOverflows",
-						    "ListenDrops"};
+enum { NS_OVERFLOWS, NS_DROPS, NS_DEFER, NS_NSTAT };
+static const char *const netstat_names[NS_NSTAT] = {
+    "ListenOverflows", "ListenDrops", "TCPDeferAcceptDrop"};
 
 static struct listener table[MAX_LISTENERS];
 static struct accept_listener pubs[MAX_LISTENERS];
@@ -196,6 +202,7 @@ static void find_owners(void)
 				if (l->pid || strcmp(link, want))
 					continue;
 				l->pid = atoi(p->d_name);
+				table[i].owner_fd = atoi(fd->d_name);
 				snprintf(path, sizeof(path), "/proc/%s/comm",
 					 p->d_name);
 				f = fopen(path, "r");
@@ -211,6 +218,29 @@ static void find_owners(void)
 	}
 	if (proc)
 		closedir(proc);
+}
+
+/* TCP_DEFER_ACCEPT, read on a copy of the owner's fd (pidfd_getfd). */
+static void check_defer(struct listener *t)
+{
+	int pidfd, fd, val = 0;
+	socklen_t len = sizeof(val);
+
+	if (t->defer_checked || !t->pub.pid)
+		return;
+	t->defer_checked = true;
+	pidfd = syscall(SYS_pidfd_open, t->pub.pid, 0);
+	if (pidfd < 0)
+		return;
+	fd = syscall(SYS_pidfd_getfd, pidfd, t->owner_fd, 0);
+	if (fd >= 0) {
+		if (!getsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &val,
+				&len) &&
+		    val > 0)
+			t->pub.defer_accept = true;
+		close(fd);
+	}
+	close(pidfd);
 }
 
 static int queue_tick(void *ctx)
@@ -266,8 +296,10 @@ static int accept_sample(struct ws_session *s)
 		find_owners();
 		owners_stale = false;
 	}
-	for (i = 0; i < n_listeners; i++)
+	for (i = 0; i < n_listeners; i++) {
+		check_defer(&table[i]);
 		read_bpf_listener(s, &table[i]);
+	}
 	return read_netstat(host_cur);
 }
 
@@ -310,7 +342,7 @@ static void accept_stop(struct ws_session *s)
 
 /* Counts over one span: since the last interval or since start. */
 struct span {
-	uint64_t overflows, kfree, retrans;
+	uint64_t overflows, sk_drops, kfree, retrans;
 	struct hs_port_stats wire;
 	uint32_t queue_max;
 };
@@ -384,6 +416,7 @@ static void json_listener(struct ws_session *s, const char *type,
 	json_str(&j, "limit", limit_name(l));
 	json_u64(&j, "overflows", sp->overflows);
 	json_u64(&j, "kfree_overflows", sp->kfree);
+	json_u64(&j, "sk_drops", sp->sk_drops);
 	json_u64(&j, "synack_retransmits", sp->retrans);
 	json_u64(&j, "syn_site_drops", sp->wire.syn_site_drops);
 	json_u64(&j, "ack_site_drops", sp->wire.ack_site_drops);
@@ -438,15 +471,27 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 			    : "");
 }
 
+/*
+ * sk_drops counts every tcp_listendrop() on the socket (SYN-site and
+ * ACK-site overflows, other listen drops) but also every segment the
+ * listener discards: the ACK-site drop a second time, and on a
+ * TCP_DEFER_ACCEPT listener each bare ACK it defers.  Take those out.
+ */
 static void span_since(const struct listener *t, bool interval, struct span *sp)
 {
 	const struct accept_listener *l = &t->pub;
+	uint64_t defer_drops;
 
-	sp->overflows =
+	sp->sk_drops =
 	    t->drops_now - (interval ? t->drops_prev : t->drops_base);
-	sp->kfree =
-	    interval ? l->kfree_overflows - t->kfree_prev : l->kfree_overflows;
+	sp->kfree = l->kfree_overflows - (interval ? t->kfree_prev : 0);
 	sp->retrans = l->synack_retrans - (interval ? t->retrans_prev : 0);
+	defer_drops = !l->defer_accept ? 0
+		      : interval ? host_cur[NS_DEFER] - host_prev[NS_DEFER]
+				 : host_cur[NS_DEFER] - host_base[NS_DEFER];
+	sp->overflows = sp->sk_drops > sp->kfree + defer_drops
+			    ? sp->sk_drops - sp->kfree - defer_drops
+			    : 0;
 	sub_port(&l->wire, interval ? &t->wire_prev : &t->wire_base, &sp->wire);
 	sp->queue_max = interval ? t->queue_max_iv : l->queue_max;
 }

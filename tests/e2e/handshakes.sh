@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-2.0
+# wirescope handshakes and accept, end to end: real sockets in two
+# namespaces; the kernel's own counters (nstat, sock_diag) are the truth.
+#
+#   S (server, s0: 198.18.6.1, 2001:db8:6::1) <== veth ==> C (client, c0)
+
+PY="$PWD/tests/e2e/py"
+
+hs_lab() {
+	S=$(ns s)
+	C=$(ns c)
+	veth "$S" s0 "$C" c0
+	ip -n "$S" addr add 198.18.6.1/24 dev s0
+	ip -n "$C" addr add 198.18.6.2/24 dev c0
+	ip -n "$S" addr add 2001:db8:6::1/64 dev s0 nodad
+	ip -n "$C" addr add 2001:db8:6::2/64 dev c0 nodad
+}
+
+# snmp NS COUNTER: absolute value of an nstat counter (no history file).
+snmp() {
+	ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k {print $2}'
+}
+
+# server NS SECONDS SPEC...: start hs_server.py, wait until it listens.
+server() {
+	local n=$1 secs=$2 ready="$WS_TMP/srv.$RANDOM"
+	shift 2
+	bg ip netns exec "$n" python3 "$PY/hs_server.py" "$ready" "$secs" "$@"
+	wait_file "$ready" 10
+}
+
+summary() { # OUT
+	grep '"type":"summary"' "$1"
+}
+
+test_churn_counts_match_nstat() {
+	hs_lab
+	server "$S" 60 198.18.6.1,8080,accept 2001:db8:6::1,8080,accept
+	ws_start "$S" "$WS_TMP/srv" handshakes -i s0 -j
+	local srv_pid=$WS_PID
+	ws_start "$C" "$WS_TMP/cli" handshakes -i c0 -j
+	local cli_pid=$WS_PID
+	local p0 a0 p1 a1 ok4 ok6 line
+	p0=$(snmp "$S" TcpPassiveOpens)
+	a0=$(snmp "$C" TcpActiveOpens)
+	ok4=$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 8080 4800)
+	ok6=$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 2001:db8:6::1 8080 200)
+	assert_eq "$((ok4 + ok6))" 5000 "connections completed"
+	p1=$(snmp "$S" TcpPassiveOpens)
+	a1=$(snmp "$C" TcpActiveOpens)
+	assert_eq "$((p1 - p0))" 5000 "server PassiveOpens delta"
+	WS_PID=$srv_pid ws_stop
+	WS_PID=$cli_pid ws_stop
+	line=$(summary "$WS_TMP/srv")
+	log "server: $line"
+	assert_eq "$(jfield "$line" server_handshakes)" "$((p1 - p0))" "server_handshakes"
+	assert_eq "$(jfield "$line" syn_received)" "$((p1 - p0))" "syn_received"
+	assert_eq "$(jfield "$line" synack_sent)" "$((p1 - p0))" "synack_sent"
+	assert_eq "$(jfield "$line" syn_unanswered)" 0 "syn_unanswered"
+	assert_eq "$(jfield "$line" syn_retransmits_received)" 0 "syn_retransmits_received"
+	assert_eq "$(jfield "$line" client_handshakes)" 0 "client side on the server"
+	assert_eq "$(jfield "$line" latency.server_synack.count)" 5000 "server leg samples"
+	assert_eq "$(jfield "$line" latency.client_rtt.count)" 5000 "rtt leg samples"
+	line=$(summary "$WS_TMP/cli")
+	log "client: $line"
+	assert_eq "$(jfield "$line" client_handshakes)" "$((a1 - a0))" "client_handshakes"
+	assert_eq "$(jfield "$line" syn_sent)" "$((a1 - a0))" "syn_sent"
+	assert_eq "$(jfield "$line" server_handshakes)" 0 "server side on the client"
+	assert_eq "$(jfield "$line" latency.connect.count)" 5000 "connect leg samples"
+	grep -q '"type":"health_summary"' "$WS_TMP/srv" || fail "no health summary"
+	assert_eq "$(jfield "$(grep health_summary "$WS_TMP/srv")" hs_no_flow)" 0 "server hs_no_flow"
+}
+
+# wait_stable NS COUNTER: until COUNTER stays put for 0.5 s (max 10 s).
+wait_stable() {
+	local prev cur i
+	prev=$(snmp "$1" "$2")
+	for ((i = 0; i < 20; i++)); do
+		sleep 0.5
+		cur=$(snmp "$1" "$2")
+		[ "$cur" = "$prev" ] && return 0
+		prev=$cur
+	done
+	fail "$2 still moving"
+}
+
+listener() { # OUT PORT: the listener's summary record
+	grep '"type":"summary"' "$1" | grep "\"port\":$2,"
+}
+
+# overflow_scenario SYSCTL=VALUE STUCKMODE CLIENTMODE
+overflow_scenario() {
+	local sysctl=$1 mode=$2 cmode=$3 o0 o1 line got
+	hs_lab
+	ip netns exec "$S" sysctl -qw "net.ipv4.$sysctl"
+	server "$S" 60 198.18.6.1,9000,"$mode",8 198.18.6.1,8080,accept
+	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 0.5
+	o0=$(snmp "$S" TcpExtListenOverflows)
+	ip netns exec "$C" python3 "$PY/hs_client.py" "$cmode" 198.18.6.1 9000 "${N:-40}" 2.5 >/dev/null &
+	local cpid=$!
+	ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 8080 200 >"$WS_TMP/healthy"
+	wait $cpid
+	wait_stable "$S" TcpExtListenOverflows
+	ws_stop
+	o1=$(snmp "$S" TcpExtListenOverflows)
+	assert_eq "$(cat "$WS_TMP/healthy")" 200 "healthy listener connections"
+	line=$(listener "$WS_TMP/out" 8080)
+	log "healthy: $line"
+	assert_eq "$(jfield "$line" verdict)" ok "healthy listener verdict"
+	assert_eq "$(jfield "$line" overflows)" 0 "healthy listener overflows"
+	line=$(listener "$WS_TMP/out" 9000)
+	log "stuck: $line"
+	log "host: $(grep host_summary "$WS_TMP/out")"
+	assert_eq "$(jfield "$line" backlog)" 8 "stuck listener backlog"
+	assert_eq "$(jfield "$line" limit)" backlog "stuck listener limit"
+	STUCK=$line
+	OVERFLOWS=$((o1 - o0))
+}
+
+test_overflow_syncookies0() {
+	overflow_scenario tcp_syncookies=0 stuck burst
+	assert_ge "$OVERFLOWS" 20 "ListenOverflows delta"
+	assert_eq "$(jfield "$STUCK" verdict)" overflowing "stuck listener verdict"
+	assert_within_pct "$(jfield "$STUCK" overflows)" "$OVERFLOWS" 5 "stuck listener overflows"
+	assert_eq "$(jfield "$STUCK" queue_max)" 9 "stuck listener queue_max"
+	assert_ge "$(jfield "$STUCK" syn_site_drops)" 1 "wire SYN-site drops"
+}
+
+test_overflow_syncookies1() {
+	overflow_scenario tcp_syncookies=1 stuck burst
+	assert_ge "$OVERFLOWS" 20 "ListenOverflows delta"
+	assert_eq "$(jfield "$STUCK" verdict)" overflowing "stuck listener verdict"
+	assert_within_pct "$(jfield "$STUCK" overflows)" "$OVERFLOWS" 5 "stuck listener overflows"
+}
+
+test_overflow_abort_on_overflow() {
+	overflow_scenario tcp_abort_on_overflow=1 stuck burst
+	assert_ge "$OVERFLOWS" 20 "ListenOverflows delta"
+	assert_eq "$(jfield "$STUCK" verdict)" overflowing "stuck listener verdict"
+	assert_within_pct "$(jfield "$STUCK" overflows)" "$OVERFLOWS" 5 "stuck listener overflows"
+}
+
+test_overflow_defer_accept_is_not() {
+	N=6 overflow_scenario tcp_syncookies=1 defer idle
+	assert_eq "$(jfield "$STUCK" verdict)" deferred-accept "deferred listener verdict"
+	assert_eq "$OVERFLOWS" 0 "ListenOverflows delta"
+	# The deferred bare ACKs are in the socket's drop counter (ss -m "d"):
+	# read naively, they would look like overflows.
+	assert_eq "$(jfield "$STUCK" sk_drops)" 6 "sk_drops (deferred ACKs)"
+	assert_eq "$(jfield "$STUCK" overflows)" 0 "deferred listener overflows"
+}
