@@ -149,3 +149,43 @@ test_overflow_defer_accept_is_not() {
 	assert_eq "$(jfield "$STUCK" sk_drops)" 6 "sk_drops (deferred ACKs)"
 	assert_eq "$(jfield "$STUCK" overflows)" 0 "deferred listener overflows"
 }
+
+# bucket_count JSONLINE LEG LO HI: samples of LEG in log2 buckets LO..HI.
+bucket_count() {
+	python3 -c 'import json,sys
+h=json.loads(sys.argv[1])["latency"][sys.argv[2]]["log2_usecs"]
+print(sum(h[int(sys.argv[3]):int(sys.argv[4])+1]))' "$@"
+}
+
+# An application slow to accept: SYN->SYN-ACK is answered by the kernel, so
+# the server leg stays in microseconds; the delay shows in the client's
+# connect latency, quantized by the SYN retransmission timer.  With linear
+# SYN timeouts (1 s apart; the default since Linux 6.7, set here) the second
+# client's SYN is dropped at 0, 1 and 2 s and answered at 3 s.
+test_latency_slow_accept() {
+	hs_lab
+	ip netns exec "$C" sysctl -qw net.ipv4.tcp_syn_linear_timeouts=4 ||
+		skip "no tcp_syn_linear_timeouts"
+	server "$S" 30 198.18.6.1,7000,slow,0,2500
+	ws_start "$S" "$WS_TMP/srv" handshakes -i s0 -j --hist
+	local srv_pid=$WS_PID
+	ws_start "$C" "$WS_TMP/cli" handshakes -i c0 -j --hist
+	local cli_pid=$WS_PID line
+	assert_eq "$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 7000 2)" 2 "connections"
+	WS_PID=$srv_pid ws_stop
+	WS_PID=$cli_pid ws_stop
+	line=$(summary "$WS_TMP/cli")
+	log "client: $line"
+	assert_eq "$(jfield "$line" latency.connect.count)" 2 "connect samples"
+	# 2^21 us = 2.1 s <= 3 s < 2^22 us: bucket 21.
+	assert_eq "$(bucket_count "$line" connect 21 21)" 1 "slow connect in bucket 21"
+	assert_eq "$(bucket_count "$line" connect 0 9)" 1 "fast connect under 1 ms"
+	assert_eq "$(jfield "$line" syn_retransmits_sent)" 3 "client SYN retransmits"
+	line=$(summary "$WS_TMP/srv")
+	log "server: $line"
+	assert_eq "$(jfield "$line" latency.server_synack.count)" 2 "server leg samples"
+	assert_eq "$(bucket_count "$line" server_synack 0 9)" 2 "server leg under 1 ms"
+	assert_eq "$(jfield "$line" syn_unanswered)" 3 "unanswered SYNs"
+	assert_eq "$(jfield "$line" syn_retransmits_received)" 3 "SYN retransmits received"
+	assert_eq "$(jfield "$line" server_handshakes)" 2 "server handshakes"
+}

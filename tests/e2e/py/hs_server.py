@@ -7,7 +7,8 @@ SPEC is ADDR,PORT,MODE[,BACKLOG[,DELAY_MS]]:
   accept   accept and close every connection (reads nothing)
   stuck    listen with BACKLOG and never accept
   defer    stuck, with TCP_DEFER_ACCEPT (10 s)
-  slow     sleep DELAY_MS after each accept (a slow application)
+  slow     accept nothing until DELAY_MS after the first connection
+           arrived, then accept all (an application slow to accept)
 """
 import select, socket, sys, time
 
@@ -31,15 +32,19 @@ with open(ready + ".tmp", "w") as f:
 import os
 os.rename(ready + ".tmp", ready)
 end = time.monotonic() + seconds
-live = [s for s, (m, _) in socks.items() if m in ("accept", "slow")]
+first = {}  # slow listener -> when its first connection was seen
 while time.monotonic() < end:
-    r, _, _ = select.select(live, [], [], 0.2)
+    now = time.monotonic()
+    live = [s for s, (m, d) in socks.items()
+            if m == "accept" or (m == "slow" and (s not in first or
+                                                  now >= first[s] + d))]
+    r, _, _ = select.select(live, [], [], 0.05)
     for s in r:
-        mode, delay = socks[s]
+        if socks[s][0] == "slow" and s not in first:
+            first[s] = time.monotonic()
+            continue
         try:
             c, _ = s.accept()
         except BlockingIOError:
             continue
-        if delay:
-            time.sleep(delay)
         c.close()
