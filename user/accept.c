@@ -600,38 +600,50 @@ void accept_host_totals(uint64_t *listen_overflows, uint64_t *listen_drops)
 	*listen_drops = host_cur[NS_DROPS] - host_base[NS_DROPS];
 }
 
+/* Listeners sharing a port and family are summed: no addresses as labels. */
 static void accept_prom(struct ws_session *s, struct ws_buf *b)
 {
 	static const struct {
 		const char *name, *type, *help;
 	} fam[] = {
 	    {"wirescope_listen_queue_length", "gauge",
-	     "Accept queue length of a listening socket now."},
+	     "Accept queue length of the port's listening sockets now."},
 	    {"wirescope_listen_queue_max_length", "gauge",
 	     "Longest accept queue seen since start (sampled every 100 ms)."},
 	    {"wirescope_listen_backlog", "gauge",
 	     "Accept queue limit: min(listen() backlog, somaxconn)."},
 	    {"wirescope_listen_overflows_total", "counter",
-	     "Drops counted on the listening socket (sk_drops)."},
+	     "Connections the listening socket dropped: accept queue full, "
+	     "or another listen drop."},
 	    {"wirescope_listen_overflow_drops_total", "counter",
-	     "Final ACKs dropped for a full accept queue (kfree_skb)."},
+	     "Final ACKs dropped for a full accept queue (skb:kfree_skb)."},
 	};
 	const struct accept_listener *l;
 	char labels[64];
 	uint64_t v[5];
-	int n, i, f;
+	int n, i, k, f;
 
 	l = accept_listeners(&n);
 	for (f = 0; f < 5; f++) {
 		prom_family(b, fam[f].name, fam[f].type, fam[f].help);
 		for (i = 0; i < n; i++) {
-			if (l[i].gone)
-				continue;
-			v[0] = l[i].queue;
-			v[1] = l[i].queue_max;
-			v[2] = l[i].backlog;
-			v[3] = l[i].overflows;
-			v[4] = l[i].kfree_overflows;
+			for (k = 0; k < i; k++)
+				if (l[k].port == l[i].port &&
+				    l[k].family == l[i].family && !l[k].gone)
+					break;
+			if (l[i].gone || k < i)
+				continue; /* summed with the first one */
+			memset(v, 0, sizeof(v));
+			for (k = i; k < n; k++) {
+				if (l[k].gone || l[k].port != l[i].port ||
+				    l[k].family != l[i].family)
+					continue;
+				v[0] += l[k].queue;
+				v[1] += l[k].queue_max;
+				v[2] += l[k].backlog;
+				v[3] += l[k].overflows;
+				v[4] += l[k].kfree_overflows;
+			}
 			snprintf(labels, sizeof(labels),
 				 "port=\"%u\",family=\"%s\"", l[i].port,
 				 l[i].family == AF_INET6 ? "ipv6" : "ipv4");

@@ -29,7 +29,7 @@ static const char usage[] =
     "      --hist             log2 latency histograms (usecs) every "
     "interval\n"
     "      --max-flows N      handshakes tracked at once (default 65536;\n"
-    "                         about 180 bytes each in the kernel)\n"
+    "                         160 bytes each, preallocated: 10 MiB)\n"
     "      --max-ports N      listening ports counted (default 256)\n"
     "  -T, --timestamp        prefix each line with the time\n"
     "  -j, --json             JSON Lines: interval and summary records\n"

@@ -78,7 +78,7 @@ struct ws_opts {
 	/* handshakes, accept */
 	uint32_t max_flows;
 	uint32_t max_ports;
-	uint32_t top; /* ports shown per interval */
+	uint32_t top;	    /* ports shown per interval */
 	uint16_t ports[16]; /* -p filter */
 	int n_ports;
 };
@@ -109,7 +109,8 @@ struct ws_session {
 	int n_collectors;
 	struct bpf_link *links[32]; /* tracepoint links */
 	int n_links;
-	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno. */
+	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno.
+	 */
 	struct ws_poller {
 		int fd;
 		int (*cb)(void *ctx);
@@ -153,7 +154,7 @@ int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 
 /* prom.c: Prometheus text exposition format 0.0.4 */
 void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void ws_buf_free(struct ws_buf *b);
 /* "# HELP" and "# TYPE" lines for one metric family. */
 void prom_family(struct ws_buf *b, const char *name, const char *type,

@@ -409,6 +409,9 @@ static void print_json(struct ws_session *s, const char *type,
 	json_u64(&j, "synack_received", c[HS_SYNACK_RX]);
 	json_u64(&j, "client_handshakes", c[HS_CLIENT_DONE]);
 	json_u64(&j, "client_refused", c[HS_CLIENT_RST]);
+	/* Entries now in the table (handshakes in progress, or evicted). */
+	json_u64(&j, "flows_open",
+		 cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES]);
 	json_legs(&j, d, s->o->hist);
 	n = top_ports(s, now, then, idx, deltas);
 	json_arr_begin(&j, "ports");

@@ -61,12 +61,14 @@ test_churn_counts_match_nstat() {
 	assert_eq "$(jfield "$line" client_handshakes)" 0 "client side on the server"
 	assert_eq "$(jfield "$line" latency.server_synack.count)" 5000 "server leg samples"
 	assert_eq "$(jfield "$line" latency.client_rtt.count)" 5000 "rtt leg samples"
+	assert_eq "$(jfield "$line" flows_open)" 0 "server flow entries left"
 	line=$(summary "$WS_TMP/cli")
 	log "client: $line"
 	assert_eq "$(jfield "$line" client_handshakes)" "$((a1 - a0))" "client_handshakes"
 	assert_eq "$(jfield "$line" syn_sent)" "$((a1 - a0))" "syn_sent"
 	assert_eq "$(jfield "$line" server_handshakes)" 0 "server side on the client"
 	assert_eq "$(jfield "$line" latency.connect.count)" 5000 "connect leg samples"
+	assert_eq "$(jfield "$line" flows_open)" 0 "client flow entries left"
 	grep -q '"type":"health_summary"' "$WS_TMP/srv" || fail "no health summary"
 	assert_eq "$(jfield "$(grep health_summary "$WS_TMP/srv")" hs_no_flow)" 0 "server hs_no_flow"
 }

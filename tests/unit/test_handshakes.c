@@ -11,16 +11,16 @@
 #include <bpf/libbpf.h>
 #include "unit.h"
 #include "pkt.h"
-#include "core.h"
-#include "handshakes.h"
+#include <stdlib.h>
+#include "collectors.h"
 #include "health.h"
 #include "wirescope.skel.h"
 
-#define LO	   1
-#define CLIENT4	   0xc6120002 /* 198.18.0.2 */
-#define SERVER4	   0xc6120001
-#define CPORT	   40000
-#define SPORT	   80
+#define LO	    1
+#define CLIENT4	    0xc6120002 /* 198.18.0.2 */
+#define SERVER4	    0xc6120001
+#define CPORT	    40000
+#define SPORT	    80
 #define STATS_WORDS (int)(sizeof(struct hs_stats) / 8)
 #define PORT_WORDS  (int)(sizeof(struct hs_port_stats) / 8)
 
@@ -76,8 +76,8 @@ static uint32_t pending_total(void)
 /* The flow key as the kernel side builds it: initiator first. */
 static struct hs_key flow_key(int ver, uint16_t cport)
 {
-	struct hs_key k = { .cport = cport, .sport = SPORT, .ifindex = LO,
-			    .family = ver };
+	struct hs_key k = {
+	    .cport = cport, .sport = SPORT, .ifindex = LO, .family = ver};
 	uint8_t *c = (uint8_t *)k.caddr, *s = (uint8_t *)k.saddr;
 
 	if (ver == V4) {
@@ -107,17 +107,17 @@ static unsigned int segment(int ver, bool from_client, uint8_t flags,
 			    uint32_t seq, uint32_t ack, unsigned int len)
 {
 	struct pkt_spec s = {
-		.l3 = ver == V4 ? PKT_IPV4 : PKT_IPV6,
-		.l4 = PKT_TCP,
-		.len = len,
-		.tcp_flags = flags,
-		.sport = from_client ? CPORT : SPORT,
-		.dport = from_client ? SPORT : CPORT,
-		.seq = seq,
-		.ack = ack,
-		.saddr4 = from_client ? CLIENT4 : SERVER4,
-		.daddr4 = from_client ? SERVER4 : CLIENT4,
-		.rev6 = !from_client,
+	    .l3 = ver == V4 ? PKT_IPV4 : PKT_IPV6,
+	    .l4 = PKT_TCP,
+	    .len = len,
+	    .tcp_flags = flags,
+	    .sport = from_client ? CPORT : SPORT,
+	    .dport = from_client ? SPORT : CPORT,
+	    .seq = seq,
+	    .ack = ack,
+	    .saddr4 = from_client ? CLIENT4 : SERVER4,
+	    .daddr4 = from_client ? SERVER4 : CLIENT4,
+	    .rev6 = !from_client,
 	};
 
 	return pkt_build(frame, &s);
@@ -125,12 +125,12 @@ static unsigned int segment(int ver, bool from_client, uint8_t flags,
 
 static void run_xdp(unsigned int len)
 {
-	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = LO };
+	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = LO};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
 		    .data_size_in = len, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 	int err = bpf_prog_test_run_opts(
-		bpf_program__fd(skel->progs.ws_xdp_ingress), &opts);
+	    bpf_program__fd(skel->progs.ws_xdp_ingress), &opts);
 
 	CHECK(!err && opts.retval == XDP_PASS, "xdp run: %d/%u", err,
 	      opts.retval);
@@ -143,7 +143,7 @@ static void run_tc_egress(unsigned int len)
 		    .data_size_in = len, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 	int err = bpf_prog_test_run_opts(
-		bpf_program__fd(skel->progs.ws_tc_egress), &opts);
+	    bpf_program__fd(skel->progs.ws_tc_egress), &opts);
 
 	CHECK(!err && opts.retval == (uint32_t)-1, "tc run: %d/%u", err,
 	      opts.retval);
@@ -191,24 +191,25 @@ static void test_server(int ver)
 	CHECK_EQ(after.count[HS_SYN_RETX_RX] - before.count[HS_SYN_RETX_RX], 1,
 		 "syn retransmits");
 	CHECK_EQ(after.count[HS_SYN_UNANSWERED] -
-			 before.count[HS_SYN_UNANSWERED],
+		     before.count[HS_SYN_UNANSWERED],
 		 1, "unanswered (no SYN-ACK before the retransmission)");
 	CHECK_EQ(after.count[HS_SYNACK_TX] - before.count[HS_SYNACK_TX], 1,
 		 "synack_tx");
 	CHECK_EQ(after.count[HS_SERVER_ACKS] - before.count[HS_SERVER_ACKS], 1,
 		 "server acks");
 	CHECK_EQ(after.count[HS_SERVER_ACK_LOST] -
-			 before.count[HS_SERVER_ACK_LOST],
+		     before.count[HS_SERVER_ACK_LOST],
 		 0, "acks lost");
 	CHECK_EQ(after.count[HS_SYN_TX] - before.count[HS_SYN_TX], 0,
 		 "client-side syn_tx");
 	CHECK_EQ(after.count[HS_FLOW_DELETES] - before.count[HS_FLOW_DELETES],
 		 1, "deletes");
-	CHECK_EQ(after.hist[HS_LEG_SERVER][0] + after.hist[HS_LEG_SERVER][1] +
-			 after.hist[HS_LEG_SERVER][2] + after.hist[HS_LEG_SERVER][3] -
-			 (before.hist[HS_LEG_SERVER][0] + before.hist[HS_LEG_SERVER][1] +
-			  before.hist[HS_LEG_SERVER][2] + before.hist[HS_LEG_SERVER][3]),
-		 1, "server leg sample in a low bucket");
+	CHECK_EQ(
+	    after.hist[HS_LEG_SERVER][0] + after.hist[HS_LEG_SERVER][1] +
+		after.hist[HS_LEG_SERVER][2] + after.hist[HS_LEG_SERVER][3] -
+		(before.hist[HS_LEG_SERVER][0] + before.hist[HS_LEG_SERVER][1] +
+		 before.hist[HS_LEG_SERVER][2] + before.hist[HS_LEG_SERVER][3]),
+	    1, "server leg sample in a low bucket");
 	port_stats(SPORT, &p1);
 	CHECK_EQ(p1.syn_rx - p0.syn_rx, 1, "port syn_rx");
 	CHECK_EQ(p1.syn_site_drops - p0.syn_site_drops, 1, "port SYN-site");
@@ -327,19 +328,83 @@ static void test_no_flow(void)
 	case_end();
 }
 
+/*
+ * The Prometheus hook: cumulative buckets, +Inf equal to _count, counters
+ * equal to the map, no duplicate series.
+ */
+static void test_prom(struct ws_session *s)
+{
+	struct ws_buf b = {};
+	char *line, *save, prev_name[256] = "";
+	uint64_t prev = 0, v, inf = 0, cnt = 0, server = ~0ULL;
+	struct hs_stats st;
+	int lines = 0, dups = 0, nonmono = 0, i;
+	char seen[64][160];
+
+	case_begin("prom: cumulative buckets, +Inf == _count, no duplicates");
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.prom(s, &b);
+	CHECK(b.data && !b.oom, "no output");
+	for (line = strtok_r(b.data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' ');
+
+		if (line[0] == '#' || !sp)
+			continue;
+		v = strtoull(sp + 1, NULL, 10);
+		for (i = 0; i < lines && i < 64; i++)
+			dups += !strncmp(seen[i], line, sp - line);
+		if (lines < 64)
+			snprintf(seen[lines], sizeof(seen[0]), "%.*s",
+				 (int)(sp - line), line);
+		lines++;
+		if (strstr(line, "_bucket{leg=\"server_synack\"")) {
+			nonmono += v < prev && !strcmp(prev_name, "b");
+			prev = v;
+			strcpy(prev_name, "b");
+			if (strstr(line, "+Inf"))
+				inf = v;
+		}
+		if (strstr(line, "_count{leg=\"server_synack\""))
+			cnt = v;
+		if (strstr(line, "handshakes_total{role=\"server\"}"))
+			server = v;
+	}
+	stats(&st);
+	CHECK_EQ(nonmono, 0, "non-cumulative buckets");
+	CHECK_EQ(dups, 0, "duplicate series");
+	CHECK_EQ(inf, cnt, "+Inf vs _count");
+	CHECK(cnt >= 3, "server leg samples: %llu", (unsigned long long)cnt);
+	CHECK_EQ(server,
+		 st.count[HS_SERVER_ACKS] - st.count[HS_SERVER_ACK_LOST],
+		 "server handshakes");
+	ws_buf_free(&b);
+	case_end();
+}
+
 int main(void)
 {
+	struct ws_opts o;
+	struct ws_session s = {.o = &o};
+
+	ws_opts_init(&o);
 	ncpus = libbpf_num_possible_cpus();
 	skel = wirescope_bpf__open();
 	if (!skel) {
 		printf("not ok - open skeleton: %s\n", strerror(errno));
 		return 1;
 	}
-	skel->rodata->handshakes_enabled = true;
+	s.skel = skel;
+	s.ncpus = ncpus;
+	if (ws_handshakes_collector.configure(&s)) {
+		printf("not ok - configure\n");
+		return 1;
+	}
 	if (wirescope_bpf__load(skel)) {
 		printf("not ok - load skeleton: %s\n", strerror(errno));
 		return 1;
 	}
+	ws_handshakes_collector.start(&s);
 	test_server(V4);
 	test_server(V6);
 	test_client(V4);
@@ -348,6 +413,8 @@ int main(void)
 	test_established_data();
 	test_malformed();
 	test_no_flow();
+	test_prom(&s);
+	ws_handshakes_collector.stop(&s);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
 }
