@@ -109,8 +109,7 @@ struct ws_session {
 	int n_collectors;
 	struct bpf_link *links[32]; /* tracepoint links */
 	int n_links;
-	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno.
-	 */
+	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno. */
 	struct ws_poller {
 		int fd;
 		int (*cb)(void *ctx);
@@ -154,7 +153,7 @@ int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 
 /* prom.c: Prometheus text exposition format 0.0.4 */
 void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 void ws_buf_free(struct ws_buf *b);
 /* "# HELP" and "# TYPE" lines for one metric family. */
 void prom_family(struct ws_buf *b, const char *name, const char *type,
