@@ -7,8 +7,11 @@
 PY="$PWD/tests/e2e/py"
 
 hs_lab() {
-	S=$(ns s)
-	C=$(ns c)
+	# Not S=$(ns s): a subshell would not register the namespace for cleanup.
+	ns s >/dev/null
+	ns c >/dev/null
+	S=$WS_NS_PREFIX-s
+	C=$WS_NS_PREFIX-c
 	veth "$S" s0 "$C" c0
 	ip -n "$S" addr add 198.18.6.1/24 dev s0
 	ip -n "$C" addr add 198.18.6.2/24 dev c0
