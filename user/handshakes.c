@@ -266,7 +266,7 @@ static void print_leg(struct ws_session *s, const struct hs_stats *d, int leg,
 static void print_text(struct ws_session *s, const struct hs_stats *d)
 {
 	const __u64 *c = d->count;
-	char t[16], v[7][16];
+	char t[16], v[9][16];
 
 	if (s->o->timestamp) {
 		ws_fmt_time(t, sizeof(t), false);
@@ -280,8 +280,8 @@ static void print_text(struct ws_session *s, const struct hs_stats *d)
 		ws_human(hs_server_handshakes(d), v[4], 16),
 		ws_human(c[HS_SYN_UNANSWERED], v[5], 16),
 		ws_human(c[HS_SYN_TX], v[6], 16),
-		ws_human(c[HS_SYNACK_RX], t, 16),
-		ws_human(c[HS_CLIENT_DONE], v[0], 16));
+		ws_human(c[HS_SYNACK_RX], v[7], 16),
+		ws_human(c[HS_CLIENT_DONE], v[8], 16));
 	print_leg(s, d, HS_LEG_SERVER, false);
 	print_leg(s, d, HS_LEG_RTT, false);
 	print_leg(s, d, HS_LEG_CONNECT, true);
