@@ -194,3 +194,38 @@ test_latency_slow_accept() {
 	assert_eq "$(jfield "$line" syn_retransmits_received)" 3 "SYN retransmits received"
 	assert_eq "$(jfield "$line" server_handshakes)" 2 "server handshakes"
 }
+
+# expect_fail RC REGEX CMD...: one line on stderr, exit code RC.
+expect_fail() {
+	local want=$1 re=$2 rc=0
+	shift 2
+	"$@" >"$WS_TMP/stdout" 2>"$WS_TMP/stderr" || rc=$?
+	assert_eq "$rc" "$want" "exit code of '$*'"
+	assert_eq "$(wc -l <"$WS_TMP/stderr")" 1 "stderr lines of '$*'"
+	assert_match "$(cat "$WS_TMP/stderr")" "$re" "message of '$*'"
+}
+
+test_cli_help_errors_and_port_filter() {
+	local out
+	out=$("$WS" handshakes --help)
+	assert_match "$out" 'Usage: wirescope handshakes -i IFACE' "handshakes --help"
+	assert_match "$out" 'Examples:' "handshakes examples"
+	assert_match "$out" 'Exit status:' "handshakes exit codes"
+	out=$("$WS" accept --help)
+	assert_match "$out" 'Usage: wirescope accept' "accept --help"
+	assert_match "$out" 'Examples:' "accept examples"
+	assert_match "$("$WS" --help)" 'accept +accept queues' "command list"
+	hs_lab
+	local x="ip netns exec $S $WS"
+	expect_fail 3 "at least one -i IFACE" $x handshakes
+	expect_fail 3 "bad port '0'" $x handshakes -i s0 -p 0
+	expect_fail 3 "bad --max-flows '5'" $x handshakes -i s0 --max-flows 5
+	expect_fail 3 "bad --max-ports 'x'" $x accept --max-ports x
+	expect_fail 5 "no such interface" $x accept -i nope0
+	server "$S" 20 198.18.6.1,8080,accept 198.18.6.1,9000,stuck,8
+	$x accept -p 8080 -j 0.2 1 >"$WS_TMP/out"
+	assert_eq "$(grep -c '"type":"summary"' "$WS_TMP/out")" 1 "listeners with -p 8080"
+	assert_match "$(grep '"type":"summary"' "$WS_TMP/out")" '"port":8080,.*"comm":"python3"' "the 8080 listener and its owner"
+	$x accept -j 0.2 1 >"$WS_TMP/out"
+	assert_eq "$(grep -c '"type":"summary"' "$WS_TMP/out")" 2 "listeners without -p"
+}
