@@ -28,6 +28,16 @@ assert_le() { # actual maximum message
 assert_match() { # text regex message
 	grep -Eq -- "$2" <<<"$1" || fail "$3: '$1' does not match /$2/"
 }
+# expect_error RC REGEX CMD...: one line on stderr, exit code RC.
+expect_error() {
+	local want=$1 re=$2 rc=0
+	shift 2
+	"$@" >"$WS_TMP/stdout" 2>"$WS_TMP/stderr" || rc=$?
+	assert_eq "$rc" "$want" "exit code of '$*'"
+	assert_eq "$(wc -l <"$WS_TMP/stderr")" 1 "stderr lines of '$*'"
+	assert_match "$(cat "$WS_TMP/stderr")" "$re" "message of '$*'"
+}
+
 # |actual - expected| <= pct% of expected
 assert_within_pct() { # actual expected pct message
 	local a=$1 e=$2 p=$3 d

@@ -57,26 +57,7 @@ int cmd_handshakes(int argc, char **argv)
 	    {"max-ports", required_argument, NULL, HS_OPT_MAX_PORTS},
 	    {},
 	};
-	struct ws_opts o;
-	struct ws_session s = {.o = &o};
-	int c, err;
 
-	ws_opts_init(&o);
-	while ((c = getopt_long(argc, argv, WS_COMMON_SHORTOPTS "p:", longopts,
-				NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return WS_EXIT_OK;
-		}
-		err = ws_common_option(c, optarg, &o, "handshakes");
-		if (err < 0)
-			err = hs_option(c, optarg, &o, "handshakes");
-		if (err > 0)
-			return err;
-	}
-	err = ws_finish_args(&o, argc, argv, optind, "handshakes", true);
-	if (err)
-		return err;
-	ws_session_add(&s, &ws_handshakes_collector);
-	return ws_session_run(&s);
+	return hs_command(argc, argv, "handshakes", usage, longopts, true,
+			  &ws_handshakes_collector);
 }

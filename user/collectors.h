@@ -43,6 +43,10 @@ enum {
 	HS_OPT_HIST,
 };
 int hs_option(int c, const char *arg, struct ws_opts *o, const char *cmd);
+struct option;
+int hs_command(int argc, char **argv, const char *cmd, const char *usage,
+	       const struct option *longopts, bool need_iface,
+	       const struct ws_collector *c);
 
 /* accept (user/accept.c) */
 extern const struct ws_collector ws_accept_collector;

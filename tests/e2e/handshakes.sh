@@ -195,16 +195,6 @@ test_latency_slow_accept() {
 	assert_eq "$(jfield "$line" server_handshakes)" 2 "server handshakes"
 }
 
-# expect_fail RC REGEX CMD...: one line on stderr, exit code RC.
-expect_fail() {
-	local want=$1 re=$2 rc=0
-	shift 2
-	"$@" >"$WS_TMP/stdout" 2>"$WS_TMP/stderr" || rc=$?
-	assert_eq "$rc" "$want" "exit code of '$*'"
-	assert_eq "$(wc -l <"$WS_TMP/stderr")" 1 "stderr lines of '$*'"
-	assert_match "$(cat "$WS_TMP/stderr")" "$re" "message of '$*'"
-}
-
 test_cli_help_errors_and_port_filter() {
 	local out
 	out=$("$WS" handshakes --help)
@@ -217,11 +207,11 @@ test_cli_help_errors_and_port_filter() {
 	assert_match "$("$WS" --help)" 'accept +accept queues' "command list"
 	hs_lab
 	local x="ip netns exec $S $WS"
-	expect_fail 3 "at least one -i IFACE" $x handshakes
-	expect_fail 3 "bad port '0'" $x handshakes -i s0 -p 0
-	expect_fail 3 "bad --max-flows '5'" $x handshakes -i s0 --max-flows 5
-	expect_fail 3 "bad --max-ports 'x'" $x accept --max-ports x
-	expect_fail 5 "no such interface" $x accept -i nope0
+	expect_error 3 "at least one -i IFACE" $x handshakes
+	expect_error 3 "bad port '0'" $x handshakes -i s0 -p 0
+	expect_error 3 "bad --max-flows '5'" $x handshakes -i s0 --max-flows 5
+	expect_error 3 "bad --max-ports 'x'" $x accept --max-ports x
+	expect_error 5 "no such interface" $x accept -i nope0
 	server "$S" 20 198.18.6.1,8080,accept 198.18.6.1,9000,stuck,8
 	$x accept -p 8080 -j 0.2 1 >"$WS_TMP/out"
 	assert_eq "$(grep -c '"type":"summary"' "$WS_TMP/out")" 1 "listeners with -p 8080"

@@ -171,16 +171,6 @@ test_clsact_foreign_qdisc_kept() {
 	true
 }
 
-# expect_error RC REGEX CMD...: one line on stderr, exit code RC.
-expect_error() {
-	local want=$1 re=$2 rc=0
-	shift 2
-	"$@" >"$WS_TMP/stdout" 2>"$WS_TMP/stderr" || rc=$?
-	assert_eq "$rc" "$want" "exit code of '$*'"
-	assert_eq "$(wc -l <"$WS_TMP/stderr")" 1 "stderr lines of '$*'"
-	assert_match "$(cat "$WS_TMP/stderr")" "$re" "message of '$*'"
-}
-
 test_bad_input() {
 	sizes_lab
 	local x="ip netns exec $A $WS"
