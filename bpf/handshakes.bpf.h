@@ -132,7 +132,11 @@ static __always_inline void hs_observe_latency(struct hs_ctx *c, __u32 leg,
 	c->st->sum_ns[leg] += ns;
 }
 
-/* Per-port stats of the server port; created only when @create (on SYN). */
+/*
+ * Per-port stats of the server port.  A slot is created when the port first
+ * answers a SYN (@create), or by user space for the listeners sock_diag
+ * shows: SYNs to closed ports (scans) never take one.
+ */
 static __always_inline struct hs_port_stats *hs_port(struct hs_ctx *c,
 						     bool create)
 {
@@ -177,7 +181,7 @@ static __always_inline void hs_count_new_syn(struct hs_ctx *c, bool server)
 		return;
 	}
 	hs_count(c, HS_SYN_RX);
-	ps = hs_port(c, true);
+	ps = hs_port(c, false);
 	if (ps)
 		ps->syn_rx++;
 }
@@ -236,6 +240,12 @@ static __always_inline void hs_server_synack(struct hs_ctx *c,
 	struct hs_port_stats *ps = hs_port(c, false);
 	bool first = !fl->synack_ns;
 
+	if (!ps && first) {
+		/* The port answers: a listener.  Count the SYN it answers. */
+		ps = hs_port(c, true);
+		if (ps)
+			ps->syn_rx++;
+	}
 	if (first) {
 		hs_count(c, HS_SYNACK_TX);
 		hs_observe_latency(c, HS_LEG_SERVER, fl->last_syn_ns);

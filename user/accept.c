@@ -277,6 +277,11 @@ static void read_bpf_listener(struct ws_session *s, struct listener *t)
 	};
 
 	memcpy(key.addr, t->pub.addr, sizeof(key.addr));
+	/* A slot for the port before its first SYN-ACK: a queue already full
+	 * when we start answers none. */
+	ws_percpu_insert_zero(bpf_map__fd(s->skel->maps.hs_ports),
+			      &(uint32_t){t->pub.port}, s->ncpus,
+			      sizeof(struct hs_port_stats));
 	if (!bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.hs_listeners), &key,
 				 &ls)) {
 		t->pub.kfree_overflows = ls.kfree_overflows;

@@ -274,6 +274,38 @@ static void test_ack_site_drop(void)
 	case_end();
 }
 
+/* Scans: a SYN to a port that never answers takes no per-port slot. */
+static void test_port_slot_on_synack(void)
+{
+	struct hs_port_stats p;
+	uint32_t port = 4444;
+	struct pkt_spec spec = {.l3 = PKT_IPV4,
+				.l4 = PKT_TCP,
+				.tcp_flags = SYN,
+				.sport = CPORT,
+				.dport = 4444,
+				.seq = ISN};
+
+	case_begin("per-port slot only once the port answers");
+	run_xdp(pkt_build(frame, &spec));
+	CHECK(
+	    bpf_map_lookup_elem(bpf_map__fd(skel->maps.hs_ports), &port, &p) &&
+		errno == ENOENT,
+	    "slot for a port that did not answer");
+	spec.tcp_flags = SYN | ACK;
+	spec.sport = 4444;
+	spec.dport = CPORT;
+	spec.seq = SISN;
+	spec.ack = ISN + 1;
+	spec.saddr4 = SERVER4;
+	spec.daddr4 = CLIENT4;
+	run_tc_egress(pkt_build(frame, &spec));
+	port_stats(port, &p);
+	CHECK_EQ(p.syn_rx, 1, "port syn_rx counted when it answers");
+	CHECK_EQ(p.synack_tx, 1, "port synack_tx");
+	case_end();
+}
+
 /* Data on an established flow (no state): nothing changes. */
 static void test_established_data(void)
 {
@@ -405,11 +437,16 @@ int main(void)
 		return 1;
 	}
 	ws_handshakes_collector.start(&s);
+	/* Port 80 is a known listener, as accept makes it from sock_diag. */
+	ws_percpu_insert_zero(bpf_map__fd(skel->maps.hs_ports),
+			      &(uint32_t){ SPORT }, ncpus,
+			      sizeof(struct hs_port_stats));
 	test_server(V4);
 	test_server(V6);
 	test_client(V4);
 	test_client(V6);
 	test_ack_site_drop();
+	test_port_slot_on_synack();
 	test_established_data();
 	test_malformed();
 	test_no_flow();
