@@ -465,7 +465,10 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 		(unsigned long long)(sp->wire.ack_site_drops +
 				     sp->wire.rst_after_ack),
 		(unsigned long long)sp->wire.cookie_drops,
-		accept_verdict_names[v], l->gone ? " (closed)" : "");
+		accept_verdict_names[v],
+		l->gone			? " (closed)"
+		: l->queue > l->backlog ? " (queue full)"
+					: "");
 	if (v == ACCEPT_OVERFLOWING && !strcmp(limit_name(l), "backlog"))
 		fprintf(s->out,
 			"  the limit is the application's listen() backlog "
