@@ -26,9 +26,8 @@ static __always_inline bool tcp_collectors_enabled(void)
  * @pkt->layer is WS_LAYER_L4 and @pkt->l4_proto is TCP.  @skb is the tc
  * context, NULL under XDP.
  */
-static __always_inline void observe_tcp(const struct ws_pkt *pkt,
-					__u32 ifindex, __u32 dir,
-					struct __sk_buff *skb)
+static __always_inline void observe_tcp(const struct ws_pkt *pkt, __u32 ifindex,
+					__u32 dir, struct __sk_buff *skb)
 {
 	handshakes_observe(pkt, ifindex, dir,
 			   skb && dir == WS_TX &&

@@ -30,9 +30,9 @@
 #define NGINX_BACKLOG	511
 
 const char *const accept_verdict_names[] = {
-    [ACCEPT_OK] = "ok",
-    [ACCEPT_OVERFLOWING] = "overflowing",
-    [ACCEPT_DEFERRED] = "deferred-accept",
+	[ACCEPT_OK] = "ok",
+	[ACCEPT_OVERFLOWING] = "overflowing",
+	[ACCEPT_DEFERRED] = "deferred-accept",
 };
 
 /* Cumulative state of one listener; the public part is the totals. */
@@ -48,8 +48,9 @@ struct listener {
 };
 
 enum { NS_OVERFLOWS, NS_DROPS, NS_DEFER, NS_NSTAT };
-static const char *const netstat_names[NS_NSTAT] = {
-    "ListenOverflows", "ListenDrops", "TCPDeferAcceptDrop"};
+static const char *const netstat_names[NS_NSTAT] = { "ListenOverflows",
+						     "ListenDrops",
+						     "TCPDeferAcceptDrop" };
 
 static struct listener table[MAX_LISTENERS];
 static struct accept_listener pubs[MAX_LISTENERS];
@@ -272,15 +273,15 @@ static void read_bpf_listener(struct ws_session *s, struct listener *t)
 {
 	struct hs_listener_stats ls;
 	struct hs_listener_key key = {
-	    .port = t->pub.port,
-	    .family = t->pub.family,
+		.port = t->pub.port,
+		.family = t->pub.family,
 	};
 
 	memcpy(key.addr, t->pub.addr, sizeof(key.addr));
 	/* A slot for the port before its first SYN-ACK: a queue already full
 	 * when we start answers none. */
 	ws_percpu_insert_zero(bpf_map__fd(s->skel->maps.hs_ports),
-			      &(uint32_t){t->pub.port}, s->ncpus,
+			      &(uint32_t){ t->pub.port }, s->ncpus,
 			      sizeof(struct hs_port_stats));
 	if (!bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.hs_listeners), &key,
 				 &ls)) {
@@ -311,8 +312,8 @@ static int accept_sample(struct ws_session *s)
 static int accept_start(struct ws_session *s)
 {
 	struct itimerspec its = {
-	    .it_value.tv_nsec = QUEUE_SAMPLE_MS * 1000000L,
-	    .it_interval.tv_nsec = QUEUE_SAMPLE_MS * 1000000L,
+		.it_value.tv_nsec = QUEUE_SAMPLE_MS * 1000000L,
+		.it_interval.tv_nsec = QUEUE_SAMPLE_MS * 1000000L,
 	};
 	int i, err;
 
@@ -614,17 +615,20 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 	static const struct {
 		const char *name, *type, *help;
 	} fam[] = {
-	    {"wirescope_listen_queue_length", "gauge",
-	     "Accept queue length of the port's listening sockets now."},
-	    {"wirescope_listen_queue_max_length", "gauge",
-	     "Longest accept queue seen since start (sampled every 100 ms)."},
-	    {"wirescope_listen_backlog", "gauge",
-	     "Accept queue limit: min(listen() backlog, somaxconn)."},
-	    {"wirescope_listen_overflows_total", "counter",
-	     "Connections the listening socket dropped: accept queue full, "
-	     "or another listen drop."},
-	    {"wirescope_listen_overflow_drops_total", "counter",
-	     "Final ACKs dropped for a full accept queue (skb:kfree_skb)."},
+		{ "wirescope_listen_queue_length", "gauge",
+		  "Accept queue length of the port's listening sockets now." },
+		{ "wirescope_listen_queue_max_length", "gauge",
+		  "Longest accept queue seen since start (sampled every 100 "
+		  "ms)." },
+		{ "wirescope_listen_backlog", "gauge",
+		  "Accept queue limit: min(listen() backlog, somaxconn)." },
+		{ "wirescope_listen_overflows_total", "counter",
+		  "Connections the listening socket dropped: accept queue "
+		  "full, "
+		  "or another listen drop." },
+		{ "wirescope_listen_overflow_drops_total", "counter",
+		  "Final ACKs dropped for a full accept queue "
+		  "(skb:kfree_skb)." },
 	};
 	const struct accept_listener *l;
 	char labels[64];
@@ -662,13 +666,13 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 }
 
 const struct ws_collector ws_accept_collector = {
-    .name = "accept",
-    .needs_hooks = true,
-    .configure = accept_configure,
-    .start = accept_start,
-    .sample = accept_sample,
-    .interval = accept_interval,
-    .summary = accept_summary,
-    .prom = accept_prom,
-    .stop = accept_stop,
+	.name = "accept",
+	.needs_hooks = true,
+	.configure = accept_configure,
+	.start = accept_start,
+	.sample = accept_sample,
+	.interval = accept_interval,
+	.summary = accept_summary,
+	.prom = accept_prom,
+	.stop = accept_stop,
 };

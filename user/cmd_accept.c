@@ -55,11 +55,11 @@ static const char usage[] =
 int cmd_accept(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    WS_COMMON_LONGOPTS,
-	    {"port", required_argument, NULL, 'p'},
-	    {"max-flows", required_argument, NULL, HS_OPT_MAX_FLOWS},
-	    {"max-ports", required_argument, NULL, HS_OPT_MAX_PORTS},
-	    {},
+		WS_COMMON_LONGOPTS,
+		{ "port", required_argument, NULL, 'p' },
+		{ "max-flows", required_argument, NULL, HS_OPT_MAX_FLOWS },
+		{ "max-ports", required_argument, NULL, HS_OPT_MAX_PORTS },
+		{},
 	};
 
 	return hs_command(argc, argv, "accept", usage, longopts, false,

@@ -49,13 +49,13 @@ static const char usage[] =
 int cmd_handshakes(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    WS_COMMON_LONGOPTS,
-	    {"port", required_argument, NULL, 'p'},
-	    {"top", required_argument, NULL, HS_OPT_TOP},
-	    {"hist", no_argument, NULL, HS_OPT_HIST},
-	    {"max-flows", required_argument, NULL, HS_OPT_MAX_FLOWS},
-	    {"max-ports", required_argument, NULL, HS_OPT_MAX_PORTS},
-	    {},
+		WS_COMMON_LONGOPTS,
+		{ "port", required_argument, NULL, 'p' },
+		{ "top", required_argument, NULL, HS_OPT_TOP },
+		{ "hist", no_argument, NULL, HS_OPT_HIST },
+		{ "max-flows", required_argument, NULL, HS_OPT_MAX_FLOWS },
+		{ "max-ports", required_argument, NULL, HS_OPT_MAX_PORTS },
+		{},
 	};
 
 	return hs_command(argc, argv, "handshakes", usage, longopts, true,

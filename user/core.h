@@ -109,7 +109,8 @@ struct ws_session {
 	int n_collectors;
 	struct bpf_link *links[32]; /* tracepoint links */
 	int n_links;
-	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno. */
+	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno.
+	 */
 	struct ws_poller {
 		int fd;
 		int (*cb)(void *ctx);
@@ -153,7 +154,7 @@ int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 
 /* prom.c: Prometheus text exposition format 0.0.4 */
 void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void ws_buf_free(struct ws_buf *b);
 /* "# HELP" and "# TYPE" lines for one metric family. */
 void prom_family(struct ws_buf *b, const char *name, const char *type,
@@ -214,12 +215,12 @@ enum {
 };
 #define WS_COMMON_SHORTOPTS ":i:Tjvm:h"
 #define WS_COMMON_LONGOPTS                                                     \
-	{"interface", required_argument, NULL, 'i'},                           \
-	    {"timestamp", no_argument, NULL, 'T'},                             \
-	    {"json", no_argument, NULL, 'j'},                                  \
-	    {"verbose", no_argument, NULL, 'v'},                               \
-	    {"mode", required_argument, NULL, 'm'},                            \
-	    {"help", no_argument, NULL, 'h'},                                  \
+	{ "interface", required_argument, NULL, 'i' },                         \
+	    { "timestamp", no_argument, NULL, 'T' },                           \
+	    { "json", no_argument, NULL, 'j' },                                \
+	    { "verbose", no_argument, NULL, 'v' },                             \
+	    { "mode", required_argument, NULL, 'm' },                          \
+	    { "help", no_argument, NULL, 'h' },                                \
 	{                                                                      \
 		"ready-file", required_argument, NULL, WS_OPT_READY_FILE       \
 	}

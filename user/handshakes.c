@@ -18,15 +18,15 @@
 #define HEADER_EVERY 25
 
 const char *const hs_leg_names[HS_NLEGS] = {
-    [HS_LEG_SERVER] = "server_synack",
-    [HS_LEG_RTT] = "client_rtt",
-    [HS_LEG_CONNECT] = "connect",
+	[HS_LEG_SERVER] = "server_synack",
+	[HS_LEG_RTT] = "client_rtt",
+	[HS_LEG_CONNECT] = "connect",
 };
 
 static const char *const leg_titles[HS_NLEGS] = {
-    [HS_LEG_SERVER] = "server SYN->SYN-ACK",
-    [HS_LEG_RTT] = "server SYN-ACK->ACK (client RTT)",
-    [HS_LEG_CONNECT] = "client SYN->SYN-ACK (connect)",
+	[HS_LEG_SERVER] = "server SYN->SYN-ACK",
+	[HS_LEG_RTT] = "server SYN-ACK->ACK (client RTT)",
+	[HS_LEG_CONNECT] = "client SYN->SYN-ACK (connect)",
 };
 
 /* Cumulative per-port counters, kept sorted by port. */
@@ -600,7 +600,7 @@ int hs_command(int argc, char **argv, const char *cmd, const char *usage,
 	       const struct ws_collector *c)
 {
 	struct ws_opts o;
-	struct ws_session s = {.o = &o};
+	struct ws_session s = { .o = &o };
 	int opt, err;
 
 	ws_opts_init(&o);
@@ -624,13 +624,13 @@ int hs_command(int argc, char **argv, const char *cmd, const char *usage,
 }
 
 const struct ws_collector ws_handshakes_collector = {
-    .name = "handshakes",
-    .needs_hooks = true,
-    .configure = hs_configure,
-    .start = hs_start,
-    .sample = hs_sample,
-    .interval = hs_interval,
-    .summary = hs_summary,
-    .prom = hs_prom,
-    .stop = hs_stop,
+	.name = "handshakes",
+	.needs_hooks = true,
+	.configure = hs_configure,
+	.start = hs_start,
+	.sample = hs_sample,
+	.interval = hs_interval,
+	.summary = hs_summary,
+	.prom = hs_prom,
+	.stop = hs_stop,
 };

@@ -10,12 +10,12 @@
 #endif
 
 static const struct ws_command commands[] = {
-    {"sizes", "packets by on-wire size, per interface and direction",
-     cmd_sizes},
-    {"handshakes", "TCP handshakes: counts, latency, unanswered SYNs",
-     cmd_handshakes},
-    {"accept", "accept queues per listener: depth, overflows, verdict",
-     cmd_accept},
+	{ "sizes", "packets by on-wire size, per interface and direction",
+	  cmd_sizes },
+	{ "handshakes", "TCP handshakes: counts, latency, unanswered SYNs",
+	  cmd_handshakes },
+	{ "accept", "accept queues per listener: depth, overflows, verdict",
+	  cmd_accept },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

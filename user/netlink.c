@@ -26,7 +26,7 @@
 
 static int nl_open(int proto)
 {
-	struct timeval tv = {.tv_sec = 2};
+	struct timeval tv = { .tv_sec = 2 };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 
 	if (fd < 0)
@@ -83,13 +83,13 @@ int nl_tc_filter_count(int ifindex, int egress)
 		struct nlmsghdr n;
 		struct tcmsg t;
 	} req = {
-	    .n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-	    .n.nlmsg_type = RTM_GETTFILTER,
-	    .n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-	    .t.tcm_family = AF_UNSPEC,
-	    .t.tcm_ifindex = ifindex,
-	    .t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS
-							  : TC_H_MIN_INGRESS),
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.n.nlmsg_type = RTM_GETTFILTER,
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.t.tcm_family = AF_UNSPEC,
+		.t.tcm_ifindex = ifindex,
+		.t.tcm_parent = TC_H_MAKE(
+		    TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS),
 	};
 	int fd, err, count = 0;
 
@@ -112,12 +112,12 @@ static void parse_listener(const struct nlmsghdr *h, void *arg)
 	const struct inet_diag_msg *m = NLMSG_DATA(h);
 	struct listeners_ctx *ctx = arg;
 	struct nl_listener l = {
-	    .family = m->idiag_family,
-	    .port = ntohs(m->id.idiag_sport),
-	    .inode = m->idiag_inode,
-	    .uid = m->idiag_uid,
-	    .rqueue = m->idiag_rqueue,
-	    .wqueue = m->idiag_wqueue,
+		.family = m->idiag_family,
+		.port = ntohs(m->id.idiag_sport),
+		.inode = m->idiag_inode,
+		.uid = m->idiag_uid,
+		.rqueue = m->idiag_rqueue,
+		.wqueue = m->idiag_wqueue,
 	};
 	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
 	struct rtattr *a;
@@ -139,19 +139,19 @@ static void parse_listener(const struct nlmsghdr *h, void *arg)
 
 int nl_tcp_listeners(void (*cb)(const struct nl_listener *, void *), void *arg)
 {
-	static const int families[] = {AF_INET, AF_INET6};
+	static const int families[] = { AF_INET, AF_INET6 };
 	struct {
 		struct nlmsghdr n;
 		struct inet_diag_req_v2 r;
 	} req = {
-	    .n.nlmsg_len = sizeof(req),
-	    .n.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-	    .n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-	    .r.sdiag_protocol = IPPROTO_TCP,
-	    .r.idiag_states = 1 << 10, /* TCP_LISTEN */
-	    .r.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
+		.n.nlmsg_len = sizeof(req),
+		.n.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.r.sdiag_protocol = IPPROTO_TCP,
+		.r.idiag_states = 1 << 10, /* TCP_LISTEN */
+		.r.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
 	};
-	struct listeners_ctx ctx = {cb, arg};
+	struct listeners_ctx ctx = { cb, arg };
 	unsigned int i;
 	int fd, err = 0;
 

@@ -119,7 +119,8 @@ int ws_add_iface(struct ws_opts *o, const char *name)
 
 int ws_parse_mode(const char *s, enum ws_attach_mode *mode)
 {
-	static const char *const names[] = {"auto", "native", "generic", "tc"};
+	static const char *const names[] = { "auto", "native", "generic",
+					     "tc" };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -77,7 +77,8 @@ static uint32_t pending_total(void)
 static struct hs_key flow_key(int ver, uint16_t cport)
 {
 	struct hs_key k = {
-	    .cport = cport, .sport = SPORT, .ifindex = LO, .family = ver};
+		.cport = cport, .sport = SPORT, .ifindex = LO, .family = ver
+	};
 	uint8_t *c = (uint8_t *)k.caddr, *s = (uint8_t *)k.saddr;
 
 	if (ver == V4) {
@@ -107,17 +108,17 @@ static unsigned int segment(int ver, bool from_client, uint8_t flags,
 			    uint32_t seq, uint32_t ack, unsigned int len)
 {
 	struct pkt_spec s = {
-	    .l3 = ver == V4 ? PKT_IPV4 : PKT_IPV6,
-	    .l4 = PKT_TCP,
-	    .len = len,
-	    .tcp_flags = flags,
-	    .sport = from_client ? CPORT : SPORT,
-	    .dport = from_client ? SPORT : CPORT,
-	    .seq = seq,
-	    .ack = ack,
-	    .saddr4 = from_client ? CLIENT4 : SERVER4,
-	    .daddr4 = from_client ? SERVER4 : CLIENT4,
-	    .rev6 = !from_client,
+		.l3 = ver == V4 ? PKT_IPV4 : PKT_IPV6,
+		.l4 = PKT_TCP,
+		.len = len,
+		.tcp_flags = flags,
+		.sport = from_client ? CPORT : SPORT,
+		.dport = from_client ? SPORT : CPORT,
+		.seq = seq,
+		.ack = ack,
+		.saddr4 = from_client ? CLIENT4 : SERVER4,
+		.daddr4 = from_client ? SERVER4 : CLIENT4,
+		.rev6 = !from_client,
 	};
 
 	return pkt_build(frame, &s);
@@ -125,7 +126,7 @@ static unsigned int segment(int ver, bool from_client, uint8_t flags,
 
 static void run_xdp(unsigned int len)
 {
-	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = LO};
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = LO };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
 		    .data_size_in = len, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
@@ -279,12 +280,12 @@ static void test_port_slot_on_synack(void)
 {
 	struct hs_port_stats p;
 	uint32_t port = 4444;
-	struct pkt_spec spec = {.l3 = PKT_IPV4,
-				.l4 = PKT_TCP,
-				.tcp_flags = SYN,
-				.sport = CPORT,
-				.dport = 4444,
-				.seq = ISN};
+	struct pkt_spec spec = { .l3 = PKT_IPV4,
+				 .l4 = PKT_TCP,
+				 .tcp_flags = SYN,
+				 .sport = CPORT,
+				 .dport = 4444,
+				 .seq = ISN };
 
 	case_begin("per-port slot only once the port answers");
 	run_xdp(pkt_build(frame, &spec));
@@ -417,7 +418,7 @@ static void test_prom(struct ws_session *s)
 int main(void)
 {
 	struct ws_opts o;
-	struct ws_session s = {.o = &o};
+	struct ws_session s = { .o = &o };
 
 	ws_opts_init(&o);
 	ncpus = libbpf_num_possible_cpus();
