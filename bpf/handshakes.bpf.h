@@ -63,6 +63,7 @@ struct {
 
 __u32 hs_pending[HS_FILTER_SLOTS];
 
+#define HS_EEXIST	17 /* no errno.h for BPF */
 #define hs_read_once(x) (*(volatile typeof(x) *)&(x))
 
 /* Everything one packet needs, looked up once. */
@@ -192,20 +193,28 @@ static __always_inline void hs_on_syn(struct hs_ctx *c)
 	bool server = c->dir == WS_RX;
 	struct hs_port_stats *ps;
 	struct hs_flow *fl, init;
+	long err;
 
 	fl = bpf_map_lookup_elem(&hs_flows, &c->key);
 	if (!fl) {
 		hs_flow_init(c, &init, server);
-		if (bpf_map_update_elem(&hs_flows, &c->key, &init,
-					BPF_NOEXIST)) {
-			health_inc(WS_H_HS_FLOW_INSERT_FAILED);
-		} else {
+		err =
+		    bpf_map_update_elem(&hs_flows, &c->key, &init, BPF_NOEXIST);
+		if (!err) {
 			__sync_fetch_and_add(
 			    &hs_pending[c->slot & (HS_FILTER_SLOTS - 1)], 1);
 			hs_count(c, HS_FLOW_INSERTS);
+			hs_count_new_syn(c, server);
+			return;
 		}
-		hs_count_new_syn(c, server);
-		return;
+		/* -EEXIST: the same SYN, inserted by another CPU just now. */
+		if (err == -HS_EEXIST)
+			fl = bpf_map_lookup_elem(&hs_flows, &c->key);
+		if (!fl) {
+			health_inc(WS_H_HS_FLOW_INSERT_FAILED);
+			hs_count_new_syn(c, server);
+			return;
+		}
 	}
 	if (fl->isn != c->pkt->seq || fl->server != server) {
 		/* A new connection reusing the 4-tuple. */
