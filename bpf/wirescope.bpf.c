@@ -12,26 +12,32 @@
 #include "common.bpf.h"
 #include "sizes.bpf.h"
 #include "retrans.bpf.h"
+#include "handshakes.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* True if any collector that looks into TCP headers is switched on. */
 static __always_inline bool tcp_collectors_enabled(void)
 {
-	return false; /* || <collector>_enabled, one per TCP collector */
+	return handshakes_enabled; /* || <collector>_enabled ... */
 }
 
 /*
  * Every TCP-aware collector sees each packet here, parsed once.
- * @pkt->layer is WS_LAYER_L4 and @pkt->l4_proto is TCP.
+ * @pkt->layer is WS_LAYER_L4 and @pkt->l4_proto is TCP.  @skb is the tc
+ * context, NULL under XDP.
  */
 static __always_inline void observe_tcp(const struct ws_pkt *pkt, __u32 ifindex,
-					__u32 dir)
+					__u32 dir, struct __sk_buff *skb)
 {
+	handshakes_observe(pkt, ifindex, dir,
+			   skb && dir == WS_TX &&
+			       (pkt->tcp_flags & WS_TCP_SYN) && !skb->sk);
 }
 
 static __always_inline void parse_and_observe(void *data, void *data_end,
-					      __u32 ifindex, __u32 dir)
+					      __u32 ifindex, __u32 dir,
+					      struct __sk_buff *skb)
 {
 	struct ws_pkt pkt;
 
@@ -39,7 +45,7 @@ static __always_inline void parse_and_observe(void *data, void *data_end,
 		return;
 	if (ws_parse(data, data_end, &pkt) == WS_LAYER_L4 &&
 	    pkt.l4_proto == WS_IPPROTO_TCP)
-		observe_tcp(&pkt, ifindex, dir);
+		observe_tcp(&pkt, ifindex, dir, skb);
 }
 
 SEC("xdp")
@@ -49,7 +55,7 @@ int ws_xdp_ingress(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 
 	sizes_count(ctx->ingress_ifindex, WS_RX, data_end - data);
-	parse_and_observe(data, data_end, ctx->ingress_ifindex, WS_RX);
+	parse_and_observe(data, data_end, ctx->ingress_ifindex, WS_RX, NULL);
 	return XDP_PASS;
 }
 
@@ -76,7 +82,7 @@ static __always_inline void observe_skb(struct __sk_buff *skb, __u32 dir)
 	else
 		sizes_count(skb->ifindex, dir, skb->len);
 	parse_and_observe((void *)(long)skb->data, (void *)(long)skb->data_end,
-			  skb->ifindex, dir);
+			  skb->ifindex, dir, skb);
 }
 
 SEC("tc")

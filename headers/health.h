@@ -13,6 +13,11 @@ enum ws_health_idx {
 	WS_H_SIZES_NO_SLOT =
 	    0, /* frame on an ifindex we have no counters for */
 	WS_H_RETRANS_NO_SLOT = 1, /* retransmit from a peer beyond the map */
+	/* handshakes/accept */
+	WS_H_HS_FLOW_INSERT_FAILED = 8, /* SYN not tracked: insert failed */
+	WS_H_HS_NO_FLOW = 9,	 /* SYN-ACK of a SYN we hold no state for */
+	WS_H_HS_PORTS_FULL = 10, /* no per-port slot (--max-ports) */
+	WS_H_ACCEPT_LISTENERS_FULL = 11, /* no per-listener slot */
 	WS_H_NCOUNTERS = 16,
 };
 

@@ -8,5 +8,7 @@
 int cmd_sizes(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_diag(int argc, char **argv);
+int cmd_handshakes(int argc, char **argv);
+int cmd_accept(int argc, char **argv);
 
 #endif

@@ -81,6 +81,12 @@ struct ws_opts {
 	uint32_t small;
 	/* export --max-ports: listener ports with their own label */
 	uint32_t prom_max_ports;
+	/* handshakes, accept */
+	uint32_t max_flows;
+	uint32_t max_ports;
+	uint32_t top;	    /* ports shown per interval */
+	uint16_t ports[16]; /* -p filter */
+	int n_ports;
 };
 
 /*

@@ -12,6 +12,10 @@
 static const char *const health_names[WS_H_NCOUNTERS] = {
 	[WS_H_SIZES_NO_SLOT] = "sizes_no_slot",
 	[WS_H_RETRANS_NO_SLOT] = "retrans_no_slot",
+	[WS_H_HS_FLOW_INSERT_FAILED] = "hs_flow_insert_failed",
+	[WS_H_HS_NO_FLOW] = "hs_no_flow",
+	[WS_H_HS_PORTS_FULL] = "hs_ports_full",
+	[WS_H_ACCEPT_LISTENERS_FULL] = "accept_listeners_full",
 };
 
 static uint64_t base[WS_H_NCOUNTERS], prev[WS_H_NCOUNTERS], cur[WS_H_NCOUNTERS];

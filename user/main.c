@@ -12,12 +12,14 @@
 static const struct ws_command commands[] = {
 	{ "sizes", "packets by on-wire size, per interface and direction",
 	  cmd_sizes },
-	{ "export", "Prometheus exporter: every collector at /metrics",
-	  cmd_export },
-	{ "sizes", "packets by on-wire size, per interface and direction",
-	  cmd_sizes },
+	{ "handshakes", "TCP handshakes: counts, latency, unanswered SYNs",
+	  cmd_handshakes },
+	{ "accept", "accept queues per listener: depth, overflows, verdict",
+	  cmd_accept },
 	{ "diag", "watch a few seconds, then name the problem and the fix",
 	  cmd_diag },
+	{ "export", "Prometheus exporter: every collector at /metrics",
+	  cmd_export },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Minimal rtnetlink client for what libbpf's tc API does not answer. */
+/*
+ * Minimal netlink clients: rtnetlink for what libbpf's tc API does not
+ * answer, sock_diag for listening sockets (as ss -lnt).
+ */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +11,10 @@
 #include <linux/rtnetlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/gen_stats.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include "netlink.h"
 
 #ifndef TC_H_CLSACT
@@ -226,4 +233,68 @@ int nl_qdisc_stats(int ifindex, struct nl_qdisc_stats *out, int max)
 		      sizeof(struct tcmsg), collect_qdisc, &d);
 	close(fd);
 	return err ? err : d.n;
+}
+
+struct listeners_ctx {
+	void (*cb)(const struct nl_listener *, void *);
+	void *arg;
+};
+
+static void parse_listener(const struct nlmsghdr *h, void *arg)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	struct listeners_ctx *ctx = arg;
+	struct nl_listener l = {
+		.family = m->idiag_family,
+		.port = ntohs(m->id.idiag_sport),
+		.inode = m->idiag_inode,
+		.uid = m->idiag_uid,
+		.rqueue = m->idiag_rqueue,
+		.wqueue = m->idiag_wqueue,
+	};
+	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+	struct rtattr *a;
+
+	memcpy(l.addr, m->id.idiag_src, sizeof(l.addr));
+	if (l.family == AF_INET)
+		memset(&l.addr[1], 0, 12);
+	for (a = (struct rtattr *)(m + 1); RTA_OK(a, len);
+	     a = RTA_NEXT(a, len)) {
+		if (a->rta_type == INET_DIAG_SKMEMINFO &&
+		    RTA_PAYLOAD(a) >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
+			l.drops =
+			    ((const uint32_t *)RTA_DATA(a))[SK_MEMINFO_DROPS];
+	}
+	ctx->cb(&l, ctx->arg);
+}
+
+int nl_tcp_listeners(void (*cb)(const struct nl_listener *, void *), void *arg)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct {
+		struct nlmsghdr n;
+		struct inet_diag_req_v2 r;
+	} req = {
+		.n.nlmsg_len = sizeof(req),
+		.n.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.r.sdiag_protocol = IPPROTO_TCP,
+		.r.idiag_states = 1 << 10, /* TCP_LISTEN */
+		.r.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
+	};
+	struct listeners_ctx ctx = { cb, arg };
+	unsigned int i;
+	int fd, err = 0;
+
+	fd = nl_open(NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return fd;
+	for (i = 0; i < sizeof(families) / sizeof(families[0]) && !err; i++) {
+		req.r.sdiag_family = families[i];
+		err =
+		    nl_dump(fd, &req, sizeof(req), SOCK_DIAG_BY_FAMILY,
+			    sizeof(struct inet_diag_msg), parse_listener, &ctx);
+	}
+	close(fd);
+	return err;
 }

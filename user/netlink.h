@@ -36,5 +36,19 @@ int nl_qdisc_stats(int ifindex, struct nl_qdisc_stats *out, int max);
 struct nlmsghdr;
 /* One RTM_NEWQDISC message (pure: fuzzable); 0 or -EINVAL. */
 int nl_parse_qdisc(const struct nlmsghdr *h, struct nl_qdisc_stats *q);
+/* A listening TCP socket as sock_diag reports it (like ss -lntm). */
+struct nl_listener {
+	uint32_t addr[4]; /* network byte order; IPv4 in [0] */
+	uint32_t inode;
+	uint32_t uid;
+	uint32_t rqueue; /* accept queue length now */
+	uint32_t wqueue; /* its limit: min(listen() backlog, somaxconn) */
+	uint32_t drops;	 /* sk_drops: every ListenDrops event on it */
+	uint16_t port;	 /* host byte order */
+	uint8_t family;	 /* AF_INET, AF_INET6 */
+};
+
+/* Call @cb for each listening TCP socket of our network namespace. */
+int nl_tcp_listeners(void (*cb)(const struct nl_listener *, void *), void *arg);
 
 #endif

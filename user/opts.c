@@ -17,6 +17,9 @@ void ws_opts_init(struct ws_opts *o)
 	o->interval = 1.0;
 	o->small = 128;
 	o->prom_max_ports = 64;
+	o->max_flows = 65536;
+	o->max_ports = 256;
+	o->top = 5;
 }
 
 static void vmessage(const char *prefix, const char *fmt, va_list ap)

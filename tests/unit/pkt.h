@@ -21,6 +21,7 @@ struct pkt_spec {
 	uint16_t ip_id;
 	uint8_t tcp_opts_len; /* bytes of NOP options (multiple of 4) */
 	uint32_t saddr4, daddr4; /* host order; 0 = defaults */
+	uint8_t rev6; /* IPv6 from 2001:db8::1 to ::2 instead of ::2 to ::1 */
 };
 
 static inline void put16(uint8_t *p, uint16_t v)
@@ -94,9 +95,9 @@ static inline unsigned int pkt_build(uint8_t *buf, const struct pkt_spec *s)
 		l3[6] = s->l4;
 		l3[7] = s->ttl ? s->ttl : 64;
 		put32(l3 + 8, 0x20010db8); /* 2001:db8::2 -> 2001:db8::1 */
-		l3[23] = 2;
+		l3[23] = s->rev6 ? 1 : 2;
 		put32(l3 + 24, 0x20010db8);
-		l3[39] = 1;
+		l3[39] = s->rev6 ? 2 : 1;
 		l4 = l3 + 40;
 	} else {
 		return len;

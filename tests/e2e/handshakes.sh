@@ -1,0 +1,259 @@
+# SPDX-License-Identifier: GPL-2.0
+# wirescope handshakes and accept, end to end: real sockets in two
+# namespaces; the kernel's own counters (nstat, sock_diag) are the truth.
+#
+#   S (server, s0: 198.18.6.1, 2001:db8:6::1) <== veth ==> C (client, c0)
+
+PY="$PWD/tests/e2e/py"
+
+hs_lab() {
+	# Not S=$(ns s): a subshell would not register the namespace for cleanup.
+	ns s >/dev/null
+	ns c >/dev/null
+	S=$WS_NS_PREFIX-s
+	C=$WS_NS_PREFIX-c
+	veth "$S" s0 "$C" c0
+	ip -n "$S" addr add 198.18.6.1/24 dev s0
+	ip -n "$C" addr add 198.18.6.2/24 dev c0
+	ip -n "$S" addr add 2001:db8:6::1/64 dev s0 nodad
+	ip -n "$C" addr add 2001:db8:6::2/64 dev c0 nodad
+}
+
+# snmp NS COUNTER: absolute value of an nstat counter (no history file).
+snmp() {
+	ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k {print $2}'
+}
+
+# server NS SECONDS SPEC...: start hs_server.py, wait until it listens.
+server() {
+	local n=$1 secs=$2 ready="$WS_TMP/srv.$RANDOM"
+	shift 2
+	bg ip netns exec "$n" python3 "$PY/hs_server.py" "$ready" "$secs" "$@"
+	wait_file "$ready" 10
+}
+
+summary() { # OUT
+	grep '"type":"summary"' "$1"
+}
+
+test_churn_counts_match_nstat() {
+	hs_lab
+	server "$S" 60 198.18.6.1,8080,accept 2001:db8:6::1,8080,accept
+	ws_start "$S" "$WS_TMP/srv" handshakes -i s0 -j
+	local srv_pid=$WS_PID
+	ws_start "$C" "$WS_TMP/cli" handshakes -i c0 -j
+	local cli_pid=$WS_PID
+	local p0 a0 p1 a1 ok4 ok6 line
+	p0=$(snmp "$S" TcpPassiveOpens)
+	a0=$(snmp "$C" TcpActiveOpens)
+	ok4=$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 8080 4800)
+	ok6=$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 2001:db8:6::1 8080 200)
+	assert_eq "$((ok4 + ok6))" 5000 "connections completed"
+	p1=$(snmp "$S" TcpPassiveOpens)
+	a1=$(snmp "$C" TcpActiveOpens)
+	assert_eq "$((p1 - p0))" 5000 "server PassiveOpens delta"
+	WS_PID=$srv_pid ws_stop
+	WS_PID=$cli_pid ws_stop
+	line=$(summary "$WS_TMP/srv")
+	log "server: $line"
+	assert_eq "$(jfield "$line" server_handshakes)" "$((p1 - p0))" "server_handshakes"
+	assert_eq "$(jfield "$line" syn_received)" "$((p1 - p0))" "syn_received"
+	assert_eq "$(jfield "$line" synack_sent)" "$((p1 - p0))" "synack_sent"
+	assert_eq "$(jfield "$line" syn_unanswered)" 0 "syn_unanswered"
+	assert_eq "$(jfield "$line" syn_retransmits_received)" 0 "syn_retransmits_received"
+	assert_eq "$(jfield "$line" client_handshakes)" 0 "client side on the server"
+	assert_eq "$(jfield "$line" latency.server_synack.count)" 5000 "server leg samples"
+	assert_eq "$(jfield "$line" latency.client_rtt.count)" 5000 "rtt leg samples"
+	assert_eq "$(jfield "$line" flows_open)" 0 "server flow entries left"
+	line=$(summary "$WS_TMP/cli")
+	log "client: $line"
+	assert_eq "$(jfield "$line" client_handshakes)" "$((a1 - a0))" "client_handshakes"
+	assert_eq "$(jfield "$line" syn_sent)" "$((a1 - a0))" "syn_sent"
+	assert_eq "$(jfield "$line" server_handshakes)" 0 "server side on the client"
+	assert_eq "$(jfield "$line" latency.connect.count)" 5000 "connect leg samples"
+	assert_eq "$(jfield "$line" flows_open)" 0 "client flow entries left"
+	grep -q '"type":"health_summary"' "$WS_TMP/srv" || fail "no health summary"
+	assert_eq "$(jfield "$(grep health_summary "$WS_TMP/srv")" hs_no_flow)" 0 "server hs_no_flow"
+}
+
+# wait_stable NS COUNTER: until COUNTER stays put for 0.5 s (max 10 s).
+wait_stable() {
+	local prev cur i
+	prev=$(snmp "$1" "$2")
+	for ((i = 0; i < 20; i++)); do
+		sleep 0.5
+		cur=$(snmp "$1" "$2")
+		[ "$cur" = "$prev" ] && return 0
+		prev=$cur
+	done
+	fail "$2 still moving"
+}
+
+# slow_synacks PORT: pace what the server sends from PORT (IPv4) at one
+# packet per 12 ms.  40 SYNs then all arrive, and are answered, before the
+# first ACKs fill the queue: the drops happen at the ACK site, and past the
+# SYN queue's 8 (= backlog) entries in syncookie mode.
+slow_synacks() {
+	local t="ip netns exec $S tc"
+	$t qdisc add dev s0 root handle 1: htb default 1
+	$t class add dev s0 parent 1: classid 1:1 htb rate 1gbit
+	$t class add dev s0 parent 1: classid 1:3 htb rate 50kbit ceil 50kbit burst 200 cburst 200
+	$t filter add dev s0 parent 1: protocol ip u32 match ip sport "$1" 0xffff flowid 1:3
+}
+
+listener() { # OUT PORT: the listener's summary record
+	grep '"type":"summary"' "$1" | grep "\"port\":$2,"
+}
+
+# overflow_scenario SYSCTL=VALUE STUCKMODE CLIENTMODE
+overflow_scenario() {
+	local sysctl=$1 mode=$2 cmode=$3 o0 o1 k0 line got
+	hs_lab
+	ip netns exec "$S" sysctl -qw "net.ipv4.$sysctl"
+	[ "${SHAPE:-0}" = 1 ] && slow_synacks 9000
+	local addr=${ADDR:-198.18.6.1}
+	server "$S" 60 "$addr,9000,$mode,8" 198.18.6.1,8080,accept
+	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 0.5
+	o0=$(snmp "$S" TcpExtListenOverflows)
+	k0=$(snmp "$S" TcpExtSyncookiesSent)
+	ip netns exec "$C" python3 "$PY/hs_client.py" "$cmode" "$addr" 9000 "${N:-40}" 2.5 >/dev/null &
+	local cpid=$!
+	ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 8080 200 >"$WS_TMP/healthy"
+	wait $cpid
+	# Unshaped, the drops stop once the clients are gone.  Shaped, orphaned
+	# clients keep resending FINs into the queue for a while: compare over
+	# wirescope's own window instead (the gap is a few milliseconds).
+	[ "${SHAPE:-0}" = 1 ] || wait_stable "$S" TcpExtListenOverflows
+	ws_stop
+	o1=$(snmp "$S" TcpExtListenOverflows)
+	COOKIES=$(($(snmp "$S" TcpExtSyncookiesSent) - k0))
+	assert_eq "$(cat "$WS_TMP/healthy")" 200 "healthy listener connections"
+	line=$(listener "$WS_TMP/out" 8080)
+	log "healthy: $line"
+	assert_eq "$(jfield "$line" verdict)" ok "healthy listener verdict"
+	assert_eq "$(jfield "$line" overflows)" 0 "healthy listener overflows"
+	line=$(listener "$WS_TMP/out" 9000)
+	log "stuck: $line"
+	log "host: $(grep host_summary "$WS_TMP/out")"
+	assert_eq "$(jfield "$line" backlog)" 8 "stuck listener backlog"
+	assert_eq "$(jfield "$line" limit)" backlog "stuck listener limit"
+	STUCK=$line
+	OVERFLOWS=$((o1 - o0))
+}
+
+test_overflow_syncookies0() {
+	overflow_scenario tcp_syncookies=0 stuck burst
+	assert_ge "$OVERFLOWS" 20 "ListenOverflows delta"
+	assert_eq "$(jfield "$STUCK" verdict)" overflowing "stuck listener verdict"
+	assert_within_pct "$(jfield "$STUCK" overflows)" "$OVERFLOWS" 5 "stuck listener overflows"
+	assert_eq "$(jfield "$STUCK" queue_max)" 9 "stuck listener queue_max"
+	assert_ge "$(jfield "$STUCK" syn_site_drops)" 1 "wire SYN-site drops"
+}
+
+test_overflow_syncookies1() {
+	SHAPE=1 overflow_scenario tcp_syncookies=1 stuck burst
+	assert_ge "$(jfield "$STUCK" kfree_overflows)" 1 "ACK-site drops (kfree_skb)"
+	assert_ge "$COOKIES" 1 "SyncookiesSent delta"
+	assert_eq "$(jfield "$STUCK" cookie_synacks)" "$COOKIES" "cookie SYN-ACKs seen on the wire"
+	assert_ge "$(jfield "$STUCK" cookie_drops)" 1 "cookie-mode drops seen on the wire"
+	assert_ge "$OVERFLOWS" 20 "ListenOverflows delta"
+	assert_eq "$(jfield "$STUCK" verdict)" overflowing "stuck listener verdict"
+	assert_within_pct "$(jfield "$STUCK" overflows)" "$OVERFLOWS" 5 "stuck listener overflows"
+}
+
+test_overflow_abort_on_overflow() {
+	SHAPE=1 overflow_scenario tcp_abort_on_overflow=1 stuck burst
+	assert_ge "$(jfield "$STUCK" rst_after_ack)" 1 "RSTs answering final ACKs"
+	assert_ge "$OVERFLOWS" 20 "ListenOverflows delta"
+	assert_eq "$(jfield "$STUCK" verdict)" overflowing "stuck listener verdict"
+	assert_within_pct "$(jfield "$STUCK" overflows)" "$OVERFLOWS" 5 "stuck listener overflows"
+}
+
+# IPv6, and a deferred-accept listener that really overflows: the bare ACKs
+# wait, then 40 clients send data at once and the children they create
+# overflow the queue at the ACK site (kfree_skb TCP_LISTEN_OVERFLOW, per
+# socket).  sock_diag, kfree_skb and the wire must agree on the socket.
+test_overflow_ipv6_deferred_ack_site() {
+	ADDR=2001:db8:6::1 overflow_scenario tcp_syncookies=1 defer burst
+	assert_ge "$OVERFLOWS" 20 "ListenOverflows delta"
+	assert_eq "$(jfield "$STUCK" addr)" 2001:db8:6::1 "listener address"
+	assert_eq "$(jfield "$STUCK" defer_accept)" True "defer_accept"
+	assert_ge "$(jfield "$STUCK" kfree_overflows)" 1 "ACK-site drops (kfree_skb)"
+	assert_eq "$(jfield "$STUCK" verdict)" overflowing "stuck listener verdict"
+	assert_within_pct "$(jfield "$STUCK" overflows)" "$OVERFLOWS" 5 "stuck listener overflows"
+}
+
+test_overflow_defer_accept_is_not() {
+	N=6 overflow_scenario tcp_syncookies=1 defer idle
+	assert_eq "$(jfield "$STUCK" verdict)" deferred-accept "deferred listener verdict"
+	assert_eq "$OVERFLOWS" 0 "ListenOverflows delta"
+	# The deferred bare ACKs are in the socket's drop counter (ss -m "d"):
+	# read naively, they would look like overflows.
+	assert_eq "$(jfield "$STUCK" sk_drops)" 6 "sk_drops (deferred ACKs)"
+	assert_eq "$(jfield "$STUCK" overflows)" 0 "deferred listener overflows"
+}
+
+# bucket_count JSONLINE LEG LO HI: samples of LEG in log2 buckets LO..HI.
+bucket_count() {
+	python3 -c 'import json,sys
+h=json.loads(sys.argv[1])["latency"][sys.argv[2]]["log2_usecs"]
+print(sum(h[int(sys.argv[3]):int(sys.argv[4])+1]))' "$@"
+}
+
+# An application slow to accept: SYN->SYN-ACK is answered by the kernel, so
+# the server leg stays in microseconds; the delay shows in the client's
+# connect latency, quantized by the SYN retransmission timer.  With linear
+# SYN timeouts (1 s apart; the default since Linux 6.7, set here) the second
+# client's SYN is dropped at 0, 1 and 2 s and answered at 3 s.
+test_latency_slow_accept() {
+	hs_lab
+	ip netns exec "$C" sysctl -qw net.ipv4.tcp_syn_linear_timeouts=4 ||
+		skip "no tcp_syn_linear_timeouts"
+	server "$S" 30 198.18.6.1,7000,slow,0,2500
+	ws_start "$S" "$WS_TMP/srv" handshakes -i s0 -j --hist
+	local srv_pid=$WS_PID
+	ws_start "$C" "$WS_TMP/cli" handshakes -i c0 -j --hist
+	local cli_pid=$WS_PID line
+	assert_eq "$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 7000 2)" 2 "connections"
+	WS_PID=$srv_pid ws_stop
+	WS_PID=$cli_pid ws_stop
+	line=$(summary "$WS_TMP/cli")
+	log "client: $line"
+	assert_eq "$(jfield "$line" latency.connect.count)" 2 "connect samples"
+	# 2^21 us = 2.1 s <= 3 s < 2^22 us: bucket 21.
+	assert_eq "$(bucket_count "$line" connect 21 21)" 1 "slow connect in bucket 21"
+	assert_eq "$(bucket_count "$line" connect 0 9)" 1 "fast connect under 1 ms"
+	assert_eq "$(jfield "$line" syn_retransmits_sent)" 3 "client SYN retransmits"
+	line=$(summary "$WS_TMP/srv")
+	log "server: $line"
+	assert_eq "$(jfield "$line" latency.server_synack.count)" 2 "server leg samples"
+	assert_eq "$(bucket_count "$line" server_synack 0 9)" 2 "server leg under 1 ms"
+	assert_eq "$(jfield "$line" syn_unanswered)" 3 "unanswered SYNs"
+	assert_eq "$(jfield "$line" syn_retransmits_received)" 3 "SYN retransmits received"
+	assert_eq "$(jfield "$line" server_handshakes)" 2 "server handshakes"
+}
+
+test_cli_help_errors_and_port_filter() {
+	local out
+	out=$("$WS" handshakes --help)
+	assert_match "$out" 'Usage: wirescope handshakes -i IFACE' "handshakes --help"
+	assert_match "$out" 'Examples:' "handshakes examples"
+	assert_match "$out" 'Exit status:' "handshakes exit codes"
+	out=$("$WS" accept --help)
+	assert_match "$out" 'Usage: wirescope accept' "accept --help"
+	assert_match "$out" 'Examples:' "accept examples"
+	assert_match "$("$WS" --help)" 'accept +accept queues' "command list"
+	hs_lab
+	local x="ip netns exec $S $WS"
+	expect_error 3 "at least one -i IFACE" $x handshakes
+	expect_error 3 "bad port '0'" $x handshakes -i s0 -p 0
+	expect_error 3 "bad --max-flows '5'" $x handshakes -i s0 --max-flows 5
+	expect_error 3 "bad --max-ports 'x'" $x accept --max-ports x
+	expect_error 5 "no such interface" $x accept -i nope0
+	server "$S" 20 198.18.6.1,8080,accept 198.18.6.1,9000,stuck,8
+	$x accept -p 8080 -j 0.2 1 >"$WS_TMP/out"
+	assert_eq "$(grep -c '"type":"summary"' "$WS_TMP/out")" 1 "listeners with -p 8080"
+	assert_match "$(grep '"type":"summary"' "$WS_TMP/out")" '"port":8080,.*"comm":"python3"' "the 8080 listener and its owner"
+	$x accept -j 0.2 1 >"$WS_TMP/out"
+	assert_eq "$(grep -c '"type":"summary"' "$WS_TMP/out")" 2 "listeners without -p"
+}

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The handshake collector's BPF code on crafted frames, through
+ * BPF_PROG_TEST_RUN: XDP for what comes in, tc egress for what goes out.
+ * Map state (the flow entry, the pending filter) and counters are read back.
+ */
+#include <errno.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "unit.h"
+#include "pkt.h"
+#include <stdlib.h>
+#include "collectors.h"
+#include "health.h"
+#include "wirescope.skel.h"
+
+#define LO	    1
+#define CLIENT4	    0xc6120002 /* 198.18.0.2 */
+#define SERVER4	    0xc6120001
+#define CPORT	    40000
+#define SPORT	    80
+#define STATS_WORDS (int)(sizeof(struct hs_stats) / 8)
+#define PORT_WORDS  (int)(sizeof(struct hs_port_stats) / 8)
+
+enum { V4 = 4, V6 = 6 };
+
+static struct wirescope_bpf *skel;
+static int ncpus;
+static uint8_t frame[1024];
+
+static void stats(struct hs_stats *st)
+{
+	uint32_t zero = 0;
+
+	ws_percpu_sum_u64(bpf_map__fd(skel->maps.hs_stats), &zero, ncpus,
+			  (uint64_t *)st, STATS_WORDS);
+}
+
+static uint64_t count(int idx)
+{
+	struct hs_stats st;
+
+	stats(&st);
+	return st.count[idx];
+}
+
+static void port_stats(uint32_t port, struct hs_port_stats *p)
+{
+	memset(p, 0, sizeof(*p));
+	ws_percpu_sum_u64(bpf_map__fd(skel->maps.hs_ports), &port, ncpus,
+			  (uint64_t *)p, PORT_WORDS);
+}
+
+static uint64_t health(int idx)
+{
+	uint64_t v = 0;
+	uint32_t key = idx;
+
+	ws_percpu_sum_u64(bpf_map__fd(skel->maps.ws_health), &key, ncpus, &v,
+			  1);
+	return v;
+}
+
+static uint32_t pending_total(void)
+{
+	uint32_t sum = 0;
+	int i;
+
+	for (i = 0; i < HS_FILTER_SLOTS; i++)
+		sum += skel->bss->hs_pending[i];
+	return sum;
+}
+
+/* The flow key as the kernel side builds it: initiator first. */
+static struct hs_key flow_key(int ver, uint16_t cport)
+{
+	struct hs_key k = {
+		.cport = cport, .sport = SPORT, .ifindex = LO, .family = ver
+	};
+	uint8_t *c = (uint8_t *)k.caddr, *s = (uint8_t *)k.saddr;
+
+	if (ver == V4) {
+		k.caddr[0] = htonl(CLIENT4);
+		k.saddr[0] = htonl(SERVER4);
+	} else {
+		put32(c, 0x20010db8);
+		c[15] = 2;
+		put32(s, 0x20010db8);
+		s[15] = 1;
+	}
+	return k;
+}
+
+static bool flow(int ver, uint16_t cport, struct hs_flow *out)
+{
+	struct hs_key k = flow_key(ver, cport);
+
+	return !bpf_map_lookup_elem(bpf_map__fd(skel->maps.hs_flows), &k, out);
+}
+
+/*
+ * One TCP segment between the client (198.18.0.2 / 2001:db8::2) and the
+ * server (.1 / ::1); @from_client picks the direction.
+ */
+static unsigned int segment(int ver, bool from_client, uint8_t flags,
+			    uint32_t seq, uint32_t ack, unsigned int len)
+{
+	struct pkt_spec s = {
+		.l3 = ver == V4 ? PKT_IPV4 : PKT_IPV6,
+		.l4 = PKT_TCP,
+		.len = len,
+		.tcp_flags = flags,
+		.sport = from_client ? CPORT : SPORT,
+		.dport = from_client ? SPORT : CPORT,
+		.seq = seq,
+		.ack = ack,
+		.saddr4 = from_client ? CLIENT4 : SERVER4,
+		.daddr4 = from_client ? SERVER4 : CLIENT4,
+		.rev6 = !from_client,
+	};
+
+	return pkt_build(frame, &s);
+}
+
+static void run_xdp(unsigned int len)
+{
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = LO };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int err = bpf_prog_test_run_opts(
+	    bpf_program__fd(skel->progs.ws_xdp_ingress), &opts);
+
+	CHECK(!err && opts.retval == XDP_PASS, "xdp run: %d/%u", err,
+	      opts.retval);
+}
+
+static void run_tc_egress(unsigned int len)
+{
+	struct __sk_buff ctx = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int err = bpf_prog_test_run_opts(
+	    bpf_program__fd(skel->progs.ws_tc_egress), &opts);
+
+	CHECK(!err && opts.retval == (uint32_t)-1, "tc run: %d/%u", err,
+	      opts.retval);
+}
+
+#define SYN  0x02
+#define ACK  0x10
+#define RST  0x04
+#define PSH  0x08
+#define ISN  1000
+#define SISN 5000
+
+/* We are the server: SYN in, SYN-ACK out, ACK in, then our data out. */
+static void test_server(int ver)
+{
+	struct hs_stats before, after;
+	struct hs_port_stats p0, p1;
+	struct hs_flow fl;
+	char name[64];
+	uint32_t pend0 = pending_total();
+
+	snprintf(name, sizeof(name), "server handshake IPv%d", ver);
+	case_begin(name);
+	stats(&before);
+	port_stats(SPORT, &p0);
+	run_xdp(segment(ver, true, SYN, ISN, 0, 0));
+	CHECK(flow(ver, CPORT, &fl), "no flow entry after SYN");
+	CHECK_EQ(fl.state, HS_ST_SYN, "state after SYN");
+	CHECK_EQ(fl.server, 1, "server role");
+	CHECK_EQ(fl.isn, ISN, "client ISN");
+	CHECK_EQ(pending_total() - pend0, 1, "pending filter after SYN");
+	run_xdp(segment(ver, true, SYN, ISN, 0, 0)); /* retransmitted */
+	run_tc_egress(segment(ver, false, SYN | ACK, SISN, ISN + 1, 0));
+	CHECK(flow(ver, CPORT, &fl), "no flow entry after SYN-ACK");
+	CHECK_EQ(fl.state, HS_ST_SYNACK, "state after SYN-ACK");
+	CHECK_EQ(fl.server_isn, SISN, "server ISN");
+	run_xdp(segment(ver, true, ACK, ISN + 1, SISN + 1, 0));
+	CHECK(flow(ver, CPORT, &fl), "no flow entry after final ACK");
+	CHECK_EQ(fl.state, HS_ST_ACKED, "state after final ACK");
+	run_tc_egress(segment(ver, false, ACK | PSH, SISN + 1, ISN + 1, 200));
+	CHECK(!flow(ver, CPORT, &fl), "flow entry left after server data");
+	CHECK_EQ(pending_total(), pend0, "pending filter after delete");
+	stats(&after);
+	CHECK_EQ(after.count[HS_SYN_RX] - before.count[HS_SYN_RX], 1, "syn_rx");
+	CHECK_EQ(after.count[HS_SYN_RETX_RX] - before.count[HS_SYN_RETX_RX], 1,
+		 "syn retransmits");
+	CHECK_EQ(after.count[HS_SYN_UNANSWERED] -
+		     before.count[HS_SYN_UNANSWERED],
+		 1, "unanswered (no SYN-ACK before the retransmission)");
+	CHECK_EQ(after.count[HS_SYNACK_TX] - before.count[HS_SYNACK_TX], 1,
+		 "synack_tx");
+	CHECK_EQ(after.count[HS_SERVER_ACKS] - before.count[HS_SERVER_ACKS], 1,
+		 "server acks");
+	CHECK_EQ(after.count[HS_SERVER_ACK_LOST] -
+		     before.count[HS_SERVER_ACK_LOST],
+		 0, "acks lost");
+	CHECK_EQ(after.count[HS_SYN_TX] - before.count[HS_SYN_TX], 0,
+		 "client-side syn_tx");
+	CHECK_EQ(after.count[HS_FLOW_DELETES] - before.count[HS_FLOW_DELETES],
+		 1, "deletes");
+	CHECK_EQ(
+	    after.hist[HS_LEG_SERVER][0] + after.hist[HS_LEG_SERVER][1] +
+		after.hist[HS_LEG_SERVER][2] + after.hist[HS_LEG_SERVER][3] -
+		(before.hist[HS_LEG_SERVER][0] + before.hist[HS_LEG_SERVER][1] +
+		 before.hist[HS_LEG_SERVER][2] + before.hist[HS_LEG_SERVER][3]),
+	    1, "server leg sample in a low bucket");
+	port_stats(SPORT, &p1);
+	CHECK_EQ(p1.syn_rx - p0.syn_rx, 1, "port syn_rx");
+	CHECK_EQ(p1.syn_site_drops - p0.syn_site_drops, 1, "port SYN-site");
+	CHECK_EQ(p1.acks - p0.acks, 1, "port acks");
+	/* BPF_PROG_TEST_RUN gives its skbs a socket: not a syncookie. */
+	CHECK_EQ(p1.cookie_synacks - p0.cookie_synacks, 0, "cookie synacks");
+	case_end();
+}
+
+/* We are the client: SYN out, SYN-ACK in, final ACK out. */
+static void test_client(int ver)
+{
+	struct hs_stats before, after;
+	struct hs_flow fl;
+	char name[64];
+	uint32_t pend0 = pending_total();
+
+	snprintf(name, sizeof(name), "client handshake IPv%d", ver);
+	case_begin(name);
+	stats(&before);
+	run_tc_egress(segment(ver, true, SYN, ISN, 0, 0));
+	CHECK(flow(ver, CPORT, &fl), "no flow entry after SYN out");
+	CHECK_EQ(fl.server, 0, "client role");
+	run_xdp(segment(ver, false, SYN | ACK, SISN, ISN + 1, 0));
+	CHECK(flow(ver, CPORT, &fl) && fl.state == HS_ST_SYNACK,
+	      "state after SYN-ACK in");
+	run_tc_egress(segment(ver, true, ACK, ISN + 1, SISN + 1, 0));
+	CHECK(!flow(ver, CPORT, &fl), "flow entry left after final ACK");
+	CHECK_EQ(pending_total(), pend0, "pending filter");
+	stats(&after);
+	CHECK_EQ(after.count[HS_SYN_TX] - before.count[HS_SYN_TX], 1, "syn_tx");
+	CHECK_EQ(after.count[HS_SYNACK_RX] - before.count[HS_SYNACK_RX], 1,
+		 "synack_rx");
+	CHECK_EQ(after.count[HS_CLIENT_DONE] - before.count[HS_CLIENT_DONE], 1,
+		 "client done");
+	CHECK_EQ(after.count[HS_SYN_RX] - before.count[HS_SYN_RX], 0,
+		 "server-side syn_rx");
+	case_end();
+}
+
+/* ACK-site drop: the server sends its SYN-ACK again after the final ACK. */
+static void test_ack_site_drop(void)
+{
+	struct hs_port_stats p0, p1;
+	struct hs_flow fl;
+	uint64_t lost = count(HS_SERVER_ACK_LOST);
+
+	case_begin("SYN-ACK again after the final ACK is an ACK-site drop");
+	port_stats(SPORT, &p0);
+	run_xdp(segment(V4, true, SYN, ISN, 0, 0));
+	run_tc_egress(segment(V4, false, SYN | ACK, SISN, ISN + 1, 0));
+	run_xdp(segment(V4, true, ACK, ISN + 1, SISN + 1, 0));
+	run_tc_egress(segment(V4, false, SYN | ACK, SISN, ISN + 1, 0));
+	CHECK(flow(V4, CPORT, &fl) && fl.state == HS_ST_SYNACK,
+	      "back to SYN-ACK state");
+	CHECK_EQ(count(HS_SERVER_ACK_LOST) - lost, 1, "acks lost");
+	run_tc_egress(segment(V4, false, RST, SISN + 1, 0, 0));
+	CHECK(!flow(V4, CPORT, &fl), "RST deletes the flow");
+	port_stats(SPORT, &p1);
+	CHECK_EQ(p1.ack_site_drops - p0.ack_site_drops, 1, "port ACK-site");
+	CHECK_EQ(p1.synack_retx_tx - p0.synack_retx_tx, 1, "synack retx");
+	case_end();
+}
+
+/* Scans: a SYN to a port that never answers takes no per-port slot. */
+static void test_port_slot_on_synack(void)
+{
+	struct hs_port_stats p;
+	uint32_t port = 4444;
+	struct pkt_spec spec = { .l3 = PKT_IPV4,
+				 .l4 = PKT_TCP,
+				 .tcp_flags = SYN,
+				 .sport = CPORT,
+				 .dport = 4444,
+				 .seq = ISN };
+
+	case_begin("per-port slot only once the port answers");
+	run_xdp(pkt_build(frame, &spec));
+	CHECK(
+	    bpf_map_lookup_elem(bpf_map__fd(skel->maps.hs_ports), &port, &p) &&
+		errno == ENOENT,
+	    "slot for a port that did not answer");
+	spec.tcp_flags = SYN | ACK;
+	spec.sport = 4444;
+	spec.dport = CPORT;
+	spec.seq = SISN;
+	spec.ack = ISN + 1;
+	spec.saddr4 = SERVER4;
+	spec.daddr4 = CLIENT4;
+	run_tc_egress(pkt_build(frame, &spec));
+	port_stats(port, &p);
+	CHECK_EQ(p.syn_rx, 1, "port syn_rx counted when it answers");
+	CHECK_EQ(p.synack_tx, 1, "port synack_tx");
+	case_end();
+}
+
+/* Data on an established flow (no state): nothing changes. */
+static void test_established_data(void)
+{
+	struct hs_stats before, after;
+	struct hs_flow fl;
+	int ver;
+
+	case_begin("data on an established flow changes nothing");
+	stats(&before);
+	for (ver = V4; ver <= V6; ver += 2) {
+		run_xdp(segment(ver, true, ACK | PSH, 77, 88, 300));
+		run_tc_egress(segment(ver, false, ACK, 88, 377, 0));
+		CHECK(!flow(ver, CPORT, &fl), "flow entry created");
+	}
+	stats(&after);
+	CHECK(!memcmp(&before, &after, sizeof(before)), "counters changed");
+	case_end();
+}
+
+/* Malformed TCP never reaches the collector. */
+static void test_malformed(void)
+{
+	struct hs_stats before, after;
+	struct hs_flow fl;
+	unsigned int len;
+
+	case_begin("malformed TCP: doff < 5, options past the end");
+	stats(&before);
+	len = segment(V4, true, SYN, ISN, 0, 0);
+	frame[14 + 20 + 12] = 4 << 4; /* 16-byte header */
+	run_xdp(len);
+	len = segment(V4, true, SYN, ISN, 0, 0);
+	frame[14 + 20 + 12] = 15 << 4; /* 60 bytes claimed, 20 present */
+	run_xdp(len);
+	len = segment(V6, true, SYN, ISN, 0, 0);
+	frame[14 + 40 + 12] = 8 << 4; /* 32 bytes claimed, 20 present */
+	run_xdp(len);
+	CHECK(!flow(V4, CPORT, &fl) && !flow(V6, CPORT, &fl), "flow created");
+	stats(&after);
+	CHECK(!memcmp(&before, &after, sizeof(before)), "counters changed");
+	case_end();
+}
+
+/* A SYN-ACK we hold no SYN for is counted in health, not lost silently. */
+static void test_no_flow(void)
+{
+	uint64_t before = health(WS_H_HS_NO_FLOW);
+
+	case_begin("SYN-ACK without state counts hs_no_flow");
+	run_tc_egress(segment(V4, false, SYN | ACK, SISN, 4242, 0));
+	CHECK_EQ(health(WS_H_HS_NO_FLOW) - before, 1, "hs_no_flow");
+	case_end();
+}
+
+/*
+ * The Prometheus hook: cumulative buckets, +Inf equal to _count, counters
+ * equal to the map, no duplicate series.
+ */
+static void test_prom(struct ws_session *s)
+{
+	struct ws_buf b = {};
+	char *line, *save, prev_name[256] = "";
+	uint64_t prev = 0, v, inf = 0, cnt = 0, server = ~0ULL;
+	struct hs_stats st;
+	int lines = 0, dups = 0, nonmono = 0, i;
+	char seen[64][160];
+
+	case_begin("prom: cumulative buckets, +Inf == _count, no duplicates");
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.prom(s, &b);
+	CHECK(b.data && !b.oom, "no output");
+	for (line = strtok_r(b.data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' ');
+
+		if (line[0] == '#' || !sp)
+			continue;
+		v = strtoull(sp + 1, NULL, 10);
+		for (i = 0; i < lines && i < 64; i++)
+			dups += !strncmp(seen[i], line, sp - line);
+		if (lines < 64)
+			snprintf(seen[lines], sizeof(seen[0]), "%.*s",
+				 (int)(sp - line), line);
+		lines++;
+		if (strstr(line, "_bucket{leg=\"server_synack\"")) {
+			nonmono += v < prev && !strcmp(prev_name, "b");
+			prev = v;
+			strcpy(prev_name, "b");
+			if (strstr(line, "+Inf"))
+				inf = v;
+		}
+		if (strstr(line, "_count{leg=\"server_synack\""))
+			cnt = v;
+		if (strstr(line, "handshakes_total{role=\"server\"}"))
+			server = v;
+	}
+	stats(&st);
+	CHECK_EQ(nonmono, 0, "non-cumulative buckets");
+	CHECK_EQ(dups, 0, "duplicate series");
+	CHECK_EQ(inf, cnt, "+Inf vs _count");
+	CHECK(cnt >= 3, "server leg samples: %llu", (unsigned long long)cnt);
+	CHECK_EQ(server,
+		 st.count[HS_SERVER_ACKS] - st.count[HS_SERVER_ACK_LOST],
+		 "server handshakes");
+	ws_buf_free(&b);
+	case_end();
+}
+
+int main(void)
+{
+	struct ws_opts o;
+	struct ws_session s = { .o = &o };
+
+	ws_opts_init(&o);
+	ncpus = libbpf_num_possible_cpus();
+	skel = wirescope_bpf__open();
+	if (!skel) {
+		printf("not ok - open skeleton: %s\n", strerror(errno));
+		return 1;
+	}
+	s.skel = skel;
+	s.ncpus = ncpus;
+	if (ws_handshakes_collector.configure(&s)) {
+		printf("not ok - configure\n");
+		return 1;
+	}
+	if (wirescope_bpf__load(skel)) {
+		printf("not ok - load skeleton: %s\n", strerror(errno));
+		return 1;
+	}
+	ws_handshakes_collector.start(&s);
+	/* Port 80 is a known listener, as accept makes it from sock_diag. */
+	ws_percpu_insert_zero(bpf_map__fd(skel->maps.hs_ports),
+			      &(uint32_t){ SPORT }, ncpus,
+			      sizeof(struct hs_port_stats));
+	test_server(V4);
+	test_server(V6);
+	test_client(V4);
+	test_client(V6);
+	test_ack_site_drop();
+	test_port_slot_on_synack();
+	test_established_data();
+	test_malformed();
+	test_no_flow();
+	test_prom(&s);
+	ws_handshakes_collector.stop(&s);
+	wirescope_bpf__destroy(skel);
+	return unit_exit();
+}
