@@ -113,23 +113,12 @@ static struct listener *find(const struct nl_listener *l)
 	return NULL;
 }
 
-static bool port_wanted(const struct ws_opts *o, uint16_t port)
-{
-	int i;
-
-	for (i = 0; i < o->n_ports; i++)
-		if (o->ports[i] == port)
-			return true;
-	return !o->n_ports;
-}
-
-static struct ws_session *cur_session;
-
 static void on_listener(const struct nl_listener *l, void *arg)
 {
+	struct ws_session *s = arg;
 	struct listener *t = find(l);
 
-	if (!port_wanted(cur_session->o, l->port))
+	if (!hs_port_wanted(s->o, l->port))
 		return;
 	if (!t) {
 		if (n_listeners == MAX_LISTENERS)
@@ -160,10 +149,9 @@ static int dump_listeners(struct ws_session *s)
 {
 	int i, err;
 
-	cur_session = s;
 	for (i = 0; i < n_listeners; i++)
 		table[i].seen = false;
-	err = nl_tcp_listeners(on_listener, NULL);
+	err = nl_tcp_listeners(on_listener, s);
 	for (i = 0; i < n_listeners && !err; i++)
 		if (!table[i].seen)
 			table[i].pub.gone = true;
@@ -662,7 +650,6 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 			prom_u64(b, fam[f].name, labels, v[f]);
 		}
 	}
-	(void)s;
 }
 
 const struct ws_collector ws_accept_collector = {

@@ -34,6 +34,8 @@ double hs_quantile(const __u64 *hist, double q);
 int hs_read_port(struct ws_session *s, uint16_t port,
 		 struct hs_port_stats *out);
 int hs_configure_bpf(struct ws_session *s);
+/* True if -p lists @port, or no -p was given. */
+bool hs_port_wanted(const struct ws_opts *o, uint32_t port);
 
 /* Options shared by handshakes and accept (hs_option: -1 if not ours). */
 enum {

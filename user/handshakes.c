@@ -232,7 +232,7 @@ static const char *fmt_secs(double v, char *buf, size_t len)
 	return buf;
 }
 
-static bool port_wanted(const struct ws_opts *o, uint32_t port)
+bool hs_port_wanted(const struct ws_opts *o, uint32_t port)
 {
 	int i;
 
@@ -319,7 +319,7 @@ static int top_ports(struct ws_session *s, const struct port_table *now,
 	int i, j, n = 0;
 
 	for (i = 0; i < now->n; i++) {
-		if (!port_wanted(s->o, now->rows[i].port))
+		if (!hs_port_wanted(s->o, now->rows[i].port))
 			continue;
 		port_delta(now, then, i, &deltas[n]);
 		if (!deltas[n].syn_rx && !deltas[n].synack_tx &&
@@ -544,7 +544,7 @@ static void hs_prom(struct ws_session *s, struct ws_buf *b)
 	prom_family(b, "wirescope_listen_port_handshakes_total", "counter",
 		    "Server handshakes completed per local listening port.");
 	for (i = 0; i < pcur.n; i++) {
-		if (!port_wanted(s->o, pcur.rows[i].port) ||
+		if (!hs_port_wanted(s->o, pcur.rows[i].port) ||
 		    hs_port_totals(pcur.rows[i].port, &p))
 			continue;
 		snprintf(labels, sizeof(labels), "port=\"%u\"",
