@@ -341,17 +341,6 @@ struct span {
 	uint32_t queue_max;
 };
 
-static void sub_port(const struct hs_port_stats *a,
-		     const struct hs_port_stats *b, struct hs_port_stats *out)
-{
-	const uint64_t *x = (const void *)a, *y = (const void *)b;
-	uint64_t *z = (void *)out;
-	size_t w;
-
-	for (w = 0; w < sizeof(*out) / sizeof(uint64_t); w++)
-		z[w] = x[w] - y[w];
-}
-
 /*
  * Overflowing: the kernel dropped for this socket (sk_drops, kfree), or the
  * wire shows drops a deferred-accept listener cannot explain (SYN-site
@@ -489,7 +478,8 @@ static void span_since(const struct listener *t, bool interval, struct span *sp)
 	sp->overflows = sp->sk_drops > sp->kfree + defer_drops
 			    ? sp->sk_drops - sp->kfree - defer_drops
 			    : 0;
-	sub_port(&l->wire, interval ? &t->wire_prev : &t->wire_base, &sp->wire);
+	ws_sub_u64(&l->wire, interval ? &t->wire_prev : &t->wire_base,
+		   &sp->wire, sizeof(sp->wire) / sizeof(uint64_t));
 	sp->queue_max = interval ? t->queue_max_iv : l->queue_max;
 }
 

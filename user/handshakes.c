@@ -39,19 +39,9 @@ static struct hs_stats base, prev, cur;
 static struct port_table pbase, pprev, pcur;
 static unsigned long lines;
 
-static void sub_words(const void *a, const void *b, void *out, int nwords)
-{
-	const uint64_t *x = a, *y = b;
-	uint64_t *z = out;
-	int w;
-
-	for (w = 0; w < nwords; w++)
-		z[w] = x[w] - y[w];
-}
-
 void hs_totals(struct hs_stats *out)
 {
-	sub_words(&cur, &base, out, STATS_WORDS);
+	ws_sub_u64(&cur, &base, out, STATS_WORDS);
 }
 
 uint64_t hs_server_handshakes(const struct hs_stats *d)
@@ -83,7 +73,7 @@ static void port_delta(const struct port_table *now,
 	static const struct hs_port_stats zero;
 	const struct hs_port_stats *old = port_find(then, now->rows[i].port);
 
-	sub_words(&now->rows[i].s, old ? old : &zero, out, PORT_WORDS);
+	ws_sub_u64(&now->rows[i].s, old ? old : &zero, out, PORT_WORDS);
 }
 
 int hs_port_totals(uint16_t port, struct hs_port_stats *out)
@@ -94,7 +84,7 @@ int hs_port_totals(uint16_t port, struct hs_port_stats *out)
 
 	if (!now)
 		return -ENOENT;
-	sub_words(now, old ? old : &zero, out, PORT_WORDS);
+	ws_sub_u64(now, old ? old : &zero, out, PORT_WORDS);
 	return 0;
 }
 
@@ -446,7 +436,7 @@ static void hs_interval(struct ws_session *s, double secs)
 {
 	struct hs_stats d;
 
-	sub_words(&cur, &prev, &d, STATS_WORDS);
+	ws_sub_u64(&cur, &prev, &d, STATS_WORDS);
 	if (s->o->json) {
 		print_json(s, "interval", &d, secs, &pcur, &pprev);
 	} else {
