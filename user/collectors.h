@@ -26,6 +26,8 @@ struct hs_port_row {
 void hs_totals(struct hs_stats *out);
 /* Server handshakes completed: final ACKs minus those proven dropped. */
 uint64_t hs_server_handshakes(const struct hs_stats *d);
+/* Handshakes the LRU flow table evicted before they ended (--max-flows). */
+uint64_t hs_flows_evicted(void);
 /* Totals since start for one local listening port; -ENOENT if unseen. */
 int hs_port_totals(uint16_t port, struct hs_port_stats *out);
 /* Quantile @q (0..1) of a log2-usec histogram, in seconds; -1 if empty. */

@@ -38,6 +38,7 @@ struct port_table {
 static struct hs_stats base, prev, cur;
 static struct port_table pbase, pprev, pcur;
 static unsigned long lines;
+static uint64_t evicted, evicted_shown; /* handshakes the LRU dropped */
 
 void hs_totals(struct hs_stats *out)
 {
@@ -149,6 +150,41 @@ static int hs_configure(struct ws_session *s)
 	return hs_configure_bpf(s);
 }
 
+static uint64_t count_entries(int fd)
+{
+	struct hs_key key, next, *prevkey = NULL;
+	uint64_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prevkey, &next)) {
+		key = next;
+		prevkey = &key;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The LRU evicts without telling us.  Entries inserted and not deleted by
+ * us are either in the table or were evicted; once the table looks half
+ * full, count what is really there (a walk of at most --max-flows keys).
+ */
+static void update_evictions(struct ws_session *s)
+{
+	uint64_t live = cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES];
+	uint64_t n;
+
+	if (live - evicted <= s->o->max_flows / 2)
+		return;
+	n = count_entries(bpf_map__fd(s->skel->maps.hs_flows));
+	if (live > n && live - n > evicted)
+		evicted = live - n;
+}
+
+uint64_t hs_flows_evicted(void)
+{
+	return evicted;
+}
+
 static int hs_sample(struct ws_session *s)
 {
 	uint32_t zero = 0;
@@ -156,7 +192,10 @@ static int hs_sample(struct ws_session *s)
 
 	err = ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.hs_stats), &zero,
 				s->ncpus, (uint64_t *)&cur, STATS_WORDS);
-	return err ? err : read_ports(s, &pcur);
+	if (err)
+		return err;
+	update_evictions(s);
+	return read_ports(s, &pcur);
 }
 
 static void table_copy(struct port_table *dst, const struct port_table *src)
@@ -400,9 +439,11 @@ static void print_json(struct ws_session *s, const char *type,
 	json_u64(&j, "synack_received", c[HS_SYNACK_RX]);
 	json_u64(&j, "client_handshakes", c[HS_CLIENT_DONE]);
 	json_u64(&j, "client_refused", c[HS_CLIENT_RST]);
-	/* Entries now in the table (handshakes in progress, or evicted). */
+	/* Entries now in the table: handshakes in progress. */
 	json_u64(&j, "flows_open",
-		 cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES]);
+		 cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES] -
+		     evicted);
+	json_u64(&j, "flows_evicted", evicted);
 	json_legs(&j, d, s->o->hist);
 	n = top_ports(s, now, then, idx, deltas);
 	json_arr_begin(&j, "ports");
@@ -446,7 +487,13 @@ static void hs_interval(struct ws_session *s, double secs)
 		print_ports_text(s, &pcur, &pprev);
 		if (s->o->hist)
 			print_hists(s, &d);
+		if (evicted != evicted_shown)
+			fprintf(s->out,
+				"warning: flow table full: %llu handshakes "
+				"evicted untracked (raise --max-flows)\n",
+				(unsigned long long)(evicted - evicted_shown));
 	}
+	evicted_shown = evicted;
 	prev = cur;
 	table_copy(&pprev, &pcur);
 }
@@ -523,6 +570,9 @@ static void hs_prom(struct ws_session *s, struct ws_buf *b)
 		 d.count[HS_SYN_RETX_RX]);
 	prom_u64(b, "wirescope_syn_retransmits_total", "role=\"client\"",
 		 d.count[HS_SYN_RETX_TX]);
+	prom_counter(b, "wirescope_handshake_flows_evicted_total",
+		     "Handshakes the full flow table dropped untracked.", NULL,
+		     evicted);
 	prom_counter(b, "wirescope_synack_retransmits_total",
 		     "SYN-ACKs sent again.", NULL, d.count[HS_SYNACK_RETX_TX]);
 	prom_family(b, "wirescope_handshake_duration_seconds", "histogram",
