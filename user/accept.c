@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "collectors.h"
 #include "netlink.h"
@@ -241,6 +242,27 @@ static int queue_tick(void *ctx)
 	return dump_listeners(ctx);
 }
 
+/* skb:kfree_skb with the receiving socket (Linux 6.12+): its arg count. */
+static bool kfree_skb_has_rx_sk(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool ok = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb",
+				    BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, btf__resolve_type(btf, id)) : NULL;
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	/* void *ctx, skb, location, reason, rx_sk */
+	ok = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
+	btf__free(btf);
+	return ok;
+}
+
 static int accept_configure(struct ws_session *s)
 {
 	struct stat st;
@@ -251,7 +273,12 @@ static int accept_configure(struct ws_session *s)
 	s->skel->rodata->accept_enabled = true;
 	if (!stat("/proc/self/ns/net", &st))
 		s->skel->rodata->accept_netns_ino = st.st_ino;
-	bpf_program__set_autoload(s->skel->progs.ws_accept_kfree_skb, true);
+	if (kfree_skb_has_rx_sk())
+		bpf_program__set_autoload(s->skel->progs.ws_accept_kfree_skb,
+					  true);
+	else
+		ws_warn("this kernel's skb:kfree_skb has no socket argument: "
+			"no per-socket ACK-site drops (KFREE)");
 	bpf_program__set_autoload(s->skel->progs.ws_accept_synack_retrans,
 				  true);
 	return 0;
