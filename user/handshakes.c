@@ -37,6 +37,9 @@ struct port_table {
 
 static struct hs_stats base, prev, cur;
 static struct port_table pbase, pprev, pcur;
+/* Per-report scratch for the port breakdown, --max-ports long. */
+static struct hs_port_stats *scratch_deltas;
+static int *scratch_idx;
 static unsigned long lines;
 static uint64_t evicted, evicted_shown; /* handshakes the LRU dropped */
 
@@ -145,7 +148,10 @@ static int hs_configure(struct ws_session *s)
 	pbase.rows = calloc(n, sizeof(struct hs_port_row));
 	pprev.rows = calloc(n, sizeof(struct hs_port_row));
 	pcur.rows = calloc(n, sizeof(struct hs_port_row));
-	if (!pbase.rows || !pprev.rows || !pcur.rows)
+	scratch_deltas = calloc(n, sizeof(*scratch_deltas));
+	scratch_idx = calloc(n, sizeof(*scratch_idx));
+	if (!pbase.rows || !pprev.rows || !pcur.rows || !scratch_deltas ||
+	    !scratch_idx)
 		return ws_error(WS_EXIT_RUNTIME, "out of memory");
 	return hs_configure_bpf(s);
 }
@@ -219,7 +225,11 @@ static void hs_stop(struct ws_session *s)
 	free(pbase.rows);
 	free(pprev.rows);
 	free(pcur.rows);
+	free(scratch_deltas);
+	free(scratch_idx);
 	pbase.rows = pprev.rows = pcur.rows = NULL;
+	scratch_deltas = NULL;
+	scratch_idx = NULL;
 }
 
 /*
@@ -419,8 +429,8 @@ static void print_json(struct ws_session *s, const char *type,
 		       const struct port_table *now,
 		       const struct port_table *then)
 {
-	struct hs_port_stats deltas[s->o->max_ports ? s->o->max_ports : 1];
-	int idx[s->o->max_ports ? s->o->max_ports : 1];
+	struct hs_port_stats *deltas = scratch_deltas;
+	int *idx = scratch_idx;
 	const __u64 *c = d->count;
 	struct ws_json j;
 	int i, n;
@@ -456,8 +466,8 @@ static void print_json(struct ws_session *s, const char *type,
 static void print_ports_text(struct ws_session *s, const struct port_table *now,
 			     const struct port_table *then)
 {
-	struct hs_port_stats deltas[s->o->max_ports ? s->o->max_ports : 1];
-	int idx[s->o->max_ports ? s->o->max_ports : 1];
+	struct hs_port_stats *deltas = scratch_deltas;
+	int *idx = scratch_idx;
 	int i, n = top_ports(s, now, then, idx, deltas);
 
 	for (i = 0; i < n; i++) {
