@@ -58,7 +58,7 @@ static struct accept_listener pubs[MAX_LISTENERS];
 static int n_listeners;
 static uint64_t host_base[NS_NSTAT], host_prev[NS_NSTAT], host_cur[NS_NSTAT];
 static int timer_fd = -1;
-static bool started, owners_stale;
+static bool started, owners_stale, table_full_warned;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
 static unsigned long lines;
 
@@ -122,8 +122,14 @@ static void on_listener(const struct nl_listener *l, void *arg)
 	if (!hs_port_wanted(s->o, l->port))
 		return;
 	if (!t) {
-		if (n_listeners == MAX_LISTENERS)
+		if (n_listeners == MAX_LISTENERS) {
+			if (!table_full_warned)
+				ws_warn("more than %d listening sockets: the "
+					"rest are not shown (use -p)",
+					MAX_LISTENERS);
+			table_full_warned = true;
 			return;
+		}
 		t = &table[n_listeners++];
 		memset(t, 0, sizeof(*t));
 		memcpy(t->pub.addr, l->addr, sizeof(l->addr));
