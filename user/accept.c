@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "collectors.h"
 #include "netlink.h"
@@ -57,7 +58,7 @@ static struct accept_listener pubs[MAX_LISTENERS];
 static int n_listeners;
 static uint64_t host_base[NS_NSTAT], host_prev[NS_NSTAT], host_cur[NS_NSTAT];
 static int timer_fd = -1;
-static bool started, owners_stale;
+static bool started, owners_stale, table_full_warned;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
 static unsigned long lines;
 
@@ -113,27 +114,22 @@ static struct listener *find(const struct nl_listener *l)
 	return NULL;
 }
 
-static bool port_wanted(const struct ws_opts *o, uint16_t port)
-{
-	int i;
-
-	for (i = 0; i < o->n_ports; i++)
-		if (o->ports[i] == port)
-			return true;
-	return !o->n_ports;
-}
-
-static struct ws_session *cur_session;
-
 static void on_listener(const struct nl_listener *l, void *arg)
 {
+	struct ws_session *s = arg;
 	struct listener *t = find(l);
 
-	if (!port_wanted(cur_session->o, l->port))
+	if (!hs_port_wanted(s->o, l->port))
 		return;
 	if (!t) {
-		if (n_listeners == MAX_LISTENERS)
+		if (n_listeners == MAX_LISTENERS) {
+			if (!table_full_warned)
+				ws_warn("more than %d listening sockets: the "
+					"rest are not shown (use -p)",
+					MAX_LISTENERS);
+			table_full_warned = true;
 			return;
+		}
 		t = &table[n_listeners++];
 		memset(t, 0, sizeof(*t));
 		memcpy(t->pub.addr, l->addr, sizeof(l->addr));
@@ -160,10 +156,9 @@ static int dump_listeners(struct ws_session *s)
 {
 	int i, err;
 
-	cur_session = s;
 	for (i = 0; i < n_listeners; i++)
 		table[i].seen = false;
-	err = nl_tcp_listeners(on_listener, NULL);
+	err = nl_tcp_listeners(on_listener, s);
 	for (i = 0; i < n_listeners && !err; i++)
 		if (!table[i].seen)
 			table[i].pub.gone = true;
@@ -253,6 +248,27 @@ static int queue_tick(void *ctx)
 	return dump_listeners(ctx);
 }
 
+/* skb:kfree_skb with the receiving socket (Linux 6.12+): its arg count. */
+static bool kfree_skb_has_rx_sk(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool ok = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb",
+				    BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, btf__resolve_type(btf, id)) : NULL;
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	/* void *ctx, skb, location, reason, rx_sk */
+	ok = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
+	btf__free(btf);
+	return ok;
+}
+
 static int accept_configure(struct ws_session *s)
 {
 	struct stat st;
@@ -263,7 +279,12 @@ static int accept_configure(struct ws_session *s)
 	s->skel->rodata->accept_enabled = true;
 	if (!stat("/proc/self/ns/net", &st))
 		s->skel->rodata->accept_netns_ino = st.st_ino;
-	bpf_program__set_autoload(s->skel->progs.ws_accept_kfree_skb, true);
+	if (kfree_skb_has_rx_sk())
+		bpf_program__set_autoload(s->skel->progs.ws_accept_kfree_skb,
+					  true);
+	else
+		ws_warn("this kernel's skb:kfree_skb has no socket argument: "
+			"no per-socket ACK-site drops (KFREE)");
 	bpf_program__set_autoload(s->skel->progs.ws_accept_synack_retrans,
 				  true);
 	return 0;
@@ -352,17 +373,6 @@ struct span {
 	struct hs_port_stats wire;
 	uint32_t queue_max;
 };
-
-static void sub_port(const struct hs_port_stats *a,
-		     const struct hs_port_stats *b, struct hs_port_stats *out)
-{
-	const uint64_t *x = (const void *)a, *y = (const void *)b;
-	uint64_t *z = (void *)out;
-	size_t w;
-
-	for (w = 0; w < sizeof(*out) / sizeof(uint64_t); w++)
-		z[w] = x[w] - y[w];
-}
 
 /*
  * Overflowing: the kernel dropped for this socket (sk_drops, kfree), or the
@@ -501,7 +511,8 @@ static void span_since(const struct listener *t, bool interval, struct span *sp)
 	sp->overflows = sp->sk_drops > sp->kfree + defer_drops
 			    ? sp->sk_drops - sp->kfree - defer_drops
 			    : 0;
-	sub_port(&l->wire, interval ? &t->wire_prev : &t->wire_base, &sp->wire);
+	ws_sub_u64(&l->wire, interval ? &t->wire_prev : &t->wire_base,
+		   &sp->wire, sizeof(sp->wire) / sizeof(uint64_t));
 	sp->queue_max = interval ? t->queue_max_iv : l->queue_max;
 }
 
@@ -662,7 +673,6 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 			prom_u64(b, fam[f].name, labels, v[f]);
 		}
 	}
-	(void)s;
 }
 
 const struct ws_collector ws_accept_collector = {

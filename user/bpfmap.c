@@ -44,3 +44,14 @@ int ws_percpu_insert_zero(int map_fd, const void *key, int ncpus,
 	free(vals);
 	return err;
 }
+
+/* out = a - b, word by word, for snapshots of cumulative u64 counters. */
+void ws_sub_u64(const void *a, const void *b, void *out, int nwords)
+{
+	const uint64_t *x = a, *y = b;
+	uint64_t *z = out;
+	int w;
+
+	for (w = 0; w < nwords; w++)
+		z[w] = x[w] - y[w];
+}

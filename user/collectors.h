@@ -34,6 +34,8 @@ struct hs_port_row {
 void hs_totals(struct hs_stats *out);
 /* Server handshakes completed: final ACKs minus those proven dropped. */
 uint64_t hs_server_handshakes(const struct hs_stats *d);
+/* Handshakes the LRU flow table evicted before they ended (--max-flows). */
+uint64_t hs_flows_evicted(void);
 /* Totals since start for one local listening port; -ENOENT if unseen. */
 int hs_port_totals(uint16_t port, struct hs_port_stats *out);
 /* Quantile @q (0..1) of a log2-usec histogram, in seconds; -1 if empty. */
@@ -42,6 +44,8 @@ double hs_quantile(const __u64 *hist, double q);
 int hs_read_port(struct ws_session *s, uint16_t port,
 		 struct hs_port_stats *out);
 int hs_configure_bpf(struct ws_session *s);
+/* True if -p lists @port, or no -p was given. */
+bool hs_port_wanted(const struct ws_opts *o, uint32_t port);
 
 /* Options shared by handshakes and accept (hs_option: -1 if not ours). */
 enum {

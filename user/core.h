@@ -266,6 +266,7 @@ int ws_percpu_sum_u64(int map_fd, const void *key, int ncpus, uint64_t *out,
 		      int nwords);
 int ws_percpu_insert_zero(int map_fd, const void *key, int ncpus,
 			  size_t value_size);
+void ws_sub_u64(const void *a, const void *b, void *out, int nwords);
 
 /* health.c */
 extern const struct ws_collector ws_health_collector;

@@ -37,21 +37,15 @@ struct port_table {
 
 static struct hs_stats base, prev, cur;
 static struct port_table pbase, pprev, pcur;
+/* Per-report scratch for the port breakdown, --max-ports long. */
+static struct hs_port_stats *scratch_deltas;
+static int *scratch_idx;
 static unsigned long lines;
-
-static void sub_words(const void *a, const void *b, void *out, int nwords)
-{
-	const uint64_t *x = a, *y = b;
-	uint64_t *z = out;
-	int w;
-
-	for (w = 0; w < nwords; w++)
-		z[w] = x[w] - y[w];
-}
+static uint64_t evicted, evicted_shown; /* handshakes the LRU dropped */
 
 void hs_totals(struct hs_stats *out)
 {
-	sub_words(&cur, &base, out, STATS_WORDS);
+	ws_sub_u64(&cur, &base, out, STATS_WORDS);
 }
 
 uint64_t hs_server_handshakes(const struct hs_stats *d)
@@ -83,7 +77,7 @@ static void port_delta(const struct port_table *now,
 	static const struct hs_port_stats zero;
 	const struct hs_port_stats *old = port_find(then, now->rows[i].port);
 
-	sub_words(&now->rows[i].s, old ? old : &zero, out, PORT_WORDS);
+	ws_sub_u64(&now->rows[i].s, old ? old : &zero, out, PORT_WORDS);
 }
 
 int hs_port_totals(uint16_t port, struct hs_port_stats *out)
@@ -94,7 +88,7 @@ int hs_port_totals(uint16_t port, struct hs_port_stats *out)
 
 	if (!now)
 		return -ENOENT;
-	sub_words(now, old ? old : &zero, out, PORT_WORDS);
+	ws_sub_u64(now, old ? old : &zero, out, PORT_WORDS);
 	return 0;
 }
 
@@ -154,9 +148,47 @@ static int hs_configure(struct ws_session *s)
 	pbase.rows = calloc(n, sizeof(struct hs_port_row));
 	pprev.rows = calloc(n, sizeof(struct hs_port_row));
 	pcur.rows = calloc(n, sizeof(struct hs_port_row));
-	if (!pbase.rows || !pprev.rows || !pcur.rows)
+	scratch_deltas = calloc(n, sizeof(*scratch_deltas));
+	scratch_idx = calloc(n, sizeof(*scratch_idx));
+	if (!pbase.rows || !pprev.rows || !pcur.rows || !scratch_deltas ||
+	    !scratch_idx)
 		return ws_error(WS_EXIT_RUNTIME, "out of memory");
 	return hs_configure_bpf(s);
+}
+
+static uint64_t count_entries(int fd)
+{
+	struct hs_key key, next, *prevkey = NULL;
+	uint64_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prevkey, &next)) {
+		key = next;
+		prevkey = &key;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The LRU evicts without telling us.  Entries inserted and not deleted by
+ * us are either in the table or were evicted; once the table looks half
+ * full, count what is really there (a walk of at most --max-flows keys).
+ */
+static void update_evictions(struct ws_session *s)
+{
+	uint64_t live = cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES];
+	uint64_t n;
+
+	if (live - evicted <= s->o->max_flows / 2)
+		return;
+	n = count_entries(bpf_map__fd(s->skel->maps.hs_flows));
+	if (live > n && live - n > evicted)
+		evicted = live - n;
+}
+
+uint64_t hs_flows_evicted(void)
+{
+	return evicted;
 }
 
 static int hs_sample(struct ws_session *s)
@@ -166,7 +198,10 @@ static int hs_sample(struct ws_session *s)
 
 	err = ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.hs_stats), &zero,
 				s->ncpus, (uint64_t *)&cur, STATS_WORDS);
-	return err ? err : read_ports(s, &pcur);
+	if (err)
+		return err;
+	update_evictions(s);
+	return read_ports(s, &pcur);
 }
 
 static void table_copy(struct port_table *dst, const struct port_table *src)
@@ -190,7 +225,11 @@ static void hs_stop(struct ws_session *s)
 	free(pbase.rows);
 	free(pprev.rows);
 	free(pcur.rows);
+	free(scratch_deltas);
+	free(scratch_idx);
 	pbase.rows = pprev.rows = pcur.rows = NULL;
+	scratch_deltas = NULL;
+	scratch_idx = NULL;
 }
 
 /*
@@ -232,7 +271,7 @@ static const char *fmt_secs(double v, char *buf, size_t len)
 	return buf;
 }
 
-static bool port_wanted(const struct ws_opts *o, uint32_t port)
+bool hs_port_wanted(const struct ws_opts *o, uint32_t port)
 {
 	int i;
 
@@ -319,7 +358,7 @@ static int top_ports(struct ws_session *s, const struct port_table *now,
 	int i, j, n = 0;
 
 	for (i = 0; i < now->n; i++) {
-		if (!port_wanted(s->o, now->rows[i].port))
+		if (!hs_port_wanted(s->o, now->rows[i].port))
 			continue;
 		port_delta(now, then, i, &deltas[n]);
 		if (!deltas[n].syn_rx && !deltas[n].synack_tx &&
@@ -390,8 +429,8 @@ static void print_json(struct ws_session *s, const char *type,
 		       const struct port_table *now,
 		       const struct port_table *then)
 {
-	struct hs_port_stats deltas[s->o->max_ports ? s->o->max_ports : 1];
-	int idx[s->o->max_ports ? s->o->max_ports : 1];
+	struct hs_port_stats *deltas = scratch_deltas;
+	int *idx = scratch_idx;
 	const __u64 *c = d->count;
 	struct ws_json j;
 	int i, n;
@@ -410,9 +449,11 @@ static void print_json(struct ws_session *s, const char *type,
 	json_u64(&j, "synack_received", c[HS_SYNACK_RX]);
 	json_u64(&j, "client_handshakes", c[HS_CLIENT_DONE]);
 	json_u64(&j, "client_refused", c[HS_CLIENT_RST]);
-	/* Entries now in the table (handshakes in progress, or evicted). */
+	/* Entries now in the table: handshakes in progress. */
 	json_u64(&j, "flows_open",
-		 cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES]);
+		 cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES] -
+		     evicted);
+	json_u64(&j, "flows_evicted", evicted);
 	json_legs(&j, d, s->o->hist);
 	n = top_ports(s, now, then, idx, deltas);
 	json_arr_begin(&j, "ports");
@@ -425,8 +466,8 @@ static void print_json(struct ws_session *s, const char *type,
 static void print_ports_text(struct ws_session *s, const struct port_table *now,
 			     const struct port_table *then)
 {
-	struct hs_port_stats deltas[s->o->max_ports ? s->o->max_ports : 1];
-	int idx[s->o->max_ports ? s->o->max_ports : 1];
+	struct hs_port_stats *deltas = scratch_deltas;
+	int *idx = scratch_idx;
 	int i, n = top_ports(s, now, then, idx, deltas);
 
 	for (i = 0; i < n; i++) {
@@ -446,7 +487,7 @@ static void hs_interval(struct ws_session *s, double secs)
 {
 	struct hs_stats d;
 
-	sub_words(&cur, &prev, &d, STATS_WORDS);
+	ws_sub_u64(&cur, &prev, &d, STATS_WORDS);
 	if (s->o->json) {
 		print_json(s, "interval", &d, secs, &pcur, &pprev);
 	} else {
@@ -456,7 +497,13 @@ static void hs_interval(struct ws_session *s, double secs)
 		print_ports_text(s, &pcur, &pprev);
 		if (s->o->hist)
 			print_hists(s, &d);
+		if (evicted != evicted_shown)
+			fprintf(s->out,
+				"warning: flow table full: %llu handshakes "
+				"evicted untracked (raise --max-flows)\n",
+				(unsigned long long)(evicted - evicted_shown));
 	}
+	evicted_shown = evicted;
 	prev = cur;
 	table_copy(&pprev, &pcur);
 }
@@ -533,6 +580,9 @@ static void hs_prom(struct ws_session *s, struct ws_buf *b)
 		 d.count[HS_SYN_RETX_RX]);
 	prom_u64(b, "wirescope_syn_retransmits_total", "role=\"client\"",
 		 d.count[HS_SYN_RETX_TX]);
+	prom_counter(b, "wirescope_handshake_flows_evicted_total",
+		     "Handshakes the full flow table dropped untracked.", NULL,
+		     evicted);
 	prom_counter(b, "wirescope_synack_retransmits_total",
 		     "SYN-ACKs sent again.", NULL, d.count[HS_SYNACK_RETX_TX]);
 	prom_family(b, "wirescope_handshake_duration_seconds", "histogram",
@@ -544,7 +594,7 @@ static void hs_prom(struct ws_session *s, struct ws_buf *b)
 	prom_family(b, "wirescope_listen_port_handshakes_total", "counter",
 		    "Server handshakes completed per local listening port.");
 	for (i = 0; i < pcur.n; i++) {
-		if (!port_wanted(s->o, pcur.rows[i].port) ||
+		if (!hs_port_wanted(s->o, pcur.rows[i].port) ||
 		    hs_port_totals(pcur.rows[i].port, &p))
 			continue;
 		snprintf(labels, sizeof(labels), "port=\"%u\"",

@@ -257,3 +257,24 @@ test_cli_help_errors_and_port_filter() {
 	$x accept -j 0.2 1 >"$WS_TMP/out"
 	assert_eq "$(grep -c '"type":"summary"' "$WS_TMP/out")" 2 "listeners without -p"
 }
+
+# A flow table too small for the handshakes in flight loses state; the
+# loss is counted (flows_evicted), never silent: every handshake is either
+# counted or accounted for as evicted.
+test_small_flow_table_counts_losses() {
+	hs_lab
+	slow_synacks 8080
+	server "$S" 30 198.18.6.1,8080,accept
+	ws_start "$S" "$WS_TMP/out" handshakes -i s0 -j --max-flows 16
+	ip netns exec "$C" python3 "$PY/hs_client.py" burst 198.18.6.1 8080 60 1 >/dev/null
+	ws_stop
+	local line health
+	line=$(summary "$WS_TMP/out")
+	health=$(grep '"type":"health_summary"' "$WS_TMP/out")
+	log "summary: $line"
+	log "health: $health"
+	assert_eq "$(jfield "$line" syn_received)" 60 "syn_received"
+	assert_ge "$(jfield "$line" flows_evicted)" 1 "flows_evicted"
+	assert_ge "$(( $(jfield "$line" server_handshakes) + $(jfield "$line" flows_evicted) ))" 60 "handshakes counted or evicted"
+	assert_le "$(jfield "$line" flows_open)" 16 "flows_open within --max-flows"
+}
