@@ -487,8 +487,18 @@ while time.time() < end:
         break' &
 	WS_PIDS+=($!)
 	ws_start "$A" "$WS_TMP/out" handshakes -i a0 -j --max-flows "$flows"
-	# SYNs to a0's MAC, from random addresses in 198.18.0.0/15.
-	echo "{ eth(da=$(mac "$A" a0), type=0x0800), ipv4(sa=198.18.0.0, sa[1]=drnd(18,19), sa[2:2]=drnd(), da=198.18.0.1, proto=6, ttl=64), tcp(sp=drnd(1024,65535), dp=8080, seq=drnd(), flags=2, window=65535) }" >"$WS_TMP/syn.cfg"
+	# SYNs to a0's MAC from random 198.19.x.y addresses and ports (raw
+	# bytes: trafgen's ipv4() cannot randomise an address).
+	local dmac
+	dmac=$(mac "$A" a0 | sed 's/^/0x/; s/:/, 0x/g')
+	cat >"$WS_TMP/syn.cfg" <<-EOF
+	{
+	  $dmac, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00,
+	  0x45, 0x00, c16(40), drnd(2), 0x40, 0x00, 64, 6, csumip(14, 33),
+	  198, 19, drnd(), drnd(),  198, 18, 0, 1,
+	  drnd(2), c16(8080), drnd(4), c32(0), 0x50, 0x02, c16(65535), csumtcp(14, 34), c16(0)
+	}
+	EOF
 	timeout 120 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/syn.cfg" -n "$syns" -q -b 200000pps >/dev/null 2>&1 &
 	local flood=$!
 	WS_PIDS+=("$flood")
@@ -509,8 +519,8 @@ import json, sys
 print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()))')
 	ws_stop
 	line=$(grep '"type":"summary"' "$WS_TMP/out" | head -n1)
-	# The documented bound: --help states bytes per flow for --max-flows.
-	bound=$("$WS" handshakes --help | grep -Eo '[0-9]+ bytes per flow' | grep -Eo '^[0-9]+')
+	# The documented bound: --help states the bytes each flow costs.
+	bound=$("$WS" handshakes --help | grep -Eo '[0-9]+ bytes each' | grep -Eo '^[0-9]+')
 	[ -n "$bound" ] || fail "handshakes --help documents no per-flow memory"
 	assert_le "$memlock" $((flows * bound + 4 * 1024 * 1024)) "BPF map memory"
 	local evicted
@@ -519,8 +529,10 @@ import json, sys
 n = 0
 for l in open(sys.argv[1]):
     o = json.loads(l)
+    if o.get("type") == "summary":
+        n += o.get("flows_evicted", 0)
     if o.get("type") == "health_summary":
-        n += sum(v for k, v in o.items() if "evict" in k or "full" in k)
+        n += sum(v for k, v in o.items() if "full" in k or "insert_failed" in k)
 print(n)' "$WS_TMP/out")
 	assert_ge "$evicted" 1 "evictions counted"
 	local syn_rx lost
