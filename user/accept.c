@@ -641,36 +641,45 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 		  "Final ACKs dropped for a full accept queue "
 		  "(skb:kfree_skb)." },
 	};
+	/* Ports keep their label slot across scrapes; past --max-ports
+	 * they are summed into port="other". */
+	static struct prom_ports ports;
+	static uint64_t sum[WS_PROM_PORT_SLOTS][2][5];
+	static bool used[WS_PROM_PORT_SLOTS][2];
 	const struct accept_listener *l;
-	char labels[64];
-	uint64_t v[5];
-	int n, i, k, f;
+	char labels[64], name[8];
+	unsigned int slot;
+	int n, i, v6, f;
 
+	memset(sum, 0, sizeof(sum));
+	memset(used, 0, sizeof(used));
 	l = accept_listeners(&n);
+	for (i = 0; i < n; i++) {
+		if (l[i].gone)
+			continue;
+		slot = prom_port_slot(&ports, s->o->prom_max_ports, l[i].port);
+		v6 = l[i].family == AF_INET6;
+		used[slot][v6] = true;
+		sum[slot][v6][0] += l[i].queue;
+		sum[slot][v6][1] += l[i].queue_max;
+		sum[slot][v6][2] += l[i].backlog;
+		sum[slot][v6][3] += l[i].overflows;
+		sum[slot][v6][4] += l[i].kfree_overflows;
+	}
 	for (f = 0; f < 5; f++) {
 		prom_family(b, fam[f].name, fam[f].type, fam[f].help);
-		for (i = 0; i < n; i++) {
-			for (k = 0; k < i; k++)
-				if (l[k].port == l[i].port &&
-				    l[k].family == l[i].family && !l[k].gone)
-					break;
-			if (l[i].gone || k < i)
-				continue; /* summed with the first one */
-			memset(v, 0, sizeof(v));
-			for (k = i; k < n; k++) {
-				if (l[k].gone || l[k].port != l[i].port ||
-				    l[k].family != l[i].family)
+		for (slot = 0; slot < WS_PROM_PORT_SLOTS; slot++) {
+			for (v6 = 0; v6 <= 1; v6++) {
+				if (!used[slot][v6])
 					continue;
-				v[0] += l[k].queue;
-				v[1] += l[k].queue_max;
-				v[2] += l[k].backlog;
-				v[3] += l[k].overflows;
-				v[4] += l[k].kfree_overflows;
+				snprintf(labels, sizeof(labels),
+					 "port=\"%s\",family=\"%s\"",
+					 prom_port_name(&ports, slot, name,
+							sizeof(name)),
+					 v6 ? "ipv6" : "ipv4");
+				prom_u64(b, fam[f].name, labels,
+					 sum[slot][v6][f]);
 			}
-			snprintf(labels, sizeof(labels),
-				 "port=\"%u\",family=\"%s\"", l[i].port,
-				 l[i].family == AF_INET6 ? "ipv6" : "ipv4");
-			prom_u64(b, fam[f].name, labels, v[f]);
 		}
 	}
 }

@@ -9,6 +9,8 @@
 /* Every collector export runs: adding one is one line. */
 static const struct ws_collector *const export_collectors[] = {
 	&ws_sizes_collector,
+	&ws_handshakes_collector,
+	&ws_accept_collector,
 };
 
 static const char usage[] =

@@ -554,12 +554,45 @@ static void prom_hist(struct ws_buf *b, const char *leg,
 }
 
 /* Counters since the exporter started, ports only for local listeners. */
+
+/* Per listening port, capped by --max-ports: the rest is port="other". */
+static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
+{
+	static struct prom_ports ports; /* a port keeps its slot */
+	static uint64_t sum[WS_PROM_PORT_SLOTS];
+	static bool used[WS_PROM_PORT_SLOTS];
+	struct hs_port_stats p;
+	char labels[32], name[8];
+	unsigned int slot;
+	int i;
+
+	memset(used, 0, sizeof(used));
+	memset(sum, 0, sizeof(sum));
+	for (i = 0; i < pcur.n; i++) {
+		if (!hs_port_wanted(s->o, pcur.rows[i].port) ||
+		    hs_port_totals(pcur.rows[i].port, &p))
+			continue;
+		slot = prom_port_slot(&ports, s->o->prom_max_ports,
+				      pcur.rows[i].port);
+		used[slot] = true;
+		sum[slot] += p.acks - p.ack_lost;
+	}
+	prom_family(b, "wirescope_listen_port_handshakes_total", "counter",
+		    "Server handshakes completed per local listening port.");
+	for (slot = 0; slot < WS_PROM_PORT_SLOTS; slot++) {
+		if (!used[slot])
+			continue;
+		snprintf(labels, sizeof(labels), "port=\"%s\"",
+			 prom_port_name(&ports, slot, name, sizeof(name)));
+		prom_u64(b, "wirescope_listen_port_handshakes_total", labels,
+			 sum[slot]);
+	}
+}
+
 static void hs_prom(struct ws_session *s, struct ws_buf *b)
 {
-	struct hs_port_stats p = {};
 	struct hs_stats d;
-	char labels[32];
-	int i, l;
+	int l;
 
 	hs_totals(&d);
 	prom_family(b, "wirescope_handshakes_total", "counter",
@@ -591,17 +624,7 @@ static void hs_prom(struct ws_session *s, struct ws_buf *b)
 		    "SYN-ACK in).");
 	for (l = 0; l < HS_NLEGS; l++)
 		prom_hist(b, hs_leg_names[l], &d, l);
-	prom_family(b, "wirescope_listen_port_handshakes_total", "counter",
-		    "Server handshakes completed per local listening port.");
-	for (i = 0; i < pcur.n; i++) {
-		if (!hs_port_wanted(s->o, pcur.rows[i].port) ||
-		    hs_port_totals(pcur.rows[i].port, &p))
-			continue;
-		snprintf(labels, sizeof(labels), "port=\"%u\"",
-			 pcur.rows[i].port);
-		prom_u64(b, "wirescope_listen_port_handshakes_total", labels,
-			 p.acks - p.ack_lost);
-	}
+	prom_ports_handshakes(s, b);
 }
 
 /* The options handshakes and accept share; -1 if @c is not one of them. */
