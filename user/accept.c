@@ -23,6 +23,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "collectors.h"
+#include "findings.h"
+#include "procfs.h"
 #include "netlink.h"
 #include "wirescope.skel.h"
 
@@ -62,18 +64,12 @@ static bool started, owners_stale, table_full_warned;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
 static unsigned long lines;
 
-static long read_sysctl(const char *path)
+/* A sysctl's value, -1 if unreadable (shown as such). */
+static long sysctl_or_minus1(const char *name)
 {
-	char buf[32];
-	long v = -1;
-	FILE *f = fopen(path, "r");
+	int64_t v;
 
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	return v;
+	return ws_sysctl(name, &v) ? -1 : (long)v;
 }
 
 /* TcpExt counters of our network namespace. */
@@ -338,11 +334,10 @@ static int accept_start(struct ws_session *s)
 	};
 	int i, err;
 
-	somaxconn = read_sysctl("/proc/sys/net/core/somaxconn");
-	syn_backlog = read_sysctl("/proc/sys/net/ipv4/tcp_max_syn_backlog");
-	abort_on_overflow =
-	    read_sysctl("/proc/sys/net/ipv4/tcp_abort_on_overflow");
-	syncookies = read_sysctl("/proc/sys/net/ipv4/tcp_syncookies");
+	somaxconn = sysctl_or_minus1("net.core.somaxconn");
+	syn_backlog = sysctl_or_minus1("net.ipv4.tcp_max_syn_backlog");
+	abort_on_overflow = sysctl_or_minus1("net.ipv4.tcp_abort_on_overflow");
+	syncookies = sysctl_or_minus1("net.ipv4.tcp_syncookies");
 	err = accept_sample(s);
 	if (err)
 		return err;
@@ -684,6 +679,75 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 	}
 }
 
+/* diag: accept-queue overflows in the interval, every listener. */
+static void accept_diag_cols(struct ws_session *s, double secs,
+			     struct ws_diag_cols *c)
+{
+	static uint64_t prev;
+	const struct accept_listener *l;
+	uint64_t now = 0;
+	int n, i;
+
+	l = accept_listeners(&n);
+	for (i = 0; i < n; i++)
+		now += l[i].overflows;
+	c->accept_overflows = now - prev;
+	prev = now;
+}
+
+static void find_overflow(const struct accept_listener *l,
+			  struct ws_findings *f)
+{
+	bool app_limit = somaxconn > 0 && l->backlog < (uint32_t)somaxconn;
+	struct ws_finding *x;
+	char addr[64];
+
+	fmt_addr(l, addr, sizeof(addr));
+	x = ws_finding_add(f, "accept_overflow", WS_SEV_CRITICAL, 0.9,
+			   "accept queue of %s (%s) overflowed %llu times; "
+			   "longest %u of %u",
+			   addr, l->comm[0] ? l->comm : "?",
+			   (unsigned long long)l->overflows, l->queue_max,
+			   l->backlog);
+	ws_evidence_str(x, "listener", addr);
+	ws_evidence_num(x, "port", l->port);
+	ws_evidence_str(x, "process", l->comm);
+	ws_evidence_num(x, "pid", l->pid);
+	ws_evidence_num(x, "overflows", l->overflows);
+	ws_evidence_num(x, "queue_max", l->queue_max);
+	ws_evidence_num(x, "backlog", l->backlog);
+	ws_evidence_num(x, "somaxconn", somaxconn);
+	ws_evidence_num(x, "tcp_max_syn_backlog", syn_backlog);
+	ws_evidence_str(x, "limit", limit_name(l));
+	if (app_limit)
+		ws_advice(x,
+			  "the application's listen() backlog (%u) is the "
+			  "limit, below net.core.somaxconn (%ld): raise it "
+			  "(nginx: `listen %u backlog=4096;` — nginx defaults "
+			  "to 511), and add workers if %s accepts too slowly; "
+			  "clients see 1 s, 3 s connect stalls meanwhile",
+			  l->backlog, somaxconn, l->port,
+			  l->comm[0] ? l->comm : "it");
+	else
+		ws_advice(x,
+			  "net.core.somaxconn (%ld) caps the backlog: `sysctl "
+			  "-w net.core.somaxconn=4096`, then restart %s so "
+			  "listen() takes the new limit; add workers if it "
+			  "accepts too slowly",
+			  somaxconn, l->comm[0] ? l->comm : "the listener");
+}
+
+static void accept_findings(struct ws_session *s, struct ws_findings *f)
+{
+	const struct accept_listener *l;
+	int n, i;
+
+	l = accept_listeners(&n);
+	for (i = 0; i < n; i++)
+		if (l[i].verdict == ACCEPT_OVERFLOWING && l[i].overflows)
+			find_overflow(&l[i], f);
+}
+
 const struct ws_collector ws_accept_collector = {
 	.name = "accept",
 	.needs_hooks = true,
@@ -694,4 +758,6 @@ const struct ws_collector ws_accept_collector = {
 	.summary = accept_summary,
 	.prom = accept_prom,
 	.stop = accept_stop,
+	.findings = accept_findings,
+	.diag_cols = accept_diag_cols,
 };

@@ -82,7 +82,7 @@ int cmd_diag(int argc, char **argv)
 		{ "small", required_argument, NULL, OPT_SMALL },
 		{},
 	};
-	static struct ws_collector sizes;
+	static struct ws_collector sizes, handshakes, accept;
 	struct ws_opts o;
 	struct ws_session s = { .o = &o };
 	unsigned long v;
@@ -123,7 +123,11 @@ int cmd_diag(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	diag_set_colour(isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	sizes = quiet(&ws_sizes_collector);
+	handshakes = quiet(&ws_handshakes_collector);
+	accept = quiet(&ws_accept_collector);
 	ws_session_add(&s, &sizes);
+	ws_session_add(&s, &handshakes);
+	ws_session_add(&s, &accept);
 	ws_session_add(&s, &ws_host_collector);
 	ws_session_add(&s, &ws_retrans_collector);
 	ws_session_add(&s, &ws_diag_collector);

@@ -111,7 +111,7 @@ struct ws_collector {
 			  struct ws_diag_cols *c);
 };
 
-#define WS_MAX_COLLECTORS 8
+#define WS_MAX_COLLECTORS 12
 
 struct ws_session {
 	struct ws_opts *o;

@@ -11,6 +11,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collectors.h"
+#include "findings.h"
+#include "procfs.h"
 #include "wirescope.skel.h"
 
 #define STATS_WORDS  (int)(sizeof(struct hs_stats) / sizeof(uint64_t))
@@ -696,6 +698,140 @@ int hs_command(int argc, char **argv, const char *cmd, const char *usage,
 	return ws_session_run(&s);
 }
 
+/* diag: new connections and unanswered SYNs per second. */
+static void hs_diag_cols(struct ws_session *s, double secs,
+			 struct ws_diag_cols *c)
+{
+	static struct hs_stats prev;
+	struct hs_stats d;
+	double conns;
+
+	hs_totals(&d);
+	conns = (hs_server_handshakes(&d) - hs_server_handshakes(&prev)) +
+		(d.count[HS_CLIENT_DONE] - prev.count[HS_CLIENT_DONE]);
+	c->new_conns = secs > 0 ? conns / secs : 0;
+	c->syn_unanswered =
+	    d.count[HS_SYN_UNANSWERED] - prev.count[HS_SYN_UNANSWERED];
+	prev = d;
+}
+
+/* The listening port with the most unanswered SYNs, 0 if none. */
+static uint16_t worst_port(struct hs_port_stats *out)
+{
+	struct hs_port_stats p;
+	uint16_t port = 0;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < pcur.n; i++) {
+		if (hs_port_totals(pcur.rows[i].port, &p) ||
+		    p.unanswered + p.syn_retx_rx <=
+			out->unanswered + out->syn_retx_rx)
+			continue;
+		*out = p;
+		port = pcur.rows[i].port;
+	}
+	return port;
+}
+
+static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
+{
+	uint64_t syn = d->count[HS_SYN_RX], lost = d->count[HS_SYN_UNANSWERED];
+	uint64_t retx = d->count[HS_SYN_RETX_RX];
+	int64_t cookies = -1, backlog = -1;
+	struct hs_port_stats p;
+	struct ws_finding *x;
+	uint16_t port;
+	double share;
+
+	if (!syn || (!lost && retx * 100 < syn))
+		return;
+	share = 100.0 * (lost + retx) / syn;
+	port = worst_port(&p);
+	ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
+	ws_sysctl("net.ipv4.tcp_max_syn_backlog", &backlog);
+	x = ws_finding_add(f, "syn_unanswered",
+			   share >= 10 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
+			   lost ? 0.9 : 0.7,
+			   "%llu of %llu SYNs got no SYN-ACK within 1 s, %llu "
+			   "were sent again by clients",
+			   (unsigned long long)lost, (unsigned long long)syn,
+			   (unsigned long long)retx);
+	ws_evidence_num(x, "syn_received", syn);
+	ws_evidence_num(x, "syn_unanswered", lost);
+	ws_evidence_num(x, "syn_retransmits_received", retx);
+	ws_evidence_num(x, "port", port);
+	ws_evidence_num(x, "port_syn_site_drops", p.syn_site_drops);
+	ws_evidence_num(x, "tcp_syncookies", cookies);
+	ws_evidence_num(x, "tcp_max_syn_backlog", backlog);
+	if (!port)
+		ws_advice(
+		    x, "no port that ever answered got these SYNs: a firewall "
+		       "on this host (nftables/iptables DROP) or before the "
+		       "stack drops them; a closed port would answer RST. "
+		       "Each costs the client a 1 s, then 3 s retransmit");
+	else
+		ws_advice(x,
+			  "port %u: a dropped SYN costs the client a 1 s "
+			  "retransmit, then 3 s; the listener's accept or SYN "
+			  "queue is full (see accept_overflow, `wirescope "
+			  "accept -p %u`): raise the application's listen() "
+			  "backlog and net.core.somaxconn, "
+			  "net.ipv4.tcp_max_syn_backlog (now %lld), keep "
+			  "net.ipv4.tcp_syncookies=1 (now %lld), add accepting "
+			  "workers if the queue stays full",
+			  port, port, (long long)backlog, (long long)cookies);
+}
+
+static void find_latency(const struct hs_stats *d, struct ws_findings *f)
+{
+	double server = hs_quantile(d->hist[HS_LEG_SERVER], 0.99);
+	double connect = hs_quantile(d->hist[HS_LEG_CONNECT], 0.99);
+	struct ws_finding *x;
+
+	if (server > 0.010) {
+		x = ws_finding_add(f, "handshake_latency", WS_SEV_WARNING, 0.8,
+				   "the kernel took %.1f ms (p99) to answer "
+				   "SYNs",
+				   server * 1e3);
+		ws_evidence_num(x, "server_synack_p99_s", server);
+		ws_advice(x, "SYN-ACKs come from softirq: a CPU saturated by "
+			     "interrupts or a flood delays them; check "
+			     "softnet drops, spread IRQs (RSS/RPS)");
+	}
+	if (connect > 0.9) {
+		x = ws_finding_add(f, "handshake_latency", WS_SEV_WARNING, 0.8,
+				   "connections from this host waited %.1f s "
+				   "(p99) for a SYN-ACK",
+				   connect);
+		ws_evidence_num(x, "connect_p99_s", connect);
+		ws_evidence_num(x, "syn_retransmits_sent",
+				d->count[HS_SYN_RETX_TX]);
+		ws_advice(x, "over 1 s means SYN retransmits: the server's "
+			     "queues are full or the path drops SYNs; run "
+			     "`wirescope accept` on the server");
+	}
+}
+
+static void hs_findings(struct ws_session *s, struct ws_findings *f)
+{
+	struct ws_finding *x;
+	struct hs_stats d;
+
+	hs_totals(&d);
+	find_syn_unanswered(&d, f);
+	find_latency(&d, f);
+	if (!evicted)
+		return;
+	x = ws_finding_add(f, "handshake_table_full", WS_SEV_INFO, 1.0,
+			   "%llu handshakes were evicted from a full table",
+			   (unsigned long long)evicted);
+	ws_evidence_num(x, "flows_evicted", evicted);
+	ws_evidence_num(x, "max_flows", s->o->max_flows);
+	ws_advice(x, "counts above are lower bounds; a SYN flood does this, "
+		     "else raise --max-flows");
+}
+
 const struct ws_collector ws_handshakes_collector = {
 	.name = "handshakes",
 	.needs_hooks = true,
@@ -706,4 +842,6 @@ const struct ws_collector ws_handshakes_collector = {
 	.summary = hs_summary,
 	.prom = hs_prom,
 	.stop = hs_stop,
+	.findings = hs_findings,
+	.diag_cols = hs_diag_cols,
 };

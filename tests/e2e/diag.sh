@@ -124,8 +124,14 @@ test_diag_quiet_healthy() {
 	assert_eq "$(finding_ids "$WS_TMP/out")" healthy "findings"
 	assert_eq "$(grep -c '"type":"interval"' "$WS_TMP/out")" 3 "interval records"
 	assert_match "$(grep '"type":"summary"' "$WS_TMP/out")" '"ifaces":\["a0"\].*"verdict":"healthy","exit_code":0' "summary"
-	# The placeholders of collectors not wired yet are null, not 0.
-	assert_match "$(grep -m1 '"type":"interval"' "$WS_TMP/out")" '"syn_unanswered":null' "null placeholder"
+	# The light traffic's connections are seen; nothing overflows.
+	local totals
+	totals=$(python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1]) if "\"interval\"" in l]
+print(sum(r["new_conns_per_s"] * r["interval_s"] > 0 for r in rs),
+      sum(r["syn_unanswered"] for r in rs), sum(r["accept_overflows"] for r in rs))' "$WS_TMP/out")
+	assert_match "$totals" '^[1-9][0-9]* 0 0$' "intervals with connections, unanswered SYNs, overflows"
 }
 
 # The seed's small-packet flood: 64-byte frames at 30 kpps for 2 s.
@@ -293,4 +299,63 @@ test_diag_dist() {
 	assert_eq "$rc" 0 "env -i diag exit code"
 	assert_match "$(cat "$WS_TMP/out")" 'healthy' "env -i diag output"
 	MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/man/wirescope.8 2>/dev/null | grep -q 'diag' || fail "man page does not render"
+}
+
+# The Nginx incident: a listener with a small backlog that never accepts,
+# beside a healthy one.  A full accept queue also refuses SYNs, so
+# syn_unanswered may come with it; nothing else may.
+test_diag_accept_overflow() {
+	diag_lab
+	local py=tests/e2e/py lo0 lo ids
+	ip netns exec "$A" python3 "$py/hs_server.py" "$WS_TMP/srv" 20 \
+		198.18.0.1,80,stuck,8 198.18.0.1,8080,accept &
+	WS_PIDS+=($!)
+	wait_file "$WS_TMP/srv"
+	lo0=$(ip netns exec "$A" nstat -az TcpExtListenOverflows | awk '/Listen/ {print $2}')
+	diag_run "$WS_TMP/out" -d 4 -j
+	ip netns exec "$B" python3 "$py/hs_client.py" churn 198.18.0.1 8080 50 >/dev/null
+	ip netns exec "$B" python3 "$py/hs_client.py" burst 198.18.0.1 80 60 1 >/dev/null
+	diag_wait
+	lo=$(( $(ip netns exec "$A" nstat -az TcpExtListenOverflows | awk '/Listen/ {print $2}') - lo0 ))
+	assert_ge "$lo" 1 "ListenOverflows (kernel)"
+	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_json_lines "$WS_TMP/out"
+	ids=$(finding_ids "$WS_TMP/out")
+	assert_match "$ids" '^accept_overflow( syn_unanswered)?$' "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" accept_overflow port)" 80 "evidence port"
+	assert_eq "$(finding_field "$WS_TMP/out" accept_overflow backlog)" 8 "evidence backlog"
+	assert_eq "$(finding_field "$WS_TMP/out" accept_overflow limit)" backlog "evidence limit"
+	assert_within_pct "$(finding_field "$WS_TMP/out" accept_overflow overflows)" "$lo" 5 "overflows vs ListenOverflows"
+	assert_eq "$(grep -c '"id":"accept_overflow"' "$WS_TMP/out")" 1 "the healthy listener is not reported"
+}
+
+# SYNs that nobody answers: the server's firewall drops them before any
+# socket sees them.  No listener overflows.
+test_diag_syn_unanswered() {
+	diag_lab
+	ip netns exec "$A" nft -f - <<-'EOF'
+	table inet wstest {
+		chain input {
+			type filter hook input priority 0;
+			tcp dport 9999 tcp flags syn drop
+		}
+	}
+	EOF
+	diag_run "$WS_TMP/out" -d 4 -j
+	# 20 clients, each gives up after 1.5 s (one SYN retransmit).
+	ip netns exec "$B" python3 -c '
+import socket, time
+held = []
+for i in range(20):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("198.18.0.1", 9999))
+    held.append(c)
+time.sleep(1.5)' >/dev/null
+	diag_wait
+	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" syn_unanswered "findings"
+	assert_ge "$(finding_field "$WS_TMP/out" syn_unanswered syn_unanswered)" 20 "evidence syn_unanswered"
+	# Port 9999 never answered, so it has no per-port slot (scans cannot
+	# fill the port map): the finding says so instead of naming a port.
+	assert_eq "$(finding_field "$WS_TMP/out" syn_unanswered port)" 0 "evidence port"
+	assert_match "$(finding_field "$WS_TMP/out" syn_unanswered advice)" 'firewall' "advice"
 }
