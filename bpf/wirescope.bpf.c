@@ -11,22 +11,26 @@
  */
 #include "common.bpf.h"
 #include "sizes.bpf.h"
+#include "resets.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* True if any collector that looks into TCP headers is switched on. */
 static __always_inline bool tcp_collectors_enabled(void)
 {
-	return false; /* || <collector>_enabled, one per TCP collector */
+	return false || resets_enabled; /* || <collector>_enabled ... */
 }
 
 /*
  * Every TCP-aware collector sees each packet here, parsed once.
- * @pkt->layer is WS_LAYER_L4 and @pkt->l4_proto is TCP.
+ * @pkt->layer is WS_LAYER_L4 and @pkt->l4_proto is TCP; @data and
+ * @data_end bound the frame, for what ws_parse() does not read (options).
  */
-static __always_inline void observe_tcp(const struct ws_pkt *pkt, __u32 ifindex,
-					__u32 dir)
+static __always_inline void observe_tcp(const struct ws_pkt *pkt,
+					const void *data, const void *data_end,
+					__u32 ifindex, __u32 dir)
 {
+	resets_observe(pkt, data, data_end, ifindex, dir);
 }
 
 static __always_inline void parse_and_observe(void *data, void *data_end,
@@ -38,7 +42,7 @@ static __always_inline void parse_and_observe(void *data, void *data_end,
 		return;
 	if (ws_parse(data, data_end, &pkt) == WS_LAYER_L4 &&
 	    pkt.l4_proto == WS_IPPROTO_TCP)
-		observe_tcp(&pkt, ifindex, dir);
+		observe_tcp(&pkt, data, data_end, ifindex, dir);
 }
 
 SEC("xdp")

@@ -6,5 +6,6 @@
 #include "core.h"
 
 int cmd_sizes(int argc, char **argv);
+int cmd_resets(int argc, char **argv);
 
 #endif

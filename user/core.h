@@ -89,6 +89,8 @@ struct ws_collector {
 	int (*sample)(struct ws_session *s);	/* read cumulative state */
 	void (*interval)(struct ws_session *s, double secs); /* print deltas */
 	void (*summary)(struct ws_session *s); /* totals since start */
+	/* Prometheus families of the totals since start (after sample). */
+	void (*prom)(struct ws_session *s, struct ws_buf *b);
 	void (*stop)(struct ws_session *s);
 };
 
