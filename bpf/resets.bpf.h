@@ -234,14 +234,12 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 
 /* Local view: tracepoints, global across namespaces, so filter by netns. */
 
+/* Unknown namespace (no device, no socket) counts as foreign. */
 static __always_inline bool rst_our_netns(const struct net *net)
 {
-	__u32 ino;
-
-	if (!resets_netns_ino || !net)
+	if (!resets_netns_ino)
 		return true;
-	ino = BPF_CORE_READ(net, ns.inum);
-	return ino == resets_netns_ino;
+	return net && BPF_CORE_READ(net, ns.inum) == resets_netns_ino;
 }
 
 static __always_inline void rst_addr_from_sk(const struct sock *sk,
@@ -368,17 +366,16 @@ int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb,
 
 	if (!resets_enabled)
 		return 0;
+	if (!rst_our_netns(sk	 ? BPF_CORE_READ(sk, __sk_common.skc_net.net)
+			   : skb ? rst_skb_net(skb)
+				 : NULL))
+		return 0;
 	/* With an skb we answer it (no socket, TIME_WAIT, bad segment). */
 	if (skb) {
-		if (!rst_our_netns(rst_skb_net(skb)) ||
-		    !rst_key_from_skb(skb, &tmp.key, &tmp))
+		if (!rst_key_from_skb(skb, &tmp.key, &tmp))
 			return 0;
-	} else if (sk) {
-		if (!rst_our_netns(BPF_CORE_READ(sk, __sk_common.skc_net.net)))
-			return 0;
-		rst_key_from_sk(sk, &tmp.key);
 	} else {
-		return 0;
+		rst_key_from_sk(sk, &tmp.key);
 	}
 	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_SEND);
 	if (!e)

@@ -93,7 +93,7 @@ lab_client() { # STEPS
 lab_r2_reject() {
 	lab_exec r2 nft -f - <<EOF
 table ip lab_reject {
-	chain fwd {
+	chain forward_filter {
 		type filter hook forward priority 0;
 		ip saddr $LAB_C_IP tcp dport $LAB_PORT reject with tcp reset
 	}
@@ -111,7 +111,7 @@ table ip lab_nat {
 		type nat hook postrouting priority 100;
 		oifname "r2b" masquerade
 	}
-	chain fwd {
+	chain forward_filter {
 		type filter hook forward priority 0;
 		ct state invalid meta l4proto tcp reject with tcp reset
 	}
@@ -125,7 +125,7 @@ EOF
 lab_r1_blackhole() {
 	lab_exec r1 nft -f - <<EOF
 table ip lab_hole {
-	chain fwd {
+	chain forward_filter {
 		type filter hook forward priority 0; policy drop;
 	}
 }

@@ -8,7 +8,7 @@
       send 4 KB the client is not expected to read.
   lab_tcp.py client ADDR PORT STEPS [--timeout S]
       Connect, then run STEPS (comma separated):
-        send:TEXT  recv  recvwait:S  sleep:S  touch:FILE  wait:FILE
+        send:TEXT  recv  recvwait:S  sleep:S  touch:FILE (writes a line)  wait:FILE
         keepalive:IDLE:INTVL:CNT  close
       Prints "connected", "reset" (ECONNRESET/EPIPE), "timeout" (ETIMEDOUT)
       or "eof" as they happen.  Every wait is bounded by --timeout.
@@ -78,13 +78,15 @@ def step(c, st, timeout):
         try:
             if not c.recv(65536):
                 print("eof", flush=True)
-        except socket.timeout:
-            pass
+        except socket.timeout as e:
+            if e.errno == errno.ETIMEDOUT:  # the kernel gave up, not us
+                raise
         c.settimeout(timeout)
     elif op == "sleep":
         time.sleep(float(arg))
     elif op == "touch":
-        open(arg, "w").close()
+        with open(arg, "w") as f:
+            f.write("ready\n")
     elif op == "wait":
         wait_file(arg, timeout)
     elif op == "keepalive":

@@ -795,12 +795,17 @@ static void advice(const struct group *g, char *buf, size_t len)
 
 	switch (g->v) {
 	case RV_MIDDLEBOX:
+		/*
+		 * Unprompted, it fired at its timeout; answering our first
+		 * segment after a silence, the timeout is at most the silence.
+		 */
 		if (g->idle_min >= 1 && g->idle_max >= 0)
 			snprintf(buf, len,
-				 "its idle timeout is about %.0f s; "
+				 "its idle timeout is %s %.0f s; "
 				 "net.ipv4.tcp_keepalive_time here is %ld — "
 				 "set it (or the application's keepalive) "
 				 "below %.0f s",
+				 g->unsolicited ? "about" : "at most",
 				 g->idle_min, ka, g->idle_min);
 		else
 			snprintf(buf, len,

@@ -55,7 +55,7 @@ struct rst_result {
 	char why[192];
 };
 
-#define RST_TRIGGER_WINDOW_S 3.0 /* our segment this close: it triggered */
+#define RST_TRIGGER_WINDOW_S 1.0 /* our segment this close: it triggered */
 
 void rst_decide(const struct rst_evidence *ev, struct rst_result *r);
 int rst_initial_ttl(uint8_t ttl);
