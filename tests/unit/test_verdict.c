@@ -80,8 +80,8 @@ static void test_peer(void)
 
 	ev.has_ts = true;
 	ev.tsval = 100400; /* 400 ms later, idle 500 ms */
-	check_verdict("same hops, TS continues: peer_abort", &ev,
-		      RV_PEER_ABORT, RC_HIGH);
+	check_verdict("same hops, TS continues: peer_abort", &ev, RV_PEER_ABORT,
+		      RC_HIGH);
 	r = decide(&ev);
 	case_begin("peer_abort evidence fields");
 	CHECK_EQ(r.hops, 2, "hops");
@@ -156,8 +156,8 @@ static void test_middlebox(void)
 	ev.ttl = 63;
 	ev.has_ts = true;
 	ev.tsval = 100100;
-	check_verdict("closer but TS continues: TTL rewritten, peer_abort",
-		      &ev, RV_PEER_ABORT, RC_MEDIUM);
+	check_verdict("closer but TS continues: TTL rewritten, peer_abort", &ev,
+		      RV_PEER_ABORT, RC_MEDIUM);
 }
 
 static void test_injected(void)
