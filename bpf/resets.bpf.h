@@ -164,10 +164,16 @@ static __always_inline void rst_update_tx(struct rst_flow *f,
 	f->last_tx_ns = now;
 	if (pkt->tcp_flags & WS_TCP_ACK)
 		f->our_ack = pkt->ack_seq;
-	f->our_snd_nxt = pkt->seq + pkt->payload +
-			 !!(pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN));
+	if (pkt->payload || (pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN)))
+		f->last_tx_kind = RST_TX_DATA;
+	else if (pkt->seq + 1 == f->our_snd_nxt)
+		f->last_tx_kind = RST_TX_PROBE;
+	else
+		f->last_tx_kind = RST_TX_ACK;
+	if (f->last_tx_kind != RST_TX_PROBE)
+		f->our_snd_nxt = pkt->seq + pkt->payload +
+				 !!(pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN));
 	f->last_tx_flags = pkt->tcp_flags;
-	f->last_tx_data = pkt->payload != 0;
 	f->tx_pkts++;
 	f->flags |= RST_F_TX_SEEN;
 }
@@ -414,13 +420,17 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 /* A received RST the kernel threw away, with its drop reason. */
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location,
-	     enum skb_drop_reason reason)
+	     enum skb_drop_reason reason, struct sock *rx_sk)
 {
 	struct rst_event tmp = {};
 	struct rst_event *e;
 
 	if (!resets_enabled || !rst_key_from_skb(skb, &tmp.key, &tmp) ||
-	    !(tmp.tcp_flags & WS_TCP_RST) || !rst_our_netns(rst_skb_net(skb)))
+	    !(tmp.tcp_flags & WS_TCP_RST))
+		return 0;
+	/* TCP may have reused skb->dev's space by now: the socket knows. */
+	if (!rst_our_netns(rx_sk ? BPF_CORE_READ(rx_sk, __sk_common.skc_net.net)
+				 : rst_skb_net(skb)))
 		return 0;
 	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_DROP);
 	if (!e)

@@ -30,6 +30,11 @@ struct rst_flow_key {
 #define RST_F_PEER_TS 0x04 /* the peer sends TCP timestamps */
 #define RST_F_SYN     0x08 /* the baseline starts at the handshake */
 
+/* rst_flow.last_tx_kind: only data and probes can provoke an RST. */
+#define RST_TX_ACK   0 /* a pure ACK (or a challenge ACK) */
+#define RST_TX_DATA  1 /* payload, SYN or FIN */
+#define RST_TX_PROBE 2 /* a keepalive probe: no data, seq = snd_nxt - 1 */
+
 /* The baseline: updated in place by XDP (peer) and tc egress (us). */
 struct rst_flow {
 	__u64 first_ns;	  /* bpf_ktime_get_ns() of the first packet */
@@ -49,7 +54,7 @@ struct rst_flow {
 	__u8 ttl_last;
 	__u8 flags;
 	__u8 last_tx_flags; /* TCP flags of our last segment */
-	__u8 last_tx_data;  /* our last segment carried payload */
+	__u8 last_tx_kind;  /* RST_TX_*: what our last segment was */
 };
 
 enum rst_kind {

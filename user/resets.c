@@ -349,7 +349,9 @@ static void timing(const struct rst_event *e, struct rst_row *r)
 	r->idle_rx_s = ns_ago(e->ts_ns, f->last_rx_ns);
 	r->idle_tx_s = ns_ago(e->ts_ns, f->last_tx_ns);
 	r->trigger_ago_s = r->idle_tx_s;
+	/* A pure ACK (ours, or a challenge ACK) provokes nothing. */
 	r->triggered = e->dir == WS_RX && f->last_tx_ns &&
+		       f->last_tx_kind != RST_TX_ACK &&
 		       f->last_tx_ns >= f->last_rx_ns &&
 		       r->idle_tx_s <= RST_TRIGGER_WINDOW_S;
 	if (r->triggered)

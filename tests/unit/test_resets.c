@@ -174,9 +174,20 @@ static void test_baseline(void)
 	CHECK_EQ(f.our_ack, 9021, "our_ack");
 	CHECK_EQ(f.our_snd_nxt, 600, "our_snd_nxt");
 	CHECK_EQ(f.tx_pkts, 1, "tx_pkts");
-	CHECK_EQ(f.last_tx_data, 1, "last_tx_data");
+	CHECK_EQ(f.last_tx_kind, RST_TX_DATA, "last_tx_kind");
 	CHECK(f.flags & RST_F_TX_SEEN, "tx seen");
 	CHECK_EQ(f.rx_pkts, 2, "rx_pkts unchanged");
+	case_end();
+
+	case_begin("a keepalive probe is told from a pure ACK");
+	run(tc, tcp4(false, WS_TCP_ACK, 64, 1, 599, 9021, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.last_tx_kind, RST_TX_PROBE, "probe");
+	CHECK_EQ(f.our_snd_nxt, 600, "snd_nxt kept");
+	run(tc, tcp4(false, WS_TCP_ACK, 64, 1, 600, 9021, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.last_tx_kind, RST_TX_ACK, "pure ack");
+	CHECK_EQ(f.tx_pkts, 3, "tx_pkts");
 	case_end();
 }
 
