@@ -31,7 +31,8 @@ static const char usage[] =
     "      --flows N          flow baselines kept (LRU; default 65536)\n"
     "      --rate N           RST events per second per CPU (default 200;\n"
     "                         the rest are counted as resets_rate_limited)\n"
-    "  -m, --mode MODE        ingress hook: native, generic or tc\n"
+    "  -m, --mode MODE        ingress hook: native, generic or tc (native\n"
+    "                         leaves lo unwatched: it has no native XDP)\n"
     "  -v, --verbose          attach details; libbpf debug output\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
@@ -115,8 +116,11 @@ int cmd_resets(int argc, char **argv)
 	err = ws_finish_args(&o, argc, argv, optind, "resets", true);
 	if (err)
 		return err;
-	err = ws_add_iface(&o, "lo");
-	if (err)
+	/* lo has no native XDP: there the local-reject view is lost. */
+	if (o.mode == WS_MODE_NATIVE)
+		ws_warn("resets: -m native: lo not watched, so a local "
+			"netfilter reject of an outgoing segment is not seen");
+	else if ((err = ws_add_iface(&o, "lo")))
 		return err;
 	/* Not a report period: how often settled RSTs are decided. */
 	o.interval = 0.25;

@@ -407,6 +407,8 @@ static void seq_view(const struct rst_event *e, struct rst_row *r)
 static const char *ts_state(const struct rst_evidence *ev,
 			    const struct rst_result *res)
 {
+	if (ev->sent)
+		return "ours";
 	if (!ev->has_ts)
 		return ev->peer_ts ? "absent" : "none";
 	if (!ev->peer_ts)
@@ -548,7 +550,7 @@ static void print_text(struct ws_session *s, const struct rst_row *r)
 		itx);
 	if (r->triggered)
 		fprintf(f, " trigger=ours %s before", trig);
-	else if (e->dir == WS_RX)
+	else if (e->dir == WS_RX && !r->via_lo)
 		fprintf(f, " unsolicited");
 	fprintf(f, " => %s", v);
 	if (r->reason)

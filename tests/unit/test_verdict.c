@@ -3,6 +3,7 @@
 #include <string.h>
 #include "unit.h"
 #include "verdict.h"
+#include "collectors.h"
 
 /* A flow to a Linux peer 2 hops away that sends timestamps. */
 static struct rst_evidence peer_flow(void)
@@ -194,6 +195,27 @@ static void test_unknown(void)
 	case_end();
 }
 
+/* The Prometheus families: issue 4 naming, no address labels. */
+static void test_prom(void)
+{
+	struct ws_buf b = {0};
+
+	case_begin("prom: wirescope_ prefix, _total, no IP labels");
+	ws_resets_collector.prom(NULL, &b);
+	CHECK(b.data && !b.oom, "output");
+	if (b.data) {
+		CHECK(strstr(b.data, "# TYPE wirescope_resets_total counter"),
+		      "family");
+		CHECK(strstr(b.data, "wirescope_resets_total{dir=\"rx\","
+				     "verdict=\"middlebox\"} 0"),
+		      "series by dir and verdict");
+		CHECK(!strstr(b.data, "addr"), "no address labels");
+		CHECK(!strstr(b.data, "198."), "no addresses");
+	}
+	ws_buf_free(&b);
+	case_end();
+}
+
 int main(void)
 {
 	test_ttl();
@@ -202,5 +224,6 @@ int main(void)
 	test_middlebox();
 	test_injected();
 	test_unknown();
+	test_prom();
 	return unit_exit();
 }
