@@ -45,7 +45,7 @@ int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 
 	if (s->n_pollers == max)
 		return -E2BIG;
-	s->pollers[s->n_pollers++] = (struct ws_poller){fd, cb, ctx};
+	s->pollers[s->n_pollers++] = (struct ws_poller){ fd, cb, ctx };
 	return 0;
 }
 
@@ -263,11 +263,11 @@ static int run_loop(struct ws_session *s)
 	uint64_t expirations;
 
 	err = open_fds(s, &sfd, &tfd);
-	pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
-	pfd[1] = (struct pollfd){.fd = tfd, .events = POLLIN};
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	for (i = 0; i < s->n_pollers; i++)
-		pfd[2 + i] =
-		    (struct pollfd){.fd = s->pollers[i].fd, .events = POLLIN};
+		pfd[2 + i] = (struct pollfd){ .fd = s->pollers[i].fd,
+					      .events = POLLIN };
 	while (!err) {
 		if (poll(pfd, npfd, -1) < 0) {
 			if (errno == EINTR)
