@@ -52,7 +52,7 @@ int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 static bool has_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {
-	    .version = _LINUX_CAPABILITY_VERSION_3,
+		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2] = {};
 
@@ -235,8 +235,8 @@ static int open_fds(struct ws_session *s, int *sfd, int *tfd)
 {
 	double iv = s->o->interval;
 	struct itimerspec its = {
-	    .it_value.tv_sec = (time_t)iv,
-	    .it_value.tv_nsec = (long)((iv - (time_t)iv) * 1e9),
+		.it_value.tv_sec = (time_t)iv,
+		.it_value.tv_nsec = (long)((iv - (time_t)iv) * 1e9),
 	};
 	sigset_t mask;
 
@@ -266,8 +266,8 @@ static int run_loop(struct ws_session *s)
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	for (i = 0; i < s->n_pollers; i++)
-		pfd[2 + i] = (struct pollfd){ .fd = s->pollers[i].fd,
-					      .events = POLLIN };
+		pfd[2 + i] =
+		    (struct pollfd){ .fd = s->pollers[i].fd, .events = POLLIN };
 	while (!err) {
 		if (poll(pfd, npfd, -1) < 0) {
 			if (errno == EINTR)
