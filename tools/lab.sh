@@ -5,7 +5,8 @@
 #   lab_up PREFIX      client — r1 — r2 — server in namespaces PREFIX-c,
 #                      PREFIX-r1, PREFIX-r2, PREFIX-s (PREFIX keeps parallel
 #                      runs apart; tests pass their own)
-#   lab_down PREFIX    delete them (tests/lib.sh's cleanup does it too)
+#   lab_down PREFIX    delete them (tests/lib.sh's and tools/nslib.sh's
+#                      cleanups do it too)
 #
 #   198.18.0.0/24  client c0 .2  — r1 r1a .1
 #   198.18.1.0/24  r1 r1b .1     — r2 r2a .2
@@ -22,13 +23,13 @@ LAB_R2_IP=198.18.1.2 # r2 as seen from r1 and the client's side
 LAB_S_IP=198.18.2.2
 LAB_PORT=5001
 
-# Namespace names; tests/lib.sh's cleanup deletes what WS_NAMESPACES lists.
+# Record each namespace where the caller's cleanup looks: tests/lib.sh
+# (WS_NS_LIST) or tools/nslib.sh (NSLIB_LIST).
 lab_ns() { # PREFIX ROLE
 	local n="$1-$2"
 	ip netns add "$n"
-	if declare -p WS_NAMESPACES >/dev/null 2>&1; then
-		WS_NAMESPACES+=("$n")
-	fi
+	[ -z "${WS_NS_LIST:-}" ] || echo "$n" >>"$WS_NS_LIST"
+	[ -z "${NSLIB_LIST:-}" ] || echo "$n" >>"$NSLIB_LIST"
 	ip -n "$n" link set lo up
 	ip netns exec "$n" sysctl -qw net.ipv4.ip_default_ttl=64
 }

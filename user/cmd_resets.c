@@ -84,17 +84,17 @@ static int option(int c, const char *arg, struct ws_opts *o,
 int cmd_resets(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    WS_COMMON_LONGOPTS,
-	    {"duration", required_argument, NULL, 'd'},
-	    {"locate", no_argument, NULL, OPT_LOCATE},
-	    {"flows", required_argument, NULL, OPT_FLOWS},
-	    {"rate", required_argument, NULL, OPT_RATE},
-	    {},
+		WS_COMMON_LONGOPTS,
+		{ "duration", required_argument, NULL, 'd' },
+		{ "locate", no_argument, NULL, OPT_LOCATE },
+		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{},
 	};
-	struct rst_options ro = {.flows = RST_FLOWS_DEFAULT,
-				 .rate = RST_RATE_DEFAULT};
+	struct rst_options ro = { .flows = RST_FLOWS_DEFAULT,
+				  .rate = RST_RATE_DEFAULT };
 	struct ws_opts o;
-	struct ws_session s = {.o = &o};
+	struct ws_session s = { .o = &o };
 	int c, err;
 
 	ws_opts_init(&o);

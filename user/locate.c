@@ -121,7 +121,7 @@ static long ms_since(const struct timespec *t0)
 static void collect(int icmp, const struct rst_locate_req *q,
 		    struct rst_locate_res *r)
 {
-	struct pollfd pfd = {.fd = icmp, .events = POLLIN};
+	struct pollfd pfd = { .fd = icmp, .events = POLLIN };
 	struct sockaddr_in from;
 	socklen_t flen;
 	struct timespec t0;
@@ -149,7 +149,7 @@ static void collect(int icmp, const struct rst_locate_req *q,
 
 int rst_locate(const struct rst_locate_req *q, struct rst_locate_res *r)
 {
-	struct sockaddr_in to = {.sin_family = AF_INET};
+	struct sockaddr_in to = { .sin_family = AF_INET };
 	int raw, icmp, ttl, try, err = 0;
 	uint8_t pkt[40];
 

@@ -12,7 +12,8 @@
 static const struct ws_command commands[] = {
 	{ "sizes", "packets by on-wire size, per interface and direction",
 	  cmd_sizes },
-	{ "resets", "who sent each TCP RST: this host, the peer, or a middlebox",
+	{ "resets",
+	  "who sent each TCP RST: this host, the peer, or a middlebox",
 	  cmd_resets },
 };
 

@@ -69,8 +69,8 @@ struct group {
 	double idle_min, idle_max;
 };
 
-static struct rst_options opts = {.flows = RST_FLOWS_DEFAULT,
-				  .rate = RST_RATE_DEFAULT};
+static struct rst_options opts = { .flows = RST_FLOWS_DEFAULT,
+				   .rate = RST_RATE_DEFAULT };
 static struct stored evs[RST_MAX_EVENTS];
 static int nevs;
 static uint64_t user_dropped;
@@ -418,7 +418,7 @@ static const char *ts_state(const struct rst_evidence *ev,
 
 static void locate_hop(const struct rst_event *e, struct rst_row *r)
 {
-	struct rst_locate_req q = {0};
+	struct rst_locate_req q = { 0 };
 	struct rst_locate_res res;
 	int i, ttl = r->res.hops + 1;
 
@@ -485,8 +485,8 @@ static void flags_str(uint8_t fl, char *buf)
 
 static void opts_str(uint8_t o, char *buf, size_t len)
 {
-	static const char *const names[] = {"mss", "ws",  "sackok", "sack",
-					    "ts",  "md5", "other",  "bad"};
+	static const char *const names[] = { "mss", "ws",  "sackok", "sack",
+					     "ts",  "md5", "other",  "bad" };
 	size_t n = 0;
 	int i;
 
@@ -659,11 +659,11 @@ static void group_add(const struct rst_row *r)
 			return;
 		}
 		g = &groups[ngroups++];
-		*g = (struct group){.v = res->verdict,
-				    .hops_before_peer = res->hops_before_peer,
-				    .unsolicited = unsol,
-				    .idle_min = INFINITY,
-				    .idle_max = -1};
+		*g = (struct group){ .v = res->verdict,
+				     .hops_before_peer = res->hops_before_peer,
+				     .unsolicited = unsol,
+				     .idle_min = INFINITY,
+				     .idle_max = -1 };
 		snprintf(g->reason, sizeof(g->reason), "%s", reason);
 		snprintf(g->peer, sizeof(g->peer), "%s", r->peer);
 		snprintf(g->hop_addr, sizeof(g->hop_addr), "%s", r->hop_addr);
@@ -692,7 +692,7 @@ static void finalize_wire(struct ws_session *s, struct stored *w)
 {
 	static char reason[48];
 	struct rst_evidence ev;
-	struct rst_row r = {.e = &w->e};
+	struct rst_row r = { .e = &w->e };
 	struct stored *send;
 
 	w->done = true;
@@ -723,17 +723,17 @@ static void finalize_wire(struct ws_session *s, struct stored *w)
 static void finalize_send(struct ws_session *s, struct stored *c)
 {
 	static char reason[48];
-	struct rst_row r = {.e = &c->e};
+	struct rst_row r = { .e = &c->e };
 
 	c->done = true;
 	row_addrs(&c->e, &r);
 	timing(&c->e, &r);
 	r.reason = rst_reason_name(c->e.reason, reason, sizeof(reason));
-	r.res = (struct rst_result){.verdict = RV_LOCAL,
-				    .conf = RC_HIGH,
-				    .hops = -1,
-				    .peer_hops = -1,
-				    .hops_before_peer = -1};
+	r.res = (struct rst_result){ .verdict = RV_LOCAL,
+				     .conf = RC_HIGH,
+				     .hops = -1,
+				     .peer_hops = -1,
+				     .hops_before_peer = -1 };
 	snprintf(r.res.why, sizeof(r.res.why),
 		 "tcp_send_reset fired; not seen on a watched interface");
 	snprintf(r.kernel, sizeof(r.kernel), "sent");
@@ -957,7 +957,7 @@ static void summary(struct ws_session *s)
 
 static void prom(struct ws_session *s, struct ws_buf *b)
 {
-	static const char *const dirs[WS_NDIRS] = {"rx", "tx"};
+	static const char *const dirs[WS_NDIRS] = { "rx", "tx" };
 	char labels[128];
 	int d, v, i;
 
@@ -1024,12 +1024,12 @@ static void stop(struct ws_session *s)
 }
 
 const struct ws_collector ws_resets_collector = {
-    .name = "resets",
-    .needs_hooks = true,
-    .configure = configure,
-    .start = start,
-    .interval = interval,
-    .summary = summary,
-    .prom = prom,
-    .stop = stop,
+	.name = "resets",
+	.needs_hooks = true,
+	.configure = configure,
+	.start = start,
+	.interval = interval,
+	.summary = summary,
+	.prom = prom,
+	.stop = stop,
 };

@@ -8,13 +8,13 @@
 #include "verdict.h"
 
 static const char *const verdict_names[RV_N] = {
-    [RV_UNKNOWN] = "unknown",
-    [RV_LOCAL] = "local",
-    [RV_LOCAL_NETFILTER] = "local_netfilter",
-    [RV_PEER_ABORT] = "peer_abort",
-    [RV_PEER_NO_SOCKET] = "peer_no_socket",
-    [RV_MIDDLEBOX] = "middlebox",
-    [RV_INJECTED] = "injected",
+	[RV_UNKNOWN] = "unknown",
+	[RV_LOCAL] = "local",
+	[RV_LOCAL_NETFILTER] = "local_netfilter",
+	[RV_PEER_ABORT] = "peer_abort",
+	[RV_PEER_NO_SOCKET] = "peer_no_socket",
+	[RV_MIDDLEBOX] = "middlebox",
+	[RV_INJECTED] = "injected",
 };
 
 const char *rst_verdict_name(enum rst_verdict v)
@@ -167,8 +167,9 @@ static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r)
 
 void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 {
-	*r = (struct rst_result){
-	    .hops = -1, .peer_hops = -1, .hops_before_peer = -1};
+	*r = (struct rst_result){ .hops = -1,
+				  .peer_hops = -1,
+				  .hops_before_peer = -1 };
 	if (ev->sent || ev->via_lo) {
 		decide_local(ev, r);
 		return;

@@ -19,13 +19,13 @@ static int parse_len(unsigned int len, struct ws_pkt *p)
 
 static void test_every_length(void)
 {
-	struct pkt_spec spec = {.l3 = PKT_IPV4,
-				.l4 = PKT_TCP,
-				.len = 54,
-				.sport = 1234,
-				.dport = 80,
-				.seq = 7,
-				.tcp_flags = WS_TCP_SYN};
+	struct pkt_spec spec = { .l3 = PKT_IPV4,
+				 .l4 = PKT_TCP,
+				 .len = 54,
+				 .sport = 1234,
+				 .dport = 80,
+				 .seq = 7,
+				 .tcp_flags = WS_TCP_SYN };
 	struct ws_pkt p;
 	unsigned int len;
 	int want;
@@ -52,7 +52,7 @@ static void test_every_length(void)
 
 static void test_bad_ihl(void)
 {
-	struct pkt_spec spec = {.l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 80};
+	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 80 };
 	struct ws_pkt p;
 	uint8_t ihl;
 
@@ -82,7 +82,7 @@ static void test_bad_ihl(void)
 
 static void test_bad_doff(void)
 {
-	struct pkt_spec spec = {.l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 60};
+	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 60 };
 	struct ws_pkt p;
 	uint8_t doff;
 
@@ -103,11 +103,11 @@ static void test_bad_doff(void)
 
 static void test_vlan(void)
 {
-	struct pkt_spec spec = {.l3 = PKT_IPV4,
-				.l4 = PKT_UDP,
-				.len = 60,
-				.sport = 53,
-				.dport = 5353};
+	struct pkt_spec spec = { .l3 = PKT_IPV4,
+				 .l4 = PKT_UDP,
+				 .len = 60,
+				 .sport = 53,
+				 .dport = 5353 };
 	static uint8_t tagged[2048];
 	struct ws_pkt p;
 	int tags;
@@ -133,11 +133,11 @@ static void test_vlan(void)
 
 static void test_ipv6(void)
 {
-	struct pkt_spec spec = {.l3 = PKT_IPV6,
-				.l4 = PKT_TCP,
-				.len = 82,
-				.sport = 443,
-				.dport = 40000};
+	struct pkt_spec spec = { .l3 = PKT_IPV6,
+				 .l4 = PKT_TCP,
+				 .len = 82,
+				 .sport = 443,
+				 .dport = 40000 };
 	struct ws_pkt p;
 
 	case_begin("IPv6 TCP behind a hop-by-hop header");
@@ -168,7 +168,7 @@ static void test_ipv6(void)
 
 static void test_others(void)
 {
-	struct pkt_spec spec = {.l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 60};
+	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 60 };
 	struct ws_pkt p;
 
 	case_begin("IPv4 non-first fragment has no L4");
@@ -193,12 +193,12 @@ static unsigned int build_opts(const uint8_t *opts, unsigned int n,
 			       unsigned int payload)
 {
 	unsigned int olen = (n + 3) & ~3u;
-	struct pkt_spec spec = {.l3 = PKT_IPV4,
-				.l4 = PKT_TCP,
-				.tcp_opts_len = olen,
-				.sport = 80,
-				.dport = 40000,
-				.tcp_flags = WS_TCP_ACK};
+	struct pkt_spec spec = { .l3 = PKT_IPV4,
+				 .l4 = PKT_TCP,
+				 .tcp_opts_len = olen,
+				 .sport = 80,
+				 .dport = 40000,
+				 .tcp_flags = WS_TCP_ACK };
 
 	spec.len = 54 + olen + payload;
 	pkt_build(buf, &spec);
@@ -220,11 +220,11 @@ static struct ws_tcp_opts opts_of(unsigned int len)
 
 static void test_tcp_options(void)
 {
-	static const uint8_t synack[] = {2,  4, 0x05, 0xb4, 4,	  2, 8,
-					 10, 0, 0,    0x30, 0x39, 0, 0,
-					 0,  7, 1,    3,    3,	  7};
-	static const uint8_t data_ts[] = {1,	1,    8, 10, 0xde, 0xad,
-					  0xbe, 0xef, 0, 0,  0,	   1};
+	static const uint8_t synack[] = { 2,  4, 0x05, 0xb4, 4,	   2, 8,
+					  10, 0, 0,    0x30, 0x39, 0, 0,
+					  0,  7, 1,    3,    3,	   7 };
+	static const uint8_t data_ts[] = { 1,	 1,    8, 10, 0xde, 0xad,
+					   0xbe, 0xef, 0, 0,  0,    1 };
 	struct ws_tcp_opts o;
 	struct ws_pkt p;
 	unsigned int len;

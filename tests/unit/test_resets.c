@@ -65,7 +65,7 @@ static int setup(uint32_t lo_ifindex, uint64_t rate)
 
 static void run(struct bpf_program *prog, unsigned int len)
 {
-	struct xdp_md xctx = {.data_end = len, .ingress_ifindex = IFINDEX};
+	struct xdp_md xctx = { .data_end = len, .ingress_ifindex = IFINDEX };
 	struct __sk_buff sctx = {};
 	bool xdp = prog == skel->progs.ws_xdp_ingress;
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
@@ -84,14 +84,14 @@ static unsigned int tcp4(bool from_peer, uint8_t flags, uint8_t ttl,
 			 uint16_t ip_id, uint32_t seq, uint32_t ack,
 			 uint32_t ts, unsigned int payload)
 {
-	struct pkt_spec s = {.l3 = PKT_IPV4,
-			     .l4 = PKT_TCP,
-			     .ttl = ttl,
-			     .tcp_flags = flags,
-			     .seq = seq,
-			     .ack = ack,
-			     .ip_id = ip_id,
-			     .tcp_opts_len = ts ? 12 : 0};
+	struct pkt_spec s = { .l3 = PKT_IPV4,
+			      .l4 = PKT_TCP,
+			      .ttl = ttl,
+			      .tcp_flags = flags,
+			      .seq = seq,
+			      .ack = ack,
+			      .ip_id = ip_id,
+			      .tcp_opts_len = ts ? 12 : 0 };
 
 	s.saddr4 = from_peer ? PEER : US;
 	s.daddr4 = from_peer ? US : PEER;
@@ -112,7 +112,7 @@ static unsigned int tcp4(bool from_peer, uint8_t flags, uint8_t ttl,
 
 static struct rst_flow_key key4(void)
 {
-	struct rst_flow_key k = {.lport = LPORT, .rport = RPORT, .family = 4};
+	struct rst_flow_key k = { .lport = LPORT, .rport = RPORT, .family = 4 };
 
 	k.laddr[0] = htonl(US);
 	k.raddr[0] = htonl(PEER);
@@ -247,14 +247,14 @@ static void test_rst_capture(void)
 
 static void test_ipv6(void)
 {
-	struct pkt_spec s = {.l3 = PKT_IPV6,
-			     .l4 = PKT_TCP,
-			     .ttl = 60,
-			     .sport = RPORT,
-			     .dport = LPORT,
-			     .seq = 7,
-			     .tcp_opts_len = 12};
-	struct rst_flow_key k = {.lport = LPORT, .rport = RPORT, .family = 6};
+	struct pkt_spec s = { .l3 = PKT_IPV6,
+			      .l4 = PKT_TCP,
+			      .ttl = 60,
+			      .sport = RPORT,
+			      .dport = LPORT,
+			      .seq = 7,
+			      .tcp_opts_len = 12 };
+	struct rst_flow_key k = { .lport = LPORT, .rport = RPORT, .family = 6 };
 	struct rst_flow f;
 	unsigned int len;
 

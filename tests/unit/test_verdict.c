@@ -9,18 +9,18 @@
 static struct rst_evidence peer_flow(void)
 {
 	return (struct rst_evidence){
-	    .has_peer = true,
-	    .ttl = 62,
-	    .peer_ttl_min = 62,
-	    .peer_ttl_max = 62,
-	    .peer_ttl_last = 62,
-	    .peer_ts = true,
-	    .peer_tsval = 100000,
-	    .ipv4 = true,
-	    .peer_ip_id = 4000,
-	    .idle_rx_s = 0.5,
-	    .burst = 1,
-	    .burst_seqs = 1,
+		.has_peer = true,
+		.ttl = 62,
+		.peer_ttl_min = 62,
+		.peer_ttl_max = 62,
+		.peer_ttl_last = 62,
+		.peer_ts = true,
+		.peer_tsval = 100000,
+		.ipv4 = true,
+		.peer_ip_id = 4000,
+		.idle_rx_s = 0.5,
+		.burst = 1,
+		.burst_seqs = 1,
 	};
 }
 
@@ -62,14 +62,16 @@ static void test_ttl(void)
 
 static void test_local(void)
 {
-	struct rst_evidence ev = {.sent = true, .kernel_sent = true};
+	struct rst_evidence ev = { .sent = true, .kernel_sent = true };
 
 	check_verdict("sent with tcp_send_reset: local", &ev, RV_LOCAL,
 		      RC_HIGH);
 	ev.kernel_sent = false;
 	check_verdict("sent without tcp_send_reset: local_netfilter", &ev,
 		      RV_LOCAL_NETFILTER, RC_MEDIUM);
-	ev = (struct rst_evidence){.via_lo = true, .has_peer = true, .ttl = 64};
+	ev = (struct rst_evidence){ .via_lo = true,
+				    .has_peer = true,
+				    .ttl = 64 };
 	check_verdict("back on lo, no send event: local_netfilter", &ev,
 		      RV_LOCAL_NETFILTER, RC_HIGH);
 }
@@ -187,7 +189,7 @@ static void test_injected(void)
 
 static void test_unknown(void)
 {
-	struct rst_evidence ev = {.ttl = 62, .ipv4 = true};
+	struct rst_evidence ev = { .ttl = 62, .ipv4 = true };
 
 	check_verdict("no baseline: unknown", &ev, RV_UNKNOWN, RC_LOW);
 	case_begin("unknown says why");
@@ -198,7 +200,7 @@ static void test_unknown(void)
 /* The Prometheus families: issue 4 naming, no address labels. */
 static void test_prom(void)
 {
-	struct ws_buf b = {0};
+	struct ws_buf b = { 0 };
 
 	case_begin("prom: wirescope_ prefix, _total, no IP labels");
 	ws_resets_collector.prom(NULL, &b);
