@@ -90,16 +90,22 @@ lab_client() { # STEPS
 	lab_exec c python3 "$LAB_DIR/lab_tcp.py" client $LAB_S_IP "$LAB_PORT" "$@"
 }
 
-# r2 answers the flow's next client segment with a TCP reset.
-lab_r2_reject() {
-	lab_exec r2 nft -f - <<EOF
-table ip lab_reject {
-	chain forward_filter {
-		type filter hook forward priority 0;
-		ip saddr $LAB_C_IP tcp dport $LAB_PORT reject with tcp reset
+# One filter chain in a lab namespace: lab_filter ROLE TABLE HOOK RULE [POLICY]
+lab_filter() {
+	lab_exec "$1" nft -f - <<EOF
+table ip $2 {
+	chain ${3}_filter {
+		type filter hook $3 priority 0; policy ${5:-accept};
+		$4
 	}
 }
 EOF
+}
+
+# r2 answers the flow's next client segment with a TCP reset.
+lab_r2_reject() {
+	lab_filter r2 lab_reject forward \
+		"ip saddr $LAB_C_IP tcp dport $LAB_PORT reject with tcp reset"
 }
 
 # r2 masquerades toward the server and forgets idle flows after SECONDS;
@@ -123,39 +129,16 @@ EOF
 }
 
 # r1 forwards nothing any more.
-lab_r1_blackhole() {
-	lab_exec r1 nft -f - <<EOF
-table ip lab_hole {
-	chain forward_filter {
-		type filter hook forward priority 0; policy drop;
-	}
-}
-EOF
-}
+lab_r1_blackhole() { lab_filter r1 lab_hole forward "" drop; }
 
 # The client's own firewall rejects its outgoing segments to the server.
 lab_client_reject() {
-	lab_exec c nft -f - <<EOF
-table ip lab_local {
-	chain out {
-		type filter hook output priority 0;
-		ip daddr $LAB_S_IP tcp dport $LAB_PORT reject with tcp reset
-	}
-}
-EOF
+	lab_filter c lab_local output \
+		"ip daddr $LAB_S_IP tcp dport $LAB_PORT reject with tcp reset"
 }
 
 # The server sends no RST (so its socket can vanish silently), or again.
-lab_server_mute_rst() {
-	lab_exec s nft -f - <<EOF
-table ip lab_mute {
-	chain out {
-		type filter hook output priority 0;
-		tcp flags rst drop
-	}
-}
-EOF
-}
+lab_server_mute_rst() { lab_filter s lab_mute output "tcp flags rst drop"; }
 lab_server_unmute_rst() { lab_exec s nft delete table ip lab_mute; }
 
 # Injectors (tools/rst_inject.py): an LB idle reset on r2, a forger on r1.
