@@ -865,12 +865,11 @@ static void group_origin(const struct group *g, char *buf, size_t len)
 	const char *v = rst_verdict_name(g->v);
 
 	if (g->v == RV_MIDDLEBOX && g->hops_before_peer >= 0)
-		snprintf(
-		    buf, len, "from a middlebox %d hop%s before %s%s%s%s%s",
-		    g->hops_before_peer, g->hops_before_peer == 1 ? "" : "s",
-		    g->peer, g->hop_addr[0] ? " (" : "", g->hop_addr,
-		    g->hop_addr[0] ? ")" : "",
-		    g->unsolicited ? ", unsolicited" : "");
+		snprintf(buf, len, "from a middlebox %d hop%s before %s%s%s%s",
+			 g->hops_before_peer,
+			 g->hops_before_peer == 1 ? "" : "s", g->peer,
+			 g->hop_addr[0] ? " (" : "", g->hop_addr,
+			 g->hop_addr[0] ? ")" : "");
 	else if (g->reason[0])
 		snprintf(buf, len, "%s (%s), peer %s", v, g->reason, g->peer);
 	else
@@ -891,8 +890,10 @@ static void summary_text(struct ws_session *s)
 		group_origin(g, origin, sizeof(origin));
 		idle[0] = '\0';
 		if (g->idle_max >= 0)
-			snprintf(idle, sizeof(idle), " after %.1f-%.1f s idle",
-				 g->idle_min, g->idle_max);
+			snprintf(idle, sizeof(idle),
+				 " after %.1f-%.1f s idle%s", g->idle_min,
+				 g->idle_max,
+				 g->unsolicited ? ", unsolicited" : "");
 		advice(g, adv, sizeof(adv));
 		fprintf(s->out, "  %" PRIu64 " reset%s %s%s: %s\n", g->n,
 			g->n == 1 ? "" : "s", origin, idle, adv);
@@ -933,6 +934,7 @@ static void summary_json(struct ws_session *s)
 		if (g->v == RV_MIDDLEBOX) {
 			json_i64(&j, "hops_before_peer", g->hops_before_peer);
 			json_str(&j, "hop_addr", g->hop_addr);
+			json_bool(&j, "unsolicited", g->unsolicited);
 		}
 		if (g->idle_max >= 0) {
 			json_double(&j, "idle_min_s", g->idle_min);
