@@ -220,16 +220,19 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	if (ifindex == resets_lo_ifindex &&
 	    (dir != WS_RX || !(pkt->tcp_flags & WS_TCP_RST)))
 		return;
-	now = bpf_ktime_get_ns();
-	ws_parse_tcp_opts(data, data_end, pkt, &o);
 	rst_key_from_pkt(pkt, dir, &k);
 	f = bpf_map_lookup_elem(&rst_flows, &k);
 	if (pkt->tcp_flags & WS_TCP_RST) {
+		now = bpf_ktime_get_ns();
+		ws_parse_tcp_opts(data, data_end, pkt, &o);
 		rst_report_wire(pkt, &o, &k, f, ifindex, dir, now);
 		if (f && dir == WS_RX)
 			f->rst_rx_ns = now;
 		return;
 	}
+	/* Per packet: a tick-precise clock is enough for idle times. */
+	now = bpf_ktime_get_coarse_ns();
+	ws_parse_tcp_ts(data, data_end, pkt, &o);
 	if (!f)
 		rst_insert(&k, pkt, &o, dir, now);
 	else if (dir == WS_RX)

@@ -224,7 +224,7 @@ struct ws_tcp_opts {
 
 /* The option bytes, copied out of the packet. */
 struct ws_tcp_opt_bytes {
-	__u8 b[64]; /* 40 used: the rest lets a masked index stay inside */
+	__u8 b[64]; /* 40 used; reads up to b[i + 9] for i < 40 stay inside */
 	__u32 len;
 };
 
@@ -316,6 +316,10 @@ static __always_inline void ws_parse_tcp_opts(const void *data_start,
 	__u32 n = p->l4_hlen > 20 ? p->l4_hlen - 20 : 0;
 	int i;
 
+	if (!n) {
+		__builtin_memset(o, 0, sizeof(*o));
+		return;
+	}
 	ob.len = 0;
 	if (pos + WS_TCP_OPTS_LEN <= end) {
 		__builtin_memcpy(ob.b, pos, WS_TCP_OPTS_LEN);
@@ -329,6 +333,27 @@ static __always_inline void ws_parse_tcp_opts(const void *data_start,
 		}
 	}
 	ws_tcp_opts_walk(&ob, o);
+}
+
+/*
+ * Only the timestamps, cheaply: after the handshake Linux, BSD and Windows
+ * put NOP, NOP, TS first on every segment.  Other layouts take the walk.
+ */
+static __always_inline void ws_parse_tcp_ts(const void *data_start,
+					    const void *data_end,
+					    const struct ws_pkt *p,
+					    struct ws_tcp_opts *o)
+{
+	const __u8 *pos = (const __u8 *)data_start + p->l4_off + 20;
+
+	if (p->l4_hlen >= 32 && pos + 12 <= (const __u8 *)data_end &&
+	    ws_get32(pos) == 0x0101080a) {
+		o->tsval = ws_get32(pos + 4);
+		o->tsecr = ws_get32(pos + 8);
+		o->present = WS_OPT_TS;
+		return;
+	}
+	ws_parse_tcp_opts(data_start, data_end, p, o);
 }
 
 #endif

@@ -285,6 +285,19 @@ static void test_tcp_options(void)
 	}
 	case_end();
 
+	case_begin("timestamps fast path agrees with the walk");
+	len = build_opts(data_ts, sizeof(data_ts), 0);
+	CHECK_EQ(parse_len(len, &p), WS_LAYER_L4, "layer");
+	ws_parse_tcp_ts(exact_end - len, exact_end, &p, &o);
+	CHECK_EQ(o.present, WS_OPT_TS, "canonical: present");
+	CHECK_EQ(o.tsval, 0xdeadbeef, "canonical: tsval");
+	len = build_opts(synack, sizeof(synack), 0);
+	CHECK_EQ(parse_len(len, &p), WS_LAYER_L4, "layer");
+	ws_parse_tcp_ts(exact_end - len, exact_end, &p, &o);
+	CHECK_EQ(o.tsval, 12345, "other layout: walked");
+	CHECK(o.present & WS_OPT_MSS, "other layout: full walk");
+	case_end();
+
 	case_begin("payload from the IP length, not Ethernet padding");
 	len = build_opts(data_ts, sizeof(data_ts), 10);
 	CHECK_EQ(parse_len(len, &p), WS_LAYER_L4, "layer");
