@@ -11,6 +11,7 @@
 #   198.18.0.0/24  client c0 .2  — r1 r1a .1
 #   198.18.1.0/24  r1 r1b .1     — r2 r2a .2
 #   198.18.2.0/24  r2 r2b .1     — server s0 .2
+#   and the same in 2001:db8:0::/64, 2001:db8:1::/64, 2001:db8:2::/64
 #
 # Default TTL 64 everywhere; r1 and r2 forward.  Scenario helpers below
 # change one thing each: a reject on r2, NAT with a short conntrack idle
@@ -21,6 +22,7 @@ LAB_C_IP=198.18.0.2
 LAB_R1_IP=198.18.0.1
 LAB_R2_IP=198.18.1.2 # r2 as seen from r1 and the client's side
 LAB_S_IP=198.18.2.2
+LAB_S_IP6=2001:db8:2::2 # IPv6 too: 2001:db8:0::/64, :1::/64, :2::/64
 LAB_PORT=5001
 
 # Record each namespace where the caller's cleanup looks: tests/lib.sh
@@ -64,8 +66,36 @@ lab_up() { # PREFIX
 	ip -n "$LAB_R2" route add 198.18.0.0/24 via 198.18.1.1
 	ip netns exec "$LAB_R1" sysctl -qw net.ipv4.ip_forward=1
 	ip netns exec "$LAB_R2" sysctl -qw net.ipv4.ip_forward=1
+	lab_up6
 	# One path each way: no route caching surprises, ARP resolved.
 	ip netns exec "$LAB_C" ping -c1 -W2 -q $LAB_S_IP >/dev/null
+}
+
+# Routers need a link-local address to resolve neighbours for forwarded
+# packets: fe80::HOST next to each global address.
+lab_addr6() { # NS IFACE ADDR
+	ip -n "$1" addr add "$3/64" dev "$2" nodad
+	ip -n "$1" addr add "fe80::${3##*:}/64" dev "$2" nodad
+}
+
+lab_up6() {
+	local ns
+	for ns in "$LAB_C" "$LAB_R1" "$LAB_R2" "$LAB_S"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.hop_limit=64
+	done
+	lab_addr6 "$LAB_C" c0 2001:db8:0::2
+	lab_addr6 "$LAB_R1" r1a 2001:db8:0::1
+	lab_addr6 "$LAB_R1" r1b 2001:db8:1::1
+	lab_addr6 "$LAB_R2" r2a 2001:db8:1::2
+	lab_addr6 "$LAB_R2" r2b 2001:db8:2::1
+	lab_addr6 "$LAB_S" s0 $LAB_S_IP6
+	ip -n "$LAB_C" -6 route add default via 2001:db8:0::1
+	ip -n "$LAB_S" -6 route add default via 2001:db8:2::1
+	ip -n "$LAB_R1" -6 route add 2001:db8:2::/64 via 2001:db8:1::2
+	ip -n "$LAB_R2" -6 route add 2001:db8:0::/64 via 2001:db8:1::1
+	ip netns exec "$LAB_R1" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec "$LAB_R2" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec "$LAB_C" ping -6 -c1 -W2 -q $LAB_S_IP6 >/dev/null
 }
 
 lab_down() { # PREFIX
@@ -86,8 +116,8 @@ lab_exec() {
 
 # The lab's TCP ends (tools/lab_tcp.py).
 lab_server() { lab_exec s python3 "$LAB_DIR/lab_tcp.py" server "$LAB_PORT" "$@"; }
-lab_client() { # STEPS
-	lab_exec c python3 "$LAB_DIR/lab_tcp.py" client $LAB_S_IP "$LAB_PORT" "$@"
+lab_client() { # STEPS (to $LAB_TARGET, the server's IPv4 address by default)
+	lab_exec c python3 "$LAB_DIR/lab_tcp.py" client "${LAB_TARGET:-$LAB_S_IP}" "$LAB_PORT" "$@"
 }
 
 # One filter chain in a lab namespace: lab_filter ROLE TABLE HOOK RULE [POLICY]

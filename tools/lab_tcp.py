@@ -3,7 +3,7 @@
 """TCP ends for the resets lab (tools/lab.sh): a server and a scripted client.
 
   lab_tcp.py server PORT [--timeout S]
-      Accept one connection on 0.0.0.0:PORT and echo every read back.
+      Accept one connection on [::]:PORT (IPv4 too) and echo every read back.
       "abort" makes it close with SO_LINGER {1, 0} (an RST); "push" makes it
       send 4 KB the client is not expected to read.
   lab_tcp.py client ADDR PORT STEPS [--timeout S]
@@ -23,9 +23,10 @@ import time
 
 
 def server(port, timeout):
-    s = socket.socket()
+    s = socket.socket(socket.AF_INET6)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
     s.listen(1)
     s.settimeout(timeout)
     print("listening", flush=True)

@@ -25,7 +25,7 @@
 
 #define RST_SETTLE_S	 1.0 /* wait for the kernel's view and bursts */
 #define RST_MATCH_S	 1.0 /* wire and tracepoint events this close match */
-#define RST_KEEP_S	 4.0 /* history kept for bursts */
+#define RST_KEEP_S	 2.5 /* decided events kept for bursts */
 #define RST_MAX_EVENTS	 2048
 #define RST_MAX_GROUPS	 64
 #define RST_MAX_REASONS	 64

@@ -201,3 +201,42 @@ test_local_netfilter() {
 	ws_stop
 	assert_eq "$(rsts "$WS_TMP/out" any dir via_lo verdict)" "rx	True	local_netfilter" "verdict"
 }
+
+# Usage errors and help: one clear line, the documented exit codes.
+test_resets_usage() {
+	local rc
+	"$WS" resets --help | grep -q "Exit status" || fail "--help"
+	rc=0; "$WS" resets -d 5 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 3 "no -i"
+	rc=0; "$WS" resets -i lo -d 5x 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 3 "bad duration"
+	assert_match "$(cat "$WS_TMP/err")" "bad duration '5x'" "message"
+	rc=0; "$WS" resets -i lo --rate 0 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 3 "bad rate"
+	rc=0; "$WS" resets -i lo extra 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 3 "stray argument"
+	rc=0; "$WS" resets -i nosuchif0 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 5 "unknown interface"
+}
+
+# IPv6 end to end: the peer's abort (hop limit, timestamps) and our own
+# abort on close (the tracepoint's IPv6 socket), over the same lab.
+test_ipv6_peer_abort() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	LAB_TARGET=$LAB_S_IP6 lab_client "send:hi,recv,send:abort,recvwait:3" --timeout 5 >"$WS_TMP/client"
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" peer_abort
+	assert_eq "$(rsts "$WS_TMP/out" rx saddr hops peer_hops ts)" "$LAB_S_IP6	2	2	continues" "evidence"
+}
+
+test_ipv6_local_abort_on_close() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	LAB_TARGET=$LAB_S_IP6 lab_client "send:push,sleep:0.5,close" --timeout 5 >"$WS_TMP/client"
+	ws_stop
+	assert_eq "$(rsts "$WS_TMP/out" tx daddr verdict reason)" "$LAB_S_IP6	local	TCP_ABORT_ON_CLOSE" "verdict"
+}
