@@ -13,26 +13,31 @@
 #include "sizes.bpf.h"
 #include "retrans.bpf.h"
 #include "handshakes.bpf.h"
+#include "resets.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* True if any collector that looks into TCP headers is switched on. */
 static __always_inline bool tcp_collectors_enabled(void)
 {
-	return handshakes_enabled; /* || <collector>_enabled ... */
+	return handshakes_enabled || resets_enabled;
 }
 
 /*
  * Every TCP-aware collector sees each packet here, parsed once.
- * @pkt->layer is WS_LAYER_L4 and @pkt->l4_proto is TCP.  @skb is the tc
- * context, NULL under XDP.
+ * @pkt->layer is WS_LAYER_L4 and @pkt->l4_proto is TCP; @data and
+ * @data_end bound the frame, for what ws_parse() does not read (options).
+ * @skb is the tc context, NULL under XDP.
  */
-static __always_inline void observe_tcp(const struct ws_pkt *pkt, __u32 ifindex,
-					__u32 dir, struct __sk_buff *skb)
+static __always_inline void observe_tcp(const struct ws_pkt *pkt,
+					const void *data, const void *data_end,
+					__u32 ifindex, __u32 dir,
+					struct __sk_buff *skb)
 {
 	handshakes_observe(pkt, ifindex, dir,
 			   skb && dir == WS_TX &&
 			       (pkt->tcp_flags & WS_TCP_SYN) && !skb->sk);
+	resets_observe(pkt, data, data_end, ifindex, dir);
 }
 
 static __always_inline void parse_and_observe(void *data, void *data_end,
@@ -45,7 +50,7 @@ static __always_inline void parse_and_observe(void *data, void *data_end,
 		return;
 	if (ws_parse(data, data_end, &pkt) == WS_LAYER_L4 &&
 	    pkt.l4_proto == WS_IPPROTO_TCP)
-		observe_tcp(&pkt, ifindex, dir, skb);
+		observe_tcp(&pkt, data, data_end, ifindex, dir, skb);
 }
 
 SEC("xdp")

@@ -18,6 +18,9 @@ enum ws_health_idx {
 	WS_H_HS_NO_FLOW = 9,	 /* SYN-ACK of a SYN we hold no state for */
 	WS_H_HS_PORTS_FULL = 10, /* no per-port slot (--max-ports) */
 	WS_H_ACCEPT_LISTENERS_FULL = 11, /* no per-listener slot */
+	WS_H_RESETS_RATE_LIMITED = 12,	 /* RST event over the rate limit */
+	WS_H_RESETS_RINGBUF_FULL = 13,	 /* RST event lost: ring buffer full */
+	WS_H_RESETS_FLOW_INSERT = 14,	 /* flow baseline could not be added */
 	WS_H_NCOUNTERS = 16,
 };
 

@@ -54,7 +54,9 @@ struct ws_pkt {
 	__u8 l4_proto;
 	__u8 ttl; /* IPv4 TTL or IPv6 hop limit */
 	__u8 tcp_flags;
-	__u8 pad[3];
+	__u8 pad;
+	__u16
+	    payload; /* TCP/UDP payload bytes per the IP length, 0 if unknown */
 };
 
 static __always_inline __u16 ws_get16(const __u8 *p)
@@ -69,7 +71,8 @@ static __always_inline __u32 ws_get32(const __u8 *p)
 }
 
 static __always_inline int ws_parse_l4(const __u8 *data, const __u8 *end,
-				       struct ws_pkt *p, __u32 off)
+				       struct ws_pkt *p, __u32 off,
+				       __u32 l3_end)
 {
 	const __u8 *l4 = data + off;
 	__u32 hlen;
@@ -95,6 +98,9 @@ static __always_inline int ws_parse_l4(const __u8 *data, const __u8 *end,
 	p->dport = ws_get16(l4 + 2);
 	p->l4_off = off;
 	p->l4_hlen = hlen;
+	/* GSO super-packets may carry 0 here: leave payload unknown. */
+	if (l3_end > off + hlen && l3_end - off - hlen <= 0xffff)
+		p->payload = l3_end - off - hlen;
 	return WS_LAYER_L4;
 }
 
@@ -119,7 +125,7 @@ static __always_inline int ws_parse_ipv4(const __u8 *data, const __u8 *end,
 	/* A non-first fragment carries no L4 header. */
 	if (ws_get16(ip + 6) & 0x1fff)
 		return WS_LAYER_L3;
-	return ws_parse_l4(data, end, p, off + ihl);
+	return ws_parse_l4(data, end, p, off + ihl, off + ws_get16(ip + 2));
 }
 
 static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
@@ -127,6 +133,7 @@ static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
 {
 	const __u8 *ip = data + off;
 	const __u8 *ext;
+	__u32 l3_end;
 	__u8 next;
 	int i;
 
@@ -138,6 +145,7 @@ static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
 	__builtin_memcpy(p->daddr, ip + 24, 16);
 	p->l3_off = off;
 	next = ip[6];
+	l3_end = off + 40 + ws_get16(ip + 4);
 	off += 40;
 	for (i = 0; i < WS_MAX_IPV6_EXTS; i++) {
 		if (next != 0 && next != 43 && next != 60 && next != 44)
@@ -156,7 +164,7 @@ static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
 		next = ext[0];
 	}
 	p->l4_proto = next;
-	return ws_parse_l4(data, end, p, off);
+	return ws_parse_l4(data, end, p, off, l3_end);
 }
 
 /*
@@ -193,6 +201,159 @@ static __always_inline int ws_parse(const void *data_start,
 	else
 		p->layer = WS_LAYER_L2;
 	return p->layer;
+}
+
+/* TCP options ws_parse_tcp_opts() found, as bits of ws_tcp_opts.present. */
+#define WS_OPT_MSS    0x01
+#define WS_OPT_WSCALE 0x02
+#define WS_OPT_SACKOK 0x04
+#define WS_OPT_SACK   0x08
+#define WS_OPT_TS     0x10
+#define WS_OPT_MD5AO  0x20 /* MD5 signature or TCP-AO */
+#define WS_OPT_OTHER  0x40
+#define WS_OPT_BAD    0x80 /* malformed: walk stopped there */
+
+#define WS_TCP_OPTS_LEN 40 /* the most a TCP header can carry */
+
+struct ws_tcp_opts {
+	__u32 tsval; /* host byte order, valid with WS_OPT_TS */
+	__u32 tsecr;
+	__u8 present;
+	__u8 pad[3];
+};
+
+/* The option bytes, copied out of the packet. */
+struct ws_tcp_opt_bytes {
+	__u8 b[64]; /* 40 used; reads up to b[i + 9] for i < 40 stay inside */
+	__u32 len;
+};
+
+/*
+ * In BPF the walk is a global function: the verifier checks it once, and
+ * its many paths do not multiply those of the caller.
+ */
+#ifdef __VMLINUX_H__
+#define WS_OPTS_FUNC __attribute__((noinline))
+#else
+#define WS_OPTS_FUNC static inline
+#endif
+
+static __always_inline __u8 ws_tcp_opt_bit(__u8 kind)
+{
+	switch (kind) {
+	case 2:
+		return WS_OPT_MSS;
+	case 3:
+		return WS_OPT_WSCALE;
+	case 4:
+		return WS_OPT_SACKOK;
+	case 5:
+		return WS_OPT_SACK;
+	case 19:
+	case 29:
+		return WS_OPT_MD5AO;
+	default:
+		return WS_OPT_OTHER;
+	}
+}
+
+/*
+ * Walk @ob's options into @o; returns @o->present.  The walk visits each
+ * byte position once and acts where the next option starts: the indices
+ * are the loop counter, so the verifier sees 40 simple steps, and hostile
+ * lengths can neither loop nor over-read.  A bad option sets WS_OPT_BAD.
+ */
+WS_OPTS_FUNC __u32 ws_tcp_opts_walk(const struct ws_tcp_opt_bytes *ob,
+				    struct ws_tcp_opts *o)
+{
+	__u32 next = 0, room, len;
+	__u8 kind, present = 0;
+	__u32 i;
+
+	if (!ob || !o)
+		return 0;
+	__builtin_memset(o, 0, sizeof(*o));
+	room = ob->len < WS_TCP_OPTS_LEN ? ob->len : WS_TCP_OPTS_LEN;
+	for (i = 0; i < WS_TCP_OPTS_LEN; i++) {
+		if (i >= room)
+			break;
+		if (i != next)
+			continue;
+		kind = ob->b[i];
+		if (kind == 0) /* end of option list */
+			break;
+		next = i + 1;
+		if (kind == 1) /* NOP */
+			continue;
+		len = i + 1 < room ? ob->b[i + 1] : 0;
+		if (len < 2 || i + len > room || (kind == 8 && len != 10)) {
+			present |= WS_OPT_BAD;
+			break;
+		}
+		if (kind == 8) {
+			o->tsval = ws_get32(&ob->b[i + 2]);
+			o->tsecr = ws_get32(&ob->b[i + 6]);
+		}
+		present |= kind == 8 ? WS_OPT_TS : ws_tcp_opt_bit(kind);
+		next = i + len;
+	}
+	o->present = present;
+	return present;
+}
+
+/*
+ * The options of a packet ws_parse() took to WS_LAYER_L4 (TCP), copied in
+ * 4-byte words (doff counts words) as far as the frame holds them.
+ */
+static __always_inline void ws_parse_tcp_opts(const void *data_start,
+					      const void *data_end,
+					      const struct ws_pkt *p,
+					      struct ws_tcp_opts *o)
+{
+	const __u8 *end = (const __u8 *)data_end;
+	const __u8 *pos = (const __u8 *)data_start + p->l4_off + 20;
+	struct ws_tcp_opt_bytes ob;
+	__u32 n = p->l4_hlen > 20 ? p->l4_hlen - 20 : 0;
+	int i;
+
+	if (!n) {
+		__builtin_memset(o, 0, sizeof(*o));
+		return;
+	}
+	ob.len = 0;
+	if (pos + WS_TCP_OPTS_LEN <= end) {
+		__builtin_memcpy(ob.b, pos, WS_TCP_OPTS_LEN);
+		ob.len = n;
+	} else {
+		for (i = 0; i < WS_TCP_OPTS_LEN / 4; i++) {
+			if ((__u32)i * 4 >= n || pos + i * 4 + 4 > end)
+				break;
+			__builtin_memcpy(&ob.b[i * 4], pos + i * 4, 4);
+			ob.len = (i + 1) * 4;
+		}
+	}
+	ws_tcp_opts_walk(&ob, o);
+}
+
+/*
+ * Only the timestamps, cheaply: after the handshake Linux, BSD and Windows
+ * put NOP, NOP, TS first on every segment.  Other layouts take the walk.
+ */
+static __always_inline void ws_parse_tcp_ts(const void *data_start,
+					    const void *data_end,
+					    const struct ws_pkt *p,
+					    struct ws_tcp_opts *o)
+{
+	const __u8 *pos = (const __u8 *)data_start + p->l4_off + 20;
+
+	if (p->l4_hlen >= 32 && pos + 12 <= (const __u8 *)data_end &&
+	    ws_get32(pos) == 0x0101080a) {
+		o->tsval = ws_get32(pos + 4);
+		o->tsecr = ws_get32(pos + 8);
+		o->present = WS_OPT_TS;
+		return;
+	}
+	ws_parse_tcp_opts(data_start, data_end, p, o);
 }
 
 #endif

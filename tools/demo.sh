@@ -64,6 +64,8 @@ main() {
 	[ -x "$WS" ] || { echo "demo: build first (make)" >&2; exit 1; }
 	lab_up
 	small_packet_flood
+	say "Incident 2: a NAT forgets idle flows and resets them"
+	tools/demo_resets.sh
 	say "Done: the lab is torn down."
 }
 

@@ -10,5 +10,6 @@ int cmd_export(int argc, char **argv);
 int cmd_diag(int argc, char **argv);
 int cmd_handshakes(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
+int cmd_resets(int argc, char **argv);
 
 #endif

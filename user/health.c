@@ -16,6 +16,9 @@ static const char *const health_names[WS_H_NCOUNTERS] = {
 	[WS_H_HS_NO_FLOW] = "hs_no_flow",
 	[WS_H_HS_PORTS_FULL] = "hs_ports_full",
 	[WS_H_ACCEPT_LISTENERS_FULL] = "accept_listeners_full",
+	[WS_H_RESETS_RATE_LIMITED] = "resets_rate_limited",
+	[WS_H_RESETS_RINGBUF_FULL] = "resets_ringbuf_full",
+	[WS_H_RESETS_FLOW_INSERT] = "resets_flow_insert_failed",
 };
 
 static uint64_t base[WS_H_NCOUNTERS], prev[WS_H_NCOUNTERS], cur[WS_H_NCOUNTERS];

@@ -7,13 +7,14 @@
 
 static uint8_t buf[2048];
 
+/* Frames end exactly at exact_end so ASan sees any over-read. */
+static uint8_t exact[2048];
+static uint8_t *const exact_end = exact + sizeof(exact);
+
 static int parse_len(unsigned int len, struct ws_pkt *p)
 {
-	/* Copy to an exact-size heap buffer so ASan sees any over-read. */
-	static uint8_t exact[2048];
-
-	memcpy(exact + sizeof(exact) - len, buf, len);
-	return ws_parse(exact + sizeof(exact) - len, exact + sizeof(exact), p);
+	memcpy(exact_end - len, buf, len);
+	return ws_parse(exact_end - len, exact_end, p);
 }
 
 static void test_every_length(void)
@@ -187,6 +188,126 @@ static void test_others(void)
 	case_end();
 }
 
+/* An IPv4 TCP frame whose options are @opts (padded with NOPs to 4). */
+static unsigned int build_opts(const uint8_t *opts, unsigned int n,
+			       unsigned int payload)
+{
+	unsigned int olen = (n + 3) & ~3u;
+	struct pkt_spec spec = { .l3 = PKT_IPV4,
+				 .l4 = PKT_TCP,
+				 .tcp_opts_len = olen,
+				 .sport = 80,
+				 .dport = 40000,
+				 .tcp_flags = WS_TCP_ACK };
+
+	spec.len = 54 + olen + payload;
+	pkt_build(buf, &spec);
+	if (n)
+		memcpy(buf + 54, opts, n);
+	return spec.len;
+}
+
+static struct ws_tcp_opts opts_of(unsigned int len)
+{
+	struct ws_tcp_opts o;
+	struct ws_pkt p;
+
+	memset(&o, 0xaa, sizeof(o));
+	if (parse_len(len, &p) == WS_LAYER_L4)
+		ws_parse_tcp_opts(exact_end - len, exact_end, &p, &o);
+	return o;
+}
+
+static void test_tcp_options(void)
+{
+	static const uint8_t synack[] = { 2,  4, 0x05, 0xb4, 4,	   2, 8,
+					  10, 0, 0,    0x30, 0x39, 0, 0,
+					  0,  7, 1,    3,    3,	   7 };
+	static const uint8_t data_ts[] = { 1,	 1,    8, 10, 0xde, 0xad,
+					   0xbe, 0xef, 0, 0,  0,    1 };
+	struct ws_tcp_opts o;
+	struct ws_pkt p;
+	unsigned int len;
+	uint8_t bad[12], bad16[16];
+
+	case_begin("TCP options of a SYN-ACK: mss, sackok, ts, ws");
+	o = opts_of(build_opts(synack, sizeof(synack), 0));
+	CHECK_EQ(o.present,
+		 WS_OPT_MSS | WS_OPT_SACKOK | WS_OPT_TS | WS_OPT_WSCALE,
+		 "present");
+	CHECK_EQ(o.tsval, 12345, "tsval");
+	CHECK_EQ(o.tsecr, 7, "tsecr");
+	case_end();
+
+	case_begin("TCP timestamps behind two NOPs");
+	o = opts_of(build_opts(data_ts, sizeof(data_ts), 10));
+	CHECK_EQ(o.present, WS_OPT_TS, "present");
+	CHECK_EQ(o.tsval, 0xdeadbeef, "tsval");
+	CHECK_EQ(o.tsecr, 1, "tsecr");
+	case_end();
+
+	case_begin("no options, and end-of-list stops the walk");
+	o = opts_of(build_opts(NULL, 0, 0));
+	CHECK_EQ(o.present, 0, "none");
+	memcpy(bad, data_ts, sizeof(bad));
+	bad[0] = 0; /* EOL first: the timestamp after it is not an option */
+	o = opts_of(build_opts(bad, sizeof(bad), 0));
+	CHECK_EQ(o.present, 0, "after EOL");
+	CHECK_EQ(o.tsval, 0, "tsval");
+	case_end();
+
+	case_begin("malformed options are flagged, never over-read");
+	memcpy(bad, data_ts, sizeof(bad));
+	bad[3] = 0; /* length 0 */
+	CHECK_EQ(opts_of(build_opts(bad, sizeof(bad), 0)).present, WS_OPT_BAD,
+		 "len 0");
+	bad[3] = 1;
+	CHECK_EQ(opts_of(build_opts(bad, sizeof(bad), 0)).present, WS_OPT_BAD,
+		 "len 1");
+	bad[3] = 8; /* a timestamp must be 10 bytes */
+	CHECK_EQ(opts_of(build_opts(bad, sizeof(bad), 0)).present, WS_OPT_BAD,
+		 "ts len 8");
+	bad[3] = 30; /* runs past the header */
+	CHECK_EQ(opts_of(build_opts(bad, sizeof(bad), 0)).present, WS_OPT_BAD,
+		 "past the header");
+	memcpy(bad16, data_ts, sizeof(data_ts));
+	memcpy(bad16 + 12, "\x01\x01\x01\x02", 4); /* MSS, no length */
+	o = opts_of(build_opts(bad16, sizeof(bad16), 0));
+	CHECK_EQ(o.present, WS_OPT_TS | WS_OPT_BAD, "kind without length");
+	case_end();
+
+	case_begin("options in a frame cut at every length");
+	len = build_opts(synack, sizeof(synack), 0);
+	for (; len > 0; len--) {
+		o = opts_of(len);
+		if (parse_len(len, &p) != WS_LAYER_L4)
+			CHECK_EQ(o.present, 0xaa, "not walked without L4");
+	}
+	case_end();
+
+	case_begin("timestamps fast path agrees with the walk");
+	len = build_opts(data_ts, sizeof(data_ts), 0);
+	CHECK_EQ(parse_len(len, &p), WS_LAYER_L4, "layer");
+	ws_parse_tcp_ts(exact_end - len, exact_end, &p, &o);
+	CHECK_EQ(o.present, WS_OPT_TS, "canonical: present");
+	CHECK_EQ(o.tsval, 0xdeadbeef, "canonical: tsval");
+	len = build_opts(synack, sizeof(synack), 0);
+	CHECK_EQ(parse_len(len, &p), WS_LAYER_L4, "layer");
+	ws_parse_tcp_ts(exact_end - len, exact_end, &p, &o);
+	CHECK_EQ(o.tsval, 12345, "other layout: walked");
+	CHECK(o.present & WS_OPT_MSS, "other layout: full walk");
+	case_end();
+
+	case_begin("payload from the IP length, not Ethernet padding");
+	len = build_opts(data_ts, sizeof(data_ts), 10);
+	CHECK_EQ(parse_len(len, &p), WS_LAYER_L4, "layer");
+	CHECK_EQ(p.payload, 10, "payload");
+	memset(buf + len, 0, 20); /* 20 bytes of trailer after the packet */
+	CHECK_EQ(parse_len(len + 20, &p), WS_LAYER_L4, "layer");
+	CHECK_EQ(p.payload, 10, "payload with padding");
+	case_end();
+}
+
 int main(void)
 {
 	test_every_length();
@@ -195,5 +316,6 @@ int main(void)
 	test_vlan();
 	test_ipv6();
 	test_others();
+	test_tcp_options();
 	return unit_exit();
 }

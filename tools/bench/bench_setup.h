@@ -16,6 +16,8 @@
 static void bench_enable_all(struct wirescope_bpf *skel)
 {
 	skel->rodata->sizes_enabled = true;
+	skel->rodata->resets_enabled = true;
+	skel->rodata->resets_lo_ifindex = 0; /* test runs are on lo */
 }
 
 static void bench_prepare(struct wirescope_bpf *skel)

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reset collector.  XDP ingress keeps a per-flow baseline of the peer (TTL,
+ * IP-ID, TS clock) and tc egress one of our sends; each RST seen on the wire
+ * and each reset decision of the local kernel (tcp_send_reset,
+ * tcp_receive_reset, kfree_skb of an RST) becomes one rst_event in a ring
+ * buffer, behind a per-CPU token bucket.  User space decides who sent it.
+ */
+#ifndef WS_RESETS_BPF_H
+#define WS_RESETS_BPF_H
+
+#include "common.bpf.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "resets.h"
+
+#define RST_AF_INET  2
+#define RST_AF_INET6 10
+
+const volatile bool resets_enabled = false;
+const volatile __u32 resets_lo_ifindex = 1;
+const volatile __u32 resets_netns_ino = 0; /* 0: any namespace */
+const volatile __u64 resets_rate = RST_RATE_DEFAULT;
+const volatile __u64 resets_burst = RST_BURST_DEFAULT;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RST_FLOWS_DEFAULT);
+	__type(key, struct rst_flow_key);
+	__type(value, struct rst_flow);
+} rst_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RST_RINGBUF_BYTES);
+} rst_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rst_bucket);
+} rst_buckets SEC(".maps");
+
+/* Rate limit: @resets_rate tokens a second per CPU, up to @resets_burst. */
+static __always_inline bool rst_take_token(__u64 now)
+{
+	__u32 zero = 0;
+	struct rst_bucket *b = bpf_map_lookup_elem(&rst_buckets, &zero);
+	__u64 elapsed, add;
+
+	if (!b)
+		return false;
+	elapsed = now - b->last_ns;
+	if (!b->last_ns || elapsed > 10000000000ULL) {
+		b->tokens = resets_burst;
+		b->last_ns = now;
+	} else if (resets_rate) {
+		add = elapsed * resets_rate / 1000000000ULL;
+		if (add) {
+			b->tokens += add;
+			b->last_ns += add * 1000000000ULL / resets_rate;
+			if (b->tokens > resets_burst)
+				b->tokens = resets_burst;
+		}
+	}
+	if (!b->tokens) {
+		health_inc(WS_H_RESETS_RATE_LIMITED);
+		return false;
+	}
+	b->tokens--;
+	return true;
+}
+
+static __always_inline struct rst_event *rst_reserve(__u64 now, __u8 kind)
+{
+	struct rst_event *e;
+
+	if (!rst_take_token(now))
+		return NULL;
+	e = bpf_ringbuf_reserve(&rst_events, sizeof(*e), 0);
+	if (!e) {
+		health_inc(WS_H_RESETS_RINGBUF_FULL);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = now;
+	e->kind = kind;
+	return e;
+}
+
+/* Orient a packet's addresses as (local, remote) by direction. */
+static __always_inline void rst_key_from_pkt(const struct ws_pkt *pkt,
+					     __u32 dir, struct rst_flow_key *k)
+{
+	const __u32 *l = dir == WS_RX ? pkt->daddr : pkt->saddr;
+	const __u32 *r = dir == WS_RX ? pkt->saddr : pkt->daddr;
+
+	__builtin_memcpy(k->laddr, l, 16);
+	__builtin_memcpy(k->raddr, r, 16);
+	k->lport = dir == WS_RX ? pkt->dport : pkt->sport;
+	k->rport = dir == WS_RX ? pkt->sport : pkt->dport;
+	k->family = pkt->ip_ver;
+}
+
+static __always_inline void rst_report_wire(const struct ws_pkt *pkt,
+					    const struct ws_tcp_opts *o,
+					    const struct rst_flow_key *k,
+					    const struct rst_flow *f,
+					    __u32 ifindex, __u32 dir, __u64 now)
+{
+	struct rst_event *e = rst_reserve(now, RST_WIRE);
+
+	if (!e)
+		return;
+	e->key = *k;
+	e->ifindex = ifindex;
+	e->dir = dir;
+	e->seq = pkt->seq;
+	e->ack = pkt->ack_seq;
+	e->tsval = o->tsval;
+	e->tsecr = o->tsecr;
+	e->opts = o->present;
+	e->ip_id = pkt->ip_id;
+	e->ttl = pkt->ttl;
+	e->tcp_flags = pkt->tcp_flags;
+	if (f) {
+		e->flow = *f;
+		e->has_flow = 1;
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void rst_update_rx(struct rst_flow *f,
+					  const struct ws_pkt *pkt,
+					  const struct ws_tcp_opts *o,
+					  __u64 now)
+{
+	if (!(f->flags & RST_F_RX_SEEN) || pkt->ttl < f->ttl_min)
+		f->ttl_min = pkt->ttl;
+	if (!(f->flags & RST_F_RX_SEEN) || pkt->ttl > f->ttl_max)
+		f->ttl_max = pkt->ttl;
+	f->ttl_last = pkt->ttl;
+	f->peer_ip_id = pkt->ip_id;
+	if (o->present & WS_OPT_TS) {
+		f->peer_tsval = o->tsval;
+		f->flags |= RST_F_PEER_TS;
+	}
+	if (f->rst_rx_ns && pkt->payload)
+		f->rx_data_after_rst++;
+	f->last_rx_ns = now;
+	f->rx_pkts++;
+	f->flags |= RST_F_RX_SEEN;
+}
+
+static __always_inline void rst_update_tx(struct rst_flow *f,
+					  const struct ws_pkt *pkt, __u64 now)
+{
+	__u64 last =
+	    f->last_rx_ns > f->last_tx_ns ? f->last_rx_ns : f->last_tx_ns;
+
+	f->tx_gap_ns = last ? now - last : 0;
+	f->last_tx_ns = now;
+	if (pkt->tcp_flags & WS_TCP_ACK)
+		f->our_ack = pkt->ack_seq;
+	if (pkt->payload || (pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN)))
+		f->last_tx_kind = RST_TX_DATA;
+	else if (pkt->seq + 1 == f->our_snd_nxt)
+		f->last_tx_kind = RST_TX_PROBE;
+	else
+		f->last_tx_kind = RST_TX_ACK;
+	if (f->last_tx_kind != RST_TX_PROBE)
+		f->our_snd_nxt = pkt->seq + pkt->payload +
+				 !!(pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN));
+	f->last_tx_flags = pkt->tcp_flags;
+	f->tx_pkts++;
+	f->flags |= RST_F_TX_SEEN;
+}
+
+/*
+ * A flow's first packet, whichever it is: flows that began before we
+ * started get a baseline from their next segment.
+ */
+static __always_inline void rst_insert(const struct rst_flow_key *k,
+				       const struct ws_pkt *pkt,
+				       const struct ws_tcp_opts *o, __u32 dir,
+				       __u64 now)
+{
+	struct rst_flow f = {};
+
+	f.first_ns = now;
+	if (pkt->tcp_flags & WS_TCP_SYN)
+		f.flags |= RST_F_SYN;
+	if (dir == WS_RX)
+		rst_update_rx(&f, pkt, o, now);
+	else
+		rst_update_tx(&f, pkt, now);
+	if (bpf_map_update_elem(&rst_flows, k, &f, BPF_NOEXIST))
+		health_inc(WS_H_RESETS_FLOW_INSERT);
+}
+
+static __always_inline void resets_observe(const struct ws_pkt *pkt,
+					   const void *data,
+					   const void *data_end, __u32 ifindex,
+					   __u32 dir)
+{
+	struct rst_flow_key k = {};
+	struct ws_tcp_opts o;
+	struct rst_flow *f;
+	__u64 now;
+
+	if (!resets_enabled)
+		return;
+	/*
+	 * On lo only RSTs matter: a local netfilter reject of our own
+	 * segment comes back this way.  Each one passes lo twice; keep the
+	 * receive side.
+	 */
+	if (ifindex == resets_lo_ifindex &&
+	    (dir != WS_RX || !(pkt->tcp_flags & WS_TCP_RST)))
+		return;
+	rst_key_from_pkt(pkt, dir, &k);
+	f = bpf_map_lookup_elem(&rst_flows, &k);
+	if (pkt->tcp_flags & WS_TCP_RST) {
+		now = bpf_ktime_get_ns();
+		ws_parse_tcp_opts(data, data_end, pkt, &o);
+		rst_report_wire(pkt, &o, &k, f, ifindex, dir, now);
+		if (f && dir == WS_RX)
+			f->rst_rx_ns = now;
+		return;
+	}
+	/* Per packet: a tick-precise clock is enough for idle times. */
+	now = bpf_ktime_get_coarse_ns();
+	ws_parse_tcp_ts(data, data_end, pkt, &o);
+	if (!f)
+		rst_insert(&k, pkt, &o, dir, now);
+	else if (dir == WS_RX)
+		rst_update_rx(f, pkt, &o, now);
+	else
+		rst_update_tx(f, pkt, now);
+}
+
+/* Local view: tracepoints, global across namespaces, so filter by netns. */
+
+/* Unknown namespace (no device, no socket) counts as foreign. */
+static __always_inline bool rst_our_netns(const struct net *net)
+{
+	if (!resets_netns_ino)
+		return true;
+	return net && BPF_CORE_READ(net, ns.inum) == resets_netns_ino;
+}
+
+static __always_inline void rst_addr_from_sk(const struct sock *sk,
+					     struct rst_flow_key *k)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family == RST_AF_INET) {
+		k->family = 4;
+		k->laddr[0] = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		k->raddr[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		return;
+	}
+	BPF_CORE_READ_INTO(&k->laddr, sk,
+			   __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
+	BPF_CORE_READ_INTO(&k->raddr, sk,
+			   __sk_common.skc_v6_daddr.in6_u.u6_addr32);
+	k->family = 6;
+	/* IPv4-mapped (::ffff:a.b.c.d): the wire carries IPv4. */
+	if (!k->laddr[0] && !k->laddr[1] && k->laddr[2] == bpf_htonl(0xffff)) {
+		k->family = 4;
+		k->laddr[0] = k->laddr[3];
+		k->raddr[0] = k->raddr[3];
+		k->laddr[1] = k->laddr[2] = k->laddr[3] = 0;
+		k->raddr[1] = k->raddr[2] = k->raddr[3] = 0;
+	}
+}
+
+/*
+ * The flow of a socket.  An aborting socket has already lost its local
+ * port in skc_num (the tracepoint's sport is 0): inet_sport still has it.
+ */
+static __always_inline void rst_key_from_sk(const struct sock *sk,
+					    struct rst_flow_key *k)
+{
+	const struct inet_sock *inet = (const struct inet_sock *)sk;
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+
+	rst_addr_from_sk(sk, k);
+	k->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
+		k->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	else
+		k->lport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+}
+
+/*
+ * The flow of a received skb (its source is the remote end); false if it
+ * is not TCP or its headers are not set.  *@flags gets the TCP flags.
+ */
+static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
+					     struct rst_flow_key *k,
+					     struct rst_event *e)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	struct ipv6hdr ip6;
+	struct iphdr ip4;
+	struct tcphdr tcp;
+	__u8 ver;
+
+	if (nh == (__u16)~0U || th == (__u16)~0U ||
+	    bpf_probe_read_kernel(&ver, 1, head + nh))
+		return false;
+	ver >>= 4;
+	if (ver == 4) {
+		if (bpf_probe_read_kernel(&ip4, sizeof(ip4), head + nh) ||
+		    ip4.protocol != WS_IPPROTO_TCP)
+			return false;
+		k->family = 4;
+		k->raddr[0] = ip4.saddr;
+		k->laddr[0] = ip4.daddr;
+		e->ttl = ip4.ttl;
+		e->ip_id = bpf_ntohs(ip4.id);
+	} else if (ver == 6) {
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) ||
+		    ip6.nexthdr != WS_IPPROTO_TCP)
+			return false;
+		k->family = 6;
+		__builtin_memcpy(k->raddr, &ip6.saddr, 16);
+		__builtin_memcpy(k->laddr, &ip6.daddr, 16);
+		e->ttl = ip6.hop_limit;
+	} else {
+		return false;
+	}
+	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
+		return false;
+	k->rport = bpf_ntohs(tcp.source);
+	k->lport = bpf_ntohs(tcp.dest);
+	e->seq = bpf_ntohl(tcp.seq);
+	e->ack = bpf_ntohl(tcp.ack_seq);
+	e->tcp_flags = ((__u8 *)&tcp)[13];
+	return true;
+}
+
+static __always_inline const struct net *rst_skb_net(const struct sk_buff *skb)
+{
+	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	const struct sock *sk;
+
+	if (dev)
+		return BPF_CORE_READ(dev, nd_net.net);
+	sk = BPF_CORE_READ(skb, sk);
+	return sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net) : NULL;
+}
+
+static __always_inline void rst_attach_flow(struct rst_event *e)
+{
+	struct rst_flow *f = bpf_map_lookup_elem(&rst_flows, &e->key);
+
+	if (f) {
+		e->flow = *f;
+		e->has_flow = 1;
+	}
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb,
+	     enum sk_rst_reason reason)
+{
+	struct rst_event *e;
+	struct rst_event tmp = {};
+
+	if (!resets_enabled)
+		return 0;
+	if (!rst_our_netns(sk	 ? BPF_CORE_READ(sk, __sk_common.skc_net.net)
+			   : skb ? rst_skb_net(skb)
+				 : NULL))
+		return 0;
+	/* With an skb we answer it (no socket, TIME_WAIT, bad segment). */
+	if (skb) {
+		if (!rst_key_from_skb(skb, &tmp.key, &tmp))
+			return 0;
+	} else {
+		rst_key_from_sk(sk, &tmp.key);
+	}
+	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_SEND);
+	if (!e)
+		return 0;
+	e->key = tmp.key;
+	e->seq = tmp.seq;
+	e->ack = tmp.ack;
+	e->tcp_flags = tmp.tcp_flags;
+	e->reason = reason;
+	e->dir = WS_TX;
+	e->state = sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0;
+	rst_attach_flow(e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(ws_rst_recv, struct sock *sk)
+{
+	struct rst_event *e;
+
+	if (!resets_enabled || !sk ||
+	    !rst_our_netns(BPF_CORE_READ(sk, __sk_common.skc_net.net)))
+		return 0;
+	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_RECV);
+	if (!e)
+		return 0;
+	rst_key_from_sk(sk, &e->key);
+	e->dir = WS_RX;
+	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	rst_attach_flow(e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* A received RST the kernel threw away, with its drop reason. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location,
+	     enum skb_drop_reason reason, struct sock *rx_sk)
+{
+	struct rst_event tmp = {};
+	struct rst_event *e;
+
+	if (!resets_enabled || !rst_key_from_skb(skb, &tmp.key, &tmp) ||
+	    !(tmp.tcp_flags & WS_TCP_RST))
+		return 0;
+	/* TCP may have reused skb->dev's space by now: the socket knows. */
+	if (!rst_our_netns(rx_sk ? BPF_CORE_READ(rx_sk, __sk_common.skc_net.net)
+				 : rst_skb_net(skb)))
+		return 0;
+	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_DROP);
+	if (!e)
+		return 0;
+	tmp.ts_ns = e->ts_ns;
+	tmp.kind = RST_TP_DROP;
+	tmp.reason = reason;
+	tmp.dir = WS_RX;
+	*e = tmp;
+	rst_attach_flow(e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reset collector: shared between bpf/resets.bpf.h and user/resets.c.
+ * XDP keeps a baseline per flow (the peer's TTL, IP-ID and TS clock, our
+ * last send); every RST on the wire and every kernel reset decision goes to
+ * user space as one struct rst_event through a rate-limited ring buffer.
+ */
+#ifndef WS_RESETS_H
+#define WS_RESETS_H
+
+#include "ws_types.h"
+
+#define RST_FLOWS_DEFAULT 65536
+#define RST_RINGBUF_BYTES (256 * 1024)
+#define RST_RATE_DEFAULT  200 /* events per second per CPU */
+#define RST_BURST_DEFAULT 100
+
+/* A flow as seen from this host: local and remote end. */
+struct rst_flow_key {
+	__u32 laddr[4]; /* network byte order; IPv4 uses [0] */
+	__u32 raddr[4];
+	__u16 lport; /* host byte order */
+	__u16 rport;
+	__u32 family; /* 4 or 6 */
+};
+
+/* rst_flow.flags */
+#define RST_F_RX_SEEN 0x01 /* a packet from the peer was seen */
+#define RST_F_TX_SEEN 0x02 /* a packet of ours was seen */
+#define RST_F_PEER_TS 0x04 /* the peer sends TCP timestamps */
+#define RST_F_SYN     0x08 /* the baseline starts at the handshake */
+
+/* rst_flow.last_tx_kind: only data and probes can provoke an RST. */
+#define RST_TX_ACK   0 /* a pure ACK (or a challenge ACK) */
+#define RST_TX_DATA  1 /* payload, SYN or FIN */
+#define RST_TX_PROBE 2 /* a keepalive probe: no data, seq = snd_nxt - 1 */
+
+/* The baseline: updated in place by XDP (peer) and tc egress (us). */
+struct rst_flow {
+	__u64 first_ns;	  /* bpf_ktime_get_ns() of the first packet */
+	__u64 last_rx_ns; /* the peer's last non-RST packet */
+	__u64 last_tx_ns; /* our last non-RST packet */
+	__u64 tx_gap_ns;  /* idle time of the flow before our last send */
+	__u64 rst_rx_ns;  /* last RST received, 0 if none */
+	__u32 peer_tsval; /* the peer's last TSval */
+	__u32 our_ack;	  /* ack of our last segment: the kernel's rcv_nxt */
+	__u32 our_snd_nxt;
+	__u32 rx_pkts;
+	__u32 tx_pkts;
+	__u32 rx_data_after_rst; /* peer segments with data after an RST */
+	__u16 peer_ip_id;
+	__u8 ttl_min; /* the peer's TTL / hop limit */
+	__u8 ttl_max;
+	__u8 ttl_last;
+	__u8 flags;
+	__u8 last_tx_flags; /* TCP flags of our last segment */
+	__u8 last_tx_kind;  /* RST_TX_*: what our last segment was */
+};
+
+enum rst_kind {
+	RST_WIRE = 0,	 /* an RST on a watched interface (or lo) */
+	RST_TP_SEND = 1, /* tcp:tcp_send_reset: this kernel sends one */
+	RST_TP_RECV = 2, /* tcp:tcp_receive_reset: a socket accepted one */
+	RST_TP_DROP = 3, /* skb:kfree_skb of an RST: the kernel refused it */
+};
+
+struct rst_event {
+	__u64 ts_ns;
+	struct rst_flow_key key;
+	__u32 ifindex;
+	__u32 seq; /* host byte order */
+	__u32 ack;
+	__u32 tsval;
+	__u32 tsecr;
+	__u32 reason; /* sk_rst_reason (SEND) or skb_drop_reason (DROP) */
+	__u32 state;  /* socket state for SEND/RECV, 0 if none */
+	__u16 ip_id;
+	__u8 kind; /* enum rst_kind */
+	__u8 dir;  /* enum ws_dir: RX = sent by the peer side */
+	__u8 ttl;
+	__u8 tcp_flags;
+	__u8 opts; /* WS_OPT_* bits (parse.h) */
+	__u8 has_flow;
+	__u8 pad[4];
+	struct rst_flow flow; /* baseline just before this RST */
+};
+
+/* Token bucket, one per CPU. */
+struct rst_bucket {
+	__u64 last_ns;
+	__u64 tokens;
+};
+
+_Static_assert(sizeof(struct rst_flow_key) == 40, "rst_flow_key layout");
+_Static_assert(sizeof(struct rst_flow) == 72, "rst_flow layout");
+_Static_assert(sizeof(struct rst_event) == 160, "rst_event layout");
+
+#endif

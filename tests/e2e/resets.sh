@@ -1,0 +1,242 @@
+# SPDX-License-Identifier: GPL-2.0
+# wirescope resets, end to end: the nine scenarios of the issue in the lab
+# of tools/lab.sh (client — r1 — r2 — server), wirescope on the client's
+# c0.  Each asserts the verdict (and hop, address, reason where it
+# matters); the kernel's TCP counters (/proc/net/snmp) are the ground truth
+# for how many resets the client sent or took.
+
+source tools/lab.sh
+
+resets_lab() {
+	lab_up "$WS_NS_PREFIX"
+}
+
+start_server() {
+	bg lab_server --timeout 20 >"$WS_TMP/server" 2>&1
+	wait_file "$WS_TMP/server"
+}
+
+# Tcp counter from /proc/net/snmp in the client: tcp_snmp FIELD
+tcp_snmp() {
+	lab_exec c awk -v f="$1" '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp
+}
+
+# The rst records of wirescope's output, one per line: the fields asked
+# for, tab separated ("-" for a missing key).  rsts OUT DIR FIELD...
+rsts() {
+	python3 - "$@" <<'EOF'
+import json, sys
+out, d, keys = sys.argv[1], sys.argv[2], sys.argv[3:]
+for line in open(out):
+    o = json.loads(line)
+    if o.get("type") != "rst" or (d != "any" and o["dir"] != d):
+        continue
+    print("\t".join("-" if o.get(k) is None else str(o[k]) for k in keys))
+EOF
+}
+
+summary_of() { grep '"type":"summary"' "$1"; }
+
+# Exactly one received RST with VERDICT; prints its record for more checks.
+one_rx() { # OUT VERDICT
+	local n
+	n=$(rsts "$1" rx verdict | wc -l)
+	assert_eq "$n" 1 "received RSTs ($(rsts "$1" rx verdict why | tr '\n' ';'))"
+	assert_eq "$(rsts "$1" rx verdict)" "$2" "verdict ($(rsts "$1" rx why))"
+}
+
+# The client talks, then waits for "go" ($CLIENT_PRE: steps before).
+client_wait_go() { # STEPS_AFTER_GO
+	bg lab_client "${CLIENT_PRE:-}send:hi,recv,touch:$WS_TMP/ready,wait:$WS_TMP/go,$1" --timeout 10 >"$WS_TMP/client"
+	CLIENT_PID=$BG_PID
+	wait_file "$WS_TMP/ready"
+}
+
+client_go() {
+	touch "$WS_TMP/go"
+	wait "$CLIENT_PID" || true
+}
+
+# 1. The server aborts with SO_LINGER {1, 0}.
+test_peer_abort() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local r0
+	r0=$(tcp_snmp EstabResets)
+	lab_client "send:hi,recv,send:abort,recvwait:3" --timeout 5 >"$WS_TMP/client"
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" peer_abort
+	assert_eq "$(rsts "$WS_TMP/out" rx hops peer_hops ts kernel)" "2	2	continues	accepted" "hops, ts, kernel"
+	assert_eq "$(($(tcp_snmp EstabResets) - r0))" 1 "EstabResets"
+}
+
+# 2. The server's socket vanishes silently (ss -K, its RST dropped); the
+#    client's next segment meets a host with no socket.
+test_peer_no_socket() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	client_wait_go "send:more,recvwait:3"
+	lab_server_mute_rst
+	lab_exec s ss -K state established "( sport = :$LAB_PORT )" >/dev/null
+	lab_server_unmute_rst
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" peer_no_socket
+	assert_eq "$(rsts "$WS_TMP/out" rx hops peer_hops ts triggered)" "2	2	absent	True" "evidence"
+}
+
+# 3. r2 rejects mid-flow with a TCP reset: a middlebox 1 hop before the
+#    server, and --locate names r2.
+test_middlebox_reject_locate() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	client_wait_go "send:more,recvwait:3"
+	lab_r2_reject
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" middlebox
+	assert_eq "$(rsts "$WS_TMP/out" rx hops peer_hops hops_before_peer hop_addr)" \
+		"1	2	1	$LAB_R2_IP" "hop and address"
+}
+
+# 4. NAT on r2 forgets the idle flow (conntrack timeout 2 s, tcp_loose=0,
+#    invalid -> reset): middlebox, the idle time, keepalive advice.
+test_nat_idle_timeout() {
+	resets_lab
+	lab_r2_nat 2
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	lab_client "send:hi,recv,sleep:4,send:more,recvwait:3" --timeout 10 >"$WS_TMP/client"
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" middlebox
+	local rec idle
+	rec=$(rsts "$WS_TMP/out" rx hops_before_peer hop_addr triggered)
+	assert_eq "$rec" "1	$LAB_R2_IP	True" "hop, address, trigger"
+	idle=$(rsts "$WS_TMP/out" rx idle_s | cut -d. -f1)
+	assert_ge "$idle" 3 "idle seconds before the reset"
+	assert_le "$idle" 5 "idle seconds before the reset"
+	assert_match "$(summary_of "$WS_TMP/out")" 'tcp_keepalive_time here is [0-9]+' "advice"
+}
+
+# 5. An LB-style device on r2 resets both ends after 2 s idle, unprompted.
+test_lb_idle_unsolicited() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	bg lab_lb_injector 2 >"$WS_TMP/inj" 2>&1
+	wait_file "$WS_TMP/inj"
+	lab_client "send:hi,recv,recvwait:8" --timeout 10 >"$WS_TMP/client"
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" middlebox
+	assert_eq "$(rsts "$WS_TMP/out" rx hops_before_peer unsolicited kernel)" "1	True	accepted" "unsolicited middlebox"
+	local idle
+	idle=$(rsts "$WS_TMP/out" rx idle_s | cut -d. -f1)
+	assert_ge "$idle" 1 "idle seconds"
+	assert_le "$idle" 3 "idle seconds"
+}
+
+# 6. A forger on r1 sends a burst of RSTs with TTL 40 and jumping seqs:
+#    injected, and the kernel refuses them (the flow survives).
+test_injected_forgery() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	bg lab_forger --ttl 40 --count 3 --jump 1000 >"$WS_TMP/inj" 2>&1
+	wait_file "$WS_TMP/inj"
+	lab_client "send:hi,recv,recvwait:2,send:again,recv" --timeout 5 >"$WS_TMP/client"
+	assert_eq "$(grep -c reset "$WS_TMP/client" || true)" 0 "the flow survived the forged RSTs"
+	ws_stop
+	assert_eq "$(rsts "$WS_TMP/out" rx verdict | sort | uniq -c | awk '{print $1, $2}')" "3 injected" "verdicts"
+	local k
+	k=$(rsts "$WS_TMP/out" rx kernel | sort -u)
+	assert_match "$k" '^(challenge-ACKed \(TCP_RESET\)|dropped out of window .*)$' "kernel refused them"
+}
+
+# 7. The client's keepalive times out through a black hole.
+test_local_keepalive_timeout() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local o0
+	o0=$(tcp_snmp OutRsts)
+	CLIENT_PRE="keepalive:1:1:2," client_wait_go "recvwait:10"
+	lab_r1_blackhole
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" timeout "client timed out"
+	ws_stop
+	assert_eq "$(rsts "$WS_TMP/out" tx verdict reason)" "local	TCP_KEEPALIVE_TIMEOUT" "verdict"
+	assert_eq "$(($(tcp_snmp OutRsts) - o0))" 1 "OutRsts"
+}
+# 8. The client closes with unread data.
+test_local_abort_on_close() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local o0
+	o0=$(tcp_snmp OutRsts)
+	lab_client "send:push,sleep:0.5,close" --timeout 5 >"$WS_TMP/client"
+	ws_stop
+	assert_eq "$(rsts "$WS_TMP/out" tx verdict reason)" "local	TCP_ABORT_ON_CLOSE" "verdict"
+	assert_eq "$(($(tcp_snmp OutRsts) - o0))" 1 "OutRsts"
+}
+
+# 9. The client's own nftables rejects its outgoing segment: the reset
+#    comes back on lo.
+test_local_netfilter() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	client_wait_go "send:more,recvwait:3"
+	lab_client_reject
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	assert_eq "$(rsts "$WS_TMP/out" any dir via_lo verdict)" "rx	True	local_netfilter" "verdict"
+}
+
+# Usage errors and help: one clear line, the documented exit codes.
+test_resets_usage() {
+	local rc
+	"$WS" resets --help | grep -q "Exit status" || fail "--help"
+	rc=0; "$WS" resets -d 5 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 3 "no -i"
+	rc=0; "$WS" resets -i lo -d 5x 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 3 "bad duration"
+	assert_match "$(cat "$WS_TMP/err")" "bad duration '5x'" "message"
+	rc=0; "$WS" resets -i lo --rate 0 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 3 "bad rate"
+	rc=0; "$WS" resets -i lo extra 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 3 "stray argument"
+	rc=0; "$WS" resets -i nosuchif0 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 5 "unknown interface"
+}
+
+# IPv6 end to end: the peer's abort (hop limit, timestamps) and our own
+# abort on close (the tracepoint's IPv6 socket), over the same lab.
+test_ipv6_peer_abort() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	LAB_TARGET=$LAB_S_IP6 lab_client "send:hi,recv,send:abort,recvwait:3" --timeout 5 >"$WS_TMP/client"
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" peer_abort
+	assert_eq "$(rsts "$WS_TMP/out" rx saddr hops peer_hops ts)" "$LAB_S_IP6	2	2	continues" "evidence"
+}
+
+test_ipv6_local_abort_on_close() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	LAB_TARGET=$LAB_S_IP6 lab_client "send:push,sleep:0.5,close" --timeout 5 >"$WS_TMP/client"
+	ws_stop
+	assert_eq "$(rsts "$WS_TMP/out" tx daddr verdict reason)" "$LAB_S_IP6	local	TCP_ABORT_ON_CLOSE" "verdict"
+}

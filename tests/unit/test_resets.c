@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reset collector's BPF code on crafted frames through
+ * BPF_PROG_TEST_RUN: the flow baseline (insert on the first packet, in-place
+ * updates, our sends on tc), RST events in the ring buffer (IPv4, IPv6,
+ * options, malformed), lo handling and the rate limit.
+ */
+#include <errno.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "unit.h"
+#include "pkt.h"
+#include "core.h"
+#include "resets.h"
+#include "health.h"
+#include "parse.h"
+#include "wirescope.skel.h"
+
+#define IFINDEX 1	   /* test runs happen on lo */
+#define US	0xc6120001 /* 198.18.0.1 */
+#define PEER	0xc6120002 /* 198.18.0.2 */
+#define LPORT	40000
+#define RPORT	5001
+#define MAXEV	32
+
+static struct wirescope_bpf *skel;
+static struct ring_buffer *rb;
+static int ncpus;
+static uint8_t frame[2048];
+static struct rst_event evs[MAXEV];
+static int nev;
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	if (nev < MAXEV && len >= sizeof(struct rst_event))
+		memcpy(&evs[nev++], data, sizeof(struct rst_event));
+	return 0;
+}
+
+/* Fresh skeleton: resets on; @lo_ifindex 0 makes the test device ordinary. */
+static int setup(uint32_t lo_ifindex, uint64_t rate)
+{
+	struct bpf_program *p;
+
+	ring_buffer__free(rb);
+	wirescope_bpf__destroy(skel);
+	skel = wirescope_bpf__open();
+	if (!skel)
+		return -1;
+	skel->rodata->resets_enabled = true;
+	skel->rodata->resets_lo_ifindex = lo_ifindex;
+	skel->rodata->resets_rate = rate;
+	skel->rodata->resets_burst = rate / 2 ? rate / 2 : 1;
+	bpf_object__for_each_program(p, skel->obj)
+	    bpf_program__set_autoload(p, p == skel->progs.ws_xdp_ingress ||
+					     p == skel->progs.ws_tc_egress);
+	if (wirescope_bpf__load(skel))
+		return -1;
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.rst_events), on_event,
+			      NULL, NULL);
+	return rb ? 0 : -1;
+}
+
+static void run(struct bpf_program *prog, unsigned int len)
+{
+	struct xdp_md xctx = { .data_end = len, .ingress_ifindex = IFINDEX };
+	struct __sk_buff sctx = {};
+	bool xdp = prog == skel->progs.ws_xdp_ingress;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = len, .repeat = 1);
+
+	opts.ctx_in = xdp ? (void *)&xctx : (void *)&sctx;
+	opts.ctx_size_in = xdp ? sizeof(xctx) : sizeof(sctx);
+	CHECK(!bpf_prog_test_run_opts(bpf_program__fd(prog), &opts),
+	      "test run: %s", strerror(errno));
+	nev = 0;
+	ring_buffer__consume(rb);
+}
+
+/* An IPv4 TCP frame; @ts adds NOP NOP TS(@ts, 0); @payload bytes after. */
+static unsigned int tcp4(bool from_peer, uint8_t flags, uint8_t ttl,
+			 uint16_t ip_id, uint32_t seq, uint32_t ack,
+			 uint32_t ts, unsigned int payload)
+{
+	struct pkt_spec s = { .l3 = PKT_IPV4,
+			      .l4 = PKT_TCP,
+			      .ttl = ttl,
+			      .tcp_flags = flags,
+			      .seq = seq,
+			      .ack = ack,
+			      .ip_id = ip_id,
+			      .tcp_opts_len = ts ? 12 : 0 };
+
+	s.saddr4 = from_peer ? PEER : US;
+	s.daddr4 = from_peer ? US : PEER;
+	s.sport = from_peer ? RPORT : LPORT;
+	s.dport = from_peer ? LPORT : RPORT;
+	s.len = pkt_hdr_len(&s) + payload;
+	pkt_build(frame, &s);
+	if (ts) {
+		uint8_t *o = frame + 54;
+
+		o[2] = 8;
+		o[3] = 10;
+		put32(o + 4, ts);
+		put32(o + 8, 0);
+	}
+	return s.len;
+}
+
+static struct rst_flow_key key4(void)
+{
+	struct rst_flow_key k = { .lport = LPORT, .rport = RPORT, .family = 4 };
+
+	k.laddr[0] = htonl(US);
+	k.raddr[0] = htonl(PEER);
+	return k;
+}
+
+static bool get_flow(const struct rst_flow_key *k, struct rst_flow *f)
+{
+	return !bpf_map_lookup_elem(bpf_map__fd(skel->maps.rst_flows), k, f);
+}
+
+static uint64_t health(int idx)
+{
+	uint32_t key = idx;
+	uint64_t v = 0;
+
+	ws_percpu_sum_u64(bpf_map__fd(skel->maps.ws_health), &key, ncpus, &v,
+			  1);
+	return v;
+}
+
+static void test_baseline(void)
+{
+	struct rst_flow_key k = key4();
+	struct rst_flow f, f0;
+	struct bpf_program *xdp = skel->progs.ws_xdp_ingress;
+	struct bpf_program *tc = skel->progs.ws_tc_egress;
+
+	case_begin("IPv4 SYN-ACK from the peer inserts a baseline");
+	run(xdp,
+	    tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 777, 9000, 1, 1000, 0));
+	CHECK(get_flow(&k, &f0), "flow present");
+	CHECK_EQ(f0.flags, RST_F_RX_SEEN | RST_F_SYN | RST_F_PEER_TS, "flags");
+	CHECK_EQ(f0.ttl_min, 62, "ttl_min");
+	CHECK_EQ(f0.ttl_max, 62, "ttl_max");
+	CHECK_EQ(f0.ttl_last, 62, "ttl_last");
+	CHECK_EQ(f0.peer_ip_id, 777, "ip_id");
+	CHECK_EQ(f0.peer_tsval, 1000, "tsval");
+	CHECK_EQ(f0.rx_pkts, 1, "rx_pkts");
+	CHECK_EQ(nev, 0, "no event for a non-RST");
+	case_end();
+
+	case_begin("the next peer segment updates it in place");
+	run(xdp, tcp4(true, WS_TCP_ACK, 61, 778, 9001, 1, 1010, 20));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.first_ns, f0.first_ns, "same entry");
+	CHECK_EQ(f.ttl_min, 61, "ttl_min");
+	CHECK_EQ(f.ttl_max, 62, "ttl_max");
+	CHECK_EQ(f.ttl_last, 61, "ttl_last");
+	CHECK_EQ(f.peer_ip_id, 778, "ip_id");
+	CHECK_EQ(f.peer_tsval, 1010, "tsval");
+	CHECK_EQ(f.rx_pkts, 2, "rx_pkts");
+	CHECK(f.last_rx_ns >= f0.last_rx_ns, "last_rx_ns");
+	case_end();
+
+	case_begin("tc egress records our send: ack, next seq, data");
+	run(tc, tcp4(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 500, 9021, 0, 100));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.our_ack, 9021, "our_ack");
+	CHECK_EQ(f.our_snd_nxt, 600, "our_snd_nxt");
+	CHECK_EQ(f.tx_pkts, 1, "tx_pkts");
+	CHECK_EQ(f.last_tx_kind, RST_TX_DATA, "last_tx_kind");
+	CHECK(f.flags & RST_F_TX_SEEN, "tx seen");
+	CHECK_EQ(f.rx_pkts, 2, "rx_pkts unchanged");
+	case_end();
+
+	case_begin("a keepalive probe is told from a pure ACK");
+	run(tc, tcp4(false, WS_TCP_ACK, 64, 1, 599, 9021, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.last_tx_kind, RST_TX_PROBE, "probe");
+	CHECK_EQ(f.our_snd_nxt, 600, "snd_nxt kept");
+	run(tc, tcp4(false, WS_TCP_ACK, 64, 1, 600, 9021, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.last_tx_kind, RST_TX_ACK, "pure ack");
+	CHECK_EQ(f.tx_pkts, 3, "tx_pkts");
+	case_end();
+}
+
+static void test_rst_capture(void)
+{
+	struct rst_flow_key k = key4();
+	struct rst_flow f;
+	struct bpf_program *xdp = skel->progs.ws_xdp_ingress;
+	struct bpf_program *tc = skel->progs.ws_tc_egress;
+	unsigned int len;
+
+	case_begin("a received RST goes to the ring buffer with its baseline");
+	run(xdp, tcp4(true, WS_TCP_RST, 63, 779, 9021, 0, 1020, 0));
+	CHECK_EQ(nev, 1, "events");
+	CHECK_EQ(evs[0].kind, RST_WIRE, "kind");
+	CHECK_EQ(evs[0].dir, WS_RX, "dir");
+	CHECK(!memcmp(&evs[0].key, &k, sizeof(k)), "flow key");
+	CHECK_EQ(evs[0].ttl, 63, "ttl");
+	CHECK_EQ(evs[0].ip_id, 779, "ip_id");
+	CHECK_EQ(evs[0].seq, 9021, "seq");
+	CHECK_EQ(evs[0].opts, WS_OPT_TS, "opts");
+	CHECK_EQ(evs[0].tsval, 1020, "tsval");
+	CHECK_EQ(evs[0].ifindex, IFINDEX, "ifindex");
+	CHECK_EQ(evs[0].has_flow, 1, "has_flow");
+	CHECK_EQ(evs[0].flow.ttl_last, 61, "baseline ttl");
+	CHECK_EQ(evs[0].flow.our_ack, 9021, "baseline our_ack");
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.rx_pkts, 2, "the RST is not part of the baseline");
+	CHECK(f.rst_rx_ns >= evs[0].ts_ns, "rst time kept");
+	case_end();
+
+	case_begin("peer data after the RST is counted");
+	run(xdp,
+	    tcp4(true, WS_TCP_ACK | WS_TCP_PSH, 61, 780, 9021, 1, 1030, 50));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.rx_data_after_rst, 1, "data after rst");
+	case_end();
+
+	case_begin("our own RST on tc egress is an event, direction tx");
+	run(tc, tcp4(false, WS_TCP_RST | WS_TCP_ACK, 64, 2, 600, 9071, 0, 0));
+	CHECK_EQ(nev, 1, "events");
+	CHECK_EQ(evs[0].dir, WS_TX, "dir");
+	CHECK(!memcmp(&evs[0].key, &k, sizeof(k)), "flow key");
+	CHECK_EQ(evs[0].has_flow, 1, "has_flow");
+	case_end();
+
+	case_begin("an RST on an unknown flow: event without baseline");
+	k.rport = 6000;
+	len = tcp4(true, WS_TCP_RST, 63, 0, 1, 0, 0, 0);
+	put16(frame + 34, 6000); /* another source port */
+	run(xdp, len);
+	CHECK_EQ(nev, 1, "events");
+	CHECK_EQ(evs[0].has_flow, 0, "no baseline");
+	CHECK(!get_flow(&k, &f), "an RST does not create a baseline");
+	case_end();
+}
+
+static void test_ipv6(void)
+{
+	struct pkt_spec s = { .l3 = PKT_IPV6,
+			      .l4 = PKT_TCP,
+			      .ttl = 60,
+			      .sport = RPORT,
+			      .dport = LPORT,
+			      .seq = 7,
+			      .tcp_opts_len = 12 };
+	struct rst_flow_key k = { .lport = LPORT, .rport = RPORT, .family = 6 };
+	struct rst_flow f;
+	unsigned int len;
+
+	case_begin("IPv6: baseline under the v6 key, RST event");
+	s.tcp_flags = WS_TCP_SYN | WS_TCP_ACK;
+	s.len = pkt_hdr_len(&s);
+	len = pkt_build(frame, &s);
+	frame[74 + 2] = 8;
+	frame[74 + 3] = 10;
+	put32(frame + 74 + 4, 4242);
+	run(skel->progs.ws_xdp_ingress, len);
+	k.laddr[0] = htonl(0x20010db8);
+	k.laddr[3] = htonl(1);
+	k.raddr[0] = htonl(0x20010db8);
+	k.raddr[3] = htonl(2);
+	CHECK(get_flow(&k, &f), "v6 flow present");
+	CHECK_EQ(f.ttl_last, 60, "hop limit");
+	CHECK_EQ(f.peer_tsval, 4242, "tsval");
+	s.tcp_flags = WS_TCP_RST;
+	s.tcp_opts_len = 0;
+	s.ttl = 61;
+	s.len = pkt_hdr_len(&s);
+	run(skel->progs.ws_xdp_ingress, pkt_build(frame, &s));
+	CHECK_EQ(nev, 1, "events");
+	CHECK_EQ(evs[0].key.family, 6, "family");
+	CHECK_EQ(evs[0].ttl, 61, "hop limit");
+	CHECK_EQ(evs[0].has_flow, 1, "has_flow");
+	CHECK_EQ(evs[0].flow.ttl_last, 60, "baseline hop limit");
+	case_end();
+}
+
+static void test_malformed(void)
+{
+	struct rst_flow_key k = key4();
+	struct rst_flow f;
+	unsigned int len;
+
+	case_begin("malformed: cut TCP header gives no event, no flow");
+	k.rport = 7000;
+	len = tcp4(true, WS_TCP_RST, 63, 0, 1, 0, 0, 0);
+	put16(frame + 34, 7000);
+	run(skel->progs.ws_xdp_ingress, len - 4);
+	CHECK_EQ(nev, 0, "events");
+	len = tcp4(true, WS_TCP_SYN, 63, 0, 1, 0, 0, 0);
+	put16(frame + 34, 7000);
+	run(skel->progs.ws_xdp_ingress, len - 1);
+	CHECK(!get_flow(&k, &f), "no flow");
+	case_end();
+
+	case_begin("malformed: a bad option length is flagged in the event");
+	len = tcp4(true, WS_TCP_RST, 63, 0, 1, 0, 99, 0);
+	frame[54 + 3] = 0; /* timestamp with length 0 */
+	run(skel->progs.ws_xdp_ingress, len);
+	CHECK_EQ(nev, 1, "events");
+	CHECK_EQ(evs[0].opts & WS_OPT_BAD, WS_OPT_BAD, "bad flagged");
+	CHECK_EQ(evs[0].opts & WS_OPT_TS, 0, "no timestamp taken");
+	case_end();
+}
+
+/* lo: only received RSTs count; everything else passes untouched. */
+static void test_lo_and_rate_limit(void)
+{
+	struct rst_flow_key k = key4();
+	struct rst_flow f;
+	uint64_t limited;
+	int i, got = 0;
+
+	case_begin("on lo, no baselines and only received RSTs");
+	if (setup(IFINDEX, 2)) {
+		CHECK(0, "setup");
+		case_end();
+		return;
+	}
+	run(skel->progs.ws_xdp_ingress,
+	    tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 64, 1, 1, 1, 0, 0));
+	CHECK(!get_flow(&k, &f), "no baseline on lo");
+	run(skel->progs.ws_tc_egress,
+	    tcp4(false, WS_TCP_RST, 64, 1, 1, 1, 0, 0));
+	CHECK_EQ(nev, 0, "a sent RST on lo is not reported");
+	run(skel->progs.ws_xdp_ingress,
+	    tcp4(true, WS_TCP_RST, 64, 1, 1, 1, 0, 0));
+	CHECK_EQ(nev, 1, "a received RST on lo is");
+	case_end();
+
+	case_begin("rate limit: the excess is counted, not lost silently");
+	limited = health(WS_H_RESETS_RATE_LIMITED);
+	for (i = 0; i < 6; i++) {
+		run(skel->progs.ws_xdp_ingress,
+		    tcp4(true, WS_TCP_RST, 64, 1, 1, 1, 0, 0));
+		got += nev;
+	}
+	CHECK(got <= 2, "at most the burst got through: %d", got);
+	CHECK_EQ(got + health(WS_H_RESETS_RATE_LIMITED) - limited, 6,
+		 "passed + limited");
+	case_end();
+}
+
+int main(void)
+{
+	ncpus = libbpf_num_possible_cpus();
+	if (setup(0, 100000)) {
+		case_skip("resets BPF", "cannot load the BPF object (root?)");
+		return 0;
+	}
+	test_baseline();
+	test_rst_capture();
+	test_ipv6();
+	test_malformed();
+	test_lo_and_rate_limit();
+	ring_buffer__free(rb);
+	wirescope_bpf__destroy(skel);
+	return unit_exit();
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The verdict rules (user/verdict.c) on recorded evidence, no packets. */
+#include <string.h>
+#include "unit.h"
+#include "verdict.h"
+#include "collectors.h"
+
+/* A flow to a Linux peer 2 hops away that sends timestamps. */
+static struct rst_evidence peer_flow(void)
+{
+	return (struct rst_evidence){
+		.has_peer = true,
+		.ttl = 62,
+		.peer_ttl_min = 62,
+		.peer_ttl_max = 62,
+		.peer_ttl_last = 62,
+		.peer_ts = true,
+		.peer_tsval = 100000,
+		.ipv4 = true,
+		.peer_ip_id = 4000,
+		.idle_rx_s = 0.5,
+		.burst = 1,
+		.burst_seqs = 1,
+	};
+}
+
+static struct rst_result decide(const struct rst_evidence *ev)
+{
+	struct rst_result r;
+
+	rst_decide(ev, &r);
+	return r;
+}
+
+static void check_verdict(const char *name, const struct rst_evidence *ev,
+			  enum rst_verdict want, enum rst_confidence conf)
+{
+	struct rst_result r = decide(ev);
+
+	case_begin(name);
+	CHECK(r.verdict == want, "verdict %s, want %s (%s)",
+	      rst_verdict_name(r.verdict), rst_verdict_name(want), r.why);
+	CHECK(r.conf == conf, "confidence %s, want %s",
+	      rst_confidence_name(r.conf), rst_confidence_name(conf));
+	CHECK(r.why[0], "a reason is given");
+	case_end();
+}
+
+static void test_ttl(void)
+{
+	case_begin("initial TTL and hops");
+	CHECK_EQ(rst_initial_ttl(1), 64, "1");
+	CHECK_EQ(rst_initial_ttl(64), 64, "64");
+	CHECK_EQ(rst_initial_ttl(65), 128, "65");
+	CHECK_EQ(rst_initial_ttl(128), 128, "128");
+	CHECK_EQ(rst_initial_ttl(129), 255, "129");
+	CHECK_EQ(rst_hops(62), 2, "62");
+	CHECK_EQ(rst_hops(120), 8, "120");
+	CHECK_EQ(rst_hops(250), 5, "250");
+	case_end();
+}
+
+static void test_local(void)
+{
+	struct rst_evidence ev = { .sent = true, .kernel_sent = true };
+
+	check_verdict("sent with tcp_send_reset: local", &ev, RV_LOCAL,
+		      RC_HIGH);
+	ev.kernel_sent = false;
+	check_verdict("sent without tcp_send_reset: local_netfilter", &ev,
+		      RV_LOCAL_NETFILTER, RC_MEDIUM);
+	ev = (struct rst_evidence){ .via_lo = true,
+				    .has_peer = true,
+				    .ttl = 64 };
+	check_verdict("back on lo, no send event: local_netfilter", &ev,
+		      RV_LOCAL_NETFILTER, RC_HIGH);
+}
+
+static void test_peer(void)
+{
+	struct rst_evidence ev = peer_flow();
+	struct rst_result r;
+
+	ev.has_ts = true;
+	ev.tsval = 100400; /* 400 ms later, idle 500 ms */
+	check_verdict("same hops, TS continues: peer_abort", &ev, RV_PEER_ABORT,
+		      RC_HIGH);
+	r = decide(&ev);
+	case_begin("peer_abort evidence fields");
+	CHECK_EQ(r.hops, 2, "hops");
+	CHECK_EQ(r.peer_hops, 2, "peer_hops");
+	CHECK_EQ(r.hops_before_peer, -1, "no hop before the peer");
+	CHECK(r.ts_continues, "ts continues");
+	case_end();
+
+	ev = peer_flow();
+	ev.peer_ts = false;
+	ev.ip_id = 4003;
+	check_verdict("same hops, IP-ID continues: peer_abort", &ev,
+		      RV_PEER_ABORT, RC_HIGH);
+
+	ev = peer_flow();
+	ev.triggered = true;
+	check_verdict("same hops, no TS, answers us: peer_no_socket", &ev,
+		      RV_PEER_NO_SOCKET, RC_HIGH);
+	ev.triggered = false;
+	check_verdict("same hops, no TS, unprompted: peer_no_socket medium",
+		      &ev, RV_PEER_NO_SOCKET, RC_MEDIUM);
+	ev.peer_ts = false;
+	ev.peer_ip_id = 0;
+	check_verdict("no TS, no IP-ID anywhere: peer_no_socket low", &ev,
+		      RV_PEER_NO_SOCKET, RC_LOW);
+
+	ev = peer_flow();
+	ev.has_ts = true;
+	ev.tsval = 100000 - 5000; /* behind the peer's clock */
+	check_verdict("same hops, TS from another clock: injected", &ev,
+		      RV_INJECTED, RC_MEDIUM);
+	ev.tsval = 100000 + 60000; /* a minute ahead after 0.5 s idle */
+	check_verdict("same hops, TS far ahead: injected", &ev, RV_INJECTED,
+		      RC_MEDIUM);
+}
+
+static void test_middlebox(void)
+{
+	struct rst_evidence ev = peer_flow();
+	struct rst_result r;
+
+	ev.ttl = 63;
+	ev.idle_rx_s = 90;
+	check_verdict("one hop closer: middlebox", &ev, RV_MIDDLEBOX, RC_HIGH);
+	r = decide(&ev);
+	case_begin("middlebox hops_before_peer");
+	CHECK_EQ(r.hops, 1, "hops");
+	CHECK_EQ(r.hops_before_peer, 1, "hops_before_peer");
+	CHECK(strstr(r.why, "unsolicited"), "unsolicited: %s", r.why);
+	case_end();
+
+	ev.ttl = 254; /* a router starting at 255, 1 hop away */
+	r = decide(&ev);
+	case_begin("middlebox with its own initial TTL 255");
+	CHECK_EQ(r.verdict, RV_MIDDLEBOX, "verdict");
+	CHECK_EQ(r.hops_before_peer, 1, "hops_before_peer");
+	case_end();
+
+	ev = peer_flow();
+	ev.ttl = 63;
+	ev.peer_ttl_min = 58;
+	ev.peer_ttl_max = 62;
+	r = decide(&ev);
+	case_begin("varying peer TTL: no hop guessed");
+	CHECK_EQ(r.verdict, RV_MIDDLEBOX, "verdict");
+	CHECK_EQ(r.conf, RC_LOW, "confidence");
+	CHECK_EQ(r.hops_before_peer, -1, "hop not given");
+	CHECK(r.ttl_inconsistent, "says the TTL is inconsistent");
+	case_end();
+
+	ev = peer_flow();
+	ev.ttl = 63;
+	ev.has_ts = true;
+	ev.tsval = 100100;
+	check_verdict("closer but TS continues: TTL rewritten, peer_abort", &ev,
+		      RV_PEER_ABORT, RC_MEDIUM);
+}
+
+static void test_injected(void)
+{
+	struct rst_evidence ev = peer_flow();
+
+	ev.ttl = 40;
+	check_verdict("farther than the peer: injected", &ev, RV_INJECTED,
+		      RC_HIGH);
+	ev = peer_flow();
+	ev.ttl = 63;
+	ev.burst = 3;
+	ev.burst_seqs = 3;
+	check_verdict("seq jumps across a burst: injected", &ev, RV_INJECTED,
+		      RC_HIGH);
+	ev.burst_seqs = 1;
+	check_verdict("a burst of the same seq is retransmission: middlebox",
+		      &ev, RV_MIDDLEBOX, RC_HIGH);
+	ev = peer_flow();
+	ev.has_ts = true;
+	ev.tsval = 100100;
+	ev.data_after = 2;
+	check_verdict("peer keeps sending data after: injected", &ev,
+		      RV_INJECTED, RC_HIGH);
+}
+
+static void test_unknown(void)
+{
+	struct rst_evidence ev = { .ttl = 62, .ipv4 = true };
+
+	check_verdict("no baseline: unknown", &ev, RV_UNKNOWN, RC_LOW);
+	case_begin("unknown says why");
+	CHECK(strstr(decide(&ev).why, "baseline"), "why");
+	case_end();
+}
+
+/* The Prometheus families: issue 4 naming, no address labels. */
+static void test_prom(void)
+{
+	struct ws_buf b = { 0 };
+
+	case_begin("prom: wirescope_ prefix, _total, no IP labels");
+	ws_resets_collector.prom(NULL, &b);
+	CHECK(b.data && !b.oom, "output");
+	if (b.data) {
+		CHECK(strstr(b.data, "# TYPE wirescope_resets_total counter"),
+		      "family");
+		CHECK(strstr(b.data, "wirescope_resets_total{dir=\"rx\","
+				     "verdict=\"middlebox\"} 0"),
+		      "series by dir and verdict");
+		CHECK(!strstr(b.data, "addr"), "no address labels");
+		CHECK(!strstr(b.data, "198."), "no addresses");
+	}
+	ws_buf_free(&b);
+	case_end();
+}
+
+int main(void)
+{
+	test_ttl();
+	test_local();
+	test_peer();
+	test_middlebox();
+	test_injected();
+	test_unknown();
+	test_prom();
+	return unit_exit();
+}

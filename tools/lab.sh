@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: GPL-2.0
+# The resets lab, shared by tools/demo.sh and tests/e2e/resets.sh.  Source
+# it, then:
+#
+#   lab_up PREFIX      client — r1 — r2 — server in namespaces PREFIX-c,
+#                      PREFIX-r1, PREFIX-r2, PREFIX-s (PREFIX keeps parallel
+#                      runs apart; tests pass their own)
+#   lab_down PREFIX    delete them (tests/lib.sh's and tools/nslib.sh's
+#                      cleanups do it too)
+#
+#   198.18.0.0/24  client c0 .2  — r1 r1a .1
+#   198.18.1.0/24  r1 r1b .1     — r2 r2a .2
+#   198.18.2.0/24  r2 r2b .1     — server s0 .2
+#   and the same in 2001:db8:0::/64, 2001:db8:1::/64, 2001:db8:2::/64
+#
+# Default TTL 64 everywhere; r1 and r2 forward.  Scenario helpers below
+# change one thing each: a reject on r2, NAT with a short conntrack idle
+# timeout on r2, a black hole on r1, the client's own firewall.
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_C_IP=198.18.0.2
+LAB_R1_IP=198.18.0.1
+LAB_R2_IP=198.18.1.2 # r2 as seen from r1 and the client's side
+LAB_S_IP=198.18.2.2
+LAB_S_IP6=2001:db8:2::2 # IPv6 too: 2001:db8:0::/64, :1::/64, :2::/64
+LAB_PORT=5001
+
+# Record each namespace where the caller's cleanup looks: tests/lib.sh
+# (WS_NS_LIST) or tools/nslib.sh (NSLIB_LIST).
+lab_ns() { # PREFIX ROLE
+	local n="$1-$2"
+	ip netns add "$n"
+	[ -z "${WS_NS_LIST:-}" ] || echo "$n" >>"$WS_NS_LIST"
+	[ -z "${NSLIB_LIST:-}" ] || echo "$n" >>"$NSLIB_LIST"
+	ip -n "$n" link set lo up
+	ip netns exec "$n" sysctl -qw net.ipv4.ip_default_ttl=64
+}
+
+lab_link() { # NS1 IF1 NS2 IF2
+	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" addrgenmode none
+	ip -n "$3" link set "$4" addrgenmode none
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+lab_up() { # PREFIX
+	local p=$1
+	LAB_C=$p-c LAB_R1=$p-r1 LAB_R2=$p-r2 LAB_S=$p-s
+	lab_ns "$p" c
+	lab_ns "$p" r1
+	lab_ns "$p" r2
+	lab_ns "$p" s
+	lab_link "$LAB_C" c0 "$LAB_R1" r1a
+	lab_link "$LAB_R1" r1b "$LAB_R2" r2a
+	lab_link "$LAB_R2" r2b "$LAB_S" s0
+	ip -n "$LAB_C" addr add $LAB_C_IP/24 dev c0
+	ip -n "$LAB_R1" addr add $LAB_R1_IP/24 dev r1a
+	ip -n "$LAB_R1" addr add 198.18.1.1/24 dev r1b
+	ip -n "$LAB_R2" addr add $LAB_R2_IP/24 dev r2a
+	ip -n "$LAB_R2" addr add 198.18.2.1/24 dev r2b
+	ip -n "$LAB_S" addr add $LAB_S_IP/24 dev s0
+	ip -n "$LAB_C" route add default via $LAB_R1_IP
+	ip -n "$LAB_S" route add default via 198.18.2.1
+	ip -n "$LAB_R1" route add 198.18.2.0/24 via $LAB_R2_IP
+	ip -n "$LAB_R2" route add 198.18.0.0/24 via 198.18.1.1
+	ip netns exec "$LAB_R1" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$LAB_R2" sysctl -qw net.ipv4.ip_forward=1
+	lab_up6
+	# One path each way: no route caching surprises, ARP resolved.
+	ip netns exec "$LAB_C" ping -c1 -W2 -q $LAB_S_IP >/dev/null
+}
+
+# Routers need a link-local address to resolve neighbours for forwarded
+# packets: fe80::HOST next to each global address.
+lab_addr6() { # NS IFACE ADDR
+	ip -n "$1" addr add "$3/64" dev "$2" nodad
+	ip -n "$1" addr add "fe80::${3##*:}/64" dev "$2" nodad
+}
+
+lab_up6() {
+	local ns
+	for ns in "$LAB_C" "$LAB_R1" "$LAB_R2" "$LAB_S"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.hop_limit=64
+	done
+	lab_addr6 "$LAB_C" c0 2001:db8:0::2
+	lab_addr6 "$LAB_R1" r1a 2001:db8:0::1
+	lab_addr6 "$LAB_R1" r1b 2001:db8:1::1
+	lab_addr6 "$LAB_R2" r2a 2001:db8:1::2
+	lab_addr6 "$LAB_R2" r2b 2001:db8:2::1
+	lab_addr6 "$LAB_S" s0 $LAB_S_IP6
+	ip -n "$LAB_C" -6 route add default via 2001:db8:0::1
+	ip -n "$LAB_S" -6 route add default via 2001:db8:2::1
+	ip -n "$LAB_R1" -6 route add 2001:db8:2::/64 via 2001:db8:1::2
+	ip -n "$LAB_R2" -6 route add 2001:db8:0::/64 via 2001:db8:1::1
+	ip netns exec "$LAB_R1" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec "$LAB_R2" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec "$LAB_C" ping -6 -c1 -W2 -q $LAB_S_IP6 >/dev/null
+}
+
+lab_down() { # PREFIX
+	local r
+	for r in c r1 r2 s; do
+		ip netns pids "$1-$r" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+		ip netns del "$1-$r" 2>/dev/null || true
+	done
+}
+
+# Run in a lab namespace: lab_exec ROLE CMD... (ROLE: c r1 r2 s)
+lab_exec() {
+	local ns
+	case $1 in c) ns=$LAB_C ;; r1) ns=$LAB_R1 ;; r2) ns=$LAB_R2 ;; s) ns=$LAB_S ;; *) return 1 ;; esac
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# The lab's TCP ends (tools/lab_tcp.py).
+lab_server() { lab_exec s python3 "$LAB_DIR/lab_tcp.py" server "$LAB_PORT" "$@"; }
+lab_client() { # STEPS (to $LAB_TARGET, the server's IPv4 address by default)
+	lab_exec c python3 "$LAB_DIR/lab_tcp.py" client "${LAB_TARGET:-$LAB_S_IP}" "$LAB_PORT" "$@"
+}
+
+# One filter chain in a lab namespace: lab_filter ROLE TABLE HOOK RULE [POLICY]
+lab_filter() {
+	lab_exec "$1" nft -f - <<EOF
+table ip $2 {
+	chain ${3}_filter {
+		type filter hook $3 priority 0; policy ${5:-accept};
+		$4
+	}
+}
+EOF
+}
+
+# r2 answers the flow's next client segment with a TCP reset.
+lab_r2_reject() {
+	lab_filter r2 lab_reject forward \
+		"ip saddr $LAB_C_IP tcp dport $LAB_PORT reject with tcp reset"
+}
+
+# r2 masquerades toward the server and forgets idle flows after SECONDS;
+# with tcp_loose=0 a segment of a forgotten flow is "invalid" and rejected
+# with a reset, as NAT gateways and cloud NATs do.
+lab_r2_nat() { # SECONDS
+	lab_exec r2 nft -f - <<EOF
+table ip lab_nat {
+	chain post {
+		type nat hook postrouting priority 100;
+		oifname "r2b" masquerade
+	}
+	chain forward_filter {
+		type filter hook forward priority 0;
+		ct state invalid meta l4proto tcp reject with tcp reset
+	}
+}
+EOF
+	lab_exec r2 sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+	lab_exec r2 sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established="$1"
+}
+
+# r1 forwards nothing any more.
+lab_r1_blackhole() { lab_filter r1 lab_hole forward "" drop; }
+
+# The client's own firewall rejects its outgoing segments to the server.
+lab_client_reject() {
+	lab_filter c lab_local output \
+		"ip daddr $LAB_S_IP tcp dport $LAB_PORT reject with tcp reset"
+}
+
+# The server sends no RST (so its socket can vanish silently), or again.
+lab_server_mute_rst() { lab_filter s lab_mute output "tcp flags rst drop"; }
+lab_server_unmute_rst() { lab_exec s nft delete table ip lab_mute; }
+
+# Injectors (tools/rst_inject.py): an LB idle reset on r2, a forger on r1.
+lab_lb_injector() { # IDLE_SECONDS
+	lab_exec r2 python3 "$LAB_DIR/rst_inject.py" lb r2a "$LAB_PORT" --idle "$1"
+}
+lab_forger() { # [rst_inject.py forge options]
+	lab_exec r1 python3 "$LAB_DIR/rst_inject.py" forge r1a "$LAB_PORT" "$@"
+}

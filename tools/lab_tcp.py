@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""TCP ends for the resets lab (tools/lab.sh): a server and a scripted client.
+
+  lab_tcp.py server PORT [--timeout S]
+      Accept one connection on [::]:PORT (IPv4 too) and echo every read back.
+      "abort" makes it close with SO_LINGER {1, 0} (an RST); "push" makes it
+      send 4 KB the client is not expected to read.
+  lab_tcp.py client ADDR PORT STEPS [--timeout S]
+      Connect, then run STEPS (comma separated):
+        send:TEXT  recv  recvwait:S  sleep:S  touch:FILE (writes a line)  wait:FILE
+        keepalive:IDLE:INTVL:CNT  close
+      Prints "connected", "reset" (ECONNRESET/EPIPE), "timeout" (ETIMEDOUT)
+      or "eof" as they happen.  Every wait is bounded by --timeout.
+"""
+import argparse
+import errno
+import os
+import socket
+import struct
+import sys
+import time
+
+
+def server(port, timeout):
+    s = socket.socket(socket.AF_INET6)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    s.listen(1)
+    s.settimeout(timeout)
+    print("listening", flush=True)
+    c, _ = s.accept()
+    c.settimeout(timeout)
+    while True:
+        try:
+            data = c.recv(4096)
+        except OSError:
+            return
+        if not data:
+            return
+        if data.startswith(b"abort"):
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+            c.close()
+            return
+        if data.startswith(b"push"):
+            c.sendall(b"x" * 4096)
+            continue
+        try:
+            c.sendall(data)
+        except OSError:
+            return
+
+
+def wait_file(path, timeout):
+    end = time.time() + timeout
+    while not os.path.exists(path):
+        if time.time() > end:
+            sys.exit("timed out waiting for " + path)
+        time.sleep(0.02)
+
+
+def report(e):
+    if e.errno in (errno.ECONNRESET, errno.EPIPE):
+        print("reset", flush=True)
+    elif e.errno == errno.ETIMEDOUT:
+        print("timeout", flush=True)
+    else:
+        print("error %s" % e, flush=True)
+
+
+def step(c, st, timeout):
+    op, _, arg = st.partition(":")
+    if op == "send":
+        c.sendall(arg.encode())
+    elif op in ("recv", "recvwait"):
+        c.settimeout(float(arg) if arg else timeout)
+        try:
+            if not c.recv(65536):
+                print("eof", flush=True)
+        except socket.timeout as e:
+            if e.errno == errno.ETIMEDOUT:  # the kernel gave up, not us
+                raise
+        c.settimeout(timeout)
+    elif op == "sleep":
+        time.sleep(float(arg))
+    elif op == "touch":
+        with open(arg, "w") as f:
+            f.write("ready\n")
+    elif op == "wait":
+        wait_file(arg, timeout)
+    elif op == "keepalive":
+        idle, intvl, cnt = (int(x) for x in arg.split(":"))
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, intvl)
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
+    elif op == "close":
+        c.close()
+        return False
+    else:
+        sys.exit("unknown step " + st)
+    return True
+
+
+def client(addr, port, steps, timeout):
+    c = socket.create_connection((addr, port), timeout=timeout)
+    print("connected %d" % c.getsockname()[1], flush=True)
+    for st in steps.split(","):
+        try:
+            if not step(c, st, timeout):
+                return
+        except OSError as e:
+            report(e)
+            return
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("role", choices=["server", "client"])
+    ap.add_argument("args", nargs="+")
+    ap.add_argument("--timeout", type=float, default=20)
+    a = ap.parse_args()
+    if a.role == "server":
+        server(int(a.args[0]), a.timeout)
+    else:
+        client(a.args[0], int(a.args[1]), a.args[2], a.timeout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""RST injectors for the resets lab (IPv4, inside lab namespaces only).
+
+  rst_inject.py lb IFACE PORT --idle S
+      An LB-style idle timeout: watch the flow to/from PORT through IFACE
+      (both directions), and once it has been idle S seconds reset both
+      ends with exactly the sequence numbers each expects, unprompted.
+  rst_inject.py forge IFACE PORT --ttl T --count N --jump J
+      An off-path forger: after the first server->client segment, send N
+      RSTs to the client spoofing the server, with TTL T and sequence
+      numbers jumping by J (a blind guess sweep).
+
+Runs at most --timeout seconds and sends at most 2 (lb) or N packets.
+"""
+import argparse
+import select
+import socket
+import struct
+import sys
+import time
+
+ETH_P_ALL = 3
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def rst_packet(src, dst, sport, dport, seq, ttl, ack=None):
+    flags = 0x04 | (0x10 if ack is not None else 0)
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack or 0, 5 << 4,
+                      flags, 0, 0, 0)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
+        struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0x1234, 0x4000,
+                     ttl, 6, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return ip + tcp
+
+
+def parse(frame):
+    """(src, dst, sport, dport, seq, ack, flags, payload_len) or None."""
+    if len(frame) < 54 or frame[12:14] != b"\x08\x00":
+        return None
+    ip = frame[14:]
+    ihl = (ip[0] & 0x0F) * 4
+    if ip[9] != 6:
+        return None
+    tot = struct.unpack("!H", ip[2:4])[0]
+    tcp = ip[ihl:]
+    sport, dport, seq, ack, off, flags = struct.unpack("!HHIIBB", tcp[:14])
+    doff = (off >> 4) * 4
+    plen = tot - ihl - doff
+    return (socket.inet_ntoa(ip[12:16]), socket.inet_ntoa(ip[16:20]),
+            sport, dport, seq, ack, flags, plen)
+
+
+def packets(iface, timeout):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                      socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([s], [], [], 0.05)
+        if not r:
+            yield None
+            continue
+        p = parse(s.recv(65535))
+        if p:
+            yield p
+
+
+def send(raw, pkt, dst):
+    raw.sendto(pkt, (dst, 0))
+
+
+def lb(a, raw):
+    nxt = {}  # (src, sport) -> (dst, dport, next seq)
+    last = None
+    for p in packets(a.iface, a.timeout):
+        if p is None:
+            if last and nxt and time.time() - last >= a.idle and len(nxt) == 2:
+                for (src, sport), (dst, dport, seq) in nxt.items():
+                    # To dst, as if from src: the seq dst expects next.
+                    send(raw, rst_packet(src, dst, sport, dport, seq, 64), dst)
+                print("reset both ends after %.1f s idle" % a.idle, flush=True)
+                return 0
+            continue
+        src, dst, sport, dport, seq, ack, flags, plen = p
+        if a.port not in (sport, dport) or flags & 0x04:
+            continue
+        nxt[(src, sport)] = (dst, dport,
+                             (seq + plen + (1 if flags & 0x03 else 0)) % 2**32)
+        last = time.time()
+    return 1
+
+
+def forge(a, raw):
+    for p in packets(a.iface, a.timeout):
+        if p is None:
+            continue
+        src, dst, sport, dport, seq, ack, flags, plen = p
+        if sport != a.port or flags & 0x04 or not plen:
+            continue
+        time.sleep(0.3)
+        for k in range(1, a.count + 1):
+            send(raw, rst_packet(src, dst, sport, dport,
+                                 (seq + plen + k * a.jump) % 2**32, a.ttl), dst)
+        print("forged %d RSTs" % a.count, flush=True)
+        return 0
+    return 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["lb", "forge"])
+    ap.add_argument("iface")
+    ap.add_argument("port", type=int)
+    ap.add_argument("--idle", type=float, default=2)
+    ap.add_argument("--ttl", type=int, default=40)
+    ap.add_argument("--count", type=int, default=3)
+    ap.add_argument("--jump", type=int, default=1000000)
+    ap.add_argument("--timeout", type=float, default=20)
+    a = ap.parse_args()
+    a.count = min(a.count, 16)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    print("watching", flush=True)
+    sys.exit(lb(a, raw) if a.mode == "lb" else forge(a, raw))
+
+
+if __name__ == "__main__":
+    main()

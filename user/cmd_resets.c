@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* wirescope resets: who sent each TCP RST. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "collectors.h"
+
+static const char usage[] =
+    "Usage: wirescope resets -i IFACE [-i IFACE]... [-d SECONDS] [--locate] "
+    "[-j]\n"
+    "\n"
+    "Print one line for every TCP RST sent or received on the interfaces,\n"
+    "and for every reset this host's kernel decided, with a verdict on who\n"
+    "sent it: local (with the kernel's reason), local_netfilter,\n"
+    "peer_abort, peer_no_socket, middlebox (hops before the peer),\n"
+    "injected or unknown.  A summary grouped by origin, with advice, ends\n"
+    "the run.  Lines come about 1 s after each RST: the kernel's view and\n"
+    "any burst are waited for.  lo is watched too (a local netfilter\n"
+    "reject of an outgoing segment comes back on lo).\n"
+    "\n"
+    "Options:\n"
+    "  -i, --interface IFACE  watch IFACE (repeatable, at least one)\n"
+    "  -d, --duration SECONDS stop after SECONDS (default: until Ctrl-C)\n"
+    "      --locate           find a middlebox's address with TTL-limited\n"
+    "                         TCP probes on the flow's own ports (IPv4; at\n"
+    "                         most 2 per hop up to the peer's distance,\n"
+    "                         only toward the flow's peer)\n"
+    "  -j, --json             JSON Lines: {\"type\":\"rst\"} per RST, then\n"
+    "                         {\"type\":\"summary\"}\n"
+    "      --flows N          flow baselines kept (LRU; default 65536)\n"
+    "      --rate N           RST events per second per CPU (default 200;\n"
+    "                         the rest are counted as resets_rate_limited)\n"
+    "  -m, --mode MODE        ingress hook: native, generic or tc (native\n"
+    "                         leaves lo unwatched: it has no native XDP)\n"
+    "  -v, --verbose          attach details; libbpf debug output\n"
+    "      --ready-file PATH  write our pid to PATH once attached\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Flows that started before wirescope get a baseline from their next\n"
+    "packet; an RST on a flow with no packet from its peer yet is\n"
+    "'unknown'.  docs/resets.md explains every verdict and its blind spots.\n"
+    "\n"
+    "Examples:\n"
+    "  wirescope resets -i eth0                  # until Ctrl-C\n"
+    "  wirescope resets -i eth0 -d 600 --locate  # ten minutes, find hops\n"
+    "  wirescope resets -i eth0 -j | jq 'select(.verdict==\"middlebox\")'\n"
+    "\n"
+    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface, 6 kernel\n"
+    "lacks a feature, 7 attach failed, 8 runtime error.\n";
+
+enum { OPT_LOCATE = WS_OPT_CMD_BASE, OPT_FLOWS, OPT_RATE };
+
+static int option(int c, const char *arg, struct ws_opts *o,
+		  struct rst_options *ro)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 'd':
+		if (ws_parse_seconds(arg, &o->duration))
+			return ws_usage_error(
+			    "resets", "bad duration '%s': seconds", arg);
+		return 0;
+	case OPT_LOCATE:
+		ro->locate = true;
+		return 0;
+	case OPT_FLOWS:
+		if (ws_parse_ulong(arg, 64, 1 << 24, &v))
+			return ws_usage_error(
+			    "resets", "bad --flows '%s': 64-16777216", arg);
+		ro->flows = v;
+		return 0;
+	case OPT_RATE:
+		if (ws_parse_ulong(arg, 1, 1000000, &v))
+			return ws_usage_error(
+			    "resets", "bad --rate '%s': 1-1000000", arg);
+		ro->rate = v;
+		return 0;
+	}
+	return ws_usage_error("resets", "unknown option");
+}
+
+int cmd_resets(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		WS_COMMON_LONGOPTS,
+		{ "duration", required_argument, NULL, 'd' },
+		{ "locate", no_argument, NULL, OPT_LOCATE },
+		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{},
+	};
+	struct rst_options ro = { .flows = RST_FLOWS_DEFAULT,
+				  .rate = RST_RATE_DEFAULT };
+	struct ws_opts o;
+	struct ws_session s = { .o = &o };
+	int c, err;
+
+	ws_opts_init(&o);
+	while ((c = getopt_long(argc, argv, WS_COMMON_SHORTOPTS "d:", longopts,
+				NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return WS_EXIT_OK;
+		}
+		err = ws_common_option(c, optarg, &o, "resets");
+		if (err < 0)
+			err = option(c, optarg, &o, &ro);
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		return ws_usage_error("resets", "unexpected argument '%s'",
+				      argv[optind]);
+	err = ws_finish_args(&o, argc, argv, optind, "resets", true);
+	if (err)
+		return err;
+	/* lo has no native XDP: there the local-reject view is lost. */
+	if (o.mode == WS_MODE_NATIVE)
+		ws_warn("resets: -m native: lo not watched, so a local "
+			"netfilter reject of an outgoing segment is not seen");
+	else if ((err = ws_add_iface(&o, "lo")))
+		return err;
+	/* Not a report period: how often settled RSTs are decided. */
+	o.interval = 0.25;
+	resets_set_options(&ro);
+	ws_session_add(&s, &ws_resets_collector);
+	return ws_session_run(&s);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* --locate: TTL-limited TCP probes on a flow's tuple (IPv4). */
+#ifndef WS_LOCATE_H
+#define WS_LOCATE_H
+
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define RST_LOCATE_MAX_TTL 15
+
+struct rst_locate_req {
+	struct in_addr laddr, raddr;
+	uint16_t lport, rport; /* host byte order */
+	uint32_t seq, ack;     /* what the flow's next segment would carry */
+	int max_ttl;	       /* probe TTLs 1..max_ttl */
+};
+
+struct rst_locate_res {
+	struct in_addr hop[RST_LOCATE_MAX_TTL + 1]; /* [ttl]; 0: no answer */
+	int sent;
+	int answered;
+};
+
+/* Send the probes and wait for the answers; 0 or -errno. */
+int rst_locate(const struct rst_locate_req *q, struct rst_locate_res *r);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Who sent an RST: the rules as a pure function over recorded evidence,
+ * so they can be tested on the host without packets (tests/unit).
+ */
+#ifndef WS_VERDICT_H
+#define WS_VERDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum rst_verdict {
+	RV_UNKNOWN = 0,
+	RV_LOCAL,
+	RV_LOCAL_NETFILTER,
+	RV_PEER_ABORT,
+	RV_PEER_NO_SOCKET,
+	RV_MIDDLEBOX,
+	RV_INJECTED,
+	RV_N,
+};
+
+enum rst_confidence { RC_LOW = 0, RC_MEDIUM, RC_HIGH };
+
+/* Everything recorded about one RST and its flow. */
+struct rst_evidence {
+	bool sent;	  /* left this host on a watched interface */
+	bool via_lo;	  /* came back on lo from a non-loopback address */
+	bool kernel_sent; /* a tcp:tcp_send_reset event matches it */
+	bool has_peer;	  /* the baseline holds packets from the peer */
+	uint8_t ttl;
+	uint8_t peer_ttl_min, peer_ttl_max, peer_ttl_last;
+	bool has_ts; /* the RST carries a TCP timestamp */
+	uint32_t tsval;
+	bool peer_ts; /* the peer sent timestamps on this flow */
+	uint32_t peer_tsval;
+	bool ipv4;
+	uint16_t ip_id, peer_ip_id;
+	double idle_rx_s;    /* since the peer's last packet */
+	bool triggered;	     /* one of our segments came just before */
+	int burst;	     /* RSTs received on this flow within 1 s */
+	int burst_seqs;	     /* distinct sequence numbers among them */
+	uint32_t data_after; /* peer segments with data after the RST */
+};
+
+struct rst_result {
+	enum rst_verdict verdict;
+	enum rst_confidence conf;
+	int hops;	      /* -1: not applicable */
+	int peer_hops;	      /* -1: unknown */
+	int hops_before_peer; /* middlebox only, else -1 */
+	bool ttl_inconsistent;
+	bool ts_continues;
+	bool ipid_continues;
+	char why[192];
+};
+
+#define RST_TRIGGER_WINDOW_S 1.0 /* our segment this close: it triggered */
+
+void rst_decide(const struct rst_evidence *ev, struct rst_result *r);
+int rst_initial_ttl(uint8_t ttl);
+int rst_hops(uint8_t ttl);
+const char *rst_verdict_name(enum rst_verdict v);
+const char *rst_confidence_name(enum rst_confidence c);
+
+#endif
