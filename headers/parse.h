@@ -302,6 +302,23 @@ WS_OPTS_FUNC __u32 ws_tcp_opts_walk(const struct ws_tcp_opt_bytes *ob,
 }
 
 /*
+ * Where the TCP options begin, or NULL.  The explicit bound keeps the
+ * verifier's view of the offset small whatever the compiler does with
+ * l4_off (a spilled u16 reloads as 0..65535, too far for a packet range).
+ */
+#define WS_MAX_L4_OFF 0x3fff
+
+static __always_inline const __u8 *ws_tcp_opts_start(const void *data_start,
+						     const struct ws_pkt *p)
+{
+	__u32 off = p->l4_off;
+
+	if (off > WS_MAX_L4_OFF)
+		return 0;
+	return (const __u8 *)data_start + off + 20;
+}
+
+/*
  * The options of a packet ws_parse() took to WS_LAYER_L4 (TCP), copied in
  * 4-byte words (doff counts words) as far as the frame holds them.
  */
@@ -311,12 +328,12 @@ static __always_inline void ws_parse_tcp_opts(const void *data_start,
 					      struct ws_tcp_opts *o)
 {
 	const __u8 *end = (const __u8 *)data_end;
-	const __u8 *pos = (const __u8 *)data_start + p->l4_off + 20;
+	const __u8 *pos = ws_tcp_opts_start(data_start, p);
 	struct ws_tcp_opt_bytes ob;
 	__u32 n = p->l4_hlen > 20 ? p->l4_hlen - 20 : 0;
 	int i;
 
-	if (!n) {
+	if (!n || !pos) {
 		__builtin_memset(o, 0, sizeof(*o));
 		return;
 	}
@@ -344,9 +361,9 @@ static __always_inline void ws_parse_tcp_ts(const void *data_start,
 					    const struct ws_pkt *p,
 					    struct ws_tcp_opts *o)
 {
-	const __u8 *pos = (const __u8 *)data_start + p->l4_off + 20;
+	const __u8 *pos = ws_tcp_opts_start(data_start, p);
 
-	if (p->l4_hlen >= 32 && pos + 12 <= (const __u8 *)data_end &&
+	if (pos && p->l4_hlen >= 32 && pos + 12 <= (const __u8 *)data_end &&
 	    ws_get32(pos) == 0x0101080a) {
 		o->tsval = ws_get32(pos + 4);
 		o->tsecr = ws_get32(pos + 8);

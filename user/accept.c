@@ -750,6 +750,7 @@ static void accept_findings(struct ws_session *s, struct ws_findings *f)
 
 const struct ws_collector ws_accept_collector = {
 	.name = "accept",
+	.map_prefix = "hs_",
 	.needs_hooks = true,
 	.configure = accept_configure,
 	.start = accept_start,

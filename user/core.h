@@ -95,6 +95,9 @@ struct ws_opts {
  */
 struct ws_collector {
 	const char *name;
+	/* Its BPF maps' name prefix: maps no running collector owns shrink to
+	 * one entry, so a command pays only for what it runs. */
+	const char *map_prefix;
 	bool needs_hooks; /* runs on the XDP/tc programs */
 	int (*configure)(struct ws_session *s); /* before load */
 	int (*start)(struct ws_session *s);	/* after attach */
@@ -169,6 +172,9 @@ int ws_usage_error(const char *cmd, const char *fmt, ...)
 int ws_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void ws_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* collectors.c: every data collector, for the core's map shrinking. */
+extern const struct ws_collector *const ws_all_collectors[];
 
 /* session.c */
 int ws_session_run(struct ws_session *s);

@@ -834,6 +834,7 @@ static void hs_findings(struct ws_session *s, struct ws_findings *f)
 
 const struct ws_collector ws_handshakes_collector = {
 	.name = "handshakes",
+	.map_prefix = "hs_",
 	.needs_hooks = true,
 	.configure = hs_configure,
 	.start = hs_start,

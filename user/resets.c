@@ -1027,6 +1027,7 @@ static void stop(struct ws_session *s)
 
 const struct ws_collector ws_resets_collector = {
 	.name = "resets",
+	.map_prefix = "rst_",
 	.needs_hooks = true,
 	.configure = configure,
 	.start = start,

@@ -196,6 +196,7 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 
 const struct ws_collector ws_retrans_collector = {
 	.name = "retrans",
+	.map_prefix = "retrans_",
 	.configure = retrans_configure,
 	.start = retrans_start,
 	.sample = retrans_sample,

@@ -201,6 +201,42 @@ static bool is_hook_prog(const struct ws_session *s, struct bpf_program *p)
 	       p == s->skel->progs.ws_tc_ingress;
 }
 
+static bool owns(const struct ws_collector *c, const char *map)
+{
+	return c->map_prefix &&
+	       !strncmp(map, c->map_prefix, strlen(c->map_prefix));
+}
+
+/* Is @map a collector's, and is none of the session's collectors it? */
+static bool map_unused(const struct ws_session *s, const char *map)
+{
+	bool known = false;
+	int i;
+
+	for (i = 0; ws_all_collectors[i]; i++)
+		known |= owns(ws_all_collectors[i], map);
+	for (i = 0; i < s->n_collectors; i++)
+		if (owns(s->collectors[i], map))
+			return false;
+	return known;
+}
+
+/* Maps of collectors that do not run cost one entry (a page for rings). */
+static void shrink_unused_maps(struct ws_session *s)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, s->skel->obj)
+	{
+		if (!map_unused(s, bpf_map__name(m)))
+			continue;
+		bpf_map__set_max_entries(m, bpf_map__type(m) ==
+						    BPF_MAP_TYPE_RINGBUF
+						? (__u32)getpagesize()
+						: 1);
+	}
+}
+
 /* Collectors switch on what they need in their configure hook. */
 static int configure(struct ws_session *s)
 {
@@ -210,6 +246,7 @@ static int configure(struct ws_session *s)
 
 	bpf_object__for_each_program(p, s->skel->obj)
 	    bpf_program__set_autoload(p, hooks && is_hook_prog(s, p));
+	shrink_unused_maps(s);
 	for (i = 0; i < s->n_collectors; i++) {
 		if (!s->collectors[i]->configure)
 			continue;

@@ -360,6 +360,7 @@ static void sizes_findings(struct ws_session *s, struct ws_findings *f)
 
 const struct ws_collector ws_sizes_collector = {
 	.name = "sizes",
+	.map_prefix = "sizes_",
 	.needs_hooks = true,
 	.configure = sizes_configure,
 	.start = sizes_start,

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Every data collector, so the core can size the maps of those not running. */
+#include <stddef.h>
+#include "collectors.h"
+#include "diag.h"
+
+const struct ws_collector *const ws_all_collectors[] = {
+	&ws_sizes_collector,  &ws_handshakes_collector, &ws_accept_collector,
+	&ws_resets_collector, &ws_retrans_collector,	NULL,
+};
