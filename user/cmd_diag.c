@@ -71,6 +71,7 @@ static struct ws_collector quiet(const struct ws_collector *c)
 
 	q.interval = NULL;
 	q.summary = NULL;
+	q.quiet = true;
 	return q;
 }
 
@@ -82,7 +83,7 @@ int cmd_diag(int argc, char **argv)
 		{ "small", required_argument, NULL, OPT_SMALL },
 		{},
 	};
-	static struct ws_collector sizes, handshakes, accept;
+	static struct ws_collector sizes, handshakes, accept, resets;
 	struct ws_opts o;
 	struct ws_session s = { .o = &o };
 	unsigned long v;
@@ -125,9 +126,11 @@ int cmd_diag(int argc, char **argv)
 	sizes = quiet(&ws_sizes_collector);
 	handshakes = quiet(&ws_handshakes_collector);
 	accept = quiet(&ws_accept_collector);
+	resets = quiet(&ws_resets_collector);
 	ws_session_add(&s, &sizes);
 	ws_session_add(&s, &handshakes);
 	ws_session_add(&s, &accept);
+	ws_session_add(&s, &resets);
 	ws_session_add(&s, &ws_host_collector);
 	ws_session_add(&s, &ws_retrans_collector);
 	ws_session_add(&s, &ws_diag_collector);

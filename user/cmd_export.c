@@ -11,6 +11,7 @@ static const struct ws_collector *const export_collectors[] = {
 	&ws_sizes_collector,
 	&ws_handshakes_collector,
 	&ws_accept_collector,
+	&ws_resets_collector,
 };
 
 static const char usage[] =

@@ -99,6 +99,7 @@ struct ws_collector {
 	 * one entry, so a command pays only for what it runs. */
 	const char *map_prefix;
 	bool needs_hooks; /* runs on the XDP/tc programs */
+	bool quiet;	  /* feeds another front-end (diag): prints nothing */
 	int (*configure)(struct ws_session *s); /* before load */
 	int (*start)(struct ws_session *s);	/* after attach */
 	int (*sample)(struct ws_session *s);	/* read cumulative state */
@@ -144,6 +145,7 @@ struct ws_session {
 	 * @on_stop runs first at teardown, whatever happened before.
 	 */
 	bool no_reports;
+	bool final_sample; /* the last sample, before the summaries */
 	pthread_mutex_t *lock;
 	int (*on_ready)(struct ws_session *s);
 	void (*on_stop)(struct ws_session *s);
@@ -179,6 +181,8 @@ extern const struct ws_collector *const ws_all_collectors[];
 /* session.c */
 int ws_session_run(struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
+/* Should collector @name print its own lines (not quiet, not export)? */
+bool ws_collector_reports(const struct ws_session *s, const char *name);
 int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 			  void *ctx);
 /* Optional tracepoints: did @p load and attach? (false: degrade) */

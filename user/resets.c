@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "collectors.h"
+#include "findings.h"
 #include "locate.h"
 #include "parse.h"
 #include "wirescope.skel.h"
@@ -682,6 +683,8 @@ static void record(struct ws_session *s, const struct rst_row *r)
 	if (r->reason)
 		count_reason(r->reason);
 	group_add(r);
+	if (!ws_collector_reports(s, "resets"))
+		return;
 	if (s->o->json)
 		print_json(s, r);
 	else
@@ -775,9 +778,11 @@ static void process(struct ws_session *s, bool flush)
 	compact(now);
 }
 
-static void interval(struct ws_session *s, double secs)
+/* Decide what settled; everything on the last sample. */
+static int sample(struct ws_session *s)
 {
-	process(s, false);
+	process(s, s->final_sample);
+	return 0;
 }
 
 static long keepalive_time(void)
@@ -950,7 +955,6 @@ static void summary_json(struct ws_session *s)
 
 static void summary(struct ws_session *s)
 {
-	process(s, true);
 	if (s->o->json)
 		summary_json(s);
 	else
@@ -1025,14 +1029,106 @@ static void stop(struct ws_session *s)
 	vmlinux_btf = NULL;
 }
 
+/* diag: resets per interval by origin. */
+static void resets_diag_cols(struct ws_session *s, double secs,
+			     struct ws_diag_cols *c)
+{
+	static uint64_t prev[RV_N];
+	struct resets_query q;
+	uint64_t d[RV_N];
+	int v;
+
+	resets_query(&q);
+	for (v = 0; v < RV_N; v++) {
+		d[v] = q.by_verdict[v] - prev[v];
+		prev[v] = q.by_verdict[v];
+	}
+	c->rst_local = d[RV_LOCAL] + d[RV_LOCAL_NETFILTER];
+	c->rst_peer = d[RV_PEER_ABORT] + d[RV_PEER_NO_SOCKET];
+	c->rst_middlebox = d[RV_MIDDLEBOX] + d[RV_INJECTED];
+}
+
+static void find_middlebox(const struct group *g, struct ws_findings *f)
+{
+	struct ws_finding *x;
+	char adv[256], at[64] = "";
+
+	if (g->hop_addr[0])
+		snprintf(at, sizeof(at), " (%s)", g->hop_addr);
+	x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL, 0.8,
+			   "%llu reset%s from a device %d hop%s before %s%s",
+			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
+			   g->hops_before_peer,
+			   g->hops_before_peer == 1 ? "" : "s", g->peer, at);
+	ws_evidence_num(x, "resets", g->n);
+	ws_evidence_str(x, "peer", g->peer);
+	ws_evidence_num(x, "hops_before_peer", g->hops_before_peer);
+	ws_evidence_str(x, "hop_addr", g->hop_addr);
+	ws_evidence_num(x, "idle_min_s", g->idle_max >= 0 ? g->idle_min : -1);
+	ws_evidence_num(x, "idle_max_s", g->idle_max);
+	ws_evidence_num(x, "unsolicited", g->unsolicited);
+	ws_evidence_num(x, "tcp_keepalive_time", keepalive_time());
+	advice(g, adv, sizeof(adv));
+	ws_advice(x, "%s", adv);
+}
+
+static void find_local(const struct group *g, struct ws_findings *f)
+{
+	bool minor = !strcmp(g->reason, "NO_SOCKET") && g->n < 100;
+	struct ws_finding *x;
+	char adv[256];
+
+	x = ws_finding_add(f, "local_reset",
+			   minor ? WS_SEV_INFO : WS_SEV_WARNING, 0.9,
+			   "this host reset %llu connection%s: %s",
+			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
+			   g->v == RV_LOCAL_NETFILTER ? "its firewall"
+			   : g->reason[0]	      ? g->reason
+						      : "reason unknown");
+	ws_evidence_num(x, "resets", g->n);
+	ws_evidence_str(x, "verdict", rst_verdict_name(g->v));
+	ws_evidence_str(x, "reason", g->reason);
+	advice(g, adv, sizeof(adv));
+	ws_advice(x, "%s", adv);
+}
+
+static void resets_findings(struct ws_session *s, struct ws_findings *f)
+{
+	struct ws_finding *x;
+	char adv[256];
+	int i;
+
+	for (i = 0; i < ngroups; i++) {
+		const struct group *g = &groups[i];
+
+		if (g->v == RV_MIDDLEBOX) {
+			find_middlebox(g, f);
+		} else if (g->v == RV_LOCAL || g->v == RV_LOCAL_NETFILTER) {
+			find_local(g, f);
+		} else if (g->v == RV_INJECTED) {
+			x = ws_finding_add(
+			    f, "injected_reset", WS_SEV_WARNING, 0.7,
+			    "%llu forged-looking resets on flows "
+			    "with %s",
+			    (unsigned long long)g->n, g->peer);
+			ws_evidence_num(x, "resets", g->n);
+			ws_evidence_str(x, "peer", g->peer);
+			advice(g, adv, sizeof(adv));
+			ws_advice(x, "%s", adv);
+		}
+	}
+}
+
 const struct ws_collector ws_resets_collector = {
 	.name = "resets",
 	.map_prefix = "rst_",
 	.needs_hooks = true,
 	.configure = configure,
 	.start = start,
-	.interval = interval,
+	.sample = sample,
 	.summary = summary,
 	.prom = prom,
 	.stop = stop,
+	.findings = resets_findings,
+	.diag_cols = resets_diag_cols,
 };
