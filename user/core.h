@@ -177,12 +177,12 @@ void ws_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* collectors.c: every data collector, for the core's map shrinking. */
 extern const struct ws_collector *const ws_all_collectors[];
+/* Should collector @name print its own lines (not quiet, not export)? */
+bool ws_collector_reports(const struct ws_session *s, const char *name);
 
 /* session.c */
 int ws_session_run(struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
-/* Should collector @name print its own lines (not quiet, not export)? */
-bool ws_collector_reports(const struct ws_session *s, const char *name);
 int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 			  void *ctx);
 /* Optional tracepoints: did @p load and attach? (false: degrade) */

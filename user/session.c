@@ -42,18 +42,6 @@ void ws_session_add(struct ws_session *s, const struct ws_collector *c)
 		s->collectors[s->n_collectors++] = c;
 }
 
-bool ws_collector_reports(const struct ws_session *s, const char *name)
-{
-	int i;
-
-	if (s->no_reports)
-		return false;
-	for (i = 0; i < s->n_collectors; i++)
-		if (!strcmp(s->collectors[i]->name, name))
-			return !s->collectors[i]->quiet;
-	return false;
-}
-
 int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 			  void *ctx)
 {
