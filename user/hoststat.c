@@ -362,14 +362,24 @@ void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS],
 	}
 	if (t[WS_TCP_REQQ_FULL_DROP] &&
 	    !ws_sysctl("net.ipv4.tcp_max_syn_backlog", &v)) {
+		int64_t cookies = -1, somax = -1;
+
+		ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
+		ws_sysctl("net.core.somaxconn", &somax);
 		x = sysctl_finding(f, "sysctl_tcp_max_syn_backlog",
 				   "net.ipv4.tcp_max_syn_backlog", v,
-				   "SYNs were dropped with the SYN queue full");
+				   "SYNs were dropped with a SYN queue full");
 		ws_evidence_num(x, "reqq_full_drops", t[WS_TCP_REQQ_FULL_DROP]);
+		ws_evidence_num(x, "net.ipv4.tcp_syncookies", cookies);
+		ws_evidence_num(x, "net.core.somaxconn", somax);
 		ws_advice(x,
-			  "`sysctl -w net.ipv4.tcp_max_syn_backlog=%lld "
-			  "net.ipv4.tcp_syncookies=1`: cookies answer "
-			  "when the queue is full instead of dropping",
+			  "a SYN queue is as long as the listen() backlog "
+			  "(capped by somaxconn); with syncookies off a full "
+			  "queue drops SYNs, and tcp_max_syn_backlog drops "
+			  "unproven peers from 3/4 full: `sysctl -w "
+			  "net.ipv4.tcp_syncookies=1 "
+			  "net.ipv4.tcp_max_syn_backlog=%lld`, and raise the "
+			  "application's backlog",
 			  (long long)(v < 4096 ? 8192 : v * 2));
 	}
 	if (t[WS_TCP_PRUNE_CALLED] + t[WS_TCP_RCVQ_DROP] &&

@@ -294,3 +294,72 @@ test_diag_dist() {
 	assert_match "$(cat "$WS_TMP/out")" 'healthy' "env -i diag output"
 	MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/man/wirescope.8 2>/dev/null | grep -q 'diag' || fail "man page does not render"
 }
+
+# connect_burst PORT N: N non-blocking connects from A to B, held 1.5 s.
+connect_burst() {
+	timeout 20 ip netns exec "$A" python3 -c '
+import socket, sys, time
+cs = []
+for i in range(int(sys.argv[2])):
+    c = socket.socket(); c.setblocking(False)
+    try:
+        c.connect(("198.18.0.2", int(sys.argv[1])))
+    except BlockingIOError:
+        pass
+    cs.append(c)
+time.sleep(1.5)' "$1" "$2"
+}
+
+# listen_forever PORT BACKLOG: a listener in B that never accepts.
+listen_forever() {
+	bg ip netns exec "$B" python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("198.18.0.2", int(sys.argv[1])))
+s.listen(int(sys.argv[2])); time.sleep(30)' "$1" "$2"
+}
+
+# somaxconn = 16 (per namespace) under a listener that never accepts:
+# accept queues overflow while the cap is tiny.
+test_diag_sysctl_somaxconn() {
+	diag_lab
+	local o0 o
+	ip netns exec "$B" sysctl -qw net.core.somaxconn=16
+	listen_forever 6000 128
+	o0=$(tcp_counter "$B" TcpExtListenOverflows)
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 3 -j
+	connect_burst 6000 40
+	diag_wait
+	o=$(( $(tcp_counter "$B" TcpExtListenOverflows) - o0 ))
+	assert_ge "$o" 1 "ListenOverflows (kernel)"
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_somaxconn "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_somaxconn net.core.somaxconn)" 16 "evidence somaxconn"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_somaxconn listen_overflows)" "$o" "evidence listen_overflows"
+}
+
+# Syncookies off, a backlog of 8, and SYN-ACKs that never reach the client
+# (dropped in A): the SYN queue fills and SYNs are dropped.
+test_diag_sysctl_syn_backlog() {
+	diag_lab
+	local d0 d
+	ip netns exec "$B" sysctl -qw net.ipv4.tcp_syncookies=0
+	ip netns exec "$A" nft -f - <<'NFT'
+table inet wssyn {
+	chain input {
+		type filter hook input priority 0;
+		tcp sport 6002 tcp flags & (syn | ack) == syn | ack drop
+	}
+}
+NFT
+	listen_forever 6002 8
+	d0=$(tcp_counter "$B" TcpExtTCPReqQFullDrop)
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 3 -j
+	connect_burst 6002 40
+	diag_wait
+	d=$(( $(tcp_counter "$B" TcpExtTCPReqQFullDrop) - d0 ))
+	assert_ge "$d" 1 "TCPReqQFullDrop (kernel)"
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_tcp_max_syn_backlog "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog reqq_full_drops)" "$d" "evidence reqq_full_drops"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog net.ipv4.tcp_syncookies)" 0 "evidence syncookies"
+}
