@@ -179,6 +179,17 @@ static bool take_word(const char **p, char *dst, size_t len)
 	return true;
 }
 
+/* Keeps @dev in @ifname if its route has the lowest metric so far. */
+static bool keep_best(const char *dev, uint32_t metric, uint32_t *best,
+		      char *ifname, size_t len)
+{
+	if (metric >= *best || strlen(dev) >= len)
+		return false;
+	strcpy(ifname, dev);
+	*best = metric;
+	return true;
+}
+
 /* Iface Destination Gateway Flags RefCnt Use Metric Mask ... (hex) */
 int parse_route_default(const char *buf, char *ifname, size_t len)
 {
@@ -203,13 +214,8 @@ int parse_route_default(const char *buf, char *ifname, size_t len)
 		    !hex_u32(&q, &mask))
 			continue;
 		metric = (uint32_t)strtoul(w, NULL, 10);
-		if (dst || mask || !(flags & RTF_UP) || metric >= best)
-			continue;
-		if (strlen(dev) >= len)
-			continue;
-		strcpy(ifname, dev);
-		best = metric;
-		found = true;
+		if (!dst && !mask && (flags & RTF_UP))
+			found |= keep_best(dev, metric, &best, ifname, len);
 	}
 	return found ? 0 : -ENOENT;
 }
@@ -236,13 +242,8 @@ int parse_ipv6_route_default(const char *buf, char *ifname, size_t len)
 			continue;
 		if (strspn(dst, "0") != 32 || dst[32] || strcmp(plen, "00"))
 			continue;
-		if (!(flags & RTF_UP) || !strcmp(dev, "lo") || metric >= best)
-			continue;
-		if (strlen(dev) >= len)
-			continue;
-		strcpy(ifname, dev);
-		best = metric;
-		found = true;
+		if ((flags & RTF_UP) && strcmp(dev, "lo"))
+			found |= keep_best(dev, metric, &best, ifname, len);
 	}
 	return found ? 0 : -ENOENT;
 }

@@ -282,7 +282,7 @@ test_diag_dist() {
 		grep -q "/$f\$" "$WS_TMP/list" || fail "$f not in the tarball"
 	done
 	mkdir "$WS_TMP/empty"
-	tar -xzf dist/wirescope.tar.gz -C "$WS_TMP" --wildcards '*/wirescope'
+	tar -xzf dist/wirescope.tar.gz -C "$WS_TMP"
 	cp "$WS_TMP"/wirescope-*/wirescope "$WS_TMP/empty/"
 	assert_match "$(file -L "$WS_TMP/empty/wirescope")" 'statically linked' "static"
 	assert_match "$(cd "$WS_TMP/empty" && env -i ./wirescope --version)" '^wirescope ' "env -i --version"
@@ -292,7 +292,11 @@ test_diag_dist() {
 	(cd "$WS_TMP/empty" && env -i /usr/sbin/ip netns exec "$A" ./wirescope diag -i a0 -d 1 >"$WS_TMP/out") || rc=$?
 	assert_eq "$rc" 0 "env -i diag exit code"
 	assert_match "$(cat "$WS_TMP/out")" 'healthy' "env -i diag output"
-	MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/man/wirescope.8 2>/dev/null | grep -q 'diag' || fail "man page does not render"
+	local man
+	man=$(MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/man/wirescope.8 2>/dev/null)
+	assert_match "$man" '^ +diag$' "man page: diag section"
+	assert_match "$man" '^ +sizes$' "man page: sizes section"
+	assert_match "$man" 'EXIT STATUS' "man page: exit status"
 }
 
 # connect_burst PORT N: N non-blocking connects from A to B, held 1.5 s.
