@@ -361,8 +361,28 @@ static void test_parse_qdisc(void)
 	case_end();
 }
 
+static void test_keepalive_advice(void)
+{
+	struct ws_findings f = {0};
+	struct ws_finding *x;
+	int64_t t = 0;
+
+	case_begin("ws_advise_keepalive against an idle timeout");
+	CHECK(!ws_sysctl("net.ipv4.tcp_keepalive_time", &t) && t > 0,
+	      "sysctl read");
+	x = ws_finding_add(&f, "middlebox_reset", WS_SEV_WARNING, 0.8, "t");
+	ws_advise_keepalive(x, (double)t + 1);
+	CHECK_EQ(evidence(x, "tcp_keepalive_time"), t, "evidence");
+	CHECK(!x->advice[0], "keepalive below the timeout: no advice");
+	ws_advise_keepalive(x, 90);
+	CHECK(t < 90 || strstr(x->advice, "below 90 s"), "advice: %s",
+	      x->advice);
+	case_end();
+}
+
 int main(void)
 {
+	test_keepalive_advice();
 	test_parse_qdisc();
 	test_parse_softnet();
 	test_parse_snmp();
