@@ -322,30 +322,36 @@ s = socket.socket(); s.bind(("198.18.0.2", int(sys.argv[1])))
 s.listen(int(sys.argv[2])); time.sleep(30)' "$1" "$2"
 }
 
+# burst_under_diag PORT BACKLOG COUNTER: a listener in B that never
+# accepts, 40 connects from A while diag watches b0 in B; sets DELTA, the
+# kernel COUNTER's rise in B, and DIAG_RC.
+burst_under_diag() {
+	local c0
+	listen_forever "$1" "$2"
+	c0=$(tcp_counter "$B" "$3")
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 3 -j
+	connect_burst "$1" 40
+	diag_wait
+	DELTA=$(( $(tcp_counter "$B" "$3") - c0 ))
+	assert_ge "$DELTA" 1 "$3 (kernel)"
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+}
+
 # somaxconn = 16 (per namespace) under a listener that never accepts:
 # accept queues overflow while the cap is tiny.
 test_diag_sysctl_somaxconn() {
 	diag_lab
-	local o0 o
 	ip netns exec "$B" sysctl -qw net.core.somaxconn=16
-	listen_forever 6000 128
-	o0=$(tcp_counter "$B" TcpExtListenOverflows)
-	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 3 -j
-	connect_burst 6000 40
-	diag_wait
-	o=$(( $(tcp_counter "$B" TcpExtListenOverflows) - o0 ))
-	assert_ge "$o" 1 "ListenOverflows (kernel)"
-	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	burst_under_diag 6000 128 TcpExtListenOverflows
 	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_somaxconn "findings"
 	assert_eq "$(finding_field "$WS_TMP/out" sysctl_somaxconn net.core.somaxconn)" 16 "evidence somaxconn"
-	assert_eq "$(finding_field "$WS_TMP/out" sysctl_somaxconn listen_overflows)" "$o" "evidence listen_overflows"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_somaxconn listen_overflows)" "$DELTA" "evidence listen_overflows"
 }
 
 # Syncookies off, a backlog of 8, and SYN-ACKs that never reach the client
 # (dropped in A): the SYN queue fills and SYNs are dropped.
 test_diag_sysctl_syn_backlog() {
 	diag_lab
-	local d0 d
 	ip netns exec "$B" sysctl -qw net.ipv4.tcp_syncookies=0
 	ip netns exec "$A" nft -f - <<'NFT'
 table inet wssyn {
@@ -355,15 +361,8 @@ table inet wssyn {
 	}
 }
 NFT
-	listen_forever 6002 8
-	d0=$(tcp_counter "$B" TcpExtTCPReqQFullDrop)
-	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 3 -j
-	connect_burst 6002 40
-	diag_wait
-	d=$(( $(tcp_counter "$B" TcpExtTCPReqQFullDrop) - d0 ))
-	assert_ge "$d" 1 "TCPReqQFullDrop (kernel)"
-	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	burst_under_diag 6002 8 TcpExtTCPReqQFullDrop
 	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_tcp_max_syn_backlog "findings"
-	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog reqq_full_drops)" "$d" "evidence reqq_full_drops"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog reqq_full_drops)" "$DELTA" "evidence reqq_full_drops"
 	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog net.ipv4.tcp_syncookies)" 0 "evidence syncookies"
 }
