@@ -35,7 +35,7 @@ static const char usage[] =
     "Finding ids (stable; docs/diag.md): small_packets, iface_drops,\n"
     "softnet_drops, softnet_squeeze, egress_saturated, tcp_retransmits,\n"
     "sysctl_somaxconn, sysctl_tcp_max_syn_backlog, sysctl_rmem_max,\n"
-    "wirescope_lost_counts, healthy.\n"
+    "rcvbuf_overflow, wirescope_lost_counts, healthy.\n"
     "\n"
     "Examples:\n"
     "  sudo wirescope diag                   # default-route interface, 10 s\n"

@@ -366,3 +366,68 @@ NFT
 	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog reqq_full_drops)" "$DELTA" "evidence reqq_full_drops"
 	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog net.ipv4.tcp_syncookies)" 0 "evidence syncookies"
 }
+
+# pinned_receiver PORT DONEFILE: B accepts, pins SO_RCVBUF to the minimum
+# after the window was advertised, and reads only after 1 s: data overflows
+# it.  Writes DONEFILE once it has read everything.
+pinned_receiver() {
+	bg ip netns exec "$B" python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", int(sys.argv[1]))); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+open(sys.argv[2] + ".pinned", "w").write("1\n")
+time.sleep(1); c.settimeout(20)
+while c.recv(65536):
+    pass
+open(sys.argv[2], "w").write("done\n")' "$1" "$2"
+}
+
+# tcp_send_gated PORT BYTES GATE: A connects to B's PORT, waits until the
+# file GATE exists, then sends BYTES.
+tcp_send_gated() {
+	timeout 30 ip netns exec "$A" python3 -c '
+import os, socket, sys, time
+for i in range(100):
+    try:
+        c = socket.create_connection(("198.18.0.2", int(sys.argv[1])), timeout=5); break
+    except ConnectionRefusedError:
+        time.sleep(0.05)
+for i in range(200):
+    if os.path.exists(sys.argv[3]): break
+    time.sleep(0.01)
+c.settimeout(20); c.sendall(bytes(int(sys.argv[2]))); c.close()' "$1" "$2" "$3"
+}
+
+# rcvbuf_run PORT: the overflow under diag in B; sets DELTA (PruneCalled).
+rcvbuf_run() {
+	local p0 t0=$SECONDS
+	pinned_receiver "$1" "$WS_TMP/done.$1"
+	p0=$(tcp_counter "$B" TcpExtPruneCalled)
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 6 -j
+	tcp_send_gated "$1" 30000 "$WS_TMP/done.$1.pinned"
+	wait_file "$WS_TMP/done.$1" 5
+	DELTA=$(( $(tcp_counter "$B" TcpExtPruneCalled) - p0 ))
+	log "transfer done after $((SECONDS - t0)) s"
+	diag_wait
+	assert_ge "$DELTA" 1 "PruneCalled (kernel)"
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+}
+
+# An application that pins a small SO_RCVBUF: with generous sysctls it is
+# rcvbuf_overflow; with tcp_rmem's maximum at 1 MiB it is sysctl_rmem_max.
+test_diag_rcvbuf_and_sysctl_rmem() {
+	diag_lab
+	local id
+	if [ "$(ip netns exec "$B" sysctl -n net.core.rmem_max)" -ge 4194304 ]; then
+		ip netns exec "$B" sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
+		rcvbuf_run 6004
+		assert_eq "$(finding_ids "$WS_TMP/out")" rcvbuf_overflow "findings (large sysctls)"
+		assert_eq "$(finding_field "$WS_TMP/out" rcvbuf_overflow prune_called)" "$DELTA" "evidence prune_called"
+	fi
+	ip netns exec "$B" sysctl -qw net.ipv4.tcp_rmem="4096 131072 1048576"
+	rcvbuf_run 6005
+	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_rmem_max "findings (small tcp_rmem)"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_rmem_max tcp_rmem_max)" 1048576 "evidence tcp_rmem_max"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_rmem_max prune_called)" "$DELTA" "evidence prune_called"
+}

@@ -133,6 +133,10 @@ static void test_parse_routes(void)
 	CHECK(parse_i64("12abc", &v) < 0, "12abc");
 	CHECK(!parse_i64("4096\t87380\t6291456\n", &v) && v == 4096,
 	      "first of three");
+	CHECK(!parse_i64_field("4096\t87380\t6291456\n", 2, &v) &&
+		  v == 6291456,
+	      "third of three");
+	CHECK(parse_i64_field("4096 87380\n", 2, &v) < 0, "no third field");
 	case_end();
 }
 
