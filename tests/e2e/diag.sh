@@ -79,6 +79,22 @@ for i in range(n):
             time.sleep(d)' "$2" "$3" "$4" "${5:-0}"
 }
 
+# tcp_send_gated PORT BYTES GATE: A connects to B's PORT, waits until the
+# file GATE exists (if one is named), then sends BYTES.
+tcp_send_gated() {
+	timeout 30 ip netns exec "$A" python3 -c '
+import os, socket, sys, time
+for i in range(100):
+    try:
+        c = socket.create_connection(("198.18.0.2", int(sys.argv[1])), timeout=5); break
+    except ConnectionRefusedError:
+        time.sleep(0.05)
+for i in range(200 if sys.argv[3] else 0):
+    if os.path.exists(sys.argv[3]): break
+    time.sleep(0.01)
+c.settimeout(20); c.sendall(bytes(int(sys.argv[2]))); c.close()' "$1" "$2" "$3"
+}
+
 # tcp_pair PORT BYTES: B listens, A sends BYTES; prints what B received.
 tcp_pair() {
 	ip netns exec "$B" python3 -c '
@@ -93,17 +109,7 @@ while True:
 print(n)' "$1" >"$WS_TMP/server.out" &
 	WS_PIDS+=($!)
 	local srv=$!
-	timeout 30 ip netns exec "$A" python3 -c '
-import socket, sys, time
-for i in range(100):
-    try:
-        c = socket.create_connection(("198.18.0.2", int(sys.argv[1])), timeout=5); break
-    except ConnectionRefusedError:
-        time.sleep(0.05)
-c.settimeout(30); buf = bytes(65536); sent = 0; total = int(sys.argv[2])
-while sent < total:
-    sent += c.send(buf[: min(len(buf), total - sent)])
-c.close()' "$1" "$2"
+	tcp_send_gated "$1" "$2" ""
 	wait "$srv"
 	cat "$WS_TMP/server.out"
 }
@@ -381,22 +387,6 @@ time.sleep(1); c.settimeout(20)
 while c.recv(65536):
     pass
 open(sys.argv[2], "w").write("done\n")' "$1" "$2"
-}
-
-# tcp_send_gated PORT BYTES GATE: A connects to B's PORT, waits until the
-# file GATE exists, then sends BYTES.
-tcp_send_gated() {
-	timeout 30 ip netns exec "$A" python3 -c '
-import os, socket, sys, time
-for i in range(100):
-    try:
-        c = socket.create_connection(("198.18.0.2", int(sys.argv[1])), timeout=5); break
-    except ConnectionRefusedError:
-        time.sleep(0.05)
-for i in range(200):
-    if os.path.exists(sys.argv[3]): break
-    time.sleep(0.01)
-c.settimeout(20); c.sendall(bytes(int(sys.argv[2]))); c.close()' "$1" "$2" "$3"
 }
 
 # rcvbuf_run PORT: the overflow under diag in B; sets DELTA (PruneCalled).
