@@ -70,9 +70,9 @@ static int add_default_iface(struct ws_opts *o)
  * (and diag_cols) hooks; diag prints its own line, so each runs quietly.
  */
 static const struct ws_collector *const diag_collectors[] = {
-    &ws_sizes_collector,
-    &ws_host_collector,
-    &ws_retrans_collector,
+	&ws_sizes_collector,
+	&ws_host_collector,
+	&ws_retrans_collector,
 };
 
 #define NDIAG (int)(sizeof(diag_collectors) / sizeof(diag_collectors[0]))
@@ -94,13 +94,13 @@ static void add_quiet_collectors(struct ws_session *s)
 int cmd_diag(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    WS_COMMON_LONGOPTS,
-	    {"duration", required_argument, NULL, 'd'},
-	    {"small", required_argument, NULL, OPT_SMALL},
-	    {},
+		WS_COMMON_LONGOPTS,
+		{ "duration", required_argument, NULL, 'd' },
+		{ "small", required_argument, NULL, OPT_SMALL },
+		{},
 	};
 	struct ws_opts o;
-	struct ws_session s = {.o = &o};
+	struct ws_session s = { .o = &o };
 	unsigned long v;
 	int c, err;
 

@@ -52,7 +52,7 @@ struct rates {
 static void packet_rates(struct ws_session *s, double secs, struct rates *r)
 {
 	struct sizes_counters t;
-	uint64_t pkts[WS_NDIRS] = {0}, small_rx = 0;
+	uint64_t pkts[WS_NDIRS] = { 0 }, small_rx = 0;
 	int i, dir;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
@@ -74,7 +74,7 @@ static void collect_cols(struct ws_session *s, double secs,
 {
 	int i;
 
-	*c = (struct ws_diag_cols){NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+	*c = (struct ws_diag_cols){ NAN, NAN, NAN, NAN, NAN, NAN, NAN };
 	for (i = 0; i < s->n_collectors; i++)
 		if (s->collectors[i]->diag_cols)
 			s->collectors[i]->diag_cols(s, secs, c);
@@ -195,8 +195,8 @@ static void diag_summary(struct ws_session *s)
 }
 
 const struct ws_collector ws_diag_collector = {
-    .name = "diag",
-    .start = diag_start,
-    .interval = diag_interval,
-    .summary = diag_summary,
+	.name = "diag",
+	.start = diag_start,
+	.interval = diag_interval,
+	.summary = diag_summary,
 };

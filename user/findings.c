@@ -7,9 +7,9 @@
 #include "core.h"
 #include "findings.h"
 
-static const char *const sev_names[] = {"info", "warning", "critical"};
-static const char *const sev_colours[] = {"\033[1;36m", "\033[1;33m",
-					  "\033[1;31m"};
+static const char *const sev_names[] = { "info", "warning", "critical" };
+static const char *const sev_colours[] = { "\033[1;36m", "\033[1;33m",
+					   "\033[1;31m" };
 
 const char *ws_severity_name(enum ws_severity s)
 {

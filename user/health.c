@@ -11,8 +11,8 @@
 #include "wirescope.skel.h"
 
 static const char *const health_names[WS_H_NCOUNTERS] = {
-    [WS_H_SIZES_NO_SLOT] = "sizes_no_slot",
-    [WS_H_RETRANS_NO_SLOT] = "retrans_no_slot",
+	[WS_H_SIZES_NO_SLOT] = "sizes_no_slot",
+	[WS_H_RETRANS_NO_SLOT] = "retrans_no_slot",
 };
 
 static uint64_t base[WS_H_NCOUNTERS], prev[WS_H_NCOUNTERS], cur[WS_H_NCOUNTERS];
@@ -100,10 +100,10 @@ static void health_findings(struct ws_session *s, struct ws_findings *f)
 }
 
 const struct ws_collector ws_health_collector = {
-    .findings = health_findings,
-    .name = "health",
-    .start = health_start,
-    .sample = health_sample,
-    .interval = health_interval,
-    .summary = health_summary,
+	.findings = health_findings,
+	.name = "health",
+	.start = health_start,
+	.sample = health_sample,
+	.interval = health_interval,
+	.summary = health_summary,
 };

@@ -12,10 +12,11 @@
 #include "netlink.h"
 
 const char *const ws_ifstat_names[WS_IF_NSTATS] = {
-    "rx_packets",	 "tx_packets",	     "rx_bytes",       "tx_bytes",
-    "rx_dropped",	 "rx_missed_errors", "rx_fifo_errors", "rx_over_errors",
-    "rx_crc_errors",	 "rx_errors",	     "tx_dropped",     "tx_fifo_errors",
-    "tx_carrier_errors", "tx_errors",
+	"rx_packets",	     "tx_packets",     "rx_bytes",
+	"tx_bytes",	     "rx_dropped",     "rx_missed_errors",
+	"rx_fifo_errors",    "rx_over_errors", "rx_crc_errors",
+	"rx_errors",	     "tx_dropped",     "tx_fifo_errors",
+	"tx_carrier_errors", "tx_errors",
 };
 
 struct iface_snap {
@@ -38,16 +39,17 @@ void ws_tcp_counters(uint64_t out[WS_TCP_NSTATS])
 	static const struct {
 		const char *file, *proto, *field;
 	} src[WS_TCP_NSTATS] = {
-	    [WS_TCP_OUT_SEGS] = {"snmp", "Tcp", "OutSegs"},
-	    [WS_TCP_RETRANS_SEGS] = {"snmp", "Tcp", "RetransSegs"},
-	    [WS_TCP_LISTEN_OVERFLOWS] = {"netstat", "TcpExt",
-					 "ListenOverflows"},
-	    [WS_TCP_LISTEN_DROPS] = {"netstat", "TcpExt", "ListenDrops"},
-	    [WS_TCP_REQQ_FULL_DROP] = {"netstat", "TcpExt", "TCPReqQFullDrop"},
-	    [WS_TCP_PRUNE_CALLED] = {"netstat", "TcpExt", "PruneCalled"},
-	    [WS_TCP_RCV_PRUNED] = {"netstat", "TcpExt", "RcvPruned"},
-	    [WS_TCP_RCVQ_DROP] = {"netstat", "TcpExt", "TCPRcvQDrop"},
-	    [WS_TCP_DSACK_RECV] = {"netstat", "TcpExt", "TCPDSACKRecv"},
+		[WS_TCP_OUT_SEGS] = { "snmp", "Tcp", "OutSegs" },
+		[WS_TCP_RETRANS_SEGS] = { "snmp", "Tcp", "RetransSegs" },
+		[WS_TCP_LISTEN_OVERFLOWS] = { "netstat", "TcpExt",
+					      "ListenOverflows" },
+		[WS_TCP_LISTEN_DROPS] = { "netstat", "TcpExt", "ListenDrops" },
+		[WS_TCP_REQQ_FULL_DROP] = { "netstat", "TcpExt",
+					    "TCPReqQFullDrop" },
+		[WS_TCP_PRUNE_CALLED] = { "netstat", "TcpExt", "PruneCalled" },
+		[WS_TCP_RCV_PRUNED] = { "netstat", "TcpExt", "RcvPruned" },
+		[WS_TCP_RCVQ_DROP] = { "netstat", "TcpExt", "TCPRcvQDrop" },
+		[WS_TCP_DSACK_RECV] = { "netstat", "TcpExt", "TCPDSACKRecv" },
 	};
 	static char snmp[8192], netstat[16384];
 	int i;
@@ -473,7 +475,7 @@ static void iface_delta(struct ws_session *s, int i, struct ws_iface_delta *d)
 
 static void host_findings(struct ws_session *s, struct ws_findings *f)
 {
-	struct ws_softnet_delta sd = {.secs = s->elapsed};
+	struct ws_softnet_delta sd = { .secs = s->elapsed };
 	struct ws_iface_delta d;
 	uint64_t tcp[WS_TCP_NSTATS];
 	int i, n = base.ncpus < cur.ncpus ? base.ncpus : cur.ncpus;
@@ -494,8 +496,8 @@ static void host_findings(struct ws_session *s, struct ws_findings *f)
 }
 
 const struct ws_collector ws_host_collector = {
-    .name = "host",
-    .start = host_start,
-    .sample = host_sample,
-    .findings = host_findings,
+	.name = "host",
+	.start = host_start,
+	.sample = host_sample,
+	.findings = host_findings,
 };

@@ -10,10 +10,10 @@
 #endif
 
 static const struct ws_command commands[] = {
-    {"sizes", "packets by on-wire size, per interface and direction",
-     cmd_sizes},
-    {"diag", "watch a few seconds, then name the problem and the fix",
-     cmd_diag},
+	{ "sizes", "packets by on-wire size, per interface and direction",
+	  cmd_sizes },
+	{ "diag", "watch a few seconds, then name the problem and the fix",
+	  cmd_diag },
 };
 
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))

@@ -20,7 +20,7 @@
 
 static int nl_open(int proto)
 {
-	struct timeval tv = {.tv_sec = 2};
+	struct timeval tv = { .tv_sec = 2 };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 
 	if (fd < 0)
@@ -79,12 +79,12 @@ static int tc_dump(int ifindex, uint32_t parent, uint16_t get, uint16_t reply,
 		struct nlmsghdr n;
 		struct tcmsg t;
 	} req = {
-	    .n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-	    .n.nlmsg_type = get,
-	    .n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-	    .t.tcm_family = AF_UNSPEC,
-	    .t.tcm_ifindex = ifindex,
-	    .t.tcm_parent = parent,
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.n.nlmsg_type = get,
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.t.tcm_family = AF_UNSPEC,
+		.t.tcm_ifindex = ifindex,
+		.t.tcm_parent = parent,
 	};
 	int fd, err;
 
@@ -98,8 +98,8 @@ static int tc_dump(int ifindex, uint32_t parent, uint16_t get, uint16_t reply,
 
 int nl_tc_filter_count(int ifindex, int egress)
 {
-	uint32_t parent = TC_H_MAKE(
-	    TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+	uint32_t parent =
+	    TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
 	int count = 0;
 	int err = tc_dump(ifindex, parent, RTM_GETTFILTER, RTM_NEWTFILTER,
 			  count_filter, &count);
@@ -178,9 +178,9 @@ static void collect_qdisc(const struct nlmsghdr *h, void *arg)
 
 int nl_qdisc_stats(int ifindex, struct nl_qdisc_stats *out, int max)
 {
-	struct qdisc_dump d = {ifindex, out, max, 0};
-	int err = tc_dump(ifindex, 0, RTM_GETQDISC, RTM_NEWQDISC,
-			  collect_qdisc, &d);
+	struct qdisc_dump d = { ifindex, out, max, 0 };
+	int err =
+	    tc_dump(ifindex, 0, RTM_GETQDISC, RTM_NEWQDISC, collect_qdisc, &d);
 
 	return err ? err : d.n;
 }

@@ -62,7 +62,7 @@ int parse_softnet(const char *buf, struct ws_softnet *rows, int max)
 		for (i = 0; i < 3; i++)
 			if (!hex_u32(&q, &f[i]))
 				return -EINVAL;
-		rows[n++] = (struct ws_softnet){f[0], f[1], f[2]};
+		rows[n++] = (struct ws_softnet){ f[0], f[1], f[2] };
 		p = next_line(p);
 	}
 	return n;

@@ -105,7 +105,7 @@ static int top_peers(struct ws_session *s, struct peer *top)
 
 static void peer_name(const struct retrans_key *k, char *buf, size_t len)
 {
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 	if (!memcmp(k->addr, mapped, sizeof(mapped)))
 		inet_ntop(AF_INET, &k->addr[12], buf, len);
@@ -195,10 +195,10 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 }
 
 const struct ws_collector ws_retrans_collector = {
-    .name = "retrans",
-    .configure = retrans_configure,
-    .start = retrans_start,
-    .sample = retrans_sample,
-    .findings = retrans_findings,
-    .diag_cols = retrans_cols,
+	.name = "retrans",
+	.configure = retrans_configure,
+	.start = retrans_start,
+	.sample = retrans_sample,
+	.findings = retrans_findings,
+	.diag_cols = retrans_cols,
 };

@@ -11,15 +11,16 @@
 #define HEADER_EVERY 25
 
 const char *const ws_size_bucket_names[WS_SIZE_NBUCKETS] = {
-    "0-64", "65-127", "128-255", "256-511", "512-1023", "1024-1518", "1519+",
+	"0-64",	    "65-127",	 "128-255", "256-511",
+	"512-1023", "1024-1518", "1519+",
 };
 
 /* Column labels: six characters fit an 80-column terminal. */
 static const char *const short_names[WS_SIZE_NBUCKETS] = {
-    "<=64", "<=127", "<=255", "<=511", "<=1023", "<=1518", ">1518",
+	"<=64", "<=127", "<=255", "<=511", "<=1023", "<=1518", ">1518",
 };
 
-static const char *const dir_names[WS_NDIRS] = {"rx", "tx"};
+static const char *const dir_names[WS_NDIRS] = { "rx", "tx" };
 
 struct snapshot {
 	struct sizes_counters c[WS_MAX_IFACES][WS_NDIRS];
@@ -281,7 +282,7 @@ void find_small_packets(const char *iface, uint64_t packets, uint64_t small,
 
 static void sizes_findings(struct ws_session *s, struct ws_findings *f)
 {
-	struct sizes_counters d = {0};
+	struct sizes_counters d = { 0 };
 	int i;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
@@ -292,12 +293,12 @@ static void sizes_findings(struct ws_session *s, struct ws_findings *f)
 }
 
 const struct ws_collector ws_sizes_collector = {
-    .findings = sizes_findings,
-    .name = "sizes",
-    .needs_hooks = true,
-    .configure = sizes_configure,
-    .start = sizes_start,
-    .sample = sizes_sample,
-    .interval = sizes_interval,
-    .summary = sizes_summary,
+	.findings = sizes_findings,
+	.name = "sizes",
+	.needs_hooks = true,
+	.configure = sizes_configure,
+	.start = sizes_start,
+	.sample = sizes_sample,
+	.interval = sizes_interval,
+	.summary = sizes_summary,
 };

@@ -133,8 +133,7 @@ static void test_parse_routes(void)
 	CHECK(parse_i64("12abc", &v) < 0, "12abc");
 	CHECK(!parse_i64("4096\t87380\t6291456\n", &v) && v == 4096,
 	      "first of three");
-	CHECK(!parse_i64_field("4096\t87380\t6291456\n", 2, &v) &&
-		  v == 6291456,
+	CHECK(!parse_i64_field("4096\t87380\t6291456\n", 2, &v) && v == 6291456,
 	      "third of three");
 	CHECK(parse_i64_field("4096 87380\n", 2, &v) < 0, "no third field");
 	case_end();
@@ -163,14 +162,14 @@ static double evidence(const struct ws_finding *x, const char *key)
 
 static void test_softnet_finding(void)
 {
-	struct ws_softnet_delta d = {.secs = 10,
-				     .processed = 100000,
-				     .dropped = 0,
-				     .time_squeeze = 3,
-				     .worst_cpu = -1,
-				     .netdev_max_backlog = 100,
-				     .netdev_budget = 300};
-	struct ws_findings f = {0};
+	struct ws_softnet_delta d = { .secs = 10,
+				      .processed = 100000,
+				      .dropped = 0,
+				      .time_squeeze = 3,
+				      .worst_cpu = -1,
+				      .netdev_max_backlog = 100,
+				      .netdev_budget = 300 };
+	struct ws_findings f = { 0 };
 	const struct ws_finding *x;
 
 	case_begin("softnet_drops: thresholds, advice against the sysctl");
@@ -206,9 +205,10 @@ static void test_softnet_finding(void)
 
 static void test_iface_and_egress(void)
 {
-	struct ws_iface_delta d = {
-	    .name = "eth0", .secs = 10, .speed_mbps = 1000};
-	struct ws_findings f = {0};
+	struct ws_iface_delta d = { .name = "eth0",
+				    .secs = 10,
+				    .speed_mbps = 1000 };
+	struct ws_findings f = { 0 };
 	const struct ws_finding *x;
 
 	case_begin("iface_drops and egress_saturated thresholds");
@@ -253,7 +253,7 @@ static void test_iface_and_egress(void)
 
 static void test_small_packets(void)
 {
-	struct ws_findings f = {0};
+	struct ws_findings f = { 0 };
 	const struct ws_finding *x;
 
 	case_begin("small_packets thresholds");
@@ -275,7 +275,7 @@ static void test_small_packets(void)
 
 static void test_framework(void)
 {
-	struct ws_findings f = {0};
+	struct ws_findings f = { 0 };
 	struct ws_finding *x;
 	char *buf = NULL;
 	size_t len = 0;
@@ -329,12 +329,13 @@ static size_t put_attr(char *buf, size_t off, uint16_t type, const void *data,
 
 static void test_parse_qdisc(void)
 {
-	char buf[512] __attribute__((aligned(4))) = {0};
+	char buf[512] __attribute__((aligned(4))) = { 0 };
 	struct nlmsghdr *h = (struct nlmsghdr *)buf;
 	struct tcmsg *t = NLMSG_DATA(h);
-	struct gnet_stats_basic basic = {.bytes = 30000, .packets = 30};
+	struct gnet_stats_basic basic = { .bytes = 30000, .packets = 30 };
 	struct gnet_stats_queue queue = {
-	    .qlen = 39, .backlog = 58000, .drops = 1970, .overlimits = 2028};
+		.qlen = 39, .backlog = 58000, .drops = 1970, .overlimits = 2028
+	};
 	char nest[128] __attribute__((aligned(4)));
 	struct nl_qdisc_stats q;
 	size_t off, n;
@@ -367,7 +368,7 @@ static void test_parse_qdisc(void)
 
 static void test_keepalive_advice(void)
 {
-	struct ws_findings f = {0};
+	struct ws_findings f = { 0 };
 	struct ws_finding *x;
 	int64_t t = 0;
 
