@@ -43,7 +43,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 	-Ivmlinux/$(ARCH) -Iheaders -Ibpf $(CLANG_BPF_SYS_INCLUDES)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+CFLAGS  += -std=gnu11 -fno-strict-aliasing -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Iheaders -Iuser -I$(OUT) -DWS_VERSION='"$(VERSION)"' -MMD -MP
 LINK    := -lbpf -lelf -lz
 

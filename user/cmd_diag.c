@@ -34,7 +34,8 @@ static const char usage[] =
     "\n"
     "Finding ids (stable; docs/diag.md): small_packets, iface_drops,\n"
     "softnet_drops, softnet_squeeze, egress_saturated, tcp_retransmits,\n"
-    "sysctl_somaxconn, sysctl_tcp_max_syn_backlog, sysctl_rmem_max, healthy.\n"
+    "sysctl_somaxconn, sysctl_tcp_max_syn_backlog, sysctl_rmem_max,\n"
+    "rcvbuf_overflow, wirescope_lost_counts, healthy.\n"
     "\n"
     "Examples:\n"
     "  sudo wirescope diag                   # default-route interface, 10 s\n"
@@ -64,15 +65,30 @@ static int add_default_iface(struct ws_opts *o)
 	    "no default route to find the interface: give -i IFACE");
 }
 
-/* diag prints its own line: the sizes collector only counts. */
-static struct ws_collector quiet(const struct ws_collector *c)
-{
-	struct ws_collector q = *c;
+/*
+ * What diag runs.  A collector joins with one line here and its findings
+ * (and diag_cols) hooks; diag prints its own line, so each runs quietly.
+ */
+static const struct ws_collector *const diag_collectors[] = {
+	&ws_sizes_collector,  &ws_handshakes_collector, &ws_accept_collector,
+	&ws_resets_collector, &ws_host_collector,	&ws_retrans_collector,
+};
 
-	q.interval = NULL;
-	q.summary = NULL;
-	q.quiet = true;
-	return q;
+#define NDIAG (int)(sizeof(diag_collectors) / sizeof(diag_collectors[0]))
+
+static void add_quiet_collectors(struct ws_session *s)
+{
+	static struct ws_collector quiet[NDIAG];
+	int i;
+
+	for (i = 0; i < NDIAG; i++) {
+		quiet[i] = *diag_collectors[i];
+		quiet[i].interval = NULL;
+		quiet[i].summary = NULL;
+		quiet[i].quiet = true;
+		ws_session_add(s, &quiet[i]);
+	}
+	ws_session_add(s, &ws_diag_collector); /* last: reads the others */
 }
 
 int cmd_diag(int argc, char **argv)
@@ -83,7 +99,6 @@ int cmd_diag(int argc, char **argv)
 		{ "small", required_argument, NULL, OPT_SMALL },
 		{},
 	};
-	static struct ws_collector sizes, handshakes, accept, resets;
 	struct ws_opts o;
 	struct ws_session s = { .o = &o };
 	unsigned long v;
@@ -123,17 +138,7 @@ int cmd_diag(int argc, char **argv)
 	/* Stream over ssh: one line at a time even into a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	diag_set_colour(isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-	sizes = quiet(&ws_sizes_collector);
-	handshakes = quiet(&ws_handshakes_collector);
-	accept = quiet(&ws_accept_collector);
-	resets = quiet(&ws_resets_collector);
-	ws_session_add(&s, &sizes);
-	ws_session_add(&s, &handshakes);
-	ws_session_add(&s, &accept);
-	ws_session_add(&s, &resets);
-	ws_session_add(&s, &ws_host_collector);
-	ws_session_add(&s, &ws_retrans_collector);
-	ws_session_add(&s, &ws_diag_collector);
+	add_quiet_collectors(&s);
 	err = ws_session_run(&s);
 	return err ? err : diag_verdict();
 }

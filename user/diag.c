@@ -99,7 +99,7 @@ static void print_header(struct ws_session *s)
 static void print_line(struct ws_session *s, const struct rates *r,
 		       const struct ws_diag_cols *c)
 {
-	char t[16], b[7][16];
+	char t[16], b[9][16]; /* one buffer per column: all live at once */
 
 	if (s->o->timestamp) {
 		ws_fmt_time(t, sizeof(t), false);
@@ -110,8 +110,8 @@ static void print_line(struct ws_session *s, const struct rates *r,
 		ws_human(r->pps[WS_TX], b[1], 16), r->small_pct,
 		col(c->new_conns, b[2], 16), col(c->syn_unanswered, b[3], 16),
 		col(c->accept_overflows, b[4], 16), col(c->retrans, b[5], 16),
-		col(c->rst_local, b[6], 16), col(c->rst_peer, t, 16),
-		col(c->rst_middlebox, b[2], 16));
+		col(c->rst_local, b[6], 16), col(c->rst_peer, b[7], 16),
+		col(c->rst_middlebox, b[8], 16));
 }
 
 /* Unknown values are null, so every record has the same keys. */

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "core.h"
+#include "findings.h"
 #include "health.h"
 #include "wirescope.skel.h"
 
@@ -101,7 +102,30 @@ static void health_prom(struct ws_session *s, struct ws_buf *b)
 	}
 }
 
+/* diag: counts the data plane could not record make the evidence partial. */
+static void health_findings(struct ws_session *s, struct ws_findings *f)
+{
+	struct ws_finding *x = NULL;
+	int i;
+
+	for (i = 0; i < WS_H_NCOUNTERS; i++) {
+		if (!health_names[i] || cur[i] == base[i])
+			continue;
+		if (!x)
+			x = ws_finding_add(f, "wirescope_lost_counts",
+					   WS_SEV_INFO, 1,
+					   "wirescope could not record every "
+					   "event: some evidence is partial");
+		ws_evidence_num(x, health_names[i], cur[i] - base[i]);
+	}
+	if (x)
+		ws_advice(x, "the events counted here are missing from the "
+			     "other findings' evidence (a table was full or "
+			     "an interface had no slot)");
+}
+
 const struct ws_collector ws_health_collector = {
+	.findings = health_findings,
 	.name = "health",
 	.start = health_start,
 	.sample = health_sample,

@@ -327,6 +327,46 @@ void find_egress(const struct ws_iface_delta *d, struct ws_findings *f)
 		  d->name, d->name, d->name);
 }
 
+/*
+ * Received data overflowed a socket's buffer.  Below 4 MiB, rmem_max or
+ * tcp_rmem's maximum is the limit to raise (one BDP at 1 Gbit/s and 30 ms);
+ * above, the application pinned a small SO_RCVBUF or reads too slowly.
+ */
+static void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], struct ws_findings *f)
+{
+	const int64_t enough = 4 << 20;
+	int64_t rmax = -1, tmax = -1;
+	struct ws_finding *x;
+	bool small;
+
+	ws_sysctl("net.core.rmem_max", &rmax);
+	ws_sysctl_field("net.ipv4.tcp_rmem", 2, &tmax);
+	small = (rmax > 0 && rmax < enough) || (tmax > 0 && tmax < enough);
+	x = ws_finding_add(f, small ? "sysctl_rmem_max" : "rcvbuf_overflow",
+			   WS_SEV_WARNING, 0.8,
+			   "TCP receive buffers overflowed (net.core.rmem_max "
+			   "= %lld, net.ipv4.tcp_rmem max = %lld)",
+			   (long long)rmax, (long long)tmax);
+	ws_evidence_num(x, "net.core.rmem_max", rmax);
+	ws_evidence_num(x, "tcp_rmem_max", tmax);
+	ws_evidence_num(x, "prune_called", t[WS_TCP_PRUNE_CALLED]);
+	ws_evidence_num(x, "rcv_pruned", t[WS_TCP_RCV_PRUNED]);
+	ws_evidence_num(x, "rcvq_drops", t[WS_TCP_RCVQ_DROP]);
+	if (small)
+		ws_advice(x, "received data did not fit the socket buffer and "
+			     "was collapsed or dropped: `sysctl -w "
+			     "net.core.rmem_max=16777216 "
+			     "net.ipv4.tcp_rmem='4096 131072 16777216'` (and "
+			     "wmem_max/tcp_wmem alike for the senders)");
+	else
+		ws_advice(x,
+			  "the sysctls allow large buffers, so the "
+			  "application caps its own: look for a small "
+			  "SO_RCVBUF (`ss -tm` shows rb; nginx `rcvbuf=`, "
+			  "Java setReceiveBufferSize) or a reader that falls "
+			  "behind");
+}
+
 static struct ws_finding *sysctl_finding(struct ws_findings *f, const char *id,
 					 const char *name, int64_t val,
 					 const char *why)
@@ -364,30 +404,28 @@ void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS],
 	}
 	if (t[WS_TCP_REQQ_FULL_DROP] &&
 	    !ws_sysctl("net.ipv4.tcp_max_syn_backlog", &v)) {
+		int64_t cookies = -1, somax = -1;
+
+		ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
+		ws_sysctl("net.core.somaxconn", &somax);
 		x = sysctl_finding(f, "sysctl_tcp_max_syn_backlog",
 				   "net.ipv4.tcp_max_syn_backlog", v,
-				   "SYNs were dropped with the SYN queue full");
+				   "SYNs were dropped with a SYN queue full");
 		ws_evidence_num(x, "reqq_full_drops", t[WS_TCP_REQQ_FULL_DROP]);
+		ws_evidence_num(x, "net.ipv4.tcp_syncookies", cookies);
+		ws_evidence_num(x, "net.core.somaxconn", somax);
 		ws_advice(x,
-			  "`sysctl -w net.ipv4.tcp_max_syn_backlog=%lld "
-			  "net.ipv4.tcp_syncookies=1`: cookies answer "
-			  "when the queue is full instead of dropping",
+			  "a SYN queue is as long as the listen() backlog "
+			  "(capped by somaxconn); with syncookies off a full "
+			  "queue drops SYNs, and tcp_max_syn_backlog drops "
+			  "unproven peers from 3/4 full: `sysctl -w "
+			  "net.ipv4.tcp_syncookies=1 "
+			  "net.ipv4.tcp_max_syn_backlog=%lld`, and raise the "
+			  "application's backlog",
 			  (long long)(v < 4096 ? 8192 : v * 2));
 	}
-	if (t[WS_TCP_PRUNE_CALLED] + t[WS_TCP_RCVQ_DROP] &&
-	    !ws_sysctl("net.core.rmem_max", &v)) {
-		x = sysctl_finding(f, "sysctl_rmem_max", "net.core.rmem_max", v,
-				   "TCP receive buffers overflowed");
-		ws_evidence_num(x, "prune_called", t[WS_TCP_PRUNE_CALLED]);
-		ws_evidence_num(x, "rcv_pruned", t[WS_TCP_RCV_PRUNED]);
-		ws_evidence_num(x, "rcvq_drops", t[WS_TCP_RCVQ_DROP]);
-		ws_advice(x,
-			  "received data did not fit the socket buffer and "
-			  "was collapsed or dropped: raise net.core.rmem_max "
-			  "and the third field of net.ipv4.tcp_rmem (e.g. "
-			  "16777216), and check that the application reads "
-			  "fast enough and does not pin a small SO_RCVBUF");
-	}
+	if (t[WS_TCP_PRUNE_CALLED] + t[WS_TCP_RCVQ_DROP])
+		find_rcvbuf(t, f);
 }
 
 void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)

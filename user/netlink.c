@@ -117,28 +117,40 @@ void nl_count_filter(const struct nlmsghdr *h, void *arg)
 		(*(int *)arg)++;
 }
 
-int nl_tc_filter_count(int ifindex, int egress)
+/* Dumps tc objects (qdiscs, filters) of @ifindex under @parent (0: all). */
+static int tc_dump(int ifindex, uint32_t parent, uint16_t get, uint16_t reply,
+		   void (*cb)(const struct nlmsghdr *, void *), void *arg)
 {
 	struct {
 		struct nlmsghdr n;
 		struct tcmsg t;
 	} req = {
 		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-		.n.nlmsg_type = RTM_GETTFILTER,
+		.n.nlmsg_type = get,
 		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 		.t.tcm_family = AF_UNSPEC,
 		.t.tcm_ifindex = ifindex,
-		.t.tcm_parent = TC_H_MAKE(
-		    TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS),
+		.t.tcm_parent = parent,
 	};
-	int fd, err, count = 0;
+	int fd, err;
 
 	fd = nl_open(NETLINK_ROUTE);
 	if (fd < 0)
 		return fd;
-	err = nl_dump(fd, &req, req.n.nlmsg_len, RTM_NEWTFILTER,
-		      sizeof(struct tcmsg), nl_count_filter, &count);
+	err = nl_dump(fd, &req, req.n.nlmsg_len, reply, sizeof(struct tcmsg),
+		      cb, arg);
 	close(fd);
+	return err;
+}
+
+int nl_tc_filter_count(int ifindex, int egress)
+{
+	uint32_t parent =
+	    TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+	int count = 0;
+	int err = tc_dump(ifindex, parent, RTM_GETTFILTER, RTM_NEWTFILTER,
+			  nl_count_filter, &count);
+
 	return err ? err : count;
 }
 
@@ -213,25 +225,10 @@ static void collect_qdisc(const struct nlmsghdr *h, void *arg)
 
 int nl_qdisc_stats(int ifindex, struct nl_qdisc_stats *out, int max)
 {
-	struct {
-		struct nlmsghdr n;
-		struct tcmsg t;
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-		.n.nlmsg_type = RTM_GETQDISC,
-		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		.t.tcm_family = AF_UNSPEC,
-		.t.tcm_ifindex = ifindex,
-	};
 	struct qdisc_dump d = { ifindex, out, max, 0 };
-	int fd, err;
+	int err =
+	    tc_dump(ifindex, 0, RTM_GETQDISC, RTM_NEWQDISC, collect_qdisc, &d);
 
-	fd = nl_open(NETLINK_ROUTE);
-	if (fd < 0)
-		return fd;
-	err = nl_dump(fd, &req, req.n.nlmsg_len, RTM_NEWQDISC,
-		      sizeof(struct tcmsg), collect_qdisc, &d);
-	close(fd);
 	return err ? err : d.n;
 }
 

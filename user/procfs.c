@@ -159,6 +159,23 @@ int parse_i64(const char *buf, int64_t *out)
 	return 0;
 }
 
+int parse_i64_field(const char *buf, int idx, int64_t *out)
+{
+	const char *p = buf;
+
+	for (; idx > 0; idx--) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+		if (*p != ' ' && *p != '\t')
+			return -EINVAL;
+	}
+	while (*p == '\t')
+		p++;
+	return parse_i64(p, out);
+}
+
 /* Copies the next whitespace-separated word into @dst; false if none. */
 static bool take_word(const char **p, char *dst, size_t len)
 {
@@ -176,6 +193,17 @@ static bool take_word(const char **p, char *dst, size_t len)
 	memcpy(dst, w, n);
 	dst[n] = 0;
 	*p = s;
+	return true;
+}
+
+/* Keeps @dev in @ifname if its route has the lowest metric so far. */
+static bool keep_best(const char *dev, uint32_t metric, uint32_t *best,
+		      char *ifname, size_t len)
+{
+	if (metric >= *best || strlen(dev) >= len)
+		return false;
+	strcpy(ifname, dev);
+	*best = metric;
 	return true;
 }
 
@@ -203,13 +231,8 @@ int parse_route_default(const char *buf, char *ifname, size_t len)
 		    !hex_u32(&q, &mask))
 			continue;
 		metric = (uint32_t)strtoul(w, NULL, 10);
-		if (dst || mask || !(flags & RTF_UP) || metric >= best)
-			continue;
-		if (strlen(dev) >= len)
-			continue;
-		strcpy(ifname, dev);
-		best = metric;
-		found = true;
+		if (!dst && !mask && (flags & RTF_UP))
+			found |= keep_best(dev, metric, &best, ifname, len);
 	}
 	return found ? 0 : -ENOENT;
 }
@@ -236,13 +259,8 @@ int parse_ipv6_route_default(const char *buf, char *ifname, size_t len)
 			continue;
 		if (strspn(dst, "0") != 32 || dst[32] || strcmp(plen, "00"))
 			continue;
-		if (!(flags & RTF_UP) || !strcmp(dev, "lo") || metric >= best)
-			continue;
-		if (strlen(dev) >= len)
-			continue;
-		strcpy(ifname, dev);
-		best = metric;
-		found = true;
+		if ((flags & RTF_UP) && strcmp(dev, "lo"))
+			found |= keep_best(dev, metric, &best, ifname, len);
 	}
 	return found ? 0 : -ENOENT;
 }
@@ -280,9 +298,10 @@ static int read_i64(const char *path, int64_t *out)
 	return parse_i64(buf, out);
 }
 
-int ws_sysctl(const char *name, int64_t *out)
+int ws_sysctl_field(const char *name, int idx, int64_t *out)
 {
-	char path[256], *c;
+	char path[256], buf[128], *c;
+	int n;
 
 	if (snprintf(path, sizeof(path), "/proc/sys/%s", name) >=
 	    (int)sizeof(path))
@@ -290,7 +309,13 @@ int ws_sysctl(const char *name, int64_t *out)
 	for (c = path + 10; *c; c++)
 		if (*c == '.')
 			*c = '/';
-	return read_i64(path, out);
+	n = ws_read_text(path, buf, sizeof(buf));
+	return n < 0 ? n : parse_i64_field(buf, idx, out);
+}
+
+int ws_sysctl(const char *name, int64_t *out)
+{
+	return ws_sysctl_field(name, 0, out);
 }
 
 int ws_sysfs_net(const char *iface, const char *file, int64_t *out)

@@ -31,6 +31,8 @@ int parse_snmp(const char *buf, const char *proto, const char *field,
 
 /* One integer, as /sys and /proc/sys print them ("1000\n", "-1\n"). */
 int parse_i64(const char *buf, int64_t *out);
+/* The @idx-th (from 0) of whitespace-separated integers ("4096 131072"). */
+int parse_i64_field(const char *buf, int idx, int64_t *out);
 
 /* The interface of the IPv4 default route with the lowest metric. */
 int parse_route_default(const char *buf, char *ifname, size_t len);
@@ -41,6 +43,8 @@ int parse_ipv6_route_default(const char *buf, char *ifname, size_t len);
 int ws_read_text(const char *path, char *buf, size_t len);
 /* A sysctl by its dotted name ("net.core.somaxconn"); 0 or -errno. */
 int ws_sysctl(const char *name, int64_t *out);
+/* One field of a multi-value sysctl (net.ipv4.tcp_rmem 2: the maximum). */
+int ws_sysctl_field(const char *name, int idx, int64_t *out);
 /* /sys/class/net/IFACE/FILE as an integer; 0 or -errno. */
 int ws_sysfs_net(const char *iface, const char *file, int64_t *out);
 

@@ -6,6 +6,7 @@
 #   A (observer: diag on a0) <== veth ==> B (peer, b0)
 
 diag_lab() {
+	SOFTNET0=$(softnet_totals)
 	A=$(ns a)
 	B=$(ns b)
 	veth "$A" a0 "$B" b0
@@ -39,12 +40,44 @@ assert n > 0
 PY
 }
 
-# The finding ids of a -j run, sorted, space-separated.
+# "dropped squeezed" summed over CPUs: /proc/net/softnet_stat is per host,
+# so other tests running on the machine can raise it under ours.
+softnet_totals() {
+	python3 -c '
+d = q = 0
+for l in open("/proc/net/softnet_stat"):
+    f = l.split()
+    d += int(f[1], 16); q += int(f[2], 16)
+print(d, q)'
+}
+
+# The finding ids of a -j run, sorted, space-separated.  softnet_drops and
+# softnet_squeeze are left out when the host's own counters rose since
+# diag_lab: that is someone else's traffic, and diag was right to say so.
 finding_ids() { # FILE
 	python3 -c '
 import json, sys
+d0, q0 = map(int, sys.argv[2].split())
+d1, q1 = map(int, sys.argv[3].split())
+skip = {"softnet_drops"} if d1 != d0 else set()
+skip |= {"softnet_squeeze"} if q1 != q0 else set()
 ids = [json.loads(l)["id"] for l in open(sys.argv[1]) if "\"finding\"" in l]
-print(" ".join(sorted(ids)))' "$1"
+print(" ".join(sorted(i for i in ids if i not in skip)))' "$1" "$SOFTNET0" "$(softnet_totals)"
+}
+
+# softnet_moved: true if the host dropped in its backlogs since diag_lab.
+softnet_moved() {
+	[ "${SOFTNET0%% *}" != "$(softnet_totals | cut -d' ' -f1)" ]
+}
+
+# assert_rc EXPECTED: diag's exit code, which host-wide softnet drops from
+# other traffic (see finding_ids) may only raise.
+assert_rc() {
+	if softnet_moved && [ "$DIAG_RC" -ge "$1" ] && [ "$DIAG_RC" -le 2 ]; then
+		log "host softnet drops during the test: exit code $DIAG_RC accepted for $1"
+		return 0
+	fi
+	assert_eq "$DIAG_RC" "$1" "exit code"
 }
 
 # finding_field FILE ID KEY: evidence KEY (or a top-level key) of finding ID.
@@ -79,6 +112,22 @@ for i in range(n):
             time.sleep(d)' "$2" "$3" "$4" "${5:-0}"
 }
 
+# tcp_send_gated PORT BYTES GATE: A connects to B's PORT, waits until the
+# file GATE exists (if one is named), then sends BYTES.
+tcp_send_gated() {
+	timeout 30 ip netns exec "$A" python3 -c '
+import os, socket, sys, time
+for i in range(100):
+    try:
+        c = socket.create_connection(("198.18.0.2", int(sys.argv[1])), timeout=5); break
+    except ConnectionRefusedError:
+        time.sleep(0.05)
+for i in range(200 if sys.argv[3] else 0):
+    if os.path.exists(sys.argv[3]): break
+    time.sleep(0.01)
+c.settimeout(20); c.sendall(bytes(int(sys.argv[2]))); c.close()' "$1" "$2" "$3"
+}
+
 # tcp_pair PORT BYTES: B listens, A sends BYTES; prints what B received.
 tcp_pair() {
 	ip netns exec "$B" python3 -c '
@@ -93,17 +142,7 @@ while True:
 print(n)' "$1" >"$WS_TMP/server.out" &
 	WS_PIDS+=($!)
 	local srv=$!
-	timeout 30 ip netns exec "$A" python3 -c '
-import socket, sys, time
-for i in range(100):
-    try:
-        c = socket.create_connection(("198.18.0.2", int(sys.argv[1])), timeout=5); break
-    except ConnectionRefusedError:
-        time.sleep(0.05)
-c.settimeout(30); buf = bytes(65536); sent = 0; total = int(sys.argv[2])
-while sent < total:
-    sent += c.send(buf[: min(len(buf), total - sent)])
-c.close()' "$1" "$2"
+	tcp_send_gated "$1" "$2" ""
 	wait "$srv"
 	cat "$WS_TMP/server.out"
 }
@@ -119,10 +158,14 @@ test_diag_quiet_healthy() {
 	ip netns exec "$A" ping -c 3 -i 0.3 -q 198.18.0.2 >/dev/null
 	assert_eq "$(tcp_pair 5001 20000)" 20000 "bytes received"
 	diag_wait
-	assert_eq "$DIAG_RC" 0 "exit code"
+	assert_rc 0
 	assert_json_lines "$WS_TMP/out"
-	assert_eq "$(finding_ids "$WS_TMP/out")" healthy "findings"
 	assert_eq "$(grep -c '"type":"interval"' "$WS_TMP/out")" 3 "interval records"
+	if softnet_moved; then # someone else's traffic: not a false alarm
+		assert_match "$(finding_ids "$WS_TMP/out")" '^(healthy)?$' "findings"
+		return 0
+	fi
+	assert_eq "$(finding_ids "$WS_TMP/out")" healthy "findings"
 	assert_match "$(grep '"type":"summary"' "$WS_TMP/out")" '"ifaces":\["a0"\].*"verdict":"healthy","exit_code":0' "summary"
 	# The light traffic's connections are seen; nothing overflows.
 	local totals
@@ -145,7 +188,7 @@ test_diag_small_packets() {
 	diag_wait
 	rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
 	assert_eq "$rx" "$n" "a0 rx_packets (kernel)"
-	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	assert_rc 1
 	assert_json_lines "$WS_TMP/out"
 	assert_eq "$(finding_ids "$WS_TMP/out")" small_packets "findings"
 	assert_eq "$(finding_field "$WS_TMP/out" small_packets rx_packets)" "$n" "evidence rx_packets"
@@ -165,7 +208,7 @@ test_diag_iface_drops() {
 	diag_wait
 	d=$(( $(ifstat "$A" a0 tx_dropped) - d0 ))
 	assert_eq "$d" "$n" "a0 tx_dropped (kernel)"
-	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_rc 2
 	assert_json_lines "$WS_TMP/out"
 	assert_eq "$(finding_ids "$WS_TMP/out")" iface_drops "findings"
 	assert_eq "$(finding_field "$WS_TMP/out" iface_drops tx_dropped)" "$n" "evidence tx_dropped"
@@ -183,7 +226,7 @@ test_diag_egress_saturated() {
 import json, sys
 print([q for q in json.load(sys.stdin) if q["kind"] == "tbf"][0]["drops"])')
 	assert_ge "$drops" 1000 "tbf drops (kernel)"
-	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_rc 2
 	assert_json_lines "$WS_TMP/out"
 	assert_eq "$(finding_ids "$WS_TMP/out")" egress_saturated "findings"
 	assert_eq "$(finding_field "$WS_TMP/out" egress_saturated qdisc_drops)" "$drops" "evidence qdisc_drops"
@@ -222,7 +265,7 @@ NFT
 	assert_ge "$loss" 7 "estimated loss %"
 	assert_le "$loss" 13 "estimated loss %"
 	# 5% and more is critical.
-	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_rc 2
 }
 
 # With no -i, diag watches the default route's interface; without one it
@@ -288,7 +331,7 @@ test_diag_dist() {
 		grep -q "/$f\$" "$WS_TMP/list" || fail "$f not in the tarball"
 	done
 	mkdir "$WS_TMP/empty"
-	tar -xzf dist/wirescope.tar.gz -C "$WS_TMP" --wildcards '*/wirescope'
+	tar -xzf dist/wirescope.tar.gz -C "$WS_TMP"
 	cp "$WS_TMP"/wirescope-*/wirescope "$WS_TMP/empty/"
 	assert_match "$(file -L "$WS_TMP/empty/wirescope")" 'statically linked' "static"
 	assert_match "$(cd "$WS_TMP/empty" && env -i ./wirescope --version)" '^wirescope ' "env -i --version"
@@ -298,7 +341,129 @@ test_diag_dist() {
 	(cd "$WS_TMP/empty" && env -i /usr/sbin/ip netns exec "$A" ./wirescope diag -i a0 -d 1 >"$WS_TMP/out") || rc=$?
 	assert_eq "$rc" 0 "env -i diag exit code"
 	assert_match "$(cat "$WS_TMP/out")" 'healthy' "env -i diag output"
-	MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/man/wirescope.8 2>/dev/null | grep -q 'diag' || fail "man page does not render"
+	local man
+	man=$(MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/man/wirescope.8 2>/dev/null)
+	assert_match "$man" '^ +diag$' "man page: diag section"
+	assert_match "$man" '^ +sizes$' "man page: sizes section"
+	assert_match "$man" 'EXIT STATUS' "man page: exit status"
+}
+
+# connect_burst PORT N: N non-blocking connects from A to B, held 1.5 s.
+connect_burst() {
+	timeout 20 ip netns exec "$A" python3 -c '
+import socket, sys, time
+cs = []
+for i in range(int(sys.argv[2])):
+    c = socket.socket(); c.setblocking(False)
+    try:
+        c.connect(("198.18.0.2", int(sys.argv[1])))
+    except BlockingIOError:
+        pass
+    cs.append(c)
+time.sleep(1.5)' "$1" "$2"
+}
+
+# listen_forever PORT BACKLOG: a listener in B that never accepts.
+listen_forever() {
+	bg ip netns exec "$B" python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("198.18.0.2", int(sys.argv[1])))
+s.listen(int(sys.argv[2])); time.sleep(30)' "$1" "$2"
+}
+
+# burst_under_diag PORT BACKLOG COUNTER: a listener in B that never
+# accepts, 40 connects from A while diag watches b0 in B; sets DELTA, the
+# kernel COUNTER's rise in B, and DIAG_RC.
+burst_under_diag() {
+	local c0
+	listen_forever "$1" "$2"
+	c0=$(tcp_counter "$B" "$3")
+	# 4 s: the burst and its SYN retransmits (at 1 s) end well inside.
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 4 -j
+	connect_burst "$1" 40
+	diag_wait
+	DELTA=$(( $(tcp_counter "$B" "$3") - c0 ))
+	assert_ge "$DELTA" 1 "$3 (kernel)"
+	assert_rc 1
+}
+
+# somaxconn = 16 (per namespace) under a listener that never accepts:
+# accept queues overflow while the cap is tiny.
+test_diag_sysctl_somaxconn() {
+	diag_lab
+	ip netns exec "$B" sysctl -qw net.core.somaxconn=16
+	burst_under_diag 6000 128 TcpExtListenOverflows
+	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_somaxconn "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_somaxconn net.core.somaxconn)" 16 "evidence somaxconn"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_somaxconn listen_overflows)" "$DELTA" "evidence listen_overflows"
+}
+
+# Syncookies off, a backlog of 8, and SYN-ACKs that never reach the client
+# (dropped in A): the SYN queue fills and SYNs are dropped.
+test_diag_sysctl_syn_backlog() {
+	diag_lab
+	ip netns exec "$B" sysctl -qw net.ipv4.tcp_syncookies=0
+	ip netns exec "$A" nft -f - <<'NFT'
+table inet wssyn {
+	chain input {
+		type filter hook input priority 0;
+		tcp sport 6002 tcp flags & (syn | ack) == syn | ack drop
+	}
+}
+NFT
+	burst_under_diag 6002 8 TcpExtTCPReqQFullDrop
+	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_tcp_max_syn_backlog "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog reqq_full_drops)" "$DELTA" "evidence reqq_full_drops"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog net.ipv4.tcp_syncookies)" 0 "evidence syncookies"
+}
+
+# pinned_receiver PORT DONEFILE: B accepts, pins SO_RCVBUF to the minimum
+# after the window was advertised, and reads only after 1 s: data overflows
+# it.  Writes DONEFILE once it has read everything.
+pinned_receiver() {
+	bg ip netns exec "$B" python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", int(sys.argv[1]))); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+open(sys.argv[2] + ".pinned", "w").write("1\n")
+time.sleep(1); c.settimeout(20)
+while c.recv(65536):
+    pass
+open(sys.argv[2], "w").write("done\n")' "$1" "$2"
+}
+
+# rcvbuf_run PORT: the overflow under diag in B; sets DELTA (PruneCalled).
+rcvbuf_run() {
+	local p0 t0=$SECONDS
+	pinned_receiver "$1" "$WS_TMP/done.$1"
+	p0=$(tcp_counter "$B" TcpExtPruneCalled)
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 6 -j
+	tcp_send_gated "$1" 30000 "$WS_TMP/done.$1.pinned"
+	wait_file "$WS_TMP/done.$1" 5
+	DELTA=$(( $(tcp_counter "$B" TcpExtPruneCalled) - p0 ))
+	log "transfer done after $((SECONDS - t0)) s"
+	diag_wait
+	assert_ge "$DELTA" 1 "PruneCalled (kernel)"
+	assert_rc 1
+}
+
+# An application that pins a small SO_RCVBUF: with generous sysctls it is
+# rcvbuf_overflow; with tcp_rmem's maximum at 1 MiB it is sysctl_rmem_max.
+test_diag_rcvbuf_and_sysctl_rmem() {
+	diag_lab
+	local id
+	if [ "$(ip netns exec "$B" sysctl -n net.core.rmem_max)" -ge 4194304 ]; then
+		ip netns exec "$B" sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
+		rcvbuf_run 6004
+		assert_eq "$(finding_ids "$WS_TMP/out")" rcvbuf_overflow "findings (large sysctls)"
+		assert_eq "$(finding_field "$WS_TMP/out" rcvbuf_overflow prune_called)" "$DELTA" "evidence prune_called"
+	fi
+	ip netns exec "$B" sysctl -qw net.ipv4.tcp_rmem="4096 131072 1048576"
+	rcvbuf_run 6005
+	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_rmem_max "findings (small tcp_rmem)"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_rmem_max tcp_rmem_max)" 1048576 "evidence tcp_rmem_max"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_rmem_max prune_called)" "$DELTA" "evidence prune_called"
 }
 
 # The Nginx incident: a listener with a small backlog that never accepts,

@@ -15,6 +15,11 @@
 #include "findings.h"
 #include "hoststat.h"
 #include "procfs.h"
+#include "netlink.h"
+#include <linux/gen_stats.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 
 /* Captured on Linux 6.18: 15 columns; older kernels print 11 to 13. */
 static const char softnet_a[] =
@@ -71,7 +76,8 @@ static void test_parse_softnet(void)
 	CHECK_EQ(a[0].dropped, 16, "dropped");
 	CHECK_EQ(a[0].time_squeeze, 2, "time_squeeze");
 	softnet_delta(a, b, 2, &d);
-	/* CPU 1 wrapped: 0xfffffff0 -> 0x10 is 32 packets, 0xfffffffe -> 3 is 5 */
+	/* CPU 1 wrapped: 0xfffffff0 -> 0x10 is 32 packets, 0xfffffffe -> 3 is 5
+	 */
 	CHECK_EQ(d.processed, 0x1000 + 32, "processed delta");
 	CHECK_EQ(d.dropped, 5, "dropped delta");
 	CHECK_EQ(d.worst_cpu, 1, "worst cpu");
@@ -127,6 +133,9 @@ static void test_parse_routes(void)
 	CHECK(parse_i64("12abc", &v) < 0, "12abc");
 	CHECK(!parse_i64("4096\t87380\t6291456\n", &v) && v == 4096,
 	      "first of three");
+	CHECK(!parse_i64_field("4096\t87380\t6291456\n", 2, &v) && v == 6291456,
+	      "third of three");
+	CHECK(parse_i64_field("4096 87380\n", 2, &v) < 0, "no third field");
 	case_end();
 }
 
@@ -153,14 +162,14 @@ static double evidence(const struct ws_finding *x, const char *key)
 
 static void test_softnet_finding(void)
 {
-	struct ws_softnet_delta d = {.secs = 10,
-				     .processed = 100000,
-				     .dropped = 0,
-				     .time_squeeze = 3,
-				     .worst_cpu = -1,
-				     .netdev_max_backlog = 100,
-				     .netdev_budget = 300};
-	struct ws_findings f = {0};
+	struct ws_softnet_delta d = { .secs = 10,
+				      .processed = 100000,
+				      .dropped = 0,
+				      .time_squeeze = 3,
+				      .worst_cpu = -1,
+				      .netdev_max_backlog = 100,
+				      .netdev_budget = 300 };
+	struct ws_findings f = { 0 };
 	const struct ws_finding *x;
 
 	case_begin("softnet_drops: thresholds, advice against the sysctl");
@@ -196,9 +205,10 @@ static void test_softnet_finding(void)
 
 static void test_iface_and_egress(void)
 {
-	struct ws_iface_delta d = {.name = "eth0", .secs = 10,
-				   .speed_mbps = 1000};
-	struct ws_findings f = {0};
+	struct ws_iface_delta d = { .name = "eth0",
+				    .secs = 10,
+				    .speed_mbps = 1000 };
+	struct ws_findings f = { 0 };
 	const struct ws_finding *x;
 
 	case_begin("iface_drops and egress_saturated thresholds");
@@ -232,7 +242,8 @@ static void test_iface_and_egress(void)
 	d.q_drops = 0;
 	find_egress(&d, &f);
 	x = find(&f, "egress_saturated");
-	CHECK(x && x->severity == WS_SEV_WARNING, "98%% without drops: warning");
+	CHECK(x && x->severity == WS_SEV_WARNING,
+	      "98%% without drops: warning");
 	memset(&f, 0, sizeof(f));
 	d.speed_mbps = -1; /* veth, tun: no speed */
 	find_egress(&d, &f);
@@ -242,12 +253,12 @@ static void test_iface_and_egress(void)
 
 static void test_small_packets(void)
 {
-	struct ws_findings f = {0};
+	struct ws_findings f = { 0 };
 	const struct ws_finding *x;
 
 	case_begin("small_packets thresholds");
 	find_small_packets("eth0", 50 * 10, 50 * 10, 10, 75, &f); /* pings */
-	find_small_packets("eth0", 300000, 100000, 10, 75, &f); /* 33% */
+	find_small_packets("eth0", 300000, 100000, 10, 75, &f);	  /* 33% */
 	CHECK_EQ(f.n, 0, "quiet: findings");
 	/* The seed: 88% under 75 B at 400 kpps. */
 	find_small_packets("eth0", 4000000, 3520000, 10, 75, &f);
@@ -264,7 +275,7 @@ static void test_small_packets(void)
 
 static void test_framework(void)
 {
-	struct ws_findings f = {0};
+	struct ws_findings f = { 0 };
 	struct ws_finding *x;
 	char *buf = NULL;
 	size_t len = 0;
@@ -304,8 +315,80 @@ static void test_framework(void)
 	case_end();
 }
 
+/* Appends an attribute at @off of @buf; returns the new offset. */
+static size_t put_attr(char *buf, size_t off, uint16_t type, const void *data,
+		       size_t len)
+{
+	struct rtattr *a = (struct rtattr *)(buf + off);
+
+	a->rta_type = type;
+	a->rta_len = RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), data, len);
+	return off + RTA_ALIGN(a->rta_len);
+}
+
+static void test_parse_qdisc(void)
+{
+	char buf[512] __attribute__((aligned(4))) = { 0 };
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct tcmsg *t = NLMSG_DATA(h);
+	struct gnet_stats_basic basic = { .bytes = 30000, .packets = 30 };
+	struct gnet_stats_queue queue = {
+		.qlen = 39, .backlog = 58000, .drops = 1970, .overlimits = 2028
+	};
+	char nest[128] __attribute__((aligned(4)));
+	struct nl_qdisc_stats q;
+	size_t off, n;
+
+	case_begin("nl_parse_qdisc: TCA_KIND and TCA_STATS2, truncated input");
+	t->tcm_handle = 0x80020000;
+	t->tcm_parent = TC_H_ROOT;
+	off = NLMSG_LENGTH(sizeof(*t));
+	off = put_attr(buf, off, TCA_KIND, "tbf", 4);
+	n = put_attr(nest, 0, TCA_STATS_BASIC, &basic, sizeof(basic));
+	n = put_attr(nest, n, TCA_STATS_QUEUE, &queue, sizeof(queue));
+	off = put_attr(buf, off, TCA_STATS2, nest, n);
+	h->nlmsg_len = off;
+	CHECK(!nl_parse_qdisc(h, &q), "parse");
+	CHECK(!strcmp(q.kind, "tbf"), "kind '%s'", q.kind);
+	CHECK_EQ(q.parent, TC_H_ROOT, "parent");
+	CHECK_EQ(q.packets, 30, "packets");
+	CHECK_EQ(q.bytes, 30000, "bytes");
+	CHECK_EQ(q.drops, 1970, "drops");
+	CHECK_EQ(q.qlen, 39, "qlen");
+	CHECK_EQ(q.backlog, 58000, "backlog");
+	CHECK_EQ(q.overlimits, 2028, "overlimits");
+	/* Cut inside the stats: what is left is ignored, nothing overread. */
+	h->nlmsg_len = off - 8;
+	CHECK(!nl_parse_qdisc(h, &q) && q.drops == 0, "truncated stats");
+	h->nlmsg_len = NLMSG_LENGTH(0);
+	CHECK(nl_parse_qdisc(h, &q) < 0, "no tcmsg");
+	case_end();
+}
+
+static void test_keepalive_advice(void)
+{
+	struct ws_findings f = { 0 };
+	struct ws_finding *x;
+	int64_t t = 0;
+
+	case_begin("ws_advise_keepalive against an idle timeout");
+	CHECK(!ws_sysctl("net.ipv4.tcp_keepalive_time", &t) && t > 0,
+	      "sysctl read");
+	x = ws_finding_add(&f, "middlebox_reset", WS_SEV_WARNING, 0.8, "t");
+	ws_advise_keepalive(x, (double)t + 1);
+	CHECK_EQ(evidence(x, "tcp_keepalive_time"), t, "evidence");
+	CHECK(!x->advice[0], "keepalive below the timeout: no advice");
+	ws_advise_keepalive(x, 90);
+	CHECK(t < 90 || strstr(x->advice, "below 90 s"), "advice: %s",
+	      x->advice);
+	case_end();
+}
+
 int main(void)
 {
+	test_keepalive_advice();
+	test_parse_qdisc();
 	test_parse_softnet();
 	test_parse_snmp();
 	test_parse_routes();
