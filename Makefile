@@ -4,15 +4,27 @@
 #   make test       install test dependencies, build, run every test
 #   make demo       install dependencies, build, run the lab demo
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
+#   make fuzz       libFuzzer targets tests/fuzz/fuzz_*.c -> build/fuzz/
 #   V=1             show the commands
+#   SANITIZE=1      ASan+UBSan, dynamic, in build-san/ (make test SANITIZE=1)
+#   DYNAMIC=1       dynamic, in build-dyn/ (for valgrind)
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 ARCH     ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CLANG    ?= clang
 CC       ?= gcc
 BPFTOOL  ?= bpftool
-OUT      := build
 SANITIZE ?=
+DYNAMIC  ?=
+ifeq ($(SANITIZE),1)
+OUT      := build-san
+else ifeq ($(DYNAMIC),1)
+OUT      := build-dyn
+else
+OUT      := build
+endif
+# The static binary stays at ./wirescope; variant builds live in their dir.
+BIN      := $(if $(filter build,$(OUT)),wirescope,$(OUT)/wirescope)
 
 ifeq ($(V),1)
 Q =
@@ -33,15 +45,15 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Iheaders -Iuser -I$(OUT) -DWS_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS_STATIC := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
-
-ifeq ($(SANITIZE),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=address,undefined
-LINK    := $(LDLIBS_STATIC)
-else
-LDFLAGS += -static
 LINK    := -lbpf -lelf -lz
+
+# ASan cannot be linked statically: sanitized and valgrind builds are dynamic.
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else ifneq ($(DYNAMIC),1)
+LDFLAGS += -static
 endif
 
 BPF_SRC   := bpf/wirescope.bpf.c
@@ -53,10 +65,10 @@ LIB_OBJS  := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean test unit e2e demo bench vmlinux deps dist format
+.PHONY: all clean test unit e2e demo bench vmlinux deps dist format fuzz
 .DEFAULT_GOAL := all
 
-all: wirescope
+all: $(BIN)
 
 $(OUT) $(OUT)/user $(OUT)/tests:
 	$(Q)mkdir -p $@
@@ -77,7 +89,7 @@ $(OUT)/user/%.o: user/%.c $(SKEL) | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-wirescope: $(USER_OBJS)
+$(BIN): $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LINK) -o $@
 
@@ -90,13 +102,21 @@ unit-bins: $(UNIT_BINS)
 deps:
 	$(Q)tools/deps.sh
 
+# The plain run also builds the fuzzers and the dynamic binary valgrind
+# needs; SANITIZE=1 runs the same suite on build-san/.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-bins
-	$(Q)tests/run.sh
+ifneq ($(SANITIZE),1)
+	$(Q)$(MAKE) --no-print-directory fuzz
+	$(Q)$(MAKE) --no-print-directory DYNAMIC=1 all
+endif
+	$(Q)OUT=$(OUT) WS=$(abspath $(BIN)) WS_SANITIZE=$(SANITIZE) tests/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo.sh
+
+include tests/fuzz/fuzz.mk
 
 vmlinux:
 	$(call msg,BTF,vmlinux/$(ARCH)/vmlinux.h)
@@ -108,7 +128,7 @@ format:
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf $(OUT) wirescope dist
+	$(Q)rm -rf build build-san build-dyn wirescope dist
 
 -include $(OUT)/wirescope.bpf.d $(USER_OBJS:.o=.d) $(UNIT_BINS:=.d)
 

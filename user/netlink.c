@@ -29,16 +29,62 @@ static int nl_open(int proto)
 	return fd;
 }
 
+/* The error code an NLMSG_ERROR or NLMSG_DONE message carries, if any. */
+static int nl_msg_error(const struct nlmsghdr *h)
+{
+	int err;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(err)))
+		return h->nlmsg_type == NLMSG_ERROR ? -EBADMSG : 0;
+	memcpy(&err, NLMSG_DATA(h), sizeof(err));
+	return err > 0 ? -EPROTO : err;
+}
+
 /*
- * Run one dump request and call @cb on every message of type @type.
- * Returns 0 or a negative errno.
+ * Walk one received buffer of netlink messages (@buf 4-byte aligned) and
+ * call @cb on each message of type @type whose payload has at least
+ * @min_payload bytes.  Pure: no I/O, so it is fuzzed on its own.
+ * Returns 1 once the reply is complete (NLMSG_DONE, or an ACK), 0 if more
+ * messages are to come, or a negative errno (an error reply, a bad message).
+ */
+int nl_walk(const void *buf, size_t len, uint16_t type, size_t min_payload,
+	    void (*cb)(const struct nlmsghdr *, void *), void *arg)
+{
+	const char *p = buf;
+	size_t off = 0;
+	int err;
+
+	while (len - off >= NLMSG_HDRLEN) {
+		const struct nlmsghdr *h = (const void *)(p + off);
+
+		if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > len - off)
+			return -EBADMSG;
+		if (h->nlmsg_type == NLMSG_DONE ||
+		    h->nlmsg_type == NLMSG_ERROR) {
+			err = nl_msg_error(h);
+			return err ? err : 1;
+		}
+		if (h->nlmsg_type == type &&
+		    h->nlmsg_len - NLMSG_HDRLEN >= min_payload)
+			cb(h, arg);
+		if (NLMSG_ALIGN(h->nlmsg_len) >= len - off)
+			break;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	return 0;
+}
+
+/*
+ * Run one dump request and call @cb on every message of type @type with at
+ * least @min_payload bytes.  Returns 0 or a negative errno.
  */
 static int nl_dump(int fd, void *req, size_t len, uint16_t type,
+		   size_t min_payload,
 		   void (*cb)(const struct nlmsghdr *, void *), void *arg)
 {
 	char buf[16384] __attribute__((aligned(4)));
-	struct nlmsghdr *h;
 	ssize_t n;
+	int ret;
 
 	if (send(fd, req, len, 0) < 0)
 		return -errno;
@@ -46,22 +92,15 @@ static int nl_dump(int fd, void *req, size_t len, uint16_t type,
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0)
 			return -errno;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error;
-			}
-			if (h->nlmsg_type == type)
-				cb(h, arg);
-		}
+		if (n == 0)
+			return -ECONNRESET;
+		ret = nl_walk(buf, n, type, min_payload, cb, arg);
+		if (ret)
+			return ret < 0 ? ret : 0;
 	}
 }
 
-static void count_filter(const struct nlmsghdr *h, void *arg)
+void nl_count_filter(const struct nlmsghdr *h, void *arg)
 {
 	const struct tcmsg *t = NLMSG_DATA(h);
 
@@ -89,8 +128,8 @@ int nl_tc_filter_count(int ifindex, int egress)
 	fd = nl_open(NETLINK_ROUTE);
 	if (fd < 0)
 		return fd;
-	err = nl_dump(fd, &req, req.n.nlmsg_len, RTM_NEWTFILTER, count_filter,
-		      &count);
+	err = nl_dump(fd, &req, req.n.nlmsg_len, RTM_NEWTFILTER,
+		      sizeof(struct tcmsg), nl_count_filter, &count);
 	close(fd);
 	return err ? err : count;
 }

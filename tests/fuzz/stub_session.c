@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stands in for user/session.c in the fuzz build: no BPF, no attach.  The
+ * options a command hands to its session must be within their documented
+ * ranges; anything else is a parser bug and aborts.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "core.h"
+
+void ws_session_add(struct ws_session *s, const struct ws_collector *c)
+{
+	if (s->n_collectors < WS_MAX_COLLECTORS)
+		s->collectors[s->n_collectors++] = c;
+}
+
+int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
+			  void *ctx)
+{
+	return 0;
+}
+
+int ws_session_run(struct ws_session *s)
+{
+	const struct ws_opts *o = s->o;
+	int i;
+
+	if (o->n_ifaces < 0 || o->n_ifaces > WS_MAX_IFACES)
+		abort();
+	for (i = 0; i < o->n_ifaces; i++)
+		if (!memchr(o->ifaces[i].name, 0, IF_NAMESIZE) ||
+		    o->ifaces[i].ifindex <= 0)
+			abort();
+	if (!(o->interval >= 0.01 && o->interval <= 86400) || o->count < 0 ||
+	    (unsigned int)o->mode > WS_MODE_TC)
+		abort();
+	return WS_EXIT_OK;
+}
