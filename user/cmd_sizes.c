@@ -39,8 +39,9 @@ static const char usage[] =
     "  wirescope sizes -i eth0 -i eth1 -T 1 10\n"
     "  wirescope sizes -i eth0 -j 1 3 | jq .\n"
     "\n"
-    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface, 6 kernel\n"
-    "lacks a feature, 7 attach failed, 8 runtime error.\n";
+    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface (or every\n"
+    "watched interface was deleted while running), 6 kernel lacks a\n"
+    "feature, 7 attach failed, 8 runtime error.\n";
 
 enum { OPT_SMALL = WS_OPT_CMD_BASE, OPT_HIST };
 

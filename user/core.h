@@ -58,6 +58,7 @@ struct ws_iface {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	bool gone; /* deleted while we ran */
+	bool down; /* administratively down at the last check */
 	struct ws_hook hook;
 };
 
@@ -143,6 +144,12 @@ int ws_session_run(struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
 int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 			  void *ctx);
+/* Optional tracepoints: did @p load and attach? (false: degrade) */
+struct bpf_program;
+bool ws_session_prog_active(const struct ws_session *s,
+			    const struct bpf_program *p);
+const char *ws_tp_event(const char *sec);
+bool ws_tp_test_missing(const char *event);
 
 /* prom.c: Prometheus text exposition format 0.0.4 */
 void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
@@ -164,6 +171,7 @@ void ws_hook_init(struct ws_hook *h);
 int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 		   enum ws_attach_mode mode);
 void ws_hook_detach(struct ws_iface *ifc);
+bool ws_hook_lost(const struct ws_hook *h);
 int ws_hook_remove_stale(struct ws_iface *ifc);
 const char *ws_hook_mode_name(enum ws_hook_mode m);
 

@@ -183,6 +183,10 @@ static int tc_attach(struct ws_iface *ifc, struct bpf_program *prog,
 	err = clsact_attach(ifc, prog_fd, egress);
 	if (!err)
 		*mode = WS_HOOK_CLSACT;
+	if (!err && egress)
+		ws_warn("%s: no tcx in this kernel; using a clsact filter "
+			"(a crash leaves it until our next start)",
+			ifc->name);
 	return err;
 }
 
@@ -265,6 +269,27 @@ int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 	return err;
 }
 
+/* True if the kernel detached one of our links: its interface is gone. */
+bool ws_hook_lost(const struct ws_hook *h)
+{
+	const int fds[] = {h->xdp_link_fd, h->tcx_ingress_fd, h->tcx_egress_fd};
+	struct bpf_link_info info;
+	__u32 len;
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (fds[i] < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		/* xdp.ifindex and tcx.ifindex share the offset; 0 = detached */
+		if (!bpf_obj_get_info_by_fd(fds[i], &info, &len) &&
+		    !info.xdp.ifindex)
+			return true;
+	}
+	return false;
+}
+
 void ws_hook_detach(struct ws_iface *ifc)
 {
 	struct ws_hook *h = &ifc->hook;
@@ -272,6 +297,10 @@ void ws_hook_detach(struct ws_iface *ifc)
 	close_fd(&h->xdp_link_fd);
 	close_fd(&h->tcx_ingress_fd);
 	close_fd(&h->tcx_egress_fd);
+	/* A deleted interface took our filters; its ifindex may be reused. */
+	if (ifc->gone)
+		h->clsact_ingress = h->clsact_egress = h->clsact_created =
+		    false;
 	if (h->clsact_ingress)
 		clsact_detach(ifc, false);
 	if (h->clsact_egress)

@@ -17,7 +17,11 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "core.h"
 #include "wirescope.skel.h"
@@ -73,6 +77,105 @@ static int check_privileges(void)
 				      "CAP_PERFMON and CAP_NET_ADMIN)");
 }
 
+/* WIRESCOPE_TEST_NO_BTF (hidden, for tests) simulates a kernel without. */
+static int check_btf(void)
+{
+	if (!getenv("WIRESCOPE_TEST_NO_BTF") &&
+	    !access("/sys/kernel/btf/vmlinux", R_OK))
+		return 0;
+	return ws_error(WS_EXIT_KERNEL,
+			"this kernel has no BTF (/sys/kernel/btf/vmlinux is "
+			"missing): wirescope needs CONFIG_DEBUG_INFO_BTF=y");
+}
+
+/*
+ * The kernel event of a tracepoint program's section: "tp_btf/NAME",
+ * "raw_tp/NAME", "raw_tracepoint/NAME", "tp/CAT/NAME", "tracepoint/CAT/NAME".
+ * NULL for any other section.
+ */
+const char *ws_tp_event(const char *sec)
+{
+	static const char *const prefixes[] = {
+	    "tp_btf/", "raw_tp/", "raw_tracepoint/", "tp/", "tracepoint/",
+	};
+	const char *name, *slash;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		n = strlen(prefixes[i]);
+		if (strncmp(sec, prefixes[i], n))
+			continue;
+		name = sec + n;
+		slash = strrchr(name, '/');
+		name = slash ? slash + 1 : name;
+		return *name ? name : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * WIRESCOPE_TEST_NO_TP (hidden, for tests): a comma-separated list of
+ * tracepoint names, or "*", that behave as if this kernel lacked them.
+ */
+bool ws_tp_test_missing(const char *event)
+{
+	const char *list = getenv("WIRESCOPE_TEST_NO_TP"), *p;
+	size_t n = strlen(event);
+
+	if (!list)
+		return false;
+	if (!strcmp(list, "*"))
+		return true;
+	for (p = list; (p = strstr(p, event)); p += n)
+		if ((p == list || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return true;
+	return false;
+}
+
+static bool tp_exists(struct btf *vmlinux, const char *sec, const char *event)
+{
+	char type[128];
+
+	if (ws_tp_test_missing(event))
+		return false;
+	if (strncmp(sec, "tp_btf/", 7) || !vmlinux)
+		return true; /* the others fail at attach, handled there */
+	snprintf(type, sizeof(type), "btf_trace_%s", event);
+	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+}
+
+static void tp_missing(struct bpf_program *p, const char *event,
+		       const char *why)
+{
+	ws_warn("kernel tracepoint %s %s: %s is off, the rest still works",
+		event, why, bpf_program__name(p));
+}
+
+/*
+ * Before load: switch off tracepoint programs whose event this kernel lacks
+ * (a tp_btf program would fail the whole load), so the command degrades to
+ * what still works.  Collectors see it in bpf_program__autoload().
+ */
+static void probe_tracepoints(struct ws_session *s)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct bpf_program *p;
+	const char *event;
+
+	if (libbpf_get_error(vmlinux))
+		vmlinux = NULL;
+	bpf_object__for_each_program(p, s->skel->obj)
+	{
+		event = ws_tp_event(bpf_program__section_name(p));
+		if (!bpf_program__autoload(p) || !event ||
+		    tp_exists(vmlinux, bpf_program__section_name(p), event))
+			continue;
+		bpf_program__set_autoload(p, false);
+		tp_missing(p, event, "is not in this kernel");
+	}
+	btf__free(vmlinux);
+}
+
 static double now_mono(void)
 {
 	struct timespec ts;
@@ -117,6 +220,20 @@ static int configure(struct ws_session *s)
 	return 0;
 }
 
+static bool iface_is_up(const char *name)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool up = true; /* if we cannot tell, say nothing */
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFFLAGS, &ifr))
+		up = ifr.ifr_flags & IFF_UP;
+	if (fd >= 0)
+		close(fd);
+	return up;
+}
+
 static int attach_hooks(struct ws_session *s)
 {
 	struct ws_iface *ifc;
@@ -131,6 +248,11 @@ static int attach_hooks(struct ws_session *s)
 				ifc->name, n);
 		if (ws_hook_attach(ifc, s->skel, s->o->mode))
 			return WS_EXIT_ATTACH;
+		ifc->down = !iface_is_up(ifc->name);
+		if (ifc->down)
+			ws_warn("%s: interface is down; counting starts when "
+				"it comes up",
+				ifc->name);
 		if (s->o->verbose)
 			ws_warn("%s: ingress %s, egress %s", ifc->name,
 				ws_hook_mode_name(ifc->hook.rx_mode),
@@ -139,10 +261,44 @@ static int attach_hooks(struct ws_session *s)
 	return 0;
 }
 
+static __u32 prog_id(int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
+}
+
+/* True if @p runs: loaded and attached (optional tracepoints may not). */
+bool ws_session_prog_active(const struct ws_session *s,
+			    const struct bpf_program *p)
+{
+	struct bpf_link_info info;
+	__u32 len;
+	int i;
+
+	for (i = 0; i < s->n_links; i++) {
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(bpf_link__fd(s->links[i]), &info,
+					    &len) &&
+		    info.prog_id == prog_id(bpf_program__fd(p)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Attach every loaded non-hook program.  A tracepoint that will not attach
+ * costs only what depends on it: one line, and the command goes on, unless
+ * nothing at all is left to observe.
+ */
 static int attach_tracepoints(struct ws_session *s)
 {
+	const char *event;
 	struct bpf_program *p;
 	struct bpf_link *l;
+	int failed = 0;
 
 	bpf_object__for_each_program(p, s->skel->obj)
 	{
@@ -150,12 +306,22 @@ static int attach_tracepoints(struct ws_session *s)
 			continue;
 		if (s->n_links == (int)(sizeof(s->links) / sizeof(s->links[0])))
 			return ws_error(WS_EXIT_KERNEL, "too many programs");
+		event = ws_tp_event(bpf_program__section_name(p));
 		l = bpf_program__attach(p);
-		if (!l)
+		if (!l && !event)
 			return ws_error(WS_EXIT_KERNEL, "cannot attach %s: %s",
 					bpf_program__name(p), strerror(errno));
+		if (!l) {
+			tp_missing(p, event, strerror(errno));
+			failed++;
+			continue;
+		}
 		s->links[s->n_links++] = l;
 	}
+	if (failed && !s->n_links && !needs_hooks(s))
+		return ws_error(WS_EXIT_KERNEL,
+				"none of the kernel tracepoints "
+				"this command needs is available");
 	return 0;
 }
 
@@ -176,27 +342,42 @@ static int write_ready_file(const char *path)
 	return 0;
 }
 
-/* Notice interfaces renamed or deleted under us; false once all are gone. */
-static bool check_ifaces(struct ws_session *s)
+/*
+ * Follow one interface by its ifindex: report it going down and up (our
+ * programs stay attached, counting resumes by itself), a new name (we go
+ * on), or its deletion (the kernel detached our links).
+ */
+static void check_iface(struct ws_iface *ifc)
 {
 	char name[IF_NAMESIZE];
+	bool up;
+
+	if (ws_hook_lost(&ifc->hook) || !if_indextoname(ifc->ifindex, name)) {
+		ws_warn("%s: interface deleted; no longer watched", ifc->name);
+		ifc->gone = true;
+		return;
+	}
+	if (strcmp(name, ifc->name)) {
+		ws_warn("%s: interface renamed to %s; still watching it",
+			ifc->name, name);
+		strcpy(ifc->name, name);
+	}
+	up = iface_is_up(name);
+	if (up == ifc->down)
+		ws_warn("%s: interface is %s", name,
+			up ? "up again; counting resumes" : "down");
+	ifc->down = !up;
+}
+
+/* False once every watched interface is gone. */
+static bool check_ifaces(struct ws_session *s)
+{
 	int i, alive = 0;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
-		struct ws_iface *ifc = &s->o->ifaces[i];
-
-		if (ifc->gone)
-			continue;
-		if (!if_indextoname(ifc->ifindex, name)) {
-			ws_warn("%s: interface disappeared", ifc->name);
-			ifc->gone = true;
-			continue;
-		}
-		if (strcmp(name, ifc->name)) {
-			ws_warn("%s: interface renamed to %s", ifc->name, name);
-			strcpy(ifc->name, name);
-		}
-		alive++;
+		if (!s->o->ifaces[i].gone)
+			check_iface(&s->o->ifaces[i]);
+		alive += !s->o->ifaces[i].gone;
 	}
 	return alive > 0 || !s->o->n_ifaces;
 }
@@ -296,7 +477,8 @@ static int run_loop(struct ws_session *s)
 		if (fflush(s->out) || ferror(s->out))
 			break; /* reader went away (EPIPE): stop quietly */
 		if (!check_ifaces(s)) {
-			ws_warn("no watched interface left; exiting");
+			err = ws_error(WS_EXIT_IFACE, "no watched interface "
+						      "left; exiting");
 			break;
 		}
 		if (s->o->count && s->ticks >= (unsigned long)s->o->count)
@@ -365,6 +547,8 @@ int ws_session_run(struct ws_session *s)
 	if (!s->out)
 		s->out = stdout;
 	err = check_privileges();
+	if (!err)
+		err = check_btf();
 	if (err)
 		return err;
 	ws_session_add(s, &ws_health_collector);
@@ -377,6 +561,7 @@ int ws_session_run(struct ws_session *s)
 	err = configure(s);
 	if (err)
 		goto out;
+	probe_tracepoints(s);
 	if (wirescope_bpf__load(s->skel)) {
 		err = ws_error(WS_EXIT_KERNEL,
 			       "cannot load the BPF programs: %s (the kernel "
@@ -393,7 +578,8 @@ int ws_session_run(struct ws_session *s)
 		err = write_ready_file(s->o->ready_file);
 	if (!err)
 		err = run_loop(s);
-	if (!err)
+	/* Losing every interface still ends with the totals counted so far. */
+	if (!err || err == WS_EXIT_IFACE)
 		summarize(s);
 out:
 	teardown(s);
