@@ -118,6 +118,40 @@ static int clsact_lock(int ifindex)
 	return fd; /* kept open for the life of the process */
 }
 
+/*
+ * The lock file also remembers that a wirescope created the clsact qdisc,
+ * so that one left empty by a crash is removed later (qdiscs carry no owner
+ * of their own, and one someone else made must never be destroyed).
+ */
+static void clsact_mark(int lock_fd, bool created)
+{
+	if (lock_fd < 0 || ftruncate(lock_fd, 0))
+		return;
+	if (created && pwrite(lock_fd, "created\n", 8, 0) != 8)
+		ws_warn("cannot record our clsact qdisc: %s", strerror(errno));
+}
+
+static bool clsact_marked(int lock_fd)
+{
+	char c = 0;
+
+	return pread(lock_fd, &c, 1, 0) == 1 && c == 'c';
+}
+
+static bool clsact_empty(int ifindex)
+{
+	return nl_tc_filter_count(ifindex, 0) == 0 &&
+	       nl_tc_filter_count(ifindex, 1) == 0;
+}
+
+static void clsact_destroy(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&hook);
+}
+
 static int clsact_attach(struct ws_iface *ifc, int prog_fd, bool egress)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
@@ -134,9 +168,10 @@ static int clsact_attach(struct ws_iface *ifc, int prog_fd, bool egress)
 		h->clsact_lock_fd = err;
 	}
 	err = bpf_tc_hook_create(&hook);
-	if (!err)
+	if (!err) {
 		h->clsact_created = true;
-	else if (err != -EEXIST)
+		clsact_mark(h->clsact_lock_fd, true);
+	} else if (err != -EEXIST)
 		return err;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
@@ -298,20 +333,20 @@ void ws_hook_detach(struct ws_iface *ifc)
 	close_fd(&h->tcx_ingress_fd);
 	close_fd(&h->tcx_egress_fd);
 	/* A deleted interface took our filters; its ifindex may be reused. */
-	if (ifc->gone)
+	if (ifc->gone) {
+		clsact_mark(h->clsact_lock_fd, false);
 		h->clsact_ingress = h->clsact_egress = h->clsact_created =
 		    false;
+	}
 	if (h->clsact_ingress)
 		clsact_detach(ifc, false);
 	if (h->clsact_egress)
 		clsact_detach(ifc, true);
 	/* Remove the clsact qdisc only if we made it and nobody uses it. */
-	if (h->clsact_created && nl_tc_filter_count(ifc->ifindex, 0) == 0 &&
-	    nl_tc_filter_count(ifc->ifindex, 1) == 0) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-		bpf_tc_hook_destroy(&hook);
-	}
+	if (h->clsact_created && clsact_empty(ifc->ifindex))
+		clsact_destroy(ifc->ifindex);
+	if (h->clsact_created)
+		clsact_mark(h->clsact_lock_fd, false);
 	close_fd(&h->clsact_lock_fd);
 	h->clsact_ingress = h->clsact_egress = h->clsact_created = false;
 	h->rx_mode = h->tx_mode = WS_HOOK_NONE;
@@ -334,13 +369,18 @@ static bool is_our_prog(__u32 prog_id)
 }
 
 /*
- * Remove clsact filters left by a wirescope that died without cleaning up.
- * Returns the number removed, or -EBUSY if a live instance owns them.
+ * Remove clsact filters left by a wirescope that died without cleaning up,
+ * and the clsact qdisc too if a wirescope made it and it is now empty.
+ * Returns the number of filters removed, or -EBUSY if a live instance owns
+ * them.
  */
 int ws_hook_remove_stale(struct ws_iface *ifc)
 {
 	int removed = 0, egress, lock_fd;
 
+	lock_fd = clsact_lock(ifc->ifindex);
+	if (lock_fd < 0)
+		return lock_fd; /* -EBUSY: a live instance, leave it alone */
 	for (egress = 0; egress <= 1; egress++) {
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
 			    .attach_point =
@@ -350,20 +390,21 @@ int ws_hook_remove_stale(struct ws_iface *ifc)
 
 		if (bpf_tc_query(&hook, &opts) || !is_our_prog(opts.prog_id))
 			continue;
-		lock_fd = clsact_lock(ifc->ifindex);
-		if (lock_fd == -EBUSY)
-			return -EBUSY;
-		if (lock_fd >= 0)
-			close(lock_fd);
 		opts.prog_id = 0;
 		opts.prog_fd = 0;
 		opts.flags = 0;
 		if (!bpf_tc_detach(&hook, &opts))
 			removed++;
 	}
-	/* An empty clsact left by the crashed instance: ours to remove. */
-	if (removed && nl_tc_filter_count(ifc->ifindex, 0) == 0 &&
-	    nl_tc_filter_count(ifc->ifindex, 1) == 0)
-		ifc->hook.clsact_created = true;
+	if (clsact_marked(lock_fd)) {
+		if (clsact_empty(ifc->ifindex)) {
+			clsact_destroy(ifc->ifindex);
+			ws_warn("%s: removed the empty clsact qdisc a crashed "
+				"wirescope made",
+				ifc->name);
+		}
+		clsact_mark(lock_fd, false); /* else it is someone else's now */
+	}
+	close(lock_fd);
 	return removed;
 }

@@ -158,19 +158,6 @@ test_clsact_fallback_and_stale_cleanup() {
 	true
 }
 
-# A clsact qdisc someone else made, with their filter, is never destroyed.
-test_clsact_foreign_qdisc_kept() {
-	sizes_lab
-	ip netns exec "$A" tc qdisc add dev a0 clsact
-	ip netns exec "$A" tc filter add dev a0 egress prio 1 u32 match u32 0 0
-	WIRESCOPE_TEST_NO_TCX=1 ws_start "$A" "$WS_TMP/out" sizes -i a0
-	ws_stop
-	assert_match "$(ip netns exec "$A" tc qdisc show dev a0)" clsact "foreign clsact kept"
-	assert_match "$(ip netns exec "$A" tc filter show dev a0 egress)" u32 "foreign filter kept"
-	ip netns exec "$A" tc filter show dev a0 egress | grep -q ws_tc && fail "our filter left"
-	true
-}
-
 # expect_error RC REGEX CMD...: one line on stderr, exit code RC.
 expect_error() {
 	local want=$1 re=$2 rc=0

@@ -1,0 +1,519 @@
+# SPDX-License-Identifier: GPL-2.0
+# Hardening (issue 5), end to end: crashes, occupied hooks, interfaces that
+# change under us, two instances, missing kernel features, valgrind, and
+# the full-table flood.  docs/SECURITY.md maps each guarantee to its test.
+#
+#   A (observer, wirescope on a0) <== veth ==> B (sender, b0)
+
+# Every command, as it runs until stopped (@IF@ is the watched interface).
+# The generic tests (kill -9, occupied XDP hook, no BTF/tcx/tracepoint,
+# valgrind, two instances, interface changes) run each line: a new command
+# is hardened by adding its line here.
+HARDEN_CMDS=(
+	"sizes -i @IF@"
+	# "handshakes -i @IF@"
+	# "accept"
+	# "resets -i @IF@"
+	# "export -i @IF@ --listen 127.0.0.1:0"
+	# "diag -i @IF@"
+)
+
+harden_lab() {
+	A=$(ns a)
+	B=$(ns b)
+	veth "$A" a0 "$B" b0
+	ip -n "$A" addr add 198.18.0.1/24 dev a0
+	ip -n "$B" addr add 198.18.0.2/24 dev b0
+	# Frames of 60 to 1042 bytes to a MAC that is not a0's: A's stack
+	# drops them quietly, so a0 sees exactly what B sends.
+	local pad
+	: >"$WS_TMP/frames.cfg"
+	for pad in 18 58 150 400 1000; do
+		echo "{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=17), udp(sp=1000, dp=2000), fill(0x00, $pad) }" >>"$WS_TMP/frames.cfg"
+	done
+}
+
+# send N: N frames from B to a0, at a bounded rate.
+send() {
+	timeout 30 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/frames.cfg" -n "$1" -q -b 20000pps >/dev/null 2>&1
+}
+
+# cmd_args LINE IFACE: the words of a HARDEN_CMDS line for IFACE.
+cmd_args() {
+	echo "${1//@IF@/$2}"
+}
+
+cmd_name() { echo "${1%% *}"; }
+
+# start_cmd OUT LINE [ARGS...]: ws_start a HARDEN_CMDS line on a0.
+start_cmd() {
+	local out=$1 line=$2
+	shift 2
+	# shellcheck disable=SC2046
+	ws_start "$A" "$out" $(cmd_args "$line" a0) "$@"
+}
+
+# rx_packets OUT: the rx packets of a0 in a sizes JSON summary.
+rx_packets() {
+	jfield "$(grep '"type":"summary"' "$1" | grep '"dir":"rx"')" packets
+}
+
+# tcx_progs NS IFACE: ids of the programs on IFACE's tcx ingress and egress
+# (BPF_PROG_QUERY; bpftool 7.1 cannot show them).
+tcx_progs() {
+	ip netns exec "$1" python3 - "$2" <<'EOF'
+import ctypes, platform, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+nr = {"x86_64": 321, "aarch64": 280}[platform.machine()]
+ifindex = socket.if_nametoindex(sys.argv[1])
+for attach_type in (46, 47):  # BPF_TCX_INGRESS, BPF_TCX_EGRESS
+    ids = (ctypes.c_uint32 * 64)()
+    attr = ctypes.create_string_buffer(64)
+    struct.pack_into("IIIIQI", attr, 0, ifindex, attach_type, 0, 0,
+                     ctypes.addressof(ids), 64)
+    if libc.syscall(nr, 16, attr, 64) != 0:  # BPF_PROG_QUERY
+        sys.exit("BPF_PROG_QUERY: errno %d" % ctypes.get_errno())
+    count = struct.unpack_from("I", attr, 24)[0]
+    for i in range(count):
+        print("tcx:%d:%d" % (attach_type, ids[i]))
+EOF
+}
+
+# hooks NS IFACE: every program on IFACE: XDP, tc filters, tcx.
+hooks() {
+	ip -n "$1" -d link show dev "$2" | grep -Eo 'prog/xdp[a-z]* id [0-9]+' || true
+	ip netns exec "$1" tc filter show dev "$2" ingress 2>/dev/null | grep -Eo 'ws_tc_[a-z]+' | sed 's/^/tc-in:/' || true
+	ip netns exec "$1" tc filter show dev "$2" egress 2>/dev/null | grep -Eo 'ws_tc_[a-z]+' | sed 's/^/tc-out:/' || true
+	tcx_progs "$1" "$2"
+}
+
+# tc_filter_ids NS IFACE: program ids of the BPF tc filters on IFACE.
+tc_filter_ids() {
+	local dir
+	for dir in ingress egress; do
+		ip netns exec "$1" tc filter show dev "$2" "$dir" 2>/dev/null | grep -Eo ' id [0-9]+' | awk '{print $2}' || true
+	done
+}
+
+# Anything of ours pinned in bpffs.  We never pin: there must be nothing.
+pinned() {
+	find /sys/fs/bpf -maxdepth 4 \( -name 'ws_*' -o -name '*wirescope*' \) 2>/dev/null || true
+}
+
+# wait_gone IDS...: until none of these program ids exists (RCU frees late).
+wait_gone() {
+	local i
+	for i in $(seq 100); do
+		[ -z "$(progs_alive "$@")" ] && return 0
+		sleep 0.05
+	done
+	fail "programs still loaded: $(progs_alive "$@")"
+}
+
+now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
+
+# kill9_loop LINE N: start, wait a random 0-300 ms (every other round
+# 0-100 ms, inside load and attach), kill -9; then nothing may be left.
+kill9_loop() {
+	local line=$1 n=$2 i pid delay deadline ids
+	for ((i = 0; i < n; i++)); do
+		delay=$(( i % 2 ? RANDOM % 301 : RANDOM % 101 ))
+		# shellcheck disable=SC2046
+		ip netns exec "$A" "$WS" $(cmd_args "$line" a0) >/dev/null 2>&1 &
+		pid=$!
+		WS_PIDS+=("$pid")
+		ids=""
+		deadline=$(( $(now_ms) + delay ))
+		while [ "$(now_ms)" -lt "$deadline" ]; do
+			ids="$ids $(prog_ids "$pid" || true)"
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		log "$(cmd_name "$line"): killed after ${delay} ms holding progs: $(echo $ids | tr ' ' '\n' | sort -un | tr '\n' ' ')"
+		if [ "${WIRESCOPE_TEST_NO_TCX:-}" ]; then
+			# clsact filters outlive us (removed by the next start):
+			# only they may keep a program loaded.
+			assert_eq "$(hooks "$A" a0 | grep -v '^tc-')" "" "hooks after kill -9 at ${delay} ms"
+			ids=$(comm -23 <(echo $ids | tr ' ' '\n' | sort -u) <(tc_filter_ids "$A" a0 | sort -u))
+		else
+			assert_eq "$(hooks "$A" a0)" "" "hooks after kill -9 at ${delay} ms"
+		fi
+		# shellcheck disable=SC2086
+		wait_gone $ids
+		assert_eq "$(pinned)" "" "pinned objects after kill -9"
+	done
+}
+
+# kill -9 at random moments leaves nothing attached or pinned, and a
+# restart right after works (and counts exactly).
+test_kill9_random_moments() {
+	harden_lab
+	local line seed=${WS_SEED:-$$}
+	RANDOM=$seed
+	log "seed $seed (replay: WS_SEED=$seed)"
+	for line in "${HARDEN_CMDS[@]}"; do
+		kill9_loop "$line" 10
+		start_cmd "$WS_TMP/out" "$line" -j
+		[ "$(cmd_name "$line")" = sizes ] && send 500
+		ws_stop
+		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 500 "rx after restart"
+		assert_eq "$(hooks "$A" a0)" "" "hooks after the restart's clean exit"
+	done
+}
+
+# Without tcx the clsact filter a kill -9 leaves behind is removed by the
+# next start, which then works; a clean exit leaves nothing, qdisc included.
+test_kill9_random_moments_clsact() {
+	harden_lab
+	local line seed=${WS_SEED:-$$}
+	RANDOM=$seed
+	log "seed $seed (replay: WS_SEED=$seed)"
+	export WIRESCOPE_TEST_NO_TCX=1
+	for line in "${HARDEN_CMDS[@]}"; do
+		kill9_loop "$line" 4
+		start_cmd "$WS_TMP/out" "$line" -j
+		ws_stop
+		assert_eq "$(hooks "$A" a0)" "" "hooks after the restart's clean exit"
+		ip netns exec "$A" tc qdisc show dev a0 | grep -q clsact && fail "our clsact qdisc was left"
+	done
+	true
+}
+
+# xdp_pass.o: a tiny foreign XDP program (tests/bpf/xdp_pass.bpf.c).
+build_xdp_pass() {
+	clang -O2 -g -target bpf -c tests/bpf/xdp_pass.bpf.c -o "$WS_TMP/xdp_pass.o"
+}
+
+# occupied_xdp MODE: someone's XDP program (ip link ... MODE) holds the
+# hook.  We leave it alone, say so in one line, count with tc ingress, and
+# the counts stay exact.
+occupied_xdp() {
+	local mode=$1 line foreign
+	harden_lab
+	build_xdp_pass
+	ip -n "$A" link set dev a0 "$mode" obj "$WS_TMP/xdp_pass.o" sec xdp
+	foreign=$(ip -n "$A" -d link show dev a0 | grep -Eo 'prog/xdp[a-z]* id [0-9]+')
+	[ -n "$foreign" ] || fail "foreign XDP program not attached"
+	for line in "${HARDEN_CMDS[@]}"; do
+		start_cmd "$WS_TMP/out" "$line" -j
+		assert_eq "$(grep -c 'XDP hook is in use by another program; counting ingress with tc instead' "$WS_TMP/out.err")" 1 "one-line fallback notice"
+		assert_eq "$(grep -Eo 'prog/xdp[a-z]* id [0-9]+' <<<"$(hooks "$A" a0)")" "$foreign" "foreign XDP while we run"
+		assert_match "$(tcx_progs "$A" a0)" '^tcx:46:' "our tcx ingress program"
+		[ "$(cmd_name "$line")" = sizes ] && send 700
+		ws_stop
+		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 700 "rx counted with tc ingress"
+		assert_eq "$(hooks "$A" a0)" "$foreign" "after exit: only the foreign XDP program"
+	done
+}
+
+test_occupied_xdp_native() { occupied_xdp xdpdrv; }
+test_occupied_xdp_generic() { occupied_xdp xdpgeneric; }
+
+# A clsact qdisc with a filter someone else made is never destroyed: not by
+# a tcx run, not by a clsact run, not by the cleanup after our kill -9.
+test_clsact_foreign_qdisc_kept() {
+	harden_lab
+	ip netns exec "$A" tc qdisc add dev a0 clsact
+	ip netns exec "$A" tc filter add dev a0 egress prio 1 u32 match u32 0 0
+	ip netns exec "$A" tc filter add dev a0 ingress prio 1 u32 match u32 0 0
+	local foreign line tcx
+	foreign=$(ip netns exec "$A" tc filter show dev a0 egress; ip netns exec "$A" tc filter show dev a0 ingress)
+	for line in "${HARDEN_CMDS[@]}"; do
+		for tcx in yes no; do
+			if [ $tcx = no ]; then export WIRESCOPE_TEST_NO_TCX=1; fi
+			start_cmd "$WS_TMP/out" "$line" -m tc
+			ws_stop
+			assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress; ip netns exec "$A" tc filter show dev a0 ingress)" "$foreign" "foreign filters after a run (tcx=$tcx)"
+		done
+		start_cmd "$WS_TMP/out" "$line" -m tc
+		kill -KILL "$WS_PID"
+		wait "$WS_PID" 2>/dev/null || true
+		start_cmd "$WS_TMP/out" "$line" -m tc
+		assert_match "$(cat "$WS_TMP/out.err")" 'removed 2 tc filter\(s\) left by a crashed wirescope' "stale cleanup"
+		ws_stop
+		unset WIRESCOPE_TEST_NO_TCX
+		assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress; ip netns exec "$A" tc filter show dev a0 ingress)" "$foreign" "foreign filters after a crash and cleanup"
+		assert_match "$(ip netns exec "$A" tc qdisc show dev a0)" clsact "foreign clsact kept"
+	done
+}
+
+# Two instances on one interface: the second takes tc ingress (the XDP hook
+# is the first's) and both count exactly; stopping the second leaves the
+# first untouched.
+test_two_instances() {
+	harden_lab
+	local first second xdp
+	ws_start "$A" "$WS_TMP/first" sizes -i a0 -j
+	first=$WS_PID
+	xdp=$(hooks "$A" a0 | grep prog/xdp)
+	send 300
+	ws_start "$A" "$WS_TMP/second" sizes -i a0 -j
+	second=$WS_PID
+	assert_eq "$(grep -c 'counting ingress with tc instead' "$WS_TMP/second.err")" 1 "second: one-line notice"
+	send 500
+	ws_stop
+	assert_eq "$(rx_packets "$WS_TMP/second")" 500 "second instance rx"
+	assert_eq "$(hooks "$A" a0 | grep prog/xdp)" "$xdp" "first's XDP after the second stopped"
+	send 200
+	WS_PID=$first
+	ws_stop
+	assert_eq "$(rx_packets "$WS_TMP/first")" 1000 "first instance rx"
+	assert_eq "$(hooks "$A" a0)" "" "hooks after both stopped"
+}
+
+# Without tcx the second instance cannot share our clsact filter: it says
+# so and exits 7, and the first goes on counting exactly.
+test_two_instances_clsact() {
+	harden_lab
+	export WIRESCOPE_TEST_NO_TCX=1
+	local first rc=0
+	ws_start "$A" "$WS_TMP/first" sizes -i a0 -j
+	first=$WS_PID
+	send 300
+	ip netns exec "$A" "$WS" sizes -i a0 1 1 >/dev/null 2>"$WS_TMP/second.err" || rc=$?
+	assert_eq "$rc" 7 "second instance exit code"
+	assert_match "$(tail -n1 "$WS_TMP/second.err")" 'held by another running wirescope' "second instance message"
+	send 200
+	ws_stop
+	assert_eq "$(rx_packets "$WS_TMP/first")" 500 "first instance rx"
+	assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress)" "" "filters after the first stopped"
+}
+
+# Down and up: reported, programs stay, counting resumes exactly.
+test_iface_down_up() {
+	harden_lab
+	local line
+	for line in "${HARDEN_CMDS[@]}"; do
+		start_cmd "$WS_TMP/out" "$line" -j 0.1
+		[ "$(cmd_name "$line")" = sizes ] && send 300
+		ip -n "$A" link set a0 down
+		wait_line "$WS_TMP/out.err" 'a0: interface is down'
+		ip -n "$A" link set a0 up
+		wait_line "$WS_TMP/out.err" 'a0: interface is up again; counting resumes'
+		[ "$(cmd_name "$line")" = sizes ] && send 400
+		ws_stop
+		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 700 "rx across down/up"
+	done
+	true
+}
+
+# wait_line FILE REGEX: wait (5 s at most) for a line the command reports.
+wait_line() {
+	local i
+	for i in $(seq 100); do
+		grep -Eq -- "$2" "$1" && return 0
+		sleep 0.05
+	done
+	fail "no line /$2/ in $1: $(cat "$1")"
+}
+
+# Renamed: reported, and the reports follow the new name.
+test_iface_renamed() {
+	harden_lab
+	local line
+	for line in "${HARDEN_CMDS[@]}"; do
+		start_cmd "$WS_TMP/out" "$line" -j 0.1
+		[ "$(cmd_name "$line")" = sizes ] && send 300
+		ip -n "$A" link set a0 name c0
+		wait_line "$WS_TMP/out.err" 'a0: interface renamed to c0; still watching it'
+		[ "$(cmd_name "$line")" = sizes ] && send 200
+		ws_stop
+		if [ "$(cmd_name "$line")" = sizes ]; then
+			assert_eq "$(jfield "$(grep '"type":"summary"' "$WS_TMP/out" | grep '"dir":"rx"')" iface)" c0 "summary name"
+			assert_eq "$(rx_packets "$WS_TMP/out")" 500 "rx across the rename"
+		fi
+		ip -n "$A" link set c0 name a0
+	done
+	true
+}
+
+# Deleted, the last one: reported, summary printed, exit 5 (documented),
+# even if a new interface takes the same name and ifindex at once.
+test_iface_deleted() {
+	local line idx rc
+	for line in "${HARDEN_CMDS[@]}"; do
+		harden_lab
+		idx=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
+		start_cmd "$WS_TMP/out" "$line" -j 0.1
+		[ "$(cmd_name "$line")" = sizes ] && send 300
+		ip -n "$A" link del a0
+		ip -n "$A" link add a0 index "$idx" type veth peer name z0
+		rc=0
+		wait "$WS_PID" || rc=$?
+		assert_eq "$rc" 5 "exit code once the last interface is gone"
+		assert_match "$(cat "$WS_TMP/out.err")" 'a0: interface deleted; no longer watched' "deletion notice"
+		assert_match "$(tail -n1 "$WS_TMP/out.err")" 'no watched interface left' "exit message"
+		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "summary before the exit"
+		assert_eq "$(hooks "$A" a0)" "" "nothing on the new a0"
+		ip netns del "$A"; ip netns del "$B"
+	done
+	true
+}
+
+# One of two deleted: reported, and the other goes on counting.
+test_iface_deleted_one_of_two() {
+	harden_lab
+	ip -n "$A" link add d0 type veth peer name d1
+	ip -n "$A" link set d0 up
+	ws_start "$A" "$WS_TMP/out" sizes -i d0 -i a0 -j 0.1
+	ip -n "$A" link del d0
+	wait_line "$WS_TMP/out.err" 'd0: interface deleted; no longer watched'
+	send 400
+	kill -0 "$WS_PID" || fail "exited with an interface left"
+	ws_stop
+	assert_eq "$(rx_packets <(grep '"iface":"a0"' "$WS_TMP/out"))" 400 "a0 rx after d0 was deleted"
+}
+
+# BTF missing (simulated): one line, exit 6, nothing attached.
+test_no_btf() {
+	harden_lab
+	local line rc
+	for line in "${HARDEN_CMDS[@]}"; do
+		rc=0
+		# shellcheck disable=SC2046
+		WIRESCOPE_TEST_NO_BTF=1 ip netns exec "$A" "$WS" $(cmd_args "$line" a0) 1 1 >/dev/null 2>"$WS_TMP/err" || rc=$?
+		assert_eq "$rc" 6 "$(cmd_name "$line"): exit code without BTF"
+		assert_eq "$(wc -l <"$WS_TMP/err")" 1 "$(cmd_name "$line"): stderr lines"
+		assert_match "$(cat "$WS_TMP/err")" 'no BTF .*CONFIG_DEBUG_INFO_BTF' "$(cmd_name "$line"): message"
+		assert_eq "$(hooks "$A" a0)" "" "hooks"
+	done
+}
+
+# No tcx (simulated): one line, clsact instead, counts exact, clean exit.
+test_no_tcx() {
+	harden_lab
+	local line
+	export WIRESCOPE_TEST_NO_TCX=1
+	for line in "${HARDEN_CMDS[@]}"; do
+		start_cmd "$WS_TMP/out" "$line" -j
+		assert_eq "$(grep -c 'a0: no tcx in this kernel; using a clsact filter' "$WS_TMP/out.err")" 1 "one-line notice"
+		[ "$(cmd_name "$line")" = sizes ] && send 300
+		ws_stop
+		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "rx"
+		assert_eq "$(hooks "$A" a0)" "" "hooks after exit"
+	done
+}
+
+# Every tracepoint missing (simulated): each command runs with what still
+# works, one line per missing tracepoint, or exits 6 in one line if nothing
+# is left.  (sizes uses no tracepoint: it must run unchanged.)
+test_no_tracepoints() {
+	harden_lab
+	local line rc
+	export WIRESCOPE_TEST_NO_TP='*'
+	for line in "${HARDEN_CMDS[@]}"; do
+		rc=0
+		# shellcheck disable=SC2046
+		timeout 20 ip netns exec "$A" "$WS" $(cmd_args "$line" a0) 0.2 2 >/dev/null 2>"$WS_TMP/err" || rc=$?
+		if [ "$rc" = 6 ]; then
+			assert_eq "$(grep -vc 'kernel tracepoint .* is not in this kernel: .* is off, the rest still works' "$WS_TMP/err")" 1 "one error line"
+			assert_match "$(tail -n1 "$WS_TMP/err")" 'none of the kernel tracepoints' "error"
+		else
+			assert_eq "$rc" 0 "$(cmd_name "$line"): exit code without tracepoints: $(cat "$WS_TMP/err")"
+			assert_eq "$(grep -vc 'kernel tracepoint .* is not in this kernel: .* is off, the rest still works' "$WS_TMP/err")" 0 "only degrade lines on stderr"
+		fi
+		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(cat "$WS_TMP/err")" "" "sizes: no tracepoint, no message"
+		assert_eq "$(hooks "$A" a0)" "" "hooks after exit"
+	done
+}
+
+# Valgrind: no invalid access, no use of uninitialised memory, no definite
+# or indirect leak, on a run of each command with traffic (libbpf's
+# still-reachable blocks and its own reports are not ours; see the .supp).
+run_valgrind() { # LINE
+	local line=$1 bin=$PWD/build-dyn/wirescope rc=0 i
+	[ -x "$bin" ] || skip "$bin not built (make DYNAMIC=1)"
+	command -v valgrind >/dev/null || skip "valgrind not installed"
+	harden_lab
+	# shellcheck disable=SC2046
+	ip netns exec "$A" valgrind -q --error-exitcode=99 --leak-check=full \
+		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+		--suppressions=tests/valgrind/libbpf.supp --log-file="$WS_TMP/vg.log" \
+		"$bin" $(cmd_args "$line" a0) -j 0.3 --ready-file "$WS_TMP/vgready" >"$WS_TMP/out" 2>"$WS_TMP/err" &
+	WS_PID=$!
+	WS_PIDS+=("$WS_PID")
+	for i in $(seq 600); do
+		[ -s "$WS_TMP/vgready" ] && break
+		kill -0 "$WS_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -s "$WS_TMP/vgready" ] || fail "not ready under valgrind: $(cat "$WS_TMP/err" "$WS_TMP/vg.log")"
+	[ "$(cmd_name "$line")" = sizes ] && send 300
+	sleep 0.7 # let a couple of report intervals run under valgrind
+	kill -INT "$WS_PID"
+	wait "$WS_PID" || rc=$?
+	[ "$rc" = 0 ] || fail "exit $rc under valgrind: $(grep -v WARNING "$WS_TMP/vg.log" | head -40)"
+	assert_eq "$(grep -v 'WARNING: unhandled eBPF command' "$WS_TMP/vg.log")" "" "valgrind report"
+	[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "rx under valgrind"
+	true
+}
+
+for _line in "${HARDEN_CMDS[@]}"; do
+	eval "test_valgrind_${_line%% *}() { run_valgrind '$_line'; }"
+done
+unset _line
+
+# 500,000 distinct SYNs (random sources in 198.18.0.0/15, random ports) fill
+# the handshake table: memory stays within the documented bound, evictions
+# are counted and shown, and a real client's handshakes during the flood are
+# counted or their loss is visible, never silent.  Needs `wirescope
+# handshakes` (issue 6): skipped until it exists.
+test_syn_flood_full_table() {
+	"$WS" --help | grep -q '^  handshakes ' || skip "wirescope handshakes does not exist yet (issue 6); enable after merge"
+	harden_lab
+	local syns=500000 clients=50 line flows=4096 memlock bound
+	ip netns exec "$A" sysctl -qw net.ipv4.tcp_syncookies=1
+	ip netns exec "$A" python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.1", 8080)); s.listen(4096); s.settimeout(60)
+end = time.time() + 60
+while time.time() < end:
+    try:
+        c, _ = s.accept(); c.close()
+    except socket.timeout:
+        break' &
+	WS_PIDS+=($!)
+	ws_start "$A" "$WS_TMP/out" handshakes -i a0 -j --max-flows "$flows"
+	# SYNs to a0's MAC, from random addresses in 198.18.0.0/15.
+	echo "{ eth(da=$(mac "$A" a0), type=0x0800), ipv4(sa=198.18.0.0, sa[1]=drnd(18,19), sa[2:2]=drnd(), da=198.18.0.1, proto=6, ttl=64), tcp(sp=drnd(1024,65535), dp=8080, seq=drnd(), flags=2, window=65535) }" >"$WS_TMP/syn.cfg"
+	timeout 120 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/syn.cfg" -n "$syns" -q -b 200000pps >/dev/null 2>&1 &
+	local flood=$!
+	WS_PIDS+=("$flood")
+	ip netns exec "$B" python3 -c "
+import socket
+ok = 0
+for i in range($clients):
+    try:
+        socket.create_connection(('198.18.0.1', 8080), timeout=3).close(); ok += 1
+    except OSError:
+        pass
+print(ok)" >"$WS_TMP/client_ok"
+	wait "$flood" || true
+	# Map memory of the handshake table, as the kernel accounts it.
+	memlock=$(for id in $(grep -h '^map_id:' /proc/"$WS_PID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un); do
+		bpftool -j map show id "$id"; echo; done | python3 -c '
+import json, sys
+print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()))')
+	ws_stop
+	line=$(grep '"type":"summary"' "$WS_TMP/out" | head -n1)
+	# The documented bound: --help states bytes per flow for --max-flows.
+	bound=$("$WS" handshakes --help | grep -Eo '[0-9]+ bytes per flow' | grep -Eo '^[0-9]+')
+	[ -n "$bound" ] || fail "handshakes --help documents no per-flow memory"
+	assert_le "$memlock" $((flows * bound + 4 * 1024 * 1024)) "BPF map memory"
+	local evicted
+	evicted=$(python3 -c '
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("type") == "health_summary":
+        n += sum(v for k, v in o.items() if "evict" in k or "full" in k)
+print(n)' "$WS_TMP/out")
+	assert_ge "$evicted" 1 "evictions counted"
+	local syn_rx lost
+	syn_rx=$(jfield "$line" syn_received)
+	assert_ge "$syn_rx" "$syns" "SYNs seen"
+	lost=$((clients - $(jfield "$line" server_handshakes)))
+	[ "$lost" -le 0 ] || assert_ge "$evicted" "$lost" "lost handshakes visible"
+}
