@@ -5,8 +5,16 @@
 #   T=REGEX   run only tests whose name matches
 #   V=1       show each test's output
 #   TEST_TIMEOUT=SECONDS per e2e test (default 300)
+#   OUT=DIR   build directory (default build; make test SANITIZE=1: build-san)
+#   WS=PATH   the wirescope binary under test (default ./wirescope)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export OUT=${OUT:-build}
+# Sanitized runs: any ASan, LSan or UBSan report fails the test that hit it.
+if [ "${WS_SANITIZE:-}" = 1 ]; then
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
 
 T=${T:-.}
 V=${V:-0}
@@ -76,7 +84,7 @@ run_e2e() {
 	esac
 }
 
-for bin in build/tests/*; do
+for bin in "$OUT"/tests/*; do
 	[ -x "$bin" ] && [ -f "$bin" ] || continue
 	case $bin in *.d) continue ;; esac
 	run_unit "$bin"
