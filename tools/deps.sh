@@ -10,6 +10,8 @@ PACKAGES=(
 	# lab and tests
 	iproute2 netsniff-ng tcpdump iputils-ping python3 util-linux procps
 	kmod nftables conntrack hping3 iperf3 curl ethtool
+	# hardening: libFuzzer runtime, valgrind
+	libclang-rt-14-dev valgrind
 	# exporter tests
 	prometheus
 )

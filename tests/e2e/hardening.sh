@@ -18,6 +18,12 @@ HARDEN_CMDS=(
 	# "diag -i @IF@"
 )
 
+# The BPF map memory each command may use, in bytes, as docs/SECURITY.md
+# states it (an arithmetic expression of $CPUS, the possible CPUs).
+declare -A MEM_BOUND=(
+	[sizes]='24576 + 12288 * CPUS'
+)
+
 harden_lab() {
 	A=$(ns a)
 	B=$(ns b)
@@ -204,6 +210,14 @@ occupied_xdp() {
 		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 700 "rx counted with tc ingress"
 		assert_eq "$(hooks "$A" a0)" "$foreign" "after exit: only the foreign XDP program"
 	done
+	# Asked for XDP explicitly: a clear refusal, the foreign program stays.
+	local m=native rc=0
+	[ "$mode" = xdpgeneric ] && m=generic
+	ip netns exec "$A" "$WS" sizes -i a0 -m "$m" 1 1 >/dev/null 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 7 "exit code with -m $m"
+	assert_eq "$(wc -l <"$WS_TMP/err")" 1 "stderr lines with -m $m"
+	assert_match "$(cat "$WS_TMP/err")" "cannot attach XDP \\($m mode\\)" "message with -m $m"
+	assert_eq "$(hooks "$A" a0)" "$foreign" "after the refusal: only the foreign XDP program"
 }
 
 test_occupied_xdp_native() { occupied_xdp xdpdrv; }
@@ -295,6 +309,39 @@ test_iface_down_up() {
 		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 700 "rx across down/up"
 	done
 	true
+}
+
+# map_memory PID: bytes the kernel charges for the maps PID holds.
+map_memory() {
+	local id
+	for id in $(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un); do
+		bpftool -j map show id "$id"
+		echo
+	done | python3 -c '
+import json, sys
+print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()))'
+}
+
+# Memory is bounded: the maps of each command stay within the documented
+# bound, and do not grow with traffic.
+test_map_memory_bounded() {
+	harden_lab
+	local line name before after bound CPUS
+	CPUS=$(( $(cut -d- -f2 /sys/devices/system/cpu/possible) + 1 ))
+	for line in "${HARDEN_CMDS[@]}"; do
+		name=$(cmd_name "$line")
+		[ -n "${MEM_BOUND[$name]:-}" ] || fail "no documented memory bound for $name: add it to MEM_BOUND and docs/SECURITY.md"
+		bound=$(( ${MEM_BOUND[$name]//CPUS/$CPUS} ))
+		start_cmd "$WS_TMP/out" "$line"
+		before=$(map_memory "$WS_PID")
+		send 2000
+		after=$(map_memory "$WS_PID")
+		ws_stop
+		log "$name: $after bytes of BPF maps ($CPUS CPUs; bound $bound)"
+		assert_ge "$before" 1 "$name: map memory found"
+		assert_le "$after" "$bound" "$name: BPF map memory"
+		assert_eq "$after" "$before" "$name: map memory after traffic"
+	done
 }
 
 # wait_line FILE REGEX: wait (5 s at most) for a line the command reports.
