@@ -307,7 +307,8 @@ int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 /* True if the kernel detached one of our links: its interface is gone. */
 bool ws_hook_lost(const struct ws_hook *h)
 {
-	const int fds[] = {h->xdp_link_fd, h->tcx_ingress_fd, h->tcx_egress_fd};
+	const int fds[] = { h->xdp_link_fd, h->tcx_ingress_fd,
+			    h->tcx_egress_fd };
 	struct bpf_link_info info;
 	__u32 len;
 	size_t i;

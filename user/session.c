@@ -96,7 +96,7 @@ static int check_btf(void)
 const char *ws_tp_event(const char *sec)
 {
 	static const char *const prefixes[] = {
-	    "tp_btf/", "raw_tp/", "raw_tracepoint/", "tp/", "tracepoint/",
+		"tp_btf/", "raw_tp/", "raw_tracepoint/", "tp/", "tracepoint/",
 	};
 	const char *name, *slash;
 	size_t i, n;

@@ -21,7 +21,7 @@ HARDEN_CMDS=(
 # The BPF map memory each command may use, in bytes, as docs/SECURITY.md
 # states it (an arithmetic expression of $CPUS, the possible CPUs).
 declare -A MEM_BOUND=(
-	[sizes]='24576 + 12288 * CPUS'
+	[sizes]='573440 + 12288 * CPUS'
 )
 
 harden_lab() {
