@@ -185,10 +185,9 @@ test_kill9_random_moments_clsact() {
 	true
 }
 
-# xdp_pass.o: a tiny foreign XDP program (tests/bpf/xdp_pass.bpf.c).
-build_xdp_pass() {
-	clang -O2 -g -target bpf -c tests/bpf/xdp_pass.bpf.c -o "$WS_TMP/xdp_pass.o"
-}
+# Someone else's XDP program: the bench's empty XDP_PASS program
+# (tools/bench/xdp_pass.bpf.c, built by make test).
+XDP_PASS_OBJ=$PWD/${OUT:-build}/bench/xdp_pass.bpf.o
 
 # occupied_xdp MODE: someone's XDP program (ip link ... MODE) holds the
 # hook.  We leave it alone, say so in one line, count with tc ingress, and
@@ -196,8 +195,8 @@ build_xdp_pass() {
 occupied_xdp() {
 	local mode=$1 line foreign
 	harden_lab
-	build_xdp_pass
-	ip -n "$A" link set dev a0 "$mode" obj "$WS_TMP/xdp_pass.o" sec xdp
+	[ -f "$XDP_PASS_OBJ" ] || fail "$XDP_PASS_OBJ not built (make test builds it)"
+	ip -n "$A" link set dev a0 "$mode" obj "$XDP_PASS_OBJ" sec xdp
 	foreign=$(ip -n "$A" -d link show dev a0 | grep -Eo 'prog/xdp[a-z]* id [0-9]+')
 	[ -n "$foreign" ] || fail "foreign XDP program not attached"
 	for line in "${HARDEN_CMDS[@]}"; do
