@@ -535,27 +535,28 @@ while time.time() < end:
     except socket.timeout:
         break' &
 	WS_PIDS+=($!)
+	for _ in $(seq 100); do
+		ip netns exec "$A" ss -ltnH 'sport = :8080' | grep -q . && break
+		sleep 0.05
+	done
+	local opens0
+	opens0=$(passive_opens "$A")
 	ws_start "$A" "$WS_TMP/out" handshakes -i a0 -j --max-flows "$flows"
 	# SYNs to a0's MAC, from random addresses in 198.18.0.0/15.
 	echo "{ eth(da=$(mac "$A" a0), type=0x0800), ipv4(sa=198.18.0.0, sa[1]=drnd(18,19), sa[2:2]=drnd(), da=198.18.0.1, ttl=64), tcp(sp=drnd(1024,65535), dp=8080, seq=drnd(), syn, window=65535) }" >"$WS_TMP/syn.cfg"
 	timeout 120 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/syn.cfg" -n "$syns" -q -b 200000pps >/dev/null 2>&1 &
 	local flood=$!
 	WS_PIDS+=("$flood")
+	# A legitimate client during the flood.
 	ip netns exec "$B" python3 -c "
 import socket
-ok = 0
 for i in range($clients):
     try:
-        socket.create_connection(('198.18.0.1', 8080), timeout=3).close(); ok += 1
+        socket.create_connection(('198.18.0.1', 8080), timeout=3).close()
     except OSError:
-        pass
-print(ok)" >"$WS_TMP/client_ok"
+        pass"
 	wait "$flood" || true
-	# Map memory of the handshake table, as the kernel accounts it.
-	memlock=$(for id in $(grep -h '^map_id:' /proc/"$WS_PID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un); do
-		bpftool -j map show id "$id"; echo; done | python3 -c '
-import json, sys
-print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()))')
+	memlock=$(map_memory "$WS_PID")
 	ws_stop
 	line=$(grep '"type":"summary"' "$WS_TMP/out" | head -n1)
 	# The documented bound: --help states bytes per flow for --max-flows.
@@ -572,9 +573,15 @@ for l in open(sys.argv[1]):
         n += sum(v for k, v in o.items() if "evict" in k or "full" in k)
 print(n)' "$WS_TMP/out")
 	assert_ge "$evicted" 1 "evictions counted"
-	local syn_rx lost
-	syn_rx=$(jfield "$line" syn_received)
-	assert_ge "$syn_rx" "$syns" "SYNs seen"
-	lost=$((clients - $(jfield "$line" server_handshakes)))
-	[ "$lost" -le 0 ] || assert_ge "$evicted" "$lost" "lost handshakes visible"
+	assert_ge "$(jfield "$line" syn_received)" "$syns" "SYNs seen"
+	# The kernel's count of completed handshakes is the ground truth (the
+	# flood never completes one): each is counted, or its loss is shown.
+	local opens=$(( $(passive_opens "$A") - opens0 ))
+	assert_ge "$opens" 1 "legitimate handshakes during the flood"
+	assert_ge $(( $(jfield "$line" server_handshakes) + evicted )) "$opens" "handshakes counted or their loss visible"
+}
+
+# passive_opens NS: TCP PassiveOpens of the namespace (/proc/net/snmp).
+passive_opens() {
+	ip netns exec "$1" awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; n = 1 } else print $c }' /proc/net/snmp
 }
