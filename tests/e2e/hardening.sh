@@ -120,6 +120,10 @@ now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 
 # kill9_loop LINE N: start, wait a random 0-300 ms (every other round
 # 0-100 ms, inside load and attach), kill -9; then nothing may be left.
+# Every other round freezes the process first (SIGSTOP) so the programs it
+# holds at the moment of death are known exactly; the others kill it
+# outright, mid-syscall (inside the verifier, say), and know its programs
+# from samples taken while it ran.
 kill9_loop() {
 	local line=$1 n=$2 i pid delay deadline ids
 	for ((i = 0; i < n; i++)); do
@@ -133,6 +137,10 @@ kill9_loop() {
 		while [ "$(now_ms)" -lt "$deadline" ]; do
 			ids="$ids $(prog_ids "$pid" || true)"
 		done
+		if ((i % 4 >= 2)); then
+			kill -STOP "$pid" 2>/dev/null || true
+			ids="$ids $(prog_ids "$pid" || true)"
+		fi
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 		log "$(cmd_name "$line"): killed after ${delay} ms holding progs: $(echo $ids | tr ' ' '\n' | sort -un | tr '\n' ' ')"
