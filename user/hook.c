@@ -99,7 +99,7 @@ static int lock_path(int ifindex, char *buf, size_t len)
  * Hold an exclusive flock while our clsact filters are attached.  A filter
  * found on start whose lock is free was left by a crashed instance.
  */
-static int clsact_lock(int ifindex)
+static int clsact_lock(int ifindex, int create)
 {
 	char path[96];
 	int fd, err;
@@ -107,7 +107,7 @@ static int clsact_lock(int ifindex)
 	err = lock_path(ifindex, path, sizeof(path));
 	if (err)
 		return err;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CLOEXEC | create, 0600);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
@@ -162,7 +162,7 @@ static int clsact_attach(struct ws_iface *ifc, int prog_fd, bool egress)
 	int err;
 
 	if (h->clsact_lock_fd < 0) {
-		err = clsact_lock(ifc->ifindex);
+		err = clsact_lock(ifc->ifindex, O_CREAT);
 		if (err < 0)
 			return err;
 		h->clsact_lock_fd = err;
@@ -379,7 +379,8 @@ int ws_hook_remove_stale(struct ws_iface *ifc)
 {
 	int removed = 0, egress, lock_fd;
 
-	lock_fd = clsact_lock(ifc->ifindex);
+	/* No lock file: no wirescope ever used clsact here. */
+	lock_fd = clsact_lock(ifc->ifindex, 0);
 	if (lock_fd < 0)
 		return lock_fd; /* -EBUSY: a live instance, leave it alone */
 	for (egress = 0; egress <= 1; egress++) {
