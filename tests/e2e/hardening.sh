@@ -143,12 +143,12 @@ kill9_loop() {
 		fi
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
-		log "$(cmd_name "$line"): killed after ${delay} ms holding progs: $(echo $ids | tr ' ' '\n' | sort -un | tr '\n' ' ')"
+		log "$(cmd_name "$line"): killed after ${delay} ms holding progs: $(echo "$ids" | tr ' ' '\n' | sort -un | tr '\n' ' ')"
 		if [ "${WIRESCOPE_TEST_NO_TCX:-}" ]; then
 			# clsact filters outlive us (removed by the next start):
 			# only they may keep a program loaded.
 			assert_eq "$(hooks "$A" a0 | grep -v '^tc-')" "" "hooks after kill -9 at ${delay} ms"
-			ids=$(comm -23 <(echo $ids | tr ' ' '\n' | sort -u) <(tc_filter_ids "$A" a0 | sort -u))
+			ids=$(comm -23 <(echo "$ids" | tr ' ' '\n' | sort -u) <(tc_filter_ids "$A" a0 | sort -u))
 		else
 			assert_eq "$(hooks "$A" a0)" "" "hooks after kill -9 at ${delay} ms"
 		fi
@@ -158,13 +158,19 @@ kill9_loop() {
 	done
 }
 
+# A logged seed for $RANDOM; WS_SEED=N replays a run.
+seed_random() {
+	local seed=${WS_SEED:-$$}
+	RANDOM=$seed
+	log "seed $seed (replay: WS_SEED=$seed)"
+}
+
 # kill -9 at random moments leaves nothing attached or pinned, and a
 # restart right after works (and counts exactly).
 test_kill9_random_moments() {
 	harden_lab
-	local line seed=${WS_SEED:-$$}
-	RANDOM=$seed
-	log "seed $seed (replay: WS_SEED=$seed)"
+	local line
+	seed_random
 	for line in "${HARDEN_CMDS[@]}"; do
 		kill9_loop "$line" 10
 		start_cmd "$WS_TMP/out" "$line" -j
@@ -179,9 +185,8 @@ test_kill9_random_moments() {
 # next start, which then works; a clean exit leaves nothing, qdisc included.
 test_kill9_random_moments_clsact() {
 	harden_lab
-	local line seed=${WS_SEED:-$$}
-	RANDOM=$seed
-	log "seed $seed (replay: WS_SEED=$seed)"
+	local line
+	seed_random
 	export WIRESCOPE_TEST_NO_TCX=1
 	for line in "${HARDEN_CMDS[@]}"; do
 		kill9_loop "$line" 4
@@ -263,13 +268,12 @@ test_clsact_foreign_qdisc_kept() {
 # first untouched.
 test_two_instances() {
 	harden_lab
-	local first second xdp
+	local first xdp
 	ws_start "$A" "$WS_TMP/first" sizes -i a0 -j
 	first=$WS_PID
 	xdp=$(hooks "$A" a0 | grep prog/xdp)
 	send 300
 	ws_start "$A" "$WS_TMP/second" sizes -i a0 -j
-	second=$WS_PID
 	assert_eq "$(grep -c 'counting ingress with tc instead' "$WS_TMP/second.err")" 1 "second: one-line notice"
 	send 500
 	ws_stop

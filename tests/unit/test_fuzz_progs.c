@@ -26,10 +26,9 @@
 #include "parse.h"
 #include "health.h"
 #include "wirescope.skel.h"
+#include "sizes_maps.h"
 
-#define LO_IFINDEX   1
 #define MAX_FRAME    3000 /* test runs refuse frames much over a page */
-#define NWORDS	     (int)(sizeof(struct sizes_counters) / 8)
 #define TC_UNSPEC    ((uint32_t)-1)
 #define MAX_REPORTED 5
 
@@ -43,8 +42,6 @@ static void enable_all_collectors(struct wirescope_bpf *skel)
 	skel->rodata->sizes_enabled = true;
 }
 
-static struct wirescope_bpf *skel;
-static int ncpus;
 static uint64_t rng_state;
 
 static uint64_t rnd(void)
@@ -385,30 +382,6 @@ static bool run_one(struct bpf_program *prog, struct tally *t, bool tc,
 	if (opts.data_size_out != len || memcmp(out, frame, len))
 		report(t, "frame changed", ++t->changed, len);
 	return true;
-}
-
-static int counters_fd(void)
-{
-	return bpf_map__fd(skel->maps.sizes_counters);
-}
-
-/* lo is watched in slot 0: its counters are at index dir. */
-static void read_counters(int dir, struct sizes_counters *c)
-{
-	uint32_t key = dir;
-
-	memset(c, 0, sizeof(*c));
-	ws_percpu_sum_u64(counters_fd(), &key, ncpus, (uint64_t *)c, NWORDS);
-}
-
-static uint64_t health(int idx)
-{
-	uint32_t key = idx;
-	uint64_t v = 0;
-
-	ws_percpu_sum_u64(bpf_map__fd(skel->maps.ws_health), &key, ncpus, &v,
-			  1);
-	return v;
 }
 
 /* Watch lo in slot 0 (@watch), or not at all: slot value 0. */

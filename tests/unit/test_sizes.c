@@ -16,37 +16,9 @@
 #include "collectors.h"
 #include "health.h"
 #include "wirescope.skel.h"
+#include "sizes_maps.h"
 
-#define LO_IFINDEX 1
-#define NWORDS	   (int)(sizeof(struct sizes_counters) / 8)
-
-static struct wirescope_bpf *skel;
-static int ncpus;
 static uint8_t frame[4096];
-
-static int counters_fd(void)
-{
-	return bpf_map__fd(skel->maps.sizes_counters);
-}
-
-/* lo is watched in slot 0: its counters are at index dir. */
-static void read_counters(int dir, struct sizes_counters *c)
-{
-	uint32_t key = dir;
-
-	memset(c, 0, sizeof(*c));
-	ws_percpu_sum_u64(counters_fd(), &key, ncpus, (uint64_t *)c, NWORDS);
-}
-
-static uint64_t health(int idx)
-{
-	uint64_t v = 0;
-	uint32_t key = idx;
-
-	ws_percpu_sum_u64(bpf_map__fd(skel->maps.ws_health), &key, ncpus, &v,
-			  1);
-	return v;
-}
 
 static int run_xdp(unsigned int len, int ifindex, uint32_t *retval)
 {
