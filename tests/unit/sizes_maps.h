@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The sizes collector's maps as unit tests read them: lo (ifindex 1) is
- * watched in slot 0, so its counters are at index dir.
+ * What the sizes collector's unit tests share: its maps as they read them
+ * (lo, ifindex 1, is watched in slot 0, so its counters are at index dir)
+ * and the bucket edges of the spec.
  */
 #ifndef WS_SIZES_MAPS_H
 #define WS_SIZES_MAPS_H
@@ -39,6 +40,18 @@ static uint64_t health(int idx)
 	ws_percpu_sum_u64(bpf_map__fd(skel->maps.ws_health), &key, ncpus, &v,
 			  1);
 	return v;
+}
+
+/* The spec's buckets, written out independently of ws_size_bucket(). */
+static unsigned int expected_bucket(unsigned int len)
+{
+	static const unsigned int upper[] = { 64, 127, 255, 511, 1023, 1518 };
+	unsigned int b;
+
+	for (b = 0; b < 6; b++)
+		if (len <= upper[b])
+			return b;
+	return 6;
 }
 
 #endif

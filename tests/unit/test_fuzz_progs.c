@@ -64,23 +64,12 @@ struct expect {
 	uint64_t bucket[WS_SIZE_NBUCKETS];
 };
 
-static unsigned int bucket_of(unsigned int len)
-{
-	static const unsigned int upper[] = { 64, 127, 255, 511, 1023, 1518 };
-	unsigned int b;
-
-	for (b = 0; b < 6; b++)
-		if (len <= upper[b])
-			return b;
-	return 6;
-}
-
 static void expect_frame(struct expect *e, unsigned int len)
 {
 	e->packets++;
 	e->bytes += len;
 	e->small += len < 128;
-	e->bucket[bucket_of(len)]++;
+	e->bucket[expected_bucket(len)]++;
 }
 
 /* Frame templates ------------------------------------------------------- */

@@ -46,18 +46,6 @@ static int run_tc(struct bpf_program *prog, unsigned int len, uint32_t segs,
 	return err;
 }
 
-/* The spec's buckets, written out independently of ws_size_bucket(). */
-static unsigned int expected_bucket(unsigned int len)
-{
-	static const unsigned int upper[] = { 64, 127, 255, 511, 1023, 1518 };
-	unsigned int b;
-
-	for (b = 0; b < 6; b++)
-		if (len <= upper[b])
-			return b;
-	return 6;
-}
-
 /* Exactly one frame of @len went into the bucket for @len. */
 static void check_one_frame(const struct sizes_counters *before,
 			    const struct sizes_counters *after,
