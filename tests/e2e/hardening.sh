@@ -487,19 +487,30 @@ test_no_tracepoints() {
 }
 
 # Valgrind: no invalid access, no use of uninitialised memory, no definite
-# or indirect leak, on a run of each command with traffic (libbpf's
-# still-reachable blocks and its own reports are not ours; see the .supp).
+# or indirect leak, on a run of each command with traffic, with tcx and
+# with the clsact fallback (libbpf's still-reachable blocks and its own
+# reports are not ours; see the .supp).
 run_valgrind() { # LINE
-	local line=$1 bin=$PWD/build-dyn/wirescope rc=0 i
+	local line=$1 bin=$PWD/build-dyn/wirescope mode
 	[ "${WS_SANITIZE:-}" = 1 ] && skip "valgrind runs in the plain suite, not under ASan"
 	[ -x "$bin" ] || skip "$bin not built (make DYNAMIC=1)"
 	command -v valgrind >/dev/null || skip "valgrind not installed"
 	harden_lab
+	for mode in tcx clsact; do
+		valgrind_once "$line" "$bin" "$mode"
+	done
+}
+
+valgrind_once() { # LINE BIN tcx|clsact
+	local line=$1 rc=0 i envs=()
+	rm -f "$WS_TMP/vgready"
+	[ "$3" = clsact ] && envs=(WIRESCOPE_TEST_NO_TCX=1)
 	# shellcheck disable=SC2046
-	ip netns exec "$A" valgrind -q --error-exitcode=99 --leak-check=full \
+	env "${envs[@]}" ip netns exec "$A" valgrind -q \
+		--error-exitcode=99 --leak-check=full \
 		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 		--suppressions=tests/valgrind/libbpf.supp --log-file="$WS_TMP/vg.log" \
-		"$bin" $(cmd_args "$line" a0) -j 0.3 --ready-file "$WS_TMP/vgready" >"$WS_TMP/out" 2>"$WS_TMP/err" &
+		"$2" $(cmd_args "$line" a0) -j 0.2 --ready-file "$WS_TMP/vgready" >"$WS_TMP/out" 2>"$WS_TMP/err" &
 	WS_PID=$!
 	WS_PIDS+=("$WS_PID")
 	for i in $(seq 600); do
@@ -507,14 +518,19 @@ run_valgrind() { # LINE
 		kill -0 "$WS_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	[ -s "$WS_TMP/vgready" ] || fail "not ready under valgrind: $(cat "$WS_TMP/err" "$WS_TMP/vg.log")"
+	[ -s "$WS_TMP/vgready" ] || fail "$3: not ready under valgrind: $(cat "$WS_TMP/err" "$WS_TMP/vg.log")"
 	[ "$(cmd_name "$line")" = sizes ] && send 300
-	sleep 0.7 # let a couple of report intervals run under valgrind
+	# Two report intervals, so the reporting code runs under valgrind too.
+	for i in $(seq 200); do
+		[ "$(grep -c '"type":"interval"' "$WS_TMP/out")" -ge 4 ] && break
+		sleep 0.05
+	done
 	kill -INT "$WS_PID"
 	wait "$WS_PID" || rc=$?
-	[ "$rc" = 0 ] || fail "exit $rc under valgrind: $(grep -v WARNING "$WS_TMP/vg.log" | head -40)"
-	assert_eq "$(grep -v 'WARNING: unhandled eBPF command' "$WS_TMP/vg.log")" "" "valgrind report"
-	[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "rx under valgrind"
+	[ "$rc" = 0 ] || fail "$3: exit $rc under valgrind: $(grep -v WARNING "$WS_TMP/vg.log" | head -40)"
+	assert_eq "$(grep -v 'WARNING: unhandled eBPF command' "$WS_TMP/vg.log")" "" "$3: valgrind report"
+	assert_ge "$(grep -c '"type":"interval"' "$WS_TMP/out")" 2 "$3: reports under valgrind"
+	[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "$3: rx under valgrind"
 	true
 }
 
