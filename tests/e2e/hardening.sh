@@ -433,6 +433,28 @@ test_iface_deleted_one_of_two() {
 	assert_eq "$(rx_packets <(grep '"iface":"a0"' "$WS_TMP/out"))" 400 "a0 rx after d0 was deleted"
 }
 
+# Interface names are anyone's choice: quotes, backslashes, UTF-8, the
+# full 15 bytes.  The JSON output stays valid and names them exactly.
+test_hostile_interface_names() {
+	A=$(ns a)
+	local line name names=('q"\x' 'é€' 'abcdefghijklmno')
+	ip -n "$A" link add "${names[0]}" type veth peer name "${names[1]}"
+	ip -n "$A" link add "${names[2]}" type veth peer name p0
+	for name in "${names[@]}"; do ip -n "$A" link set "$name" up; done
+	for line in "${HARDEN_CMDS[@]}"; do
+		[[ $line == *@IF@* ]] || continue
+		# shellcheck disable=SC2046
+		ws_start "$A" "$WS_TMP/out" $(cmd_args "$line" "${names[0]}") -i "${names[1]}" -i "${names[2]}" -j 0.2
+		ws_stop
+		python3 -c '
+import json, sys
+seen = {json.loads(line).get("iface") for line in open(sys.argv[1], "rb")}
+missing = [n for n in sys.argv[2:] if n not in seen]
+if missing:
+    sys.exit("not named exactly in the JSON output: %r" % missing)' "$WS_TMP/out" "${names[@]}"
+	done
+}
+
 # BTF missing (simulated): one line, exit 6, nothing attached.
 test_no_btf() {
 	harden_lab
