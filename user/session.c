@@ -356,9 +356,12 @@ static void check_iface(struct ws_iface *ifc)
 	char name[IF_NAMESIZE];
 	bool up;
 
-	if (ws_hook_lost(&ifc->hook) || !if_indextoname(ifc->ifindex, name)) {
-		ws_warn("%s: interface deleted; no longer watched", ifc->name);
+	if (ws_hook_lost(ifc) || !if_indextoname(ifc->ifindex, name)) {
+		ws_warn("%s: interface gone (deleted or moved to another "
+			"network namespace); no longer watched",
+			ifc->name);
 		ifc->gone = true;
+		ws_hook_detach(ifc); /* a moved one still carries our links */
 		return;
 	}
 	if (strcmp(name, ifc->name)) {

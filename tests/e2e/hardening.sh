@@ -397,40 +397,63 @@ test_iface_renamed() {
 	true
 }
 
-# Deleted, the last one: reported, summary printed, exit 5 (documented),
-# even if a new interface takes the same name and ifindex at once.
+# Deleted (or moved to another namespace), the last one: reported, summary
+# printed, exit 5 (documented), even if a new interface takes the same name
+# and ifindex at once.
 test_iface_deleted() {
-	local line idx
+	local line idx how
 	for line in "${HARDEN_CMDS[@]}"; do
-		harden_lab
-		idx=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
-		start_cmd "$WS_TMP/out" "$line" -j 0.1
-		[ "$(cmd_name "$line")" = sizes ] && send 300
-		ip -n "$A" link del a0
-		ip -n "$A" link add a0 index "$idx" type veth peer name z0
-		wait_exit "$WS_PID" 5
-		assert_eq "$EXIT_RC" 5 "exit code once the last interface is gone"
-		assert_match "$(cat "$WS_TMP/out.err")" 'a0: interface deleted; no longer watched' "deletion notice"
-		assert_match "$(tail -n1 "$WS_TMP/out.err")" 'no watched interface left' "exit message"
-		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "summary before the exit"
-		assert_eq "$(hooks "$A" a0)" "" "nothing on the new a0"
-		ip netns del "$A"; ip netns del "$B"
+		for how in delete move; do
+			harden_lab
+			idx=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
+			start_cmd "$WS_TMP/out" "$line" -j 0.1
+			[ "$(cmd_name "$line")" = sizes ] && send 300
+			if [ $how = delete ]; then
+				ip -n "$A" link del a0
+			else
+				ip -n "$A" link set a0 netns "$B" name m0
+			fi
+			ip -n "$A" link add a0 index "$idx" type veth peer name z0
+			wait_exit "$WS_PID" 5
+			assert_eq "$EXIT_RC" 5 "$how: exit code once the last interface is gone"
+			assert_match "$(cat "$WS_TMP/out.err")" 'a0: interface gone \(deleted or moved to another network namespace\); no longer watched' "$how: notice"
+			assert_match "$(tail -n1 "$WS_TMP/out.err")" 'no watched interface left' "$how: exit message"
+			[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "$how: summary before the exit"
+			assert_eq "$(hooks "$A" a0)" "" "$how: nothing on the new a0"
+			[ $how = move ] && assert_eq "$(hooks "$B" m0)" "" "$how: nothing on the moved interface"
+			ip netns del "$A"
+			ip netns del "$B"
+		done
 	done
 	true
 }
 
-# One of two deleted: reported, and the other goes on counting.
+# One interface deleted and one moved to another namespace, out of three:
+# both reported, our programs leave the moved one at once, and the last
+# one goes on counting.
 test_iface_deleted_one_of_two() {
+	local line
 	harden_lab
-	ip -n "$A" link add d0 type veth peer name d1
-	ip -n "$A" link set d0 up
-	ws_start "$A" "$WS_TMP/out" sizes -i d0 -i a0 -j 0.1
-	ip -n "$A" link del d0
-	wait_line "$WS_TMP/out.err" 'd0: interface deleted; no longer watched'
-	send 400
-	kill -0 "$WS_PID" || fail "exited with an interface left"
-	ws_stop
-	assert_eq "$(rx_packets <(grep '"iface":"a0"' "$WS_TMP/out"))" 400 "a0 rx after d0 was deleted"
+	for line in "${HARDEN_CMDS[@]}"; do
+		[[ $line == *@IF@* ]] || continue
+		ip -n "$A" link add d0 type veth peer name d1
+		ip -n "$A" link add e0 type veth peer name e1
+		ip -n "$A" link set d0 up
+		ip -n "$A" link set e0 up
+		# shellcheck disable=SC2046
+		start_cmd "$WS_TMP/out" "$line" -i d0 -i e0 -j 0.1
+		ip -n "$A" link del d0
+		ip -n "$A" link set e0 netns "$B"
+		wait_line "$WS_TMP/out.err" 'd0: interface gone \(deleted'
+		wait_line "$WS_TMP/out.err" 'e0: interface gone \(deleted or moved'
+		assert_eq "$(hooks "$B" e0)" "" "our programs on e0 in the other namespace"
+		[ "$(cmd_name "$line")" = sizes ] && send 400
+		kill -0 "$WS_PID" || fail "exited with an interface left"
+		ws_stop
+		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets <(grep '"iface":"a0"' "$WS_TMP/out"))" 400 "a0 rx after the others went"
+		ip -n "$B" link del e0
+	done
+	true
 }
 
 # Interface names are anyone's choice: quotes, backslashes, UTF-8, the
