@@ -105,7 +105,7 @@ deps:
 # The plain run also builds the fuzzers and the dynamic binary valgrind
 # needs; SANITIZE=1 runs the same suite on build-san/.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-bins
+	$(Q)$(MAKE) --no-print-directory all unit-bins $(OUT)/bench/xdp_pass.bpf.o
 ifneq ($(SANITIZE),1)
 	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)$(MAKE) --no-print-directory DYNAMIC=1 all

@@ -12,6 +12,8 @@ PACKAGES=(
 	kmod nftables conntrack hping3 iperf3 curl ethtool
 	# diag tests: script(1), man -l for the dist check
 	bsdutils man-db
+	# hardening: libFuzzer runtime, valgrind
+	libclang-rt-14-dev valgrind
 	# exporter tests
 	prometheus
 )

@@ -243,7 +243,7 @@ void ws_hook_init(struct ws_hook *h);
 int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 		   enum ws_attach_mode mode);
 void ws_hook_detach(struct ws_iface *ifc);
-bool ws_hook_lost(const struct ws_hook *h);
+bool ws_hook_lost(const struct ws_iface *ifc);
 int ws_hook_remove_stale(struct ws_iface *ifc);
 const char *ws_hook_mode_name(enum ws_hook_mode m);
 

@@ -99,7 +99,7 @@ static int lock_path(int ifindex, char *buf, size_t len)
  * Hold an exclusive flock while our clsact filters are attached.  A filter
  * found on start whose lock is free was left by a crashed instance.
  */
-static int clsact_lock(int ifindex)
+static int clsact_lock(int ifindex, int create)
 {
 	char path[96];
 	int fd, err;
@@ -107,7 +107,7 @@ static int clsact_lock(int ifindex)
 	err = lock_path(ifindex, path, sizeof(path));
 	if (err)
 		return err;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CLOEXEC | create, 0600);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
@@ -162,7 +162,7 @@ static int clsact_attach(struct ws_iface *ifc, int prog_fd, bool egress)
 	int err;
 
 	if (h->clsact_lock_fd < 0) {
-		err = clsact_lock(ifc->ifindex);
+		err = clsact_lock(ifc->ifindex, O_CREAT);
 		if (err < 0)
 			return err;
 		h->clsact_lock_fd = err;
@@ -304,23 +304,55 @@ int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 	return err;
 }
 
-/* True if the kernel detached one of our links: its interface is gone. */
-bool ws_hook_lost(const struct ws_hook *h)
+/* The program of link @fd, if the kernel still has it attached. */
+static __u32 link_prog(int fd)
 {
-	const int fds[] = { h->xdp_link_fd, h->tcx_ingress_fd,
-			    h->tcx_egress_fd };
 	struct bpf_link_info info;
-	__u32 len;
-	size_t i;
+	__u32 len = sizeof(info);
 
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (fds[i] < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		len = sizeof(info);
-		/* xdp.ifindex and tcx.ifindex share the offset; 0 = detached */
-		if (!bpf_obj_get_info_by_fd(fds[i], &info, &len) &&
-		    !info.xdp.ifindex)
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	/* xdp.ifindex and tcx.ifindex share the offset; 0 = detached */
+	return info.xdp.ifindex ? info.prog_id : 0;
+}
+
+static bool tcx_has(int ifindex, int attach_type, __u32 prog_id)
+{
+	__u32 ids[64], n = 64, i;
+
+	if (bpf_prog_query(ifindex, attach_type, 0, NULL, ids, &n))
+		return false;
+	for (i = 0; i < n; i++)
+		if (ids[i] == prog_id)
+			return true;
+	return false;
+}
+
+/*
+ * True if the interface our links were made on is no longer the one with
+ * this ifindex in our namespace: deleted (the kernel detached the links),
+ * or moved to another namespace (they stay attached to it there), perhaps
+ * with a new interface already holding the ifindex here.
+ */
+bool ws_hook_lost(const struct ws_iface *ifc)
+{
+	const struct ws_hook *h = &ifc->hook;
+	__u32 id, here = 0;
+
+	if (h->xdp_link_fd >= 0) {
+		id = link_prog(h->xdp_link_fd);
+		bpf_xdp_query_id(ifc->ifindex,
+				 h->rx_mode == WS_HOOK_XDP_NATIVE
+				     ? XDP_FLAGS_DRV_MODE
+				     : XDP_FLAGS_SKB_MODE,
+				 &here);
+		if (!id || id != here)
+			return true;
+	}
+	if (h->tcx_egress_fd >= 0) {
+		id = link_prog(h->tcx_egress_fd);
+		if (!id || !tcx_has(ifc->ifindex, WS_BPF_TCX_EGRESS, id))
 			return true;
 	}
 	return false;
@@ -379,7 +411,8 @@ int ws_hook_remove_stale(struct ws_iface *ifc)
 {
 	int removed = 0, egress, lock_fd;
 
-	lock_fd = clsact_lock(ifc->ifindex);
+	/* No lock file: no wirescope ever used clsact here. */
+	lock_fd = clsact_lock(ifc->ifindex, 0);
 	if (lock_fd < 0)
 		return lock_fd; /* -EBUSY: a live instance, leave it alone */
 	for (egress = 0; egress <= 1; egress++) {

@@ -132,16 +132,22 @@ bool ws_tp_test_missing(const char *event)
 	return false;
 }
 
-static bool tp_exists(struct btf *vmlinux, const char *sec, const char *event)
+/* @vmlinux is loaded on first use: most commands have no tp_btf program. */
+static bool tp_exists(struct btf **vmlinux, const char *sec, const char *event)
 {
 	char type[128];
 
 	if (ws_tp_test_missing(event))
 		return false;
-	if (strncmp(sec, "tp_btf/", 7) || !vmlinux)
+	if (strncmp(sec, "tp_btf/", 7))
 		return true; /* the others fail at attach, handled there */
+	if (!*vmlinux)
+		*vmlinux =
+		    btf__load_vmlinux_btf(); /* NULL on error (libbpf 1) */
+	if (!*vmlinux)
+		return true; /* cannot tell: the load will say */
 	snprintf(type, sizeof(type), "btf_trace_%s", event);
-	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+	return btf__find_by_name_kind(*vmlinux, type, BTF_KIND_TYPEDEF) > 0;
 }
 
 static void tp_missing(struct bpf_program *p, const char *event,
@@ -158,17 +164,15 @@ static void tp_missing(struct bpf_program *p, const char *event,
  */
 static void probe_tracepoints(struct ws_session *s)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = NULL;
 	struct bpf_program *p;
 	const char *event;
 
-	if (libbpf_get_error(vmlinux))
-		vmlinux = NULL;
 	bpf_object__for_each_program(p, s->skel->obj)
 	{
 		event = ws_tp_event(bpf_program__section_name(p));
 		if (!bpf_program__autoload(p) || !event ||
-		    tp_exists(vmlinux, bpf_program__section_name(p), event))
+		    tp_exists(&vmlinux, bpf_program__section_name(p), event))
 			continue;
 		bpf_program__set_autoload(p, false);
 		tp_missing(p, event, "is not in this kernel");
@@ -389,9 +393,12 @@ static void check_iface(struct ws_iface *ifc)
 	char name[IF_NAMESIZE];
 	bool up;
 
-	if (ws_hook_lost(&ifc->hook) || !if_indextoname(ifc->ifindex, name)) {
-		ws_warn("%s: interface deleted; no longer watched", ifc->name);
+	if (ws_hook_lost(ifc) || !if_indextoname(ifc->ifindex, name)) {
+		ws_warn("%s: interface gone (deleted or moved to another "
+			"network namespace); no longer watched",
+			ifc->name);
 		ifc->gone = true;
+		ws_hook_detach(ifc); /* a moved one still carries our links */
 		return;
 	}
 	if (strcmp(name, ifc->name)) {

@@ -11,11 +11,17 @@
 # is hardened by adding its line here.
 HARDEN_CMDS=(
 	"sizes -i @IF@"
-	# "handshakes -i @IF@"
-	# "accept"
-	# "resets -i @IF@"
-	# "export -i @IF@ --listen 127.0.0.1:0"
-	# "diag -i @IF@"
+	"handshakes -i @IF@"
+	"accept -i @IF@"
+	"resets -i @IF@"
+	"export -i @IF@ --listen 127.0.0.1:0"
+	"diag -i @IF@ -d 3600"
+)
+
+# The BPF map memory each command may use, in bytes, as docs/SECURITY.md
+# states it (an arithmetic expression of $CPUS, the possible CPUs).
+declare -A MEM_BOUND=(
+	[sizes]='573440 + 12288 * CPUS'
 )
 
 harden_lab() {
@@ -114,6 +120,10 @@ now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 
 # kill9_loop LINE N: start, wait a random 0-300 ms (every other round
 # 0-100 ms, inside load and attach), kill -9; then nothing may be left.
+# Every other round freezes the process first (SIGSTOP) so the programs it
+# holds at the moment of death are known exactly; the others kill it
+# outright, mid-syscall (inside the verifier, say), and know its programs
+# from samples taken while it ran.
 kill9_loop() {
 	local line=$1 n=$2 i pid delay deadline ids
 	for ((i = 0; i < n; i++)); do
@@ -127,14 +137,18 @@ kill9_loop() {
 		while [ "$(now_ms)" -lt "$deadline" ]; do
 			ids="$ids $(prog_ids "$pid" || true)"
 		done
+		if ((i % 4 >= 2)); then
+			kill -STOP "$pid" 2>/dev/null || true
+			ids="$ids $(prog_ids "$pid" || true)"
+		fi
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
-		log "$(cmd_name "$line"): killed after ${delay} ms holding progs: $(echo $ids | tr ' ' '\n' | sort -un | tr '\n' ' ')"
+		log "$(cmd_name "$line"): killed after ${delay} ms holding progs: $(echo "$ids" | tr ' ' '\n' | sort -un | tr '\n' ' ')"
 		if [ "${WIRESCOPE_TEST_NO_TCX:-}" ]; then
 			# clsact filters outlive us (removed by the next start):
 			# only they may keep a program loaded.
 			assert_eq "$(hooks "$A" a0 | grep -v '^tc-')" "" "hooks after kill -9 at ${delay} ms"
-			ids=$(comm -23 <(echo $ids | tr ' ' '\n' | sort -u) <(tc_filter_ids "$A" a0 | sort -u))
+			ids=$(comm -23 <(echo "$ids" | tr ' ' '\n' | sort -u) <(tc_filter_ids "$A" a0 | sort -u))
 		else
 			assert_eq "$(hooks "$A" a0)" "" "hooks after kill -9 at ${delay} ms"
 		fi
@@ -144,13 +158,19 @@ kill9_loop() {
 	done
 }
 
+# A logged seed for $RANDOM; WS_SEED=N replays a run.
+seed_random() {
+	local seed=${WS_SEED:-$$}
+	RANDOM=$seed
+	log "seed $seed (replay: WS_SEED=$seed)"
+}
+
 # kill -9 at random moments leaves nothing attached or pinned, and a
 # restart right after works (and counts exactly).
 test_kill9_random_moments() {
 	harden_lab
-	local line seed=${WS_SEED:-$$}
-	RANDOM=$seed
-	log "seed $seed (replay: WS_SEED=$seed)"
+	local line
+	seed_random
 	for line in "${HARDEN_CMDS[@]}"; do
 		kill9_loop "$line" 10
 		start_cmd "$WS_TMP/out" "$line" -j
@@ -165,9 +185,8 @@ test_kill9_random_moments() {
 # next start, which then works; a clean exit leaves nothing, qdisc included.
 test_kill9_random_moments_clsact() {
 	harden_lab
-	local line seed=${WS_SEED:-$$}
-	RANDOM=$seed
-	log "seed $seed (replay: WS_SEED=$seed)"
+	local line
+	seed_random
 	export WIRESCOPE_TEST_NO_TCX=1
 	for line in "${HARDEN_CMDS[@]}"; do
 		kill9_loop "$line" 4
@@ -179,10 +198,9 @@ test_kill9_random_moments_clsact() {
 	true
 }
 
-# xdp_pass.o: a tiny foreign XDP program (tests/bpf/xdp_pass.bpf.c).
-build_xdp_pass() {
-	clang -O2 -g -target bpf -c tests/bpf/xdp_pass.bpf.c -o "$WS_TMP/xdp_pass.o"
-}
+# Someone else's XDP program: the bench's empty XDP_PASS program
+# (tools/bench/xdp_pass.bpf.c, built by make test).
+XDP_PASS_OBJ=$PWD/${OUT:-build}/bench/xdp_pass.bpf.o
 
 # occupied_xdp MODE: someone's XDP program (ip link ... MODE) holds the
 # hook.  We leave it alone, say so in one line, count with tc ingress, and
@@ -190,8 +208,8 @@ build_xdp_pass() {
 occupied_xdp() {
 	local mode=$1 line foreign
 	harden_lab
-	build_xdp_pass
-	ip -n "$A" link set dev a0 "$mode" obj "$WS_TMP/xdp_pass.o" sec xdp
+	[ -f "$XDP_PASS_OBJ" ] || fail "$XDP_PASS_OBJ not built (make test builds it)"
+	ip -n "$A" link set dev a0 "$mode" obj "$XDP_PASS_OBJ" sec xdp
 	foreign=$(ip -n "$A" -d link show dev a0 | grep -Eo 'prog/xdp[a-z]* id [0-9]+')
 	[ -n "$foreign" ] || fail "foreign XDP program not attached"
 	for line in "${HARDEN_CMDS[@]}"; do
@@ -204,6 +222,14 @@ occupied_xdp() {
 		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 700 "rx counted with tc ingress"
 		assert_eq "$(hooks "$A" a0)" "$foreign" "after exit: only the foreign XDP program"
 	done
+	# Asked for XDP explicitly: a clear refusal, the foreign program stays.
+	local m=native rc=0
+	[ "$mode" = xdpgeneric ] && m=generic
+	ip netns exec "$A" "$WS" sizes -i a0 -m "$m" 1 1 >/dev/null 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 7 "exit code with -m $m"
+	assert_eq "$(wc -l <"$WS_TMP/err")" 1 "stderr lines with -m $m"
+	assert_match "$(cat "$WS_TMP/err")" "cannot attach XDP \\($m mode\\)" "message with -m $m"
+	assert_eq "$(hooks "$A" a0)" "$foreign" "after the refusal: only the foreign XDP program"
 }
 
 test_occupied_xdp_native() { occupied_xdp xdpdrv; }
@@ -242,13 +268,12 @@ test_clsact_foreign_qdisc_kept() {
 # first untouched.
 test_two_instances() {
 	harden_lab
-	local first second xdp
+	local first xdp
 	ws_start "$A" "$WS_TMP/first" sizes -i a0 -j
 	first=$WS_PID
 	xdp=$(hooks "$A" a0 | grep prog/xdp)
 	send 300
 	ws_start "$A" "$WS_TMP/second" sizes -i a0 -j
-	second=$WS_PID
 	assert_eq "$(grep -c 'counting ingress with tc instead' "$WS_TMP/second.err")" 1 "second: one-line notice"
 	send 500
 	ws_stop
@@ -297,6 +322,39 @@ test_iface_down_up() {
 	true
 }
 
+# map_memory PID: bytes the kernel charges for the maps PID holds.
+map_memory() {
+	local id
+	for id in $(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un); do
+		bpftool -j map show id "$id"
+		echo
+	done | python3 -c '
+import json, sys
+print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()))'
+}
+
+# Memory is bounded: the maps of each command stay within the documented
+# bound, and do not grow with traffic.
+test_map_memory_bounded() {
+	harden_lab
+	local line name before after bound CPUS
+	CPUS=$(( $(cut -d- -f2 /sys/devices/system/cpu/possible) + 1 ))
+	for line in "${HARDEN_CMDS[@]}"; do
+		name=$(cmd_name "$line")
+		[ -n "${MEM_BOUND[$name]:-}" ] || fail "no documented memory bound for $name: add it to MEM_BOUND and docs/SECURITY.md"
+		bound=$(( ${MEM_BOUND[$name]//CPUS/$CPUS} ))
+		start_cmd "$WS_TMP/out" "$line"
+		before=$(map_memory "$WS_PID")
+		send 2000
+		after=$(map_memory "$WS_PID")
+		ws_stop
+		log "$name: $after bytes of BPF maps ($CPUS CPUs; bound $bound)"
+		assert_ge "$before" 1 "$name: map memory found"
+		assert_le "$after" "$bound" "$name: BPF map memory"
+		assert_eq "$after" "$before" "$name: map memory after traffic"
+	done
+}
+
 # wait_line FILE REGEX: wait (5 s at most) for a line the command reports.
 wait_line() {
 	local i
@@ -339,40 +397,85 @@ test_iface_renamed() {
 	true
 }
 
-# Deleted, the last one: reported, summary printed, exit 5 (documented),
-# even if a new interface takes the same name and ifindex at once.
+# Deleted (or moved to another namespace), the last one: reported, summary
+# printed, exit 5 (documented), even if a new interface takes the same name
+# and ifindex at once.
 test_iface_deleted() {
-	local line idx
+	local line idx how
 	for line in "${HARDEN_CMDS[@]}"; do
-		harden_lab
-		idx=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
-		start_cmd "$WS_TMP/out" "$line" -j 0.1
-		[ "$(cmd_name "$line")" = sizes ] && send 300
-		ip -n "$A" link del a0
-		ip -n "$A" link add a0 index "$idx" type veth peer name z0
-		wait_exit "$WS_PID" 5
-		assert_eq "$EXIT_RC" 5 "exit code once the last interface is gone"
-		assert_match "$(cat "$WS_TMP/out.err")" 'a0: interface deleted; no longer watched' "deletion notice"
-		assert_match "$(tail -n1 "$WS_TMP/out.err")" 'no watched interface left' "exit message"
-		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "summary before the exit"
-		assert_eq "$(hooks "$A" a0)" "" "nothing on the new a0"
-		ip netns del "$A"; ip netns del "$B"
+		for how in delete move; do
+			harden_lab
+			idx=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
+			start_cmd "$WS_TMP/out" "$line" -j 0.1
+			[ "$(cmd_name "$line")" = sizes ] && send 300
+			if [ $how = delete ]; then
+				ip -n "$A" link del a0
+			else
+				ip -n "$A" link set a0 netns "$B" name m0
+			fi
+			ip -n "$A" link add a0 index "$idx" type veth peer name z0
+			wait_exit "$WS_PID" 5
+			assert_eq "$EXIT_RC" 5 "$how: exit code once the last interface is gone"
+			assert_match "$(cat "$WS_TMP/out.err")" 'a0: interface gone \(deleted or moved to another network namespace\); no longer watched' "$how: notice"
+			assert_match "$(tail -n1 "$WS_TMP/out.err")" 'no watched interface left' "$how: exit message"
+			[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "$how: summary before the exit"
+			assert_eq "$(hooks "$A" a0)" "" "$how: nothing on the new a0"
+			[ $how = move ] && assert_eq "$(hooks "$B" m0)" "" "$how: nothing on the moved interface"
+			ip netns del "$A"
+			ip netns del "$B"
+		done
 	done
 	true
 }
 
-# One of two deleted: reported, and the other goes on counting.
+# One interface deleted and one moved to another namespace, out of three:
+# both reported, our programs leave the moved one at once, and the last
+# one goes on counting.
 test_iface_deleted_one_of_two() {
+	local line
 	harden_lab
-	ip -n "$A" link add d0 type veth peer name d1
-	ip -n "$A" link set d0 up
-	ws_start "$A" "$WS_TMP/out" sizes -i d0 -i a0 -j 0.1
-	ip -n "$A" link del d0
-	wait_line "$WS_TMP/out.err" 'd0: interface deleted; no longer watched'
-	send 400
-	kill -0 "$WS_PID" || fail "exited with an interface left"
-	ws_stop
-	assert_eq "$(rx_packets <(grep '"iface":"a0"' "$WS_TMP/out"))" 400 "a0 rx after d0 was deleted"
+	for line in "${HARDEN_CMDS[@]}"; do
+		[[ $line == *@IF@* ]] || continue
+		ip -n "$A" link add d0 type veth peer name d1
+		ip -n "$A" link add e0 type veth peer name e1
+		ip -n "$A" link set d0 up
+		ip -n "$A" link set e0 up
+		# shellcheck disable=SC2046
+		start_cmd "$WS_TMP/out" "$line" -i d0 -i e0 -j 0.1
+		ip -n "$A" link del d0
+		ip -n "$A" link set e0 netns "$B"
+		wait_line "$WS_TMP/out.err" 'd0: interface gone \(deleted'
+		wait_line "$WS_TMP/out.err" 'e0: interface gone \(deleted or moved'
+		assert_eq "$(hooks "$B" e0)" "" "our programs on e0 in the other namespace"
+		[ "$(cmd_name "$line")" = sizes ] && send 400
+		kill -0 "$WS_PID" || fail "exited with an interface left"
+		ws_stop
+		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets <(grep '"iface":"a0"' "$WS_TMP/out"))" 400 "a0 rx after the others went"
+		ip -n "$B" link del e0
+	done
+	true
+}
+
+# Interface names are anyone's choice: quotes, backslashes, UTF-8, the
+# full 15 bytes.  The JSON output stays valid and names them exactly.
+test_hostile_interface_names() {
+	A=$(ns a)
+	local line name names=('q"\x' 'é€' 'abcdefghijklmno')
+	ip -n "$A" link add "${names[0]}" type veth peer name "${names[1]}"
+	ip -n "$A" link add "${names[2]}" type veth peer name p0
+	for name in "${names[@]}"; do ip -n "$A" link set "$name" up; done
+	for line in "${HARDEN_CMDS[@]}"; do
+		[[ $line == *@IF@* ]] || continue
+		# shellcheck disable=SC2046
+		ws_start "$A" "$WS_TMP/out" $(cmd_args "$line" "${names[0]}") -i "${names[1]}" -i "${names[2]}" -j 0.2
+		ws_stop
+		python3 -c '
+import json, sys
+seen = {json.loads(line).get("iface") for line in open(sys.argv[1], "rb")}
+missing = [n for n in sys.argv[2:] if n not in seen]
+if missing:
+    sys.exit("not named exactly in the JSON output: %r" % missing)' "$WS_TMP/out" "${names[@]}"
+	done
 }
 
 # BTF missing (simulated): one line, exit 6, nothing attached.
@@ -429,19 +532,30 @@ test_no_tracepoints() {
 }
 
 # Valgrind: no invalid access, no use of uninitialised memory, no definite
-# or indirect leak, on a run of each command with traffic (libbpf's
-# still-reachable blocks and its own reports are not ours; see the .supp).
+# or indirect leak, on a run of each command with traffic, with tcx and
+# with the clsact fallback (libbpf's still-reachable blocks and its own
+# reports are not ours; see the .supp).
 run_valgrind() { # LINE
-	local line=$1 bin=$PWD/build-dyn/wirescope rc=0 i
+	local line=$1 bin=$PWD/build-dyn/wirescope mode
 	[ "${WS_SANITIZE:-}" = 1 ] && skip "valgrind runs in the plain suite, not under ASan"
 	[ -x "$bin" ] || skip "$bin not built (make DYNAMIC=1)"
 	command -v valgrind >/dev/null || skip "valgrind not installed"
 	harden_lab
+	for mode in tcx clsact; do
+		valgrind_once "$line" "$bin" "$mode"
+	done
+}
+
+valgrind_once() { # LINE BIN tcx|clsact
+	local line=$1 rc=0 i envs=()
+	rm -f "$WS_TMP/vgready"
+	[ "$3" = clsact ] && envs=(WIRESCOPE_TEST_NO_TCX=1)
 	# shellcheck disable=SC2046
-	ip netns exec "$A" valgrind -q --error-exitcode=99 --leak-check=full \
+	env "${envs[@]}" ip netns exec "$A" valgrind -q \
+		--error-exitcode=99 --leak-check=full \
 		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 		--suppressions=tests/valgrind/libbpf.supp --log-file="$WS_TMP/vg.log" \
-		"$bin" $(cmd_args "$line" a0) -j 0.3 --ready-file "$WS_TMP/vgready" >"$WS_TMP/out" 2>"$WS_TMP/err" &
+		"$2" $(cmd_args "$line" a0) -j 0.2 --ready-file "$WS_TMP/vgready" >"$WS_TMP/out" 2>"$WS_TMP/err" &
 	WS_PID=$!
 	WS_PIDS+=("$WS_PID")
 	for i in $(seq 600); do
@@ -449,14 +563,19 @@ run_valgrind() { # LINE
 		kill -0 "$WS_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	[ -s "$WS_TMP/vgready" ] || fail "not ready under valgrind: $(cat "$WS_TMP/err" "$WS_TMP/vg.log")"
+	[ -s "$WS_TMP/vgready" ] || fail "$3: not ready under valgrind: $(cat "$WS_TMP/err" "$WS_TMP/vg.log")"
 	[ "$(cmd_name "$line")" = sizes ] && send 300
-	sleep 0.7 # let a couple of report intervals run under valgrind
+	# Two report intervals, so the reporting code runs under valgrind too.
+	for i in $(seq 200); do
+		[ "$(grep -c '"type":"interval"' "$WS_TMP/out")" -ge 4 ] && break
+		sleep 0.05
+	done
 	kill -INT "$WS_PID"
 	wait "$WS_PID" || rc=$?
-	[ "$rc" = 0 ] || fail "exit $rc under valgrind: $(grep -v WARNING "$WS_TMP/vg.log" | head -40)"
-	assert_eq "$(grep -v 'WARNING: unhandled eBPF command' "$WS_TMP/vg.log")" "" "valgrind report"
-	[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "rx under valgrind"
+	[ "$rc" = 0 ] || fail "$3: exit $rc under valgrind: $(grep -v WARNING "$WS_TMP/vg.log" | head -40)"
+	assert_eq "$(grep -v 'WARNING: unhandled eBPF command' "$WS_TMP/vg.log")" "" "$3: valgrind report"
+	assert_ge "$(grep -c '"type":"interval"' "$WS_TMP/out")" 2 "$3: reports under valgrind"
+	[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "$3: rx under valgrind"
 	true
 }
 
@@ -475,6 +594,9 @@ test_syn_flood_full_table() {
 	harden_lab
 	local syns=500000 clients=50 line flows=4096 memlock bound
 	ip netns exec "$A" sysctl -qw net.ipv4.tcp_syncookies=1
+	# SYN-ACKs to the flood's made-up sources die here, without an ARP
+	# storm; the real client (198.18.0.2) is on the more specific /24.
+	ip -n "$A" route add blackhole 198.18.0.0/15
 	ip netns exec "$A" python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -486,7 +608,14 @@ while time.time() < end:
     except socket.timeout:
         break' &
 	WS_PIDS+=($!)
+	for _ in $(seq 100); do
+		ip netns exec "$A" ss -ltnH 'sport = :8080' | grep -q . && break
+		sleep 0.05
+	done
+	local opens0
+	opens0=$(passive_opens "$A")
 	ws_start "$A" "$WS_TMP/out" handshakes -i a0 -j --max-flows "$flows"
+	# SYNs to a0's MAC, from random addresses in 198.18.0.0/15.
 	# SYNs to a0's MAC from random 198.19.x.y addresses and ports (raw
 	# bytes: trafgen's ipv4() cannot randomise an address).
 	local dmac
@@ -502,21 +631,16 @@ while time.time() < end:
 	timeout 120 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/syn.cfg" -n "$syns" -q -b 200000pps >/dev/null 2>&1 &
 	local flood=$!
 	WS_PIDS+=("$flood")
+	# A legitimate client during the flood.
 	ip netns exec "$B" python3 -c "
 import socket
-ok = 0
 for i in range($clients):
     try:
-        socket.create_connection(('198.18.0.1', 8080), timeout=3).close(); ok += 1
+        socket.create_connection(('198.18.0.1', 8080), timeout=3).close()
     except OSError:
-        pass
-print(ok)" >"$WS_TMP/client_ok"
+        pass"
 	wait "$flood" || true
-	# Map memory of the handshake table, as the kernel accounts it.
-	memlock=$(for id in $(grep -h '^map_id:' /proc/"$WS_PID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un); do
-		bpftool -j map show id "$id"; echo; done | python3 -c '
-import json, sys
-print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()))')
+	memlock=$(map_memory "$WS_PID")
 	ws_stop
 	line=$(grep '"type":"summary"' "$WS_TMP/out" | head -n1)
 	# The documented bound: --help states the bytes each flow costs.
@@ -529,15 +653,21 @@ import json, sys
 n = 0
 for l in open(sys.argv[1]):
     o = json.loads(l)
-    if o.get("type") == "summary":
-        n += o.get("flows_evicted", 0)
     if o.get("type") == "health_summary":
         n += sum(v for k, v in o.items() if "full" in k or "insert_failed" in k)
+    if o.get("type") == "summary":
+        n += o.get("flows_evicted", 0)
 print(n)' "$WS_TMP/out")
 	assert_ge "$evicted" 1 "evictions counted"
-	local syn_rx lost
-	syn_rx=$(jfield "$line" syn_received)
-	assert_ge "$syn_rx" "$syns" "SYNs seen"
-	lost=$((clients - $(jfield "$line" server_handshakes)))
-	[ "$lost" -le 0 ] || assert_ge "$evicted" "$lost" "lost handshakes visible"
+	assert_ge "$(jfield "$line" syn_received)" "$syns" "SYNs seen"
+	# The kernel's count of completed handshakes is the ground truth (the
+	# flood never completes one): each is counted, or its loss is shown.
+	local opens=$(( $(passive_opens "$A") - opens0 ))
+	assert_ge "$opens" 1 "legitimate handshakes during the flood"
+	assert_ge $(( $(jfield "$line" server_handshakes) + evicted )) "$opens" "handshakes counted or their loss visible"
+}
+
+# passive_opens NS: TCP PassiveOpens of the namespace (/proc/net/snmp).
+passive_opens() {
+	ip netns exec "$1" awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; n = 1 } else print $c }' /proc/net/snmp
 }

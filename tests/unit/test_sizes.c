@@ -16,37 +16,9 @@
 #include "collectors.h"
 #include "health.h"
 #include "wirescope.skel.h"
+#include "sizes_maps.h"
 
-#define LO_IFINDEX 1
-#define NWORDS	   (int)(sizeof(struct sizes_counters) / 8)
-
-static struct wirescope_bpf *skel;
-static int ncpus;
 static uint8_t frame[4096];
-
-static int counters_fd(void)
-{
-	return bpf_map__fd(skel->maps.sizes_counters);
-}
-
-/* lo is watched in slot 0: its counters are at index dir. */
-static void read_counters(int dir, struct sizes_counters *c)
-{
-	uint32_t key = dir;
-
-	memset(c, 0, sizeof(*c));
-	ws_percpu_sum_u64(counters_fd(), &key, ncpus, (uint64_t *)c, NWORDS);
-}
-
-static uint64_t health(int idx)
-{
-	uint64_t v = 0;
-	uint32_t key = idx;
-
-	ws_percpu_sum_u64(bpf_map__fd(skel->maps.ws_health), &key, ncpus, &v,
-			  1);
-	return v;
-}
 
 static int run_xdp(unsigned int len, int ifindex, uint32_t *retval)
 {
@@ -72,18 +44,6 @@ static int run_tc(struct bpf_program *prog, unsigned int len, uint32_t segs,
 
 	*retval = opts.retval;
 	return err;
-}
-
-/* The spec's buckets, written out independently of ws_size_bucket(). */
-static unsigned int expected_bucket(unsigned int len)
-{
-	static const unsigned int upper[] = { 64, 127, 255, 511, 1023, 1518 };
-	unsigned int b;
-
-	for (b = 0; b < 6; b++)
-		if (len <= upper[b])
-			return b;
-	return 6;
 }
 
 /* Exactly one frame of @len went into the bucket for @len. */
