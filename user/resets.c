@@ -373,6 +373,7 @@ static void gather(struct ws_session *s, struct stored *w,
 	ev->sent = e->dir == WS_TX && !r->via_lo;
 	ev->via_lo = r->via_lo;
 	ev->has_peer = have && (f->flags & RST_F_RX_SEEN);
+	ev->syn_sent = have && (f->last_tx_flags & WS_TCP_SYN);
 	ev->ttl = e->ttl;
 	ev->peer_ttl_min = f->ttl_min;
 	ev->peer_ttl_max = f->ttl_max;
