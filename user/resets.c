@@ -88,10 +88,9 @@ static struct {
 } local_reasons[RST_MAX_REASONS];
 static int nlocal_reasons;
 static struct {
-	struct in_addr peer;
+	uint32_t peer[4];
 	int ttl;
-	struct in_addr hop;
-	bool answered;
+	char hop[INET6_ADDRSTRLEN]; /* "": no answer */
 } locate_cache[RST_LOCATE_CACHE];
 static int nlocate_cache;
 
@@ -423,17 +422,14 @@ static void locate_hop(const struct rst_event *e, struct rst_row *r)
 	struct rst_locate_res res;
 	int i, ttl = r->res.hops + 1;
 
-	if (e->key.family != 4) {
-		snprintf(r->locate_note, sizeof(r->locate_note), "IPv4 only");
-		return;
-	}
-	memcpy(&q.laddr, e->key.laddr, 4);
-	memcpy(&q.raddr, e->key.raddr, 4);
 	for (i = 0; i < nlocate_cache; i++) {
-		if (locate_cache[i].peer.s_addr == q.raddr.s_addr &&
+		if (!memcmp(locate_cache[i].peer, e->key.raddr, 16) &&
 		    locate_cache[i].ttl == ttl)
 			goto found;
 	}
+	q.family = e->key.family;
+	memcpy(q.laddr, e->key.laddr, 16);
+	memcpy(q.raddr, e->key.raddr, 16);
 	q.lport = e->key.lport;
 	q.rport = e->key.rport;
 	q.seq = e->flow.our_snd_nxt - 1; /* a keepalive's seq: harmless */
@@ -446,18 +442,17 @@ static void locate_hop(const struct rst_event *e, struct rst_row *r)
 		return;
 	}
 	i = nlocate_cache < RST_LOCATE_CACHE ? nlocate_cache++ : 0;
-	locate_cache[i].peer = q.raddr;
+	memcpy(locate_cache[i].peer, e->key.raddr, 16);
 	locate_cache[i].ttl = ttl;
-	locate_cache[i].hop = res.hop[ttl <= q.max_ttl ? ttl : 0];
-	locate_cache[i].answered = locate_cache[i].hop.s_addr != 0;
+	snprintf(locate_cache[i].hop, sizeof(locate_cache[i].hop), "%s",
+		 ttl <= q.max_ttl ? res.hop[ttl] : "");
 found:
-	if (!locate_cache[i].answered) {
+	if (!locate_cache[i].hop[0]) {
 		snprintf(r->locate_note, sizeof(r->locate_note),
 			 "no ICMP from hop %d", ttl);
 		return;
 	}
-	inet_ntop(AF_INET, &locate_cache[i].hop, r->hop_addr,
-		  sizeof(r->hop_addr));
+	snprintf(r->hop_addr, sizeof(r->hop_addr), "%s", locate_cache[i].hop);
 }
 
 static void row_addrs(const struct rst_event *e, struct rst_row *r)

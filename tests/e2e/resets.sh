@@ -240,3 +240,19 @@ test_ipv6_local_abort_on_close() {
 	ws_stop
 	assert_eq "$(rsts "$WS_TMP/out" tx daddr verdict reason)" "$LAB_S_IP6	local	TCP_ABORT_ON_CLOSE" "verdict"
 }
+
+# IPv6: r2 rejects mid-flow; --locate finds r2 with hop-limited probes and
+# ICMPv6 time exceeded.
+test_ipv6_middlebox_locate() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	LAB_TARGET=$LAB_S_IP6 client_wait_go "send:more,recvwait:3"
+	lab_r2_reject6
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" middlebox
+	assert_eq "$(rsts "$WS_TMP/out" rx hops peer_hops hops_before_peer hop_addr)" \
+		"1	2	1	2001:db8:1::2" "hop and address"
+}
