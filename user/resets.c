@@ -505,36 +505,48 @@ static void fmt_secs(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.1fs", v);
 }
 
-static void fmt_time(double mono, char *buf, size_t len)
+/* The RST's wall-clock time: local HH:MM:SS.mmm, or ISO 8601 UTC. */
+static void fmt_time(double mono, char *buf, size_t len, bool iso)
 {
 	double real = mono + mono_to_real;
 	time_t sec = (time_t)real;
 	struct tm tm;
 
-	localtime_r(&sec, &tm);
-	strftime(buf, len, "%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), len - strlen(buf), ".%03d",
-		 (int)((real - sec) * 1000));
+	if (iso)
+		gmtime_r(&sec, &tm);
+	else
+		localtime_r(&sec, &tm);
+	strftime(buf, len, iso ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%03d%s",
+		 (int)((real - sec) * 1000), iso ? "Z" : "");
+}
+
+/* addr:port, IPv6 in brackets. */
+static void fmt_endpoint(const char *addr, uint16_t port, char *buf, size_t len)
+{
+	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 }
 
 static void print_text(struct ws_session *s, const struct rst_row *r)
 {
 	const struct rst_event *e = r->e;
 	char t[20], fl[10], op[48], idle[16], irx[16], itx[16], trig[16];
+	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8];
 	const char *v = rst_verdict_name(r->res.verdict);
 	FILE *f = s->out;
 
-	fmt_time(e->ts_ns / 1e9, t, sizeof(t));
+	fmt_time(e->ts_ns / 1e9, t, sizeof(t), false);
+	fmt_endpoint(r->saddr, r->sport, src, sizeof(src));
+	fmt_endpoint(r->daddr, r->dport, dst, sizeof(dst));
 	flags_str(e->tcp_flags, fl);
 	opts_str(e->opts, op, sizeof(op));
 	fmt_secs(r->idle_s, idle, sizeof(idle));
 	fmt_secs(r->idle_rx_s, irx, sizeof(irx));
 	fmt_secs(r->idle_tx_s, itx, sizeof(itx));
 	fmt_secs(r->trigger_ago_s, trig, sizeof(trig));
-	fprintf(f, "%s %s%s %s:%u > %s:%u %s ttl=%u id=%u opts=%s", t,
-		e->dir == WS_RX ? "rx" : "tx", r->via_lo ? "(lo)" : "",
-		r->saddr, r->sport, r->daddr, r->dport, fl, e->ttl, e->ip_id,
-		op);
+	fprintf(f, "%s %s%s %s > %s %s ttl=%u id=%u opts=%s", t,
+		e->dir == WS_RX ? "rx" : "tx", r->via_lo ? "(lo)" : "", src,
+		dst, fl, e->ttl, e->ip_id, op);
 	if (r->res.hops >= 0)
 		fprintf(f, " hops=%d", r->res.hops);
 	if (r->res.peer_hops >= 0)
@@ -573,12 +585,14 @@ static void json_num_or_null(struct ws_json *j, const char *key, double v)
 static void print_json(struct ws_session *s, const struct rst_row *r)
 {
 	const struct rst_event *e = r->e;
-	char fl[10], op[48];
+	char fl[10], op[48], at[40];
 	struct ws_json j;
 
 	flags_str(e->tcp_flags, fl);
 	opts_str(e->opts, op, sizeof(op));
 	json_begin(&j, s->out, "rst");
+	fmt_time(e->ts_ns / 1e9, at, sizeof(at), true);
+	json_str(&j, "rst_time", at);
 	json_str(&j, "dir", e->dir == WS_RX ? "rx" : "tx");
 	json_bool(&j, "via_lo", r->via_lo);
 	json_str(&j, "saddr", r->saddr);
