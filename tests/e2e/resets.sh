@@ -256,3 +256,29 @@ test_ipv6_middlebox_locate() {
 	assert_eq "$(rsts "$WS_TMP/out" rx hops peer_hops hops_before_peer hop_addr)" \
 		"1	2	1	2001:db8:1::2" "hop and address"
 }
+
+# A flow that began before wirescope gets its baseline from its next
+# packets (mid-flow pickup), so the peer's abort is still peer_abort.
+test_flow_started_before_wirescope() {
+	resets_lab
+	start_server
+	client_wait_go "send:again,recv,send:abort,recvwait:3"
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" peer_abort
+}
+
+# No packet from the peer since wirescope started: unknown, and it says why.
+test_unknown_without_baseline() {
+	resets_lab
+	start_server
+	client_wait_go "send:abort,recvwait:3"
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	one_rx "$WS_TMP/out" unknown
+	assert_match "$(rsts "$WS_TMP/out" rx why)" "no baseline" "why"
+}
