@@ -297,7 +297,8 @@ static __always_inline void rst_key_from_sk(const struct sock *sk,
 
 /*
  * The flow of a received skb (its source is the remote end); false if it
- * is not TCP or its headers are not set.  *@flags gets the TCP flags.
+ * is not TCP or its headers are not set.  @e gets the TTL, IP ID, seq, ack
+ * and TCP flags.
  */
 static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 					     struct rst_flow_key *k,
