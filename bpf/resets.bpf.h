@@ -429,12 +429,17 @@ int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location,
 	struct rst_event tmp = {};
 	struct rst_event *e;
 
-	if (!resets_enabled || !rst_key_from_skb(skb, &tmp.key, &tmp) ||
-	    !(tmp.tcp_flags & WS_TCP_RST))
+	if (!resets_enabled)
 		return 0;
-	/* TCP may have reused skb->dev's space by now: the socket knows. */
+	/*
+	 * Every drop on the machine comes here: the namespace first (cheap,
+	 * and TCP may have reused skb->dev's space: the socket knows), then
+	 * the headers.
+	 */
 	if (!rst_our_netns(rx_sk ? BPF_CORE_READ(rx_sk, __sk_common.skc_net.net)
-				 : rst_skb_net(skb)))
+				 : rst_skb_net(skb)) ||
+	    !rst_key_from_skb(skb, &tmp.key, &tmp) ||
+	    !(tmp.tcp_flags & WS_TCP_RST))
 		return 0;
 	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_DROP);
 	if (!e)
