@@ -282,3 +282,25 @@ test_unknown_without_baseline() {
 	one_rx "$WS_TMP/out" unknown
 	assert_match "$(rsts "$WS_TMP/out" rx why)" "no baseline" "why"
 }
+
+# An exact forgery with the peer's TTL is accepted, but the real peer keeps
+# sending data on the flow: injected, on that evidence.
+test_injected_peer_keeps_sending() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	bg lab_forger --ttl 62 --count 1 --jump 0 >"$WS_TMP/inj" 2>&1
+	wait_file "$WS_TMP/inj"
+	lab_client "send:stream,drain:4" --timeout 6 >"$WS_TMP/client"
+	assert_match "$(cat "$WS_TMP/client")" reset "the forgery was accepted"
+	# The server streams for 3 s in all; its segments after the RST are
+	# answered by our kernel (no socket): wait for those resets.
+	local i
+	for ((i = 0; i < 60; i++)); do
+		[ "$(tcp_snmp OutRsts)" -ge 3 ] && break
+		sleep 0.05
+	done
+	ws_stop
+	assert_eq "$(rsts "$WS_TMP/out" rx verdict kernel)" "injected	accepted" "verdict"
+	assert_match "$(rsts "$WS_TMP/out" rx why)" "kept sending data" "why"
+}
