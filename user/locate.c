@@ -144,6 +144,23 @@ static int match_reply6(const uint8_t *b, ssize_t n,
 	return ttl_of_id((t[14] << 8) | t[15]);
 }
 
+int rst_locate_match(const uint8_t *b, ssize_t n,
+		     const struct rst_locate_req *q)
+{
+	return q->family == 4 ? match_reply4(b, n, q) : match_reply6(b, n, q);
+}
+
+size_t rst_locate_probe(uint8_t *b, const struct rst_locate_req *q, int ttl,
+			int try)
+{
+	if (q->family == 4) {
+		build_probe4(b, q, ttl, try);
+		return 40;
+	}
+	build_tcp(b, q, probe_id(ttl, try));
+	return 20;
+}
+
 static long ms_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -172,8 +189,7 @@ static void collect(int icmp, const struct rst_locate_req *q,
 		flen = sizeof(from);
 		n = recvfrom(icmp, b, sizeof(b), 0, (struct sockaddr *)&from,
 			     &flen);
-		ttl = q->family == 4 ? match_reply4(b, n, q)
-				     : match_reply6(b, n, q);
+		ttl = rst_locate_match(b, n, q);
 		if (ttl < 1 || r->hop[ttl][0])
 			continue;
 		if (q->family == 4)
@@ -219,14 +235,14 @@ static int send_probe(int raw, const struct rst_locate_req *q, int ttl, int try)
 
 	if (q->family == 4) {
 		memcpy(&to4.sin_addr, q->raddr, 4);
-		build_probe4(pkt, q, ttl, try);
+		rst_locate_probe(pkt, q, ttl, try);
 		return sendto(raw, pkt, 40, 0, (struct sockaddr *)&to4,
 			      sizeof(to4)) < 0
 			   ? -errno
 			   : 0;
 	}
 	memcpy(&to6.sin6_addr, q->raddr, 16);
-	build_tcp(pkt, q, probe_id(ttl, try));
+	rst_locate_probe(pkt, q, ttl, try);
 	if (setsockopt(raw, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)))
 		return -errno;
 	return sendto(raw, pkt, 20, 0, (struct sockaddr *)&to6, sizeof(to6)) < 0

@@ -3,7 +3,9 @@
 #ifndef WS_LOCATE_H
 #define WS_LOCATE_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <arpa/inet.h>
 
 #define RST_LOCATE_MAX_TTL 15
@@ -22,6 +24,18 @@ struct rst_locate_res {
 	int answered;
 };
 
+/*
+ * The probe for @ttl and @try as sent: IPv4 header + TCP (40 bytes), or
+ * TCP only for IPv6 (the kernel adds the header and checksum).
+ */
+size_t rst_locate_probe(uint8_t *buf, const struct rst_locate_req *q, int ttl,
+			int try);
+/*
+ * The TTL of our probe that an ICMP time exceeded quotes, or -1: @b is an
+ * IPv4 packet (raw ICMP socket) or an ICMPv6 message (raw ICMPv6 socket).
+ */
+int rst_locate_match(const uint8_t *b, ssize_t n,
+		     const struct rst_locate_req *q);
 /* Send the probes and wait for the answers; 0 or -errno. */
 int rst_locate(const struct rst_locate_req *q, struct rst_locate_res *r);
 
