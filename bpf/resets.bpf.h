@@ -17,6 +17,7 @@
 
 #define RST_AF_INET  2
 #define RST_AF_INET6 10
+#define RST_EEXIST   17 /* errno: the key is already there */
 
 const volatile bool resets_enabled = false;
 const volatile __u32 resets_lo_ifindex = 1;
@@ -188,6 +189,7 @@ static __always_inline void rst_insert(const struct rst_flow_key *k,
 				       __u64 now)
 {
 	struct rst_flow f = {};
+	long err;
 
 	f.first_ns = now;
 	if (pkt->tcp_flags & WS_TCP_SYN)
@@ -196,7 +198,9 @@ static __always_inline void rst_insert(const struct rst_flow_key *k,
 		rst_update_rx(&f, pkt, o, now);
 	else
 		rst_update_tx(&f, pkt, now);
-	if (bpf_map_update_elem(&rst_flows, k, &f, BPF_NOEXIST))
+	/* Another CPU inserting the same flow first is no loss. */
+	err = bpf_map_update_elem(&rst_flows, k, &f, BPF_NOEXIST);
+	if (err && err != -RST_EEXIST)
 		health_inc(WS_H_RESETS_FLOW_INSERT);
 }
 
