@@ -230,8 +230,11 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		now = bpf_ktime_get_ns();
 		ws_parse_tcp_opts(data, data_end, pkt, &o);
 		rst_report_wire(pkt, &o, &k, f, ifindex, dir, now);
-		if (f && dir == WS_RX)
+		/* Count the peer's data after the latest RST only. */
+		if (f && dir == WS_RX) {
 			f->rst_rx_ns = now;
+			f->rx_data_after_rst = 0;
+		}
 		return;
 	}
 	/* Per packet: a tick-precise clock is enough for idle times. */
