@@ -17,6 +17,7 @@
 
 #define RST_AF_INET  2
 #define RST_AF_INET6 10
+#define RST_EEXIST   17 /* errno: the key is already there */
 
 const volatile bool resets_enabled = false;
 const volatile __u32 resets_lo_ifindex = 1;
@@ -188,6 +189,7 @@ static __always_inline void rst_insert(const struct rst_flow_key *k,
 				       __u64 now)
 {
 	struct rst_flow f = {};
+	long err;
 
 	f.first_ns = now;
 	if (pkt->tcp_flags & WS_TCP_SYN)
@@ -196,7 +198,9 @@ static __always_inline void rst_insert(const struct rst_flow_key *k,
 		rst_update_rx(&f, pkt, o, now);
 	else
 		rst_update_tx(&f, pkt, now);
-	if (bpf_map_update_elem(&rst_flows, k, &f, BPF_NOEXIST))
+	/* Another CPU inserting the same flow first is no loss. */
+	err = bpf_map_update_elem(&rst_flows, k, &f, BPF_NOEXIST);
+	if (err && err != -RST_EEXIST)
 		health_inc(WS_H_RESETS_FLOW_INSERT);
 }
 
@@ -226,8 +230,11 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		now = bpf_ktime_get_ns();
 		ws_parse_tcp_opts(data, data_end, pkt, &o);
 		rst_report_wire(pkt, &o, &k, f, ifindex, dir, now);
-		if (f && dir == WS_RX)
+		/* Count the peer's data after the latest RST only. */
+		if (f && dir == WS_RX) {
 			f->rst_rx_ns = now;
+			f->rx_data_after_rst = 0;
+		}
 		return;
 	}
 	/* Per packet: a tick-precise clock is enough for idle times. */
@@ -297,7 +304,8 @@ static __always_inline void rst_key_from_sk(const struct sock *sk,
 
 /*
  * The flow of a received skb (its source is the remote end); false if it
- * is not TCP or its headers are not set.  *@flags gets the TCP flags.
+ * is not TCP or its headers are not set.  @e gets the TTL, IP ID, seq, ack
+ * and TCP flags.
  */
 static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 					     struct rst_flow_key *k,
@@ -428,12 +436,17 @@ int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location,
 	struct rst_event tmp = {};
 	struct rst_event *e;
 
-	if (!resets_enabled || !rst_key_from_skb(skb, &tmp.key, &tmp) ||
-	    !(tmp.tcp_flags & WS_TCP_RST))
+	if (!resets_enabled)
 		return 0;
-	/* TCP may have reused skb->dev's space by now: the socket knows. */
+	/*
+	 * Every drop on the machine comes here: the namespace first (cheap,
+	 * and TCP may have reused skb->dev's space: the socket knows), then
+	 * the headers.
+	 */
 	if (!rst_our_netns(rx_sk ? BPF_CORE_READ(rx_sk, __sk_common.skc_net.net)
-				 : rst_skb_net(skb)))
+				 : rst_skb_net(skb)) ||
+	    !rst_key_from_skb(skb, &tmp.key, &tmp) ||
+	    !(tmp.tcp_flags & WS_TCP_RST))
 		return 0;
 	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_DROP);
 	if (!e)

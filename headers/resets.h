@@ -47,7 +47,7 @@ struct rst_flow {
 	__u32 our_snd_nxt;
 	__u32 rx_pkts;
 	__u32 tx_pkts;
-	__u32 rx_data_after_rst; /* peer segments with data after an RST */
+	__u32 rx_data_after_rst; /* peer data segments since the last RST */
 	__u16 peer_ip_id;
 	__u8 ttl_min; /* the peer's TTL / hop limit */
 	__u8 ttl_max;

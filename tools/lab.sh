@@ -123,7 +123,7 @@ lab_client() { # STEPS (to $LAB_TARGET, the server's IPv4 address by default)
 # One filter chain in a lab namespace: lab_filter ROLE TABLE HOOK RULE [POLICY]
 lab_filter() {
 	lab_exec "$1" nft -f - <<EOF
-table ip $2 {
+table inet $2 {
 	chain ${3}_filter {
 		type filter hook $3 priority 0; policy ${5:-accept};
 		$4
@@ -136,6 +136,10 @@ EOF
 lab_r2_reject() {
 	lab_filter r2 lab_reject forward \
 		"ip saddr $LAB_C_IP tcp dport $LAB_PORT reject with tcp reset"
+}
+lab_r2_reject6() {
+	lab_filter r2 lab_reject6 forward \
+		"ip6 saddr 2001:db8::2 tcp dport $LAB_PORT reject with tcp reset"
 }
 
 # r2 masquerades toward the server and forgets idle flows after SECONDS;
@@ -169,7 +173,7 @@ lab_client_reject() {
 
 # The server sends no RST (so its socket can vanish silently), or again.
 lab_server_mute_rst() { lab_filter s lab_mute output "tcp flags rst drop"; }
-lab_server_unmute_rst() { lab_exec s nft delete table ip lab_mute; }
+lab_server_unmute_rst() { lab_exec s nft delete table inet lab_mute; }
 
 # Injectors (tools/rst_inject.py): an LB idle reset on r2, a forger on r1.
 lab_lb_injector() { # IDLE_SECONDS

@@ -5,10 +5,11 @@
   lab_tcp.py server PORT [--timeout S]
       Accept one connection on [::]:PORT (IPv4 too) and echo every read back.
       "abort" makes it close with SO_LINGER {1, 0} (an RST); "push" makes it
-      send 4 KB the client is not expected to read.
+      send 4 KB the client is not expected to read; "stream" makes it send
+      100 bytes every 100 ms for 3 s, then close.
   lab_tcp.py client ADDR PORT STEPS [--timeout S]
       Connect, then run STEPS (comma separated):
-        send:TEXT  recv  recvwait:S  sleep:S  touch:FILE (writes a line)  wait:FILE
+        send:TEXT  recv  recvwait:S  drain:S  sleep:S  touch:FILE (writes a line)  wait:FILE
         keepalive:IDLE:INTVL:CNT  close
       Prints "connected", "reset" (ECONNRESET/EPIPE), "timeout" (ETIMEDOUT)
       or "eof" as they happen.  Every wait is bounded by --timeout.
@@ -47,10 +48,23 @@ def server(port, timeout):
         if data.startswith(b"push"):
             c.sendall(b"x" * 4096)
             continue
+        if data.startswith(b"stream"):
+            stream(c)
+            return
         try:
             c.sendall(data)
         except OSError:
             return
+
+
+def stream(c):
+    """100 bytes every 100 ms for 3 s, whatever happens to the client."""
+    for _ in range(30):
+        try:
+            c.send(b"s" * 100)
+        except OSError:
+            pass
+        time.sleep(0.1)
 
 
 def wait_file(path, timeout):
@@ -82,6 +96,18 @@ def step(c, st, timeout):
         except socket.timeout as e:
             if e.errno == errno.ETIMEDOUT:  # the kernel gave up, not us
                 raise
+        c.settimeout(timeout)
+    elif op == "drain":  # read until EOF, an error, or S seconds
+        end = time.time() + float(arg)
+        while time.time() < end:
+            c.settimeout(max(0.01, end - time.time()))
+            try:
+                if not c.recv(65536):
+                    print("eof", flush=True)
+                    break
+            except socket.timeout as e:
+                if e.errno == errno.ETIMEDOUT:
+                    raise
         c.settimeout(timeout)
     elif op == "sleep":
         time.sleep(float(arg))

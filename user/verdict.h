@@ -28,6 +28,7 @@ struct rst_evidence {
 	bool via_lo;	  /* came back on lo from a non-loopback address */
 	bool kernel_sent; /* a tcp:tcp_send_reset event matches it */
 	bool has_peer;	  /* the baseline holds packets from the peer */
+	bool syn_sent;	  /* no peer packet, but our SYN went out */
 	uint8_t ttl;
 	uint8_t peer_ttl_min, peer_ttl_max, peer_ttl_last;
 	bool has_ts; /* the RST carries a TCP timestamp */

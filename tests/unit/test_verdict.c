@@ -194,6 +194,9 @@ static void test_unknown(void)
 	check_verdict("no baseline: unknown", &ev, RV_UNKNOWN, RC_LOW);
 	case_begin("unknown says why");
 	CHECK(strstr(decide(&ev).why, "baseline"), "why");
+	ev.syn_sent = true;
+	CHECK_EQ(decide(&ev).verdict, RV_UNKNOWN, "refused SYN");
+	CHECK(strstr(decide(&ev).why, "refused"), "why: %s", decide(&ev).why);
 	case_end();
 }
 

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/* --locate's probes and its reading of ICMP answers, without a network. */
+#include <string.h>
+#include <arpa/inet.h>
+#include "unit.h"
+#include "pkt.h"
+#include "locate.h"
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static uint32_t add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	return sum;
+}
+
+static struct rst_locate_req req4(void)
+{
+	struct rst_locate_req q = { .family = 4,
+				    .lport = 40000,
+				    .rport = 5001,
+				    .seq = 99,
+				    .ack = 7,
+				    .max_ttl = 2 };
+
+	inet_pton(AF_INET, "198.18.0.2", q.laddr);
+	inet_pton(AF_INET, "198.18.2.2", q.raddr);
+	return q;
+}
+
+/* A router's time exceeded for @probe: IPv4 + ICMP + quoted 28 bytes. */
+static size_t time_exceeded4(uint8_t *b, const uint8_t *probe)
+{
+	memset(b, 0, 56);
+	b[0] = 0x45;
+	b[9] = 1;
+	b[20] = 11;
+	memcpy(b + 28, probe, 28);
+	return 56;
+}
+
+static void test_ipv4(void)
+{
+	struct rst_locate_req q = req4(), other = req4();
+	uint8_t probe[40], reply[64], pseudo[12];
+	int ttl;
+
+	case_begin("IPv4 probe: the flow's tuple, TTL, valid checksums");
+	CHECK_EQ(rst_locate_probe(probe, &q, 2, 1), 40, "length");
+	CHECK_EQ(probe[8], 2, "ttl");
+	CHECK(!memcmp(probe + 12, q.laddr, 4), "source");
+	CHECK(!memcmp(probe + 16, q.raddr, 4), "destination");
+	CHECK_EQ((probe[20] << 8) | probe[21], 40000, "sport");
+	CHECK_EQ((probe[22] << 8) | probe[23], 5001, "dport");
+	CHECK_EQ(probe[33], 0x10, "a plain ACK");
+	CHECK_EQ(fold(add(0, probe, 20)), 0xffff, "IP checksum");
+	memcpy(pseudo, probe + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = 6;
+	put16(pseudo + 10, 20);
+	CHECK_EQ(fold(add(add(0, pseudo, 12), probe + 20, 20)), 0xffff,
+		 "TCP checksum");
+	case_end();
+
+	case_begin("IPv4 time exceeded: matched to its probe's TTL");
+	for (ttl = 1; ttl <= RST_LOCATE_MAX_TTL; ttl++) {
+		rst_locate_probe(probe, &q, ttl, ttl & 1);
+		CHECK_EQ(
+		    rst_locate_match(reply, time_exceeded4(reply, probe), &q),
+		    ttl, "ttl");
+	}
+	case_end();
+
+	case_begin("IPv4: other flows, other types, short answers ignored");
+	rst_locate_probe(probe, &q, 2, 0);
+	other.rport = 5002;
+	CHECK_EQ(rst_locate_match(reply, time_exceeded4(reply, probe), &other),
+		 -1, "another port");
+	time_exceeded4(reply, probe);
+	reply[20] = 3; /* destination unreachable */
+	CHECK_EQ(rst_locate_match(reply, 56, &q), -1, "not time exceeded");
+	CHECK_EQ(rst_locate_match(reply, 40, &q), -1, "cut short");
+	reply[0] = 0x44; /* ihl 16 */
+	CHECK_EQ(rst_locate_match(reply, 56, &q), -1, "bad ihl");
+	case_end();
+}
+
+static void test_ipv6(void)
+{
+	struct rst_locate_req q = {
+		.family = 6, .lport = 40000, .rport = 5001, .max_ttl = 2
+	};
+	uint8_t probe[40], reply[8 + 40 + 20];
+
+	inet_pton(AF_INET6, "2001:db8::2", q.laddr);
+	inet_pton(AF_INET6, "2001:db8:2::2", q.raddr);
+	case_begin("IPv6: the probe id rides in the window; ICMPv6 matched");
+	CHECK_EQ(rst_locate_probe(probe, &q, 3, 1), 20, "TCP only");
+	memset(reply, 0, sizeof(reply));
+	reply[0] = 3; /* time exceeded */
+	reply[8] = 0x60;
+	reply[8 + 6] = 6;
+	memcpy(reply + 8 + 24, q.raddr, 16);
+	memcpy(reply + 48, probe, 20);
+	CHECK_EQ(rst_locate_match(reply, sizeof(reply), &q), 3, "ttl");
+	CHECK_EQ(rst_locate_match(reply, sizeof(reply) - 1, &q), -1, "short");
+	reply[8 + 24] ^= 1;
+	CHECK_EQ(rst_locate_match(reply, sizeof(reply), &q), -1, "other dst");
+	case_end();
+}
+
+int main(void)
+{
+	test_ipv4();
+	test_ipv6();
+	return unit_exit();
+}
