@@ -129,12 +129,11 @@ int cmd_diag(int argc, char **argv)
 			o.small = v;
 		}
 	}
-	if (optind < argc)
-		return ws_usage_error("diag", "unexpected argument '%s'",
-				      argv[optind]);
+	err = ws_finish_args(&o, argc, argv, optind, "diag", false);
+	if (err)
+		return err;
 	if (!o.n_ifaces && (err = add_default_iface(&o)))
 		return err;
-	o.interval = 1;
 	/* Stream over ssh: one line at a time even into a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	diag_set_colour(isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));

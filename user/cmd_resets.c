@@ -110,9 +110,6 @@ int cmd_resets(int argc, char **argv)
 		if (err)
 			return err;
 	}
-	if (optind < argc)
-		return ws_usage_error("resets", "unexpected argument '%s'",
-				      argv[optind]);
 	err = ws_finish_args(&o, argc, argv, optind, "resets", true);
 	if (err)
 		return err;

@@ -317,12 +317,13 @@ static __u32 link_prog(int fd)
 	return info.xdp.ifindex ? info.prog_id : 0;
 }
 
+/* Unprivileged (export after its drop) the query fails: assume present. */
 static bool tcx_has(int ifindex, int attach_type, __u32 prog_id)
 {
 	__u32 ids[64], n = 64, i;
 
 	if (bpf_prog_query(ifindex, attach_type, 0, NULL, ids, &n))
-		return false;
+		return true;
 	for (i = 0; i < n; i++)
 		if (ids[i] == prog_id)
 			return true;
@@ -342,12 +343,15 @@ bool ws_hook_lost(const struct ws_iface *ifc)
 
 	if (h->xdp_link_fd >= 0) {
 		id = link_prog(h->xdp_link_fd);
-		bpf_xdp_query_id(ifc->ifindex,
-				 h->rx_mode == WS_HOOK_XDP_NATIVE
-				     ? XDP_FLAGS_DRV_MODE
-				     : XDP_FLAGS_SKB_MODE,
-				 &here);
-		if (!id || id != here)
+		if (!id)
+			return true;
+		/* Without privileges the query fails: the link's word stands. */
+		if (!bpf_xdp_query_id(ifc->ifindex,
+				      h->rx_mode == WS_HOOK_XDP_NATIVE
+					  ? XDP_FLAGS_DRV_MODE
+					  : XDP_FLAGS_SKB_MODE,
+				      &here) &&
+		    id != here)
 			return true;
 	}
 	if (h->tcx_egress_fd >= 0) {

@@ -53,10 +53,15 @@ cmd_name() { echo "${1%% *}"; }
 
 # start_cmd OUT LINE [ARGS...]: ws_start a HARDEN_CMDS line on a0.
 start_cmd() {
-	local out=$1 line=$2
+	local out=$1 line=$2 a extra=()
 	shift 2
+	# export serves HTTP: no output options, no report interval.
+	for a in "$@"; do
+		[ "$(cmd_name "$line")" = export ] && [[ $a == -j || $a == -T || $a =~ ^[0-9.]+$ ]] && continue
+		extra+=("$a")
+	done
 	# shellcheck disable=SC2046
-	ws_start "$A" "$out" $(cmd_args "$line" a0) "$@"
+	ws_start "$A" "$out" $(cmd_args "$line" a0) "${extra[@]}"
 }
 
 # rx_packets OUT: the rx packets of a0 in a sizes JSON summary.
