@@ -1,72 +1,96 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The built-in lab demo (sudo make demo): reproduce the seed incidents in
-# network namespaces and show what wirescope makes of them.  Everything is
+# The built-in lab demo (sudo make demo): the seed incidents at the same time
+# on one front-end host, and `wirescope diag` naming them.  Everything is
 # bounded in count and time, uses 198.18.0.0/15 only, and is torn down on
 # exit, Ctrl-C included.
+#
+#   front end (lab "client", diag on c0) — r1 — r2 (NAT) — upstream (lab "server")
+#
+#   1. small-packet flood: r1 sends the Tengine mix (88% under 75 B) to c0;
+#   2. accept-queue overflow: r1 opens 300 connections at once to a listener
+#      with backlog 64 that never accepts (port 8080 beside it is healthy);
+#   3. NAT idle reset: the front end's own upstream connection, through r2's
+#      NAT with a 5 s idle timeout, idles 8 s and writes again.
+#
+#   tools/demo.sh [--json]   --json: diag's JSON Lines, exit with diag's code
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WS=${WS:-./wirescope}
-FLOOD_FRAMES=${FLOOD_FRAMES:-1000000}
-FLOOD_RATE=${FLOOD_RATE:-100000}
+JSON=${1:-}
+DIAG_SECONDS=${DIAG_SECONDS:-14}
 TMP=$(mktemp -d /tmp/wsdemo.XXXXXX)
-NSLIB_PREFIX="wsdemo$$"
+NSLIB_PREFIX="${WS_NS_PREFIX:-wsdemo$$}"
 source tools/nslib.sh
+source tools/lab.sh
 trap 'nslib_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say() { [ "$JSON" = --json ] || printf '\n\033[1m== %s\033[0m\n' "$*"; }
+note() { [ "$JSON" = --json ] || echo "$*"; }
 
-# front (the server, wirescope on f0) <== veth ==> clients (c0)
-lab_up() {
-	FRONT=$(nslib_ns front)
-	CLIENTS=$(nslib_ns clients)
-	nslib_veth "$FRONT" f0 "$CLIENTS" c0
-	ip -n "$FRONT" addr add 198.18.0.1/24 dev f0
-	ip -n "$CLIENTS" addr add 198.18.0.2/24 dev c0
+wait_file() {
+	for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
+	echo "demo: timed out waiting for $1" >&2
+	exit 1
 }
 
-# The Tengine incident: 88% of packets are TCP under 75 bytes.  22 of every
-# 25 frames are bare 60-byte TCP segments, 3 carry a 1000-byte POST body.
-write_flood() {
-	local mac i
-	mac=$(ip netns exec "$FRONT" cat /sys/class/net/f0/address)
+# The Tengine mix: 22 bare 60-byte TCP segments for every 3 with a 1000-byte
+# POST body, to a MAC nobody has: the front end's stack drops them quietly.
+small_packet_flood() {
+	local i
 	: >"$TMP/flood.cfg"
 	for i in $(seq 22); do
-		echo "{ eth(da=$mac, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=6), tcp(sp=drnd(), dp=80, ack), fill(0x00, 6) }" >>"$TMP/flood.cfg"
+		echo "{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=$LAB_R1_IP, da=$LAB_C_IP, proto=6), tcp(sp=drnd(), dp=80, ack), fill(0x00, 6) }" >>"$TMP/flood.cfg"
 	done
 	for i in 1 2 3; do
-		echo "{ eth(da=$mac, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=6), tcp(sp=drnd(), dp=80, ack, psh), fill(0x41, 946) }" >>"$TMP/flood.cfg"
+		echo "{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=$LAB_R1_IP, da=$LAB_C_IP, proto=6), tcp(sp=drnd(), dp=80, ack, psh), fill(0x41, 946) }" >>"$TMP/flood.cfg"
 	done
+	timeout 30 ip netns exec "$LAB_R1" trafgen -o r1a -i "$TMP/flood.cfg" -n 500000 -b 50000pps >/dev/null 2>&1 || true
 }
 
-small_packet_flood() {
-	local secs=$((FLOOD_FRAMES / FLOOD_RATE)) ready="$TMP/ready"
-	say "Incident 1: a small-packet flood on the front end"
-	echo "clients send $FLOOD_FRAMES TCP frames at ${FLOOD_RATE} pps for ~${secs}s;"
-	echo "wirescope sizes watches the server's interface (--small 75):"
-	echo
-	echo "\$ wirescope sizes -i f0 --small 75 1 $((secs + 1))"
-	ip netns exec "$FRONT" "$WS" sizes -i f0 --small 75 --ready-file "$ready" 1 $((secs + 1)) &
-	local ws=$!
-	nslib_track "$ws"
-	for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.05; done
-	[ -s "$ready" ] || { echo "wirescope did not start" >&2; exit 1; }
-	write_flood
-	timeout $((secs + 20)) ip netns exec "$CLIENTS" \
-		trafgen -o c0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b "${FLOOD_RATE}pps" -q >/dev/null 2>&1 || true
-	wait "$ws" || true
+accept_overflow() {
+	local py=tests/e2e/py
+	lab_exec r1 python3 "$py/hs_client.py" churn "$LAB_C_IP" 8080 100 >/dev/null
+	lab_exec r1 python3 "$py/hs_client.py" burst "$LAB_C_IP" 80 300 3 >/dev/null
+}
+
+nat_idle_reset() {
+	lab_client "send:hello,recv,sleep:8,send:again,recvwait:3" --timeout 15 >/dev/null 2>&1 || true
 }
 
 main() {
 	[ "$(id -u)" = 0 ] || { echo "demo: run as root (sudo make demo)" >&2; exit 1; }
 	[ -x "$WS" ] || { echo "demo: build first (make)" >&2; exit 1; }
-	lab_up
-	small_packet_flood
-	say "Incident 2: a NAT forgets idle flows and resets them"
-	tools/demo_resets.sh
-	say "Done: the lab is torn down."
+	say "The lab: front end 198.18.0.2 — r1 — r2 (NAT, 5 s idle timeout) — upstream 198.18.2.2"
+	lab_up "$NSLIB_PREFIX"
+	lab_r2_nat 5
+	lab_server --timeout 40 >"$TMP/server" 2>&1 &
+	nslib_track $!
+	wait_file "$TMP/server"
+	lab_exec c python3 tests/e2e/py/hs_server.py "$TMP/listen" 40 \
+		"$LAB_C_IP,80,stuck,64" "$LAB_C_IP,8080,accept" &
+	nslib_track $!
+	wait_file "$TMP/listen"
+	note "incidents, all at once: a small-packet flood from r1; 300 clients at once on"
+	note "port 80 (backlog 64, nobody accepts); the upstream connection idles 8 s."
+	say "wirescope diag -i c0 -d $DIAG_SECONDS"
+	lab_exec c "$WS" diag -i c0 -d "$DIAG_SECONDS" ${JSON:+-j} --ready-file "$TMP/ready" &
+	local diag=$!
+	nslib_track "$diag"
+	wait_file "$TMP/ready"
+	nat_idle_reset &
+	nslib_track $!
+	sleep 1
+	small_packet_flood &
+	nslib_track $!
+	accept_overflow
+	local rc=0
+	wait "$diag" || rc=$?
+	say "Done (diag exit code $rc): the lab is torn down."
+	[ "$JSON" = --json ] && return "$rc"
+	return 0
 }
 
 main "$@"

@@ -746,17 +746,19 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 
 	if (!syn || (!lost && retx * 100 < syn))
 		return;
-	share = 100.0 * (lost + retx) / syn;
+	/* Every retransmitted SYN that still found no SYN-ACK counts. */
+	share = lost >= syn ? 100 : 100.0 * lost / syn;
+	if (share < 100 && retx > lost)
+		share = retx >= syn ? 100 : 100.0 * retx / syn;
 	port = worst_port(&p);
 	ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
 	ws_sysctl("net.ipv4.tcp_max_syn_backlog", &backlog);
 	x = ws_finding_add(f, "syn_unanswered",
 			   share >= 10 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
 			   lost ? 0.9 : 0.7,
-			   "%llu of %llu SYNs got no SYN-ACK within 1 s, %llu "
-			   "were sent again by clients",
-			   (unsigned long long)lost, (unsigned long long)syn,
-			   (unsigned long long)retx);
+			   "clients resent SYNs %llu times with no SYN-ACK in "
+			   "between (%llu connection attempts)",
+			   (unsigned long long)lost, (unsigned long long)syn);
 	ws_evidence_num(x, "syn_received", syn);
 	ws_evidence_num(x, "syn_unanswered", lost);
 	ws_evidence_num(x, "syn_retransmits_received", retx);
