@@ -126,7 +126,7 @@ vmlinux:
 # A tarball: the static binary, the man page, the docs and the systemd
 # unit when there is one; dist/wirescope is the binary alone.
 DIST_DIR   := $(OUT)/dist/wirescope-$(VERSION)-$(ARCH)
-DIST_FILES := $(wildcard LICENSE README.md docs/*.md docs/*.8 man/*.8 tools/deploy/*)
+DIST_FILES := $(wildcard LICENSE README.md docs/*.md docs/*.8 tools/deploy/*)
 dist: wirescope
 	$(call msg,DIST,dist/wirescope.tar.gz)
 	$(Q)rm -rf $(OUT)/dist && mkdir -p $(DIST_DIR) dist

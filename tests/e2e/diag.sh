@@ -327,7 +327,7 @@ test_diag_dist() {
 	make -s dist >/dev/null
 	tar -tzf dist/wirescope.tar.gz >"$WS_TMP/list"
 	local f
-	for f in wirescope man/wirescope.8 docs/diag.md; do
+	for f in wirescope docs/wirescope.8 docs/diag.md; do
 		grep -q "/$f\$" "$WS_TMP/list" || fail "$f not in the tarball"
 	done
 	mkdir "$WS_TMP/empty"
@@ -342,7 +342,7 @@ test_diag_dist() {
 	assert_eq "$rc" 0 "env -i diag exit code"
 	assert_match "$(cat "$WS_TMP/out")" 'healthy' "env -i diag output"
 	local man
-	man=$(MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/man/wirescope.8 2>/dev/null)
+	man=$(MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/docs/wirescope.8 2>/dev/null)
 	assert_match "$man" '^ +diag$' "man page: diag section"
 	assert_match "$man" '^ +sizes$' "man page: sizes section"
 	assert_match "$man" 'EXIT STATUS' "man page: exit status"
