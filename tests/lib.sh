@@ -48,26 +48,14 @@ assert_within_pct() { # actual expected pct message
 	[ $((d * 100)) -le $((e * p)) ] || fail "$4: got $a, expected $e ±$p%"
 }
 
-# ns NAME: create namespace $WS_NS_PREFIX-NAME with lo up; prints its name.
-ns() {
-	local n="$WS_NS_PREFIX-$1"
-	ip netns add "$n"
-	echo "$n" >>"$WS_NS_LIST"
-	ip -n "$n" link set lo up
-	echo "$n"
-}
-
-# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up.
-# No IPv6 link-local address (addrgenmode none), so no MLD, RS or DAD: only
-# the traffic a test sends crosses the link.  IPv6 addresses added by hand
-# still work (nodad).
-veth() {
-	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
-	ip -n "$1" link set "$2" addrgenmode none
-	ip -n "$3" link set "$4" addrgenmode none
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-}
+# ns NAME: namespace $WS_NS_PREFIX-NAME, lo up, removed at cleanup; prints
+# its name.  veth NS1 IF1 NS2 IF2: a veth pair between two of them, both ends
+# up, no IPv6 autoconfiguration.  Both come from tools/nslib.sh.
+NSLIB_PREFIX=$WS_NS_PREFIX
+NSLIB_LIST=$WS_NS_LIST
+source "$(dirname "${BASH_SOURCE[0]}")/../tools/nslib.sh"
+ns() { nslib_ns "$@"; }
+veth() { nslib_veth "$@"; }
 
 # pair_lab: namespaces $A and $B joined by veth a0 <-> b0.  MTU 3000: room
 # for the 1519+ size bucket (native XDP on veth allows up to ~3.5 KB).

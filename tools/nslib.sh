@@ -4,8 +4,9 @@
 # the caller runs from an EXIT trap.  Source it; set NSLIB_PREFIX first.
 
 NSLIB_PREFIX=${NSLIB_PREFIX:-wslab$$}
-# A file, not an array: `X=$(nslib_ns x)` runs in a subshell.
-NSLIB_LIST=$(mktemp /tmp/nslib.XXXXXX)
+# A file, not an array: `X=$(nslib_ns x)` runs in a subshell.  The test
+# harness points it at its own list (tests/lib.sh).
+NSLIB_LIST=${NSLIB_LIST:-$(mktemp /tmp/nslib.XXXXXX)}
 NSLIB_PIDS=()
 
 # nslib_ns NAME: create $NSLIB_PREFIX-NAME with lo up; prints the name.
@@ -17,7 +18,9 @@ nslib_ns() {
 	echo "$n"
 }
 
-# nslib_veth NS1 IF1 NS2 IF2: a veth pair, both ends up, no IPv6 autoconf.
+# nslib_veth NS1 IF1 NS2 IF2: a veth pair, both ends up.  No IPv6
+# link-local address (addrgenmode none), so no MLD, RS or DAD: only the
+# traffic we send crosses the link; IPv6 addresses added by hand still work.
 nslib_veth() {
 	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
 	ip -n "$1" link set "$2" addrgenmode none up
