@@ -538,3 +538,62 @@ time.sleep(1.5)' >/dev/null
 	assert_eq "$(finding_field "$WS_TMP/out" syn_unanswered port)" 0 "evidence port"
 	assert_match "$(finding_field "$WS_TMP/out" syn_unanswered advice)" 'firewall' "advice"
 }
+
+# The TCP findings alone, on the resets lab (client — r1 — r2 — server)
+# with diag on the client's c0.
+source tools/lab.sh
+
+lab_with_server() {
+	SOFTNET0=$(softnet_totals)
+	lab_up "$WS_NS_PREFIX"
+	bg lab_server --timeout 20 >"$WS_TMP/server" 2>&1
+	wait_file "$WS_TMP/server"
+}
+
+# r2 NATs and forgets the flow after 2 s idle; the client writes after 4 s.
+test_diag_middlebox_reset() {
+	lab_with_server
+	lab_r2_nat 2
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 7 -j
+	lab_client "send:hi,recv,sleep:4,send:more,recvwait:2" --timeout 10 >/dev/null 2>&1 || true
+	diag_wait
+	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" middlebox_reset "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" middlebox_reset peer)" "$LAB_S_IP" "evidence peer"
+	assert_eq "$(finding_field "$WS_TMP/out" middlebox_reset hops_before_peer)" 1 "evidence hops"
+	assert_ge "$(finding_field "$WS_TMP/out" middlebox_reset idle_min_s | cut -d. -f1)" 3 "evidence idle"
+	assert_match "$(finding_field "$WS_TMP/out" middlebox_reset advice)" 'tcp_keepalive_time' "advice"
+}
+
+# The client closes with unread data: its kernel resets (ABORT_ON_CLOSE).
+test_diag_local_reset() {
+	lab_with_server
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 4 -j
+	lab_client "send:push,sleep:0.5,close" --timeout 5 >/dev/null 2>&1 || true
+	diag_wait
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" local_reset "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" local_reset reason)" TCP_ABORT_ON_CLOSE "evidence reason"
+	assert_eq "$(finding_field "$WS_TMP/out" local_reset resets)" 1 "evidence resets"
+}
+
+# The server's firewall drops SYNs for 1.5 s: the client connects on its
+# second retransmission, about 3 s after its first SYN.
+test_diag_handshake_latency() {
+	lab_with_server
+	lab_filter s lab_syn input "tcp dport $LAB_PORT tcp flags syn drop"
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 6 -j
+	lab_exec c python3 -c '
+import socket, sys, time
+t = time.monotonic()
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=8)
+print("%.1f" % (time.monotonic() - t)); c.close()' "$LAB_S_IP" "$LAB_PORT" >"$WS_TMP/connect" &
+	WS_PIDS+=($!)
+	sleep 1.5 # the SYN at 0 s and its retransmission at 1 s are dropped
+	lab_exec s nft delete table inet lab_syn
+	diag_wait
+	assert_ge "$(cut -d. -f1 "$WS_TMP/connect")" 2 "connect time (client)"
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" handshake_latency "findings"
+	assert_ge "$(finding_field "$WS_TMP/out" handshake_latency connect_p99_s | cut -d. -f1)" 1 "evidence connect_p99_s"
+}
