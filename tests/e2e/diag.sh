@@ -597,3 +597,19 @@ print("%.1f" % (time.monotonic() - t)); c.close()' "$LAB_S_IP" "$LAB_PORT" >"$WS
 	assert_eq "$(finding_ids "$WS_TMP/out")" handshake_latency "findings"
 	assert_ge "$(finding_field "$WS_TMP/out" handshake_latency connect_p99_s | cut -d. -f1)" 1 "evidence connect_p99_s"
 }
+
+# An off-path forger on r1 sends RSTs with a TTL that does not fit and a
+# jumping sequence; the kernel refuses them and the flow lives on.
+test_diag_injected_reset() {
+	lab_with_server
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 5 -j
+	bg lab_forger --ttl 40 --count 3 --jump 1000 >"$WS_TMP/inj" 2>&1
+	wait_file "$WS_TMP/inj"
+	lab_client "send:hi,recv,recvwait:2,send:again,recv" --timeout 5 >"$WS_TMP/client"
+	assert_eq "$(grep -c reset "$WS_TMP/client" || true)" 0 "the flow survived the forged RSTs"
+	diag_wait
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" injected_reset "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" injected_reset resets)" 3 "evidence resets"
+	assert_eq "$(finding_field "$WS_TMP/out" injected_reset peer)" "$LAB_S_IP" "evidence peer"
+}
