@@ -11,6 +11,7 @@
 #include <time.h>
 #include "resets_int.h"
 #include "findings.h"
+#include "hoststat.h"
 
 #define RST_MAX_GROUPS	64
 #define RST_MAX_REASONS 64
@@ -542,9 +543,13 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 	ws_evidence_num(x, "idle_min_s", g->idle_max >= 0 ? g->idle_min : -1);
 	ws_evidence_num(x, "idle_max_s", g->idle_max);
 	ws_evidence_num(x, "unsolicited", g->unsolicited);
-	ws_evidence_num(x, "tcp_keepalive_time", keepalive_time());
-	advice(g, adv, sizeof(adv));
-	ws_advice(x, "%s", adv);
+	/* An idle timeout: the keepalive to set; else the generic advice. */
+	if (g->idle_max >= 0 && g->idle_min >= 1)
+		ws_advise_keepalive(x, g->idle_min);
+	if (!x->advice[0]) {
+		advice(g, adv, sizeof(adv));
+		ws_advice(x, "%s", adv);
+	}
 }
 
 static void find_local(const struct group *g, struct ws_findings *f)
