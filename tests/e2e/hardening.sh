@@ -630,7 +630,9 @@ valgrind_once() { # LINE BIN tcx|clsact
 	rm -f "$WS_TMP/vgready"
 	[ "$3" = clsact ] && envs=(WIRESCOPE_TEST_NO_TCX=1)
 	invocation "$line" a0 -j 0.2
-	env "${envs[@]}" ip netns exec "$A" valgrind -q \
+	# --vgdb=no: no gdbserver FIFOs in /tmp, which export cannot unlink
+	# once it is nobody.
+	env "${envs[@]}" ip netns exec "$A" valgrind -q --vgdb=no \
 		--error-exitcode=99 --leak-check=full \
 		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 		--suppressions=tests/valgrind/libbpf.supp --log-file="$WS_TMP/vg.log" \
@@ -655,7 +657,9 @@ valgrind_once() { # LINE BIN tcx|clsact
 	kill -INT "$WS_PID"
 	wait "$WS_PID" || rc=$?
 	[ "$rc" = 0 ] || fail "$3: exit $rc under valgrind: $(grep -v WARNING "$WS_TMP/vg.log" | head -40)"
-	assert_eq "$(grep -v 'WARNING: unhandled eBPF command' "$WS_TMP/vg.log")" "" "$3: valgrind report"
+	# "--PID--" lines are valgrind's notes on what it cannot emulate (eBPF
+	# commands, pidfd_open: they fail, and we cope); its reports are "==".
+	assert_eq "$(grep -v '^--[0-9]*-- ' "$WS_TMP/vg.log")" "" "$3: valgrind report"
 	assert_ge "$(valgrind_reports "$name")" 2 "$3: reports under valgrind"
 	[ "$name" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "$3: rx under valgrind"
 	true
