@@ -525,6 +525,8 @@ static void print_host(struct ws_session *s, bool final, const uint64_t *from,
 		return;
 	}
 	json_begin(&j, s->out, final ? "host_summary" : "host_interval");
+	if (final)
+		json_ifaces(&j, s);
 	json_double(&j, final ? "duration_s" : "interval_s", secs);
 	json_u64(&j, "listen_overflows",
 		 host_cur[NS_OVERFLOWS] - from[NS_OVERFLOWS]);

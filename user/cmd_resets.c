@@ -81,6 +81,16 @@ static int option(int c, const char *arg, struct ws_opts *o,
 	return ws_usage_error("resets", "unknown option");
 }
 
+/* lo is watched on our own account: it alone keeps no run going. */
+static int watch_lo(struct ws_opts *o)
+{
+	int n = o->n_ifaces, err = ws_add_iface(o, "lo");
+
+	if (!err && o->n_ifaces > n)
+		o->ifaces[n].implicit = true;
+	return err;
+}
+
 int cmd_resets(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -117,7 +127,7 @@ int cmd_resets(int argc, char **argv)
 	if (o.mode == WS_MODE_NATIVE)
 		ws_warn("resets: -m native: lo not watched, so a local "
 			"netfilter reject of an outgoing segment is not seen");
-	else if ((err = ws_add_iface(&o, "lo")))
+	else if ((err = watch_lo(&o)))
 		return err;
 	/* Not a report period: how often settled RSTs are decided. */
 	o.interval = 0.25;

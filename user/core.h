@@ -62,6 +62,9 @@ struct ws_iface {
 	int ifindex;
 	bool gone; /* deleted while we ran */
 	bool down; /* administratively down at the last check */
+	/* Added by the command itself (resets adds lo), not asked for: it
+	 * alone keeps no command running, and its state goes unreported. */
+	bool implicit;
 	struct ws_hook hook;
 };
 
@@ -270,6 +273,7 @@ void json_obj_begin(struct ws_json *j, const char *key);
 void json_obj_end(struct ws_json *j);
 void json_arr_begin(struct ws_json *j, const char *key);
 void json_arr_end(struct ws_json *j);
+void json_ifaces(struct ws_json *j, const struct ws_session *s);
 
 /* Per-CPU map helpers (bpfmap.c). */
 int ws_percpu_sum_u64(int map_fd, const void *key, int ncpus, uint64_t *out,

@@ -180,10 +180,7 @@ static void diag_summary(struct ws_session *s)
 	}
 	ws_findings_print_json(&f, s->out);
 	json_begin(&j, s->out, "summary");
-	json_arr_begin(&j, "ifaces");
-	for (i = 0; i < s->o->n_ifaces; i++)
-		json_str(&j, NULL, s->o->ifaces[i].name);
-	json_arr_end(&j);
+	json_ifaces(&j, s);
 	json_double(&j, "duration_s", s->elapsed);
 	json_u64(&j, "findings", f.n);
 	json_str(&j, "verdict",

@@ -7,8 +7,9 @@
  * is never waited on: the data plane only bumps per-CPU counters.
  *
  * Order: bind (as root, so a port below 1024 works) -> load and attach ->
- * drop every capability and switch user -> start the HTTP thread.  No
- * request is parsed with privileges.
+ * drop every capability (but CAP_NET_ADMIN on the clsact fallback, to
+ * remove its filters at exit) and switch user -> start the HTTP thread,
+ * which drops even that.  No request is parsed with privileges.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -88,31 +89,45 @@ static bool bounding_set_empty(void)
 	return true;
 }
 
-static bool still_privileged(void)
+/* Effective and permitted set to exactly @caps, nothing inheritable. */
+static int set_caps(uint64_t caps)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct d[2] = {};
+	int i;
 
-	if (syscall(SYS_capget, &hdr, d))
-		return true;
-	return d[0].effective || d[1].effective || d[0].permitted ||
-	       d[1].permitted || d[0].inheritable || d[1].inheritable ||
-	       !bounding_set_empty() || geteuid() == 0;
+	for (i = 0; i < 2; i++)
+		d[i].effective = d[i].permitted = (uint32_t)(caps >> (32 * i));
+	return syscall(SYS_capset, &hdr, d);
 }
 
-/*
- * Empty the bounding and ambient sets while we still may, switch user
- * (which clears the permitted and effective sets), then make sure: capset
- * to zero and no_new_privs, so nothing can bring them back.
- */
-static int drop_privileges(uid_t uid, gid_t gid)
+/* Anything beyond @keep (effective and permitted), or root? */
+static bool privileged_beyond(uint64_t keep)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
-	struct __user_cap_data_struct none[2] = {};
+	struct __user_cap_data_struct d[2] = {};
+	uint64_t eff, prm;
+
+	if (syscall(SYS_capget, &hdr, d))
+		return true;
+	eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	return eff != keep || prm != keep || d[0].inheritable ||
+	       d[1].inheritable || !bounding_set_empty() || geteuid() == 0;
+}
+
+/*
+ * Empty the bounding and ambient sets while we still may, switch user
+ * (which clears the permitted and effective sets, but for @keep), then make
+ * sure: capset to exactly @keep and no_new_privs, so nothing can bring the
+ * rest back.
+ */
+static int drop_privileges(uid_t uid, gid_t gid, uint64_t keep)
+{
 	int cap, in_set;
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) &&
@@ -122,13 +137,15 @@ static int drop_privileges(uid_t uid, gid_t gid)
 	     cap++)
 		if (in_set && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
 			goto fail;
+	if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		goto fail;
 	if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
 	    setresuid(uid, uid, uid))
 		goto fail;
-	if (syscall(SYS_capset, &hdr, none) ||
+	if (set_caps(keep) || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		goto fail;
-	if (still_privileged())
+	if (privileged_beyond(keep))
 		return ws_error(WS_EXIT_PERM, "capabilities remain after the "
 					      "privilege drop");
 	return 0;
@@ -137,6 +154,28 @@ fail:
 			"cannot drop privileges: %s (needs CAP_SETPCAP, "
 			"CAP_SETUID and CAP_SETGID)",
 			strerror(errno));
+}
+
+/* The serving thread parses requests: it gives up even what we kept. */
+static int http_thread_init(void *ctx)
+{
+	(void)ctx;
+	return set_caps(0) ? -errno : 0;
+}
+
+/*
+ * A clsact filter (no tcx) outlives us unless removed at exit, which takes
+ * CAP_NET_ADMIN; a tcx link goes with its file descriptor.
+ */
+static bool uses_clsact(const struct ws_session *s)
+{
+	int i;
+
+	for (i = 0; i < s->o->n_ifaces; i++)
+		if (s->o->ifaces[i].hook.clsact_ingress ||
+		    s->o->ifaces[i].hook.clsact_egress)
+			return true;
+	return false;
 }
 
 static void build_info(struct ws_buf *b)
@@ -370,6 +409,7 @@ static int export_ready(struct ws_session *s)
 {
 	struct ws_export *x = s->ctx;
 	int fd = -1, err;
+	uint64_t keep;
 	char pid[32];
 
 	if (x->ready_file) {
@@ -379,7 +419,11 @@ static int export_ready(struct ws_session *s)
 			return ws_error(WS_EXIT_RUNTIME, "cannot write %s: %s",
 					x->ready_file, strerror(errno));
 	}
-	err = drop_privileges(x->uid, x->gid);
+	keep = uses_clsact(s) ? 1ULL << CAP_NET_ADMIN : 0;
+	if (keep)
+		ws_warn("export: keeping CAP_NET_ADMIN, and no other "
+			"capability, to remove its clsact filters at exit");
+	err = drop_privileges(x->uid, x->gid, keep);
 	if (!err && (err = ws_http_start(&x->http)))
 		err = ws_error(WS_EXIT_RUNTIME,
 			       "cannot start the HTTP thread: %s",
@@ -410,6 +454,7 @@ int ws_export_run(struct ws_session *s, struct ws_export *x)
 	x->start_time = time(NULL);
 	x->http.handler = route;
 	x->http.ctx = x;
+	x->http.thread_init = http_thread_init;
 	x->http.timeout_ms = (int)(x->timeout * 1000);
 	err = ws_http_listen(&x->http, x->listen);
 	if (err)

@@ -438,6 +438,8 @@ static void print_json(struct ws_session *s, const char *type,
 	int i, n;
 
 	json_begin(&j, s->out, type);
+	if (type[0] != 'i')
+		json_ifaces(&j, s);
 	json_double(&j, type[0] == 'i' ? "interval_s" : "duration_s", secs);
 	json_u64(&j, "syn_received", c[HS_SYN_RX]);
 	json_u64(&j, "syn_retransmits_received", c[HS_SYN_RETX_RX]);

@@ -515,9 +515,12 @@ static void *serve(void *arg)
 	struct pollfd pfd[WS_HTTP_MAX_CONNS + 2];
 	int idx[WS_HTTP_MAX_CONNS + 2];
 	struct ws_http *h = arg;
-	int i;
+	int i, err;
 
-	while (poll_once(h, pfd, idx))
+	err = h->thread_init ? h->thread_init(h->ctx) : 0;
+	if (err)
+		ws_warn("HTTP thread: %s; not serving", strerror(-err));
+	while (!err && poll_once(h, pfd, idx))
 		;
 	for (i = 0; i < WS_HTTP_MAX_CONNS; i++)
 		if (h->conns[i].state != CONN_FREE)

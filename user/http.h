@@ -24,6 +24,8 @@ struct http_conn;
 struct ws_http {
 	ws_http_handler handler;
 	void *ctx;
+	/* Optional, run first by the serving thread (nonzero: no serving). */
+	int (*thread_init)(void *ctx);
 	int timeout_ms; /* to read a request head; to write the answer */
 	int listen_fd;
 	int wake_fd;

@@ -176,3 +176,14 @@ void json_arr_end(struct ws_json *j)
 {
 	json_close(j, ']');
 }
+
+/* "ifaces": every interface the session watches, by its current name. */
+void json_ifaces(struct ws_json *j, const struct ws_session *s)
+{
+	int i;
+
+	json_arr_begin(j, "ifaces");
+	for (i = 0; i < s->o->n_ifaces; i++)
+		json_str(j, NULL, s->o->ifaces[i].name);
+	json_arr_end(j);
+}

@@ -401,6 +401,7 @@ static void summary_json(struct ws_session *s)
 	int i, v;
 
 	json_begin(&j, s->out, "summary");
+	json_ifaces(&j, s);
 	json_double(&j, "duration_s", s->elapsed);
 	json_obj_begin(&j, "verdicts");
 	for (v = 0; v < RV_N; v++)

@@ -290,7 +290,7 @@ static int attach_hooks(struct ws_session *s)
 		if (ws_hook_attach(ifc, s->skel, s->o->mode))
 			return WS_EXIT_ATTACH;
 		ifc->down = !iface_is_up(ifc->name);
-		if (ifc->down)
+		if (ifc->down && !ifc->implicit)
 			ws_warn("%s: interface is down; counting starts when "
 				"it comes up",
 				ifc->name);
@@ -407,23 +407,26 @@ static void check_iface(struct ws_iface *ifc)
 		strcpy(ifc->name, name);
 	}
 	up = iface_is_up(name);
-	if (up == ifc->down)
+	if (up == ifc->down && !ifc->implicit)
 		ws_warn("%s: interface is %s", name,
 			up ? "up again; counting resumes" : "down");
 	ifc->down = !up;
 }
 
-/* False once every watched interface is gone. */
+/* False once every interface the user asked for is gone. */
 static bool check_ifaces(struct ws_session *s)
 {
-	int i, alive = 0;
+	int i, asked = 0, alive = 0;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		if (!s->o->ifaces[i].gone)
 			check_iface(&s->o->ifaces[i]);
+		if (s->o->ifaces[i].implicit)
+			continue;
+		asked++;
 		alive += !s->o->ifaces[i].gone;
 	}
-	return alive > 0 || !s->o->n_ifaces;
+	return alive > 0 || !asked;
 }
 
 static int sample_all(struct ws_session *s)

@@ -387,6 +387,36 @@ test_privileges_dropped() {
 		< <(scrape) || fail "counters after the privilege drop"
 }
 
+# Without tcx our clsact filters outlive us unless removed at exit, which
+# takes CAP_NET_ADMIN: the exporter keeps exactly that (says so in one
+# line), the HTTP thread not even that, and the exit leaves nothing.
+test_privileges_clsact_keeps_net_admin() {
+	pair_lab
+	export WIRESCOPE_TEST_NO_TCX=1
+	export_start
+	local st t net_admin=0000000000001000
+	st=$(cat "/proc/$EXPORT_PID/status")
+	assert_match "$st" $'CapEff:\t'$net_admin "CapEff"
+	assert_match "$st" $'CapPrm:\t'$net_admin "CapPrm"
+	assert_match "$st" $'CapInh:\t0000000000000000' "CapInh"
+	assert_match "$st" $'CapBnd:\t0000000000000000' "CapBnd"
+	assert_match "$st" $'CapAmb:\t0000000000000000' "CapAmb"
+	assert_match "$st" $'NoNewPrivs:\t1' "NoNewPrivs"
+	assert_match "$st" "Uid:.$(id -u nobody).$(id -u nobody)" "runs as nobody"
+	assert_eq "$(grep -c 'keeping CAP_NET_ADMIN, and no other capability' "$WS_TMP/out.err")" 1 "one-line notice"
+	assert_ge "$(ls /proc/"$EXPORT_PID"/task | wc -l)" 2 "HTTP thread running"
+	for t in /proc/"$EXPORT_PID"/task/*; do
+		[ "${t##*/}" = "$EXPORT_PID" ] && continue
+		assert_match "$(cat "$t/status")" $'CapPrm:\t0000000000000000' "CapPrm of HTTP thread $t"
+		assert_match "$(cat "$t/status")" $'CapEff:\t0000000000000000' "CapEff of HTTP thread $t"
+	done
+	send_frames 7
+	python3 tests/promcheck.py --expect 'wirescope_receive_packets_total{interface="a0"}=7' \
+		< <(scrape) || fail "counters after the privilege drop"
+	ws_stop
+	assert_eq "$(attached_progs "$A")" "" "attached after exit"
+}
+
 test_kill9_leaves_nothing() {
 	pair_lab
 	export_start

@@ -19,9 +19,30 @@ HARDEN_CMDS=(
 )
 
 # The BPF map memory each command may use, in bytes, as docs/SECURITY.md
-# states it (an arithmetic expression of $CPUS, the possible CPUs).
+# states it (an arithmetic expression of $CPUS, the possible CPUs), from the
+# map definitions and what the kernel charges per entry (bytes_memlock):
+# array, the value rounded up to 8; per-CPU array, that per CPU; hash and
+# LRU hash, key and value rounded up to 8 plus 64 (element header and
+# bucket); per-CPU hash, key + 72 + the value per CPU.  Maps of collectors
+# a command does not run shrink to one entry (session.c).
+MEM_MAP_BASE='16 * 2048 + 16 * (8 * CPUS + 8) + (784 + 80 + 24 + 16 + 96) * CPUS + 28672 + 16384'
+#   16 maps' own structs (<= 2 KiB each), ws_health (16 per-CPU u64),
+#   the one-entry and shrunk per-CPU maps, rodata and bss, ring header pages
+MEM_MAP_SIZES='65536 * 8 + 64 * 80 + 128 * (80 * CPUS + 8)'
+#   sizes_slot_of, sizes_slot_big, sizes_counters
+MEM_MAP_HS='65536 * 160 + 256 * (80 + 96 * CPUS) + 1024 * 112'
+#   hs_flows (LRU, --max-flows 65536, 44 + 48 B), hs_ports, hs_listeners
+MEM_MAP_RST='65536 * 176 + 262144'
+#   rst_flows (LRU, 40 + 72 B), rst_events (256 KiB ring buffer)
+MEM_MAP_RETRANS='4096 * 96'
+#   retrans_peers (16 + 16 B)
 declare -A MEM_BOUND=(
-	[sizes]='573440 + 12288 * CPUS'
+	[sizes]="$MEM_MAP_BASE + $MEM_MAP_SIZES"
+	[handshakes]="$MEM_MAP_BASE + $MEM_MAP_HS"
+	[accept]="$MEM_MAP_BASE + $MEM_MAP_HS"
+	[resets]="$MEM_MAP_BASE + $MEM_MAP_RST"
+	[export]="$MEM_MAP_BASE + $MEM_MAP_SIZES + $MEM_MAP_HS + $MEM_MAP_RST"
+	[diag]="$MEM_MAP_BASE + $MEM_MAP_SIZES + $MEM_MAP_HS + $MEM_MAP_RST + $MEM_MAP_RETRANS"
 )
 
 harden_lab() {
@@ -51,17 +72,48 @@ cmd_args() {
 
 cmd_name() { echo "${1%% *}"; }
 
+# invocation LINE IFACE [ARGS...]: CMD=(the words that run a HARDEN_CMDS
+# line on IFACE with ARGS), less what export does not take: it serves HTTP,
+# so no output options and no report interval or count.
+invocation() {
+	local a
+	# shellcheck disable=SC2207
+	CMD=($(cmd_args "$1" "$2"))
+	shift 2
+	for a in "$@"; do
+		[ "${CMD[0]}" = export ] && [[ $a == -j || $a == -T || $a =~ ^[0-9.]+$ ]] && continue
+		CMD+=("$a")
+	done
+}
+
 # start_cmd OUT LINE [ARGS...]: ws_start a HARDEN_CMDS line on a0.
 start_cmd() {
-	local out=$1 line=$2 a extra=()
-	shift 2
-	# export serves HTTP: no output options, no report interval.
-	for a in "$@"; do
-		[ "$(cmd_name "$line")" = export ] && [[ $a == -j || $a == -T || $a =~ ^[0-9.]+$ ]] && continue
-		extra+=("$a")
+	invocation "$2" a0 "${@:3}"
+	ws_start "$A" "$1" "${CMD[@]}"
+}
+
+# run_cmd OUT LINE [ARGS...]: run a HARDEN_CMDS line on a0 to its end (its
+# count; export, which serves until stopped, gets SIGINT once it serves).
+# Sets RC; stderr in OUT.err.
+run_cmd() {
+	local out=$1 ready="$WS_TMP/ready.$RANDOM" i
+	invocation "$2" a0 "${@:3}"
+	bg ip netns exec "$A" "$WS" "${CMD[@]}" --ready-file "$ready" >"$out" 2>"$out.err"
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$ready" ] && break
+		kill -0 "$BG_PID" 2>/dev/null || break
+		sleep 0.05
 	done
-	# shellcheck disable=SC2046
-	ws_start "$A" "$out" $(cmd_args "$line" a0) "${extra[@]}"
+	[ -s "$ready" ] && [ "${CMD[0]}" = export ] && kill -INT "$BG_PID"
+	wait_exit "$BG_PID" 20
+	RC=$EXIT_RC
+}
+
+# scrape_export PID: the metrics of wirescope export PID, in A.
+scrape_export() {
+	local port
+	port=$(ip netns exec "$A" ss -ltnpH | grep "pid=$1," | awk '{print $4}' | sed 's/.*://')
+	ip netns exec "$A" curl -sS --max-time 10 "http://127.0.0.1:$port/metrics"
 }
 
 # rx_packets OUT: the rx packets of a0 in a sizes JSON summary.
@@ -462,7 +514,8 @@ test_iface_deleted_one_of_two() {
 }
 
 # Interface names are anyone's choice: quotes, backslashes, UTF-8, the
-# full 15 bytes.  The JSON output stays valid and names them exactly.
+# full 15 bytes.  The JSON output stays valid and names them exactly (per
+# record "iface", or a summary's "ifaces"); export's label values do too.
 test_hostile_interface_names() {
 	A=$(ns a)
 	local line name names=('q"\x' 'é€' 'abcdefghijklmno')
@@ -471,29 +524,51 @@ test_hostile_interface_names() {
 	for name in "${names[@]}"; do ip -n "$A" link set "$name" up; done
 	for line in "${HARDEN_CMDS[@]}"; do
 		[[ $line == *@IF@* ]] || continue
-		# shellcheck disable=SC2046
-		ws_start "$A" "$WS_TMP/out" $(cmd_args "$line" "${names[0]}") -i "${names[1]}" -i "${names[2]}" -j 0.2
+		invocation "$line" "${names[0]}" -i "${names[1]}" -i "${names[2]}" -j 0.2
+		ws_start "$A" "$WS_TMP/out" "${CMD[@]}"
+		if [ "${CMD[0]}" = export ]; then
+			scrape_export "$WS_PID" >"$WS_TMP/out"
+			ws_stop
+			named_in_labels "$WS_TMP/out" "${names[@]}"
+			continue
+		fi
 		ws_stop
 		python3 -c '
 import json, sys
-seen = {json.loads(line).get("iface") for line in open(sys.argv[1], "rb")}
+seen = set()
+for line in open(sys.argv[1], "rb"):
+    o = json.loads(line)
+    seen.add(o.get("iface"))
+    seen.update(o.get("ifaces", []))
+missing = [n for n in sys.argv[3:] if n not in seen]
+if missing:
+    sys.exit("%s: not named exactly in the JSON output: %r" % (sys.argv[2], missing))' "$WS_TMP/out" "${CMD[0]}" "${names[@]}"
+	done
+}
+
+# named_in_labels FILE NAMES...: every name is an interface="..." label
+# value of FILE (Prometheus text, \\ \" \n escapes).
+named_in_labels() {
+	python3 -c '
+import re, sys
+esc = {"\\\\": "\\", "\\\"": "\"", "\\n": "\n"}
+seen = {re.sub(r"\\.", lambda m: esc[m.group(0)], v)
+        for v in re.findall(r"interface=\"((?:[^\"\\]|\\.)*)\"", open(sys.argv[1], encoding="utf-8").read())}
 missing = [n for n in sys.argv[2:] if n not in seen]
 if missing:
-    sys.exit("not named exactly in the JSON output: %r" % missing)' "$WS_TMP/out" "${names[@]}"
-	done
+    sys.exit("export: not named exactly in the labels: %r" % missing)' "$@"
 }
 
 # BTF missing (simulated): one line, exit 6, nothing attached.
 test_no_btf() {
 	harden_lab
-	local line rc
+	local line
+	export WIRESCOPE_TEST_NO_BTF=1
 	for line in "${HARDEN_CMDS[@]}"; do
-		rc=0
-		# shellcheck disable=SC2046
-		WIRESCOPE_TEST_NO_BTF=1 ip netns exec "$A" "$WS" $(cmd_args "$line" a0) 1 1 >/dev/null 2>"$WS_TMP/err" || rc=$?
-		assert_eq "$rc" 6 "$(cmd_name "$line"): exit code without BTF"
-		assert_eq "$(wc -l <"$WS_TMP/err")" 1 "$(cmd_name "$line"): stderr lines"
-		assert_match "$(cat "$WS_TMP/err")" 'no BTF .*CONFIG_DEBUG_INFO_BTF' "$(cmd_name "$line"): message"
+		run_cmd "$WS_TMP/out" "$line" 1 1
+		assert_eq "$RC" 6 "$(cmd_name "$line"): exit code without BTF"
+		assert_eq "$(wc -l <"$WS_TMP/out.err")" 1 "$(cmd_name "$line"): stderr lines"
+		assert_match "$(cat "$WS_TMP/out.err")" 'no BTF .*CONFIG_DEBUG_INFO_BTF' "$(cmd_name "$line"): message"
 		assert_eq "$(hooks "$A" a0)" "" "hooks"
 	done
 }
@@ -518,20 +593,18 @@ test_no_tcx() {
 # is left.  (sizes uses no tracepoint: it must run unchanged.)
 test_no_tracepoints() {
 	harden_lab
-	local line rc
+	local line err="$WS_TMP/out.err"
 	export WIRESCOPE_TEST_NO_TP='*'
 	for line in "${HARDEN_CMDS[@]}"; do
-		rc=0
-		# shellcheck disable=SC2046
-		timeout 20 ip netns exec "$A" "$WS" $(cmd_args "$line" a0) 0.2 2 >/dev/null 2>"$WS_TMP/err" || rc=$?
-		if [ "$rc" = 6 ]; then
-			assert_eq "$(grep -vc 'kernel tracepoint .* is not in this kernel: .* is off, the rest still works' "$WS_TMP/err")" 1 "one error line"
-			assert_match "$(tail -n1 "$WS_TMP/err")" 'none of the kernel tracepoints' "error"
+		run_cmd "$WS_TMP/out" "$line" 0.2 2
+		if [ "$RC" = 6 ]; then
+			assert_eq "$(grep -vc 'kernel tracepoint .* is not in this kernel: .* is off, the rest still works' "$err")" 1 "one error line"
+			assert_match "$(tail -n1 "$err")" 'none of the kernel tracepoints' "error"
 		else
-			assert_eq "$rc" 0 "$(cmd_name "$line"): exit code without tracepoints: $(cat "$WS_TMP/err")"
-			assert_eq "$(grep -vc 'kernel tracepoint .* is not in this kernel: .* is off, the rest still works' "$WS_TMP/err")" 0 "only degrade lines on stderr"
+			assert_eq "$RC" 0 "$(cmd_name "$line"): exit code without tracepoints: $(cat "$err")"
+			assert_eq "$(grep -vc 'kernel tracepoint .* is not in this kernel: .* is off, the rest still works' "$err")" 0 "only degrade lines on stderr"
 		fi
-		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(cat "$WS_TMP/err")" "" "sizes: no tracepoint, no message"
+		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(cat "$err")" "" "sizes: no tracepoint, no message"
 		assert_eq "$(hooks "$A" a0)" "" "hooks after exit"
 	done
 }
@@ -552,15 +625,18 @@ run_valgrind() { # LINE
 }
 
 valgrind_once() { # LINE BIN tcx|clsact
-	local line=$1 rc=0 i envs=()
+	local line=$1 rc=0 i envs=() name
+	name=$(cmd_name "$line")
 	rm -f "$WS_TMP/vgready"
 	[ "$3" = clsact ] && envs=(WIRESCOPE_TEST_NO_TCX=1)
-	# shellcheck disable=SC2046
-	env "${envs[@]}" ip netns exec "$A" valgrind -q \
+	invocation "$line" a0 -j 0.2
+	# --vgdb=no: no gdbserver FIFOs in /tmp, which export cannot unlink
+	# once it is nobody.
+	env "${envs[@]}" ip netns exec "$A" valgrind -q --vgdb=no \
 		--error-exitcode=99 --leak-check=full \
 		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 		--suppressions=tests/valgrind/libbpf.supp --log-file="$WS_TMP/vg.log" \
-		"$2" $(cmd_args "$line" a0) -j 0.2 --ready-file "$WS_TMP/vgready" >"$WS_TMP/out" 2>"$WS_TMP/err" &
+		"$2" "${CMD[@]}" --ready-file "$WS_TMP/vgready" >"$WS_TMP/out" 2>"$WS_TMP/err" &
 	WS_PID=$!
 	WS_PIDS+=("$WS_PID")
 	for i in $(seq 600); do
@@ -569,19 +645,48 @@ valgrind_once() { # LINE BIN tcx|clsact
 		sleep 0.05
 	done
 	[ -s "$WS_TMP/vgready" ] || fail "$3: not ready under valgrind: $(cat "$WS_TMP/err" "$WS_TMP/vg.log")"
-	[ "$(cmd_name "$line")" = sizes ] && send 300
-	# Two report intervals, so the reporting code runs under valgrind too.
+	[ "$name" = sizes ] && send 300
+	# Reports, so the reporting code runs under valgrind too: two
+	# intervals; resets reports each RST (a refused connection makes
+	# one); export answers scrapes.
+	[ "$name" = resets ] && refused_connection
 	for i in $(seq 200); do
-		[ "$(grep -c '"type":"interval"' "$WS_TMP/out")" -ge 4 ] && break
+		[ "$(valgrind_reports "$name")" -ge 2 ] && break
 		sleep 0.05
 	done
 	kill -INT "$WS_PID"
 	wait "$WS_PID" || rc=$?
 	[ "$rc" = 0 ] || fail "$3: exit $rc under valgrind: $(grep -v WARNING "$WS_TMP/vg.log" | head -40)"
-	assert_eq "$(grep -v 'WARNING: unhandled eBPF command' "$WS_TMP/vg.log")" "" "$3: valgrind report"
-	assert_ge "$(grep -c '"type":"interval"' "$WS_TMP/out")" 2 "$3: reports under valgrind"
-	[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "$3: rx under valgrind"
+	# "--PID--" lines are valgrind's notes on what it cannot emulate (eBPF
+	# commands, pidfd_open: they fail, and we cope); its reports are "==".
+	assert_eq "$(grep -v '^--[0-9]*-- ' "$WS_TMP/vg.log")" "" "$3: valgrind report"
+	assert_ge "$(valgrind_reports "$name")" 2 "$3: reports under valgrind"
+	[ "$name" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "$3: rx under valgrind"
 	true
+}
+
+# valgrind_reports NAME: the reports the command under valgrind made so
+# far (export: scrapes answered, one more each time this asks).
+valgrind_reports() {
+	case $1 in
+	export)
+		scrape_export "$WS_PID" >>"$WS_TMP/out" 2>/dev/null || true
+		grep -c '^wirescope_build_info' "$WS_TMP/out" || true ;;
+	resets) grep -c '"type":"rst"' "$WS_TMP/out" || true ;;
+	accept) grep -c '"type":"host_interval"' "$WS_TMP/out" || true ;;
+	*) grep -c '"type":"interval"' "$WS_TMP/out" || true ;;
+	esac
+}
+
+# refused_connection: B connects to a closed port of A: A answers RST.
+refused_connection() {
+	ip netns exec "$B" python3 -c '
+import socket
+for port in (9, 9):
+    try:
+        socket.create_connection(("198.18.0.1", port), timeout=2).close()
+    except OSError:
+        pass'
 }
 
 for _line in "${HARDEN_CMDS[@]}"; do
