@@ -55,6 +55,18 @@ ws_start() {
 	rm -f "$ready"
 }
 
+# Wait for the next per-second line: diag has no totals at exit, its
+# intervals must cover the whole flood.
+next_interval() {
+	local n
+	n=$(wc -l <"$TMP/ws.out")
+	for _ in $(seq 60); do
+		[ "$(wc -l <"$TMP/ws.out")" -gt "$n" ] && return
+		sleep 0.05
+	done
+	log "diag printed no interval in 3 s"
+}
+
 ws_stop() {
 	kill -INT "$OBS_PID"
 	wait "$OBS_PID" 2>/dev/null || true
@@ -91,6 +103,7 @@ stop_observer() {
 		ip -n "$RCV" link set dev r0 xdpdrv off
 	fi
 	[ -n "$OBS_PID" ] || { echo "- -"; return; }
+	[ "$1" != diag ] || next_interval
 	ws_stop
 	case $1 in
 	sizes_*) python3 - "$TMP/ws.out" <<'PY'

@@ -34,24 +34,6 @@ def machine():
     return "{}, {} CPUs, Linux {}".format(model, os.cpu_count(), platform.release())
 
 
-def progcost(rows):
-    out = ["## 1. Program cost per packet",
-           "",
-           "BPF_PROG_TEST_RUN, 10⁶ runs per measurement, caller pinned to one CPU, "
-           "every collector that exists switched on (as `diag` runs them), against an "
-           "empty program of the same type (`XDP_PASS` / `TC_ACT_UNSPEC`) loaded in the "
-           "same run. Rounds interleave ours and the empty program.",
-           "",
-           "| hook | path | ours ns | empty ns | extra ns, median [min–max] | ratio, median [min–max] |",
-           "|---|---|---:|---:|---|---|"]
-    for r in rows:
-        out.append("| {} | {} | {:.0f} | {:.0f} | {:.0f} [{:.0f}–{:.0f}] | {:.2f} [{:.2f}–{:.2f}] |".format(
-            r["hook"], r["path"], r["ours_ns"], r["empty_ns"],
-            r["extra_ns"]["median"], r["extra_ns"]["min"], r["extra_ns"]["max"],
-            r["ratio"]["median"], r["ratio"]["min"], r["ratio"]["max"]))
-    return out
-
-
 def flood(rows):
     if not rows:
         return []
@@ -91,35 +73,172 @@ def flood(rows):
     return out
 
 
+NAMES = {
+    "udp4_64B": "64 B UDP",
+    "tcp4_data_established": "TCP data, established flow (baseline hit)",
+    "tcp4_data_established_per_call": "(method check: the row above, one call per run)",
+    "tcp4_syn_empty_table": "SYN into an empty table (insert)",
+    "tcp4_syn_full_table": "SYN into a full table (LRU evicts)",
+    "tcp4_final_ack": "final ACK completing a handshake",
+    "tcp4_rst": "RST on a flow with a baseline",
+    "tcp6_data": "IPv6 TCP data",
+    "tcp4_1500B": "1500 B TCP, established",
+    "malformed_ihl": "malformed (IHL past the end)",
+}
+
+
+def progcost(rows):
+    main = [r for r in rows if r.get("collectors", "all") == "all"]
+    if not main:
+        return []
+    repeat = max(r["repeat"] for r in main)
+    frames = max(r.get("frames", 1) for r in main)
+    out = ["## 1. Program cost per packet",
+           "",
+           "BPF_PROG_TEST_RUN, caller pinned to one CPU, every collector `diag` runs switched "
+           "on (sizes, handshakes, accept, resets, retrans), against an empty program of the "
+           "same type (`XDP_PASS` / `TC_ACT_UNSPEC`) loaded in the same run. XDP is ingress, tc "
+           "is egress. Rounds interleave ours and the empty program; {} rounds.".format(main[0]["rounds"]),
+           "",
+           "* *repeat* rows: one frame run {:,} times by the kernel. The state it needs (a flow "
+           "baseline in `rst_flows`; no handshake pending, so handshakes takes its cheap path) "
+           "is created by one run before each round.".format(repeat),
+           "* *distinct* rows: a stateful path run on one frame would measure its first run "
+           "once and then a retransmission. These run repeat 1 on {:,} frames per round, each "
+           "with its own 4-tuple (source address and port in 198.18.0.0/15). *Empty table* "
+           "empties `hs_flows` and `rst_flows` first; *full table* fills both to capacity "
+           "(65,536 entries) with other tuples, so every SYN evicts; *final ACK* pre-inserts "
+           "each tuple's SYN and SYN-ACK state. Extra ns is the difference of the per-call "
+           "means (both include the test-run timer); *ours* is the empty program's repeat "
+           "cost plus that extra, so the ratio compares like with like. *Check* is the "
+           "collector's own counter after the runs: every frame did what the row claims. The "
+           "method-check row measures the established path this way: its distance from the "
+           "repeat row is the error bar of the distinct rows.".format(frames),
+           "",
+           "| hook | path | method | ours ns | empty ns | extra ns, median [min–max] | ratio, median [min–max] | check |",
+           "|---|---|---|---:|---:|---|---|---|"]
+    for r in main:
+        chk = "–"
+        if "check" in r:
+            c = r["check"]
+            chk = "{} {:,} of {:,}".format(c["counter"], c["counted"], c["expected"])
+        out.append("| {} | {} | {} | {:.0f} | {:.0f} | {:.0f} [{:.0f}–{:.0f}] | {:.2f} [{:.2f}–{:.2f}] | {} |".format(
+            r["hook"], NAMES.get(r["path"], r["path"]), r.get("method", "repeat"),
+            r["ours_ns"], r["empty_ns"],
+            r["extra_ns"]["median"], r["extra_ns"]["min"], r["extra_ns"]["max"],
+            r["ratio"]["median"], r["ratio"]["min"], r["ratio"]["max"], chk))
+    sets = []
+    for r in rows:
+        if r.get("collectors", "all") not in sets:
+            sets.append(r.get("collectors", "all"))
+    if len(sets) > 1:
+        out += ["", "### Where the extra ns come from",
+                "",
+                "The same paths, same method, with fewer collectors loaded: extra ns over the "
+                "empty program, median. `sizes` alone is the floor; the next two columns add "
+                "one stateful collector each.",
+                "",
+                "| hook | path | " + " | ".join("`{}`".format(s) for s in sets) + " |",
+                "|---|---|" + "---:|" * len(sets)]
+        for r in main:
+            vals = []
+            for st in sets:
+                m = [x for x in rows if x.get("collectors", "all") == st and x["hook"] == r["hook"]
+                     and x["path"] == r["path"]]
+                vals.append("{:.0f}".format(m[0]["extra_ns"]["median"]) if m else "–")
+            out.append("| {} | {} | {} |".format(r["hook"], NAMES.get(r["path"], r["path"]),
+                                                 " | ".join(vals)))
+    return out
+
+
+def churn(rows):
+    if not rows:
+        return ["## 3. Handshake churn", "", "Not measured in this run."]
+    n = rows[0]["requested"]
+    out = ["## 3. Handshake churn", "",
+           "A burst of {:,} short connections per run from one namespace to a listener in "
+           "another over veth (tools/bench/churn.c: 64 in flight on epoll, each closed by an RST "
+           "once connected, so no TIME_WAIT carries over; the server accepts and closes). Runs "
+           "alternate unobserved and `wirescope handshakes -i r0` on the server's interface; "
+           "the ratio pairs each observed run with the unobserved run of the same round. "
+           "Ground truth is the server namespace's `TcpPassiveOpens` delta.".format(n), "",
+           "| | unobserved | `wirescope handshakes` |", "|---|---|---|"]
+    none = [r for r in rows if r["config"] == "none"]
+    hs = [r for r in rows if r["config"] == "handshakes"]
+
+    def rate(r):
+        return r["connected"] / r["seconds"]
+
+    base = {r["round"]: rate(r) for r in none}
+    out.append("| connections/s, median [min–max] | {} | {} |".format(
+        mmm([rate(r) for r in none], "{:,.0f}"), mmm([rate(r) for r in hs], "{:,.0f}")))
+    out.append("| ratio to unobserved | 1 | {} |".format(
+        mmm([rate(r) / base[r["round"]] for r in hs if base.get(r["round"])])))
+    out.append("| connected of requested, all runs (failed) | {:,} of {:,} ({}) | {:,} of {:,} ({}) |".format(
+        sum(r["connected"] for r in none), n * len(none), sum(r["failed"] for r in none),
+        sum(r["connected"] for r in hs), n * len(hs), sum(r["failed"] for r in hs)))
+    out.append("| `TcpPassiveOpens` delta, all runs | {:,} | {:,} |".format(
+        sum(r["passive_opens"] for r in none), sum(r["passive_opens"] for r in hs)))
+    if hs:
+        po = sum(r["passive_opens"] for r in hs)
+        got = sum(r.get("server_handshakes", 0) for r in hs)
+        exact = sum(1 for r in hs if r.get("server_handshakes") == r["passive_opens"])
+        out.append("| handshakes counted by wirescope | – | {:,} ({:.3%} of PassiveOpens; equal in {} of {} runs) |".format(
+            got, got / max(1, po), exact, len(hs)))
+        out.append("| SYNs counted / final ACKs proven dropped / SYNs unanswered | – | {:,} / {} / {} |".format(
+            sum(r.get("syn_received", 0) for r in hs), sum(r.get("final_acks_dropped", 0) for r in hs),
+            sum(r.get("syn_unanswered", 0) for r in hs)))
+        out.append("| flows evicted / left open at exit | – | {} / {} |".format(
+            sum(r.get("flows_evicted", 0) for r in hs), sum(r.get("flows_open", 0) for r in hs)))
+        health = {}
+        for r in hs:
+            for k, v in r.get("health", {}).items():
+                health[k] = health.get(k, 0) + v
+        nz = ", ".join("{} {}".format(k, v) for k, v in health.items() if v) or "all zero"
+        out.append("| lost-count (health) counters | – | {} |".format(nz))
+    return out
+
+
+def exporter(rows):
+    if not rows:
+        return ["## 4. Exporter", "", "Not measured in this run."]
+    return ["## 4. Exporter", "",
+            "`wirescope export` on 16 veth interfaces in one namespace with 64 listening TCP "
+            "sockets there; {} rounds of {} sequential scrapes of `/metrics` (HTTP/1.0 on "
+            "127.0.0.1, a new connection each). Median [min–max] over the rounds.".format(
+                len(rows), rows[0]["scrapes"]), "",
+            "| | |", "|---|---|",
+            "| scrape latency p50 | {} ms |".format(mmm([r["p50_ms"] for r in rows], "{:.2f}")),
+            "| scrape latency p99 | {} ms |".format(mmm([r["p99_ms"] for r in rows], "{:.2f}")),
+            "| slowest scrape | {} ms |".format(mmm([r["max_ms"] for r in rows], "{:.2f}")),
+            "| body size | {} bytes |".format(mmm([r["body_bytes"] for r in rows], "{:,.0f}")),
+            "| samples (non-comment lines) | {} |".format(mmm([r["series"] for r in rows], "{:,.0f}")),
+            "| listener ports with their own label | {} of 64 |".format(
+                mmm([r["listener_ports"] for r in rows], "{:.0f}")),
+            "| RSS after each round (peak) | {} KiB ({:,} KiB) |".format(
+                mmm([r["rss_kib"] for r in rows], "{:,.0f}"), max(r["hwm_kib"] for r in rows)),
+            "| failed scrapes | {} |".format(sum(r["errors"] for r in rows))]
+
+
 def userspace(rows):
     if not rows:
         return []
     out = ["## 5. User-space cost", "",
-           "CPU milliseconds per minute of the wirescope process itself (utime + stime), idle "
-           "and while 200 kpps of small TCP segments arrive. The data plane's own cost is "
-           "in softirq and shows in sections 1 and 2.", "",
+           "CPU milliseconds per minute of the wirescope process itself (all threads, from "
+           "`/proc/PID/task/*/schedstat`), idle and while 200 kpps of small TCP segments "
+           "arrive; nobody scrapes the exporter meanwhile. The data plane's own cost is in "
+           "softirq and shows in sections 1 and 2. Median [min–max] of {} rounds.".format(
+               len({r.get("round", 0) for r in rows})), "",
            "| command | idle | under flood |", "|---|---|---|"]
     cmds = []
     for r in rows:
         if r["command"] not in cmds:
             cmds.append(r["command"])
     for c in cmds:
-        v = {r["state"]: r["cpu_ms_per_min"] for r in rows if r["command"] == c}
-        out.append("| `wirescope {}` | {:.0f} ms/min | {:.0f} ms/min |".format(
-            c, v.get("idle", 0), v.get("flood", 0)))
-    return out
-
-
-def extra(path, title):
-    rows = load(path)
-    if not rows:
-        return ["## " + title, "", "Not measured in this run: the collector it needs is not built yet.", ""]
-    out = ["## " + title, ""]
-    keys = list(rows[0].keys())
-    out.append("| " + " | ".join(keys) + " |")
-    out.append("|" + "---|" * len(keys))
-    for r in rows:
-        out.append("| " + " | ".join(str(r[k]) for k in keys) + " |")
+        v = {st: [r["cpu_ms_per_min"] for r in rows if r["command"] == c and r["state"] == st]
+             for st in ("idle", "flood")}
+        out.append("| `wirescope {}` | {} ms/min | {} ms/min |".format(
+            c, mmm(v["idle"], "{:.0f}"), mmm(v["flood"], "{:.0f}")))
     return out
 
 
@@ -133,8 +252,8 @@ def main():
              "ratios are what to read.", ""]
     lines += progcost(load(os.path.join(d, "progcost.json"))) + [""]
     lines += flood(load(os.path.join(d, "flood.json"))) + [""]
-    lines += extra(os.path.join(d, "churn.json"), "3. Handshake churn") + [""]
-    lines += extra(os.path.join(d, "exporter.json"), "4. Exporter") + [""]
+    lines += churn(load(os.path.join(d, "churn.json"))) + [""]
+    lines += exporter(load(os.path.join(d, "exporter.json"))) + [""]
     lines += userspace(load(os.path.join(d, "userspace.json"))) + [""]
     notes = os.path.join(os.path.dirname(__file__), "READING.md")
     if os.path.exists(notes):
