@@ -88,6 +88,8 @@ start_observer() {
 		ws_start "$RCV" sizes -i r0 -m "${1#sizes_}" -j 3600
 		;;
 	diag) ws_start "$RCV" diag -i r0 -j -d 3600 ;;
+	handshakes) ws_start "$RCV" handshakes -i r0 -j 3600 ;;
+	resets) ws_start "$RCV" resets -i r0 -j -d 3600 ;;
 	tcpdump)
 		ip netns exec "$RCV" tcpdump -i r0 -Q in -w /dev/null -n >"$TMP/td.out" 2>&1 &
 		OBS_PID=$!
@@ -155,7 +157,7 @@ print(json.dumps({"config":c,"round":int(r),"sent":int(sent),"arrived":int(arr),
 }
 
 bench_flood() {
-	local configs=(none xdp_pass_native sizes_generic sizes_native diag tcpdump) r i n=${#configs[@]}
+	local configs=(none xdp_pass_native sizes_generic sizes_native handshakes resets diag tcpdump) r i n=${#configs[@]}
 	log "flood: $ROUNDS rounds x ${#configs[@]} configs x $FLOOD_FRAMES frames"
 	for ((r = 0; r < ROUNDS; r++)); do
 		for ((i = 0; i < n; i++)); do # rotate the order each round

@@ -70,6 +70,16 @@ static const struct path paths[] = {
 	    .seq = 1 },
 	  0,
 	  BENCH_ST_FULL },
+	{ "tcp4_ack_new_flow",
+	  { .l3 = PKT_IPV4,
+	    .l4 = PKT_TCP,
+	    .len = 60,
+	    .dport = 80,
+	    .tcp_flags = 0x10,
+	    .seq = 2,
+	    .ack = 2 },
+	  0,
+	  BENCH_ST_EMPTY },
 	{ "tcp4_final_ack",
 	  { .l3 = PKT_IPV4,
 	    .l4 = PKT_TCP,
@@ -218,7 +228,7 @@ static int check_counter(const struct path *p, bool xdp)
 {
 	if (!bench_on(collectors, "handshakes"))
 		return -1;
-	if (p->state == BENCH_ST_EMPTY || p->state == BENCH_ST_FULL)
+	if (p->spec.tcp_flags == 0x02)
 		return HS_FLOW_INSERTS;
 	if (p->state == BENCH_ST_HANDSHAKE)
 		return xdp ? HS_SERVER_ACKS : HS_CLIENT_DONE;

@@ -51,9 +51,11 @@ def flood(rows):
            "| observer | delivered pps, median [min–max] | ratio to nothing attached | arrived of requested | counted of arrived | drops the observer reports |",
            "|---|---|---|---|---|---|"]
     names = {"none": "nothing attached", "xdp_pass_native": "an empty native XDP program (baseline)", "sizes_generic": "`wirescope sizes -m generic`",
-             "sizes_native": "`wirescope sizes -m native`", "diag": "`wirescope diag` (all collectors)",
+             "sizes_native": "`wirescope sizes -m native`",
+             "handshakes": "`wirescope handshakes` (native)", "resets": "`wirescope resets` (native)", "diag": "`wirescope diag` (all collectors)",
              "tcpdump": "`tcpdump -w /dev/null`"}
-    for cfg in ["none", "xdp_pass_native", "sizes_generic", "sizes_native", "diag", "tcpdump"]:
+    for cfg in ["none", "xdp_pass_native", "sizes_generic", "sizes_native", "handshakes", "resets",
+                "diag", "tcpdump"]:
         rs = [r for r in rows if r["config"] == cfg]
         if not rs:
             continue
@@ -79,6 +81,7 @@ NAMES = {
     "tcp4_data_established_per_call": "(method check: the row above, one call per run)",
     "tcp4_syn_empty_table": "SYN into an empty table (insert)",
     "tcp4_syn_full_table": "SYN into a full table (LRU evicts)",
+    "tcp4_ack_new_flow": "bare ACK of a flow never seen (the flood's packet: a new baseline)",
     "tcp4_final_ack": "final ACK completing a handshake",
     "tcp4_rst": "RST on a flow with a baseline",
     "tcp6_data": "IPv6 TCP data",
