@@ -32,6 +32,7 @@ enum bench_state {
 	BENCH_ST_EMPTY,	    /* both flow tables emptied first */
 	BENCH_ST_FULL,	    /* both flow tables filled to capacity first */
 	BENCH_ST_HANDSHAKE, /* SYN and SYN-ACK seen for every key */
+	BENCH_ST_FLOWS,	    /* a baseline for every key: many established */
 	BENCH_ST_CALIBRATE, /* one call per run, the same frame: method bias */
 };
 
@@ -144,10 +145,13 @@ static void bench_fill(struct wirescope_bpf *skel, const uint8_t *proto,
 	}
 }
 
-/* The SYN and SYN-ACK of keys [0, n) on @proto's 4-tuple: as if seen. */
-static void bench_handshakes(struct wirescope_bpf *skel, const uint8_t *proto,
-			     unsigned int len, bool xdp, unsigned int n,
-			     uint16_t base)
+/*
+ * Keys [0, n) on @proto's 4-tuple as established flows with a baseline
+ * (@handshake false), or with their SYN and SYN-ACK just seen.
+ */
+static void bench_flows(struct wirescope_bpf *skel, const uint8_t *proto,
+			unsigned int len, bool xdp, unsigned int n,
+			uint16_t base, bool handshake)
 {
 	int hs = bpf_map__fd(skel->maps.hs_flows);
 	int rst = bpf_map__fd(skel->maps.rst_flows);
@@ -166,10 +170,13 @@ static void bench_handshakes(struct wirescope_bpf *skel, const uint8_t *proto,
 	for (i = 0; i < n; i++) {
 		bench_key(frame, i, base);
 		bench_hs_key(frame, &hk);
-		bpf_map_update_elem(hs, &hk, &fl, BPF_ANY);
+		if (handshake)
+			bpf_map_update_elem(hs, &hk, &fl, BPF_ANY);
 		bench_rst_key(frame, xdp, &rk);
 		bpf_map_update_elem(rst, &rk, &rf, BPF_ANY);
 	}
+	if (!handshake)
+		return;
 	/*
 	 * The pending filter says "in progress" for every tuple.  Each
 	 * completion decrements its slot: start high enough that a slot shared
@@ -189,8 +196,9 @@ static void bench_stage(struct wirescope_bpf *skel, enum bench_state st,
 		return; /* full: filled once, kept full by the evictions */
 	bench_clear(bpf_map__fd(skel->maps.hs_flows));
 	bench_clear(bpf_map__fd(skel->maps.rst_flows));
-	if (st == BENCH_ST_HANDSHAKE)
-		bench_handshakes(skel, proto, len, xdp, n, base);
+	if (st == BENCH_ST_HANDSHAKE || st == BENCH_ST_FLOWS)
+		bench_flows(skel, proto, len, xdp, n, base,
+			    st == BENCH_ST_HANDSHAKE);
 }
 
 /* After the path: leave the cheap "nothing in progress" state. */

@@ -50,6 +50,7 @@ static const struct pkt_spec established = ESTABLISHED;
 static const struct path paths[] = {
 	{ "udp4_64B", { .l3 = PKT_IPV4, .l4 = PKT_UDP, .len = 64 } },
 	{ "tcp4_data_established", ESTABLISHED },
+	{ "tcp4_data_established_16k_flows", ESTABLISHED, 0, BENCH_ST_FLOWS },
 	{ "tcp4_data_established_per_call", ESTABLISHED, 0, BENCH_ST_CALIBRATE,
 	  &established },
 	{ "tcp4_syn_empty_table",
