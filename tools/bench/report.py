@@ -246,11 +246,17 @@ def userspace(rows):
     return out
 
 
+def run_date(d):
+    """When the results were written (re-rendering keeps the run's date)."""
+    stamps = [os.path.getmtime(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".json")]
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(max(stamps) if stamps else time.time()))
+
+
 def main():
     d = sys.argv[1]
     lines = ["# Benchmarks", "",
              "Written by `sudo make bench` (tools/bench/bench.sh). Machine: {}. Date: {}.".format(
-                 machine(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
+                 machine(), run_date(d)),
              "Every figure is measured against a baseline in the same run: median of the "
              "rounds, with [min–max]. Absolute numbers on this 2-core VM are noisy; the "
              "ratios are what to read.", ""]
