@@ -170,11 +170,14 @@ bench_flood() {
 passive_opens() { ip netns exec "$RCV" nstat -az TcpPassiveOpens | awk '/TcpPassiveOpens/ {print $2}'; }
 
 # One burst of CHURN_CONNS short connections, SND -> RCV:8080, with CONFIG
-# (none or handshakes) watching r0.
+# (none, handshakes or diag) watching r0.
 churn_once() { # CONFIG ROUND
 	local p0 p1 res
 	OBS_PID=""
-	[ "$1" = none ] || ws_start "$RCV" handshakes -i r0 -j 3600
+	case $1 in
+	handshakes) ws_start "$RCV" handshakes -i r0 -j 3600 ;;
+	diag) ws_start "$RCV" diag -i r0 -j -d 3600 ;;
+	esac
 	p0=$(passive_opens)
 	res=$(timeout 90 ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
 	sleep 0.3 # the last final ACKs are in flight when the client returns
@@ -182,7 +185,7 @@ churn_once() { # CONFIG ROUND
 	echo '{}' >"$TMP/hs.out"
 	if [ -n "$OBS_PID" ]; then
 		ws_stop
-		cp "$TMP/ws.out" "$TMP/hs.out"
+		[ "$1" != handshakes ] || cp "$TMP/ws.out" "$TMP/hs.out"
 	fi
 	python3 - "$1" "$2" "$CHURN_CONNS" "$res" $((p1 - p0)) "$TMP/hs.out" >>"$OUT/churn.json" <<'PY'
 import json, sys
@@ -202,15 +205,15 @@ PY
 }
 
 bench_churn() {
-	local configs=(none handshakes) r i
-	log "churn: $ROUNDS rounds x 2 configs x $CHURN_CONNS connections"
+	local configs=(none handshakes diag) r i
+	log "churn: $ROUNDS rounds x ${#configs[@]} configs x $CHURN_CONNS connections"
 	ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	local srv=$!
 	nslib_track $srv
 	for _ in $(seq 100); do grep -q listening "$TMP/srv.out" && break; sleep 0.05; done
 	for ((r = 0; r < ROUNDS; r++)); do
-		for ((i = 0; i < 2; i++)); do
-			churn_once "${configs[$(((i + r) % 2))]}" "$r"
+		for ((i = 0; i < ${#configs[@]}; i++)); do
+			churn_once "${configs[$(((i + r) % ${#configs[@]}))]}" "$r"
 		done
 	done
 	kill "$srv" 2>/dev/null || true

@@ -159,47 +159,62 @@ def churn(rows):
     if not rows:
         return ["## 3. Handshake churn", "", "Not measured in this run."]
     n = rows[0]["requested"]
+    cfgs = [c for c in ("none", "handshakes", "diag") if any(r["config"] == c for r in rows)]
+    head = {"none": "unobserved", "handshakes": "`wirescope handshakes`", "diag": "`wirescope diag`"}
     out = ["## 3. Handshake churn", "",
            "A burst of {:,} short connections per run from one namespace to a listener in "
            "another over veth (tools/bench/churn.c: 64 in flight on epoll, each closed by an RST "
            "once connected, so no TIME_WAIT carries over; the server accepts and closes). Runs "
-           "alternate unobserved and `wirescope handshakes -i r0` on the server's interface; "
-           "the ratio pairs each observed run with the unobserved run of the same round. "
+           "rotate unobserved, `wirescope handshakes -i r0` and `wirescope diag -i r0` on the "
+           "server's interface; ratios pair each run with the unobserved run of the same round. "
            "Ground truth is the server namespace's `TcpPassiveOpens` delta.".format(n), "",
-           "| | unobserved | `wirescope handshakes` |", "|---|---|---|"]
-    none = [r for r in rows if r["config"] == "none"]
-    hs = [r for r in rows if r["config"] == "handshakes"]
+           "| | " + " | ".join(head[c] for c in cfgs) + " |", "|---|" + "---|" * len(cfgs)]
+    by = {c: [r for r in rows if r["config"] == c] for c in cfgs}
 
     def rate(r):
         return r["connected"] / r["seconds"]
 
-    base = {r["round"]: rate(r) for r in none}
-    out.append("| connections/s, median [min–max] | {} | {} |".format(
-        mmm([rate(r) for r in none], "{:,.0f}"), mmm([rate(r) for r in hs], "{:,.0f}")))
-    out.append("| ratio to unobserved | 1 | {} |".format(
-        mmm([rate(r) / base[r["round"]] for r in hs if base.get(r["round"])])))
-    out.append("| connected of requested, all runs (failed) | {:,} of {:,} ({}) | {:,} of {:,} ({}) |".format(
-        sum(r["connected"] for r in none), n * len(none), sum(r["failed"] for r in none),
-        sum(r["connected"] for r in hs), n * len(hs), sum(r["failed"] for r in hs)))
-    out.append("| `TcpPassiveOpens` delta, all runs | {:,} | {:,} |".format(
-        sum(r["passive_opens"] for r in none), sum(r["passive_opens"] for r in hs)))
-    if hs:
-        po = sum(r["passive_opens"] for r in hs)
-        got = sum(r.get("server_handshakes", 0) for r in hs)
-        exact = sum(1 for r in hs if r.get("server_handshakes") == r["passive_opens"])
-        out.append("| handshakes counted by wirescope | – | {:,} ({:.3%} of PassiveOpens; equal in {} of {} runs) |".format(
-            got, got / max(1, po), exact, len(hs)))
-        out.append("| SYNs counted / final ACKs proven dropped / SYNs unanswered | – | {:,} / {} / {} |".format(
-            sum(r.get("syn_received", 0) for r in hs), sum(r.get("final_acks_dropped", 0) for r in hs),
-            sum(r.get("syn_unanswered", 0) for r in hs)))
-        out.append("| flows evicted / left open at exit | – | {} / {} |".format(
-            sum(r.get("flows_evicted", 0) for r in hs), sum(r.get("flows_open", 0) for r in hs)))
-        health = {}
-        for r in hs:
+    def row(label, f):
+        out.append("| {} | {} |".format(label, " | ".join(f(c, by[c]) for c in cfgs)))
+
+    base = {r["round"]: rate(r) for r in by.get("none", [])}
+    row("connections/s, median [min–max]", lambda c, rs: mmm([rate(r) for r in rs], "{:,.0f}"))
+    row("ratio to unobserved", lambda c, rs: "1" if c == "none" else mmm(
+        [rate(r) / base[r["round"]] for r in rs if base.get(r["round"])]))
+    row("connected of requested, all runs (failed)", lambda c, rs: "{:,} of {:,} ({})".format(
+        sum(r["connected"] for r in rs), n * len(rs), sum(r["failed"] for r in rs)))
+    row("`TcpPassiveOpens` delta, all runs", lambda c, rs: "{:,}".format(
+        sum(r["passive_opens"] for r in rs)))
+    hs = by.get("handshakes", [])
+    if not hs:
+        return out
+
+    def only_hs(f):
+        return lambda c, rs: f(rs) if c == "handshakes" else "–"
+
+    def counted(rs):
+        po = sum(r["passive_opens"] for r in rs)
+        got = sum(r.get("server_handshakes", 0) for r in rs)
+        exact = sum(1 for r in rs if r.get("server_handshakes") == r["passive_opens"])
+        return "{:,} ({:.3%} of PassiveOpens; equal in {} of {} runs)".format(
+            got, got / max(1, po), exact, len(rs))
+
+    def health(rs):
+        h = {}
+        for r in rs:
             for k, v in r.get("health", {}).items():
-                health[k] = health.get(k, 0) + v
-        nz = ", ".join("{} {}".format(k, v) for k, v in health.items() if v) or "all zero"
-        out.append("| lost-count (health) counters | – | {} |".format(nz))
+                h[k] = h.get(k, 0) + v
+        return ", ".join("{} {}".format(k, v) for k, v in h.items() if v) or "all zero"
+
+    row("handshakes counted by wirescope", only_hs(counted))
+    row("SYNs counted / final ACKs proven dropped / SYNs unanswered", only_hs(
+        lambda rs: "{:,} / {} / {}".format(sum(r.get("syn_received", 0) for r in rs),
+                                          sum(r.get("final_acks_dropped", 0) for r in rs),
+                                          sum(r.get("syn_unanswered", 0) for r in rs))))
+    row("flows evicted / left open at exit", only_hs(
+        lambda rs: "{} / {}".format(sum(r.get("flows_evicted", 0) for r in rs),
+                                    sum(r.get("flows_open", 0) for r in rs))))
+    row("lost-count (health) counters", only_hs(health))
     return out
 
 
