@@ -145,7 +145,8 @@ flood_once() { # CONFIG ROUND
 	sleep 0.3 # let the receiver's backlog drain before reading counters
 	after=$(tcp_in_segs)
 	rx1=$(rx_packets)
-	obs=$(stop_observer "$cfg")
+	stop_observer "$cfg" >"$TMP/obs" # not in $(): wait needs our child
+	obs=$(cat "$TMP/obs")
 	obs=${obs:-- -}
 	python3 -c 'import json,sys
 c,r,sent,arr,d,t0,t1,oc,od=sys.argv[1:]
