@@ -106,7 +106,9 @@ def progcost(rows):
            "",
            "* *repeat* rows: one frame run {:,} times by the kernel. The state it needs (a flow "
            "baseline in `rst_flows`; no handshake pending, so handshakes takes its cheap path) "
-           "is created by one run before each round.".format(repeat),
+           "is created by one run before each round. The RST row is the RST-storm path: after the "
+           "per-CPU token bucket's burst (100 events) the event is rate-limited, counted in the "
+           "`resets_rate_limited` health counter and not written to the ring buffer.".format(repeat),
            "* *distinct* rows: a stateful path run on one frame would measure its first run "
            "once and then a retransmission. These run repeat 1 on {:,} frames per round, each "
            "with its own 4-tuple (source address and port in 198.18.0.0/15). *Empty table* "
