@@ -5,12 +5,21 @@
 # against a baseline measured in the same run, median of ROUNDS rounds with
 # min and max.  Traffic: bounded frame counts inside our own namespaces.
 #   ROUNDS=5 FLOOD_FRAMES=300000 tools/bench/bench.sh
+#   SECTIONS="churn exporter" ROUNDS=2 tools/bench/bench.sh  # a subset
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 WS=$PWD/wirescope
 ROUNDS=${ROUNDS:-5}
 FLOOD_FRAMES=${FLOOD_FRAMES:-300000}
+REPEAT=${REPEAT:-1000000}
+CHURN_CONNS=${CHURN_CONNS:-20000}
+CHURN_INFLIGHT=${CHURN_INFLIGHT:-64}
+SCRAPES=${SCRAPES:-200}
+ROUNDS_US=${ROUNDS_US:-$ROUNDS}
+US_IDLE=${US_IDLE:-6}
+US_FRAMES=${US_FRAMES:-1200000}
+SECTIONS=${SECTIONS:-progcost flood churn exporter cpu}
 OUT=build/bench/results
 TMP=$(mktemp -d /tmp/wsbench.XXXXXX)
 mkdir -p "$OUT"
@@ -34,6 +43,35 @@ lab_up() {
 	echo "{ eth(da=$mac, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=6), tcp(sp=drnd(), dp=80, ack), fill(0x00, 6) }" >"$TMP/flood.cfg"
 }
 
+# ws_start NS ARGS...: run wirescope in NS until it is attached; sets OBS_PID
+# (output in $TMP/ws.out).
+ws_start() {
+	local ns=$1 ready="$TMP/ready.$RANDOM"
+	shift
+	ip netns exec "$ns" "$WS" "$@" --ready-file "$ready" >"$TMP/ws.out" 2>&1 &
+	OBS_PID=$!
+	for _ in $(seq 200); do [ -s "$ready" ] && break; sleep 0.05; done
+	[ -s "$ready" ] || { log "wirescope did not start: $(cat "$TMP/ws.out")"; exit 1; }
+	rm -f "$ready"
+}
+
+# Wait for the next per-second line: diag has no totals at exit, its
+# intervals must cover the whole flood.
+next_interval() {
+	local n
+	n=$(wc -l <"$TMP/ws.out")
+	for _ in $(seq 60); do
+		[ "$(wc -l <"$TMP/ws.out")" -gt "$n" ] && return
+		sleep 0.05
+	done
+	log "diag printed no interval in 3 s"
+}
+
+ws_stop() {
+	kill -INT "$OBS_PID"
+	wait "$OBS_PID" 2>/dev/null || true
+}
+
 tcp_in_segs() { ip netns exec "$RCV" nstat -az TcpInSegs | awk '/TcpInSegs/ {print $2}'; }
 rx_packets() { ip netns exec "$RCV" cat /sys/class/net/r0/statistics/rx_packets; }
 now() { date +%s.%N; }
@@ -47,12 +85,11 @@ start_observer() {
 		ip -n "$RCV" link set dev r0 xdpdrv obj build/bench/xdp_pass.bpf.o sec xdp
 		;;
 	sizes_generic | sizes_native)
-		local ready="$TMP/ready.$RANDOM"
-		ip netns exec "$RCV" "$WS" sizes -i r0 -m "${1#sizes_}" -j 3600 --ready-file "$ready" >"$TMP/ws.out" 2>&1 &
-		OBS_PID=$!
-		for _ in $(seq 200); do [ -s "$ready" ] && break; sleep 0.05; done
-		[ -s "$ready" ] || { log "wirescope did not start: $(cat "$TMP/ws.out")"; exit 1; }
+		ws_start "$RCV" sizes -i r0 -m "${1#sizes_}" -j 3600
 		;;
+	diag) ws_start "$RCV" diag -i r0 -j -d 3600 ;;
+	handshakes) ws_start "$RCV" handshakes -i r0 -j 3600 ;;
+	resets) ws_start "$RCV" resets -i r0 -j -d 3600 ;;
 	tcpdump)
 		ip netns exec "$RCV" tcpdump -i r0 -Q in -w /dev/null -n >"$TMP/td.out" 2>&1 &
 		OBS_PID=$!
@@ -68,8 +105,8 @@ stop_observer() {
 		ip -n "$RCV" link set dev r0 xdpdrv off
 	fi
 	[ -n "$OBS_PID" ] || { echo "- -"; return; }
-	kill -INT "$OBS_PID"
-	wait "$OBS_PID" 2>/dev/null || true
+	[ "$1" != diag ] || next_interval
+	ws_stop
 	case $1 in
 	sizes_*) python3 - "$TMP/ws.out" <<'PY'
 import json, sys
@@ -77,6 +114,16 @@ for line in open(sys.argv[1]):
     o = json.loads(line)
     if o["type"] == "summary" and o["dir"] == "rx":
         print(o["packets"], 0)
+PY
+	;;
+	diag) python3 - "$TMP/ws.out" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "interval":
+        n += round(o["pps_in"] * o["interval_s"])
+print(n, 0)
 PY
 	;;
 	tcpdump) awk '/packets captured/ {c=$1} /dropped by kernel/ {d=$1} END {print c, d}' "$TMP/td.out" ;;
@@ -98,7 +145,8 @@ flood_once() { # CONFIG ROUND
 	sleep 0.3 # let the receiver's backlog drain before reading counters
 	after=$(tcp_in_segs)
 	rx1=$(rx_packets)
-	obs=$(stop_observer "$cfg")
+	stop_observer "$cfg" >"$TMP/obs" # not in $(): wait needs our child
+	obs=$(cat "$TMP/obs")
 	obs=${obs:-- -}
 	python3 -c 'import json,sys
 c,r,sent,arr,d,t0,t1,oc,od=sys.argv[1:]
@@ -110,7 +158,7 @@ print(json.dumps({"config":c,"round":int(r),"sent":int(sent),"arrived":int(arr),
 }
 
 bench_flood() {
-	local configs=(none xdp_pass_native sizes_generic sizes_native tcpdump) r i n=${#configs[@]}
+	local configs=(none xdp_pass_native sizes_generic sizes_native handshakes resets diag tcpdump) r i n=${#configs[@]}
 	log "flood: $ROUNDS rounds x ${#configs[@]} configs x $FLOOD_FRAMES frames"
 	for ((r = 0; r < ROUNDS; r++)); do
 		for ((i = 0; i < n; i++)); do # rotate the order each round
@@ -119,48 +167,171 @@ bench_flood() {
 	done
 }
 
-bench_progcost() {
-	log "program cost: BPF_PROG_TEST_RUN, $ROUNDS rounds x 1e6 runs per path"
-	build/bench/progcost -r "$ROUNDS" -n 1000000 -c 1 >"$OUT/progcost.json"
+
+passive_opens() { ip netns exec "$RCV" nstat -az TcpPassiveOpens | awk '/TcpPassiveOpens/ {print $2}'; }
+
+# One burst of CHURN_CONNS short connections, SND -> RCV:8080, with CONFIG
+# (none, handshakes or diag) watching r0.
+churn_once() { # CONFIG ROUND
+	local p0 p1 res
+	OBS_PID=""
+	case $1 in
+	handshakes) ws_start "$RCV" handshakes -i r0 -j 3600 ;;
+	diag) ws_start "$RCV" diag -i r0 -j -d 3600 ;;
+	esac
+	p0=$(passive_opens)
+	res=$(timeout 90 ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
+	sleep 0.3 # the last final ACKs are in flight when the client returns
+	p1=$(passive_opens)
+	echo '{}' >"$TMP/hs.out"
+	if [ -n "$OBS_PID" ]; then
+		ws_stop
+		[ "$1" != handshakes ] || cp "$TMP/ws.out" "$TMP/hs.out"
+	fi
+	python3 - "$1" "$2" "$CHURN_CONNS" "$res" $((p1 - p0)) "$TMP/hs.out" >>"$OUT/churn.json" <<'PY'
+import json, sys
+cfg, rnd, conns, res, passive, path = sys.argv[1:]
+o = {"config": cfg, "round": int(rnd), "requested": int(conns), "passive_opens": int(passive)}
+o.update(json.loads(res))
+for line in open(path):
+    r = json.loads(line)
+    if r.get("type") == "summary":
+        for k in ("server_handshakes", "syn_received", "final_acks_dropped", "syn_unanswered",
+                  "flows_open", "flows_evicted"):
+            o[k] = r[k]
+    elif r.get("type") == "health_summary":
+        o["health"] = {k: v for k, v in r.items() if k not in ("type", "time")}
+print(json.dumps(o))
+PY
 }
 
-# CPU seconds per minute of a wirescope command, idle and under a flood.
+bench_churn() {
+	local configs=(none handshakes diag) r i
+	log "churn: $ROUNDS rounds x ${#configs[@]} configs x $CHURN_CONNS connections"
+	ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
+	local srv=$!
+	nslib_track $srv
+	for _ in $(seq 100); do grep -q listening "$TMP/srv.out" && break; sleep 0.05; done
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((i = 0; i < ${#configs[@]}; i++)); do
+			churn_once "${configs[$(((i + r) % ${#configs[@]}))]}" "$r"
+		done
+	done
+	kill "$srv" 2>/dev/null || true
+}
+
+# wirescope export on 16 veths with 64 listening sockets: ROUNDS x 200 scrapes.
+bench_exporter() {
+	local ns i ifs=() r
+	log "exporter: 16 interfaces, 64 listeners, $ROUNDS x $SCRAPES scrapes"
+	ns=$(nslib_ns exp)
+	for i in $(seq 0 15); do
+		nslib_veth "$ns" "ex$i" "$ns" "ey$i"
+		ifs+=(-i "ex$i")
+	done
+	ip -n "$ns" addr add 198.18.2.1/24 dev ex0
+	ip netns exec "$ns" python3 -c '
+import socket, sys, time
+socks = []
+for p in range(21000, 21064):
+    s = socket.socket(); s.bind(("198.18.2.1", p)); s.listen(16); socks.append(s)
+print("listening", flush=True)
+time.sleep(300)' >"$TMP/listeners.out" &
+	nslib_track $!
+	for _ in $(seq 100); do grep -q listening "$TMP/listeners.out" && break; sleep 0.05; done
+	ws_start "$ns" export "${ifs[@]}" --listen 127.0.0.1:19460
+	for ((r = 0; r < ROUNDS; r++)); do
+		ip netns exec "$ns" python3 - "$r" "$SCRAPES" "$OBS_PID" >>"$OUT/exporter.json" <<'PY'
+import json, re, socket, sys, time
+rnd, n, pid = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+lat, size, errors = [], 0, 0
+for _ in range(n):
+    t = time.perf_counter()
+    s = socket.create_connection(("127.0.0.1", 19460), timeout=5)
+    s.sendall(b"GET /metrics HTTP/1.0\r\nHost: bench\r\n\r\n")
+    chunks = []
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        chunks.append(b)
+    s.close()
+    lat.append(time.perf_counter() - t)
+    body = b"".join(chunks)
+    head, _, body = body.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.") or b" 200 " not in head.split(b"\r\n")[0]:
+        errors += 1
+    size = len(body)
+lat.sort()
+status = dict(l.split(":", 1) for l in open("/proc/%s/status" % pid) if ":" in l)
+kb = lambda k: int(status[k].split()[0])
+print(json.dumps({"round": rnd, "scrapes": n, "errors": errors,
+                  "p50_ms": lat[len(lat) // 2] * 1e3, "p99_ms": lat[int(len(lat) * 0.99) - 1] * 1e3,
+                  "max_ms": lat[-1] * 1e3, "body_bytes": size,
+                  "series": body.count(b"\n") - body.count(b"\n#"),
+                  "listener_ports": len(set(re.findall(rb'port="(210[0-6][0-9])"', body))),
+                  "rss_kib": kb("VmRSS"), "hwm_kib": kb("VmHWM")}))
+PY
+	done
+	ws_stop
+}
+
+# CPU time of every thread of PID in ns (schedstat: ns, not 10 ms ticks).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {print s}'; }
+
+# CPU milliseconds per minute of a wirescope command, idle and under a flood
+# of US_FRAMES frames at 200 kpps, ROUNDS_US rounds.
 bench_userspace() { # NAME ARGS...
-	local name=$1 ready="$TMP/ready.$RANDOM" pid t ticks0 ticks1 state
+	local name=$1 t ticks0 ticks1 state r
 	shift
-	for state in idle flood; do
-		ip netns exec "$RCV" "$WS" "$@" --ready-file "$ready" >/dev/null 2>&1 &
-		pid=$!
-		for _ in $(seq 200); do [ -s "$ready" ] && break; sleep 0.05; done
-		ticks0=$(awk '{print $14 + $15}' /proc/$pid/stat)
-		t=$(now)
-		if [ $state = flood ]; then
-			timeout 60 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n 2000000 -b 200000pps -q >/dev/null 2>&1 || true
-		else
-			sleep 10
-		fi
-		ticks1=$(awk '{print $14 + $15}' /proc/$pid/stat)
-		kill -INT $pid; wait $pid 2>/dev/null || true
-		rm -f "$ready"
-		python3 -c 'import json,sys,os
-n,st,t0,k0,k1=sys.argv[1:]
-import time
+	for ((r = 0; r < ROUNDS_US; r++)); do
+		for state in idle flood; do
+			ws_start "$RCV" "$@"
+			ticks0=$(cpu_ns $OBS_PID)
+			t=$(now)
+			if [ $state = flood ]; then
+				timeout 60 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n "$US_FRAMES" -b 200000pps -q >/dev/null 2>&1 || true
+			else
+				sleep "$US_IDLE"
+			fi
+			ticks1=$(cpu_ns $OBS_PID)
+			ws_stop
+			python3 -c 'import json,sys,os,time
+n,st,r,t0,k0,k1=sys.argv[1:]
 secs=time.time()-float(t0)
-hz=os.sysconf("SC_CLK_TCK")
-print(json.dumps({"command":n,"state":st,"seconds":secs,"cpu_ms_per_min":(int(k1)-int(k0))/hz*60000/secs}))' \
-			"$name" "$state" "$t" "$ticks0" "$ticks1" >>"$OUT/userspace.json"
+print(json.dumps({"command":n,"state":st,"round":int(r),"seconds":secs,"cpu_ms_per_min":(int(k1)-int(k0))/1e6*60/secs}))' \
+				"$name" "$state" "$r" "$t" "$ticks0" "$ticks1" >>"$OUT/userspace.json"
+		done
+	done
+}
+
+bench_progcost() {
+	local set
+	log "program cost: BPF_PROG_TEST_RUN, $ROUNDS rounds x $REPEAT runs per path"
+	# Everything diag runs, then one stateful collector at a time: the
+	# breakdown says which one a path's cost comes from.
+	for set in all sizes sizes,handshakes sizes,resets; do
+		build/bench/progcost -r "$ROUNDS" -n "$REPEAT" -c 1 -o "$set" >>"$OUT/progcost.json"
 	done
 }
 
 main() {
 	[ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
+	local t0=$SECONDS s
 	lab_up
-	bench_progcost
-	bench_flood
-	log "user-space CPU"
-	bench_userspace "sizes" sizes -i r0 -j 1
+	for s in $SECTIONS; do
+		"bench_$s"
+		log "$s done at $((SECONDS - t0)) s"
+	done
 	python3 tools/bench/report.py "$OUT" >docs/BENCHMARKS.md
-	log "wrote docs/BENCHMARKS.md"
+	log "wrote docs/BENCHMARKS.md in $((SECONDS - t0)) s"
+}
+
+bench_cpu() {
+	log "user-space CPU: $ROUNDS_US rounds, ${US_IDLE}s idle, $US_FRAMES frames at 200 kpps"
+	bench_userspace sizes sizes -i r0 -j 1
+	bench_userspace diag diag -i r0 -d 3600
+	bench_userspace export export -i r0 --listen 127.0.0.1:19461
 }
 
 main "$@"

@@ -34,24 +34,6 @@ def machine():
     return "{}, {} CPUs, Linux {}".format(model, os.cpu_count(), platform.release())
 
 
-def progcost(rows):
-    out = ["## 1. Program cost per packet",
-           "",
-           "BPF_PROG_TEST_RUN, 10⁶ runs per measurement, caller pinned to one CPU, "
-           "every collector that exists switched on (as `diag` runs them), against an "
-           "empty program of the same type (`XDP_PASS` / `TC_ACT_UNSPEC`) loaded in the "
-           "same run. Rounds interleave ours and the empty program.",
-           "",
-           "| hook | path | ours ns | empty ns | extra ns, median [min–max] | ratio, median [min–max] |",
-           "|---|---|---:|---:|---|---|"]
-    for r in rows:
-        out.append("| {} | {} | {:.0f} | {:.0f} | {:.0f} [{:.0f}–{:.0f}] | {:.2f} [{:.2f}–{:.2f}] |".format(
-            r["hook"], r["path"], r["ours_ns"], r["empty_ns"],
-            r["extra_ns"]["median"], r["extra_ns"]["min"], r["extra_ns"]["max"],
-            r["ratio"]["median"], r["ratio"]["min"], r["ratio"]["max"]))
-    return out
-
-
 def flood(rows):
     if not rows:
         return []
@@ -69,9 +51,11 @@ def flood(rows):
            "| observer | delivered pps, median [min–max] | ratio to nothing attached | arrived of requested | counted of arrived | drops the observer reports |",
            "|---|---|---|---|---|---|"]
     names = {"none": "nothing attached", "xdp_pass_native": "an empty native XDP program (baseline)", "sizes_generic": "`wirescope sizes -m generic`",
-             "sizes_native": "`wirescope sizes -m native`", "diag": "`wirescope diag` (all collectors)",
+             "sizes_native": "`wirescope sizes -m native`",
+             "handshakes": "`wirescope handshakes` (native)", "resets": "`wirescope resets` (native)", "diag": "`wirescope diag` (all collectors)",
              "tcpdump": "`tcpdump -w /dev/null`"}
-    for cfg in ["none", "xdp_pass_native", "sizes_generic", "sizes_native", "diag", "tcpdump"]:
+    for cfg in ["none", "xdp_pass_native", "sizes_generic", "sizes_native", "handshakes", "resets",
+                "diag", "tcpdump"]:
         rs = [r for r in rows if r["config"] == cfg]
         if not rs:
             continue
@@ -91,50 +75,212 @@ def flood(rows):
     return out
 
 
+NAMES = {
+    "udp4_64B": "64 B UDP",
+    "tcp4_data_established": "TCP data, established flow (baseline hit)",
+    "tcp4_data_established_16k_flows": "TCP data, 16,384 established flows in turn (cold cache)",
+    "tcp4_data_established_per_call": "(method check: the first established row, one call per run)",
+    "tcp4_syn_empty_table": "SYN into an empty table (insert)",
+    "tcp4_syn_full_table": "SYN into a full table (LRU evicts)",
+    "tcp4_ack_new_flow": "bare ACK of a flow never seen (the flood's packet: a new baseline)",
+    "tcp4_final_ack": "final ACK completing a handshake",
+    "tcp4_rst": "RST on a flow with a baseline",
+    "tcp6_data": "IPv6 TCP data",
+    "tcp4_1500B": "1500 B TCP, established",
+    "malformed_ihl": "malformed (IHL past the end)",
+}
+
+
+def progcost(rows):
+    main = [r for r in rows if r.get("collectors", "all") == "all"]
+    if not main:
+        return []
+    repeat = max(r["repeat"] for r in main)
+    frames = max(r.get("frames", 1) for r in main)
+    out = ["## 1. Program cost per packet",
+           "",
+           "BPF_PROG_TEST_RUN, caller pinned to one CPU, every collector `diag` runs switched "
+           "on (sizes, handshakes, accept, resets, retrans), against an empty program of the "
+           "same type (`XDP_PASS` / `TC_ACT_UNSPEC`) loaded in the same run. XDP is ingress, tc "
+           "is egress. Rounds interleave ours and the empty program; {} rounds.".format(main[0]["rounds"]),
+           "",
+           "* *repeat* rows: one frame run {:,} times by the kernel. The state it needs (a flow "
+           "baseline in `rst_flows`; no handshake pending, so handshakes takes its cheap path) "
+           "is created by one run before each round. The RST row is the RST-storm path: after the "
+           "per-CPU token bucket's burst (100 events) the event is rate-limited, counted in the "
+           "`resets_rate_limited` health counter and not written to the ring buffer.".format(repeat),
+           "* *distinct* rows: a stateful path run on one frame would measure its first run "
+           "once and then a retransmission. These run repeat 1 on {:,} frames per round, each "
+           "with its own 4-tuple (source address and port in 198.18.0.0/15). *Empty table* "
+           "empties `hs_flows` and `rst_flows` first; *full table* fills both to capacity "
+           "(65,536 entries) with other tuples, so every SYN evicts; *final ACK* pre-inserts "
+           "each tuple's SYN and SYN-ACK state; *16,384 established flows* pre-inserts a baseline for each tuple and runs them in turn, so each lookup finds its entry cold in cache, as on a busy server. Extra ns is the difference of the per-call "
+           "means (both include the test-run timer); *ours* is the empty program's repeat "
+           "cost plus that extra, so the ratio compares like with like. *Check* is the "
+           "collector's own counter after the runs: every frame did what the row claims. The "
+           "method-check row measures the established path this way: its distance from the "
+           "repeat row is the error bar of the distinct rows.".format(frames),
+           "",
+           "| hook | path | method | ours ns | empty ns | extra ns, median [min–max] | ratio, median [min–max] | check |",
+           "|---|---|---|---:|---:|---|---|---|"]
+    for r in main:
+        chk = "–"
+        if "check" in r:
+            c = r["check"]
+            chk = "{} {:,} of {:,}".format(c["counter"], c["counted"], c["expected"])
+        out.append("| {} | {} | {} | {:.0f} | {:.0f} | {:.0f} [{:.0f}–{:.0f}] | {:.2f} [{:.2f}–{:.2f}] | {} |".format(
+            r["hook"], NAMES.get(r["path"], r["path"]), r.get("method", "repeat"),
+            r["ours_ns"], r["empty_ns"],
+            r["extra_ns"]["median"], r["extra_ns"]["min"], r["extra_ns"]["max"],
+            r["ratio"]["median"], r["ratio"]["min"], r["ratio"]["max"], chk))
+    sets = []
+    for r in rows:
+        if r.get("collectors", "all") not in sets:
+            sets.append(r.get("collectors", "all"))
+    if len(sets) > 1:
+        out += ["", "### Where the extra ns come from",
+                "",
+                "The same paths, same method, with fewer collectors loaded: extra ns over the "
+                "empty program, median. `sizes` alone is the floor; the next two columns add "
+                "one stateful collector each.",
+                "",
+                "| hook | path | " + " | ".join("`{}`".format(s) for s in sets) + " |",
+                "|---|---|" + "---:|" * len(sets)]
+        for r in main:
+            vals = []
+            for st in sets:
+                m = [x for x in rows if x.get("collectors", "all") == st and x["hook"] == r["hook"]
+                     and x["path"] == r["path"]]
+                vals.append("{:.0f}".format(m[0]["extra_ns"]["median"]) if m else "–")
+            out.append("| {} | {} | {} |".format(r["hook"], NAMES.get(r["path"], r["path"]),
+                                                 " | ".join(vals)))
+    return out
+
+
+def churn(rows):
+    if not rows:
+        return ["## 3. Handshake churn", "", "Not measured in this run."]
+    n = rows[0]["requested"]
+    cfgs = [c for c in ("none", "handshakes", "diag") if any(r["config"] == c for r in rows)]
+    head = {"none": "unobserved", "handshakes": "`wirescope handshakes`", "diag": "`wirescope diag`"}
+    out = ["## 3. Handshake churn", "",
+           "A burst of {:,} short connections per run from one namespace to a listener in "
+           "another over veth (tools/bench/churn.c: 64 in flight on epoll, each closed by an RST "
+           "once connected, so no TIME_WAIT carries over; the server accepts and closes). Runs "
+           "rotate unobserved, `wirescope handshakes -i r0` and `wirescope diag -i r0` on the "
+           "server's interface; ratios pair each run with the unobserved run of the same round. "
+           "Ground truth is the server namespace's `TcpPassiveOpens` delta.".format(n), "",
+           "| | " + " | ".join(head[c] for c in cfgs) + " |", "|---|" + "---|" * len(cfgs)]
+    by = {c: [r for r in rows if r["config"] == c] for c in cfgs}
+
+    def rate(r):
+        return r["connected"] / r["seconds"]
+
+    def row(label, f):
+        out.append("| {} | {} |".format(label, " | ".join(f(c, by[c]) for c in cfgs)))
+
+    base = {r["round"]: rate(r) for r in by.get("none", [])}
+    row("connections/s, median [min–max]", lambda c, rs: mmm([rate(r) for r in rs], "{:,.0f}"))
+    row("ratio to unobserved", lambda c, rs: "1" if c == "none" else mmm(
+        [rate(r) / base[r["round"]] for r in rs if base.get(r["round"])]))
+    row("connected of requested, all runs (failed)", lambda c, rs: "{:,} of {:,} ({})".format(
+        sum(r["connected"] for r in rs), n * len(rs), sum(r["failed"] for r in rs)))
+    row("`TcpPassiveOpens` delta, all runs", lambda c, rs: "{:,}".format(
+        sum(r["passive_opens"] for r in rs)))
+    hs = by.get("handshakes", [])
+    if not hs:
+        return out
+
+    def only_hs(f):
+        return lambda c, rs: f(rs) if c == "handshakes" else "–"
+
+    def counted(rs):
+        po = sum(r["passive_opens"] for r in rs)
+        got = sum(r.get("server_handshakes", 0) for r in rs)
+        exact = sum(1 for r in rs if r.get("server_handshakes") == r["passive_opens"])
+        return "{:,} ({:.3%} of PassiveOpens; equal in {} of {} runs)".format(
+            got, got / max(1, po), exact, len(rs))
+
+    def health(rs):
+        h = {}
+        for r in rs:
+            for k, v in r.get("health", {}).items():
+                h[k] = h.get(k, 0) + v
+        return ", ".join("{} {}".format(k, v) for k, v in h.items() if v) or "all zero"
+
+    row("handshakes counted by wirescope", only_hs(counted))
+    row("SYNs counted / final ACKs proven dropped / SYNs unanswered", only_hs(
+        lambda rs: "{:,} / {} / {}".format(sum(r.get("syn_received", 0) for r in rs),
+                                          sum(r.get("final_acks_dropped", 0) for r in rs),
+                                          sum(r.get("syn_unanswered", 0) for r in rs))))
+    row("flows evicted / left open at exit", only_hs(
+        lambda rs: "{} / {}".format(sum(r.get("flows_evicted", 0) for r in rs),
+                                    sum(r.get("flows_open", 0) for r in rs))))
+    row("lost-count (health) counters", only_hs(health))
+    return out
+
+
+def exporter(rows):
+    if not rows:
+        return ["## 4. Exporter", "", "Not measured in this run."]
+    return ["## 4. Exporter", "",
+            "`wirescope export` on 16 veth interfaces in one namespace with 64 listening TCP "
+            "sockets there; {} rounds of {} sequential scrapes of `/metrics` (HTTP/1.0 on "
+            "127.0.0.1, a new connection each). Median [min–max] over the rounds.".format(
+                len(rows), rows[0]["scrapes"]), "",
+            "| | |", "|---|---|",
+            "| scrape latency p50 | {} ms |".format(mmm([r["p50_ms"] for r in rows], "{:.2f}")),
+            "| scrape latency p99 | {} ms |".format(mmm([r["p99_ms"] for r in rows], "{:.2f}")),
+            "| slowest scrape | {} ms |".format(mmm([r["max_ms"] for r in rows], "{:.2f}")),
+            "| body size | {} bytes |".format(mmm([r["body_bytes"] for r in rows], "{:,.0f}")),
+            "| samples (non-comment lines) | {} |".format(mmm([r["series"] for r in rows], "{:,.0f}")),
+            "| listener ports with their own label | {} of 64 |".format(
+                mmm([r["listener_ports"] for r in rows], "{:.0f}")),
+            "| RSS after each round (peak) | {} KiB ({:,} KiB) |".format(
+                mmm([r["rss_kib"] for r in rows], "{:,.0f}"), max(r["hwm_kib"] for r in rows)),
+            "| failed scrapes | {} |".format(sum(r["errors"] for r in rows))]
+
+
 def userspace(rows):
     if not rows:
         return []
     out = ["## 5. User-space cost", "",
-           "CPU milliseconds per minute of the wirescope process itself (utime + stime), idle "
-           "and while 200 kpps of small TCP segments arrive. The data plane's own cost is "
-           "in softirq and shows in sections 1 and 2.", "",
+           "CPU milliseconds per minute of the wirescope process itself (all threads, from "
+           "`/proc/PID/task/*/schedstat`), idle and while 200 kpps of small TCP segments "
+           "arrive; nobody scrapes the exporter meanwhile. The data plane's own cost is in "
+           "softirq and shows in sections 1 and 2. Median [min–max] of {} rounds.".format(
+               len({r.get("round", 0) for r in rows})), "",
            "| command | idle | under flood |", "|---|---|---|"]
     cmds = []
     for r in rows:
         if r["command"] not in cmds:
             cmds.append(r["command"])
     for c in cmds:
-        v = {r["state"]: r["cpu_ms_per_min"] for r in rows if r["command"] == c}
-        out.append("| `wirescope {}` | {:.0f} ms/min | {:.0f} ms/min |".format(
-            c, v.get("idle", 0), v.get("flood", 0)))
+        v = {st: [r["cpu_ms_per_min"] for r in rows if r["command"] == c and r["state"] == st]
+             for st in ("idle", "flood")}
+        out.append("| `wirescope {}` | {} ms/min | {} ms/min |".format(
+            c, mmm(v["idle"], "{:.0f}"), mmm(v["flood"], "{:.0f}")))
     return out
 
 
-def extra(path, title):
-    rows = load(path)
-    if not rows:
-        return ["## " + title, "", "Not measured in this run: the collector it needs is not built yet.", ""]
-    out = ["## " + title, ""]
-    keys = list(rows[0].keys())
-    out.append("| " + " | ".join(keys) + " |")
-    out.append("|" + "---|" * len(keys))
-    for r in rows:
-        out.append("| " + " | ".join(str(r[k]) for k in keys) + " |")
-    return out
+def run_date(d):
+    """When the results were written (re-rendering keeps the run's date)."""
+    stamps = [os.path.getmtime(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".json")]
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(max(stamps) if stamps else time.time()))
 
 
 def main():
     d = sys.argv[1]
     lines = ["# Benchmarks", "",
              "Written by `sudo make bench` (tools/bench/bench.sh). Machine: {}. Date: {}.".format(
-                 machine(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
+                 machine(), run_date(d)),
              "Every figure is measured against a baseline in the same run: median of the "
              "rounds, with [min–max]. Absolute numbers on this 2-core VM are noisy; the "
              "ratios are what to read.", ""]
     lines += progcost(load(os.path.join(d, "progcost.json"))) + [""]
     lines += flood(load(os.path.join(d, "flood.json"))) + [""]
-    lines += extra(os.path.join(d, "churn.json"), "3. Handshake churn") + [""]
-    lines += extra(os.path.join(d, "exporter.json"), "4. Exporter") + [""]
+    lines += churn(load(os.path.join(d, "churn.json"))) + [""]
+    lines += exporter(load(os.path.join(d, "exporter.json"))) + [""]
     lines += userspace(load(os.path.join(d, "userspace.json"))) + [""]
     notes = os.path.join(os.path.dirname(__file__), "READING.md")
     if os.path.exists(notes):
