@@ -75,8 +75,8 @@ main() {
 	wait_file "$TMP/listen"
 	note "incidents, all at once: a small-packet flood from r1; 300 clients at once on"
 	note "port 80 (backlog 64, nobody accepts); the upstream connection idles 8 s."
-	say "wirescope diag -i c0 -d $DIAG_SECONDS"
-	lab_exec c "$WS" diag -i c0 -d "$DIAG_SECONDS" ${JSON:+-j} --ready-file "$TMP/ready" &
+	say "wirescope diag -i c0 -d $DIAG_SECONDS --locate"
+	lab_exec c "$WS" diag -i c0 -d "$DIAG_SECONDS" --locate ${JSON:+-j} --ready-file "$TMP/ready" &
 	local diag=$!
 	nslib_track "$diag"
 	wait_file "$TMP/ready"

@@ -27,6 +27,9 @@ static const char usage[] =
     "  -j, --json             JSON Lines: interval, finding, summary records\n"
     "  -T, --timestamp        prefix each line with the time\n"
     "      --small N          'small' means shorter than N bytes (default 75)\n"
+    "      --locate           name a resetting middlebox's address with a\n"
+    "                         few TTL-limited probes toward the flow's peer\n"
+    "                         (as wirescope resets --locate)\n"
     "  -m, --mode MODE        ingress hook: native, generic or tc\n"
     "  -v, --verbose          say how hooks were attached\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
@@ -47,7 +50,7 @@ static const char usage[] =
     "4 not root, 5 bad interface, 6 kernel lacks a feature, 7 attach\n"
     "failed, 8 runtime error.\n";
 
-enum { OPT_SMALL = WS_OPT_CMD_BASE };
+enum { OPT_SMALL = WS_OPT_CMD_BASE, OPT_LOCATE };
 
 /* The interface of the default route: IPv4 first, then IPv6. */
 static int add_default_iface(struct ws_opts *o)
@@ -97,6 +100,7 @@ int cmd_diag(int argc, char **argv)
 		WS_COMMON_LONGOPTS,
 		{ "duration", required_argument, NULL, 'd' },
 		{ "small", required_argument, NULL, OPT_SMALL },
+		{ "locate", no_argument, NULL, OPT_LOCATE },
 		{},
 	};
 	struct ws_opts o;
@@ -121,6 +125,13 @@ int cmd_diag(int argc, char **argv)
 		if (c == 'd' && ws_parse_seconds(optarg, &o.duration))
 			return ws_usage_error(
 			    "diag", "bad duration '%s': seconds > 0", optarg);
+		if (c == OPT_LOCATE) {
+			struct rst_options ro = { .flows = RST_FLOWS_DEFAULT,
+						  .rate = RST_RATE_DEFAULT,
+						  .locate = true };
+
+			resets_set_options(&ro);
+		}
 		if (c == OPT_SMALL) {
 			if (ws_parse_ulong(optarg, 1, 65535, &v))
 				return ws_usage_error(

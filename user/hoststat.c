@@ -4,6 +4,7 @@
  * Findings: iface_drops, softnet_drops, softnet_squeeze, egress_saturated
  * and sysctl_* contradictions (docs/diag.md).
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/pkt_sched.h>
@@ -428,6 +429,14 @@ void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS],
 		find_rcvbuf(t, f);
 }
 
+/* A third of the idle timeout (the seed: 30 s for a 90 s NAT), >= 1 s. */
+static double keepalive_suggestion(double idle_timeout_s)
+{
+	double s = floor(idle_timeout_s / 3);
+
+	return s < 1 ? 1 : s;
+}
+
 void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 {
 	int64_t t = 0, intvl = 0, probes = 0;
@@ -447,7 +456,7 @@ void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 		  "TCP_KEEPIDLE) below %.0f s, e.g. `sysctl -w "
 		  "net.ipv4.tcp_keepalive_time=%.0f`",
 		  idle_timeout_s, (long long)t, idle_timeout_s,
-		  idle_timeout_s / 3 > 10 ? idle_timeout_s / 3 : 10);
+		  keepalive_suggestion(idle_timeout_s));
 }
 
 static void iface_delta(struct ws_session *s, int i, struct ws_iface_delta *d)

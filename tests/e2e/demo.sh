@@ -40,5 +40,7 @@ print(" ".join(sorted({json.loads(l)["id"] for l in open(sys.argv[1]) if "\"find
 	assert_eq "$(finding "$WS_TMP/out" middlebox_reset peer)" 198.18.2.2 "peer"
 	assert_eq "$(finding "$WS_TMP/out" middlebox_reset hops_before_peer)" 1 "hops before peer"
 	assert_ge "$(finding "$WS_TMP/out" middlebox_reset idle_min_s | cut -d. -f1)" 5 "idle before the reset"
+	# --locate: the NAT's own address, r2 as seen from the front end's side.
+	assert_eq "$(finding "$WS_TMP/out" middlebox_reset hop_addr)" 198.18.1.2 "hop address"
 	assert_match "$(finding "$WS_TMP/out" middlebox_reset advice)" 'tcp_keepalive_time' "advice"
 }

@@ -382,6 +382,12 @@ static void test_keepalive_advice(void)
 	ws_advise_keepalive(x, 90);
 	CHECK(t < 90 || strstr(x->advice, "below 90 s"), "advice: %s",
 	      x->advice);
+	CHECK(t < 90 || strstr(x->advice, "tcp_keepalive_time=30`"),
+	      "a third of 90 s: %s", x->advice);
+	x->advice[0] = '\0';
+	ws_advise_keepalive(x, 8);
+	CHECK(t < 8 || strstr(x->advice, "tcp_keepalive_time=2`"),
+	      "the suggestion stays below an 8 s timeout: %s", x->advice);
 	case_end();
 }
 
