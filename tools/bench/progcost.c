@@ -48,9 +48,11 @@ struct path {
 static const struct pkt_spec established = ESTABLISHED;
 
 /* A SYN to port 80; each distinct-frame run gives it its own 4-tuple. */
-#define SYN                                                             \
-	{ .l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 74, .dport = 80,         \
-	  .tcp_flags = 0x02, .seq = 1 }
+#define SYN                                                                    \
+	{                                                                      \
+		.l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 74, .dport = 80,         \
+		.tcp_flags = 0x02, .seq = 1                                    \
+	}
 
 static const struct path paths[] = {
 	{ "udp4_64B", { .l3 = PKT_IPV4, .l4 = PKT_UDP, .len = 64 } },
@@ -58,14 +60,8 @@ static const struct path paths[] = {
 	{ "tcp4_data_established_16k_flows", ESTABLISHED, 0, BENCH_ST_FLOWS },
 	{ "tcp4_data_established_per_call", ESTABLISHED, 0, BENCH_ST_CALIBRATE,
 	  &established },
-	{ "tcp4_syn_empty_table",
-	  SYN,
-	  0,
-	  BENCH_ST_EMPTY },
-	{ "tcp4_syn_full_table",
-	  SYN,
-	  0,
-	  BENCH_ST_FULL },
+	{ "tcp4_syn_empty_table", SYN, 0, BENCH_ST_EMPTY },
+	{ "tcp4_syn_full_table", SYN, 0, BENCH_ST_FULL },
 	{ "tcp4_ack_new_flow",
 	  { .l3 = PKT_IPV4,
 	    .l4 = PKT_TCP,
