@@ -177,8 +177,16 @@ kill9_leaves_nothing() {
 	assert_eq "$(attached_progs "$1")" "" "attached after kill -9"
 }
 
+# host_sysctl NAME VALUE: set a host-global sysctl (one that only the
+# initial namespace has) for this test; the old value comes back at cleanup,
+# and tests/run.sh restores it should the test be killed first.
+host_sysctl() {
+	echo "$1 $(sysctl -n "$1")" >>"$WS_TMP/sysctls"
+	sysctl -qw "$1=$2"
+}
+
 ws_cleanup() {
-	local p n
+	local p n v
 	for p in "${WS_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
@@ -191,5 +199,8 @@ ws_cleanup() {
 		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
 		ip netns del "$n" 2>/dev/null || true
 	done <"$WS_NS_LIST"
+	[ -f "$WS_TMP/sysctls" ] && tac "$WS_TMP/sysctls" | while read -r n v; do
+		sysctl -qw "$n=$v" || true
+	done
 	rm -rf "$WS_TMP"
 }

@@ -59,6 +59,13 @@ run_unit() {
 	fi
 }
 
+# The host-global sysctls tests may lower for a moment (tests/lib.sh
+# host_sysctl), as "name=value" lines.
+GUARDED_SYSCTLS="net.core.netdev_max_backlog"
+host_sysctls() { sysctl $GUARDED_SYSCTLS | tr -d ' '; }
+restore_host_sysctls() { sysctl -qw $HOST_SYSCTLS; }
+HOST_SYSCTLS=$(host_sysctls)
+
 run_e2e() {
 	local file=$1 fn=$2 name log start rc
 	name="$(basename "$file" .sh): $fn"
@@ -68,8 +75,15 @@ run_e2e() {
 	local prefix="wst$$x$RANDOM"
 	WS_NS_PREFIX=$prefix timeout -k 10 "$TEST_TIMEOUT" tests/run_one.sh "$file" "$fn" >"$log" 2>&1 </dev/null
 	rc=$?
-	# A test must tear down every namespace it made, pass or fail.
-	local leaked
+	# A test must tear down every namespace it made and put back every
+	# host sysctl it changed (host_sysctl), pass or fail.
+	local leaked now
+	now=$(host_sysctls)
+	if [ "$now" != "$HOST_SYSCTLS" ]; then
+		echo "left host sysctls changed: $now (were: $HOST_SYSCTLS)" >>"$log"
+		restore_host_sysctls
+		[ $rc -eq 0 ] && rc=1
+	fi
 	leaked=$(ip netns list | awk '{print $1}' | grep "^$prefix-" || true)
 	if [ -n "$leaked" ]; then
 		echo "left namespaces behind: $leaked" >>"$log"

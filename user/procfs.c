@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Small robust parsers for /proc and /sys text, and the reads behind them. */
+#define _GNU_SOURCE /* setns */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include "core.h"
 #include "procfs.h"
 
 #define RTF_UP 0x0001
@@ -298,6 +301,69 @@ static int read_i64(const char *path, int64_t *out)
 	return parse_i64(buf, out);
 }
 
+/* The parent of @pid from /proc/PID/stat, or 0. */
+static int parent_pid(int pid)
+{
+	char path[64], buf[512];
+	const char *p;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (ws_read_text(path, buf, sizeof(buf)) < 0)
+		return 0;
+	p = strrchr(buf, ')'); /* the command name may hold anything */
+	if (!p || sscanf(p, ") %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+/* Read @path in the network namespace of @pid; -errno if we cannot. */
+static int read_in_netns_of(int pid, int self, const char *path, char *buf,
+			    size_t len)
+{
+	char ns[64];
+	int fd, n = -ENOENT;
+
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", pid);
+	fd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (!setns(fd, CLONE_NEWNET)) {
+		n = ws_read_text(path, buf, len);
+		if (setns(self, CLONE_NEWNET)) {
+			fprintf(stderr,
+				"wirescope: cannot return to our "
+				"network namespace: %s\n",
+				strerror(errno));
+			exit(WS_EXIT_RUNTIME);
+		}
+	}
+	close(fd);
+	return n;
+}
+
+/*
+ * net.core.netdev_max_backlog and the netdev_budget pair are global: only
+ * the initial network namespace shows them, and `ip netns exec` hides them.
+ * Our ancestors (the shell that ran `ip netns exec`) are likely still there,
+ * and pid 1 may not let us in: try each, from the parent up.
+ */
+static int read_in_init_netns(const char *path, char *buf, size_t len)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int pid = getppid(), hops, n = -ENOENT;
+
+	if (self < 0)
+		return -errno;
+	for (hops = 0; pid > 0 && hops < 64; hops++, pid = parent_pid(pid)) {
+		n = read_in_netns_of(pid, self, path, buf, len);
+		if (n >= 0)
+			break;
+	}
+	close(self);
+	return n;
+}
+
 int ws_sysctl_field(const char *name, int idx, int64_t *out)
 {
 	char path[256], buf[128], *c;
@@ -310,6 +376,8 @@ int ws_sysctl_field(const char *name, int idx, int64_t *out)
 		if (*c == '.')
 			*c = '/';
 	n = ws_read_text(path, buf, sizeof(buf));
+	if (n == -ENOENT && !strncmp(name, "net.core.", 9))
+		n = read_in_init_netns(path, buf, sizeof(buf));
 	return n < 0 ? n : parse_i64_field(buf, idx, out);
 }
 
