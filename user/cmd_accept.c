@@ -61,7 +61,8 @@ int cmd_accept(int argc, char **argv)
 		{ "max-ports", required_argument, NULL, HS_OPT_MAX_PORTS },
 		{},
 	};
+	static const struct ws_cmd cmd = { "accept", usage, longopts,
+					   hs_option };
 
-	return hs_command(argc, argv, "accept", usage, longopts, false,
-			  &ws_accept_collector);
+	return ws_cmd_main(&cmd, argc, argv, &ws_accept_collector);
 }

@@ -94,6 +94,29 @@ static void add_quiet_collectors(struct ws_session *s)
 	ws_session_add(s, &ws_diag_collector); /* last: reads the others */
 }
 
+static int diag_option(int c, const char *arg, struct ws_opts *o,
+		       const char *cmd, void *ctx)
+{
+	struct rst_options ro = { .flows = RST_FLOWS_DEFAULT,
+				  .rate = RST_RATE_DEFAULT,
+				  .locate = true };
+
+	switch (c) {
+	case 'd':
+		if (ws_parse_seconds(arg, &o->duration))
+			return ws_usage_error(
+			    "diag", "bad duration '%s': seconds > 0", arg);
+		return 0;
+	case OPT_SMALL:
+		return sizes_parse_small(arg, o, cmd);
+	case OPT_LOCATE:
+		resets_set_options(&ro);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int cmd_diag(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -103,45 +126,17 @@ int cmd_diag(int argc, char **argv)
 		{ "locate", no_argument, NULL, OPT_LOCATE },
 		{},
 	};
+	static const struct ws_cmd cmd = { "diag", usage, longopts,
+					   diag_option };
 	struct ws_opts o;
 	struct ws_session s = { .o = &o };
-	unsigned long v;
-	int c, err;
+	int err;
 
 	ws_opts_init(&o);
 	o.duration = 10;
 	o.small = 75;
-	while ((c = getopt_long(argc, argv, WS_COMMON_SHORTOPTS "d:", longopts,
-				NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return WS_EXIT_OK;
-		}
-		err = ws_common_option(c, optarg, &o, "diag");
-		if (err > 0)
-			return err;
-		if (err == 0)
-			continue;
-		if (c == 'd' && ws_parse_seconds(optarg, &o.duration))
-			return ws_usage_error(
-			    "diag", "bad duration '%s': seconds > 0", optarg);
-		if (c == OPT_LOCATE) {
-			struct rst_options ro = { .flows = RST_FLOWS_DEFAULT,
-						  .rate = RST_RATE_DEFAULT,
-						  .locate = true };
-
-			resets_set_options(&ro);
-		}
-		if (c == OPT_SMALL) {
-			if (ws_parse_ulong(optarg, 1, 65535, &v))
-				return ws_usage_error(
-				    "diag", "bad --small '%s': bytes, 1-65535",
-				    optarg);
-			o.small = v;
-		}
-	}
-	err = ws_finish_args(&o, argc, argv, optind, "diag", false);
-	if (err)
+	err = ws_parse_args(&cmd, argc, argv, &o, NULL);
+	if (err >= 0)
 		return err;
 	if (!o.n_ifaces && (err = add_default_iface(&o)))
 		return err;

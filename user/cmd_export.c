@@ -59,8 +59,9 @@ static const char usage[] =
 enum { OPT_LISTEN = WS_OPT_CMD_BASE, OPT_MAX_PORTS, OPT_USER, OPT_TIMEOUT };
 
 static int export_option(int c, const char *arg, struct ws_opts *o,
-			 struct ws_export *x)
+			 const char *cmd, void *ctx)
 {
+	struct ws_export *x = ctx;
 	unsigned long v;
 
 	switch (c) {
@@ -104,6 +105,10 @@ int cmd_export(int argc, char **argv)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{},
 	};
+	static const struct ws_cmd cmd = { "export", usage, longopts,
+					   export_option,
+					   WS_CMD_NEED_IFACE |
+					       WS_CMD_NO_POSITIONALS };
 	struct ws_export x = {
 		.listen = WS_EXPORT_DEFAULT_LISTEN,
 		.user = "nobody",
@@ -112,26 +117,11 @@ int cmd_export(int argc, char **argv)
 	struct ws_opts o;
 	struct ws_session s = { .o = &o };
 	unsigned int i;
-	int c, err;
+	int err;
 
 	ws_opts_init(&o);
-	while ((c = getopt_long(argc, argv, WS_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return WS_EXIT_OK;
-		}
-		err = export_option(c, optarg, &o, &x);
-		if (err < 0)
-			err = ws_common_option(c, optarg, &o, "export");
-		if (err > 0)
-			return err;
-	}
-	if (optind < argc)
-		return ws_usage_error("export", "unexpected argument '%s'",
-				      argv[optind]);
-	err = ws_finish_args(&o, argc, argv, optind, "export", true);
-	if (err)
+	err = ws_parse_args(&cmd, argc, argv, &o, &x);
+	if (err >= 0)
 		return err;
 	for (i = 0; i < sizeof(export_collectors) / sizeof(*export_collectors);
 	     i++)

@@ -57,7 +57,8 @@ int cmd_handshakes(int argc, char **argv)
 		{ "max-ports", required_argument, NULL, HS_OPT_MAX_PORTS },
 		{},
 	};
+	static const struct ws_cmd cmd = { "handshakes", usage, longopts,
+					   hs_option, WS_CMD_NEED_IFACE };
 
-	return hs_command(argc, argv, "handshakes", usage, longopts, true,
-			  &ws_handshakes_collector);
+	return ws_cmd_main(&cmd, argc, argv, &ws_handshakes_collector);
 }

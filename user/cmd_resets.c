@@ -51,9 +51,10 @@ static const char usage[] =
 
 enum { OPT_LOCATE = WS_OPT_CMD_BASE, OPT_FLOWS, OPT_RATE };
 
-static int option(int c, const char *arg, struct ws_opts *o,
-		  struct rst_options *ro)
+static int resets_option(int c, const char *arg, struct ws_opts *o,
+			 const char *cmd, void *ctx)
 {
+	struct rst_options *ro = ctx;
 	unsigned long v;
 
 	switch (c) {
@@ -77,8 +78,9 @@ static int option(int c, const char *arg, struct ws_opts *o,
 			    "resets", "bad --rate '%s': 1-1000000", arg);
 		ro->rate = v;
 		return 0;
+	default:
+		return -1;
 	}
-	return ws_usage_error("resets", "unknown option");
 }
 
 /* lo is watched on our own account: it alone keeps no run going. */
@@ -101,27 +103,17 @@ int cmd_resets(int argc, char **argv)
 		{ "rate", required_argument, NULL, OPT_RATE },
 		{},
 	};
+	static const struct ws_cmd cmd = { "resets", usage, longopts,
+					   resets_option, WS_CMD_NEED_IFACE };
 	struct rst_options ro = { .flows = RST_FLOWS_DEFAULT,
 				  .rate = RST_RATE_DEFAULT };
 	struct ws_opts o;
 	struct ws_session s = { .o = &o };
-	int c, err;
+	int err;
 
 	ws_opts_init(&o);
-	while ((c = getopt_long(argc, argv, WS_COMMON_SHORTOPTS "d:", longopts,
-				NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return WS_EXIT_OK;
-		}
-		err = ws_common_option(c, optarg, &o, "resets");
-		if (err < 0)
-			err = option(c, optarg, &o, &ro);
-		if (err)
-			return err;
-	}
-	err = ws_finish_args(&o, argc, argv, optind, "resets", true);
-	if (err)
+	err = ws_parse_args(&cmd, argc, argv, &o, &ro);
+	if (err >= 0)
 		return err;
 	/* lo has no native XDP: there the local-reject view is lost. */
 	if (o.mode == WS_MODE_NATIVE)

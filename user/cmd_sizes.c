@@ -45,6 +45,20 @@ static const char usage[] =
 
 enum { OPT_SMALL = WS_OPT_CMD_BASE, OPT_HIST };
 
+static int sizes_option(int c, const char *arg, struct ws_opts *o,
+			const char *cmd, void *ctx)
+{
+	switch (c) {
+	case OPT_SMALL:
+		return sizes_parse_small(arg, o, cmd);
+	case OPT_HIST:
+		o->hist = true;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int cmd_sizes(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -53,38 +67,8 @@ int cmd_sizes(int argc, char **argv)
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{},
 	};
-	struct ws_opts o;
-	struct ws_session s = { .o = &o };
-	unsigned long v;
-	int c, err;
+	static const struct ws_cmd cmd = { "sizes", usage, longopts,
+					   sizes_option, WS_CMD_NEED_IFACE };
 
-	ws_opts_init(&o);
-	while ((c = getopt_long(argc, argv, WS_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return WS_EXIT_OK;
-		}
-		err = ws_common_option(c, optarg, &o, "sizes");
-		if (err > 0)
-			return err;
-		if (err == 0)
-			continue;
-		if (c == OPT_HIST) {
-			o.hist = true;
-		} else if (c == OPT_SMALL) {
-			if (ws_parse_ulong(optarg, 1, 65535, &v))
-				return ws_usage_error(
-				    "sizes",
-				    "bad --small '%s': bytes, "
-				    "1-65535",
-				    optarg);
-			o.small = v;
-		}
-	}
-	err = ws_finish_args(&o, argc, argv, optind, "sizes", true);
-	if (err)
-		return err;
-	ws_session_add(&s, &ws_sizes_collector);
-	return ws_session_run(&s);
+	return ws_cmd_main(&cmd, argc, argv, &ws_sizes_collector);
 }

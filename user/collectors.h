@@ -18,6 +18,9 @@ int sizes_set_slot(struct wirescope_bpf *skel, uint32_t ifindex, uint32_t slot);
 const struct sizes_counters *sizes_total(int i, int dir,
 					 struct sizes_counters *out);
 
+/* --small N, of sizes and diag: 0 or a usage error. */
+int sizes_parse_small(const char *arg, struct ws_opts *o, const char *cmd);
+
 struct ws_findings;
 void find_small_packets(const char *iface, uint64_t packets, uint64_t small,
 			double secs, unsigned threshold, struct ws_findings *f);
@@ -54,11 +57,8 @@ enum {
 	HS_OPT_TOP,
 	HS_OPT_HIST,
 };
-int hs_option(int c, const char *arg, struct ws_opts *o, const char *cmd);
-struct option;
-int hs_command(int argc, char **argv, const char *cmd, const char *usage,
-	       const struct option *longopts, bool need_iface,
-	       const struct ws_collector *c);
+int hs_option(int c, const char *arg, struct ws_opts *o, const char *cmd,
+	      void *ctx);
 
 /* accept (user/accept.c) */
 extern const struct ws_collector ws_accept_collector;

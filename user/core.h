@@ -309,4 +309,37 @@ int ws_common_option(int c, const char *arg, struct ws_opts *o,
 int ws_finish_args(struct ws_opts *o, int argc, char **argv, int optind,
 		   const char *cmd, bool need_iface);
 
+struct option;
+
+enum ws_cmd_flags {
+	WS_CMD_NEED_IFACE = 1,	   /* at least one -i */
+	WS_CMD_NO_POSITIONALS = 2, /* no [interval [count]] */
+};
+
+/*
+ * A front-end's command line.  A long option whose value is a letter is
+ * also that short option.  @option sees each option before the common
+ * ones do, so a command may refuse one of those: it returns 0 if it took
+ * @c, an exit code to stop with, or -1 if @c is not its own.
+ */
+struct ws_cmd {
+	const char *name;
+	const char *usage;	       /* printed by -h, --help */
+	const struct option *longopts; /* WS_COMMON_LONGOPTS and its own */
+	int (*option)(int c, const char *arg, struct ws_opts *o,
+		      const char *cmd, void *ctx);
+	unsigned int flags; /* enum ws_cmd_flags */
+};
+
+/*
+ * Parse argv into @o (ws_opts_init()ed, command defaults set) and @ctx.
+ * Returns -1 to go on and run, else the exit code to return: WS_EXIT_OK
+ * after --help, or an error already printed.
+ */
+int ws_parse_args(const struct ws_cmd *cmd, int argc, char **argv,
+		  struct ws_opts *o, void *ctx);
+/* A command that is its options and one collector: parse, then run it. */
+int ws_cmd_main(const struct ws_cmd *cmd, int argc, char **argv,
+		const struct ws_collector *c);
+
 #endif

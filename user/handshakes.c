@@ -632,7 +632,8 @@ static void hs_prom(struct ws_session *s, struct ws_buf *b)
 }
 
 /* The options handshakes and accept share; -1 if @c is not one of them. */
-int hs_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
+int hs_option(int c, const char *arg, struct ws_opts *o, const char *cmd,
+	      void *ctx)
 {
 	unsigned long v;
 
@@ -669,35 +670,6 @@ int hs_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
 	default:
 		return -1;
 	}
-}
-
-/* The front-end of handshakes and accept: options, then one session. */
-int hs_command(int argc, char **argv, const char *cmd, const char *usage,
-	       const struct option *longopts, bool need_iface,
-	       const struct ws_collector *c)
-{
-	struct ws_opts o;
-	struct ws_session s = { .o = &o };
-	int opt, err;
-
-	ws_opts_init(&o);
-	while ((opt = getopt_long(argc, argv, WS_COMMON_SHORTOPTS "p:",
-				  longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(usage, stdout);
-			return WS_EXIT_OK;
-		}
-		err = ws_common_option(opt, optarg, &o, cmd);
-		if (err < 0)
-			err = hs_option(opt, optarg, &o, cmd);
-		if (err > 0)
-			return err;
-	}
-	err = ws_finish_args(&o, argc, argv, optind, cmd, need_iface);
-	if (err)
-		return err;
-	ws_session_add(&s, c);
-	return ws_session_run(&s);
 }
 
 /* diag: new connections and unanswered SYNs per second. */

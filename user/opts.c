@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Option helpers shared by every command: strict numbers, errors. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -215,4 +216,62 @@ int ws_finish_args(struct ws_opts *o, int argc, char **argv, int optind,
 	if (need_iface && !o->n_ifaces)
 		return ws_usage_error(cmd, "at least one -i IFACE is required");
 	return 0;
+}
+
+/* getopt's optstring: ':' first, so a missing argument returns ':'. */
+static void short_options(const struct option *lo, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[n++] = ':';
+	for (; lo->name && n + 2 < size; lo++) {
+		if (lo->val <= 0 || lo->val >= 128 || !isalpha(lo->val))
+			continue;
+		buf[n++] = (char)lo->val;
+		if (lo->has_arg == required_argument)
+			buf[n++] = ':';
+	}
+	buf[n] = '\0';
+}
+
+int ws_parse_args(const struct ws_cmd *cmd, int argc, char **argv,
+		  struct ws_opts *o, void *ctx)
+{
+	char shortopts[64];
+	int c, err;
+
+	short_options(cmd->longopts, shortopts, sizeof(shortopts));
+	while ((c = getopt_long(argc, argv, shortopts, cmd->longopts, NULL)) !=
+	       -1) {
+		if (c == 'h') {
+			fputs(cmd->usage, stdout);
+			return WS_EXIT_OK;
+		}
+		err = cmd->option(c, optarg, o, cmd->name, ctx);
+		if (err < 0)
+			err = ws_common_option(c, optarg, o, cmd->name);
+		if (err > 0)
+			return err;
+	}
+	if ((cmd->flags & WS_CMD_NO_POSITIONALS) && optind < argc)
+		return ws_usage_error(cmd->name, "unexpected argument '%s'",
+				      argv[optind]);
+	err = ws_finish_args(o, argc, argv, optind, cmd->name,
+			     cmd->flags & WS_CMD_NEED_IFACE);
+	return err ? err : -1;
+}
+
+int ws_cmd_main(const struct ws_cmd *cmd, int argc, char **argv,
+		const struct ws_collector *c)
+{
+	struct ws_opts o;
+	struct ws_session s = { .o = &o };
+	int err;
+
+	ws_opts_init(&o);
+	err = ws_parse_args(cmd, argc, argv, &o, NULL);
+	if (err >= 0)
+		return err;
+	ws_session_add(&s, c);
+	return ws_session_run(&s);
 }

@@ -51,6 +51,17 @@ const struct sizes_counters *sizes_total(int i, int dir,
 	return out;
 }
 
+int sizes_parse_small(const char *arg, struct ws_opts *o, const char *cmd)
+{
+	unsigned long v;
+
+	if (ws_parse_ulong(arg, 1, 65535, &v))
+		return ws_usage_error(cmd, "bad --small '%s': bytes, 1-65535",
+				      arg);
+	o->small = v;
+	return 0;
+}
+
 static int sizes_configure(struct ws_session *s)
 {
 	s->skel->rodata->sizes_enabled = true;
