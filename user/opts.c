@@ -152,15 +152,25 @@ int ws_parse_positionals(struct ws_opts *o, int argc, char **argv)
 }
 
 /* The option getopt just refused, as the user typed it. */
-static const char *ws_bad_option(void)
+/*
+ * The option getopt refused, as the user typed it: "-x" for a short one,
+ * the word for a long one (whose optopt is its value, not a letter),
+ * "=value" included only if @with_value ("--hist=3": no value allowed).
+ */
+static const char *ws_bad_option(bool with_value)
 {
-	static char buf[8];
+	static char buf[64];
+	const char *word = optind > 0 ? ws_argv[optind - 1] : "?";
 
-	if (optopt) {
+	if (optopt > 0 && optopt < 128 && isalpha(optopt) &&
+	    strncmp(word, "--", 2)) {
 		snprintf(buf, sizeof(buf), "-%c", optopt);
 		return buf;
 	}
-	return optind > 0 ? ws_argv[optind - 1] : "?";
+	snprintf(buf, sizeof(buf), "%.*s",
+		 with_value ? (int)strlen(word) : (int)strcspn(word, "="),
+		 word);
+	return buf;
 }
 
 int ws_common_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
@@ -189,10 +199,10 @@ int ws_common_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
 		return 0;
 	case ':':
 		return ws_usage_error(cmd, "option %s needs an argument",
-				      ws_bad_option());
+				      ws_bad_option(false));
 	case '?':
 		return ws_usage_error(cmd, "unknown option %s",
-				      ws_bad_option());
+				      ws_bad_option(true));
 	default:
 		return -1;
 	}

@@ -146,6 +146,9 @@ test_bad_input() {
 	expect_error 3 "too many arguments" $x sizes -i a0 1 2 3
 	expect_error 3 "at least one -i IFACE" $x sizes
 	expect_error 3 "option -i needs an argument" $x sizes -i
+	expect_error 3 "option --small needs an argument" $x sizes -i a0 --small
+	expect_error 3 "option --ready-file needs an argument" $x sizes -i a0 --ready-file
+	expect_error 3 "unknown option --hist=3" $x sizes -i a0 --hist=3
 	expect_error 3 "bad --small 'abc'" $x sizes -i a0 --small abc
 	expect_error 3 "bad mode 'fast'" $x sizes -i a0 -m fast
 	expect_error 3 "unknown command 'nosuch'" $x nosuch
