@@ -38,6 +38,7 @@ static const char usage[] =
     "Finding ids (stable; docs/diag.md): small_packets, iface_drops,\n"
     "softnet_drops, softnet_squeeze, egress_saturated, tcp_retransmits,\n"
     "sysctl_somaxconn, sysctl_tcp_max_syn_backlog, sysctl_rmem_max,\n"
+    "sysctl_wmem_max, "
     "rcvbuf_overflow, wirescope_lost_counts, healthy.\n"
     "\n"
     "Examples:\n"
@@ -75,6 +76,7 @@ static int add_default_iface(struct ws_opts *o)
 static const struct ws_collector *const diag_collectors[] = {
 	&ws_sizes_collector,  &ws_handshakes_collector, &ws_accept_collector,
 	&ws_resets_collector, &ws_host_collector,	&ws_retrans_collector,
+	&ws_sndbuf_collector,
 };
 
 #define NDIAG (int)(sizeof(diag_collectors) / sizeof(diag_collectors[0]))

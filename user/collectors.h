@@ -8,6 +8,7 @@
 
 extern const struct ws_collector ws_sizes_collector;
 extern const struct ws_collector ws_host_collector;
+extern const struct ws_collector ws_sndbuf_collector;
 extern const struct ws_collector ws_retrans_collector;
 extern const char *const ws_size_bucket_names[WS_SIZE_NBUCKETS];
 

@@ -368,6 +368,61 @@ static void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], struct ws_findings *f)
 			  "behind");
 }
 
+bool sndbuf_limited(const struct ws_sndbuf_delta *d)
+{
+	return d->limited_us >= 100000 && d->limited_us * 5 >= d->busy_us;
+}
+
+/*
+ * A sender moves at most one buffer per round trip.  When the kernel timed
+ * senders waiting for buffer space with the buffer already at its sysctl
+ * cap, and that cap is below 4 MiB (one BDP at 1 Gbit/s and 30 ms), the
+ * cap is the limit to raise.
+ */
+void find_sndbuf(const struct ws_sndbuf_report *r, struct ws_findings *f)
+{
+	const int64_t enough = 4 << 20;
+	const struct ws_sndbuf_delta *w = &r->worst;
+	bool by_tcp_wmem = r->tcp_wmem_max > 0 && w->sndbuf >= r->tcp_wmem_max;
+	int64_t cap = by_tcp_wmem ? r->tcp_wmem_max : 2 * r->wmem_max;
+	double rtt_ms = w->rtt_us / 1e3;
+	struct ws_finding *x;
+
+	if (!r->senders_limited || cap >= enough)
+		return;
+	x = ws_finding_add(
+	    f, "sysctl_wmem_max", WS_SEV_WARNING, 0.8,
+	    "%d TCP sender%s waited for send buffer at the %s cap: %s spent "
+	    "%.0f%% of its busy time waiting with %u B",
+	    r->senders_limited, r->senders_limited > 1 ? "s" : "",
+	    by_tcp_wmem ? "net.ipv4.tcp_wmem" : "net.core.wmem_max", w->peer,
+	    w->busy_us ? 100.0 * w->limited_us / w->busy_us : 0, w->sndbuf);
+	ws_evidence_num(x, "senders_limited", r->senders_limited);
+	ws_evidence_str(x, "peer", w->peer);
+	ws_evidence_num(x, "sndbuf_bytes", w->sndbuf);
+	ws_evidence_num(x, "sndbuf_limited_ms", w->limited_us / 1000);
+	ws_evidence_num(x, "busy_ms", w->busy_us / 1000);
+	ws_evidence_num(x, "rtt_ms", rtt_ms);
+	if (w->rtt_us)
+		ws_evidence_num(x, "ceiling_mbps", 8.0 * w->sndbuf / w->rtt_us);
+	ws_evidence_str(x, "limit", by_tcp_wmem ? "tcp_wmem" : "wmem_max");
+	ws_evidence_num(x, "tcp_wmem_max", r->tcp_wmem_max);
+	ws_evidence_num(x, "net.core.wmem_max", r->wmem_max);
+	if (r->untracked)
+		ws_evidence_str(x, "note",
+				"some sockets were not read at the start");
+	ws_advice(x,
+		  "a sender moves at most one buffer per round trip (%u B "
+		  "per %.1f ms); raise the cap: `sysctl -w "
+		  "net.core.wmem_max=16777216 net.ipv4.tcp_wmem='4096 16384 "
+		  "16777216'` (and in /etc/sysctl.d/)%s",
+		  w->sndbuf, rtt_ms,
+		  by_tcp_wmem ? ""
+			      : "; the application sets SO_SNDBUF, which "
+				"wmem_max caps: raise both, or let "
+				"autotuning work by not setting it");
+}
+
 static struct ws_finding *sysctl_finding(struct ws_findings *f, const char *id,
 					 const char *name, int64_t val,
 					 const char *why)

@@ -7,6 +7,7 @@
 #ifndef WS_HOSTSTAT_H
 #define WS_HOSTSTAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "findings.h"
 #include "procfs.h"
@@ -80,6 +81,30 @@ void ws_tcp_counters(uint64_t out[WS_TCP_NSTATS]);
 /* Sysctls that contradict the TCP counters' deltas. */
 void find_sysctl_contradictions(const uint64_t tcp_delta[WS_TCP_NSTATS],
 				struct ws_findings *f);
+
+/* One TCP sender's run (user/sndbuf.c): times from tcp_info, in usec. */
+struct ws_sndbuf_delta {
+	uint64_t busy_us;    /* sending data */
+	uint64_t limited_us; /* of which waiting for send-buffer space */
+	uint32_t sndbuf;     /* its buffer at the end (ss: tb) */
+	uint32_t rtt_us;
+	char peer[64];
+};
+
+/* The senders that waited for a buffer at a sysctl's cap. */
+struct ws_sndbuf_report {
+	int64_t tcp_wmem_max; /* autotuning's cap (tcp_wmem[2]) */
+	int64_t wmem_max;     /* SO_SNDBUF's cap (doubled by the kernel) */
+	int senders_limited;
+	bool untracked; /* some sockets were not read at the start */
+	struct ws_sndbuf_delta worst;
+};
+
+/* Waited for buffer space >= 100 ms and >= 20% of its busy time. */
+bool sndbuf_limited(const struct ws_sndbuf_delta *d);
+/* @sndbuf is as large as tcp_wmem or wmem_max lets it grow. */
+bool sndbuf_at_cap(uint32_t sndbuf, int64_t tcp_wmem_max, int64_t wmem_max);
+void find_sndbuf(const struct ws_sndbuf_report *r, struct ws_findings *f);
 
 /* For the resets wiring: keepalive against a middlebox idle timeout. */
 void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s);

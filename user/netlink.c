@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Minimal netlink clients: rtnetlink for what libbpf's tc API does not
- * answer, sock_diag for listening sockets (as ss -lnt).
+ * answer, sock_diag for listening sockets (as ss -lnt) and senders
+ * (as ss -tmi).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -13,6 +15,7 @@
 #include <linux/gen_stats.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
+#include <linux/tcp.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include "netlink.h"
@@ -265,7 +268,10 @@ static void parse_listener(const struct nlmsghdr *h, void *arg)
 	ctx->cb(&l, ctx->arg);
 }
 
-int nl_tcp_listeners(void (*cb)(const struct nl_listener *, void *), void *arg)
+/* A sock_diag dump of TCP sockets in @states (bits of TCP_*), both families. */
+static int tcp_diag_dump(uint32_t states, uint8_t ext,
+			 void (*parse)(const struct nlmsghdr *, void *),
+			 void *ctx)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct {
@@ -276,10 +282,9 @@ int nl_tcp_listeners(void (*cb)(const struct nl_listener *, void *), void *arg)
 		.n.nlmsg_type = SOCK_DIAG_BY_FAMILY,
 		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 		.r.sdiag_protocol = IPPROTO_TCP,
-		.r.idiag_states = 1 << 10, /* TCP_LISTEN */
-		.r.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
+		.r.idiag_states = states,
+		.r.idiag_ext = ext,
 	};
-	struct listeners_ctx ctx = { cb, arg };
 	unsigned int i;
 	int fd, err = 0;
 
@@ -288,10 +293,71 @@ int nl_tcp_listeners(void (*cb)(const struct nl_listener *, void *), void *arg)
 		return fd;
 	for (i = 0; i < sizeof(families) / sizeof(families[0]) && !err; i++) {
 		req.r.sdiag_family = families[i];
-		err =
-		    nl_dump(fd, &req, sizeof(req), SOCK_DIAG_BY_FAMILY,
-			    sizeof(struct inet_diag_msg), parse_listener, &ctx);
+		err = nl_dump(fd, &req, sizeof(req), SOCK_DIAG_BY_FAMILY,
+			      sizeof(struct inet_diag_msg), parse, ctx);
 	}
 	close(fd);
 	return err;
+}
+
+int nl_tcp_listeners(void (*cb)(const struct nl_listener *, void *), void *arg)
+{
+	struct listeners_ctx ctx = { cb, arg };
+
+	return tcp_diag_dump(1 << 10 /* TCP_LISTEN */,
+			     1 << (INET_DIAG_SKMEMINFO - 1), parse_listener,
+			     &ctx);
+}
+
+struct senders_ctx {
+	void (*cb)(const struct nl_tcp_sender *, void *);
+	void *arg;
+};
+
+static void parse_sender(const struct nlmsghdr *h, void *arg)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+	struct senders_ctx *ctx = arg;
+	struct nl_tcp_sender t = {
+		.family = m->idiag_family,
+		.dport = ntohs(m->id.idiag_dport),
+	};
+	struct tcp_info ti = {};
+	struct rtattr *a;
+	bool info = false;
+
+	memcpy(&t.cookie, m->id.idiag_cookie, sizeof(t.cookie));
+	memcpy(t.daddr, m->id.idiag_dst, sizeof(t.daddr));
+	if (t.family == AF_INET)
+		memset(&t.daddr[1], 0, 12);
+	for (a = (struct rtattr *)(m + 1); RTA_OK(a, len);
+	     a = RTA_NEXT(a, len)) {
+		if (a->rta_type == INET_DIAG_SKMEMINFO &&
+		    RTA_PAYLOAD(a) >=
+			(SK_MEMINFO_SNDBUF + 1) * sizeof(uint32_t)) {
+			t.sndbuf =
+			    ((const uint32_t *)RTA_DATA(a))[SK_MEMINFO_SNDBUF];
+		} else if (a->rta_type == INET_DIAG_INFO) {
+			/* older kernels send a shorter struct: zeros */
+			rta_copy(&ti, sizeof(ti), a);
+			info = true;
+		}
+	}
+	if (!info)
+		return;
+	t.busy_us = ti.tcpi_busy_time;
+	t.sndbuf_limited_us = ti.tcpi_sndbuf_limited;
+	t.rtt_us = ti.tcpi_rtt;
+	ctx->cb(&t, ctx->arg);
+}
+
+int nl_tcp_senders(void (*cb)(const struct nl_tcp_sender *, void *), void *arg)
+{
+	struct senders_ctx ctx = { cb, arg };
+
+	return tcp_diag_dump(1 << 1 | 1 << 8, /* ESTABLISHED, CLOSE_WAIT */
+			     1 << (INET_DIAG_INFO - 1) |
+				 1 << (INET_DIAG_SKMEMINFO - 1),
+			     parse_sender, &ctx);
 }

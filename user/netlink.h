@@ -51,4 +51,19 @@ struct nl_listener {
 /* Call @cb for each listening TCP socket of our network namespace. */
 int nl_tcp_listeners(void (*cb)(const struct nl_listener *, void *), void *arg);
 
+/* A connected TCP socket's sending side, as ss -tmi shows it. */
+struct nl_tcp_sender {
+	uint64_t cookie;	    /* stable for the socket's life */
+	uint64_t busy_us;	    /* tcpi_busy_time: sending data */
+	uint64_t sndbuf_limited_us; /* of which waiting for send buffer */
+	uint32_t daddr[4];	    /* network byte order; IPv4 in [0] */
+	uint32_t sndbuf;	    /* sk_sndbuf (ss: tb) */
+	uint32_t rtt_us;
+	uint16_t dport; /* host byte order */
+	uint8_t family;
+};
+
+/* Call @cb for each established (or close-wait) TCP socket of our netns. */
+int nl_tcp_senders(void (*cb)(const struct nl_tcp_sender *, void *), void *arg);
+
 #endif

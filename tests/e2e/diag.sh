@@ -5,10 +5,14 @@
 #
 #   A (observer: diag on a0) <== veth ==> B (peer, b0)
 
-diag_lab() {
+diag_lab_ns() {
 	SOFTNET0=$(softnet_totals)
 	A=$(ns a)
 	B=$(ns b)
+}
+
+diag_lab() {
+	diag_lab_ns
 	veth "$A" a0 "$B" b0
 	ip -n "$A" addr add 198.18.0.1/24 dev a0
 	ip -n "$B" addr add 198.18.0.2/24 dev b0
@@ -259,6 +263,103 @@ test_diag_softnet_drops() {
 	assert_eq "$(finding_field "$WS_TMP/out" softnet_drops netdev_max_backlog)" 8 "evidence netdev_max_backlog"
 	assert_ge "$(finding_field "$WS_TMP/out" softnet_drops dropped)" "$d" "evidence dropped"
 	assert_le "$(finding_field "$WS_TMP/out" softnet_drops dropped)" $((s1 - s0)) "evidence dropped (softnet_stat)"
+}
+
+# delay_lab MS: A (a0) <=> R <=> B (b0) on one subnet, R a bridge that
+# holds every frame MS ms each way (tools/delayline.py: no netem here).
+delay_lab() {
+	diag_lab_ns
+	R=$(ns r)
+	veth "$A" a0 "$R" ra
+	veth "$B" b0 "$R" rb
+	ip -n "$A" addr add 198.18.0.1/24 dev a0
+	ip -n "$B" addr add 198.18.0.2/24 dev b0
+	ip netns exec "$A" ethtool -K a0 tx off tso off gso off >/dev/null
+	ip netns exec "$B" ethtool -K b0 tx off tso off gso off >/dev/null
+	bg timeout 60 ip netns exec "$R" python3 tools/delayline.py ra rb "$1" 55
+	timeout 10 ip netns exec "$A" ping -c 1 -W 5 198.18.0.2 >/dev/null ||
+		fail "no path through the delay line"
+}
+
+# sink PORT: B reads whatever A sends to PORT.
+sink() {
+	bg timeout 60 ip netns exec "$B" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", int(sys.argv[1]))); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); c.settimeout(30)
+while c.recv(1 << 20):
+    pass' "$1"
+}
+
+# bulk_send PORT SECS CHUNK PAUSE GATE: A sends CHUNK bytes, then sleeps
+# PAUSE s, for SECS; it keeps the socket open until GATE exists, so that ss
+# can still read its tcp_info.
+bulk_send() {
+	timeout 60 ip netns exec "$A" python3 -c '
+import os, socket, sys, time
+port, secs, chunk, pause, gate = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+for i in range(100):
+    try:
+        c = socket.create_connection(("198.18.0.2", port), timeout=5); break
+    except ConnectionRefusedError:
+        time.sleep(0.05)
+end, buf = time.monotonic() + secs, bytes(chunk)
+while time.monotonic() < end:
+    c.sendall(buf)
+    time.sleep(pause)
+open(gate + ".sent", "w").write("sent\n")
+for i in range(600):
+    if os.path.exists(gate): break
+    time.sleep(0.05)
+c.close()' "$@"
+}
+
+# sndbuf_limited_ms PORT: the kernel's own count for A's socket (ss -ti).
+sndbuf_limited_ms() {
+	ip netns exec "$A" ss -tinH dst "198.18.0.2:$1" |
+		grep -o 'sndbuf_limited:[0-9]*ms' | grep -o '[0-9]*' || echo 0
+}
+
+# wmem_run PORT OUT CHUNK PAUSE: diag in A while A sends to B for 2.5 s;
+# sets KERNEL_MS, the socket's sndbuf_limited read once diag is done.
+wmem_run() {
+	local sender
+	sink "$1"
+	ws_start "$A" "$2" diag -i a0 -d 4 -j
+	bulk_send "$1" 2.5 "$3" "$4" "$WS_TMP/gate$1" &
+	sender=$!
+	wait_file "$WS_TMP/gate$1.sent" 20
+	diag_wait
+	KERNEL_MS=$(sndbuf_limited_ms "$1")
+	touch "$WS_TMP/gate$1"
+	wait "$sender"
+}
+
+# The seed's "keep an eye on rmem_max/wmem_max": a sender whose buffer cap
+# is below the path's bandwidth-delay product.  Over 40 ms of round trip,
+# with tcp_wmem's maximum at 64 KiB, A moves at most 64 KiB per round trip
+# (13 Mbit/s) and the kernel times it waiting for buffer space (ss -ti
+# sndbuf_limited): diag must name the cap.  The same cap with a sender that
+# writes less than that (the application is the limit) raises nothing.
+test_diag_sysctl_wmem_max() {
+	delay_lab 20
+	ip netns exec "$A" sysctl -qw net.ipv4.tcp_wmem="4096 16384 65536"
+	wmem_run 5001 "$WS_TMP/out" 65536 0
+	assert_ge "$KERNEL_MS" 500 "sndbuf_limited ms (kernel, ss -ti)"
+	assert_rc 1
+	assert_json_lines "$WS_TMP/out"
+	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_wmem_max "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_wmem_max limit)" tcp_wmem "evidence limit"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_wmem_max tcp_wmem_max)" 65536 "evidence tcp_wmem_max"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_wmem_max sndbuf_bytes)" 65536 "evidence sndbuf_bytes"
+	assert_eq "$(finding_field "$WS_TMP/out" sysctl_wmem_max peer)" 198.18.0.2:5001 "evidence peer"
+	assert_within_pct "$(finding_field "$WS_TMP/out" sysctl_wmem_max sndbuf_limited_ms)" "$KERNEL_MS" 2 "evidence sndbuf_limited_ms"
+
+	wmem_run 5002 "$WS_TMP/out2" 16384 0.05
+	assert_le "$KERNEL_MS" 20 "sndbuf_limited ms of the slow writer (kernel)"
+	assert_rc 0
+	assert_eq "$(finding_ids "$WS_TMP/out2")" healthy "findings (application-limited)"
 }
 
 # The seed's router: a 1 Mbit/s tbf on a0 offered 2000 x 1000 B at once.

@@ -2,9 +2,7 @@
 /*
  * diag without a network: the /proc and /sys parsers on captured text
  * (including malformed input), and each finding's thresholds on numbers,
- * so a quiet host provably raises nothing.  softnet_drops is tested here
- * because netdev_max_backlog is global (not per namespace): an e2e test
- * would have to starve every other test on the machine.
+ * so a quiet host provably raises nothing.
  */
 #include <errno.h>
 #include <math.h>
@@ -391,8 +389,59 @@ static void test_keepalive_advice(void)
 	case_end();
 }
 
+static void test_sndbuf_finding(void)
+{
+	struct ws_sndbuf_delta d = { .busy_us = 2000000, .limited_us = 300000 };
+	struct ws_sndbuf_report r = { .tcp_wmem_max = 65536,
+				      .wmem_max = 212992 };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+
+	case_begin("sysctl_wmem_max: limited time, the cap, the advice");
+	CHECK(!sndbuf_limited(&d), "15%% of busy time is not limited");
+	d.limited_us = 400000;
+	CHECK(sndbuf_limited(&d), "20%% of busy time is limited");
+	d.busy_us = 200000;
+	d.limited_us = 99000;
+	CHECK(!sndbuf_limited(&d), "under 100 ms is not limited");
+	CHECK(sndbuf_at_cap(65536, 65536, 212992), "at tcp_wmem's cap");
+	CHECK(sndbuf_at_cap(425984, 4194304, 212992), "at 2 x wmem_max");
+	CHECK(!sndbuf_at_cap(32768, 65536, 212992), "below both caps");
+	CHECK(!sndbuf_at_cap(32768, -1, -1), "caps unknown");
+	find_sndbuf(&r, &f);
+	CHECK_EQ(f.n, 0, "no sender limited: no finding");
+	r.senders_limited = 2;
+	r.worst = (struct ws_sndbuf_delta){ .busy_us = 2000000,
+					    .limited_us = 1000000,
+					    .sndbuf = 65536,
+					    .rtt_us = 40000,
+					    .peer = "198.18.0.2:5001" };
+	find_sndbuf(&r, &f);
+	x = find(&f, "sysctl_wmem_max");
+	CHECK(x && x->severity == WS_SEV_WARNING, "warning");
+	CHECK_EQ(evidence(x, "sndbuf_limited_ms"), 1000, "limited ms");
+	CHECK_EQ(evidence(x, "ceiling_mbps"), 8.0 * 65536 / 40000,
+		 "one buffer per round trip");
+	CHECK(x && strstr(x->advice, "tcp_wmem='4096 16384 16777216'") &&
+		  !strstr(x->advice, "SO_SNDBUF"),
+	      "advice: %s", x ? x->advice : "");
+	memset(&f, 0, sizeof(f));
+	r.tcp_wmem_max = 4194304;
+	r.worst.sndbuf = 425984;
+	find_sndbuf(&r, &f);
+	x = find(&f, "sysctl_wmem_max");
+	CHECK(x && strstr(x->advice, "SO_SNDBUF"), "wmem_max caps SO_SNDBUF");
+	memset(&f, 0, sizeof(f));
+	r.wmem_max = 4 << 20;
+	r.worst.sndbuf = 8 << 20;
+	find_sndbuf(&r, &f);
+	CHECK_EQ(f.n, 0, "a cap of 4 MiB or more is not judged");
+	case_end();
+}
+
 int main(void)
 {
+	test_sndbuf_finding();
 	test_keepalive_advice();
 	test_parse_qdisc();
 	test_parse_softnet();
