@@ -180,8 +180,10 @@ static __always_inline void rst_update_tx(struct rst_flow *f,
 }
 
 /*
- * A flow's first packet, whichever it is: flows that began before we
- * started get a baseline from their next segment.
+ * A flow's first packet: its SYN or SYN-ACK, or for a flow that began before
+ * we started, its next segment with data.  A bare ACK of a tuple we have
+ * never seen inserts nothing: that is what a flood to closed ports is made
+ * of, and an insert costs ten times a lookup (docs/BENCHMARKS.md).
  */
 static __always_inline void rst_insert(const struct rst_flow_key *k,
 				       const struct ws_pkt *pkt,
@@ -240,8 +242,10 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	/* Per packet: a tick-precise clock is enough for idle times. */
 	now = bpf_ktime_get_coarse_ns();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
-	if (!f)
-		rst_insert(&k, pkt, &o, dir, now);
+	if (!f) {
+		if (pkt->payload || (pkt->tcp_flags & WS_TCP_SYN))
+			rst_insert(&k, pkt, &o, dir, now);
+	}
 	else if (dir == WS_RX)
 		rst_update_rx(f, pkt, &o, now);
 	else

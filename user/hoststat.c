@@ -505,10 +505,11 @@ void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 	if (t < idle_timeout_s)
 		return;
 	ws_advice(x,
-		  "a device on the path forgets idle flows after about %.0f "
-		  "s; net.ipv4.tcp_keepalive_time here is %lld: set it (or "
+		  "a device on the path forgot a flow that sat idle %.0f s "
+		  "(its idle timeout is at most that); "
+		  "net.ipv4.tcp_keepalive_time here is %lld: set it (or "
 		  "the application's keepalive, SO_KEEPALIVE + "
-		  "TCP_KEEPIDLE) below %.0f s, e.g. `sysctl -w "
+		  "TCP_KEEPIDLE) well below %.0f s, e.g. `sysctl -w "
 		  "net.ipv4.tcp_keepalive_time=%.0f`",
 		  idle_timeout_s, (long long)t, idle_timeout_s,
 		  keepalive_suggestion(idle_timeout_s));

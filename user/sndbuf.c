@@ -59,7 +59,8 @@ static int sndbuf_start(struct ws_session *s)
 	untracked = false;
 	if (nl_tcp_senders(keep_base, NULL))
 		untracked = true;
-	qsort(bases, n_bases, sizeof(*bases), cmp_cookie);
+	if (n_bases) /* bases is NULL until the first socket */
+		qsort(bases, n_bases, sizeof(*bases), cmp_cookie);
 	return 0;
 }
 
@@ -85,7 +86,8 @@ static void judge_sender(const struct nl_tcp_sender *t, void *arg)
 	struct sender_base key = { .cookie = t->cookie }, *b;
 	struct ws_sndbuf_delta d = { .sndbuf = t->sndbuf, .rtt_us = t->rtt_us };
 
-	b = bsearch(&key, bases, n_bases, sizeof(*bases), cmp_cookie);
+	b = n_bases ? bsearch(&key, bases, n_bases, sizeof(*bases), cmp_cookie)
+		    : NULL;
 	d.busy_us = t->busy_us - (b ? b->busy_us : 0);
 	d.limited_us = t->sndbuf_limited_us - (b ? b->limited_us : 0);
 	if (!sndbuf_limited(&d) ||

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The reset collector's BPF code on crafted frames through
- * BPF_PROG_TEST_RUN: the flow baseline (insert on the first packet, in-place
+ * BPF_PROG_TEST_RUN: the flow baseline (insert on a SYN or data, in-place
  * updates, our sends on tc), RST events in the ring buffer (IPv4, IPv6,
  * options, malformed), lo handling and the rate limit.
  */
@@ -140,6 +140,13 @@ static void test_baseline(void)
 	struct rst_flow f, f0;
 	struct bpf_program *xdp = skel->progs.ws_xdp_ingress;
 	struct bpf_program *tc = skel->progs.ws_tc_egress;
+
+	case_begin("a bare ACK of an unseen flow inserts nothing");
+	run(xdp, tcp4(true, WS_TCP_ACK, 62, 776, 9000, 1, 990, 0));
+	CHECK(!get_flow(&k, &f), "no flow");
+	run(tc, tcp4(false, WS_TCP_ACK, 64, 1, 500, 9000, 0, 0));
+	CHECK(!get_flow(&k, &f), "no flow (tc)");
+	case_end();
 
 	case_begin("IPv4 SYN-ACK from the peer inserts a baseline");
 	run(xdp,
