@@ -61,7 +61,7 @@ run_unit() {
 
 # The host-global sysctls tests may lower for a moment (tests/lib.sh
 # host_sysctl), as "name=value" lines.
-GUARDED_SYSCTLS="net.core.netdev_max_backlog"
+GUARDED_SYSCTLS="net.core.netdev_max_backlog net.core.netdev_budget"
 host_sysctls() { sysctl $GUARDED_SYSCTLS | tr -d ' '; }
 restore_host_sysctls() { sysctl -qw $HOST_SYSCTLS; }
 HOST_SYSCTLS=$(host_sysctls)

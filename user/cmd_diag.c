@@ -30,16 +30,19 @@ static const char usage[] =
     "      --locate           name a resetting middlebox's address with a\n"
     "                         few TTL-limited probes toward the flow's peer\n"
     "                         (as wirescope resets --locate)\n"
+    "      --max-flows N      handshakes tracked at once (default 65536;\n"
+    "                         160 bytes each, preallocated: 10 MiB)\n"
     "  -m, --mode MODE        ingress hook: native, generic or tc\n"
     "  -v, --verbose          say how hooks were attached\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
     "\n"
-    "Finding ids (stable; docs/diag.md): small_packets, iface_drops,\n"
+    "Finding ids (stable; docs/diag.md): small_packets, accept_overflow,\n"
+    "syn_unanswered, handshake_latency, handshake_table_full,\n"
+    "middlebox_reset, injected_reset, local_reset, iface_drops,\n"
     "softnet_drops, softnet_squeeze, egress_saturated, tcp_retransmits,\n"
     "sysctl_somaxconn, sysctl_tcp_max_syn_backlog, sysctl_rmem_max,\n"
-    "sysctl_wmem_max, "
-    "rcvbuf_overflow, wirescope_lost_counts, healthy.\n"
+    "sysctl_wmem_max, rcvbuf_overflow, wirescope_lost_counts, healthy.\n"
     "\n"
     "Examples:\n"
     "  sudo wirescope diag                   # default-route interface, 10 s\n"
@@ -114,6 +117,8 @@ static int diag_option(int c, const char *arg, struct ws_opts *o,
 	case OPT_LOCATE:
 		resets_set_options(&ro);
 		return 0;
+	case HS_OPT_MAX_FLOWS:
+		return hs_option(c, arg, o, cmd, ctx);
 	default:
 		return -1;
 	}
@@ -126,6 +131,7 @@ int cmd_diag(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "small", required_argument, NULL, OPT_SMALL },
 		{ "locate", no_argument, NULL, OPT_LOCATE },
+		{ "max-flows", required_argument, NULL, HS_OPT_MAX_FLOWS },
 		{},
 	};
 	static const struct ws_cmd cmd = { "diag", usage, longopts,

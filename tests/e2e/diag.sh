@@ -265,6 +265,110 @@ test_diag_softnet_drops() {
 	assert_le "$(finding_field "$WS_TMP/out" softnet_drops dropped)" $((s1 - s0)) "evidence dropped (softnet_stat)"
 }
 
+# Receive work outruns the softirq budget, without a loss: the same bursts
+# of 64 with the default backlog (nothing dropped) and net.core.netdev_budget
+# (host-global) lowered to 16 for these seconds, so each burst leaves work
+# for the next round.  Info only: exit 0, healthy beside it.
+test_diag_softnet_squeeze() {
+	diag_lab
+	local q0 q1 d0 old
+	ip netns exec "$A" ethtool -K a0 tx-udp-segmentation off >/dev/null
+	d0=$(softnet_totals | cut -d' ' -f1)
+	q0=$(softnet_totals | cut -d' ' -f2)
+	old=$(sysctl -n net.core.netdev_budget)
+	host_sysctl net.core.netdev_budget 16
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -m generic -d 2 -j
+	udp_gso_bursts "$A" 198.18.0.2 100
+	diag_wait
+	sysctl -qw net.core.netdev_budget="$old"
+	q1=$(softnet_totals | cut -d' ' -f2)
+	assert_eq "$(softnet_totals | cut -d' ' -f1)" "$d0" "softnet drops (kernel)"
+	assert_ge $((q1 - q0)) 10 "time_squeeze (kernel)"
+	assert_eq "$DIAG_RC" 0 "exit code"
+	assert_eq "$(finding_ids "$WS_TMP/out" all)" "healthy softnet_squeeze" "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" softnet_squeeze netdev_budget)" 16 "evidence netdev_budget"
+	assert_ge "$(finding_field "$WS_TMP/out" softnet_squeeze time_squeeze)" 10 "evidence time_squeeze"
+	assert_le "$(finding_field "$WS_TMP/out" softnet_squeeze time_squeeze)" $((q1 - q0)) "evidence time_squeeze (softnet_stat)"
+}
+
+# acceptor PORT COUNT N: B listens on COUNT ports from PORT and accepts N
+# connections in all, closing each one cleanly.  Returns once listening.
+acceptor() {
+	bg timeout 60 ip netns exec "$B" python3 -c '
+import select, socket, sys
+port, count, n = map(int, sys.argv[1:4])
+ls = []
+for p in range(port, port + count):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("198.18.0.2", p)); s.listen(256); ls.append(s)
+open(sys.argv[4], "w").write("listening\n")
+while n > 0:
+    r, _, _ = select.select(ls, [], [], 30)
+    if not r: break
+    for s in r:
+        c, _ = s.accept(); c.close(); n -= 1' "$@" "$WS_TMP/acceptor.$1"
+	wait_file "$WS_TMP/acceptor.$1" 10
+}
+
+# connect_all PORT COUNT PER_PORT: A opens PER_PORT connections to each of
+# COUNT ports from PORT, all at once (non-blocking), and closes them once
+# every one is up.
+connect_all() {
+	timeout 30 ip netns exec "$A" python3 -c '
+import selectors, socket, sys
+port, count, per = map(int, sys.argv[1:])
+sel, pending = selectors.DefaultSelector(), 0
+for p in range(port, port + count):
+    for i in range(per):
+        c = socket.socket(); c.setblocking(False)
+        c.connect_ex(("198.18.0.2", p))
+        sel.register(c, selectors.EVENT_WRITE); pending += 1
+done = []
+while pending:
+    for k, _ in sel.select(10):
+        assert k.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+        sel.unregister(k.fileobj); done.append(k.fileobj); pending -= 1
+for c in done:
+    c.close()
+print(len(done))' "$@"
+}
+
+# More handshakes in flight than the table holds: 200 connects at once over
+# a 40 ms round trip with --max-flows 16.  Every connection completes (the
+# kernel's PassiveOpens); diag says its handshake counts are lower bounds.
+test_diag_handshake_table_full() {
+	delay_lab 20
+	local opens
+	acceptor 5003 1 200
+	opens=$(tcp_counter "$B" TcpPassiveOpens)
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 3 -j --max-flows 16
+	assert_eq "$(connect_all 5003 1 200)" 200 "connections made"
+	diag_wait
+	opens=$(( $(tcp_counter "$B" TcpPassiveOpens) - opens ))
+	assert_eq "$opens" 200 "PassiveOpens (kernel)"
+	assert_eq "$DIAG_RC" 0 "exit code"
+	assert_eq "$(finding_ids "$WS_TMP/out")" "handshake_table_full healthy" "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" handshake_table_full max_flows)" 16 "evidence max_flows"
+	# 200 in flight for 16 slots: most of them go
+	assert_ge "$(finding_field "$WS_TMP/out" handshake_table_full flows_evicted)" 100 "evidence flows_evicted"
+	assert_le "$(finding_field "$WS_TMP/out" handshake_table_full flows_evicted)" 200 "evidence flows_evicted"
+}
+
+# More listening ports answer than the per-port table holds (256): the
+# handshakes on the ports beyond it are counted in the totals only, and
+# diag says so (hs_ports_full).
+test_diag_wirescope_lost_counts() {
+	diag_lab
+	acceptor 6000 300 300
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 2 -j
+	assert_eq "$(connect_all 6000 300 1)" 300 "connections made"
+	diag_wait
+	assert_eq "$DIAG_RC" 0 "exit code"
+	assert_eq "$(finding_ids "$WS_TMP/out")" "healthy wirescope_lost_counts" "findings"
+	# one handshake on each of the 300 - 256 ports without a slot
+	assert_eq "$(finding_field "$WS_TMP/out" wirescope_lost_counts hs_ports_full)" 44 "evidence hs_ports_full"
+}
+
 # delay_lab MS: A (a0) <=> R <=> B (b0) on one subnet, R a bridge that
 # holds every frame MS ms each way (tools/delayline.py: no netem here).
 delay_lab() {

@@ -41,7 +41,7 @@ def flood(rows):
     base = {r["round"]: r["delivered"] / r["seconds"] for r in rows if r["config"] == "none"}
     out = ["## 2. Throughput kept under a small-packet flood",
            "",
-           "trafgen is asked for {} bare 60-byte TCP segments per run, unthrottled, through "
+           "trafgen is asked for {} bare 54-byte TCP ACKs per run, unthrottled, through "
            "a veth pair into the receiver's TCP stack (closed port). *Arrived* is the "
            "receiving interface's `rx_packets` delta (trafgen cannot always push every frame "
            "into veth); *delivered* is the receiver namespace's `TcpInSegs` delta, per "
@@ -82,7 +82,7 @@ NAMES = {
     "tcp4_data_established_per_call": "(method check: the first established row, one call per run)",
     "tcp4_syn_empty_table": "SYN into an empty table (insert)",
     "tcp4_syn_full_table": "SYN into a full table (LRU evicts)",
-    "tcp4_ack_new_flow": "bare ACK of a flow never seen (the flood's packet: a new baseline)",
+    "tcp4_ack_new_flow": "bare ACK of a flow never seen (the flood's packet: one failed lookup)",
     "tcp4_final_ack": "final ACK completing a handshake",
     "tcp4_rst": "RST on a flow with a baseline",
     "tcp6_data": "IPv6 TCP data",
