@@ -182,8 +182,9 @@ static __always_inline void rst_update_tx(struct rst_flow *f,
 /*
  * A flow's first packet: its SYN or SYN-ACK, or for a flow that began before
  * we started, its next segment with data.  A bare ACK of a tuple we have
- * never seen inserts nothing: that is what a flood to closed ports is made
- * of, and an insert costs ten times a lookup (docs/BENCHMARKS.md).
+ * never seen inserts nothing: a flood of them to closed ports would
+ * otherwise cost an insert each, four times a lookup (docs/BENCHMARKS.md).
+ * A SYN flood still inserts per packet; the LRU bounds it.
  */
 static __always_inline void rst_insert(const struct rst_flow_key *k,
 				       const struct ws_pkt *pkt,
@@ -239,13 +240,13 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		}
 		return;
 	}
+	if (!f && !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN))
+		return; /* see rst_insert */
 	/* Per packet: a tick-precise clock is enough for idle times. */
 	now = bpf_ktime_get_coarse_ns();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
-	if (!f) {
-		if (pkt->payload || (pkt->tcp_flags & WS_TCP_SYN))
-			rst_insert(&k, pkt, &o, dir, now);
-	}
+	if (!f)
+		rst_insert(&k, pkt, &o, dir, now);
 	else if (dir == WS_RX)
 		rst_update_rx(f, pkt, &o, now);
 	else

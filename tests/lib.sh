@@ -177,16 +177,35 @@ kill9_leaves_nothing() {
 	assert_eq "$(attached_progs "$1")" "" "attached after kill -9"
 }
 
-# host_sysctl NAME VALUE: set a host-global sysctl (one that only the
-# initial namespace has) for this test; the old value comes back at cleanup,
-# and tests/run.sh restores it should the test be killed first.
+# The host-global sysctls (only the initial namespace has them) a test may
+# change for a moment; tests/run.sh checks and restores them after each test.
+GUARDED_SYSCTLS=${GUARDED_SYSCTLS:-"net.core.netdev_max_backlog net.core.netdev_budget"}
+HOST_SYSCTL_LOCK=/run/wirescope-tests.host-sysctl.lock
+
+# host_sysctl NAME VALUE: set a guarded host sysctl for this test, holding a
+# lock that another suite's run.sh takes before it reads the host's values.
+# host_sysctls_restore (or cleanup) puts the old values back.
 host_sysctl() {
+	[[ " $GUARDED_SYSCTLS " == *" $1 "* ]] || fail "host_sysctl: $1 is not guarded"
+	if [ ! -f "$WS_TMP/sysctls" ]; then
+		exec 9>"$HOST_SYSCTL_LOCK"
+		flock -w 60 9 || fail "host_sysctl: lock busy"
+	fi
 	echo "$1 $(sysctl -n "$1")" >>"$WS_TMP/sysctls"
 	sysctl -qw "$1=$2"
 }
 
+host_sysctls_restore() {
+	local n v
+	[ -f "$WS_TMP/sysctls" ] || return 0
+	tac "$WS_TMP/sysctls" | while read -r n v; do
+		sysctl -qw "$n=$v" || true
+	done
+	rm -f "$WS_TMP/sysctls"
+}
+
 ws_cleanup() {
-	local p n v
+	local p n
 	for p in "${WS_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
@@ -199,8 +218,6 @@ ws_cleanup() {
 		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
 		ip netns del "$n" 2>/dev/null || true
 	done <"$WS_NS_LIST"
-	[ -f "$WS_TMP/sysctls" ] && tac "$WS_TMP/sysctls" | while read -r n v; do
-		sysctl -qw "$n=$v" || true
-	done
+	host_sysctls_restore
 	rm -rf "$WS_TMP"
 }

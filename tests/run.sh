@@ -59,12 +59,13 @@ run_unit() {
 	fi
 }
 
-# The host-global sysctls tests may lower for a moment (tests/lib.sh
-# host_sysctl), as "name=value" lines.
-GUARDED_SYSCTLS="net.core.netdev_max_backlog net.core.netdev_budget"
+# The host-global sysctls tests may change for a moment (tests/lib.sh
+# host_sysctl), as "name=value" lines, read while no test holds them.
+export GUARDED_SYSCTLS="net.core.netdev_max_backlog net.core.netdev_budget"
 host_sysctls() { sysctl $GUARDED_SYSCTLS | tr -d ' '; }
 restore_host_sysctls() { sysctl -qw $HOST_SYSCTLS; }
-HOST_SYSCTLS=$(host_sysctls)
+HOST_SYSCTLS=$(flock -w 60 /run/wirescope-tests.host-sysctl.lock sysctl $GUARDED_SYSCTLS | tr -d ' ')
+trap 'restore_host_sysctls; exit 130' INT TERM
 
 run_e2e() {
 	local file=$1 fn=$2 name log start rc

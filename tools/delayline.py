@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""delayline.py IF1 IF2 DELAY_MS SECONDS: a bridge that holds every frame.
+"""delayline.py IF1 IF2 DELAY_MS SECONDS [READY]: a bridge that holds every frame.
 
 This kernel has no netem (nor fq, which honours EDT timestamps), so the lab
 adds path delay in user space: frames received on IF1 leave on IF2 DELAY_MS
-later and the other way round.  Runs SECONDS at most.  The two ends must
+later and the other way round.  Runs SECONDS at most; writes the file READY
+once both sockets are bound.  The two ends must
 send real frames: turn off TSO/GSO and checksum offload on them (ethtool -K
 DEV tx off tso off gso off), or the frames carry no valid checksum.
 Fine for a few thousand frames per second, which is what the tests need.
@@ -29,6 +30,9 @@ def main():
     a, b = sys.argv[1], sys.argv[2]
     delay, end = float(sys.argv[3]) / 1e3, time.monotonic() + float(sys.argv[4])
     sa, sb = open_raw(a), open_raw(b)
+    if len(sys.argv) > 5:
+        with open(sys.argv[5], "w") as f:
+            f.write("ready\n")
     other = {sa: sb, sb: sa}
     held, seq = [], 0
     while time.monotonic() < end:

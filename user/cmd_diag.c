@@ -102,9 +102,9 @@ static void add_quiet_collectors(struct ws_session *s)
 static int diag_option(int c, const char *arg, struct ws_opts *o,
 		       const char *cmd, void *ctx)
 {
-	struct rst_options ro = { .flows = RST_FLOWS_DEFAULT,
-				  .rate = RST_RATE_DEFAULT,
-				  .locate = true };
+	static const struct rst_options locate = { .flows = RST_FLOWS_DEFAULT,
+						   .rate = RST_RATE_DEFAULT,
+						   .locate = true };
 
 	switch (c) {
 	case 'd':
@@ -115,7 +115,7 @@ static int diag_option(int c, const char *arg, struct ws_opts *o,
 	case OPT_SMALL:
 		return sizes_parse_small(arg, o, cmd);
 	case OPT_LOCATE:
-		resets_set_options(&ro);
+		resets_set_options(&locate);
 		return 0;
 	case HS_OPT_MAX_FLOWS:
 		return hs_option(c, arg, o, cmd, ctx);

@@ -290,7 +290,6 @@ enum {
 	WS_OPT_READY_FILE = 1000,
 	WS_OPT_CMD_BASE = 1100, /* command-specific long options start here */
 };
-#define WS_COMMON_SHORTOPTS ":i:Tjvm:h"
 #define WS_COMMON_LONGOPTS                                                     \
 	{ "interface", required_argument, NULL, 'i' },                         \
 	    { "timestamp", no_argument, NULL, 'T' },                           \

@@ -383,7 +383,7 @@ void find_sndbuf(const struct ws_sndbuf_report *r, struct ws_findings *f)
 {
 	const int64_t enough = 4 << 20;
 	const struct ws_sndbuf_delta *w = &r->worst;
-	bool by_tcp_wmem = r->tcp_wmem_max > 0 && w->sndbuf >= r->tcp_wmem_max;
+	bool by_tcp_wmem = r->tcp_wmem_max > 0 && w->sndbuf == r->tcp_wmem_max;
 	int64_t cap = by_tcp_wmem ? r->tcp_wmem_max : 2 * r->wmem_max;
 	double rtt_ms = w->rtt_us / 1e3;
 	struct ws_finding *x;

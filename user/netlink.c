@@ -268,7 +268,20 @@ static void parse_listener(const struct nlmsghdr *h, void *arg)
 	ctx->cb(&l, ctx->arg);
 }
 
-/* A sock_diag dump of TCP sockets in @states (bits of TCP_*), both families. */
+/* sock_diag state filter bits: 1 << TCP_* (include/net/tcp_states.h). */
+enum {
+	ST_ESTABLISHED = 1 << 1,
+	ST_FIN_WAIT1 = 1 << 4,
+	ST_CLOSE_WAIT = 1 << 8,
+	ST_LAST_ACK = 1 << 9,
+	ST_LISTEN = 1 << 10,
+	ST_CLOSING = 1 << 11,
+	/* a sender may still have data in flight */
+	ST_SENDING = ST_ESTABLISHED | ST_FIN_WAIT1 | ST_CLOSE_WAIT |
+		     ST_LAST_ACK | ST_CLOSING,
+};
+
+/* A sock_diag dump of TCP sockets in @states (ST_*), both families. */
 static int tcp_diag_dump(uint32_t states, uint8_t ext,
 			 void (*parse)(const struct nlmsghdr *, void *),
 			 void *ctx)
@@ -304,9 +317,8 @@ int nl_tcp_listeners(void (*cb)(const struct nl_listener *, void *), void *arg)
 {
 	struct listeners_ctx ctx = { cb, arg };
 
-	return tcp_diag_dump(1 << 10 /* TCP_LISTEN */,
-			     1 << (INET_DIAG_SKMEMINFO - 1), parse_listener,
-			     &ctx);
+	return tcp_diag_dump(ST_LISTEN, 1 << (INET_DIAG_SKMEMINFO - 1),
+			     parse_listener, &ctx);
 }
 
 struct senders_ctx {
@@ -356,7 +368,7 @@ int nl_tcp_senders(void (*cb)(const struct nl_tcp_sender *, void *), void *arg)
 {
 	struct senders_ctx ctx = { cb, arg };
 
-	return tcp_diag_dump(1 << 1 | 1 << 8, /* ESTABLISHED, CLOSE_WAIT */
+	return tcp_diag_dump(ST_SENDING,
 			     1 << (INET_DIAG_INFO - 1) |
 				 1 << (INET_DIAG_SKMEMINFO - 1),
 			     parse_sender, &ctx);

@@ -63,7 +63,7 @@ struct nl_tcp_sender {
 	uint8_t family;
 };
 
-/* Call @cb for each established (or close-wait) TCP socket of our netns. */
+/* Call @cb for each TCP socket of our netns that may still send data. */
 int nl_tcp_senders(void (*cb)(const struct nl_tcp_sender *, void *), void *arg);
 
 #endif

@@ -151,19 +151,39 @@ int ws_parse_positionals(struct ws_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* The option getopt just refused, as the user typed it. */
+/* The long options of the command being parsed (ws_parse_args). */
+static const struct option *cur_longopts;
+
+/* True if @word ("--name", "--na", "--name=v") is the long option of @val. */
+static bool names_long_option(const char *word, int val)
+{
+	const struct option *lo;
+	size_t n;
+
+	if (strncmp(word, "--", 2) || !cur_longopts)
+		return false;
+	word += 2;
+	n = strcspn(word, "=");
+	for (lo = cur_longopts; lo->name; lo++)
+		if (!strncmp(lo->name, word, n) && lo->val == val)
+			return true;
+	return false;
+}
+
 /*
- * The option getopt refused, as the user typed it: "-x" for a short one,
- * the word for a long one (whose optopt is its value, not a letter),
- * "=value" included only if @with_value ("--hist=3": no value allowed).
+ * The option getopt refused, as the user typed it: the word for a long one
+ * ("=value" included only if @with_value: "--hist=3" takes none), else
+ * "-x".  getopt leaves optopt 0 for an unknown long option and the option's
+ * value for a known one; inside a cluster ("-zv") the word is not yet the
+ * current one, hence the check against the long options.
  */
 static const char *ws_bad_option(bool with_value)
 {
 	static char buf[64];
 	const char *word = optind > 0 ? ws_argv[optind - 1] : "?";
 
-	if (optopt > 0 && optopt < 128 && isalpha(optopt) &&
-	    strncmp(word, "--", 2)) {
+	if (optopt && !names_long_option(word, optopt) && optopt < 128 &&
+	    isgraph(optopt)) {
 		snprintf(buf, sizeof(buf), "-%c", optopt);
 		return buf;
 	}
@@ -247,10 +267,11 @@ static void short_options(const struct option *lo, char *buf, size_t size)
 int ws_parse_args(const struct ws_cmd *cmd, int argc, char **argv,
 		  struct ws_opts *o, void *ctx)
 {
-	char shortopts[64];
+	char shortopts[1 + 2 * 52 + 1]; /* every letter, each with a colon */
 	int c, err;
 
 	short_options(cmd->longopts, shortopts, sizeof(shortopts));
+	cur_longopts = cmd->longopts;
 	while ((c = getopt_long(argc, argv, shortopts, cmd->longopts, NULL)) !=
 	       -1) {
 		if (c == 'h') {

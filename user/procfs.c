@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <net/if.h>
-#include "core.h"
 #include "procfs.h"
 
 #define RTF_UP 0x0001
@@ -317,50 +317,64 @@ static int parent_pid(int pid)
 	return ppid;
 }
 
-/* Read @path in the network namespace of @pid; -errno if we cannot. */
-static int read_in_netns_of(int pid, int self, const char *path, char *buf,
-			    size_t len)
+/*
+ * Read @path in the network namespace of @pid, from a child process so that
+ * ours never moves (a failed return would leave us, and any netlink socket
+ * opened later, in the wrong one).  Bytes read, or -errno.
+ */
+static int read_in_netns_of(int pid, const char *path, char *buf, size_t len)
 {
+	int fd, pipefd[2], status, n = -ENOENT;
+	size_t got = 0;
+	ssize_t r;
 	char ns[64];
-	int fd, n = -ENOENT;
+	pid_t child;
 
 	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", pid);
 	fd = open(ns, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (!setns(fd, CLONE_NEWNET)) {
-		n = ws_read_text(path, buf, len);
-		if (setns(self, CLONE_NEWNET)) {
-			fprintf(stderr,
-				"wirescope: cannot return to our "
-				"network namespace: %s\n",
-				strerror(errno));
-			exit(WS_EXIT_RUNTIME);
-		}
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	child = fork();
+	if (!child) {
+		n = setns(fd, CLONE_NEWNET) ? -1 : ws_read_text(path, buf, len);
+		_exit(n > 0 && write(pipefd[1], buf, n) == n ? 0 : 1);
 	}
 	close(fd);
-	return n;
+	close(pipefd[1]);
+	while (child > 0 && got + 1 < len &&
+	       (r = read(pipefd[0], buf + got, len - 1 - got)) > 0)
+		got += r;
+	close(pipefd[0]);
+	buf[got] = 0;
+	if (child < 0)
+		return -errno;
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return n;
+	return (int)got;
 }
 
 /*
  * net.core.netdev_max_backlog and the netdev_budget pair are global: only
  * the initial network namespace shows them, and `ip netns exec` hides them.
  * Our ancestors (the shell that ran `ip netns exec`) are likely still there,
- * and pid 1 may not let us in: try each, from the parent up.
+ * and pid 1 may not let us in: try each, from the parent up.  A parent in
+ * our own namespace reads ENOENT again, so the first that reads is right.
  */
 static int read_in_init_netns(const char *path, char *buf, size_t len)
 {
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	int pid = getppid(), hops, n = -ENOENT;
 
-	if (self < 0)
-		return -errno;
 	for (hops = 0; pid > 0 && hops < 64; hops++, pid = parent_pid(pid)) {
-		n = read_in_netns_of(pid, self, path, buf, len);
+		n = read_in_netns_of(pid, path, buf, len);
 		if (n >= 0)
 			break;
 	}
-	close(self);
 	return n;
 }
 

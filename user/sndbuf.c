@@ -64,10 +64,14 @@ static int sndbuf_start(struct ws_session *s)
 	return 0;
 }
 
+/*
+ * Autotuning stops at exactly tcp_wmem[2]; SO_SNDBUF gives exactly twice
+ * min(request, wmem_max).  Anything else is below its cap.
+ */
 bool sndbuf_at_cap(uint32_t sndbuf, int64_t tcp_wmem_max, int64_t wmem_max)
 {
-	return (tcp_wmem_max > 0 && sndbuf >= tcp_wmem_max) ||
-	       (wmem_max > 0 && sndbuf >= 2 * wmem_max);
+	return (tcp_wmem_max > 0 && sndbuf == tcp_wmem_max) ||
+	       (wmem_max > 0 && sndbuf == 2 * wmem_max);
 }
 
 static void peer_name(const struct nl_tcp_sender *t, char *buf, size_t len)
@@ -88,6 +92,11 @@ static void judge_sender(const struct nl_tcp_sender *t, void *arg)
 
 	b = n_bases ? bsearch(&key, bases, n_bases, sizeof(*bases), cmp_cookie)
 		    : NULL;
+	if (!b && r->untracked)
+		return; /* maybe an old socket: its totals are not this run's */
+	if (b &&
+	    (t->busy_us < b->busy_us || t->sndbuf_limited_us < b->limited_us))
+		return; /* the kernel's u32 jiffies wrapped */
 	d.busy_us = t->busy_us - (b ? b->busy_us : 0);
 	d.limited_us = t->sndbuf_limited_us - (b ? b->limited_us : 0);
 	if (!sndbuf_limited(&d) ||

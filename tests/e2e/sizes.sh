@@ -149,6 +149,7 @@ test_bad_input() {
 	expect_error 3 "option --small needs an argument" $x sizes -i a0 --small
 	expect_error 3 "option --ready-file needs an argument" $x sizes -i a0 --ready-file
 	expect_error 3 "unknown option --hist=3" $x sizes -i a0 --hist=3
+	expect_error 3 "unknown option -z " $x sizes -i a0 --hist -zv
 	expect_error 3 "bad --small 'abc'" $x sizes -i a0 --small abc
 	expect_error 3 "bad mode 'fast'" $x sizes -i a0 -m fast
 	expect_error 3 "unknown command 'nosuch'" $x nosuch

@@ -407,6 +407,8 @@ static void test_sndbuf_finding(void)
 	CHECK(sndbuf_at_cap(65536, 65536, 212992), "at tcp_wmem's cap");
 	CHECK(sndbuf_at_cap(425984, 4194304, 212992), "at 2 x wmem_max");
 	CHECK(!sndbuf_at_cap(32768, 65536, 212992), "below both caps");
+	CHECK(!sndbuf_at_cap(1 << 20, 4194304, 212992),
+	      "autotuned past 2 x wmem_max, below tcp_wmem: not at a cap");
 	CHECK(!sndbuf_at_cap(32768, -1, -1), "caps unknown");
 	find_sndbuf(&r, &f);
 	CHECK_EQ(f.n, 0, "no sender limited: no finding");
