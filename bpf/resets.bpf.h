@@ -105,24 +105,26 @@ static __always_inline void rst_key_from_pkt(const struct ws_pkt *pkt,
 	k->family = pkt->ip_ver;
 }
 
-static __always_inline void rst_report_wire(const struct ws_pkt *pkt,
-					    const struct ws_tcp_opts *o,
-					    const struct rst_flow_key *k,
-					    const struct rst_flow *f,
-					    __u32 ifindex, __u32 dir, __u64 now)
+/* Options are parsed only for an RST that gets past the rate limit. */
+static __always_inline void
+rst_report_wire(const struct ws_pkt *pkt, const void *data,
+		const void *data_end, const struct rst_flow_key *k,
+		const struct rst_flow *f, __u32 ifindex, __u32 dir, __u64 now)
 {
 	struct rst_event *e = rst_reserve(now, RST_WIRE);
+	struct ws_tcp_opts o;
 
 	if (!e)
 		return;
+	ws_parse_tcp_opts(data, data_end, pkt, &o);
 	e->key = *k;
 	e->ifindex = ifindex;
 	e->dir = dir;
 	e->seq = pkt->seq;
 	e->ack = pkt->ack_seq;
-	e->tsval = o->tsval;
-	e->tsecr = o->tsecr;
-	e->opts = o->present;
+	e->tsval = o.tsval;
+	e->tsecr = o.tsecr;
+	e->opts = o.present;
 	e->ip_id = pkt->ip_id;
 	e->ttl = pkt->ttl;
 	e->tcp_flags = pkt->tcp_flags;
@@ -231,8 +233,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	f = bpf_map_lookup_elem(&rst_flows, &k);
 	if (pkt->tcp_flags & WS_TCP_RST) {
 		now = bpf_ktime_get_ns();
-		ws_parse_tcp_opts(data, data_end, pkt, &o);
-		rst_report_wire(pkt, &o, &k, f, ifindex, dir, now);
+		rst_report_wire(pkt, data, data_end, &k, f, ifindex, dir, now);
 		/* Count the peer's data after the latest RST only. */
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = now;

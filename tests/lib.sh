@@ -67,6 +67,20 @@ pair_lab() {
 	ip -n "$B" link set b0 mtu 3000
 }
 
+# lab_addrs: 198.18.0.1/24 on A's a0, 198.18.0.2/24 on B's b0.
+lab_addrs() {
+	ip -n "$A" addr add 198.18.0.1/24 dev a0
+	ip -n "$B" addr add 198.18.0.2/24 dev b0
+}
+
+# ip_lab: namespaces $A and $B joined by veth a0 <-> b0, with lab_addrs.
+ip_lab() {
+	A=$(ns a)
+	B=$(ns b)
+	veth "$A" a0 "$B" b0
+	lab_addrs
+}
+
 # write_trafgen_cfg FILE: one UDP frame per size bucket, 60, 100, 192, 442,
 # 942, 1442 and 1842 bytes (5020 in all).  The destination MAC is not a0's,
 # so A's stack drops them silently: no replies, nothing on a0's tx side.

@@ -268,14 +268,13 @@ int parse_ipv6_route_default(const char *buf, char *ifname, size_t len)
 	return found ? 0 : -ENOENT;
 }
 
-int ws_read_text(const char *path, char *buf, size_t len)
+/* Read @fd to its end into @buf, NUL-terminated; bytes read or -errno. */
+static int read_fd_text(int fd, char *buf, size_t len)
 {
 	size_t got = 0;
 	ssize_t n;
-	int err = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = 0;
 
-	if (fd < 0)
-		return -errno;
 	while (got + 1 < len) {
 		n = read(fd, buf + got, len - 1 - got);
 		if (n < 0 && errno == EINTR)
@@ -286,9 +285,19 @@ int ws_read_text(const char *path, char *buf, size_t len)
 			break;
 		got += n;
 	}
-	close(fd);
 	buf[got] = 0;
 	return err ? err : (int)got;
+}
+
+int ws_read_text(const char *path, char *buf, size_t len)
+{
+	int n, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read_fd_text(fd, buf, len);
+	close(fd);
+	return n;
 }
 
 static int read_i64(const char *path, int64_t *out)
@@ -324,9 +333,7 @@ static int parent_pid(int pid)
  */
 static int read_in_netns_of(int pid, const char *path, char *buf, size_t len)
 {
-	int fd, pipefd[2], status, n = -ENOENT;
-	size_t got = 0;
-	ssize_t r;
+	int fd, pipefd[2], status, n = -ENOENT, got;
 	char ns[64];
 	pid_t child;
 
@@ -344,19 +351,18 @@ static int read_in_netns_of(int pid, const char *path, char *buf, size_t len)
 		n = setns(fd, CLONE_NEWNET) ? -1 : ws_read_text(path, buf, len);
 		_exit(n > 0 && write(pipefd[1], buf, n) == n ? 0 : 1);
 	}
+	if (child < 0)
+		n = -errno;
 	close(fd);
 	close(pipefd[1]);
-	while (child > 0 && got + 1 < len &&
-	       (r = read(pipefd[0], buf + got, len - 1 - got)) > 0)
-		got += r;
+	got = child > 0 ? read_fd_text(pipefd[0], buf, len) : n;
 	close(pipefd[0]);
-	buf[got] = 0;
 	if (child < 0)
-		return -errno;
+		return n;
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
-		return n;
-	return (int)got;
+		return -ENOENT;
+	return got;
 }
 
 /*

@@ -5,17 +5,9 @@
 #
 #   A (observer: diag on a0) <== veth ==> B (peer, b0)
 
-diag_lab_ns() {
-	SOFTNET0=$(softnet_totals)
-	A=$(ns a)
-	B=$(ns b)
-}
-
 diag_lab() {
-	diag_lab_ns
-	veth "$A" a0 "$B" b0
-	ip -n "$A" addr add 198.18.0.1/24 dev a0
-	ip -n "$B" addr add 198.18.0.2/24 dev b0
+	SOFTNET0=$(softnet_totals)
+	ip_lab
 }
 
 # diag_run OUT ARGS...: start diag in A (attached when it returns).
@@ -233,6 +225,19 @@ for i in range(int(sys.argv[2])):
         pass' "$2" "$3"
 }
 
+# softnet_run SYSCTL VALUE BURSTS: diag on b0 (generic mode) for two
+# seconds while A sends BURSTS UDP GSO bursts, with the host-global SYSCTL
+# set to VALUE until diag is done (it reads it at the end, for its
+# evidence).  Sets DIAG_RC.
+softnet_run() {
+	ip netns exec "$A" ethtool -K a0 tx-udp-segmentation off >/dev/null
+	ws_start "$B" "$WS_TMP/out" diag -i b0 -m generic -d 2 -j
+	host_sysctl "$1" "$2"
+	udp_gso_bursts "$A" 198.18.0.2 "$3"
+	diag_wait
+	host_sysctls_restore
+}
+
 # Bursts overflow the per-CPU input backlog.  With a0's UDP segmentation
 # off, each send becomes 64 frames that a0 hands to b0 in one go; veth
 # queues them on this CPU's backlog (b0 watched in generic mode: native XDP
@@ -244,14 +249,9 @@ for i in range(int(sys.argv[2])):
 test_diag_softnet_drops() {
 	diag_lab
 	local d0 s0 s1 d bursts=100
-	ip netns exec "$A" ethtool -K a0 tx-udp-segmentation off >/dev/null
 	d0=$(ifstat "$B" b0 rx_dropped)
 	s0=$(softnet_totals | cut -d' ' -f1)
-	ws_start "$B" "$WS_TMP/out" diag -i b0 -m generic -d 2 -j
-	host_sysctl net.core.netdev_max_backlog 8
-	udp_gso_bursts "$A" 198.18.0.2 $bursts
-	diag_wait # it reads the sysctl at the end, for its evidence
-	host_sysctls_restore
+	softnet_run net.core.netdev_max_backlog 8 $bursts
 	s1=$(softnet_totals | cut -d' ' -f1)
 	d=$(( $(ifstat "$B" b0 rx_dropped) - d0 ))
 	assert_ge "$d" $((bursts * 40)) "b0 rx_dropped (kernel)"
@@ -271,14 +271,9 @@ test_diag_softnet_drops() {
 test_diag_softnet_squeeze() {
 	diag_lab
 	local q0 q1 d0
-	ip netns exec "$A" ethtool -K a0 tx-udp-segmentation off >/dev/null
 	d0=$(softnet_totals | cut -d' ' -f1)
 	q0=$(softnet_totals | cut -d' ' -f2)
-	ws_start "$B" "$WS_TMP/out" diag -i b0 -m generic -d 2 -j
-	host_sysctl net.core.netdev_budget 16
-	udp_gso_bursts "$A" 198.18.0.2 100
-	diag_wait # it reads the sysctl at the end, for its evidence
-	host_sysctls_restore
+	softnet_run net.core.netdev_budget 16 100
 	q1=$(softnet_totals | cut -d' ' -f2)
 	assert_eq "$(softnet_totals | cut -d' ' -f1)" "$d0" "softnet drops (kernel)"
 	assert_ge $((q1 - q0)) 10 "time_squeeze (kernel)"
@@ -369,12 +364,13 @@ test_diag_wirescope_lost_counts() {
 # delay_lab MS: A (a0) <=> R <=> B (b0) on one subnet, R a bridge that
 # holds every frame MS ms each way (tools/delayline.py: no netem here).
 delay_lab() {
-	diag_lab_ns
+	SOFTNET0=$(softnet_totals)
+	A=$(ns a)
+	B=$(ns b)
 	R=$(ns r)
 	veth "$A" a0 "$R" ra
 	veth "$B" b0 "$R" rb
-	ip -n "$A" addr add 198.18.0.1/24 dev a0
-	ip -n "$B" addr add 198.18.0.2/24 dev b0
+	lab_addrs
 	ip netns exec "$A" ethtool -K a0 tx off tso off gso off >/dev/null
 	ip netns exec "$B" ethtool -K b0 tx off tso off gso off >/dev/null
 	bg timeout 60 ip netns exec "$R" python3 tools/delayline.py ra rb "$1" 55 "$WS_TMP/delayline.ready"

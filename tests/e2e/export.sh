@@ -141,8 +141,7 @@ listen_overflows() {
 # Needs the accept collector in export (it skips until that is merged).
 test_prometheus_sees_accept_overflows() {
 	pair_lab
-	ip -n "$A" addr add 198.18.0.1/24 dev a0
-	ip -n "$B" addr add 198.18.0.2/24 dev b0
+	lab_addrs
 	export_start
 	scrape | grep -q '^# TYPE wirescope_listen_overflows_total ' ||
 		skip "the accept collector is not part of export on this branch"

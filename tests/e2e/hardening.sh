@@ -46,11 +46,7 @@ declare -A MEM_BOUND=(
 )
 
 harden_lab() {
-	A=$(ns a)
-	B=$(ns b)
-	veth "$A" a0 "$B" b0
-	ip -n "$A" addr add 198.18.0.1/24 dev a0
-	ip -n "$B" addr add 198.18.0.2/24 dev b0
+	ip_lab
 	# Frames of 60 to 1042 bytes to a MAC that is not a0's: A's stack
 	# drops them quietly, so a0 sees exactly what B sends.
 	local pad

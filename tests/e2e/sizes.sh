@@ -6,8 +6,7 @@
 
 sizes_lab() {
 	pair_lab
-	ip -n "$A" addr add 198.18.0.1/24 dev a0
-	ip -n "$B" addr add 198.18.0.2/24 dev b0
+	lab_addrs
 }
 
 summary_line() { # OUT DIR

@@ -32,15 +32,7 @@ static void read_counters(int dir, struct sizes_counters *c)
 	ws_percpu_sum_u64(counters_fd(), &key, ncpus, (uint64_t *)c, NWORDS);
 }
 
-static uint64_t health(int idx)
-{
-	uint32_t key = idx;
-	uint64_t v = 0;
-
-	ws_percpu_sum_u64(bpf_map__fd(skel->maps.ws_health), &key, ncpus, &v,
-			  1);
-	return v;
-}
+#include "skel_health.h"
 
 /* The spec's buckets, written out independently of ws_size_bucket(). */
 static unsigned int expected_bucket(unsigned int len)

@@ -124,15 +124,7 @@ static bool get_flow(const struct rst_flow_key *k, struct rst_flow *f)
 	return !bpf_map_lookup_elem(bpf_map__fd(skel->maps.rst_flows), k, f);
 }
 
-static uint64_t health(int idx)
-{
-	uint32_t key = idx;
-	uint64_t v = 0;
-
-	ws_percpu_sum_u64(bpf_map__fd(skel->maps.ws_health), &key, ncpus, &v,
-			  1);
-	return v;
-}
+#include "skel_health.h"
 
 static void test_baseline(void)
 {
