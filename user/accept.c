@@ -398,12 +398,7 @@ static const char *limit_name(const struct accept_listener *l)
 static const char *fmt_addr(const struct accept_listener *l, char *buf,
 			    size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(l->family, l->addr, a, sizeof(a));
-	snprintf(buf, len, l->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
-		 l->port);
-	return buf;
+	return ws_fmt_endpoint(l->family, l->addr, l->port, buf, len);
 }
 
 static void json_listener(struct ws_session *s, const char *type,

@@ -252,6 +252,9 @@ const char *ws_hook_mode_name(enum ws_hook_mode m);
 
 /* output.c */
 void ws_fmt_time(char *buf, size_t len, bool iso);
+/* "addr:port", IPv6 in brackets; @family AF_INET or AF_INET6.  Returns buf. */
+const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
+			    char *buf, size_t len);
 const char *ws_human(double v, char *buf, size_t len);
 void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
 		       const uint64_t *vals, int n);

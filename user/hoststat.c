@@ -374,6 +374,16 @@ bool sndbuf_limited(const struct ws_sndbuf_delta *d)
 }
 
 /*
+ * Autotuning stops at exactly tcp_wmem[2]; SO_SNDBUF gives exactly twice
+ * min(request, wmem_max).  Anything else is below its cap.
+ */
+bool sndbuf_at_cap(uint32_t sndbuf, int64_t tcp_wmem_max, int64_t wmem_max)
+{
+	return (tcp_wmem_max > 0 && sndbuf == tcp_wmem_max) ||
+	       (wmem_max > 0 && sndbuf == 2 * wmem_max);
+}
+
+/*
  * A sender moves at most one buffer per round trip.  When the kernel timed
  * senders waiting for buffer space with the buffer already at its sysctl
  * cap, and that cap is below 4 MiB (one BDP at 1 Gbit/s and 30 ms), the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Output helpers: timestamps, human units, histograms, JSON Lines. */
 #include <inttypes.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include <time.h>
 #include "core.h"
@@ -42,6 +43,16 @@ const char *ws_human(double v, char *buf, size_t len)
 }
 
 /* A bcc print_log2_hist-style bar chart over named buckets. */
+const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
+			    char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family, addr, a, sizeof(a));
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	return buf;
+}
+
 void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
 		       const uint64_t *vals, int n)
 {

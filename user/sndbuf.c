@@ -4,11 +4,9 @@
  * kernel times it per socket (tcp_info.tcpi_sndbuf_limited, ss -ti
  * "sndbuf_limited"); sock_diag reads it before and after the run.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include "core.h"
 #include "hoststat.h"
 #include "netlink.h"
@@ -23,7 +21,7 @@ struct sender_base {
 
 static struct sender_base *bases;
 static size_t n_bases, cap_bases;
-static bool untracked; /* more sockets than MAX_TRACKED at start */
+static bool untracked; /* the start did not read every socket */
 
 static int cmp_cookie(const void *a, const void *b)
 {
@@ -64,25 +62,6 @@ static int sndbuf_start(struct ws_session *s)
 	return 0;
 }
 
-/*
- * Autotuning stops at exactly tcp_wmem[2]; SO_SNDBUF gives exactly twice
- * min(request, wmem_max).  Anything else is below its cap.
- */
-bool sndbuf_at_cap(uint32_t sndbuf, int64_t tcp_wmem_max, int64_t wmem_max)
-{
-	return (tcp_wmem_max > 0 && sndbuf == tcp_wmem_max) ||
-	       (wmem_max > 0 && sndbuf == 2 * wmem_max);
-}
-
-static void peer_name(const struct nl_tcp_sender *t, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(t->family, t->daddr, a, sizeof(a));
-	snprintf(buf, len, t->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
-		 t->dport);
-}
-
 /* One socket's run against its base (a socket born during the run: 0). */
 static void judge_sender(const struct nl_tcp_sender *t, void *arg)
 {
@@ -105,7 +84,7 @@ static void judge_sender(const struct nl_tcp_sender *t, void *arg)
 	r->senders_limited++;
 	if (d.limited_us <= r->worst.limited_us)
 		return;
-	peer_name(t, d.peer, sizeof(d.peer));
+	ws_fmt_endpoint(t->family, t->daddr, t->dport, d.peer, sizeof(d.peer));
 	r->worst = d;
 }
 
