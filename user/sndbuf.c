@@ -4,7 +4,6 @@
  * kernel times it per socket (tcp_info.tcpi_sndbuf_limited, ss -ti
  * "sndbuf_limited"); sock_diag reads it before and after the run.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
