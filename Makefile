@@ -59,7 +59,9 @@ endif
 BPF_SRC   := bpf/wirescope.bpf.c
 BPF_OBJ   := $(OUT)/wirescope.bpf.o
 SKEL      := $(OUT)/wirescope.skel.h
-USER_SRCS := $(wildcard user/*.c)
+# user/: core (lifecycle, attach, output), collectors (one per concern),
+# commands (front-ends); includes point only down that list.
+USER_SRCS := $(wildcard user/*.c user/core/*.c user/collectors/*.c user/commands/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS  := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -70,7 +72,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 all: $(BIN)
 
-$(OUT) $(OUT)/user $(OUT)/tests:
+$(OUT) $(OUT)/tests:
 	$(Q)mkdir -p $@
 
 $(OUT)/wirescope.tmp.bpf.o: $(BPF_SRC) | $(OUT)
@@ -85,8 +87,9 @@ $(SKEL): $(BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name wirescope_bpf > $@
 
-$(OUT)/user/%.o: user/%.c $(SKEL) | $(OUT)/user
+$(OUT)/user/%.o: user/%.c $(SKEL)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BIN): $(USER_OBJS)
@@ -136,7 +139,7 @@ dist: wirescope
 	$(Q)tar -C $(OUT)/dist -czf dist/wirescope.tar.gz $(notdir $(DIST_DIR))
 
 format:
-	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h headers/*.h tests/unit/*.c
+	$(Q)clang-format -i bpf/*.c bpf/*.h $(wildcard user/*.c user/*/*.[ch]) headers/*.h tests/unit/*.c
 
 clean:
 	$(call msg,CLEAN,)

@@ -3,7 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "commands.h"
+#include "commands/commands.h"
 
 #ifndef WS_VERSION
 #define WS_VERSION "unknown"

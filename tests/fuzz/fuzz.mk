@@ -14,7 +14,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wno-unused-parameter \
 	-Iheaders -Iuser -I$(OUT) -Itests/unit -DWS_VERSION='"fuzz"'
 FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
-FUZZ_LIBSRC := $(filter-out user/session.c,$(USER_SRCS)) tests/fuzz/stub_session.c
+FUZZ_LIBSRC := $(filter-out user/core/session.c,$(USER_SRCS)) tests/fuzz/stub_session.c
 FUZZ_LIBOBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIBSRC))
 
 $(FUZZ_DIR)/obj/%.o: %.c $(SKEL)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include "netlink.h"
+#include "core/netlink.h"
 
 static const uint8_t *buf_start;
 static size_t buf_len;

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "core.h"
+#include "core/core.h"
 
 void ws_session_add(struct ws_session *s, const struct ws_collector *c)
 {

@@ -9,7 +9,7 @@
 
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "core.h"
+#include "core/core.h"
 #include "sizes.h"
 #include "wirescope.skel.h"
 

@@ -12,7 +12,12 @@
 #include "unit.h"
 #include "pkt.h"
 #include <stdlib.h>
-#include "collectors.h"
+#include "collectors/sizes_collector.h"
+#include "collectors/handshakes_collector.h"
+#include "collectors/resets_collector.h"
+#include "collectors/retrans_collector.h"
+#include "collectors/sndbuf_collector.h"
+#include "collectors/hoststat_collector.h"
 #include "health.h"
 #include "wirescope.skel.h"
 

@@ -2,7 +2,7 @@
 /* user/http.c: the request-head parser, on well-formed and hostile heads. */
 #include <string.h>
 #include "unit.h"
-#include "http.h"
+#include "core/http.h"
 
 struct want {
 	const char *head;

@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 #include "unit.h"
 #include "pkt.h"
-#include "locate.h"
+#include "collectors/locate.h"
 
 static uint16_t fold(uint32_t sum)
 {

@@ -2,7 +2,7 @@
 /* user/prom.c: exposition helpers every collector's prom hook uses. */
 #include <string.h>
 #include "unit.h"
-#include "core.h"
+#include "core/core.h"
 
 static void test_histogram(void)
 {

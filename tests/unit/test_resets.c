@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 #include "unit.h"
 #include "pkt.h"
-#include "core.h"
+#include "core/core.h"
 #include "resets.h"
 #include "health.h"
 #include "parse.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "unit.h"
-#include "core.h"
+#include "core/core.h"
 #include "wirescope.skel.h"
 
 static void check_event(const char *sec, const char *want)

@@ -2,8 +2,13 @@
 /* The verdict rules (user/verdict.c) on recorded evidence, no packets. */
 #include <string.h>
 #include "unit.h"
-#include "verdict.h"
-#include "collectors.h"
+#include "collectors/verdict.h"
+#include "collectors/sizes_collector.h"
+#include "collectors/handshakes_collector.h"
+#include "collectors/resets_collector.h"
+#include "collectors/retrans_collector.h"
+#include "collectors/sndbuf_collector.h"
+#include "collectors/hoststat_collector.h"
 
 /* A flow to a Linux peer 2 hops away that sends timestamps. */
 static struct rst_evidence peer_flow(void)

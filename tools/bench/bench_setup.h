@@ -17,11 +17,16 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "core.h"
+#include "core/core.h"
 #include "sizes.h"
 #include "handshakes.h"
 #include "resets.h"
-#include "collectors.h"
+#include "collectors/sizes_collector.h"
+#include "collectors/handshakes_collector.h"
+#include "collectors/resets_collector.h"
+#include "collectors/retrans_collector.h"
+#include "collectors/sndbuf_collector.h"
+#include "collectors/hoststat_collector.h"
 #include "wirescope.skel.h"
 
 #define BENCH_IFINDEX	 1 /* lo: the device of every test run */

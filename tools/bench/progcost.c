@@ -19,7 +19,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "core.h"
+#include "core/core.h"
 #include "sizes.h"
 #include "../../tests/unit/pkt.h"
 #include "wirescope.skel.h"

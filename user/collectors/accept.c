@@ -1,0 +1,761 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The accept-queue collector: every listening TCP socket of our network
+ * namespace through sock_diag (like ss -lntm), its queue sampled ten times a
+ * second, its drops (sk_drops), the kernel's per-socket overflow drops
+ * (skb:kfree_skb, TCP_LISTEN_OVERFLOW), the wire evidence per port from the
+ * handshake programs, the owning process, and a verdict.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "collectors/handshakes_collector.h"
+#include "core/findings.h"
+#include "core/procfs.h"
+#include "core/netlink.h"
+#include "wirescope.skel.h"
+
+#define MAX_LISTENERS	HS_MAX_LISTENERS
+#define QUEUE_SAMPLE_MS 100
+#define NGINX_BACKLOG	511
+
+const char *const accept_verdict_names[] = {
+	[ACCEPT_OK] = "ok",
+	[ACCEPT_OVERFLOWING] = "overflowing",
+	[ACCEPT_DEFERRED] = "deferred-accept",
+};
+
+/* Cumulative state of one listener; the public part is the totals. */
+struct listener {
+	struct accept_listener pub;
+	uint32_t drops_base, drops_now, drops_prev;
+	uint64_t kfree_prev, retrans_prev;
+	struct hs_port_stats wire_base, wire_prev;
+	uint32_t queue_max_iv; /* max since the last interval */
+	int owner_fd;	       /* the owner's fd number for it */
+	bool defer_checked;
+	bool seen; /* in the latest dump */
+};
+
+enum { NS_OVERFLOWS, NS_DROPS, NS_DEFER, NS_NSTAT };
+static const char *const netstat_names[NS_NSTAT] = { "ListenOverflows",
+						     "ListenDrops",
+						     "TCPDeferAcceptDrop" };
+
+static struct listener table[MAX_LISTENERS];
+static struct accept_listener pubs[MAX_LISTENERS];
+static int n_listeners;
+static uint64_t host_base[NS_NSTAT], host_prev[NS_NSTAT], host_cur[NS_NSTAT];
+static int timer_fd = -1;
+static bool started, owners_stale, table_full_warned;
+static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
+static unsigned long lines;
+
+/* A sysctl's value, -1 if unreadable (shown as such). */
+static long sysctl_or_minus1(const char *name)
+{
+	int64_t v;
+
+	return ws_sysctl(name, &v) ? -1 : (long)v;
+}
+
+/* TcpExt counters of our network namespace. */
+static int read_netstat(uint64_t *out)
+{
+	char names[8192], vals[8192], *np, *vp, *ns, *vs;
+	FILE *f = fopen("/proc/net/netstat", "r");
+	int i;
+
+	if (!f)
+		return -errno;
+	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
+		if (strncmp(names, "TcpExt:", 7))
+			continue;
+		np = strtok_r(names, " \n", &ns);
+		vp = strtok_r(vals, " \n", &vs);
+		while ((np = strtok_r(NULL, " \n", &ns)) &&
+		       (vp = strtok_r(NULL, " \n", &vs)))
+			for (i = 0; i < NS_NSTAT; i++)
+				if (!strcmp(np, netstat_names[i]))
+					out[i] = strtoull(vp, NULL, 10);
+	}
+	fclose(f);
+	return 0;
+}
+
+static struct listener *find(const struct nl_listener *l)
+{
+	int i;
+
+	for (i = 0; i < n_listeners; i++) {
+		struct accept_listener *p = &table[i].pub;
+
+		if (p->inode == l->inode && p->port == l->port &&
+		    p->family == l->family)
+			return &table[i];
+	}
+	return NULL;
+}
+
+static void on_listener(const struct nl_listener *l, void *arg)
+{
+	struct ws_session *s = arg;
+	struct listener *t = find(l);
+
+	if (!hs_port_wanted(s->o, l->port))
+		return;
+	if (!t) {
+		if (n_listeners == MAX_LISTENERS) {
+			if (!table_full_warned)
+				ws_warn("more than %d listening sockets: the "
+					"rest are not shown (use -p)",
+					MAX_LISTENERS);
+			table_full_warned = true;
+			return;
+		}
+		t = &table[n_listeners++];
+		memset(t, 0, sizeof(*t));
+		memcpy(t->pub.addr, l->addr, sizeof(l->addr));
+		t->pub.port = l->port;
+		t->pub.family = l->family;
+		t->pub.inode = l->inode;
+		/* Born while we run: all its drops are ours to report. */
+		t->drops_base = started ? 0 : l->drops;
+		t->drops_prev = t->drops_base;
+		owners_stale = true;
+	}
+	t->seen = true;
+	t->pub.gone = false;
+	t->pub.queue = l->rqueue;
+	t->pub.backlog = l->wqueue;
+	t->drops_now = l->drops;
+	if (l->rqueue > t->queue_max_iv)
+		t->queue_max_iv = l->rqueue;
+	if (l->rqueue > t->pub.queue_max)
+		t->pub.queue_max = l->rqueue;
+}
+
+static int dump_listeners(struct ws_session *s)
+{
+	int i, err;
+
+	for (i = 0; i < n_listeners; i++)
+		table[i].seen = false;
+	err = nl_tcp_listeners(on_listener, s);
+	for (i = 0; i < n_listeners && !err; i++)
+		if (!table[i].seen)
+			table[i].pub.gone = true;
+	return err;
+}
+
+/* Like ss -p: the process holding socket:[inode] among its fds. */
+static void find_owners(void)
+{
+	char path[600], link[64], want[32];
+	struct dirent *p, *fd;
+	DIR *proc, *fds;
+	ssize_t n;
+	int i, left = 0;
+	FILE *f;
+
+	for (i = 0; i < n_listeners; i++)
+		left += !table[i].pub.pid;
+	proc = left ? opendir("/proc") : NULL;
+	while (proc && left && (p = readdir(proc))) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		while (fds && (fd = readdir(fds))) {
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+				 p->d_name, fd->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			for (i = 0; i < n_listeners; i++) {
+				struct accept_listener *l = &table[i].pub;
+
+				snprintf(want, sizeof(want), "socket:[%u]",
+					 l->inode);
+				if (l->pid || strcmp(link, want))
+					continue;
+				l->pid = atoi(p->d_name);
+				table[i].owner_fd = atoi(fd->d_name);
+				snprintf(path, sizeof(path), "/proc/%s/comm",
+					 p->d_name);
+				f = fopen(path, "r");
+				if (f && fgets(l->comm, sizeof(l->comm), f))
+					l->comm[strcspn(l->comm, "\n")] = '\0';
+				if (f)
+					fclose(f);
+				left--;
+			}
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+}
+
+/* TCP_DEFER_ACCEPT, read on a copy of the owner's fd (pidfd_getfd). */
+static void check_defer(struct listener *t)
+{
+	int pidfd, fd, val = 0;
+	socklen_t len = sizeof(val);
+
+	if (t->defer_checked || !t->pub.pid)
+		return;
+	t->defer_checked = true;
+	pidfd = syscall(SYS_pidfd_open, t->pub.pid, 0);
+	if (pidfd < 0)
+		return;
+	fd = syscall(SYS_pidfd_getfd, pidfd, t->owner_fd, 0);
+	if (fd >= 0) {
+		if (!getsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &val,
+				&len) &&
+		    val > 0)
+			t->pub.defer_accept = true;
+		close(fd);
+	}
+	close(pidfd);
+}
+
+static int queue_tick(void *ctx)
+{
+	uint64_t exp;
+
+	if (read(timer_fd, &exp, sizeof(exp)) < 0)
+		return 0;
+	return dump_listeners(ctx);
+}
+
+/* skb:kfree_skb with the receiving socket (Linux 6.12+): its arg count. */
+static bool kfree_skb_has_rx_sk(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool ok = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb",
+				    BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, btf__resolve_type(btf, id)) : NULL;
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	/* void *ctx, skb, location, reason, rx_sk */
+	ok = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
+	btf__free(btf);
+	return ok;
+}
+
+static int accept_configure(struct ws_session *s)
+{
+	struct stat st;
+	int err = hs_configure_bpf(s);
+
+	if (err)
+		return err;
+	s->skel->rodata->accept_enabled = true;
+	if (!stat("/proc/self/ns/net", &st))
+		s->skel->rodata->accept_netns_ino = st.st_ino;
+	if (kfree_skb_has_rx_sk())
+		bpf_program__set_autoload(s->skel->progs.ws_accept_kfree_skb,
+					  true);
+	else
+		ws_warn("this kernel's skb:kfree_skb has no socket argument: "
+			"no per-socket ACK-site drops (KFREE)");
+	bpf_program__set_autoload(s->skel->progs.ws_accept_synack_retrans,
+				  true);
+	return 0;
+}
+
+static void read_bpf_listener(struct ws_session *s, struct listener *t)
+{
+	struct hs_listener_stats ls;
+	struct hs_listener_key key = {
+		.port = t->pub.port,
+		.family = t->pub.family,
+	};
+
+	memcpy(key.addr, t->pub.addr, sizeof(key.addr));
+	/* A slot for the port before its first SYN-ACK: a queue already full
+	 * when we start answers none. */
+	ws_percpu_insert_zero(bpf_map__fd(s->skel->maps.hs_ports),
+			      &(uint32_t){ t->pub.port }, s->ncpus,
+			      sizeof(struct hs_port_stats));
+	if (!bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.hs_listeners), &key,
+				 &ls)) {
+		t->pub.kfree_overflows = ls.kfree_overflows;
+		t->pub.synack_retrans = ls.synack_retrans;
+		t->pub.defer_accept |= ls.defer_accept;
+	}
+	hs_read_port(s, t->pub.port, &t->pub.wire);
+}
+
+static int accept_sample(struct ws_session *s)
+{
+	int i, err = dump_listeners(s);
+
+	if (err)
+		return err;
+	if (owners_stale) {
+		find_owners();
+		owners_stale = false;
+	}
+	for (i = 0; i < n_listeners; i++) {
+		check_defer(&table[i]);
+		read_bpf_listener(s, &table[i]);
+	}
+	return read_netstat(host_cur);
+}
+
+static int accept_start(struct ws_session *s)
+{
+	struct itimerspec its = {
+		.it_value.tv_nsec = QUEUE_SAMPLE_MS * 1000000L,
+		.it_interval.tv_nsec = QUEUE_SAMPLE_MS * 1000000L,
+	};
+	int i, err;
+
+	somaxconn = sysctl_or_minus1("net.core.somaxconn");
+	syn_backlog = sysctl_or_minus1("net.ipv4.tcp_max_syn_backlog");
+	abort_on_overflow = sysctl_or_minus1("net.ipv4.tcp_abort_on_overflow");
+	syncookies = sysctl_or_minus1("net.ipv4.tcp_syncookies");
+	err = accept_sample(s);
+	if (err)
+		return err;
+	started = true;
+	for (i = 0; i < n_listeners; i++) {
+		table[i].wire_base = table[i].wire_prev = table[i].pub.wire;
+		table[i].kfree_prev = table[i].pub.kfree_overflows;
+		table[i].retrans_prev = table[i].pub.synack_retrans;
+	}
+	memcpy(host_base, host_cur, sizeof(host_cur));
+	memcpy(host_prev, host_cur, sizeof(host_cur));
+	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (timer_fd < 0 || timerfd_settime(timer_fd, 0, &its, NULL))
+		return -errno;
+	return ws_session_add_poller(s, timer_fd, queue_tick, s);
+}
+
+static void accept_stop(struct ws_session *s)
+{
+	if (timer_fd >= 0)
+		close(timer_fd);
+	timer_fd = -1;
+}
+
+/* Counts over one span: since the last interval or since start. */
+struct span {
+	uint64_t overflows, sk_drops, kfree, retrans;
+	struct hs_port_stats wire;
+	uint32_t queue_max;
+};
+
+/*
+ * Overflowing: the kernel dropped for this socket (sk_drops, kfree), or the
+ * wire shows drops a deferred-accept listener cannot explain (SYN-site
+ * drops, RST or cookie loss after the final ACK; ACK-site SYN-ACK repeats
+ * only without TCP_DEFER_ACCEPT).
+ */
+static enum accept_verdict verdict(const struct listener *t,
+				   const struct span *sp)
+{
+	const struct hs_port_stats *w = &sp->wire;
+	bool defer = t->pub.defer_accept;
+
+	if (sp->overflows || sp->kfree || w->syn_site_drops ||
+	    w->rst_after_ack || w->cookie_drops ||
+	    (!defer && w->ack_site_drops))
+		return ACCEPT_OVERFLOWING;
+	return defer ? ACCEPT_DEFERRED : ACCEPT_OK;
+}
+
+static const char *limit_name(const struct accept_listener *l)
+{
+	if (somaxconn > 0 && l->backlog < (uint32_t)somaxconn)
+		return "backlog";
+	return "somaxconn";
+}
+
+static const char *fmt_addr(const struct accept_listener *l, char *buf,
+			    size_t len)
+{
+	return ws_fmt_endpoint(l->family, l->addr, l->port, buf, len);
+}
+
+static void json_listener(struct ws_session *s, const char *type,
+			  const struct listener *t, const struct span *sp,
+			  enum accept_verdict v, double secs)
+{
+	const struct accept_listener *l = &t->pub;
+	char a[INET6_ADDRSTRLEN];
+	struct ws_json j;
+
+	inet_ntop(l->family, l->addr, a, sizeof(a));
+	json_begin(&j, s->out, type);
+	json_double(&j, type[0] == 'i' ? "interval_s" : "duration_s", secs);
+	json_str(&j, "addr", a);
+	json_u64(&j, "port", l->port);
+	json_u64(&j, "pid", l->pid);
+	json_str(&j, "comm", l->comm);
+	json_u64(&j, "queue", l->queue);
+	json_u64(&j, "queue_max", sp->queue_max);
+	json_u64(&j, "backlog", l->backlog);
+	json_str(&j, "limit", limit_name(l));
+	json_u64(&j, "overflows", sp->overflows);
+	json_u64(&j, "kfree_overflows", sp->kfree);
+	json_u64(&j, "sk_drops", sp->sk_drops);
+	json_u64(&j, "synack_retransmits", sp->retrans);
+	json_u64(&j, "syn_site_drops", sp->wire.syn_site_drops);
+	json_u64(&j, "ack_site_drops", sp->wire.ack_site_drops);
+	json_u64(&j, "rst_after_ack", sp->wire.rst_after_ack);
+	json_u64(&j, "cookie_synacks", sp->wire.cookie_synacks);
+	json_u64(&j, "cookie_drops", sp->wire.cookie_drops);
+	json_bool(&j, "defer_accept", l->defer_accept);
+	json_bool(&j, "gone", l->gone);
+	json_str(&j, "verdict", accept_verdict_names[v]);
+	json_end(&j);
+}
+
+static void print_header(struct ws_session *s)
+{
+	fprintf(s->out, "%s%-22s %-16s %5s %5s %7s %6s %5s %5s %5s %6s %s\n",
+		s->o->timestamp ? "TIME     " : "", "LISTENER", "PROCESS",
+		"QUEUE", "MAX", "BACKLOG", "DROPS", "KFREE", "SYN-S", "ACK-S",
+		"COOKIE", "VERDICT");
+}
+
+static void text_listener(struct ws_session *s, const struct listener *t,
+			  const struct span *sp, enum accept_verdict v)
+{
+	const struct accept_listener *l = &t->pub;
+	char t8[16], a[64], proc[32];
+
+	if (s->o->timestamp) {
+		ws_fmt_time(t8, sizeof(t8), false);
+		fprintf(s->out, "%-8s ", t8);
+	}
+	if (l->pid)
+		snprintf(proc, sizeof(proc), "%.10s/%d", l->comm, l->pid);
+	else
+		snprintf(proc, sizeof(proc), "-");
+	fprintf(s->out,
+		"%-22s %-16s %5u %5u %7u %6llu %5llu %5llu %5llu %6llu %s%s\n",
+		fmt_addr(l, a, sizeof(a)), proc, l->queue, sp->queue_max,
+		l->backlog, (unsigned long long)sp->overflows,
+		(unsigned long long)sp->kfree,
+		(unsigned long long)sp->wire.syn_site_drops,
+		(unsigned long long)(sp->wire.ack_site_drops +
+				     sp->wire.rst_after_ack),
+		(unsigned long long)sp->wire.cookie_drops,
+		accept_verdict_names[v],
+		l->gone			? " (closed)"
+		: l->queue > l->backlog ? " (queue full)"
+					: "");
+	if (v == ACCEPT_OVERFLOWING && !strcmp(limit_name(l), "backlog"))
+		fprintf(s->out,
+			"  the limit is the application's listen() backlog "
+			"%u, not somaxconn %ld%s\n",
+			l->backlog, somaxconn,
+			l->backlog == NGINX_BACKLOG
+			    ? " (nginx's default: listen ... backlog=N)"
+			    : "");
+}
+
+/*
+ * sk_drops counts every tcp_listendrop() on the socket (SYN-site and
+ * ACK-site overflows, other listen drops) but also every segment the
+ * listener discards: the ACK-site drop a second time, and on a
+ * TCP_DEFER_ACCEPT listener each bare ACK it defers.  Take those out.
+ */
+static void span_since(const struct listener *t, bool interval, struct span *sp)
+{
+	const struct accept_listener *l = &t->pub;
+	uint64_t defer_drops;
+
+	sp->sk_drops =
+	    t->drops_now - (interval ? t->drops_prev : t->drops_base);
+	sp->kfree = l->kfree_overflows - (interval ? t->kfree_prev : 0);
+	sp->retrans = l->synack_retrans - (interval ? t->retrans_prev : 0);
+	defer_drops = !l->defer_accept ? 0
+		      : interval ? host_cur[NS_DEFER] - host_prev[NS_DEFER]
+				 : host_cur[NS_DEFER] - host_base[NS_DEFER];
+	sp->overflows = sp->sk_drops > sp->kfree + defer_drops
+			    ? sp->sk_drops - sp->kfree - defer_drops
+			    : 0;
+	ws_sub_u64(&l->wire, interval ? &t->wire_prev : &t->wire_base,
+		   &sp->wire, sizeof(sp->wire) / sizeof(uint64_t));
+	sp->queue_max = interval ? t->queue_max_iv : l->queue_max;
+}
+
+static void print_host(struct ws_session *s, bool final, const uint64_t *from,
+		       double secs)
+{
+	struct ws_json j;
+
+	if (!s->o->json) {
+		fprintf(s->out,
+			"host: ListenOverflows +%" PRIu64
+			" ListenDrops +%" PRIu64 "\n",
+			host_cur[NS_OVERFLOWS] - from[NS_OVERFLOWS],
+			host_cur[NS_DROPS] - from[NS_DROPS]);
+		return;
+	}
+	json_begin(&j, s->out, final ? "host_summary" : "host_interval");
+	if (final)
+		json_ifaces(&j, s);
+	json_double(&j, final ? "duration_s" : "interval_s", secs);
+	json_u64(&j, "listen_overflows",
+		 host_cur[NS_OVERFLOWS] - from[NS_OVERFLOWS]);
+	json_u64(&j, "listen_drops", host_cur[NS_DROPS] - from[NS_DROPS]);
+	json_i64(&j, "somaxconn", somaxconn);
+	json_i64(&j, "tcp_max_syn_backlog", syn_backlog);
+	json_i64(&j, "tcp_abort_on_overflow", abort_on_overflow);
+	json_i64(&j, "tcp_syncookies", syncookies);
+	json_end(&j);
+}
+
+static void accept_interval(struct ws_session *s, double secs)
+{
+	struct span sp = {};
+	int i;
+
+	if (!s->o->json && (lines++ % 25 == 0))
+		print_header(s);
+	for (i = 0; i < n_listeners; i++) {
+		struct listener *t = &table[i];
+
+		span_since(t, true, &sp);
+		t->pub.verdict = verdict(t, &sp);
+		if (s->o->json)
+			json_listener(s, "interval", t, &sp, t->pub.verdict,
+				      secs);
+		else
+			text_listener(s, t, &sp, t->pub.verdict);
+		t->drops_prev = t->drops_now;
+		t->kfree_prev = t->pub.kfree_overflows;
+		t->retrans_prev = t->pub.synack_retrans;
+		t->wire_prev = t->pub.wire;
+		t->queue_max_iv = t->pub.queue;
+	}
+	print_host(s, false, host_prev, secs);
+	memcpy(host_prev, host_cur, sizeof(host_cur));
+}
+
+static void accept_summary(struct ws_session *s)
+{
+	struct span sp = {};
+	int i;
+
+	if (!s->o->json) {
+		fprintf(s->out,
+			"\nSummary over %.1f s (somaxconn %ld, "
+			"tcp_max_syn_backlog %ld, tcp_abort_on_overflow %ld, "
+			"tcp_syncookies %ld):\n",
+			s->elapsed, somaxconn, syn_backlog, abort_on_overflow,
+			syncookies);
+		print_header(s);
+	}
+	for (i = 0; i < n_listeners; i++) {
+		struct listener *t = &table[i];
+
+		span_since(t, false, &sp);
+		t->pub.verdict = verdict(t, &sp);
+		if (s->o->json)
+			json_listener(s, "summary", t, &sp, t->pub.verdict,
+				      s->elapsed);
+		else
+			text_listener(s, t, &sp, t->pub.verdict);
+	}
+	print_host(s, true, host_base, s->elapsed);
+}
+
+const struct accept_listener *accept_listeners(int *n)
+{
+	struct span sp = {};
+	int i;
+
+	for (i = 0; i < n_listeners; i++) {
+		span_since(&table[i], false, &sp);
+		pubs[i] = table[i].pub;
+		pubs[i].overflows = sp.overflows;
+		pubs[i].kfree_overflows = sp.kfree;
+		pubs[i].synack_retrans = sp.retrans;
+		pubs[i].wire = sp.wire;
+		pubs[i].verdict = verdict(&table[i], &sp);
+	}
+	*n = n_listeners;
+	return pubs;
+}
+
+void accept_host_totals(uint64_t *listen_overflows, uint64_t *listen_drops)
+{
+	*listen_overflows = host_cur[NS_OVERFLOWS] - host_base[NS_OVERFLOWS];
+	*listen_drops = host_cur[NS_DROPS] - host_base[NS_DROPS];
+}
+
+/* Listeners sharing a port and family are summed: no addresses as labels. */
+static void accept_prom(struct ws_session *s, struct ws_buf *b)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "wirescope_listen_queue_length", "gauge",
+		  "Accept queue length of the port's listening sockets now." },
+		{ "wirescope_listen_queue_max_length", "gauge",
+		  "Longest accept queue seen since start (sampled every 100 "
+		  "ms)." },
+		{ "wirescope_listen_backlog", "gauge",
+		  "Accept queue limit: min(listen() backlog, somaxconn)." },
+		{ "wirescope_listen_overflows_total", "counter",
+		  "Connections the listening socket dropped: accept queue "
+		  "full, "
+		  "or another listen drop." },
+		{ "wirescope_listen_overflow_drops_total", "counter",
+		  "Final ACKs dropped for a full accept queue "
+		  "(skb:kfree_skb)." },
+	};
+	/* Ports keep their label slot across scrapes; past --max-ports
+	 * they are summed into port="other". */
+	static struct prom_ports ports;
+	static uint64_t sum[WS_PROM_PORT_SLOTS][2][5];
+	static bool used[WS_PROM_PORT_SLOTS][2];
+	const struct accept_listener *l;
+	char labels[64], name[8];
+	unsigned int slot;
+	int n, i, v6, f;
+
+	memset(sum, 0, sizeof(sum));
+	memset(used, 0, sizeof(used));
+	l = accept_listeners(&n);
+	for (i = 0; i < n; i++) {
+		if (l[i].gone)
+			continue;
+		slot = prom_port_slot(&ports, s->o->prom_max_ports, l[i].port);
+		v6 = l[i].family == AF_INET6;
+		used[slot][v6] = true;
+		sum[slot][v6][0] += l[i].queue;
+		sum[slot][v6][1] += l[i].queue_max;
+		sum[slot][v6][2] += l[i].backlog;
+		sum[slot][v6][3] += l[i].overflows;
+		sum[slot][v6][4] += l[i].kfree_overflows;
+	}
+	for (f = 0; f < 5; f++) {
+		prom_family(b, fam[f].name, fam[f].type, fam[f].help);
+		for (slot = 0; slot < WS_PROM_PORT_SLOTS; slot++) {
+			for (v6 = 0; v6 <= 1; v6++) {
+				if (!used[slot][v6])
+					continue;
+				snprintf(labels, sizeof(labels),
+					 "port=\"%s\",family=\"%s\"",
+					 prom_port_name(&ports, slot, name,
+							sizeof(name)),
+					 v6 ? "ipv6" : "ipv4");
+				prom_u64(b, fam[f].name, labels,
+					 sum[slot][v6][f]);
+			}
+		}
+	}
+}
+
+/* diag: accept-queue overflows in the interval, every listener. */
+static void accept_diag_cols(struct ws_session *s, double secs,
+			     struct ws_diag_cols *c)
+{
+	static uint64_t prev;
+	const struct accept_listener *l;
+	uint64_t now = 0;
+	int n, i;
+
+	l = accept_listeners(&n);
+	for (i = 0; i < n; i++)
+		now += l[i].overflows;
+	c->accept_overflows = now - prev;
+	prev = now;
+}
+
+static void find_overflow(const struct accept_listener *l,
+			  struct ws_findings *f)
+{
+	bool app_limit = somaxconn > 0 && l->backlog < (uint32_t)somaxconn;
+	struct ws_finding *x;
+	char addr[64];
+
+	fmt_addr(l, addr, sizeof(addr));
+	x = ws_finding_add(f, "accept_overflow", WS_SEV_CRITICAL, 0.9,
+			   "accept queue of %s (%s) overflowed %llu times; "
+			   "longest %u of %u",
+			   addr, l->comm[0] ? l->comm : "?",
+			   (unsigned long long)l->overflows, l->queue_max,
+			   l->backlog);
+	ws_evidence_str(x, "listener", addr);
+	ws_evidence_num(x, "port", l->port);
+	ws_evidence_str(x, "process", l->comm);
+	ws_evidence_num(x, "pid", l->pid);
+	ws_evidence_num(x, "overflows", l->overflows);
+	ws_evidence_num(x, "queue_max", l->queue_max);
+	ws_evidence_num(x, "backlog", l->backlog);
+	ws_evidence_num(x, "somaxconn", somaxconn);
+	ws_evidence_num(x, "tcp_max_syn_backlog", syn_backlog);
+	ws_evidence_str(x, "limit", limit_name(l));
+	if (app_limit)
+		ws_advice(x,
+			  "the application's listen() backlog (%u) is the "
+			  "limit, below net.core.somaxconn (%ld): raise it "
+			  "(nginx: `listen %u backlog=4096;` — nginx defaults "
+			  "to 511), and add workers if %s accepts too slowly; "
+			  "clients see 1 s, 3 s connect stalls meanwhile",
+			  l->backlog, somaxconn, l->port,
+			  l->comm[0] ? l->comm : "it");
+	else
+		ws_advice(x,
+			  "net.core.somaxconn (%ld) caps the backlog: `sysctl "
+			  "-w net.core.somaxconn=4096`, then restart %s so "
+			  "listen() takes the new limit; add workers if it "
+			  "accepts too slowly",
+			  somaxconn, l->comm[0] ? l->comm : "the listener");
+}
+
+static void accept_findings(struct ws_session *s, struct ws_findings *f)
+{
+	const struct accept_listener *l;
+	int n, i;
+
+	l = accept_listeners(&n);
+	for (i = 0; i < n; i++)
+		if (l[i].verdict == ACCEPT_OVERFLOWING && l[i].overflows)
+			find_overflow(&l[i], f);
+}
+
+const struct ws_collector ws_accept_collector = {
+	.name = "accept",
+	.map_prefix = "hs_",
+	.needs_hooks = true,
+	.configure = accept_configure,
+	.start = accept_start,
+	.sample = accept_sample,
+	.interval = accept_interval,
+	.summary = accept_summary,
+	.prom = accept_prom,
+	.stop = accept_stop,
+	.findings = accept_findings,
+	.diag_cols = accept_diag_cols,
+};

@@ -1,0 +1,824 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The handshake collector: SYN, SYN-ACK, final ACK per role, log2 latency
+ * histograms computed in the kernel, and a per-listening-port breakdown.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collectors/handshakes_collector.h"
+#include "core/findings.h"
+#include "core/procfs.h"
+#include "wirescope.skel.h"
+
+#define STATS_WORDS  (int)(sizeof(struct hs_stats) / sizeof(uint64_t))
+#define PORT_WORDS   (int)(sizeof(struct hs_port_stats) / sizeof(uint64_t))
+#define HEADER_EVERY 25
+
+const char *const hs_leg_names[HS_NLEGS] = {
+	[HS_LEG_SERVER] = "server_synack",
+	[HS_LEG_RTT] = "client_rtt",
+	[HS_LEG_CONNECT] = "connect",
+};
+
+static const char *const leg_titles[HS_NLEGS] = {
+	[HS_LEG_SERVER] = "server SYN->SYN-ACK",
+	[HS_LEG_RTT] = "server SYN-ACK->ACK (client RTT)",
+	[HS_LEG_CONNECT] = "client SYN->SYN-ACK (connect)",
+};
+
+/* Cumulative per-port counters, kept sorted by port. */
+struct port_table {
+	struct hs_port_row *rows;
+	int n;
+};
+
+static struct hs_stats base, prev, cur;
+static struct port_table pbase, pprev, pcur;
+/* Per-report scratch for the port breakdown, --max-ports long. */
+static struct hs_port_stats *scratch_deltas;
+static int *scratch_idx;
+static unsigned long lines;
+static uint64_t evicted, evicted_shown; /* handshakes the LRU dropped */
+
+void hs_totals(struct hs_stats *out)
+{
+	ws_sub_u64(&cur, &base, out, STATS_WORDS);
+}
+
+uint64_t hs_server_handshakes(const struct hs_stats *d)
+{
+	return d->count[HS_SERVER_ACKS] - d->count[HS_SERVER_ACK_LOST];
+}
+
+static const struct hs_port_stats *port_find(const struct port_table *t,
+					     uint32_t port)
+{
+	int lo = 0, hi = t->n - 1, mid;
+
+	while (lo <= hi) {
+		mid = (lo + hi) / 2;
+		if (t->rows[mid].port == port)
+			return &t->rows[mid].s;
+		if (t->rows[mid].port < port)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+static void port_delta(const struct port_table *now,
+		       const struct port_table *then, int i,
+		       struct hs_port_stats *out)
+{
+	static const struct hs_port_stats zero;
+	const struct hs_port_stats *old = port_find(then, now->rows[i].port);
+
+	ws_sub_u64(&now->rows[i].s, old ? old : &zero, out, PORT_WORDS);
+}
+
+int hs_port_totals(uint16_t port, struct hs_port_stats *out)
+{
+	static const struct hs_port_stats zero;
+	const struct hs_port_stats *now = port_find(&pcur, port);
+	const struct hs_port_stats *old = port_find(&pbase, port);
+
+	if (!now)
+		return -ENOENT;
+	ws_sub_u64(now, old ? old : &zero, out, PORT_WORDS);
+	return 0;
+}
+
+int hs_read_port(struct ws_session *s, uint16_t port, struct hs_port_stats *out)
+{
+	uint32_t key = port;
+
+	return ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.hs_ports), &key,
+				 s->ncpus, (uint64_t *)out, PORT_WORDS);
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct hs_port_row *x = a, *y = b;
+
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+static int read_ports(struct ws_session *s, struct port_table *t)
+{
+	int fd = bpf_map__fd(s->skel->maps.hs_ports);
+	uint32_t key, next, *prevkey = NULL;
+	int err;
+
+	t->n = 0;
+	while (!bpf_map_get_next_key(fd, prevkey, &next)) {
+		key = next;
+		prevkey = &key;
+		if (t->n == (int)s->o->max_ports)
+			break;
+		t->rows[t->n].port = key;
+		err = hs_read_port(s, key, &t->rows[t->n].s);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		t->n++;
+	}
+	qsort(t->rows, t->n, sizeof(t->rows[0]), cmp_row);
+	return 0;
+}
+
+/* Shared by handshakes and accept: --max-flows, --max-ports, -p. */
+int hs_configure_bpf(struct ws_session *s)
+{
+	s->skel->rodata->handshakes_enabled = true;
+	if (bpf_map__set_max_entries(s->skel->maps.hs_flows, s->o->max_flows) ||
+	    bpf_map__set_max_entries(s->skel->maps.hs_ports, s->o->max_ports))
+		return ws_error(WS_EXIT_KERNEL, "cannot size the maps");
+	return 0;
+}
+
+static int hs_configure(struct ws_session *s)
+{
+	size_t n = s->o->max_ports;
+
+	pbase.rows = calloc(n, sizeof(struct hs_port_row));
+	pprev.rows = calloc(n, sizeof(struct hs_port_row));
+	pcur.rows = calloc(n, sizeof(struct hs_port_row));
+	scratch_deltas = calloc(n, sizeof(*scratch_deltas));
+	scratch_idx = calloc(n, sizeof(*scratch_idx));
+	if (!pbase.rows || !pprev.rows || !pcur.rows || !scratch_deltas ||
+	    !scratch_idx)
+		return ws_error(WS_EXIT_RUNTIME, "out of memory");
+	return hs_configure_bpf(s);
+}
+
+static uint64_t count_entries(int fd)
+{
+	struct hs_key key, next, *prevkey = NULL;
+	uint64_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prevkey, &next)) {
+		key = next;
+		prevkey = &key;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The LRU evicts without telling us.  Entries inserted and not deleted by
+ * us are either in the table or were evicted; once the table looks half
+ * full, count what is really there (a walk of at most --max-flows keys).
+ */
+static void update_evictions(struct ws_session *s)
+{
+	uint64_t live = cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES];
+	uint64_t n;
+
+	if (live - evicted <= s->o->max_flows / 2)
+		return;
+	n = count_entries(bpf_map__fd(s->skel->maps.hs_flows));
+	if (live > n && live - n > evicted)
+		evicted = live - n;
+}
+
+uint64_t hs_flows_evicted(void)
+{
+	return evicted;
+}
+
+static int hs_sample(struct ws_session *s)
+{
+	uint32_t zero = 0;
+	int err;
+
+	err = ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.hs_stats), &zero,
+				s->ncpus, (uint64_t *)&cur, STATS_WORDS);
+	if (err)
+		return err;
+	update_evictions(s);
+	return read_ports(s, &pcur);
+}
+
+static void table_copy(struct port_table *dst, const struct port_table *src)
+{
+	memcpy(dst->rows, src->rows, src->n * sizeof(src->rows[0]));
+	dst->n = src->n;
+}
+
+static int hs_start(struct ws_session *s)
+{
+	int err = hs_sample(s);
+
+	base = prev = cur;
+	table_copy(&pbase, &pcur);
+	table_copy(&pprev, &pcur);
+	return err;
+}
+
+static void hs_stop(struct ws_session *s)
+{
+	free(pbase.rows);
+	free(pprev.rows);
+	free(pcur.rows);
+	free(scratch_deltas);
+	free(scratch_idx);
+	pbase.rows = pprev.rows = pcur.rows = NULL;
+	scratch_deltas = NULL;
+	scratch_idx = NULL;
+}
+
+/*
+ * Quantile @q of a log2 histogram, in seconds: linear within the bucket
+ * [2^b, 2^(b+1)) us.  -1 when empty.
+ */
+double hs_quantile(const __u64 *hist, double q)
+{
+	uint64_t total = 0, seen = 0;
+	double rank, lo, hi;
+	int b;
+
+	for (b = 0; b < HS_NBUCKETS; b++)
+		total += hist[b];
+	if (!total)
+		return -1;
+	rank = q * total;
+	for (b = 0; b < HS_NBUCKETS; b++) {
+		if (seen + hist[b] >= rank && hist[b]) {
+			lo = b ? (double)(1ULL << b) : 0;
+			hi = (double)(1ULL << (b + 1));
+			return (lo + (hi - lo) * (rank - seen) / hist[b]) / 1e6;
+		}
+		seen += hist[b];
+	}
+	return (double)(1ULL << HS_NBUCKETS) / 1e6;
+}
+
+static const char *fmt_secs(double v, char *buf, size_t len)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else if (v < 1e-3)
+		snprintf(buf, len, "%.0fus", v * 1e6);
+	else if (v < 1)
+		snprintf(buf, len, "%.1fms", v * 1e3);
+	else
+		snprintf(buf, len, "%.2fs", v);
+	return buf;
+}
+
+bool hs_port_wanted(const struct ws_opts *o, uint32_t port)
+{
+	int i;
+
+	if (!o->n_ports)
+		return true;
+	for (i = 0; i < o->n_ports; i++)
+		if (o->ports[i] == port)
+			return true;
+	return false;
+}
+
+static void print_header(struct ws_session *s)
+{
+	fprintf(s->out,
+		"%s%6s %5s %6s %5s %6s %5s | %6s %6s %6s | %-13s %-13s %s\n",
+		s->o->timestamp ? "TIME     " : "", "SYN-IN", "RETX", "SYNACK",
+		"RETX", "DONE", "UNANS", "SYNOUT", "SACKIN", "DONE",
+		"srv p50/p99", "rtt p50/p99", "conn p50/p99");
+}
+
+static void print_leg(struct ws_session *s, const struct hs_stats *d, int leg,
+		      bool last)
+{
+	char a[16], b[16], col[32];
+
+	snprintf(col, sizeof(col), "%s/%s",
+		 fmt_secs(hs_quantile(d->hist[leg], 0.5), a, sizeof(a)),
+		 fmt_secs(hs_quantile(d->hist[leg], 0.99), b, sizeof(b)));
+	fprintf(s->out, last ? "%s\n" : "%-13s ", col);
+}
+
+static void print_text(struct ws_session *s, const struct hs_stats *d)
+{
+	const __u64 *c = d->count;
+	char t[16], v[9][16];
+
+	if (s->o->timestamp) {
+		ws_fmt_time(t, sizeof(t), false);
+		fprintf(s->out, "%-8s ", t);
+	}
+	fprintf(s->out, "%6s %5s %6s %5s %6s %5s | %6s %6s %6s | ",
+		ws_human(c[HS_SYN_RX], v[0], 16),
+		ws_human(c[HS_SYN_RETX_RX], v[1], 16),
+		ws_human(c[HS_SYNACK_TX], v[2], 16),
+		ws_human(c[HS_SYNACK_RETX_TX], v[3], 16),
+		ws_human(hs_server_handshakes(d), v[4], 16),
+		ws_human(c[HS_SYN_UNANSWERED], v[5], 16),
+		ws_human(c[HS_SYN_TX], v[6], 16),
+		ws_human(c[HS_SYNACK_RX], v[7], 16),
+		ws_human(c[HS_CLIENT_DONE], v[8], 16));
+	print_leg(s, d, HS_LEG_SERVER, false);
+	print_leg(s, d, HS_LEG_RTT, false);
+	print_leg(s, d, HS_LEG_CONNECT, true);
+}
+
+static void print_hists(struct ws_session *s, const struct hs_stats *d)
+{
+	static char names[HS_NBUCKETS][24];
+	static const char *ptrs[HS_NBUCKETS];
+	int leg, b, last;
+
+	for (b = 0; b < HS_NBUCKETS; b++) {
+		snprintf(names[b], sizeof(names[b]), "%llu -> %llu",
+			 b ? 1ULL << b : 0ULL, (1ULL << (b + 1)) - 1);
+		ptrs[b] = names[b];
+	}
+	for (leg = 0; leg < HS_NLEGS; leg++) {
+		for (last = HS_NBUCKETS - 1; last > 0; last--)
+			if (d->hist[leg][last])
+				break;
+		if (!last && !d->hist[leg][0])
+			continue;
+		fprintf(s->out, "%s, usecs:\n", leg_titles[leg]);
+		ws_print_bar_hist(s->out, "usecs", ptrs,
+				  (const uint64_t *)d->hist[leg], last + 1);
+	}
+}
+
+/* Ports with SYNs in @d order, busiest first, at most --top. */
+static int top_ports(struct ws_session *s, const struct port_table *now,
+		     const struct port_table *then, int *idx,
+		     struct hs_port_stats *deltas)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < now->n; i++) {
+		if (!hs_port_wanted(s->o, now->rows[i].port))
+			continue;
+		port_delta(now, then, i, &deltas[n]);
+		if (!deltas[n].syn_rx && !deltas[n].synack_tx &&
+		    !deltas[n].acks && !deltas[n].syn_retx_rx)
+			continue;
+		idx[n++] = i;
+	}
+	for (i = 1; i < n; i++) { /* insertion sort on syn_rx, descending */
+		struct hs_port_stats d = deltas[i];
+		int k = idx[i];
+
+		for (j = i; j > 0 && deltas[j - 1].syn_rx < d.syn_rx; j--) {
+			deltas[j] = deltas[j - 1];
+			idx[j] = idx[j - 1];
+		}
+		deltas[j] = d;
+		idx[j] = k;
+	}
+	return s->o->n_ports ? n : (n < (int)s->o->top ? n : (int)s->o->top);
+}
+
+static void json_port(struct ws_json *j, uint32_t port,
+		      const struct hs_port_stats *p)
+{
+	json_obj_begin(j, NULL);
+	json_u64(j, "port", port);
+	json_u64(j, "syn_received", p->syn_rx);
+	json_u64(j, "syn_retransmits_received", p->syn_retx_rx);
+	json_u64(j, "synack_sent", p->synack_tx);
+	json_u64(j, "synack_retransmits", p->synack_retx_tx);
+	json_u64(j, "server_handshakes", p->acks - p->ack_lost);
+	json_u64(j, "syn_unanswered", p->unanswered);
+	json_u64(j, "syn_site_drops", p->syn_site_drops);
+	json_u64(j, "ack_site_drops", p->ack_site_drops);
+	json_u64(j, "rst_after_ack", p->rst_after_ack);
+	json_u64(j, "cookie_synacks", p->cookie_synacks);
+	json_u64(j, "cookie_drops", p->cookie_drops);
+	json_obj_end(j);
+}
+
+static void json_legs(struct ws_json *j, const struct hs_stats *d, bool hist)
+{
+	uint64_t n;
+	int leg, b;
+
+	json_obj_begin(j, "latency");
+	for (leg = 0; leg < HS_NLEGS; leg++) {
+		for (n = 0, b = 0; b < HS_NBUCKETS; b++)
+			n += d->hist[leg][b];
+		json_obj_begin(j, hs_leg_names[leg]);
+		json_u64(j, "count", n);
+		json_double(j, "sum_s", d->sum_ns[leg] / 1e9);
+		json_double(j, "p50_s", hs_quantile(d->hist[leg], 0.5));
+		json_double(j, "p99_s", hs_quantile(d->hist[leg], 0.99));
+		if (hist) {
+			json_arr_begin(j, "log2_usecs");
+			for (b = 0; b < HS_NBUCKETS; b++)
+				json_u64(j, NULL, d->hist[leg][b]);
+			json_arr_end(j);
+		}
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
+
+static void print_json(struct ws_session *s, const char *type,
+		       const struct hs_stats *d, double secs,
+		       const struct port_table *now,
+		       const struct port_table *then)
+{
+	struct hs_port_stats *deltas = scratch_deltas;
+	int *idx = scratch_idx;
+	const __u64 *c = d->count;
+	struct ws_json j;
+	int i, n;
+
+	json_begin(&j, s->out, type);
+	if (type[0] != 'i')
+		json_ifaces(&j, s);
+	json_double(&j, type[0] == 'i' ? "interval_s" : "duration_s", secs);
+	json_u64(&j, "syn_received", c[HS_SYN_RX]);
+	json_u64(&j, "syn_retransmits_received", c[HS_SYN_RETX_RX]);
+	json_u64(&j, "synack_sent", c[HS_SYNACK_TX]);
+	json_u64(&j, "synack_retransmits", c[HS_SYNACK_RETX_TX]);
+	json_u64(&j, "server_handshakes", hs_server_handshakes(d));
+	json_u64(&j, "final_acks_dropped", c[HS_SERVER_ACK_LOST]);
+	json_u64(&j, "syn_unanswered", c[HS_SYN_UNANSWERED]);
+	json_u64(&j, "syn_sent", c[HS_SYN_TX]);
+	json_u64(&j, "syn_retransmits_sent", c[HS_SYN_RETX_TX]);
+	json_u64(&j, "synack_received", c[HS_SYNACK_RX]);
+	json_u64(&j, "client_handshakes", c[HS_CLIENT_DONE]);
+	json_u64(&j, "client_refused", c[HS_CLIENT_RST]);
+	/* Entries now in the table: handshakes in progress. */
+	json_u64(&j, "flows_open",
+		 cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES] -
+		     evicted);
+	json_u64(&j, "flows_evicted", evicted);
+	json_legs(&j, d, s->o->hist);
+	n = top_ports(s, now, then, idx, deltas);
+	json_arr_begin(&j, "ports");
+	for (i = 0; i < n; i++)
+		json_port(&j, now->rows[idx[i]].port, &deltas[i]);
+	json_arr_end(&j);
+	json_end(&j);
+}
+
+static void print_ports_text(struct ws_session *s, const struct port_table *now,
+			     const struct port_table *then)
+{
+	struct hs_port_stats *deltas = scratch_deltas;
+	int *idx = scratch_idx;
+	int i, n = top_ports(s, now, then, idx, deltas);
+
+	for (i = 0; i < n; i++) {
+		const struct hs_port_stats *p = &deltas[i];
+
+		fprintf(s->out,
+			"  port %-5u syn %llu retx %llu synack %llu retx %llu"
+			" done %llu unanswered %llu%s\n",
+			now->rows[idx[i]].port, p->syn_rx, p->syn_retx_rx,
+			p->synack_tx, p->synack_retx_tx, p->acks - p->ack_lost,
+			p->unanswered,
+			p->cookie_synacks ? " (syncookies)" : "");
+	}
+}
+
+static void hs_interval(struct ws_session *s, double secs)
+{
+	struct hs_stats d;
+
+	ws_sub_u64(&cur, &prev, &d, STATS_WORDS);
+	if (s->o->json) {
+		print_json(s, "interval", &d, secs, &pcur, &pprev);
+	} else {
+		if (lines++ % HEADER_EVERY == 0 || s->o->hist)
+			print_header(s);
+		print_text(s, &d);
+		print_ports_text(s, &pcur, &pprev);
+		if (s->o->hist)
+			print_hists(s, &d);
+		if (evicted != evicted_shown)
+			fprintf(s->out,
+				"warning: flow table full: %llu handshakes "
+				"evicted untracked (raise --max-flows)\n",
+				(unsigned long long)(evicted - evicted_shown));
+	}
+	evicted_shown = evicted;
+	prev = cur;
+	table_copy(&pprev, &pcur);
+}
+
+static void hs_summary(struct ws_session *s)
+{
+	struct hs_stats d;
+
+	hs_totals(&d);
+	if (s->o->json) {
+		print_json(s, "summary", &d, s->elapsed, &pcur, &pbase);
+		return;
+	}
+	fprintf(s->out, "\nSummary over %.1f s:\n", s->elapsed);
+	print_header(s);
+	print_text(s, &d);
+	print_ports_text(s, &pcur, &pbase);
+	print_hists(s, &d);
+}
+
+static void prom_counter(struct ws_buf *b, const char *name, const char *help,
+			 const char *labels, uint64_t v)
+{
+	prom_family(b, name, "counter", help);
+	prom_u64(b, name, labels, v);
+}
+
+static void prom_hist(struct ws_buf *b, const char *leg,
+		      const struct hs_stats *d, int l)
+{
+	char labels[96];
+	uint64_t cum = 0;
+	int k;
+
+	for (k = 0; k < HS_NBUCKETS; k++) {
+		cum += d->hist[l][k];
+		snprintf(labels, sizeof(labels), "leg=\"%s\",le=\"%.6f\"", leg,
+			 (double)(1ULL << (k + 1)) / 1e6);
+		prom_u64(b, "wirescope_handshake_duration_seconds_bucket",
+			 labels, cum);
+	}
+	snprintf(labels, sizeof(labels), "leg=\"%s\",le=\"+Inf\"", leg);
+	prom_u64(b, "wirescope_handshake_duration_seconds_bucket", labels, cum);
+	snprintf(labels, sizeof(labels), "leg=\"%s\"", leg);
+	prom_double(b, "wirescope_handshake_duration_seconds_sum", labels,
+		    d->sum_ns[l] / 1e9);
+	prom_u64(b, "wirescope_handshake_duration_seconds_count", labels, cum);
+}
+
+/* Counters since the exporter started, ports only for local listeners. */
+
+/* Per listening port, capped by --max-ports: the rest is port="other". */
+static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
+{
+	static struct prom_ports ports; /* a port keeps its slot */
+	static uint64_t sum[WS_PROM_PORT_SLOTS];
+	static bool used[WS_PROM_PORT_SLOTS];
+	struct hs_port_stats p;
+	char labels[32], name[8];
+	unsigned int slot;
+	int i;
+
+	memset(used, 0, sizeof(used));
+	memset(sum, 0, sizeof(sum));
+	for (i = 0; i < pcur.n; i++) {
+		if (!hs_port_wanted(s->o, pcur.rows[i].port) ||
+		    hs_port_totals(pcur.rows[i].port, &p))
+			continue;
+		slot = prom_port_slot(&ports, s->o->prom_max_ports,
+				      pcur.rows[i].port);
+		used[slot] = true;
+		sum[slot] += p.acks - p.ack_lost;
+	}
+	prom_family(b, "wirescope_listen_port_handshakes_total", "counter",
+		    "Server handshakes completed per local listening port.");
+	for (slot = 0; slot < WS_PROM_PORT_SLOTS; slot++) {
+		if (!used[slot])
+			continue;
+		snprintf(labels, sizeof(labels), "port=\"%s\"",
+			 prom_port_name(&ports, slot, name, sizeof(name)));
+		prom_u64(b, "wirescope_listen_port_handshakes_total", labels,
+			 sum[slot]);
+	}
+}
+
+static void hs_prom(struct ws_session *s, struct ws_buf *b)
+{
+	struct hs_stats d;
+	int l;
+
+	hs_totals(&d);
+	prom_family(b, "wirescope_handshakes_total", "counter",
+		    "TCP handshakes completed, by our role.");
+	prom_u64(b, "wirescope_handshakes_total", "role=\"server\"",
+		 hs_server_handshakes(&d));
+	prom_u64(b, "wirescope_handshakes_total", "role=\"client\"",
+		 d.count[HS_CLIENT_DONE]);
+	prom_counter(b, "wirescope_syn_received_total",
+		     "SYNs that opened a handshake here.", NULL,
+		     d.count[HS_SYN_RX]);
+	prom_counter(b, "wirescope_syn_unanswered_total",
+		     "SYNs received with no SYN-ACK within 1 s.", NULL,
+		     d.count[HS_SYN_UNANSWERED]);
+	prom_family(b, "wirescope_syn_retransmits_total", "counter",
+		    "Same-ISN SYNs seen again, by our role.");
+	prom_u64(b, "wirescope_syn_retransmits_total", "role=\"server\"",
+		 d.count[HS_SYN_RETX_RX]);
+	prom_u64(b, "wirescope_syn_retransmits_total", "role=\"client\"",
+		 d.count[HS_SYN_RETX_TX]);
+	prom_counter(b, "wirescope_handshake_flows_evicted_total",
+		     "Handshakes the full flow table dropped untracked.", NULL,
+		     evicted);
+	prom_counter(b, "wirescope_synack_retransmits_total",
+		     "SYN-ACKs sent again.", NULL, d.count[HS_SYNACK_RETX_TX]);
+	prom_family(b, "wirescope_handshake_duration_seconds", "histogram",
+		    "Handshake legs: server_synack (SYN in to SYN-ACK out), "
+		    "client_rtt (SYN-ACK out to ACK in), connect (SYN out to "
+		    "SYN-ACK in).");
+	for (l = 0; l < HS_NLEGS; l++)
+		prom_hist(b, hs_leg_names[l], &d, l);
+	prom_ports_handshakes(s, b);
+}
+
+/* The options handshakes and accept share; -1 if @c is not one of them. */
+int hs_option(int c, const char *arg, struct ws_opts *o, const char *cmd,
+	      void *ctx)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 'p':
+		if (ws_parse_ulong(arg, 1, 65535, &v))
+			return ws_usage_error(cmd, "bad port '%s': 1-65535",
+					      arg);
+		if (o->n_ports == (int)(sizeof(o->ports) / sizeof(o->ports[0])))
+			return ws_usage_error(cmd, "at most 16 -p ports");
+		o->ports[o->n_ports++] = v;
+		return 0;
+	case HS_OPT_MAX_FLOWS:
+		if (ws_parse_ulong(arg, 16, 1UL << 24, &v))
+			return ws_usage_error(
+			    cmd, "bad --max-flows '%s': 16-16777216", arg);
+		o->max_flows = v;
+		return 0;
+	case HS_OPT_MAX_PORTS:
+		if (ws_parse_ulong(arg, 1, 65536, &v))
+			return ws_usage_error(
+			    cmd, "bad --max-ports '%s': 1-65536", arg);
+		o->max_ports = v;
+		return 0;
+	case HS_OPT_TOP:
+		if (ws_parse_ulong(arg, 1, 65536, &v))
+			return ws_usage_error(cmd, "bad --top '%s': 1-65536",
+					      arg);
+		o->top = v;
+		return 0;
+	case HS_OPT_HIST:
+		o->hist = true;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* diag: new connections and unanswered SYNs per second. */
+static void hs_diag_cols(struct ws_session *s, double secs,
+			 struct ws_diag_cols *c)
+{
+	static struct hs_stats prev;
+	struct hs_stats d;
+	double conns;
+
+	hs_totals(&d);
+	conns = (hs_server_handshakes(&d) - hs_server_handshakes(&prev)) +
+		(d.count[HS_CLIENT_DONE] - prev.count[HS_CLIENT_DONE]);
+	c->new_conns = secs > 0 ? conns / secs : 0;
+	c->syn_unanswered =
+	    d.count[HS_SYN_UNANSWERED] - prev.count[HS_SYN_UNANSWERED];
+	prev = d;
+}
+
+/* The listening port with the most unanswered SYNs, 0 if none. */
+static uint16_t worst_port(struct hs_port_stats *out)
+{
+	struct hs_port_stats p;
+	uint16_t port = 0;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < pcur.n; i++) {
+		if (hs_port_totals(pcur.rows[i].port, &p) ||
+		    p.unanswered + p.syn_retx_rx <=
+			out->unanswered + out->syn_retx_rx)
+			continue;
+		*out = p;
+		port = pcur.rows[i].port;
+	}
+	return port;
+}
+
+static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
+{
+	uint64_t syn = d->count[HS_SYN_RX], lost = d->count[HS_SYN_UNANSWERED];
+	uint64_t retx = d->count[HS_SYN_RETX_RX];
+	int64_t cookies = -1, backlog = -1;
+	struct hs_port_stats p;
+	struct ws_finding *x;
+	uint16_t port;
+	double share;
+
+	if (!syn || (!lost && retx * 100 < syn))
+		return;
+	/* Every retransmitted SYN that still found no SYN-ACK counts. */
+	share = lost >= syn ? 100 : 100.0 * lost / syn;
+	if (share < 100 && retx > lost)
+		share = retx >= syn ? 100 : 100.0 * retx / syn;
+	port = worst_port(&p);
+	ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
+	ws_sysctl("net.ipv4.tcp_max_syn_backlog", &backlog);
+	x = ws_finding_add(f, "syn_unanswered",
+			   share >= 10 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
+			   lost ? 0.9 : 0.7,
+			   "clients resent SYNs %llu times with no SYN-ACK in "
+			   "between (%llu connection attempts)",
+			   (unsigned long long)lost, (unsigned long long)syn);
+	ws_evidence_num(x, "syn_received", syn);
+	ws_evidence_num(x, "syn_unanswered", lost);
+	ws_evidence_num(x, "syn_retransmits_received", retx);
+	ws_evidence_num(x, "port", port);
+	ws_evidence_num(x, "port_syn_site_drops", p.syn_site_drops);
+	ws_evidence_num(x, "tcp_syncookies", cookies);
+	ws_evidence_num(x, "tcp_max_syn_backlog", backlog);
+	if (!port)
+		ws_advice(
+		    x, "no port that ever answered got these SYNs: a firewall "
+		       "on this host (nftables/iptables DROP) or before the "
+		       "stack drops them; a closed port would answer RST. "
+		       "Each costs the client a 1 s, then 3 s retransmit");
+	else
+		ws_advice(x,
+			  "port %u: a dropped SYN costs the client a 1 s "
+			  "retransmit, then 3 s; the listener's accept or SYN "
+			  "queue is full (see accept_overflow, `wirescope "
+			  "accept -p %u`): raise the application's listen() "
+			  "backlog and net.core.somaxconn, "
+			  "net.ipv4.tcp_max_syn_backlog (now %lld), keep "
+			  "net.ipv4.tcp_syncookies=1 (now %lld), add accepting "
+			  "workers if the queue stays full",
+			  port, port, (long long)backlog, (long long)cookies);
+}
+
+static void find_latency(const struct hs_stats *d, struct ws_findings *f)
+{
+	double server = hs_quantile(d->hist[HS_LEG_SERVER], 0.99);
+	double connect = hs_quantile(d->hist[HS_LEG_CONNECT], 0.99);
+	struct ws_finding *x;
+
+	if (server > 0.010) {
+		x = ws_finding_add(f, "handshake_latency", WS_SEV_WARNING, 0.8,
+				   "the kernel took %.1f ms (p99) to answer "
+				   "SYNs",
+				   server * 1e3);
+		ws_evidence_num(x, "server_synack_p99_s", server);
+		ws_advice(x, "SYN-ACKs come from softirq: a CPU saturated by "
+			     "interrupts or a flood delays them; check "
+			     "softnet drops, spread IRQs (RSS/RPS)");
+	}
+	if (connect > 0.9) {
+		x = ws_finding_add(f, "handshake_latency", WS_SEV_WARNING, 0.8,
+				   "connections from this host waited %.1f s "
+				   "(p99) for a SYN-ACK",
+				   connect);
+		ws_evidence_num(x, "connect_p99_s", connect);
+		ws_evidence_num(x, "syn_retransmits_sent",
+				d->count[HS_SYN_RETX_TX]);
+		ws_advice(x, "over 1 s means SYN retransmits: the server's "
+			     "queues are full or the path drops SYNs; run "
+			     "`wirescope accept` on the server");
+	}
+}
+
+static void hs_findings(struct ws_session *s, struct ws_findings *f)
+{
+	struct ws_finding *x;
+	struct hs_stats d;
+
+	hs_totals(&d);
+	find_syn_unanswered(&d, f);
+	find_latency(&d, f);
+	if (!evicted)
+		return;
+	x = ws_finding_add(f, "handshake_table_full", WS_SEV_INFO, 1.0,
+			   "%llu handshakes were evicted from a full table",
+			   (unsigned long long)evicted);
+	ws_evidence_num(x, "flows_evicted", evicted);
+	ws_evidence_num(x, "max_flows", s->o->max_flows);
+	ws_advice(x, "counts above are lower bounds; a SYN flood does this, "
+		     "else raise --max-flows");
+}
+
+const struct ws_collector ws_handshakes_collector = {
+	.name = "handshakes",
+	.map_prefix = "hs_",
+	.needs_hooks = true,
+	.configure = hs_configure,
+	.start = hs_start,
+	.sample = hs_sample,
+	.interval = hs_interval,
+	.summary = hs_summary,
+	.prom = hs_prom,
+	.stop = hs_stop,
+	.findings = hs_findings,
+	.diag_cols = hs_diag_cols,
+};

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host collector: what the kernel already counts, read around the run.
+ * Findings: iface_drops, softnet_drops, softnet_squeeze, egress_saturated
+ * and sysctl_* contradictions (docs/diag.md).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/pkt_sched.h>
+#include "core/core.h"
+#include "collectors/hoststat_collector.h"
+#include "core/netlink.h"
+
+const char *const ws_ifstat_names[WS_IF_NSTATS] = {
+	"rx_packets",	     "tx_packets",     "rx_bytes",
+	"tx_bytes",	     "rx_dropped",     "rx_missed_errors",
+	"rx_fifo_errors",    "rx_over_errors", "rx_crc_errors",
+	"rx_errors",	     "tx_dropped",     "tx_fifo_errors",
+	"tx_carrier_errors", "tx_errors",
+};
+
+struct iface_snap {
+	uint64_t st[WS_IF_NSTATS];
+	struct nl_qdisc_stats root;
+};
+
+struct host_snap {
+	struct iface_snap ifc[WS_MAX_IFACES];
+	struct ws_softnet softnet[WS_SOFTNET_MAX_CPUS];
+	int ncpus;
+	uint64_t tcp[WS_TCP_NSTATS];
+};
+
+static struct host_snap base, cur;
+static uint32_t backlog_max[WS_MAX_IFACES], qlen_max[WS_MAX_IFACES];
+
+static void read_root_qdisc(int ifindex, struct nl_qdisc_stats *root)
+{
+	struct nl_qdisc_stats q[16];
+	int i, n = nl_qdisc_stats(ifindex, q, 16);
+
+	memset(root, 0, sizeof(*root));
+	for (i = 0; i < n; i++)
+		if (q[i].parent == TC_H_ROOT)
+			*root = q[i];
+}
+
+static void read_iface(const char *name, int ifindex, struct iface_snap *s)
+{
+	char file[64];
+	int64_t v;
+	int k;
+
+	for (k = 0; k < WS_IF_NSTATS; k++) {
+		snprintf(file, sizeof(file), "statistics/%s",
+			 ws_ifstat_names[k]);
+		s->st[k] = ws_sysfs_net(name, file, &v) ? 0 : (uint64_t)v;
+	}
+	read_root_qdisc(ifindex, &s->root);
+}
+
+static int host_sample(struct ws_session *s)
+{
+	static char buf[WS_SOFTNET_MAX_CPUS * 160];
+	int i, n;
+
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		struct ws_iface *ifc = &s->o->ifaces[i];
+
+		if (ifc->gone)
+			continue;
+		read_iface(ifc->name, ifc->ifindex, &cur.ifc[i]);
+		if (cur.ifc[i].root.backlog > backlog_max[i])
+			backlog_max[i] = cur.ifc[i].root.backlog;
+		if (cur.ifc[i].root.qlen > qlen_max[i])
+			qlen_max[i] = cur.ifc[i].root.qlen;
+	}
+	n = ws_read_text("/proc/net/softnet_stat", buf, sizeof(buf));
+	n = n < 0 ? 0 : parse_softnet(buf, cur.softnet, WS_SOFTNET_MAX_CPUS);
+	cur.ncpus = n < 0 ? 0 : n;
+	ws_tcp_counters(cur.tcp);
+	return 0;
+}
+
+static int host_start(struct ws_session *s)
+{
+	host_sample(s);
+	base = cur;
+	return 0;
+}
+
+void softnet_delta(const struct ws_softnet *a, const struct ws_softnet *b,
+		   int n, struct ws_softnet_delta *d)
+{
+	int i;
+
+	d->processed = d->dropped = d->time_squeeze = 0;
+	d->worst_cpu = -1;
+	d->worst_cpu_dropped = 0;
+	for (i = 0; i < n; i++) {
+		uint32_t dropped = b[i].dropped - a[i].dropped;
+
+		d->processed += (uint32_t)(b[i].processed - a[i].processed);
+		d->time_squeeze +=
+		    (uint32_t)(b[i].time_squeeze - a[i].time_squeeze);
+		d->dropped += dropped;
+		if (dropped > d->worst_cpu_dropped) {
+			d->worst_cpu_dropped = dropped;
+			d->worst_cpu = i;
+		}
+	}
+}
+
+static double share(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part / whole : 0;
+}
+
+/*
+ * Drops and errors the driver and the stack count on the interface.  A few
+ * rx_dropped are normal (frames of protocols nobody listens to), so it
+ * takes 10 and 0.05% of the packets; 1% is critical.  Backlog drops also
+ * show as rx_dropped: those belong to softnet_drops, not here.
+ */
+void find_iface_drops(const struct ws_iface_delta *d, uint64_t softnet_dropped,
+		      struct ws_findings *f)
+{
+	const uint64_t *st = d->st;
+	uint64_t rx_dropped = st[WS_IF_RX_DROPPED], drops, errors, pkts;
+	struct ws_finding *x;
+	enum ws_severity sev;
+	double sh;
+	int k;
+
+	rx_dropped -=
+	    rx_dropped < softnet_dropped ? rx_dropped : softnet_dropped;
+	drops = rx_dropped + st[WS_IF_TX_DROPPED] + st[WS_IF_RX_MISSED] +
+		st[WS_IF_RX_FIFO] + st[WS_IF_RX_OVER];
+	errors = st[WS_IF_RX_ERRORS] + st[WS_IF_TX_ERRORS];
+	pkts = st[WS_IF_RX_PACKETS] + st[WS_IF_TX_PACKETS] + drops;
+	sh = share(drops + errors, pkts);
+	if (drops + errors < 10 || sh < 0.0005)
+		return;
+	sev = sh >= 0.01 ? WS_SEV_CRITICAL : WS_SEV_WARNING;
+	x = ws_finding_add(f, "iface_drops", sev, 0.9,
+			   "%s dropped or failed %llu of %llu packets (%.2f%%)",
+			   d->name, (unsigned long long)(drops + errors),
+			   (unsigned long long)pkts, 100 * sh);
+	ws_evidence_str(x, "iface", d->name);
+	for (k = WS_IF_RX_DROPPED; k < WS_IF_NSTATS; k++)
+		if (st[k])
+			ws_evidence_num(x, ws_ifstat_names[k], st[k]);
+	if (softnet_dropped && st[WS_IF_RX_DROPPED])
+		ws_evidence_num(x, "rx_dropped_by_backlog",
+				st[WS_IF_RX_DROPPED] - rx_dropped);
+	ws_evidence_num(x, "drop_pct", 100 * sh);
+	if (st[WS_IF_RX_MISSED] + st[WS_IF_RX_FIFO] + st[WS_IF_RX_OVER])
+		ws_advice(x,
+			  "the NIC ran out of receive descriptors: raise the "
+			  "ring (`ethtool -G %s rx 4096`, see `ethtool -g "
+			  "%s` for the maximum) and spread interrupts over "
+			  "CPUs (RSS, irqbalance); `ethtool -S %s` names "
+			  "the exact counter",
+			  d->name, d->name, d->name);
+	else if (st[WS_IF_TX_DROPPED] >= rx_dropped)
+		ws_advice(x,
+			  "the driver refused packets on transmit: the "
+			  "link or its peer is down or the device queue is "
+			  "full; check `ip -s link show %s`, the carrier and "
+			  "the peer; for a NIC, raise the tx ring (`ethtool "
+			  "-G %s tx 4096`)",
+			  d->name, d->name);
+	else
+		ws_advice(x,
+			  "the stack dropped received frames (unknown "
+			  "protocol, bad checksum or a full queue): `ip -s "
+			  "-s link show %s` and `nstat -az | grep -i drop` "
+			  "tell which; frames for no listener point at a "
+			  "misconfigured sender",
+			  d->name);
+}
+
+/*
+ * Any backlog drop is a lost packet on its way in: a warning; 1% of what
+ * the CPUs processed is critical.  time_squeeze alone costs latency, not
+ * packets: info.
+ */
+void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f)
+{
+	struct ws_finding *x;
+	double sh = share(d->dropped, d->processed + d->dropped);
+	int64_t backlog = d->netdev_max_backlog;
+	int64_t want = backlog < 1000 ? 2000 : backlog * 2;
+	char now[32] = "";
+
+	if (d->dropped) {
+		x = ws_finding_add(
+		    f, "softnet_drops",
+		    sh >= 0.01 ? WS_SEV_CRITICAL : WS_SEV_WARNING, 0.95,
+		    "the per-CPU input backlog overflowed: %llu packets "
+		    "dropped (%.2f%%)",
+		    (unsigned long long)d->dropped, 100 * sh);
+		ws_evidence_num(x, "dropped", d->dropped);
+		ws_evidence_num(x, "processed", d->processed);
+		ws_evidence_num(x, "drop_pct", 100 * sh);
+		ws_evidence_num(x, "time_squeeze", d->time_squeeze);
+		ws_evidence_num(x, "worst_cpu", d->worst_cpu);
+		ws_evidence_num(x, "worst_cpu_dropped", d->worst_cpu_dropped);
+		if (backlog > 0)
+			ws_evidence_num(x, "netdev_max_backlog", backlog);
+		else /* only the initial network namespace shows it */
+			ws_evidence_str(x, "netdev_max_backlog", "unknown");
+		if (backlog > 0)
+			snprintf(now, sizeof(now), " = %lld",
+				 (long long)backlog);
+		ws_advice(
+		    x,
+		    "net.core.netdev_max_backlog%s is too small for "
+		    "the bursts this host receives: `sysctl -w "
+		    "net.core.netdev_max_backlog=%lld` (and in "
+		    "/etc/sysctl.d/)%s; if one CPU takes most drops, "
+		    "spread receive work with RSS or RPS "
+		    "(/sys/class/net/IFACE/queues/rx-*/rps_cpus)",
+		    now, (long long)want,
+		    backlog > 0 && backlog < 1000
+			? ": the value is below the kernel default of 1000"
+			: "");
+		return;
+	}
+	if (d->time_squeeze < 10)
+		return;
+	x = ws_finding_add(f, "softnet_squeeze", WS_SEV_INFO, 0.7,
+			   "receive processing ran out of budget %llu times "
+			   "(net.core.netdev_budget = %lld)",
+			   (unsigned long long)d->time_squeeze,
+			   (long long)d->netdev_budget);
+	ws_evidence_num(x, "time_squeeze", d->time_squeeze);
+	ws_evidence_num(x, "processed", d->processed);
+	ws_evidence_num(x, "netdev_budget", d->netdev_budget);
+	ws_evidence_num(x, "netdev_budget_usecs", d->netdev_budget_usecs);
+	ws_advice(x,
+		  "packets waited for the next softirq round, no loss yet; "
+		  "if latency matters, `sysctl -w net.core.netdev_budget=600 "
+		  "net.core.netdev_budget_usecs=4000`");
+}
+
+/*
+ * The seed's router: output queue 39/40, 22M drops.  The root qdisc
+ * dropping at least 10 packets and 0.1% of what it sent is a saturated
+ * egress (1% is critical: TCP throughput falls fast past it); so is 90% of
+ * a known link speed, drops or not.
+ */
+void find_egress(const struct ws_iface_delta *d, struct ws_findings *f)
+{
+	double bps = d->secs > 0 ? d->st[WS_IF_TX_BYTES] * 8.0 / d->secs : 0;
+	double util = d->speed_mbps > 0 ? bps / (d->speed_mbps * 1e6) : 0;
+	double sh = share(d->q_drops, d->q_packets + d->q_drops);
+	bool dropping = d->q_drops >= 10 && sh >= 0.001;
+	struct ws_finding *x;
+	enum ws_severity sev;
+
+	if (!dropping && util < 0.9)
+		return;
+	sev = sh >= 0.01 || (dropping && util >= 0.9) ? WS_SEV_CRITICAL
+						      : WS_SEV_WARNING;
+	x = ws_finding_add(
+	    f, "egress_saturated", sev, dropping ? 0.9 : 0.6,
+	    "%s egress is saturated: %s qdisc dropped %llu packets (%.2f%%), "
+	    "%.1f Mbit/s sent%s",
+	    d->name, d->qdisc[0] ? d->qdisc : "no",
+	    (unsigned long long)d->q_drops, 100 * sh, bps / 1e6,
+	    util >= 0.9 ? " near the link speed" : "");
+	ws_evidence_str(x, "iface", d->name);
+	ws_evidence_num(x, "tx_bps", bps);
+	if (d->speed_mbps > 0) {
+		ws_evidence_num(x, "link_mbps", d->speed_mbps);
+		ws_evidence_num(x, "utilization_pct", 100 * util);
+	} else {
+		ws_evidence_str(x, "link_mbps", "unknown");
+	}
+	ws_evidence_str(x, "qdisc", d->qdisc[0] ? d->qdisc : "none");
+	ws_evidence_num(x, "qdisc_sent_packets", d->q_packets);
+	ws_evidence_num(x, "qdisc_drops", d->q_drops);
+	ws_evidence_num(x, "qdisc_drop_pct", 100 * sh);
+	ws_evidence_num(x, "qdisc_overlimits", d->q_overlimits);
+	ws_evidence_num(x, "qdisc_requeues", d->q_requeues);
+	ws_evidence_num(x, "backlog_max_bytes", d->q_backlog_max);
+	ws_evidence_num(x, "qlen_max", d->q_qlen_max);
+	ws_advice(x,
+		  "more is offered than %s can send: a deeper queue only adds "
+		  "latency.  Find the senders (`wirescope sizes -i %s`), "
+		  "raise the capacity (the shaper's rate or the link) or "
+		  "spread the load; `tc -s qdisc show dev %s` shows the "
+		  "queue",
+		  d->name, d->name, d->name);
+}
+
+/*
+ * Received data overflowed a socket's buffer.  Below 4 MiB, rmem_max or
+ * tcp_rmem's maximum is the limit to raise (one BDP at 1 Gbit/s and 30 ms);
+ * above, the application pinned a small SO_RCVBUF or reads too slowly.
+ */
+static void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], struct ws_findings *f)
+{
+	const int64_t enough = 4 << 20;
+	int64_t rmax = -1, tmax = -1;
+	struct ws_finding *x;
+	bool small;
+
+	ws_sysctl("net.core.rmem_max", &rmax);
+	ws_sysctl_field("net.ipv4.tcp_rmem", 2, &tmax);
+	small = (rmax > 0 && rmax < enough) || (tmax > 0 && tmax < enough);
+	x = ws_finding_add(f, small ? "sysctl_rmem_max" : "rcvbuf_overflow",
+			   WS_SEV_WARNING, 0.8,
+			   "TCP receive buffers overflowed (net.core.rmem_max "
+			   "= %lld, net.ipv4.tcp_rmem max = %lld)",
+			   (long long)rmax, (long long)tmax);
+	ws_evidence_num(x, "net.core.rmem_max", rmax);
+	ws_evidence_num(x, "tcp_rmem_max", tmax);
+	ws_evidence_num(x, "prune_called", t[WS_TCP_PRUNE_CALLED]);
+	ws_evidence_num(x, "rcv_pruned", t[WS_TCP_RCV_PRUNED]);
+	ws_evidence_num(x, "rcvq_drops", t[WS_TCP_RCVQ_DROP]);
+	if (small)
+		ws_advice(x, "received data did not fit the socket buffer and "
+			     "was collapsed or dropped: `sysctl -w "
+			     "net.core.rmem_max=16777216 "
+			     "net.ipv4.tcp_rmem='4096 131072 16777216'` (and "
+			     "wmem_max/tcp_wmem alike for the senders)");
+	else
+		ws_advice(x,
+			  "the sysctls allow large buffers, so the "
+			  "application caps its own: look for a small "
+			  "SO_RCVBUF (`ss -tm` shows rb; nginx `rcvbuf=`, "
+			  "Java setReceiveBufferSize) or a reader that falls "
+			  "behind");
+}
+
+static struct ws_finding *sysctl_finding(struct ws_findings *f, const char *id,
+					 const char *name, int64_t val,
+					 const char *why)
+{
+	struct ws_finding *x;
+
+	x = ws_finding_add(f, id, WS_SEV_WARNING, 0.8, "%s = %lld, yet %s",
+			   name, (long long)val, why);
+	ws_evidence_num(x, name, val);
+	return x;
+}
+
+/*
+ * Only where a counter contradicts a setting: a queue that overflowed
+ * while its sysctl cap is below today's defaults.  The accept and resets
+ * collectors give the per-listener and keepalive findings.
+ */
+void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS],
+				struct ws_findings *f)
+{
+	struct ws_finding *x;
+	int64_t v;
+
+	if (t[WS_TCP_LISTEN_OVERFLOWS] &&
+	    !ws_sysctl("net.core.somaxconn", &v) && v < 4096) {
+		x = sysctl_finding(f, "sysctl_somaxconn", "net.core.somaxconn",
+				   v, "accept queues overflowed");
+		ws_evidence_num(x, "listen_overflows",
+				t[WS_TCP_LISTEN_OVERFLOWS]);
+		ws_evidence_num(x, "listen_drops", t[WS_TCP_LISTEN_DROPS]);
+		ws_advice(x, "every listen() backlog is capped at somaxconn: "
+			     "`sysctl -w net.core.somaxconn=4096`, then raise "
+			     "the application's backlog (nginx: `listen 80 "
+			     "backlog=4096;`, its default is 511)");
+	}
+	if (t[WS_TCP_REQQ_FULL_DROP] &&
+	    !ws_sysctl("net.ipv4.tcp_max_syn_backlog", &v)) {
+		int64_t cookies = -1, somax = -1;
+
+		ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
+		ws_sysctl("net.core.somaxconn", &somax);
+		x = sysctl_finding(f, "sysctl_tcp_max_syn_backlog",
+				   "net.ipv4.tcp_max_syn_backlog", v,
+				   "SYNs were dropped with a SYN queue full");
+		ws_evidence_num(x, "reqq_full_drops", t[WS_TCP_REQQ_FULL_DROP]);
+		ws_evidence_num(x, "net.ipv4.tcp_syncookies", cookies);
+		ws_evidence_num(x, "net.core.somaxconn", somax);
+		ws_advice(x,
+			  "a SYN queue is as long as the listen() backlog "
+			  "(capped by somaxconn); with syncookies off a full "
+			  "queue drops SYNs, and tcp_max_syn_backlog drops "
+			  "unproven peers from 3/4 full: `sysctl -w "
+			  "net.ipv4.tcp_syncookies=1 "
+			  "net.ipv4.tcp_max_syn_backlog=%lld`, and raise the "
+			  "application's backlog",
+			  (long long)(v < 4096 ? 8192 : v * 2));
+	}
+	if (t[WS_TCP_PRUNE_CALLED] + t[WS_TCP_RCVQ_DROP])
+		find_rcvbuf(t, f);
+}
+
+static void iface_delta(struct ws_session *s, int i, struct ws_iface_delta *d)
+{
+	const struct iface_snap *a = &base.ifc[i], *b = &cur.ifc[i];
+	int k;
+
+	memset(d, 0, sizeof(*d));
+	d->name = s->o->ifaces[i].name;
+	d->secs = s->elapsed;
+	for (k = 0; k < WS_IF_NSTATS; k++)
+		d->st[k] = b->st[k] >= a->st[k] ? b->st[k] - a->st[k] : 0;
+	if (ws_sysfs_net(d->name, "speed", &d->speed_mbps))
+		d->speed_mbps = -1;
+	if (!b->root.kind[0] || strcmp(a->root.kind, b->root.kind))
+		return; /* no root qdisc, or replaced while we ran */
+	memcpy(d->qdisc, b->root.kind, sizeof(d->qdisc));
+	d->q_packets = b->root.packets - a->root.packets;
+	d->q_drops = (uint32_t)(b->root.drops - a->root.drops);
+	d->q_overlimits = (uint32_t)(b->root.overlimits - a->root.overlimits);
+	d->q_requeues = (uint32_t)(b->root.requeues - a->root.requeues);
+	d->q_backlog_max = backlog_max[i];
+	d->q_qlen_max = qlen_max[i];
+}
+
+static void host_findings(struct ws_session *s, struct ws_findings *f)
+{
+	struct ws_softnet_delta sd = { .secs = s->elapsed };
+	struct ws_iface_delta d;
+	uint64_t tcp[WS_TCP_NSTATS];
+	int i, n = base.ncpus < cur.ncpus ? base.ncpus : cur.ncpus;
+
+	softnet_delta(base.softnet, cur.softnet, n, &sd);
+	ws_sysctl("net.core.netdev_max_backlog", &sd.netdev_max_backlog);
+	ws_sysctl("net.core.netdev_budget", &sd.netdev_budget);
+	ws_sysctl("net.core.netdev_budget_usecs", &sd.netdev_budget_usecs);
+	find_softnet(&sd, f);
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		iface_delta(s, i, &d);
+		find_iface_drops(&d, sd.dropped, f);
+		find_egress(&d, f);
+	}
+	for (i = 0; i < WS_TCP_NSTATS; i++)
+		tcp[i] = cur.tcp[i] - base.tcp[i];
+	find_sysctl_contradictions(tcp, f);
+}
+
+const struct ws_collector ws_host_collector = {
+	.name = "host",
+	.start = host_start,
+	.sample = host_sample,
+	.findings = host_findings,
+};

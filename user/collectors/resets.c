@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reset collector: who sent every RST.  Events from the ring buffer
+ * wait RST_SETTLE_S so the kernel's view of each (tcp_send_reset,
+ * tcp_receive_reset, kfree_skb) and any burst around it have arrived; then
+ * the evidence goes through rst_decide() (verdict.c) and one line is
+ * printed (resets_out.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "collectors/resets_int.h"
+#include "collectors/locate.h"
+#include "parse.h"
+#include "wirescope.skel.h"
+
+#define RST_SETTLE_S	 1.0 /* wait for the kernel's view and bursts */
+#define RST_MATCH_S	 1.0 /* wire and tracepoint events this close match */
+#define RST_KEEP_S	 2.5 /* decided events kept for bursts */
+#define RST_MAX_EVENTS	 2048
+#define RST_LOCATE_CACHE 32
+
+struct stored {
+	struct rst_event e;
+	double t;  /* seconds, CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	bool done; /* printed, or claimed by a wire event */
+};
+
+static struct rst_options opts = { .flows = RST_FLOWS_DEFAULT,
+				   .rate = RST_RATE_DEFAULT };
+static struct stored evs[RST_MAX_EVENTS];
+static int nevs;
+static uint64_t user_dropped;
+static struct ring_buffer *rb;
+static struct btf *vmlinux_btf;
+static int lo_ifindex;
+static double mono_to_real;
+static struct {
+	uint32_t peer[4];
+	int ttl;
+	char hop[INET6_ADDRSTRLEN]; /* "": no answer */
+} locate_cache[RST_LOCATE_CACHE];
+static int nlocate_cache;
+
+uint64_t rst_events_lost(void)
+{
+	return user_dropped;
+}
+
+void resets_set_options(const struct rst_options *o)
+{
+	opts = *o;
+}
+
+static double dabs(double a)
+{
+	return a < 0 ? -a : a;
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* An enum value's name from the running kernel's BTF, prefix stripped. */
+static const char *btf_enum_name(const char *type, const char *prefix,
+				 uint32_t val, char *buf, size_t len)
+{
+	const struct btf_type *t;
+	const struct btf_enum *en;
+	const char *name;
+	int id, i;
+
+	snprintf(buf, len, "%u", val);
+	if (!vmlinux_btf)
+		return buf;
+	id = btf__find_by_name_kind(vmlinux_btf, type, BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(vmlinux_btf, id) : NULL;
+	if (!t)
+		return buf;
+	en = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++) {
+		if ((uint32_t)en[i].val != val)
+			continue;
+		name = btf__name_by_offset(vmlinux_btf, en[i].name_off);
+		if (!strncmp(name, prefix, strlen(prefix)))
+			name += strlen(prefix);
+		snprintf(buf, len, "%s", name);
+		break;
+	}
+	return buf;
+}
+
+static const char *rst_reason_name(uint32_t v, char *buf, size_t len)
+{
+	return btf_enum_name("sk_rst_reason", "SK_RST_REASON_", v, buf, len);
+}
+
+static const char *drop_reason_name(uint32_t v, char *buf, size_t len)
+{
+	return btf_enum_name("skb_drop_reason", "SKB_DROP_REASON_", v, buf,
+			     len);
+}
+
+static void addr_str(const uint32_t *a, uint32_t family, char *buf, size_t len)
+{
+	inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, buf, len);
+}
+
+static bool same_key(const struct rst_flow_key *a, const struct rst_flow_key *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/* The same flow seen from the other end (lo carries both). */
+static bool reverse_key(const struct rst_flow_key *a,
+			const struct rst_flow_key *b)
+{
+	return a->family == b->family && a->lport == b->rport &&
+	       a->rport == b->lport && !memcmp(a->laddr, b->raddr, 16) &&
+	       !memcmp(a->raddr, b->laddr, 16);
+}
+
+static int configure(struct ws_session *s)
+{
+	struct wirescope_bpf *skel = s->skel;
+	struct stat st;
+
+	skel->rodata->resets_enabled = true;
+	skel->rodata->resets_rate = opts.rate;
+	skel->rodata->resets_burst = opts.rate / 2 ? opts.rate / 2 : 1;
+	lo_ifindex = (int)if_nametoindex("lo");
+	skel->rodata->resets_lo_ifindex = lo_ifindex;
+	if (!stat("/proc/self/ns/net", &st))
+		skel->rodata->resets_netns_ino = (uint32_t)st.st_ino;
+	bpf_program__set_autoload(skel->progs.ws_rst_send, true);
+	bpf_program__set_autoload(skel->progs.ws_rst_recv, true);
+	bpf_program__set_autoload(skel->progs.ws_rst_drop, true);
+	if (bpf_map__set_max_entries(skel->maps.rst_flows, opts.flows))
+		return ws_error(WS_EXIT_KERNEL, "resets: cannot size flows");
+	vmlinux_btf = btf__load_vmlinux_btf();
+	if (!vmlinux_btf)
+		ws_warn("resets: no kernel BTF: reasons shown as numbers");
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct stored *st;
+
+	if (len < sizeof(struct rst_event))
+		return 0;
+	if (nevs == RST_MAX_EVENTS) {
+		user_dropped++;
+		return 0;
+	}
+	st = &evs[nevs++];
+	memcpy(&st->e, data, sizeof(st->e));
+	st->t = st->e.ts_ns / 1e9;
+	st->done = false;
+	return 0;
+}
+
+static int poll_events(void *ctx)
+{
+	int n = ring_buffer__consume(rb);
+
+	return n < 0 ? n : 0;
+}
+
+static int start(struct ws_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.rst_events);
+
+	mono_to_real = now_real() - now_mono();
+	rb = ring_buffer__new(fd, on_event, NULL, NULL);
+	if (!rb)
+		return -errno;
+	return ws_session_add_poller(s, ring_buffer__epoll_fd(rb), poll_events,
+				     NULL);
+}
+
+/* The first unclaimed event of @kind on @e's flow within the window. */
+static struct stored *find_match(const struct stored *w, int kind,
+				 bool either_way, bool by_seq)
+{
+	int i;
+
+	for (i = 0; i < nevs; i++) {
+		struct stored *c = &evs[i];
+
+		if (c->done || c->e.kind != kind ||
+		    dabs(c->t - w->t) > RST_MATCH_S)
+			continue;
+		if (!same_key(&c->e.key, &w->e.key) &&
+		    !(either_way && reverse_key(&c->e.key, &w->e.key)))
+			continue;
+		if (by_seq && c->e.seq != w->e.seq)
+			continue;
+		return c;
+	}
+	return NULL;
+}
+
+/* RSTs received on @w's flow within 1 s, and how many distinct seqs. */
+static void burst_of(const struct stored *w, int *n, int *seqs)
+{
+	uint32_t seen[16];
+	int i, j, ns = 0;
+
+	*n = 0;
+	for (i = 0; i < nevs; i++) {
+		const struct stored *c = &evs[i];
+
+		if (c->e.kind != RST_WIRE || c->e.dir != WS_RX ||
+		    dabs(c->t - w->t) > 1.0 || !same_key(&c->e.key, &w->e.key))
+			continue;
+		(*n)++;
+		for (j = 0; j < ns && seen[j] != c->e.seq; j++)
+			;
+		if (j == ns && ns < 16)
+			seen[ns++] = c->e.seq;
+	}
+	*seqs = ns;
+}
+
+static uint32_t data_after_rst(struct ws_session *s,
+			       const struct rst_flow_key *k)
+{
+	struct rst_flow f;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.rst_flows), k, &f))
+		return 0;
+	return f.rx_data_after_rst;
+}
+
+static void kernel_view(struct stored *w, struct rst_row *r)
+{
+	char name[48];
+	struct stored *c;
+
+	if (w->e.dir == WS_TX) {
+		snprintf(r->kernel, sizeof(r->kernel), "sent");
+		return;
+	}
+	c = find_match(w, RST_TP_RECV, r->via_lo, false);
+	if (c) {
+		c->done = true;
+		snprintf(r->kernel, sizeof(r->kernel), "accepted");
+		return;
+	}
+	c = find_match(w, RST_TP_DROP, r->via_lo, true);
+	if (!c) {
+		snprintf(r->kernel, sizeof(r->kernel), "no socket event");
+		return;
+	}
+	c->done = true;
+	drop_reason_name(c->e.reason, name, sizeof(name));
+	if (!strcmp(name, "TCP_RESET"))
+		snprintf(r->kernel, sizeof(r->kernel),
+			 "challenge-ACKed (TCP_RESET)");
+	else if (strstr(name, "SEQUENCE"))
+		snprintf(r->kernel, sizeof(r->kernel),
+			 "dropped out of window (%s)", name);
+	else
+		snprintf(r->kernel, sizeof(r->kernel), "dropped (%s)", name);
+}
+
+static double ns_ago(uint64_t now, uint64_t then)
+{
+	return then && now >= then ? (now - then) / 1e9 : -1;
+}
+
+/* The flow's timing: idle each way, and whether our segment triggered. */
+static void timing(const struct rst_event *e, struct rst_row *r)
+{
+	const struct rst_flow *f = &e->flow;
+
+	r->idle_rx_s = ns_ago(e->ts_ns, f->last_rx_ns);
+	r->idle_tx_s = ns_ago(e->ts_ns, f->last_tx_ns);
+	r->trigger_ago_s = r->idle_tx_s;
+	/* A pure ACK (ours, or a challenge ACK) provokes nothing. */
+	r->triggered = e->dir == WS_RX && f->last_tx_ns &&
+		       f->last_tx_kind != RST_TX_ACK &&
+		       f->last_tx_ns >= f->last_rx_ns &&
+		       r->idle_tx_s <= RST_TRIGGER_WINDOW_S;
+	if (r->triggered)
+		r->idle_s = f->tx_gap_ns / 1e9;
+	else if (r->idle_rx_s >= 0 && r->idle_tx_s >= 0)
+		r->idle_s = dmin(r->idle_rx_s, r->idle_tx_s);
+	else
+		r->idle_s = r->idle_rx_s >= 0 ? r->idle_rx_s : r->idle_tx_s;
+}
+
+static void gather(struct ws_session *s, struct stored *w,
+		   struct rst_evidence *ev, struct rst_row *r)
+{
+	const struct rst_event *e = &w->e;
+	const struct rst_flow *f = &e->flow;
+	bool have = e->has_flow;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->sent = e->dir == WS_TX && !r->via_lo;
+	ev->via_lo = r->via_lo;
+	ev->has_peer = have && (f->flags & RST_F_RX_SEEN);
+	ev->syn_sent = have && (f->last_tx_flags & WS_TCP_SYN);
+	ev->ttl = e->ttl;
+	ev->peer_ttl_min = f->ttl_min;
+	ev->peer_ttl_max = f->ttl_max;
+	ev->peer_ttl_last = f->ttl_last;
+	ev->has_ts = e->opts & WS_OPT_TS;
+	ev->tsval = e->tsval;
+	ev->peer_ts = have && (f->flags & RST_F_PEER_TS);
+	ev->peer_tsval = f->peer_tsval;
+	ev->ipv4 = e->key.family == 4;
+	ev->ip_id = e->ip_id;
+	ev->peer_ip_id = f->peer_ip_id;
+	ev->idle_rx_s = r->idle_rx_s;
+	ev->triggered = r->triggered;
+	if (e->dir == WS_RX && !r->via_lo) {
+		burst_of(w, &ev->burst, &ev->burst_seqs);
+		ev->data_after = data_after_rst(s, &e->key);
+	}
+}
+
+static void seq_view(const struct rst_event *e, struct rst_row *r)
+{
+	const struct rst_flow *f = &e->flow;
+
+	if (!e->has_flow || !(f->flags & RST_F_TX_SEEN))
+		return;
+	r->seq_known = true;
+	/* Received: against our rcv_nxt; sent: against our snd_nxt. */
+	r->seq_delta =
+	    (int32_t)(e->seq - (e->dir == WS_RX ? f->our_ack : f->our_snd_nxt));
+}
+
+static const char *ts_state(const struct rst_evidence *ev,
+			    const struct rst_result *res)
+{
+	if (ev->sent)
+		return "ours";
+	if (!ev->has_ts)
+		return ev->peer_ts ? "absent" : "none";
+	if (!ev->peer_ts)
+		return "no_baseline";
+	return res->ts_continues ? "continues" : "jumps";
+}
+
+static void locate_hop(const struct rst_event *e, struct rst_row *r)
+{
+	struct rst_locate_req q = { 0 };
+	struct rst_locate_res res;
+	int i, ttl = r->res.hops + 1;
+
+	for (i = 0; i < nlocate_cache; i++) {
+		if (!memcmp(locate_cache[i].peer, e->key.raddr, 16) &&
+		    locate_cache[i].ttl == ttl)
+			goto found;
+	}
+	q.family = e->key.family;
+	memcpy(q.laddr, e->key.laddr, 16);
+	memcpy(q.raddr, e->key.raddr, 16);
+	q.lport = e->key.lport;
+	q.rport = e->key.rport;
+	q.seq = e->flow.our_snd_nxt - 1; /* a keepalive's seq: harmless */
+	q.ack = e->flow.our_ack;
+	q.max_ttl = ttl < r->res.peer_hops ? ttl : r->res.peer_hops;
+	if (q.max_ttl > RST_LOCATE_MAX_TTL || q.max_ttl < 1 ||
+	    rst_locate(&q, &res)) {
+		snprintf(r->locate_note, sizeof(r->locate_note),
+			 "probes failed");
+		return;
+	}
+	i = nlocate_cache < RST_LOCATE_CACHE ? nlocate_cache++ : 0;
+	memcpy(locate_cache[i].peer, e->key.raddr, 16);
+	locate_cache[i].ttl = ttl;
+	snprintf(locate_cache[i].hop, sizeof(locate_cache[i].hop), "%s",
+		 ttl <= q.max_ttl ? res.hop[ttl] : "");
+found:
+	if (!locate_cache[i].hop[0]) {
+		snprintf(r->locate_note, sizeof(r->locate_note),
+			 "no ICMP from hop %d", ttl);
+		return;
+	}
+	snprintf(r->hop_addr, sizeof(r->hop_addr), "%s", locate_cache[i].hop);
+}
+
+static void row_addrs(const struct rst_event *e, struct rst_row *r)
+{
+	bool rx = e->dir == WS_RX;
+
+	addr_str(rx ? e->key.raddr : e->key.laddr, e->key.family, r->saddr,
+		 sizeof(r->saddr));
+	addr_str(rx ? e->key.laddr : e->key.raddr, e->key.family, r->daddr,
+		 sizeof(r->daddr));
+	addr_str(e->key.raddr, e->key.family, r->peer, sizeof(r->peer));
+	r->sport = rx ? e->key.rport : e->key.lport;
+	r->dport = rx ? e->key.lport : e->key.rport;
+}
+
+static void finalize_wire(struct ws_session *s, struct stored *w)
+{
+	static char reason[48];
+	struct rst_evidence ev;
+	struct rst_row r = { .e = &w->e, .wall = w->t + mono_to_real };
+	struct stored *send;
+
+	w->done = true;
+	r.via_lo = lo_ifindex && (int)w->e.ifindex == lo_ifindex;
+	row_addrs(&w->e, &r);
+	timing(&w->e, &r);
+	seq_view(&w->e, &r);
+	kernel_view(w, &r);
+	gather(s, w, &ev, &r);
+	if (ev.sent || ev.via_lo) {
+		send = find_match(w, RST_TP_SEND, r.via_lo, false);
+		if (send) {
+			send->done = true;
+			ev.kernel_sent = true;
+			r.reason = rst_reason_name(send->e.reason, reason,
+						   sizeof(reason));
+		}
+	}
+	rst_decide(&ev, &r.res);
+	r.ts_state = ts_state(&ev, &r.res);
+	if (opts.locate && r.res.verdict == RV_MIDDLEBOX &&
+	    r.res.hops_before_peer > 0)
+		locate_hop(&w->e, &r);
+	rst_record(s, &r);
+}
+
+/* A reset the kernel decided that no watched interface carried. */
+static void finalize_send(struct ws_session *s, struct stored *c)
+{
+	static char reason[48];
+	struct rst_row r = { .e = &c->e, .wall = c->t + mono_to_real };
+
+	c->done = true;
+	row_addrs(&c->e, &r);
+	timing(&c->e, &r);
+	r.reason = rst_reason_name(c->e.reason, reason, sizeof(reason));
+	r.res = (struct rst_result){ .verdict = RV_LOCAL,
+				     .conf = RC_HIGH,
+				     .hops = -1,
+				     .peer_hops = -1,
+				     .hops_before_peer = -1 };
+	snprintf(r.res.why, sizeof(r.res.why),
+		 "tcp_send_reset fired; not seen on a watched interface");
+	snprintf(r.kernel, sizeof(r.kernel), "sent");
+	r.ts_state = "-";
+	rst_record(s, &r);
+}
+
+static void compact(double now)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nevs; i++)
+		if (!evs[i].done || now - evs[i].t < RST_KEEP_S)
+			evs[n++] = evs[i];
+	nevs = n;
+}
+
+/* Decide every event older than the settle time (all when @flush). */
+static void process(struct ws_session *s, bool flush)
+{
+	double now = now_mono();
+	int i;
+
+	ring_buffer__consume(rb);
+	for (i = 0; i < nevs; i++)
+		if (!evs[i].done && evs[i].e.kind == RST_WIRE &&
+		    (flush || now - evs[i].t >= RST_SETTLE_S))
+			finalize_wire(s, &evs[i]);
+	for (i = 0; i < nevs; i++)
+		if (!evs[i].done && evs[i].e.kind == RST_TP_SEND &&
+		    (flush || now - evs[i].t >= RST_SETTLE_S + RST_MATCH_S))
+			finalize_send(s, &evs[i]);
+	/* Unmatched receive/drop events only add to wire events. */
+	for (i = 0; i < nevs; i++)
+		if (!evs[i].done && evs[i].e.kind != RST_WIRE &&
+		    evs[i].e.kind != RST_TP_SEND &&
+		    (flush || now - evs[i].t >= RST_KEEP_S))
+			evs[i].done = true;
+	compact(now);
+}
+
+/* Decide what settled; everything on the last sample (diag and export
+ * read the verdicts without the interval and summary hooks). */
+static int sample(struct ws_session *s)
+{
+	process(s, s->final_sample);
+	return 0;
+}
+
+static void stop(struct ws_session *s)
+{
+	ring_buffer__free(rb);
+	rb = NULL;
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+}
+
+const struct ws_collector ws_resets_collector = {
+	.name = "resets",
+	.map_prefix = "rst_",
+	.needs_hooks = true,
+	.configure = configure,
+	.start = start,
+	.sample = sample,
+	.summary = rst_report_summary,
+	.prom = resets_prom,
+	.findings = resets_findings,
+	.diag_cols = resets_diag_cols,
+	.stop = stop,
+};

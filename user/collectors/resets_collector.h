@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* resets: who sent each TCP RST (resets.c, resets_out.c, verdict.c, locate.c).
+ */
+#ifndef WS_RESETS_COLLECTOR_H
+#define WS_RESETS_COLLECTOR_H
+
+#include "core/core.h"
+#include "resets.h" /* headers/ */
+#include "collectors/verdict.h"
+
+struct rst_options {
+	uint32_t flows; /* flow baselines kept (LRU) */
+	uint64_t rate;	/* RST events per second per CPU */
+	bool locate;	/* --locate: probe for a middlebox's address */
+};
+
+extern const struct ws_collector ws_resets_collector;
+/* Before ws_session_run(); the defaults need no call. */
+void resets_set_options(const struct rst_options *o);
+
+#define RESETS_QUERY_MAX 8
+struct resets_middlebox {
+	char peer[46];
+	char hop_addr[46]; /* "" unless --locate found it */
+	int hops_before_peer;
+	double idle_min_s, idle_max_s; /* -1: unknown */
+	bool unsolicited;
+	uint64_t count;
+};
+struct resets_query {
+	uint64_t total;
+	uint64_t by_verdict[RV_N];
+	uint64_t by_dir[WS_NDIRS];
+	int n_middlebox;
+	struct resets_middlebox middlebox[RESETS_QUERY_MAX];
+};
+/* Resets decided so far (after the settle time), for diag. */
+void resets_query(struct resets_query *q);
+
+/* Keepalive evidence and advice against a middlebox idle timeout. */
+struct ws_finding;
+void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Between the reset collector (resets.c) and its output (resets_out.c). */
+#ifndef WS_RESETS_INT_H
+#define WS_RESETS_INT_H
+
+#include <arpa/inet.h>
+#include "collectors/resets_collector.h"
+
+/* One printed RST. */
+struct rst_row {
+	const struct rst_event *e;
+	double wall; /* when it was seen: CLOCK_REALTIME seconds */
+	bool via_lo;
+	char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN];
+	uint16_t sport, dport;
+	char peer[INET6_ADDRSTRLEN];
+	struct rst_result res;
+	const char *reason; /* local: the kernel's sk_rst_reason name */
+	char kernel[96];    /* what the kernel did with it */
+	const char *ts_state;
+	bool seq_known;
+	int64_t seq_delta;
+	double idle_s, idle_rx_s, idle_tx_s; /* < 0: unknown */
+	bool triggered;
+	double trigger_ago_s;
+	char hop_addr[INET6_ADDRSTRLEN];
+	char locate_note[64];
+};
+
+/* Print one decided RST and count it for the summary and Prometheus. */
+void rst_record(struct ws_session *s, const struct rst_row *r);
+/* The summary grouped by origin, with advice. */
+void rst_report_summary(struct ws_session *s);
+/* Events lost in user space (a full event table). */
+uint64_t rst_events_lost(void);
+void resets_prom(struct ws_session *s, struct ws_buf *b);
+struct ws_findings;
+struct ws_diag_cols;
+void resets_findings(struct ws_session *s, struct ws_findings *f);
+void resets_diag_cols(struct ws_session *s, double secs,
+		      struct ws_diag_cols *c);
+
+/* No libm in the static build. */
+static inline double dmin(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+static inline double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+#endif

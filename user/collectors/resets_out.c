@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output of the reset collector: one line (or JSON object) per decided
+ * RST, the summary grouped by origin with advice, Prometheus families and
+ * the query for diag.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "collectors/resets_int.h"
+#include "core/procfs.h"
+#include "core/findings.h"
+
+/* A third of the idle timeout (the seed: 30 s for a 90 s NAT), >= 1 s. */
+static double keepalive_suggestion(double idle_timeout_s)
+{
+	double s = floor(idle_timeout_s / 3);
+
+	return s < 1 ? 1 : s;
+}
+
+void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
+{
+	int64_t t = 0, intvl = 0, probes = 0;
+
+	ws_sysctl("net.ipv4.tcp_keepalive_time", &t);
+	ws_sysctl("net.ipv4.tcp_keepalive_intvl", &intvl);
+	ws_sysctl("net.ipv4.tcp_keepalive_probes", &probes);
+	ws_evidence_num(x, "tcp_keepalive_time", t);
+	ws_evidence_num(x, "tcp_keepalive_intvl", intvl);
+	ws_evidence_num(x, "tcp_keepalive_probes", probes);
+	if (t < idle_timeout_s)
+		return;
+	ws_advice(x,
+		  "a device on the path forgot a flow that sat idle %.0f s "
+		  "(its idle timeout is at most that); "
+		  "net.ipv4.tcp_keepalive_time here is %lld: set it (or "
+		  "the application's keepalive, SO_KEEPALIVE + "
+		  "TCP_KEEPIDLE) well below %.0f s, e.g. `sysctl -w "
+		  "net.ipv4.tcp_keepalive_time=%.0f`",
+		  idle_timeout_s, (long long)t, idle_timeout_s,
+		  keepalive_suggestion(idle_timeout_s));
+}
+
+#define RST_MAX_GROUPS	64
+#define RST_MAX_REASONS 64
+
+/* The summary: RSTs grouped by origin. */
+struct group {
+	enum rst_verdict v;
+	char reason[48];
+	char peer[INET6_ADDRSTRLEN];
+	char hop_addr[INET6_ADDRSTRLEN];
+	int hops_before_peer;
+	bool unsolicited;
+	uint64_t n;
+	double idle_min, idle_max;
+};
+
+static struct group groups[RST_MAX_GROUPS];
+static int ngroups;
+static uint64_t group_overflow;
+static uint64_t by_dir_verdict[WS_NDIRS][RV_N];
+static struct {
+	char name[48];
+	uint64_t n;
+} local_reasons[RST_MAX_REASONS];
+static int nlocal_reasons;
+
+static void flags_str(uint8_t fl, char *buf)
+{
+	static const char names[] = "FSRPAUEC";
+	int i, n = 0;
+
+	for (i = 0; i < 8; i++)
+		if (fl & (1 << i))
+			buf[n++] = names[i];
+	buf[n] = '\0';
+}
+
+static void opts_str(uint8_t o, char *buf, size_t len)
+{
+	static const char *const names[] = { "mss", "ws",  "sackok", "sack",
+					     "ts",  "md5", "other",  "bad" };
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < 8; i++)
+		if (o & (1 << i))
+			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+				      names[i]);
+	if (!n)
+		snprintf(buf, len, "-");
+}
+
+static void fmt_secs(double v, char *buf, size_t len)
+{
+	if (v < 0)
+		snprintf(buf, len, "?");
+	else if (v < 1)
+		snprintf(buf, len, "%.0fms", v * 1000);
+	else
+		snprintf(buf, len, "%.1fs", v);
+}
+
+/* The RST's wall-clock time: local HH:MM:SS.mmm, or ISO 8601 UTC. */
+static void fmt_time(double real, char *buf, size_t len, bool iso)
+{
+	time_t sec = (time_t)real;
+	struct tm tm;
+
+	if (iso)
+		gmtime_r(&sec, &tm);
+	else
+		localtime_r(&sec, &tm);
+	strftime(buf, len, iso ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%03d%s",
+		 (int)((real - sec) * 1000), iso ? "Z" : "");
+}
+
+/* addr:port, IPv6 in brackets. */
+static void fmt_endpoint(const char *addr, uint16_t port, char *buf, size_t len)
+{
+	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+}
+
+static void print_text(struct ws_session *s, const struct rst_row *r)
+{
+	const struct rst_event *e = r->e;
+	char t[20], fl[10], op[48], idle[16], irx[16], itx[16], trig[16];
+	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8];
+	const char *v = rst_verdict_name(r->res.verdict);
+	FILE *f = s->out;
+
+	fmt_time(r->wall, t, sizeof(t), false);
+	fmt_endpoint(r->saddr, r->sport, src, sizeof(src));
+	fmt_endpoint(r->daddr, r->dport, dst, sizeof(dst));
+	flags_str(e->tcp_flags, fl);
+	opts_str(e->opts, op, sizeof(op));
+	fmt_secs(r->idle_s, idle, sizeof(idle));
+	fmt_secs(r->idle_rx_s, irx, sizeof(irx));
+	fmt_secs(r->idle_tx_s, itx, sizeof(itx));
+	fmt_secs(r->trigger_ago_s, trig, sizeof(trig));
+	fprintf(f, "%s %s%s %s > %s %s ttl=%u id=%u opts=%s", t,
+		e->dir == WS_RX ? "rx" : "tx", r->via_lo ? "(lo)" : "", src,
+		dst, fl, e->ttl, e->ip_id, op);
+	if (r->res.hops >= 0)
+		fprintf(f, " hops=%d", r->res.hops);
+	if (r->res.peer_hops >= 0)
+		fprintf(f, " peer_hops=%d", r->res.peer_hops);
+	fprintf(f, " ts=%s", r->ts_state);
+	if (r->seq_known)
+		fprintf(f, " seq=exp%+" PRId64, r->seq_delta);
+	fprintf(f, " kernel=\"%s\" idle=%s(rx %s, tx %s)", r->kernel, idle, irx,
+		itx);
+	if (r->triggered)
+		fprintf(f, " trigger=ours %s before", trig);
+	else if (e->dir == WS_RX && !r->via_lo)
+		fprintf(f, " unsolicited");
+	fprintf(f, " => %s", v);
+	if (r->reason)
+		fprintf(f, " %s", r->reason);
+	if (r->res.hops_before_peer >= 0)
+		fprintf(f, " hops_before_peer=%d", r->res.hops_before_peer);
+	if (r->hop_addr[0])
+		fprintf(f, " hop_addr=%s", r->hop_addr);
+	else if (r->locate_note[0])
+		fprintf(f, " hop_addr=? (%s)", r->locate_note);
+	fprintf(f, " [%s: %s]\n", rst_confidence_name(r->res.conf), r->res.why);
+}
+
+static void json_num_or_null(struct ws_json *j, const char *key, double v)
+{
+	if (v >= 0) {
+		json_double(j, key, v);
+		return;
+	}
+	json_key(j, key);
+	fputs("null", j->f);
+}
+
+static void print_json(struct ws_session *s, const struct rst_row *r)
+{
+	const struct rst_event *e = r->e;
+	char fl[10], op[48], at[40];
+	struct ws_json j;
+
+	flags_str(e->tcp_flags, fl);
+	opts_str(e->opts, op, sizeof(op));
+	json_begin(&j, s->out, "rst");
+	fmt_time(r->wall, at, sizeof(at), true);
+	json_str(&j, "rst_time", at);
+	json_str(&j, "dir", e->dir == WS_RX ? "rx" : "tx");
+	json_bool(&j, "via_lo", r->via_lo);
+	json_str(&j, "saddr", r->saddr);
+	json_u64(&j, "sport", r->sport);
+	json_str(&j, "daddr", r->daddr);
+	json_u64(&j, "dport", r->dport);
+	json_str(&j, "flags", fl);
+	json_u64(&j, "ttl", e->ttl);
+	json_u64(&j, "ip_id", e->ip_id);
+	json_str(&j, "opts", op);
+	json_num_or_null(&j, "hops", r->res.hops);
+	json_num_or_null(&j, "peer_hops", r->res.peer_hops);
+	json_str(&j, "ts", r->ts_state);
+	if (r->seq_known)
+		json_i64(&j, "seq_delta", r->seq_delta);
+	json_str(&j, "kernel", r->kernel);
+	json_num_or_null(&j, "idle_s", r->idle_s);
+	json_num_or_null(&j, "idle_rx_s", r->idle_rx_s);
+	json_num_or_null(&j, "idle_tx_s", r->idle_tx_s);
+	json_bool(&j, "triggered", r->triggered);
+	if (r->triggered)
+		json_double(&j, "trigger_ago_s", r->trigger_ago_s);
+	json_str(&j, "verdict", rst_verdict_name(r->res.verdict));
+	json_str(&j, "confidence", rst_confidence_name(r->res.conf));
+	json_str(&j, "why", r->res.why);
+	if (r->reason)
+		json_str(&j, "reason", r->reason);
+	if (r->res.verdict == RV_MIDDLEBOX) {
+		json_num_or_null(&j, "hops_before_peer",
+				 r->res.hops_before_peer);
+		json_str(&j, "hop_addr", r->hop_addr);
+		json_bool(&j, "unsolicited", !r->triggered);
+	}
+	json_end(&j);
+}
+
+static void count_reason(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nlocal_reasons; i++)
+		if (!strcmp(local_reasons[i].name, name))
+			break;
+	if (i == nlocal_reasons) {
+		if (i == RST_MAX_REASONS)
+			return;
+		snprintf(local_reasons[i].name, sizeof(local_reasons[i].name),
+			 "%s", name);
+		nlocal_reasons++;
+	}
+	local_reasons[i].n++;
+}
+
+static void group_add(const struct rst_row *r)
+{
+	const struct rst_result *res = &r->res;
+	const char *reason = r->reason ? r->reason : "";
+	bool unsol = res->verdict == RV_MIDDLEBOX && !r->triggered;
+	struct group *g;
+	int i;
+
+	for (i = 0; i < ngroups; i++) {
+		g = &groups[i];
+		if (g->v == res->verdict && !strcmp(g->reason, reason) &&
+		    !strcmp(g->peer, r->peer) &&
+		    !strcmp(g->hop_addr, r->hop_addr) &&
+		    g->hops_before_peer == res->hops_before_peer &&
+		    g->unsolicited == unsol)
+			break;
+	}
+	if (i == ngroups) {
+		if (ngroups == RST_MAX_GROUPS) {
+			group_overflow++;
+			return;
+		}
+		g = &groups[ngroups++];
+		*g = (struct group){ .v = res->verdict,
+				     .hops_before_peer = res->hops_before_peer,
+				     .unsolicited = unsol,
+				     .idle_min = INFINITY,
+				     .idle_max = -1 };
+		snprintf(g->reason, sizeof(g->reason), "%s", reason);
+		snprintf(g->peer, sizeof(g->peer), "%s", r->peer);
+		snprintf(g->hop_addr, sizeof(g->hop_addr), "%s", r->hop_addr);
+	}
+	g = &groups[i];
+	g->n++;
+	if (r->idle_s >= 0) {
+		g->idle_min = dmin(g->idle_min, r->idle_s);
+		g->idle_max = dmax(g->idle_max, r->idle_s);
+	}
+}
+
+void rst_record(struct ws_session *s, const struct rst_row *r)
+{
+	by_dir_verdict[r->e->dir & 1][r->res.verdict]++;
+	if (r->reason)
+		count_reason(r->reason);
+	group_add(r);
+	if (!ws_collector_reports(s, "resets"))
+		return;
+	if (s->o->json)
+		print_json(s, r);
+	else
+		print_text(s, r);
+}
+
+static long keepalive_time(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_keepalive_time", "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static void advice(const struct group *g, char *buf, size_t len)
+{
+	long ka = keepalive_time();
+
+	switch (g->v) {
+	case RV_MIDDLEBOX:
+		/*
+		 * Unprompted, it fired at its timeout; answering our first
+		 * segment after a silence, the timeout is at most the silence.
+		 */
+		if (g->idle_min >= 1 && g->idle_max >= 0)
+			snprintf(buf, len,
+				 "its idle timeout is %s %.0f s; "
+				 "net.ipv4.tcp_keepalive_time here is %ld — "
+				 "set it (or the application's keepalive) "
+				 "below %.0f s",
+				 g->unsolicited ? "about" : "at most",
+				 g->idle_min, ka, g->idle_min);
+		else
+			snprintf(buf, len,
+				 "a firewall/IPS on the path rejects the flow "
+				 "mid-stream: check its rules");
+		break;
+	case RV_LOCAL:
+		if (!strcmp(g->reason, "TCP_KEEPALIVE_TIMEOUT"))
+			snprintf(buf, len,
+				 "keepalives went unanswered: the path "
+				 "black-holes or the peer is gone");
+		else if (!strcmp(g->reason, "TCP_ABORT_ON_CLOSE"))
+			snprintf(buf, len,
+				 "the application closed with unread data");
+		else if (!strcmp(g->reason, "NO_SOCKET"))
+			snprintf(buf, len,
+				 "segments arrived for a socket this host "
+				 "does not have");
+		else
+			snprintf(buf, len, "this host's TCP stack decided it");
+		break;
+	case RV_LOCAL_NETFILTER:
+		snprintf(buf, len,
+			 "this host's firewall rejects the flow: look for "
+			 "'reject with tcp reset' in nft list ruleset / "
+			 "iptables -S");
+		break;
+	case RV_PEER_ABORT:
+		snprintf(buf, len,
+			 "the peer application aborted (SO_LINGER 0, crash "
+			 "or close with unread data): check its logs");
+		break;
+	case RV_PEER_NO_SOCKET:
+		snprintf(buf, len,
+			 "the peer had no socket for the flow: it restarted, "
+			 "an LB re-mapped the flow, or a firewall on the peer "
+			 "host");
+		break;
+	case RV_INJECTED:
+		snprintf(buf, len,
+			 "forged resets (off-path injector or DPI): the "
+			 "kernel's RFC 5961 checks refuse most of them");
+		break;
+	default:
+		snprintf(buf, len,
+			 "start wirescope before the flows go idle so each "
+			 "has a baseline");
+	}
+}
+
+static void group_origin(const struct group *g, char *buf, size_t len)
+{
+	const char *v = rst_verdict_name(g->v);
+
+	if (g->v == RV_MIDDLEBOX && g->hops_before_peer >= 0)
+		snprintf(buf, len, "from a middlebox %d hop%s before %s%s%s%s",
+			 g->hops_before_peer,
+			 g->hops_before_peer == 1 ? "" : "s", g->peer,
+			 g->hop_addr[0] ? " (" : "", g->hop_addr,
+			 g->hop_addr[0] ? ")" : "");
+	else if (g->reason[0])
+		snprintf(buf, len, "%s (%s), peer %s", v, g->reason, g->peer);
+	else
+		snprintf(buf, len, "%s, peer %s", v, g->peer);
+}
+
+static void summary_text(struct ws_session *s)
+{
+	char origin[160], adv[256], idle[64];
+	int i;
+
+	fprintf(s->out, "\nSummary over %.1f s:\n", s->elapsed);
+	if (!ngroups)
+		fprintf(s->out, "  no resets\n");
+	for (i = 0; i < ngroups; i++) {
+		const struct group *g = &groups[i];
+
+		group_origin(g, origin, sizeof(origin));
+		idle[0] = '\0';
+		if (g->idle_max >= 0)
+			snprintf(idle, sizeof(idle),
+				 " after %.1f-%.1f s idle%s", g->idle_min,
+				 g->idle_max,
+				 g->unsolicited ? ", unsolicited" : "");
+		advice(g, adv, sizeof(adv));
+		fprintf(s->out, "  %" PRIu64 " reset%s %s%s: %s\n", g->n,
+			g->n == 1 ? "" : "s", origin, idle, adv);
+	}
+	if (rst_events_lost() || group_overflow)
+		fprintf(s->out,
+			"warning: %" PRIu64
+			" events lost in user space, %" PRIu64 " not grouped\n",
+			rst_events_lost(), group_overflow);
+}
+
+static void summary_json(struct ws_session *s)
+{
+	char origin[160], adv[256];
+	struct ws_json j;
+	int i, v;
+
+	json_begin(&j, s->out, "summary");
+	json_ifaces(&j, s);
+	json_double(&j, "duration_s", s->elapsed);
+	json_obj_begin(&j, "verdicts");
+	for (v = 0; v < RV_N; v++)
+		json_u64(&j, rst_verdict_name(v),
+			 by_dir_verdict[WS_RX][v] + by_dir_verdict[WS_TX][v]);
+	json_obj_end(&j);
+	json_u64(&j, "events_lost_user", rst_events_lost());
+	json_arr_begin(&j, "groups");
+	for (i = 0; i < ngroups; i++) {
+		const struct group *g = &groups[i];
+
+		group_origin(g, origin, sizeof(origin));
+		advice(g, adv, sizeof(adv));
+		json_obj_begin(&j, NULL);
+		json_str(&j, "verdict", rst_verdict_name(g->v));
+		json_u64(&j, "count", g->n);
+		json_str(&j, "peer", g->peer);
+		if (g->reason[0])
+			json_str(&j, "reason", g->reason);
+		if (g->v == RV_MIDDLEBOX) {
+			json_i64(&j, "hops_before_peer", g->hops_before_peer);
+			json_str(&j, "hop_addr", g->hop_addr);
+			json_bool(&j, "unsolicited", g->unsolicited);
+		}
+		if (g->idle_max >= 0) {
+			json_double(&j, "idle_min_s", g->idle_min);
+			json_double(&j, "idle_max_s", g->idle_max);
+		}
+		json_str(&j, "origin", origin);
+		json_str(&j, "advice", adv);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_end(&j);
+}
+
+void rst_report_summary(struct ws_session *s)
+{
+	if (s->o->json)
+		summary_json(s);
+	else
+		summary_text(s);
+}
+
+void resets_prom(struct ws_session *s, struct ws_buf *b)
+{
+	static const char *const dirs[WS_NDIRS] = { "rx", "tx" };
+	char labels[128];
+	int d, v, i;
+
+	prom_family(b, "wirescope_resets_total", "counter",
+		    "TCP resets by direction and verdict (who sent them)");
+	for (d = 0; d < WS_NDIRS; d++)
+		for (v = 0; v < RV_N; v++) {
+			snprintf(labels, sizeof(labels),
+				 "dir=\"%s\",verdict=\"%s\"", dirs[d],
+				 rst_verdict_name(v));
+			prom_u64(b, "wirescope_resets_total", labels,
+				 by_dir_verdict[d][v]);
+		}
+	prom_family(b, "wirescope_resets_local_total", "counter",
+		    "TCP resets this host's kernel sent, by reason");
+	for (i = 0; i < nlocal_reasons; i++) {
+		char esc[96];
+
+		prom_escape(esc, sizeof(esc), local_reasons[i].name);
+		snprintf(labels, sizeof(labels), "reason=\"%s\"", esc);
+		prom_u64(b, "wirescope_resets_local_total", labels,
+			 local_reasons[i].n);
+	}
+	prom_family(b, "wirescope_resets_events_lost_total", "counter",
+		    "RST events lost in user space (the kernel side is in "
+		    "the health counters)");
+	prom_u64(b, "wirescope_resets_events_lost_total", NULL,
+		 rst_events_lost());
+}
+
+void resets_query(struct resets_query *q)
+{
+	int i, d;
+
+	memset(q, 0, sizeof(*q));
+	for (d = 0; d < WS_NDIRS; d++)
+		for (i = 0; i < RV_N; i++) {
+			q->by_verdict[i] += by_dir_verdict[d][i];
+			q->by_dir[d] += by_dir_verdict[d][i];
+			q->total += by_dir_verdict[d][i];
+		}
+	for (i = 0; i < ngroups && q->n_middlebox < RESETS_QUERY_MAX; i++) {
+		const struct group *g = &groups[i];
+		struct resets_middlebox *m = &q->middlebox[q->n_middlebox];
+
+		if (g->v != RV_MIDDLEBOX)
+			continue;
+		snprintf(m->peer, sizeof(m->peer), "%s", g->peer);
+		snprintf(m->hop_addr, sizeof(m->hop_addr), "%s", g->hop_addr);
+		m->hops_before_peer = g->hops_before_peer;
+		m->idle_min_s = g->idle_max >= 0 ? g->idle_min : -1;
+		m->idle_max_s = g->idle_max;
+		m->unsolicited = g->unsolicited;
+		m->count = g->n;
+		q->n_middlebox++;
+	}
+}
+
+/* diag: resets per interval by origin. */
+void resets_diag_cols(struct ws_session *s, double secs, struct ws_diag_cols *c)
+{
+	static uint64_t prev[RV_N];
+	struct resets_query q;
+	uint64_t d[RV_N];
+	int v;
+
+	resets_query(&q);
+	for (v = 0; v < RV_N; v++) {
+		d[v] = q.by_verdict[v] - prev[v];
+		prev[v] = q.by_verdict[v];
+	}
+	c->rst_local = d[RV_LOCAL] + d[RV_LOCAL_NETFILTER];
+	c->rst_peer = d[RV_PEER_ABORT] + d[RV_PEER_NO_SOCKET];
+	c->rst_middlebox = d[RV_MIDDLEBOX] + d[RV_INJECTED];
+}
+
+static void find_middlebox(const struct group *g, struct ws_findings *f)
+{
+	struct ws_finding *x;
+	char adv[256], at[64] = "";
+
+	if (g->hop_addr[0])
+		snprintf(at, sizeof(at), " (%s)", g->hop_addr);
+	x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL, 0.8,
+			   "%llu reset%s from a device %d hop%s before %s%s",
+			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
+			   g->hops_before_peer,
+			   g->hops_before_peer == 1 ? "" : "s", g->peer, at);
+	ws_evidence_num(x, "resets", g->n);
+	ws_evidence_str(x, "peer", g->peer);
+	ws_evidence_num(x, "hops_before_peer", g->hops_before_peer);
+	ws_evidence_str(x, "hop_addr", g->hop_addr);
+	ws_evidence_num(x, "idle_min_s", g->idle_max >= 0 ? g->idle_min : -1);
+	ws_evidence_num(x, "idle_max_s", g->idle_max);
+	ws_evidence_num(x, "unsolicited", g->unsolicited);
+	/* An idle timeout: the keepalive to set; else the generic advice. */
+	if (g->idle_max >= 0 && g->idle_min >= 1)
+		ws_advise_keepalive(x, g->idle_min);
+	if (!x->advice[0]) {
+		advice(g, adv, sizeof(adv));
+		ws_advice(x, "%s", adv);
+	}
+}
+
+static void find_local(const struct group *g, struct ws_findings *f)
+{
+	bool minor = !strcmp(g->reason, "NO_SOCKET") && g->n < 100;
+	struct ws_finding *x;
+	char adv[256];
+
+	x = ws_finding_add(f, "local_reset",
+			   minor ? WS_SEV_INFO : WS_SEV_WARNING, 0.9,
+			   "this host reset %llu connection%s: %s",
+			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
+			   g->v == RV_LOCAL_NETFILTER ? "its firewall"
+			   : g->reason[0]	      ? g->reason
+						      : "reason unknown");
+	ws_evidence_num(x, "resets", g->n);
+	ws_evidence_str(x, "verdict", rst_verdict_name(g->v));
+	ws_evidence_str(x, "reason", g->reason);
+	advice(g, adv, sizeof(adv));
+	ws_advice(x, "%s", adv);
+}
+
+static void find_injected(const struct group *g, struct ws_findings *f)
+{
+	struct ws_finding *x;
+	char adv[256];
+
+	x = ws_finding_add(f, "injected_reset", WS_SEV_WARNING, 0.7,
+			   "%llu forged-looking resets on flows with %s",
+			   (unsigned long long)g->n, g->peer);
+	ws_evidence_num(x, "resets", g->n);
+	ws_evidence_str(x, "peer", g->peer);
+	advice(g, adv, sizeof(adv));
+	ws_advice(x, "%s", adv);
+}
+
+void resets_findings(struct ws_session *s, struct ws_findings *f)
+{
+	int i;
+
+	for (i = 0; i < ngroups; i++) {
+		if (groups[i].v == RV_MIDDLEBOX)
+			find_middlebox(&groups[i], f);
+		else if (groups[i].v == RV_LOCAL ||
+			 groups[i].v == RV_LOCAL_NETFILTER)
+			find_local(&groups[i], f);
+		else if (groups[i].v == RV_INJECTED)
+			find_injected(&groups[i], f);
+	}
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP retransmissions per remote peer (tcp:tcp_retransmit_skb), against
+ * the segments this network namespace sent (Tcp OutSegs): the share is an
+ * estimate of the path loss.  Finding: tcp_retransmits.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collectors/retrans_collector.h"
+#include "core/findings.h"
+#include "core/procfs.h"
+#include "retrans.h"
+#include "wirescope.skel.h"
+
+#define NWORDS	  (int)(sizeof(struct retrans_total) / sizeof(uint64_t))
+#define TOP_PEERS 3
+
+static struct retrans_total cur, prev;
+static uint64_t tcp_base[WS_TCP_NSTATS];
+
+static int retrans_configure(struct ws_session *s)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st))
+		return ws_error(WS_EXIT_KERNEL,
+				"cannot read our network "
+				"namespace: %s",
+				strerror(errno));
+	s->skel->rodata->retrans_enabled = true;
+	s->skel->rodata->retrans_netns = (uint32_t)st.st_ino;
+	bpf_program__set_autoload(s->skel->progs.ws_tcp_retransmit, true);
+	return 0;
+}
+
+static int retrans_sample(struct ws_session *s)
+{
+	uint32_t zero = 0;
+
+	return ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.retrans_totals),
+				 &zero, s->ncpus, (uint64_t *)&cur, NWORDS);
+}
+
+static int retrans_start(struct ws_session *s)
+{
+	int err = retrans_sample(s);
+
+	prev = cur;
+	ws_tcp_counters(tcp_base);
+	return err;
+}
+
+static void retrans_cols(struct ws_session *s, double secs,
+			 struct ws_diag_cols *c)
+{
+	c->retrans = secs > 0 ? (cur.segs - prev.segs) / secs : 0;
+	prev = cur;
+}
+
+struct peer {
+	struct retrans_key key;
+	struct retrans_val val;
+};
+
+static int by_segs(const void *a, const void *b)
+{
+	const struct peer *x = a, *y = b;
+
+	return x->val.segs < y->val.segs   ? 1
+	       : x->val.segs > y->val.segs ? -1
+					   : 0;
+}
+
+/* The TOP_PEERS peers with the most retransmitted segments; their count. */
+static int top_peers(struct ws_session *s, struct peer *top)
+{
+	int fd = bpf_map__fd(s->skel->maps.retrans_peers);
+	struct retrans_key k, *prevk = NULL;
+	struct peer p;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prevk, &k)) {
+		prevk = &p.key;
+		p.key = k;
+		if (bpf_map_lookup_elem(fd, &k, &p.val))
+			continue;
+		if (n < TOP_PEERS) {
+			top[n++] = p;
+		} else if (p.val.segs > top[n - 1].val.segs) {
+			top[n - 1] = p;
+		} else {
+			continue;
+		}
+		qsort(top, n, sizeof(*top), by_segs);
+	}
+	return n;
+}
+
+static void peer_name(const struct retrans_key *k, char *buf, size_t len)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!memcmp(k->addr, mapped, sizeof(mapped)))
+		inet_ntop(AF_INET, &k->addr[12], buf, len);
+	else
+		inet_ntop(AF_INET6, k->addr, buf, len);
+}
+
+/*
+ * TCP throughput falls with the square root of loss (Mathis): 0.5% of
+ * segments retransmitted is a warning, 5% critical.  Below 500 segments
+ * sent or 10 retransmitted the sample says nothing.
+ */
+static void retrans_findings(struct ws_session *s, struct ws_findings *f)
+{
+	uint64_t tcp[WS_TCP_NSTATS], sent, resent = cur.segs, spurious, lost;
+	uint64_t wire;
+	struct peer top[TOP_PEERS];
+	char addr[INET6_ADDRSTRLEN], key[32], peers[160] = "";
+	struct ws_finding *x;
+	double loss;
+	int i, n;
+
+	ws_tcp_counters(tcp);
+	sent = tcp[WS_TCP_OUT_SEGS] - tcp_base[WS_TCP_OUT_SEGS];
+	/*
+	 * Path loss: resends that left the host, less those the peer
+	 * reported as duplicates (D-SACK), over every segment that left it
+	 * (OutSegs does not count resends).  Resends our own egress refused
+	 * are local loss: egress_saturated and iface_drops tell that story.
+	 */
+	spurious = tcp[WS_TCP_DSACK_RECV] - tcp_base[WS_TCP_DSACK_RECV];
+	wire = resent > cur.failed_segs ? resent - cur.failed_segs : 0;
+	lost = wire > spurious ? wire - spurious : 0;
+	loss = sent + wire ? (double)lost / (sent + wire) : 0;
+	if (sent < 500 || lost < 10 || loss < 0.005)
+		return;
+	n = top_peers(s, top);
+	for (i = 0; i < n; i++) {
+		peer_name(&top[i].key, addr, sizeof(addr));
+		snprintf(peers + strlen(peers), sizeof(peers) - strlen(peers),
+			 "%s%s", i ? ", " : "", addr);
+	}
+	x = ws_finding_add(
+	    f, "tcp_retransmits",
+	    loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
+	    sent >= 5000 ? 0.9 : 0.7,
+	    "%.2f%% of TCP segments were lost on the path and sent again "
+	    "(%llu of %llu), mostly toward %s",
+	    100 * loss, (unsigned long long)lost,
+	    (unsigned long long)(sent + wire), n ? peers : "?");
+	ws_evidence_num(x, "retrans_segs", resent);
+	ws_evidence_num(x, "retrans_events", cur.events);
+	ws_evidence_num(x, "spurious_segs", spurious);
+	ws_evidence_num(x, "local_failed_segs", cur.failed_segs);
+	ws_evidence_num(x, "out_segs", sent);
+	ws_evidence_num(x, "wire_segs", sent + wire);
+	ws_evidence_num(x, "path_lost_segs", lost);
+	ws_evidence_num(x, "kernel_retrans_segs",
+			tcp[WS_TCP_RETRANS_SEGS] -
+			    tcp_base[WS_TCP_RETRANS_SEGS]);
+	ws_evidence_num(x, "loss_pct", 100 * loss);
+	for (i = 0; i < n; i++) {
+		peer_name(&top[i].key, addr, sizeof(addr));
+		snprintf(key, sizeof(key), "peer%d", i + 1);
+		ws_evidence_str(x, key, addr);
+		snprintf(key, sizeof(key), "peer%d_retrans_segs", i + 1);
+		ws_evidence_num(x, key, top[i].val.segs);
+	}
+	if (n)
+		peer_name(&top[0].key, addr, sizeof(addr));
+	if (cur.failed_segs * 10 >= resent) {
+		ws_advice(x,
+			  "%llu of the resends failed on this host's own "
+			  "egress (queue or device drop): the loss starts "
+			  "here; see egress_saturated and iface_drops, and "
+			  "`tc -s qdisc`",
+			  (unsigned long long)cur.failed_segs);
+		return;
+	}
+	ws_advice(x,
+		  "segments are lost between here and %s: `mtr -T -P PORT "
+		  "%s` finds the hop; check its interfaces and queues for "
+		  "drops (on Linux: wirescope diag there, `tc -s qdisc`); "
+		  "a link saturated at peak time loses a steady share "
+		  "(the seed's tunnel: 1.11%%)",
+		  n ? peers : "the peers", n ? addr : "PEER");
+}
+
+const struct ws_collector ws_retrans_collector = {
+	.name = "retrans",
+	.map_prefix = "retrans_",
+	.configure = retrans_configure,
+	.start = retrans_start,
+	.sample = retrans_sample,
+	.findings = retrans_findings,
+	.diag_cols = retrans_cols,
+};

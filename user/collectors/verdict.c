@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The verdict rules (docs/resets.md explains each).  Pure: no I/O, no
+ * clocks, no globals; everything comes in through struct rst_evidence.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include "collectors/verdict.h"
+
+static const char *const verdict_names[RV_N] = {
+	[RV_UNKNOWN] = "unknown",
+	[RV_LOCAL] = "local",
+	[RV_LOCAL_NETFILTER] = "local_netfilter",
+	[RV_PEER_ABORT] = "peer_abort",
+	[RV_PEER_NO_SOCKET] = "peer_no_socket",
+	[RV_MIDDLEBOX] = "middlebox",
+	[RV_INJECTED] = "injected",
+};
+
+const char *rst_verdict_name(enum rst_verdict v)
+{
+	return v < RV_N ? verdict_names[v] : "?";
+}
+
+const char *rst_confidence_name(enum rst_confidence c)
+{
+	return c == RC_HIGH ? "high" : c == RC_MEDIUM ? "medium" : "low";
+}
+
+/* Stacks start at 64 (Linux, BSD, macOS), 128 (Windows) or 255. */
+int rst_initial_ttl(uint8_t ttl)
+{
+	return ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+}
+
+int rst_hops(uint8_t ttl)
+{
+	return rst_initial_ttl(ttl) - ttl;
+}
+
+static void set(struct rst_result *r, enum rst_verdict v, enum rst_confidence c,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void set(struct rst_result *r, enum rst_verdict v, enum rst_confidence c,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	r->verdict = v;
+	r->conf = c;
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The RST's TSval follows the peer's clock: not behind it, and ahead by no
+ * more than the idle time at 1 kHz (the fastest common TS clock) plus 1 s.
+ */
+static bool ts_continues(const struct rst_evidence *ev)
+{
+	int32_t delta = (int32_t)(ev->tsval - ev->peer_tsval);
+	double limit_ms = ev->idle_rx_s * 1000 + 1000;
+
+	return ev->has_ts && ev->peer_ts && delta >= 0 && delta <= limit_ms;
+}
+
+/* The RST's IP-ID is a little after the peer's last one (per-flow ID). */
+static bool ipid_continues(const struct rst_evidence *ev)
+{
+	uint16_t delta = (uint16_t)(ev->ip_id - ev->peer_ip_id);
+
+	return ev->ipv4 && ev->peer_ip_id && ev->ip_id && delta >= 1 &&
+	       delta <= 1024;
+}
+
+static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
+{
+	if (ev->kernel_sent)
+		set(r, RV_LOCAL, RC_HIGH, "tcp_send_reset fired for this flow");
+	else if (ev->via_lo)
+		set(r, RV_LOCAL_NETFILTER, RC_HIGH,
+		    "came back on lo from the peer's address with no "
+		    "tcp_send_reset: a local netfilter reject");
+	else
+		set(r, RV_LOCAL_NETFILTER, RC_MEDIUM,
+		    "left this host with no tcp_send_reset event: this "
+		    "host's firewall");
+}
+
+/* Forgery signs, strongest first; true if one was found. */
+static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r)
+{
+	if (r->hops > r->peer_hops && !r->ttl_inconsistent) {
+		set(r, RV_INJECTED, RC_HIGH,
+		    "TTL %u does not fit: %d hops away, the peer is %d",
+		    ev->ttl, r->hops, r->peer_hops);
+		return true;
+	}
+	if (ev->burst >= 2 && ev->burst_seqs >= 2) {
+		set(r, RV_INJECTED, RC_HIGH,
+		    "seq jumps across a burst of %d RSTs (%d distinct)",
+		    ev->burst, ev->burst_seqs);
+		return true;
+	}
+	if (ev->data_after) {
+		set(r, RV_INJECTED, RC_HIGH,
+		    "the peer kept sending data after it (%u segments)",
+		    ev->data_after);
+		return true;
+	}
+	return false;
+}
+
+static void decide_middlebox(const struct rst_evidence *ev,
+			     struct rst_result *r)
+{
+	const char *how =
+	    ev->triggered ? "answered our segment" : "unsolicited";
+
+	if (r->ts_continues) {
+		set(r, RV_PEER_ABORT, RC_MEDIUM,
+		    "TTL says %d hop(s) closer, but the timestamp continues "
+		    "the peer's clock: TTL rewritten on the path?",
+		    r->peer_hops - r->hops);
+		return;
+	}
+	if (r->ttl_inconsistent) {
+		set(r, RV_MIDDLEBOX, RC_LOW,
+		    "fewer hops than the peer, but the peer's TTL varied "
+		    "%u-%u (asymmetric or changing path): hop not given, %s",
+		    ev->peer_ttl_min, ev->peer_ttl_max, how);
+		return;
+	}
+	r->hops_before_peer = r->peer_hops - r->hops;
+	set(r, RV_MIDDLEBOX, RC_HIGH, "%d hop(s) before the peer, %s",
+	    r->hops_before_peer, how);
+}
+
+static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r)
+{
+	if (r->ts_continues || r->ipid_continues) {
+		set(r, RV_PEER_ABORT, RC_HIGH,
+		    "TTL matches the peer and its %s continues the peer's",
+		    r->ts_continues ? "timestamp" : "IP-ID");
+		return;
+	}
+	if (ev->has_ts && ev->peer_ts) {
+		set(r, RV_INJECTED, RC_MEDIUM,
+		    "TTL matches the peer but its TSval %u does not continue "
+		    "the peer's %u",
+		    ev->tsval, ev->peer_tsval);
+		return;
+	}
+	if (ev->peer_ts || (ev->ipv4 && ev->peer_ip_id)) {
+		set(r, RV_PEER_NO_SOCKET, ev->triggered ? RC_HIGH : RC_MEDIUM,
+		    "TTL matches the peer, no %s continuity: the peer host "
+		    "answered without a socket%s",
+		    ev->peer_ts ? "timestamp" : "IP-ID",
+		    ev->triggered ? ", to our segment" : "");
+		return;
+	}
+	set(r, RV_PEER_NO_SOCKET, RC_LOW,
+	    "TTL matches the peer; the flow has no timestamps or IP-IDs "
+	    "to tell an abort from no socket");
+}
+
+void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
+{
+	*r = (struct rst_result){ .hops = -1,
+				  .peer_hops = -1,
+				  .hops_before_peer = -1 };
+	if (ev->sent || ev->via_lo) {
+		decide_local(ev, r);
+		return;
+	}
+	r->hops = rst_hops(ev->ttl);
+	if (!ev->has_peer && ev->syn_sent) {
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "answers our SYN (connection refused) from %d hops: no "
+		    "packet of the peer to compare with",
+		    r->hops);
+		return;
+	}
+	if (!ev->has_peer) {
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "no baseline: no packet from the peer on this flow since "
+		    "wirescope started (or it was evicted)");
+		return;
+	}
+	r->peer_hops = rst_hops(ev->peer_ttl_last);
+	r->ttl_inconsistent = ev->peer_ttl_max - ev->peer_ttl_min > 1 ||
+			      rst_initial_ttl(ev->peer_ttl_min) !=
+				  rst_initial_ttl(ev->peer_ttl_max);
+	r->ts_continues = ts_continues(ev);
+	r->ipid_continues = ipid_continues(ev);
+	if (decide_injected(ev, r))
+		return;
+	if (r->hops < r->peer_hops)
+		decide_middlebox(ev, r);
+	else if (r->hops == r->peer_hops)
+		decide_at_peer(ev, r);
+	else
+		set(r, RV_INJECTED, RC_LOW,
+		    "from farther (%d hops) than the peer's last TTL (%d), "
+		    "but the peer's TTL varied %u-%u",
+		    r->hops, r->peer_hops, ev->peer_ttl_min, ev->peer_ttl_max);
+}

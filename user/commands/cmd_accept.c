@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/* wirescope accept: accept queues per listening socket, and who overflows. */
+#include <getopt.h>
+#include <stdio.h>
+#include "commands/commands.h"
+#include "collectors/sizes_collector.h"
+#include "collectors/handshakes_collector.h"
+#include "collectors/resets_collector.h"
+#include "collectors/retrans_collector.h"
+#include "collectors/sndbuf_collector.h"
+#include "collectors/hoststat_collector.h"
+
+static const char usage[] =
+    "Usage: wirescope accept [-i IFACE]... [-p PORT]... [options] "
+    "[interval [count]]\n"
+    "\n"
+    "Every listening TCP socket of this network namespace (as ss -lnt sees\n"
+    "it), per interval:\n"
+    "  QUEUE    accept queue now; MAX its maximum in the interval (sampled\n"
+    "           every 100 ms); BACKLOG its limit, min(listen(), "
+    "somaxconn)\n"
+    "  PROCESS  the owner, name/pid (as ss -p)\n"
+    "  DROPS    the socket's drop counter (each ListenOverflows/ListenDrops\n"
+    "           event on it)\n"
+    "  KFREE    final ACKs dropped with reason TCP_LISTEN_OVERFLOW\n"
+    "           (skb:kfree_skb; the ACK-site drop)\n"
+    "  SYN-S    wire: SYNs never answered and sent again (SYN-site drop)\n"
+    "  ACK-S    wire: SYN-ACK repeated after the final ACK, or a RST for it\n"
+    "  COOKIE   wire: syncookie SYN-ACK, ACK, then the client's data resent\n"
+    "           with the server silent\n"
+    "  VERDICT  ok, overflowing, or deferred-accept (TCP_DEFER_ACCEPT:\n"
+    "           repeated SYN-ACKs are expected, not an overflow)\n"
+    "Then the host-wide ListenOverflows/ListenDrops deltas.  The wire\n"
+    "columns need -i (the interfaces the clients come in on).\n"
+    "\n"
+    "Options:\n"
+    "  -i, --interface IFACE  also watch handshakes on IFACE (repeatable)\n"
+    "  -p, --port PORT        only listeners on PORT (repeatable)\n"
+    "      --max-flows N      handshakes tracked at once (default 65536;\n"
+    "                         160 bytes each, preallocated: 10 MiB)\n"
+    "      --max-ports N      listening ports counted (default 256)\n"
+    "  -T, --timestamp        prefix each line with the time\n"
+    "  -j, --json             JSON Lines: one interval record per listener,\n"
+    "                         a host_interval record; summary records on "
+    "exit\n"
+    "  -m, --mode MODE        ingress hook: native, generic or tc\n"
+    "  -v, --verbose          libbpf and attach details\n"
+    "      --ready-file PATH  write our pid to PATH once attached\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Examples:\n"
+    "  wirescope accept                        # all listeners, every "
+    "second\n"
+    "  wirescope accept -i eth0 -p 80 -p 443 5 # with wire evidence\n"
+    "  wirescope accept -j 1 10 | jq 'select(.verdict==\"overflowing\")'\n"
+    "\n"
+    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface, 6 kernel\n"
+    "lacks a feature, 7 attach failed, 8 runtime error.\n";
+
+int cmd_accept(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		WS_COMMON_LONGOPTS,
+		{ "port", required_argument, NULL, 'p' },
+		{ "max-flows", required_argument, NULL, HS_OPT_MAX_FLOWS },
+		{ "max-ports", required_argument, NULL, HS_OPT_MAX_PORTS },
+		{},
+	};
+	static const struct ws_cmd cmd = { "accept", usage, longopts,
+					   hs_option };
+
+	return ws_cmd_main(&cmd, argc, argv, &ws_accept_collector);
+}

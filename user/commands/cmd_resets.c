@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* wirescope resets: who sent each TCP RST. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands/commands.h"
+#include "collectors/sizes_collector.h"
+#include "collectors/handshakes_collector.h"
+#include "collectors/resets_collector.h"
+#include "collectors/retrans_collector.h"
+#include "collectors/sndbuf_collector.h"
+#include "collectors/hoststat_collector.h"
+
+static const char usage[] =
+    "Usage: wirescope resets -i IFACE [-i IFACE]... [-d SECONDS] [--locate] "
+    "[-j]\n"
+    "\n"
+    "Print one line for every TCP RST sent or received on the interfaces,\n"
+    "and for every reset this host's kernel decided, with a verdict on who\n"
+    "sent it: local (with the kernel's reason), local_netfilter,\n"
+    "peer_abort, peer_no_socket, middlebox (hops before the peer),\n"
+    "injected or unknown.  A summary grouped by origin, with advice, ends\n"
+    "the run.  Lines come about 1 s after each RST: the kernel's view and\n"
+    "any burst are waited for.  lo is watched too (a local netfilter\n"
+    "reject of an outgoing segment comes back on lo).\n"
+    "\n"
+    "Options:\n"
+    "  -i, --interface IFACE  watch IFACE (repeatable, at least one)\n"
+    "  -d, --duration SECONDS stop after SECONDS (default: until Ctrl-C)\n"
+    "      --locate           find a middlebox's address with TTL-limited\n"
+    "                         TCP probes on the flow's own ports (at most\n"
+    "                         2 per hop up to the peer's distance, only\n"
+    "                         toward the flow's peer)\n"
+    "  -j, --json             JSON Lines: {\"type\":\"rst\"} per RST, then\n"
+    "                         {\"type\":\"summary\"}\n"
+    "      --flows N          flow baselines kept (LRU; default 65536)\n"
+    "      --rate N           RST events per second per CPU (default 200;\n"
+    "                         the rest are counted as resets_rate_limited)\n"
+    "  -m, --mode MODE        ingress hook: native, generic or tc (native\n"
+    "                         leaves lo unwatched: it has no native XDP)\n"
+    "  -v, --verbose          attach details; libbpf debug output\n"
+    "      --ready-file PATH  write our pid to PATH once attached\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Flows that started before wirescope get a baseline from their next\n"
+    "packet; an RST on a flow with no packet from its peer yet is\n"
+    "'unknown'.  docs/resets.md explains every verdict and its blind spots.\n"
+    "\n"
+    "Examples:\n"
+    "  wirescope resets -i eth0                  # until Ctrl-C\n"
+    "  wirescope resets -i eth0 -d 600 --locate  # ten minutes, find hops\n"
+    "  wirescope resets -i eth0 -j | jq 'select(.verdict==\"middlebox\")'\n"
+    "\n"
+    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface, 6 kernel\n"
+    "lacks a feature, 7 attach failed, 8 runtime error.\n";
+
+enum { OPT_LOCATE = WS_OPT_CMD_BASE, OPT_FLOWS, OPT_RATE };
+
+static int resets_option(int c, const char *arg, struct ws_opts *o,
+			 const char *cmd, void *ctx)
+{
+	struct rst_options *ro = ctx;
+	unsigned long v;
+
+	switch (c) {
+	case 'd':
+		if (ws_parse_seconds(arg, &o->duration))
+			return ws_usage_error(
+			    "resets", "bad duration '%s': seconds", arg);
+		return 0;
+	case OPT_LOCATE:
+		ro->locate = true;
+		return 0;
+	case OPT_FLOWS:
+		if (ws_parse_ulong(arg, 64, 1 << 24, &v))
+			return ws_usage_error(
+			    "resets", "bad --flows '%s': 64-16777216", arg);
+		ro->flows = v;
+		return 0;
+	case OPT_RATE:
+		if (ws_parse_ulong(arg, 1, 1000000, &v))
+			return ws_usage_error(
+			    "resets", "bad --rate '%s': 1-1000000", arg);
+		ro->rate = v;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* lo is watched on our own account: it alone keeps no run going. */
+static int watch_lo(struct ws_opts *o)
+{
+	int n = o->n_ifaces, err = ws_add_iface(o, "lo");
+
+	if (!err && o->n_ifaces > n)
+		o->ifaces[n].implicit = true;
+	return err;
+}
+
+int cmd_resets(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		WS_COMMON_LONGOPTS,
+		{ "duration", required_argument, NULL, 'd' },
+		{ "locate", no_argument, NULL, OPT_LOCATE },
+		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{},
+	};
+	static const struct ws_cmd cmd = { "resets", usage, longopts,
+					   resets_option, WS_CMD_NEED_IFACE };
+	struct rst_options ro = { .flows = RST_FLOWS_DEFAULT,
+				  .rate = RST_RATE_DEFAULT };
+	struct ws_opts o;
+	struct ws_session s = { .o = &o };
+	int err;
+
+	ws_opts_init(&o);
+	err = ws_parse_args(&cmd, argc, argv, &o, &ro);
+	if (err >= 0)
+		return err;
+	/* lo has no native XDP: there the local-reject view is lost. */
+	if (o.mode == WS_MODE_NATIVE)
+		ws_warn("resets: -m native: lo not watched, so a local "
+			"netfilter reject of an outgoing segment is not seen");
+	else if ((err = watch_lo(&o)))
+		return err;
+	/* Not a report period: how often settled RSTs are decided. */
+	o.interval = 0.25;
+	resets_set_options(&ro);
+	ws_session_add(&s, &ws_resets_collector);
+	return ws_session_run(&s);
+}

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The common core every command drives: options, session, loop, output. */
+#ifndef WS_CORE_H
+#define WS_CORE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <pthread.h>
+#include "ws_types.h"
+#include "core/log.h"
+
+struct wirescope_bpf;
+struct ws_session;
+struct ws_findings;  /* findings.h */
+struct ws_diag_cols; /* findings.h */
+
+/* A growable text buffer (prom.c); oom is sticky. */
+struct ws_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+/* Exit codes shared by every command (docs/exit-codes in README). */
+enum ws_exit {
+	WS_EXIT_OK = 0,
+	/* 1 and 2 are diag's "warning" and "critical" verdicts. */
+	WS_EXIT_USAGE = 3,   /* bad option or argument */
+	WS_EXIT_PERM = 4,    /* not root / missing capabilities */
+	WS_EXIT_IFACE = 5,   /* unknown or unusable interface */
+	WS_EXIT_KERNEL = 6,  /* kernel lacks a feature; BPF load failed */
+	WS_EXIT_ATTACH = 7,  /* a hook could not be attached */
+	WS_EXIT_RUNTIME = 8, /* runtime failure: I/O, map read, port in use */
+};
+
+enum ws_attach_mode {
+	WS_MODE_AUTO = 0, /* native XDP, else generic XDP */
+	WS_MODE_NATIVE,
+	WS_MODE_GENERIC,
+	WS_MODE_TC, /* tc ingress instead of XDP */
+};
+
+#define WS_MAX_IFACES 16
+
+/* Attachment state of one interface; see hook.c. */
+struct ws_hook {
+	int xdp_link_fd;
+	int tcx_ingress_fd;
+	int tcx_egress_fd;
+	int clsact_lock_fd;
+	bool clsact_created;
+	bool clsact_ingress;
+	bool clsact_egress;
+	enum ws_hook_mode rx_mode;
+	enum ws_hook_mode tx_mode;
+};
+
+struct ws_iface {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	bool gone; /* deleted while we ran */
+	bool down; /* administratively down at the last check */
+	/* Added by the command itself (resets adds lo), not asked for: it
+	 * alone keeps no command running, and its state goes unreported. */
+	bool implicit;
+	struct ws_hook hook;
+};
+
+struct ws_opts {
+	struct ws_iface ifaces[WS_MAX_IFACES];
+	int n_ifaces;
+	double interval; /* seconds between reports */
+	long count;	 /* reports before exit; 0 = until signalled */
+	double duration; /* seconds before exit; 0 = none */
+	bool json;
+	bool timestamp;
+	int verbose; /* -v: attach details and libbpf warnings; -vv: debug */
+	bool hist;
+	enum ws_attach_mode mode;
+	const char *ready_file;
+	/* sizes */
+	uint32_t small;
+	/* export --max-ports: listener ports with their own label */
+	uint32_t prom_max_ports;
+	/* handshakes, accept */
+	uint32_t max_flows;
+	uint32_t max_ports;
+	uint32_t top;	    /* ports shown per interval */
+	uint16_t ports[16]; /* -p filter */
+	int n_ports;
+};
+
+/*
+ * A collector: one concern with its BPF code, shared header and this
+ * user-space module.  Every hook is optional.
+ */
+struct ws_collector {
+	const char *name;
+	/* Its BPF maps' name prefix: maps no running collector owns shrink to
+	 * one entry, so a command pays only for what it runs. */
+	const char *map_prefix;
+	bool needs_hooks; /* runs on the XDP/tc programs */
+	bool quiet;	  /* feeds another front-end (diag): prints nothing */
+	int (*configure)(struct ws_session *s); /* before load */
+	int (*start)(struct ws_session *s);	/* after attach */
+	int (*sample)(struct ws_session *s);	/* read cumulative state */
+	void (*interval)(struct ws_session *s, double secs); /* print deltas */
+	void (*summary)(struct ws_session *s); /* totals since start */
+	/* Prometheus text of the latest sample (export). */
+	void (*prom)(struct ws_session *s, struct ws_buf *b);
+	void (*stop)(struct ws_session *s);
+	/* diag: conclusions from the totals since start (findings.h) */
+	void (*findings)(struct ws_session *s, struct ws_findings *f);
+	/* diag: this interval's values for its per-second line */
+	void (*diag_cols)(struct ws_session *s, double secs,
+			  struct ws_diag_cols *c);
+};
+
+#define WS_MAX_COLLECTORS 12
+
+struct ws_session {
+	struct ws_opts *o;
+	struct wirescope_bpf *skel;
+	const struct ws_collector *collectors[WS_MAX_COLLECTORS];
+	int n_collectors;
+	struct bpf_link *links[32]; /* tracepoint links */
+	int n_links;
+	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno.
+	 */
+	struct ws_poller {
+		int fd;
+		int (*cb)(void *ctx);
+		void *ctx;
+	} pollers[4];
+	int n_pollers;
+	int ncpus;
+	double elapsed; /* seconds since start, monotonic */
+	unsigned long ticks;
+	FILE *out;
+	/*
+	 * Long-running front-ends (export): no interval or summary output,
+	 * the loop only watches the interfaces.  @lock, when set, is held
+	 * whenever the loop samples or updates interface state, so other
+	 * threads can read collectors and ifaces under it.  @on_ready runs
+	 * once everything is attached and started (it may drop privileges);
+	 * @on_stop runs first at teardown, whatever happened before.
+	 */
+	bool no_reports;
+	bool final_sample; /* the last sample, before the summaries */
+	pthread_mutex_t *lock;
+	int (*on_ready)(struct ws_session *s);
+	void (*on_stop)(struct ws_session *s);
+	void *ctx;
+};
+
+/* Command table entry: the thin front-ends in user/cmd_*.c. */
+struct ws_command {
+	const char *name;
+	const char *summary;
+	int (*main)(int argc, char **argv);
+};
+
+/* opts.c */
+extern char **ws_argv; /* the command's argv, for error messages */
+void ws_opts_init(struct ws_opts *o);
+int ws_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		   unsigned long *out);
+int ws_parse_seconds(const char *s, double *out);
+int ws_add_iface(struct ws_opts *o, const char *name);
+int ws_parse_mode(const char *s, enum ws_attach_mode *mode);
+int ws_parse_positionals(struct ws_opts *o, int argc, char **argv);
+int ws_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* commands/registry.c: every data collector, for the core's map shrinking. */
+extern const struct ws_collector *const ws_all_collectors[];
+/* Should collector @name print its own lines (not quiet, not export)? */
+bool ws_collector_reports(const struct ws_session *s, const char *name);
+
+/* session.c */
+int ws_session_run(struct ws_session *s);
+void ws_session_add(struct ws_session *s, const struct ws_collector *c);
+int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
+			  void *ctx);
+/* Optional tracepoints: did @p load and attach? (false: degrade) */
+struct bpf_program;
+bool ws_session_prog_active(const struct ws_session *s,
+			    const struct bpf_program *p);
+const char *ws_tp_event(const char *sec);
+bool ws_tp_test_missing(const char *event);
+
+/* prom.c: Prometheus text exposition format 0.0.4 */
+void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void ws_buf_append(struct ws_buf *b, const void *data, size_t len);
+void ws_buf_free(struct ws_buf *b);
+/* "# HELP" and "# TYPE" lines for one metric family. */
+void prom_family(struct ws_buf *b, const char *name, const char *type,
+		 const char *help);
+/* One sample; @labels is preformatted (a="x",b="y") or NULL. */
+void prom_u64(struct ws_buf *b, const char *name, const char *labels,
+	      uint64_t v);
+void prom_double(struct ws_buf *b, const char *name, const char *labels,
+		 double v);
+/* Escape a label value (\, ", newline) into @dst. */
+void prom_escape(char *dst, size_t len, const char *src);
+/* Label pairs (name, value, ..., NULL) into @dst, values escaped. */
+const char *prom_labels(char *dst, size_t len, ...) __attribute__((sentinel));
+/*
+ * A histogram series: @counts[n] per bucket (not cumulative), the last one
+ * open (+Inf); @le[n - 1] upper bounds in the exported unit; @sum in raw
+ * units, exported as sum * @unit (exact integer when @unit is 1).
+ */
+void prom_histogram(struct ws_buf *b, const char *name, const char *labels,
+		    const double *le, const uint64_t *counts, int n,
+		    uint64_t sum, double unit);
+
+/*
+ * Bounded port labels (export --max-ports, o->prom_max_ports): the first
+ * max ports a collector sees keep their own series for the life of the
+ * process; later ones share port="other".  Collectors sum values per slot
+ * (0..n-1, or WS_PROM_PORT_OTHER) so "other" is one series.
+ */
+#define WS_PROM_MAX_PORTS  1024
+#define WS_PROM_PORT_OTHER WS_PROM_MAX_PORTS
+#define WS_PROM_PORT_SLOTS (WS_PROM_MAX_PORTS + 1)
+struct prom_ports {
+	uint16_t port[WS_PROM_MAX_PORTS];
+	unsigned int n;
+};
+unsigned int prom_port_slot(struct prom_ports *p, unsigned int max,
+			    uint16_t port);
+/* The label value of @slot: "443" or "other". */
+const char *prom_port_name(const struct prom_ports *p, unsigned int slot,
+			   char *buf, size_t len);
+#define WS_PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* hook.c */
+void ws_hook_init(struct ws_hook *h);
+int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
+		   enum ws_attach_mode mode);
+void ws_hook_detach(struct ws_iface *ifc);
+bool ws_hook_lost(const struct ws_iface *ifc);
+int ws_hook_remove_stale(struct ws_iface *ifc);
+const char *ws_hook_mode_name(enum ws_hook_mode m);
+
+/* output.c */
+void ws_fmt_time(char *buf, size_t len, bool iso);
+/* "addr:port", IPv6 in brackets; @family AF_INET or AF_INET6.  Returns buf. */
+const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
+			    char *buf, size_t len);
+const char *ws_human(double v, char *buf, size_t len);
+void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
+		       const uint64_t *vals, int n);
+
+struct ws_json {
+	FILE *f;
+	int depth;
+	bool need_comma[8];
+};
+void json_begin(struct ws_json *j, FILE *f, const char *type);
+void json_end(struct ws_json *j);
+void json_key(struct ws_json *j, const char *key);
+void json_str(struct ws_json *j, const char *key, const char *val);
+void json_u64(struct ws_json *j, const char *key, uint64_t v);
+void json_i64(struct ws_json *j, const char *key, int64_t v);
+void json_double(struct ws_json *j, const char *key, double v);
+void json_bool(struct ws_json *j, const char *key, bool v);
+void json_obj_begin(struct ws_json *j, const char *key);
+void json_obj_end(struct ws_json *j);
+void json_arr_begin(struct ws_json *j, const char *key);
+void json_arr_end(struct ws_json *j);
+void json_ifaces(struct ws_json *j, const struct ws_session *s);
+
+/* Per-CPU map helpers (bpfmap.c). */
+int ws_percpu_sum_u64(int map_fd, const void *key, int ncpus, uint64_t *out,
+		      int nwords);
+int ws_percpu_insert_zero(int map_fd, const void *key, int ncpus,
+			  size_t value_size);
+void ws_sub_u64(const void *a, const void *b, void *out, int nwords);
+
+/* health.c */
+extern const struct ws_collector ws_health_collector;
+
+/* Options every command shares; front-ends append their own. */
+enum {
+	WS_OPT_READY_FILE = 1000,
+	WS_OPT_CMD_BASE = 1100, /* command-specific long options start here */
+};
+#define WS_COMMON_LONGOPTS                                                     \
+	{ "interface", required_argument, NULL, 'i' },                         \
+	    { "timestamp", no_argument, NULL, 'T' },                           \
+	    { "json", no_argument, NULL, 'j' },                                \
+	    { "verbose", no_argument, NULL, 'v' },                             \
+	    { "mode", required_argument, NULL, 'm' },                          \
+	    { "help", no_argument, NULL, 'h' },                                \
+	{                                                                      \
+		"ready-file", required_argument, NULL, WS_OPT_READY_FILE       \
+	}
+
+/* Returns -1 if @c is not a common option, else 0 or an exit code. */
+int ws_common_option(int c, const char *arg, struct ws_opts *o,
+		     const char *cmd);
+/* Parse [interval] [count] and report misuse; 0 or an exit code. */
+int ws_finish_args(struct ws_opts *o, int argc, char **argv, int optind,
+		   const char *cmd, bool need_iface);
+
+struct option;
+
+enum ws_cmd_flags {
+	WS_CMD_NEED_IFACE = 1,	   /* at least one -i */
+	WS_CMD_NO_POSITIONALS = 2, /* no [interval [count]] */
+};
+
+/*
+ * A front-end's command line.  A long option whose value is a letter is
+ * also that short option.  @option sees each option before the common
+ * ones do, so a command may refuse one of those: it returns 0 if it took
+ * @c, an exit code to stop with, or -1 if @c is not its own.
+ */
+struct ws_cmd {
+	const char *name;
+	const char *usage;	       /* printed by -h, --help */
+	const struct option *longopts; /* WS_COMMON_LONGOPTS and its own */
+	int (*option)(int c, const char *arg, struct ws_opts *o,
+		      const char *cmd, void *ctx);
+	unsigned int flags; /* enum ws_cmd_flags */
+};
+
+/*
+ * Parse argv into @o (ws_opts_init()ed, command defaults set) and @ctx.
+ * Returns -1 to go on and run, else the exit code to return: WS_EXIT_OK
+ * after --help, or an error already printed.
+ */
+int ws_parse_args(const struct ws_cmd *cmd, int argc, char **argv,
+		  struct ws_opts *o, void *ctx);
+/* A command that is its options and one collector: parse, then run it. */
+int ws_cmd_main(const struct ws_cmd *cmd, int argc, char **argv,
+		const struct ws_collector *c);
+
+#endif

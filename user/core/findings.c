@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Findings: collect, rank, print (text for people, JSON Lines for fleets). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/core.h"
+#include "core/findings.h"
+
+static const char *const sev_names[] = { "info", "warning", "critical" };
+static const char *const sev_colours[] = { "\033[1;36m", "\033[1;33m",
+					   "\033[1;31m" };
+
+const char *ws_severity_name(enum ws_severity s)
+{
+	return s <= WS_SEV_CRITICAL ? sev_names[s] : "?";
+}
+
+struct ws_finding *ws_finding_add(struct ws_findings *f, const char *id,
+				  enum ws_severity sev, double confidence,
+				  const char *title_fmt, ...)
+{
+	static struct ws_finding scratch;
+	struct ws_finding *x = &scratch;
+	va_list ap;
+
+	if (f->n < WS_FINDINGS_MAX)
+		x = &f->items[f->n++];
+	else
+		f->lost++;
+	memset(x, 0, sizeof(*x));
+	snprintf(x->id, sizeof(x->id), "%s", id);
+	x->severity = sev;
+	x->confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+	va_start(ap, title_fmt);
+	vsnprintf(x->title, sizeof(x->title), title_fmt, ap);
+	va_end(ap);
+	return x;
+}
+
+static struct ws_evidence *evidence_slot(struct ws_finding *x, const char *key)
+{
+	struct ws_evidence *e;
+
+	if (x->n_ev == WS_FINDING_MAX_EVIDENCE)
+		return NULL;
+	e = &x->ev[x->n_ev++];
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	return e;
+}
+
+void ws_evidence_num(struct ws_finding *x, const char *key, double v)
+{
+	struct ws_evidence *e = evidence_slot(x, key);
+
+	if (e)
+		e->num = isfinite(v) ? v : 0;
+}
+
+void ws_evidence_str(struct ws_finding *x, const char *key, const char *v)
+{
+	struct ws_evidence *e = evidence_slot(x, key);
+
+	if (e) {
+		e->is_str = true;
+		snprintf(e->str, sizeof(e->str), "%s", v ? v : "");
+	}
+}
+
+void ws_advice(struct ws_finding *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->advice, sizeof(x->advice), fmt, ap);
+	va_end(ap);
+}
+
+static int worst_first(const void *a, const void *b)
+{
+	const struct ws_finding *x = a, *y = b;
+
+	if (x->severity != y->severity)
+		return (int)y->severity - (int)x->severity;
+	if (x->confidence != y->confidence)
+		return x->confidence < y->confidence ? 1 : -1;
+	return strcmp(x->id, y->id);
+}
+
+void ws_findings_finish(struct ws_findings *f)
+{
+	struct ws_finding *x;
+
+	if (!ws_findings_exit_code(f)) {
+		x = ws_finding_add(f, "healthy", WS_SEV_INFO, 0.9,
+				   "nothing wrong seen while watching");
+		ws_advice(x, "no action; run diag again while the problem "
+			     "happens, or longer (-d 30)");
+	}
+	qsort(f->items, f->n, sizeof(f->items[0]), worst_first);
+}
+
+int ws_findings_exit_code(const struct ws_findings *f)
+{
+	int i, code = 0;
+
+	for (i = 0; i < f->n; i++) {
+		if (f->items[i].severity == WS_SEV_CRITICAL)
+			return 2;
+		if (f->items[i].severity == WS_SEV_WARNING)
+			code = 1;
+	}
+	return code;
+}
+
+static bool is_integral(double v)
+{
+	return fabs(v) < 1e15 && (double)(int64_t)v == v;
+}
+
+/* Counts print as integers, ratios with a few digits. */
+static void fmt_num(char *buf, size_t len, double v)
+{
+	if (is_integral(v))
+		snprintf(buf, len, "%.0f", v);
+	else if (fabs(v) >= 100)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.3g", v);
+}
+
+void ws_findings_print_text(const struct ws_findings *f, FILE *out, bool colour)
+{
+	const struct ws_finding *x;
+	char num[32];
+	int i, k;
+
+	fprintf(out, "\nFindings, most severe first:\n");
+	for (i = 0; i < f->n; i++) {
+		x = &f->items[i];
+		fprintf(out, "\n%s%-8s%s %s (confidence %.0f%%): %s\n",
+			colour ? sev_colours[x->severity] : "",
+			ws_severity_name(x->severity), colour ? "\033[0m" : "",
+			x->id, x->confidence * 100, x->title);
+		if (x->n_ev)
+			fputs("  evidence:", out);
+		for (k = 0; k < x->n_ev; k++) {
+			if (x->ev[k].is_str) {
+				fprintf(out, " %s=%s", x->ev[k].key,
+					x->ev[k].str);
+				continue;
+			}
+			fmt_num(num, sizeof(num), x->ev[k].num);
+			fprintf(out, " %s=%s", x->ev[k].key, num);
+		}
+		if (x->n_ev)
+			fputc('\n', out);
+		if (x->advice[0])
+			fprintf(out, "  advice: %s\n", x->advice);
+	}
+	if (f->lost)
+		fprintf(out, "\n(%d more findings not shown)\n", f->lost);
+}
+
+void ws_findings_print_json(const struct ws_findings *f, FILE *out)
+{
+	const struct ws_finding *x;
+	struct ws_json j;
+	double v;
+	int i, k;
+
+	for (i = 0; i < f->n; i++) {
+		x = &f->items[i];
+		json_begin(&j, out, "finding");
+		json_str(&j, "id", x->id);
+		json_str(&j, "severity", ws_severity_name(x->severity));
+		json_double(&j, "confidence", x->confidence);
+		json_str(&j, "title", x->title);
+		json_obj_begin(&j, "evidence");
+		for (k = 0; k < x->n_ev; k++) {
+			v = x->ev[k].num;
+			if (x->ev[k].is_str)
+				json_str(&j, x->ev[k].key, x->ev[k].str);
+			else if (is_integral(v) || fabs(v) >= 1000)
+				json_i64(&j, x->ev[k].key,
+					 (int64_t)(v + (v < 0 ? -0.5 : 0.5)));
+			else
+				json_double(&j, x->ev[k].key, v);
+		}
+		json_obj_end(&j);
+		json_str(&j, "advice", x->advice);
+		json_end(&j);
+	}
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The self-health collector: counts the data plane could not record (no
+ * map slot, full tables, lost events).  Always on; silent while all zero.
+ */
+#include <inttypes.h>
+#include <string.h>
+#include "core/core.h"
+#include "core/findings.h"
+#include "health.h"
+#include "wirescope.skel.h"
+
+static const char *const health_names[WS_H_NCOUNTERS] = {
+	[WS_H_SIZES_NO_SLOT] = "sizes_no_slot",
+	[WS_H_RETRANS_NO_SLOT] = "retrans_no_slot",
+	[WS_H_HS_FLOW_INSERT_FAILED] = "hs_flow_insert_failed",
+	[WS_H_HS_NO_FLOW] = "hs_no_flow",
+	[WS_H_HS_PORTS_FULL] = "hs_ports_full",
+	[WS_H_ACCEPT_LISTENERS_FULL] = "accept_listeners_full",
+	[WS_H_RESETS_RATE_LIMITED] = "resets_rate_limited",
+	[WS_H_RESETS_RINGBUF_FULL] = "resets_ringbuf_full",
+	[WS_H_RESETS_FLOW_INSERT] = "resets_flow_insert_failed",
+};
+
+static uint64_t base[WS_H_NCOUNTERS], prev[WS_H_NCOUNTERS], cur[WS_H_NCOUNTERS];
+
+static int health_sample(struct ws_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.ws_health);
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < WS_H_NCOUNTERS; i++) {
+		err = ws_percpu_sum_u64(fd, &i, s->ncpus, &cur[i], 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int health_start(struct ws_session *s)
+{
+	int err = health_sample(s);
+
+	memcpy(base, cur, sizeof(cur));
+	memcpy(prev, cur, sizeof(cur));
+	return err;
+}
+
+static void report(struct ws_session *s, const uint64_t *from, bool final)
+{
+	struct ws_json j;
+	bool any = false;
+	int i;
+
+	for (i = 0; i < WS_H_NCOUNTERS; i++)
+		any |= health_names[i] && cur[i] != from[i];
+	if (!any && !(final && s->o->json))
+		return;
+	if (s->o->json) {
+		json_begin(&j, s->out, final ? "health_summary" : "health");
+		for (i = 0; i < WS_H_NCOUNTERS; i++)
+			if (health_names[i])
+				json_u64(&j, health_names[i], cur[i] - from[i]);
+		json_end(&j);
+		return;
+	}
+	for (i = 0; i < WS_H_NCOUNTERS; i++)
+		if (health_names[i] && cur[i] != from[i])
+			fprintf(s->out,
+				"warning: %s: %" PRIu64 " not counted%s\n",
+				health_names[i], cur[i] - from[i],
+				final ? " since start" : " this interval");
+}
+
+static void health_interval(struct ws_session *s, double secs)
+{
+	report(s, prev, false);
+	memcpy(prev, cur, sizeof(cur));
+}
+
+static void health_summary(struct ws_session *s)
+{
+	report(s, base, true);
+}
+
+static void health_prom(struct ws_session *s, struct ws_buf *b)
+{
+	const char *name = "wirescope_lost_total";
+	char labels[64];
+	int i;
+
+	prom_family(b, name, "counter",
+		    "Events the data plane could not record (no map slot, "
+		    "map full, ring buffer lost), by health counter.");
+	for (i = 0; i < WS_H_NCOUNTERS; i++) {
+		if (!health_names[i])
+			continue;
+		prom_labels(labels, sizeof(labels), "counter", health_names[i],
+			    NULL);
+		prom_u64(b, name, labels, cur[i] - base[i]);
+	}
+}
+
+/* diag: counts the data plane could not record make the evidence partial. */
+static void health_findings(struct ws_session *s, struct ws_findings *f)
+{
+	struct ws_finding *x = NULL;
+	int i;
+
+	for (i = 0; i < WS_H_NCOUNTERS; i++) {
+		if (!health_names[i] || cur[i] == base[i])
+			continue;
+		if (!x)
+			x = ws_finding_add(f, "wirescope_lost_counts",
+					   WS_SEV_INFO, 1,
+					   "wirescope could not record every "
+					   "event: some evidence is partial");
+		ws_evidence_num(x, health_names[i], cur[i] - base[i]);
+	}
+	if (x)
+		ws_advice(x, "the events counted here are missing from the "
+			     "other findings' evidence (a table was full or "
+			     "an interface had no slot)");
+}
+
+const struct ws_collector ws_health_collector = {
+	.findings = health_findings,
+	.name = "health",
+	.start = health_start,
+	.sample = health_sample,
+	.interval = health_interval,
+	.summary = health_summary,
+	.prom = health_prom,
+};

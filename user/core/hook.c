@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attaching the data plane to one interface.
+ *
+ * Ingress: an XDP bpf_link, native with a generic fallback.  If another XDP
+ * program owns the hook we never replace it: we count ingress with tc.
+ * Egress (and tc ingress): a tcx bpf_link.  Links die with the process, so
+ * kill -9 leaves nothing behind.  On kernels without tcx we fall back to a
+ * clsact filter with our own handle and priority; that survives a crash, so
+ * the next start removes it (an flock tells a dead owner from a live one).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "core/core.h"
+#include "core/netlink.h"
+#include "wirescope.skel.h"
+
+#define WS_BPF_TCX_INGRESS 46
+#define WS_BPF_TCX_EGRESS  47
+#define WS_TC_HANDLE	   0x5753 /* "WS" */
+#define WS_TC_PRIO	   0x5753
+#define WS_LOCK_DIR	   "/run/wirescope"
+#define WS_ENOTSUPP	   524 /* kernel-internal, can leak to user space */
+
+void ws_hook_init(struct ws_hook *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->xdp_link_fd = -1;
+	h->tcx_ingress_fd = -1;
+	h->tcx_egress_fd = -1;
+	h->clsact_lock_fd = -1;
+}
+
+const char *ws_hook_mode_name(enum ws_hook_mode m)
+{
+	switch (m) {
+	case WS_HOOK_XDP_NATIVE:
+		return "xdp-native";
+	case WS_HOOK_XDP_GENERIC:
+		return "xdp-generic";
+	case WS_HOOK_TCX:
+		return "tcx";
+	case WS_HOOK_CLSACT:
+		return "clsact";
+	default:
+		return "none";
+	}
+}
+
+/* Test-only switch: behave as if the kernel had no tcx (issue: hardening). */
+static bool tcx_available(void)
+{
+	return !getenv("WIRESCOPE_TEST_NO_TCX");
+}
+
+static int xdp_link_create(int prog_fd, int ifindex, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+
+	return bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static bool hook_busy(int err)
+{
+	return err == -EBUSY || err == -EEXIST;
+}
+
+static int lock_path(int ifindex, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (mkdir(WS_LOCK_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	/* ifindexes repeat across network namespaces: name both. */
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	snprintf(buf, len, WS_LOCK_DIR "/clsact-%lu-%d.lock",
+		 (unsigned long)st.st_ino, ifindex);
+	return 0;
+}
+
+/*
+ * Hold an exclusive flock while our clsact filters are attached.  A filter
+ * found on start whose lock is free was left by a crashed instance.
+ */
+static int clsact_lock(int ifindex, int create)
+{
+	char path[96];
+	int fd, err;
+
+	err = lock_path(ifindex, path, sizeof(path));
+	if (err)
+		return err;
+	fd = open(path, O_RDWR | O_CLOEXEC | create, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		err = -errno;
+		close(fd);
+		return err == -EWOULDBLOCK ? -EBUSY : err;
+	}
+	return fd; /* kept open for the life of the process */
+}
+
+/*
+ * The lock file also remembers that a wirescope created the clsact qdisc,
+ * so that one left empty by a crash is removed later (qdiscs carry no owner
+ * of their own, and one someone else made must never be destroyed).
+ */
+static void clsact_mark(int lock_fd, bool created)
+{
+	if (lock_fd < 0 || ftruncate(lock_fd, 0))
+		return;
+	if (created && pwrite(lock_fd, "created\n", 8, 0) != 8)
+		ws_warn("cannot record our clsact qdisc: %s", strerror(errno));
+}
+
+static bool clsact_marked(int lock_fd)
+{
+	char c = 0;
+
+	return pread(lock_fd, &c, 1, 0) == 1 && c == 'c';
+}
+
+static bool clsact_empty(int ifindex)
+{
+	return nl_tc_filter_count(ifindex, 0) == 0 &&
+	       nl_tc_filter_count(ifindex, 1) == 0;
+}
+
+static void clsact_destroy(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&hook);
+}
+
+static int clsact_attach(struct ws_iface *ifc, int prog_fd, bool egress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WS_TC_HANDLE,
+		    .priority = WS_TC_PRIO, .prog_fd = prog_fd);
+	struct ws_hook *h = &ifc->hook;
+	int err;
+
+	if (h->clsact_lock_fd < 0) {
+		err = clsact_lock(ifc->ifindex, O_CREAT);
+		if (err < 0)
+			return err;
+		h->clsact_lock_fd = err;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (!err) {
+		h->clsact_created = true;
+		clsact_mark(h->clsact_lock_fd, true);
+	} else if (err != -EEXIST)
+		return err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		return err;
+	if (egress)
+		h->clsact_egress = true;
+	else
+		h->clsact_ingress = true;
+	return 0;
+}
+
+static void clsact_detach(struct ws_iface *ifc, bool egress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WS_TC_HANDLE,
+		    .priority = WS_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+}
+
+/* Attach one tc program: a tcx link, else a clsact filter. */
+static int tc_attach(struct ws_iface *ifc, struct bpf_program *prog,
+		     bool egress, enum ws_hook_mode *mode)
+{
+	int prog_fd = bpf_program__fd(prog);
+	int fd, err;
+
+	if (tcx_available()) {
+		fd = bpf_link_create(
+		    prog_fd, ifc->ifindex,
+		    egress ? WS_BPF_TCX_EGRESS : WS_BPF_TCX_INGRESS, NULL);
+		if (fd >= 0) {
+			if (egress)
+				ifc->hook.tcx_egress_fd = fd;
+			else
+				ifc->hook.tcx_ingress_fd = fd;
+			*mode = WS_HOOK_TCX;
+			return 0;
+		}
+		if (fd != -EINVAL && fd != -EOPNOTSUPP && fd != -WS_ENOTSUPP)
+			return fd;
+	}
+	err = clsact_attach(ifc, prog_fd, egress);
+	if (!err)
+		*mode = WS_HOOK_CLSACT;
+	if (!err && egress)
+		ws_warn("%s: no tcx in this kernel; using a clsact filter "
+			"(a crash leaves it until our next start)",
+			ifc->name);
+	return err;
+}
+
+static void tc_error(struct ws_iface *ifc, const char *dir, int err)
+{
+	if (err == -EBUSY)
+		ws_error(err, "%s: tc %s is held by another running wirescope",
+			 ifc->name, dir);
+	else
+		ws_error(err, "%s: cannot attach tc %s: %s", ifc->name, dir,
+			 strerror(-err));
+}
+
+static int xdp_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
+		      enum ws_attach_mode mode)
+{
+	int prog_fd = bpf_program__fd(skel->progs.ws_xdp_ingress);
+	int fd = -EOPNOTSUPP;
+
+	if (mode == WS_MODE_AUTO || mode == WS_MODE_NATIVE) {
+		fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_DRV_MODE);
+		if (fd >= 0) {
+			ifc->hook.rx_mode = WS_HOOK_XDP_NATIVE;
+			goto done;
+		}
+		if (mode == WS_MODE_NATIVE || hook_busy(fd))
+			return fd;
+	}
+	fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_SKB_MODE);
+	if (fd < 0)
+		return fd;
+	ifc->hook.rx_mode = WS_HOOK_XDP_GENERIC;
+done:
+	ifc->hook.xdp_link_fd = fd;
+	return 0;
+}
+
+static int attach_ingress(struct ws_iface *ifc, struct wirescope_bpf *skel,
+			  enum ws_attach_mode mode)
+{
+	int err;
+
+	if (mode != WS_MODE_TC) {
+		err = xdp_attach(ifc, skel, mode);
+		if (!err)
+			return 0;
+		if (!hook_busy(err) || mode != WS_MODE_AUTO)
+			return ws_error(err,
+					"%s: cannot attach XDP (%s mode): %s",
+					ifc->name,
+					mode == WS_MODE_NATIVE	  ? "native"
+					: mode == WS_MODE_GENERIC ? "generic"
+								  : "any",
+					strerror(-err));
+		ws_warn("%s: XDP hook is in use by another program; counting "
+			"ingress with tc instead",
+			ifc->name);
+	}
+	err = tc_attach(ifc, skel->progs.ws_tc_ingress, false,
+			&ifc->hook.rx_mode);
+	if (err)
+		tc_error(ifc, "ingress", err);
+	return err;
+}
+
+int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
+		   enum ws_attach_mode mode)
+{
+	int err;
+
+	err = attach_ingress(ifc, skel, mode);
+	if (err)
+		return err;
+	err =
+	    tc_attach(ifc, skel->progs.ws_tc_egress, true, &ifc->hook.tx_mode);
+	if (err) {
+		tc_error(ifc, "egress", err);
+		ws_hook_detach(ifc);
+	}
+	return err;
+}
+
+/* The program of link @fd, if the kernel still has it attached. */
+static __u32 link_prog(int fd)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	/* xdp.ifindex and tcx.ifindex share the offset; 0 = detached */
+	return info.xdp.ifindex ? info.prog_id : 0;
+}
+
+/* Unprivileged (export after its drop) the query fails: assume present. */
+static bool tcx_has(int ifindex, int attach_type, __u32 prog_id)
+{
+	__u32 ids[64], n = 64, i;
+
+	if (bpf_prog_query(ifindex, attach_type, 0, NULL, ids, &n))
+		return true;
+	for (i = 0; i < n; i++)
+		if (ids[i] == prog_id)
+			return true;
+	return false;
+}
+
+/*
+ * True if the interface our links were made on is no longer the one with
+ * this ifindex in our namespace: deleted (the kernel detached the links),
+ * or moved to another namespace (they stay attached to it there), perhaps
+ * with a new interface already holding the ifindex here.
+ */
+bool ws_hook_lost(const struct ws_iface *ifc)
+{
+	const struct ws_hook *h = &ifc->hook;
+	__u32 id, here = 0;
+
+	if (h->xdp_link_fd >= 0) {
+		id = link_prog(h->xdp_link_fd);
+		if (!id)
+			return true;
+		/* Without privileges the query fails: the link's word stands.
+		 */
+		if (!bpf_xdp_query_id(ifc->ifindex,
+				      h->rx_mode == WS_HOOK_XDP_NATIVE
+					  ? XDP_FLAGS_DRV_MODE
+					  : XDP_FLAGS_SKB_MODE,
+				      &here) &&
+		    id != here)
+			return true;
+	}
+	if (h->tcx_egress_fd >= 0) {
+		id = link_prog(h->tcx_egress_fd);
+		if (!id || !tcx_has(ifc->ifindex, WS_BPF_TCX_EGRESS, id))
+			return true;
+	}
+	return false;
+}
+
+void ws_hook_detach(struct ws_iface *ifc)
+{
+	struct ws_hook *h = &ifc->hook;
+
+	close_fd(&h->xdp_link_fd);
+	close_fd(&h->tcx_ingress_fd);
+	close_fd(&h->tcx_egress_fd);
+	/* A deleted interface took our filters; its ifindex may be reused. */
+	if (ifc->gone) {
+		clsact_mark(h->clsact_lock_fd, false);
+		h->clsact_ingress = h->clsact_egress = h->clsact_created =
+		    false;
+	}
+	if (h->clsact_ingress)
+		clsact_detach(ifc, false);
+	if (h->clsact_egress)
+		clsact_detach(ifc, true);
+	/* Remove the clsact qdisc only if we made it and nobody uses it. */
+	if (h->clsact_created && clsact_empty(ifc->ifindex))
+		clsact_destroy(ifc->ifindex);
+	if (h->clsact_created)
+		clsact_mark(h->clsact_lock_fd, false);
+	close_fd(&h->clsact_lock_fd);
+	h->clsact_ingress = h->clsact_egress = h->clsact_created = false;
+	h->rx_mode = h->tx_mode = WS_HOOK_NONE;
+}
+
+static bool is_our_prog(__u32 prog_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	bool ours;
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return false;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strncmp(info.name, "ws_tc_", 6);
+	close(fd);
+	return ours;
+}
+
+/*
+ * Remove clsact filters left by a wirescope that died without cleaning up,
+ * and the clsact qdisc too if a wirescope made it and it is now empty.
+ * Returns the number of filters removed, or -EBUSY if a live instance owns
+ * them.
+ */
+int ws_hook_remove_stale(struct ws_iface *ifc)
+{
+	int removed = 0, egress, lock_fd;
+
+	/* No lock file: no wirescope ever used clsact here. */
+	lock_fd = clsact_lock(ifc->ifindex, 0);
+	if (lock_fd < 0)
+		return lock_fd; /* -EBUSY: a live instance, leave it alone */
+	for (egress = 0; egress <= 1; egress++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+			    .attach_point =
+				egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WS_TC_HANDLE,
+			    .priority = WS_TC_PRIO);
+
+		if (bpf_tc_query(&hook, &opts) || !is_our_prog(opts.prog_id))
+			continue;
+		opts.prog_id = 0;
+		opts.prog_fd = 0;
+		opts.flags = 0;
+		if (!bpf_tc_detach(&hook, &opts))
+			removed++;
+	}
+	if (clsact_marked(lock_fd)) {
+		if (clsact_empty(ifc->ifindex)) {
+			clsact_destroy(ifc->ifindex);
+			ws_warn("%s: removed the empty clsact qdisc a crashed "
+				"wirescope made",
+				ifc->name);
+		}
+		clsact_mark(lock_fd, false); /* else it is someone else's now */
+	}
+	close(lock_fd);
+	return removed;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Output helpers: timestamps, human units, histograms, JSON Lines. */
+#include <inttypes.h>
+#include <arpa/inet.h>
+#include <string.h>
+#include <time.h>
+#include "core/core.h"
+
+void ws_fmt_time(char *buf, size_t len, bool iso)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (iso) {
+		gmtime_r(&ts.tv_sec, &tm);
+		size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	} else {
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(buf, len, "%H:%M:%S", &tm);
+	}
+}
+
+/* 1234567 -> "1.2M"; small integers stay exact. */
+const char *ws_human(double v, char *buf, size_t len)
+{
+	static const char units[] = " kMGTP";
+	int u = 0;
+
+	if (v < 0)
+		v = 0;
+	if (v < 1000) {
+		snprintf(buf, len, "%.0f", v);
+		return buf;
+	}
+	while (v >= 999.95 && u < 5) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.1f%c", v, units[u]);
+	return buf;
+}
+
+/* A bcc print_log2_hist-style bar chart over named buckets. */
+const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
+			    char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family, addr, a, sizeof(a));
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	return buf;
+}
+
+void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
+		       const uint64_t *vals, int n)
+{
+	const int width = 40;
+	uint64_t max = 0;
+	int i, stars;
+
+	for (i = 0; i < n; i++)
+		if (vals[i] > max)
+			max = vals[i];
+	fprintf(f, "%18s : %-10s distribution\n", label, "count");
+	for (i = 0; i < n; i++) {
+		stars = max ? (int)((vals[i] * width + max - 1) / max) : 0;
+		fprintf(f, "%18s : %-10" PRIu64 " |%-*.*s|\n", names[i],
+			vals[i], width, stars,
+			"****************************************");
+	}
+}
+
+static void json_sep(struct ws_json *j)
+{
+	if (j->need_comma[j->depth])
+		fputc(',', j->f);
+	j->need_comma[j->depth] = true;
+}
+
+static void json_escape(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void json_key(struct ws_json *j, const char *key)
+{
+	json_sep(j);
+	if (key) {
+		json_escape(j->f, key);
+		fputc(':', j->f);
+	}
+}
+
+/* Starts one JSON Lines record: {"type":TYPE,"time":...  */
+void json_begin(struct ws_json *j, FILE *f, const char *type)
+{
+	char ts[40];
+
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+	fputc('{', f);
+	json_str(j, "type", type);
+	ws_fmt_time(ts, sizeof(ts), true);
+	json_str(j, "time", ts);
+}
+
+void json_end(struct ws_json *j)
+{
+	fputs("}\n", j->f);
+}
+
+void json_str(struct ws_json *j, const char *key, const char *val)
+{
+	json_key(j, key);
+	json_escape(j->f, val ? val : "");
+}
+
+void json_u64(struct ws_json *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	fprintf(j->f, "%" PRIu64, v);
+}
+
+void json_i64(struct ws_json *j, const char *key, int64_t v)
+{
+	json_key(j, key);
+	fprintf(j->f, "%" PRId64, v);
+}
+
+void json_double(struct ws_json *j, const char *key, double v)
+{
+	json_key(j, key);
+	fprintf(j->f, "%.6g", v);
+}
+
+void json_bool(struct ws_json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
+static void json_open(struct ws_json *j, const char *key, char c)
+{
+	json_key(j, key);
+	fputc(c, j->f);
+	if (j->depth < 7)
+		j->depth++;
+	j->need_comma[j->depth] = false;
+}
+
+static void json_close(struct ws_json *j, char c)
+{
+	fputc(c, j->f);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json_obj_begin(struct ws_json *j, const char *key)
+{
+	json_open(j, key, '{');
+}
+
+void json_obj_end(struct ws_json *j)
+{
+	json_close(j, '}');
+}
+
+void json_arr_begin(struct ws_json *j, const char *key)
+{
+	json_open(j, key, '[');
+}
+
+void json_arr_end(struct ws_json *j)
+{
+	json_close(j, ']');
+}
+
+/* "ifaces": every interface the session watches, by its current name. */
+void json_ifaces(struct ws_json *j, const struct ws_session *s)
+{
+	int i;
+
+	json_arr_begin(j, "ifaces");
+	for (i = 0; i < s->o->n_ifaces; i++)
+		json_str(j, NULL, s->o->ifaces[i].name);
+	json_arr_end(j);
+}
+
+bool ws_collector_reports(const struct ws_session *s, const char *name)
+{
+	int i;
+
+	if (s->no_reports)
+		return false;
+	for (i = 0; i < s->n_collectors; i++)
+		if (!strcmp(s->collectors[i]->name, name))
+			return !s->collectors[i]->quiet;
+	return false;
+}

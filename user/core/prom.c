@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Prometheus text exposition format 0.0.4 into a growable buffer. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+#include "core/core.h"
+
+/* Room for @extra more bytes and a NUL; false (and sticky oom) if none. */
+static bool buf_reserve(struct ws_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1, cap;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (need <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !buf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void ws_buf_append(struct ws_buf *b, const void *data, size_t len)
+{
+	if (!buf_reserve(b, len))
+		return;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void ws_buf_free(struct ws_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+void prom_family(struct ws_buf *b, const char *name, const char *type,
+		 const char *help)
+{
+	ws_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+		      type);
+}
+
+void prom_u64(struct ws_buf *b, const char *name, const char *labels,
+	      uint64_t v)
+{
+	if (labels && *labels)
+		ws_buf_printf(b, "%s{%s} %" PRIu64 "\n", name, labels, v);
+	else
+		ws_buf_printf(b, "%s %" PRIu64 "\n", name, v);
+}
+
+void prom_double(struct ws_buf *b, const char *name, const char *labels,
+		 double v)
+{
+	if (labels && *labels)
+		ws_buf_printf(b, "%s{%s} %.9g\n", name, labels, v);
+	else
+		ws_buf_printf(b, "%s %.9g\n", name, v);
+}
+
+void prom_escape(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src && o + 3 < len; src++) {
+		if (*src == '\\' || *src == '"') {
+			dst[o++] = '\\';
+			dst[o++] = *src;
+		} else if (*src == '\n') {
+			dst[o++] = '\\';
+			dst[o++] = 'n';
+		} else {
+			dst[o++] = *src;
+		}
+	}
+	dst[o] = '\0';
+}
+
+const char *prom_labels(char *dst, size_t len, ...)
+{
+	const char *name, *val;
+	char esc[256];
+	size_t o = 0;
+	va_list ap;
+	int n;
+
+	dst[0] = '\0';
+	va_start(ap, len);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		val = va_arg(ap, const char *);
+		prom_escape(esc, sizeof(esc), val);
+		n = snprintf(dst + o, len - o, "%s%s=\"%s\"", o ? "," : "",
+			     name, esc);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+	va_end(ap);
+	return dst;
+}
+
+void prom_histogram(struct ws_buf *b, const char *name, const char *labels,
+		    const double *le, const uint64_t *counts, int n,
+		    uint64_t sum, double unit)
+{
+	const char *sep = labels && *labels ? "," : "";
+	uint64_t cum = 0;
+	int i;
+
+	if (!labels)
+		labels = "";
+	for (i = 0; i < n; i++) {
+		cum += counts[i];
+		if (i < n - 1)
+			ws_buf_printf(
+			    b, "%s_bucket{%s%sle=\"%.9g\"} %" PRIu64 "\n", name,
+			    labels, sep, le[i], cum);
+		else
+			ws_buf_printf(
+			    b, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name,
+			    labels, sep, cum);
+	}
+	if (unit == 1.0)
+		ws_buf_printf(b, "%s_sum%s%s%s %" PRIu64 "\n", name,
+			      *labels ? "{" : "", labels, *labels ? "}" : "",
+			      sum);
+	else
+		ws_buf_printf(b, "%s_sum%s%s%s %.9g\n", name,
+			      *labels ? "{" : "", labels, *labels ? "}" : "",
+			      sum * unit);
+	ws_buf_printf(b, "%s_count%s%s%s %" PRIu64 "\n", name,
+		      *labels ? "{" : "", labels, *labels ? "}" : "", cum);
+}
+
+unsigned int prom_port_slot(struct prom_ports *p, unsigned int max,
+			    uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->port[i] == port)
+			return i;
+	if (p->n >= max || p->n >= WS_PROM_MAX_PORTS)
+		return WS_PROM_PORT_OTHER;
+	p->port[p->n] = port;
+	return p->n++;
+}
+
+const char *prom_port_name(const struct prom_ports *p, unsigned int slot,
+			   char *buf, size_t len)
+{
+	if (slot >= p->n)
+		return "other";
+	snprintf(buf, len, "%u", p->port[slot]);
+	return buf;
+}

@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Session lifecycle shared by every command:
+ * open -> configure collectors -> load -> attach -> loop -> summary -> detach.
+ * The loop waits on a signalfd and a CLOCK_MONOTONIC timerfd with poll();
+ * each report is the delta of cumulative counters over the measured time.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "core/core.h"
+#include "wirescope.skel.h"
+
+static int verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	if (verbose < (level == LIBBPF_DEBUG ? 2 : 1))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void ws_session_add(struct ws_session *s, const struct ws_collector *c)
+{
+	if (s->n_collectors < WS_MAX_COLLECTORS)
+		s->collectors[s->n_collectors++] = c;
+}
+
+int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
+			  void *ctx)
+{
+	const int max = sizeof(s->pollers) / sizeof(s->pollers[0]);
+
+	if (s->n_pollers == max)
+		return -E2BIG;
+	s->pollers[s->n_pollers++] = (struct ws_poller){ fd, cb, ctx };
+	return 0;
+}
+
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+static int check_privileges(void)
+{
+	const int cap_bpf = 39, cap_perfmon = 38;
+
+	if (has_cap(CAP_SYS_ADMIN) && has_cap(CAP_NET_ADMIN))
+		return 0;
+	if (has_cap(cap_bpf) && has_cap(cap_perfmon) && has_cap(CAP_NET_ADMIN))
+		return 0;
+	return ws_error(WS_EXIT_PERM, "must run as root (needs CAP_BPF, "
+				      "CAP_PERFMON and CAP_NET_ADMIN)");
+}
+
+/* WIRESCOPE_TEST_NO_BTF (hidden, for tests) simulates a kernel without. */
+static int check_btf(void)
+{
+	if (!getenv("WIRESCOPE_TEST_NO_BTF") &&
+	    !access("/sys/kernel/btf/vmlinux", R_OK))
+		return 0;
+	return ws_error(WS_EXIT_KERNEL,
+			"this kernel has no BTF (/sys/kernel/btf/vmlinux is "
+			"missing): wirescope needs CONFIG_DEBUG_INFO_BTF=y");
+}
+
+/*
+ * The kernel event of a tracepoint program's section: "tp_btf/NAME",
+ * "raw_tp/NAME", "raw_tracepoint/NAME", "tp/CAT/NAME", "tracepoint/CAT/NAME".
+ * NULL for any other section.
+ */
+const char *ws_tp_event(const char *sec)
+{
+	static const char *const prefixes[] = {
+		"tp_btf/", "raw_tp/", "raw_tracepoint/", "tp/", "tracepoint/",
+	};
+	const char *name, *slash;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		n = strlen(prefixes[i]);
+		if (strncmp(sec, prefixes[i], n))
+			continue;
+		name = sec + n;
+		slash = strrchr(name, '/');
+		name = slash ? slash + 1 : name;
+		return *name ? name : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * WIRESCOPE_TEST_NO_TP (hidden, for tests): a comma-separated list of
+ * tracepoint names, or "*", that behave as if this kernel lacked them.
+ */
+bool ws_tp_test_missing(const char *event)
+{
+	const char *list = getenv("WIRESCOPE_TEST_NO_TP"), *p;
+	size_t n = strlen(event);
+
+	if (!list)
+		return false;
+	if (!strcmp(list, "*"))
+		return true;
+	for (p = list; (p = strstr(p, event)); p += n)
+		if ((p == list || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return true;
+	return false;
+}
+
+/* @vmlinux is loaded on first use: most commands have no tp_btf program. */
+static bool tp_exists(struct btf **vmlinux, const char *sec, const char *event)
+{
+	char type[128];
+
+	if (ws_tp_test_missing(event))
+		return false;
+	if (strncmp(sec, "tp_btf/", 7))
+		return true; /* the others fail at attach, handled there */
+	if (!*vmlinux)
+		*vmlinux =
+		    btf__load_vmlinux_btf(); /* NULL on error (libbpf 1) */
+	if (!*vmlinux)
+		return true; /* cannot tell: the load will say */
+	snprintf(type, sizeof(type), "btf_trace_%s", event);
+	return btf__find_by_name_kind(*vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+}
+
+static void tp_missing(struct bpf_program *p, const char *event,
+		       const char *why)
+{
+	ws_warn("kernel tracepoint %s %s: %s is off, the rest still works",
+		event, why, bpf_program__name(p));
+}
+
+/*
+ * Before load: switch off tracepoint programs whose event this kernel lacks
+ * (a tp_btf program would fail the whole load), so the command degrades to
+ * what still works.  Collectors see it in bpf_program__autoload().
+ */
+static void probe_tracepoints(struct ws_session *s)
+{
+	struct btf *vmlinux = NULL;
+	struct bpf_program *p;
+	const char *event;
+
+	bpf_object__for_each_program(p, s->skel->obj)
+	{
+		event = ws_tp_event(bpf_program__section_name(p));
+		if (!bpf_program__autoload(p) || !event ||
+		    tp_exists(&vmlinux, bpf_program__section_name(p), event))
+			continue;
+		bpf_program__set_autoload(p, false);
+		tp_missing(p, event, "is not in this kernel");
+	}
+	btf__free(vmlinux);
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool needs_hooks(const struct ws_session *s)
+{
+	int i;
+
+	for (i = 0; i < s->n_collectors; i++)
+		if (s->collectors[i]->needs_hooks)
+			return true;
+	return false;
+}
+
+static bool is_hook_prog(const struct ws_session *s, struct bpf_program *p)
+{
+	return p == s->skel->progs.ws_xdp_ingress ||
+	       p == s->skel->progs.ws_tc_egress ||
+	       p == s->skel->progs.ws_tc_ingress;
+}
+
+static bool owns(const struct ws_collector *c, const char *map)
+{
+	return c->map_prefix &&
+	       !strncmp(map, c->map_prefix, strlen(c->map_prefix));
+}
+
+/* Is @map a collector's, and is none of the session's collectors it? */
+static bool map_unused(const struct ws_session *s, const char *map)
+{
+	bool known = false;
+	int i;
+
+	for (i = 0; ws_all_collectors[i]; i++)
+		known |= owns(ws_all_collectors[i], map);
+	for (i = 0; i < s->n_collectors; i++)
+		if (owns(s->collectors[i], map))
+			return false;
+	return known;
+}
+
+/* Maps of collectors that do not run cost one entry (a page for rings). */
+static void shrink_unused_maps(struct ws_session *s)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, s->skel->obj)
+	{
+		if (!map_unused(s, bpf_map__name(m)))
+			continue;
+		bpf_map__set_max_entries(m, bpf_map__type(m) ==
+						    BPF_MAP_TYPE_RINGBUF
+						? (__u32)getpagesize()
+						: 1);
+	}
+}
+
+/* Collectors switch on what they need in their configure hook. */
+static int configure(struct ws_session *s)
+{
+	struct bpf_program *p;
+	bool hooks = needs_hooks(s);
+	int i, err;
+
+	bpf_object__for_each_program(p, s->skel->obj)
+	    bpf_program__set_autoload(p, hooks && is_hook_prog(s, p));
+	shrink_unused_maps(s);
+	for (i = 0; i < s->n_collectors; i++) {
+		if (!s->collectors[i]->configure)
+			continue;
+		err = s->collectors[i]->configure(s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool iface_is_up(const char *name)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool up = true; /* if we cannot tell, say nothing */
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFFLAGS, &ifr))
+		up = ifr.ifr_flags & IFF_UP;
+	if (fd >= 0)
+		close(fd);
+	return up;
+}
+
+static int attach_hooks(struct ws_session *s)
+{
+	struct ws_iface *ifc;
+	int i, n;
+
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		ifc = &s->o->ifaces[i];
+		n = ws_hook_remove_stale(ifc);
+		if (n > 0)
+			ws_warn("%s: removed %d tc filter(s) left by a crashed "
+				"wirescope",
+				ifc->name, n);
+		if (ws_hook_attach(ifc, s->skel, s->o->mode))
+			return WS_EXIT_ATTACH;
+		ifc->down = !iface_is_up(ifc->name);
+		if (ifc->down && !ifc->implicit)
+			ws_warn("%s: interface is down; counting starts when "
+				"it comes up",
+				ifc->name);
+		if (s->o->verbose)
+			ws_warn("%s: ingress %s, egress %s", ifc->name,
+				ws_hook_mode_name(ifc->hook.rx_mode),
+				ws_hook_mode_name(ifc->hook.tx_mode));
+	}
+	return 0;
+}
+
+static __u32 prog_id(int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
+}
+
+/* True if @p runs: loaded and attached (optional tracepoints may not). */
+bool ws_session_prog_active(const struct ws_session *s,
+			    const struct bpf_program *p)
+{
+	struct bpf_link_info info;
+	__u32 len;
+	int i;
+
+	for (i = 0; i < s->n_links; i++) {
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(bpf_link__fd(s->links[i]), &info,
+					    &len) &&
+		    info.prog_id == prog_id(bpf_program__fd(p)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Attach every loaded non-hook program.  A tracepoint that will not attach
+ * costs only what depends on it: one line, and the command goes on, unless
+ * nothing at all is left to observe.
+ */
+static int attach_tracepoints(struct ws_session *s)
+{
+	const char *event;
+	struct bpf_program *p;
+	struct bpf_link *l;
+	int failed = 0;
+
+	bpf_object__for_each_program(p, s->skel->obj)
+	{
+		if (!bpf_program__autoload(p) || is_hook_prog(s, p))
+			continue;
+		if (s->n_links == (int)(sizeof(s->links) / sizeof(s->links[0])))
+			return ws_error(WS_EXIT_KERNEL, "too many programs");
+		event = ws_tp_event(bpf_program__section_name(p));
+		l = bpf_program__attach(p);
+		if (!l && !event)
+			return ws_error(WS_EXIT_KERNEL, "cannot attach %s: %s",
+					bpf_program__name(p), strerror(errno));
+		if (!l) {
+			tp_missing(p, event, strerror(errno));
+			failed++;
+			continue;
+		}
+		s->links[s->n_links++] = l;
+	}
+	if (failed && !s->n_links && !needs_hooks(s))
+		return ws_error(WS_EXIT_KERNEL,
+				"none of the kernel tracepoints "
+				"this command needs is available");
+	return 0;
+}
+
+static int write_ready_file(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return ws_error(WS_EXIT_RUNTIME, "cannot write %s: %s", tmp,
+				strerror(errno));
+	fprintf(f, "%d\n", getpid());
+	if (fclose(f) || rename(tmp, path))
+		return ws_error(WS_EXIT_RUNTIME, "cannot write %s: %s", path,
+				strerror(errno));
+	return 0;
+}
+
+/*
+ * Follow one interface by its ifindex: report it going down and up (our
+ * programs stay attached, counting resumes by itself), a new name (we go
+ * on), or its deletion (the kernel detached our links).
+ */
+static void check_iface(struct ws_iface *ifc)
+{
+	char name[IF_NAMESIZE];
+	bool up;
+
+	if (ws_hook_lost(ifc) || !if_indextoname(ifc->ifindex, name)) {
+		ws_warn("%s: interface gone (deleted or moved to another "
+			"network namespace); no longer watched",
+			ifc->name);
+		ifc->gone = true;
+		ws_hook_detach(ifc); /* a moved one still carries our links */
+		return;
+	}
+	if (strcmp(name, ifc->name)) {
+		ws_warn("%s: interface renamed to %s; still watching it",
+			ifc->name, name);
+		strcpy(ifc->name, name);
+	}
+	up = iface_is_up(name);
+	if (up == ifc->down && !ifc->implicit)
+		ws_warn("%s: interface is %s", name,
+			up ? "up again; counting resumes" : "down");
+	ifc->down = !up;
+}
+
+/* False once every interface the user asked for is gone. */
+static bool check_ifaces(struct ws_session *s)
+{
+	int i, asked = 0, alive = 0;
+
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		if (!s->o->ifaces[i].gone)
+			check_iface(&s->o->ifaces[i]);
+		if (s->o->ifaces[i].implicit)
+			continue;
+		asked++;
+		alive += !s->o->ifaces[i].gone;
+	}
+	return alive > 0 || !asked;
+}
+
+static int sample_all(struct ws_session *s)
+{
+	int i, err;
+
+	for (i = 0; i < s->n_collectors; i++) {
+		if (!s->collectors[i]->sample)
+			continue;
+		err = s->collectors[i]->sample(s);
+		if (err)
+			return ws_error(WS_EXIT_RUNTIME,
+					"%s: reading counters: %s",
+					s->collectors[i]->name, strerror(-err));
+	}
+	return 0;
+}
+
+static void lock(struct ws_session *s)
+{
+	if (s->lock)
+		pthread_mutex_lock(s->lock);
+}
+
+static void unlock(struct ws_session *s)
+{
+	if (s->lock)
+		pthread_mutex_unlock(s->lock);
+}
+
+static int tick(struct ws_session *s, double dt)
+{
+	int i, err;
+
+	if (s->no_reports)
+		return 0;
+	err = sample_all(s);
+	if (err)
+		return err;
+	for (i = 0; i < s->n_collectors; i++)
+		if (s->collectors[i]->interval)
+			s->collectors[i]->interval(s, dt);
+	s->ticks++;
+	return 0;
+}
+
+static int open_fds(struct ws_session *s, int *sfd, int *tfd)
+{
+	double iv = s->o->interval;
+	struct itimerspec its = {
+		.it_value.tv_sec = (time_t)iv,
+		.it_value.tv_nsec = (long)((iv - (time_t)iv) * 1e9),
+	};
+	sigset_t mask;
+
+	its.it_interval = its.it_value;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (*sfd < 0 || *tfd < 0 || timerfd_settime(*tfd, 0, &its, NULL))
+		return ws_error(WS_EXIT_RUNTIME, "timer/signal setup: %s",
+				strerror(errno));
+	return 0;
+}
+
+static int run_loop(struct ws_session *s)
+{
+	double start = now_mono(), prev = start, now;
+	struct pollfd pfd[2 + sizeof(s->pollers) / sizeof(s->pollers[0])];
+	int npfd = 2 + s->n_pollers, sfd = -1, tfd = -1, err, i;
+	uint64_t expirations;
+	bool alive;
+
+	err = open_fds(s, &sfd, &tfd);
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	for (i = 0; i < s->n_pollers; i++)
+		pfd[2 + i] =
+		    (struct pollfd){ .fd = s->pollers[i].fd, .events = POLLIN };
+	while (!err) {
+		if (poll(pfd, npfd, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = ws_error(WS_EXIT_RUNTIME, "poll: %s",
+				       strerror(errno));
+			break;
+		}
+		if (pfd[0].revents)
+			break; /* SIGINT/SIGTERM/SIGHUP: summary, exit 0 */
+		lock(s);
+		for (i = 0; i < s->n_pollers && !err; i++)
+			if (pfd[2 + i].revents)
+				err = s->pollers[i].cb(s->pollers[i].ctx);
+		unlock(s);
+		if (err) {
+			err = ws_error(WS_EXIT_RUNTIME, "event read: %s",
+				       strerror(-err));
+			break;
+		}
+		if (!(pfd[1].revents & POLLIN) ||
+		    read(tfd, &expirations, sizeof(expirations)) < 0)
+			continue;
+		now = now_mono();
+		lock(s);
+		s->elapsed = now - start;
+		err = tick(s, now - prev);
+		alive = check_ifaces(s);
+		unlock(s);
+		prev = now;
+		if (fflush(s->out) || ferror(s->out))
+			break; /* reader went away (EPIPE): stop quietly */
+		if (!alive) {
+			err = ws_error(WS_EXIT_IFACE, "no watched interface "
+						      "left; exiting");
+			break;
+		}
+		if (s->o->count && s->ticks >= (unsigned long)s->o->count)
+			break;
+		if (s->o->duration && s->elapsed + 1e-3 >= s->o->duration)
+			break;
+	}
+	s->elapsed = now_mono() - start;
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	return err;
+}
+
+static void summarize(struct ws_session *s)
+{
+	int i;
+
+	s->final_sample = true;
+	if (s->no_reports || sample_all(s))
+		return;
+	for (i = 0; i < s->n_collectors; i++)
+		if (s->collectors[i]->summary)
+			s->collectors[i]->summary(s);
+	fflush(s->out);
+}
+
+static int start_collectors(struct ws_session *s)
+{
+	int i, err;
+
+	for (i = 0; i < s->n_collectors; i++) {
+		if (!s->collectors[i]->start)
+			continue;
+		err = s->collectors[i]->start(s);
+		if (err)
+			return ws_error(WS_EXIT_RUNTIME, "%s: start: %s",
+					s->collectors[i]->name, strerror(-err));
+	}
+	return 0;
+}
+
+static void teardown(struct ws_session *s)
+{
+	int i;
+
+	if (s->on_stop)
+		s->on_stop(s);
+	for (i = 0; i < s->n_collectors; i++)
+		if (s->collectors[i]->stop)
+			s->collectors[i]->stop(s);
+	for (i = 0; i < s->o->n_ifaces; i++)
+		ws_hook_detach(&s->o->ifaces[i]);
+	for (i = 0; i < s->n_links; i++)
+		bpf_link__destroy(s->links[i]);
+	s->n_links = 0;
+	wirescope_bpf__destroy(s->skel);
+	s->skel = NULL;
+}
+
+int ws_session_run(struct ws_session *s)
+{
+	int err;
+
+	verbose = s->o->verbose;
+	libbpf_set_print(libbpf_print);
+	signal(SIGPIPE, SIG_IGN);
+	if (!s->out)
+		s->out = stdout;
+	err = check_privileges();
+	if (!err)
+		err = check_btf();
+	if (err)
+		return err;
+	ws_session_add(s, &ws_health_collector);
+	s->ncpus = libbpf_num_possible_cpus();
+	s->skel = wirescope_bpf__open();
+	if (!s->skel || s->ncpus <= 0)
+		return ws_error(WS_EXIT_KERNEL,
+				"cannot open the BPF object: %s",
+				strerror(errno));
+	err = configure(s);
+	if (err)
+		goto out;
+	probe_tracepoints(s);
+	if (wirescope_bpf__load(s->skel)) {
+		err = ws_error(WS_EXIT_KERNEL,
+			       "cannot load the BPF programs: %s (the kernel "
+			       "needs BTF and BPF support; -v shows why)",
+			       strerror(errno));
+		goto out;
+	}
+	err = needs_hooks(s) ? attach_hooks(s) : 0;
+	if (!err)
+		err = attach_tracepoints(s);
+	if (!err)
+		err = start_collectors(s);
+	if (!err && s->on_ready)
+		err = s->on_ready(s);
+	if (!err && s->o->ready_file)
+		err = write_ready_file(s->o->ready_file);
+	if (!err)
+		err = run_loop(s);
+	/* Losing every interface still ends with the totals counted so far. */
+	if (!err || err == WS_EXIT_IFACE)
+		summarize(s);
+out:
+	teardown(s);
+	return err;
+}
