@@ -5,6 +5,7 @@
 #   make demo       install dependencies, build, run the lab demo
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
 #   make fuzz       libFuzzer targets tests/fuzz/fuzz_*.c -> build/fuzz/
+#   make deb        Debian package wirescope_VERSION_ARCH.deb (tools/deb/)
 #   V=1             show the commands
 #   SANITIZE=1      ASan+UBSan, dynamic, in build-san/ (make test SANITIZE=1)
 #   DYNAMIC=1       dynamic, in build-dyn/ (for valgrind)
@@ -67,7 +68,7 @@ LIB_OBJS  := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean test unit e2e demo bench vmlinux deps dist format fuzz
+.PHONY: all clean test unit e2e demo bench vmlinux deps dist format fuzz deb
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -143,7 +144,7 @@ format:
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf build build-san build-dyn wirescope dist
+	$(Q)rm -rf build build-san build-dyn wirescope dist wirescope_*.deb
 
 -include $(OUT)/wirescope.bpf.d $(USER_OBJS:.o=.d) $(UNIT_BINS:=.d)
 
@@ -163,3 +164,8 @@ $(OUT)/bench/%.bpf.o: tools/bench/%.bpf.c | $(OUT)/bench
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)tools/bench/bench.sh
+
+# The Debian package, from the static binary; the version is git describe's,
+# made a valid Debian version (tools/deb/build.sh says how).
+deb: wirescope
+	$(Q)deb=$$(VERSION=$(VERSION) tools/deb/build.sh) && printf '  %-8s %s\n' DEB "$${deb##*/}"

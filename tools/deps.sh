@@ -16,6 +16,9 @@ PACKAGES=(
 	libclang-rt-14-dev valgrind
 	# exporter tests
 	prometheus
+	# make deb and its test: lintian; dpkg-deb, deb-systemd-helper and
+	# systemd-analyze (verify) come with dpkg, init-system-helpers, systemd
+	lintian systemd
 )
 
 missing=()

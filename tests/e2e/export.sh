@@ -472,16 +472,18 @@ s = socket.socket(); s.bind(("127.0.0.1", 19460)); s.listen(1); time.sleep(30)' 
 	assert_match "$("$WS" export --help)" 'Usage: wirescope export -i IFACE' "export --help"
 }
 
-# The systemd unit's command line and capability bounding set are enough:
+# The systemd unit's command line (its ExecStart with the flags of its
+# EnvironmentFile) and capability bounding set are enough:
 # run its ExecStart (on a0) under that bounding set, on port 80 as a unit
 # might; without CAP_SETPCAP the drop fails loudly and attaches nothing.
 test_systemd_unit_capabilities() {
 	pair_lab
-	local unit=tools/deploy/wirescope-export.service caps cmd
+	local unit=tools/deploy/wirescope-exporter.service caps cmd args
 	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" |
 		tr 'A-Z ' 'a-z\n' | sed 's/^cap_/+/' | paste -sd, -)
-	cmd=$(sed -n 's/^ExecStart=//p' "$unit" |
-		sed -e "s|/usr/local/bin/wirescope|$WS|" -e 's/-i eth0/-i a0/' \
+	args=$(. tools/deploy/wirescope-exporter.default && echo "$WIRESCOPE_ARGS")
+	cmd=$(sed -n 's/^ExecStart=//p' "$unit" | sed 's/\$WIRESCOPE_ARGS/'"$args"'/' |
+		sed -e "s|/usr/sbin/wirescope|$WS|" -e 's/-i eth0/-i a0/' \
 			-e 's/127.0.0.1:19460/127.0.0.1:80/')
 	bg ip netns exec "$A" setpriv --bounding-set "-all,$caps" $cmd \
 		--ready-file "$WS_TMP/unit.ready"

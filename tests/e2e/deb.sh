@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: GPL-2.0
+# The Debian package (make deb, tools/deb/build.sh), built from the binary
+# under test ($WS), linted, installed on this machine and purged again.
+#
+# lintian: any E: or W: tag fails (a tag that must stay is overridden in
+# tools/deb/lintian-overrides, with its reason), and so does an override
+# that no longer matches anything; I: and P: tags are only logged.
+#
+# These tests install a package called wirescope.  They never touch one that
+# they did not install: when one is there already, they skip.  What they
+# install they purge, pass or fail; $DEB_MARK holds the version they
+# installed, so that a run killed before its cleanup is purged by the next.
+
+DEB_MARK=/run/wirescope-tests.deb-installed
+UNIT=wirescope-exporter.service
+
+deb_cleanup() {
+	[ -f "$DEB_MARK" ] || return 0
+	if [ "$(dpkg-query -W -f='${Version}' wirescope 2>/dev/null)" = "$(cat "$DEB_MARK")" ]; then
+		dpkg --purge wirescope >/dev/null 2>&1 || echo "cleanup: dpkg --purge wirescope failed" >&2
+	fi
+	rm -f "$DEB_MARK"
+}
+
+# deb_setup: build $DEB from $WS into $WS_TMP, after making sure that no
+# wirescope package but one left by this test is installed.
+deb_setup() {
+	[ "${WS_SANITIZE:-}" = 1 ] && skip "the package holds the static binary: the plain make test checks it"
+	local st ver
+	st=$(dpkg-query -W -f='${db:Status-Status}' wirescope 2>/dev/null || true)
+	if [ -n "$st" ] && [ "$st" != not-installed ]; then
+		ver=$(dpkg-query -W -f='${Version}' wirescope)
+		if [ -f "$DEB_MARK" ] && [ "$(cat "$DEB_MARK")" = "$ver" ]; then
+			log "purging wirescope $ver, left by an earlier run of this test"
+			dpkg --purge wirescope >&2
+		else
+			skip "a wirescope package ($ver, $st) is installed, not by this test: not touching it"
+		fi
+	fi
+	rm -f "$DEB_MARK"
+	trap 'deb_cleanup; ws_cleanup' EXIT
+	DEB=$(tools/deb/build.sh -o "$WS_TMP" -b "$WS") || fail "tools/deb/build.sh failed"
+	DEB_VERSION=$(dpkg-deb -f "$DEB" Version)
+	log "built $(basename "$DEB")"
+	# The package's paths ("./usr/sbin/wirescope" -> "/usr/sbin/wirescope"),
+	# and those that already exist (shared directories such as /usr/sbin).
+	dpkg-deb --fsys-tarfile "$DEB" | tar -t | sed -e 's|^\.||' -e 's|/$||' -e '/^$/d' >"$WS_TMP/paths"
+	while read -r p; do
+		if [ -e "$p" ] || [ -L "$p" ]; then echo "$p"; fi
+	done <"$WS_TMP/paths" >"$WS_TMP/existed"
+}
+
+deb_install() {
+	echo "$DEB_VERSION" >"$DEB_MARK" # first: a half-done install is ours too
+	dpkg -i "$DEB" >&2 || fail "dpkg -i $(basename "$DEB")"
+	assert_eq "$(dpkg-query -W -f='${db:Status-Status} ${Version}' wirescope)" \
+		"installed $DEB_VERSION" "package status after dpkg -i"
+}
+
+# deb_purge_leaves_nothing: purge, then no path of the package is left but
+# the directories that were there before it, and no systemd link or state.
+deb_purge_leaves_nothing() {
+	local p left=
+	dpkg --purge wirescope >&2 || fail "dpkg --purge wirescope"
+	rm -f "$DEB_MARK"
+	assert_eq "$(dpkg-query -W -f='${db:Status-Status}' wirescope 2>/dev/null || echo not-installed)" \
+		not-installed "package status after purge"
+	while read -r p; do
+		grep -qxF -- "$p" "$WS_TMP/existed" && continue
+		if [ -e "$p" ] || [ -L "$p" ]; then left+=" $p"; fi
+	done <"$WS_TMP/paths"
+	assert_eq "$left" "" "paths of the package left after purge"
+	[ -e /etc/default/wirescope-exporter ] && fail "/etc/default/wirescope-exporter left after purge"
+	assert_eq "$(find /etc/systemd /var/lib/systemd /var/lib/dpkg/info -name "*wirescope*" 2>/dev/null)" "" \
+		"systemd links, deb-systemd-helper state or dpkg info left after purge"
+}
+
+# Build, lint, install, run, verify the unit, purge: nothing is left.
+test_deb_install_verify_purge() {
+	deb_setup
+	local out p
+	# The version is valid, and the package holds what it should.
+	dpkg --validate-version "$DEB_VERSION" || fail "invalid version '$DEB_VERSION'"
+	assert_match "$(basename "$DEB")" "^wirescope_${DEB_VERSION//+/\\+}_$(dpkg --print-architecture)\.deb$" "file name"
+	for p in /usr/sbin/wirescope /usr/share/man/man8/wirescope.8.gz /lib/systemd/system/$UNIT \
+		/etc/default/wirescope-exporter /usr/share/wirescope/wirescope-rules.yml \
+		/usr/share/wirescope/grafana-dashboard.json /usr/share/doc/wirescope/copyright \
+		/usr/share/doc/wirescope/changelog.gz /usr/share/lintian/overrides/wirescope; do
+		grep -qxF "$p" "$WS_TMP/paths" || fail "$p is not in the package"
+	done
+	assert_match "$(dpkg-deb -c "$DEB" | grep ' \./usr/sbin/wirescope$')" '^-rwxr-xr-x root/root ' "binary mode and owner"
+	assert_eq "$(dpkg-deb -I "$DEB" conffiles)" /etc/default/wirescope-exporter "conffiles"
+
+	out=$(lintian --fail-on error,warning -I --pedantic "$DEB" 2>&1) || fail "lintian: $out"
+	log "lintian: ${out:-no tags}"
+	grep -E '^[EW]: ' <<<"$out" && fail "lintian errors or warnings"
+	grep -E 'unused-override|mismatched-override' <<<"$out" && fail "stale lintian override"
+
+	deb_install
+	assert_match "$(/usr/sbin/wirescope --version)" '^wirescope [0-9a-g.-]+' "/usr/sbin/wirescope --version"
+	assert_eq "$(man -w wirescope)" /usr/share/man/man8/wirescope.8.gz "man -w wirescope"
+	# Checks the unit's syntax, that ExecStart's binary is executable and
+	# that the man page in Documentation= exists.
+	out=$(systemd-analyze verify /lib/systemd/system/$UNIT 2>&1) || fail "systemd-analyze verify: $out"
+	grep -F "$UNIT" <<<"$out" && fail "systemd-analyze verify complains"
+	# Installed, neither enabled nor started.
+	assert_eq "$(systemctl is-enabled $UNIT 2>&1 || true)" disabled "systemctl is-enabled"
+	assert_eq "$(find /etc/systemd/system -name "$UNIT" 2>/dev/null)" "" "enable links after install"
+	if [ -d /run/systemd/system ]; then
+		assert_eq "$(systemctl is-active $UNIT 2>&1 || true)" inactive "systemctl is-active"
+	fi
+	# The flags file is the conffile and gives ExecStart its flags.
+	assert_match "$(dpkg-query -W -f='${Conffiles}' wirescope)" '^ /etc/default/wirescope-exporter [0-9a-f]{32}$' "conffiles"
+	assert_match "$(. /etc/default/wirescope-exporter && echo "$WIRESCOPE_ARGS")" '^-i [a-z0-9]+ ' "WIRESCOPE_ARGS"
+	grep -qx 'EnvironmentFile=/etc/default/wirescope-exporter' /lib/systemd/system/$UNIT || fail "no EnvironmentFile="
+	grep -qx 'ExecStart=/usr/sbin/wirescope export $WIRESCOPE_ARGS' /lib/systemd/system/$UNIT || fail "ExecStart="
+
+	deb_purge_leaves_nothing
+}
+
+# An admin enables the unit; an upgrade keeps it enabled; remove keeps the
+# flags file (a conffile) and masks the unit; purge removes every link the
+# admin's `systemctl enable` made, the mask and the flags file.
+test_deb_enabled_remove_purge() {
+	deb_setup
+	deb_install
+	echo 'WIRESCOPE_ARGS="-i lo --user nobody"' >>/etc/default/wirescope-exporter
+	systemctl enable $UNIT >&2 || fail "systemctl enable $UNIT"
+	[ -L /etc/systemd/system/multi-user.target.wants/$UNIT ] || fail "no enable link"
+	dpkg -i "$DEB" >&2 || fail "dpkg -i again (upgrade)"
+	[ -L /etc/systemd/system/multi-user.target.wants/$UNIT ] || fail "enable link lost on upgrade"
+	assert_eq "$(systemctl is-enabled $UNIT 2>&1 || true)" enabled "systemctl is-enabled after upgrade"
+	grep -q '^WIRESCOPE_ARGS="-i lo ' /etc/default/wirescope-exporter || fail "the edited flags file was replaced"
+	dpkg -r wirescope >&2 || fail "dpkg -r wirescope"
+	assert_eq "$(dpkg-query -W -f='${db:Status-Status}' wirescope)" config-files "status after dpkg -r"
+	[ -e /usr/sbin/wirescope ] && fail "/usr/sbin/wirescope left after dpkg -r"
+	[ -f /etc/default/wirescope-exporter ] || fail "dpkg -r removed the conffile"
+	deb_purge_leaves_nothing
+}
