@@ -138,13 +138,10 @@ listen_overflows() {
 # A listener with a backlog of 8 that never accepts overflows while a
 # healthy one accepts everything; Prometheus's per-port overflow count is
 # the kernel's ListenOverflows delta within the accept command's 5%.
-# Needs the accept collector in export (it skips until that is merged).
 test_prometheus_sees_accept_overflows() {
 	pair_lab
 	lab_addrs
 	export_start
-	scrape | grep -q '^# TYPE wirescope_listen_overflows_total ' ||
-		skip "the accept collector is not part of export on this branch"
 	in_a python3 -c '
 import socket, time
 stuck = socket.socket(); stuck.bind(("198.18.0.1", 8080)); stuck.listen(8)
