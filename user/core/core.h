@@ -37,7 +37,7 @@ enum ws_exit {
 };
 
 enum ws_attach_mode {
-	WS_MODE_AUTO = 0, /* native XDP, else generic XDP */
+	WS_MODE_AUTO = 0, /* the default: tc ingress (tcx, else clsact) */
 	WS_MODE_NATIVE,
 	WS_MODE_GENERIC,
 	WS_MODE_TC, /* tc ingress instead of XDP */

@@ -76,11 +76,6 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static bool hook_busy(int err)
-{
-	return err == -EBUSY || err == -EEXIST;
-}
-
 static int lock_path(int ifindex, char *buf, size_t len)
 {
 	struct stat st;
@@ -241,20 +236,15 @@ static int xdp_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 	int prog_fd = bpf_program__fd(skel->progs.ws_xdp_ingress);
 	int fd = -EOPNOTSUPP;
 
-	if (mode == WS_MODE_AUTO || mode == WS_MODE_NATIVE) {
+	if (mode == WS_MODE_NATIVE) {
 		fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_DRV_MODE);
-		if (fd >= 0) {
-			ifc->hook.rx_mode = WS_HOOK_XDP_NATIVE;
-			goto done;
-		}
-		if (mode == WS_MODE_NATIVE || hook_busy(fd))
-			return fd;
+		ifc->hook.rx_mode = WS_HOOK_XDP_NATIVE;
+	} else {
+		fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_SKB_MODE);
+		ifc->hook.rx_mode = WS_HOOK_XDP_GENERIC;
 	}
-	fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_SKB_MODE);
 	if (fd < 0)
 		return fd;
-	ifc->hook.rx_mode = WS_HOOK_XDP_GENERIC;
-done:
 	ifc->hook.xdp_link_fd = fd;
 	return 0;
 }
@@ -264,21 +254,21 @@ static int attach_ingress(struct ws_iface *ifc, struct wirescope_bpf *skel,
 {
 	int err;
 
-	if (mode != WS_MODE_TC) {
+	/*
+	 * The default is tc: native XDP strips a veth peer's TSO and makes
+	 * many NICs re-create rings or reset the link, generic XDP turns GRO
+	 * off (docs/sizes.md, docs/BENCHMARKS.md).  XDP only when asked for.
+	 */
+	if (mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC) {
 		err = xdp_attach(ifc, skel, mode);
-		if (!err)
-			return 0;
-		if (!hook_busy(err) || mode != WS_MODE_AUTO)
+		if (err)
 			return ws_error(err,
 					"%s: cannot attach XDP (%s mode): %s",
 					ifc->name,
-					mode == WS_MODE_NATIVE	  ? "native"
-					: mode == WS_MODE_GENERIC ? "generic"
-								  : "any",
+					mode == WS_MODE_NATIVE ? "native"
+							       : "generic",
 					strerror(-err));
-		ws_warn("%s: XDP hook is in use by another program; counting "
-			"ingress with tc instead",
-			ifc->name);
+		return 0;
 	}
 	err = tc_attach(ifc, skel->progs.ws_tc_ingress, false,
 			&ifc->hook.rx_mode);
