@@ -117,27 +117,6 @@ rx_packets() {
 	jfield "$(grep '"type":"summary"' "$1" | grep '"dir":"rx"')" packets
 }
 
-# tcx_progs NS IFACE: ids of the programs on IFACE's tcx ingress and egress
-# (BPF_PROG_QUERY; bpftool 7.1 cannot show them).
-tcx_progs() {
-	ip netns exec "$1" python3 - "$2" <<'EOF'
-import ctypes, platform, socket, struct, sys
-libc = ctypes.CDLL(None, use_errno=True)
-nr = {"x86_64": 321, "aarch64": 280}[platform.machine()]
-ifindex = socket.if_nametoindex(sys.argv[1])
-for attach_type in (46, 47):  # BPF_TCX_INGRESS, BPF_TCX_EGRESS
-    ids = (ctypes.c_uint32 * 64)()
-    attr = ctypes.create_string_buffer(64)
-    struct.pack_into("IIIIQI", attr, 0, ifindex, attach_type, 0, 0,
-                     ctypes.addressof(ids), 64)
-    if libc.syscall(nr, 16, attr, 64) != 0:  # BPF_PROG_QUERY
-        sys.exit("BPF_PROG_QUERY: errno %d" % ctypes.get_errno())
-    count = struct.unpack_from("I", attr, 24)[0]
-    for i in range(count):
-        print("tcx:%d:%d" % (attach_type, ids[i]))
-EOF
-}
-
 # hooks NS IFACE: every program on IFACE: XDP, tc filters, tcx.
 hooks() {
 	ip -n "$1" -d link show dev "$2" | grep -Eo 'prog/xdp[a-z]* id [0-9]+' || true

@@ -51,6 +51,7 @@ struct ws_hook {
 	int tcx_ingress_fd;
 	int tcx_egress_fd;
 	int clsact_lock_fd;
+	int nl_fd; /* RTMGRP_LINK: sees our interface deleted or moved */
 	bool clsact_created;
 	bool clsact_ingress;
 	bool clsact_egress;

@@ -16,8 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "core/core.h"
@@ -38,6 +41,7 @@ void ws_hook_init(struct ws_hook *h)
 	h->tcx_ingress_fd = -1;
 	h->tcx_egress_fd = -1;
 	h->clsact_lock_fd = -1;
+	h->nl_fd = -1;
 }
 
 const char *ws_hook_mode_name(enum ws_hook_mode m)
@@ -277,10 +281,67 @@ static int attach_ingress(struct ws_iface *ifc, struct wirescope_bpf *skel,
 	return err;
 }
 
+/*
+ * Link notifications, opened before attaching (and before export drops its
+ * privileges): an RTM_DELLINK for our ifindex says the interface was deleted
+ * or moved to another namespace even when a new one took its ifindex at
+ * once.  A tcx link on a moved interface stays attached there, and without
+ * CAP_NET_ADMIN nothing else tells it from the new one (XDP had netlink).
+ */
+static int link_events_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_LINK };
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    NETLINK_ROUTE);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Drain the notifications: true if one removed @ifindex from here. */
+static bool link_deleted(int fd, int ifindex)
+{
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	const struct nlmsghdr *nh;
+	const struct ifinfomsg *ifi;
+	bool gone = false;
+	ssize_t n;
+	int len;
+
+	while (fd >= 0 && (n = recv(fd, buf, sizeof(buf), 0)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOBUFS)
+				continue; /* overrun: the other checks stand */
+			break;
+		}
+		len = (int)n;
+		for (nh = (const struct nlmsghdr *)buf; NLMSG_OK(nh, len);
+		     nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type != RTM_DELLINK ||
+			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+				continue;
+			ifi = NLMSG_DATA(nh);
+			/* AF_BRIDGE: only a port leaving its bridge */
+			if (ifi->ifi_family == AF_UNSPEC &&
+			    ifi->ifi_index == ifindex)
+				gone = true;
+		}
+	}
+	return gone;
+}
+
 int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 		   enum ws_attach_mode mode)
 {
 	int err;
+
+	if (ifc->hook.nl_fd < 0)
+		ifc->hook.nl_fd = link_events_open();
 
 	err = attach_ingress(ifc, skel, mode);
 	if (err)
@@ -331,6 +392,9 @@ bool ws_hook_lost(const struct ws_iface *ifc)
 	const struct ws_hook *h = &ifc->hook;
 	__u32 id, here = 0;
 
+	if (link_deleted(h->nl_fd, ifc->ifindex))
+		return true;
+
 	if (h->xdp_link_fd >= 0) {
 		id = link_prog(h->xdp_link_fd);
 		if (!id)
@@ -343,6 +407,11 @@ bool ws_hook_lost(const struct ws_iface *ifc)
 					  : XDP_FLAGS_SKB_MODE,
 				      &here) &&
 		    id != here)
+			return true;
+	}
+	if (h->tcx_ingress_fd >= 0) {
+		id = link_prog(h->tcx_ingress_fd);
+		if (!id || !tcx_has(ifc->ifindex, WS_BPF_TCX_INGRESS, id))
 			return true;
 	}
 	if (h->tcx_egress_fd >= 0) {
@@ -360,6 +429,7 @@ void ws_hook_detach(struct ws_iface *ifc)
 	close_fd(&h->xdp_link_fd);
 	close_fd(&h->tcx_ingress_fd);
 	close_fd(&h->tcx_egress_fd);
+	close_fd(&h->nl_fd);
 	/* A deleted interface took our filters; its ifindex may be reused. */
 	if (ifc->gone) {
 		clsact_mark(h->clsact_lock_fd, false);
