@@ -166,12 +166,24 @@ static int clsact_attach(struct ws_iface *ifc, int prog_fd, bool egress)
 			return err;
 		h->clsact_lock_fd = err;
 	}
+	/*
+	 * Mark first: a kill -9 between creating the qdisc and marking it
+	 * would leave ours looking foreign.  The next start removes a marked
+	 * clsact only when it holds no filter: at worst, a kill in the few
+	 * instructions before the unmark below takes an empty clsact that
+	 * someone else made.
+	 */
+	if (!h->clsact_created)
+		clsact_mark(h->clsact_lock_fd, true);
 	err = bpf_tc_hook_create(&hook);
 	if (!err) {
 		h->clsact_created = true;
-		clsact_mark(h->clsact_lock_fd, true);
-	} else if (err != -EEXIST)
-		return err;
+	} else {
+		if (!h->clsact_created)
+			clsact_mark(h->clsact_lock_fd, false);
+		if (err != -EEXIST)
+			return err;
+	}
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
 		return err;
