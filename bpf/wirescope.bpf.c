@@ -48,9 +48,18 @@ static __always_inline void parse_and_observe(void *data, void *data_end,
 
 	if (!tcp_collectors_enabled())
 		return;
-	if (ws_parse(data, data_end, &pkt) == WS_LAYER_L4 &&
-	    pkt.l4_proto == WS_IPPROTO_TCP)
-		observe_tcp(&pkt, data, data_end, ifindex, dir, skb);
+	if (ws_parse(data, data_end, &pkt) != WS_LAYER_L4 ||
+	    pkt.l4_proto != WS_IPPROTO_TCP)
+		return;
+	/*
+	 * Under tc, data..data_end is only the skb's linear head: a received
+	 * TCP segment's payload usually sits in page fragments, so the frame
+	 * would look bare (handshakes' cookie_drops needs its payload).  XDP
+	 * sees the whole frame (generic XDP linearizes the skb).
+	 */
+	if (skb)
+		pkt.len = skb->len;
+	observe_tcp(&pkt, data, data_end, ifindex, dir, skb);
 }
 
 SEC("xdp")

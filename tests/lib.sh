@@ -177,17 +177,45 @@ progs_alive() {
 	true
 }
 
-# kill9_leaves_nothing NS PID: PID holds our programs and attaches XDP in
-# NS; after kill -9 no program of it is alive and nothing is attached.
+# tcx_progs NS IFACE: ids of the programs on IFACE's tcx ingress and egress
+# (BPF_PROG_QUERY; bpftool 7.1 cannot show them).
+tcx_progs() {
+	ip netns exec "$1" python3 - "$2" <<'EOF'
+import ctypes, platform, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+nr = {"x86_64": 321, "aarch64": 280}[platform.machine()]
+ifindex = socket.if_nametoindex(sys.argv[1])
+for attach_type in (46, 47):  # BPF_TCX_INGRESS, BPF_TCX_EGRESS
+    ids = (ctypes.c_uint32 * 64)()
+    attr = ctypes.create_string_buffer(64)
+    struct.pack_into("IIIIQI", attr, 0, ifindex, attach_type, 0, 0,
+                     ctypes.addressof(ids), 64)
+    if libc.syscall(nr, 16, attr, 64) != 0:  # BPF_PROG_QUERY
+        sys.exit("BPF_PROG_QUERY: errno %d" % ctypes.get_errno())
+    count = struct.unpack_from("I", attr, 24)[0]
+    for i in range(count):
+        print("tcx:%d:%d" % (attach_type, ids[i]))
+EOF
+}
+
+# kill9_leaves_nothing NS PID [IFACE]: PID holds our programs and has
+# them on IFACE's (a0's) tcx ingress and egress in NS; after kill -9 no
+# program of it is alive and nothing is attached.
 kill9_leaves_nothing() {
-	local ids
+	local ids tcx dir id ifc=${3:-a0}
 	ids=$(prog_ids "$2")
 	assert_ge "$(wc -w <<<"$ids")" 2 "programs held while running"
-	assert_match "$(attached_progs "$1")" '^xdp:' "XDP attached while running"
+	tcx=$(tcx_progs "$1" "$ifc")
+	for dir in 46 47; do # BPF_TCX_INGRESS, BPF_TCX_EGRESS
+		id=$(grep -Eo "^tcx:$dir:[0-9]+$" <<<"$tcx" | cut -d: -f3)
+		assert_eq "$(wc -w <<<"$id")" 1 "one tcx:$dir program while running: '$tcx'"
+		grep -qx "$id" <<<"$ids" || fail "tcx:$dir program $id is not one PID $2 holds ($ids)"
+	done
 	kill -KILL "$2"
 	wait "$2" 2>/dev/null || true
 	for _ in $(seq 100); do [ -z "$(progs_alive $ids)" ] && break; sleep 0.05; done
 	assert_eq "$(progs_alive $ids)" "" "programs alive after kill -9"
+	assert_eq "$(tcx_progs "$1" "$ifc")" "" "tcx programs after kill -9"
 	assert_eq "$(attached_progs "$1")" "" "attached after kill -9"
 }
 

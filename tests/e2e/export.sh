@@ -99,7 +99,8 @@ test_prometheus_sees_exact_counts() {
 	assert_eq "$(prom_query 'sum(wirescope_packet_size_bytes_bucket{le="127",dir="rx"}) / sum(wirescope_packet_size_bytes_count{dir="rx"})')" \
 		"$(python3 -c 'print(200/700)')" "small share"
 	assert_eq "$(prom_query 'wirescope_build_info')" 1 "build_info"
-	assert_eq "$(prom_query 'wirescope_programs_attached{hook="xdp"}')" 1 "xdp programs"
+	assert_eq "$(prom_query 'wirescope_programs_attached{hook="xdp"}')" 0 "no xdp program: the default hook is tc"
+	assert_eq "$(prom_query 'wirescope_programs_attached{hook="tc"}')" 2 "tc programs, ingress and egress"
 	dashboard_queries_valid
 }
 
@@ -488,7 +489,7 @@ test_systemd_unit_capabilities() {
 	assert_match "$(cat "/proc/$(cat "$WS_TMP/unit.ready")/status")" \
 		$'CapEff:\t0000000000000000' "CapEff under the unit's bounding set"
 	assert_match "$(in_a curl -sS http://127.0.0.1:80/metrics)" \
-		'wirescope_programs_attached\{hook="xdp"\} 1' "scrape on port 80"
+		'wirescope_programs_attached\{hook="tc"\} 2' "scrape on port 80"
 	kill -TERM "$BG_PID"
 	wait "$BG_PID" || fail "exit code after SIGTERM"
 	caps=$(sed 's/,+setpcap//' <<<"$caps")

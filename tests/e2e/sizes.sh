@@ -116,19 +116,21 @@ test_kill9_leaves_nothing() {
 	kill9_leaves_nothing "$A" "$(cat "$WS_TMP"/ready.*)"
 }
 
-# Without tcx (simulated), egress uses a clsact filter.  kill -9 leaves it
-# behind; the next start finds it and removes it; a clean exit removes all.
+# Without tcx (simulated), ingress and egress use clsact filters.  kill -9
+# leaves them behind; the next start finds and removes them; a clean exit
+# removes all.
 test_clsact_fallback_and_stale_cleanup() {
 	sizes_lab
 	WIRESCOPE_TEST_NO_TCX=1 ws_start "$A" "$WS_TMP/out" sizes -i a0 -v
-	assert_match "$(cat "$WS_TMP/out.err")" 'egress clsact' "clsact mode"
+	assert_match "$(cat "$WS_TMP/out.err")" 'ingress clsact, egress clsact' "clsact mode"
 	kill -KILL "$WS_PID"
 	wait "$WS_PID" 2>/dev/null || true
-	assert_match "$(ip netns exec "$A" tc filter show dev a0 egress)" 'ws_tc_egress' "leftover filter after kill -9"
+	assert_match "$(ip netns exec "$A" tc filter show dev a0 egress)" 'ws_tc_egress' "leftover egress filter after kill -9"
+	assert_match "$(ip netns exec "$A" tc filter show dev a0 ingress)" 'ws_tc_ingress' "leftover ingress filter after kill -9"
 	WIRESCOPE_TEST_NO_TCX=1 ws_start "$A" "$WS_TMP/out2" sizes -i a0 -v
-	assert_match "$(cat "$WS_TMP/out2.err")" 'removed 1 tc filter\(s\) left by a crashed wirescope' "stale cleanup"
+	assert_match "$(cat "$WS_TMP/out2.err")" 'removed 2 tc filter\(s\) left by a crashed wirescope' "stale cleanup"
 	ws_stop
-	assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress)" "" "filters after clean exit"
+	assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress; ip netns exec "$A" tc filter show dev a0 ingress)" "" "filters after clean exit"
 	ip netns exec "$A" tc qdisc show dev a0 | grep -q clsact && fail "our clsact qdisc was left behind"
 	true
 }

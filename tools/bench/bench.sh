@@ -19,7 +19,7 @@ SCRAPES=${SCRAPES:-200}
 ROUNDS_US=${ROUNDS_US:-$ROUNDS}
 US_IDLE=${US_IDLE:-6}
 US_FRAMES=${US_FRAMES:-1200000}
-SECTIONS=${SECTIONS:-progcost flood churn exporter cpu}
+SECTIONS=${SECTIONS:-progcost bulk flood churn exporter cpu}
 OUT=build/bench/results
 TMP=$(mktemp -d /tmp/wsbench.XXXXXX)
 mkdir -p "$OUT"
@@ -88,7 +88,10 @@ start_observer() {
 	sizes_generic | sizes_native)
 		ws_start "$RCV" sizes -i r0 -m "${1#sizes_}" -j 3600
 		;;
+	sizes_tc) ws_start "$RCV" sizes -i r0 -j 3600 ;;
 	diag) ws_start "$RCV" diag -i r0 -j -d 3600 ;;
+	diag_native) ws_start "$RCV" diag -i r0 -m native -j -d 3600 ;;
+	export) ws_start "$RCV" export -i r0 --listen 127.0.0.1:19462 ;;
 	handshakes) ws_start "$RCV" handshakes -i r0 -j 3600 ;;
 	resets) ws_start "$RCV" resets -i r0 -j -d 3600 ;;
 	tcpdump)
@@ -168,6 +171,36 @@ bench_flood() {
 	done
 }
 
+
+# Bulk TCP: one iperf3 stream SND -> RCV for BULK_SECONDS with CONFIG on r0,
+# the receiving side.  The default attach (tc) against native XDP, which on
+# veth strips the peer's TSO, and tcpdump.
+BULK_SECONDS=${BULK_SECONDS:-3}
+bulk_once() { # CONFIG ROUND
+	local bps try
+	start_observer "$1"
+	for try in 1 2 3; do # the server takes one client at a time
+		bps=$(timeout 30 ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$BULK_SECONDS" -J 2>/dev/null |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' 2>/dev/null) && break
+		sleep 0.5
+	done
+	[ "$1" = none ] || stop_observer "$1" >/dev/null
+	[ -n "$bps" ] || { log "bulk: iperf3 failed 3 times with $1"; return; }
+	echo "{\"config\":\"$1\",\"round\":$2,\"bps\":$bps}" >>"$OUT/bulk.json"
+}
+
+bench_bulk() {
+	local configs=(none sizes_tc diag export sizes_native diag_native tcpdump) r i n=7
+	log "bulk: $ROUNDS rounds x $n configs x ${BULK_SECONDS}s of iperf3"
+	ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
+	for _ in $(seq 100); do ip netns exec "$RCV" ss -ltn | grep -q ':5201 ' && break; sleep 0.05; done
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((i = 0; i < n; i++)); do
+			bulk_once "${configs[$(((i + r) % n))]}" "$r"
+		done
+	done
+	ip netns exec "$RCV" pkill -x iperf3 || true
+}
 
 passive_opens() { ip netns exec "$RCV" nstat -az TcpPassiveOpens | awk '/TcpPassiveOpens/ {print $2}'; }
 

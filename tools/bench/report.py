@@ -157,6 +157,28 @@ def progcost(rows):
     return out
 
 
+def bulk(rows):
+    if not rows:
+        return ["## Bulk TCP", "", "Not measured in this run."]
+    head = {"none": "unobserved", "sizes_tc": "`sizes` (default: tc)", "diag": "`diag` (default)",
+            "export": "`export` (default)", "sizes_native": "`sizes -m native`",
+            "diag_native": "`diag -m native`", "tcpdump": "`tcpdump -w /dev/null`"}
+    cfgs = [c for c in head if any(r["config"] == c for r in rows)]
+    by = {c: [r for r in rows if r["config"] == c] for c in cfgs}
+    base = {r["round"]: r["bps"] for r in by.get("none", []) if r["bps"]}
+    out = ["## Bulk TCP", "",
+           "One iperf3 stream over a veth pair into the observed namespace; the observer sits "
+           "on the receiving veth. Ratios pair each run with the unobserved run of the same "
+           "round. Native XDP on a veth strips TSO/GSO from its peer, which is why the default "
+           "hook is tc.", "",
+           "| observer | Gb/s, median [min–max] | ratio to unobserved |", "|---|---|---|"]
+    for c in cfgs:
+        ratio = "1" if c == "none" else mmm([r["bps"] / base[r["round"]] for r in by[c]
+                                             if base.get(r["round"])])
+        out.append("| {} | {} | {} |".format(head[c], mmm([r["bps"] / 1e9 for r in by[c]]), ratio))
+    return out
+
+
 def churn(rows):
     if not rows:
         return ["## 3. Handshake churn", "", "Not measured in this run."]
@@ -278,6 +300,7 @@ def main():
              "rounds, with [min–max]. Absolute numbers on this 2-core VM are noisy; the "
              "ratios are what to read.", ""]
     lines += progcost(load(os.path.join(d, "progcost.json"))) + [""]
+    lines += bulk(load(os.path.join(d, "bulk.json"))) + [""]
     lines += flood(load(os.path.join(d, "flood.json"))) + [""]
     lines += churn(load(os.path.join(d, "churn.json"))) + [""]
     lines += exporter(load(os.path.join(d, "exporter.json"))) + [""]

@@ -43,7 +43,7 @@ static const char usage[] =
     "  -j, --json             JSON Lines: one interval record per listener,\n"
     "                         a host_interval record; summary records on "
     "exit\n"
-    "  -m, --mode MODE        ingress hook: native, generic or tc\n"
+    "  -m, --mode MODE        ingress hook: tc (default), native or generic\n"
     "  -v, --verbose          libbpf and attach details\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"

@@ -37,7 +37,7 @@ static const char usage[] =
     "                         (as wirescope resets --locate)\n"
     "      --max-flows N      handshakes tracked at once (default 65536;\n"
     "                         160 bytes each, preallocated: 10 MiB)\n"
-    "  -m, --mode MODE        ingress hook: native, generic or tc\n"
+    "  -m, --mode MODE        ingress hook: tc (default), native or generic\n"
     "  -v, --verbose          say how hooks were attached\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"

@@ -37,7 +37,7 @@ enum ws_exit {
 };
 
 enum ws_attach_mode {
-	WS_MODE_AUTO = 0, /* native XDP, else generic XDP */
+	WS_MODE_AUTO = 0, /* the default: tc ingress (tcx, else clsact) */
 	WS_MODE_NATIVE,
 	WS_MODE_GENERIC,
 	WS_MODE_TC, /* tc ingress instead of XDP */
@@ -51,6 +51,7 @@ struct ws_hook {
 	int tcx_ingress_fd;
 	int tcx_egress_fd;
 	int clsact_lock_fd;
+	int nl_fd; /* RTMGRP_LINK: sees our interface deleted or moved */
 	bool clsact_created;
 	bool clsact_ingress;
 	bool clsact_egress;

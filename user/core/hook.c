@@ -16,8 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "core/core.h"
@@ -38,6 +41,7 @@ void ws_hook_init(struct ws_hook *h)
 	h->tcx_ingress_fd = -1;
 	h->tcx_egress_fd = -1;
 	h->clsact_lock_fd = -1;
+	h->nl_fd = -1;
 }
 
 const char *ws_hook_mode_name(enum ws_hook_mode m)
@@ -74,11 +78,6 @@ static void close_fd(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-}
-
-static bool hook_busy(int err)
-{
-	return err == -EBUSY || err == -EEXIST;
 }
 
 static int lock_path(int ifindex, char *buf, size_t len)
@@ -167,12 +166,24 @@ static int clsact_attach(struct ws_iface *ifc, int prog_fd, bool egress)
 			return err;
 		h->clsact_lock_fd = err;
 	}
+	/*
+	 * Mark first: a kill -9 between creating the qdisc and marking it
+	 * would leave ours looking foreign.  The next start removes a marked
+	 * clsact only when it holds no filter: at worst, a kill in the few
+	 * instructions before the unmark below takes an empty clsact that
+	 * someone else made.
+	 */
+	if (!h->clsact_created)
+		clsact_mark(h->clsact_lock_fd, true);
 	err = bpf_tc_hook_create(&hook);
 	if (!err) {
 		h->clsact_created = true;
-		clsact_mark(h->clsact_lock_fd, true);
-	} else if (err != -EEXIST)
-		return err;
+	} else {
+		if (!h->clsact_created)
+			clsact_mark(h->clsact_lock_fd, false);
+		if (err != -EEXIST)
+			return err;
+	}
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
 		return err;
@@ -241,20 +252,15 @@ static int xdp_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 	int prog_fd = bpf_program__fd(skel->progs.ws_xdp_ingress);
 	int fd = -EOPNOTSUPP;
 
-	if (mode == WS_MODE_AUTO || mode == WS_MODE_NATIVE) {
+	if (mode == WS_MODE_NATIVE) {
 		fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_DRV_MODE);
-		if (fd >= 0) {
-			ifc->hook.rx_mode = WS_HOOK_XDP_NATIVE;
-			goto done;
-		}
-		if (mode == WS_MODE_NATIVE || hook_busy(fd))
-			return fd;
+		ifc->hook.rx_mode = WS_HOOK_XDP_NATIVE;
+	} else {
+		fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_SKB_MODE);
+		ifc->hook.rx_mode = WS_HOOK_XDP_GENERIC;
 	}
-	fd = xdp_link_create(prog_fd, ifc->ifindex, XDP_FLAGS_SKB_MODE);
 	if (fd < 0)
 		return fd;
-	ifc->hook.rx_mode = WS_HOOK_XDP_GENERIC;
-done:
 	ifc->hook.xdp_link_fd = fd;
 	return 0;
 }
@@ -264,21 +270,21 @@ static int attach_ingress(struct ws_iface *ifc, struct wirescope_bpf *skel,
 {
 	int err;
 
-	if (mode != WS_MODE_TC) {
+	/*
+	 * The default is tc: native XDP strips a veth peer's TSO and makes
+	 * many NICs re-create rings or reset the link, generic XDP turns GRO
+	 * off (docs/sizes.md, docs/BENCHMARKS.md).  XDP only when asked for.
+	 */
+	if (mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC) {
 		err = xdp_attach(ifc, skel, mode);
-		if (!err)
-			return 0;
-		if (!hook_busy(err) || mode != WS_MODE_AUTO)
+		if (err)
 			return ws_error(err,
 					"%s: cannot attach XDP (%s mode): %s",
 					ifc->name,
-					mode == WS_MODE_NATIVE	  ? "native"
-					: mode == WS_MODE_GENERIC ? "generic"
-								  : "any",
+					mode == WS_MODE_NATIVE ? "native"
+							       : "generic",
 					strerror(-err));
-		ws_warn("%s: XDP hook is in use by another program; counting "
-			"ingress with tc instead",
-			ifc->name);
+		return 0;
 	}
 	err = tc_attach(ifc, skel->progs.ws_tc_ingress, false,
 			&ifc->hook.rx_mode);
@@ -287,10 +293,67 @@ static int attach_ingress(struct ws_iface *ifc, struct wirescope_bpf *skel,
 	return err;
 }
 
+/*
+ * Link notifications, opened before attaching (and before export drops its
+ * privileges): an RTM_DELLINK for our ifindex says the interface was deleted
+ * or moved to another namespace even when a new one took its ifindex at
+ * once.  A tcx link on a moved interface stays attached there, and without
+ * CAP_NET_ADMIN nothing else tells it from the new one (XDP had netlink).
+ */
+static int link_events_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_LINK };
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    NETLINK_ROUTE);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Drain the notifications: true if one removed @ifindex from here. */
+static bool link_deleted(int fd, int ifindex)
+{
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	const struct nlmsghdr *nh;
+	const struct ifinfomsg *ifi;
+	bool gone = false;
+	ssize_t n;
+	int len;
+
+	while (fd >= 0 && (n = recv(fd, buf, sizeof(buf), 0)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOBUFS)
+				continue; /* overrun: the other checks stand */
+			break;
+		}
+		len = (int)n;
+		for (nh = (const struct nlmsghdr *)buf; NLMSG_OK(nh, len);
+		     nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type != RTM_DELLINK ||
+			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+				continue;
+			ifi = NLMSG_DATA(nh);
+			/* AF_BRIDGE: only a port leaving its bridge */
+			if (ifi->ifi_family == AF_UNSPEC &&
+			    ifi->ifi_index == ifindex)
+				gone = true;
+		}
+	}
+	return gone;
+}
+
 int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 		   enum ws_attach_mode mode)
 {
 	int err;
+
+	if (ifc->hook.nl_fd < 0)
+		ifc->hook.nl_fd = link_events_open();
 
 	err = attach_ingress(ifc, skel, mode);
 	if (err)
@@ -341,6 +404,9 @@ bool ws_hook_lost(const struct ws_iface *ifc)
 	const struct ws_hook *h = &ifc->hook;
 	__u32 id, here = 0;
 
+	if (link_deleted(h->nl_fd, ifc->ifindex))
+		return true;
+
 	if (h->xdp_link_fd >= 0) {
 		id = link_prog(h->xdp_link_fd);
 		if (!id)
@@ -353,6 +419,11 @@ bool ws_hook_lost(const struct ws_iface *ifc)
 					  : XDP_FLAGS_SKB_MODE,
 				      &here) &&
 		    id != here)
+			return true;
+	}
+	if (h->tcx_ingress_fd >= 0) {
+		id = link_prog(h->tcx_ingress_fd);
+		if (!id || !tcx_has(ifc->ifindex, WS_BPF_TCX_INGRESS, id))
 			return true;
 	}
 	if (h->tcx_egress_fd >= 0) {
@@ -370,6 +441,7 @@ void ws_hook_detach(struct ws_iface *ifc)
 	close_fd(&h->xdp_link_fd);
 	close_fd(&h->tcx_ingress_fd);
 	close_fd(&h->tcx_egress_fd);
+	close_fd(&h->nl_fd);
 	/* A deleted interface took our filters; its ifindex may be reused. */
 	if (ifc->gone) {
 		clsact_mark(h->clsact_lock_fd, false);
