@@ -194,6 +194,41 @@ test_diag_small_packets() {
 	assert_ge "$(finding_field "$WS_TMP/out" small_packets rx_pps | cut -d. -f1)" 10000 "evidence rx_pps"
 }
 
+# A 4 s flood at 30 kpps in a 12 s run: the rate shown is the busy
+# seconds', not the run's average (a third of it), and the peak comes too.
+# Ground truth: a0's rx_packets (kernel) and the flood's own duration.
+test_diag_small_packets_busy_seconds() {
+	diag_lab
+	local rx0 rx n=120000 t0 t1 rate pps peak run
+	echo '{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=17), udp(sp=1000, dp=2000), fill(0x00, 18) }' >"$WS_TMP/small.cfg"
+	rx0=$(ifstat "$A" a0 rx_packets)
+	diag_run "$WS_TMP/out" -d 12 -j
+	sleep 2 # idle seconds first
+	t0=$(date +%s%N)
+	timeout 30 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/small.cfg" -n $n -q -b 30000pps >/dev/null 2>&1
+	t1=$(date +%s%N)
+	rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
+	diag_wait
+	assert_eq "$rx" "$n" "a0 rx_packets (kernel)"
+	rate=$(( n * 1000000000 / (t1 - t0) ))
+	log "flood: $n frames at $rate pps"
+	assert_eq "$(finding_ids "$WS_TMP/out")" small_packets "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" small_packets rx_packets)" "$n" "evidence rx_packets"
+	assert_eq "$(finding_field "$WS_TMP/out" small_packets rate_basis)" busy_seconds "evidence rate_basis"
+	pps=$(finding_field "$WS_TMP/out" small_packets rx_pps | cut -d. -f1)
+	peak=$(finding_field "$WS_TMP/out" small_packets rx_pps_peak | cut -d. -f1)
+	run=$(finding_field "$WS_TMP/out" small_packets rx_pps_run | cut -d. -f1)
+	log "diag: rx_pps=$pps peak=$peak run average=$run busy_s=$(finding_field "$WS_TMP/out" small_packets busy_s)"
+	# 1 s intervals: the flood's first and last ones are partly idle, so
+	# the busy mean may be up to a fifth below the flood's rate, not more.
+	assert_ge "$pps" $(( rate * 75 / 100 )) "rx_pps (busy seconds) vs the flood's rate"
+	assert_le "$pps" $(( rate * 110 / 100 )) "rx_pps (busy seconds) vs the flood's rate"
+	assert_within_pct "$peak" "$rate" 15 "rx_pps_peak vs the flood's rate"
+	assert_within_pct "$run" $(( n / 12 )) 10 "rx_pps_run: the whole run's average"
+	assert_ge "$pps" $(( run * 2 )) "rx_pps is not the run's average"
+	assert_match "$(finding_field "$WS_TMP/out" small_packets title)" 'busy s, peak' "title"
+}
+
 # The peer's end is down: the veth refuses every frame (tx_dropped).
 test_diag_iface_drops() {
 	diag_lab
