@@ -354,3 +354,36 @@ test_nginx_wrk_syncookies1() {
 	assert_eq "$REQQ" 0 "TCPReqQFullDrop delta (cookies instead)"
 	assert_eq "$(jfield "$NGINX" syn_queue_drops)" 0 "syn_queue_drops"
 }
+
+# Two listeners overflow at once: within one sample the namespace's
+# ListenOverflows cannot be told apart per socket, so it is apportioned by
+# listen drops, and says so (a sample where only one listener dropped is
+# exact).  With syncookies on, every drop here is at the SYN site, so each
+# socket's sk_drops (ss -m "d") is its own ground truth.
+test_overflow_two_listeners_apportioned() {
+	local o0 o1 a b
+	hs_lab
+	ip netns exec "$S" sysctl -qw net.ipv4.tcp_syncookies=1
+	server "$S" 60 198.18.6.1,9000,stuck,8 198.18.6.1,9001,stuck,4
+	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 0.5
+	o0=$(snmp "$S" TcpExtListenOverflows)
+	bg timeout 20 ip netns exec "$C" python3 "$PY/hs_client.py" burst 198.18.6.1 9000 40 2.5 >/dev/null
+	timeout 20 ip netns exec "$C" python3 "$PY/hs_client.py" burst 198.18.6.1 9001 20 2.5 >/dev/null
+	wait "$BG_PID" || true
+	wait_stable "$S" TcpExtListenOverflows
+	ws_stop
+	o1=$(snmp "$S" TcpExtListenOverflows)
+	a=$(listener "$WS_TMP/out" 9000)
+	b=$(listener "$WS_TMP/out" 9001)
+	log "kernel: ListenOverflows +$((o1 - o0))"
+	log "9000: $a"
+	log "9001: $b"
+	assert_ge "$((o1 - o0))" 20 "ListenOverflows delta"
+	assert_match "$(jfield "$a" attribution)" '^(exact|apportioned)$' "9000 attribution"
+	assert_match "$(jfield "$b" attribution)" '^(exact|apportioned)$' "9001 attribution"
+	assert_eq "$(jfield "$a" kfree_overflows)$(jfield "$b" kfree_overflows)" 00 "no ACK-site drops"
+	assert_ge "$(jfield "$a" overflows)" 1 "9000 overflows"
+	assert_within_pct "$(jfield "$a" overflows)" "$(jfield "$a" sk_drops)" 5 "9000 overflows vs its sk_drops"
+	assert_within_pct "$(jfield "$b" overflows)" "$(jfield "$b" sk_drops)" 5 "9001 overflows vs its sk_drops"
+	assert_within_pct "$(( $(jfield "$a" overflows) + $(jfield "$b" overflows) ))" "$((o1 - o0))" 5 "sum of overflows vs ListenOverflows"
+}
