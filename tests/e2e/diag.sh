@@ -918,3 +918,34 @@ test_diag_injected_reset() {
 	assert_eq "$(finding_field "$WS_TMP/out" injected_reset resets)" 3 "evidence resets"
 	assert_eq "$(finding_field "$WS_TMP/out" injected_reset peer)" "$LAB_S_IP" "evidence peer"
 }
+
+# A flood of bare ACKs to a closed port (source port rising: one flow each),
+# no firewall anywhere: A's kernel answers each with an RST (TcpOutRsts),
+# far more than wirescope's RST event rate limit lets through.  A wire RST whose tcp_send_reset event was
+# rate-limited away is `unknown` (evidence_rate_limited), never this
+# host's firewall.
+test_diag_rst_storm_not_blamed_on_firewall() {
+	diag_lab
+	local r0 r n=200000 fw
+	assert_eq "$(ip netns exec "$A" nft list ruleset)" "" "no firewall in A"
+	echo "{ eth(da=$(mac "$A" a0), sa=$(mac "$B" b0), type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, ttl=64), tcp(sp=dinc(1024, 65000), dp=9, seq=1, ackseq=1, ack) }" >"$WS_TMP/ack.cfg"
+	r0=$(tcp_counter "$A" TcpOutRsts)
+	diag_run "$WS_TMP/out" -d 6 -j
+	timeout 20 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/ack.cfg" -n $n -q >"$WS_TMP/trafgen" 2>&1 || log "trafgen: rc $?: $(tail -2 "$WS_TMP/trafgen")"
+	diag_wait
+	r=$(( $(tcp_counter "$A" TcpOutRsts) - r0 ))
+	log "kernel: TcpOutRsts +$r; findings: $(finding_ids "$WS_TMP/out" all)"
+	log "$(grep -E "local_reset|wirescope_lost" "$WS_TMP/out" | cut -c1-400)"
+	assert_ge "$r" 10000 "TcpOutRsts delta (kernel)"
+	assert_json_lines "$WS_TMP/out"
+	fw=$(python3 -c '
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("type") == "finding" and o["evidence"].get("verdict") == "local_netfilter":
+        n += int(o["evidence"].get("resets", 0))
+print(n)' "$WS_TMP/out")
+	assert_eq "$fw" 0 "resets blamed on a firewall"
+	assert_eq "$(grep -c 'its firewall' "$WS_TMP/out" || true)" 0 "titles naming a firewall"
+}
