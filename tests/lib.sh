@@ -221,7 +221,7 @@ kill9_leaves_nothing() {
 
 # The host-global sysctls (only the initial namespace has them) a test may
 # change for a moment; tests/run.sh checks and restores them after each test.
-GUARDED_SYSCTLS=${GUARDED_SYSCTLS:-"net.core.netdev_max_backlog net.core.netdev_budget"}
+GUARDED_SYSCTLS=${GUARDED_SYSCTLS:-"net.core.netdev_max_backlog net.core.netdev_budget net.core.rmem_max"}
 HOST_SYSCTL_LOCK=/run/wirescope-tests.host-sysctl.lock
 
 # host_sysctl NAME VALUE: set a guarded host sysctl for this test, holding a

@@ -61,7 +61,7 @@ run_unit() {
 
 # The host-global sysctls tests may change for a moment (tests/lib.sh
 # host_sysctl), as "name=value" lines, read while no test holds them.
-export GUARDED_SYSCTLS="net.core.netdev_max_backlog net.core.netdev_budget"
+export GUARDED_SYSCTLS="net.core.netdev_max_backlog net.core.netdev_budget net.core.rmem_max"
 host_sysctls() { sysctl $GUARDED_SYSCTLS | tr -d ' '; }
 restore_host_sysctls() { sysctl -qw $HOST_SYSCTLS; }
 HOST_SYSCTLS=$(flock -w 60 /run/wirescope-tests.host-sysctl.lock sysctl $GUARDED_SYSCTLS | tr -d ' ')

@@ -14,6 +14,8 @@ PACKAGES=(
 	bsdutils man-db
 	# hardening: libFuzzer runtime, valgrind
 	libclang-rt-14-dev valgrind
+	# accept tests: a real nginx under a real load generator
+	nginx-light wrk
 	# exporter tests
 	prometheus
 	# make deb and its test: lintian; dpkg-deb, deb-systemd-helper and

@@ -194,6 +194,41 @@ test_diag_small_packets() {
 	assert_ge "$(finding_field "$WS_TMP/out" small_packets rx_pps | cut -d. -f1)" 10000 "evidence rx_pps"
 }
 
+# A 4 s flood at 30 kpps in a 12 s run: the rate shown is the busy
+# seconds', not the run's average (a third of it), and the peak comes too.
+# Ground truth: a0's rx_packets (kernel) and the flood's own duration.
+test_diag_small_packets_busy_seconds() {
+	diag_lab
+	local rx0 rx n=120000 t0 t1 rate pps peak run
+	echo '{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, proto=17), udp(sp=1000, dp=2000), fill(0x00, 18) }' >"$WS_TMP/small.cfg"
+	rx0=$(ifstat "$A" a0 rx_packets)
+	diag_run "$WS_TMP/out" -d 12 -j
+	sleep 2 # idle seconds first
+	t0=$(date +%s%N)
+	timeout 30 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/small.cfg" -n $n -q -b 30000pps >/dev/null 2>&1
+	t1=$(date +%s%N)
+	rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
+	diag_wait
+	assert_eq "$rx" "$n" "a0 rx_packets (kernel)"
+	rate=$(( n * 1000000000 / (t1 - t0) ))
+	log "flood: $n frames at $rate pps"
+	assert_eq "$(finding_ids "$WS_TMP/out")" small_packets "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" small_packets rx_packets)" "$n" "evidence rx_packets"
+	assert_eq "$(finding_field "$WS_TMP/out" small_packets rate_basis)" busy_seconds "evidence rate_basis"
+	pps=$(finding_field "$WS_TMP/out" small_packets rx_pps | cut -d. -f1)
+	peak=$(finding_field "$WS_TMP/out" small_packets rx_pps_peak | cut -d. -f1)
+	run=$(finding_field "$WS_TMP/out" small_packets rx_pps_run | cut -d. -f1)
+	log "diag: rx_pps=$pps peak=$peak run average=$run busy_s=$(finding_field "$WS_TMP/out" small_packets busy_s)"
+	# 1 s intervals: the flood's first and last ones are partly idle, so
+	# the busy mean may be up to a fifth below the flood's rate, not more.
+	assert_ge "$pps" $(( rate * 75 / 100 )) "rx_pps (busy seconds) vs the flood's rate"
+	assert_le "$pps" $(( rate * 110 / 100 )) "rx_pps (busy seconds) vs the flood's rate"
+	assert_within_pct "$peak" "$rate" 15 "rx_pps_peak vs the flood's rate"
+	assert_within_pct "$run" $(( n / 12 )) 10 "rx_pps_run: the whole run's average"
+	assert_ge "$pps" $(( run * 2 )) "rx_pps is not the run's average"
+	assert_match "$(finding_field "$WS_TMP/out" small_packets title)" 'busy s, peak' "title"
+}
+
 # The peer's end is down: the veth refuses every frame (tx_dropped).
 test_diag_iface_drops() {
 	diag_lab
@@ -691,20 +726,23 @@ NFT
 	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog net.ipv4.tcp_syncookies)" 0 "evidence syncookies"
 }
 
-# pinned_receiver PORT DONEFILE: B accepts, pins SO_RCVBUF to the minimum
-# after the window was advertised, and reads only after 1 s: data overflows
-# it.  Writes DONEFILE once it has read everything.
+# pinned_receiver PORT DONEFILE: B accepts, pins SO_RCVBUF to 4096 (8 KiB)
+# after a 64 KiB window was advertised, and reads only after 1 s: data
+# overflows it.  Writes DONEFILE once it has read everything.  Not the
+# minimum (1): with XDP on b0 each segment's truesize fills a 2304-byte
+# buffer, and where rmem_max is large (window scale 7) the rest trickles in
+# for 10 s.
 pinned_receiver() {
 	bg ip netns exec "$B" python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("198.18.0.2", int(sys.argv[1]))); s.listen(1); s.settimeout(20)
-c, _ = s.accept(); c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+c, _ = s.accept(); c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, int(sys.argv[3]))
 open(sys.argv[2] + ".pinned", "w").write("1\n")
 time.sleep(1); c.settimeout(20)
 while c.recv(65536):
     pass
-open(sys.argv[2], "w").write("done\n")' "$1" "$2"
+open(sys.argv[2], "w").write("done\n")' "$1" "$2" 4096
 }
 
 # rcvbuf_run PORT: the overflow under diag in B; sets DELTA (PruneCalled).
@@ -724,15 +762,20 @@ rcvbuf_run() {
 
 # An application that pins a small SO_RCVBUF: with generous sysctls it is
 # rcvbuf_overflow; with tcp_rmem's maximum at 1 MiB it is sysctl_rmem_max.
+# Both cases run on every host: net.core.rmem_max is host-global (read-only
+# in a namespace), so where it is below 4 MiB it is raised for the first
+# case only (host_sysctl: locked, restored), and the second case holds
+# whatever the host has, since tcp_rmem alone makes it small.
 test_diag_rcvbuf_and_sysctl_rmem() {
 	diag_lab
-	local id
-	if [ "$(ip netns exec "$B" sysctl -n net.core.rmem_max)" -ge 4194304 ]; then
-		ip netns exec "$B" sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
-		rcvbuf_run 6004
-		assert_eq "$(finding_ids "$WS_TMP/out")" rcvbuf_overflow "findings (large sysctls)"
-		assert_eq "$(finding_field "$WS_TMP/out" rcvbuf_overflow prune_called)" "$DELTA" "evidence prune_called"
+	if [ "$(sysctl -n net.core.rmem_max)" -lt 4194304 ]; then
+		host_sysctl net.core.rmem_max 4194304
 	fi
+	ip netns exec "$B" sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
+	rcvbuf_run 6004
+	host_sysctls_restore
+	assert_eq "$(finding_ids "$WS_TMP/out")" rcvbuf_overflow "findings (large sysctls)"
+	assert_eq "$(finding_field "$WS_TMP/out" rcvbuf_overflow prune_called)" "$DELTA" "evidence prune_called"
 	ip netns exec "$B" sysctl -qw net.ipv4.tcp_rmem="4096 131072 1048576"
 	rcvbuf_run 6005
 	assert_eq "$(finding_ids "$WS_TMP/out")" sysctl_rmem_max "findings (small tcp_rmem)"
@@ -874,4 +917,35 @@ test_diag_injected_reset() {
 	assert_eq "$(finding_ids "$WS_TMP/out")" injected_reset "findings"
 	assert_eq "$(finding_field "$WS_TMP/out" injected_reset resets)" 3 "evidence resets"
 	assert_eq "$(finding_field "$WS_TMP/out" injected_reset peer)" "$LAB_S_IP" "evidence peer"
+}
+
+# A flood of bare ACKs to a closed port (source port rising: one flow each),
+# no firewall anywhere: A's kernel answers each with an RST (TcpOutRsts),
+# far more than wirescope's RST event rate limit lets through.  A wire RST whose tcp_send_reset event was
+# rate-limited away is `unknown` (evidence_rate_limited), never this
+# host's firewall.
+test_diag_rst_storm_not_blamed_on_firewall() {
+	diag_lab
+	local r0 r n=200000 fw
+	assert_eq "$(ip netns exec "$A" nft list ruleset)" "" "no firewall in A"
+	echo "{ eth(da=$(mac "$A" a0), sa=$(mac "$B" b0), type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, ttl=64), tcp(sp=dinc(1024, 65000), dp=9, seq=1, ackseq=1, ack) }" >"$WS_TMP/ack.cfg"
+	r0=$(tcp_counter "$A" TcpOutRsts)
+	diag_run "$WS_TMP/out" -d 6 -j
+	timeout 20 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/ack.cfg" -n $n -q >"$WS_TMP/trafgen" 2>&1 || log "trafgen: rc $?: $(tail -2 "$WS_TMP/trafgen")"
+	diag_wait
+	r=$(( $(tcp_counter "$A" TcpOutRsts) - r0 ))
+	log "kernel: TcpOutRsts +$r; findings: $(finding_ids "$WS_TMP/out" all)"
+	log "$(grep -E "local_reset|wirescope_lost" "$WS_TMP/out" | cut -c1-400)"
+	assert_ge "$r" 10000 "TcpOutRsts delta (kernel)"
+	assert_json_lines "$WS_TMP/out"
+	fw=$(python3 -c '
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("type") == "finding" and o["evidence"].get("verdict") == "local_netfilter":
+        n += int(o["evidence"].get("resets", 0))
+print(n)' "$WS_TMP/out")
+	assert_eq "$fw" 0 "resets blamed on a firewall"
+	assert_eq "$(grep -c 'its firewall' "$WS_TMP/out" || true)" 0 "titles naming a firewall"
 }

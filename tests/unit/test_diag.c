@@ -254,25 +254,66 @@ static void test_iface_and_egress(void)
 	case_end();
 }
 
+/* @n packets, @sm small, spread evenly over @secs busy seconds of @run. */
+static struct ws_rx_rates rx(uint64_t n, uint64_t sm, double secs, double run)
+{
+	return (struct ws_rx_rates){ .packets = n,
+				     .small = sm,
+				     .secs = run,
+				     .busy_packets = n,
+				     .busy_small = sm,
+				     .busy_secs = secs,
+				     .peak_pps = secs > 0 ? n / secs : 0 };
+}
+
 static void test_small_packets(void)
 {
 	struct ws_findings f = { 0 };
 	const struct ws_finding *x;
+	struct ws_rx_rates r;
 
 	case_begin("small_packets thresholds");
-	find_small_packets("eth0", 50 * 10, 50 * 10, 10, 75, &f); /* pings */
-	find_small_packets("eth0", 300000, 100000, 10, 75, &f);	  /* 33% */
+	r = rx(50 * 10, 50 * 10, 0, 10); /* pings: no busy second */
+	find_small_packets("eth0", &r, 75, &f);
+	r = rx(300000, 100000, 10, 10); /* 33% */
+	find_small_packets("eth0", &r, 75, &f);
 	CHECK_EQ(f.n, 0, "quiet: findings");
 	/* The seed: 88% under 75 B at 400 kpps. */
-	find_small_packets("eth0", 4000000, 3520000, 10, 75, &f);
+	r = rx(4000000, 3520000, 10, 10);
+	find_small_packets("eth0", &r, 75, &f);
 	x = find(&f, "small_packets");
 	CHECK(x && x->severity == WS_SEV_CRITICAL, "seed is critical");
 	CHECK(fabs(evidence(x, "small_pct") - 88) < 0.01, "share");
 	CHECK_EQ(evidence(x, "rx_pps"), 400000, "pps");
 	memset(&f, 0, sizeof(f));
-	find_small_packets("eth0", 200000, 120000, 10, 75, &f);
+	r = rx(200000, 120000, 10, 10);
+	find_small_packets("eth0", &r, 75, &f);
 	x = find(&f, "small_packets");
 	CHECK(x && x->severity == WS_SEV_WARNING, "20 kpps, 60%%: warning");
+	case_end();
+
+	case_begin("small_packets: rates over busy seconds, not idle ones");
+	/* The demo: 4 busy seconds at 50 kpps (peak 51k) in a 14 s run. */
+	memset(&f, 0, sizeof(f));
+	r = rx(200000, 198000, 4, 14);
+	r.peak_pps = 51000;
+	find_small_packets("eth0", &r, 75, &f);
+	x = find(&f, "small_packets");
+	CHECK(x != NULL, "found");
+	CHECK_EQ(evidence(x, "rx_pps"), 50000, "busy-second rate");
+	CHECK_EQ(evidence(x, "rx_pps_peak"), 51000, "peak");
+	CHECK(fabs(evidence(x, "rx_pps_run") - 200000 / 14.0) < 0.01,
+	      "whole-run average");
+	CHECK_EQ(evidence(x, "busy_s"), 4, "busy seconds");
+	CHECK(x && x->confidence > 0.85, "4 busy s: full confidence");
+	CHECK(x && strstr(x->title, "busy") && strstr(x->title, "peak"),
+	      "title says which rate");
+	/* 8 kpps over the run but 40 kpps while busy: found. */
+	memset(&f, 0, sizeof(f));
+	r = rx(80000, 80000, 2, 10);
+	find_small_packets("eth0", &r, 75, &f);
+	x = find(&f, "small_packets");
+	CHECK(x && x->confidence < 0.8, "2 busy s: lower confidence");
 	case_end();
 }
 

@@ -81,6 +81,33 @@ static void test_local(void)
 		      RV_LOCAL_NETFILTER, RC_HIGH);
 }
 
+/* The RST storm: the send event was rate-limited away, not absent. */
+static void test_local_evidence_lost(void)
+{
+	struct rst_evidence ev = { .sent = true,
+				   .lost = RST_LOST_RATE_LIMITED };
+	struct rst_result r;
+
+	check_verdict("sent, send events rate-limited: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	r = decide(&ev);
+	case_begin("unknown names the lost evidence");
+	CHECK(strstr(r.why, "evidence_rate_limited") == r.why, "reason first");
+	case_end();
+	ev.lost = RST_LOST_RINGBUF_FULL;
+	check_verdict("sent, ring buffer full: unknown", &ev, RV_UNKNOWN,
+		      RC_LOW);
+	ev = (struct rst_evidence){ .via_lo = true,
+				    .lost = RST_LOST_TABLE_FULL };
+	check_verdict("back on lo, events lost: unknown", &ev, RV_UNKNOWN,
+		      RC_LOW);
+	ev = (struct rst_evidence){ .sent = true,
+				    .kernel_sent = true,
+				    .lost = RST_LOST_RATE_LIMITED };
+	check_verdict("send event seen despite losses: local", &ev, RV_LOCAL,
+		      RC_HIGH);
+}
+
 static void test_peer(void)
 {
 	struct rst_evidence ev = peer_flow();
@@ -230,6 +257,7 @@ int main(void)
 {
 	test_ttl();
 	test_local();
+	test_local_evidence_lost();
 	test_peer();
 	test_middlebox();
 	test_injected();

@@ -36,6 +36,7 @@ const char *const accept_verdict_names[] = {
 	[ACCEPT_OK] = "ok",
 	[ACCEPT_OVERFLOWING] = "overflowing",
 	[ACCEPT_DEFERRED] = "deferred-accept",
+	[ACCEPT_SYNQ_FULL] = "syn-queue-full",
 };
 
 /* Cumulative state of one listener; the public part is the totals. */
@@ -44,21 +45,28 @@ struct listener {
 	uint32_t drops_base, drops_now, drops_prev;
 	uint64_t kfree_prev, retrans_prev;
 	struct hs_port_stats wire_base, wire_prev;
+	/* attribute(): the bases of the last attribution, and its sums */
+	uint32_t drops_attr;
+	uint64_t kfree_attr;
+	uint64_t ovf_total, ovf_prev, synq_total, synq_prev;
+	bool apportioned;
 	uint32_t queue_max_iv; /* max since the last interval */
 	int owner_fd;	       /* the owner's fd number for it */
 	bool defer_checked;
 	bool seen; /* in the latest dump */
 };
 
-enum { NS_OVERFLOWS, NS_DROPS, NS_DEFER, NS_NSTAT };
-static const char *const netstat_names[NS_NSTAT] = { "ListenOverflows",
-						     "ListenDrops",
-						     "TCPDeferAcceptDrop" };
+enum { NS_OVERFLOWS, NS_DROPS, NS_DEFER, NS_REQQ, NS_NSTAT };
+static const char *const netstat_names[NS_NSTAT] = {
+	"ListenOverflows", "ListenDrops", "TCPDeferAcceptDrop",
+	"TCPReqQFullDrop"
+};
 
 static struct listener table[MAX_LISTENERS];
 static struct accept_listener pubs[MAX_LISTENERS];
 static int n_listeners;
 static uint64_t host_base[NS_NSTAT], host_prev[NS_NSTAT], host_cur[NS_NSTAT];
+static uint64_t host_attr[NS_NSTAT];
 static int timer_fd = -1;
 static bool started, owners_stale, table_full_warned;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
@@ -309,6 +317,73 @@ static void read_bpf_listener(struct ws_session *s, struct listener *t)
 	hs_read_port(s, t->pub.port, &t->pub.wire);
 }
 
+/*
+ * Per socket the kernel counts only sk_drops, and it mixes everything:
+ *   accept queue full at the SYN (tcp_conn_request): ListenOverflows,
+ *     then tcp_listendrop() (ListenDrops, sk_drops +1);
+ *   accept queue full at the final ACK (tcp_v4/v6_syn_recv_sock):
+ *     ListenOverflows, tcp_listendrop(), and the discarded ACK once more
+ *     (sk_drops +2; skb:kfree_skb reason TCP_LISTEN_OVERFLOW);
+ *   SYN queue full without syncookies (tcp_syn_flood_action):
+ *     TCPReqQFullDrop and tcp_listendrop() only: not an overflow;
+ *   a TCP_DEFER_ACCEPT listener's deferred bare ACKs: sk_drops only.
+ * The namespace's ListenOverflows and TCPReqQFullDrop are exact but shared.
+ * So at every sample the new ones go to the listeners whose listen drops
+ * (sk_drops less the known double counts) rose: all of them to the only
+ * one (exact), else split in proportion (apportioned; the ACK-site drops
+ * kfree_skb saw are this socket's own and a floor).
+ */
+static void attribute(struct ws_session *s)
+{
+	uint64_t lo = host_cur[NS_OVERFLOWS] - host_attr[NS_OVERFLOWS];
+	uint64_t rq = host_cur[NS_REQQ] - host_attr[NS_REQQ];
+	uint64_t defer = host_cur[NS_DEFER] - host_attr[NS_DEFER];
+	uint64_t w[MAX_LISTENERS], sum = 0, kf, d, share;
+	int i, n = 0, only = -1;
+
+	for (i = 0; i < n_listeners; i++) {
+		struct listener *t = &table[i];
+
+		d = (uint32_t)(t->drops_now - t->drops_attr);
+		kf = t->pub.kfree_overflows - t->kfree_attr;
+		kf += t->pub.defer_accept ? defer : 0;
+		w[i] = d > kf ? d - kf : 0;
+		t->pub.listen_drops += w[i];
+		if (w[i]) {
+			sum += w[i];
+			only = i;
+			n++;
+		}
+	}
+	for (i = 0; i < n_listeners && sum; i++) {
+		struct listener *t = &table[i];
+
+		if (n == 1 && !s->o->n_ports) {
+			if (i == only) {
+				t->ovf_total += lo;
+				t->synq_total += rq;
+			}
+			continue;
+		}
+		if (!w[i])
+			continue;
+		kf = t->pub.kfree_overflows - t->kfree_attr;
+		share = (lo * w[i] + sum / 2) / sum;
+		share = share < w[i] ? share : w[i];
+		t->ovf_total += share > kf ? share : kf;
+		share = (rq * w[i] + sum / 2) / sum;
+		t->synq_total += share < w[i] ? share : w[i];
+		t->apportioned = true;
+	}
+	for (i = 0; i < n_listeners; i++) {
+		table[i].drops_attr = table[i].drops_now;
+		table[i].kfree_attr = table[i].pub.kfree_overflows;
+	}
+	/* Drops no listener of ours showed stay unattributed (the host
+	 * line has them). */
+	memcpy(host_attr, host_cur, sizeof(host_cur));
+}
+
 static int accept_sample(struct ws_session *s)
 {
 	int i, err = dump_listeners(s);
@@ -323,7 +398,10 @@ static int accept_sample(struct ws_session *s)
 		check_defer(&table[i]);
 		read_bpf_listener(s, &table[i]);
 	}
-	return read_netstat(host_cur);
+	err = read_netstat(host_cur);
+	if (!err && started)
+		attribute(s);
+	return err;
 }
 
 static int accept_start(struct ws_session *s)
@@ -346,9 +424,12 @@ static int accept_start(struct ws_session *s)
 		table[i].wire_base = table[i].wire_prev = table[i].pub.wire;
 		table[i].kfree_prev = table[i].pub.kfree_overflows;
 		table[i].retrans_prev = table[i].pub.synack_retrans;
+		table[i].drops_attr = table[i].drops_now;
+		table[i].kfree_attr = table[i].pub.kfree_overflows;
 	}
 	memcpy(host_base, host_cur, sizeof(host_cur));
 	memcpy(host_prev, host_cur, sizeof(host_cur));
+	memcpy(host_attr, host_cur, sizeof(host_cur));
 	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (timer_fd < 0 || timerfd_settime(timer_fd, 0, &its, NULL))
 		return -errno;
@@ -364,7 +445,7 @@ static void accept_stop(struct ws_session *s)
 
 /* Counts over one span: since the last interval or since start. */
 struct span {
-	uint64_t overflows, sk_drops, kfree, retrans;
+	uint64_t overflows, syn_queue_drops, sk_drops, kfree, retrans;
 	struct hs_port_stats wire;
 	uint32_t queue_max;
 };
@@ -381,6 +462,8 @@ static enum accept_verdict verdict(const struct listener *t,
 	const struct hs_port_stats *w = &sp->wire;
 	bool defer = t->pub.defer_accept;
 
+	if (!sp->overflows && !sp->kfree && sp->syn_queue_drops)
+		return ACCEPT_SYNQ_FULL;
 	if (sp->overflows || sp->kfree || w->syn_site_drops ||
 	    w->rst_after_ack || w->cookie_drops ||
 	    (!defer && w->ack_site_drops))
@@ -421,6 +504,8 @@ static void json_listener(struct ws_session *s, const char *type,
 	json_u64(&j, "backlog", l->backlog);
 	json_str(&j, "limit", limit_name(l));
 	json_u64(&j, "overflows", sp->overflows);
+	json_u64(&j, "syn_queue_drops", sp->syn_queue_drops);
+	json_str(&j, "attribution", t->apportioned ? "apportioned" : "exact");
 	json_u64(&j, "kfree_overflows", sp->kfree);
 	json_u64(&j, "sk_drops", sp->sk_drops);
 	json_u64(&j, "synack_retransmits", sp->retrans);
@@ -437,10 +522,11 @@ static void json_listener(struct ws_session *s, const char *type,
 
 static void print_header(struct ws_session *s)
 {
-	fprintf(s->out, "%s%-22s %-16s %5s %5s %7s %6s %5s %5s %5s %6s %s\n",
+	fprintf(s->out,
+		"%s%-22s %-16s %5s %5s %7s %6s %5s %5s %5s %5s %6s %s\n",
 		s->o->timestamp ? "TIME     " : "", "LISTENER", "PROCESS",
-		"QUEUE", "MAX", "BACKLOG", "DROPS", "KFREE", "SYN-S", "ACK-S",
-		"COOKIE", "VERDICT");
+		"QUEUE", "MAX", "BACKLOG", "OVERFL", "SYNQ", "KFREE", "SYN-S",
+		"ACK-S", "COOKIE", "VERDICT");
 }
 
 static void text_listener(struct ws_session *s, const struct listener *t,
@@ -458,15 +544,18 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 	else
 		snprintf(proc, sizeof(proc), "-");
 	fprintf(s->out,
-		"%-22s %-16s %5u %5u %7u %6llu %5llu %5llu %5llu %6llu %s%s\n",
+		"%-22s %-16s %5u %5u %7u %6llu %5llu %5llu %5llu %5llu %6llu "
+		"%s%s%s\n",
 		fmt_addr(l, a, sizeof(a)), proc, l->queue, sp->queue_max,
 		l->backlog, (unsigned long long)sp->overflows,
+		(unsigned long long)sp->syn_queue_drops,
 		(unsigned long long)sp->kfree,
 		(unsigned long long)sp->wire.syn_site_drops,
 		(unsigned long long)(sp->wire.ack_site_drops +
 				     sp->wire.rst_after_ack),
 		(unsigned long long)sp->wire.cookie_drops,
 		accept_verdict_names[v],
+		t->apportioned ? " (apportioned)" : "",
 		l->gone			? " (closed)"
 		: l->queue > l->backlog ? " (queue full)"
 					: "");
@@ -478,29 +567,24 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 			l->backlog == NGINX_BACKLOG
 			    ? " (nginx's default: listen ... backlog=N)"
 			    : "");
+	if (v == ACCEPT_SYNQ_FULL)
+		fprintf(s->out,
+			"  the SYN queue is full, not the accept queue: "
+			"tcp_max_syn_backlog %ld, tcp_syncookies %ld\n",
+			syn_backlog, syncookies);
 }
 
-/*
- * sk_drops counts every tcp_listendrop() on the socket (SYN-site and
- * ACK-site overflows, other listen drops) but also every segment the
- * listener discards: the ACK-site drop a second time, and on a
- * TCP_DEFER_ACCEPT listener each bare ACK it defers.  Take those out.
- */
+/* Counts since the last interval or since start; see attribute(). */
 static void span_since(const struct listener *t, bool interval, struct span *sp)
 {
 	const struct accept_listener *l = &t->pub;
-	uint64_t defer_drops;
 
 	sp->sk_drops =
 	    t->drops_now - (interval ? t->drops_prev : t->drops_base);
 	sp->kfree = l->kfree_overflows - (interval ? t->kfree_prev : 0);
 	sp->retrans = l->synack_retrans - (interval ? t->retrans_prev : 0);
-	defer_drops = !l->defer_accept ? 0
-		      : interval ? host_cur[NS_DEFER] - host_prev[NS_DEFER]
-				 : host_cur[NS_DEFER] - host_base[NS_DEFER];
-	sp->overflows = sp->sk_drops > sp->kfree + defer_drops
-			    ? sp->sk_drops - sp->kfree - defer_drops
-			    : 0;
+	sp->overflows = t->ovf_total - (interval ? t->ovf_prev : 0);
+	sp->syn_queue_drops = t->synq_total - (interval ? t->synq_prev : 0);
 	ws_sub_u64(&l->wire, interval ? &t->wire_prev : &t->wire_base,
 		   &sp->wire, sizeof(sp->wire) / sizeof(uint64_t));
 	sp->queue_max = interval ? t->queue_max_iv : l->queue_max;
@@ -551,6 +635,8 @@ static void accept_interval(struct ws_session *s, double secs)
 		else
 			text_listener(s, t, &sp, t->pub.verdict);
 		t->drops_prev = t->drops_now;
+		t->ovf_prev = t->ovf_total;
+		t->synq_prev = t->synq_total;
 		t->kfree_prev = t->pub.kfree_overflows;
 		t->retrans_prev = t->pub.synack_retrans;
 		t->wire_prev = t->pub.wire;
@@ -597,6 +683,8 @@ const struct accept_listener *accept_listeners(int *n)
 		span_since(&table[i], false, &sp);
 		pubs[i] = table[i].pub;
 		pubs[i].overflows = sp.overflows;
+		pubs[i].syn_queue_drops = sp.syn_queue_drops;
+		pubs[i].apportioned = table[i].apportioned;
 		pubs[i].kfree_overflows = sp.kfree;
 		pubs[i].synack_retrans = sp.retrans;
 		pubs[i].wire = sp.wire;
@@ -626,17 +714,19 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 		{ "wirescope_listen_backlog", "gauge",
 		  "Accept queue limit: min(listen() backlog, somaxconn)." },
 		{ "wirescope_listen_overflows_total", "counter",
-		  "Connections the listening socket dropped: accept queue "
-		  "full, "
-		  "or another listen drop." },
+		  "Accept-queue overflows: the namespace's ListenOverflows, "
+		  "the listener's own or apportioned by listen drops." },
 		{ "wirescope_listen_overflow_drops_total", "counter",
 		  "Final ACKs dropped for a full accept queue "
 		  "(skb:kfree_skb)." },
+		{ "wirescope_listen_syn_queue_drops_total", "counter",
+		  "SYNs dropped for a full SYN queue (TCPReqQFullDrop), "
+		  "attributed like the overflows." },
 	};
 	/* Ports keep their label slot across scrapes; past --max-ports
 	 * they are summed into port="other". */
 	static struct prom_ports ports;
-	static uint64_t sum[WS_PROM_PORT_SLOTS][2][5];
+	static uint64_t sum[WS_PROM_PORT_SLOTS][2][6];
 	static bool used[WS_PROM_PORT_SLOTS][2];
 	const struct accept_listener *l;
 	char labels[64], name[8];
@@ -657,8 +747,9 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 		sum[slot][v6][2] += l[i].backlog;
 		sum[slot][v6][3] += l[i].overflows;
 		sum[slot][v6][4] += l[i].kfree_overflows;
+		sum[slot][v6][5] += l[i].syn_queue_drops;
 	}
-	for (f = 0; f < 5; f++) {
+	for (f = 0; f < 6; f++) {
 		prom_family(b, fam[f].name, fam[f].type, fam[f].help);
 		for (slot = 0; slot < WS_PROM_PORT_SLOTS; slot++) {
 			for (v6 = 0; v6 <= 1; v6++) {
@@ -700,7 +791,8 @@ static void find_overflow(const struct accept_listener *l,
 	char addr[64];
 
 	fmt_addr(l, addr, sizeof(addr));
-	x = ws_finding_add(f, "accept_overflow", WS_SEV_CRITICAL, 0.9,
+	x = ws_finding_add(f, "accept_overflow", WS_SEV_CRITICAL,
+			   l->apportioned ? 0.7 : 0.9,
 			   "accept queue of %s (%s) overflowed %llu times; "
 			   "longest %u of %u",
 			   addr, l->comm[0] ? l->comm : "?",
@@ -711,6 +803,10 @@ static void find_overflow(const struct accept_listener *l,
 	ws_evidence_str(x, "process", l->comm);
 	ws_evidence_num(x, "pid", l->pid);
 	ws_evidence_num(x, "overflows", l->overflows);
+	ws_evidence_str(x, "attribution",
+			l->apportioned ? "apportioned" : "exact");
+	ws_evidence_num(x, "syn_queue_drops", l->syn_queue_drops);
+	ws_evidence_num(x, "kfree_overflows", l->kfree_overflows);
 	ws_evidence_num(x, "queue_max", l->queue_max);
 	ws_evidence_num(x, "backlog", l->backlog);
 	ws_evidence_num(x, "somaxconn", somaxconn);

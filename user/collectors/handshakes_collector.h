@@ -50,6 +50,7 @@ enum accept_verdict {
 	ACCEPT_OK = 0,
 	ACCEPT_OVERFLOWING,
 	ACCEPT_DEFERRED,
+	ACCEPT_SYNQ_FULL,
 };
 
 /* One listening socket, totals since start (or since it appeared). */
@@ -64,7 +65,14 @@ struct accept_listener {
 	uint32_t queue;	    /* accept queue now */
 	uint32_t queue_max; /* max seen since start */
 	uint32_t backlog;
-	uint64_t overflows;	  /* sk_drops delta: ListenOverflows/Drops */
+	/* Accept-queue overflows (ListenOverflows) and SYN-queue drops
+	 * (TCPReqQFullDrop): the namespace's counters, exact when this is
+	 * its only listener with drops, else apportioned by listen drops
+	 * (see accept.c, attribute()). */
+	uint64_t overflows;
+	uint64_t syn_queue_drops;
+	bool apportioned;	  /* some of the above was apportioned */
+	uint64_t listen_drops;	  /* sk_drops less double counts */
 	uint64_t kfree_overflows; /* ACK-site drops, skb:kfree_skb */
 	uint64_t synack_retrans;
 	bool defer_accept;

@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include "collectors/resets_int.h"
 #include "collectors/locate.h"
+#include "health.h" /* headers/ */
 #include "parse.h"
 #include "wirescope.skel.h"
 
@@ -49,6 +50,63 @@ static struct {
 	char hop[INET6_ADDRSTRLEN]; /* "": no answer */
 } locate_cache[RST_LOCATE_CACHE];
 static int nlocate_cache;
+
+/*
+ * When events were lost (rate limit, full ring buffer, full table): spans
+ * of time between two checks, newest last.  A wire RST near one of them
+ * may have lost its tcp_send_reset twin.
+ */
+#define RST_LOSS_SPANS 32
+static struct {
+	double lo, hi;
+	enum rst_lost kind;
+} loss[RST_LOSS_SPANS];
+static int nloss;
+static uint64_t loss_prev[3];
+static double loss_checked;
+
+static void check_losses(struct ws_session *s, double now)
+{
+	static const enum rst_lost kinds[3] = { RST_LOST_RATE_LIMITED,
+						RST_LOST_RINGBUF_FULL,
+						RST_LOST_TABLE_FULL };
+	uint32_t idx[2] = { WS_H_RESETS_RATE_LIMITED,
+			    WS_H_RESETS_RINGBUF_FULL };
+	int fd = bpf_map__fd(s->skel->maps.ws_health);
+	uint64_t v[3] = { 0, 0, user_dropped };
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (ws_percpu_sum_u64(fd, &idx[i], s->ncpus, &v[i], 1))
+			v[i] = loss_prev[i];
+	for (i = 0; i < 3; i++) {
+		if (v[i] == loss_prev[i])
+			continue;
+		if (nloss == RST_LOSS_SPANS) {
+			memmove(loss, loss + 1, sizeof(loss) - sizeof(loss[0]));
+			nloss--;
+		}
+		loss[nloss].lo = loss_checked;
+		loss[nloss].hi = now;
+		loss[nloss++].kind = kinds[i];
+		loss_prev[i] = v[i];
+	}
+	loss_checked = now;
+}
+
+static enum rst_lost lost_near(double t)
+{
+	int i;
+
+	for (i = nloss - 1; i >= 0; i--)
+		if (loss[i].lo <= t + RST_MATCH_S &&
+		    loss[i].hi >= t - RST_MATCH_S)
+			return loss[i].kind;
+	/* Older than every span kept: the spans were recycled. */
+	return nloss == RST_LOSS_SPANS && t - RST_MATCH_S < loss[0].lo
+		   ? loss[0].kind
+		   : RST_LOST_NONE;
+}
 
 uint64_t rst_events_lost(void)
 {
@@ -192,6 +250,10 @@ static int start(struct ws_session *s)
 	int fd = bpf_map__fd(s->skel->maps.rst_events);
 
 	mono_to_real = now_real() - now_mono();
+	nloss = 0;
+	loss_checked = now_mono();
+	check_losses(s, loss_checked);
+	nloss = 0; /* counts from before our start are not ours */
 	rb = ring_buffer__new(fd, on_event, NULL, NULL);
 	if (!rb)
 		return -errno;
@@ -432,6 +494,7 @@ static void finalize_wire(struct ws_session *s, struct stored *w)
 	seq_view(&w->e, &r);
 	kernel_view(w, &r);
 	gather(s, w, &ev, &r);
+	ev.lost = lost_near(w->t);
 	if (ev.sent || ev.via_lo) {
 		send = find_match(w, RST_TP_SEND, r.via_lo, false);
 		if (send) {
@@ -488,6 +551,7 @@ static void process(struct ws_session *s, bool flush)
 	int i;
 
 	ring_buffer__consume(rb);
+	check_losses(s, now);
 	for (i = 0; i < nevs; i++)
 		if (!evs[i].done && evs[i].e.kind == RST_WIRE &&
 		    (flush || now - evs[i].t >= RST_SETTLE_S))

@@ -31,6 +31,14 @@ struct snapshot {
 static struct snapshot base, prev, cur;
 static unsigned long lines;
 
+/* Busy-second accounting of received frames, updated at every sample. */
+static struct busy {
+	uint64_t packets, small, busy_packets, busy_small;
+	double busy_secs, peak_pps;
+} busy[WS_MAX_IFACES];
+static struct sizes_counters busy_prev[WS_MAX_IFACES];
+static double busy_t;
+
 static void counters_sub(const struct sizes_counters *a,
 			 const struct sizes_counters *b,
 			 struct sizes_counters *out)
@@ -69,6 +77,26 @@ static int sizes_configure(struct ws_session *s)
 	return 0;
 }
 
+/* One sampling interval of @dt seconds: busy if it carried traffic. */
+static void busy_account(int i, double dt)
+{
+	const struct sizes_counters *c = &cur.c[i][WS_RX];
+	uint64_t n = c->packets - busy_prev[i].packets;
+	uint64_t sm = c->small - busy_prev[i].small;
+	struct busy *b = &busy[i];
+
+	busy_prev[i] = *c;
+	b->packets += n;
+	b->small += sm;
+	if (dt <= 0 || n / dt < WS_BUSY_PPS)
+		return;
+	b->busy_packets += n;
+	b->busy_small += sm;
+	b->busy_secs += dt;
+	if (dt >= 0.5 && n / dt > b->peak_pps)
+		b->peak_pps = n / dt;
+}
+
 static int sizes_sample(struct ws_session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.sizes_counters);
@@ -85,7 +113,25 @@ static int sizes_sample(struct ws_session *s)
 				return err;
 		}
 	}
+	for (i = 0; i < s->o->n_ifaces; i++)
+		busy_account(i, s->elapsed - busy_t);
+	busy_t = s->elapsed;
 	return 0;
+}
+
+void sizes_rx_rates(int i, double elapsed, struct ws_rx_rates *out)
+{
+	const struct busy *b = &busy[i];
+
+	*out = (struct ws_rx_rates){
+		.packets = b->packets,
+		.small = b->small,
+		.secs = elapsed,
+		.busy_packets = b->busy_packets,
+		.busy_small = b->busy_small,
+		.busy_secs = b->busy_secs,
+		.peak_pps = b->peak_pps,
+	};
 }
 
 /* Point interface @ifindex at counter slot @slot (slots are stored +1). */
@@ -111,6 +157,10 @@ static int sizes_start(struct ws_session *s)
 	err = sizes_sample(s);
 	base = cur;
 	prev = cur;
+	for (i = 0; i < s->o->n_ifaces; i++)
+		busy_prev[i] = cur.c[i][WS_RX];
+	memset(busy, 0, sizeof(busy));
+	busy_t = s->elapsed;
 	return err;
 }
 
@@ -322,13 +372,24 @@ static void sizes_prom(struct ws_session *s, struct ws_buf *b)
  * small packets cost a CPU little whatever their share; from there, a
  * majority of them is a warning, and 80% at 100 kpps is critical: the
  * per-packet cost (interrupts, softirq, syscalls) dominates, not the bytes.
+ *
+ * Rates are over the busy seconds (struct ws_rx_rates): a 4 s flood at
+ * 50 kpps in a 14 s run is 50 kpps, not 14 s's average of 14 kpps.  The
+ * busiest interval (peak) and the whole run's average come along.  A run
+ * with no busy interval (shorter than one) falls back to the whole run.
  */
-void find_small_packets(const char *iface, uint64_t packets, uint64_t small,
-			double secs, unsigned threshold, struct ws_findings *f)
+void find_small_packets(const char *iface, const struct ws_rx_rates *r,
+			unsigned threshold, struct ws_findings *f)
 {
-	double pps = secs > 0 ? packets / secs : 0, sh = pct(small, packets);
+	bool by_busy = r->busy_secs > 0;
+	double secs = by_busy ? r->busy_secs : r->secs;
+	uint64_t n = by_busy ? r->busy_packets : r->packets;
+	uint64_t sm = by_busy ? r->busy_small : r->small;
+	double pps = secs > 0 ? n / secs : 0, sh = pct(sm, n);
+	double run_pps = r->secs > 0 ? r->packets / r->secs : 0;
+	double peak = r->peak_pps > pps ? r->peak_pps : pps;
 	struct ws_finding *x;
-	char a[16];
+	char a[16], p[16];
 
 	if (pps < 10000 || sh < 50)
 		return;
@@ -337,14 +398,20 @@ void find_small_packets(const char *iface, uint64_t packets, uint64_t small,
 						     : WS_SEV_WARNING,
 			   secs >= 3 ? 0.9 : 0.7,
 			   "%.1f%% of the %s packets/s arriving on %s are "
-			   "under %u bytes",
-			   sh, ws_human(pps, a, sizeof(a)), iface, threshold);
+			   "under %u bytes (mean of %.0f busy s, peak %s)",
+			   sh, ws_human(pps, a, sizeof(a)), iface, threshold,
+			   secs, ws_human(peak, p, sizeof(p)));
 	ws_evidence_str(x, "iface", iface);
 	ws_evidence_num(x, "small_pct", sh);
 	ws_evidence_num(x, "small_threshold", threshold);
+	ws_evidence_str(x, "rate_basis", by_busy ? "busy_seconds" : "run");
 	ws_evidence_num(x, "rx_pps", pps);
-	ws_evidence_num(x, "small_pps", secs > 0 ? small / secs : 0);
-	ws_evidence_num(x, "rx_packets", packets);
+	ws_evidence_num(x, "rx_pps_peak", peak);
+	ws_evidence_num(x, "rx_pps_run", run_pps);
+	ws_evidence_num(x, "small_pps", secs > 0 ? sm / secs : 0);
+	ws_evidence_num(x, "busy_s", secs);
+	ws_evidence_num(x, "run_s", r->secs);
+	ws_evidence_num(x, "rx_packets", r->packets);
 	ws_advice(x,
 		  "the per-packet cost dominates, not bandwidth: spread "
 		  "receive work over CPUs (RSS `ethtool -L %s combined N`, "
@@ -359,13 +426,12 @@ void find_small_packets(const char *iface, uint64_t packets, uint64_t small,
 
 static void sizes_findings(struct ws_session *s, struct ws_findings *f)
 {
-	struct sizes_counters d = { 0 };
+	struct ws_rx_rates r;
 	int i;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
-		sizes_total(i, WS_RX, &d);
-		find_small_packets(s->o->ifaces[i].name, d.packets, d.small,
-				   s->elapsed, s->o->small, f);
+		sizes_rx_rates(i, s->elapsed, &r);
+		find_small_packets(s->o->ifaces[i].name, &r, s->o->small, f);
 	}
 }
 

@@ -74,10 +74,31 @@ static bool ipid_continues(const struct rst_evidence *ev)
 	       delta <= 1024;
 }
 
+const char *rst_lost_name(enum rst_lost l)
+{
+	static const char *const names[] = {
+		[RST_LOST_NONE] = "none",
+		[RST_LOST_RATE_LIMITED] = "evidence_rate_limited",
+		[RST_LOST_RINGBUF_FULL] = "evidence_ringbuf_full",
+		[RST_LOST_TABLE_FULL] = "evidence_table_full",
+	};
+
+	return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] : "?";
+}
+
+/*
+ * Netfilter is named only from an absence (no tcp_send_reset event): when
+ * events were lost around the RST, the absence proves nothing.
+ */
 static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 {
 	if (ev->kernel_sent)
 		set(r, RV_LOCAL, RC_HIGH, "tcp_send_reset fired for this flow");
+	else if (ev->lost)
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "%s: sent by this host, but its kernel events were lost "
+		    "meanwhile, so the kernel or a firewall",
+		    rst_lost_name(ev->lost));
 	else if (ev->via_lo)
 		set(r, RV_LOCAL_NETFILTER, RC_HIGH,
 		    "came back on lo from the peer's address with no "

@@ -22,6 +22,14 @@ enum rst_verdict {
 
 enum rst_confidence { RC_LOW = 0, RC_MEDIUM, RC_HIGH };
 
+/* Why the kernel-side evidence for an RST may be missing. */
+enum rst_lost {
+	RST_LOST_NONE = 0,
+	RST_LOST_RATE_LIMITED, /* the BPF rate limit dropped events */
+	RST_LOST_RINGBUF_FULL, /* the ring buffer was full */
+	RST_LOST_TABLE_FULL,   /* user space had no room to keep them */
+};
+
 /* Everything recorded about one RST and its flow. */
 struct rst_evidence {
 	bool sent;	  /* left this host on a watched interface */
@@ -42,6 +50,9 @@ struct rst_evidence {
 	int burst;	     /* RSTs received on this flow within 1 s */
 	int burst_seqs;	     /* distinct sequence numbers among them */
 	uint32_t data_after; /* peer segments with data after the RST */
+	/* Events were lost around this RST's time: a missing tcp_send_reset
+	 * proves nothing then. */
+	enum rst_lost lost;
 };
 
 struct rst_result {
@@ -63,5 +74,6 @@ int rst_initial_ttl(uint8_t ttl);
 int rst_hops(uint8_t ttl);
 const char *rst_verdict_name(enum rst_verdict v);
 const char *rst_confidence_name(enum rst_confidence c);
+const char *rst_lost_name(enum rst_lost l);
 
 #endif
