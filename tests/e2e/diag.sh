@@ -886,7 +886,7 @@ test_diag_local_reset() {
 # second retransmission, about 3 s after its first SYN.
 test_diag_handshake_latency() {
 	lab_with_server
-	lab_filter s lab_syn input "tcp dport $LAB_PORT tcp flags syn drop"
+	lab_filter s lab_syn input "tcp dport $LAB_PORT tcp flags syn counter drop"
 	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 6 -j
 	lab_exec c python3 -c '
 import socket, sys, time
@@ -894,7 +894,14 @@ t = time.monotonic()
 c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=8)
 print("%.1f" % (time.monotonic() - t)); c.close()' "$LAB_S_IP" "$LAB_PORT" >"$WS_TMP/connect" &
 	WS_PIDS+=($!)
-	sleep 1.5 # the SYN at 0 s and its retransmission at 1 s are dropped
+	# The SYN at 0 s and its retransmission at 1 s are dropped: wait for
+	# the firewall's own count of 2, not for a time.
+	local i
+	for ((i = 0; i < 100; i++)); do
+		lab_exec s nft list table inet lab_syn | grep -q 'packets [2-9]' && break
+		sleep 0.05
+	done
+	lab_exec s nft list table inet lab_syn | grep -q 'packets [2-9]' || fail "the two SYNs never reached the filter"
 	lab_exec s nft delete table inet lab_syn
 	diag_wait
 	assert_ge "$(cut -d. -f1 "$WS_TMP/connect")" 2 "connect time (client)"
