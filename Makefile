@@ -160,3 +160,10 @@ $(OUT)/bench/%.bpf.o: tools/bench/%.bpf.c | $(OUT)/bench
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)tools/bench/bench.sh
+
+# The kernel matrix: tools/vmtest/tests.list in a VM of each kernel of
+# tools/vmtest/kernels (Debian's, fetched and cached in
+# /var/cache/wirescope-vmtest); docs/kernels.md.
+vmtest: deps wirescope
+	$(Q)tools/vmtest/matrix.sh $(VMTEST_KERNELS)
+.PHONY: vmtest

@@ -16,6 +16,8 @@ PACKAGES=(
 	libclang-rt-14-dev valgrind
 	# exporter tests
 	prometheus
+	# make vmtest: qemu, the initramfs' busybox, apt-get download's keys
+	qemu-system-x86 busybox-static debian-archive-keyring xz-utils zstd
 )
 
 missing=()
