@@ -164,6 +164,6 @@ bench: deps
 # The kernel matrix: tools/vmtest/tests.list in a VM of each kernel of
 # tools/vmtest/kernels (Debian's, fetched and cached in
 # /var/cache/wirescope-vmtest); docs/kernels.md.
-vmtest: deps wirescope
-	$(Q)tools/vmtest/matrix.sh $(VMTEST_KERNELS)
+vmtest: deps $(BIN)
+	$(Q)WS=$(abspath $(BIN)) tools/vmtest/matrix.sh $(VMTEST_KERNELS)
 .PHONY: vmtest

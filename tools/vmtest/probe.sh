@@ -18,7 +18,8 @@ if [ "${1:-}" = --inside ]; then
 	sec "btf"; ls -l /sys/kernel/btf/vmlinux 2>&1
 	sec "kprobe_events"; ls -l /sys/kernel/tracing/kprobe_events /sys/kernel/debug/tracing/kprobe_events 2>&1
 	sec "attach tests"
-	tcx=$(bpftool btf dump file /sys/kernel/btf/vmlinux | awk '$1 == "'"'"'BPF_TCX_INGRESS'"'"'" { print $3 }')
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c >/tmp/vmlinux.h 2>/dev/null
+	tcx=$(awk '$1 == "BPF_TCX_INGRESS" { sub(/,/, "", $3); print $3 }' /tmp/vmlinux.h)
 	echo "BPF_TCX_INGRESS in kernel BTF: ${tcx:-absent}"
 	$P/attach $P/attach.bpf.o $tcx 2>&1
 	sec "bpftool feature probe (selected)"
@@ -28,13 +29,12 @@ if [ "${1:-}" = --inside ]; then
 		awk -v t="$1" '/helpers supported for program type/ { on = ($NF == t ":") } on && /^[[:space:]]*- / { print $2 }' /tmp/features
 	}
 	for h in bpf_ktime_get_coarse_ns bpf_ktime_get_boot_ns bpf_loop bpf_get_current_task_btf bpf_xdp_get_buff_len bpf_get_func_ip; do
-		printf '%-28s xdp: %-3s sched_cls: %-3s tracing: %s\n' "$h" \
+		printf '%-28s xdp: %-3s sched_cls: %-3s kprobe: %s\n' "$h" \
 			"$(helpers xdp | grep -qx "$h" && echo yes || echo no)" \
 			"$(helpers sched_cls | grep -qx "$h" && echo yes || echo no)" \
-			"$(helpers tracing | grep -qx "$h" && echo yes || echo no)"
+			"$(helpers kprobe | grep -qx "$h" && echo yes || echo no)"
 	done
 	sec "tracepoint prototypes (kernel BTF)"
-	bpftool btf dump file /sys/kernel/btf/vmlinux format c >/tmp/vmlinux.h 2>/dev/null
 	for tp in kfree_skb tcp_send_reset tcp_retransmit_skb tcp_receive_reset tcp_retransmit_synack inet_sock_set_state inet_csk_accept; do
 		grep -E "^typedef .*\(\*btf_trace_$tp\)" /tmp/vmlinux.h || echo "btf_trace_$tp: absent"
 	done
@@ -43,6 +43,10 @@ if [ "${1:-}" = --inside ]; then
 	done
 	grep -E "^enum (skb_drop_reason|sk_rst_reason) \{" /tmp/vmlinux.h || echo "no enum skb_drop_reason / sk_rst_reason"
 	grep -cE "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW" /tmp/vmlinux.h | sed 's/^/SKB_DROP_REASON_TCP_LISTEN_OVERFLOW mentions: /'
+	sec "wirescope's BPF programs loaded one at a time (rodata at defaults)"
+	$P/attach --load build/wirescope.bpf.o 2>&1 | grep -vE '^libbpf: (failed to load object|prog .*: failed to load: -)'
+	sec "the same with every *_enabled flag of .rodata set (no collector pruned)"
+	$P/attach --load-enabled build/wirescope.bpf.o 2>&1 | grep -vE '^libbpf: (failed to load object|prog .*: failed to load: -)'
 	WS=./wirescope
 	run() {
 		sec "wirescope $*"
