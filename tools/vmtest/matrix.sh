@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # matrix.sh [KERNEL...]: run the tests of tools/vmtest/tests.list with
 # ./wirescope inside a VM of each kernel (default: all of
-# tools/vmtest/kernels), VMTEST_JOBS VMs at a time (default 2).  Prints a
+# tools/vmtest/kernels), VMTEST_JOBS VMs at a time (default 2 with 4+ CPUs, else 1).  Prints a
 # line per kernel, then "N passed, N failed"; exits 1 if any kernel fails.
 # Per kernel, in build/vmtest/: KERNEL.results (one PASS/FAIL/SKIP line per
 # test, after a "# kernel" header) and KERNEL/ (console.log, output).
@@ -12,7 +12,8 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/common.sh"
 cd "$HERE/../.."
-JOBS=${VMTEST_JOBS:-2}
+# Two TCG VMs on two cores only slow each other down.
+JOBS=${VMTEST_JOBS:-$(( $(nproc) >= 4 ? 2 : 1 ))}
 VM_TIMEOUT=${VMTEST_TIMEOUT:-1200}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 WS=${WS:-$PWD/wirescope}
