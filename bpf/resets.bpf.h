@@ -244,7 +244,12 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	if (!f && !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN))
 		return; /* see rst_insert */
 	/* Per packet: a tick-precise clock is enough for idle times. */
-	now = bpf_ktime_get_coarse_ns();
+	/* bpf_ktime_get_coarse_ns is 5.11+. */
+	if (bpf_core_enum_value_exists(enum bpf_func_id,
+				       BPF_FUNC_ktime_get_coarse_ns))
+		now = bpf_ktime_get_coarse_ns();
+	else
+		now = bpf_ktime_get_ns();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
 	if (!f)
 		rst_insert(&k, pkt, &o, dir, now);
@@ -372,7 +377,9 @@ static __always_inline const struct net *rst_skb_net(const struct sk_buff *skb)
 
 static __always_inline void rst_attach_flow(struct rst_event *e)
 {
-	struct rst_flow *f = bpf_map_lookup_elem(&rst_flows, &e->key);
+	/* A key in ring-buffer memory: before 6.2 only a stack one. */
+	struct rst_flow_key k = e->key;
+	struct rst_flow *f = bpf_map_lookup_elem(&rst_flows, &k);
 
 	if (f) {
 		e->flow = *f;
