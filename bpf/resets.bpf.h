@@ -388,9 +388,10 @@ static __always_inline void rst_attach_flow(struct rst_event *e)
 }
 
 SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb,
-	     enum sk_rst_reason reason)
+int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb)
 {
+	/* reason: 6.10+ (ws_tp_send_reset_nargs). */
+	__u32 reason = ws_tp_send_reset_nargs >= 3 ? (__u32)ctx[2] : 0;
 	struct rst_event *e;
 	struct rst_event tmp = {};
 
@@ -443,9 +444,12 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 
 /* A received RST the kernel threw away, with its drop reason. */
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location,
-	     enum skb_drop_reason reason, struct sock *rx_sk)
+int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location)
 {
+	/* reason: 5.17+, rx_sk: 6.11+ (ws_tp_kfree_skb_nargs). */
+	__u32 reason = ws_tp_kfree_skb_nargs >= 3 ? (__u32)ctx[2] : 0;
+	struct sock *rx_sk =
+	    ws_tp_kfree_skb_nargs >= 4 ? (struct sock *)ctx[3] : NULL;
 	struct rst_event tmp = {};
 	struct rst_event *e;
 

@@ -132,22 +132,84 @@ bool ws_tp_test_missing(const char *event)
 	return false;
 }
 
-/* @vmlinux is loaded on first use: most commands have no tp_btf program. */
-static bool tp_exists(struct btf **vmlinux, const char *sec, const char *event)
+/* The kernel's BTF, loaded on first use: most commands have no tp_btf. */
+static struct btf *kernel_btf(bool free_it)
 {
-	char type[128];
+	static struct btf *btf;
+	static bool tried;
 
+	if (free_it) {
+		btf__free(btf);
+		btf = NULL;
+		tried = false;
+	} else if (!tried) {
+		tried = true;
+		btf = btf__load_vmlinux_btf(); /* NULL on error (libbpf 1) */
+	}
+	return btf;
+}
+
+/*
+ * How many arguments tracepoint @event has in this kernel, void *ctx not
+ * counted, from its prototype btf_trace_<event>: -1 if the kernel has no
+ * such tracepoint, -2 if it cannot tell (no BTF).
+ */
+int ws_tp_nargs(const char *event)
+{
+	struct btf *btf = kernel_btf(false);
+	const struct btf_type *t;
+	char type[128];
+	int id;
+
+	if (!btf)
+		return -2;
+	snprintf(type, sizeof(type), "btf_trace_%s", event);
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || !btf_vlen(t))
+		return -2;
+	return btf_vlen(t) - 1;
+}
+
+static bool tp_exists(const char *sec, const char *event)
+{
 	if (ws_tp_test_missing(event))
 		return false;
 	if (strncmp(sec, "tp_btf/", 7))
 		return true; /* the others fail at attach, handled there */
-	if (!*vmlinux)
-		*vmlinux =
-		    btf__load_vmlinux_btf(); /* NULL on error (libbpf 1) */
-	if (!*vmlinux)
-		return true; /* cannot tell: the load will say */
-	snprintf(type, sizeof(type), "btf_trace_%s", event);
-	return btf__find_by_name_kind(*vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+	return ws_tp_nargs(event) != -1; /* cannot tell: the load will say */
+}
+
+/*
+ * The tracepoint arguments later kernels added: the BPF programs read them
+ * only where this kernel has them.  Say what their absence costs.
+ */
+static void tp_args(struct ws_session *s)
+{
+	struct wirescope_bpf *skel = s->skel;
+	int n;
+
+	n = ws_tp_nargs("kfree_skb");
+	if (n > 0)
+		skel->rodata->ws_tp_kfree_skb_nargs = n;
+	if (n >= 0 && n < 3 && bpf_program__autoload(skel->progs.ws_rst_drop))
+		ws_warn("this kernel's skb:kfree_skb has no drop reason "
+			"(5.17+): resets can't tell why the kernel dropped "
+			"an RST");
+	n = ws_tp_nargs("tcp_send_reset");
+	if (n > 0)
+		skel->rodata->ws_tp_send_reset_nargs = n;
+	if (n >= 0 && n < 3 && bpf_program__autoload(skel->progs.ws_rst_send))
+		ws_warn("this kernel's tcp:tcp_send_reset has no reason "
+			"(6.10+): resets can't tell why this host sent an RST");
+	/* Before 6.17 (no err) the event fires for sent segments only. */
+	n = ws_tp_nargs("tcp_retransmit_skb");
+	if (n > 0)
+		skel->rodata->ws_tp_retransmit_nargs = n;
 }
 
 static void tp_missing(struct bpf_program *p, const char *event,
@@ -164,7 +226,6 @@ static void tp_missing(struct bpf_program *p, const char *event,
  */
 static void probe_tracepoints(struct ws_session *s)
 {
-	struct btf *vmlinux = NULL;
 	struct bpf_program *p;
 	const char *event;
 
@@ -172,12 +233,12 @@ static void probe_tracepoints(struct ws_session *s)
 	{
 		event = ws_tp_event(bpf_program__section_name(p));
 		if (!bpf_program__autoload(p) || !event ||
-		    tp_exists(&vmlinux, bpf_program__section_name(p), event))
+		    tp_exists(bpf_program__section_name(p), event))
 			continue;
 		bpf_program__set_autoload(p, false);
 		tp_missing(p, event, "is not in this kernel");
 	}
-	btf__free(vmlinux);
+	tp_args(s);
 }
 
 static double now_mono(void)
@@ -605,6 +666,7 @@ static void teardown(struct ws_session *s)
 	s->n_links = 0;
 	wirescope_bpf__destroy(s->skel);
 	s->skel = NULL;
+	kernel_btf(true);
 }
 
 int ws_session_run(struct ws_session *s)
