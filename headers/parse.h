@@ -337,11 +337,24 @@ __attribute__((noinline)) int ws_tcp_opts_walk_bpf(void)
  */
 #define WS_MAX_L4_OFF 0x3fff
 
+/*
+ * Hide @v's value from the compiler, so that it keeps each bound check of
+ * it: otherwise clang 14 drops one a former check implies and then adds a
+ * fresh, unbounded load of l4_off to the packet pointer (the 6.1 verifier
+ * then loses the packet range).
+ */
+#ifdef __VMLINUX_H__
+#define WS_OPAQUE(v) asm volatile("" : "+r"(v))
+#else
+#define WS_OPAQUE(v) ((void)0)
+#endif
+
 static __always_inline const __u8 *ws_tcp_opts_start(const void *data_start,
 						     const struct ws_pkt *p)
 {
 	__u32 off = p->l4_off;
 
+	WS_OPAQUE(off);
 	if (off > WS_MAX_L4_OFF)
 		return 0;
 	return (const __u8 *)data_start + off + 20;
@@ -416,6 +429,7 @@ static __always_inline void ws_parse_tcp_ts(const void *data_start,
 	 * No nullable pointer here: clang 14 folded the NULL case into the
 	 * bounds check, and the 6.1 verifier then saw a NULL scalar read.
 	 */
+	WS_OPAQUE(off);
 	if (off > WS_MAX_L4_OFF) {
 		__builtin_memset(o, 0, sizeof(*o));
 		return;

@@ -28,9 +28,21 @@
 
 static int verbose;
 
+/* The program libbpf last failed to load (the kernel refused it). */
+static char refused_prog[64];
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
+	va_list ap;
+
+	if (level == LIBBPF_WARN &&
+	    strstr(fmt, "prog '%s': failed to load: %d")) {
+		va_copy(ap, args);
+		snprintf(refused_prog, sizeof(refused_prog), "%s",
+			 va_arg(ap, const char *));
+		va_end(ap);
+	}
 	if (verbose < (level == LIBBPF_DEBUG ? 2 : 1))
 		return 0;
 	return vfprintf(stderr, fmt, args);
@@ -669,6 +681,76 @@ static void teardown(struct ws_session *s)
 	kernel_btf(true);
 }
 
+/*
+ * A fresh skeleton in @old's configuration (programs to load, map sizes,
+ * .rodata and the other initial values), with program @off switched off.
+ * libbpf cannot load an object again after a failed load.
+ */
+static struct wirescope_bpf *reopen(struct wirescope_bpf *old,
+				    const char *off)
+{
+	struct wirescope_bpf *n = wirescope_bpf__open();
+	struct bpf_program *p, *q = NULL;
+	struct bpf_map *m, *nm = NULL;
+	size_t sz, nsz;
+	void *v, *nv;
+
+	if (!n)
+		return NULL;
+	bpf_object__for_each_program(p, old->obj)
+	{
+		q = bpf_object__next_program(n->obj, q);
+		if (q)
+			bpf_program__set_autoload(
+			    q, bpf_program__autoload(p) &&
+				   strcmp(bpf_program__name(p), off));
+	}
+	bpf_object__for_each_map(m, old->obj)
+	{
+		nm = bpf_object__next_map(n->obj, nm);
+		if (!nm)
+			break;
+		bpf_map__set_max_entries(nm, bpf_map__max_entries(m));
+		v = (void *)bpf_map__initial_value(m, &sz);
+		nv = (void *)bpf_map__initial_value(nm, &nsz);
+		if (v && nv && sz == nsz)
+			memcpy(nv, v, sz);
+	}
+	return n;
+}
+
+/*
+ * Load the programs.  A tracing program this kernel refuses is switched off
+ * and the rest loaded again (a few times at most): its collector loses
+ * that part, every other one works.  The XDP and tc programs are essential.
+ */
+static int load(struct ws_session *s)
+{
+	struct wirescope_bpf *n;
+	struct bpf_program *p;
+	int tries;
+
+	for (tries = 0; tries < 6; tries++) {
+		refused_prog[0] = 0;
+		if (!wirescope_bpf__load(s->skel))
+			return 0;
+		p = refused_prog[0] ? bpf_object__find_program_by_name(
+					  s->skel->obj, refused_prog)
+				    : NULL;
+		if (!p || is_hook_prog(s, p) ||
+		    !ws_tp_event(bpf_program__section_name(p)))
+			return -1;
+		n = reopen(s->skel, refused_prog);
+		if (!n)
+			return -1;
+		tp_missing(p, ws_tp_event(bpf_program__section_name(p)),
+			   "was refused by this kernel (-v shows why)");
+		wirescope_bpf__destroy(s->skel);
+		s->skel = n;
+	}
+	return -1;
+}
+
 int ws_session_run(struct ws_session *s)
 {
 	int err;
@@ -694,7 +776,7 @@ int ws_session_run(struct ws_session *s)
 	if (err)
 		goto out;
 	probe_tracepoints(s);
-	if (wirescope_bpf__load(s->skel)) {
+	if (load(s)) {
 		err = ws_error(WS_EXIT_KERNEL,
 			       "cannot load the BPF programs: %s (the kernel "
 			       "needs BTF and BPF support; -v shows why)",
