@@ -728,21 +728,24 @@ static int load(struct ws_session *s)
 {
 	struct wirescope_bpf *n;
 	struct bpf_program *p;
-	int tries;
+	int tries, err;
 
 	for (tries = 0; tries < 6; tries++) {
 		refused_prog[0] = 0;
 		if (!wirescope_bpf__load(s->skel))
 			return 0;
+		err = errno; /* for the caller's message */
 		p = refused_prog[0] ? bpf_object__find_program_by_name(
 					  s->skel->obj, refused_prog)
 				    : NULL;
-		if (!p || is_hook_prog(s, p) ||
-		    !ws_tp_event(bpf_program__section_name(p)))
+		n = p && !is_hook_prog(s, p) &&
+			    ws_tp_event(bpf_program__section_name(p))
+			? reopen(s->skel, refused_prog)
+			: NULL;
+		if (!n) {
+			errno = err;
 			return -1;
-		n = reopen(s->skel, refused_prog);
-		if (!n)
-			return -1;
+		}
 		tp_missing(p, ws_tp_event(bpf_program__section_name(p)),
 			   "was refused by this kernel (-v shows why)");
 		wirescope_bpf__destroy(s->skel);
