@@ -157,10 +157,38 @@ fail:
 }
 
 /* The serving thread parses requests: it gives up even what we kept. */
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* CAP_BPF if even the HTTP thread's map reads need it, else 0. */
+static uint64_t bpf_read_caps;
+
+/*
+ * Before 6.5 kernel.unprivileged_bpf_disabled (Debian: 2) refuses every
+ * bpf() call without CAP_BPF, map reads included.
+ */
+static bool bpf_reads_need_cap(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/unprivileged_bpf_disabled", "r");
+	unsigned int maj = 0, min = 0;
+	struct utsname u;
+	int c = '0';
+
+	if (f) {
+		c = fgetc(f);
+		fclose(f);
+	}
+	if (c == '0' || uname(&u) ||
+	    sscanf(u.release, "%u.%u", &maj, &min) != 2)
+		return false;
+	return maj < 6 || (maj == 6 && min < 5);
+}
+
 static int http_thread_init(void *ctx)
 {
 	(void)ctx;
-	return set_caps(0) ? -errno : 0;
+	return set_caps(bpf_read_caps) ? -errno : 0;
 }
 
 /*
@@ -420,7 +448,15 @@ static int export_ready(struct ws_session *s)
 					x->ready_file, strerror(errno));
 	}
 	keep = uses_clsact(s) ? 1ULL << CAP_NET_ADMIN : 0;
-	if (keep)
+	bpf_read_caps = bpf_reads_need_cap() ? 1ULL << CAP_BPF : 0;
+	keep |= bpf_read_caps;
+	if (bpf_read_caps)
+		ws_warn("export: keeping CAP_BPF%s: before Linux 6.5, with "
+			"kernel.unprivileged_bpf_disabled set, nothing else "
+			"can read the BPF maps",
+			keep & (1ULL << CAP_NET_ADMIN) ? " and CAP_NET_ADMIN"
+						       : "");
+	else if (keep)
 		ws_warn("export: keeping CAP_NET_ADMIN, and no other "
 			"capability, to remove its clsact filters at exit");
 	err = drop_privileges(x->uid, x->gid, keep);
