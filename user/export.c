@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -165,24 +166,28 @@ fail:
 static uint64_t bpf_read_caps;
 
 /*
- * Before 6.5 kernel.unprivileged_bpf_disabled (Debian: 2) refuses every
- * bpf() call without CAP_BPF, map reads included.
+ * Can a thread without capabilities read our maps?  Older kernels with
+ * kernel.unprivileged_bpf_disabled set (5.10: yes; 6.1: no) refuse every
+ * bpf() call without CAP_BPF.  Asked of the kernel in a child process.
  */
-static bool bpf_reads_need_cap(void)
+static bool bpf_reads_need_cap(const struct ws_session *s)
 {
-	FILE *f = fopen("/proc/sys/kernel/unprivileged_bpf_disabled", "r");
-	unsigned int maj = 0, min = 0;
-	struct utsname u;
-	int c = '0';
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	int status = 0;
+	pid_t pid = fork();
 
-	if (f) {
-		c = fgetc(f);
-		fclose(f);
+	if (pid == 0) {
+		memset(&info, 0, sizeof(info));
+		_exit(set_caps(0) ? 2
+		      : bpf_obj_get_info_by_fd(
+			    bpf_map__fd(s->skel->maps.ws_health), &info, &len)
+			  ? 1
+			  : 0);
 	}
-	if (c == '0' || uname(&u) ||
-	    sscanf(u.release, "%u.%u", &maj, &min) != 2)
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return false;
-	return maj < 6 || (maj == 6 && min < 5);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1;
 }
 
 static int http_thread_init(void *ctx)
@@ -448,12 +453,12 @@ static int export_ready(struct ws_session *s)
 					x->ready_file, strerror(errno));
 	}
 	keep = uses_clsact(s) ? 1ULL << CAP_NET_ADMIN : 0;
-	bpf_read_caps = bpf_reads_need_cap() ? 1ULL << CAP_BPF : 0;
+	bpf_read_caps = bpf_reads_need_cap(s) ? 1ULL << CAP_BPF : 0;
 	keep |= bpf_read_caps;
 	if (bpf_read_caps)
-		ws_warn("export: keeping CAP_BPF%s: before Linux 6.5, with "
-			"kernel.unprivileged_bpf_disabled set, nothing else "
-			"can read the BPF maps",
+		ws_warn("export: keeping CAP_BPF%s: with "
+			"kernel.unprivileged_bpf_disabled set, this kernel "
+			"lets nothing else read the BPF maps",
 			keep & (1ULL << CAP_NET_ADMIN) ? " and CAP_NET_ADMIN"
 						       : "");
 	else if (keep)
