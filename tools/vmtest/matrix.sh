@@ -48,7 +48,7 @@ run_kernel() {
 	local k=$1 out="build/vmtest/$1" res="build/vmtest/$1.results" rc start
 	start=$SECONDS
 	"$HERE/run.sh" --kernel "$k" --quiet --timeout "$VM_TIMEOUT" --out "$out" -- \
-		env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" WS="$WS" OUT=build/vmtest/no-unit-tests \
+		env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" DIAG_SECS="${DIAG_SECS:-8}" WS="$WS" OUT=build/vmtest/no-unit-tests \
 		tests/run.sh >"$out.log" 2>&1
 	rc=$?
 	{
