@@ -169,3 +169,10 @@ bench: deps
 # made a valid Debian version (tools/deb/build.sh says how).
 deb: wirescope
 	$(Q)deb=$$(VERSION=$(VERSION) tools/deb/build.sh) && printf '  %-8s %s\n' DEB "$${deb##*/}"
+
+# The kernel matrix: tools/vmtest/tests.list in a VM of each kernel of
+# tools/vmtest/kernels (Debian's, fetched and cached in
+# /var/cache/wirescope-vmtest); docs/kernels.md.
+vmtest: deps $(BIN)
+	$(Q)WS=$(abspath $(BIN)) tools/vmtest/matrix.sh $(VMTEST_KERNELS)
+.PHONY: vmtest

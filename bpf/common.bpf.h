@@ -11,6 +11,17 @@
 
 #define TC_ACT_UNSPEC (-1)
 
+/*
+ * Arguments of a tp_btf tracepoint that later kernels added: how many this
+ * kernel has (void *ctx not counted), set by user space from the kernel's
+ * BTF (btf_trace_<event>).  A read past them is rejected at load, so such
+ * reads sit behind these constants and the verifier drops them.  The
+ * defaults are the oldest kernels' counts.
+ */
+const volatile __u32 ws_tp_kfree_skb_nargs = 2;	    /* 5.17 reason, 6.11 rx_sk */
+const volatile __u32 ws_tp_send_reset_nargs = 2;    /* 6.10 reason */
+const volatile __u32 ws_tp_retransmit_nargs = 2;    /* 6.17 err */
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WS_H_NCOUNTERS);

@@ -244,7 +244,12 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	if (!f && !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN))
 		return; /* see rst_insert */
 	/* Per packet: a tick-precise clock is enough for idle times. */
-	now = bpf_ktime_get_coarse_ns();
+	/* bpf_ktime_get_coarse_ns is 5.11+. */
+	if (bpf_core_enum_value_exists(enum bpf_func_id,
+				       BPF_FUNC_ktime_get_coarse_ns))
+		now = bpf_ktime_get_coarse_ns();
+	else
+		now = bpf_ktime_get_ns();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
 	if (!f)
 		rst_insert(&k, pkt, &o, dir, now);
@@ -372,7 +377,9 @@ static __always_inline const struct net *rst_skb_net(const struct sk_buff *skb)
 
 static __always_inline void rst_attach_flow(struct rst_event *e)
 {
-	struct rst_flow *f = bpf_map_lookup_elem(&rst_flows, &e->key);
+	/* A key in ring-buffer memory: before 6.2 only a stack one. */
+	struct rst_flow_key k = e->key;
+	struct rst_flow *f = bpf_map_lookup_elem(&rst_flows, &k);
 
 	if (f) {
 		e->flow = *f;
@@ -381,9 +388,10 @@ static __always_inline void rst_attach_flow(struct rst_event *e)
 }
 
 SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb,
-	     enum sk_rst_reason reason)
+int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb)
 {
+	/* reason: 6.10+ (ws_tp_send_reset_nargs). */
+	__u32 reason = ws_tp_send_reset_nargs >= 3 ? (__u32)ctx[2] : 0;
 	struct rst_event *e;
 	struct rst_event tmp = {};
 
@@ -436,9 +444,12 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 
 /* A received RST the kernel threw away, with its drop reason. */
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location,
-	     enum skb_drop_reason reason, struct sock *rx_sk)
+int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location)
 {
+	/* reason: 5.17+, rx_sk: 6.11+ (ws_tp_kfree_skb_nargs). */
+	__u32 reason = ws_tp_kfree_skb_nargs >= 3 ? (__u32)ctx[2] : 0;
+	struct sock *rx_sk =
+	    ws_tp_kfree_skb_nargs >= 4 ? (struct sock *)ctx[3] : NULL;
 	struct rst_event tmp = {};
 	struct rst_event *e;
 

@@ -76,8 +76,10 @@ static __always_inline void retrans_add_peer(const struct retrans_key *k,
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(ws_tcp_retransmit, const struct sock *sk,
-	     const struct sk_buff *skb, int err)
+	     const struct sk_buff *skb)
 {
+	/* err: 6.17+; before, the event fires for sent retransmits only. */
+	int err = ws_tp_retransmit_nargs >= 3 ? (int)ctx[2] : 0;
 	struct tcp_skb_cb *cb;
 	struct retrans_total *t;
 	struct retrans_key k;

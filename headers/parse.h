@@ -229,11 +229,12 @@ struct ws_tcp_opt_bytes {
 };
 
 /*
- * In BPF the walk is a global function: the verifier checks it once, and
- * its many paths do not multiply those of the caller.
+ * In BPF the walk runs in a global function (ws_tcp_opts_walk_bpf below):
+ * the verifier checks it once, and its many paths do not multiply those of
+ * the caller.
  */
 #ifdef __VMLINUX_H__
-#define WS_OPTS_FUNC __attribute__((noinline))
+#define WS_OPTS_FUNC static __always_inline
 #else
 #define WS_OPTS_FUNC static inline
 #endif
@@ -301,6 +302,34 @@ WS_OPTS_FUNC __u32 ws_tcp_opts_walk(const struct ws_tcp_opt_bytes *ob,
 	return present;
 }
 
+#ifdef __VMLINUX_H__
+/*
+ * Before 5.12 the verifier takes no pointer argument of a global function,
+ * so the walk gets its bytes and gives its result through a per-CPU slot.
+ */
+struct ws_opts_slot {
+	struct ws_tcp_opt_bytes ob;
+	struct ws_tcp_opts o;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ws_opts_slot);
+} ws_opts_slots SEC(".maps");
+
+__attribute__((noinline)) int ws_tcp_opts_walk_bpf(void)
+{
+	__u32 zero = 0;
+	struct ws_opts_slot *s = bpf_map_lookup_elem(&ws_opts_slots, &zero);
+
+	if (!s)
+		return 0;
+	return ws_tcp_opts_walk(&s->ob, &s->o);
+}
+#endif
+
 /*
  * Where the TCP options begin, or NULL.  The explicit bound keeps the
  * verifier's view of the offset small whatever the compiler does with
@@ -308,11 +337,24 @@ WS_OPTS_FUNC __u32 ws_tcp_opts_walk(const struct ws_tcp_opt_bytes *ob,
  */
 #define WS_MAX_L4_OFF 0x3fff
 
+/*
+ * Hide @v's value from the compiler, so that it keeps each bound check of
+ * it: otherwise clang 14 drops one a former check implies and then adds a
+ * fresh, unbounded load of l4_off to the packet pointer (the 6.1 verifier
+ * then loses the packet range).
+ */
+#ifdef __VMLINUX_H__
+#define WS_OPAQUE(v) asm volatile("" : "+r"(v))
+#else
+#define WS_OPAQUE(v) ((void)0)
+#endif
+
 static __always_inline const __u8 *ws_tcp_opts_start(const void *data_start,
 						     const struct ws_pkt *p)
 {
 	__u32 off = p->l4_off;
 
+	WS_OPAQUE(off);
 	if (off > WS_MAX_L4_OFF)
 		return 0;
 	return (const __u8 *)data_start + off + 20;
@@ -329,27 +371,46 @@ static __always_inline void ws_parse_tcp_opts(const void *data_start,
 {
 	const __u8 *end = (const __u8 *)data_end;
 	const __u8 *pos = ws_tcp_opts_start(data_start, p);
-	struct ws_tcp_opt_bytes ob;
 	__u32 n = p->l4_hlen > 20 ? p->l4_hlen - 20 : 0;
+	struct ws_tcp_opt_bytes *ob;
 	int i;
+#ifdef __VMLINUX_H__
+	/* The bytes go straight into the walk's slot (no stack copy). */
+	__u32 zero = 0;
+	struct ws_opts_slot *s = bpf_map_lookup_elem(&ws_opts_slots, &zero);
+
+	if (!n || !pos || !s) {
+		__builtin_memset(o, 0, sizeof(*o));
+		return;
+	}
+	ob = &s->ob;
+#else
+	struct ws_tcp_opt_bytes bytes;
 
 	if (!n || !pos) {
 		__builtin_memset(o, 0, sizeof(*o));
 		return;
 	}
-	ob.len = 0;
+	ob = &bytes;
+#endif
+	ob->len = 0;
 	if (pos + WS_TCP_OPTS_LEN <= end) {
-		__builtin_memcpy(ob.b, pos, WS_TCP_OPTS_LEN);
-		ob.len = n;
+		__builtin_memcpy(ob->b, pos, WS_TCP_OPTS_LEN);
+		ob->len = n;
 	} else {
 		for (i = 0; i < WS_TCP_OPTS_LEN / 4; i++) {
 			if ((__u32)i * 4 >= n || pos + i * 4 + 4 > end)
 				break;
-			__builtin_memcpy(&ob.b[i * 4], pos + i * 4, 4);
-			ob.len = (i + 1) * 4;
+			__builtin_memcpy(&ob->b[i * 4], pos + i * 4, 4);
+			ob->len = (i + 1) * 4;
 		}
 	}
-	ws_tcp_opts_walk(&ob, o);
+#ifdef __VMLINUX_H__
+	ws_tcp_opts_walk_bpf();
+	*o = s->o;
+#else
+	ws_tcp_opts_walk(ob, o);
+#endif
 }
 
 /*
@@ -361,9 +422,20 @@ static __always_inline void ws_parse_tcp_ts(const void *data_start,
 					    const struct ws_pkt *p,
 					    struct ws_tcp_opts *o)
 {
-	const __u8 *pos = ws_tcp_opts_start(data_start, p);
+	const __u8 *pos;
+	__u32 off = p->l4_off;
 
-	if (pos && p->l4_hlen >= 32 && pos + 12 <= (const __u8 *)data_end &&
+	/*
+	 * No nullable pointer here: clang 14 folded the NULL case into the
+	 * bounds check, and the 6.1 verifier then saw a NULL scalar read.
+	 */
+	WS_OPAQUE(off);
+	if (off > WS_MAX_L4_OFF) {
+		__builtin_memset(o, 0, sizeof(*o));
+		return;
+	}
+	pos = (const __u8 *)data_start + off + 20;
+	if (p->l4_hlen >= 32 && pos + 12 <= (const __u8 *)data_end &&
 	    ws_get32(pos) == 0x0101080a) {
 		o->tsval = ws_get32(pos + 4);
 		o->tsecr = ws_get32(pos + 8);

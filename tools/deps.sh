@@ -21,6 +21,8 @@ PACKAGES=(
 	# make deb and its test: lintian; dpkg-deb, deb-systemd-helper and
 	# systemd-analyze (verify) come with dpkg, init-system-helpers, systemd
 	lintian systemd
+	# make vmtest: qemu, the initramfs' busybox, apt-get download's keys
+	qemu-system-x86 busybox-static debian-archive-keyring xz-utils zstd
 )
 
 missing=()

@@ -11,6 +11,10 @@ diag_lab() {
 }
 
 # diag_run OUT ARGS...: start diag in A (attached when it returns).
+# How long the two traffic tests watch: their transfer must end inside it
+# (make vmtest, under TCG, sets more).
+DIAG_SECS=${DIAG_SECS:-3}
+
 diag_run() {
 	local out=$1
 	shift
@@ -151,13 +155,13 @@ tcp_counter() { # NS NAME (nstat name, e.g. TcpRetransSegs): absolute value
 # A quiet lab with light normal traffic: healthy, exit 0, nothing else.
 test_diag_quiet_healthy() {
 	diag_lab
-	diag_run "$WS_TMP/out" -d 3 -j
+	diag_run "$WS_TMP/out" -d "$DIAG_SECS" -j
 	ip netns exec "$A" ping -c 3 -i 0.3 -q 198.18.0.2 >/dev/null
 	assert_eq "$(tcp_pair 5001 20000)" 20000 "bytes received"
 	diag_wait
 	assert_rc 0
 	assert_json_lines "$WS_TMP/out"
-	assert_eq "$(grep -c '"type":"interval"' "$WS_TMP/out")" 3 "interval records"
+	assert_eq "$(grep -c '"type":"interval"' "$WS_TMP/out")" "$DIAG_SECS" "interval records"
 	if softnet_moved; then # someone else's traffic: not a false alarm
 		assert_match "$(finding_ids "$WS_TMP/out")" '^(healthy)?$' "findings"
 		return 0
@@ -546,7 +550,7 @@ table inet wsloss {
 }
 NFT
 	r0=$(tcp_counter "$A" TcpRetransSegs)
-	diag_run "$WS_TMP/out" -d 3 -j
+	diag_run "$WS_TMP/out" -d "$DIAG_SECS" -j
 	assert_eq "$(tcp_pair 5001 $bytes)" $bytes "bytes received"
 	diag_wait
 	r=$(( $(tcp_counter "$A" TcpRetransSegs) - r0 ))

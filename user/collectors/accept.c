@@ -255,22 +255,7 @@ static int queue_tick(void *ctx)
 /* skb:kfree_skb with the receiving socket (Linux 6.12+): its arg count. */
 static bool kfree_skb_has_rx_sk(void)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	bool ok = false;
-	int id;
-
-	if (!btf)
-		return false;
-	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb",
-				    BTF_KIND_TYPEDEF);
-	t = id > 0 ? btf__type_by_id(btf, btf__resolve_type(btf, id)) : NULL;
-	if (t && btf_is_ptr(t))
-		t = btf__type_by_id(btf, t->type);
-	/* void *ctx, skb, location, reason, rx_sk */
-	ok = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
-	btf__free(btf);
-	return ok;
+	return ws_tp_nargs("kfree_skb") >= 4; /* skb, location, reason, rx_sk */
 }
 
 static int accept_configure(struct ws_session *s)

@@ -170,6 +170,12 @@ static const char *btf_enum_name(const char *type, const char *prefix,
 
 static const char *rst_reason_name(uint32_t v, char *buf, size_t len)
 {
+	static int nargs = -3; /* tcp_send_reset has a reason from 6.10 */
+
+	if (nargs == -3)
+		nargs = ws_tp_nargs("tcp_send_reset");
+	if (nargs >= 0 && nargs < 3)
+		return NULL; /* no reason: none shown */
 	return btf_enum_name("sk_rst_reason", "SK_RST_REASON_", v, buf, len);
 }
 

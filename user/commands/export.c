@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -157,10 +158,42 @@ fail:
 }
 
 /* The serving thread parses requests: it gives up even what we kept. */
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* CAP_BPF if even the HTTP thread's map reads need it, else 0. */
+static uint64_t bpf_read_caps;
+
+/*
+ * Can a thread without capabilities read our maps?  Older kernels with
+ * kernel.unprivileged_bpf_disabled set (5.10: yes; 6.1: no) refuse every
+ * bpf() call without CAP_BPF.  Asked of the kernel in a child process.
+ */
+static bool bpf_reads_need_cap(const struct ws_session *s)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		memset(&info, 0, sizeof(info));
+		_exit(set_caps(0) ? 2
+		      : bpf_obj_get_info_by_fd(
+			    bpf_map__fd(s->skel->maps.ws_health), &info, &len)
+			  ? 1
+			  : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1;
+}
+
 static int http_thread_init(void *ctx)
 {
 	(void)ctx;
-	return set_caps(0) ? -errno : 0;
+	return set_caps(bpf_read_caps) ? -errno : 0;
 }
 
 /*
@@ -420,7 +453,15 @@ static int export_ready(struct ws_session *s)
 					x->ready_file, strerror(errno));
 	}
 	keep = uses_clsact(s) ? 1ULL << CAP_NET_ADMIN : 0;
-	if (keep)
+	bpf_read_caps = bpf_reads_need_cap(s) ? 1ULL << CAP_BPF : 0;
+	keep |= bpf_read_caps;
+	if (bpf_read_caps)
+		ws_warn("export: keeping CAP_BPF%s: with "
+			"kernel.unprivileged_bpf_disabled set, this kernel "
+			"lets nothing else read the BPF maps",
+			keep & (1ULL << CAP_NET_ADMIN) ? " and CAP_NET_ADMIN"
+						       : "");
+	else if (keep)
 		ws_warn("export: keeping CAP_NET_ADMIN, and no other "
 			"capability, to remove its clsact filters at exit");
 	err = drop_privileges(x->uid, x->gid, keep);

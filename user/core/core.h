@@ -192,6 +192,7 @@ bool ws_session_prog_active(const struct ws_session *s,
 			    const struct bpf_program *p);
 const char *ws_tp_event(const char *sec);
 bool ws_tp_test_missing(const char *event);
+int ws_tp_nargs(const char *event);
 
 /* prom.c: Prometheus text exposition format 0.0.4 */
 void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)

@@ -28,9 +28,21 @@
 
 static int verbose;
 
+/* The program libbpf last failed to load (the kernel refused it). */
+static char refused_prog[64];
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
+	va_list ap;
+
+	if (level == LIBBPF_WARN &&
+	    strstr(fmt, "prog '%s': failed to load: %d")) {
+		va_copy(ap, args);
+		snprintf(refused_prog, sizeof(refused_prog), "%s",
+			 va_arg(ap, const char *));
+		va_end(ap);
+	}
 	if (verbose < (level == LIBBPF_DEBUG ? 2 : 1))
 		return 0;
 	return vfprintf(stderr, fmt, args);
@@ -132,22 +144,84 @@ bool ws_tp_test_missing(const char *event)
 	return false;
 }
 
-/* @vmlinux is loaded on first use: most commands have no tp_btf program. */
-static bool tp_exists(struct btf **vmlinux, const char *sec, const char *event)
+/* The kernel's BTF, loaded on first use: most commands have no tp_btf. */
+static struct btf *kernel_btf(bool free_it)
 {
-	char type[128];
+	static struct btf *btf;
+	static bool tried;
 
+	if (free_it) {
+		btf__free(btf);
+		btf = NULL;
+		tried = false;
+	} else if (!tried) {
+		tried = true;
+		btf = btf__load_vmlinux_btf(); /* NULL on error (libbpf 1) */
+	}
+	return btf;
+}
+
+/*
+ * How many arguments tracepoint @event has in this kernel, void *ctx not
+ * counted, from its prototype btf_trace_<event>: -1 if the kernel has no
+ * such tracepoint, -2 if it cannot tell (no BTF).
+ */
+int ws_tp_nargs(const char *event)
+{
+	struct btf *btf = kernel_btf(false);
+	const struct btf_type *t;
+	char type[128];
+	int id;
+
+	if (!btf)
+		return -2;
+	snprintf(type, sizeof(type), "btf_trace_%s", event);
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || !btf_vlen(t))
+		return -2;
+	return btf_vlen(t) - 1;
+}
+
+static bool tp_exists(const char *sec, const char *event)
+{
 	if (ws_tp_test_missing(event))
 		return false;
 	if (strncmp(sec, "tp_btf/", 7))
 		return true; /* the others fail at attach, handled there */
-	if (!*vmlinux)
-		*vmlinux =
-		    btf__load_vmlinux_btf(); /* NULL on error (libbpf 1) */
-	if (!*vmlinux)
-		return true; /* cannot tell: the load will say */
-	snprintf(type, sizeof(type), "btf_trace_%s", event);
-	return btf__find_by_name_kind(*vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+	return ws_tp_nargs(event) != -1; /* cannot tell: the load will say */
+}
+
+/*
+ * The tracepoint arguments later kernels added: the BPF programs read them
+ * only where this kernel has them.  Say what their absence costs.
+ */
+static void tp_args(struct ws_session *s)
+{
+	struct wirescope_bpf *skel = s->skel;
+	int n;
+
+	n = ws_tp_nargs("kfree_skb");
+	if (n > 0)
+		skel->rodata->ws_tp_kfree_skb_nargs = n;
+	if (n >= 0 && n < 3 && bpf_program__autoload(skel->progs.ws_rst_drop))
+		ws_warn("this kernel's skb:kfree_skb has no drop reason "
+			"(5.17+): resets can't tell why the kernel dropped "
+			"an RST");
+	n = ws_tp_nargs("tcp_send_reset");
+	if (n > 0)
+		skel->rodata->ws_tp_send_reset_nargs = n;
+	if (n >= 0 && n < 3 && bpf_program__autoload(skel->progs.ws_rst_send))
+		ws_warn("this kernel's tcp:tcp_send_reset has no reason "
+			"(6.10+): resets can't tell why this host sent an RST");
+	/* Before 6.17 (no err) the event fires for sent segments only. */
+	n = ws_tp_nargs("tcp_retransmit_skb");
+	if (n > 0)
+		skel->rodata->ws_tp_retransmit_nargs = n;
 }
 
 static void tp_missing(struct bpf_program *p, const char *event,
@@ -164,7 +238,6 @@ static void tp_missing(struct bpf_program *p, const char *event,
  */
 static void probe_tracepoints(struct ws_session *s)
 {
-	struct btf *vmlinux = NULL;
 	struct bpf_program *p;
 	const char *event;
 
@@ -172,12 +245,12 @@ static void probe_tracepoints(struct ws_session *s)
 	{
 		event = ws_tp_event(bpf_program__section_name(p));
 		if (!bpf_program__autoload(p) || !event ||
-		    tp_exists(&vmlinux, bpf_program__section_name(p), event))
+		    tp_exists(bpf_program__section_name(p), event))
 			continue;
 		bpf_program__set_autoload(p, false);
 		tp_missing(p, event, "is not in this kernel");
 	}
-	btf__free(vmlinux);
+	tp_args(s);
 }
 
 static double now_mono(void)
@@ -605,6 +678,80 @@ static void teardown(struct ws_session *s)
 	s->n_links = 0;
 	wirescope_bpf__destroy(s->skel);
 	s->skel = NULL;
+	kernel_btf(true);
+}
+
+/*
+ * A fresh skeleton in @old's configuration (programs to load, map sizes,
+ * .rodata and the other initial values), with program @off switched off.
+ * libbpf cannot load an object again after a failed load.
+ */
+static struct wirescope_bpf *reopen(struct wirescope_bpf *old,
+				    const char *off)
+{
+	struct wirescope_bpf *n = wirescope_bpf__open();
+	struct bpf_program *p, *q = NULL;
+	struct bpf_map *m, *nm = NULL;
+	size_t sz, nsz;
+	void *v, *nv;
+
+	if (!n)
+		return NULL;
+	bpf_object__for_each_program(p, old->obj)
+	{
+		q = bpf_object__next_program(n->obj, q);
+		if (q)
+			bpf_program__set_autoload(
+			    q, bpf_program__autoload(p) &&
+				   strcmp(bpf_program__name(p), off));
+	}
+	bpf_object__for_each_map(m, old->obj)
+	{
+		nm = bpf_object__next_map(n->obj, nm);
+		if (!nm)
+			break;
+		bpf_map__set_max_entries(nm, bpf_map__max_entries(m));
+		v = (void *)bpf_map__initial_value(m, &sz);
+		nv = (void *)bpf_map__initial_value(nm, &nsz);
+		if (v && nv && sz == nsz)
+			memcpy(nv, v, sz);
+	}
+	return n;
+}
+
+/*
+ * Load the programs.  A tracing program this kernel refuses is switched off
+ * and the rest loaded again (a few times at most): its collector loses
+ * that part, every other one works.  The XDP and tc programs are essential.
+ */
+static int load(struct ws_session *s)
+{
+	struct wirescope_bpf *n;
+	struct bpf_program *p;
+	int tries, err;
+
+	for (tries = 0; tries < 6; tries++) {
+		refused_prog[0] = 0;
+		if (!wirescope_bpf__load(s->skel))
+			return 0;
+		err = errno; /* for the caller's message */
+		p = refused_prog[0] ? bpf_object__find_program_by_name(
+					  s->skel->obj, refused_prog)
+				    : NULL;
+		n = p && !is_hook_prog(s, p) &&
+			    ws_tp_event(bpf_program__section_name(p))
+			? reopen(s->skel, refused_prog)
+			: NULL;
+		if (!n) {
+			errno = err;
+			return -1;
+		}
+		tp_missing(p, ws_tp_event(bpf_program__section_name(p)),
+			   "was refused by this kernel (-v shows why)");
+		wirescope_bpf__destroy(s->skel);
+		s->skel = n;
+	}
+	return -1;
 }
 
 int ws_session_run(struct ws_session *s)
@@ -632,7 +779,7 @@ int ws_session_run(struct ws_session *s)
 	if (err)
 		goto out;
 	probe_tracepoints(s);
-	if (wirescope_bpf__load(s->skel)) {
+	if (load(s)) {
 		err = ws_error(WS_EXIT_KERNEL,
 			       "cannot load the BPF programs: %s (the kernel "
 			       "needs BTF and BPF support; -v shows why)",

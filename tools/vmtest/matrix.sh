@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# matrix.sh [KERNEL...]: run the tests of tools/vmtest/tests.list with
+# ./wirescope inside a VM of each kernel (default: all of
+# tools/vmtest/kernels), VMTEST_JOBS VMs at a time (default 2 with 4+ CPUs, else 1).  Prints a
+# line per kernel, then "N passed, N failed"; exits 1 if any kernel fails.
+# Per kernel, in build/vmtest/: KERNEL.results (one PASS/FAIL/SKIP line per
+# test, after a "# kernel" header) and KERNEL/ (console.log, output).
+#   VMTEST_TIMEOUT  per-VM hard limit in seconds (default 1200)
+#   TEST_TIMEOUT    per-test limit inside the VM (default 300)
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/common.sh"
+cd "$HERE/../.."
+# Two TCG VMs on two cores only slow each other down.
+JOBS=${VMTEST_JOBS:-$(( $(nproc) >= 4 ? 2 : 1 ))}
+VM_TIMEOUT=${VMTEST_TIMEOUT:-1200}
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+WS=${WS:-$PWD/wirescope}
+[ -x "$WS" ] || die "no $WS (make first)"
+[ $# -gt 0 ] || set -- $(all_kernels)
+mkdir -p build/vmtest
+
+# The T regex for KERNEL: every tests.list line for all kernels or naming it.
+test_regex() {
+	local re
+	re=$(awk -v k="$1" '
+		/^[[:space:]]*(#|$)/ { next }
+		{
+			name = $0; only = ""
+			if (match(name, /\[[^]]*\][[:space:]]*$/)) {
+				only = " " substr(name, RSTART + 1, RLENGTH - 2) " "
+				name = substr(name, 1, RSTART - 1)
+			}
+			sub(/[[:space:]]+$/, "", name)
+			if (only != "" && index(only, " " k " ") == 0) next
+			gsub(/[.]/, "[.]", name)
+			printf "%s%s", sep, name; sep = "|"
+		}' "$HERE/tests.list")
+	echo "^($re)\$"
+}
+
+# Fetch first, one at a time: apt's private state is per suite, but the
+# downloads share one directory.
+"$HERE/fetch.sh" "$@" || exit 1
+
+run_kernel() {
+	local k=$1 out="build/vmtest/$1" res="build/vmtest/$1.results" rc start
+	start=$SECONDS
+	"$HERE/run.sh" --kernel "$k" --quiet --timeout "$VM_TIMEOUT" --out "$out" -- \
+		env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" DIAG_SECS="${DIAG_SECS:-8}" WS="$WS" OUT=build/vmtest/no-unit-tests \
+		tests/run.sh >"$out.log" 2>&1
+	rc=$?
+	{
+		echo "# kernel $k $(cat "$(kernel_dir "$k")/kver") $(cat "$(kernel_dir "$k")/package")"
+		echo "# boot $(cat "$out/boot-seconds" 2>/dev/null || echo -)s, vm $((SECONDS - start))s, exit $rc"
+		grep -E '^(PASS|FAIL|SKIP)  ' "$out/output" 2>/dev/null
+		# The VM died or hung: that is a failure of its own.
+		[ -f "$out/rc" ] || echo "FAIL  vm: no result (exit $rc; see $out/console.log)"
+	} >"$res"
+}
+
+pids=()
+for k in "$@"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+		wait -n
+	done
+	mkdir -p "build/vmtest/$k"
+	run_kernel "$k" &
+	pids+=($!)
+done
+wait
+
+total_p=0 total_f=0 bad=0
+for k in "$@"; do
+	res="build/vmtest/$k.results"
+	p=$(grep -c '^PASS' "$res")
+	f=$(grep -c '^FAIL' "$res")
+	s=$(grep -c '^SKIP' "$res")
+	grep '^FAIL' "$res" | sed "s/^/  $k: /"
+	printf '%-5s %-26s %3d passed, %d failed, %d skipped  (%s)\n' "$k" "$(awk 'NR == 1 { print $4 }' "$res")" \
+		"$p" "$f" "$s" "$(sed -n '2s/^# //p' "$res")"
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+	[ "$f" -eq 0 ] && [ "$p" -gt 0 ] || bad=1
+done
+echo "$total_p passed, $total_f failed"
+exit $bad
