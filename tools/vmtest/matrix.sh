@@ -4,6 +4,8 @@
 # ./wirescope inside a VM of each kernel (default: all of
 # tools/vmtest/kernels), VMTEST_JOBS VMs at a time (default 2 with 4+ CPUs, else 1).  Prints a
 # line per kernel, then "N passed, N failed"; exits 1 if any kernel fails.
+# Then the same list on this machine's kernel (VMTEST_NO_HOST=1: not), and
+# README.md's kernel table from the results (tools/vmtest/table.py).
 # Per kernel, in build/vmtest/: KERNEL.results (one PASS/FAIL/SKIP line per
 # test, after a "# kernel" header) and KERNEL/ (console.log, output).
 #   VMTEST_TIMEOUT  per-VM hard limit in seconds (default 1200)
@@ -60,6 +62,22 @@ run_kernel() {
 	} >"$res"
 }
 
+# This machine's own kernel runs the same list natively, as one more row.
+run_host() {
+	local k res start
+	k=$(uname -r | cut -d. -f1,2)
+	res="build/vmtest/$k.results"
+	start=$SECONDS
+	env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" WS="$WS" OUT=build/vmtest/no-unit-tests \
+		tests/run.sh >"build/vmtest/$k.log" 2>&1
+	{
+		echo "# kernel $k $(uname -r) this-machine"
+		echo "# no VM, $((SECONDS - start))s"
+		grep -E '^(PASS|FAIL|SKIP)  ' "build/vmtest/$k.log"
+	} >"$res"
+	echo "$k"
+}
+
 pids=()
 for k in "$@"; do
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
@@ -70,6 +88,7 @@ for k in "$@"; do
 	pids+=($!)
 done
 wait
+[ -n "${VMTEST_NO_HOST:-}" ] || set -- "$@" "$(run_host)"
 
 total_p=0 total_f=0 bad=0
 for k in "$@"; do
@@ -84,5 +103,7 @@ for k in "$@"; do
 	total_f=$((total_f + f))
 	[ "$f" -eq 0 ] && [ "$p" -gt 0 ] || bad=1
 done
+python3 "$HERE/table.py" build/vmtest README.md >/dev/null ||
+	echo "vmtest: README kernel table not written" >&2
 echo "$total_p passed, $total_f failed"
 exit $bad
