@@ -36,3 +36,13 @@ int ws_session_run(struct ws_session *s)
 		abort();
 	return WS_EXIT_OK;
 }
+
+int ws_session_features(const struct ws_session *s, struct ws_feature *out)
+{
+	return 0;
+}
+
+int ws_tp_nargs(const char *event)
+{
+	return -2;
+}

@@ -129,6 +129,9 @@ struct ws_session {
 	int n_collectors;
 	struct bpf_link *links[32]; /* tracepoint links */
 	int n_links;
+	/* Tracepoint programs the collectors asked for, before any probe. */
+	char wanted_tp[16][32];
+	int n_wanted_tp;
 	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno.
 	 */
 	struct ws_poller {
@@ -193,6 +196,17 @@ bool ws_session_prog_active(const struct ws_session *s,
 const char *ws_tp_event(const char *sec);
 bool ws_tp_test_missing(const char *event);
 int ws_tp_nargs(const char *event);
+
+/*
+ * What this kernel gives the running collectors: one named feature each,
+ * on or off (docs/kernels.md lists them).  Fills @out, returns the count.
+ */
+struct ws_feature {
+	char name[48];
+	bool on;
+};
+#define WS_MAX_FEATURES 24
+int ws_session_features(const struct ws_session *s, struct ws_feature *out);
 
 /* prom.c: Prometheus text exposition format 0.0.4 */
 void ws_buf_printf(struct ws_buf *b, const char *fmt, ...)

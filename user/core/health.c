@@ -47,6 +47,35 @@ static int health_start(struct ws_session *s)
 	return err;
 }
 
+/* "features": what this kernel gives the running collectors. */
+static void json_features(struct ws_json *j, struct ws_session *s)
+{
+	struct ws_feature f[WS_MAX_FEATURES];
+	int i, n = ws_session_features(s, f);
+
+	json_obj_begin(j, "features");
+	for (i = 0; i < n; i++)
+		json_bool(j, f[i].name, f[i].on);
+	json_obj_end(j);
+}
+
+static void features_prom(struct ws_session *s, struct ws_buf *b)
+{
+	const char *name = "wirescope_feature_enabled";
+	struct ws_feature f[WS_MAX_FEATURES];
+	int i, n = ws_session_features(s, f);
+	char labels[96];
+
+	prom_family(b, name, "gauge",
+		    "1 if this kernel gives the feature to the running "
+		    "collectors, 0 if its evidence is missing "
+		    "(docs/kernels.md).");
+	for (i = 0; i < n; i++) {
+		prom_labels(labels, sizeof(labels), "feature", f[i].name, NULL);
+		prom_u64(b, name, labels, f[i].on);
+	}
+}
+
 static void report(struct ws_session *s, const uint64_t *from, bool final)
 {
 	struct ws_json j;
@@ -62,6 +91,8 @@ static void report(struct ws_session *s, const uint64_t *from, bool final)
 		for (i = 0; i < WS_H_NCOUNTERS; i++)
 			if (health_names[i])
 				json_u64(&j, health_names[i], cur[i] - from[i]);
+		if (final)
+			json_features(&j, s);
 		json_end(&j);
 		return;
 	}
@@ -100,6 +131,7 @@ static void health_prom(struct ws_session *s, struct ws_buf *b)
 			    NULL);
 		prom_u64(b, name, labels, cur[i] - base[i]);
 	}
+	features_prom(s, b);
 }
 
 /* diag: counts the data plane could not record make the evidence partial. */

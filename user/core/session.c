@@ -244,6 +244,12 @@ static void probe_tracepoints(struct ws_session *s)
 	bpf_object__for_each_program(p, s->skel->obj)
 	{
 		event = ws_tp_event(bpf_program__section_name(p));
+		if (bpf_program__autoload(p) && event &&
+		    s->n_wanted_tp < (int)(sizeof(s->wanted_tp) /
+					   sizeof(s->wanted_tp[0])))
+			snprintf(s->wanted_tp[s->n_wanted_tp++],
+				 sizeof(s->wanted_tp[0]), "%s",
+				 bpf_program__name(p));
 		if (!bpf_program__autoload(p) || !event ||
 		    tp_exists(bpf_program__section_name(p), event))
 			continue;
@@ -251,6 +257,72 @@ static void probe_tracepoints(struct ws_session *s)
 		tp_missing(p, event, "is not in this kernel");
 	}
 	tp_args(s);
+}
+
+static bool needs_hooks(const struct ws_session *s);
+
+static bool kernel_has_enum_value(const char *name)
+{
+	struct btf *btf = kernel_btf(false);
+	const struct btf_type *t;
+	int id, n = btf ? (int)btf__type_cnt(btf) : 0, i;
+
+	for (id = 1; id < n; id++) {
+		t = btf__type_by_id(btf, id);
+		if (!btf_is_enum(t))
+			continue;
+		for (i = 0; i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off),
+				    name))
+				return true;
+	}
+	return false;
+}
+
+static bool all_hooks_tcx(const struct ws_session *s)
+{
+	int i;
+
+	for (i = 0; i < s->o->n_ifaces; i++) {
+		const struct ws_hook *h = &s->o->ifaces[i].hook;
+
+		if (h->tx_mode == WS_HOOK_CLSACT || h->rx_mode == WS_HOOK_CLSACT)
+			return false;
+	}
+	return true;
+}
+
+static void feature(struct ws_feature *out, int *n, const char *name, bool on)
+{
+	if (*n >= WS_MAX_FEATURES)
+		return;
+	snprintf(out[*n].name, sizeof(out[*n].name), "%s", name);
+	out[(*n)++].on = on;
+}
+
+int ws_session_features(const struct ws_session *s, struct ws_feature *out)
+{
+	struct bpf_program *p;
+	char name[48];
+	int n = 0, i;
+
+	if (needs_hooks(s))
+		feature(out, &n, "tcx", all_hooks_tcx(s));
+	feature(out, &n, "kfree_skb_reason", ws_tp_nargs("kfree_skb") >= 3);
+	feature(out, &n, "send_reset_reason",
+		ws_tp_nargs("tcp_send_reset") >= 3);
+	feature(out, &n, "listen_overflow_reason",
+		kernel_has_enum_value("SKB_DROP_REASON_TCP_LISTEN_OVERFLOW"));
+	for (i = 0; i < s->n_wanted_tp; i++) {
+		p = bpf_object__find_program_by_name(s->skel->obj,
+						     s->wanted_tp[i]);
+		snprintf(name, sizeof(name), "tracepoint_%s",
+			 s->wanted_tp[i] + (strncmp(s->wanted_tp[i], "ws_", 3)
+						    ? 0
+						    : 3));
+		feature(out, &n, name, p && ws_session_prog_active(s, p));
+	}
+	return n;
 }
 
 static double now_mono(void)

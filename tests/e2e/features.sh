@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# What the kernel lacks is said, never hidden: diag's -j summary carries a
+# "features" object and export a wirescope_feature_enabled gauge, and both
+# must agree with the kernel's own tracepoint formats in tracefs (not with
+# the BTF wirescope reads them from).  Runs in every kernel of make vmtest.
+
+TRACEFS=/sys/kernel/tracing
+[ -d $TRACEFS/events ] || TRACEFS=/sys/kernel/debug/tracing
+
+# tp_has FORMAT-FILE REGEX: 1 if the kernel's format for it matches.
+tp_has() { grep -Eq -- "$2" "$TRACEFS/events/$1/format" && echo true || echo false; }
+
+expected_features() {
+	echo "kfree_skb_reason=$(tp_has skb/kfree_skb 'field:.* reason;')"
+	echo "send_reset_reason=$(tp_has tcp/tcp_send_reset 'field:.* reason;')"
+	echo "listen_overflow_reason=$(tp_has skb/kfree_skb '"TCP_LISTEN_OVERFLOW"')"
+}
+
+test_features_match_kernel() {
+	[ -f "$TRACEFS/events/skb/kfree_skb/format" ] || skip "no tracefs"
+	local A got kv name want off
+	A=$(ns a)
+	ip -n "$A" link set lo up
+	ip netns exec "$A" "$WS" diag -i lo -j -d 1 >"$WS_TMP/out" 2>"$WS_TMP/err" || true
+	got=$(grep '"type":"health_summary"' "$WS_TMP/out" | python3 -c '
+import json, sys
+for k, v in json.loads(sys.stdin.read())["features"].items():
+    print("%s=%s" % (k, str(v).lower()))')
+	[ -n "$got" ] || fail "no features in the -j summary: $(cat "$WS_TMP/out" "$WS_TMP/err")"
+	log "$got"
+	for kv in $(expected_features); do
+		assert_match "$got" "^$kv\$" "feature against tracefs"
+	done
+	# A tracepoint program that is off was announced on stderr with its
+	# name, one line; one that is on was not.
+	for kv in $(grep '^tracepoint_' <<<"$got"); do
+		name=ws_${kv%%=*}
+		name=${name/tracepoint_/}
+		off=$(grep -c "$name is off" "$WS_TMP/err" || true)
+		want=0
+		[ "${kv#*=}" = false ] && want=1
+		assert_eq "$off" "$want" "stderr lines for $name (${kv#*=})"
+	done
+	# A missing drop or reset reason is said at start, with its cost.
+	[[ $got == *kfree_skb_reason=false* ]] && assert_match "$(cat "$WS_TMP/err")" 'has no drop reason' "kfree_skb notice"
+	[[ $got == *send_reset_reason=false* ]] && assert_match "$(cat "$WS_TMP/err")" 'tcp_send_reset has no reason' "send_reset notice"
+	true
+}
+
+test_export_feature_gauge() {
+	[ -f "$TRACEFS/events/skb/kfree_skb/format" ] || skip "no tracefs"
+	local A kv got
+	A=$(ns a)
+	ip -n "$A" link set lo up
+	ws_start "$A" "$WS_TMP/out" export -i lo --listen 127.0.0.1:19463
+	got=$(ip netns exec "$A" curl -sS http://127.0.0.1:19463/metrics | grep '^wirescope_feature_enabled')
+	ws_stop
+	log "$got"
+	for kv in $(expected_features); do
+		local v=0
+		[ "${kv#*=}" = true ] && v=1
+		assert_match "$got" "^wirescope_feature_enabled\\{feature=\"${kv%%=*}\"\\} $v\$" "gauge against tracefs"
+	done
+}
