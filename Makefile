@@ -107,7 +107,8 @@ deps:
 	$(Q)tools/deps.sh
 
 # The plain run also builds the fuzzers and the dynamic binary valgrind
-# needs; SANITIZE=1 runs the same suite on build-san/.
+# needs, and then runs the kernel matrix (make vmtest; VMTEST=0: not);
+# SANITIZE=1 runs the same suite on build-san/.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-bins $(OUT)/bench/xdp_pass.bpf.o
 ifneq ($(SANITIZE),1)
@@ -115,6 +116,11 @@ ifneq ($(SANITIZE),1)
 	$(Q)$(MAKE) --no-print-directory DYNAMIC=1 all
 endif
 	$(Q)OUT=$(OUT) WS=$(abspath $(BIN)) WS_SANITIZE=$(SANITIZE) tests/run.sh
+ifneq ($(SANITIZE),1)
+ifneq ($(VMTEST),0)
+	$(Q)$(MAKE) --no-print-directory vmtest
+endif
+endif
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
