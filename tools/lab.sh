@@ -120,6 +120,35 @@ lab_client() { # STEPS (to $LAB_TARGET, the server's IPv4 address by default)
 	lab_exec c python3 "$LAB_DIR/lab_tcp.py" client "${LAB_TARGET:-$LAB_S_IP}" "$LAB_PORT" "$@"
 }
 
+# A Tcp counter of /proc/net/snmp in the client (or ROLE).
+lab_tcp_snmp() { # FIELD [ROLE]
+	lab_exec "${2:-c}" awk -v f="$1" '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp
+}
+
+# N connects from the client to ADDR:$LAB_PORT, one at a time; prints how
+# many were refused (ECONNREFUSED).
+lab_connects() { # ADDR [N]
+	lab_exec c python3 -c '
+import errno, socket, sys
+addr, n = sys.argv[1], int(sys.argv[2])
+refused = 0
+for _ in range(n):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+    s.settimeout(3)
+    refused += s.connect_ex((addr, int(sys.argv[3]))) == errno.ECONNREFUSED
+    s.close()
+print(refused)' "$1" "${2:-1}" "$LAB_PORT"
+}
+
+# r1 or r2 refuses new connections to the lab port with a TCP reset (on
+# the forwarded path, as a firewall's reject rule), counting them; with
+# "noecho", it drops echo requests too.
+lab_router_refuse() { # r1|r2 [noecho]
+	local echo=""
+	[ "${2:-}" != noecho ] || echo="icmp type echo-request drop; icmpv6 type echo-request drop"
+	lab_filter "$1" lab_refuse forward "tcp dport $LAB_PORT tcp flags syn counter reject with tcp reset; $echo"
+}
+
 # One filter chain in a lab namespace: lab_filter ROLE TABLE HOOK RULE [POLICY]
 lab_filter() {
 	lab_exec "$1" nft -f - <<EOF

@@ -874,6 +874,42 @@ test_diag_middlebox_reset() {
 	assert_match "$(finding_field "$WS_TMP/out" middlebox_reset advice)" 'tcp_keepalive_time' "advice"
 }
 
+# Twelve connects to the server, which has no listener: refused by the
+# peer itself (--locate measured its distance), a warning from 10 on.
+test_diag_connection_refused() {
+	SOFTNET0=$(softnet_totals)
+	lab_up "$WS_NS_PREFIX"
+	local f0
+	f0=$(lab_tcp_snmp AttemptFails)
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 6 -j --locate
+	assert_eq "$(lab_connects "$LAB_S_IP" 12)" 12 "connects refused"
+	assert_eq "$(($(lab_tcp_snmp AttemptFails) - f0))" 12 "AttemptFails"
+	diag_wait
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" connection_refused "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" connection_refused resets)" 12 "evidence resets"
+	assert_eq "$(finding_field "$WS_TMP/out" connection_refused verdict)" peer_no_socket "evidence verdict"
+	assert_eq "$(finding_field "$WS_TMP/out" connection_refused port)" "$LAB_PORT" "evidence port"
+	assert_eq "$(finding_field "$WS_TMP/out" connection_refused hops)" 2 "evidence hops"
+	assert_match "$(finding_field "$WS_TMP/out" connection_refused advice)" 'nothing listens' "advice"
+}
+
+# r2 refuses them instead, while the server listens: middlebox_reset names
+# r2 (--locate), and no connection_refused blames the server.
+test_diag_refused_by_firewall() {
+	lab_with_server
+	lab_router_refuse r2
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 6 -j --locate
+	assert_eq "$(lab_connects "$LAB_S_IP" 3)" 3 "connects refused"
+	diag_wait
+	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" middlebox_reset "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" middlebox_reset resets)" 3 "evidence resets"
+	assert_eq "$(finding_field "$WS_TMP/out" middlebox_reset hop)" 2 "evidence hop"
+	assert_eq "$(finding_field "$WS_TMP/out" middlebox_reset hop_addr)" "$LAB_R2_IP" "evidence hop_addr"
+	assert_match "$(finding_field "$WS_TMP/out" middlebox_reset advice)" "rejects connections to port $LAB_PORT" "advice"
+}
+
 # The client closes with unread data: its kernel resets (ABORT_ON_CLOSE).
 test_diag_local_reset() {
 	lab_with_server

@@ -177,6 +177,30 @@ time.sleep(3)'
 	assert_eq "$(prom_query 'sum(wirescope_listen_overflows_total{port="8081"})')" 0 "healthy listener overflows"
 }
 
+# Connects from A to B, where nothing listens: B, on-link, refuses each
+# (0 hops), and Prometheus counts them as the peer's, as many as A's own
+# AttemptFails.
+test_prometheus_sees_refused_connects() {
+	pair_lab
+	lab_addrs
+	export_start
+	prom_start
+	prom_wait 'up{job="wirescope"}' 1 15
+	local f0 f1
+	f0=$(in_a nstat -az TcpAttemptFails | awk '/TcpAttemptFails/ { print $2 }')
+	in_a python3 -c '
+import errno, socket
+for _ in range(7):
+    s = socket.socket(); s.settimeout(3)
+    assert s.connect_ex(("198.18.0.2", 5999)) == errno.ECONNREFUSED
+    s.close()'
+	f1=$(in_a nstat -az TcpAttemptFails | awk '/TcpAttemptFails/ { print $2 }')
+	assert_eq "$((f1 - f0))" 7 "kernel AttemptFails delta"
+	prom_wait 'wirescope_connects_refused_total{verdict="peer_no_socket"}' 7 15
+	assert_eq "$(prom_query 'wirescope_connects_refused_total{verdict="middlebox"}')" 0 "middlebox"
+	assert_eq "$(prom_query 'wirescope_connects_refused_total{verdict="unknown"}')" 0 "unknown"
+}
+
 # promtool and our structural checker accept a live scrape; the checker
 # does catch what it is for.
 test_scrape_lint() {

@@ -16,11 +16,6 @@ start_server() {
 	wait_file "$WS_TMP/server"
 }
 
-# Tcp counter from /proc/net/snmp in the client: tcp_snmp FIELD
-tcp_snmp() {
-	lab_exec c awk -v f="$1" '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp
-}
-
 # The rst records of wirescope's output, one per line: the fields asked
 # for, tab separated ("-" for a missing key).  rsts OUT DIR FIELD...
 rsts() {
@@ -66,13 +61,13 @@ test_peer_abort() {
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	local r0
-	r0=$(tcp_snmp EstabResets)
+	r0=$(lab_tcp_snmp EstabResets)
 	lab_client "send:hi,recv,send:abort,recvwait:3" --timeout 5 >"$WS_TMP/client"
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
 	ws_stop
 	one_rx "$WS_TMP/out" peer_abort
 	assert_eq "$(rsts "$WS_TMP/out" rx hops peer_hops ts kernel)" "2	2	continues	accepted" "hops, ts, kernel"
-	assert_eq "$(($(tcp_snmp EstabResets) - r0))" 1 "EstabResets"
+	assert_eq "$(($(lab_tcp_snmp EstabResets) - r0))" 1 "EstabResets"
 }
 
 # 2. The server's socket vanishes silently (ss -K, its RST dropped); the
@@ -171,14 +166,14 @@ test_local_keepalive_timeout() {
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	local o0
-	o0=$(tcp_snmp OutRsts)
+	o0=$(lab_tcp_snmp OutRsts)
 	CLIENT_PRE="keepalive:1:1:2," client_wait_go "recvwait:10"
 	lab_r1_blackhole
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" timeout "client timed out"
 	ws_stop
 	assert_eq "$(rsts "$WS_TMP/out" tx verdict reason)" "local	$(rst_reason TCP_KEEPALIVE_TIMEOUT)" "verdict"
-	assert_eq "$(($(tcp_snmp OutRsts) - o0))" 1 "OutRsts"
+	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
 }
 # 8. The client closes with unread data.
 test_local_abort_on_close() {
@@ -186,11 +181,11 @@ test_local_abort_on_close() {
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	local o0
-	o0=$(tcp_snmp OutRsts)
+	o0=$(lab_tcp_snmp OutRsts)
 	lab_client "send:push,sleep:0.5,close" --timeout 5 >"$WS_TMP/client"
 	ws_stop
 	assert_eq "$(rsts "$WS_TMP/out" tx verdict reason)" "local	$(rst_reason TCP_ABORT_ON_CLOSE)" "verdict"
-	assert_eq "$(($(tcp_snmp OutRsts) - o0))" 1 "OutRsts"
+	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
 }
 
 # 9. The client's own nftables rejects its outgoing segment: the reset
@@ -302,10 +297,128 @@ test_injected_peer_keeps_sending() {
 	# answers it with a reset: wait for that.
 	local i
 	for ((i = 0; i < 60; i++)); do
-		[ "$(tcp_snmp OutRsts)" -ge 1 ] && break
+		[ "$(lab_tcp_snmp OutRsts)" -ge 1 ] && break
 		sleep 0.05
 	done
 	ws_stop
 	assert_eq "$(rsts "$WS_TMP/out" rx verdict kernel)" "injected	accepted" "verdict"
 	assert_match "$(rsts "$WS_TMP/out" rx why)" "kept sending data" "why"
+}
+
+# Refused connects: an RST that answers our SYN comes from the peer or
+# from a device before it.  The client's AttemptFails counts the connects
+# the kernel saw refused; the refusing side's OutRsts, the RSTs it sent.
+
+# wait_rsts OUT N: the collector decided N received RSTs (bounded wait).
+wait_rsts() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(rsts "$1" rx verdict | wc -l)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "wirescope decided $(rsts "$1" rx verdict | wc -l) of $2 RSTs"
+}
+
+# refuse_run ADDR... : one connect to each ADDR, all refused; wirescope
+# has decided each RST when it returns.
+refuse_run() {
+	local a f0 n=0
+	f0=$(lab_tcp_snmp AttemptFails)
+	for a in "$@"; do
+		assert_eq "$(lab_connects "$a")" 1 "connect to $a refused"
+		n=$((n + 1))
+	done
+	assert_eq "$(($(lab_tcp_snmp AttemptFails) - f0))" "$n" "AttemptFails"
+	wait_rsts "$WS_TMP/out" "$n"
+	ws_stop
+}
+
+# A peer on this link with nothing listening: 0 hops is the peer, without
+# probes (r1's own addresses, IPv4 and IPv6).
+test_refused_on_link_peer() {
+	resets_lab
+	local o0
+	o0=$(lab_tcp_snmp OutRsts r1)
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	refuse_run "$LAB_R1_IP" 2001:db8:0::1
+	assert_eq "$(($(lab_tcp_snmp OutRsts r1) - o0))" 2 "r1 sent the RSTs (OutRsts)"
+	assert_eq "$(rsts "$WS_TMP/out" rx saddr refused verdict confidence hops | sort)" \
+		"198.18.0.1	True	peer_no_socket	high	0
+2001:db8::1	True	peer_no_socket	high	0" "verdicts"
+	assert_match "$(summary_of "$WS_TMP/out")" 'nothing listens on 198.18.0.1 port 5001' "advice"
+}
+
+# The server, 2 routers away, has no listener: --locate's echo reply puts
+# the peer at the RST's distance.  Every RST the server sent is either the
+# connect's or a probe's, and the probes' are not counted as resets.
+test_refused_routed_peer_locate() {
+	resets_lab
+	local o0 probes
+	o0=$(lab_tcp_snmp OutRsts s)
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	refuse_run "$LAB_S_IP" "$LAB_S_IP6"
+	assert_eq "$(rsts "$WS_TMP/out" rx saddr verdict confidence hops peer_hops | sort)" \
+		"198.18.2.2	peer_no_socket	high	2	2
+2001:db8:2::2	peer_no_socket	high	2	2" "verdicts"
+	probes=$(summary_of "$WS_TMP/out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["locate_probe_resets"])')
+	assert_ge "$probes" 1 "RSTs to probes"
+	assert_eq "$(($(lab_tcp_snmp OutRsts s) - o0))" "$((2 + probes))" "the server's OutRsts: 2 connects + the probes"
+	assert_eq "$(summary_of "$WS_TMP/out" | grep -o '"peer_no_socket":[0-9]*')" '"peer_no_socket":2' "resets counted"
+}
+
+# Without --locate a routed peer's distance is unknown: unknown, and the
+# advice is to run with --locate (not to start wirescope earlier).
+test_refused_routed_without_locate() {
+	resets_lab
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	refuse_run "$LAB_S_IP"
+	one_rx "$WS_TMP/out" unknown
+	assert_eq "$(rsts "$WS_TMP/out" rx refused confidence hops)" "True	low	2" "evidence"
+	assert_match "$(rsts "$WS_TMP/out" rx why)" "--locate" "why"
+	assert_match "$(summary_of "$WS_TMP/out")" 'run with --locate' "advice"
+	assert_eq "$(summary_of "$WS_TMP/out" | grep -c 'before the flows go idle')" 0 "no baseline advice"
+}
+
+# r2 rejects SYNs to the port with a TCP reset while the server listens:
+# a middlebox at hop 2, named by its time exceeded; the echo reply puts the
+# server one hop farther.  Nothing reached the server.
+test_refused_firewall_locate() {
+	resets_lab
+	start_server
+	lab_router_refuse r2
+	local p0
+	p0=$(lab_tcp_snmp PassiveOpens s)
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	refuse_run "$LAB_S_IP" "$LAB_S_IP6"
+	assert_eq "$(($(lab_tcp_snmp PassiveOpens s) - p0))" 0 "the server accepted nothing"
+	assert_ge "$(lab_exec r2 nft list table inet lab_refuse | grep -o 'packets [0-9]*' | cut -d' ' -f2)" 2 "r2's reject rule fired"
+	assert_eq "$(rsts "$WS_TMP/out" rx saddr verdict hops hop hops_before_peer hop_addr | sort)" \
+		"198.18.2.2	middlebox	1	2	1	$LAB_R2_IP
+2001:db8:2::2	middlebox	1	2	1	2001:db8:1::2" "verdicts"
+	assert_match "$(summary_of "$WS_TMP/out")" "a firewall at hop 2 \\($LAB_R2_IP\\) rejects connections to port $LAB_PORT" "advice"
+}
+
+# The same firewall also drops echo requests: r2 answered a probe with time
+# exceeded and reset the next one it forwarded, so it is the middlebox
+# (IPv4 and IPv6: the probes' RSTs are read on raw sockets of both).
+test_refused_firewall_no_echo_locate() {
+	resets_lab
+	lab_router_refuse r2 noecho
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	refuse_run "$LAB_S_IP" "$LAB_S_IP6"
+	assert_eq "$(rsts "$WS_TMP/out" rx verdict hop hops_before_peer hop_addr | sort)" \
+		"middlebox	2	-	$LAB_R2_IP
+middlebox	2	-	2001:db8:1::2" "hop"
+	assert_eq "$(rsts "$WS_TMP/out" rx why | grep -c 'time exceeded')" 2 "why"
+}
+
+# The gateway itself refuses: the RST comes from this link while the peer
+# is routed, so it is the gateway, without probes.
+test_refused_by_gateway() {
+	resets_lab
+	lab_router_refuse r1
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	refuse_run "$LAB_S_IP"
+	one_rx "$WS_TMP/out" middlebox
+	assert_eq "$(rsts "$WS_TMP/out" rx hops hop hop_addr)" "0	1	$LAB_R1_IP" "hop"
 }

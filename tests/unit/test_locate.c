@@ -117,9 +117,58 @@ static void test_ipv6(void)
 	case_end();
 }
 
+/* The peer's (or a firewall's) RST to the SYN probe @probe (TCP header). */
+static void rst_for(uint8_t *t, const uint8_t *probe)
+{
+	uint32_t seq = (uint32_t)probe[4] << 24 | probe[5] << 16 |
+		       probe[6] << 8 | probe[7];
+
+	memset(t, 0, 20);
+	memcpy(t, probe + 2, 2);
+	memcpy(t + 2, probe, 2);
+	put32(t + 8, seq + 1);
+	t[12] = 5 << 4;
+	t[13] = 0x14; /* RST, ACK */
+}
+
+static void test_syn_probes(void)
+{
+	struct rst_locate_req q = req4();
+	uint8_t probe[40], rst[20];
+	int ttl;
+
+	q.syn = true;
+	case_begin("refused connect: SYN probes, their RSTs matched by ack");
+	for (ttl = 1; ttl <= RST_LOCATE_MAX_TTL; ttl++) {
+		rst_locate_probe(probe, &q, ttl, ttl & 1);
+		CHECK_EQ(probe[33], 0x02, "a SYN");
+		rst_for(rst, probe + 20);
+		CHECK_EQ(rst_locate_match_rst(rst, 20, &q), ttl, "ttl");
+		CHECK(rst_locate_probe_answer((uint32_t)rst[8] << 24 |
+					      rst[9] << 16 | rst[10] << 8 |
+					      rst[11]),
+		      "a probe's answer");
+	}
+	case_end();
+
+	case_begin("refused connect: other RSTs are not the probes'");
+	rst_locate_probe(probe, &q, 2, 0);
+	rst_for(rst, probe + 20);
+	CHECK_EQ(rst_locate_match_rst(rst, 19, &q), -1, "cut short");
+	rst[13] = 0x10;
+	CHECK_EQ(rst_locate_match_rst(rst, 20, &q), -1, "not an RST");
+	rst[13] = 0x14;
+	put16(rst, 5002);
+	CHECK_EQ(rst_locate_match_rst(rst, 20, &q), -1, "another port");
+	CHECK(!rst_locate_probe_answer(12345), "a real ISN + 1");
+	CHECK(!rst_locate_probe_answer(0), "ack 0");
+	case_end();
+}
+
 int main(void)
 {
 	test_ipv4();
 	test_ipv6();
+	test_syn_probes();
 	return unit_exit();
 }

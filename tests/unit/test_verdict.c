@@ -226,10 +226,93 @@ static void test_unknown(void)
 	check_verdict("no baseline: unknown", &ev, RV_UNKNOWN, RC_LOW);
 	case_begin("unknown says why");
 	CHECK(strstr(decide(&ev).why, "baseline"), "why");
-	ev.syn_sent = true;
-	CHECK_EQ(decide(&ev).verdict, RV_UNKNOWN, "refused SYN");
-	CHECK(strstr(decide(&ev).why, "refused"), "why: %s", decide(&ev).why);
 	case_end();
+}
+
+/* Our SYN met an RST (connection refused): the peer, or a device before. */
+static struct rst_evidence refused(uint8_t ttl, bool onlink)
+{
+	return (struct rst_evidence){
+		.ttl = ttl,
+		.ipv4 = true,
+		.syn_sent = true,
+		.refused = { .route_known = true, .peer_onlink = onlink },
+	};
+}
+
+static struct rst_evidence probed(uint8_t ttl, int rst_ttl, int echo_hops)
+{
+	struct rst_evidence ev = refused(ttl, false);
+
+	ev.refused.probed = true;
+	ev.refused.probe_rst_ttl = rst_ttl;
+	ev.refused.echo = echo_hops >= 0;
+	ev.refused.echo_hops = echo_hops;
+	return ev;
+}
+
+static void test_refused(void)
+{
+	struct rst_evidence ev = refused(64, true);
+	struct rst_result r;
+
+	check_verdict("refused on-link from 0 hops: the peer", &ev,
+		      RV_PEER_NO_SOCKET, RC_HIGH);
+	ev = refused(63, true);
+	check_verdict("refused on-link from 1 hop: unknown", &ev, RV_UNKNOWN,
+		      RC_LOW);
+	ev = refused(64, false);
+	check_verdict("refused from this link, peer routed: middlebox", &ev,
+		      RV_MIDDLEBOX, RC_HIGH);
+	case_begin("refused by the gateway: hop 1, distance to peer unknown");
+	r = decide(&ev);
+	CHECK_EQ(r.hop, 1, "hop");
+	CHECK_EQ(r.hops_before_peer, -1, "hops before peer");
+	case_end();
+	ev = refused(62, false);
+	check_verdict("refused from 2 hops, not probed: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	case_begin("not probed: the why names --locate");
+	CHECK(strstr(decide(&ev).why, "--locate"), "why: %s", decide(&ev).why);
+	ev.refused.no_probe = "probe budget spent";
+	CHECK(strstr(decide(&ev).why, "budget"), "why: %s", decide(&ev).why);
+	case_end();
+	ev = refused(62, false);
+	ev.refused.route_known = false;
+	ev.ttl = 64;
+	check_verdict("no route known, 0 hops: unknown", &ev, RV_UNKNOWN,
+		      RC_LOW);
+
+	ev = probed(62, 3, 2);
+	check_verdict("echo from the RST's distance: the peer", &ev,
+		      RV_PEER_NO_SOCKET, RC_HIGH);
+	ev = probed(63, 3, 2);
+	check_verdict("echo from farther: a middlebox", &ev, RV_MIDDLEBOX,
+		      RC_HIGH);
+	case_begin("middlebox by echo: hop and hops before the peer");
+	r = decide(&ev);
+	CHECK_EQ(r.hop, 2, "hop");
+	CHECK_EQ(r.peer_hops, 2, "peer hops");
+	CHECK_EQ(r.hops_before_peer, 1, "hops before peer");
+	case_end();
+	ev = probed(61, 4, 2);
+	check_verdict("RST from farther than the echo: injected", &ev,
+		      RV_INJECTED, RC_LOW);
+	ev = probed(63, 3, -1);
+	check_verdict("time exceeded, then reset past it: middlebox", &ev,
+		      RV_MIDDLEBOX, RC_HIGH);
+	case_begin("time exceeded, then reset: the hop that did both");
+	CHECK_EQ(decide(&ev).hop, 2, "hop");
+	CHECK_EQ(decide(&ev).hops_before_peer, -1, "hops before peer");
+	case_end();
+	ev = probed(62, 3, -1);
+	check_verdict("probes end at the RST's distance, no echo: peer", &ev,
+		      RV_PEER_NO_SOCKET, RC_MEDIUM);
+	ev = probed(62, 0, -1);
+	check_verdict("probes drew no reset: unknown", &ev, RV_UNKNOWN, RC_LOW);
+	ev = probed(62, 2, -1);
+	check_verdict("probes reset closer than the RST: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
 }
 
 /* The Prometheus families: issue 4 naming, no address labels. */
@@ -262,6 +345,7 @@ int main(void)
 	test_middlebox();
 	test_injected();
 	test_unknown();
+	test_refused();
 	test_prom();
 	return unit_exit();
 }

@@ -92,12 +92,17 @@ for f in README.md docs/*.md; do
 	gzip -9n <"$f" >"$r/usr/share/doc/wirescope/$(basename "$f").gz"
 done
 
+# A changelog item, folded under 80 columns (lintian).
+changelog_item() {
+	fold -s -w 70 <<<"$1" | sed -e '1s/^/  * /' -e '2,$s/^/    /' -e 's/ *$//'
+}
+
 # A native package's changelog: one entry for the commit it was built from.
 {
 	echo "wirescope ($version) unstable; urgency=medium"
 	echo
-	echo "  * Built from git commit $hash ($desc)."
-	[ -z "$subject" ] || fold -s -w 70 <<<"$subject" | sed -e '1s/^/  * /' -e '2,$s/^/    /' -e 's/ *$//'
+	changelog_item "Built from git commit $hash ($desc)."
+	[ -z "$subject" ] || changelog_item "$subject"
 	echo
 	echo " -- $maintainer  $(LC_ALL=C date -u -R -d "@$epoch")"
 } | gzip -9n >"$r/usr/share/doc/wirescope/changelog.gz"

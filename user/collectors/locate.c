@@ -6,6 +6,10 @@
  * expire on the routers before the peer; the ICMP time-exceeded sources
  * name them (ICMPv6 for IPv6).  At most RST_LOCATE_TRIES probes per TTL,
  * TTL at most the peer's distance: never more than 30 packets per flow.
+ *
+ * A refused connect has no peer distance to stop at: SYN probes go up to
+ * the RST's own distance plus one, their RSTs are read on a raw TCP socket,
+ * and one echo request measures the peer's distance (resets.md).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -18,10 +22,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "collectors/locate.h"
+#include "collectors/verdict.h"
 
 #define RST_LOCATE_TRIES   2
 #define RST_LOCATE_WAIT_MS 1000
 #define PROBE_ID_BASE	   0x5700
+#define PROBE_SYN_SEQ	   0x57a70000u /* SYN probe seq: this + probe id */
 
 static uint16_t csum_fold(uint32_t sum)
 {
@@ -59,18 +65,19 @@ static int probe_id(int ttl, int try)
 }
 
 /*
- * A TCP ACK, what an established flow would carry; the window holds the
- * probe id (IPv6 has no IP ID; ICMPv6 quotes the whole TCP header).
+ * A TCP ACK, what an established flow would carry, or a SYN whose seq is
+ * the probe id; the window holds the probe id too (IPv6 has no IP ID;
+ * ICMPv6 quotes the whole TCP header).
  */
 static void build_tcp(uint8_t *t, const struct rst_locate_req *q, int id)
 {
 	memset(t, 0, 20);
 	put16(t, q->lport);
 	put16(t + 2, q->rport);
-	put32(t + 4, q->seq);
-	put32(t + 8, q->ack);
+	put32(t + 4, q->syn ? PROBE_SYN_SEQ + id : q->seq);
+	put32(t + 8, q->syn ? 0 : q->ack);
 	t[12] = 5 << 4;
-	t[13] = 0x10;
+	t[13] = q->syn ? 0x02 : 0x10;
 	put16(t + 14, id);
 }
 
@@ -111,6 +118,32 @@ static bool same_ports(const uint8_t *t, const struct rst_locate_req *q)
 {
 	return ((t[0] << 8) | t[1]) == q->lport &&
 	       ((t[2] << 8) | t[3]) == q->rport;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+static int ttl_of_syn_ack(uint32_t ack)
+{
+	uint32_t id = ack - 1 - PROBE_SYN_SEQ;
+
+	return id > 0xffff ? -1 : ttl_of_id((int)id);
+}
+
+bool rst_locate_probe_answer(uint32_t ack)
+{
+	return ttl_of_syn_ack(ack) >= 1;
+}
+
+int rst_locate_match_rst(const uint8_t *t, size_t n,
+			 const struct rst_locate_req *q)
+{
+	if (n < 20 || !(t[13] & 0x04) || ((t[0] << 8) | t[1]) != q->rport ||
+	    ((t[2] << 8) | t[3]) != q->lport)
+		return -1;
+	return ttl_of_syn_ack(get32(t + 8));
 }
 
 /* The TTL of our probe an ICMP time exceeded quotes, or -1. */
@@ -170,105 +203,272 @@ static long ms_since(const struct timespec *t0)
 	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static void collect(int icmp, const struct rst_locate_req *q,
-		    struct rst_locate_res *r)
+/* The probe run's sockets: -1 when not open. */
+struct probe_socks {
+	int raw;  /* sends the probes (IPv6: and receives TCP) */
+	int icmp; /* time exceeded, echo (IPv4: with the IP header) */
+	int tcp;  /* syn, IPv4: RSTs with the IP header */
+};
+
+/* recvfrom, plus the hop limit of an IPv6 packet (IPV6_RECVHOPLIMIT). */
+static ssize_t recv_hops(int fd, uint8_t *b, size_t len,
+			 struct sockaddr_storage *from, int *hops)
 {
-	struct pollfd pfd = { .fd = icmp, .events = POLLIN };
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = b, .iov_len = len };
+	struct msghdr m = { .msg_name = from,
+			    .msg_namelen = sizeof(*from),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*hops = -1;
+	n = recvmsg(fd, &m, MSG_DONTWAIT);
+	for (c = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_HOPLIMIT)
+			memcpy(hops, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+static bool from_peer(const struct sockaddr_storage *from,
+		      const struct rst_locate_req *q)
+{
+	if (q->family == 4)
+		return !memcmp(&((struct sockaddr_in *)from)->sin_addr,
+			       q->raddr, 4);
+	return !memcmp(&((struct sockaddr_in6 *)from)->sin6_addr, q->raddr, 16);
+}
+
+static void note_hop(const struct sockaddr_storage *from,
+		     const struct rst_locate_req *q, struct rst_locate_res *r,
+		     int ttl)
+{
+	if (ttl < 1 || r->hop[ttl][0])
+		return;
+	if (q->family == 4)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)from)->sin_addr,
+			  r->hop[ttl], sizeof(r->hop[ttl]));
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)from)->sin6_addr,
+			  r->hop[ttl], sizeof(r->hop[ttl]));
+	r->answered++;
+}
+
+static uint16_t echo_id(const struct rst_locate_req *q)
+{
+	return PROBE_ID_BASE ^ q->lport;
+}
+
+/* An echo reply from the peer: its distance. */
+static void read_echo(const uint8_t *b, ssize_t n, int hops,
+		      const struct sockaddr_storage *from,
+		      const struct rst_locate_req *q, struct rst_locate_res *r)
+{
+	size_t ihl = q->family == 4 && n >= 20 ? (b[0] & 0x0f) * 4 : 0;
+	const uint8_t *icmp = b + ihl;
+
+	if (!q->syn || r->echo || n < (ssize_t)(ihl + 8) || !from_peer(from, q))
+		return;
+	if (icmp[0] != (q->family == 4 ? 0 : 129) ||
+	    ((icmp[4] << 8) | icmp[5]) != echo_id(q))
+		return;
+	if (q->family == 4)
+		hops = rst_initial_ttl(b[8]) - b[8];
+	else if (hops >= 0)
+		hops = rst_initial_ttl(hops) - hops;
+	r->echo = hops >= 0;
+	r->echo_hops = hops;
+}
+
+static void read_icmp(int fd, const struct rst_locate_req *q,
+		      struct rst_locate_res *r)
+{
 	struct sockaddr_storage from;
-	socklen_t flen;
-	struct timespec t0;
 	uint8_t b[1500];
 	ssize_t n;
+	int hops;
+
+	n = recv_hops(fd, b, sizeof(b), &from, &hops);
+	if (n <= 0)
+		return;
+	note_hop(&from, q, r, rst_locate_match(b, n, q));
+	read_echo(b, n, hops, &from, q, r);
+}
+
+/* An RST from the peer's address answering a SYN probe. */
+static void read_tcp(int fd, const struct rst_locate_req *q,
+		     struct rst_locate_res *r)
+{
+	struct sockaddr_storage from;
+	uint8_t b[1500];
+	size_t ihl = 0;
+	ssize_t n;
+	int hops, ttl;
+
+	n = recv_hops(fd, b, sizeof(b), &from, &hops);
+	if (q->family == 4 && n >= 20)
+		ihl = (b[0] & 0x0f) * 4;
+	if (n < (ssize_t)ihl + 20 || !from_peer(&from, q))
+		return;
+	ttl = rst_locate_match_rst(b + ihl, n - ihl, q);
+	if (ttl < 1)
+		return;
+	r->rsts++;
+	if (!r->rst_ttl || ttl < r->rst_ttl)
+		r->rst_ttl = ttl;
+}
+
+/*
+ * Everything asked for came back: no need to wait out the second.  SYN
+ * probes wait for every RST past the first, so that none is still on its
+ * way when the reset collector sorts them from the flow's own.
+ */
+static bool complete(const struct rst_locate_req *q,
+		     const struct rst_locate_res *r)
+{
+	if (!q->syn)
+		return r->answered == q->max_ttl;
+	return r->echo && r->rst_ttl && r->answered >= r->rst_ttl - 1 &&
+	       r->rsts >= (q->max_ttl - r->rst_ttl + 1) * RST_LOCATE_TRIES;
+}
+
+static void collect(const struct probe_socks *k, const struct rst_locate_req *q,
+		    struct rst_locate_res *r)
+{
+	struct pollfd pfd[2] = { { .fd = k->icmp, .events = POLLIN },
+				 { .fd = k->tcp, .events = POLLIN } };
+	struct timespec t0;
 	long left;
-	int ttl;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((left = RST_LOCATE_WAIT_MS - ms_since(&t0)) > 0) {
-		if (poll(&pfd, 1, (int)left) <= 0)
+	while (!complete(q, r) &&
+	       (left = RST_LOCATE_WAIT_MS - ms_since(&t0)) > 0) {
+		if (poll(pfd, q->syn ? 2 : 1, (int)left) <= 0)
 			break;
-		flen = sizeof(from);
-		n = recvfrom(icmp, b, sizeof(b), 0, (struct sockaddr *)&from,
-			     &flen);
-		ttl = rst_locate_match(b, n, q);
-		if (ttl < 1 || r->hop[ttl][0])
-			continue;
-		if (q->family == 4)
-			inet_ntop(AF_INET,
-				  &((struct sockaddr_in *)&from)->sin_addr,
-				  r->hop[ttl], sizeof(r->hop[ttl]));
-		else
-			inet_ntop(AF_INET6,
-				  &((struct sockaddr_in6 *)&from)->sin6_addr,
-				  r->hop[ttl], sizeof(r->hop[ttl]));
-		r->answered++;
-		if (r->answered == q->max_ttl)
-			break;
+		if (pfd[0].revents & POLLIN)
+			read_icmp(k->icmp, q, r);
+		if (q->syn && (pfd[1].revents & POLLIN))
+			read_tcp(k->tcp, q, r);
 	}
 }
 
-static int open_sockets(const struct rst_locate_req *q, int *raw, int *icmp)
+static int open_sockets(const struct rst_locate_req *q, struct probe_socks *k)
 {
 	struct sockaddr_in6 src = { .sin6_family = AF_INET6 };
 	int off = 16; /* the kernel fills in the TCP checksum */
+	int on = 1;
 
 	if (q->family == 4) {
-		*raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW); /* HDRINCL */
-		*icmp = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
-		return *raw < 0 || *icmp < 0 ? -errno : 0;
+		k->raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW); /* HDRINCL */
+		k->icmp = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+		if (q->syn)
+			k->tcp = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+		return k->raw < 0 || k->icmp < 0 || (q->syn && k->tcp < 0)
+			   ? -errno
+			   : 0;
 	}
-	*raw = socket(AF_INET6, SOCK_RAW, IPPROTO_TCP);
-	*icmp = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
-	if (*raw < 0 || *icmp < 0)
+	k->raw = socket(AF_INET6, SOCK_RAW, IPPROTO_TCP);
+	k->icmp = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+	if (k->raw < 0 || k->icmp < 0)
 		return -errno;
+	k->tcp = k->raw;
 	memcpy(&src.sin6_addr, q->laddr, 16);
-	if (setsockopt(*raw, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) ||
-	    bind(*raw, (struct sockaddr *)&src, sizeof(src)))
+	if (setsockopt(k->raw, IPPROTO_IPV6, IPV6_CHECKSUM, &off,
+		       sizeof(off)) ||
+	    setsockopt(k->raw, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on,
+		       sizeof(on)) ||
+	    setsockopt(k->icmp, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on,
+		       sizeof(on)) ||
+	    bind(k->raw, (struct sockaddr *)&src, sizeof(src)))
 		return -errno;
 	return 0;
 }
 
-static int send_probe(int raw, const struct rst_locate_req *q, int ttl, int try)
+static void close_sockets(struct probe_socks *k)
 {
-	struct sockaddr_in to4 = { .sin_family = AF_INET };
-	struct sockaddr_in6 to6 = { .sin6_family = AF_INET6 };
-	uint8_t pkt[40];
+	if (k->tcp >= 0 && k->tcp != k->raw)
+		close(k->tcp);
+	if (k->raw >= 0)
+		close(k->raw);
+	if (k->icmp >= 0)
+		close(k->icmp);
+}
 
+static socklen_t peer_sockaddr(const struct rst_locate_req *q,
+			       struct sockaddr_storage *to)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)to;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)to;
+
+	memset(to, 0, sizeof(*to));
 	if (q->family == 4) {
-		memcpy(&to4.sin_addr, q->raddr, 4);
-		rst_locate_probe(pkt, q, ttl, try);
-		return sendto(raw, pkt, 40, 0, (struct sockaddr *)&to4,
-			      sizeof(to4)) < 0
-			   ? -errno
-			   : 0;
+		a4->sin_family = AF_INET;
+		memcpy(&a4->sin_addr, q->raddr, 4);
+		return sizeof(*a4);
 	}
-	memcpy(&to6.sin6_addr, q->raddr, 16);
-	rst_locate_probe(pkt, q, ttl, try);
-	if (setsockopt(raw, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)))
-		return -errno;
-	return sendto(raw, pkt, 20, 0, (struct sockaddr *)&to6, sizeof(to6)) < 0
+	a6->sin6_family = AF_INET6;
+	memcpy(&a6->sin6_addr, q->raddr, 16);
+	return sizeof(*a6);
+}
+
+static int send_to_peer(int fd, const struct rst_locate_req *q,
+			const uint8_t *pkt, size_t len)
+{
+	struct sockaddr_storage to;
+	socklen_t tlen = peer_sockaddr(q, &to);
+
+	return sendto(fd, pkt, len, 0, (struct sockaddr *)&to, tlen) < 0
 		   ? -errno
 		   : 0;
 }
 
+static int send_probe(int raw, const struct rst_locate_req *q, int ttl, int try)
+{
+	uint8_t pkt[40];
+	size_t len = rst_locate_probe(pkt, q, ttl, try);
+
+	if (q->family == 6 &&
+	    setsockopt(raw, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)))
+		return -errno;
+	return send_to_peer(raw, q, pkt, len);
+}
+
+/* An echo request with the system's default TTL (ICMPv6: the kernel
+ * computes the checksum). */
+static int send_echo(int icmp, const struct rst_locate_req *q, int try)
+{
+	uint8_t e[8] = { q->family == 4 ? 8 : 128 };
+
+	put16(e + 4, echo_id(q));
+	put16(e + 6, try);
+	if (q->family == 4)
+		put16(e + 2, csum_fold(csum_add(0, e, sizeof(e))));
+	return send_to_peer(icmp, q, e, sizeof(e));
+}
+
 int rst_locate(const struct rst_locate_req *q, struct rst_locate_res *r)
 {
-	int raw = -1, icmp = -1, ttl, try, err;
+	struct probe_socks k = { -1, -1, -1 };
+	int ttl, try, err;
 
 	memset(r, 0, sizeof(*r));
 	if (q->max_ttl < 1 || q->max_ttl > RST_LOCATE_MAX_TTL)
 		return -EINVAL;
-	err = open_sockets(q, &raw, &icmp);
+	err = open_sockets(q, &k);
+	for (try = 0; !err && q->syn && try < RST_LOCATE_TRIES; try++)
+		err = send_echo(k.icmp, q, try);
 	for (ttl = 1; !err && ttl <= q->max_ttl; ttl++) {
 		for (try = 0; !err && try < RST_LOCATE_TRIES; try++) {
-			err = send_probe(raw, q, ttl, try);
+			err = send_probe(k.raw, q, ttl, try);
 			r->sent += !err;
 		}
 	}
 	if (!err)
-		collect(icmp, q, r);
-	if (raw >= 0)
-		close(raw);
-	if (icmp >= 0)
-		close(icmp);
+		collect(&k, q, r);
+	close_sockets(&k);
 	return err;
 }

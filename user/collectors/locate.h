@@ -3,6 +3,7 @@
 #ifndef WS_LOCATE_H
 #define WS_LOCATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,12 +17,17 @@ struct rst_locate_req {
 	uint16_t lport, rport;	     /* host byte order */
 	uint32_t seq, ack; /* what the flow's next segment would carry */
 	int max_ttl;	   /* probe TTLs 1..max_ttl */
+	bool syn;	   /* refused connect: SYN probes and an echo request */
 };
 
 struct rst_locate_res {
 	char hop[RST_LOCATE_MAX_TTL + 1][INET6_ADDRSTRLEN]; /* [ttl]; "" */
 	int sent;
 	int answered;
+	int rst_ttl;   /* syn: the smallest probe TTL an RST answered, or 0 */
+	int rsts;      /* syn: RSTs that answered probes */
+	bool echo;     /* syn: the peer answered our echo request */
+	int echo_hops; /* from its TTL */
 };
 
 /*
@@ -36,7 +42,16 @@ size_t rst_locate_probe(uint8_t *buf, const struct rst_locate_req *q, int ttl,
  */
 int rst_locate_match(const uint8_t *b, ssize_t n,
 		     const struct rst_locate_req *q);
-/* Send the probes and wait for the answers; 0 or -errno. */
+/* The TTL of our SYN probe that the RST @t (TCP header) answers, or -1. */
+int rst_locate_match_rst(const uint8_t *t, size_t n,
+			 const struct rst_locate_req *q);
+/* An RST with this ack answers one of our SYN probes. */
+bool rst_locate_probe_answer(uint32_t ack);
+/*
+ * Send the probes and wait for the answers; 0 or -errno.  With q->syn:
+ * SYN probes, whose RSTs are read too, and one echo request (two tries)
+ * whose reply's TTL gives the peer's distance.
+ */
 int rst_locate(const struct rst_locate_req *q, struct rst_locate_res *r);
 
 #endif

@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include "collectors/resets_int.h"
 #include "collectors/locate.h"
+#include "core/netlink.h"
 #include "health.h" /* headers/ */
 #include "parse.h"
 #include "wirescope.skel.h"
@@ -44,12 +45,25 @@ static struct ring_buffer *rb;
 static struct btf *vmlinux_btf;
 static int lo_ifindex;
 static double mono_to_real;
+/*
+ * --locate's probe runs, one per peer and distance (and port, for a
+ * refused connect); each takes up to a second, so a run gets at most
+ * RST_LOCATE_ROUNDS of them.
+ */
+#define RST_LOCATE_ROUNDS 16
 static struct {
 	uint32_t peer[4];
-	int ttl;
-	char hop[INET6_ADDRSTRLEN]; /* "": no answer */
+	uint16_t port;
+	int max_ttl;
+	bool syn;
+	int err;
+	struct rst_locate_res res;
 } locate_cache[RST_LOCATE_CACHE];
-static int nlocate_cache;
+static int nlocate_cache, nlocate_rounds;
+/* Flows our SYN probes went out on: their RSTs are not the flow's. */
+static struct rst_flow_key probed[RST_LOCATE_CACHE];
+static int nprobed;
+static uint64_t probe_rsts;
 
 /*
  * When events were lost (rate limit, full ring buffer, full table): spans
@@ -390,7 +404,9 @@ static void gather(struct ws_session *s, struct stored *w,
 	ev->sent = e->dir == WS_TX && !r->via_lo;
 	ev->via_lo = r->via_lo;
 	ev->has_peer = have && (f->flags & RST_F_RX_SEEN);
-	ev->syn_sent = have && (f->last_tx_flags & WS_TCP_SYN);
+	/* A SYN, not a SYN-ACK: a connect of ours. */
+	ev->syn_sent = have && (f->last_tx_flags & WS_TCP_SYN) &&
+		       !(f->last_tx_flags & WS_TCP_ACK);
 	ev->ttl = e->ttl;
 	ev->peer_ttl_min = f->ttl_min;
 	ev->peer_ttl_max = f->ttl_max;
@@ -434,43 +450,151 @@ static const char *ts_state(const struct rst_evidence *ev,
 	return res->ts_continues ? "continues" : "jumps";
 }
 
+/* One probe run (or its cached result); NULL with @why set if none. */
+static const struct rst_locate_res *locate(const struct rst_locate_req *q,
+					   const char **why)
+{
+	int i;
+
+	for (i = 0; i < nlocate_cache; i++)
+		if (!memcmp(locate_cache[i].peer, q->raddr, 16) &&
+		    locate_cache[i].max_ttl == q->max_ttl &&
+		    locate_cache[i].syn == q->syn &&
+		    (!q->syn || locate_cache[i].port == q->rport))
+			goto found;
+	if (q->max_ttl < 1 || q->max_ttl > RST_LOCATE_MAX_TTL) {
+		*why = "too far to probe";
+		return NULL;
+	}
+	if (nlocate_rounds == RST_LOCATE_ROUNDS) {
+		*why = "--locate's probe budget for this run is spent";
+		return NULL;
+	}
+	nlocate_rounds++;
+	if (q->syn) {
+		memset(&probed[nprobed], 0, sizeof(probed[0]));
+		memcpy(probed[nprobed].laddr, q->laddr, 16);
+		memcpy(probed[nprobed].raddr, q->raddr, 16);
+		probed[nprobed].lport = q->lport;
+		probed[nprobed].rport = q->rport;
+		nprobed = (nprobed + 1) % RST_LOCATE_CACHE;
+	}
+	i = nlocate_cache < RST_LOCATE_CACHE ? nlocate_cache++ : 0;
+	memcpy(locate_cache[i].peer, q->raddr, 16);
+	locate_cache[i].port = q->rport;
+	locate_cache[i].max_ttl = q->max_ttl;
+	locate_cache[i].syn = q->syn;
+	locate_cache[i].err = rst_locate(q, &locate_cache[i].res);
+found:
+	if (locate_cache[i].err) {
+		*why = "probes failed";
+		return NULL;
+	}
+	return &locate_cache[i].res;
+}
+
+static void locate_req(const struct rst_event *e, struct rst_locate_req *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->family = e->key.family;
+	memcpy(q->laddr, e->key.laddr, 16);
+	memcpy(q->raddr, e->key.raddr, 16);
+	q->lport = e->key.lport;
+	q->rport = e->key.rport;
+}
+
+/* The address of the router at TTL @hop from a probe run, or a note. */
+static void hop_from(const struct rst_locate_res *res, const char *why, int hop,
+		     struct rst_row *r)
+{
+	if (!res)
+		snprintf(r->locate_note, sizeof(r->locate_note), "%s", why);
+	else if (hop > RST_LOCATE_MAX_TTL || !res->hop[hop][0])
+		snprintf(r->locate_note, sizeof(r->locate_note),
+			 "no ICMP from hop %d", hop);
+	else
+		snprintf(r->hop_addr, sizeof(r->hop_addr), "%s", res->hop[hop]);
+}
+
+/* A mid-flow middlebox: ACK probes up to its distance, never the peer. */
 static void locate_hop(const struct rst_event *e, struct rst_row *r)
 {
-	struct rst_locate_req q = { 0 };
-	struct rst_locate_res res;
-	int i, ttl = r->res.hops + 1;
+	struct rst_locate_req q;
+	const char *why = NULL;
+	int ttl = r->res.hops + 1;
 
-	for (i = 0; i < nlocate_cache; i++) {
-		if (!memcmp(locate_cache[i].peer, e->key.raddr, 16) &&
-		    locate_cache[i].ttl == ttl)
-			goto found;
-	}
-	q.family = e->key.family;
-	memcpy(q.laddr, e->key.laddr, 16);
-	memcpy(q.raddr, e->key.raddr, 16);
-	q.lport = e->key.lport;
-	q.rport = e->key.rport;
+	locate_req(e, &q);
 	q.seq = e->flow.our_snd_nxt - 1; /* a keepalive's seq: harmless */
 	q.ack = e->flow.our_ack;
 	q.max_ttl = ttl < r->res.peer_hops ? ttl : r->res.peer_hops;
-	if (q.max_ttl > RST_LOCATE_MAX_TTL || q.max_ttl < 1 ||
-	    rst_locate(&q, &res)) {
-		snprintf(r->locate_note, sizeof(r->locate_note),
-			 "probes failed");
+	hop_from(locate(&q, &why), why, ttl, r);
+}
+
+static bool was_probed(const struct rst_flow_key *k)
+{
+	int i;
+
+	for (i = 0; i < RST_LOCATE_CACHE; i++)
+		if (k->lport == probed[i].lport &&
+		    k->rport == probed[i].rport &&
+		    !memcmp(k->raddr, probed[i].raddr, 16) &&
+		    !memcmp(k->laddr, probed[i].laddr, 16))
+			return true;
+	return false;
+}
+
+/* An RST answering one of our SYN probes, not the flow's own. */
+static bool probe_answer(const struct rst_event *e)
+{
+	return e->dir == WS_RX && rst_locate_probe_answer(e->ack) &&
+	       was_probed(&e->key);
+}
+
+uint64_t rst_probe_resets(void)
+{
+	return probe_rsts;
+}
+
+/*
+ * Our SYN met an RST: where the route says the peer is, and with --locate
+ * what SYN probes on the same tuple and an echo request measure.
+ */
+static void refused_evidence(const struct rst_event *e, struct rst_refused *p,
+			     struct nl_route *rt,
+			     const struct rst_locate_res **res,
+			     const char **why)
+{
+	int family = e->key.family == 4 ? AF_INET : AF_INET6;
+	int hops = rst_hops(e->ttl);
+	struct rst_locate_req q;
+
+	p->route_known = !nl_route_get(family, e->key.raddr, rt);
+	p->peer_onlink = p->route_known && !rt->gateway;
+	if (!opts.locate || (p->route_known && hops == 0))
 		return;
-	}
-	i = nlocate_cache < RST_LOCATE_CACHE ? nlocate_cache++ : 0;
-	memcpy(locate_cache[i].peer, e->key.raddr, 16);
-	locate_cache[i].ttl = ttl;
-	snprintf(locate_cache[i].hop, sizeof(locate_cache[i].hop), "%s",
-		 ttl <= q.max_ttl ? res.hop[ttl] : "");
-found:
-	if (!locate_cache[i].hop[0]) {
-		snprintf(r->locate_note, sizeof(r->locate_note),
-			 "no ICMP from hop %d", ttl);
+	locate_req(e, &q);
+	q.syn = true;
+	q.max_ttl = hops + 2;
+	*res = locate(&q, why);
+	p->no_probe = *res ? NULL : *why;
+	if (!*res)
 		return;
-	}
-	snprintf(r->hop_addr, sizeof(r->hop_addr), "%s", locate_cache[i].hop);
+	p->probed = true;
+	p->probe_rst_ttl = (*res)->rst_ttl;
+	p->echo = (*res)->echo;
+	p->echo_hops = (*res)->echo_hops;
+}
+
+/* A refused connect's middlebox: the gateway on this link, or a probe's. */
+static void refused_hop(const struct nl_route *rt,
+			const struct rst_locate_res *res, const char *why,
+			struct rst_row *r)
+{
+	if (r->res.hop == 1 && rt->gw_family)
+		inet_ntop(rt->gw_family, rt->gw, r->hop_addr,
+			  sizeof(r->hop_addr));
+	else if (res || why)
+		hop_from(res, why, r->res.hop, r);
 }
 
 static void row_addrs(const struct rst_event *e, struct rst_row *r)
@@ -491,9 +615,16 @@ static void finalize_wire(struct ws_session *s, struct stored *w)
 	static char reason[48];
 	struct rst_evidence ev;
 	struct rst_row r = { .e = &w->e, .wall = w->t + mono_to_real };
+	const struct rst_locate_res *probes = NULL;
+	struct nl_route rt = { 0 };
+	const char *why = NULL;
 	struct stored *send;
 
 	w->done = true;
+	if (probe_answer(&w->e)) {
+		probe_rsts++;
+		return;
+	}
 	r.via_lo = lo_ifindex && (int)w->e.ifindex == lo_ifindex;
 	row_addrs(&w->e, &r);
 	timing(&w->e, &r);
@@ -501,6 +632,9 @@ static void finalize_wire(struct ws_session *s, struct stored *w)
 	kernel_view(w, &r);
 	gather(s, w, &ev, &r);
 	ev.lost = lost_near(w->t);
+	r.refused = ev.syn_sent && !ev.has_peer && !ev.sent && !ev.via_lo;
+	if (r.refused)
+		refused_evidence(&w->e, &ev.refused, &rt, &probes, &why);
 	if (ev.sent || ev.via_lo) {
 		send = find_match(w, RST_TP_SEND, r.via_lo, false);
 		if (send) {
@@ -512,8 +646,10 @@ static void finalize_wire(struct ws_session *s, struct stored *w)
 	}
 	rst_decide(&ev, &r.res);
 	r.ts_state = ts_state(&ev, &r.res);
-	if (opts.locate && r.res.verdict == RV_MIDDLEBOX &&
-	    r.res.hops_before_peer > 0)
+	if (r.res.verdict == RV_MIDDLEBOX && r.res.hop >= 1)
+		refused_hop(&rt, probes, why, &r);
+	else if (opts.locate && r.res.verdict == RV_MIDDLEBOX &&
+		 r.res.hops_before_peer > 0)
 		locate_hop(&w->e, &r);
 	rst_record(s, &r);
 }
@@ -532,7 +668,8 @@ static void finalize_send(struct ws_session *s, struct stored *c)
 				     .conf = RC_HIGH,
 				     .hops = -1,
 				     .peer_hops = -1,
-				     .hops_before_peer = -1 };
+				     .hops_before_peer = -1,
+				     .hop = -1 };
 	snprintf(r.res.why, sizeof(r.res.why),
 		 "tcp_send_reset fired; not seen on a watched interface");
 	snprintf(r.kernel, sizeof(r.kernel), "sent");

@@ -22,6 +22,7 @@ struct rst_row {
 	int64_t seq_delta;
 	double idle_s, idle_rx_s, idle_tx_s; /* < 0: unknown */
 	bool triggered;
+	bool refused; /* it answered our SYN: a refused connect */
 	double trigger_ago_s;
 	char hop_addr[INET6_ADDRSTRLEN];
 	char locate_note[64];
@@ -33,6 +34,8 @@ void rst_record(struct ws_session *s, const struct rst_row *r);
 void rst_report_summary(struct ws_session *s);
 /* Events lost in user space (a full event table). */
 uint64_t rst_events_lost(void);
+/* RSTs that answered --locate's SYN probes (not counted as resets). */
+uint64_t rst_probe_resets(void);
 void resets_prom(struct ws_session *s, struct ws_buf *b);
 struct ws_findings;
 struct ws_diag_cols;

@@ -55,6 +55,11 @@ struct group {
 	char hop_addr[INET6_ADDRSTRLEN];
 	int hops_before_peer;
 	bool unsolicited;
+	bool refused;		  /* RSTs that answered our SYN */
+	uint16_t port;		  /* refused: the port we connected to */
+	int rst_hops;		  /* refused: the RSTs' hop count */
+	int hop;		  /* refused by a middlebox: its distance */
+	enum rst_confidence conf; /* the lowest of its RSTs' */
 	uint64_t n;
 	double idle_min, idle_max;
 };
@@ -63,6 +68,7 @@ static struct group groups[RST_MAX_GROUPS];
 static int ngroups;
 static uint64_t group_overflow;
 static uint64_t by_dir_verdict[WS_NDIRS][RV_N];
+static uint64_t refused_by_verdict[RV_N];
 static struct {
 	char name[48];
 	uint64_t n;
@@ -160,9 +166,13 @@ static void print_text(struct ws_session *s, const struct rst_row *r)
 		fprintf(f, " trigger=ours %s before", trig);
 	else if (e->dir == WS_RX && !r->via_lo)
 		fprintf(f, " unsolicited");
+	if (r->refused)
+		fprintf(f, " refused");
 	fprintf(f, " => %s", v);
 	if (r->reason)
 		fprintf(f, " %s", r->reason);
+	if (r->res.hop >= 0)
+		fprintf(f, " hop=%d", r->res.hop);
 	if (r->res.hops_before_peer >= 0)
 		fprintf(f, " hops_before_peer=%d", r->res.hops_before_peer);
 	if (r->hop_addr[0])
@@ -215,6 +225,7 @@ static void print_json(struct ws_session *s, const struct rst_row *r)
 	json_bool(&j, "triggered", r->triggered);
 	if (r->triggered)
 		json_double(&j, "trigger_ago_s", r->trigger_ago_s);
+	json_bool(&j, "refused", r->refused);
 	json_str(&j, "verdict", rst_verdict_name(r->res.verdict));
 	json_str(&j, "confidence", rst_confidence_name(r->res.conf));
 	json_str(&j, "why", r->res.why);
@@ -223,6 +234,7 @@ static void print_json(struct ws_session *s, const struct rst_row *r)
 	if (r->res.verdict == RV_MIDDLEBOX) {
 		json_num_or_null(&j, "hops_before_peer",
 				 r->res.hops_before_peer);
+		json_num_or_null(&j, "hop", r->res.hop);
 		json_str(&j, "hop_addr", r->hop_addr);
 		json_bool(&j, "unsolicited", !r->triggered);
 	}
@@ -251,6 +263,9 @@ static void group_add(const struct rst_row *r)
 	const struct rst_result *res = &r->res;
 	const char *reason = r->reason ? r->reason : "";
 	bool unsol = res->verdict == RV_MIDDLEBOX && !r->triggered;
+	bool refused = r->refused;
+	uint16_t port = refused ? r->e->key.rport : 0;
+	int rst_hops = refused ? res->hops : -1;
 	struct group *g;
 	int i;
 
@@ -260,7 +275,9 @@ static void group_add(const struct rst_row *r)
 		    !strcmp(g->peer, r->peer) &&
 		    !strcmp(g->hop_addr, r->hop_addr) &&
 		    g->hops_before_peer == res->hops_before_peer &&
-		    g->unsolicited == unsol)
+		    g->unsolicited == unsol && g->refused == refused &&
+		    g->port == port && g->rst_hops == rst_hops &&
+		    g->hop == res->hop)
 			break;
 	}
 	if (i == ngroups) {
@@ -272,6 +289,11 @@ static void group_add(const struct rst_row *r)
 		*g = (struct group){ .v = res->verdict,
 				     .hops_before_peer = res->hops_before_peer,
 				     .unsolicited = unsol,
+				     .refused = refused,
+				     .port = port,
+				     .rst_hops = rst_hops,
+				     .hop = res->hop,
+				     .conf = res->conf,
 				     .idle_min = INFINITY,
 				     .idle_max = -1 };
 		snprintf(g->reason, sizeof(g->reason), "%s", reason);
@@ -280,6 +302,8 @@ static void group_add(const struct rst_row *r)
 	}
 	g = &groups[i];
 	g->n++;
+	if (res->conf < g->conf)
+		g->conf = res->conf;
 	if (r->idle_s >= 0) {
 		g->idle_min = dmin(g->idle_min, r->idle_s);
 		g->idle_max = dmax(g->idle_max, r->idle_s);
@@ -289,6 +313,8 @@ static void group_add(const struct rst_row *r)
 void rst_record(struct ws_session *s, const struct rst_row *r)
 {
 	by_dir_verdict[r->e->dir & 1][r->res.verdict]++;
+	if (r->refused)
+		refused_by_verdict[r->res.verdict]++;
 	if (r->reason)
 		count_reason(r->reason);
 	group_add(r);
@@ -313,10 +339,39 @@ static long keepalive_time(void)
 	return v;
 }
 
+/* A refused connect: nothing listening, a firewall, or not yet known. */
+static void advice_refused(const struct group *g, char *buf, size_t len)
+{
+	if (g->v == RV_PEER_NO_SOCKET)
+		snprintf(buf, len,
+			 "nothing listens on %s port %u: start the service "
+			 "there, or point the client at the right port",
+			 g->peer, g->port);
+	else if (g->v == RV_MIDDLEBOX)
+		snprintf(buf, len,
+			 "a firewall at hop %d (%s) rejects connections to "
+			 "port %u with a TCP reset: check its rules for "
+			 "that port",
+			 g->hop,
+			 g->hop_addr[0] ? g->hop_addr
+					: "address "
+					  "unknown",
+			 g->port);
+	else
+		snprintf(buf, len,
+			 "the peer or a firewall before it refused the "
+			 "connection: run with --locate to tell which "
+			 "(TTL-limited probes and one echo request)");
+}
+
 static void advice(const struct group *g, char *buf, size_t len)
 {
 	long ka = keepalive_time();
 
+	if (g->refused) {
+		advice_refused(g, buf, len);
+		return;
+	}
 	switch (g->v) {
 	case RV_MIDDLEBOX:
 		/*
@@ -384,7 +439,22 @@ static void group_origin(const struct group *g, char *buf, size_t len)
 {
 	const char *v = rst_verdict_name(g->v);
 
-	if (g->v == RV_MIDDLEBOX && g->hops_before_peer >= 0)
+	if (g->refused && g->v == RV_MIDDLEBOX)
+		snprintf(buf, len,
+			 "refused connect%s to %s port %u, by a device at "
+			 "hop %d%s%s%s",
+			 g->n == 1 ? "" : "s", g->peer, g->port, g->hop,
+			 g->hop_addr[0] ? " (" : "", g->hop_addr,
+			 g->hop_addr[0] ? ")" : "");
+	else if (g->refused)
+		snprintf(buf, len,
+			 "refused connect%s to %s port %u, from %d hop%s (%s)",
+			 g->n == 1 ? "" : "s", g->peer, g->port, g->rst_hops,
+			 g->rst_hops == 1 ? "" : "s",
+			 g->v == RV_PEER_NO_SOCKET
+			     ? "the peer itself"
+			     : "the peer or a device before it");
+	else if (g->v == RV_MIDDLEBOX && g->hops_before_peer >= 0)
 		snprintf(buf, len, "from a middlebox %d hop%s before %s%s%s%s",
 			 g->hops_before_peer,
 			 g->hops_before_peer == 1 ? "" : "s", g->peer,
@@ -408,13 +478,18 @@ static void summary_text(struct ws_session *s)
 		const struct group *g = &groups[i];
 
 		group_origin(g, origin, sizeof(origin));
+		advice(g, adv, sizeof(adv));
+		if (g->refused) {
+			fprintf(s->out, "  %" PRIu64 " %s: %s\n", g->n, origin,
+				adv);
+			continue;
+		}
 		idle[0] = '\0';
 		if (g->idle_max >= 0)
 			snprintf(idle, sizeof(idle),
 				 " after %.1f-%.1f s idle%s", g->idle_min,
 				 g->idle_max,
 				 g->unsolicited ? ", unsolicited" : "");
-		advice(g, adv, sizeof(adv));
 		fprintf(s->out, "  %" PRIu64 " reset%s %s%s: %s\n", g->n,
 			g->n == 1 ? "" : "s", origin, idle, adv);
 	}
@@ -440,6 +515,7 @@ static void summary_json(struct ws_session *s)
 			 by_dir_verdict[WS_RX][v] + by_dir_verdict[WS_TX][v]);
 	json_obj_end(&j);
 	json_u64(&j, "events_lost_user", rst_events_lost());
+	json_u64(&j, "locate_probe_resets", rst_probe_resets());
 	json_arr_begin(&j, "groups");
 	for (i = 0; i < ngroups; i++) {
 		const struct group *g = &groups[i];
@@ -456,6 +532,13 @@ static void summary_json(struct ws_session *s)
 			json_i64(&j, "hops_before_peer", g->hops_before_peer);
 			json_str(&j, "hop_addr", g->hop_addr);
 			json_bool(&j, "unsolicited", g->unsolicited);
+		}
+		json_bool(&j, "refused", g->refused);
+		if (g->refused) {
+			json_u64(&j, "port", g->port);
+			json_i64(&j, "hops", g->rst_hops);
+			if (g->v == RV_MIDDLEBOX)
+				json_i64(&j, "hop", g->hop);
 		}
 		if (g->idle_max >= 0) {
 			json_double(&j, "idle_min_s", g->idle_min);
@@ -493,6 +576,19 @@ void resets_prom(struct ws_session *s, struct ws_buf *b)
 			prom_u64(b, "wirescope_resets_total", labels,
 				 by_dir_verdict[d][v]);
 		}
+	prom_family(b, "wirescope_connects_refused_total", "counter",
+		    "our connects an RST refused, by who sent it "
+		    "(peer_no_socket: nothing listens; middlebox: a firewall "
+		    "before the peer; unknown: not told apart)");
+	for (v = 0; v < RV_N; v++) {
+		if (v != RV_PEER_NO_SOCKET && v != RV_MIDDLEBOX &&
+		    v != RV_UNKNOWN && !refused_by_verdict[v])
+			continue;
+		snprintf(labels, sizeof(labels), "verdict=\"%s\"",
+			 rst_verdict_name(v));
+		prom_u64(b, "wirescope_connects_refused_total", labels,
+			 refused_by_verdict[v]);
+	}
 	prom_family(b, "wirescope_resets_local_total", "counter",
 		    "TCP resets this host's kernel sent, by reason");
 	for (i = 0; i < nlocal_reasons; i++) {
@@ -563,15 +659,29 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 
 	if (g->hop_addr[0])
 		snprintf(at, sizeof(at), " (%s)", g->hop_addr);
-	x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL, 0.8,
-			   "%llu reset%s from a device %d hop%s before %s%s",
-			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
-			   g->hops_before_peer,
-			   g->hops_before_peer == 1 ? "" : "s", g->peer, at);
+	if (g->refused)
+		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL, 0.8,
+				   "%llu connect%s to %s port %u refused by a "
+				   "device at hop %d%s, not the peer",
+				   (unsigned long long)g->n,
+				   g->n == 1 ? "" : "s", g->peer, g->port,
+				   g->hop, at);
+	else
+		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL, 0.8,
+				   "%llu reset%s from a device %d hop%s "
+				   "before %s%s",
+				   (unsigned long long)g->n,
+				   g->n == 1 ? "" : "s", g->hops_before_peer,
+				   g->hops_before_peer == 1 ? "" : "s", g->peer,
+				   at);
 	ws_evidence_num(x, "resets", g->n);
 	ws_evidence_str(x, "peer", g->peer);
 	ws_evidence_num(x, "hops_before_peer", g->hops_before_peer);
 	ws_evidence_str(x, "hop_addr", g->hop_addr);
+	if (g->refused) {
+		ws_evidence_num(x, "port", g->port);
+		ws_evidence_num(x, "hop", g->hop);
+	}
 	ws_evidence_num(x, "idle_min_s", g->idle_max >= 0 ? g->idle_min : -1);
 	ws_evidence_num(x, "idle_max_s", g->idle_max);
 	ws_evidence_num(x, "unsolicited", g->unsolicited);
@@ -604,6 +714,33 @@ static void find_local(const struct group *g, struct ws_findings *f)
 	ws_advice(x, "%s", adv);
 }
 
+/* Refused by the peer (nothing listening), or not known by whom. */
+static void find_refused(const struct group *g, struct ws_findings *f)
+{
+	bool peer = g->v == RV_PEER_NO_SOCKET;
+	struct ws_finding *x;
+	char adv[256];
+
+	x = ws_finding_add(
+	    f, "connection_refused", g->n < 10 ? WS_SEV_INFO : WS_SEV_WARNING,
+	    g->conf == RC_HIGH ? 0.9
+	    : g->conf	       ? 0.6
+			       : 0.3,
+	    "%llu connect%s to %s port %u refused from %d "
+	    "hop%s: %s",
+	    (unsigned long long)g->n, g->n == 1 ? "" : "s", g->peer, g->port,
+	    g->rst_hops, g->rst_hops == 1 ? "" : "s",
+	    peer ? "the peer itself, nothing listens there"
+		 : "the peer or a device before it");
+	ws_evidence_num(x, "resets", g->n);
+	ws_evidence_str(x, "peer", g->peer);
+	ws_evidence_num(x, "port", g->port);
+	ws_evidence_num(x, "hops", g->rst_hops);
+	ws_evidence_str(x, "verdict", rst_verdict_name(g->v));
+	advice(g, adv, sizeof(adv));
+	ws_advice(x, "%s", adv);
+}
+
 static void find_injected(const struct group *g, struct ws_findings *f)
 {
 	struct ws_finding *x;
@@ -625,6 +762,10 @@ void resets_findings(struct ws_session *s, struct ws_findings *f)
 	for (i = 0; i < ngroups; i++) {
 		if (groups[i].v == RV_MIDDLEBOX)
 			find_middlebox(&groups[i], f);
+		else if (groups[i].refused &&
+			 (groups[i].v == RV_UNKNOWN ||
+			  groups[i].v == RV_PEER_NO_SOCKET))
+			find_refused(&groups[i], f);
 		else if (groups[i].v == RV_LOCAL ||
 			 groups[i].v == RV_LOCAL_NETFILTER)
 			find_local(&groups[i], f);

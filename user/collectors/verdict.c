@@ -186,21 +186,96 @@ static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r)
 	    "to tell an abort from no socket");
 }
 
+/* A middlebox at distance @hop refused the connect; the peer's distance
+ * @peer_hops if known (else -1). */
+static void refused_by_middlebox(struct rst_result *r, int hop, int peer_hops,
+				 const char *why)
+{
+	r->hop = hop;
+	if (peer_hops >= 0) {
+		r->peer_hops = peer_hops;
+		r->hops_before_peer = peer_hops - r->hops;
+	}
+	set(r, RV_MIDDLEBOX, RC_HIGH, "refused our SYN at hop %d: %s", hop,
+	    why);
+}
+
+/* What --locate's probes say of a refused connect (rules in resets.md). */
+static void decide_refused_probed(const struct rst_refused *p,
+				  struct rst_result *r)
+{
+	if (p->echo && p->echo_hops > r->hops) {
+		refused_by_middlebox(r, r->hops + 1, p->echo_hops,
+				     "the peer answers echo from farther");
+	} else if (p->echo && p->echo_hops == r->hops) {
+		r->peer_hops = p->echo_hops;
+		set(r, RV_PEER_NO_SOCKET, RC_HIGH,
+		    "refused our SYN from the peer's own distance (%d hops, "
+		    "its echo reply's): nothing listens there",
+		    r->hops);
+	} else if (p->echo) {
+		set(r, RV_INJECTED, RC_LOW,
+		    "refused from %d hops, farther than the peer's echo "
+		    "reply (%d)",
+		    r->hops, p->echo_hops);
+	} else if (p->probe_rst_ttl > r->hops + 1) {
+		refused_by_middlebox(r, r->hops + 1, -1,
+				     "that router answered our probe with "
+				     "time exceeded, then reset the one it "
+				     "forwarded");
+	} else if (p->probe_rst_ttl == r->hops + 1) {
+		set(r, RV_PEER_NO_SOCKET, RC_MEDIUM,
+		    "the probes end where the RST came from (%d hops); no "
+		    "echo reply to confirm that is the peer",
+		    r->hops);
+	} else {
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "refused from %d hops; the probes %s", r->hops,
+		    p->probe_rst_ttl ? "were reset closer than that"
+				     : "drew no reset");
+	}
+}
+
+/*
+ * Our SYN met an RST: the peer refusing, or a device before it.  On-link,
+ * 0 hops is the peer; a routed peer is never 0 hops away; otherwise only
+ * --locate's measured distance tells.
+ */
+static void decide_refused(const struct rst_refused *p, struct rst_result *r)
+{
+	if (p->route_known && p->peer_onlink && r->hops == 0) {
+		r->peer_hops = 0;
+		set(r, RV_PEER_NO_SOCKET, RC_HIGH,
+		    "refused our SYN from this link, where the peer is: "
+		    "nothing listens there");
+	} else if (p->route_known && !p->peer_onlink && r->hops == 0) {
+		refused_by_middlebox(r, 1, -1,
+				     "it is on this link, and the peer is "
+				     "routed beyond it");
+	} else if (p->probed) {
+		decide_refused_probed(p, r);
+	} else {
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "refused our SYN from %d hop(s): the peer or a device "
+		    "before it; %s",
+		    r->hops,
+		    p->no_probe ? p->no_probe
+				: "--locate measures the peer's distance");
+	}
+}
+
 void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 {
-	*r = (struct rst_result){ .hops = -1,
-				  .peer_hops = -1,
-				  .hops_before_peer = -1 };
+	*r = (struct rst_result){
+		.hops = -1, .peer_hops = -1, .hops_before_peer = -1, .hop = -1
+	};
 	if (ev->sent || ev->via_lo) {
 		decide_local(ev, r);
 		return;
 	}
 	r->hops = rst_hops(ev->ttl);
 	if (!ev->has_peer && ev->syn_sent) {
-		set(r, RV_UNKNOWN, RC_LOW,
-		    "answers our SYN (connection refused) from %d hops: no "
-		    "packet of the peer to compare with",
-		    r->hops);
+		decide_refused(&ev->refused, r);
 		return;
 	}
 	if (!ev->has_peer) {

@@ -30,6 +30,20 @@ enum rst_lost {
 	RST_LOST_TABLE_FULL,   /* user space had no room to keep them */
 };
 
+/*
+ * What tells a refused connect's origin apart: where the route says the
+ * peer is, and what --locate's SYN probes and echo request measured.
+ */
+struct rst_refused {
+	bool route_known;
+	bool peer_onlink;     /* no gateway: the peer is on this link */
+	bool probed;	      /* --locate ran */
+	int probe_rst_ttl;    /* the smallest probe TTL an RST answered, or 0 */
+	bool echo;	      /* the peer answered an echo request */
+	int echo_hops;	      /* from that reply's TTL */
+	const char *no_probe; /* why --locate did not probe, or NULL */
+};
+
 /* Everything recorded about one RST and its flow. */
 struct rst_evidence {
 	bool sent;	  /* left this host on a watched interface */
@@ -37,6 +51,7 @@ struct rst_evidence {
 	bool kernel_sent; /* a tcp:tcp_send_reset event matches it */
 	bool has_peer;	  /* the baseline holds packets from the peer */
 	bool syn_sent;	  /* no peer packet, but our SYN went out */
+	struct rst_refused refused; /* syn_sent: the peer's distance */
 	uint8_t ttl;
 	uint8_t peer_ttl_min, peer_ttl_max, peer_ttl_last;
 	bool has_ts; /* the RST carries a TCP timestamp */
@@ -61,6 +76,7 @@ struct rst_result {
 	int hops;	      /* -1: not applicable */
 	int peer_hops;	      /* -1: unknown */
 	int hops_before_peer; /* middlebox only, else -1 */
+	int hop;	      /* refused middlebox: its distance (TTL), or -1 */
 	bool ttl_inconsistent;
 	bool ts_continues;
 	bool ipid_continues;

@@ -373,3 +373,55 @@ int nl_tcp_senders(void (*cb)(const struct nl_tcp_sender *, void *), void *arg)
 				 1 << (INET_DIAG_SKMEMINFO - 1),
 			     parse_sender, &ctx);
 }
+
+/* One RTM_NEWROUTE answer: via a gateway, and which. */
+static void parse_route(const struct nlmsghdr *h, void *arg)
+{
+	const struct rtmsg *m = NLMSG_DATA(h);
+	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+	size_t alen = m->rtm_family == AF_INET ? 4 : 16;
+	struct nl_route *r = arg;
+	struct rtattr *a;
+
+	r->found = m->rtm_type == RTN_UNICAST || m->rtm_type == RTN_LOCAL;
+	for (a = RTM_RTA(m); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) >= alen) {
+			r->gateway = true;
+			r->gw_family = m->rtm_family;
+			memcpy(r->gw, RTA_DATA(a), alen);
+		} else if (a->rta_type == RTA_VIA ||
+			   a->rta_type == RTA_MULTIPATH) {
+			r->gateway = true; /* which one: not said */
+		}
+	}
+}
+
+int nl_route_get(int family, const void *addr, struct nl_route *out)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg r;
+		char attrs[RTA_SPACE(16)];
+	} req = {
+		.h.nlmsg_type = RTM_GETROUTE,
+		.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		.r.rtm_family = family,
+	};
+	int alen = family == AF_INET ? 4 : 16;
+	struct rtattr *a = RTM_RTA(&req.r);
+	int fd, err;
+
+	memset(out, 0, sizeof(*out));
+	req.r.rtm_dst_len = alen * 8;
+	a->rta_type = RTA_DST;
+	a->rta_len = RTA_LENGTH(alen);
+	memcpy(RTA_DATA(a), addr, alen);
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.r)) + RTA_SPACE(alen);
+	fd = nl_open(NETLINK_ROUTE);
+	if (fd < 0)
+		return fd;
+	err = nl_dump(fd, &req, req.h.nlmsg_len, RTM_NEWROUTE, sizeof(req.r),
+		      parse_route, out);
+	close(fd);
+	return err ? err : out->found ? 0 : -ENETUNREACH;
+}

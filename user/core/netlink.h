@@ -3,6 +3,7 @@
 #define WS_NETLINK_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct nlmsghdr;
@@ -65,5 +66,17 @@ struct nl_tcp_sender {
 
 /* Call @cb for each TCP socket of our netns that may still send data. */
 int nl_tcp_senders(void (*cb)(const struct nl_tcp_sender *, void *), void *arg);
+
+/* The route to one address (ip route get). */
+struct nl_route {
+	bool found;	/* unicast (or local): the address is reachable */
+	bool gateway;	/* via a router: the address is not on-link */
+	int gw_family;	/* AF_INET/AF_INET6 when the gateway is known */
+	uint8_t gw[16]; /* network byte order */
+};
+
+/* The route to @addr (@family AF_INET/AF_INET6, network byte order) in our
+ * netns; 0 or a negative errno. */
+int nl_route_get(int family, const void *addr, struct nl_route *out);
 
 #endif
