@@ -116,6 +116,12 @@ for i in range(n):
 # tcp_send_gated PORT BYTES GATE: A connects to B's PORT, waits until the
 # file GATE exists (if one is named), then sends BYTES.
 tcp_send_gated() {
+	# Connect once B listens: a refused connect is a finding of its own.
+	local i
+	for ((i = 0; i < 200; i++)); do
+		ip netns exec "$B" ss -Hltn "sport = :$1" | grep -q . && break
+		sleep 0.05
+	done
 	timeout 30 ip netns exec "$A" python3 -c '
 import os, socket, sys, time
 for i in range(100):

@@ -329,7 +329,7 @@ refuse_run() {
 		n=$((n + 1))
 	done
 	assert_eq "$(($(lab_tcp_snmp AttemptFails) - f0))" "$n" "AttemptFails"
-	wait_rsts "$WS_TMP/out" "$n"
+	wait_rsts "${WS_TMP_OUT:-$WS_TMP/out}" "$n"
 	ws_stop
 }
 
@@ -413,12 +413,45 @@ middlebox	2	-	2001:db8:1::2" "hop"
 }
 
 # The gateway itself refuses: the RST comes from this link while the peer
-# is routed, so it is the gateway, without probes.
+# is routed, so it is the gateway (medium without probes: the address
+# could be the gateway's own); --locate's echo from 2 hops confirms it.
 test_refused_by_gateway() {
 	resets_lab
 	lab_router_refuse r1
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	refuse_run "$LAB_S_IP"
 	one_rx "$WS_TMP/out" middlebox
-	assert_eq "$(rsts "$WS_TMP/out" rx hops hop hop_addr)" "0	1	$LAB_R1_IP" "hop"
+	assert_eq "$(rsts "$WS_TMP/out" rx confidence hops hop hop_addr)" "medium	0	1	$LAB_R1_IP" "hop"
+	ws_start "$LAB_C" "$WS_TMP/out2" resets -i c0 -j --locate
+	WS_TMP_OUT=$WS_TMP/out2 refuse_run "$LAB_S_IP6"
+	assert_eq "$(rsts "$WS_TMP/out2" rx verdict confidence hop hops_before_peer hop_addr)" \
+		"middlebox	high	1	2	2001:db8::1" "with --locate"
+}
+
+# An address of the gateway itself, reached through it, with nothing
+# listening: 0 hops and routed, but --locate's echo comes from 0 hops too,
+# so the peer refused (not a firewall).
+test_refused_gateway_own_address_locate() {
+	resets_lab
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	refuse_run 198.18.1.1 2001:db8:1::1
+	assert_eq "$(rsts "$WS_TMP/out" rx saddr verdict confidence hops | sort)" \
+		"198.18.1.1	peer_no_socket	high	0
+2001:db8:1::1	peer_no_socket	high	0" "verdicts"
+}
+
+# r2 forwards the port on its own address to the server (DNAT), where
+# nothing listens: the address answers echo from 1 hop, the RST comes
+# from 2.  That is not a forgery: unknown, and the why says NAT.
+test_refused_behind_dnat_locate() {
+	resets_lab
+	lab_exec r2 nft add table ip lab_dnat
+	lab_exec r2 nft add chain ip lab_dnat pre '{ type nat hook prerouting priority -100; }'
+	lab_exec r2 nft add rule ip lab_dnat pre ip daddr "$LAB_R2_IP" tcp dport "$LAB_PORT" dnat to "$LAB_S_IP"
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	refuse_run "$LAB_R2_IP"
+	one_rx "$WS_TMP/out" unknown
+	assert_eq "$(rsts "$WS_TMP/out" rx hops refused)" "2	True" "evidence"
+	assert_match "$(rsts "$WS_TMP/out" rx why)" "NAT" "why"
+	assert_match "$(summary_of "$WS_TMP/out")" "could not tell" "advice"
 }

@@ -262,8 +262,8 @@ static void test_refused(void)
 	check_verdict("refused on-link from 1 hop: unknown", &ev, RV_UNKNOWN,
 		      RC_LOW);
 	ev = refused(64, false);
-	check_verdict("refused from this link, peer routed: middlebox", &ev,
-		      RV_MIDDLEBOX, RC_HIGH);
+	check_verdict("refused from this link, peer routed: the gateway", &ev,
+		      RV_MIDDLEBOX, RC_MEDIUM);
 	case_begin("refused by the gateway: hop 1, distance to peer unknown");
 	r = decide(&ev);
 	CHECK_EQ(r.hop, 1, "hop");
@@ -296,11 +296,21 @@ static void test_refused(void)
 	CHECK_EQ(r.hops_before_peer, 1, "hops before peer");
 	case_end();
 	ev = probed(61, 4, 2);
-	check_verdict("RST from farther than the echo: injected", &ev,
-		      RV_INJECTED, RC_LOW);
-	ev = probed(63, 3, -1);
-	check_verdict("time exceeded, then reset past it: middlebox", &ev,
+	check_verdict("RST from beyond the echo (DNAT?): unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	ev = probed(64, 1, 0);
+	check_verdict("0 hops, routed, echo from 0 hops: the gateway is the "
+		      "peer",
+		      &ev, RV_PEER_NO_SOCKET, RC_HIGH);
+	ev = probed(64, 2, 2);
+	check_verdict("0 hops, routed, echo from farther: the gateway", &ev,
 		      RV_MIDDLEBOX, RC_HIGH);
+	ev = probed(63, 3, -1);
+	check_verdict("reset past a hop with no time exceeded: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	ev.refused.hop_exceeded = true;
+	check_verdict("time exceeded, then reset past it: middlebox", &ev,
+		      RV_MIDDLEBOX, RC_MEDIUM);
 	case_begin("time exceeded, then reset: the hop that did both");
 	CHECK_EQ(decide(&ev).hop, 2, "hop");
 	CHECK_EQ(decide(&ev).hops_before_peer, -1, "hops before peer");

@@ -8,7 +8,8 @@
  * TTL at most the peer's distance: never more than 30 packets per flow.
  *
  * A refused connect has no peer distance to stop at: SYN probes go up to
- * the RST's own distance plus one, their RSTs are read on a raw TCP socket,
+ * the RST's own distance plus one (2 per TTL, 32 packets at most with the
+ * echo), their RSTs are read on a raw TCP socket connected to the peer,
  * and one echo request measures the peer's distance (resets.md).
  */
 #include <errno.h>
@@ -114,10 +115,10 @@ static int ttl_of_id(int id)
 	return id / RST_LOCATE_TRIES;
 }
 
-static bool same_ports(const uint8_t *t, const struct rst_locate_req *q)
+/* The TCP header @t goes from port @src to port @dst. */
+static bool ports_are(const uint8_t *t, uint16_t src, uint16_t dst)
 {
-	return ((t[0] << 8) | t[1]) == q->lport &&
-	       ((t[2] << 8) | t[3]) == q->rport;
+	return ((t[0] << 8) | t[1]) == src && ((t[2] << 8) | t[3]) == dst;
 }
 
 static uint32_t get32(const uint8_t *p)
@@ -140,8 +141,7 @@ bool rst_locate_probe_answer(uint32_t ack)
 int rst_locate_match_rst(const uint8_t *t, size_t n,
 			 const struct rst_locate_req *q)
 {
-	if (n < 20 || !(t[13] & 0x04) || ((t[0] << 8) | t[1]) != q->rport ||
-	    ((t[2] << 8) | t[3]) != q->lport)
+	if (n < 20 || !(t[13] & 0x04) || !ports_are(t, q->rport, q->lport))
 		return -1;
 	return ttl_of_syn_ack(get32(t + 8));
 }
@@ -160,7 +160,8 @@ static int match_reply4(const uint8_t *b, ssize_t n,
 		return -1;
 	inner = b + ihl + 8;
 	if ((inner[0] & 0x0f) != 5 || inner[9] != IPPROTO_TCP ||
-	    memcmp(inner + 16, q->raddr, 4) || !same_ports(inner + 20, q))
+	    memcmp(inner + 16, q->raddr, 4) ||
+	    !ports_are(inner + 20, q->lport, q->rport))
 		return -1;
 	return ttl_of_id((inner[4] << 8) | inner[5]);
 }
@@ -172,7 +173,8 @@ static int match_reply6(const uint8_t *b, ssize_t n,
 	const uint8_t *inner = b + 8, *t = b + 48;
 
 	if (n < 8 + 40 + 20 || b[0] != 3 || inner[6] != IPPROTO_TCP ||
-	    memcmp(inner + 24, q->raddr, 16) || !same_ports(t, q))
+	    memcmp(inner + 24, q->raddr, 16) ||
+	    !ports_are(t, q->lport, q->rport))
 		return -1;
 	return ttl_of_id((t[14] << 8) | t[15]);
 }
@@ -214,14 +216,17 @@ struct probe_socks {
 static ssize_t recv_hops(int fd, uint8_t *b, size_t len,
 			 struct sockaddr_storage *from, int *hops)
 {
-	char ctl[CMSG_SPACE(sizeof(int))];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
 	struct iovec iov = { .iov_base = b, .iov_len = len };
 	struct msghdr m = { .msg_name = from,
 			    .msg_namelen = sizeof(*from),
 			    .msg_iov = &iov,
 			    .msg_iovlen = 1,
-			    .msg_control = ctl,
-			    .msg_controllen = sizeof(ctl) };
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *c;
 	ssize_t n;
 
@@ -356,9 +361,37 @@ static void collect(const struct probe_socks *k, const struct rst_locate_req *q,
 	}
 }
 
+static socklen_t sockaddr_of(const struct rst_locate_req *q,
+			     const uint32_t *addr, struct sockaddr_storage *to)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)to;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)to;
+
+	memset(to, 0, sizeof(*to));
+	if (q->family == 4) {
+		a4->sin_family = AF_INET;
+		memcpy(&a4->sin_addr, addr, 4);
+		return sizeof(*a4);
+	}
+	a6->sin6_family = AF_INET6;
+	memcpy(&a6->sin6_addr, addr, 16);
+	return sizeof(*a6);
+}
+
+/* The raw TCP socket sees only the flow's two addresses, not all TCP. */
+static int bind_connect(int fd, const struct rst_locate_req *q)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sockaddr_of(q, q->laddr, &a);
+
+	if (bind(fd, (struct sockaddr *)&a, len))
+		return -errno;
+	len = sockaddr_of(q, q->raddr, &a);
+	return connect(fd, (struct sockaddr *)&a, len) ? -errno : 0;
+}
+
 static int open_sockets(const struct rst_locate_req *q, struct probe_socks *k)
 {
-	struct sockaddr_in6 src = { .sin6_family = AF_INET6 };
 	int off = 16; /* the kernel fills in the TCP checksum */
 	int on = 1;
 
@@ -367,25 +400,23 @@ static int open_sockets(const struct rst_locate_req *q, struct probe_socks *k)
 		k->icmp = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
 		if (q->syn)
 			k->tcp = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
-		return k->raw < 0 || k->icmp < 0 || (q->syn && k->tcp < 0)
-			   ? -errno
-			   : 0;
+		if (k->raw < 0 || k->icmp < 0 || (q->syn && k->tcp < 0))
+			return -errno;
+		return q->syn ? bind_connect(k->tcp, q) : 0;
 	}
 	k->raw = socket(AF_INET6, SOCK_RAW, IPPROTO_TCP);
 	k->icmp = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
 	if (k->raw < 0 || k->icmp < 0)
 		return -errno;
 	k->tcp = k->raw;
-	memcpy(&src.sin6_addr, q->laddr, 16);
 	if (setsockopt(k->raw, IPPROTO_IPV6, IPV6_CHECKSUM, &off,
 		       sizeof(off)) ||
 	    setsockopt(k->raw, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on,
 		       sizeof(on)) ||
 	    setsockopt(k->icmp, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on,
-		       sizeof(on)) ||
-	    bind(k->raw, (struct sockaddr *)&src, sizeof(src)))
+		       sizeof(on)))
 		return -errno;
-	return 0;
+	return bind_connect(k->raw, q);
 }
 
 static void close_sockets(struct probe_socks *k)
@@ -398,28 +429,11 @@ static void close_sockets(struct probe_socks *k)
 		close(k->icmp);
 }
 
-static socklen_t peer_sockaddr(const struct rst_locate_req *q,
-			       struct sockaddr_storage *to)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)to;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)to;
-
-	memset(to, 0, sizeof(*to));
-	if (q->family == 4) {
-		a4->sin_family = AF_INET;
-		memcpy(&a4->sin_addr, q->raddr, 4);
-		return sizeof(*a4);
-	}
-	a6->sin6_family = AF_INET6;
-	memcpy(&a6->sin6_addr, q->raddr, 16);
-	return sizeof(*a6);
-}
-
 static int send_to_peer(int fd, const struct rst_locate_req *q,
 			const uint8_t *pkt, size_t len)
 {
 	struct sockaddr_storage to;
-	socklen_t tlen = peer_sockaddr(q, &to);
+	socklen_t tlen = sockaddr_of(q, q->raddr, &to);
 
 	return sendto(fd, pkt, len, 0, (struct sockaddr *)&to, tlen) < 0
 		   ? -errno

@@ -48,7 +48,8 @@ static double mono_to_real;
 /*
  * --locate's probe runs, one per peer and distance (and port, for a
  * refused connect); each takes up to a second, so a run gets at most
- * RST_LOCATE_ROUNDS of them.
+ * RST_LOCATE_ROUNDS of them, one per pass over the events (an RST that
+ * needs another waits for the next pass) and a few more while stopping.
  */
 #define RST_LOCATE_ROUNDS 16
 static struct {
@@ -60,9 +61,10 @@ static struct {
 	struct rst_locate_res res;
 } locate_cache[RST_LOCATE_CACHE];
 static int nlocate_cache, nlocate_rounds;
-/* Flows our SYN probes went out on: their RSTs are not the flow's. */
-static struct rst_flow_key probed[RST_LOCATE_CACHE];
-static int nprobed;
+#define RST_LOCATE_STOP_ROUNDS 3 /* the stop waits 3 s at most */
+static bool locate_ran_this_pass, stopping;
+static int stop_runs;
+static const char locate_later[] = "a probe run this pass already";
 static uint64_t probe_rsts;
 
 /*
@@ -470,15 +472,17 @@ static const struct rst_locate_res *locate(const struct rst_locate_req *q,
 		*why = "--locate's probe budget for this run is spent";
 		return NULL;
 	}
-	nlocate_rounds++;
-	if (q->syn) {
-		memset(&probed[nprobed], 0, sizeof(probed[0]));
-		memcpy(probed[nprobed].laddr, q->laddr, 16);
-		memcpy(probed[nprobed].raddr, q->raddr, 16);
-		probed[nprobed].lport = q->lport;
-		probed[nprobed].rport = q->rport;
-		nprobed = (nprobed + 1) % RST_LOCATE_CACHE;
+	if (stopping && stop_runs == RST_LOCATE_STOP_ROUNDS) {
+		*why = "not probed: wirescope was stopping";
+		return NULL;
 	}
+	if (!stopping && locate_ran_this_pass) {
+		*why = locate_later;
+		return NULL;
+	}
+	locate_ran_this_pass = true;
+	stop_runs += stopping;
+	nlocate_rounds++;
 	i = nlocate_cache < RST_LOCATE_CACHE ? nlocate_cache++ : 0;
 	memcpy(locate_cache[i].peer, q->raddr, 16);
 	locate_cache[i].port = q->rport;
@@ -516,9 +520,13 @@ static void hop_from(const struct rst_locate_res *res, const char *why, int hop,
 		snprintf(r->hop_addr, sizeof(r->hop_addr), "%s", res->hop[hop]);
 }
 
-/* A mid-flow middlebox: ACK probes up to its distance, never the peer. */
-static void locate_hop(const struct rst_event *e, struct rst_row *r)
+/*
+ * A mid-flow middlebox: ACK probes up to its distance, never the peer.
+ * False: wait for the next pass.
+ */
+static bool locate_hop(const struct rst_event *e, struct rst_row *r)
 {
+	const struct rst_locate_res *res;
 	struct rst_locate_req q;
 	const char *why = NULL;
 	int ttl = r->res.hops + 1;
@@ -527,27 +535,22 @@ static void locate_hop(const struct rst_event *e, struct rst_row *r)
 	q.seq = e->flow.our_snd_nxt - 1; /* a keepalive's seq: harmless */
 	q.ack = e->flow.our_ack;
 	q.max_ttl = ttl < r->res.peer_hops ? ttl : r->res.peer_hops;
-	hop_from(locate(&q, &why), why, ttl, r);
+	res = locate(&q, &why);
+	if (why == locate_later)
+		return false;
+	hop_from(res, why, ttl, r);
+	return true;
 }
 
-static bool was_probed(const struct rst_flow_key *k)
-{
-	int i;
-
-	for (i = 0; i < RST_LOCATE_CACHE; i++)
-		if (k->lport == probed[i].lport &&
-		    k->rport == probed[i].rport &&
-		    !memcmp(k->raddr, probed[i].raddr, 16) &&
-		    !memcmp(k->laddr, probed[i].laddr, 16))
-			return true;
-	return false;
-}
-
-/* An RST answering one of our SYN probes, not the flow's own. */
+/*
+ * An RST answering a SYN probe (ours, or another wirescope's on this host),
+ * not the flow's own: its ack is in the probes' range, which a real ISN + 1
+ * hits with a chance of about 1 in 10^8.
+ */
 static bool probe_answer(const struct rst_event *e)
 {
-	return e->dir == WS_RX && rst_locate_probe_answer(e->ack) &&
-	       was_probed(&e->key);
+	return e->dir == WS_RX && (e->tcp_flags & WS_TCP_ACK) &&
+	       rst_locate_probe_answer(e->ack);
 }
 
 uint64_t rst_probe_resets(void)
@@ -559,30 +562,42 @@ uint64_t rst_probe_resets(void)
  * Our SYN met an RST: where the route says the peer is, and with --locate
  * what SYN probes on the same tuple and an echo request measure.
  */
-static void refused_evidence(const struct rst_event *e, struct rst_refused *p,
-			     struct nl_route *rt,
-			     const struct rst_locate_res **res,
-			     const char **why)
+static int refused_evidence(const struct rst_event *e, struct rst_refused *p,
+			    struct nl_route *rt,
+			    const struct rst_locate_res **res, const char **why)
 {
 	int family = e->key.family == 4 ? AF_INET : AF_INET6;
 	int hops = rst_hops(e->ttl);
 	struct rst_locate_req q;
 
-	p->route_known = !nl_route_get(family, e->key.raddr, rt);
-	p->peer_onlink = p->route_known && !rt->gateway;
-	if (!opts.locate || (p->route_known && hops == 0))
-		return;
+	p->route_known =
+	    !nl_route_get(family, e->key.laddr, e->key.raddr, e->ifindex, rt);
+	p->peer_onlink = p->route_known && !rt->gateway && !rt->p2p;
+	if (!opts.locate || (p->peer_onlink && hops == 0))
+		return 0;
 	locate_req(e, &q);
 	q.syn = true;
 	q.max_ttl = hops + 2;
 	*res = locate(&q, why);
+	if (*why == locate_later)
+		return -EAGAIN;
 	p->no_probe = *res ? NULL : *why;
 	if (!*res)
-		return;
+		return 0;
 	p->probed = true;
 	p->probe_rst_ttl = (*res)->rst_ttl;
+	p->hop_exceeded = (*res)->hop[hops + 1][0] != '\0';
 	p->echo = (*res)->echo;
 	p->echo_hops = (*res)->echo_hops;
+	return 0;
+}
+
+/* The RST answers our SYN itself (ack = ISN + 1), with no peer packet. */
+static bool answers_our_syn(const struct rst_event *e,
+			    const struct rst_evidence *ev)
+{
+	return ev->syn_sent && !ev->has_peer && !ev->sent && !ev->via_lo &&
+	       (e->tcp_flags & WS_TCP_ACK) && e->ack == e->flow.our_snd_nxt;
 }
 
 /* A refused connect's middlebox: the gateway on this link, or a probe's. */
@@ -610,7 +625,11 @@ static void row_addrs(const struct rst_event *e, struct rst_row *r)
 	r->dport = rx ? e->key.lport : e->key.rport;
 }
 
-static void finalize_wire(struct ws_session *s, struct stored *w)
+/*
+ * Decide one wire RST.  Returns false, leaving it for the next pass, when
+ * it needs a --locate probe run and this pass has had one.
+ */
+static bool finalize_wire(struct ws_session *s, struct stored *w)
 {
 	static char reason[48];
 	struct rst_evidence ev;
@@ -620,21 +639,24 @@ static void finalize_wire(struct ws_session *s, struct stored *w)
 	const char *why = NULL;
 	struct stored *send;
 
-	w->done = true;
 	if (probe_answer(&w->e)) {
+		w->done = true;
 		probe_rsts++;
-		return;
+		return true;
 	}
 	r.via_lo = lo_ifindex && (int)w->e.ifindex == lo_ifindex;
 	row_addrs(&w->e, &r);
 	timing(&w->e, &r);
 	seq_view(&w->e, &r);
-	kernel_view(w, &r);
 	gather(s, w, &ev, &r);
 	ev.lost = lost_near(w->t);
-	r.refused = ev.syn_sent && !ev.has_peer && !ev.sent && !ev.via_lo;
-	if (r.refused)
-		refused_evidence(&w->e, &ev.refused, &rt, &probes, &why);
+	r.refused = answers_our_syn(&w->e, &ev);
+	ev.syn_sent = r.refused;
+	if (r.refused &&
+	    refused_evidence(&w->e, &ev.refused, &rt, &probes, &why))
+		return false;
+	r.probed = ev.refused.probed;
+	w->done = true;
 	if (ev.sent || ev.via_lo) {
 		send = find_match(w, RST_TP_SEND, r.via_lo, false);
 		if (send) {
@@ -646,12 +668,16 @@ static void finalize_wire(struct ws_session *s, struct stored *w)
 	}
 	rst_decide(&ev, &r.res);
 	r.ts_state = ts_state(&ev, &r.res);
-	if (r.res.verdict == RV_MIDDLEBOX && r.res.hop >= 1)
+	if (r.res.verdict == RV_MIDDLEBOX && r.res.hop >= 1) {
 		refused_hop(&rt, probes, why, &r);
-	else if (opts.locate && r.res.verdict == RV_MIDDLEBOX &&
-		 r.res.hops_before_peer > 0)
-		locate_hop(&w->e, &r);
+	} else if (opts.locate && r.res.verdict == RV_MIDDLEBOX &&
+		   r.res.hops_before_peer > 0 && !locate_hop(&w->e, &r)) {
+		w->done = false;
+		return false;
+	}
+	kernel_view(w, &r);
 	rst_record(s, &r);
+	return true;
 }
 
 /* A reset the kernel decided that no watched interface carried. */
@@ -695,6 +721,8 @@ static void process(struct ws_session *s, bool flush)
 
 	ring_buffer__consume(rb);
 	check_losses(s, now);
+	locate_ran_this_pass = false;
+	stopping = flush;
 	for (i = 0; i < nevs; i++)
 		if (!evs[i].done && evs[i].e.kind == RST_WIRE &&
 		    (flush || now - evs[i].t >= RST_SETTLE_S))

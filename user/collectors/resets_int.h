@@ -23,6 +23,7 @@ struct rst_row {
 	double idle_s, idle_rx_s, idle_tx_s; /* < 0: unknown */
 	bool triggered;
 	bool refused; /* it answered our SYN: a refused connect */
+	bool probed;  /* refused, and --locate probed for it */
 	double trigger_ago_s;
 	char hop_addr[INET6_ADDRSTRLEN];
 	char locate_note[64];

@@ -56,6 +56,7 @@ struct group {
 	int hops_before_peer;
 	bool unsolicited;
 	bool refused;		  /* RSTs that answered our SYN */
+	bool probed;		  /* refused, and --locate probed */
 	uint16_t port;		  /* refused: the port we connected to */
 	int rst_hops;		  /* refused: the RSTs' hop count */
 	int hop;		  /* refused by a middlebox: its distance */
@@ -277,7 +278,7 @@ static void group_add(const struct rst_row *r)
 		    g->hops_before_peer == res->hops_before_peer &&
 		    g->unsolicited == unsol && g->refused == refused &&
 		    g->port == port && g->rst_hops == rst_hops &&
-		    g->hop == res->hop)
+		    g->hop == res->hop && g->probed == r->probed)
 			break;
 	}
 	if (i == ngroups) {
@@ -290,6 +291,7 @@ static void group_add(const struct rst_row *r)
 				     .hops_before_peer = res->hops_before_peer,
 				     .unsolicited = unsol,
 				     .refused = refused,
+				     .probed = r->probed,
 				     .port = port,
 				     .rst_hops = rst_hops,
 				     .hop = res->hop,
@@ -344,8 +346,9 @@ static void advice_refused(const struct group *g, char *buf, size_t len)
 {
 	if (g->v == RV_PEER_NO_SOCKET)
 		snprintf(buf, len,
-			 "nothing listens on %s port %u: start the service "
-			 "there, or point the client at the right port",
+			 "nothing listens on %s port %u (or the peer's own "
+			 "firewall rejects it): start the service there, or "
+			 "point the client at the right port",
 			 g->peer, g->port);
 	else if (g->v == RV_MIDDLEBOX)
 		snprintf(buf, len,
@@ -357,6 +360,12 @@ static void advice_refused(const struct group *g, char *buf, size_t len)
 					: "address "
 					  "unknown",
 			 g->port);
+	else if (g->probed)
+		snprintf(buf, len,
+			 "the peer or a device before it refused the "
+			 "connection and --locate's probes could not tell "
+			 "which (see the why of each RST): check the port on "
+			 "the peer, then the firewalls and NATs on the path");
 	else
 		snprintf(buf, len,
 			 "the peer or a firewall before it refused the "
@@ -660,7 +669,8 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 	if (g->hop_addr[0])
 		snprintf(at, sizeof(at), " (%s)", g->hop_addr);
 	if (g->refused)
-		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL, 0.8,
+		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
+				   g->conf == RC_HIGH ? 0.8 : 0.6,
 				   "%llu connect%s to %s port %u refused by a "
 				   "device at hop %d%s, not the peer",
 				   (unsigned long long)g->n,
@@ -730,7 +740,7 @@ static void find_refused(const struct group *g, struct ws_findings *f)
 	    "hop%s: %s",
 	    (unsigned long long)g->n, g->n == 1 ? "" : "s", g->peer, g->port,
 	    g->rst_hops, g->rst_hops == 1 ? "" : "s",
-	    peer ? "the peer itself, nothing listens there"
+	    peer ? "the peer itself (nothing listens, or its own firewall)"
 		 : "the peer or a device before it");
 	ws_evidence_num(x, "resets", g->n);
 	ws_evidence_str(x, "peer", g->peer);

@@ -188,38 +188,54 @@ static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r)
 
 /* A middlebox at distance @hop refused the connect; the peer's distance
  * @peer_hops if known (else -1). */
-static void refused_by_middlebox(struct rst_result *r, int hop, int peer_hops,
-				 const char *why)
+static void refused_by_middlebox(struct rst_result *r, enum rst_confidence c,
+				 int hop, int peer_hops, const char *why)
 {
 	r->hop = hop;
 	if (peer_hops >= 0) {
 		r->peer_hops = peer_hops;
 		r->hops_before_peer = peer_hops - r->hops;
 	}
-	set(r, RV_MIDDLEBOX, RC_HIGH, "refused our SYN at hop %d: %s", hop,
-	    why);
+	set(r, RV_MIDDLEBOX, c, "refused our SYN at hop %d: %s", hop, why);
+}
+
+#define REFUSED_BY_PEER                                                        \
+	"nothing listens on the port (or the peer's own firewall rejects it)"
+
+/*
+ * With an echo reply: its TTL and the RST's both count the return path,
+ * so the two distances compare like with like.
+ */
+static void decide_refused_echo(const struct rst_refused *p,
+				struct rst_result *r)
+{
+	if (p->echo_hops > r->hops) {
+		refused_by_middlebox(r, RC_HIGH, r->hops + 1, p->echo_hops,
+				     "the peer answers echo from farther");
+	} else if (p->echo_hops == r->hops) {
+		r->peer_hops = p->echo_hops;
+		set(r, RV_PEER_NO_SOCKET, RC_HIGH,
+		    "refused our SYN from the peer's own distance (%d hops, "
+		    "its echo reply's): " REFUSED_BY_PEER,
+		    r->hops);
+	} else {
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "refused from %d hops, beyond the address's echo reply "
+		    "(%d): a NAT in front of the peer (DNAT to a backend)?",
+		    r->hops, p->echo_hops);
+	}
 }
 
 /* What --locate's probes say of a refused connect (rules in resets.md). */
 static void decide_refused_probed(const struct rst_refused *p,
 				  struct rst_result *r)
 {
-	if (p->echo && p->echo_hops > r->hops) {
-		refused_by_middlebox(r, r->hops + 1, p->echo_hops,
-				     "the peer answers echo from farther");
-	} else if (p->echo && p->echo_hops == r->hops) {
-		r->peer_hops = p->echo_hops;
-		set(r, RV_PEER_NO_SOCKET, RC_HIGH,
-		    "refused our SYN from the peer's own distance (%d hops, "
-		    "its echo reply's): nothing listens there",
-		    r->hops);
-	} else if (p->echo) {
-		set(r, RV_INJECTED, RC_LOW,
-		    "refused from %d hops, farther than the peer's echo "
-		    "reply (%d)",
-		    r->hops, p->echo_hops);
-	} else if (p->probe_rst_ttl > r->hops + 1) {
-		refused_by_middlebox(r, r->hops + 1, -1,
+	if (p->echo) {
+		decide_refused_echo(p, r);
+	} else if (p->probe_rst_ttl > r->hops + 1 && p->hop_exceeded) {
+		/* Medium: a return path shorter than the forward one would
+		 * make the peer's RST look this close too. */
+		refused_by_middlebox(r, RC_MEDIUM, r->hops + 1, -1,
 				     "that router answered our probe with "
 				     "time exceeded, then reset the one it "
 				     "forwarded");
@@ -231,29 +247,35 @@ static void decide_refused_probed(const struct rst_refused *p,
 	} else {
 		set(r, RV_UNKNOWN, RC_LOW,
 		    "refused from %d hops; the probes %s", r->hops,
-		    p->probe_rst_ttl ? "were reset closer than that"
-				     : "drew no reset");
+		    !p->probe_rst_ttl ? "drew no reset"
+		    : p->probe_rst_ttl <= r->hops
+			? "were reset closer than that"
+			: "were reset farther, and "
+			  "that hop sent no time "
+			  "exceeded");
 	}
 }
 
 /*
  * Our SYN met an RST: the peer refusing, or a device before it.  On-link,
- * 0 hops is the peer; a routed peer is never 0 hops away; otherwise only
- * --locate's measured distance tells.
+ * 0 hops is the peer.  A routed peer's RST from this link is the gateway's,
+ * unless the address is the gateway's own: --locate's echo tells.
+ * Otherwise only --locate's measured distance tells.
  */
 static void decide_refused(const struct rst_refused *p, struct rst_result *r)
 {
 	if (p->route_known && p->peer_onlink && r->hops == 0) {
 		r->peer_hops = 0;
 		set(r, RV_PEER_NO_SOCKET, RC_HIGH,
-		    "refused our SYN from this link, where the peer is: "
-		    "nothing listens there");
-	} else if (p->route_known && !p->peer_onlink && r->hops == 0) {
-		refused_by_middlebox(r, 1, -1,
-				     "it is on this link, and the peer is "
-				     "routed beyond it");
+		    "refused our SYN from this link, where the peer "
+		    "is: " REFUSED_BY_PEER);
 	} else if (p->probed) {
 		decide_refused_probed(p, r);
+	} else if (p->route_known && !p->peer_onlink && r->hops == 0) {
+		refused_by_middlebox(r, RC_MEDIUM, 1, -1,
+				     "it is on this link, and the peer is "
+				     "routed beyond it (unless the address "
+				     "is the gateway's own: --locate tells)");
 	} else {
 		set(r, RV_UNKNOWN, RC_LOW,
 		    "refused our SYN from %d hop(s): the peer or a device "

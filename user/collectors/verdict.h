@@ -39,6 +39,8 @@ struct rst_refused {
 	bool peer_onlink;     /* no gateway: the peer is on this link */
 	bool probed;	      /* --locate ran */
 	int probe_rst_ttl;    /* the smallest probe TTL an RST answered, or 0 */
+	bool hop_exceeded;    /* the router at the RST's distance answered a
+			       * probe with time exceeded */
 	bool echo;	      /* the peer answered an echo request */
 	int echo_hops;	      /* from that reply's TTL */
 	const char *no_probe; /* why --locate did not probe, or NULL */

@@ -18,6 +18,8 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include "core/netlink.h"
 
 #ifndef TC_H_CLSACT
@@ -392,36 +394,74 @@ static void parse_route(const struct nlmsghdr *h, void *arg)
 		} else if (a->rta_type == RTA_VIA ||
 			   a->rta_type == RTA_MULTIPATH) {
 			r->gateway = true; /* which one: not said */
+		} else if (a->rta_type == RTA_OIF &&
+			   RTA_PAYLOAD(a) >= sizeof(int)) {
+			memcpy(&r->oif, RTA_DATA(a), sizeof(int));
 		}
 	}
 }
 
-int nl_route_get(int family, const void *addr, struct nl_route *out)
+static void rta_put(struct nlmsghdr *h, int type, const void *data, size_t len)
+{
+	struct rtattr *a =
+	    (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+
+	a->rta_type = type;
+	a->rta_len = RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), data, len);
+	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_SPACE(len);
+}
+
+/* A point-to-point device: its peers are not on a shared link. */
+static bool iface_p2p(int ifindex)
+{
+	struct ifreq ifr = { 0 };
+	bool p2p = false;
+	int fd;
+
+	if (ifindex <= 0 || !if_indextoname(ifindex, ifr.ifr_name))
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
+		p2p = ifr.ifr_flags & IFF_POINTOPOINT;
+	close(fd);
+	return p2p;
+}
+
+int nl_route_get(int family, const void *src, const void *dst, int oif,
+		 struct nl_route *out)
 {
 	struct {
 		struct nlmsghdr h;
 		struct rtmsg r;
-		char attrs[RTA_SPACE(16)];
+		char attrs[2 * RTA_SPACE(16) + RTA_SPACE(sizeof(int))];
 	} req = {
+		.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
 		.h.nlmsg_type = RTM_GETROUTE,
 		.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
 		.r.rtm_family = family,
 	};
-	int alen = family == AF_INET ? 4 : 16;
-	struct rtattr *a = RTM_RTA(&req.r);
+	size_t alen = family == AF_INET ? 4 : 16;
 	int fd, err;
 
 	memset(out, 0, sizeof(*out));
 	req.r.rtm_dst_len = alen * 8;
-	a->rta_type = RTA_DST;
-	a->rta_len = RTA_LENGTH(alen);
-	memcpy(RTA_DATA(a), addr, alen);
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.r)) + RTA_SPACE(alen);
+	rta_put(&req.h, RTA_DST, dst, alen);
+	if (src) {
+		req.r.rtm_src_len = alen * 8;
+		rta_put(&req.h, RTA_SRC, src, alen);
+	}
+	if (oif > 0)
+		rta_put(&req.h, RTA_OIF, &oif, sizeof(oif));
 	fd = nl_open(NETLINK_ROUTE);
 	if (fd < 0)
 		return fd;
 	err = nl_dump(fd, &req, req.h.nlmsg_len, RTM_NEWROUTE, sizeof(req.r),
 		      parse_route, out);
 	close(fd);
+	if (!err && out->found)
+		out->p2p = iface_p2p(out->oif);
 	return err ? err : out->found ? 0 : -ENETUNREACH;
 }

@@ -71,12 +71,18 @@ int nl_tcp_senders(void (*cb)(const struct nl_tcp_sender *, void *), void *arg);
 struct nl_route {
 	bool found;	/* unicast (or local): the address is reachable */
 	bool gateway;	/* via a router: the address is not on-link */
+	bool p2p;	/* out of a point-to-point device (tun, ppp, wg) */
 	int gw_family;	/* AF_INET/AF_INET6 when the gateway is known */
 	uint8_t gw[16]; /* network byte order */
+	int oif;
 };
 
-/* The route to @addr (@family AF_INET/AF_INET6, network byte order) in our
- * netns; 0 or a negative errno. */
-int nl_route_get(int family, const void *addr, struct nl_route *out);
+/*
+ * The route a flow from @src to @dst (@family AF_INET/AF_INET6, network
+ * byte order) takes out of @oif (0: any) in our netns, as the kernel
+ * picks it with that source (policy routing); 0 or a negative errno.
+ */
+int nl_route_get(int family, const void *src, const void *dst, int oif,
+		 struct nl_route *out);
 
 #endif
