@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-WS=$PWD/wirescope
+WS=${WS:-$PWD/wirescope} # WS=path: another build, for an A/B
 ROUNDS=${ROUNDS:-5}
 FLOOD_FRAMES=${FLOOD_FRAMES:-300000}
 REPEAT=${REPEAT:-1000000}
