@@ -274,12 +274,21 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 
 /* Local view: tracepoints, global across namespaces, so filter by netns. */
 
+/*
+ * Hot paths of the tracepoints below read their BTF-typed arguments (and
+ * pointers found in them) with plain loads: the verifier checks them
+ * against BTF and the JIT makes them fault-safe, at the cost of a load
+ * where bpf_probe_read_kernel() costs a helper call (the RST storm's
+ * kfree_skb and tcp_send_reset run this per packet).  Raw pointers
+ * (skb->head) and casts to a larger struct still need the helper.
+ */
+
 /* Unknown namespace (no device, no socket) counts as foreign. */
 static __always_inline bool rst_our_netns(const struct net *net)
 {
 	if (!resets_netns_ino)
 		return true;
-	return net && BPF_CORE_READ(net, ns.inum) == resets_netns_ino;
+	return net && net->ns.inum == resets_netns_ino;
 }
 
 static __always_inline void rst_addr_from_sk(const struct sock *sk,
@@ -384,8 +393,8 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
  */
 static __always_inline bool rst_skb_maybe_rst(const struct sk_buff *skb)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
+	unsigned char *head = skb->head;
+	__u16 th = skb->transport_header;
 	__u8 flags;
 
 	if (th == (__u16)~0U ||
@@ -396,13 +405,13 @@ static __always_inline bool rst_skb_maybe_rst(const struct sk_buff *skb)
 
 static __always_inline const struct net *rst_skb_net(const struct sk_buff *skb)
 {
-	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	const struct net_device *dev = skb->dev;
 	const struct sock *sk;
 
 	if (dev)
-		return BPF_CORE_READ(dev, nd_net.net);
-	sk = BPF_CORE_READ(skb, sk);
-	return sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net) : NULL;
+		return dev->nd_net.net;
+	sk = skb->sk;
+	return sk ? sk->__sk_common.skc_net.net : NULL;
 }
 
 static __always_inline void rst_attach_flow(struct rst_event *e)
@@ -427,7 +436,7 @@ int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb)
 
 	if (!resets_enabled)
 		return 0;
-	if (!rst_our_netns(sk	 ? BPF_CORE_READ(sk, __sk_common.skc_net.net)
+	if (!rst_our_netns(sk	 ? sk->__sk_common.skc_net.net
 			   : skb ? rst_skb_net(skb)
 				 : NULL))
 		return 0;
@@ -464,8 +473,7 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 {
 	struct rst_event *e;
 
-	if (!resets_enabled || !sk ||
-	    !rst_our_netns(BPF_CORE_READ(sk, __sk_common.skc_net.net)))
+	if (!resets_enabled || !sk || !rst_our_netns(sk->__sk_common.skc_net.net))
 		return 0;
 	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_RECV);
 	if (!e)
@@ -497,7 +505,7 @@ int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location)
 	 * then the headers.
 	 */
 	if (!rst_skb_maybe_rst(skb) ||
-	    !rst_our_netns(rx_sk ? BPF_CORE_READ(rx_sk, __sk_common.skc_net.net)
+	    !rst_our_netns(rx_sk ? rx_sk->__sk_common.skc_net.net
 				 : rst_skb_net(skb)) ||
 	    !rst_key_from_skb(skb, &tmp.key, &tmp) ||
 	    !(tmp.tcp_flags & WS_TCP_RST))
