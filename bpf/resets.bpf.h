@@ -110,10 +110,9 @@ static __always_inline void rst_key_from_pkt(const struct ws_pkt *pkt,
  * its reserved event.
  */
 static __always_inline void
-rst_report_wire(struct rst_event *e, const struct ws_pkt *pkt,
-		const void *data, const void *data_end,
-		const struct rst_flow_key *k, const struct rst_flow *f,
-		__u32 ifindex, __u32 dir)
+rst_report_wire(struct rst_event *e, const struct ws_pkt *pkt, const void *data,
+		const void *data_end, const struct rst_flow_key *k,
+		const struct rst_flow *f, __u32 ifindex, __u32 dir)
 {
 	struct ws_tcp_opts o;
 
@@ -473,7 +472,8 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 {
 	struct rst_event *e;
 
-	if (!resets_enabled || !sk || !rst_our_netns(sk->__sk_common.skc_net.net))
+	if (!resets_enabled || !sk ||
+	    !rst_our_netns(sk->__sk_common.skc_net.net))
 		return 0;
 	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_RECV);
 	if (!e)

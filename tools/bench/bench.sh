@@ -426,7 +426,7 @@ print(json.dumps({"%s/%d" % (p["name"], p["id"]): [p.get("run_time_ns", 0), p.ge
 # Where the time goes: kernel.bpf_stats_enabled=1 (restored on exit) and
 # each program's run time under the RST storm and churn, diag on tc.
 bench_where() {
-	local r load s0 s1 res t0 t1
+	local r load s0 s1 c0 c1 res t0 t1
 	log "where: $ROUNDS rounds of the RST storm and churn under diag with bpf_stats"
 	BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
@@ -437,6 +437,7 @@ bench_where() {
 		for load in ack churn; do
 			ws_start "$RCV" diag -i r0 -j -d 3600
 			s0=$(prog_stats "$OBS_PID")
+			c0=$(cpu_ns "$OBS_PID")
 			t0=$(now)
 			if [ $load = ack ]; then
 				timeout 120 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b 5000000pps -P 1 >/dev/null 2>&1 || true
@@ -447,14 +448,15 @@ bench_where() {
 			t1=$(now)
 			sleep 0.3
 			s1=$(prog_stats "$OBS_PID")
+			c1=$(cpu_ns "$OBS_PID")
 			ws_stop
 			python3 -c 'import json,sys
-load,r,t0,t1,a,b,res=sys.argv[1:]
+load,r,t0,t1,a,b,res,c0,c1=sys.argv[1:]
 a,b=json.loads(a),json.loads(b)
 progs={k.split("/")[0]:{"run_ns":b[k][0]-a.get(k,[0,0])[0],"runs":b[k][1]-a.get(k,[0,0])[1]} for k in b}
-o={"load":load,"round":int(r),"seconds":float(t1)-float(t0),"progs":progs}
+o={"load":load,"round":int(r),"seconds":float(t1)-float(t0),"progs":progs,"user_ns":int(c1)-int(c0)}
 o.update(json.loads(res))
-print(json.dumps(o))' "$load" "$r" "$t0" "$t1" "$s0" "$s1" "$res" >>"$OUT/where.json"
+print(json.dumps(o))' "$load" "$r" "$t0" "$t1" "$s0" "$s1" "$res" "$c0" "$c1" >>"$OUT/where.json"
 		done
 	done
 	restore_bpf_stats

@@ -127,7 +127,7 @@ def where(rows):
            "`run_time_ns` and `run_cnt` (`bpftool prog show`) over one load, `wirescope diag` on "
            "the receiver's veth in the default mode (tc). *RST storm*: the {:,} bare ACKs of "
            "section 2a; *churn*: one burst of section 3. ns per run includes the stats' own "
-           "clock reads (~20–40 ns a run). Median [min–max] over {} rounds.".format(
+           "clock reads (~20–40 ns a run). The last row of each load is the wirescope process's own CPU time (schedstat) over the same load, for scale. Median [min–max] over {} rounds.".format(
                max(r.get("packets", 0) for r in rows), len({r["round"] for r in rows})), "",
            "| load | program | runs per round | ns per run | CPU ms per s of load |",
            "|---|---|---:|---|---:|"]
@@ -144,6 +144,10 @@ def where(rows):
             cpu = [r["progs"][p]["run_ns"] / 1e6 / r["seconds"] for r in rs if p in r["progs"]]
             out.append("| {} | `{}` | {:,.0f} | {} | {:.1f} |".format(
                 label, p, statistics.median(runs), mmm(per, "{:.0f}"), statistics.median(cpu)))
+        user = [r["user_ns"] / 1e6 / r["seconds"] for r in rs if "user_ns" in r]
+        if user:
+            out.append("| {} | the `wirescope diag` process (user space, all threads) | – | – | {:.1f} |".format(
+                label, statistics.median(user)))
     return out
 
 
