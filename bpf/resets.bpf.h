@@ -105,17 +105,17 @@ static __always_inline void rst_key_from_pkt(const struct ws_pkt *pkt,
 	k->family = pkt->ip_ver;
 }
 
-/* Options are parsed only for an RST that gets past the rate limit. */
+/*
+ * Options are parsed only for an RST that got past the rate limit: @e is
+ * its reserved event.
+ */
 static __always_inline void
-rst_report_wire(const struct ws_pkt *pkt, const void *data,
+rst_report_wire(struct rst_event *e, const struct ws_pkt *pkt, const void *data,
 		const void *data_end, const struct rst_flow_key *k,
-		const struct rst_flow *f, __u32 ifindex, __u32 dir, __u64 now)
+		const struct rst_flow *f, __u32 ifindex, __u32 dir)
 {
-	struct rst_event *e = rst_reserve(now, RST_WIRE);
 	struct ws_tcp_opts o;
 
-	if (!e)
-		return;
 	ws_parse_tcp_opts(data, data_end, pkt, &o);
 	e->key = *k;
 	e->ifindex = ifindex;
@@ -215,6 +215,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 					   __u32 dir)
 {
 	struct rst_flow_key k = {};
+	struct rst_event *e;
 	struct ws_tcp_opts o;
 	struct rst_flow *f;
 	__u64 now;
@@ -230,10 +231,20 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	    (dir != WS_RX || !(pkt->tcp_flags & WS_TCP_RST)))
 		return;
 	rst_key_from_pkt(pkt, dir, &k);
-	f = bpf_map_lookup_elem(&rst_flows, &k);
 	if (pkt->tcp_flags & WS_TCP_RST) {
 		now = bpf_ktime_get_ns();
-		rst_report_wire(pkt, data, data_end, &k, f, ifindex, dir, now);
+		/*
+		 * The rate limit first: in an RST storm of our own (a flood
+		 * to closed ports) a limited RST costs no flow lookup.  The
+		 * peer's RST still marks its flow.
+		 */
+		e = rst_reserve(now, RST_WIRE);
+		if (!e && dir != WS_RX)
+			return;
+		f = bpf_map_lookup_elem(&rst_flows, &k);
+		if (e)
+			rst_report_wire(e, pkt, data, data_end, &k, f, ifindex,
+					dir);
 		/* Count the peer's data after the latest RST only. */
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = now;
@@ -241,6 +252,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		}
 		return;
 	}
+	f = bpf_map_lookup_elem(&rst_flows, &k);
 	if (!f && !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN))
 		return; /* see rst_insert */
 	/* Per packet: a tick-precise clock is enough for idle times. */
@@ -261,12 +273,21 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 
 /* Local view: tracepoints, global across namespaces, so filter by netns. */
 
+/*
+ * Hot paths of the tracepoints below read their BTF-typed arguments (and
+ * pointers found in them) with plain loads: the verifier checks them
+ * against BTF and the JIT makes them fault-safe, at the cost of a load
+ * where bpf_probe_read_kernel() costs a helper call (the RST storm's
+ * kfree_skb and tcp_send_reset run this per packet).  Raw pointers
+ * (skb->head) and casts to a larger struct still need the helper.
+ */
+
 /* Unknown namespace (no device, no socket) counts as foreign. */
 static __always_inline bool rst_our_netns(const struct net *net)
 {
 	if (!resets_netns_ino)
 		return true;
-	return net && BPF_CORE_READ(net, ns.inum) == resets_netns_ino;
+	return net && net->ns.inum == resets_netns_ino;
 }
 
 static __always_inline void rst_addr_from_sk(const struct sock *sk,
@@ -364,15 +385,32 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 	return true;
 }
 
+/*
+ * A cheap first look at a dropped skb: the RST bit of what its transport
+ * header points at.  Most drops are not RSTs (nor TCP): they cost two
+ * reads here instead of the namespace's three and the headers' five.
+ */
+static __always_inline bool rst_skb_maybe_rst(const struct sk_buff *skb)
+{
+	unsigned char *head = skb->head;
+	__u16 th = skb->transport_header;
+	__u8 flags;
+
+	if (th == (__u16)~0U ||
+	    bpf_probe_read_kernel(&flags, 1, head + th + 13))
+		return false;
+	return flags & WS_TCP_RST;
+}
+
 static __always_inline const struct net *rst_skb_net(const struct sk_buff *skb)
 {
-	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	const struct net_device *dev = skb->dev;
 	const struct sock *sk;
 
 	if (dev)
-		return BPF_CORE_READ(dev, nd_net.net);
-	sk = BPF_CORE_READ(skb, sk);
-	return sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net) : NULL;
+		return dev->nd_net.net;
+	sk = skb->sk;
+	return sk ? sk->__sk_common.skc_net.net : NULL;
 }
 
 static __always_inline void rst_attach_flow(struct rst_event *e)
@@ -397,20 +435,26 @@ int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb)
 
 	if (!resets_enabled)
 		return 0;
-	if (!rst_our_netns(sk	 ? BPF_CORE_READ(sk, __sk_common.skc_net.net)
+	if (!rst_our_netns(sk	 ? sk->__sk_common.skc_net.net
 			   : skb ? rst_skb_net(skb)
 				 : NULL))
 		return 0;
-	/* With an skb we answer it (no socket, TIME_WAIT, bad segment). */
-	if (skb) {
-		if (!rst_key_from_skb(skb, &tmp.key, &tmp))
-			return 0;
-	} else {
-		rst_key_from_sk(sk, &tmp.key);
-	}
+	/*
+	 * The rate limit before the headers: in an RST storm most events are
+	 * limited, and reading the headers is most of the cost.
+	 */
 	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_SEND);
 	if (!e)
 		return 0;
+	/* With an skb we answer it (no socket, TIME_WAIT, bad segment). */
+	if (skb) {
+		if (!rst_key_from_skb(skb, &tmp.key, &tmp)) {
+			bpf_ringbuf_discard(e, 0);
+			return 0;
+		}
+	} else {
+		rst_key_from_sk(sk, &tmp.key);
+	}
 	e->key = tmp.key;
 	e->seq = tmp.seq;
 	e->ack = tmp.ack;
@@ -429,7 +473,7 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 	struct rst_event *e;
 
 	if (!resets_enabled || !sk ||
-	    !rst_our_netns(BPF_CORE_READ(sk, __sk_common.skc_net.net)))
+	    !rst_our_netns(sk->__sk_common.skc_net.net))
 		return 0;
 	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_RECV);
 	if (!e)
@@ -456,11 +500,12 @@ int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location)
 	if (!resets_enabled)
 		return 0;
 	/*
-	 * Every drop on the machine comes here: the namespace first (cheap,
-	 * and TCP may have reused skb->dev's space: the socket knows), then
-	 * the headers.
+	 * Every drop on the machine comes here: the RST bit first, then the
+	 * namespace (TCP may have reused skb->dev's space: the socket knows),
+	 * then the headers.
 	 */
-	if (!rst_our_netns(rx_sk ? BPF_CORE_READ(rx_sk, __sk_common.skc_net.net)
+	if (!rst_skb_maybe_rst(skb) ||
+	    !rst_our_netns(rx_sk ? rx_sk->__sk_common.skc_net.net
 				 : rst_skb_net(skb)) ||
 	    !rst_key_from_skb(skb, &tmp.key, &tmp) ||
 	    !(tmp.tcp_flags & WS_TCP_RST))

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-WS=$PWD/wirescope
+WS=${WS:-$PWD/wirescope} # WS=path: another build, for an A/B
 ROUNDS=${ROUNDS:-5}
 FLOOD_FRAMES=${FLOOD_FRAMES:-300000}
 REPEAT=${REPEAT:-1000000}
@@ -19,14 +19,16 @@ SCRAPES=${SCRAPES:-200}
 ROUNDS_US=${ROUNDS_US:-$ROUNDS}
 US_IDLE=${US_IDLE:-6}
 US_FRAMES=${US_FRAMES:-1200000}
-SECTIONS=${SECTIONS:-progcost bulk flood churn exporter cpu}
+SECTIONS=${SECTIONS:-progcost bulk flood churn where exporter cpu}
 OUT=build/bench/results
 TMP=$(mktemp -d /tmp/wsbench.XXXXXX)
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json
 NSLIB_PREFIX="wsbench$$"
 source tools/nslib.sh
-trap 'nslib_cleanup; rm -rf "$TMP"' EXIT
+BPF_STATS_WAS=""
+restore_bpf_stats() { [ -z "$BPF_STATS_WAS" ] || sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"; }
+trap 'restore_bpf_stats; nslib_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 log() { echo "bench: $*" >&2; }
@@ -74,6 +76,10 @@ ws_stop() {
 }
 
 tcp_in_segs() { ip netns exec "$RCV" nstat -az TcpInSegs | awk '/TcpInSegs/ {print $2}'; }
+udp_in() { ip netns exec "$RCV" nstat -az UdpInDatagrams | awk '/UdpInDatagrams/ {print $2}'; }
+# What the receiver's stack delivered for a flood KIND: TCP segments (ack,
+# data) or UDP datagrams read by the socket (udp).
+delivered() { if [ "$1" = udp ]; then udp_in; else tcp_in_segs; fi; }
 rx_packets() { ip netns exec "$RCV" cat /sys/class/net/r0/statistics/rx_packets; }
 now() { date +%s.%N; }
 
@@ -102,6 +108,26 @@ start_observer() {
 	esac
 }
 
+# Frames export counted on r0 since it started (one scrape).
+export_rx_packets() {
+	ip netns exec "$RCV" python3 - <<'PY'
+import re, socket
+s = socket.create_connection(("127.0.0.1", 19462), timeout=5)
+s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+b = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    b += c
+n = 0
+for line in b.decode().splitlines():
+    if line.startswith("wirescope_receive_packets_total{") and 'interface="r0"' in line:
+        n += int(float(line.rsplit(" ", 1)[1]))
+print(n)
+PY
+}
+
 # stop_observer CONFIG: prints "counted dropped" (frames the observer saw,
 # frames it lost); "- -" when nothing observes.
 stop_observer() {
@@ -110,6 +136,7 @@ stop_observer() {
 	fi
 	[ -n "$OBS_PID" ] || { echo "- -"; return; }
 	[ "$1" != diag ] || next_interval
+	[ "$1" != export ] || export_rx_packets >"$TMP/export.count"
 	ws_stop
 	case $1 in
 	sizes_*) python3 - "$TMP/ws.out" <<'PY'
@@ -130,45 +157,82 @@ for line in open(sys.argv[1]):
 print(n, 0)
 PY
 	;;
+	export) echo "$(cat "$TMP/export.count") 0" ;;
 	tcpdump) awk '/packets captured/ {c=$1} /dropped by kernel/ {d=$1} END {print c, d}' "$TMP/td.out" ;;
 	esac
 }
 
-flood_once() { # CONFIG ROUND
-	local cfg=$1 before after rx0 rx1 t0 t1 obs
+# One flood of KIND with CONFIG watching r0:
+#   ack   FLOOD_FRAMES bare TCP ACKs to a closed port (trafgen): the RST storm
+#   data  FLOOD_SECONDS of 64-byte writes with TCP_NODELAY over two
+#         established connections (iperf3 -l 64 -N -P 2; the sender's
+#         namespace has tcp_autocorking off, so each write is one segment;
+#         one stream alone sometimes stalled on a zero window when the
+#         receiving iperf3 was short of CPU)
+#   udp   FLOOD_SECONDS of 18-byte UDP datagrams (60-byte frames) to iperf3's
+#         bound socket (iperf3 -u -b 0 -l 18)
+flood_once() { # KIND CONFIG ROUND
+	local kind=$1 cfg=$2 before after rx0 rx1 t0 t1 obs udp="" try
 	start_observer "$cfg"
-	before=$(tcp_in_segs)
+	before=$(delivered "$kind")
 	rx0=$(rx_packets)
 	t0=$(now)
-	# One sender process on sendto() (a rate above what the box can do):
-	# trafgen's mmap ring gives up on the first EAGAIN, and veth in native
-	# XDP mode pushes back.  trafgen exits 1 when it cannot raise the
-	# global socket buffers from inside a namespace: judge by the counts.
-	timeout 120 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b 5000000pps -P 1 >/dev/null 2>&1 || true
+	case $kind in
+	ack)
+		# One sender process on sendto() (a rate above what the box can
+		# do): trafgen's mmap ring gives up on the first EAGAIN, and veth
+		# in native XDP mode pushes back.  trafgen exits 1 when it cannot
+		# raise the global socket buffers from inside a namespace: judge
+		# by the counts.
+		timeout 120 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b 5000000pps -P 1 >/dev/null 2>&1 || true
+		;;
+	data | udp)
+		[ "$kind" = data ] || udp="-u -b 0 -l 18"
+		[ "$kind" = udp ] || udp="-l 64 -N -P 2"
+		for try in 1 2 3; do # the server takes one client at a time
+			timeout 30 ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$FLOOD_SECONDS" $udp >"$TMP/iperf.out" 2>&1 && break
+			log "flood: iperf3 ($kind, $cfg, try $try): $(tail -1 "$TMP/iperf.out")"
+			sleep 0.5
+		done
+		;;
+	esac
 	t1=$(now)
 	sleep 0.3 # let the receiver's backlog drain before reading counters
-	after=$(tcp_in_segs)
-	rx1=$(rx_packets)
+	after=$(delivered "$kind")
 	stop_observer "$cfg" >"$TMP/obs" # not in $(): wait needs our child
+	rx1=$(rx_packets) # after the observer's last count: what it could see
 	obs=$(cat "$TMP/obs")
 	obs=${obs:-- -}
 	python3 -c 'import json,sys
-c,r,sent,arr,d,t0,t1,oc,od=sys.argv[1:]
-print(json.dumps({"config":c,"round":int(r),"sent":int(sent),"arrived":int(arr),
+k,c,r,sent,arr,d,t0,t1,oc,od=sys.argv[1:]
+print(json.dumps({"kind":k,"config":c,"round":int(r),"sent":int(sent),"arrived":int(arr),
  "delivered":int(d),"seconds":float(t1)-float(t0),
  "observed":None if oc=="-" else int(oc),
  "observer_dropped":None if od in ("-","") else int(od)}))' \
-		"$cfg" "$2" "$FLOOD_FRAMES" $((rx1 - rx0)) $((after - before)) "$t0" "$t1" $obs >>"$OUT/flood.json"
+		"$kind" "$cfg" "$3" "$([ "$kind" = ack ] && echo "$FLOOD_FRAMES" || echo 0)" \
+		$((rx1 - rx0)) $((after - before)) "$t0" "$t1" $obs >>"$OUT/flood.json"
 }
 
+FLOOD_SECONDS=${FLOOD_SECONDS:-2}
+FLOOD_KINDS=${FLOOD_KINDS:-ack data udp}
+FLOOD_CONFIGS=${FLOOD_CONFIGS:-none diag export tcpdump}
+
+# The seed's three floods in the default mode (tc), each beside its
+# unobserved base and tcpdump; configs rotate each round.
 bench_flood() {
-	local configs=(none xdp_pass_native sizes_generic sizes_native handshakes resets diag tcpdump) r i n=${#configs[@]}
-	log "flood: $ROUNDS rounds x ${#configs[@]} configs x $FLOOD_FRAMES frames"
+	local configs=($FLOOD_CONFIGS) r i k n=$(wc -w <<<"$FLOOD_CONFIGS")
+	log "flood: $ROUNDS rounds x ($FLOOD_KINDS) x ($FLOOD_CONFIGS)"
+	ip netns exec "$SND" sysctl -qw net.ipv4.tcp_autocorking=0
+	ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
+	for _ in $(seq 100); do ip netns exec "$RCV" ss -ltn | grep -q ':5201 ' && break; sleep 0.05; done
 	for ((r = 0; r < ROUNDS; r++)); do
-		for ((i = 0; i < n; i++)); do # rotate the order each round
-			flood_once "${configs[$(((i + r) % n))]}" "$r"
+		for k in $FLOOD_KINDS; do
+			for ((i = 0; i < n; i++)); do
+				flood_once "$k" "${configs[$(((i + r) % n))]}" "$r"
+			done
 		done
 	done
+	ip netns exec "$RCV" pkill -x iperf3 || true
 }
 
 
@@ -210,8 +274,7 @@ churn_once() { # CONFIG ROUND
 	local p0 p1 res
 	OBS_PID=""
 	case $1 in
-	handshakes) ws_start "$RCV" handshakes -i r0 -j 3600 ;;
-	diag) ws_start "$RCV" diag -i r0 -j -d 3600 ;;
+	handshakes | diag | export | tcpdump) start_observer "$1" ;;
 	esac
 	p0=$(passive_opens)
 	res=$(timeout 90 ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
@@ -219,7 +282,7 @@ churn_once() { # CONFIG ROUND
 	p1=$(passive_opens)
 	echo '{}' >"$TMP/hs.out"
 	if [ -n "$OBS_PID" ]; then
-		ws_stop
+		if [ "$1" = tcpdump ]; then stop_observer tcpdump >/dev/null; else ws_stop; fi
 		[ "$1" != handshakes ] || cp "$TMP/ws.out" "$TMP/hs.out"
 	fi
 	python3 - "$1" "$2" "$CHURN_CONNS" "$res" $((p1 - p0)) "$TMP/hs.out" >>"$OUT/churn.json" <<'PY'
@@ -240,7 +303,7 @@ PY
 }
 
 bench_churn() {
-	local configs=(none handshakes diag) r i
+	local configs=(none handshakes diag export tcpdump) r i
 	log "churn: $ROUNDS rounds x ${#configs[@]} configs x $CHURN_CONNS connections"
 	ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	local srv=$!
@@ -347,6 +410,57 @@ bench_progcost() {
 	for set in all sizes sizes,handshakes sizes,resets; do
 		build/bench/progcost -r "$ROUNDS" -n "$REPEAT" -c 1 -o "$set" >>"$OUT/progcost.json"
 	done
+}
+
+# run_time_ns and run_cnt of the programs PID holds (another wirescope may
+# run on this machine), as JSON.
+prog_stats() { # PID
+	local ids
+	ids=$(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u | tr '\n' ' ')
+	bpftool -j prog show | python3 -c 'import json,sys
+ids = set(int(i) for i in sys.argv[1].split())
+print(json.dumps({"%s/%d" % (p["name"], p["id"]): [p.get("run_time_ns", 0), p.get("run_cnt", 0)]
+                  for p in json.load(sys.stdin) if p["id"] in ids}))' "$ids"
+}
+
+# Where the time goes: kernel.bpf_stats_enabled=1 (restored on exit) and
+# each program's run time under the RST storm and churn, diag on tc.
+bench_where() {
+	local r load s0 s1 c0 c1 res t0 t1
+	log "where: $ROUNDS rounds of the RST storm and churn under diag with bpf_stats"
+	BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
+	nslib_track $!
+	for _ in $(seq 100); do grep -q listening "$TMP/srv.out" && break; sleep 0.05; done
+	for ((r = 0; r < ROUNDS; r++)); do
+		for load in ack churn; do
+			ws_start "$RCV" diag -i r0 -j -d 3600
+			s0=$(prog_stats "$OBS_PID")
+			c0=$(cpu_ns "$OBS_PID")
+			t0=$(now)
+			if [ $load = ack ]; then
+				timeout 120 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b 5000000pps -P 1 >/dev/null 2>&1 || true
+				res='{"packets":'$FLOOD_FRAMES'}'
+			else
+				res=$(timeout 90 ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
+			fi
+			t1=$(now)
+			sleep 0.3
+			s1=$(prog_stats "$OBS_PID")
+			c1=$(cpu_ns "$OBS_PID")
+			ws_stop
+			python3 -c 'import json,sys
+load,r,t0,t1,a,b,res,c0,c1=sys.argv[1:]
+a,b=json.loads(a),json.loads(b)
+progs={k.split("/")[0]:{"run_ns":b[k][0]-a.get(k,[0,0])[0],"runs":b[k][1]-a.get(k,[0,0])[1]} for k in b}
+o={"load":load,"round":int(r),"seconds":float(t1)-float(t0),"progs":progs,"user_ns":int(c1)-int(c0)}
+o.update(json.loads(res))
+print(json.dumps(o))' "$load" "$r" "$t0" "$t1" "$s0" "$s1" "$res" "$c0" "$c1" >>"$OUT/where.json"
+		done
+	done
+	restore_bpf_stats
+	BPF_STATS_WAS=""
 }
 
 main() {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-packet cost of wirescope's XDP and tc programs against an empty
+ * Per-packet cost of wirescope's XDP and tc programs (tc_in: the default
+ * ingress hook; tc: egress) against an empty
  * program of the same type loaded in the same run, through
  * BPF_PROG_TEST_RUN (the kernel times `repeat` runs and reports ns/run).
  * Rounds interleave ours and the empty program; the caller is pinned to
@@ -192,13 +193,13 @@ static struct sample steady_round(const struct path *p, int ours, int empty,
 static struct sample distinct_round(struct wirescope_bpf *skel,
 				    const struct path *p, int ours, int empty,
 				    uint8_t *frame, unsigned int len, bool xdp,
-				    int repeat, uint16_t base)
+				    bool rx, int repeat, uint16_t base)
 {
 	double sum_ours = 0, sum_empty = 0;
 	struct sample s;
 	unsigned int i;
 
-	bench_stage(skel, p->state, frame, len, xdp, DISTINCT_FRAMES, base);
+	bench_stage(skel, p->state, frame, len, rx, DISTINCT_FRAMES, base);
 	if (p->warm)
 		run_ns(ours, frame, len, xdp, 1);
 	for (i = 0; i < DISTINCT_FRAMES; i++) {
@@ -216,14 +217,14 @@ static struct sample distinct_round(struct wirescope_bpf *skel,
 }
 
 /* The counter that proves a stateful path did what it claims, or -1. */
-static int check_counter(const struct path *p, bool xdp)
+static int check_counter(const struct path *p, bool rx)
 {
 	if (!bench_on(collectors, "handshakes"))
 		return -1;
 	if (p->spec.tcp_flags == 0x02)
 		return HS_FLOW_INSERTS;
 	if (p->state == BENCH_ST_HANDSHAKE)
-		return xdp ? HS_SERVER_ACKS : HS_CLIENT_DONE;
+		return rx ? HS_SERVER_ACKS : HS_CLIENT_DONE;
 	return -1;
 }
 
@@ -234,8 +235,9 @@ static void measure(struct wirescope_bpf *skel, const char *hook, int ours,
 	struct sample smp[MAX_ROUNDS];
 	static uint8_t frame[2048];
 	bool xdp = !strcmp(hook, "xdp");
+	bool rx = strcmp(hook, "tc") != 0; /* tc: egress; xdp, tc_in: ingress */
 	unsigned int len = pkt_build(frame, &p->spec);
-	int i, counter = check_counter(p, xdp);
+	int i, counter = check_counter(p, rx);
 	uint64_t before = counter >= 0 ? bench_hs_count(skel, counter) : 0;
 	static int full_rounds; /* every full-table round needs new keys */
 
@@ -249,7 +251,7 @@ static void measure(struct wirescope_bpf *skel, const char *hook, int ours,
 					      repeat);
 		else
 			smp[i] = distinct_round(
-			    skel, p, ours, empty, frame, len, xdp, repeat,
+			    skel, p, ours, empty, frame, len, xdp, rx, repeat,
 			    p->state == BENCH_ST_FULL ? 41000 + full_rounds++
 						      : 30000);
 	}
@@ -323,6 +325,9 @@ int main(int argc, char **argv)
 				   pkt_build(proto, &paths[i].spec));
 		measure(skel, "xdp",
 			bpf_program__fd(skel->progs.ws_xdp_ingress), xdp_empty,
+			&paths[i], rounds, repeat);
+		measure(skel, "tc_in",
+			bpf_program__fd(skel->progs.ws_tc_ingress), tc_empty,
 			&paths[i], rounds, repeat);
 		measure(skel, "tc", bpf_program__fd(skel->progs.ws_tc_egress),
 			tc_empty, &paths[i], rounds, repeat);
