@@ -486,33 +486,31 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 	return 0;
 }
 
-/* A received RST the kernel threw away, with its drop reason. */
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location)
+/*
+ * A received RST the kernel threw away, with its drop reason: called from
+ * ws_kfree_skb for every drop on the machine.
+ */
+static __always_inline void resets_on_drop(struct sk_buff *skb, __u32 reason,
+					   struct sock *rx_sk)
 {
-	/* reason: 5.17+, rx_sk: 6.11+ (ws_tp_kfree_skb_nargs). */
-	__u32 reason = ws_tp_kfree_skb_nargs >= 3 ? (__u32)ctx[2] : 0;
-	struct sock *rx_sk =
-	    ws_tp_kfree_skb_nargs >= 4 ? (struct sock *)ctx[3] : NULL;
 	struct rst_event tmp = {};
 	struct rst_event *e;
 
 	if (!resets_enabled)
-		return 0;
+		return;
 	/*
-	 * Every drop on the machine comes here: the RST bit first, then the
-	 * namespace (TCP may have reused skb->dev's space: the socket knows),
-	 * then the headers.
+	 * The RST bit first, then the namespace (TCP may have reused
+	 * skb->dev's space: the socket knows), then the headers.
 	 */
 	if (!rst_skb_maybe_rst(skb) ||
 	    !rst_our_netns(rx_sk ? rx_sk->__sk_common.skc_net.net
 				 : rst_skb_net(skb)) ||
 	    !rst_key_from_skb(skb, &tmp.key, &tmp) ||
 	    !(tmp.tcp_flags & WS_TCP_RST))
-		return 0;
+		return;
 	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_DROP);
 	if (!e)
-		return 0;
+		return;
 	tmp.ts_ns = e->ts_ns;
 	tmp.kind = RST_TP_DROP;
 	tmp.reason = reason;
@@ -520,7 +518,6 @@ int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location)
 	*e = tmp;
 	rst_attach_flow(e);
 	bpf_ringbuf_submit(e, 0);
-	return 0;
 }
 
 #endif

@@ -234,7 +234,7 @@ static int configure(struct ws_session *s)
 		skel->rodata->resets_netns_ino = (uint32_t)st.st_ino;
 	bpf_program__set_autoload(skel->progs.ws_rst_send, true);
 	bpf_program__set_autoload(skel->progs.ws_rst_recv, true);
-	bpf_program__set_autoload(skel->progs.ws_rst_drop, true);
+	bpf_program__set_autoload(skel->progs.ws_kfree_skb, true);
 	if (bpf_map__set_max_entries(skel->maps.rst_flows, opts.flows))
 		return ws_error(WS_EXIT_KERNEL, "resets: cannot size flows");
 	vmlinux_btf = btf__load_vmlinux_btf();

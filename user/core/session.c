@@ -208,7 +208,7 @@ static void tp_args(struct ws_session *s)
 	n = ws_tp_nargs("kfree_skb");
 	if (n > 0)
 		skel->rodata->ws_tp_kfree_skb_nargs = n;
-	if (n >= 0 && n < 3 && bpf_program__autoload(skel->progs.ws_rst_drop))
+	if (n >= 0 && n < 3 && bpf_program__autoload(skel->progs.ws_kfree_skb))
 		ws_warn("this kernel's skb:kfree_skb has no drop reason "
 			"(5.17+): resets can't tell why the kernel dropped "
 			"an RST");
