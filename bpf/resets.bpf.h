@@ -24,6 +24,8 @@ const volatile __u32 resets_lo_ifindex = 1;
 const volatile __u32 resets_netns_ino = 0; /* 0: any namespace */
 const volatile __u64 resets_rate = RST_RATE_DEFAULT;
 const volatile __u64 resets_burst = RST_BURST_DEFAULT;
+const volatile __u64 resets_tick_ns = 0; /* a jiffy; 0: unknown */
+__u64 rst_jiffies_base; /* rst_now_per_packet() - jiffies * tick, set once */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -89,6 +91,39 @@ static __always_inline struct rst_event *rst_reserve(__u64 now, __u8 kind)
 	e->ts_ns = now;
 	e->kind = kind;
 	return e;
+}
+
+/* Never ahead of bpf_ktime_get_ns(); behind it by up to a tick. */
+static __always_inline __u64 rst_coarse_ns(void)
+{
+	/* bpf_ktime_get_coarse_ns is 5.11+. */
+	if (bpf_core_enum_value_exists(enum bpf_func_id,
+				       BPF_FUNC_ktime_get_coarse_ns))
+		return bpf_ktime_get_coarse_ns();
+	return bpf_ktime_get_ns() - resets_tick_ns;
+}
+
+/*
+ * The baselines' clock: a tick-precise one is enough for idle times, and
+ * it must never run ahead of the events' bpf_ktime_get_ns() (an RST 1 ms
+ * after our segment must not look older than it).  jiffies count
+ * CLOCK_MONOTONIC's ticks, so jiffies * tick plus a base taken once from
+ * the coarse clock is that clock, one more tick behind, for the price of a
+ * load: bpf_ktime_get_coarse_ns() cost ~20 ns a packet (docs/BENCHMARKS.md).
+ */
+static __always_inline __u64 rst_now_per_packet(void)
+{
+	__u64 t, base;
+
+	if (!resets_tick_ns)
+		return rst_coarse_ns();
+	t = bpf_jiffies64() * resets_tick_ns;
+	base = rst_jiffies_base;
+	if (!base) {
+		base = rst_coarse_ns() - resets_tick_ns - t;
+		rst_jiffies_base = base;
+	}
+	return t + base;
 }
 
 /* Orient a packet's addresses as (local, remote) by direction. */
@@ -255,13 +290,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	f = bpf_map_lookup_elem(&rst_flows, &k);
 	if (!f && !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN))
 		return; /* see rst_insert */
-	/* Per packet: a tick-precise clock is enough for idle times. */
-	/* bpf_ktime_get_coarse_ns is 5.11+. */
-	if (bpf_core_enum_value_exists(enum bpf_func_id,
-				       BPF_FUNC_ktime_get_coarse_ns))
-		now = bpf_ktime_get_coarse_ns();
-	else
-		now = bpf_ktime_get_ns();
+	now = rst_now_per_packet();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
 	if (!f)
 		rst_insert(&k, pkt, &o, dir, now);

@@ -53,6 +53,7 @@ static int setup(uint32_t lo_ifindex, uint64_t rate)
 	skel->rodata->resets_lo_ifindex = lo_ifindex;
 	skel->rodata->resets_rate = rate;
 	skel->rodata->resets_burst = rate / 2 ? rate / 2 : 1;
+	skel->rodata->resets_tick_ns = ws_kernel_tick_ns();
 	bpf_object__for_each_program(p, skel->obj)
 	    bpf_program__set_autoload(p, p == skel->progs.ws_xdp_ingress ||
 					     p == skel->progs.ws_tc_egress);

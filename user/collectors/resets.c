@@ -230,6 +230,7 @@ static int configure(struct ws_session *s)
 	skel->rodata->resets_burst = opts.rate / 2 ? opts.rate / 2 : 1;
 	lo_ifindex = (int)if_nametoindex("lo");
 	skel->rodata->resets_lo_ifindex = lo_ifindex;
+	skel->rodata->resets_tick_ns = ws_kernel_tick_ns();
 	if (!stat("/proc/self/ns/net", &st))
 		skel->rodata->resets_netns_ino = (uint32_t)st.st_ino;
 	bpf_program__set_autoload(skel->progs.ws_rst_send, true);
