@@ -25,7 +25,7 @@ const volatile __u32 resets_netns_ino = 0; /* 0: any namespace */
 const volatile __u64 resets_rate = RST_RATE_DEFAULT;
 const volatile __u64 resets_burst = RST_BURST_DEFAULT;
 const volatile __u64 resets_tick_ns = 0; /* a jiffy; 0: unknown */
-__u64 rst_jiffies_base; /* rst_now_per_packet() - jiffies * tick, set once */
+__u64 rst_jiffies_base; /* rst_now_coarse() - jiffies * tick, set once */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -45,6 +45,30 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rst_bucket);
 } rst_buckets SEC(".maps");
+
+/*
+ * The per-packet clock (baselines, the rate limit): a tick-precise one is
+ * enough for idle times and token buckets, and it must not run ahead of the
+ * events' bpf_ktime_get_ns() (an RST 1 ms after our segment must not look
+ * older than it).  jiffies count CLOCK_MONOTONIC's ticks, so jiffies * tick
+ * plus a base taken once is that clock, two ticks behind, for the price of
+ * a load; bpf_ktime_get_coarse_ns() cost ~20 ns more a packet, and tracing
+ * programs may not call it.
+ */
+static __always_inline __u64 rst_now_coarse(void)
+{
+	__u64 t, base;
+
+	if (!resets_tick_ns)
+		return bpf_ktime_get_ns();
+	t = bpf_jiffies64() * resets_tick_ns;
+	base = rst_jiffies_base;
+	if (!base) {
+		base = bpf_ktime_get_ns() - 2 * resets_tick_ns - t;
+		rst_jiffies_base = base;
+	}
+	return t + base;
+}
 
 /* Rate limit: @resets_rate tokens a second per CPU, up to @resets_burst. */
 static __always_inline bool rst_take_token(__u64 now)
@@ -76,11 +100,12 @@ static __always_inline bool rst_take_token(__u64 now)
 	return true;
 }
 
-static __always_inline struct rst_event *rst_reserve(__u64 now, __u8 kind)
+/* An event of @kind, stamped with the fine clock, or NULL if rate-limited. */
+static __always_inline struct rst_event *rst_reserve(__u8 kind)
 {
 	struct rst_event *e;
 
-	if (!rst_take_token(now))
+	if (!rst_take_token(rst_now_coarse()))
 		return NULL;
 	e = bpf_ringbuf_reserve(&rst_events, sizeof(*e), 0);
 	if (!e) {
@@ -88,42 +113,9 @@ static __always_inline struct rst_event *rst_reserve(__u64 now, __u8 kind)
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = now;
+	e->ts_ns = bpf_ktime_get_ns();
 	e->kind = kind;
 	return e;
-}
-
-/* Never ahead of bpf_ktime_get_ns(); behind it by up to a tick. */
-static __always_inline __u64 rst_coarse_ns(void)
-{
-	/* bpf_ktime_get_coarse_ns is 5.11+. */
-	if (bpf_core_enum_value_exists(enum bpf_func_id,
-				       BPF_FUNC_ktime_get_coarse_ns))
-		return bpf_ktime_get_coarse_ns();
-	return bpf_ktime_get_ns() - resets_tick_ns;
-}
-
-/*
- * The baselines' clock: a tick-precise one is enough for idle times, and
- * it must never run ahead of the events' bpf_ktime_get_ns() (an RST 1 ms
- * after our segment must not look older than it).  jiffies count
- * CLOCK_MONOTONIC's ticks, so jiffies * tick plus a base taken once from
- * the coarse clock is that clock, one more tick behind, for the price of a
- * load: bpf_ktime_get_coarse_ns() cost ~20 ns a packet (docs/BENCHMARKS.md).
- */
-static __always_inline __u64 rst_now_per_packet(void)
-{
-	__u64 t, base;
-
-	if (!resets_tick_ns)
-		return rst_coarse_ns();
-	t = bpf_jiffies64() * resets_tick_ns;
-	base = rst_jiffies_base;
-	if (!base) {
-		base = rst_coarse_ns() - resets_tick_ns - t;
-		rst_jiffies_base = base;
-	}
-	return t + base;
 }
 
 /* Orient a packet's addresses as (local, remote) by direction. */
@@ -267,13 +259,12 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		return;
 	rst_key_from_pkt(pkt, dir, &k);
 	if (pkt->tcp_flags & WS_TCP_RST) {
-		now = bpf_ktime_get_ns();
 		/*
 		 * The rate limit first: in an RST storm of our own (a flood
 		 * to closed ports) a limited RST costs no flow lookup.  The
 		 * peer's RST still marks its flow.
 		 */
-		e = rst_reserve(now, RST_WIRE);
+		e = rst_reserve(RST_WIRE);
 		if (!e && dir != WS_RX)
 			return;
 		f = bpf_map_lookup_elem(&rst_flows, &k);
@@ -282,7 +273,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 					dir);
 		/* Count the peer's data after the latest RST only. */
 		if (f && dir == WS_RX) {
-			f->rst_rx_ns = now;
+			f->rst_rx_ns = rst_now_coarse();
 			f->rx_data_after_rst = 0;
 		}
 		return;
@@ -290,7 +281,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	f = bpf_map_lookup_elem(&rst_flows, &k);
 	if (!f && !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN))
 		return; /* see rst_insert */
-	now = rst_now_per_packet();
+	now = rst_now_coarse();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
 	if (!f)
 		rst_insert(&k, pkt, &o, dir, now);
@@ -472,7 +463,7 @@ int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb)
 	 * The rate limit before the headers: in an RST storm most events are
 	 * limited, and reading the headers is most of the cost.
 	 */
-	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_SEND);
+	e = rst_reserve(RST_TP_SEND);
 	if (!e)
 		return 0;
 	/* With an skb we answer it (no socket, TIME_WAIT, bad segment). */
@@ -504,7 +495,7 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 	if (!resets_enabled || !sk ||
 	    !rst_our_netns(sk->__sk_common.skc_net.net))
 		return 0;
-	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_RECV);
+	e = rst_reserve(RST_TP_RECV);
 	if (!e)
 		return 0;
 	rst_key_from_sk(sk, &e->key);
@@ -537,7 +528,7 @@ static __always_inline void resets_on_drop(struct sk_buff *skb, __u32 reason,
 	    !rst_key_from_skb(skb, &tmp.key, &tmp) ||
 	    !(tmp.tcp_flags & WS_TCP_RST))
 		return;
-	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_DROP);
+	e = rst_reserve(RST_TP_DROP);
 	if (!e)
 		return;
 	tmp.ts_ns = e->ts_ns;

@@ -29,6 +29,7 @@
 #define RST_KEEP_S	 2.5 /* decided events kept for bursts */
 #define RST_MAX_EVENTS	 2048
 #define RST_LOCATE_CACHE 32
+#define RST_CLOCK_SLACK_NS 50000000ULL /* rst_now_coarse()'s ticks and more */
 
 struct stored {
 	struct rst_event e;
@@ -370,9 +371,18 @@ static void kernel_view(struct stored *w, struct rst_row *r)
 		snprintf(r->kernel, sizeof(r->kernel), "dropped (%s)", name);
 }
 
+/*
+ * Seconds from a baseline's time to an event's, -1 if unknown.  The
+ * baselines' clock is tick-precise and kept behind the events' clock; a
+ * baseline ahead by less than RST_CLOCK_SLACK_NS is the same instant.
+ */
 static double ns_ago(uint64_t now, uint64_t then)
 {
-	return then && now >= then ? (now - then) / 1e9 : -1;
+	if (!then)
+		return -1;
+	if (now >= then)
+		return (now - then) / 1e9;
+	return then - now <= RST_CLOCK_SLACK_NS ? 0 : -1;
 }
 
 /* The flow's timing: idle each way, and whether our segment triggered. */
