@@ -480,24 +480,25 @@ accept_listener(const struct sock *sk)
 	return ls;
 }
 
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(ws_accept_kfree_skb, struct sk_buff *skb, void *location,
-	     enum skb_drop_reason reason, struct sock *rx_sk)
+/*
+ * A drop at the listener's ACK site (reason TCP_LISTEN_OVERFLOW, 6.4+),
+ * which passes the listener as rx_sk (6.11+): called from ws_kfree_skb.
+ */
+static __always_inline void accept_on_drop(__u32 reason, struct sock *rx_sk)
 {
 	struct hs_listener_stats *ls;
 
-	if (!bpf_core_enum_value_exists(enum skb_drop_reason,
+	if (!accept_enabled ||
+	    !bpf_core_enum_value_exists(enum skb_drop_reason,
 					SKB_DROP_REASON_TCP_LISTEN_OVERFLOW) ||
 	    reason != bpf_core_enum_value(enum skb_drop_reason,
 					  SKB_DROP_REASON_TCP_LISTEN_OVERFLOW))
-		return 0;
-	/* The ACK-site drop passes the listener as rx_sk. */
+		return;
 	if (!rx_sk || !accept_our_netns(rx_sk))
-		return 0;
+		return;
 	ls = accept_listener(rx_sk);
 	if (ls)
 		__sync_fetch_and_add(&ls->kfree_overflows, 1);
-	return 0;
 }
 
 SEC("tp_btf/tcp_retransmit_synack")

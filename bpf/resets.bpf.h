@@ -24,6 +24,8 @@ const volatile __u32 resets_lo_ifindex = 1;
 const volatile __u32 resets_netns_ino = 0; /* 0: any namespace */
 const volatile __u64 resets_rate = RST_RATE_DEFAULT;
 const volatile __u64 resets_burst = RST_BURST_DEFAULT;
+const volatile __u64 resets_tick_ns = 0; /* a jiffy; 0: unknown */
+__u64 rst_jiffies_base; /* rst_now_coarse() - jiffies * tick, set once */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -43,6 +45,30 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rst_bucket);
 } rst_buckets SEC(".maps");
+
+/*
+ * The per-packet clock (baselines, the rate limit): a tick-precise one is
+ * enough for idle times and token buckets, and it must not run ahead of the
+ * events' bpf_ktime_get_ns() (an RST 1 ms after our segment must not look
+ * older than it).  jiffies count CLOCK_MONOTONIC's ticks, so jiffies * tick
+ * plus a base taken once is that clock, two ticks behind, for the price of
+ * a load; bpf_ktime_get_coarse_ns() cost ~20 ns more a packet, and tracing
+ * programs may not call it.
+ */
+static __always_inline __u64 rst_now_coarse(void)
+{
+	__u64 t, base;
+
+	if (!resets_tick_ns)
+		return bpf_ktime_get_ns();
+	t = bpf_jiffies64() * resets_tick_ns;
+	base = rst_jiffies_base;
+	if (!base) {
+		base = bpf_ktime_get_ns() - 2 * resets_tick_ns - t;
+		rst_jiffies_base = base;
+	}
+	return t + base;
+}
 
 /* Rate limit: @resets_rate tokens a second per CPU, up to @resets_burst. */
 static __always_inline bool rst_take_token(__u64 now)
@@ -74,11 +100,12 @@ static __always_inline bool rst_take_token(__u64 now)
 	return true;
 }
 
-static __always_inline struct rst_event *rst_reserve(__u64 now, __u8 kind)
+/* An event of @kind, stamped with the fine clock, or NULL if rate-limited. */
+static __always_inline struct rst_event *rst_reserve(__u8 kind)
 {
 	struct rst_event *e;
 
-	if (!rst_take_token(now))
+	if (!rst_take_token(rst_now_coarse()))
 		return NULL;
 	e = bpf_ringbuf_reserve(&rst_events, sizeof(*e), 0);
 	if (!e) {
@@ -86,7 +113,7 @@ static __always_inline struct rst_event *rst_reserve(__u64 now, __u8 kind)
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = now;
+	e->ts_ns = bpf_ktime_get_ns();
 	e->kind = kind;
 	return e;
 }
@@ -232,13 +259,12 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		return;
 	rst_key_from_pkt(pkt, dir, &k);
 	if (pkt->tcp_flags & WS_TCP_RST) {
-		now = bpf_ktime_get_ns();
 		/*
 		 * The rate limit first: in an RST storm of our own (a flood
 		 * to closed ports) a limited RST costs no flow lookup.  The
 		 * peer's RST still marks its flow.
 		 */
-		e = rst_reserve(now, RST_WIRE);
+		e = rst_reserve(RST_WIRE);
 		if (!e && dir != WS_RX)
 			return;
 		f = bpf_map_lookup_elem(&rst_flows, &k);
@@ -247,7 +273,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 					dir);
 		/* Count the peer's data after the latest RST only. */
 		if (f && dir == WS_RX) {
-			f->rst_rx_ns = now;
+			f->rst_rx_ns = rst_now_coarse();
 			f->rx_data_after_rst = 0;
 		}
 		return;
@@ -255,13 +281,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	f = bpf_map_lookup_elem(&rst_flows, &k);
 	if (!f && !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN))
 		return; /* see rst_insert */
-	/* Per packet: a tick-precise clock is enough for idle times. */
-	/* bpf_ktime_get_coarse_ns is 5.11+. */
-	if (bpf_core_enum_value_exists(enum bpf_func_id,
-				       BPF_FUNC_ktime_get_coarse_ns))
-		now = bpf_ktime_get_coarse_ns();
-	else
-		now = bpf_ktime_get_ns();
+	now = rst_now_coarse();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
 	if (!f)
 		rst_insert(&k, pkt, &o, dir, now);
@@ -443,7 +463,7 @@ int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb)
 	 * The rate limit before the headers: in an RST storm most events are
 	 * limited, and reading the headers is most of the cost.
 	 */
-	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_SEND);
+	e = rst_reserve(RST_TP_SEND);
 	if (!e)
 		return 0;
 	/* With an skb we answer it (no socket, TIME_WAIT, bad segment). */
@@ -475,7 +495,7 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 	if (!resets_enabled || !sk ||
 	    !rst_our_netns(sk->__sk_common.skc_net.net))
 		return 0;
-	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_RECV);
+	e = rst_reserve(RST_TP_RECV);
 	if (!e)
 		return 0;
 	rst_key_from_sk(sk, &e->key);
@@ -486,33 +506,31 @@ int BPF_PROG(ws_rst_recv, struct sock *sk)
 	return 0;
 }
 
-/* A received RST the kernel threw away, with its drop reason. */
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location)
+/*
+ * A received RST the kernel threw away, with its drop reason: called from
+ * ws_kfree_skb for every drop on the machine.
+ */
+static __always_inline void resets_on_drop(struct sk_buff *skb, __u32 reason,
+					   struct sock *rx_sk)
 {
-	/* reason: 5.17+, rx_sk: 6.11+ (ws_tp_kfree_skb_nargs). */
-	__u32 reason = ws_tp_kfree_skb_nargs >= 3 ? (__u32)ctx[2] : 0;
-	struct sock *rx_sk =
-	    ws_tp_kfree_skb_nargs >= 4 ? (struct sock *)ctx[3] : NULL;
 	struct rst_event tmp = {};
 	struct rst_event *e;
 
 	if (!resets_enabled)
-		return 0;
+		return;
 	/*
-	 * Every drop on the machine comes here: the RST bit first, then the
-	 * namespace (TCP may have reused skb->dev's space: the socket knows),
-	 * then the headers.
+	 * The RST bit first, then the namespace (TCP may have reused
+	 * skb->dev's space: the socket knows), then the headers.
 	 */
 	if (!rst_skb_maybe_rst(skb) ||
 	    !rst_our_netns(rx_sk ? rx_sk->__sk_common.skc_net.net
 				 : rst_skb_net(skb)) ||
 	    !rst_key_from_skb(skb, &tmp.key, &tmp) ||
 	    !(tmp.tcp_flags & WS_TCP_RST))
-		return 0;
-	e = rst_reserve(bpf_ktime_get_ns(), RST_TP_DROP);
+		return;
+	e = rst_reserve(RST_TP_DROP);
 	if (!e)
-		return 0;
+		return;
 	tmp.ts_ns = e->ts_ns;
 	tmp.kind = RST_TP_DROP;
 	tmp.reason = reason;
@@ -520,7 +538,6 @@ int BPF_PROG(ws_rst_drop, struct sk_buff *skb, void *location)
 	*e = tmp;
 	rst_attach_flow(e);
 	bpf_ringbuf_submit(e, 0);
-	return 0;
 }
 
 #endif

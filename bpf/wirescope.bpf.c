@@ -5,6 +5,8 @@
  * collector, so diag and export attach once however many collectors run.
  * Each collector's code lives in bpf/<collector>.bpf.h and is switched on by
  * its const volatile flag: the verifier drops the code of disabled ones.
+ * The same holds for skb:kfree_skb, which accept and resets both watch: one
+ * program, so a drop anywhere on the machine runs one program, not two.
  *
  * We observe, never change: every program returns XDP_PASS or
  * TC_ACT_UNSPEC (let the rest of the tc chain decide) for every input.
@@ -111,4 +113,21 @@ int ws_tc_ingress(struct __sk_buff *skb)
 {
 	observe_skb(skb, WS_RX);
 	return TC_ACT_UNSPEC;
+}
+
+/*
+ * reason: 5.17+, rx_sk: 6.11+ (ws_tp_kfree_skb_nargs); reads past this
+ * kernel's arguments are dead code the verifier drops.
+ */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(ws_kfree_skb, struct sk_buff *skb)
+{
+	__u32 reason = ws_tp_kfree_skb_nargs >= 3 ? (__u32)ctx[2] : 0;
+	struct sock *rx_sk =
+	    ws_tp_kfree_skb_nargs >= 4 ? (struct sock *)ctx[3] : NULL;
+
+	if (ws_tp_kfree_skb_nargs >= 4)
+		accept_on_drop(reason, rx_sk);
+	resets_on_drop(skb, reason, rx_sk);
+	return 0;
 }

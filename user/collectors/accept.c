@@ -269,7 +269,7 @@ static int accept_configure(struct ws_session *s)
 	if (!stat("/proc/self/ns/net", &st))
 		s->skel->rodata->accept_netns_ino = st.st_ino;
 	if (kfree_skb_has_rx_sk())
-		bpf_program__set_autoload(s->skel->progs.ws_accept_kfree_skb,
+		bpf_program__set_autoload(s->skel->progs.ws_kfree_skb,
 					  true);
 	else
 		ws_warn("this kernel's skb:kfree_skb has no socket argument: "

@@ -29,6 +29,7 @@
 #define RST_KEEP_S	 2.5 /* decided events kept for bursts */
 #define RST_MAX_EVENTS	 2048
 #define RST_LOCATE_CACHE 32
+#define RST_CLOCK_SLACK_NS 50000000ULL /* rst_now_coarse()'s ticks and more */
 
 struct stored {
 	struct rst_event e;
@@ -230,11 +231,12 @@ static int configure(struct ws_session *s)
 	skel->rodata->resets_burst = opts.rate / 2 ? opts.rate / 2 : 1;
 	lo_ifindex = (int)if_nametoindex("lo");
 	skel->rodata->resets_lo_ifindex = lo_ifindex;
+	skel->rodata->resets_tick_ns = ws_kernel_tick_ns();
 	if (!stat("/proc/self/ns/net", &st))
 		skel->rodata->resets_netns_ino = (uint32_t)st.st_ino;
 	bpf_program__set_autoload(skel->progs.ws_rst_send, true);
 	bpf_program__set_autoload(skel->progs.ws_rst_recv, true);
-	bpf_program__set_autoload(skel->progs.ws_rst_drop, true);
+	bpf_program__set_autoload(skel->progs.ws_kfree_skb, true);
 	if (bpf_map__set_max_entries(skel->maps.rst_flows, opts.flows))
 		return ws_error(WS_EXIT_KERNEL, "resets: cannot size flows");
 	vmlinux_btf = btf__load_vmlinux_btf();
@@ -369,9 +371,18 @@ static void kernel_view(struct stored *w, struct rst_row *r)
 		snprintf(r->kernel, sizeof(r->kernel), "dropped (%s)", name);
 }
 
+/*
+ * Seconds from a baseline's time to an event's, -1 if unknown.  The
+ * baselines' clock is tick-precise and kept behind the events' clock; a
+ * baseline ahead by less than RST_CLOCK_SLACK_NS is the same instant.
+ */
 static double ns_ago(uint64_t now, uint64_t then)
 {
-	return then && now >= then ? (now - then) / 1e9 : -1;
+	if (!then)
+		return -1;
+	if (now >= then)
+		return (now - then) / 1e9;
+	return then - now <= RST_CLOCK_SLACK_NS ? 0 : -1;
 }
 
 /* The flow's timing: idle each way, and whether our segment triggered. */

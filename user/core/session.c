@@ -161,6 +161,17 @@ static struct btf *kernel_btf(bool free_it)
 	return btf;
 }
 
+/* The kernel's tick (a jiffy): the coarse clocks' resolution; 0 if odd. */
+uint64_t ws_kernel_tick_ns(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec ||
+	    res.tv_nsec <= 0 || res.tv_nsec > 100000000)
+		return 0;
+	return (uint64_t)res.tv_nsec;
+}
+
 /*
  * How many arguments tracepoint @event has in this kernel, void *ctx not
  * counted, from its prototype btf_trace_<event>: -1 if the kernel has no
@@ -208,7 +219,7 @@ static void tp_args(struct ws_session *s)
 	n = ws_tp_nargs("kfree_skb");
 	if (n > 0)
 		skel->rodata->ws_tp_kfree_skb_nargs = n;
-	if (n >= 0 && n < 3 && bpf_program__autoload(skel->progs.ws_rst_drop))
+	if (n >= 0 && n < 3 && bpf_program__autoload(skel->progs.ws_kfree_skb))
 		ws_warn("this kernel's skb:kfree_skb has no drop reason "
 			"(5.17+): resets can't tell why the kernel dropped "
 			"an RST");
