@@ -24,11 +24,11 @@
 #include "parse.h"
 #include "wirescope.skel.h"
 
-#define RST_SETTLE_S	 1.0 /* wait for the kernel's view and bursts */
-#define RST_MATCH_S	 1.0 /* wire and tracepoint events this close match */
-#define RST_KEEP_S	 2.5 /* decided events kept for bursts */
-#define RST_MAX_EVENTS	 2048
-#define RST_LOCATE_CACHE 32
+#define RST_SETTLE_S	   1.0 /* wait for the kernel's view and bursts */
+#define RST_MATCH_S	   1.0 /* wire and tracepoint events this close match */
+#define RST_KEEP_S	   2.5 /* decided events kept for bursts */
+#define RST_MAX_EVENTS	   2048
+#define RST_LOCATE_CACHE   32
 #define RST_CLOCK_SLACK_NS 50000000ULL /* rst_now_coarse()'s ticks and more */
 
 struct stored {

@@ -256,8 +256,8 @@ static void probe_tracepoints(struct ws_session *s)
 	{
 		event = ws_tp_event(bpf_program__section_name(p));
 		if (bpf_program__autoload(p) && event &&
-		    s->n_wanted_tp < (int)(sizeof(s->wanted_tp) /
-					   sizeof(s->wanted_tp[0])))
+		    s->n_wanted_tp <
+			(int)(sizeof(s->wanted_tp) / sizeof(s->wanted_tp[0])))
 			snprintf(s->wanted_tp[s->n_wanted_tp++],
 				 sizeof(s->wanted_tp[0]), "%s",
 				 bpf_program__name(p));
@@ -283,7 +283,8 @@ static bool kernel_has_enum_value(const char *name)
 		if (!btf_is_enum(t))
 			continue;
 		for (i = 0; i < btf_vlen(t); i++)
-			if (!strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off),
+			if (!strcmp(btf__name_by_offset(
+					btf, btf_enum(t)[i].name_off),
 				    name))
 				return true;
 	}
@@ -297,7 +298,8 @@ static bool all_hooks_tcx(const struct ws_session *s)
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		const struct ws_hook *h = &s->o->ifaces[i].hook;
 
-		if (h->tx_mode == WS_HOOK_CLSACT || h->rx_mode == WS_HOOK_CLSACT)
+		if (h->tx_mode == WS_HOOK_CLSACT ||
+		    h->rx_mode == WS_HOOK_CLSACT)
 			return false;
 	}
 	return true;
@@ -328,9 +330,8 @@ int ws_session_features(const struct ws_session *s, struct ws_feature *out)
 		p = bpf_object__find_program_by_name(s->skel->obj,
 						     s->wanted_tp[i]);
 		snprintf(name, sizeof(name), "tracepoint_%s",
-			 s->wanted_tp[i] + (strncmp(s->wanted_tp[i], "ws_", 3)
-						    ? 0
-						    : 3));
+			 s->wanted_tp[i] +
+			     (strncmp(s->wanted_tp[i], "ws_", 3) ? 0 : 3));
 		feature(out, &n, name, p && ws_session_prog_active(s, p));
 	}
 	return n;
@@ -769,8 +770,7 @@ static void teardown(struct ws_session *s)
  * .rodata and the other initial values), with program @off switched off.
  * libbpf cannot load an object again after a failed load.
  */
-static struct wirescope_bpf *reopen(struct wirescope_bpf *old,
-				    const char *off)
+static struct wirescope_bpf *reopen(struct wirescope_bpf *old, const char *off)
 {
 	struct wirescope_bpf *n = wirescope_bpf__open();
 	struct bpf_program *p, *q = NULL;
