@@ -13,6 +13,7 @@
 #include "unit.h"
 #include "pkt.h"
 #include "core/core.h"
+#include "core/procfs.h"
 #include "resets.h"
 #include "health.h"
 #include "parse.h"

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "core/core.h"
+#include "core/procfs.h"
 #include "sizes.h"
 #include "handshakes.h"
 #include "resets.h"

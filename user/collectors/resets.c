@@ -20,6 +20,7 @@
 #include "collectors/resets_int.h"
 #include "collectors/locate.h"
 #include "core/netlink.h"
+#include "core/procfs.h"
 #include "health.h" /* headers/ */
 #include "parse.h"
 #include "wirescope.skel.h"

@@ -196,7 +196,6 @@ bool ws_session_prog_active(const struct ws_session *s,
 const char *ws_tp_event(const char *sec);
 bool ws_tp_test_missing(const char *event);
 int ws_tp_nargs(const char *event);
-uint64_t ws_kernel_tick_ns(void);
 
 /*
  * What this kernel gives the running collectors: one named feature each,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <net/if.h>
@@ -444,4 +445,14 @@ void ws_tcp_counters(uint64_t out[WS_TCP_NSTATS])
 		if (parse_snmp(buf, src[i].proto, src[i].field, &out[i]))
 			out[i] = 0;
 	}
+}
+
+uint64_t ws_kernel_tick_ns(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec ||
+	    res.tv_nsec <= 0 || res.tv_nsec > 100000000)
+		return 0;
+	return (uint64_t)res.tv_nsec;
 }

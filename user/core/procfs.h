@@ -65,4 +65,7 @@ enum ws_tcpstat {
 /* Reads every ws_tcpstat; a counter the kernel lacks reads as 0. */
 void ws_tcp_counters(uint64_t out[WS_TCP_NSTATS]);
 
+/* The kernel's tick (a jiffy): the coarse clocks' resolution; 0 if odd. */
+uint64_t ws_kernel_tick_ns(void);
+
 #endif

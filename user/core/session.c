@@ -161,17 +161,6 @@ static struct btf *kernel_btf(bool free_it)
 	return btf;
 }
 
-/* The kernel's tick (a jiffy): the coarse clocks' resolution; 0 if odd. */
-uint64_t ws_kernel_tick_ns(void)
-{
-	struct timespec res;
-
-	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec ||
-	    res.tv_nsec <= 0 || res.tv_nsec > 100000000)
-		return 0;
-	return (uint64_t)res.tv_nsec;
-}
-
 /*
  * How many arguments tracepoint @event has in this kernel, void *ctx not
  * counted, from its prototype btf_trace_<event>: -1 if the kernel has no
