@@ -91,6 +91,11 @@ start_observer() {
 	xdp_pass_native)
 		ip -n "$RCV" link set dev r0 xdpdrv obj build/bench/xdp_pass.bpf.o sec xdp
 		;;
+	tc_pass) # the hook's own cost: wirescope's default hook, nothing in it
+		tc -n "$RCV" qdisc add dev r0 clsact
+		tc -n "$RCV" filter add dev r0 ingress bpf da obj build/bench/tc_pass.bpf.o sec tc
+		tc -n "$RCV" filter add dev r0 egress bpf da obj build/bench/tc_pass.bpf.o sec tc
+		;;
 	sizes_generic | sizes_native)
 		ws_start "$RCV" sizes -i r0 -m "${1#sizes_}" -j 3600
 		;;
@@ -134,6 +139,7 @@ stop_observer() {
 	if [ "$1" = xdp_pass_native ]; then
 		ip -n "$RCV" link set dev r0 xdpdrv off
 	fi
+	[ "$1" != tc_pass ] || tc -n "$RCV" qdisc del dev r0 clsact
 	[ -n "$OBS_PID" ] || { echo "- -"; return; }
 	[ "$1" != diag ] || next_interval
 	[ "$1" != export ] || export_rx_packets >"$TMP/export.count"
@@ -215,7 +221,7 @@ print(json.dumps({"kind":k,"config":c,"round":int(r),"sent":int(sent),"arrived":
 
 FLOOD_SECONDS=${FLOOD_SECONDS:-2}
 FLOOD_KINDS=${FLOOD_KINDS:-ack data udp}
-FLOOD_CONFIGS=${FLOOD_CONFIGS:-none diag export tcpdump}
+FLOOD_CONFIGS=${FLOOD_CONFIGS:-none tc_pass diag export tcpdump}
 
 # The seed's three floods in the default mode (tc), each beside its
 # unobserved base and tcpdump; configs rotate each round.
@@ -274,13 +280,14 @@ churn_once() { # CONFIG ROUND
 	local p0 p1 res
 	OBS_PID=""
 	case $1 in
-	handshakes | diag | export | tcpdump) start_observer "$1" ;;
+	handshakes | diag | export | tcpdump | tc_pass) start_observer "$1" ;;
 	esac
 	p0=$(passive_opens)
 	res=$(timeout 90 ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
 	sleep 0.3 # the last final ACKs are in flight when the client returns
 	p1=$(passive_opens)
 	echo '{}' >"$TMP/hs.out"
+	[ "$1" != tc_pass ] || stop_observer tc_pass >/dev/null
 	if [ -n "$OBS_PID" ]; then
 		if [ "$1" = tcpdump ]; then stop_observer tcpdump >/dev/null; else ws_stop; fi
 		[ "$1" != handshakes ] || cp "$TMP/ws.out" "$TMP/hs.out"
@@ -303,7 +310,7 @@ PY
 }
 
 bench_churn() {
-	local configs=(none handshakes diag export tcpdump) r i
+	local configs=(none tc_pass handshakes diag export tcpdump) r i
 	log "churn: $ROUNDS rounds x ${#configs[@]} configs x $CHURN_CONNS connections"
 	ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	local srv=$!
