@@ -481,7 +481,7 @@ accept_listener(const struct sock *sk)
 }
 
 /*
- * A drop at the listener's ACK site (reason TCP_LISTEN_OVERFLOW, 6.4+),
+ * A drop at the listener's ACK site (reason TCP_LISTEN_OVERFLOW, 6.15+),
  * which passes the listener as rx_sk (6.11+): called from ws_kfree_skb.
  */
 static __always_inline void accept_on_drop(__u32 reason, struct sock *rx_sk)

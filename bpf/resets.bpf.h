@@ -25,7 +25,7 @@ const volatile __u32 resets_netns_ino = 0; /* 0: any namespace */
 const volatile __u64 resets_rate = RST_RATE_DEFAULT;
 const volatile __u64 resets_burst = RST_BURST_DEFAULT;
 const volatile __u64 resets_tick_ns = 0; /* a jiffy; 0: unknown */
-__u64 rst_jiffies_base; /* rst_now_coarse() - jiffies * tick, set once */
+__u64 rst_jiffies_base;			 /* rst_now_coarse() - jiffies * tick */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -51,9 +51,11 @@ struct {
  * enough for idle times and token buckets, and it must not run ahead of the
  * events' bpf_ktime_get_ns() (an RST 1 ms after our segment must not look
  * older than it).  jiffies count CLOCK_MONOTONIC's ticks, so jiffies * tick
- * plus a base taken once is that clock, two ticks behind, for the price of
- * a load; bpf_ktime_get_coarse_ns() cost ~20 ns more a packet, and tracing
- * programs may not call it.
+ * plus a base is that clock, two ticks behind, for the price of a load;
+ * bpf_ktime_get_coarse_ns() cost ~20 ns more a packet, and tracing programs
+ * may not call it.  The base is taken on first use and lowered by every
+ * event that reads the fine clock (rst_lower_base()), so jiffies that were
+ * stale at first use (a paused vCPU) cannot keep the clock ahead.
  */
 static __always_inline __u64 rst_now_coarse(void)
 {
@@ -68,6 +70,18 @@ static __always_inline __u64 rst_now_coarse(void)
 		rst_jiffies_base = base;
 	}
 	return t + base;
+}
+
+/* A fine clock reading @fine_ns: the base may only come down to it. */
+static __always_inline void rst_lower_base(__u64 fine_ns)
+{
+	__u64 cand;
+
+	if (!resets_tick_ns)
+		return;
+	cand = fine_ns - 2 * resets_tick_ns - bpf_jiffies64() * resets_tick_ns;
+	if ((__s64)(cand - rst_jiffies_base) < 0)
+		rst_jiffies_base = cand;
 }
 
 /* Rate limit: @resets_rate tokens a second per CPU, up to @resets_burst. */
@@ -115,6 +129,7 @@ static __always_inline struct rst_event *rst_reserve(__u8 kind)
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
 	e->kind = kind;
+	rst_lower_base(e->ts_ns);
 	return e;
 }
 
@@ -190,7 +205,8 @@ static __always_inline void rst_update_tx(struct rst_flow *f,
 	__u64 last =
 	    f->last_rx_ns > f->last_tx_ns ? f->last_rx_ns : f->last_tx_ns;
 
-	f->tx_gap_ns = last ? now - last : 0;
+	/* Another CPU may have stored a later tick just now. */
+	f->tx_gap_ns = last && now > last ? now - last : 0;
 	f->last_tx_ns = now;
 	if (pkt->tcp_flags & WS_TCP_ACK)
 		f->our_ack = pkt->ack_seq;

@@ -37,7 +37,7 @@ struct rst_flow_key {
 
 /* The baseline: updated in place by XDP (peer) and tc egress (us). */
 struct rst_flow {
-	__u64 first_ns;	  /* bpf_ktime_get_ns() of the first packet */
+	__u64 first_ns;	  /* the first packet (tick clock: rst_now_coarse()) */
 	__u64 last_rx_ns; /* the peer's last non-RST packet */
 	__u64 last_tx_ns; /* our last non-RST packet */
 	__u64 tx_gap_ns;  /* idle time of the flow before our last send */

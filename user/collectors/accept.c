@@ -252,7 +252,7 @@ static int queue_tick(void *ctx)
 	return dump_listeners(ctx);
 }
 
-/* skb:kfree_skb with the receiving socket (Linux 6.12+): its arg count. */
+/* skb:kfree_skb with the receiving socket (Linux 6.11+): its arg count. */
 static bool kfree_skb_has_rx_sk(void)
 {
 	return ws_tp_nargs("kfree_skb") >= 4; /* skb, location, reason, rx_sk */

@@ -397,7 +397,7 @@ static void timing(const struct rst_event *e, struct rst_row *r)
 	/* A pure ACK (ours, or a challenge ACK) provokes nothing. */
 	r->triggered = e->dir == WS_RX && f->last_tx_ns &&
 		       f->last_tx_kind != RST_TX_ACK &&
-		       f->last_tx_ns >= f->last_rx_ns &&
+		       f->last_tx_ns >= f->last_rx_ns && r->idle_tx_s >= 0 &&
 		       r->idle_tx_s <= RST_TRIGGER_WINDOW_S;
 	if (r->triggered)
 		r->idle_s = f->tx_gap_ns / 1e9;
