@@ -57,19 +57,19 @@ struct {
  * event that reads the fine clock (rst_lower_base()), so jiffies that were
  * stale at first use (a paused vCPU) cannot keep the clock ahead.
  */
+/* The base that puts jiffies * tick two ticks behind @fine_ns. */
+static __always_inline __u64 rst_base_at(__u64 fine_ns)
+{
+	return fine_ns - (2 + bpf_jiffies64()) * resets_tick_ns;
+}
+
 static __always_inline __u64 rst_now_coarse(void)
 {
-	__u64 t, base;
-
 	if (!resets_tick_ns)
 		return bpf_ktime_get_ns();
-	t = bpf_jiffies64() * resets_tick_ns;
-	base = rst_jiffies_base;
-	if (!base) {
-		base = bpf_ktime_get_ns() - 2 * resets_tick_ns - t;
-		rst_jiffies_base = base;
-	}
-	return t + base;
+	if (!rst_jiffies_base)
+		rst_jiffies_base = rst_base_at(bpf_ktime_get_ns());
+	return bpf_jiffies64() * resets_tick_ns + rst_jiffies_base;
 }
 
 /* A fine clock reading @fine_ns: the base may only come down to it. */
@@ -79,7 +79,7 @@ static __always_inline void rst_lower_base(__u64 fine_ns)
 
 	if (!resets_tick_ns)
 		return;
-	cand = fine_ns - 2 * resets_tick_ns - bpf_jiffies64() * resets_tick_ns;
+	cand = rst_base_at(fine_ns);
 	if ((__s64)(cand - rst_jiffies_base) < 0)
 		rst_jiffies_base = cand;
 }
