@@ -73,6 +73,15 @@ lab_addrs() {
 	ip -n "$B" addr add 198.18.0.2/24 dev b0
 }
 
+# lab_static_neigh: permanent ARP entries for lab_addrs' two addresses.  A
+# test that compares counters over a window needs a silent link: otherwise
+# the neighbour probe the kernel sends ~5 s after a TCP exchange (DELAY ->
+# PROBE) may cross a0 between wirescope's detach and the counters' read.
+lab_static_neigh() {
+	ip -n "$A" neigh replace 198.18.0.2 lladdr "$(mac "$B" b0)" dev a0 nud permanent
+	ip -n "$B" neigh replace 198.18.0.1 lladdr "$(mac "$A" a0)" dev b0 nud permanent
+}
+
 # ip_lab: namespaces $A and $B joined by veth a0 <-> b0, with lab_addrs.
 ip_lab() {
 	A=$(ns a)

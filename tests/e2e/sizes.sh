@@ -53,6 +53,7 @@ test_exact_counts_generic() {
 # A TCP exchange shows on both directions, equal to the interface counters.
 test_bidirectional_tcp() {
 	sizes_lab
+	lab_static_neigh
 	local rx0 tx0 line
 	ip netns exec "$B" python3 -c '
 import socket
@@ -82,10 +83,11 @@ print(len(out))')
 	# The peer's ACK of our FIN may still be on its way (slow VMs): wait
 	# until the kernel has closed the socket (LAST_ACK gone) before stopping.
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		[ -z "$(ip netns exec "$A" ss -Htan dst 198.18.0.2:8080)" ] && break
 		sleep 0.05
 	done
+	[ "$i" -lt 200 ] || fail "the connection did not close: $(ip netns exec "$A" ss -Htan dst 198.18.0.2:8080)"
 	ws_stop
 	local rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
 	local tx=$(( $(ifstat "$A" a0 tx_packets) - tx0 ))

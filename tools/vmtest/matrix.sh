@@ -56,7 +56,7 @@ run_kernel() {
 	{
 		echo "# kernel $k $(cat "$(kernel_dir "$k")/kver") $(cat "$(kernel_dir "$k")/package")"
 		echo "# boot $(cat "$out/boot-seconds" 2>/dev/null || echo -)s, vm $((SECONDS - start))s, exit $rc"
-		grep -E '^(PASS|FAIL|SKIP)  ' "$out/output" 2>/dev/null
+		grep -E '^(PASS|FAIL|SKIP)  |^      [|] ' "$out/output" 2>/dev/null
 		# The VM died or hung: that is a failure of its own.
 		[ -f "$out/rc" ] || echo "FAIL  vm: no result (exit $rc; see $out/console.log)"
 	} >"$res"
@@ -73,9 +73,22 @@ run_host() {
 	{
 		echo "# kernel $k $(uname -r) this-machine"
 		echo "# no VM, $((SECONDS - start))s"
-		grep -E '^(PASS|FAIL|SKIP)  ' "build/vmtest/$k.log"
+		grep -E '^(PASS|FAIL|SKIP)  |^      [|] ' "build/vmtest/$k.log"
 	} >"$res"
 	echo "$k"
+}
+
+# Each FAIL line of a results file with the last lines of its test's log:
+# the reason shows in CI's output, not only in build/vmtest.
+failures_with_reasons() {
+	awk '/^FAIL/ { flush(); print; next }
+	     /^      [|] / { tail[n++ % 6] = $0; next }
+	     { flush() }
+	     function flush(  i) {
+		for (i = (n > 6 ? n - 6 : 0); i < n; i++) print tail[i % 6]
+		n = 0
+	     }
+	     END { flush() }' "$1"
 }
 
 pids=()
@@ -96,7 +109,7 @@ for k in "$@"; do
 	p=$(grep -c '^PASS' "$res")
 	f=$(grep -c '^FAIL' "$res")
 	s=$(grep -c '^SKIP' "$res")
-	grep '^FAIL' "$res" | sed "s/^/  $k: /"
+	failures_with_reasons "$res" | sed "s/^/  $k: /"
 	printf '%-5s %-26s %3d passed, %d failed, %d skipped  (%s)\n' "$k" "$(awk 'NR == 1 { print $4 }' "$res")" \
 		"$p" "$f" "$s" "$(sed -n '2s/^# //p' "$res")"
 	total_p=$((total_p + p))
