@@ -62,3 +62,25 @@ test_export_feature_gauge() {
 		assert_match "$got" "^wirescope_feature_enabled\\{feature=\"${kv%%=*}\"\\} $v\$" "gauge against tracefs"
 	done
 }
+
+# A tracepoint the kernel lacks (simulated) is one stderr line that says
+# what each collector on it loses: kfree_skb serves resets, and accept too
+# where it has the receiving socket (6.11+).  The features say it is off.
+test_missing_tracepoint_names_losses() {
+	[ -f "$TRACEFS/events/skb/kfree_skb/format" ] || skip "no tracefs"
+	local A line want
+	A=$(ns a)
+	ip -n "$A" link set lo up
+	WIRESCOPE_TEST_NO_TP=kfree_skb ip netns exec "$A" "$WS" diag -i lo -j -d 1 >"$WS_TMP/out" 2>"$WS_TMP/err" || true
+	log "$(cat "$WS_TMP/err")"
+	assert_eq "$(grep -c 'kfree_skb' "$WS_TMP/err")" 1 "stderr lines on kfree_skb"
+	line=$(grep 'kfree_skb' "$WS_TMP/err")
+	want='resets: no kernel record of the RSTs it dropped'
+	if [ "$(tp_has skb/kfree_skb 'field:.* rx_sk;')" = true ]; then
+		want="accept: no per-socket ACK-site drops \\(KFREE\\); $want"
+	fi
+	assert_match "$line" "kernel tracepoint kfree_skb is not in this kernel: ws_kfree_skb is off \\($want\\), the rest still works\$" "warning"
+	assert_match "$(grep '"type":"health_summary"' "$WS_TMP/out")" '"tracepoint_kfree_skb":false' "features"
+	# The other tracing programs are on, and not announced.
+	assert_eq "$(grep -c ' is off' "$WS_TMP/err")" 1 "lines announcing a program off"
+}

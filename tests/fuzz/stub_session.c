@@ -46,3 +46,14 @@ int ws_tp_nargs(const char *event)
 {
 	return -2;
 }
+
+void ws_session_use_prog(struct ws_session *s, struct bpf_program *p,
+			 const char *loss)
+{
+}
+
+bool ws_session_prog_active(const struct ws_session *s,
+			    const struct bpf_program *p)
+{
+	return false;
+}

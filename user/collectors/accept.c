@@ -269,13 +269,14 @@ static int accept_configure(struct ws_session *s)
 	if (!stat("/proc/self/ns/net", &st))
 		s->skel->rodata->accept_netns_ino = st.st_ino;
 	if (kfree_skb_has_rx_sk())
-		bpf_program__set_autoload(s->skel->progs.ws_kfree_skb,
-					  true);
+		ws_session_use_prog(s, s->skel->progs.ws_kfree_skb,
+				    "accept: no per-socket ACK-site drops "
+				    "(KFREE)");
 	else
 		ws_warn("this kernel's skb:kfree_skb has no socket argument: "
 			"no per-socket ACK-site drops (KFREE)");
-	bpf_program__set_autoload(s->skel->progs.ws_accept_synack_retrans,
-				  true);
+	ws_session_use_prog(s, s->skel->progs.ws_accept_synack_retrans,
+			    "accept: no SYN-ACK retransmits per listener");
 	return 0;
 }
 

@@ -235,9 +235,14 @@ static int configure(struct ws_session *s)
 	skel->rodata->resets_tick_ns = ws_kernel_tick_ns();
 	if (!stat("/proc/self/ns/net", &st))
 		skel->rodata->resets_netns_ino = (uint32_t)st.st_ino;
-	bpf_program__set_autoload(skel->progs.ws_rst_send, true);
-	bpf_program__set_autoload(skel->progs.ws_rst_recv, true);
-	bpf_program__set_autoload(skel->progs.ws_kfree_skb, true);
+	ws_session_use_prog(s, skel->progs.ws_rst_send,
+			    "resets: no kernel record of the RSTs this host "
+			    "sends");
+	ws_session_use_prog(s, skel->progs.ws_rst_recv,
+			    "resets: no kernel record of the RSTs a socket "
+			    "accepted");
+	ws_session_use_prog(s, skel->progs.ws_kfree_skb,
+			    "resets: no kernel record of the RSTs it dropped");
 	if (bpf_map__set_max_entries(skel->maps.rst_flows, opts.flows))
 		return ws_error(WS_EXIT_KERNEL, "resets: cannot size flows");
 	vmlinux_btf = btf__load_vmlinux_btf();

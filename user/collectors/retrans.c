@@ -36,7 +36,8 @@ static int retrans_configure(struct ws_session *s)
 				strerror(errno));
 	s->skel->rodata->retrans_enabled = true;
 	s->skel->rodata->retrans_netns = (uint32_t)st.st_ino;
-	bpf_program__set_autoload(s->skel->progs.ws_tcp_retransmit, true);
+	ws_session_use_prog(s, s->skel->progs.ws_tcp_retransmit,
+			    "retrans: no retransmits per peer");
 	return 0;
 }
 
@@ -120,7 +121,9 @@ static void peer_name(const struct retrans_key *k, char *buf, size_t len)
  */
 static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 {
-	uint64_t tcp[WS_TCP_NSTATS], sent, resent = cur.segs, spurious, lost;
+	bool traced =
+	    ws_session_prog_active(s, s->skel->progs.ws_tcp_retransmit);
+	uint64_t tcp[WS_TCP_NSTATS], sent, resent, failed, spurious, lost;
 	uint64_t wire;
 	struct peer top[TOP_PEERS];
 	char addr[INET6_ADDRSTRLEN], key[32], peers[160] = "";
@@ -131,18 +134,27 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	ws_tcp_counters(tcp);
 	sent = tcp[WS_TCP_OUT_SEGS] - tcp_base[WS_TCP_OUT_SEGS];
 	/*
+	 * Without the tracepoint the kernel's own count stands in: every
+	 * resend, but no peers, and resends our egress refused can't be
+	 * told apart, so the loss is an upper bound.
+	 */
+	resent = traced
+		     ? cur.segs
+		     : tcp[WS_TCP_RETRANS_SEGS] - tcp_base[WS_TCP_RETRANS_SEGS];
+	failed = traced ? cur.failed_segs : 0;
+	/*
 	 * Path loss: resends that left the host, less those the peer
 	 * reported as duplicates (D-SACK), over every segment that left it
 	 * (OutSegs does not count resends).  Resends our own egress refused
 	 * are local loss: egress_saturated and iface_drops tell that story.
 	 */
 	spurious = tcp[WS_TCP_DSACK_RECV] - tcp_base[WS_TCP_DSACK_RECV];
-	wire = resent > cur.failed_segs ? resent - cur.failed_segs : 0;
+	wire = resent > failed ? resent - failed : 0;
 	lost = wire > spurious ? wire - spurious : 0;
 	loss = sent + wire ? (double)lost / (sent + wire) : 0;
 	if (sent < 500 || lost < 10 || loss < 0.005)
 		return;
-	n = top_peers(s, top);
+	n = traced ? top_peers(s, top) : 0;
 	for (i = 0; i < n; i++) {
 		peer_name(&top[i].key, addr, sizeof(addr));
 		snprintf(peers + strlen(peers), sizeof(peers) - strlen(peers),
@@ -151,15 +163,22 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	x = ws_finding_add(
 	    f, "tcp_retransmits",
 	    loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
-	    sent >= 5000 ? 0.9 : 0.7,
+	    (sent >= 5000 ? 0.9 : 0.7) - (traced ? 0 : 0.2),
 	    "%.2f%% of TCP segments were lost on the path and sent again "
 	    "(%llu of %llu), mostly toward %s",
 	    100 * loss, (unsigned long long)lost,
-	    (unsigned long long)(sent + wire), n ? peers : "?");
+	    (unsigned long long)(sent + wire),
+	    n	     ? peers
+	    : traced ? "?"
+		     : "unknown peers (tcp:tcp_retransmit_skb is off)");
+	ws_evidence_str(x, "source",
+			traced ? "tcp:tcp_retransmit_skb" : "TcpRetransSegs");
 	ws_evidence_num(x, "retrans_segs", resent);
-	ws_evidence_num(x, "retrans_events", cur.events);
 	ws_evidence_num(x, "spurious_segs", spurious);
-	ws_evidence_num(x, "local_failed_segs", cur.failed_segs);
+	if (traced) {
+		ws_evidence_num(x, "retrans_events", cur.events);
+		ws_evidence_num(x, "local_failed_segs", failed);
+	}
 	ws_evidence_num(x, "out_segs", sent);
 	ws_evidence_num(x, "wire_segs", sent + wire);
 	ws_evidence_num(x, "path_lost_segs", lost);
@@ -176,13 +195,13 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	}
 	if (n)
 		peer_name(&top[0].key, addr, sizeof(addr));
-	if (cur.failed_segs * 10 >= resent) {
+	if (failed * 10 >= resent) {
 		ws_advice(x,
 			  "%llu of the resends failed on this host's own "
 			  "egress (queue or device drop): the loss starts "
 			  "here; see egress_saturated and iface_drops, and "
 			  "`tc -s qdisc`",
-			  (unsigned long long)cur.failed_segs);
+			  (unsigned long long)failed);
 		return;
 	}
 	ws_advice(x,

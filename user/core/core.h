@@ -132,6 +132,12 @@ struct ws_session {
 	/* Tracepoint programs the collectors asked for, before any probe. */
 	char wanted_tp[16][32];
 	int n_wanted_tp;
+	/* What the collectors lose without each one (ws_session_use_prog). */
+	struct ws_prog_use {
+		char prog[32];
+		char loss[192];
+	} prog_uses[8];
+	int n_prog_uses;
 	/* Extra fds the loop polls (ring buffers...): cb returns 0 or -errno.
 	 */
 	struct ws_poller {
@@ -195,6 +201,12 @@ bool ws_session_prog_active(const struct ws_session *s,
 			    const struct bpf_program *p);
 const char *ws_tp_event(const char *sec);
 bool ws_tp_test_missing(const char *event);
+/*
+ * A collector loads tracing program @p; @loss says what it loses when the
+ * kernel lacks or refuses it ("resets: ..."), for the one-line warning.
+ */
+void ws_session_use_prog(struct ws_session *s, struct bpf_program *p,
+			 const char *loss);
 int ws_tp_nargs(const char *event);
 
 /*

@@ -224,11 +224,46 @@ static void tp_args(struct ws_session *s)
 		skel->rodata->ws_tp_retransmit_nargs = n;
 }
 
-static void tp_missing(struct bpf_program *p, const char *event,
-		       const char *why)
+static struct ws_prog_use *prog_use(struct ws_session *s, const char *prog)
 {
-	ws_warn("kernel tracepoint %s %s: %s is off, the rest still works",
-		event, why, bpf_program__name(p));
+	int i;
+
+	for (i = 0; i < s->n_prog_uses; i++)
+		if (!strcmp(s->prog_uses[i].prog, prog))
+			return &s->prog_uses[i];
+	return NULL;
+}
+
+void ws_session_use_prog(struct ws_session *s, struct bpf_program *p,
+			 const char *loss)
+{
+	const char *name = bpf_program__name(p);
+	struct ws_prog_use *u = prog_use(s, name);
+	size_t n;
+
+	bpf_program__set_autoload(p, true);
+	if (!u && s->n_prog_uses <
+		      (int)(sizeof(s->prog_uses) / sizeof(s->prog_uses[0]))) {
+		u = &s->prog_uses[s->n_prog_uses++];
+		snprintf(u->prog, sizeof(u->prog), "%s", name);
+		u->loss[0] = 0;
+	}
+	if (!u)
+		return;
+	n = strlen(u->loss);
+	snprintf(u->loss + n, sizeof(u->loss) - n, "%s%s", n ? "; " : "", loss);
+}
+
+/* Names the program, and what its collectors lose (ws_session_use_prog). */
+static void tp_missing(struct ws_session *s, struct bpf_program *p,
+		       const char *event, const char *why)
+{
+	const struct ws_prog_use *u = prog_use(s, bpf_program__name(p));
+
+	ws_warn(
+	    "kernel tracepoint %s %s: %s is off%s%s%s, the rest still works",
+	    event, why, bpf_program__name(p), u ? " (" : "", u ? u->loss : "",
+	    u ? ")" : "");
 }
 
 /*
@@ -254,7 +289,7 @@ static void probe_tracepoints(struct ws_session *s)
 		    tp_exists(bpf_program__section_name(p), event))
 			continue;
 		bpf_program__set_autoload(p, false);
-		tp_missing(p, event, "is not in this kernel");
+		tp_missing(s, p, event, "is not in this kernel");
 	}
 	tp_args(s);
 }
@@ -499,7 +534,7 @@ static int attach_tracepoints(struct ws_session *s)
 			return ws_error(WS_EXIT_KERNEL, "cannot attach %s: %s",
 					bpf_program__name(p), strerror(errno));
 		if (!l) {
-			tp_missing(p, event, strerror(errno));
+			tp_missing(s, p, event, strerror(errno));
 			failed++;
 			continue;
 		}
@@ -818,7 +853,7 @@ static int load(struct ws_session *s)
 			errno = err;
 			return -1;
 		}
-		tp_missing(p, ws_tp_event(bpf_program__section_name(p)),
+		tp_missing(s, p, ws_tp_event(bpf_program__section_name(p)),
 			   "was refused by this kernel (-v shows why)");
 		wirescope_bpf__destroy(s->skel);
 		s->skel = n;
