@@ -11,9 +11,10 @@ resets_lab() {
 	lab_up "$WS_NS_PREFIX"
 }
 
-start_server() {
-	bg lab_server --timeout 20 >"$WS_TMP/server" 2>&1
-	wait_file "$WS_TMP/server"
+start_server() { # [READY_FILE]
+	local f=${1:-$WS_TMP/server}
+	bg lab_server --timeout 20 >"$f" 2>&1
+	wait_file "$f"
 }
 
 # The rst records of wirescope's output, one per line: the fields asked
@@ -186,6 +187,30 @@ test_local_abort_on_close() {
 	ws_stop
 	assert_eq "$(rsts "$WS_TMP/out" tx verdict reason)" "local	$(rst_reason TCP_ABORT_ON_CLOSE)" "verdict"
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
+}
+
+# A kernel without the events (simulated): the absent tcp_send_reset says
+# nothing, so this host's RST is unknown, never "its firewall"; a received
+# RST's kernel view is unknown too.  The verdict still stands on the wire.
+test_tracepoints_off_claim_nothing() {
+	resets_lab
+	start_server
+	WIRESCOPE_TEST_NO_TP=tcp_send_reset ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local o0
+	o0=$(lab_tcp_snmp OutRsts)
+	lab_client "send:push,sleep:0.5,close" --timeout 5 >"$WS_TMP/client"
+	ws_stop
+	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
+	assert_eq "$(rsts "$WS_TMP/out" tx verdict confidence)" "unknown	low" "verdict without tcp_send_reset"
+	assert_match "$(rsts "$WS_TMP/out" tx why)" '^evidence_tracepoint_off: sent by this host, but tcp:tcp_send_reset is off' "why"
+	assert_match "$(cat "$WS_TMP/out.err")" 'ws_rst_send is off \(resets: no kernel record of the RSTs this host sends\)' "warning"
+
+	start_server "$WS_TMP/server2"
+	WIRESCOPE_TEST_NO_TP=tcp_receive_reset ws_start "$LAB_C" "$WS_TMP/out2" resets -i c0 -j
+	lab_client "send:hi,recv,send:abort,recvwait:3" --timeout 5 >"$WS_TMP/client"
+	ws_stop
+	one_rx "$WS_TMP/out2" peer_abort
+	assert_eq "$(rsts "$WS_TMP/out2" rx kernel)" "unknown (tracepoint off)" "kernel view without tcp_receive_reset"
 }
 
 # 9. The client's own nftables rejects its outgoing segment: the reset

@@ -106,6 +106,15 @@ static void test_local_evidence_lost(void)
 				    .lost = RST_LOST_RATE_LIMITED };
 	check_verdict("send event seen despite losses: local", &ev, RV_LOCAL,
 		      RC_HIGH);
+	ev = (struct rst_evidence){ .sent = true,
+				    .lost = RST_LOST_TRACEPOINT_OFF };
+	check_verdict("sent, no tcp_send_reset on this kernel: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	r = decide(&ev);
+	case_begin("unknown says the tracepoint is off");
+	CHECK(strstr(r.why, "evidence_tracepoint_off") == r.why, "reason");
+	CHECK(strstr(r.why, "tcp:tcp_send_reset is off"), "why");
+	case_end();
 }
 
 static void test_peer(void)

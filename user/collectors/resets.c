@@ -47,6 +47,8 @@ static struct ring_buffer *rb;
 static struct btf *vmlinux_btf;
 static int lo_ifindex;
 static double mono_to_real;
+/* Which kernel events this run has: an absent one proves nothing. */
+static bool traced_send, traced_recv, traced_drop;
 /*
  * --locate's probe runs, one per peer and distance (and port, for a
  * refused connect); each takes up to a second, so a run gets at most
@@ -280,6 +282,9 @@ static int start(struct ws_session *s)
 	int fd = bpf_map__fd(s->skel->maps.rst_events);
 
 	mono_to_real = now_real() - now_mono();
+	traced_send = ws_session_prog_active(s, s->skel->progs.ws_rst_send);
+	traced_recv = ws_session_prog_active(s, s->skel->progs.ws_rst_recv);
+	traced_drop = ws_session_prog_active(s, s->skel->progs.ws_kfree_skb);
 	nloss = 0;
 	loss_checked = now_mono();
 	check_losses(s, loss_checked);
@@ -362,7 +367,9 @@ static void kernel_view(struct stored *w, struct rst_row *r)
 	}
 	c = find_match(w, RST_TP_DROP, r->via_lo, true);
 	if (!c) {
-		snprintf(r->kernel, sizeof(r->kernel), "no socket event");
+		snprintf(r->kernel, sizeof(r->kernel), "%s",
+			 traced_recv && traced_drop ? "no socket event"
+						    : "unknown (tracepoint off)");
 		return;
 	}
 	c->done = true;
@@ -667,6 +674,8 @@ static bool finalize_wire(struct ws_session *s, struct stored *w)
 	seq_view(&w->e, &r);
 	gather(s, w, &ev, &r);
 	ev.lost = lost_near(w->t);
+	if (!ev.lost && !traced_send)
+		ev.lost = RST_LOST_TRACEPOINT_OFF;
 	r.refused = answers_our_syn(&w->e, &ev);
 	ev.syn_sent = r.refused;
 	if (r.refused &&

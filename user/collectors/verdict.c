@@ -81,6 +81,7 @@ const char *rst_lost_name(enum rst_lost l)
 		[RST_LOST_RATE_LIMITED] = "evidence_rate_limited",
 		[RST_LOST_RINGBUF_FULL] = "evidence_ringbuf_full",
 		[RST_LOST_TABLE_FULL] = "evidence_table_full",
+		[RST_LOST_TRACEPOINT_OFF] = "evidence_tracepoint_off",
 	};
 
 	return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] : "?";
@@ -96,9 +97,12 @@ static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 		set(r, RV_LOCAL, RC_HIGH, "tcp_send_reset fired for this flow");
 	else if (ev->lost)
 		set(r, RV_UNKNOWN, RC_LOW,
-		    "%s: sent by this host, but its kernel events were lost "
-		    "meanwhile, so the kernel or a firewall",
-		    rst_lost_name(ev->lost));
+		    "%s: sent by this host, but %s, so the kernel or a "
+		    "firewall",
+		    rst_lost_name(ev->lost),
+		    ev->lost == RST_LOST_TRACEPOINT_OFF
+			? "tcp:tcp_send_reset is off on this kernel"
+			: "its kernel events were lost meanwhile");
 	else if (ev->via_lo)
 		set(r, RV_LOCAL_NETFILTER, RC_HIGH,
 		    "came back on lo from the peer's address with no "

@@ -28,6 +28,7 @@ enum rst_lost {
 	RST_LOST_RATE_LIMITED, /* the BPF rate limit dropped events */
 	RST_LOST_RINGBUF_FULL, /* the ring buffer was full */
 	RST_LOST_TABLE_FULL,   /* user space had no room to keep them */
+	RST_LOST_TRACEPOINT_OFF, /* this kernel lacks or refused the event */
 };
 
 /*
