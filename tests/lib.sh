@@ -128,13 +128,16 @@ ws_start() {
 	shift 2
 	bg ip netns exec "$n" "$WS" "$@" --ready-file "$ready" >"$out" 2>"$out.err"
 	WS_PID=$BG_PID
-	local i
-	for ((i = 0; i < 200; i++)); do
+	# A deadline, not a count: under TCG loading every program takes
+	# seconds, and each turn of a polling loop costs more than its sleep.
+	local end=$((SECONDS + ${WS_READY_SECS:-60}))
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ -s "$ready" ] && return 0
 		kill -0 "$WS_PID" 2>/dev/null || fail "wirescope exited early: $(cat "$out.err")"
 		sleep 0.05
 	done
-	fail "wirescope did not become ready: $(cat "$out.err")"
+	[ -s "$ready" ] && return 0
+	fail "wirescope did not become ready in ${WS_READY_SECS:-60} s: $(cat "$out.err")"
 }
 
 # ws_stop: SIGINT wirescope and wait for its summary; returns its exit code.

@@ -213,6 +213,35 @@ test_tracepoints_off_claim_nothing() {
 	assert_eq "$(rsts "$WS_TMP/out2" rx kernel)" "unknown (tracepoint off)" "kernel view without tcp_receive_reset"
 }
 
+# SYNs to a port with no socket here: this kernel answers each with an RST.
+# From 6.10 tcp_send_reset says so (local, NO_SOCKET); before, it never
+# fires without a full socket, so its absence proves nothing: unknown,
+# never this host's firewall.
+test_closed_port_rst_not_firewall() {
+	resets_lab
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local o0 refused
+	o0=$(lab_tcp_snmp OutRsts)
+	refused=$(lab_exec s python3 -c '
+import socket
+n = 0
+for i in range(3):
+    try:
+        socket.create_connection(("198.18.0.2", 7777), timeout=5)
+    except ConnectionRefusedError:
+        n += 1
+print(n)')
+	ws_stop
+	assert_eq "$refused" 3 "connects refused"
+	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 3 "OutRsts"
+	if grep -qa sk_rst_reason /sys/kernel/btf/vmlinux; then
+		assert_eq "$(rsts "$WS_TMP/out" tx verdict reason | sort | uniq -c | awk '{print $1, $2, $3}')" "3 local NO_SOCKET" "verdicts"
+		return
+	fi
+	assert_eq "$(rsts "$WS_TMP/out" tx verdict confidence | sort | uniq -c | awk '{print $1, $2, $3}')" "3 unknown low" "verdicts"
+	assert_match "$(rsts "$WS_TMP/out" tx why | sort -u)" '^evidence_tracepoint_partial: sent by this host, but before 6.10 tcp:tcp_send_reset' "why"
+}
+
 # 9. The client's own nftables rejects its outgoing segment: the reset
 #    comes back on lo.
 test_local_netfilter() {

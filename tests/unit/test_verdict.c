@@ -115,6 +115,16 @@ static void test_local_evidence_lost(void)
 	CHECK(strstr(r.why, "evidence_tracepoint_off") == r.why, "reason");
 	CHECK(strstr(r.why, "tcp:tcp_send_reset is off"), "why");
 	case_end();
+	ev = (struct rst_evidence){ .via_lo = true,
+				    .lost = RST_LOST_TRACEPOINT_PARTIAL };
+	check_verdict("back on lo before 6.10 (no event without a socket): "
+		      "unknown",
+		      &ev, RV_UNKNOWN, RC_LOW);
+	r = decide(&ev);
+	case_begin("unknown says why the absent event proves nothing");
+	CHECK(strstr(r.why, "evidence_tracepoint_partial") == r.why, "reason");
+	CHECK(strstr(r.why, "without a full socket"), "why");
+	case_end();
 }
 
 static void test_peer(void)

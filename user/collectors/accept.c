@@ -67,6 +67,7 @@ static struct accept_listener pubs[MAX_LISTENERS];
 static int n_listeners;
 static uint64_t host_base[NS_NSTAT], host_prev[NS_NSTAT], host_cur[NS_NSTAT];
 static uint64_t host_attr[NS_NSTAT];
+static bool attr_carried; /* host_attr kept back one sample (attribute()) */
 static int timer_fd = -1;
 static bool started, owners_stale, table_full_warned;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
@@ -365,8 +366,18 @@ static void attribute(struct ws_session *s)
 		table[i].drops_attr = table[i].drops_now;
 		table[i].kfree_attr = table[i].pub.kfree_overflows;
 	}
-	/* Drops no listener of ours showed stay unattributed (the host
-	 * line has them). */
+	/*
+	 * A drop between dump_listeners() and the counters' read shows in
+	 * the counters a sample before its listener's sk_drops: with no
+	 * listener to give them to, keep them for the next sample, once.
+	 * Drops no listener of ours showed then stay unattributed (the host
+	 * line has them).
+	 */
+	if (!sum && (lo || rq) && !attr_carried) {
+		attr_carried = true;
+		return;
+	}
+	attr_carried = false;
 	memcpy(host_attr, host_cur, sizeof(host_cur));
 }
 

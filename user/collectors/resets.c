@@ -50,6 +50,11 @@ static double mono_to_real;
 /* Which kernel events this run has: an absent one proves nothing. */
 static bool traced_send, traced_recv, traced_drop;
 /*
+ * tcp_send_reset fires without a full socket (no socket, TIME_WAIT) from
+ * 6.10, the release that gave it its reason argument.
+ */
+static bool send_covers_all;
+/*
  * --locate's probe runs, one per peer and distance (and port, for a
  * refused connect); each takes up to a second, so a run gets at most
  * RST_LOCATE_ROUNDS of them, one per pass over the events (an RST that
@@ -285,6 +290,7 @@ static int start(struct ws_session *s)
 	traced_send = ws_session_prog_active(s, s->skel->progs.ws_rst_send);
 	traced_recv = ws_session_prog_active(s, s->skel->progs.ws_rst_recv);
 	traced_drop = ws_session_prog_active(s, s->skel->progs.ws_kfree_skb);
+	send_covers_all = ws_tp_nargs("tcp_send_reset") >= 3;
 	nloss = 0;
 	loss_checked = now_mono();
 	check_losses(s, loss_checked);
@@ -676,6 +682,8 @@ static bool finalize_wire(struct ws_session *s, struct stored *w)
 	ev.lost = lost_near(w->t);
 	if (!ev.lost && !traced_send)
 		ev.lost = RST_LOST_TRACEPOINT_OFF;
+	else if (!ev.lost && !send_covers_all)
+		ev.lost = RST_LOST_TRACEPOINT_PARTIAL;
 	r.refused = answers_our_syn(&w->e, &ev);
 	ev.syn_sent = r.refused;
 	if (r.refused &&

@@ -82,14 +82,29 @@ const char *rst_lost_name(enum rst_lost l)
 		[RST_LOST_RINGBUF_FULL] = "evidence_ringbuf_full",
 		[RST_LOST_TABLE_FULL] = "evidence_table_full",
 		[RST_LOST_TRACEPOINT_OFF] = "evidence_tracepoint_off",
+		[RST_LOST_TRACEPOINT_PARTIAL] = "evidence_tracepoint_partial",
 	};
 
 	return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] : "?";
 }
 
+static const char *lost_why(enum rst_lost l)
+{
+	switch (l) {
+	case RST_LOST_TRACEPOINT_OFF:
+		return "tcp:tcp_send_reset is off on this kernel";
+	case RST_LOST_TRACEPOINT_PARTIAL:
+		return "before 6.10 tcp:tcp_send_reset misses the RSTs sent "
+		       "without a full socket (a closed port, TIME_WAIT)";
+	default:
+		return "its kernel events were lost meanwhile";
+	}
+}
+
 /*
  * Netfilter is named only from an absence (no tcp_send_reset event): when
- * events were lost around the RST, the absence proves nothing.
+ * events were lost around the RST, or the event can't fire for it, the
+ * absence proves nothing.
  */
 static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 {
@@ -99,10 +114,7 @@ static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 		set(r, RV_UNKNOWN, RC_LOW,
 		    "%s: sent by this host, but %s, so the kernel or a "
 		    "firewall",
-		    rst_lost_name(ev->lost),
-		    ev->lost == RST_LOST_TRACEPOINT_OFF
-			? "tcp:tcp_send_reset is off on this kernel"
-			: "its kernel events were lost meanwhile");
+		    rst_lost_name(ev->lost), lost_why(ev->lost));
 	else if (ev->via_lo)
 		set(r, RV_LOCAL_NETFILTER, RC_HIGH,
 		    "came back on lo from the peer's address with no "

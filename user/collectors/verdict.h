@@ -29,6 +29,8 @@ enum rst_lost {
 	RST_LOST_RINGBUF_FULL, /* the ring buffer was full */
 	RST_LOST_TABLE_FULL,   /* user space had no room to keep them */
 	RST_LOST_TRACEPOINT_OFF, /* this kernel lacks or refused the event */
+	RST_LOST_TRACEPOINT_PARTIAL, /* before 6.10: no event without a
+				      * full socket */
 };
 
 /*
