@@ -121,6 +121,17 @@ wait_file() {
 	fail "timed out waiting for $1"
 }
 
+# wait_tcp_gone NS DST SECONDS [SS-FILTER...]: until NS has no TCP socket to
+# DST (ADDR:PORT) that ss's filter (e.g. "exclude time-wait") keeps.
+wait_tcp_gone() {
+	local ns=$1 dst=$2 end=$((SECONDS + $3))
+	shift 3
+	while [ -n "$(ip netns exec "$ns" ss -Htan "$@" dst "$dst")" ]; do
+		[ "$SECONDS" -lt "$end" ] || fail "a socket to $dst is still open: $(ip netns exec "$ns" ss -Htan dst "$dst")"
+		sleep 0.05
+	done
+}
+
 # ws_start NS OUTFILE ARGS...: start wirescope in NS, wait until attached.
 # Sets $WS_PID.
 ws_start() {

@@ -571,12 +571,7 @@ NFT
 		diag_run "$WS_TMP/out" -d 600 -j
 	fi
 	assert_eq "$(tcp_pair 5001 $bytes)" $bytes "bytes received"
-	local i
-	for ((i = 0; i < 600; i++)); do
-		[ -z "$(ip netns exec "$A" ss -Htan exclude time-wait dst 198.18.0.2:5001)" ] && break
-		sleep 0.1
-	done
-	[ "$i" -lt 600 ] || fail "the sender's socket did not close: $(ip netns exec "$A" ss -Htan dst 198.18.0.2:5001)"
+	wait_tcp_gone "$A" 198.18.0.2:5001 60 exclude time-wait
 	DIAG_RC=0
 	ws_stop || DIAG_RC=$?
 	r=$(( $(tcp_counter "$A" TcpRetransSegs) - r0 ))

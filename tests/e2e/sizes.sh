@@ -82,12 +82,7 @@ print(len(out))')
 	assert_eq "$reply" 100 "reply length"
 	# The peer's ACK of our FIN may still be on its way (slow VMs): wait
 	# until the kernel has closed the socket (LAST_ACK gone) before stopping.
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ -z "$(ip netns exec "$A" ss -Htan dst 198.18.0.2:8080)" ] && break
-		sleep 0.05
-	done
-	[ "$i" -lt 200 ] || fail "the connection did not close: $(ip netns exec "$A" ss -Htan dst 198.18.0.2:8080)"
+	wait_tcp_gone "$A" 198.18.0.2:8080 10
 	ws_stop
 	local rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
 	local tx=$(( $(ifstat "$A" a0 tx_packets) - tx0 ))
