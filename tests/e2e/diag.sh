@@ -1032,4 +1032,8 @@ for l in open(sys.argv[1]):
 print(n)' "$WS_TMP/out")
 	assert_eq "$fw" 0 "resets blamed on a firewall"
 	assert_eq "$(grep -c 'its firewall' "$WS_TMP/out" || true)" 0 "titles naming a firewall"
+	# Those are said, with the evidence that went missing, not hidden.
+	log "$(grep '"unattributed_resets"' "$WS_TMP/out" | cut -c1-500)"
+	assert_match "$(finding_field "$WS_TMP/out" unattributed_resets why)" '^evidence_(rate_limited|ringbuf_full|table_full)$' "unattributed resets, why"
+	assert_ge "$(finding_field "$WS_TMP/out" unattributed_resets resets)" 1 "unattributed resets"
 }

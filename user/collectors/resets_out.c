@@ -63,6 +63,7 @@ struct group {
 	enum rst_confidence conf; /* the lowest of its RSTs' */
 	uint64_t n;
 	double idle_min, idle_max;
+	char why[192]; /* its first RST's; unknowns group by its lead */
 };
 
 static struct group groups[RST_MAX_GROUPS];
@@ -259,6 +260,14 @@ static void count_reason(const char *name)
 	local_reasons[i].n++;
 }
 
+/* An unknown's why up to its colon ("no baseline", "evidence_...") */
+static bool same_why_lead(const char *a, const char *b)
+{
+	size_t n = strcspn(a, ":");
+
+	return n == strcspn(b, ":") && !strncmp(a, b, n);
+}
+
 static void group_add(const struct rst_row *r)
 {
 	const struct rst_result *res = &r->res;
@@ -278,7 +287,8 @@ static void group_add(const struct rst_row *r)
 		    g->hops_before_peer == res->hops_before_peer &&
 		    g->unsolicited == unsol && g->refused == refused &&
 		    g->port == port && g->rst_hops == rst_hops &&
-		    g->hop == res->hop && g->probed == r->probed)
+		    g->hop == res->hop && g->probed == r->probed &&
+		    (g->v != RV_UNKNOWN || same_why_lead(g->why, res->why)))
 			break;
 	}
 	if (i == ngroups) {
@@ -301,6 +311,7 @@ static void group_add(const struct rst_row *r)
 		snprintf(g->reason, sizeof(g->reason), "%s", reason);
 		snprintf(g->peer, sizeof(g->peer), "%s", r->peer);
 		snprintf(g->hop_addr, sizeof(g->hop_addr), "%s", r->hop_addr);
+		snprintf(g->why, sizeof(g->why), "%s", res->why);
 	}
 	g = &groups[i];
 	g->n++;
@@ -373,6 +384,29 @@ static void advice_refused(const struct group *g, char *buf, size_t len)
 			 "(TTL-limited probes and one echo request)");
 }
 
+static void advice_unknown(const struct group *g, char *buf, size_t len)
+{
+	if (same_why_lead(g->why, "evidence_tracepoint_partial:"))
+		snprintf(buf, len,
+			 "this kernel (before 6.10) reports no RST it sends "
+			 "without a socket: if `nft list ruleset` and "
+			 "`iptables -S` have no 'reject with tcp reset', these "
+			 "answer segments for closed ports or TIME_WAIT");
+	else if (same_why_lead(g->why, "evidence_tracepoint_off:"))
+		snprintf(buf, len,
+			 "this kernel lacks tcp:tcp_send_reset: check this "
+			 "host's firewall for 'reject with tcp reset' by hand");
+	else if (!strncmp(g->why, "evidence_", 9))
+		snprintf(buf, len,
+			 "kernel events were lost near these (rate limit or "
+			 "full buffers: see the lost counts): `wirescope "
+			 "resets --rate N` keeps more of them");
+	else
+		snprintf(buf, len,
+			 "start wirescope before the flows go idle so each "
+			 "has a baseline");
+}
+
 static void advice(const struct group *g, char *buf, size_t len)
 {
 	long ka = keepalive_time();
@@ -438,9 +472,7 @@ static void advice(const struct group *g, char *buf, size_t len)
 			 "kernel's RFC 5961 checks refuse most of them");
 		break;
 	default:
-		snprintf(buf, len,
-			 "start wirescope before the flows go idle so each "
-			 "has a baseline");
+		advice_unknown(g, buf, len);
 	}
 }
 
@@ -661,6 +693,12 @@ void resets_diag_cols(struct ws_session *s, double secs, struct ws_diag_cols *c)
 	c->rst_middlebox = d[RV_MIDDLEBOX] + d[RV_INJECTED];
 }
 
+/* A finding is as sure as the least sure of its RSTs' verdicts. */
+static double group_confidence(const struct group *g)
+{
+	return g->conf == RC_HIGH ? 0.9 : g->conf == RC_MEDIUM ? 0.6 : 0.3;
+}
+
 static void find_middlebox(const struct group *g, struct ws_findings *f)
 {
 	struct ws_finding *x;
@@ -670,14 +708,22 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 		snprintf(at, sizeof(at), " (%s)", g->hop_addr);
 	if (g->refused)
 		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
-				   g->conf == RC_HIGH ? 0.8 : 0.6,
+				   group_confidence(g),
 				   "%llu connect%s to %s port %u refused by a "
 				   "device at hop %d%s, not the peer",
 				   (unsigned long long)g->n,
 				   g->n == 1 ? "" : "s", g->peer, g->port,
 				   g->hop, at);
+	else if (g->hops_before_peer < 0)
+		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
+				   group_confidence(g),
+				   "%llu reset%s from a device before %s "
+				   "(hop unknown)%s",
+				   (unsigned long long)g->n,
+				   g->n == 1 ? "" : "s", g->peer, at);
 	else
-		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL, 0.8,
+		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
+				   group_confidence(g),
 				   "%llu reset%s from a device %d hop%s "
 				   "before %s%s",
 				   (unsigned long long)g->n,
@@ -711,7 +757,8 @@ static void find_local(const struct group *g, struct ws_findings *f)
 	char adv[256];
 
 	x = ws_finding_add(f, "local_reset",
-			   minor ? WS_SEV_INFO : WS_SEV_WARNING, 0.9,
+			   minor ? WS_SEV_INFO : WS_SEV_WARNING,
+			   group_confidence(g),
 			   "this host reset %llu connection%s: %s",
 			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
 			   g->v == RV_LOCAL_NETFILTER ? "its firewall"
@@ -733,9 +780,7 @@ static void find_refused(const struct group *g, struct ws_findings *f)
 
 	x = ws_finding_add(
 	    f, "connection_refused", g->n < 10 ? WS_SEV_INFO : WS_SEV_WARNING,
-	    g->conf == RC_HIGH ? 0.9
-	    : g->conf	       ? 0.6
-			       : 0.3,
+	    group_confidence(g),
 	    "%llu connect%s to %s port %u refused from %d "
 	    "hop%s: %s",
 	    (unsigned long long)g->n, g->n == 1 ? "" : "s", g->peer, g->port,
@@ -747,6 +792,26 @@ static void find_refused(const struct group *g, struct ws_findings *f)
 	ws_evidence_num(x, "port", g->port);
 	ws_evidence_num(x, "hops", g->rst_hops);
 	ws_evidence_str(x, "verdict", rst_verdict_name(g->v));
+	advice(g, adv, sizeof(adv));
+	ws_advice(x, "%s", adv);
+}
+
+/* Resets whose origin the evidence can't tell: said, never hidden. */
+static void find_unattributed(const struct group *g, struct ws_findings *f)
+{
+	struct ws_finding *x;
+	char adv[256];
+
+	x = ws_finding_add(f, "unattributed_resets",
+			   g->n < 10 ? WS_SEV_INFO : WS_SEV_WARNING, 0.9,
+			   "%llu reset%s on flows with %s of unknown origin "
+			   "(%.*s)",
+			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
+			   g->peer, (int)strcspn(g->why, ":"), g->why);
+	ws_evidence_num(x, "resets", g->n);
+	ws_evidence_str(x, "peer", g->peer);
+	snprintf(adv, sizeof(adv), "%.*s", (int)strcspn(g->why, ":"), g->why);
+	ws_evidence_str(x, "why", adv);
 	advice(g, adv, sizeof(adv));
 	ws_advice(x, "%s", adv);
 }
@@ -781,5 +846,7 @@ void resets_findings(struct ws_session *s, struct ws_findings *f)
 			find_local(&groups[i], f);
 		else if (groups[i].v == RV_INJECTED)
 			find_injected(&groups[i], f);
+		else if (groups[i].v == RV_UNKNOWN)
+			find_unattributed(&groups[i], f);
 	}
 }
