@@ -24,6 +24,7 @@
 
 static struct retrans_total cur, prev;
 static uint64_t tcp_base[WS_TCP_NSTATS];
+static bool traced; /* tcp:tcp_retransmit_skb: per peer, local failures */
 
 static int retrans_configure(struct ws_session *s)
 {
@@ -41,20 +42,36 @@ static int retrans_configure(struct ws_session *s)
 	return 0;
 }
 
+/*
+ * Without the tracepoint the kernel's own count stands in: every resend,
+ * but no peers, and resends our egress refused can't be told apart (the
+ * loss is then an upper bound).
+ */
 static int retrans_sample(struct ws_session *s)
 {
+	uint64_t tcp[WS_TCP_NSTATS];
 	uint32_t zero = 0;
 
+	if (!traced) {
+		ws_tcp_counters(tcp);
+		cur = (struct retrans_total){
+			.segs = tcp[WS_TCP_RETRANS_SEGS] -
+				tcp_base[WS_TCP_RETRANS_SEGS]
+		};
+		return 0;
+	}
 	return ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.retrans_totals),
 				 &zero, s->ncpus, (uint64_t *)&cur, NWORDS);
 }
 
 static int retrans_start(struct ws_session *s)
 {
-	int err = retrans_sample(s);
+	int err;
 
-	prev = cur;
+	traced = ws_session_prog_active(s, s->skel->progs.ws_tcp_retransmit);
 	ws_tcp_counters(tcp_base);
+	err = retrans_sample(s);
+	prev = cur;
 	return err;
 }
 
@@ -121,9 +138,8 @@ static void peer_name(const struct retrans_key *k, char *buf, size_t len)
  */
 static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 {
-	bool traced =
-	    ws_session_prog_active(s, s->skel->progs.ws_tcp_retransmit);
-	uint64_t tcp[WS_TCP_NSTATS], sent, resent, failed, spurious, lost;
+	uint64_t tcp[WS_TCP_NSTATS], sent, resent = cur.segs, spurious, lost;
+	uint64_t failed = cur.failed_segs;
 	uint64_t wire;
 	struct peer top[TOP_PEERS];
 	char addr[INET6_ADDRSTRLEN], key[32], peers[160] = "";
@@ -133,15 +149,6 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 
 	ws_tcp_counters(tcp);
 	sent = tcp[WS_TCP_OUT_SEGS] - tcp_base[WS_TCP_OUT_SEGS];
-	/*
-	 * Without the tracepoint the kernel's own count stands in: every
-	 * resend, but no peers, and resends our egress refused can't be
-	 * told apart, so the loss is an upper bound.
-	 */
-	resent = traced
-		     ? cur.segs
-		     : tcp[WS_TCP_RETRANS_SEGS] - tcp_base[WS_TCP_RETRANS_SEGS];
-	failed = traced ? cur.failed_segs : 0;
 	/*
 	 * Path loss: resends that left the host, less those the peer
 	 * reported as duplicates (D-SACK), over every segment that left it
