@@ -44,6 +44,11 @@ for k, v in json.loads(sys.stdin.read())["features"].items():
 	# A missing drop or reset reason is said at start, with its cost.
 	[[ $got == *kfree_skb_reason=false* ]] && assert_match "$(cat "$WS_TMP/err")" 'has no drop reason' "kfree_skb notice"
 	[[ $got == *send_reset_reason=false* ]] && assert_match "$(cat "$WS_TMP/err")" 'tcp_send_reset has no reason' "send_reset notice"
+	# accept's KFREE needs kfree_skb's socket (6.11) and the overflow
+	# reason (6.15): said at start where either is missing, only there.
+	local want_kfree=0
+	[ "$(tp_has skb/kfree_skb 'field:.* rx_sk;')" = true ] && [[ $got == *listen_overflow_reason=true* ]] || want_kfree=1
+	assert_eq "$(grep -c 'no per-socket ACK-site drops (KFREE)' "$WS_TMP/err")" "$want_kfree" "accept KFREE notice"
 	true
 }
 
@@ -65,7 +70,8 @@ test_export_feature_gauge() {
 
 # A tracepoint the kernel lacks (simulated) is one stderr line that says
 # what each collector on it loses: kfree_skb serves resets, and accept too
-# where it has the receiving socket (6.11+).  The features say it is off.
+# where it has the receiving socket (6.11+) and the TCP_LISTEN_OVERFLOW
+# reason (6.15+).  The features say it is off.
 test_missing_tracepoint_names_losses() {
 	[ -f "$TRACEFS/events/skb/kfree_skb/format" ] || skip "no tracefs"
 	local A line want
@@ -77,7 +83,8 @@ test_missing_tracepoint_names_losses() {
 	assert_eq "$(grep -c 'kernel tracepoint kfree_skb' "$WS_TMP/err")" 1 "stderr lines on the tracepoint"
 	line=$(grep 'kernel tracepoint kfree_skb' "$WS_TMP/err")
 	want='resets: no kernel record of the RSTs it dropped'
-	if [ "$(tp_has skb/kfree_skb 'field:.* rx_sk;')" = true ]; then
+	if [ "$(tp_has skb/kfree_skb 'field:.* rx_sk;')" = true ] &&
+		[ "$(tp_has skb/kfree_skb '"TCP_LISTEN_OVERFLOW"')" = true ]; then
 		want="accept: no per-socket ACK-site drops \\(KFREE\\); $want"
 	fi
 	assert_match "$line" "kernel tracepoint kfree_skb is not in this kernel: ws_kfree_skb is off \\($want\\), the rest still works\$" "warning"

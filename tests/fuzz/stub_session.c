@@ -57,3 +57,8 @@ bool ws_session_prog_active(const struct ws_session *s,
 {
 	return false;
 }
+
+bool ws_kernel_has_enum_value(const char *name)
+{
+	return false;
+}

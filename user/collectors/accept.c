@@ -253,10 +253,14 @@ static int queue_tick(void *ctx)
 	return dump_listeners(ctx);
 }
 
-/* skb:kfree_skb with the receiving socket (Linux 6.11+): its arg count. */
-static bool kfree_skb_has_rx_sk(void)
+/*
+ * skb:kfree_skb with the receiving socket (6.11+; its arg count) and the
+ * TCP_LISTEN_OVERFLOW drop reason (6.15+): both, or no KFREE.
+ */
+static bool kfree_skb_names_overflows(void)
 {
-	return ws_tp_nargs("kfree_skb") >= 4; /* skb, location, reason, rx_sk */
+	return ws_tp_nargs("kfree_skb") >= 4 && /* skb, location, reason, rx_sk */
+	       ws_kernel_has_enum_value("SKB_DROP_REASON_TCP_LISTEN_OVERFLOW");
 }
 
 static int accept_configure(struct ws_session *s)
@@ -269,12 +273,13 @@ static int accept_configure(struct ws_session *s)
 	s->skel->rodata->accept_enabled = true;
 	if (!stat("/proc/self/ns/net", &st))
 		s->skel->rodata->accept_netns_ino = st.st_ino;
-	if (kfree_skb_has_rx_sk())
+	if (kfree_skb_names_overflows())
 		ws_session_use_prog(s, s->skel->progs.ws_kfree_skb,
 				    "accept: no per-socket ACK-site drops "
 				    "(KFREE)");
 	else
-		ws_warn("this kernel's skb:kfree_skb has no socket argument: "
+		ws_warn("this kernel's skb:kfree_skb has no socket argument "
+			"(6.11+) or no TCP_LISTEN_OVERFLOW reason (6.15+): "
 			"no per-socket ACK-site drops (KFREE)");
 	ws_session_use_prog(s, s->skel->progs.ws_accept_synack_retrans,
 			    "accept: no SYN-ACK retransmits per listener");

@@ -208,6 +208,8 @@ bool ws_tp_test_missing(const char *event);
 void ws_session_use_prog(struct ws_session *s, struct bpf_program *p,
 			 const char *loss);
 int ws_tp_nargs(const char *event);
+/* Does the kernel's BTF have this enumerator (a drop reason, say)? */
+bool ws_kernel_has_enum_value(const char *name);
 
 /*
  * What this kernel gives the running collectors: one named feature each,

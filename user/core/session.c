@@ -296,7 +296,7 @@ static void probe_tracepoints(struct ws_session *s)
 
 static bool needs_hooks(const struct ws_session *s);
 
-static bool kernel_has_enum_value(const char *name)
+bool ws_kernel_has_enum_value(const char *name)
 {
 	struct btf *btf = kernel_btf(false);
 	const struct btf_type *t;
@@ -349,7 +349,7 @@ int ws_session_features(const struct ws_session *s, struct ws_feature *out)
 	feature(out, &n, "send_reset_reason",
 		ws_tp_nargs("tcp_send_reset") >= 3);
 	feature(out, &n, "listen_overflow_reason",
-		kernel_has_enum_value("SKB_DROP_REASON_TCP_LISTEN_OVERFLOW"));
+		ws_kernel_has_enum_value("SKB_DROP_REASON_TCP_LISTEN_OVERFLOW"));
 	for (i = 0; i < s->n_wanted_tp; i++) {
 		p = bpf_object__find_program_by_name(s->skel->obj,
 						     s->wanted_tp[i]);
