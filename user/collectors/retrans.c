@@ -182,10 +182,11 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 			traced ? "tcp:tcp_retransmit_skb" : "TcpRetransSegs");
 	ws_evidence_num(x, "retrans_segs", resent);
 	ws_evidence_num(x, "spurious_segs", spurious);
-	if (traced) {
+	if (traced)
 		ws_evidence_num(x, "retrans_events", cur.events);
+	/* Before 6.17 (no err) the event fires for resends that left only. */
+	if (traced && s->skel->rodata->ws_tp_retransmit_nargs >= 3)
 		ws_evidence_num(x, "local_failed_segs", failed);
-	}
 	ws_evidence_num(x, "out_segs", sent);
 	ws_evidence_num(x, "wire_segs", sent + wire);
 	ws_evidence_num(x, "path_lost_segs", lost);
