@@ -350,7 +350,9 @@ static void attribute(struct ws_session *s)
 	for (i = 0; i < n_listeners && sum; i++) {
 		struct listener *t = &table[i];
 
-		if (n == 1 && !s->o->n_ports) {
+		/* Exact only if every listener is in the table: no -p, no
+		 * overflow of MAX_LISTENERS. */
+		if (n == 1 && !s->o->n_ports && !table_full_warned) {
 			if (i == only) {
 				t->ovf_total += lo;
 				t->synq_total += rq;

@@ -13,6 +13,7 @@
 #include "collectors/handshakes_collector.h"
 #include "core/findings.h"
 #include "core/procfs.h"
+#include "health.h"
 #include "wirescope.skel.h"
 
 #define STATS_WORDS  (int)(sizeof(struct hs_stats) / sizeof(uint64_t))
@@ -715,6 +716,7 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	int64_t cookies = -1, backlog = -1;
 	struct hs_port_stats p;
 	struct ws_finding *x;
+	bool ports_lost;
 	uint16_t port;
 	double share;
 
@@ -727,9 +729,11 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	port = worst_port(&p);
 	ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
 	ws_sysctl("net.ipv4.tcp_max_syn_backlog", &backlog);
+	/* No port: none answered, or the per-port table had no slot. */
+	ports_lost = !port && ws_health_lost(WS_H_HS_PORTS_FULL);
 	x = ws_finding_add(f, "syn_unanswered",
 			   share >= 10 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
-			   lost ? 0.9 : 0.7,
+			   (lost ? 0.9 : 0.7) - (ports_lost ? 0.3 : 0),
 			   "clients resent SYNs %llu times with no SYN-ACK in "
 			   "between (%llu connection attempts)",
 			   (unsigned long long)lost, (unsigned long long)syn);
@@ -740,7 +744,14 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	ws_evidence_num(x, "port_syn_site_drops", p.syn_site_drops);
 	ws_evidence_num(x, "tcp_syncookies", cookies);
 	ws_evidence_num(x, "tcp_max_syn_backlog", backlog);
-	if (!port)
+	if (ports_lost)
+		ws_advice(x,
+			  "which port is unknown: the per-port table was full "
+			  "(hs_ports_full; --max-ports). `ss -ltn` shows a "
+			  "listener whose Recv-Q reaches its backlog (a full "
+			  "accept queue); if none, a firewall on this host or "
+			  "before the stack drops the SYNs");
+	else if (!port)
 		ws_advice(
 		    x, "no port that ever answered got these SYNs: a firewall "
 		       "on this host (nftables/iptables DROP) or before the "

@@ -314,6 +314,9 @@ void ws_sub_u64(const void *a, const void *b, void *out, int nwords);
 
 /* health.c */
 extern const struct ws_collector ws_health_collector;
+/* What the data plane could not record since the start, by counter
+ * (headers/health.h): a collector lowers its claims by it. */
+uint64_t ws_health_lost(unsigned int counter);
 
 /* Options every command shares; front-ends append their own. */
 enum {

@@ -38,6 +38,11 @@ static int health_sample(struct ws_session *s)
 	return 0;
 }
 
+uint64_t ws_health_lost(unsigned int counter)
+{
+	return counter < WS_H_NCOUNTERS ? cur[counter] - base[counter] : 0;
+}
+
 static int health_start(struct ws_session *s)
 {
 	int err = health_sample(s);
