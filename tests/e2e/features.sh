@@ -91,4 +91,10 @@ test_missing_tracepoint_names_losses() {
 	assert_match "$(grep '"type":"health_summary"' "$WS_TMP/out")" '"tracepoint_kfree_skb":false' "features"
 	# The other tracing programs are on, and not announced.
 	assert_eq "$(grep -c ' is off' "$WS_TMP/err")" 1 "lines announcing a program off"
+	# diag's findings say so too: "healthy" is less sure without it.
+	assert_eq "$(python3 -c '
+import json, sys
+fs = {o["id"]: o for o in map(json.loads, open(sys.argv[1])) if o.get("type") == "finding"}
+m = fs["kernel_events_missing"]
+print(m["evidence"], m["confidence"], fs["healthy"]["confidence"])' "$WS_TMP/out")" "{'ws_kfree_skb': 'off'} 1 0.5" "kernel_events_missing and healthy"
 }

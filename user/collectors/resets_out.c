@@ -808,6 +808,7 @@ static void find_unattributed(const struct group *g, struct ws_findings *f)
 			   "(%.*s)",
 			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
 			   g->peer, (int)strcspn(g->why, ":"), g->why);
+	x->evidence_gap = true;
 	ws_evidence_num(x, "resets", g->n);
 	ws_evidence_str(x, "peer", g->peer);
 	snprintf(adv, sizeof(adv), "%.*s", (int)strcspn(g->why, ":"), g->why);

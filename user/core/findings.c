@@ -90,10 +90,17 @@ static int worst_first(const void *a, const void *b)
 void ws_findings_finish(struct ws_findings *f)
 {
 	struct ws_finding *x;
+	bool gap = false;
+	int i;
 
+	for (i = 0; i < f->n; i++)
+		gap |= f->items[i].evidence_gap;
 	if (!ws_findings_exit_code(f)) {
-		x = ws_finding_add(f, "healthy", WS_SEV_INFO, 0.9,
-				   "nothing wrong seen while watching");
+		x = ws_finding_add(f, "healthy", WS_SEV_INFO, gap ? 0.5 : 0.9,
+				   "nothing wrong seen while watching%s",
+				   gap ? ", but some evidence is missing (see "
+					 "below)"
+				       : "");
 		ws_advice(x, "no action; run diag again while the problem "
 			     "happens, or longer (-d 30)");
 	}

@@ -34,6 +34,7 @@ struct ws_finding {
 	struct ws_evidence ev[WS_FINDING_MAX_EVIDENCE];
 	int n_ev;
 	char advice[640]; /* the concrete next step and why */
+	bool evidence_gap; /* says evidence is missing: "healthy" is less sure */
 };
 
 struct ws_findings {

@@ -139,6 +139,38 @@ static void health_prom(struct ws_session *s, struct ws_buf *b)
 	features_prom(s, b);
 }
 
+/* diag: the tracing programs the collectors asked for and don't have. */
+static void find_events_missing(struct ws_session *s, struct ws_findings *f)
+{
+	const struct bpf_program *p;
+	struct ws_finding *x = NULL;
+	char losses[640] = "";
+	size_t n;
+	int i;
+
+	for (i = 0; i < s->n_prog_uses; i++) {
+		p = bpf_object__find_program_by_name(s->skel->obj,
+						     s->prog_uses[i].prog);
+		if (p && ws_session_prog_active(s, p))
+			continue;
+		if (!x)
+			x = ws_finding_add(f, "kernel_events_missing",
+					   WS_SEV_INFO, 1,
+					   "this kernel lacks or refused events "
+					   "diag reads: some evidence is "
+					   "missing");
+		ws_evidence_str(x, s->prog_uses[i].prog, "off");
+		n = strlen(losses);
+		snprintf(losses + n, sizeof(losses) - n, "%s%s",
+			 n ? "; " : "", s->prog_uses[i].loss);
+	}
+	if (!x)
+		return;
+	x->evidence_gap = true;
+	ws_advice(x, "%s; the findings above say what they could not know",
+		  losses);
+}
+
 /* diag: counts the data plane could not record make the evidence partial. */
 static void health_findings(struct ws_session *s, struct ws_findings *f)
 {
@@ -155,10 +187,13 @@ static void health_findings(struct ws_session *s, struct ws_findings *f)
 					   "event: some evidence is partial");
 		ws_evidence_num(x, health_names[i], cur[i] - base[i]);
 	}
-	if (x)
+	if (x) {
+		x->evidence_gap = true;
 		ws_advice(x, "the events counted here are missing from the "
 			     "other findings' evidence (a table was full or "
 			     "an interface had no slot)");
+	}
+	find_events_missing(s, f);
 }
 
 const struct ws_collector ws_health_collector = {
