@@ -577,7 +577,9 @@ NFT
 	r=$(( $(tcp_counter "$A" TcpRetransSegs) - r0 ))
 	assert_ge "$r" 10 "TcpRetransSegs (kernel)"
 	assert_json_lines "$WS_TMP/out"
-	assert_eq "$(finding_ids "$WS_TMP/out")" tcp_retransmits "findings"
+	local want=tcp_retransmits
+	[ "$1" = untraced ] && want="kernel_events_missing tcp_retransmits"
+	assert_eq "$(finding_ids "$WS_TMP/out")" "$want" "findings"
 	assert_eq "$(finding_field "$WS_TMP/out" tcp_retransmits retrans_segs)" "$r" "evidence retrans_segs"
 	loss=$(finding_field "$WS_TMP/out" tcp_retransmits loss_pct | cut -d. -f1)
 	log "estimated loss ${loss}% for 10% injected ($r segments, $1)"
@@ -591,6 +593,7 @@ NFT
 		return
 	fi
 	assert_eq "$(finding_field "$WS_TMP/out" tcp_retransmits source)" TcpRetransSegs "source"
+	assert_eq "$(finding_field "$WS_TMP/out" kernel_events_missing ws_tcp_retransmit)" off "the program off, in the findings"
 	assert_eq "$(finding_field "$WS_TMP/out" tcp_retransmits peer1)" None "no peer without the tracepoint"
 	assert_match "$(grep '"id":"tcp_retransmits"' "$WS_TMP/out")" 'unknown peers \(tcp:tcp_retransmit_skb is off\)' "summary says why"
 	assert_match "$(cat "$WS_TMP/out.err")" 'ws_tcp_retransmit is off \(retrans: no retransmits per peer\)' "warning"
