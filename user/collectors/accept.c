@@ -380,11 +380,13 @@ static void attribute(struct ws_session *s)
 	 * Drops no listener of ours showed then stay unattributed (the host
 	 * line has them).
 	 */
-	if (!sum && (lo || rq) && !attr_carried) {
-		attr_carried = true;
+	attr_carried = !sum && (lo || rq) && !attr_carried;
+	if (attr_carried) {
+		/* The others were used this sample (defer) or only shown. */
+		host_attr[NS_DROPS] = host_cur[NS_DROPS];
+		host_attr[NS_DEFER] = host_cur[NS_DEFER];
 		return;
 	}
-	attr_carried = false;
 	memcpy(host_attr, host_cur, sizeof(host_cur));
 }
 

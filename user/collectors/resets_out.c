@@ -288,7 +288,8 @@ static void group_add(const struct rst_row *r)
 		    g->unsolicited == unsol && g->refused == refused &&
 		    g->port == port && g->rst_hops == rst_hops &&
 		    g->hop == res->hop && g->probed == r->probed &&
-		    (g->v != RV_UNKNOWN || same_why_lead(g->why, res->why)))
+		    (g->v != RV_UNKNOWN || g->refused ||
+		     same_why_lead(g->why, res->why)))
 			break;
 	}
 	if (i == ngroups) {

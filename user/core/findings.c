@@ -98,8 +98,8 @@ void ws_findings_finish(struct ws_findings *f)
 	if (!ws_findings_exit_code(f)) {
 		x = ws_finding_add(f, "healthy", WS_SEV_INFO, gap ? 0.5 : 0.9,
 				   "nothing wrong seen while watching%s",
-				   gap ? ", but some evidence is missing (see "
-					 "below)"
+				   gap ? ", but some evidence is missing (see the "
+					 "other findings)"
 				       : "");
 		ws_advice(x, "no action; run diag again while the problem "
 			     "happens, or longer (-d 30)");
