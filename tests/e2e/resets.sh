@@ -31,8 +31,10 @@ for line in open(out):
 EOF
 }
 
-# tcp_send_reset has a reason from 6.10 (enum sk_rst_reason); before, none.
-rst_reason() { grep -qa sk_rst_reason /sys/kernel/btf/vmlinux && echo "$1" || echo -; }
+# From 6.10 tcp_send_reset has a reason (enum sk_rst_reason) and fires
+# without a full socket too; before, neither.
+send_reset_full() { grep -qa sk_rst_reason /sys/kernel/btf/vmlinux; }
+rst_reason() { send_reset_full && echo "$1" || echo -; }
 
 summary_of() { grep '"type":"summary"' "$1"; }
 
@@ -234,7 +236,7 @@ print(n)')
 	ws_stop
 	assert_eq "$refused" 3 "connects refused"
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 3 "OutRsts"
-	if grep -qa sk_rst_reason /sys/kernel/btf/vmlinux; then
+	if send_reset_full; then
 		assert_eq "$(rsts "$WS_TMP/out" tx verdict reason | sort | uniq -c | awk '{print $1, $2, $3}')" "3 local NO_SOCKET" "verdicts"
 		return
 	fi
@@ -253,7 +255,7 @@ test_local_netfilter() {
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
 	ws_stop
-	if grep -qa sk_rst_reason /sys/kernel/btf/vmlinux; then
+	if send_reset_full; then
 		assert_eq "$(rsts "$WS_TMP/out" any dir via_lo verdict)" "rx	True	local_netfilter" "verdict"
 		return
 	fi

@@ -58,6 +58,12 @@ bool ws_session_prog_active(const struct ws_session *s,
 	return false;
 }
 
+bool ws_session_use_active(const struct ws_session *s,
+			   const struct ws_prog_use *u)
+{
+	return false;
+}
+
 bool ws_kernel_has_enum_value(const char *name)
 {
 	return false;

@@ -260,12 +260,15 @@ static void count_reason(const char *name)
 	local_reasons[i].n++;
 }
 
-/* An unknown's why up to its colon ("no baseline", "evidence_...") */
+/* An unknown's cause: its why up to the colon ("no baseline"...). */
+static int why_lead(const char *why)
+{
+	return (int)strcspn(why, ":");
+}
+
 static bool same_why_lead(const char *a, const char *b)
 {
-	size_t n = strcspn(a, ":");
-
-	return n == strcspn(b, ":") && !strncmp(a, b, n);
+	return why_lead(a) == why_lead(b) && !strncmp(a, b, why_lead(a));
 }
 
 static void group_add(const struct rst_row *r)
@@ -808,11 +811,11 @@ static void find_unattributed(const struct group *g, struct ws_findings *f)
 			   "%llu reset%s on flows with %s of unknown origin "
 			   "(%.*s)",
 			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
-			   g->peer, (int)strcspn(g->why, ":"), g->why);
+			   g->peer, why_lead(g->why), g->why);
 	x->evidence_gap = true;
 	ws_evidence_num(x, "resets", g->n);
 	ws_evidence_str(x, "peer", g->peer);
-	snprintf(adv, sizeof(adv), "%.*s", (int)strcspn(g->why, ":"), g->why);
+	snprintf(adv, sizeof(adv), "%.*s", why_lead(g->why), g->why);
 	ws_evidence_str(x, "why", adv);
 	advice(g, adv, sizeof(adv));
 	ws_advice(x, "%s", adv);

@@ -129,10 +129,10 @@ struct ws_session {
 	int n_collectors;
 	struct bpf_link *links[32]; /* tracepoint links */
 	int n_links;
-	/* Tracepoint programs the collectors asked for, before any probe. */
-	char wanted_tp[16][32];
-	int n_wanted_tp;
-	/* What the collectors lose without each one (ws_session_use_prog). */
+	/*
+	 * The tracing programs the collectors asked for, and what they lose
+	 * without each one (ws_session_use_prog).
+	 */
 	struct ws_prog_use {
 		char prog[32];
 		char loss[192];
@@ -207,6 +207,9 @@ bool ws_tp_test_missing(const char *event);
  */
 void ws_session_use_prog(struct ws_session *s, struct bpf_program *p,
 			 const char *loss);
+/* Is the program of @u loaded and attached? */
+bool ws_session_use_active(const struct ws_session *s,
+			   const struct ws_prog_use *u);
 int ws_tp_nargs(const char *event);
 /* Does the kernel's BTF have this enumerator (a drop reason, say)? */
 bool ws_kernel_has_enum_value(const char *name);

@@ -142,16 +142,13 @@ static void health_prom(struct ws_session *s, struct ws_buf *b)
 /* diag: the tracing programs the collectors asked for and don't have. */
 static void find_events_missing(struct ws_session *s, struct ws_findings *f)
 {
-	const struct bpf_program *p;
 	struct ws_finding *x = NULL;
 	char losses[640] = "";
 	size_t n;
 	int i;
 
 	for (i = 0; i < s->n_prog_uses; i++) {
-		p = bpf_object__find_program_by_name(s->skel->obj,
-						     s->prog_uses[i].prog);
-		if (p && ws_session_prog_active(s, p))
+		if (ws_session_use_active(s, &s->prog_uses[i]))
 			continue;
 		if (!x)
 			x = ws_finding_add(f, "kernel_events_missing",
@@ -167,7 +164,7 @@ static void find_events_missing(struct ws_session *s, struct ws_findings *f)
 	if (!x)
 		return;
 	x->evidence_gap = true;
-	ws_advice(x, "%s; the findings above say what they could not know",
+	ws_advice(x, "%s; the other findings say what they could not know",
 		  losses);
 }
 

@@ -254,6 +254,15 @@ void ws_session_use_prog(struct ws_session *s, struct bpf_program *p,
 	snprintf(u->loss + n, sizeof(u->loss) - n, "%s%s", n ? "; " : "", loss);
 }
 
+bool ws_session_use_active(const struct ws_session *s,
+			   const struct ws_prog_use *u)
+{
+	const struct bpf_program *p =
+	    bpf_object__find_program_by_name(s->skel->obj, u->prog);
+
+	return p && ws_session_prog_active(s, p);
+}
+
 /* Names the program, and what its collectors lose (ws_session_use_prog). */
 static void tp_missing(struct ws_session *s, struct bpf_program *p,
 		       const char *event, const char *why)
@@ -279,12 +288,6 @@ static void probe_tracepoints(struct ws_session *s)
 	bpf_object__for_each_program(p, s->skel->obj)
 	{
 		event = ws_tp_event(bpf_program__section_name(p));
-		if (bpf_program__autoload(p) && event &&
-		    s->n_wanted_tp <
-			(int)(sizeof(s->wanted_tp) / sizeof(s->wanted_tp[0])))
-			snprintf(s->wanted_tp[s->n_wanted_tp++],
-				 sizeof(s->wanted_tp[0]), "%s",
-				 bpf_program__name(p));
 		if (!bpf_program__autoload(p) || !event ||
 		    tp_exists(bpf_program__section_name(p), event))
 			continue;
@@ -339,7 +342,7 @@ static void feature(struct ws_feature *out, int *n, const char *name, bool on)
 
 int ws_session_features(const struct ws_session *s, struct ws_feature *out)
 {
-	struct bpf_program *p;
+	const struct ws_prog_use *u;
 	char name[48];
 	int n = 0, i;
 
@@ -350,13 +353,11 @@ int ws_session_features(const struct ws_session *s, struct ws_feature *out)
 		ws_tp_nargs("tcp_send_reset") >= 3);
 	feature(out, &n, "listen_overflow_reason",
 		ws_kernel_has_enum_value("SKB_DROP_REASON_TCP_LISTEN_OVERFLOW"));
-	for (i = 0; i < s->n_wanted_tp; i++) {
-		p = bpf_object__find_program_by_name(s->skel->obj,
-						     s->wanted_tp[i]);
+	for (i = 0; i < s->n_prog_uses; i++) {
+		u = &s->prog_uses[i];
 		snprintf(name, sizeof(name), "tracepoint_%s",
-			 s->wanted_tp[i] +
-			     (strncmp(s->wanted_tp[i], "ws_", 3) ? 0 : 3));
-		feature(out, &n, name, p && ws_session_prog_active(s, p));
+			 u->prog + (strncmp(u->prog, "ws_", 3) ? 0 : 3));
+		feature(out, &n, name, ws_session_use_active(s, u));
 	}
 	return n;
 }
