@@ -11,6 +11,7 @@
       Connect, then run STEPS (comma separated):
         send:TEXT  recv  recvwait:S  drain:S  sleep:S  touch:FILE (writes a line)  wait:FILE
         keepalive:IDLE:INTVL:CNT  close
+        peek (wait until data has arrived, and leave it unread)
       Prints "connected", "reset" (ECONNRESET/EPIPE), "timeout" (ETIMEDOUT)
       or "eof" as they happen.  Every wait is bounded by --timeout.
 """
@@ -109,6 +110,9 @@ def step(c, st, timeout):
                 if e.errno == errno.ETIMEDOUT:
                     raise
         c.settimeout(timeout)
+    elif op == "peek":
+        if not c.recv(1, socket.MSG_PEEK):
+            print("eof", flush=True)
     elif op == "sleep":
         time.sleep(float(arg))
     elif op == "touch":

@@ -51,14 +51,14 @@ test_churn_counts_match_nstat() {
 	assert_eq "$((ok4 + ok6))" 5000 "connections completed"
 	p1=$(snmp "$S" TcpPassiveOpens)
 	a1=$(snmp "$C" TcpActiveOpens)
-	assert_eq "$((p1 - p0))" 5000 "server PassiveOpens delta"
+	assert_passive_opens "$((p1 - p0))" 5000 "server PassiveOpens delta"
 	WS_PID=$srv_pid ws_stop
 	WS_PID=$cli_pid ws_stop
 	line=$(summary "$WS_TMP/srv")
 	log "server: $line"
-	assert_eq "$(jfield "$line" server_handshakes)" "$((p1 - p0))" "server_handshakes"
-	assert_eq "$(jfield "$line" syn_received)" "$((p1 - p0))" "syn_received"
-	assert_eq "$(jfield "$line" synack_sent)" "$((p1 - p0))" "synack_sent"
+	assert_eq "$(jfield "$line" server_handshakes)" 5000 "server_handshakes"
+	assert_eq "$(jfield "$line" syn_received)" 5000 "syn_received"
+	assert_eq "$(jfield "$line" synack_sent)" 5000 "synack_sent"
 	assert_eq "$(jfield "$line" syn_unanswered)" 0 "syn_unanswered"
 	assert_eq "$(jfield "$line" syn_retransmits_received)" 0 "syn_retransmits_received"
 	assert_eq "$(jfield "$line" client_handshakes)" 0 "client side on the server"
