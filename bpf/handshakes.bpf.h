@@ -331,21 +331,28 @@ static __always_inline void hs_from_client(struct hs_ctx *c, struct hs_flow *fl)
 		hs_delete(c);
 		return;
 	}
+	/*
+	 * The final ACK and the segment behind it (data, a FIN) carry the same
+	 * ack and may cross this hook on two CPUs at once: claim the handshake
+	 * before anything slow.  Without compare-and-swap (5.12+) a window of
+	 * a few ns remains, where both could count it.
+	 */
 	if (!fl->server) {
 		if (hs_final_ack(c, fl)) {
+			fl->state = HS_ST_ACKED;
 			hs_count(c, HS_CLIENT_DONE);
 			hs_delete(c);
 		}
 		return;
 	}
 	if (hs_final_ack(c, fl)) {
+		fl->state = HS_ST_ACKED;
+		fl->acked_ns = c->now;
 		hs_count(c, HS_SERVER_ACKS);
 		hs_observe_latency(c, HS_LEG_RTT, fl->synack_ns);
 		ps = hs_port(c, false);
 		if (ps)
 			ps->acks++;
-		fl->state = HS_ST_ACKED;
-		fl->acked_ns = c->now;
 		return;
 	}
 	if (fl->state != HS_ST_ACKED)

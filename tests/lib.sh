@@ -131,6 +131,20 @@ wait_file() {
 	fail "timed out waiting for $1"
 }
 
+# wait_steady CMD...: until CMD's output (a counter) stays put for 0.5 s, at
+# most 10 s: packets still in flight or in a backlog have been counted.
+wait_steady() {
+	local prev cur i
+	prev=$("$@")
+	for ((i = 0; i < 20; i++)); do
+		sleep 0.5
+		cur=$("$@")
+		[ "$cur" = "$prev" ] && return 0
+		prev=$cur
+	done
+	fail "'$*' still moving"
+}
+
 # wait_tcp_gone NS DST SECONDS [SS-FILTER...]: until NS has no TCP socket to
 # DST (ADDR:PORT) that ss's filter (e.g. "exclude time-wait") keeps.
 wait_tcp_gone() {

@@ -11,7 +11,7 @@
       Connect, then run STEPS (comma separated):
         send:TEXT  recv  recvwait:S  drain:S  sleep:S  touch:FILE (writes a line)  wait:FILE
         keepalive:IDLE:INTVL:CNT  close
-        peek (wait until data has arrived, and leave it unread)
+        peek (wait until 4 KB, a "push", have arrived; leave them unread)
       Prints "connected", "reset" (ECONNRESET/EPIPE), "timeout" (ETIMEDOUT)
       or "eof" as they happen.  Every wait is bounded by --timeout.
 """
@@ -111,7 +111,7 @@ def step(c, st, timeout):
                     raise
         c.settimeout(timeout)
     elif op == "peek":
-        if not c.recv(1, socket.MSG_PEEK):
+        if not c.recv(4096, socket.MSG_PEEK | socket.MSG_WAITALL):
             print("eof", flush=True)
     elif op == "sleep":
         time.sleep(float(arg))

@@ -38,7 +38,7 @@ summary() { # OUT
 
 test_churn_counts_match_nstat() {
 	hs_lab
-	server "$S" 60 198.18.6.1,8080,accept 2001:db8:6::1,8080,accept
+	server "$S" 300 198.18.6.1,8080,accept 2001:db8:6::1,8080,accept
 	ws_start "$S" "$WS_TMP/srv" handshakes -i s0 -j
 	local srv_pid=$WS_PID
 	ws_start "$C" "$WS_TMP/cli" handshakes -i c0 -j
@@ -49,6 +49,7 @@ test_churn_counts_match_nstat() {
 	ok4=$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 8080 4800)
 	ok6=$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 2001:db8:6::1 8080 200)
 	assert_eq "$((ok4 + ok6))" 5000 "connections completed"
+	wait_stable "$S" TcpPassiveOpens
 	p1=$(snmp "$S" TcpPassiveOpens)
 	a1=$(snmp "$C" TcpActiveOpens)
 	assert_passive_opens "$((p1 - p0))" 5000 "server PassiveOpens delta"
@@ -78,15 +79,7 @@ test_churn_counts_match_nstat() {
 
 # wait_stable NS COUNTER: until COUNTER stays put for 0.5 s (max 10 s).
 wait_stable() {
-	local prev cur i
-	prev=$(snmp "$1" "$2")
-	for ((i = 0; i < 20; i++)); do
-		sleep 0.5
-		cur=$(snmp "$1" "$2")
-		[ "$cur" = "$prev" ] && return 0
-		prev=$cur
-	done
-	fail "$2 still moving"
+	wait_steady snmp "$1" "$2"
 }
 
 # slow_synacks PORT: pace what the server sends from PORT (IPv4) at one

@@ -14,7 +14,7 @@ mode, addr, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4
 fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
 ok = 0
 if mode == "churn":
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240
     for i in range(n):
         if time.monotonic() > deadline:
             break
