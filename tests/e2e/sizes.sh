@@ -66,6 +66,10 @@ test_exact_counts_generic() {
 	check_exact_counts generic
 }
 
+a0_packets() {
+	echo "$(ifstat "$A" a0 rx_packets) $(ifstat "$A" a0 tx_packets)"
+}
+
 # A TCP exchange shows on both directions, equal to the interface counters.
 test_bidirectional_tcp() {
 	sizes_lab
@@ -78,9 +82,10 @@ s.bind(("198.18.0.2", 8080)); s.listen(1); s.settimeout(20)
 c, _ = s.accept(); c.settimeout(20)
 data = c.recv(100); c.sendall(data.upper() * 20); c.close()' &
 	WS_PIDS+=($!)
+	# The kernel's window is wirescope's: from attached to stopped.
+	ws_start "$A" "$WS_TMP/out" sizes -i a0 -j
 	rx0=$(ifstat "$A" a0 rx_packets)
 	tx0=$(ifstat "$A" a0 tx_packets)
-	ws_start "$A" "$WS_TMP/out" sizes -i a0 -j
 	local reply
 	reply=$(ip netns exec "$A" python3 -c '
 import socket, time
@@ -99,9 +104,16 @@ print(len(out))')
 	# The peer's ACK of our FIN may still be on its way (slow VMs): wait
 	# until the kernel has closed the socket (LAST_ACK gone) before stopping.
 	wait_tcp_gone "$A" 198.18.0.2:8080 10
+	# Anything still on the way (a late retransmission) lands before the
+	# stop, and nothing may cross a0 while wirescope stops.
+	wait_steady a0_packets
+	local moved
+	moved=$(a0_packets)
 	ws_stop
+	assert_eq "$(a0_packets)" "$moved" "a0 rx, tx packets during the stop"
 	local rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
 	local tx=$(( $(ifstat "$A" a0 tx_packets) - tx0 ))
+	log "a0: rx $rx, tx $tx; wirescope: $(grep -c '"type":"interval"' "$WS_TMP/out") interval records"
 	assert_ge "$rx" 4 "interface rx_packets"
 	assert_ge "$tx" 4 "interface tx_packets"
 	line=$(summary_line "$WS_TMP/out" rx)

@@ -70,6 +70,8 @@ static uint64_t host_attr[NS_NSTAT];
 static bool attr_carried; /* host_attr kept back one sample (attribute()) */
 static int timer_fd = -1;
 static bool started, owners_stale, table_full_warned;
+/* The last dump had a listener the table could not take. */
+static bool listeners_unwatched;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
 static unsigned long lines;
 
@@ -128,6 +130,7 @@ static void on_listener(const struct nl_listener *l, void *arg)
 		return;
 	if (!t) {
 		if (n_listeners == MAX_LISTENERS) {
+			listeners_unwatched = true;
 			if (!table_full_warned)
 				ws_warn("more than %d listening sockets: the "
 					"rest are not shown (use -p)",
@@ -163,6 +166,7 @@ static int dump_listeners(struct ws_session *s)
 
 	for (i = 0; i < n_listeners; i++)
 		table[i].seen = false;
+	listeners_unwatched = false;
 	err = nl_tcp_listeners(on_listener, s);
 	for (i = 0; i < n_listeners && !err; i++)
 		if (!table[i].seen)
@@ -350,9 +354,9 @@ static void attribute(struct ws_session *s)
 	for (i = 0; i < n_listeners && sum; i++) {
 		struct listener *t = &table[i];
 
-		/* Exact only if every listener is in the table: no -p, no
-		 * overflow of MAX_LISTENERS. */
-		if (n == 1 && !s->o->n_ports && !table_full_warned) {
+		/* Exact only if every listener is in the table: no -p, and
+		 * none left out of this dump. */
+		if (n == 1 && !s->o->n_ports && !listeners_unwatched) {
 			if (i == only) {
 				t->ovf_total += lo;
 				t->synq_total += rq;
