@@ -145,6 +145,26 @@ wait_steady() {
 	fail "'$*' still moving"
 }
 
+# silence_orphans NS PORT: drop what NS sends to PORT.  Clients gone from a
+# full listener leave orphaned sockets that resend FINs and ACKs into its
+# queue for minutes, each one another overflow: the counter then stops.
+silence_orphans() {
+	ip netns exec "$1" nft -f - <<NFT
+table inet wsquiet {
+	chain out {
+		type filter hook output priority 0;
+		tcp dport $2 drop
+	}
+}
+NFT
+}
+
+# kernel_btf_has NAME: the running kernel's BTF names NAME (a type, an
+# enumerator): what a tracepoint or a drop reason can tell us here.
+kernel_btf_has() {
+	grep -qa "$1" /sys/kernel/btf/vmlinux
+}
+
 # wait_tcp_gone NS DST SECONDS [SS-FILTER...]: until NS has no TCP socket to
 # DST (ADDR:PORT) that ss's filter (e.g. "exclude time-wait") keeps.
 wait_tcp_gone() {

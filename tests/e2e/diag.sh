@@ -728,12 +728,8 @@ burst_under_diag() {
 	c0=$(tcp_counter "$B" "$3")
 	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 600 -j
 	connect_burst "$1" 40
-	# The clients' orphaned sockets would resend FINs and ACKs into the full
-	# queue for minutes, each one counted again, maybe after diag's last
-	# sample: silence them, and stop once the counter holds.
-	ip netns exec "$A" nft add table inet wsquiet
-	ip netns exec "$A" nft add chain inet wsquiet out '{ type filter hook output priority 0; }'
-	ip netns exec "$A" nft add rule inet wsquiet out tcp dport "$1" drop
+	# The orphans' overflows could land after diag's last sample.
+	silence_orphans "$A" "$1"
 	wait_steady tcp_counter "$B" "$3"
 	DIAG_RC=0
 	ws_stop || DIAG_RC=$?

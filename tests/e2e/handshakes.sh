@@ -96,7 +96,7 @@ slow_synacks() {
 
 # kfree_skb names a listen overflow's socket: 6.11's rx_sk, 6.15's reason.
 has_kfree_overflows() {
-	grep -qa SKB_DROP_REASON_TCP_LISTEN_OVERFLOW /sys/kernel/btf/vmlinux
+	kernel_btf_has SKB_DROP_REASON_TCP_LISTEN_OVERFLOW
 }
 
 listener() { # OUT PORT: the listener's summary record
@@ -118,18 +118,8 @@ overflow_scenario() {
 	local cpid=$!
 	ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 8080 200 >"$WS_TMP/healthy"
 	wait $cpid
-	# The clients are gone, but their orphaned sockets keep resending
-	# FINs (and ACKs) into the full queue, backing off for minutes: each
-	# one is another overflow, maybe after wirescope's last sample.
-	# Silence them, so the counter stops for good before we stop.
-	ip netns exec "$C" nft -f - <<NFT
-table inet wsquiet {
-	chain out {
-		type filter hook output priority 0;
-		tcp dport 9000 drop
-	}
-}
-NFT
+	# The orphans' overflows could land after wirescope's last sample.
+	silence_orphans "$C" 9000
 	wait_stable "$S" TcpExtListenOverflows
 	ws_stop
 	o1=$(snmp "$S" TcpExtListenOverflows)

@@ -33,7 +33,7 @@ EOF
 
 # From 6.10 tcp_send_reset has a reason (enum sk_rst_reason) and fires
 # without a full socket too; before, neither.
-send_reset_full() { grep -qa sk_rst_reason /sys/kernel/btf/vmlinux; }
+send_reset_full() { kernel_btf_has sk_rst_reason; }
 rst_reason() { send_reset_full && echo "$1" || echo -; }
 
 summary_of() { grep '"type":"summary"' "$1"; }

@@ -107,12 +107,13 @@ print(len(out))')
 	# Anything still on the way (a late retransmission) lands before the
 	# stop, and nothing may cross a0 while wirescope stops.
 	wait_steady a0_packets
-	local moved
+	local moved rx tx
 	moved=$(a0_packets)
 	ws_stop
 	assert_eq "$(a0_packets)" "$moved" "a0 rx, tx packets during the stop"
-	local rx=$(( $(ifstat "$A" a0 rx_packets) - rx0 ))
-	local tx=$(( $(ifstat "$A" a0 tx_packets) - tx0 ))
+	read -r rx tx <<<"$moved"
+	rx=$((rx - rx0))
+	tx=$((tx - tx0))
 	log "a0: rx $rx, tx $tx; wirescope: $(grep -c '"type":"interval"' "$WS_TMP/out") interval records"
 	assert_ge "$rx" 4 "interface rx_packets"
 	assert_ge "$tx" 4 "interface tx_packets"
