@@ -145,6 +145,32 @@ wait_steady() {
 	fail "'$*' still moving"
 }
 
+# "dropped squeezed" summed over CPUs: /proc/net/softnet_stat is per host,
+# so other tests running on the machine can raise it under ours.
+softnet_totals() {
+	python3 -c '
+d = q = 0
+for l in open("/proc/net/softnet_stat"):
+    f = l.split()
+    d += int(f[1], 16); q += int(f[2], 16)
+print(d, q)'
+}
+
+# The finding ids of a diag -j run, sorted, space-separated.  softnet_drops
+# and softnet_squeeze are left out when the host's own counters rose since
+# SOFTNET0 (softnet_totals before the run): that is someone else's traffic,
+# and diag was right to say so.  With "all", nothing is left out.
+finding_ids() { # FILE [all]
+	python3 -c '
+import json, sys
+d0, q0 = map(int, sys.argv[2].split())
+d1, q1 = map(int, sys.argv[3].split())
+skip = {"softnet_drops"} if d1 != d0 and len(sys.argv) < 5 else set()
+skip |= {"softnet_squeeze"} if q1 != q0 and len(sys.argv) < 5 else set()
+ids = [json.loads(l)["id"] for l in open(sys.argv[1]) if "\"finding\"" in l]
+print(" ".join(sorted(i for i in ids if i not in skip)))' "$1" "$SOFTNET0" "$(softnet_totals)" ${2:+"$2"}
+}
+
 # silence_orphans NS PORT: drop what NS sends to PORT.  Clients gone from a
 # full listener leave orphaned sockets that resend FINs and ACKs into its
 # queue for minutes, each one another overflow: the counter then stops.

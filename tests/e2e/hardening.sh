@@ -117,6 +117,29 @@ rx_packets() {
 	jfield "$(grep '"type":"summary"' "$1" | grep '"dir":"rx"')" packets
 }
 
+# counted_rx OUT: received frames in the interval lines of a sizes -j run.
+counted_rx() {
+	python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    if "\"interval\"" in line and "\"dir\":\"rx\"" in line and line.endswith("\n"):
+        n += json.loads(line)["packets"]
+print(n)' "$1"
+}
+
+# wait_counted OUT N: until OUT's intervals count N received frames (5 s at
+# most).  They have then passed our hook, so taking the interface away next
+# cannot drop them from a backlog first; the summary still decides.
+wait_counted() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(counted_rx "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	log "intervals count $(counted_rx "$1") of $2 frames after 5 s"
+}
+
 # hooks NS IFACE: every program on IFACE: XDP, tc filters, tcx.
 hooks() {
 	ip -n "$1" -d link show dev "$2" | grep -Eo 'prog/xdp[a-z]* id [0-9]+' || true
@@ -341,7 +364,10 @@ test_iface_down_up() {
 	local line
 	for line in "${HARDEN_CMDS[@]}"; do
 		start_cmd "$WS_TMP/out" "$line" -j 0.1
-		[ "$(cmd_name "$line")" = sizes ] && send 300
+		if [ "$(cmd_name "$line")" = sizes ]; then
+			send 300
+			wait_counted "$WS_TMP/out" 300
+		fi
 		ip -n "$A" link set a0 down
 		wait_line "$WS_TMP/out.err" 'a0: interface is down'
 		ip -n "$A" link set a0 up
@@ -438,7 +464,10 @@ test_iface_deleted() {
 			harden_lab
 			idx=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
 			start_cmd "$WS_TMP/out" "$line" -j 0.1
-			[ "$(cmd_name "$line")" = sizes ] && send 300
+			if [ "$(cmd_name "$line")" = sizes ]; then
+				send 300
+				wait_counted "$WS_TMP/out" 300
+			fi
 			if [ $how = delete ]; then
 				ip -n "$A" link del a0
 			else
