@@ -243,6 +243,42 @@ EOF2
 	true
 }
 
+# Past --max-ports, every per-port family labels the same ports: a port has
+# its own series in all of them or in none, so a dashboard can join them.
+# (Each family once kept its own first-come set, and the sets differed.)
+test_port_labels_one_set() {
+	pair_lab
+	local i
+	bg in_a python3 -c '
+import socket, time
+ss = []
+for p in (21004, 21001, 21003, 21000, 21002):
+    s = socket.socket(); s.bind(("0.0.0.0", p)); s.listen(8); ss.append(s)
+print("listening", flush=True)
+time.sleep(120)' >"$WS_TMP/listeners"
+	for ((i = 0; i < 100; i++)); do
+		grep -q listening "$WS_TMP/listeners" && break
+		sleep 0.05
+	done
+	# Six listeners with the exporter's own: three keep their label.
+	export_start --max-ports 3
+	for ((i = 0; i < 50; i++)); do
+		scrape >"$WS_TMP/scrape"
+		[ "$(grep -c '^wirescope_listen_[a-z_]*{port="other"' "$WS_TMP/scrape")" -ge 2 ] && break
+		sleep 0.2
+	done
+	python3 - "$WS_TMP/scrape" <<'EOF2' || fail "port labels per family: $(grep -o '^wirescope_listen_[a-z_]*{port="[^"]*"' "$WS_TMP/scrape" | sort -u | tr '\n' ' ')"
+import re, sys
+fams = {}
+for m in re.finditer(r'^(wirescope_listen_[a-z_]+)\{port="([^"]+)"', open(sys.argv[1]).read(), re.M):
+    fams.setdefault(m.group(1), set()).add(m.group(2))
+assert "wirescope_listen_port_handshakes_total" in fams and "wirescope_listen_queue_length" in fams, fams
+assert len({frozenset(v) for v in fams.values()}) == 1, fams
+ports = fams["wirescope_listen_queue_length"]
+assert "other" in ports and len(ports - {"other"}) == 3, ports
+EOF2
+}
+
 # Content type, landing page, 404, 405, HEAD, and version errors.
 test_http_basics() {
 	pair_lab

@@ -733,9 +733,6 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 		  "SYNs dropped for a full SYN queue (TCPReqQFullDrop), "
 		  "attributed like the overflows." },
 	};
-	/* Ports keep their label slot across scrapes; past --max-ports
-	 * they are summed into port="other". */
-	static struct prom_ports ports;
 	static uint64_t sum[WS_PROM_PORT_SLOTS][2][6];
 	static bool used[WS_PROM_PORT_SLOTS][2];
 	const struct accept_listener *l;
@@ -749,7 +746,8 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 	for (i = 0; i < n; i++) {
 		if (l[i].gone)
 			continue;
-		slot = prom_port_slot(&ports, s->o->prom_max_ports, l[i].port);
+		slot = prom_port_slot(&s->prom_ports, s->o->prom_max_ports,
+				      l[i].port);
 		v6 = l[i].family == AF_INET6;
 		used[slot][v6] = true;
 		sum[slot][v6][0] += l[i].queue;
@@ -767,8 +765,8 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 					continue;
 				snprintf(labels, sizeof(labels),
 					 "port=\"%s\",family=\"%s\"",
-					 prom_port_name(&ports, slot, name,
-							sizeof(name)),
+					 prom_port_name(&s->prom_ports, slot,
+							name, sizeof(name)),
 					 v6 ? "ipv6" : "ipv4");
 				prom_u64(b, fam[f].name, labels,
 					 sum[slot][v6][f]);

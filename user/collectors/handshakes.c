@@ -563,7 +563,6 @@ static void prom_hist(struct ws_buf *b, const char *leg,
 /* Per listening port, capped by --max-ports: the rest is port="other". */
 static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
 {
-	static struct prom_ports ports; /* a port keeps its slot */
 	static uint64_t sum[WS_PROM_PORT_SLOTS];
 	static bool used[WS_PROM_PORT_SLOTS];
 	struct hs_port_stats p;
@@ -577,7 +576,7 @@ static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
 		if (!hs_port_wanted(s->o, pcur.rows[i].port) ||
 		    hs_port_totals(pcur.rows[i].port, &p))
 			continue;
-		slot = prom_port_slot(&ports, s->o->prom_max_ports,
+		slot = prom_port_slot(&s->prom_ports, s->o->prom_max_ports,
 				      pcur.rows[i].port);
 		used[slot] = true;
 		sum[slot] += p.acks - p.ack_lost;
@@ -587,8 +586,9 @@ static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
 	for (slot = 0; slot < WS_PROM_PORT_SLOTS; slot++) {
 		if (!used[slot])
 			continue;
-		snprintf(labels, sizeof(labels), "port=\"%s\"",
-			 prom_port_name(&ports, slot, name, sizeof(name)));
+		snprintf(
+		    labels, sizeof(labels), "port=\"%s\"",
+		    prom_port_name(&s->prom_ports, slot, name, sizeof(name)));
 		prom_u64(b, "wirescope_listen_port_handshakes_total", labels,
 			 sum[slot]);
 	}

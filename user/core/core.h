@@ -122,6 +122,14 @@ struct ws_collector {
 
 #define WS_MAX_COLLECTORS 12
 
+#define WS_PROM_MAX_PORTS  1024
+#define WS_PROM_PORT_OTHER WS_PROM_MAX_PORTS
+#define WS_PROM_PORT_SLOTS (WS_PROM_MAX_PORTS + 1)
+struct prom_ports {
+	uint16_t port[WS_PROM_MAX_PORTS];
+	unsigned int n;
+};
+
 struct ws_session {
 	struct ws_opts *o;
 	struct wirescope_bpf *skel;
@@ -160,6 +168,11 @@ struct ws_session {
 	 */
 	bool no_reports;
 	bool final_sample; /* the last sample, before the summaries */
+	/*
+	 * export: the port label slots of every per-port family, one set, so
+	 * a port has its own series in all of them or in none.
+	 */
+	struct prom_ports prom_ports;
 	pthread_mutex_t *lock;
 	int (*on_ready)(struct ws_session *s);
 	void (*on_stop)(struct ws_session *s);
@@ -253,17 +266,10 @@ void prom_histogram(struct ws_buf *b, const char *name, const char *labels,
 
 /*
  * Bounded port labels (export --max-ports, o->prom_max_ports): the first
- * max ports a collector sees keep their own series for the life of the
+ * max ports the exporter sees keep their own series for the life of the
  * process; later ones share port="other".  Collectors sum values per slot
  * (0..n-1, or WS_PROM_PORT_OTHER) so "other" is one series.
  */
-#define WS_PROM_MAX_PORTS  1024
-#define WS_PROM_PORT_OTHER WS_PROM_MAX_PORTS
-#define WS_PROM_PORT_SLOTS (WS_PROM_MAX_PORTS + 1)
-struct prom_ports {
-	uint16_t port[WS_PROM_MAX_PORTS];
-	unsigned int n;
-};
 unsigned int prom_port_slot(struct prom_ports *p, unsigned int max,
 			    uint16_t port);
 /* The label value of @slot: "443" or "other". */
