@@ -27,6 +27,12 @@ rm -f "$OUT"/*.json
 NSLIB_PREFIX="wsbench$$"
 source tools/nslib.sh
 BPF_STATS_WAS=""
+# The load's two ends on CPUs of their own, sender 0 and receiver 1 (trafgen
+# -P 1 pins itself to 0): left to the scheduler, where they landed moved a
+# ratio by up to a fifth between two runs with nothing attached (A/A).  The
+# observer runs wherever the scheduler puts it.
+PIN_SND=() PIN_RCV=()
+if [ "$(nproc)" -ge 2 ]; then PIN_SND=(taskset -c 0) PIN_RCV=(taskset -c 1); fi
 restore_bpf_stats() { [ -z "$BPF_STATS_WAS" ] || sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"; }
 trap 'restore_bpf_stats; nslib_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
@@ -87,7 +93,7 @@ now() { date +%s.%N; }
 start_observer() {
 	OBS_PID=""
 	case $1 in
-	none) ;;
+	none | none_again) ;; # none_again: an A/A pair, the noise floor
 	xdp_pass_native)
 		ip -n "$RCV" link set dev r0 xdpdrv obj build/bench/xdp_pass.bpf.o sec xdp
 		;;
@@ -196,7 +202,7 @@ flood_once() { # KIND CONFIG ROUND
 		[ "$kind" = data ] || udp="-u -b 0 -l 18"
 		[ "$kind" = udp ] || udp="-l 64 -N -P 2"
 		for try in 1 2 3; do # the server takes one client at a time
-			timeout 30 ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$FLOOD_SECONDS" $udp >"$TMP/iperf.out" 2>&1 && break
+			timeout 30 "${PIN_SND[@]}" ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$FLOOD_SECONDS" $udp >"$TMP/iperf.out" 2>&1 && break
 			log "flood: iperf3 ($kind, $cfg, try $try): $(tail -1 "$TMP/iperf.out")"
 			sleep 0.5
 		done
@@ -221,7 +227,7 @@ print(json.dumps({"kind":k,"config":c,"round":int(r),"sent":int(sent),"arrived":
 
 FLOOD_SECONDS=${FLOOD_SECONDS:-2}
 FLOOD_KINDS=${FLOOD_KINDS:-ack data udp}
-FLOOD_CONFIGS=${FLOOD_CONFIGS:-none tc_pass diag export tcpdump}
+FLOOD_CONFIGS=${FLOOD_CONFIGS:-none none_again tc_pass diag export tcpdump}
 
 # The seed's three floods in the default mode (tc), each beside its
 # unobserved base and tcpdump; configs rotate each round.
@@ -229,7 +235,7 @@ bench_flood() {
 	local configs=($FLOOD_CONFIGS) r i k n=$(wc -w <<<"$FLOOD_CONFIGS")
 	log "flood: $ROUNDS rounds x ($FLOOD_KINDS) x ($FLOOD_CONFIGS)"
 	ip netns exec "$SND" sysctl -qw net.ipv4.tcp_autocorking=0
-	ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
+	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
 	for _ in $(seq 100); do ip netns exec "$RCV" ss -ltn | grep -q ':5201 ' && break; sleep 0.05; done
 	for ((r = 0; r < ROUNDS; r++)); do
 		for k in $FLOOD_KINDS; do
@@ -250,19 +256,19 @@ bulk_once() { # CONFIG ROUND
 	local bps try
 	start_observer "$1"
 	for try in 1 2 3; do # the server takes one client at a time
-		bps=$(timeout 30 ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$BULK_SECONDS" -J 2>/dev/null |
+		bps=$(timeout 30 "${PIN_SND[@]}" ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$BULK_SECONDS" -J 2>/dev/null |
 			python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' 2>/dev/null) && break
 		sleep 0.5
 	done
-	[ "$1" = none ] || stop_observer "$1" >/dev/null
+	stop_observer "$1" >/dev/null
 	[ -n "$bps" ] || { log "bulk: iperf3 failed 3 times with $1"; return; }
 	echo "{\"config\":\"$1\",\"round\":$2,\"bps\":$bps}" >>"$OUT/bulk.json"
 }
 
 bench_bulk() {
-	local configs=(none sizes_tc diag export sizes_native diag_native tcpdump) r i n=7
+	local configs=(none none_again sizes_tc diag export sizes_native diag_native tcpdump) r i n=8
 	log "bulk: $ROUNDS rounds x $n configs x ${BULK_SECONDS}s of iperf3"
-	ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
+	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
 	for _ in $(seq 100); do ip netns exec "$RCV" ss -ltn | grep -q ':5201 ' && break; sleep 0.05; done
 	for ((r = 0; r < ROUNDS; r++)); do
 		for ((i = 0; i < n; i++)); do
@@ -283,7 +289,7 @@ churn_once() { # CONFIG ROUND
 	handshakes | diag | export | tcpdump | tc_pass) start_observer "$1" ;;
 	esac
 	p0=$(passive_opens)
-	res=$(timeout 90 ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
+	res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
 	sleep 0.3 # the last final ACKs are in flight when the client returns
 	p1=$(passive_opens)
 	echo '{}' >"$TMP/hs.out"
@@ -310,9 +316,9 @@ PY
 }
 
 bench_churn() {
-	local configs=(none tc_pass handshakes diag export tcpdump) r i
+	local configs=(none none_again tc_pass handshakes diag export tcpdump) r i
 	log "churn: $ROUNDS rounds x ${#configs[@]} configs x $CHURN_CONNS connections"
-	ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
+	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	local srv=$!
 	nslib_track $srv
 	for _ in $(seq 100); do grep -q listening "$TMP/srv.out" && break; sleep 0.05; done
@@ -437,7 +443,7 @@ bench_where() {
 	log "where: $ROUNDS rounds of the RST storm and churn under diag with bpf_stats"
 	BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
-	ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
+	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	nslib_track $!
 	for _ in $(seq 100); do grep -q listening "$TMP/srv.out" && break; sleep 0.05; done
 	for ((r = 0; r < ROUNDS; r++)); do
@@ -450,7 +456,7 @@ bench_where() {
 				timeout 120 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b 5000000pps -P 1 >/dev/null 2>&1 || true
 				res='{"packets":'$FLOOD_FRAMES'}'
 			else
-				res=$(timeout 90 ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
+				res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
 			fi
 			t1=$(now)
 			sleep 0.3
