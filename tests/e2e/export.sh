@@ -21,6 +21,23 @@ export_start() { # extra args...
 	EXPORT_PID=$(cat "$WS_TMP"/ready.*)
 }
 
+# series NAME{LABELS}: its value in a scrape, empty if absent.
+series() {
+	scrape | awk -v n="$1" '$1 == n {print $2}'
+}
+
+# wait_series NAME{LABELS} present|absent: until a scrape shows it so (5 s
+# at most: accept looks at the listeners every 100 ms).
+wait_series() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(series "$1")" ] && [ "$2" = present ] && return 0
+		[ -z "$(series "$1")" ] && [ "$2" = absent ] && return 0
+		sleep 0.1
+	done
+	fail "$1 still not $2"
+}
+
 send_frames() { # COUNT
 	write_trafgen_cfg "$WS_TMP/flood.cfg"
 	timeout 60 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/flood.cfg" \
@@ -177,6 +194,39 @@ time.sleep(3)'
 	assert_eq "$(prom_query 'sum(wirescope_listen_overflows_total{port="8081"})')" 0 "healthy listener overflows"
 }
 
+# A port's overflow counter never goes back: not when its listener closes,
+# nor when one comes back on the port (a restart).  Once the series vanished
+# with the listener and came back from 0, which Prometheus reads as a reset.
+test_overflow_counter_survives_restart() {
+	pair_lab
+	lab_addrs
+	export_start
+	local q='wirescope_listen_overflows_total{port="8080",family="ipv4"}'
+	local g='wirescope_listen_queue_length{port="8080",family="ipv4"}'
+	local stuck='import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.1", 8080)); s.listen(2); time.sleep(60)'
+	bg ip netns exec "$A" python3 -c "$stuck"
+	local pid=$BG_PID v1 i
+	wait_series "$g" present
+	ip netns exec "$B" python3 -c '
+import socket, time
+socks = []
+for _ in range(12):
+    s = socket.socket(); s.setblocking(False)
+    s.connect_ex(("198.18.0.1", 8080)); socks.append(s)
+time.sleep(2)'
+	v1=$(series "$q")
+	assert_ge "${v1:-0}" 1 "overflows before the close"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	wait_series "$g" absent
+	assert_eq "$(series "$q")" "$v1" "the counter once its listener closed"
+	bg ip netns exec "$A" python3 -c "$stuck"
+	wait_series "$g" present
+	assert_eq "$(series "$q")" "$v1" "the counter once a listener is back on the port"
+}
+
 # Connects from A to B, where nothing listens: B, on-link, refuses each
 # (0 hops), and Prometheus counts them as the peer's, as many as A's own
 # AttemptFails.
@@ -249,7 +299,7 @@ EOF2
 test_port_labels_one_set() {
 	pair_lab
 	local i
-	bg in_a python3 -c '
+	bg ip netns exec "$A" python3 -c '
 import socket, time
 ss = []
 for p in (21004, 21001, 21003, 21000, 21002):

@@ -373,6 +373,34 @@ fill_queue() {
 	fail "accept queue of :$1 holds '$q', expected $2"
 }
 
+# A listener restarted on its address and port while accept runs keeps its
+# row: one summary record with both sockets' overflows, within 5% of the
+# namespace's ListenOverflows, not a closed row beside a new one.
+test_overflow_listener_restarted() {
+	local o0 o1 line round
+	hs_lab
+	ip netns exec "$S" sysctl -qw net.ipv4.tcp_syncookies=1
+	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 0.5
+	o0=$(snmp "$S" TcpExtListenOverflows)
+	for round in 1 2; do
+		server "$S" 60 198.18.6.1,9000,stuck,8
+		fill_queue 9000 9
+		timeout 20 ip netns exec "$C" python3 "$PY/hs_client.py" burst 198.18.6.1 9000 20 2.5 >/dev/null
+		wait_stable "$S" TcpExtListenOverflows
+		log "round $round: ListenOverflows +$(($(snmp "$S" TcpExtListenOverflows) - o0))"
+		kill "$BG_PID"
+		wait "$BG_PID" 2>/dev/null || true
+	done
+	ws_stop
+	o1=$(snmp "$S" TcpExtListenOverflows)
+	log "$(listener "$WS_TMP/out" 9000)"
+	assert_eq "$(listener "$WS_TMP/out" 9000 | wc -l)" 1 "summary records of :9000"
+	line=$(listener "$WS_TMP/out" 9000)
+	assert_ge "$((o1 - o0))" 20 "ListenOverflows delta"
+	assert_within_pct "$(jfield "$line" overflows)" "$((o1 - o0))" 5 "overflows of both sockets"
+	assert_within_pct "$(jfield "$line" overflows)" "$(jfield "$line" sk_drops)" 5 "overflows vs both sockets' sk_drops"
+}
+
 # Two listeners overflow at once: within one sample the namespace's
 # ListenOverflows cannot be told apart per socket, so it is apportioned by
 # listen drops, and says so (a sample where only one listener dropped is

@@ -53,7 +53,8 @@ struct listener {
 	uint32_t queue_max_iv; /* max since the last interval */
 	int owner_fd;	       /* the owner's fd number for it */
 	bool defer_checked;
-	bool seen; /* in the latest dump */
+	bool seen;  /* in the latest dump */
+	bool fresh; /* first seen in the latest dump, after the start */
 };
 
 enum { NS_OVERFLOWS, NS_DROPS, NS_DEFER, NS_REQQ, NS_NSTAT };
@@ -69,7 +70,7 @@ static uint64_t host_base[NS_NSTAT], host_prev[NS_NSTAT], host_cur[NS_NSTAT];
 static uint64_t host_attr[NS_NSTAT];
 static bool attr_carried; /* host_attr kept back one sample (attribute()) */
 static int timer_fd = -1;
-static bool started, owners_stale, table_full_warned;
+static bool started, owners_stale, table_full_warned, recycle_warned;
 /* The last dump had a listener the table could not take. */
 static bool listeners_unwatched;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
@@ -121,6 +122,101 @@ static struct listener *find(const struct nl_listener *l)
 	return NULL;
 }
 
+/* A closed listener on @p's address, port and family, or NULL. */
+static struct listener *find_closed(const struct accept_listener *p)
+{
+	int i;
+
+	for (i = 0; i < n_listeners; i++) {
+		struct accept_listener *q = &table[i].pub;
+
+		if (q->gone && q->port == p->port && q->family == p->family &&
+		    !memcmp(q->addr, p->addr, sizeof(q->addr)))
+			return &table[i];
+	}
+	return NULL;
+}
+
+/*
+ * @t, a listener first seen in this dump, is back on the address, port and
+ * family of @old, which closed while we ran (a restart): it takes over
+ * @old's row.  The counts go on, as the kernel's per-address ACK-site drops
+ * (hs_listeners) do, so a restart neither adds a row nor makes a counter go
+ * back.  Only the socket is new: its sk_drops count from its own birth, so
+ * the bases move down by what the old socket had counted.
+ */
+static void take_over(struct listener *old, const struct listener *t)
+{
+	old->drops_base -= old->drops_now;
+	old->drops_prev -= old->drops_now;
+	old->drops_attr -= old->drops_now;
+	old->drops_now = t->drops_now;
+	old->pub.inode = t->pub.inode;
+	old->pub.queue = t->pub.queue;
+	old->pub.backlog = t->pub.backlog;
+	if (t->pub.queue > old->pub.queue_max)
+		old->pub.queue_max = t->pub.queue;
+	if (t->pub.queue > old->queue_max_iv)
+		old->queue_max_iv = t->pub.queue;
+	old->pub.pid = 0;
+	old->pub.comm[0] = '\0';
+	old->pub.defer_accept = false;
+	old->defer_checked = false;
+	old->pub.gone = false;
+	old->seen = true;
+}
+
+/* Fold the rows this dump opened for restarted listeners into their old. */
+static void merge_restarts(void)
+{
+	struct listener *old;
+	int i = 0;
+
+	while (i < n_listeners) {
+		struct listener *t = &table[i];
+
+		old = t->fresh ? find_closed(&t->pub) : NULL;
+		if (!old) {
+			t->fresh = false;
+			i++;
+			continue;
+		}
+		take_over(old, t);
+		*t = table[--n_listeners]; /* and look at index i again */
+	}
+}
+
+/* The first closed listener's row, when the table is full, or NULL. */
+static struct listener *closed_row(void)
+{
+	int i;
+
+	for (i = 0; i < n_listeners; i++)
+		if (table[i].pub.gone)
+			return &table[i];
+	return NULL;
+}
+
+/*
+ * A row for a new listener: a free one, else one a closed listener leaves
+ * (its counts are forgotten: said once), else NULL and the listener goes
+ * unwatched.
+ */
+static struct listener *new_row(void)
+{
+	struct listener *t;
+
+	if (n_listeners < MAX_LISTENERS)
+		return &table[n_listeners++];
+	t = closed_row();
+	if (t && !recycle_warned)
+		ws_warn("more than %d listening sockets seen: new ones take "
+			"the rows of closed ones, whose counts are dropped",
+			MAX_LISTENERS);
+	recycle_warned |= t != NULL;
+	return t;
+}
+
 static void on_listener(const struct nl_listener *l, void *arg)
 {
 	struct ws_session *s = arg;
@@ -129,7 +225,8 @@ static void on_listener(const struct nl_listener *l, void *arg)
 	if (!hs_port_wanted(s->o, l->port))
 		return;
 	if (!t) {
-		if (n_listeners == MAX_LISTENERS) {
+		t = new_row();
+		if (!t) {
 			listeners_unwatched = true;
 			if (!table_full_warned)
 				ws_warn("more than %d listening sockets: the "
@@ -138,7 +235,6 @@ static void on_listener(const struct nl_listener *l, void *arg)
 			table_full_warned = true;
 			return;
 		}
-		t = &table[n_listeners++];
 		memset(t, 0, sizeof(*t));
 		memcpy(t->pub.addr, l->addr, sizeof(l->addr));
 		t->pub.port = l->port;
@@ -146,6 +242,7 @@ static void on_listener(const struct nl_listener *l, void *arg)
 		t->pub.inode = l->inode;
 		/* Born while we run: all its drops are ours to report. */
 		t->drops_base = started ? 0 : l->drops;
+		t->fresh = started;
 		t->drops_prev = t->drops_base;
 		owners_stale = true;
 	}
@@ -171,6 +268,8 @@ static int dump_listeners(struct ws_session *s)
 	for (i = 0; i < n_listeners && !err; i++)
 		if (!table[i].seen)
 			table[i].pub.gone = true;
+	if (!err)
+		merge_restarts();
 	return err;
 }
 
@@ -734,34 +833,40 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 		  "attributed like the overflows." },
 	};
 	static uint64_t sum[WS_PROM_PORT_SLOTS][2][6];
-	static bool used[WS_PROM_PORT_SLOTS][2];
+	/* [0]: an open listener (the gauges), [1]: any (the counters) */
+	static bool used[WS_PROM_PORT_SLOTS][2][2];
 	const struct accept_listener *l;
 	char labels[64], name[8];
 	unsigned int slot;
 	int n, i, v6, f;
+	bool counter;
 
 	memset(sum, 0, sizeof(sum));
 	memset(used, 0, sizeof(used));
 	l = accept_listeners(&n);
 	for (i = 0; i < n; i++) {
-		if (l[i].gone)
-			continue;
 		slot = prom_port_slot(&s->prom_ports, s->o->prom_max_ports,
 				      l[i].port);
 		v6 = l[i].family == AF_INET6;
-		used[slot][v6] = true;
-		sum[slot][v6][0] += l[i].queue;
-		sum[slot][v6][1] += l[i].queue_max;
-		sum[slot][v6][2] += l[i].backlog;
+		/* A closed listener's counts stay in its port's counters:
+		 * a counter that went back would read as a reset. */
+		used[slot][v6][1] = true;
 		sum[slot][v6][3] += l[i].overflows;
 		sum[slot][v6][4] += l[i].kfree_overflows;
 		sum[slot][v6][5] += l[i].syn_queue_drops;
+		if (l[i].gone)
+			continue;
+		used[slot][v6][0] = true;
+		sum[slot][v6][0] += l[i].queue;
+		sum[slot][v6][1] += l[i].queue_max;
+		sum[slot][v6][2] += l[i].backlog;
 	}
 	for (f = 0; f < 6; f++) {
+		counter = !strcmp(fam[f].type, "counter");
 		prom_family(b, fam[f].name, fam[f].type, fam[f].help);
 		for (slot = 0; slot < WS_PROM_PORT_SLOTS; slot++) {
 			for (v6 = 0; v6 <= 1; v6++) {
-				if (!used[slot][v6])
+				if (!used[slot][v6][counter])
 					continue;
 				snprintf(labels, sizeof(labels),
 					 "port=\"%s\",family=\"%s\"",
