@@ -293,23 +293,31 @@ EOF2
 	true
 }
 
+# listeners_in_a PORT...: a process in A listening on each PORT (all
+# addresses) for 120 s, killed at cleanup; returns once they listen.
+listeners_in_a() {
+	local i
+	bg ip netns exec "$A" python3 -c '
+import socket, sys, time
+ss = []
+for p in sys.argv[1:]:
+    s = socket.socket(); s.bind(("0.0.0.0", int(p))); s.listen(8); ss.append(s)
+print("listening", flush=True)
+time.sleep(120)' "$@" >"$WS_TMP/listeners"
+	for ((i = 0; i < 100; i++)); do
+		grep -q listening "$WS_TMP/listeners" && return 0
+		sleep 0.05
+	done
+	fail "listeners in A: $(cat "$WS_TMP/listeners")"
+}
+
 # Past --max-ports, every per-port family labels the same ports: a port has
 # its own series in all of them or in none, so a dashboard can join them.
 # (Each family once kept its own first-come set, and the sets differed.)
 test_port_labels_one_set() {
 	pair_lab
 	local i
-	bg ip netns exec "$A" python3 -c '
-import socket, time
-ss = []
-for p in (21004, 21001, 21003, 21000, 21002):
-    s = socket.socket(); s.bind(("0.0.0.0", p)); s.listen(8); ss.append(s)
-print("listening", flush=True)
-time.sleep(120)' >"$WS_TMP/listeners"
-	for ((i = 0; i < 100; i++)); do
-		grep -q listening "$WS_TMP/listeners" && break
-		sleep 0.05
-	done
+	listeners_in_a 21004 21001 21003 21000 21002
 	# Six listeners with the exporter's own: three keep their label.
 	export_start --max-ports 3
 	for ((i = 0; i < 50; i++)); do
@@ -327,6 +335,24 @@ assert len({frozenset(v) for v in fams.values()}) == 1, fams
 ports = fams["wirescope_listen_queue_length"]
 assert "other" in ports and len(ports - {"other"}) == 3, ports
 EOF2
+}
+
+# --max-ports above the handshakes' own table (256 ports by default): every
+# listener still has its series in both families (export sizes the table).
+test_port_labels_past_256() {
+	pair_lab
+	local i n
+	# shellcheck disable=SC2046
+	listeners_in_a $(seq 22000 22299)
+	export_start --max-ports 400
+	for ((i = 0; i < 50; i++)); do
+		scrape >"$WS_TMP/scrape"
+		n=$(grep -c '^wirescope_listen_port_handshakes_total{port="22' "$WS_TMP/scrape")
+		[ "$n" -ge 300 ] && break
+		sleep 0.2
+	done
+	assert_eq "$(grep -c '^wirescope_listen_queue_length{port="22' "$WS_TMP/scrape")" 300 "listeners with a queue series"
+	assert_eq "$n" 300 "listeners with a handshakes series"
 }
 
 # Content type, landing page, 404, 405, HEAD, and version errors.
@@ -621,5 +647,13 @@ test_alert_rules() {
 	assert_match "$out" SUCCESS "promtool test rules"
 	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' tools/deploy/grafana-dashboard.json ||
 		fail "dashboard is not JSON"
+	# A query grouping by a label its metric lacks runs, and shows nothing.
+	out=$(python3 tests/prom/query_labels.py docs/metrics.md tools/deploy/grafana-dashboard.json \
+		tools/deploy/wirescope-rules.yml) || fail "queries on labels their metrics lack: $out"
+	# shellcheck disable=SC2016 # backquotes of a Markdown table
+	printf '| `wirescope_x_total` | counter | `a` | x |\n' >"$WS_TMP/m.md"
+	printf 'expr: sum by (b) (rate(wirescope_x_total{a=\"1\"}[5m]))\n' >"$WS_TMP/r.yml"
+	python3 tests/prom/query_labels.py "$WS_TMP/m.md" "$WS_TMP/r.yml" >/dev/null &&
+		fail "query_labels.py missed a label its metric lacks"
 	out=$(promtool check config tools/deploy/prometheus.yml 2>&1) || fail "promtool check config: $out"
 }

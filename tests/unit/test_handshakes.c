@@ -366,6 +366,23 @@ static void test_no_flow(void)
 	case_end();
 }
 
+/* The last bucket holds everything from 2^26 us on: no upper end to claim. */
+static void test_quantile_open_bucket(void)
+{
+	__u64 hist[HS_NBUCKETS] = {};
+
+	case_begin("quantile: the last bucket answers its lower end");
+	hist[HS_NBUCKETS - 1] = 1;
+	CHECK(hs_quantile(hist, 0.99) ==
+		  (double)(1ULL << (HS_NBUCKETS - 1)) / 1e6,
+	      "p99 of one handshake of 67 s or more: %f",
+	      hs_quantile(hist, 0.99));
+	hist[0] = 1;
+	CHECK(hs_quantile(hist, 0.5) <= 2e-6,
+	      "p50 with one in the first bucket: %f", hs_quantile(hist, 0.5));
+	case_end();
+}
+
 /*
  * The Prometheus hook: cumulative buckets, +Inf equal to _count, counters
  * equal to the map, no duplicate series.
@@ -457,6 +474,7 @@ int main(void)
 	test_malformed();
 	test_no_flow();
 	test_prom(&s);
+	test_quantile_open_bucket();
 	ws_handshakes_collector.stop(&s);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();

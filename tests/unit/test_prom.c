@@ -56,6 +56,19 @@ static void test_labels_escaped(void)
 	case_end();
 }
 
+static void test_monotonic(void)
+{
+	uint64_t high = 0;
+
+	case_begin("a counter served from a difference never goes back");
+	CHECK_EQ(prom_monotonic(&high, 5), 5, "rises");
+	CHECK_EQ(prom_monotonic(&high, 4), 5, "a dip holds the high");
+	CHECK_EQ(prom_monotonic(&high, 7), 7, "then rises again");
+	CHECK_EQ(prom_monotonic(&high, (uint64_t)-1), 7,
+		 "a difference below zero is a dip, not 2^64 - 1");
+	case_end();
+}
+
 static void test_port_cap(void)
 {
 	static struct prom_ports p;
@@ -85,6 +98,7 @@ int main(void)
 	test_histogram();
 	test_histogram_seconds();
 	test_labels_escaped();
+	test_monotonic();
 	test_port_cap();
 	return unit_exit();
 }

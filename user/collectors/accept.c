@@ -70,7 +70,7 @@ static uint64_t host_base[NS_NSTAT], host_prev[NS_NSTAT], host_cur[NS_NSTAT];
 static uint64_t host_attr[NS_NSTAT];
 static bool attr_carried; /* host_attr kept back one sample (attribute()) */
 static int timer_fd = -1;
-static bool started, owners_stale, table_full_warned, recycle_warned;
+static bool started, owners_stale, table_full_warned;
 /* The last dump had a listener the table could not take. */
 static bool listeners_unwatched;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
@@ -122,51 +122,57 @@ static struct listener *find(const struct nl_listener *l)
 	return NULL;
 }
 
-/* A closed listener on @p's address, port and family, or NULL. */
-static struct listener *find_closed(const struct accept_listener *p)
+/* A closed listener on this address, port and family, or NULL. */
+static struct listener *find_closed(const uint32_t *addr, uint16_t port,
+				    uint8_t family)
 {
 	int i;
 
 	for (i = 0; i < n_listeners; i++) {
 		struct accept_listener *q = &table[i].pub;
 
-		if (q->gone && q->port == p->port && q->family == p->family &&
-		    !memcmp(q->addr, p->addr, sizeof(q->addr)))
+		if (q->gone && q->port == port && q->family == family &&
+		    !memcmp(q->addr, addr, sizeof(q->addr)))
 			return &table[i];
 	}
 	return NULL;
 }
 
 /*
- * @t, a listener first seen in this dump, is back on the address, port and
- * family of @old, which closed while we ran (a restart): it takes over
- * @old's row.  The counts go on, as the kernel's per-address ACK-site drops
- * (hs_listeners) do, so a restart neither adds a row nor makes a counter go
- * back.  Only the socket is new: its sk_drops count from its own birth, so
- * the bases move down by what the old socket had counted.
+ * A new socket is back on the address, port and family of @old, which
+ * closed while we ran (a restart): it takes over @old's row.  The counts go
+ * on, as the kernel's per-address ACK-site drops (hs_listeners) do, so a
+ * restart neither adds a row nor makes a counter go back.  Only the socket
+ * is new: its sk_drops (@drops) count from its own birth, so the bases move
+ * down by what the old socket had counted.
  */
-static void take_over(struct listener *old, const struct listener *t)
+static void take_over(struct listener *old, uint32_t inode, uint32_t drops,
+		      uint32_t queue, uint32_t backlog)
 {
 	old->drops_base -= old->drops_now;
 	old->drops_prev -= old->drops_now;
 	old->drops_attr -= old->drops_now;
-	old->drops_now = t->drops_now;
-	old->pub.inode = t->pub.inode;
-	old->pub.queue = t->pub.queue;
-	old->pub.backlog = t->pub.backlog;
-	if (t->pub.queue > old->pub.queue_max)
-		old->pub.queue_max = t->pub.queue;
-	if (t->pub.queue > old->queue_max_iv)
-		old->queue_max_iv = t->pub.queue;
+	old->drops_now = drops;
+	old->pub.inode = inode;
+	old->pub.queue = queue;
+	old->pub.backlog = backlog;
+	if (queue > old->pub.queue_max)
+		old->pub.queue_max = queue;
+	if (queue > old->queue_max_iv)
+		old->queue_max_iv = queue;
 	old->pub.pid = 0;
 	old->pub.comm[0] = '\0';
 	old->pub.defer_accept = false;
 	old->defer_checked = false;
 	old->pub.gone = false;
 	old->seen = true;
+	owners_stale = true;
 }
 
-/* Fold the rows this dump opened for restarted listeners into their old. */
+/*
+ * Fold the rows this dump opened for restarted listeners into their old
+ * ones: the new socket may show up in the same dump that misses the old.
+ */
 static void merge_restarts(void)
 {
 	struct listener *old;
@@ -175,46 +181,39 @@ static void merge_restarts(void)
 	while (i < n_listeners) {
 		struct listener *t = &table[i];
 
-		old = t->fresh ? find_closed(&t->pub) : NULL;
+		old = t->fresh
+			  ? find_closed(t->pub.addr, t->pub.port, t->pub.family)
+			  : NULL;
 		if (!old) {
 			t->fresh = false;
 			i++;
 			continue;
 		}
-		take_over(old, t);
+		take_over(old, t->pub.inode, t->drops_now, t->pub.queue,
+			  t->pub.backlog);
 		*t = table[--n_listeners]; /* and look at index i again */
 	}
 }
 
-/* The first closed listener's row, when the table is full, or NULL. */
-static struct listener *closed_row(void)
-{
-	int i;
-
-	for (i = 0; i < n_listeners; i++)
-		if (table[i].pub.gone)
-			return &table[i];
-	return NULL;
-}
-
 /*
- * A row for a new listener: a free one, else one a closed listener leaves
- * (its counts are forgotten: said once), else NULL and the listener goes
- * unwatched.
+ * A row for a new listener: a free one, else the row of a closed listener
+ * that counted nothing (so nothing is lost), else NULL.
  */
 static struct listener *new_row(void)
 {
 	struct listener *t;
+	int i;
 
 	if (n_listeners < MAX_LISTENERS)
 		return &table[n_listeners++];
-	t = closed_row();
-	if (t && !recycle_warned)
-		ws_warn("more than %d listening sockets seen: new ones take "
-			"the rows of closed ones, whose counts are dropped",
-			MAX_LISTENERS);
-	recycle_warned |= t != NULL;
-	return t;
+	for (i = 0; i < n_listeners; i++) {
+		t = &table[i];
+		if (t->pub.gone && !t->ovf_total && !t->synq_total &&
+		    !t->pub.listen_drops && !t->pub.kfree_overflows &&
+		    t->drops_now == t->drops_base)
+			return t;
+	}
+	return NULL;
 }
 
 static void on_listener(const struct nl_listener *l, void *arg)
@@ -224,6 +223,10 @@ static void on_listener(const struct nl_listener *l, void *arg)
 
 	if (!hs_port_wanted(s->o, l->port))
 		return;
+	/* No room for a row to merge later: take over at once. */
+	if (!t && n_listeners == MAX_LISTENERS &&
+	    (t = find_closed(l->addr, l->port, l->family)))
+		take_over(t, l->inode, l->drops, l->rqueue, l->wqueue);
 	if (!t) {
 		t = new_row();
 		if (!t) {

@@ -237,7 +237,8 @@ static void hs_stop(struct ws_session *s)
 
 /*
  * Quantile @q of a log2 histogram, in seconds: linear within the bucket
- * [2^b, 2^(b+1)) us.  -1 when empty.
+ * [2^b, 2^(b+1)) us; in the last, which has no upper end, its lower one.
+ * -1 when empty.
  */
 double hs_quantile(const __u64 *hist, double q)
 {
@@ -253,12 +254,14 @@ double hs_quantile(const __u64 *hist, double q)
 	for (b = 0; b < HS_NBUCKETS; b++) {
 		if (seen + hist[b] >= rank && hist[b]) {
 			lo = b ? (double)(1ULL << b) : 0;
-			hi = (double)(1ULL << (b + 1));
+			/* The last bucket has no upper end: its lower one. */
+			hi = b < HS_NBUCKETS - 1 ? (double)(1ULL << (b + 1))
+						 : lo;
 			return (lo + (hi - lo) * (rank - seen) / hist[b]) / 1e6;
 		}
 		seen += hist[b];
 	}
-	return (double)(1ULL << HS_NBUCKETS) / 1e6;
+	return (double)(1ULL << (HS_NBUCKETS - 1)) / 1e6;
 }
 
 static const char *fmt_secs(double v, char *buf, size_t len)
@@ -337,8 +340,12 @@ static void print_hists(struct ws_session *s, const struct hs_stats *d)
 	int leg, b, last;
 
 	for (b = 0; b < HS_NBUCKETS; b++) {
-		snprintf(names[b], sizeof(names[b]), "%llu -> %llu",
-			 b ? 1ULL << b : 0ULL, (1ULL << (b + 1)) - 1);
+		if (b == HS_NBUCKETS - 1)
+			snprintf(names[b], sizeof(names[b]), "%llu -> more",
+				 1ULL << b);
+		else
+			snprintf(names[b], sizeof(names[b]), "%llu -> %llu",
+				 b ? 1ULL << b : 0ULL, (1ULL << (b + 1)) - 1);
 		ptrs[b] = names[b];
 	}
 	for (leg = 0; leg < HS_NLEGS; leg++) {
@@ -543,13 +550,15 @@ static void prom_hist(struct ws_buf *b, const char *leg,
 	uint64_t cum = 0;
 	int k;
 
-	for (k = 0; k < HS_NBUCKETS; k++) {
+	/* The last bucket also holds everything longer: only +Inf bounds it. */
+	for (k = 0; k < HS_NBUCKETS - 1; k++) {
 		cum += d->hist[l][k];
 		snprintf(labels, sizeof(labels), "leg=\"%s\",le=\"%.6f\"", leg,
 			 (double)(1ULL << (k + 1)) / 1e6);
 		prom_u64(b, "wirescope_handshake_duration_seconds_bucket",
 			 labels, cum);
 	}
+	cum += d->hist[l][HS_NBUCKETS - 1];
 	snprintf(labels, sizeof(labels), "leg=\"%s\",le=\"+Inf\"", leg);
 	prom_u64(b, "wirescope_handshake_duration_seconds_bucket", labels, cum);
 	snprintf(labels, sizeof(labels), "leg=\"%s\"", leg);
@@ -563,7 +572,7 @@ static void prom_hist(struct ws_buf *b, const char *leg,
 /* Per listening port, capped by --max-ports: the rest is port="other". */
 static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
 {
-	static uint64_t sum[WS_PROM_PORT_SLOTS];
+	static uint64_t sum[WS_PROM_PORT_SLOTS], high[WS_PROM_PORT_SLOTS];
 	static bool used[WS_PROM_PORT_SLOTS];
 	struct hs_port_stats p;
 	char labels[32], name[8];
@@ -582,7 +591,7 @@ static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
 		sum[slot] += p.acks - p.ack_lost;
 	}
 	prom_family(b, "wirescope_listen_port_handshakes_total", "counter",
-		    "Server handshakes completed per local listening port.");
+		    "Server handshakes completed per server port.");
 	for (slot = 0; slot < WS_PROM_PORT_SLOTS; slot++) {
 		if (!used[slot])
 			continue;
@@ -590,12 +599,13 @@ static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
 		    labels, sizeof(labels), "port=\"%s\"",
 		    prom_port_name(&s->prom_ports, slot, name, sizeof(name)));
 		prom_u64(b, "wirescope_listen_port_handshakes_total", labels,
-			 sum[slot]);
+			 prom_monotonic(&high[slot], sum[slot]));
 	}
 }
 
 static void hs_prom(struct ws_session *s, struct ws_buf *b)
 {
+	static uint64_t server_high;
 	struct hs_stats d;
 	int l;
 
@@ -603,7 +613,7 @@ static void hs_prom(struct ws_session *s, struct ws_buf *b)
 	prom_family(b, "wirescope_handshakes_total", "counter",
 		    "TCP handshakes completed, by our role.");
 	prom_u64(b, "wirescope_handshakes_total", "role=\"server\"",
-		 hs_server_handshakes(&d));
+		 prom_monotonic(&server_high, hs_server_handshakes(&d)));
 	prom_u64(b, "wirescope_handshakes_total", "role=\"client\"",
 		 d.count[HS_CLIENT_DONE]);
 	prom_counter(b, "wirescope_syn_received_total",

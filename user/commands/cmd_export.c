@@ -82,6 +82,9 @@ static int export_option(int c, const char *arg, struct ws_opts *o,
 					      "bad --max-ports '%s': 0-%d", arg,
 					      WS_PROM_MAX_PORTS);
 		o->prom_max_ports = v;
+		/* handshakes keeps a slot per port for as many */
+		if (o->max_ports < v)
+			o->max_ports = v;
 		return 0;
 	case OPT_TIMEOUT:
 		if (ws_parse_seconds(arg, &x->timeout) || x->timeout > 600)

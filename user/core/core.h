@@ -265,6 +265,15 @@ void prom_histogram(struct ws_buf *b, const char *name, const char *labels,
 		    uint64_t sum, double unit);
 
 /*
+ * A counter served as a difference (handshakes completed: final ACKs less
+ * those the kernel then dropped) dips when a loss is learned after its ACK
+ * was counted, and Prometheus reads any dip as a reset.  Serve the highest
+ * value yet (@high, per series); the next completions catch a dip up.  A
+ * difference that wrapped below zero reads as a dip.
+ */
+uint64_t prom_monotonic(uint64_t *high, uint64_t v);
+
+/*
  * Bounded port labels (export --max-ports, o->prom_max_ports): the first
  * max ports the exporter sees keep their own series for the life of the
  * process; later ones share port="other".  Collectors sum values per slot

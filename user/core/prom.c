@@ -160,6 +160,13 @@ void prom_histogram(struct ws_buf *b, const char *name, const char *labels,
 		      *labels ? "{" : "", labels, *labels ? "}" : "", cum);
 }
 
+uint64_t prom_monotonic(uint64_t *high, uint64_t v)
+{
+	if ((int64_t)(v - *high) > 0)
+		*high = v;
+	return *high;
+}
+
 unsigned int prom_port_slot(struct prom_ports *p, unsigned int max,
 			    uint16_t port)
 {
