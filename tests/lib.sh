@@ -131,6 +131,11 @@ wait_file() {
 	fail "timed out waiting for $1"
 }
 
+# has REGEX: true if a line of stdin matches REGEX (ERE), reading all of it.
+# `cmd | grep -q` stops at the first match; under pipefail a writer still
+# writing (nft writes line by line) then dies of SIGPIPE and fails the pipe.
+has() { awk -v re="$1" '$0 ~ re { f = 1 } END { exit !f }'; }
+
 # wait_steady CMD...: until CMD's output (a counter) stays put for 0.5 s, at
 # most 10 s: packets still in flight or in a backlog have been counted.
 wait_steady() {

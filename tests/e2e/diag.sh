@@ -93,7 +93,7 @@ tcp_send_gated() {
 	# Connect once B listens: a refused connect is a finding of its own.
 	local i
 	for ((i = 0; i < 200; i++)); do
-		ip netns exec "$B" ss -Hltn "sport = :$1" | grep -q . && break
+		ip netns exec "$B" ss -Hltn "sport = :$1" | has . && break
 		sleep 0.05
 	done
 	timeout 30 ip netns exec "$A" python3 -c '
@@ -452,7 +452,7 @@ sndbuf_limited_ms() {
 wait_acked() {
 	local i
 	for ((i = 0; i < 200; i++)); do
-		ip netns exec "$A" ss -tinH dst "198.18.0.2:$1" | grep -q unacked: || return 0
+		ip netns exec "$A" ss -tinH dst "198.18.0.2:$1" | has unacked: || return 0
 		sleep 0.05
 	done
 	fail "data to port $1 still unacknowledged"
@@ -948,6 +948,11 @@ test_diag_local_reset() {
 	assert_eq "$(finding_field "$WS_TMP/out" local_reset resets)" 1 "evidence resets"
 }
 
+# The packets lab_syn's rule dropped in s.
+syn_filter_drops() {
+	lab_exec s nft list table inet lab_syn | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+
 # The server's firewall drops SYNs for 1.5 s: the client connects on its
 # second retransmission, about 3 s after its first SYN.
 test_diag_handshake_latency() {
@@ -964,10 +969,10 @@ print("%.1f" % (time.monotonic() - t)); c.close()' "$LAB_S_IP" "$LAB_PORT" >"$WS
 	# the firewall's own count of 2, not for a time.
 	local i
 	for ((i = 0; i < 100; i++)); do
-		lab_exec s nft list table inet lab_syn | grep -q 'packets [2-9]' && break
+		[ "$(syn_filter_drops)" -ge 2 ] && break
 		sleep 0.05
 	done
-	lab_exec s nft list table inet lab_syn | grep -q 'packets [2-9]' || fail "the two SYNs never reached the filter"
+	assert_ge "$(syn_filter_drops)" 2 "SYNs the filter dropped"
 	lab_exec s nft delete table inet lab_syn
 	diag_wait
 	assert_ge "$(cut -d. -f1 "$WS_TMP/connect")" 2 "connect time (client)"

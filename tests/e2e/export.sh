@@ -169,7 +169,7 @@ while time.time() < end:
     try: ok.accept()[0].close()
     except socket.timeout: pass' &
 	WS_PIDS+=($!)
-	for _ in $(seq 100); do in_a ss -ltn | grep -q ':8081 ' && break; sleep 0.05; done
+	for _ in $(seq 100); do in_a ss -ltn | has ':8081 ' && break; sleep 0.05; done
 	prom_start
 	prom_wait 'up{job="wirescope"}' 1 15
 	local o0 o1
@@ -596,7 +596,7 @@ test_export_bad_input() {
 import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 19460)); s.listen(1); time.sleep(30)' &
 	WS_PIDS+=($!)
-	for _ in $(seq 100); do in_a ss -ltn | grep -q ':19460 ' && break; sleep 0.05; done
+	for _ in $(seq 100); do in_a ss -ltn | has ':19460 ' && break; sleep 0.05; done
 	expect_error 8 'cannot listen on 127.0.0.1:19460: address already in use' $x export -i a0
 	expect_error 3 "bad --listen 'nowhere'" $x export -i a0 --listen nowhere
 	expect_error 3 "bad --listen 'localhost:80'" $x export -i a0 --listen localhost:80

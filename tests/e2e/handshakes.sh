@@ -321,10 +321,10 @@ nginx_wrk() {
 	NGX
 	bg timeout 40 ip netns exec "$S" nginx -p "$d" -c "$d/nginx.conf"
 	for _ in $(seq 100); do
-		ip netns exec "$S" ss -Hltn 'sport = :80' | grep -q . && break
+		ip netns exec "$S" ss -Hltn 'sport = :80' | has . && break
 		sleep 0.05
 	done
-	ip netns exec "$S" ss -Hltn 'sport = :80' | grep -q . || fail "nginx did not listen: $(cat "$d/logs/error.log")"
+	ip netns exec "$S" ss -Hltn 'sport = :80' | has . || fail "nginx did not listen: $(cat "$d/logs/error.log")"
 	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 1
 	o0=$(snmp "$S" TcpExtListenOverflows)
 	d0=$(snmp "$S" TcpExtListenDrops)

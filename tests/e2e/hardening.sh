@@ -248,7 +248,7 @@ test_kill9_random_moments_clsact() {
 		start_cmd "$WS_TMP/out" "$line" -j
 		ws_stop
 		assert_eq "$(hooks "$A" a0)" "" "hooks after the restart's clean exit"
-		ip netns exec "$A" tc qdisc show dev a0 | grep -q clsact && fail "our clsact qdisc was left"
+		ip netns exec "$A" tc qdisc show dev a0 | has clsact && fail "our clsact qdisc was left"
 	done
 	true
 }
@@ -703,7 +703,7 @@ unset _line
 # counted or their loss is visible, never silent.  Needs `wirescope
 # handshakes` (issue 6): skipped until it exists.
 test_syn_flood_full_table() {
-	"$WS" --help | grep -q '^  handshakes ' || skip "wirescope handshakes does not exist yet (issue 6); enable after merge"
+	"$WS" --help | has '^  handshakes ' || skip "wirescope handshakes does not exist yet (issue 6); enable after merge"
 	harden_lab
 	local syns=500000 clients=50 line flows=4096 memlock bound
 	ip netns exec "$A" sysctl -qw net.ipv4.tcp_syncookies=1
@@ -722,7 +722,7 @@ while time.time() < end:
         break' &
 	WS_PIDS+=($!)
 	for _ in $(seq 100); do
-		ip netns exec "$A" ss -ltnH 'sport = :8080' | grep -q . && break
+		ip netns exec "$A" ss -ltnH 'sport = :8080' | has . && break
 		sleep 0.05
 	done
 	local opens0

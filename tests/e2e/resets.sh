@@ -267,7 +267,7 @@ test_local_netfilter() {
 # Usage errors and help: one clear line, the documented exit codes.
 test_resets_usage() {
 	local rc
-	"$WS" resets --help | grep -q "Exit status" || fail "--help"
+	"$WS" resets --help | has "Exit status" || fail "--help"
 	rc=0; "$WS" resets -d 5 2>"$WS_TMP/err" || rc=$?
 	assert_eq "$rc" 3 "no -i"
 	rc=0; "$WS" resets -i lo -d 5x 2>"$WS_TMP/err" || rc=$?

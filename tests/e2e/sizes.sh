@@ -164,7 +164,7 @@ test_clsact_fallback_and_stale_cleanup() {
 	assert_match "$(cat "$WS_TMP/out2.err")" 'removed 2 tc filter\(s\) left by a crashed wirescope' "stale cleanup"
 	ws_stop
 	assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress; ip netns exec "$A" tc filter show dev a0 ingress)" "" "filters after clean exit"
-	ip netns exec "$A" tc qdisc show dev a0 | grep -q clsact && fail "our clsact qdisc was left behind"
+	ip netns exec "$A" tc qdisc show dev a0 | has clsact && fail "our clsact qdisc was left behind"
 	true
 }
 
@@ -207,7 +207,7 @@ test_static_binary() {
 	assert_match "$(file -L "$WS")" 'statically linked' "file(1)"
 	mkdir "$WS_TMP/empty"
 	cp "$WS" "$WS_TMP/empty/wirescope"
-	(cd "$WS_TMP/empty" && env -i ./wirescope --version) | grep -q '^wirescope ' || fail "does not run under env -i"
+	(cd "$WS_TMP/empty" && env -i ./wirescope --version) | has '^wirescope ' || fail "does not run under env -i"
 }
 
 # SIGTERM, like Ctrl-C, prints the summary and exits 0.
