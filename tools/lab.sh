@@ -120,6 +120,31 @@ lab_client() { # STEPS (to $LAB_TARGET, the server's IPv4 address by default)
 	lab_exec c python3 "$LAB_DIR/lab_tcp.py" client "${LAB_TARGET:-$LAB_S_IP}" "$LAB_PORT" "$@"
 }
 
+# The client asks for a push, waits until the server's 4 KB are all in
+# (peek) and acknowledged (nothing unacked on the server's socket), then
+# closes with them unread: one RST, TCP_ABORT_ON_CLOSE.  Closing before the
+# server has its ACK lets a retransmission (a stalled VM) reach the closed
+# socket and draw a second RST, NO_SOCKET.
+lab_client_abort_on_close() {
+	local peeked acked pid i rc=0
+	peeked=$(mktemp -u /tmp/lab_peeked.XXXXXX)
+	acked=$(mktemp -u /tmp/lab_acked.XXXXXX)
+	lab_client "send:push,peek,touch:$peeked,wait:$acked,close" --timeout 5 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$peeked" ] && break
+		sleep 0.05
+	done
+	for ((i = 0; i < 100; i++)); do
+		[ "$(lab_exec s ss -tinH "sport = :$LAB_PORT" | grep -c unacked:)" = 0 ] && break
+		sleep 0.05
+	done
+	touch "$acked"
+	wait "$pid" || rc=$?
+	rm -f "$peeked" "$acked"
+	return $rc
+}
+
 # A Tcp counter of /proc/net/snmp in the client (or ROLE).
 lab_tcp_snmp() { # FIELD [ROLE]
 	lab_exec "${2:-c}" awk -v f="$1" '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp

@@ -940,7 +940,7 @@ test_diag_refused_by_firewall() {
 test_diag_local_reset() {
 	lab_with_server
 	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 4 -j
-	lab_client "send:push,peek,close" --timeout 5 >/dev/null 2>&1 || true
+	lab_client_abort_on_close >/dev/null 2>&1 || true
 	diag_wait
 	assert_eq "$DIAG_RC" 1 "exit code (warning)"
 	assert_eq "$(finding_ids "$WS_TMP/out")" local_reset "findings"

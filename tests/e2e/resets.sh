@@ -185,7 +185,7 @@ test_local_abort_on_close() {
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	local o0
 	o0=$(lab_tcp_snmp OutRsts)
-	lab_client "send:push,peek,close" --timeout 5 >"$WS_TMP/client"
+	lab_client_abort_on_close >"$WS_TMP/client"
 	ws_stop
 	assert_eq "$(rsts "$WS_TMP/out" tx verdict reason)" "local	$(rst_reason TCP_ABORT_ON_CLOSE)" "verdict"
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
@@ -200,7 +200,7 @@ test_tracepoints_off_claim_nothing() {
 	WIRESCOPE_TEST_NO_TP=tcp_send_reset ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	local o0
 	o0=$(lab_tcp_snmp OutRsts)
-	lab_client "send:push,peek,close" --timeout 5 >"$WS_TMP/client"
+	lab_client_abort_on_close >"$WS_TMP/client"
 	ws_stop
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
 	assert_eq "$(rsts "$WS_TMP/out" tx verdict confidence)" "unknown	low" "verdict without tcp_send_reset"
@@ -298,7 +298,7 @@ test_ipv6_local_abort_on_close() {
 	resets_lab
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
-	LAB_TARGET=$LAB_S_IP6 lab_client "send:push,peek,close" --timeout 5 >"$WS_TMP/client"
+	LAB_TARGET=$LAB_S_IP6 lab_client_abort_on_close >"$WS_TMP/client"
 	ws_stop
 	assert_eq "$(rsts "$WS_TMP/out" tx daddr verdict reason)" "$LAB_S_IP6	local	$(rst_reason TCP_ABORT_ON_CLOSE)" "verdict"
 }
