@@ -60,12 +60,16 @@ assert_within_pct() { # actual expected pct message
 
 # ns NAME: namespace $WS_NS_PREFIX-NAME, lo up, removed at cleanup; prints
 # its name.  veth NS1 IF1 NS2 IF2: a veth pair between two of them, both ends
-# up, no IPv6 autoconfiguration.  Both come from tools/nslib.sh.
+# up, no IPv6 autoconfiguration.  wait_until SECONDS CMD...: CMD every 50 ms
+# until it succeeds (false after SECONDS).  at_least N CMD...: CMD printed a
+# number >= N.  All come from tools/nslib.sh.
 NSLIB_PREFIX=$WS_NS_PREFIX
 NSLIB_LIST=$WS_NS_LIST
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/nslib.sh"
 ns() { nslib_ns "$@"; }
 veth() { nslib_veth "$@"; }
+wait_until() { nslib_wait_until "$@"; }
+at_least() { nslib_at_least "$@"; }
 
 # pair_lab: namespaces $A and $B joined by veth a0 <-> b0.  MTU 3000: room
 # for the 1519+ size bucket (native XDP on veth allows up to ~3.5 KB).
@@ -123,12 +127,7 @@ bg() {
 
 # wait_file PATH [SECONDS]: the explicit readiness signal of --ready-file.
 wait_file() {
-	local i n=$(( ${2:-10} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	fail "timed out waiting for $1"
+	wait_until "${2:-10}" test -s "$1" || fail "timed out waiting for $1"
 }
 
 # has REGEX: true if a line of stdin matches REGEX (ERE), reading all of it.
@@ -199,12 +198,19 @@ kernel_btf_has() {
 # wait_tcp_gone NS DST SECONDS [SS-FILTER...]: until NS has no TCP socket to
 # DST (ADDR:PORT) that ss's filter (e.g. "exclude time-wait") keeps.
 wait_tcp_gone() {
-	local ns=$1 dst=$2 end=$((SECONDS + $3))
+	local ns=$1 dst=$2 secs=$3
 	shift 3
-	while [ -n "$(ip netns exec "$ns" ss -Htan "$@" dst "$dst")" ]; do
-		[ "$SECONDS" -lt "$end" ] || fail "a socket to $dst is still open: $(ip netns exec "$ns" ss -Htan dst "$dst")"
-		sleep 0.05
-	done
+	wait_until "$secs" no_tcp_to "$ns" "$dst" "$@" ||
+		fail "a socket to $dst is still open: $(ip netns exec "$ns" ss -Htan dst "$dst")"
+}
+
+# listens NS PORT: a TCP socket in NS listens on PORT.
+listens() { ip netns exec "$1" ss -Hltn "sport = :$2" | has .; }
+
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+no_tcp_to() { # NS DST [SS-FILTER...]
+	[ -z "$(ip netns exec "$1" ss -Htan "${@:3}" dst "$2")" ]
 }
 
 # ws_start NS OUTFILE ARGS...: start wirescope in NS, wait until attached.
@@ -275,6 +281,8 @@ progs_alive() {
 	true
 }
 
+no_progs_alive() { [ -z "$(progs_alive "$@")" ]; } # IDS...
+
 # tcx_progs NS IFACE: ids of the programs on IFACE's tcx ingress and egress
 # (BPF_PROG_QUERY; bpftool 7.1 cannot show them).
 tcx_progs() {
@@ -311,7 +319,8 @@ kill9_leaves_nothing() {
 	done
 	kill -KILL "$2"
 	wait "$2" 2>/dev/null || true
-	for _ in $(seq 100); do [ -z "$(progs_alive $ids)" ] && break; sleep 0.05; done
+	# shellcheck disable=SC2086
+	wait_until 5 no_progs_alive $ids || true
 	assert_eq "$(progs_alive $ids)" "" "programs alive after kill -9"
 	assert_eq "$(tcx_progs "$1" "$ifc")" "" "tcx programs after kill -9"
 	assert_eq "$(attached_progs "$1")" "" "attached after kill -9"
@@ -350,7 +359,7 @@ ws_cleanup() {
 		kill -TERM "$p" 2>/dev/null || true
 	done
 	for p in "${WS_PIDS[@]}"; do
-		for _ in $(seq 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		wait_until 2 pid_gone "$p" || true
 		kill -KILL "$p" 2>/dev/null || true
 	done
 	[ -f "$WS_NS_LIST" ] && while read -r n; do

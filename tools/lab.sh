@@ -126,23 +126,22 @@ lab_client() { # STEPS (to $LAB_TARGET, the server's IPv4 address by default)
 # server has its ACK lets a retransmission (a stalled VM) reach the closed
 # socket and draw a second RST, NO_SOCKET.
 lab_client_abort_on_close() {
-	local peeked acked pid i rc=0
+	local peeked acked pid rc=0
 	peeked=$(mktemp -u /tmp/lab_peeked.XXXXXX)
 	acked=$(mktemp -u /tmp/lab_acked.XXXXXX)
 	lab_client "send:push,peek,touch:$peeked,wait:$acked,close" --timeout 5 &
 	pid=$!
-	for ((i = 0; i < 100; i++)); do
-		[ -e "$peeked" ] && break
-		sleep 0.05
-	done
-	for ((i = 0; i < 100; i++)); do
-		[ "$(lab_exec s ss -tinH "sport = :$LAB_PORT" | grep -c unacked:)" = 0 ] && break
-		sleep 0.05
-	done
+	nslib_wait_until 5 test -e "$peeked" || true
+	nslib_wait_until 5 lab_server_acked || true
 	touch "$acked"
 	wait "$pid" || rc=$?
 	rm -f "$peeked" "$acked"
 	return $rc
+}
+
+# The server's socket on $LAB_PORT has nothing unacknowledged.
+lab_server_acked() {
+	[ "$(lab_exec s ss -tinH "sport = :$LAB_PORT" | grep -c unacked:)" = 0 ]
 }
 
 # A Tcp counter of /proc/net/snmp in the client (or ROLE).

@@ -29,6 +29,24 @@ nslib_veth() {
 
 nslib_track() { NSLIB_PIDS+=("$@"); }
 
+# nslib_wait_until SECONDS CMD...: run CMD every 50 ms until it succeeds, at
+# most SECONDS (whole); false if it never did: the caller says what is missing.
+nslib_wait_until() {
+	local i n=$(($1 * 20))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# nslib_at_least N CMD...: true if CMD prints a whole number of at least N.
+nslib_at_least() {
+	local v
+	v=$("${@:2}") && [[ $v =~ ^-?[0-9]+$ ]] && [ "$v" -ge "$1" ]
+}
+
 nslib_cleanup() {
 	local p n
 	for p in "${NSLIB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done

@@ -91,11 +91,7 @@ for i in range(n):
 # file GATE exists (if one is named), then sends BYTES.
 tcp_send_gated() {
 	# Connect once B listens: a refused connect is a finding of its own.
-	local i
-	for ((i = 0; i < 200; i++)); do
-		ip netns exec "$B" ss -Hltn "sport = :$1" | has . && break
-		sleep 0.05
-	done
+	wait_until 10 listens "$B" "$1" || fail "nothing listens on :$1 in B"
 	timeout 30 ip netns exec "$A" python3 -c '
 import os, socket, sys, time
 for i in range(100):
@@ -450,13 +446,10 @@ sndbuf_limited_ms() {
 # wait_acked PORT: until A's socket to PORT has nothing unacknowledged, so
 # that its tcp_info times stop moving.
 wait_acked() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		ip netns exec "$A" ss -tinH dst "198.18.0.2:$1" | has unacked: || return 0
-		sleep 0.05
-	done
-	fail "data to port $1 still unacknowledged"
+	wait_until 10 all_acked "$1" || fail "data to port $1 still unacknowledged"
 }
+
+all_acked() { ! ip netns exec "$A" ss -tinH dst "198.18.0.2:$1" | has unacked:; } # PORT
 
 # wmem_run PORT OUT CHUNK PAUSE: diag in A while A sends to B for 2.5 s;
 # diag stops (SIGINT) once everything sent is acknowledged.  Sets DIAG_RC
@@ -633,12 +626,9 @@ test_diag_no_tty() {
 	# Streaming: the first per-second line is in the file while diag runs.
 	setsid ip netns exec "$A" "$WS" diag -i a0 -d 4 </dev/null >"$WS_TMP/stream" 2>&1 &
 	WS_PIDS+=($!)
-	local pid=$! i
-	for ((i = 0; i < 120; i++)); do
-		grep -q '^ *1 ' "$WS_TMP/stream" && break
-		sleep 0.05
-	done
-	grep -q '^ *1 ' "$WS_TMP/stream" || fail "no line after 6 s: $(cat "$WS_TMP/stream")"
+	local pid=$!
+	wait_until 6 grep -q '^ *1 ' "$WS_TMP/stream" ||
+		fail "no line after 6 s: $(cat "$WS_TMP/stream")"
 	kill -0 "$pid" 2>/dev/null || fail "diag had already exited: the test proves nothing"
 	wait "$pid"
 }
@@ -967,12 +957,8 @@ print("%.1f" % (time.monotonic() - t)); c.close()' "$LAB_S_IP" "$LAB_PORT" >"$WS
 	WS_PIDS+=($!)
 	# The SYN at 0 s and its retransmission at 1 s are dropped: wait for
 	# the firewall's own count of 2, not for a time.
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(syn_filter_drops)" -ge 2 ] && break
-		sleep 0.05
-	done
-	assert_ge "$(syn_filter_drops)" 2 "SYNs the filter dropped"
+	wait_until 5 at_least 2 syn_filter_drops ||
+		assert_ge "$(syn_filter_drops)" 2 "SYNs the filter dropped"
 	lab_exec s nft delete table inet lab_syn
 	diag_wait
 	assert_ge "$(cut -d. -f1 "$WS_TMP/connect")" 2 "connect time (client)"

@@ -29,14 +29,22 @@ series() {
 # wait_series NAME{LABELS} present|absent: until a scrape shows it so (5 s
 # at most: accept looks at the listeners every 100 ms).
 wait_series() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ -n "$(series "$1")" ] && [ "$2" = present ] && return 0
-		[ -z "$(series "$1")" ] && [ "$2" = absent ] && return 0
-		sleep 0.1
-	done
-	fail "$1 still not $2"
+	wait_until 5 series_is "$1" "$2" || fail "$1 still not $2"
 }
+
+series_is() { # NAME{LABELS} present|absent
+	if [ "$2" = present ]; then
+		[ -n "$(series "$1")" ]
+	else
+		[ -z "$(series "$1")" ]
+	fi
+}
+
+# scraped CMD...: scrape into $WS_TMP/scrape, then CMD (which reads it).
+scraped() { scrape >"$WS_TMP/scrape" && "$@"; }
+
+# scrape_lacks REGEX: no line of a scrape matches REGEX.
+scrape_lacks() { ! scrape | has "$1"; }
 
 send_frames() { # COUNT
 	write_trafgen_cfg "$WS_TMP/flood.cfg"
@@ -59,13 +67,14 @@ EOF
 		--config.file="$WS_TMP/prom/prometheus.yml" \
 		--storage.tsdb.path="$WS_TMP/prom/data" \
 		--web.listen-address="$PROM" >"$WS_TMP/prom/log" 2>&1
-	local i
-	for ((i = 0; i < 200; i++)); do
-		in_a curl -sf "http://$PROM/-/ready" >/dev/null 2>&1 && return 0
-		kill -0 "$BG_PID" 2>/dev/null || fail "prometheus exited: $(tail -3 "$WS_TMP/prom/log")"
-		sleep 0.1
-	done
-	fail "prometheus not ready: $(tail -3 "$WS_TMP/prom/log")"
+	wait_until 20 prom_ready || fail "prometheus not ready: $(tail -3 "$WS_TMP/prom/log")"
+}
+
+# prom_ready: Prometheus answers; fails the test if it has exited.
+prom_ready() {
+	in_a curl -sf "http://$PROM/-/ready" >/dev/null 2>&1 && return 0
+	kill -0 "$BG_PID" 2>/dev/null || fail "prometheus exited: $(tail -3 "$WS_TMP/prom/log")"
+	return 1
 }
 
 # The value of an instant query that returns one series, or "none".
@@ -77,16 +86,20 @@ r = json.load(sys.stdin)["data"]["result"]
 print(r[0]["value"][1] if len(r) == 1 else "none" if not r else "many")'
 }
 
+# prom_query's answer without its fraction ("none" stays "none").
+prom_count() { # PROMQL
+	local v
+	v=$(prom_query "$1")
+	echo "${v%.*}"
+}
+
 # Wait until PROMQL gives WANT (Prometheus scrapes every second).
 prom_wait() { # PROMQL WANT SECONDS
-	local i got
-	for ((i = 0; i < $3 * 5; i++)); do
-		got=$(prom_query "$1")
-		[ "$got" = "$2" ] && return 0
-		sleep 0.2
-	done
-	fail "prometheus: $1 = $got, expected $2"
+	wait_until "$3" prom_is "$1" "$2" ||
+		fail "prometheus: $1 = $(prom_query "$1"), expected $2"
 }
+
+prom_is() { [ "$(prom_query "$1")" = "$2" ]; } # PROMQL WANT
 
 # A real Prometheus scrapes the exporter while B sends 100 frames of each
 # size; its HTTP API then shows exactly what the interface counters show.
@@ -169,7 +182,7 @@ while time.time() < end:
     try: ok.accept()[0].close()
     except socket.timeout: pass' &
 	WS_PIDS+=($!)
-	for _ in $(seq 100); do in_a ss -ltn | has ':8081 ' && break; sleep 0.05; done
+	wait_until 5 listens "$A" 8081 || fail "nothing listens on :8081 in A"
 	prom_start
 	prom_wait 'up{job="wirescope"}' 1 15
 	local o0 o1
@@ -184,13 +197,9 @@ for port, n in ((8080, 40), (8081, 20)):
 time.sleep(3)'
 	o1=$(listen_overflows)
 	assert_ge "$((o1 - o0))" 10 "kernel ListenOverflows delta"
-	local q='sum(wirescope_listen_overflows_total{port="8080"})' i got
-	for ((i = 0; i < 50; i++)); do
-		got=$(prom_query "$q")
-		[ "$got" != none ] && [ "${got%.*}" -ge $(((o1 - o0) * 95 / 100)) ] && break
-		sleep 0.2
-	done
-	assert_within_pct "${got%.*}" "$((o1 - o0))" 5 "Prometheus: $q"
+	local q='sum(wirescope_listen_overflows_total{port="8080"})'
+	wait_until 10 at_least $(((o1 - o0) * 95 / 100)) prom_count "$q" || true
+	assert_within_pct "$(prom_count "$q")" "$((o1 - o0))" 5 "Prometheus: $q"
 	assert_eq "$(prom_query 'sum(wirescope_listen_overflows_total{port="8081"})')" 0 "healthy listener overflows"
 }
 
@@ -257,13 +266,10 @@ test_scrape_lint() {
 	pair_lab
 	export_start
 	send_frames 70
-	local out i
-	# The last frames may still wait in a backlog when trafgen exits.
-	for ((i = 0; i < 50; i++)); do
-		scrape >"$WS_TMP/scrape"
-		grep -qx 'wirescope_receive_packets_total{interface="a0"} 70' "$WS_TMP/scrape" && break
-		sleep 0.2
-	done
+	local out
+	# The last frames may still wait in a backlog when trafgen exits; the
+	# checks below say what is missing.
+	wait_until 10 scraped grep -qx 'wirescope_receive_packets_total{interface="a0"} 70' "$WS_TMP/scrape" || true
 	out=$(promtool check metrics <"$WS_TMP/scrape" 2>&1) || fail "promtool check metrics: $out"
 	assert_eq "$out" "" "promtool check metrics output"
 	python3 tests/promcheck.py "$WS_TMP/scrape" \
@@ -296,7 +302,6 @@ EOF2
 # listeners_in_a PORT...: a process in A listening on each PORT (all
 # addresses) for 120 s, killed at cleanup; returns once they listen.
 listeners_in_a() {
-	local i
 	bg ip netns exec "$A" python3 -c '
 import socket, sys, time
 ss = []
@@ -304,11 +309,8 @@ for p in sys.argv[1:]:
     s = socket.socket(); s.bind(("0.0.0.0", int(p))); s.listen(8); ss.append(s)
 print("listening", flush=True)
 time.sleep(120)' "$@" >"$WS_TMP/listeners"
-	for ((i = 0; i < 100; i++)); do
-		grep -q listening "$WS_TMP/listeners" && return 0
-		sleep 0.05
-	done
-	fail "listeners in A: $(cat "$WS_TMP/listeners")"
+	wait_until 5 grep -q listening "$WS_TMP/listeners" ||
+		fail "listeners in A: $(cat "$WS_TMP/listeners")"
 }
 
 # Past --max-ports, every per-port family labels the same ports: a port has
@@ -316,15 +318,10 @@ time.sleep(120)' "$@" >"$WS_TMP/listeners"
 # (Each family once kept its own first-come set, and the sets differed.)
 test_port_labels_one_set() {
 	pair_lab
-	local i
 	listeners_in_a 21004 21001 21003 21000 21002
 	# Six listeners with the exporter's own: three keep their label.
 	export_start --max-ports 3
-	for ((i = 0; i < 50; i++)); do
-		scrape >"$WS_TMP/scrape"
-		[ "$(grep -c '^wirescope_listen_[a-z_]*{port="other"' "$WS_TMP/scrape")" -ge 2 ] && break
-		sleep 0.2
-	done
+	wait_until 10 scraped at_least 2 grep -c '^wirescope_listen_[a-z_]*{port="other"' "$WS_TMP/scrape" || true
 	python3 - "$WS_TMP/scrape" <<'EOF2' || fail "port labels per family: $(grep -o '^wirescope_listen_[a-z_]*{port="[^"]*"' "$WS_TMP/scrape" | sort -u | tr '\n' ' ')"
 import re, sys
 fams = {}
@@ -341,18 +338,13 @@ EOF2
 # listener still has its series in both families (export sizes the table).
 test_port_labels_past_256() {
 	pair_lab
-	local i n
+	local hs='^wirescope_listen_port_handshakes_total{port="22'
 	# shellcheck disable=SC2046
 	listeners_in_a $(seq 22000 22299)
 	export_start --max-ports 400
-	for ((i = 0; i < 50; i++)); do
-		scrape >"$WS_TMP/scrape"
-		n=$(grep -c '^wirescope_listen_port_handshakes_total{port="22' "$WS_TMP/scrape")
-		[ "$n" -ge 300 ] && break
-		sleep 0.2
-	done
+	wait_until 10 scraped at_least 300 grep -c "$hs" "$WS_TMP/scrape" || true
 	assert_eq "$(grep -c '^wirescope_listen_queue_length{port="22' "$WS_TMP/scrape")" 300 "listeners with a queue series"
-	assert_eq "$n" 300 "listeners with a handshakes series"
+	assert_eq "$(grep -c "$hs" "$WS_TMP/scrape")" 300 "listeners with a handshakes series"
 }
 
 # Content type, landing page, 404, 405, HEAD, and version errors.
@@ -579,14 +571,8 @@ test_interface_series_disappear() {
 	ws_start "$A" "$WS_TMP/out" export -i a0 -i a1
 	assert_match "$(scrape)" 'wirescope_receive_packets_total\{interface="a1"\}' "a1 series"
 	ip -n "$A" link del a1
-	local i out
-	for ((i = 0; i < 50; i++)); do
-		out=$(scrape)
-		grep -q 'interface="a1"' <<<"$out" || break
-		sleep 0.1
-	done
-	grep -q 'interface="a1"' <<<"$out" && fail "a1 series still exported"
-	assert_match "$out" 'wirescope_receive_packets_total\{interface="a0"\}' "a0 series kept"
+	wait_until 5 scrape_lacks 'interface="a1"' || fail "a1 series still exported"
+	assert_match "$(scrape)" 'wirescope_receive_packets_total\{interface="a0"\}' "a0 series kept"
 }
 
 test_export_bad_input() {
@@ -596,7 +582,7 @@ test_export_bad_input() {
 import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 19460)); s.listen(1); time.sleep(30)' &
 	WS_PIDS+=($!)
-	for _ in $(seq 100); do in_a ss -ltn | has ':19460 ' && break; sleep 0.05; done
+	wait_until 5 listens "$A" 19460 || fail "nothing listens on :19460 in A"
 	expect_error 8 'cannot listen on 127.0.0.1:19460: address already in use' $x export -i a0
 	expect_error 3 "bad --listen 'nowhere'" $x export -i a0 --listen nowhere
 	expect_error 3 "bad --listen 'localhost:80'" $x export -i a0 --listen localhost:80

@@ -320,11 +320,7 @@ nginx_wrk() {
 	}
 	NGX
 	bg timeout 40 ip netns exec "$S" nginx -p "$d" -c "$d/nginx.conf"
-	for _ in $(seq 100); do
-		ip netns exec "$S" ss -Hltn 'sport = :80' | has . && break
-		sleep 0.05
-	done
-	ip netns exec "$S" ss -Hltn 'sport = :80' | has . || fail "nginx did not listen: $(cat "$d/logs/error.log")"
+	wait_until 5 listens "$S" 80 || fail "nginx did not listen: $(cat "$d/logs/error.log")"
 	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 1
 	o0=$(snmp "$S" TcpExtListenOverflows)
 	d0=$(snmp "$S" TcpExtListenDrops)
@@ -363,15 +359,13 @@ test_nginx_wrk_syncookies1() {
 # fill_queue PORT N: N connections to S's stuck listener on PORT, one at a
 # time, then wait (bounded) until its accept queue holds them.
 fill_queue() {
-	local i q
 	assert_eq "$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 "$1" "$2")" "$2" "connections filling :$1"
-	for ((i = 0; i < 100; i++)); do
-		q=$(ip netns exec "$S" ss -Hltn "sport = :$1" | awk '{print $2}')
-		[ "$q" = "$2" ] && return 0
-		sleep 0.05
-	done
-	fail "accept queue of :$1 holds '$q', expected $2"
+	wait_until 5 queue_holds "$1" "$2" ||
+		fail "accept queue of :$1 holds '$(accept_queue "$1")', expected $2"
 }
+
+accept_queue() { ip netns exec "$S" ss -Hltn "sport = :$1" | awk '{print $2}'; } # PORT
+queue_holds() { [ "$(accept_queue "$1")" = "$2" ]; } # PORT N
 
 # A listener restarted on its address and port while accept runs keeps its
 # row: one summary record with both sockets' overflows, within 5% of the

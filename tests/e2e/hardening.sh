@@ -92,14 +92,10 @@ start_cmd() {
 # count; export, which serves until stopped, gets SIGINT once it serves).
 # Sets RC; stderr in OUT.err.
 run_cmd() {
-	local out=$1 ready="$WS_TMP/ready.$RANDOM" i
+	local out=$1 ready="$WS_TMP/ready.$RANDOM"
 	invocation "$2" a0 "${@:3}"
 	bg ip netns exec "$A" "$WS" "${CMD[@]}" --ready-file "$ready" >"$out" 2>"$out.err"
-	for ((i = 0; i < 200; i++)); do
-		[ -s "$ready" ] && break
-		kill -0 "$BG_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_until 10 ready_or_exited "$ready" "$BG_PID" || true
 	[ -s "$ready" ] && [ "${CMD[0]}" = export ] && kill -INT "$BG_PID"
 	wait_exit "$BG_PID" 20
 	RC=$EXIT_RC
@@ -132,13 +128,11 @@ print(n)' "$1"
 # most).  They have then passed our hook, so taking the interface away next
 # cannot drop them from a backlog first; the summary still decides.
 wait_counted() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(counted_rx "$1")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	log "intervals count $(counted_rx "$1") of $2 frames after 5 s"
+	wait_until 5 at_least "$2" counted_rx "$1" ||
+		log "intervals count $(counted_rx "$1") of $2 frames after 5 s"
 }
+
+ready_or_exited() { [ -s "$1" ] || ! kill -0 "$2" 2>/dev/null; } # FILE PID
 
 # hooks NS IFACE: every program on IFACE: XDP, tc filters, tcx.
 hooks() {
@@ -163,12 +157,8 @@ pinned() {
 
 # wait_gone IDS...: until none of these program ids exists (RCU frees late).
 wait_gone() {
-	local i
-	for i in $(seq 100); do
-		[ -z "$(progs_alive "$@")" ] && return 0
-		sleep 0.05
-	done
-	fail "programs still loaded: $(progs_alive "$@")"
+	wait_until 5 no_progs_alive "$@" ||
+		fail "programs still loaded: $(progs_alive "$@")"
 }
 
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
@@ -414,22 +404,14 @@ test_map_memory_bounded() {
 
 # wait_line FILE REGEX: wait (5 s at most) for a line the command reports.
 wait_line() {
-	local i
-	for i in $(seq 100); do
-		grep -Eq -- "$2" "$1" && return 0
-		sleep 0.05
-	done
-	fail "no line /$2/ in $1: $(cat "$1")"
+	wait_until 5 grep -Eq -- "$2" "$1" ||
+		fail "no line /$2/ in $1: $(cat "$1")"
 }
 
 # wait_exit PID SECONDS: sets $EXIT_RC, or fails if it still runs by then.
 wait_exit() {
-	local i
-	for i in $(seq $(($2 * 20))); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -0 "$1" 2>/dev/null && fail "still running after $2 s: $(cat "$WS_TMP"/*.err 2>/dev/null)"
+	wait_until "$2" pid_gone "$1" ||
+		fail "still running after $2 s: $(cat "$WS_TMP"/*.err 2>/dev/null)"
 	EXIT_RC=0
 	wait "$1" || EXIT_RC=$?
 }
@@ -642,21 +624,14 @@ valgrind_once() { # LINE BIN tcx|clsact
 		"$2" "${CMD[@]}" --ready-file "$WS_TMP/vgready" >"$WS_TMP/out" 2>"$WS_TMP/err" &
 	WS_PID=$!
 	WS_PIDS+=("$WS_PID")
-	for i in $(seq 600); do
-		[ -s "$WS_TMP/vgready" ] && break
-		kill -0 "$WS_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_until 30 ready_or_exited "$WS_TMP/vgready" "$WS_PID" || true
 	[ -s "$WS_TMP/vgready" ] || fail "$3: not ready under valgrind: $(cat "$WS_TMP/err" "$WS_TMP/vg.log")"
 	[ "$name" = sizes ] && send 300
 	# Reports, so the reporting code runs under valgrind too: two
 	# intervals; resets reports each RST (a refused connection makes
 	# one); export answers scrapes.
 	[ "$name" = resets ] && refused_connection
-	for i in $(seq 200); do
-		[ "$(valgrind_reports "$name")" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_until 10 at_least 2 valgrind_reports "$name" || true
 	kill -INT "$WS_PID"
 	wait "$WS_PID" || rc=$?
 	[ "$rc" = 0 ] || fail "$3: exit $rc under valgrind: $(grep -v WARNING "$WS_TMP/vg.log" | head -40)"
@@ -721,10 +696,7 @@ while time.time() < end:
     except socket.timeout:
         break' &
 	WS_PIDS+=($!)
-	for _ in $(seq 100); do
-		ip netns exec "$A" ss -ltnH 'sport = :8080' | has . && break
-		sleep 0.05
-	done
+	wait_until 5 listens "$A" 8080 || fail "nothing listens on :8080 in A"
 	local opens0
 	opens0=$(passive_opens "$A")
 	ws_start "$A" "$WS_TMP/out" handshakes -i a0 -j --max-flows "$flows"

@@ -357,11 +357,7 @@ test_injected_peer_keeps_sending() {
 	assert_match "$(cat "$WS_TMP/client")" reset "the forgery was accepted"
 	# The server's next segment meets our closed socket and our kernel
 	# answers it with a reset: wait for that.
-	local i
-	for ((i = 0; i < 60; i++)); do
-		[ "$(lab_tcp_snmp OutRsts)" -ge 1 ] && break
-		sleep 0.05
-	done
+	wait_until 3 at_least 1 lab_tcp_snmp OutRsts || true
 	ws_stop
 	assert_eq "$(rsts "$WS_TMP/out" rx verdict kernel)" "injected	accepted" "verdict"
 	assert_match "$(rsts "$WS_TMP/out" rx why)" "kept sending data" "why"
@@ -373,13 +369,11 @@ test_injected_peer_keeps_sending() {
 
 # wait_rsts OUT N: the collector decided N received RSTs (bounded wait).
 wait_rsts() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(rsts "$1" rx verdict | wc -l)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	fail "wirescope decided $(rsts "$1" rx verdict | wc -l) of $2 RSTs"
+	wait_until 10 at_least "$2" rx_verdicts "$1" ||
+		fail "wirescope decided $(rx_verdicts "$1") of $2 RSTs"
 }
+
+rx_verdicts() { rsts "$1" rx verdict | wc -l; } # OUT
 
 # refuse_run ADDR... : one connect to each ADDR, all refused; wirescope
 # has decided each RST when it returns.

@@ -16,13 +16,12 @@ summary_line() { # OUT DIR
 # wait_interval_packets OUT DIR N SECONDS: until the -j interval records of
 # DIR in OUT add up to N packets.
 wait_interval_packets() {
-	local end=$((SECONDS + $4)) got
-	while :; do
-		got=$(awk -F'"packets":' -v d="\"dir\":\"$2\"" '/"type":"interval"/ && index($0, d) { split($2, a, ","); s += a[1] } END { print s + 0 }' "$1")
-		[ "$got" -ge "$3" ] && return 0
-		[ "$SECONDS" -lt "$end" ] || fail "$2 interval records add up to $got packets, expected $3"
-		sleep 0.1
-	done
+	wait_until "$4" at_least "$3" interval_packets "$1" "$2" ||
+		fail "$2 interval records add up to $(interval_packets "$1" "$2") packets, expected $3"
+}
+
+interval_packets() { # OUT DIR
+	awk -F'"packets":' -v d="\"dir\":\"$2\"" '/"type":"interval"/ && index($0, d) { split($2, a, ","); s += a[1] } END { print s + 0 }' "$1"
 }
 
 check_exact_counts() { # MODE
