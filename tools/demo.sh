@@ -31,7 +31,7 @@ say() { [ "$JSON" = --json ] || printf '\n\033[1m== %s\033[0m\n' "$*"; }
 note() { [ "$JSON" = --json ] || echo "$*"; }
 
 wait_file() {
-	for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
+	nslib_wait_until 10 test -s "$1" && return 0
 	echo "demo: timed out waiting for $1" >&2
 	exit 1
 }

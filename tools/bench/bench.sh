@@ -6,9 +6,15 @@
 # min and max.  Traffic: bounded frame counts inside our own namespaces.
 #   ROUNDS=5 FLOOD_FRAMES=300000 tools/bench/bench.sh
 #   SECTIONS="churn exporter" ROUNDS=2 tools/bench/bench.sh  # a subset
+# An A/B of another build, or of one collector's programs, under bpf_stats:
+#   WS=/other/wirescope WHERE_ARGS="resets -i r0 -j -d 3600" SECTIONS=where \
+#     tools/bench/bench.sh     # then compare build/bench/results/where.json
+# Only a full run of this build rewrites docs/BENCHMARKS.md; any other goes
+# to build/bench/BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+WS_SET=${WS:-}
 WS=${WS:-$PWD/wirescope} # WS=path: another build, for an A/B
 ROUNDS=${ROUNDS:-5}
 FLOOD_FRAMES=${FLOOD_FRAMES:-300000}
@@ -19,7 +25,12 @@ SCRAPES=${SCRAPES:-200}
 ROUNDS_US=${ROUNDS_US:-$ROUNDS}
 US_IDLE=${US_IDLE:-6}
 US_FRAMES=${US_FRAMES:-1200000}
-SECTIONS=${SECTIONS:-progcost bulk flood churn where exporter cpu}
+ALL_SECTIONS="progcost bulk flood churn where exporter cpu"
+SECTIONS=${SECTIONS:-$ALL_SECTIONS}
+REPORT=docs/BENCHMARKS.md
+if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WHERE_ARGS:-}" ]; then
+	REPORT=build/bench/BENCHMARKS.md
+fi
 OUT=build/bench/results
 TMP=$(mktemp -d /tmp/wsbench.XXXXXX)
 mkdir -p "$OUT"
@@ -59,21 +70,19 @@ ws_start() {
 	shift
 	ip netns exec "$ns" "$WS" "$@" --ready-file "$ready" >"$TMP/ws.out" 2>&1 &
 	OBS_PID=$!
-	for _ in $(seq 200); do [ -s "$ready" ] && break; sleep 0.05; done
-	[ -s "$ready" ] || { log "wirescope did not start: $(cat "$TMP/ws.out")"; exit 1; }
+	nslib_wait_until 10 test -s "$ready" || { log "wirescope did not start: $(cat "$TMP/ws.out")"; exit 1; }
 	rm -f "$ready"
 }
+
+ws_lines() { wc -l <"$TMP/ws.out"; }
 
 # Wait for the next per-second line: diag has no totals at exit, its
 # intervals must cover the whole flood.
 next_interval() {
 	local n
-	n=$(wc -l <"$TMP/ws.out")
-	for _ in $(seq 60); do
-		[ "$(wc -l <"$TMP/ws.out")" -gt "$n" ] && return
-		sleep 0.05
-	done
-	log "diag printed no interval in 3 s"
+	n=$(ws_lines)
+	nslib_wait_until 3 nslib_at_least $((n + 1)) ws_lines ||
+		log "diag printed no interval in 3 s"
 }
 
 ws_stop() {
@@ -114,7 +123,7 @@ start_observer() {
 	tcpdump)
 		ip netns exec "$RCV" tcpdump -i r0 -Q in -w /dev/null -n >"$TMP/td.out" 2>&1 &
 		OBS_PID=$!
-		for _ in $(seq 200); do grep -q listening "$TMP/td.out" && break; sleep 0.05; done
+		nslib_wait_until 10 grep -q listening "$TMP/td.out" || { log "tcpdump did not start: $(cat "$TMP/td.out")"; exit 1; }
 		;;
 	esac
 }
@@ -225,6 +234,10 @@ print(json.dumps({"kind":k,"config":c,"round":int(r),"sent":int(sent),"arrived":
 		$((rx1 - rx0)) $((after - before)) "$t0" "$t1" $obs >>"$OUT/flood.json"
 }
 
+# An iperf3 server listens on 5201 in RCV (ss's own filter: no grep -q to
+# leave ss writing into a closed pipe under pipefail).
+iperf3_listening() { [ -n "$(ip netns exec "$RCV" ss -Hltn 'sport = :5201')" ]; }
+
 FLOOD_SECONDS=${FLOOD_SECONDS:-2}
 FLOOD_KINDS=${FLOOD_KINDS:-ack data udp}
 FLOOD_CONFIGS=${FLOOD_CONFIGS:-none none_again tc_pass diag export tcpdump}
@@ -236,7 +249,7 @@ bench_flood() {
 	log "flood: $ROUNDS rounds x ($FLOOD_KINDS) x ($FLOOD_CONFIGS)"
 	ip netns exec "$SND" sysctl -qw net.ipv4.tcp_autocorking=0
 	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
-	for _ in $(seq 100); do ip netns exec "$RCV" ss -ltn | grep -q ':5201 ' && break; sleep 0.05; done
+	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
 	for ((r = 0; r < ROUNDS; r++)); do
 		for k in $FLOOD_KINDS; do
 			for ((i = 0; i < n; i++)); do
@@ -269,7 +282,7 @@ bench_bulk() {
 	local configs=(none none_again sizes_tc diag export sizes_native diag_native tcpdump) r i n=8
 	log "bulk: $ROUNDS rounds x $n configs x ${BULK_SECONDS}s of iperf3"
 	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
-	for _ in $(seq 100); do ip netns exec "$RCV" ss -ltn | grep -q ':5201 ' && break; sleep 0.05; done
+	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
 	for ((r = 0; r < ROUNDS; r++)); do
 		for ((i = 0; i < n; i++)); do
 			bulk_once "${configs[$(((i + r) % n))]}" "$r"
@@ -321,7 +334,7 @@ bench_churn() {
 	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	local srv=$!
 	nslib_track $srv
-	for _ in $(seq 100); do grep -q listening "$TMP/srv.out" && break; sleep 0.05; done
+	nslib_wait_until 5 grep -q listening "$TMP/srv.out" || { log "churn server not listening on 198.18.0.1:8080"; exit 1; }
 	for ((r = 0; r < ROUNDS; r++)); do
 		for ((i = 0; i < ${#configs[@]}; i++)); do
 			churn_once "${configs[$(((i + r) % ${#configs[@]}))]}" "$r"
@@ -348,7 +361,7 @@ for p in range(21000, 21064):
 print("listening", flush=True)
 time.sleep(300)' >"$TMP/listeners.out" &
 	nslib_track $!
-	for _ in $(seq 100); do grep -q listening "$TMP/listeners.out" && break; sleep 0.05; done
+	nslib_wait_until 5 grep -q listening "$TMP/listeners.out" || { log "exporter: the 64 listeners did not start"; exit 1; }
 	ws_start "$ns" export "${ifs[@]}" --listen 127.0.0.1:19460
 	for ((r = 0; r < ROUNDS; r++)); do
 		ip netns exec "$ns" python3 - "$r" "$SCRAPES" "$OBS_PID" >>"$OUT/exporter.json" <<'PY'
@@ -445,10 +458,10 @@ bench_where() {
 	sysctl -qw kernel.bpf_stats_enabled=1
 	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	nslib_track $!
-	for _ in $(seq 100); do grep -q listening "$TMP/srv.out" && break; sleep 0.05; done
+	nslib_wait_until 5 grep -q listening "$TMP/srv.out" || { log "churn server not listening on 198.18.0.1:8080"; exit 1; }
 	for ((r = 0; r < ROUNDS; r++)); do
 		for load in ack churn; do
-			ws_start "$RCV" diag -i r0 -j -d 3600
+			ws_start "$RCV" ${WHERE_ARGS:-diag -i r0 -j -d 3600}
 			s0=$(prog_stats "$OBS_PID")
 			c0=$(cpu_ns "$OBS_PID")
 			t0=$(now)
@@ -484,8 +497,8 @@ main() {
 		"bench_$s"
 		log "$s done at $((SECONDS - t0)) s"
 	done
-	python3 tools/bench/report.py "$OUT" >docs/BENCHMARKS.md
-	log "wrote docs/BENCHMARKS.md in $((SECONDS - t0)) s"
+	python3 tools/bench/report.py "$OUT" >"$REPORT"
+	log "wrote $REPORT in $((SECONDS - t0)) s"
 }
 
 bench_cpu() {
