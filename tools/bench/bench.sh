@@ -6,9 +6,8 @@
 # min and max.  Traffic: bounded frame counts inside our own namespaces.
 #   ROUNDS=5 FLOOD_FRAMES=300000 tools/bench/bench.sh
 #   SECTIONS="churn exporter" ROUNDS=2 tools/bench/bench.sh  # a subset
-# An A/B of another build, or of one collector's programs, under bpf_stats:
-#   WS=/other/wirescope WHERE_ARGS="resets -i r0 -j -d 3600" SECTIONS=where \
-#     tools/bench/bench.sh     # then compare build/bench/results/where.json
+# An A/B of another build under bpf_stats (section 3b), one collector:
+#   WS=/other/wirescope WHERE_CONFIGS=resets SECTIONS=where tools/bench/bench.sh
 # Only a full run of this build rewrites docs/BENCHMARKS.md; any other goes
 # to build/bench/BENCHMARKS.md.
 set -euo pipefail
@@ -28,7 +27,7 @@ US_FRAMES=${US_FRAMES:-1200000}
 ALL_SECTIONS="progcost bulk flood churn where exporter cpu"
 SECTIONS=${SECTIONS:-$ALL_SECTIONS}
 REPORT=docs/BENCHMARKS.md
-if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WHERE_ARGS:-}" ]; then
+if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WHERE_CONFIGS:-}" ]; then
 	REPORT=build/bench/BENCHMARKS.md
 fi
 OUT=build/bench/results
@@ -440,20 +439,99 @@ bench_progcost() {
 
 # run_time_ns and run_cnt of the programs PID holds (another wirescope may
 # run on this machine), as JSON.
-prog_stats() { # PID
-	local ids
-	ids=$(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u | tr '\n' ' ')
+# The BPF programs a process holds open.
+pid_prog_ids() { # PID
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u | tr '\n' ' '
+}
+
+# The BPF programs tc runs on r0 (tc_pass: no process holds them).
+tc_prog_ids() {
+	local dir
+	for dir in ingress egress; do
+		tc -n "$RCV" filter show dev r0 "$dir"
+	done | grep -o ' id [0-9]*' | awk '{print $2}' | sort -u | tr '\n' ' '
+}
+
+# Each program's [run_time_ns, run_cnt] as JSON, keyed name/id.
+prog_stats() { # IDS
 	bpftool -j prog show | python3 -c 'import json,sys
 ids = set(int(i) for i in sys.argv[1].split())
 print(json.dumps({"%s/%d" % (p["name"], p["id"]): [p.get("run_time_ns", 0), p.get("run_cnt", 0)]
-                  for p in json.load(sys.stdin) if p["id"] in ids}))' "$ids"
+                  for p in json.load(sys.stdin) if p["id"] in ids}))' "$1"
+}
+
+# The command each where config runs on the receiver's veth, until stopped.
+where_args() { # CONFIG
+	case $1 in
+	diag | resets) echo "$1 -i r0 -j -d 3600" ;;
+	*) echo "$1 -i r0 -j 3600" ;;
+	esac
+}
+
+# Attach a where config (tc_pass: the empty program, the hook's floor);
+# prints the ids of the programs it runs.
+where_start() { # CONFIG
+	if [ "$1" = tc_pass ]; then
+		start_observer tc_pass
+		tc_prog_ids
+		return
+	fi
+	# shellcheck disable=SC2046 # where_args gives the words of a command
+	ws_start "$RCV" $(where_args "$1")
+	pid_prog_ids "$OBS_PID"
+}
+
+where_stop() { # CONFIG
+	if [ "$1" = tc_pass ]; then
+		stop_observer tc_pass >/dev/null
+	else
+		ws_stop
+	fi
+}
+
+# One load under one config: each program's run time and runs, as JSON.
+where_once() { # CONFIG LOAD ROUND
+	local cfg=$1 load=$2 ids s0 s1 c0=0 c1=0 res t0 t1
+	where_start "$cfg" >"$TMP/ids"
+	ids=$(cat "$TMP/ids")
+	[ -n "$ids" ] || { log "where: no BPF programs found for $cfg"; exit 1; }
+	s0=$(prog_stats "$ids")
+	[ -z "$OBS_PID" ] || c0=$(cpu_ns "$OBS_PID")
+	t0=$(now)
+	if [ "$load" = ack ]; then
+		timeout 120 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b 5000000pps -P 1 >/dev/null 2>&1 || true
+		res='{"packets":'$FLOOD_FRAMES'}'
+	else
+		res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
+	fi
+	t1=$(now)
+	sleep 0.3
+	s1=$(prog_stats "$ids")
+	[ -z "$OBS_PID" ] || c1=$(cpu_ns "$OBS_PID")
+	where_stop "$cfg"
+	python3 -c 'import json,sys
+cfg,load,r,t0,t1,a,b,res,c0,c1=sys.argv[1:]
+a,b=json.loads(a),json.loads(b)
+progs={}
+for k in b:  # by name: both hooks run a program named tc_pass
+    p=progs.setdefault(k.split("/")[0],{"run_ns":0,"runs":0})
+    p["run_ns"]+=b[k][0]-a.get(k,[0,0])[0]
+    p["runs"]+=b[k][1]-a.get(k,[0,0])[1]
+o={"config":cfg,"load":load,"round":int(r),"seconds":float(t1)-float(t0),"progs":progs,"user_ns":int(c1)-int(c0)}
+o.update(json.loads(res))
+print(json.dumps(o))' "$cfg" "$load" "$3" "$t0" "$t1" "$s0" "$s1" "$res" "$c0" "$c1" >>"$OUT/where.json"
 }
 
 # Where the time goes: kernel.bpf_stats_enabled=1 (restored on exit) and
-# each program's run time under the RST storm and churn, diag on tc.
+# each program's run time under the RST storm and churn: diag, each stateful
+# collector alone, sizes alone (what every command pays) and an empty tc
+# program (what the hook and the stats' own clock reads cost).
+WHERE_CONFIGS=${WHERE_CONFIGS:-diag handshakes resets sizes tc_pass}
 bench_where() {
-	local r load s0 s1 c0 c1 res t0 t1
-	log "where: $ROUNDS rounds of the RST storm and churn under diag with bpf_stats"
+	local cfgs r i load n
+	read -ra cfgs <<<"$WHERE_CONFIGS"
+	n=${#cfgs[@]}
+	log "where: $ROUNDS rounds of the RST storm and churn under ($WHERE_CONFIGS) with bpf_stats"
 	BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
@@ -461,28 +539,9 @@ bench_where() {
 	nslib_wait_until 5 grep -q listening "$TMP/srv.out" || { log "churn server not listening on 198.18.0.1:8080"; exit 1; }
 	for ((r = 0; r < ROUNDS; r++)); do
 		for load in ack churn; do
-			ws_start "$RCV" ${WHERE_ARGS:-diag -i r0 -j -d 3600}
-			s0=$(prog_stats "$OBS_PID")
-			c0=$(cpu_ns "$OBS_PID")
-			t0=$(now)
-			if [ $load = ack ]; then
-				timeout 120 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b 5000000pps -P 1 >/dev/null 2>&1 || true
-				res='{"packets":'$FLOOD_FRAMES'}'
-			else
-				res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
-			fi
-			t1=$(now)
-			sleep 0.3
-			s1=$(prog_stats "$OBS_PID")
-			c1=$(cpu_ns "$OBS_PID")
-			ws_stop
-			python3 -c 'import json,sys
-load,r,t0,t1,a,b,res,c0,c1=sys.argv[1:]
-a,b=json.loads(a),json.loads(b)
-progs={k.split("/")[0]:{"run_ns":b[k][0]-a.get(k,[0,0])[0],"runs":b[k][1]-a.get(k,[0,0])[1]} for k in b}
-o={"load":load,"round":int(r),"seconds":float(t1)-float(t0),"progs":progs,"user_ns":int(c1)-int(c0)}
-o.update(json.loads(res))
-print(json.dumps(o))' "$load" "$r" "$t0" "$t1" "$s0" "$s1" "$res" "$c0" "$c1" >>"$OUT/where.json"
+			for ((i = 0; i < n; i++)); do
+				where_once "${cfgs[$(((i + r) % n))]}" "$load" "$r"
+			done
 		done
 	done
 	restore_bpf_stats

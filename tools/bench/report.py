@@ -122,19 +122,13 @@ def churn_rate(r):
     return r["connected"] / r["seconds"]
 
 
-def where(rows):
-    if not rows:
-        return []
-    out = ["## 3b. Where the time goes", "",
-           "`kernel.bpf_stats_enabled=1` (restored after) and each wirescope program's "
-           "`run_time_ns` and `run_cnt` (`bpftool prog show`) over one load, `wirescope diag` on "
-           "the receiver's veth in the default mode (tc). *RST storm*: the {:,} bare ACKs of "
-           "section 2a; *churn*: one burst of section 3. ns per run includes the stats' own "
-           "clock reads (~20–40 ns a run). The last row of each load is the wirescope process's own CPU time (schedstat) over the same load, for scale. Median [min–max] over {} rounds.".format(
-               max(r.get("packets", 0) for r in rows), len({r["round"] for r in rows})), "",
-           "| load | program | runs per round | ns per run | CPU ms per s of load |",
+WHERE_LOADS = (("ack", "RST storm"), ("churn", "churn"))
+
+
+def where_programs(rows):
+    out = ["| load | program | runs per round | ns per run | CPU ms per s of load |",
            "|---|---|---:|---|---:|"]
-    for load, label in (("ack", "RST storm"), ("churn", "churn")):
+    for load, label in WHERE_LOADS:
         rs = [r for r in rows if r["load"] == load]
         progs = sorted({p for r in rs for p in r["progs"]},
                        key=lambda p: -sum(r["progs"].get(p, {}).get("run_ns", 0) for r in rs))
@@ -152,6 +146,50 @@ def where(rows):
             out.append("| {} | the `wirescope diag` process (user space, all threads) | – | – | {:.1f} |".format(
                 label, statistics.median(user)))
     return out
+
+
+def bpf_ns_per(r):
+    """All programs' run time over the load, per flood packet or connection."""
+    total = sum(p["run_ns"] for p in r["progs"].values())
+    return total / (r["packets"] if r["load"] == "ack" else r["connected"])
+
+
+def where_by_command(rows):
+    cfgs = [c for c in ("tc_pass", "sizes", "handshakes", "resets", "diag")
+            if any(r.get("config", "diag") == c for r in rows)]
+    if len(cfgs) < 2:
+        return []
+    out = ["", "The same loads under each command alone: every program's run time summed, per "
+           "flood packet (RST storm) and per connection (churn). *Empty* is an empty tc program "
+           "on the same hooks: the hook's fixed cost with the stats' own clock reads, and the "
+           "first touch of each skb. `sizes` alone is what every command pays; a collector's "
+           "own cost is its column less that one.", "",
+           "| load | " + " | ".join("empty" if c == "tc_pass" else "`{}`".format(c)
+                                    for c in cfgs) + " |",
+           "|---|" + "---|" * len(cfgs)]
+    for load, label in WHERE_LOADS:
+        unit = "ns per packet" if load == "ack" else "ns per connection"
+        cells = [mmm([bpf_ns_per(r) for r in rows
+                      if r["load"] == load and r.get("config", "diag") == c], "{:,.0f}")
+                 for c in cfgs]
+        out.append("| {}, {} | {} |".format(label, unit, " | ".join(cells)))
+    return out
+
+
+def where(rows):
+    if not rows:
+        return []
+    diag = [r for r in rows if r.get("config", "diag") == "diag"]
+    out = ["## 3b. Where the time goes", "",
+           "`kernel.bpf_stats_enabled=1` (restored after) and each wirescope program's "
+           "`run_time_ns` and `run_cnt` (`bpftool prog show`) over one load, `wirescope diag` on "
+           "the receiver's veth in the default mode (tc). *RST storm*: the {:,} bare ACKs of "
+           "section 2a; *churn*: one burst of section 3. ns per run includes the stats' own "
+           "clock reads (~20–40 ns a run). The last row of each load is the wirescope process's own CPU time (schedstat) over the same load, for scale. Median [min–max] over {} rounds.".format(
+               max(r.get("packets", 0) for r in rows), len({r["round"] for r in rows})), ""]
+    if diag:
+        out += where_programs(diag)
+    return out + where_by_command(rows)
 
 
 NAMES = {
