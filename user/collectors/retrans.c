@@ -155,7 +155,7 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	 * (OutSegs does not count resends).  Resends our own egress refused
 	 * are local loss: egress_saturated and iface_drops tell that story.
 	 */
-	spurious = tcp[WS_TCP_DSACK_RECV] - tcp_base[WS_TCP_DSACK_RECV];
+	spurious = tcp[WS_TCP_DSACK_SEGS] - tcp_base[WS_TCP_DSACK_SEGS];
 	wire = resent > failed ? resent - failed : 0;
 	lost = wire > spurious ? wire - spurious : 0;
 	loss = sent + wire ? (double)lost / (sent + wire) : 0;

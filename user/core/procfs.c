@@ -430,7 +430,8 @@ void ws_tcp_counters(uint64_t out[WS_TCP_NSTATS])
 		[WS_TCP_PRUNE_CALLED] = { "netstat", "TcpExt", "PruneCalled" },
 		[WS_TCP_RCV_PRUNED] = { "netstat", "TcpExt", "RcvPruned" },
 		[WS_TCP_RCVQ_DROP] = { "netstat", "TcpExt", "TCPRcvQDrop" },
-		[WS_TCP_DSACK_RECV] = { "netstat", "TcpExt", "TCPDSACKRecv" },
+		[WS_TCP_DSACK_SEGS] = { "netstat", "TcpExt",
+					"TCPDSACKRecvSegs" },
 	};
 	static char snmp[8192], netstat[16384];
 	int i;

@@ -58,7 +58,7 @@ enum ws_tcpstat {
 	WS_TCP_PRUNE_CALLED,
 	WS_TCP_RCV_PRUNED,
 	WS_TCP_RCVQ_DROP,
-	WS_TCP_DSACK_RECV, /* the peer got a segment twice: spurious */
+	WS_TCP_DSACK_SEGS, /* segments the peer got twice: spurious */
 	WS_TCP_NSTATS,
 };
 
