@@ -240,6 +240,24 @@ ws_stop() {
 	return $rc
 }
 
+# nft_chain NS TABLE HOOK RULE: a table in NS with one filter chain on
+# HOOK (named after it) holding RULE.  It goes with the namespace.
+nft_chain() {
+	ip netns exec "$1" nft -f - <<-EOF
+	table inet $2 {
+		chain $3 {
+			type filter hook $3 priority 0;
+			$4
+		}
+	}
+	EOF
+}
+
+# The packet counts of the nft listing on stdin, one per counter, in order.
+nft_packets() {
+	grep -o 'packets [0-9]*' | cut -d' ' -f2
+}
+
 # Interface counter from /sys, inside a namespace.
 ifstat() { # NS IFACE COUNTER
 	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"

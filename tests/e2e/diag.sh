@@ -525,18 +525,12 @@ hundredths() { printf "%d.%02d" $((${1:-0} / 100)) $((${1:-0} % 100)); }
 
 check_diag_retransmits() { # traced|untraced
 	diag_lab
-	local r0 r loss truth bytes=${DIAG_BYTES:-3000000}
+	local r0 r loss truth seen dropped bytes=${DIAG_BYTES:-3000000}
 	# One segment per packet: nftables must drop segments, not whole
 	# GSO super-packets.
 	ip netns exec "$A" ethtool -K a0 tso off gso off >/dev/null
-	ip netns exec "$B" nft -f - <<'NFT'
-table inet wsloss {
-	chain input {
-		type filter hook input priority 0;
-		tcp dport 5001 ip length > 100 counter numgen random mod 10 == 0 counter drop
-	}
-}
-NFT
+	nft_chain "$B" wsloss input \
+		"tcp dport 5001 ip length > 100 counter numgen random mod 10 == 0 counter drop"
 	r0=$(tcp_counter "$A" TcpRetransSegs)
 	# diag runs until the sender can retransmit no more: a transfer that
 	# outlasted a fixed -d (slow VMs) would leave resends outside its
@@ -561,9 +555,9 @@ NFT
 	# Hundredths of a percent: what diag estimated, what nftables dropped.
 	loss=$(finding_field "$WS_TMP/out" tcp_retransmits loss_pct |
 		awk '{printf "%d", $1 * 100}')
-	truth=$(ip netns exec "$B" nft list table inet wsloss |
-		awk '{for (i = 1; i < NF; i++) if ($i == "packets") p[n++] = $(i + 1)}
-		     END {if (n == 2 && p[0] > 0) printf "%d", 10000 * p[1] / p[0]}')
+	read -r seen dropped < <(ip netns exec "$B" nft list table inet wsloss |
+		nft_packets | paste -sd' ')
+	truth=$((${seen:-0} > 0 ? 10000 * ${dropped:-0} / seen : 0))
 	log "estimated loss $(hundredths "$loss")% for $(hundredths "$truth")%" \
 		"dropped by nftables ($r resends, $1)"
 	assert_ge "$truth" 500 "nftables dropped share"
@@ -743,14 +737,7 @@ test_diag_sysctl_somaxconn() {
 test_diag_sysctl_syn_backlog() {
 	diag_lab
 	ip netns exec "$B" sysctl -qw net.ipv4.tcp_syncookies=0
-	ip netns exec "$A" nft -f - <<'NFT'
-table inet wssyn {
-	chain input {
-		type filter hook input priority 0;
-		tcp sport 6002 tcp flags & (syn | ack) == syn | ack drop
-	}
-}
-NFT
+	nft_chain "$A" wssyn input "tcp sport 6002 tcp flags & (syn | ack) == syn | ack drop"
 	burst_under_diag 6002 8 TcpExtTCPReqQFullDrop
 	only_findings "$WS_TMP/out" sysctl_tcp_max_syn_backlog 'syn_unanswered|accept_overflow'
 	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog reqq_full_drops)" "$DELTA" "evidence reqq_full_drops"
@@ -848,14 +835,7 @@ test_diag_accept_overflow() {
 # socket sees them.  No listener overflows.
 test_diag_syn_unanswered() {
 	diag_lab
-	ip netns exec "$A" nft -f - <<-'EOF'
-	table inet wstest {
-		chain input {
-			type filter hook input priority 0;
-			tcp dport 9999 tcp flags syn drop
-		}
-	}
-	EOF
+	nft_chain "$A" wstest input "tcp dport 9999 tcp flags syn drop"
 	diag_run "$WS_TMP/out" -d 4 -j
 	# 20 clients, each gives up after 1.5 s (one SYN retransmit).
 	ip netns exec "$B" python3 -c '
@@ -951,7 +931,7 @@ test_diag_local_reset() {
 
 # The packets lab_syn's rule dropped in s.
 syn_filter_drops() {
-	lab_exec s nft list table inet lab_syn | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+	lab_exec s nft list table inet lab_syn | nft_packets
 }
 
 # The server's firewall drops SYNs for 1.5 s: the client connects on its

@@ -330,14 +330,7 @@ nginx_wrk() {
 	# FIN-WAIT-1, and each FIN resent (backing off past wait_stable's
 	# 0.5 s) overflows again at the cookie check, maybe after our last
 	# sample: stop them at the client, so both counts cover the same drops.
-	ip netns exec "$C" nft -f - <<-'NFT'
-	table inet wsquiet {
-		chain output {
-			type filter hook output priority 0;
-			tcp dport 80 drop
-		}
-	}
-	NFT
+	nft_chain "$C" wsquiet output "tcp dport 80 drop"
 	wait_stable "$S" TcpExtListenOverflows
 	ws_stop
 	OVERFLOWS=$(( $(snmp "$S" TcpExtListenOverflows) - o0 ))

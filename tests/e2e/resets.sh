@@ -455,7 +455,7 @@ test_refused_firewall_locate() {
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
 	refuse_run "$LAB_S_IP" "$LAB_S_IP6"
 	assert_eq "$(($(lab_tcp_snmp PassiveOpens s) - p0))" 0 "the server accepted nothing"
-	assert_ge "$(lab_exec r2 nft list table inet lab_refuse | grep -o 'packets [0-9]*' | cut -d' ' -f2)" 2 "r2's reject rule fired"
+	assert_ge "$(lab_exec r2 nft list table inet lab_refuse | nft_packets)" 2 "r2's reject rule fired"
 	assert_eq "$(rsts "$WS_TMP/out" rx saddr verdict hops hop hops_before_peer hop_addr | sort)" \
 		"198.18.2.2	middlebox	1	2	1	$LAB_R2_IP
 2001:db8:2::2	middlebox	1	2	1	2001:db8:1::2" "verdicts"
