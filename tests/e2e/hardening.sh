@@ -293,7 +293,7 @@ test_clsact_foreign_qdisc_kept() {
 		for tcx in yes no; do
 			if [ $tcx = no ]; then export WIRESCOPE_TEST_NO_TCX=1; fi
 			start_cmd "$WS_TMP/out" "$line" -m tc
-			ws_stop
+			ws_stop || fail "$line (tcx=$tcx): exit $? on SIGINT: $(tail -n 2 "$WS_TMP/out.err")"
 			assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress; ip netns exec "$A" tc filter show dev a0 ingress)" "$foreign" "foreign filters after a run (tcx=$tcx)"
 		done
 		start_cmd "$WS_TMP/out" "$line" -m tc
@@ -301,7 +301,7 @@ test_clsact_foreign_qdisc_kept() {
 		wait "$WS_PID" 2>/dev/null || true
 		start_cmd "$WS_TMP/out" "$line" -m tc
 		assert_match "$(cat "$WS_TMP/out.err")" 'removed 2 tc filter\(s\) left by a crashed wirescope' "stale cleanup"
-		ws_stop
+		ws_stop || fail "$line after a crash: exit $? on SIGINT: $(tail -n 2 "$WS_TMP/out.err")"
 		unset WIRESCOPE_TEST_NO_TCX
 		assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress; ip netns exec "$A" tc filter show dev a0 ingress)" "$foreign" "foreign filters after a crash and cleanup"
 		assert_match "$(ip netns exec "$A" tc qdisc show dev a0)" clsact "foreign clsact kept"
