@@ -62,7 +62,8 @@ assert_within_pct() { # actual expected pct message
 # its name.  veth NS1 IF1 NS2 IF2: a veth pair between two of them, both ends
 # up, no IPv6 autoconfiguration.  wait_until SECONDS CMD...: CMD every 50 ms
 # until it succeeds (false after SECONDS).  at_least N CMD...: CMD printed a
-# number >= N.  All come from tools/nslib.sh.
+# number >= N.  nft_chain NS TABLE HOOK RULE: a table in NS with one filter
+# chain on HOOK holding RULE.  All come from tools/nslib.sh.
 NSLIB_PREFIX=$WS_NS_PREFIX
 NSLIB_LIST=$WS_NS_LIST
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/nslib.sh"
@@ -70,6 +71,7 @@ ns() { nslib_ns "$@"; }
 veth() { nslib_veth "$@"; }
 wait_until() { nslib_wait_until "$@"; }
 at_least() { nslib_at_least "$@"; }
+nft_chain() { nslib_nft_chain "$@"; }
 
 # pair_lab: namespaces $A and $B joined by veth a0 <-> b0.  MTU 3000: room
 # for the 1519+ size bucket (native XDP on veth allows up to ~3.5 KB).
@@ -238,19 +240,6 @@ ws_stop() {
 	local rc=0
 	wait "$WS_PID" || rc=$?
 	return $rc
-}
-
-# nft_chain NS TABLE HOOK RULE: a table in NS with one filter chain on
-# HOOK (named after it) holding RULE.  It goes with the namespace.
-nft_chain() {
-	ip netns exec "$1" nft -f - <<-EOF
-	table inet $2 {
-		chain $3 {
-			type filter hook $3 priority 0;
-			$4
-		}
-	}
-	EOF
 }
 
 # The packet counts of the nft listing on stdin, one per counter, in order.

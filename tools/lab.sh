@@ -106,10 +106,15 @@ lab_down() { # PREFIX
 	done
 }
 
-# Run in a lab namespace: lab_exec ROLE CMD... (ROLE: c r1 r2 s)
+# The namespace of a lab ROLE: c r1 r2 s.
+lab_role_ns() {
+	case $1 in c) echo "$LAB_C" ;; r1) echo "$LAB_R1" ;; r2) echo "$LAB_R2" ;; s) echo "$LAB_S" ;; *) return 1 ;; esac
+}
+
+# Run in a lab namespace: lab_exec ROLE CMD...
 lab_exec() {
 	local ns
-	case $1 in c) ns=$LAB_C ;; r1) ns=$LAB_R1 ;; r2) ns=$LAB_R2 ;; s) ns=$LAB_S ;; *) return 1 ;; esac
+	ns=$(lab_role_ns "$1") || return 1
 	shift
 	ip netns exec "$ns" "$@"
 }
@@ -175,14 +180,10 @@ lab_router_refuse() { # r1|r2 [noecho]
 
 # One filter chain in a lab namespace: lab_filter ROLE TABLE HOOK RULE [POLICY]
 lab_filter() {
-	lab_exec "$1" nft -f - <<EOF
-table inet $2 {
-	chain ${3}_filter {
-		type filter hook $3 priority 0; policy ${5:-accept};
-		$4
-	}
-}
-EOF
+	local ns
+	ns=$(lab_role_ns "$1") || return 1
+	shift
+	nslib_nft_chain "$ns" "$@"
 }
 
 # r2 answers the flow's next client segment with a TCP reset.

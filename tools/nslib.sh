@@ -47,6 +47,20 @@ nslib_at_least() {
 	v=$("${@:2}") && [[ $v =~ ^-?[0-9]+$ ]] && [ "$v" -ge "$1" ]
 }
 
+# nslib_nft_chain NS TABLE HOOK RULE [POLICY]: a table in NS with one filter
+# chain on HOOK (named after it) holding RULE; policy accept unless given.
+# It goes with the namespace.
+nslib_nft_chain() {
+	ip netns exec "$1" nft -f - <<-EOF
+	table inet $2 {
+		chain $3 {
+			type filter hook $3 priority 0; policy ${5:-accept};
+			$4
+		}
+	}
+	EOF
+}
+
 nslib_cleanup() {
 	local p n
 	for p in "${NSLIB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
