@@ -154,8 +154,8 @@ clean:
 
 -include $(OUT)/wirescope.bpf.d $(USER_OBJS:.o=.d) $(UNIT_BINS:=.d)
 
-BENCH_BINS := $(OUT)/bench/progcost $(OUT)/bench/churn $(OUT)/bench/xdp_pass.bpf.o \
-	      $(OUT)/bench/tc_pass.bpf.o
+BENCH_BINS := $(OUT)/bench/progcost $(OUT)/bench/churn $(OUT)/bench/tcx_pass \
+	      $(OUT)/bench/xdp_pass.bpf.o $(OUT)/bench/tc_pass.bpf.o
 
 $(OUT)/bench:
 	$(Q)mkdir -p $@

@@ -27,7 +27,7 @@ US_FRAMES=${US_FRAMES:-1200000}
 ALL_SECTIONS="progcost bulk flood churn where exporter cpu"
 SECTIONS=${SECTIONS:-$ALL_SECTIONS}
 REPORT=docs/BENCHMARKS.md
-if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WHERE_CONFIGS:-}" ]; then
+if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WHERE_CONFIGS:-}${FLOOD_CONFIGS:-}${CHURN_CONFIGS:-}" ]; then
 	REPORT=build/bench/BENCHMARKS.md
 fi
 OUT=build/bench/results
@@ -97,6 +97,36 @@ delivered() { if [ "$1" = udp ]; then udp_in; else tcp_in_segs; fi; }
 rx_packets() { ip netns exec "$RCV" cat /sys/class/net/r0/statistics/rx_packets; }
 now() { date +%s.%N; }
 
+# The empty program on tcx links, as wirescope attaches (held by a process:
+# sets OBS_PID); false if this kernel has no tcx.
+tcx_pass_start() {
+	ip netns exec "$RCV" build/bench/tcx_pass build/bench/tc_pass.bpf.o r0 3600 >"$TMP/tcx.out" 2>&1 &
+	OBS_PID=$!
+	nslib_wait_until 10 grep -q '^attached' "$TMP/tcx.out" && return 0
+	local rc=0
+	wait "$OBS_PID" || rc=$?
+	OBS_PID=""
+	[ "$rc" = 3 ] || { log "tcx_pass: exit $rc: $(cat "$TMP/tcx.out")"; exit 1; }
+	return 1
+}
+
+# The empty program as clsact filters: nothing holds it.
+clsact_pass_start() {
+	tc -n "$RCV" qdisc add dev r0 clsact
+	tc -n "$RCV" filter add dev r0 ingress bpf da obj build/bench/tc_pass.bpf.o sec tc
+	tc -n "$RCV" filter add dev r0 egress bpf da obj build/bench/tc_pass.bpf.o sec tc
+}
+
+tc_pass_stop() {
+	if [ -n "$OBS_PID" ]; then
+		kill -TERM "$OBS_PID"
+		wait "$OBS_PID" || { log "tcx_pass: exit $?: $(cat "$TMP/tcx.out")"; exit 1; }
+		OBS_PID=""
+	else
+		tc -n "$RCV" qdisc del dev r0 clsact
+	fi
+}
+
 # start_observer CONFIG: attach what CONFIG measures to r0; sets OBS_PID.
 start_observer() {
 	OBS_PID=""
@@ -106,10 +136,9 @@ start_observer() {
 		ip -n "$RCV" link set dev r0 xdpdrv obj build/bench/xdp_pass.bpf.o sec xdp
 		;;
 	tc_pass) # the hook's own cost: wirescope's default hook, nothing in it
-		tc -n "$RCV" qdisc add dev r0 clsact
-		tc -n "$RCV" filter add dev r0 ingress bpf da obj build/bench/tc_pass.bpf.o sec tc
-		tc -n "$RCV" filter add dev r0 egress bpf da obj build/bench/tc_pass.bpf.o sec tc
+		tcx_pass_start || clsact_pass_start
 		;;
+	tc_pass_clsact) clsact_pass_start ;; # the same, through tc's classifier
 	sizes_generic | sizes_native)
 		ws_start "$RCV" sizes -i r0 -m "${1#sizes_}" -j 3600
 		;;
@@ -153,7 +182,7 @@ stop_observer() {
 	if [ "$1" = xdp_pass_native ]; then
 		ip -n "$RCV" link set dev r0 xdpdrv off
 	fi
-	[ "$1" != tc_pass ] || tc -n "$RCV" qdisc del dev r0 clsact
+	case $1 in tc_pass*) tc_pass_stop ;; esac
 	[ -n "$OBS_PID" ] || { echo "- -"; return; }
 	[ "$1" != diag ] || next_interval
 	[ "$1" != export ] || export_rx_packets >"$TMP/export.count"
@@ -239,7 +268,7 @@ iperf3_listening() { [ -n "$(ip netns exec "$RCV" ss -Hltn 'sport = :5201')" ]; 
 
 FLOOD_SECONDS=${FLOOD_SECONDS:-2}
 FLOOD_KINDS=${FLOOD_KINDS:-ack data udp}
-FLOOD_CONFIGS=${FLOOD_CONFIGS:-none none_again tc_pass diag export tcpdump}
+FLOOD_CONFIGS=${FLOOD_CONFIGS:-none none_again tc_pass tc_pass_clsact diag export tcpdump}
 
 # The seed's three floods in the default mode (tc), each beside its
 # unobserved base and tcpdump; configs rotate each round.
@@ -298,14 +327,14 @@ churn_once() { # CONFIG ROUND
 	local p0 p1 res
 	OBS_PID=""
 	case $1 in
-	handshakes | diag | export | tcpdump | tc_pass) start_observer "$1" ;;
+	handshakes | diag | export | tcpdump | tc_pass*) start_observer "$1" ;;
 	esac
 	p0=$(passive_opens)
 	res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
 	sleep 0.3 # the last final ACKs are in flight when the client returns
 	p1=$(passive_opens)
 	echo '{}' >"$TMP/hs.out"
-	[ "$1" != tc_pass ] || stop_observer tc_pass >/dev/null
+	case $1 in tc_pass*) stop_observer "$1" >/dev/null ;; esac
 	if [ -n "$OBS_PID" ]; then
 		if [ "$1" = tcpdump ]; then stop_observer tcpdump >/dev/null; else ws_stop; fi
 		[ "$1" != handshakes ] || cp "$TMP/ws.out" "$TMP/hs.out"
@@ -328,7 +357,8 @@ PY
 }
 
 bench_churn() {
-	local configs=(none none_again tc_pass handshakes diag export tcpdump) r i
+	local configs r i
+	read -ra configs <<<"${CHURN_CONFIGS:-none none_again tc_pass tc_pass_clsact handshakes diag export tcpdump}"
 	log "churn: $ROUNDS rounds x ${#configs[@]} configs x $CHURN_CONNS connections"
 	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	local srv=$!
@@ -444,7 +474,7 @@ pid_prog_ids() { # PID
 	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u | tr '\n' ' '
 }
 
-# The BPF programs tc runs on r0 (tc_pass: no process holds them).
+# The BPF programs tc runs on r0 (clsact filters: no process holds them).
 tc_prog_ids() {
 	local dir
 	for dir in ingress egress; do
@@ -468,25 +498,25 @@ where_args() { # CONFIG
 	esac
 }
 
-# Attach a where config (tc_pass: the empty program, the hook's floor);
+# Attach a where config (tc_pass*: the empty program, the hook's floor);
 # prints the ids of the programs it runs.
 where_start() { # CONFIG
-	if [ "$1" = tc_pass ]; then
-		start_observer tc_pass
-		tc_prog_ids
+	case $1 in tc_pass*)
+		start_observer "$1"
+		if [ -n "$OBS_PID" ]; then pid_prog_ids "$OBS_PID"; else tc_prog_ids; fi
 		return
-	fi
+		;;
+	esac
 	# shellcheck disable=SC2046 # where_args gives the words of a command
 	ws_start "$RCV" $(where_args "$1")
 	pid_prog_ids "$OBS_PID"
 }
 
 where_stop() { # CONFIG
-	if [ "$1" = tc_pass ]; then
-		stop_observer tc_pass >/dev/null
-	else
-		ws_stop
-	fi
+	case $1 in
+	tc_pass*) stop_observer "$1" >/dev/null ;;
+	*) ws_stop ;;
+	esac
 }
 
 # One load under one config: each program's run time and runs, as JSON.
@@ -524,9 +554,10 @@ print(json.dumps(o))' "$cfg" "$load" "$3" "$t0" "$t1" "$s0" "$s1" "$res" "$c0" "
 
 # Where the time goes: kernel.bpf_stats_enabled=1 (restored on exit) and
 # each program's run time under the RST storm and churn: diag, each stateful
-# collector alone, sizes alone (what every command pays) and an empty tc
-# program (what the hook and the stats' own clock reads cost).
-WHERE_CONFIGS=${WHERE_CONFIGS:-diag handshakes resets sizes tc_pass}
+# collector alone, sizes alone (what every command pays) and an empty
+# program on tcx and on clsact (what each hook and the stats' own clock
+# reads cost).
+WHERE_CONFIGS=${WHERE_CONFIGS:-diag handshakes resets sizes tc_pass tc_pass_clsact}
 bench_where() {
 	local cfgs r i load n
 	read -ra cfgs <<<"$WHERE_CONFIGS"

@@ -55,12 +55,13 @@ FLOOD_KINDS = {
 AGAIN = "nothing attached, again (A/A: the noise floor)"
 FLOOD_NAMES = {"none": "nothing attached", "none_again": AGAIN,
                "xdp_pass_native": "an empty native XDP program",
-               "tc_pass": "an empty tc program (ingress and egress)",
+               "tc_pass": "an empty program on wirescope's hook (tcx; clsact before 6.6)",
+               "tc_pass_clsact": "an empty program as clsact filters (wirescope's hook before 6.6)",
                "sizes_generic": "`sizes -m generic`", "sizes_native": "`sizes -m native`",
                "sizes_tc": "`sizes` (default: tc)", "handshakes": "`handshakes` (default: tc)",
                "resets": "`resets` (default: tc)", "diag": "`diag` (default: tc)",
                "export": "`export` (default: tc)", "tcpdump": "`tcpdump -w /dev/null`"}
-FLOOD_ORDER = ["none", "none_again", "xdp_pass_native", "tc_pass", "sizes_generic", "sizes_native", "sizes_tc",
+FLOOD_ORDER = ["none", "none_again", "xdp_pass_native", "tc_pass", "tc_pass_clsact", "sizes_generic", "sizes_native", "sizes_tc",
                "handshakes", "resets", "diag", "export", "tcpdump"]
 
 
@@ -154,17 +155,22 @@ def bpf_ns_per(r):
     return total / (r["packets"] if r["load"] == "ack" else r["connected"])
 
 
+WHERE_HEADS = {"tc_pass": "empty", "tc_pass_clsact": "empty, clsact"}
+
+
 def where_by_command(rows):
-    cfgs = [c for c in ("tc_pass", "sizes", "handshakes", "resets", "diag")
+    cfgs = [c for c in ("tc_pass", "tc_pass_clsact", "sizes", "handshakes", "resets", "diag")
             if any(r.get("config", "diag") == c for r in rows)]
     if len(cfgs) < 2:
         return []
     out = ["", "The same loads under each command alone: every program's run time summed, per "
-           "flood packet (RST storm) and per connection (churn). *Empty* is an empty tc program "
-           "on the same hooks: the hook's fixed cost with the stats' own clock reads, and the "
-           "first touch of each skb. `sizes` alone is what every command pays; a collector's "
+           "flood packet (RST storm) and per connection (churn). *Empty* is an empty program "
+           "on wirescope's own hooks (tcx links; clsact filters before 6.6): the hook's fixed "
+           "cost with the stats' own clock reads, and the first touch of each skb. *Empty, "
+           "clsact* is the same program as clsact filters, which run through tc's classifier: "
+           "what the hook costs on kernels without tcx. `sizes` alone is what every command pays; a collector's "
            "own cost is its column less that one.", "",
-           "| load | " + " | ".join("empty" if c == "tc_pass" else "`{}`".format(c)
+           "| load | " + " | ".join(WHERE_HEADS.get(c, "`{}`".format(c))
                                     for c in cfgs) + " |",
            "|---|" + "---|" * len(cfgs)]
     for load, label in WHERE_LOADS:
@@ -303,7 +309,8 @@ def churn(rows):
         return ["## 3. Handshake churn", "", "Not measured in this run."]
     n = rows[0]["requested"]
     head = {"none": "unobserved", "none_again": "unobserved, again (A/A)",
-            "tc_pass": "an empty tc program",
+            "tc_pass": "an empty program (tcx)",
+            "tc_pass_clsact": "an empty program (clsact)",
             "handshakes": "`handshakes` (tc)", "diag": "`diag` (tc)",
             "export": "`export` (tc)", "tcpdump": "`tcpdump -w /dev/null`"}
     cfgs = [c for c in head if any(r["config"] == c for r in rows)]
@@ -428,7 +435,7 @@ def goals(d):
         if not vals:
             out.append("| {} ≥ {} | not measured | – |".format(label, goal))
             return
-        ctx = "; an empty tc program keeps {}".format(mmm(floor)) if floor else ""
+        ctx = "; an empty program on the same hook keeps {}".format(mmm(floor)) if floor else ""
         ctx += "; nothing attached, again: {}".format(mmm(again)) if again else ""
         out.append("| {} ≥ {} | {} ({} runs{}) | {} |".format(
             label, goal, mmm(vals), len(vals), ctx,
