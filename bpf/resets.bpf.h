@@ -34,6 +34,10 @@ struct {
 	__type(value, struct rst_flow);
 } rst_flows SEC(".maps");
 
+/* Bit rst_present_half of each byte is the half in use (user space's). */
+__u32 rst_present_half;
+__u8 rst_present[RST_PRESENT_SLOTS];
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RST_RINGBUF_BYTES);
@@ -224,6 +228,23 @@ static __always_inline void rst_update_tx(struct rst_flow *f,
 	f->flags |= RST_F_TX_SEEN;
 }
 
+/* The flow's baseline, or NULL: an unmarked slot holds no flow. */
+static __always_inline struct rst_flow *rst_find(const struct rst_flow_key *k)
+{
+	if (!(rst_present[rst_present_slot(k)] & (1 << (rst_present_half & 1))))
+		return NULL;
+	return bpf_map_lookup_elem(&rst_flows, k);
+}
+
+/*
+ * After the insert, so a rebuild that missed the flow cannot undo it: both
+ * halves in one plain store (user space clears bits with atomic ands).
+ */
+static __always_inline void rst_present_mark(const struct rst_flow_key *k)
+{
+	rst_present[rst_present_slot(k)] = RST_PRESENT_BOTH;
+}
+
 /*
  * A flow's first packet: its SYN or SYN-ACK, or for a flow that began before
  * we started, its next segment with data.  A bare ACK of a tuple we have
@@ -248,8 +269,11 @@ static __always_inline void rst_insert(const struct rst_flow_key *k,
 		rst_update_tx(&f, pkt, now);
 	/* Another CPU inserting the same flow first is no loss. */
 	err = bpf_map_update_elem(&rst_flows, k, &f, BPF_NOEXIST);
-	if (err && err != -RST_EEXIST)
+	if (err && err != -RST_EEXIST) {
 		health_inc(WS_H_RESETS_FLOW_INSERT);
+		return;
+	}
+	rst_present_mark(k);
 }
 
 static __always_inline void resets_observe(const struct ws_pkt *pkt,
@@ -283,7 +307,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		e = rst_reserve(RST_WIRE);
 		if (!e && dir != WS_RX)
 			return;
-		f = bpf_map_lookup_elem(&rst_flows, &k);
+		f = rst_find(&k);
 		if (e)
 			rst_report_wire(e, pkt, data, data_end, &k, f, ifindex,
 					dir);
@@ -294,9 +318,13 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		}
 		return;
 	}
-	f = bpf_map_lookup_elem(&rst_flows, &k);
-	if (!f && !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN))
-		return; /* see rst_insert */
+	if (!pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN)) {
+		f = rst_find(&k); /* it can only update a flow: rst_insert */
+		if (!f)
+			return;
+	} else {
+		f = bpf_map_lookup_elem(&rst_flows, &k);
+	}
 	now = rst_now_coarse();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
 	if (!f)

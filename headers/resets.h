@@ -24,6 +24,32 @@ struct rst_flow_key {
 	__u32 family; /* 4 or 6 */
 };
 
+/*
+ * The presence filter in front of rst_flows: one byte per slot, bit 0 and
+ * bit 1 its two halves.  A segment that can only update a baseline (no SYN,
+ * no payload) looks the table up only if its slot's bit of the half in use
+ * is set, so a flood of bare ACKs to tuples we never saw costs a byte, not
+ * a cold bucket.  An insert sets both bits; user space rebuilds the idle
+ * half from the table and swaps, which drops the marks of evicted flows.
+ * 2^18 slots: a full default table marks at most a quarter of them.
+ */
+#define RST_PRESENT_BITS  18
+#define RST_PRESENT_SLOTS (1U << RST_PRESENT_BITS)
+#define RST_PRESENT_BOTH  3
+
+static inline __u32 rst_present_slot(const struct rst_flow_key *k)
+{
+	__u32 h = (k->laddr[0] ^ k->laddr[1] ^ k->laddr[2] ^ k->laddr[3]) *
+		  0x9e3779b1U;
+
+	h ^= k->raddr[0] ^ k->raddr[1] ^ k->raddr[2] ^ k->raddr[3];
+	h ^= ((__u32)k->lport << 16 | k->rport) * 0x85ebca6bU;
+	h ^= h >> 15;
+	h *= 0xc2b2ae35U;
+	h ^= h >> 13;
+	return h & (RST_PRESENT_SLOTS - 1);
+}
+
 /* rst_flow.flags */
 #define RST_F_RX_SEEN 0x01 /* a packet from the peer was seen */
 #define RST_F_TX_SEEN 0x02 /* a packet of ours was seen */

@@ -2,7 +2,8 @@
 /*
  * The reset collector's BPF code on crafted frames through
  * BPF_PROG_TEST_RUN: the flow baseline (insert on a SYN or data, in-place
- * updates, our sends on tc), RST events in the ring buffer (IPv4, IPv6,
+ * updates, our sends on tc), the presence filter in front of it and its
+ * rebuild, RST events in the ring buffer (IPv4, IPv6,
  * options, malformed), lo handling and the rate limit.
  */
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "core/core.h"
 #include "core/procfs.h"
 #include "resets.h"
+#include "collectors/resets_collector.h"
 #include "health.h"
 #include "parse.h"
 #include "wirescope.skel.h"
@@ -189,6 +191,68 @@ static void test_baseline(void)
 	CHECK(get_flow(&k, &f), "flow present");
 	CHECK_EQ(f.last_tx_kind, RST_TX_ACK, "pure ack");
 	CHECK_EQ(f.tx_pkts, 3, "tx_pkts");
+	case_end();
+}
+
+static bool marked(int half, const struct rst_flow_key *k)
+{
+	return skel->bss->rst_present[rst_present_slot(k)] & (1 << half);
+}
+
+/* A peer ACK with @payload bytes; the flow's rx_pkts after it, 0 if none. */
+static uint32_t peer_ack_rx_pkts(uint16_t ip_id, unsigned int payload)
+{
+	struct rst_flow_key k = key4();
+	struct rst_flow f;
+
+	run(skel->progs.ws_xdp_ingress,
+	    tcp4(true, WS_TCP_ACK, 61, ip_id, 9001, 1, 0, payload));
+	return get_flow(&k, &f) ? f.rx_pkts : 0;
+}
+
+/* Runs after test_baseline: the flow of key4() is in the table. */
+static void test_presence_filter(void)
+{
+	struct rst_flow_key k = key4();
+	struct rst_flow f0;
+	uint32_t half;
+
+	case_begin("an insert marks the flow's slot in both halves");
+	CHECK(get_flow(&k, &f0), "flow present");
+	CHECK(marked(0, &k) && marked(1, &k), "both marked");
+	case_end();
+
+	case_begin("an unmarked slot: a bare ACK skips the table, data not");
+	memset(skel->bss->rst_present, 0, sizeof(skel->bss->rst_present));
+	CHECK_EQ(peer_ack_rx_pkts(800, 0), f0.rx_pkts, "bare ACK not counted");
+	CHECK_EQ(peer_ack_rx_pkts(801, 20), f0.rx_pkts + 1, "data counted");
+	case_end();
+
+	case_begin("a rebuild marks the table's flows and swaps halves");
+	half = skel->bss->rst_present_half;
+	CHECK_EQ(resets_present_rebuild(skel), 0, "rebuilt");
+	CHECK_EQ(skel->bss->rst_present_half, !half, "swapped");
+	CHECK(marked(!half, &k), "marked by user space's hash");
+	CHECK_EQ(peer_ack_rx_pkts(802, 0), f0.rx_pkts + 2,
+		 "bare ACK counted again");
+	case_end();
+
+	case_begin("stale marks pile up, and a refresh drops them");
+	half = skel->bss->rst_present_half;
+	memset(skel->bss->rst_present, 1 << half, RST_PRESENT_SLOTS / 4);
+	resets_present_refresh(skel);
+	CHECK_EQ(skel->bss->rst_present_half, !half, "swapped");
+	CHECK(marked(!half, &k), "the live flow stays marked");
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.rst_flows), &k);
+	CHECK_EQ(resets_present_rebuild(skel), 0, "rebuilt");
+	CHECK(!marked(half, &k), "an evicted flow's mark is gone");
+	resets_present_refresh(skel);
+	CHECK_EQ(skel->bss->rst_present_half, half, "few marks: no rebuild");
+	/* Put the flow back as it was: the RST tests expect it. */
+	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.rst_flows), &k, &f0,
+				   BPF_NOEXIST),
+	      "flow back");
+	CHECK_EQ(resets_present_rebuild(skel), 0, "rebuilt");
 	case_end();
 }
 
@@ -369,6 +433,7 @@ int main(void)
 		return 0;
 	}
 	test_baseline();
+	test_presence_filter();
 	test_rst_capture();
 	test_ipv6();
 	test_malformed();

@@ -782,6 +782,11 @@ static int sample(struct ws_session *s)
 	return 0;
 }
 
+static void housekeep(struct ws_session *s)
+{
+	resets_present_refresh(s->skel);
+}
+
 static void stop(struct ws_session *s)
 {
 	ring_buffer__free(rb);
@@ -797,6 +802,7 @@ const struct ws_collector ws_resets_collector = {
 	.configure = configure,
 	.start = start,
 	.sample = sample,
+	.housekeep = housekeep,
 	.summary = rst_report_summary,
 	.prom = resets_prom,
 	.findings = resets_findings,

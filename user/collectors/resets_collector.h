@@ -15,6 +15,10 @@ struct rst_options {
 };
 
 extern const struct ws_collector ws_resets_collector;
+/* The presence filter (resets_present.c): rebuild it if stale marks have
+ * doubled; rebuild it now (0 or -errno). */
+void resets_present_refresh(struct wirescope_bpf *skel);
+int resets_present_rebuild(struct wirescope_bpf *skel);
 /* Before ws_session_run(); the defaults need no call. */
 void resets_set_options(const struct rst_options *o);
 

@@ -109,6 +109,8 @@ struct ws_collector {
 	int (*start)(struct ws_session *s);	/* after attach */
 	int (*sample)(struct ws_session *s);	/* read cumulative state */
 	void (*interval)(struct ws_session *s, double secs); /* print deltas */
+	/* every loop tick, export's too (it prints no intervals) */
+	void (*housekeep)(struct ws_session *s);
 	void (*summary)(struct ws_session *s); /* totals since start */
 	/* Prometheus text of the latest sample (export). */
 	void (*prom)(struct ws_session *s, struct ws_buf *b);

@@ -643,6 +643,9 @@ static int tick(struct ws_session *s, double dt)
 {
 	int i, err;
 
+	for (i = 0; i < s->n_collectors; i++)
+		if (s->collectors[i]->housekeep)
+			s->collectors[i]->housekeep(s);
 	if (s->no_reports)
 		return 0;
 	err = sample_all(s);
