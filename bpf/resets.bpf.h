@@ -34,9 +34,19 @@ struct {
 	__type(value, struct rst_flow);
 } rst_flows SEC(".maps");
 
-/* Bit rst_present_half of each byte is the half in use (user space's). */
+/*
+ * One byte per slot, in 64-byte entries user space maps as one array; a map
+ * of its own (not .bss) shrinks to one entry when resets does not run.  Bit
+ * rst_present_half of each byte is the half in use (user space's).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, RST_PRESENT_SLOTS / RST_PRESENT_LINE);
+	__type(key, __u32);
+	__type(value, struct rst_present_line);
+} rst_present SEC(".maps");
 __u32 rst_present_half;
-__u8 rst_present[RST_PRESENT_SLOTS];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -228,10 +238,20 @@ static __always_inline void rst_update_tx(struct rst_flow *f,
 	f->flags |= RST_F_TX_SEEN;
 }
 
+static __always_inline __u8 *rst_present_byte(const struct rst_flow_key *k)
+{
+	__u32 slot = rst_present_slot(k), line = slot / RST_PRESENT_LINE;
+	struct rst_present_line *l = bpf_map_lookup_elem(&rst_present, &line);
+
+	return l ? &l->slot[slot % RST_PRESENT_LINE] : NULL;
+}
+
 /* The flow's baseline, or NULL: an unmarked slot holds no flow. */
 static __always_inline struct rst_flow *rst_find(const struct rst_flow_key *k)
 {
-	if (!(rst_present[rst_present_slot(k)] & (1 << (rst_present_half & 1))))
+	__u8 *b = rst_present_byte(k);
+
+	if (b && !(*b & (1 << (rst_present_half & 1))))
 		return NULL;
 	return bpf_map_lookup_elem(&rst_flows, k);
 }
@@ -242,7 +262,10 @@ static __always_inline struct rst_flow *rst_find(const struct rst_flow_key *k)
  */
 static __always_inline void rst_present_mark(const struct rst_flow_key *k)
 {
-	rst_present[rst_present_slot(k)] = RST_PRESENT_BOTH;
+	__u8 *b = rst_present_byte(k);
+
+	if (b)
+		*b = RST_PRESENT_BOTH;
 }
 
 /*

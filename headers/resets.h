@@ -36,6 +36,11 @@ struct rst_flow_key {
 #define RST_PRESENT_BITS  18
 #define RST_PRESENT_SLOTS (1U << RST_PRESENT_BITS)
 #define RST_PRESENT_BOTH  3
+#define RST_PRESENT_LINE  64 /* slots per entry of the rst_present array */
+
+struct rst_present_line {
+	__u8 slot[RST_PRESENT_LINE];
+};
 
 static inline __u32 rst_present_slot(const struct rst_flow_key *k)
 {

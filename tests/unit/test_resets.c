@@ -194,9 +194,11 @@ static void test_baseline(void)
 	case_end();
 }
 
+static struct rst_present present;
+
 static bool marked(int half, const struct rst_flow_key *k)
 {
-	return skel->bss->rst_present[rst_present_slot(k)] & (1 << half);
+	return present.slots[rst_present_slot(k)] & (1 << half);
 }
 
 /* A peer ACK with @payload bytes; the flow's rx_pkts after it, 0 if none. */
@@ -218,19 +220,20 @@ static void test_presence_filter(void)
 	uint32_t half;
 
 	case_begin("an insert marks the flow's slot in both halves");
+	CHECK_EQ(resets_present_open(&present, skel), 0, "filter mapped");
 	CHECK(get_flow(&k, &f0), "flow present");
 	CHECK(marked(0, &k) && marked(1, &k), "both marked");
 	case_end();
 
 	case_begin("an unmarked slot: a bare ACK skips the table, data not");
-	memset(skel->bss->rst_present, 0, sizeof(skel->bss->rst_present));
+	memset(present.slots, 0, RST_PRESENT_SLOTS);
 	CHECK_EQ(peer_ack_rx_pkts(800, 0), f0.rx_pkts, "bare ACK not counted");
 	CHECK_EQ(peer_ack_rx_pkts(801, 20), f0.rx_pkts + 1, "data counted");
 	case_end();
 
 	case_begin("a rebuild marks the table's flows and swaps halves");
 	half = skel->bss->rst_present_half;
-	CHECK_EQ(resets_present_rebuild(skel), 0, "rebuilt");
+	CHECK_EQ(resets_present_rebuild(&present), 0, "rebuilt");
 	CHECK_EQ(skel->bss->rst_present_half, !half, "swapped");
 	CHECK(marked(!half, &k), "marked by user space's hash");
 	CHECK_EQ(peer_ack_rx_pkts(802, 0), f0.rx_pkts + 2,
@@ -239,20 +242,21 @@ static void test_presence_filter(void)
 
 	case_begin("stale marks pile up, and a refresh drops them");
 	half = skel->bss->rst_present_half;
-	memset(skel->bss->rst_present, 1 << half, RST_PRESENT_SLOTS / 4);
-	resets_present_refresh(skel);
+	memset(present.slots, 1 << half, RST_PRESENT_SLOTS / 4);
+	resets_present_refresh(&present);
 	CHECK_EQ(skel->bss->rst_present_half, !half, "swapped");
 	CHECK(marked(!half, &k), "the live flow stays marked");
 	bpf_map_delete_elem(bpf_map__fd(skel->maps.rst_flows), &k);
-	CHECK_EQ(resets_present_rebuild(skel), 0, "rebuilt");
+	CHECK_EQ(resets_present_rebuild(&present), 0, "rebuilt");
 	CHECK(!marked(half, &k), "an evicted flow's mark is gone");
-	resets_present_refresh(skel);
+	resets_present_refresh(&present);
 	CHECK_EQ(skel->bss->rst_present_half, half, "few marks: no rebuild");
 	/* Put the flow back as it was: the RST tests expect it. */
 	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.rst_flows), &k, &f0,
 				   BPF_NOEXIST),
 	      "flow back");
-	CHECK_EQ(resets_present_rebuild(skel), 0, "rebuilt");
+	CHECK_EQ(resets_present_rebuild(&present), 0, "rebuilt");
+	resets_present_close(&present);
 	case_end();
 }
 

@@ -46,6 +46,7 @@ static uint64_t user_dropped;
 static struct ring_buffer *rb;
 static struct btf *vmlinux_btf;
 static int lo_ifindex;
+static struct rst_present present;
 static double mono_to_real;
 /* Which kernel events this run has: an absent one proves nothing. */
 static bool traced_send, traced_recv, traced_drop;
@@ -284,7 +285,7 @@ static int poll_events(void *ctx)
 
 static int start(struct ws_session *s)
 {
-	int fd = bpf_map__fd(s->skel->maps.rst_events);
+	int fd = bpf_map__fd(s->skel->maps.rst_events), err;
 
 	mono_to_real = now_real() - now_mono();
 	traced_send = ws_session_prog_active(s, s->skel->progs.ws_rst_send);
@@ -295,6 +296,11 @@ static int start(struct ws_session *s)
 	loss_checked = now_mono();
 	check_losses(s, loss_checked);
 	nloss = 0; /* counts from before our start are not ours */
+	err = resets_present_open(&present, s->skel);
+	if (err)
+		ws_warn("resets: cannot map the flow filter (%s): stale marks "
+			"will cost lookups",
+			strerror(-err));
 	rb = ring_buffer__new(fd, on_event, NULL, NULL);
 	if (!rb)
 		return -errno;
@@ -784,11 +790,13 @@ static int sample(struct ws_session *s)
 
 static void housekeep(struct ws_session *s)
 {
-	resets_present_refresh(s->skel);
+	if (present.slots)
+		resets_present_refresh(&present);
 }
 
 static void stop(struct ws_session *s)
 {
+	resets_present_close(&present);
 	ring_buffer__free(rb);
 	rb = NULL;
 	btf__free(vmlinux_btf);

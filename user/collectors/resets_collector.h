@@ -15,10 +15,18 @@ struct rst_options {
 };
 
 extern const struct ws_collector ws_resets_collector;
-/* The presence filter (resets_present.c): rebuild it if stale marks have
- * doubled; rebuild it now (0 or -errno). */
-void resets_present_refresh(struct wirescope_bpf *skel);
-int resets_present_rebuild(struct wirescope_bpf *skel);
+/* The presence filter in front of rst_flows (resets_present.c). */
+struct rst_present {
+	uint8_t *slots; /* the rst_present map, mapped */
+	uint32_t *half; /* .bss rst_present_half: the bit BPF reads */
+	int flows_fd;	/* rst_flows */
+	uint32_t marked_after_rebuild;
+};
+int resets_present_open(struct rst_present *p, struct wirescope_bpf *skel);
+void resets_present_close(struct rst_present *p);
+/* Rebuild now (0 or -errno); rebuild if stale marks have doubled. */
+int resets_present_rebuild(struct rst_present *p);
+void resets_present_refresh(struct rst_present *p);
 /* Before ws_session_run(); the defaults need no call. */
 void resets_set_options(const struct rst_options *o);
 

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collectors/resets_collector.h"
@@ -19,8 +20,6 @@
 #include "wirescope.skel.h"
 
 #define WALK_BATCH 1024
-
-static uint32_t marked_after_rebuild;
 
 /* Slots whose bit @bit is set. */
 static uint32_t count_marked(const uint8_t *slots, uint8_t bit)
@@ -73,36 +72,57 @@ static int mark_flows(int fd, uint8_t *slots, uint8_t bit)
 	return 0;
 }
 
-int resets_present_rebuild(struct wirescope_bpf *skel)
+int resets_present_open(struct rst_present *p, struct wirescope_bpf *skel)
 {
-	uint32_t idle = !(skel->bss->rst_present_half & 1);
-	uint8_t *slots = skel->bss->rst_present, bit = 1 << idle;
-	uint32_t i;
+	void *m = mmap(NULL, RST_PRESENT_SLOTS, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, bpf_map__fd(skel->maps.rst_present), 0);
+
+	if (m == MAP_FAILED)
+		return -errno;
+	p->slots = m;
+	p->half = &skel->bss->rst_present_half;
+	p->flows_fd = bpf_map__fd(skel->maps.rst_flows);
+	p->marked_after_rebuild = 0;
+	return 0;
+}
+
+void resets_present_close(struct rst_present *p)
+{
+	if (p->slots)
+		munmap(p->slots, RST_PRESENT_SLOTS);
+	p->slots = NULL;
+}
+
+int resets_present_rebuild(struct rst_present *p)
+{
+	uint32_t idle = !(*p->half & 1), i;
+	uint8_t bit = 1 << idle;
 	int err;
 
 	for (i = 0; i < RST_PRESENT_SLOTS; i++)
-		if (slots[i] & bit)
-			__atomic_fetch_and(&slots[i], ~bit, __ATOMIC_RELAXED);
+		if (p->slots[i] & bit)
+			__atomic_fetch_and(&p->slots[i], ~bit,
+					   __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	err = mark_flows(bpf_map__fd(skel->maps.rst_flows), slots, bit);
+	err = mark_flows(p->flows_fd, p->slots, bit);
 	if (err)
 		return err;
-	marked_after_rebuild = count_marked(slots, bit);
-	__atomic_store_n(&skel->bss->rst_present_half, idle, __ATOMIC_RELEASE);
+	p->marked_after_rebuild = count_marked(p->slots, bit);
+	__atomic_store_n(p->half, idle, __ATOMIC_RELEASE);
 	return 0;
 }
 
 /* Stale marks cost time, never evidence: a failed rebuild only warns. */
-void resets_present_refresh(struct wirescope_bpf *skel)
+void resets_present_refresh(struct rst_present *p)
 {
-	uint32_t active = skel->bss->rst_present_half & 1;
-	uint32_t marked = count_marked(skel->bss->rst_present, 1 << active);
+	uint32_t marked = count_marked(p->slots, 1 << (*p->half & 1));
 	static bool warned;
 	int err;
 
-	if (marked < RST_PRESENT_SLOTS / 8 || marked < 2 * marked_after_rebuild)
+	if (marked < RST_PRESENT_SLOTS / 8 ||
+	    marked < 2 * p->marked_after_rebuild)
 		return;
-	err = resets_present_rebuild(skel);
+	err = resets_present_rebuild(p);
 	if (err && !warned) {
 		ws_warn("resets: cannot rebuild the flow filter: %s",
 			strerror(-err));
