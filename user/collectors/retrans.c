@@ -154,6 +154,9 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	 * reported as duplicates (D-SACK), over every segment that left it
 	 * (OutSegs does not count resends).  Resends our own egress refused
 	 * are local loss: egress_saturated and iface_drops tell that story.
+	 * A duplicate the peer did not report (one D-SACK block an ACK, and
+	 * a later duplicate replaces an unsent one) reads as loss: an upper
+	 * bound.
 	 */
 	spurious = tcp[WS_TCP_DSACK_SEGS] - tcp_base[WS_TCP_DSACK_SEGS];
 	wire = resent > failed ? resent - failed : 0;
@@ -171,8 +174,8 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	    f, "tcp_retransmits",
 	    loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
 	    (sent >= 5000 ? 0.9 : 0.7) - (traced ? 0 : 0.2),
-	    "%.2f%% of TCP segments were lost on the path and sent again "
-	    "(%llu of %llu), mostly toward %s",
+	    "up to %.2f%% of TCP segments were lost on the path and sent "
+	    "again (%llu of %llu), mostly toward %s",
 	    100 * loss, (unsigned long long)lost,
 	    (unsigned long long)(sent + wire),
 	    n	     ? peers
