@@ -110,7 +110,8 @@ deps:
 # needs, and then runs the kernel matrix (make vmtest; VMTEST=0: not);
 # SANITIZE=1 runs the same suite on build-san/.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-bins $(OUT)/bench/xdp_pass.bpf.o
+	$(Q)$(MAKE) --no-print-directory all unit-bins $(OUT)/bench/xdp_pass.bpf.o \
+		$(OUT)/bench/tcx_pass $(OUT)/bench/tc_pass.bpf.o
 ifneq ($(SANITIZE),1)
 	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)$(MAKE) --no-print-directory DYNAMIC=1 all
@@ -180,6 +181,6 @@ deb: wirescope
 # The kernel matrix: tools/vmtest/tests.list in a VM of each kernel of
 # tools/vmtest/kernels (Debian's, fetched and cached in
 # /var/cache/wirescope-vmtest); docs/kernels.md.
-vmtest: deps $(BIN)
-	$(Q)WS=$(abspath $(BIN)) tools/vmtest/matrix.sh $(VMTEST_KERNELS)
+vmtest: deps $(BIN) $(OUT)/bench/tcx_pass $(OUT)/bench/tc_pass.bpf.o
+	$(Q)WS=$(abspath $(BIN)) BENCH_OUT=$(OUT)/bench tools/vmtest/matrix.sh $(VMTEST_KERNELS)
 .PHONY: vmtest

@@ -702,19 +702,7 @@ while time.time() < end:
 	local opens0
 	opens0=$(passive_opens "$A")
 	ws_start "$A" "$WS_TMP/out" handshakes -i a0 -j --max-flows "$flows"
-	# SYNs to a0's MAC, from random addresses in 198.18.0.0/15.
-	# SYNs to a0's MAC from random 198.19.x.y addresses and ports (raw
-	# bytes: trafgen's ipv4() cannot randomise an address).
-	local dmac
-	dmac=$(mac "$A" a0 | sed 's/^/0x/; s/:/, 0x/g')
-	cat >"$WS_TMP/syn.cfg" <<-EOF
-	{
-	  $dmac, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00,
-	  0x45, 0x00, c16(40), drnd(2), 0x40, 0x00, 64, 6, csumip(14, 33),
-	  198, 19, drnd(), drnd(),  198, 18, 0, 1,
-	  drnd(2), c16(8080), drnd(4), c32(0), 0x50, 0x02, c16(65535), csumtcp(14, 34), c16(0)
-	}
-	EOF
+	write_syn_flood_cfg "$WS_TMP/syn.cfg" "$(mac "$A" a0)" 8080
 	timeout 120 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/syn.cfg" -n "$syns" -q -b 200000pps >/dev/null 2>&1 &
 	local flood=$!
 	WS_PIDS+=("$flood")

@@ -319,6 +319,45 @@ test_ipv6_middlebox_locate() {
 		"1	2	1	2001:db8:1::2" "hop and address"
 }
 
+# bss_var PID NAME: a .bss variable of that running wirescope (bpftool, BTF).
+bss_var() {
+	local id
+	for id in $(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un); do
+		bpftool -j map show id "$id" | grep -q '"name":"[^"]*\.bss"' || continue
+		bpftool -j map dump id "$id" | python3 -c '
+import json, sys
+for v in json.load(sys.stdin)[0]["formatted"]["value"][".bss"]:
+    if sys.argv[1] in v:
+        print(v[sys.argv[1]])' "$2"
+		return
+	done
+}
+
+half_moved_from() { [ "$(bss_var "$WS_PID" rst_present_half)" != "$1" ]; }
+
+# The presence filter's upkeep runs on the binary's own loop: SYNs from
+# 60,000 made-up tuples mark over an eighth of rst_present's slots, and
+# within a few ticks resets rebuilds the idle half from rst_flows and
+# swaps (rst_present_half; resets_present.c).  Unit tests cover the
+# rebuild itself.
+test_presence_filter_rebuilt_live() {
+	ip_lab
+	local syns=60000 half0 rx0
+	# A's RSTs to the made-up sources die here, without an ARP storm.
+	ip -n "$A" route add blackhole 198.19.0.0/16
+	ws_start "$A" "$WS_TMP/out" resets -i a0 -j
+	half0=$(bss_var "$WS_PID" rst_present_half)
+	assert_match "$half0" '^[01]$' "rst_present_half before the flood"
+	write_syn_flood_cfg "$WS_TMP/syn.cfg" "$(mac "$A" a0)" 8080
+	rx0=$(ifstat "$A" a0 rx_packets)
+	timeout 60 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/syn.cfg" -n "$syns" -q -b 100000pps >/dev/null 2>&1 ||
+		fail "trafgen failed"
+	assert_ge $(( $(ifstat "$A" a0 rx_packets) - rx0 )) "$syns" "SYNs received on a0 (kernel)"
+	wait_until 10 half_moved_from "$half0" ||
+		fail "no rebuild within 10 s of the flood: rst_present_half still $half0"
+	ws_stop
+}
+
 # A flow that began before wirescope gets its baseline from its next
 # packets (mid-flow pickup), so the peer's abort is still peer_abort.
 test_flow_started_before_wirescope() {

@@ -201,6 +201,28 @@ static bool marked(int half, const struct rst_flow_key *k)
 	return present.slots[rst_present_slot(k)] & (1 << half);
 }
 
+static uint32_t count_marks(int half)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < RST_PRESENT_SLOTS; i++)
+		n += (present.slots[i] >> half) & 1;
+	return n;
+}
+
+static uint32_t count_flows(void)
+{
+	int fd = bpf_map__fd(skel->maps.rst_flows);
+	struct rst_flow_key k, *prev = NULL;
+	uint32_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		n++;
+		prev = &k;
+	}
+	return n;
+}
+
 /* A peer ACK with @payload bytes; the flow's rx_pkts after it, 0 if none. */
 static uint32_t peer_ack_rx_pkts(uint16_t ip_id, unsigned int payload)
 {
@@ -256,6 +278,17 @@ static void test_presence_filter(void)
 				   BPF_NOEXIST),
 	      "flow back");
 	CHECK_EQ(resets_present_rebuild(&present), 0, "rebuilt");
+	case_end();
+
+	case_begin("without batch lookups, a rebuild walks key by key");
+	setenv("WIRESCOPE_TEST_NO_BATCH", "1", 1);
+	half = skel->bss->rst_present_half;
+	memset(present.slots, 0, RST_PRESENT_SLOTS);
+	CHECK_EQ(resets_present_rebuild(&present), 0, "rebuilt");
+	CHECK_EQ(skel->bss->rst_present_half, !half, "swapped");
+	CHECK(marked(!half, &k), "the flow marked");
+	CHECK_EQ(count_marks(!half), count_flows(), "one mark a flow");
+	unsetenv("WIRESCOPE_TEST_NO_BATCH");
 	resets_present_close(&present);
 	case_end();
 }

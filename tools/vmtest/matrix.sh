@@ -10,6 +10,7 @@
 # test, after a "# kernel" header) and KERNEL/ (console.log, output).
 #   VMTEST_TIMEOUT  per-VM hard limit in seconds (default 1200)
 #   TEST_TIMEOUT    per-test limit inside the VM (default 300)
+#   BENCH_OUT       where make built the bench tools (default build/bench)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/common.sh"
@@ -50,7 +51,7 @@ run_kernel() {
 	local k=$1 out="build/vmtest/$1" res="build/vmtest/$1.results" rc start
 	start=$SECONDS
 	"$HERE/run.sh" --kernel "$k" --quiet --timeout "$VM_TIMEOUT" --out "$out" -- \
-		env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" DIAG_SECS="${DIAG_SECS:-8}" WS="$WS" OUT=build/vmtest/no-unit-tests \
+		env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" DIAG_SECS="${DIAG_SECS:-8}" WS="$WS" OUT=build/vmtest/no-unit-tests BENCH_OUT="${BENCH_OUT:-build/bench}" \
 		tests/run.sh >"$out.log" 2>&1
 	rc=$?
 	{
@@ -68,7 +69,7 @@ run_host() {
 	k=$(uname -r | cut -d. -f1,2)
 	res="build/vmtest/$k.results"
 	start=$SECONDS
-	env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" WS="$WS" OUT=build/vmtest/no-unit-tests \
+	env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" WS="$WS" OUT=build/vmtest/no-unit-tests BENCH_OUT="${BENCH_OUT:-build/bench}" \
 		tests/run.sh >"build/vmtest/$k.log" 2>&1
 	{
 		echo "# kernel $k $(uname -r) this-machine"

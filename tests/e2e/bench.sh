@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# make bench's own tools: a wrong floor would skew every ratio it reports.
+
+BENCH_OUT=${BENCH_OUT:-${OUT:-build}/bench}
+
+# links_of_prog ID: the kernel's BPF links that run program ID.
+links_of_prog() {
+	bpftool -j link show | python3 -c '
+import json, sys
+print(sum(l.get("prog_id") == int(sys.argv[1]) for l in json.load(sys.stdin)))' "$1"
+}
+
+# tcx_pass holds the empty program on tcx ingress and egress links until
+# SIGTERM and leaves nothing behind; on a kernel without tcx (before 6.6)
+# it exits 3 with one line, and bench.sh's floor falls back to clsact.
+test_tcx_pass_holds_or_exits_3() {
+	ip_lab
+	local out=$WS_TMP/tcx.out rc=0 id pid
+	ip netns exec "$A" "$BENCH_OUT/tcx_pass" "$BENCH_OUT/tc_pass.bpf.o" a0 60 >"$out" 2>&1 &
+	pid=$!
+	WS_PIDS+=("$pid")
+	if ! kernel_btf_has tcx_entry; then
+		wait "$pid" || rc=$?
+		assert_eq "$rc" 3 "exit code without tcx"
+		assert_eq "$(wc -l <"$out")" 1 "one line ($(cat "$out"))"
+		assert_match "$(cat "$out")" '^tcx_pass: tcx attach: ' "message"
+		log "no tcx: $(cat "$out")"
+		return
+	fi
+	wait_until 10 grep -q '^attached' "$out" || fail "not attached: $(cat "$out")"
+	id=$(awk '/^attached/ {print $2}' "$out")
+	assert_eq "$(links_of_prog "$id")" 2 "tcx links running the program (kernel)"
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	assert_eq "$rc" 0 "exit code on SIGTERM"
+	assert_eq "$(links_of_prog "$id")" 0 "links left after SIGTERM"
+}
