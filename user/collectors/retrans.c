@@ -154,9 +154,8 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 	 * reported as duplicates (D-SACK), over every segment that left it
 	 * (OutSegs does not count resends).  Resends our own egress refused
 	 * are local loss: egress_saturated and iface_drops tell that story.
-	 * A duplicate the peer did not report (one D-SACK block an ACK, and
-	 * a later duplicate replaces an unsent one) reads as loss: an upper
-	 * bound.
+	 * A duplicate whose D-SACK never reached our count (a receiver holds
+	 * one block until its next ACK) reads as loss: an upper bound.
 	 */
 	spurious = tcp[WS_TCP_DSACK_SEGS] - tcp_base[WS_TCP_DSACK_SEGS];
 	wire = resent > failed ? resent - failed : 0;
