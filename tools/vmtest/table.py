@@ -16,7 +16,6 @@ import os
 import re
 import sys
 
-COMMANDS = ["sizes", "handshakes", "accept", "resets", "diag", "export", "features"]
 BEGIN, END = "<!-- kernel-table:begin -->", "<!-- kernel-table:end -->"
 
 
@@ -58,18 +57,20 @@ def kernel_key(name):
 
 def table(results_dir, tests_list):
     which = tests_by_command(tests_list)
-    rows = ["| kernel | " + " | ".join(COMMANDS) + " |",
-            "|---" * (len(COMMANDS) + 1) + "|"]
+    # One column a group, in the list's order: a new group is a new column.
+    columns = list(dict.fromkeys(which.values()))
+    rows = ["| kernel | " + " | ".join(columns) + " |",
+            "|---" * (len(columns) + 1) + "|"]
     files = sorted(glob.glob(os.path.join(results_dir, "*.results")),
                    key=lambda p: kernel_key(os.path.basename(p)))
     for path in files:
         release, status = read_results(path)
-        per = {c: [] for c in COMMANDS}
+        per = {c: [] for c in columns}
         for test, st in status.items():
             if test in which:
                 per[which[test]].append(st)
         rows.append("| %s | " % release +
-                    " | ".join(cell(per[c]) for c in COMMANDS) + " |")
+                    " | ".join(cell(per[c]) for c in columns) + " |")
     return "\n".join(rows)
 
 
