@@ -120,6 +120,11 @@ write_trafgen_cfg() {
 # mac NS IFACE: the interface's MAC address.
 mac() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
 
+# map_ids PID: the ids of the BPF maps that process holds open.
+map_ids() {
+	grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un
+}
+
 # write_syn_flood_cfg FILE MAC PORT: a trafgen SYN to MAC, 198.18.0.1:PORT,
 # from a random 198.19.x.y address and port each (raw bytes: trafgen's
 # ipv4() cannot randomise an address).  Route 198.19.0.0/16 to a blackhole

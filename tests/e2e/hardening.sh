@@ -374,7 +374,7 @@ test_iface_down_up() {
 # map_memory PID: bytes the kernel charges for the maps PID holds.
 map_memory() {
 	local id
-	for id in $(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un); do
+	for id in $(map_ids "$1"); do
 		bpftool -j map show id "$id"
 		echo
 	done | python3 -c '

@@ -322,7 +322,7 @@ test_ipv6_middlebox_locate() {
 # bss_var PID NAME: a .bss variable of that running wirescope (bpftool, BTF).
 bss_var() {
 	local id
-	for id in $(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un); do
+	for id in $(map_ids "$1"); do
 		bpftool -j map show id "$id" | grep -q '"name":"[^"]*\.bss"' || continue
 		bpftool -j map dump id "$id" | python3 -c '
 import json, sys
