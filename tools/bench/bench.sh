@@ -8,6 +8,8 @@
 #   SECTIONS="churn exporter" ROUNDS=2 tools/bench/bench.sh  # a subset
 # An A/B of another build under bpf_stats (section 3b), one collector:
 #   WS=/other/wirescope WHERE_CONFIGS=resets SECTIONS=where tools/bench/bench.sh
+# Both builds in the same rounds: a config ending in _b runs from WS_B.
+#   WS_B=/other/wirescope SECTIONS=flood FLOOD_CONFIGS="none diag diag_b" ...
 # Only a full run of this build rewrites docs/BENCHMARKS.md; any other goes
 # to build/bench/BENCHMARKS.md.
 set -euo pipefail
@@ -27,7 +29,7 @@ US_FRAMES=${US_FRAMES:-1200000}
 ALL_SECTIONS="progcost bulk flood churn where exporter cpu"
 SECTIONS=${SECTIONS:-$ALL_SECTIONS}
 REPORT=docs/BENCHMARKS.md
-if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WHERE_CONFIGS:-}${FLOOD_CONFIGS:-}${CHURN_CONFIGS:-}" ]; then
+if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WS_B:-}${WHERE_CONFIGS:-}${FLOOD_CONFIGS:-}${CHURN_CONFIGS:-}" ]; then
 	REPORT=build/bench/BENCHMARKS.md
 fi
 OUT=build/bench/results
@@ -131,6 +133,7 @@ tc_pass_stop() {
 start_observer() {
 	OBS_PID=""
 	case $1 in
+	*_b) WS=${WS_B:?"config $1 needs WS_B"} start_observer "${1%_b}" ;;
 	none | none_again) ;; # none_again: an A/A pair, the noise floor
 	xdp_pass_native)
 		ip -n "$RCV" link set dev r0 xdpdrv obj build/bench/xdp_pass.bpf.o sec xdp
@@ -179,6 +182,7 @@ PY
 # stop_observer CONFIG: prints "counted dropped" (frames the observer saw,
 # frames it lost); "- -" when nothing observes.
 stop_observer() {
+	case $1 in *_b) stop_observer "${1%_b}"; return ;; esac
 	if [ "$1" = xdp_pass_native ]; then
 		ip -n "$RCV" link set dev r0 xdpdrv off
 	fi
@@ -327,7 +331,7 @@ churn_once() { # CONFIG ROUND
 	local p0 p1 res
 	OBS_PID=""
 	case $1 in
-	handshakes | diag | export | tcpdump | tc_pass*) start_observer "$1" ;;
+	handshakes | diag | export | tcpdump | tc_pass* | *_b) start_observer "$1" ;;
 	esac
 	p0=$(passive_opens)
 	res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)

@@ -65,6 +65,18 @@ FLOOD_ORDER = ["none", "none_again", "xdp_pass_native", "tc_pass", "tc_pass_clsa
                "handshakes", "resets", "diag", "export", "tcpdump"]
 
 
+def with_b(order, rows):
+    """The configs of @order that @rows ran, each followed by its WS_B twin."""
+    ran = {r["config"] for r in rows}
+    return [c for base in order for c in (base, base + "_b") if c in ran]
+
+
+def b_name(names, cfg):
+    if cfg.endswith("_b"):
+        return names.get(cfg[:-2], cfg[:-2]) + ", build B (`WS_B`)"
+    return names.get(cfg, cfg)
+
+
 def ratios(rows, cfg, value, kind=None):
     """value(r) / value(base) for each run of cfg, paired with its round's base."""
     rs = [r for r in rows if kind is None or r.get("kind", "ack") == kind]
@@ -95,7 +107,7 @@ def flood(rows):
                 "| observer | delivered pps, median [min–max] | ratio to nothing attached | "
                 "arrived | counted of arrived | drops the observer reports |",
                 "|---|---|---|---|---|---|"]
-        for cfg in FLOOD_ORDER:
+        for cfg in with_b(FLOOD_ORDER, rk):
             rs = [r for r in rk if r["config"] == cfg]
             if not rs:
                 continue
@@ -112,7 +124,7 @@ def flood(rows):
                     sum(1 for r in counted if r["observed"] == r["arrived"]), len(counted))
             drops = [r["observer_dropped"] for r in rs if r["observer_dropped"] is not None]
             out.append("| {} | {} | {} | {} | {} | {} |".format(
-                FLOOD_NAMES.get(cfg, cfg), mmm(pps, "{:.0f}"),
+                b_name(FLOOD_NAMES, cfg), mmm(pps, "{:.0f}"),
                 mmm(ratios(rows, cfg, flood_pps, kind)) if cfg != "none" else "1",
                 arrived, exact, mmm(drops, "{:.0f}") if drops else "–"))
         out.append("")
@@ -313,7 +325,8 @@ def churn(rows):
             "tc_pass_clsact": "an empty program (clsact)",
             "handshakes": "`handshakes` (tc)", "diag": "`diag` (tc)",
             "export": "`export` (tc)", "tcpdump": "`tcpdump -w /dev/null`"}
-    cfgs = [c for c in head if any(r["config"] == c for r in rows)]
+    cfgs = with_b(list(head), rows)
+    head = {c: b_name(head, c) for c in cfgs}
     out = ["## 3. Handshake churn", "",
            "A burst of {:,} short connections per run from one namespace to a listener in "
            "another over veth (tools/bench/churn.c: 64 in flight on epoll, each closed by an RST "
