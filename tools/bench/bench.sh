@@ -505,7 +505,11 @@ where_args() { # CONFIG
 # Attach a where config (tc_pass*: the empty program, the hook's floor);
 # prints the ids of the programs it runs.
 where_start() { # CONFIG
-	case $1 in tc_pass*)
+	case $1 in *_b)
+		WS=${WS_B:?"config $1 needs WS_B"} where_start "${1%_b}"
+		return
+		;;
+	tc_pass*)
 		start_observer "$1"
 		if [ -n "$OBS_PID" ]; then pid_prog_ids "$OBS_PID"; else tc_prog_ids; fi
 		return

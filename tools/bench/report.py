@@ -171,10 +171,11 @@ WHERE_HEADS = {"tc_pass": "empty", "tc_pass_clsact": "empty, clsact"}
 
 
 def where_by_command(rows):
-    cfgs = [c for c in ("tc_pass", "tc_pass_clsact", "sizes", "handshakes", "resets", "diag")
-            if any(r.get("config", "diag") == c for r in rows)]
+    cfgs = with_b(["tc_pass", "tc_pass_clsact", "sizes", "handshakes", "resets", "diag"],
+                  [dict(r, config=r.get("config", "diag")) for r in rows])
     if len(cfgs) < 2:
         return []
+    heads = {c: WHERE_HEADS.get(c, "`{}`".format(c)) for c in cfgs}
     out = ["", "The same loads under each command alone: every program's run time summed, per "
            "flood packet (RST storm) and per connection (churn). *Empty* is an empty program "
            "on wirescope's own hooks (tcx links; clsact filters before 6.6): the hook's fixed "
@@ -182,8 +183,7 @@ def where_by_command(rows):
            "clsact* is the same program as clsact filters, which run through tc's classifier: "
            "what the hook costs on kernels without tcx. `sizes` alone is what every command pays; a collector's "
            "own cost is its column less that one.", "",
-           "| load | " + " | ".join(WHERE_HEADS.get(c, "`{}`".format(c))
-                                    for c in cfgs) + " |",
+           "| load | " + " | ".join(b_name(heads, c) for c in cfgs) + " |",
            "|---|" + "---|" * len(cfgs)]
     for load, label in WHERE_LOADS:
         unit = "ns per packet" if load == "ack" else "ns per connection"
