@@ -331,7 +331,8 @@ churn_once() { # CONFIG ROUND
 	local p0 p1 res
 	OBS_PID=""
 	case $1 in
-	handshakes | diag | export | tcpdump | tc_pass* | *_b) start_observer "$1" ;;
+	none | none_again) ;;
+	*) start_observer "$1" ;;
 	esac
 	p0=$(passive_opens)
 	res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)

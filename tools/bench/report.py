@@ -323,7 +323,8 @@ def churn(rows):
     head = {"none": "unobserved", "none_again": "unobserved, again (A/A)",
             "tc_pass": "an empty program (tcx)",
             "tc_pass_clsact": "an empty program (clsact)",
-            "handshakes": "`handshakes` (tc)", "diag": "`diag` (tc)",
+            "sizes_tc": "`sizes` (tc)", "handshakes": "`handshakes` (tc)",
+            "resets": "`resets` (tc)", "diag": "`diag` (tc)",
             "export": "`export` (tc)", "tcpdump": "`tcpdump -w /dev/null`"}
     cfgs = with_b(list(head), rows)
     head = {c: b_name(head, c) for c in cfgs}
