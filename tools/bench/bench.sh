@@ -129,11 +129,16 @@ tc_pass_stop() {
 	fi
 }
 
+# on_build_b FUNC CONFIG_b: FUNC CONFIG with WS_B's build as WS.
+on_build_b() {
+	WS=${WS_B:?"config $2 needs WS_B"} "$1" "${2%_b}"
+}
+
 # start_observer CONFIG: attach what CONFIG measures to r0; sets OBS_PID.
 start_observer() {
 	OBS_PID=""
 	case $1 in
-	*_b) WS=${WS_B:?"config $1 needs WS_B"} start_observer "${1%_b}" ;;
+	*_b) on_build_b start_observer "$1" ;;
 	none | none_again) ;; # none_again: an A/A pair, the noise floor
 	xdp_pass_native)
 		ip -n "$RCV" link set dev r0 xdpdrv obj build/bench/xdp_pass.bpf.o sec xdp
@@ -507,7 +512,7 @@ where_args() { # CONFIG
 # prints the ids of the programs it runs.
 where_start() { # CONFIG
 	case $1 in *_b)
-		WS=${WS_B:?"config $1 needs WS_B"} where_start "${1%_b}"
+		on_build_b where_start "$1"
 		return
 		;;
 	tc_pass*)

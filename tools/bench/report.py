@@ -327,7 +327,7 @@ def churn(rows):
             "resets": "`resets` (tc)", "diag": "`diag` (tc)",
             "export": "`export` (tc)", "tcpdump": "`tcpdump -w /dev/null`"}
     cfgs = with_b(list(head), rows)
-    head = {c: b_name(head, c) for c in cfgs}
+    head = {c: b_name(head, c) for c in cfgs}  # with build B's columns
     out = ["## 3. Handshake churn", "",
            "A burst of {:,} short connections per run from one namespace to a listener in "
            "another over veth (tools/bench/churn.c: 64 in flight on epoll, each closed by an RST "
