@@ -109,3 +109,33 @@ fs = {o["id"]: o for o in map(json.loads, open(sys.argv[1])) if o.get("type") ==
 m = fs["kernel_events_missing"]
 print(m["evidence"], m["confidence"], fs.get("healthy", {}).get("confidence", "none"))' "$WS_TMP/out")" "{'ws_kfree_skb': 'off'} 1 $healthy" "kernel_events_missing and healthy"
 }
+
+# --skip-tracepoint leaves the named events off by choice, through the same
+# path as a kernel without them (one line each, the features, diag's
+# finding); a name wirescope does not use is a usage error, before anything
+# is attached.
+test_skip_tracepoint_option() {
+	local A x
+	A=$(ns a)
+	ip -n "$A" link set lo up
+	x="ip netns exec $A $WS"
+	$x diag -i lo -j -d 1 --skip-tracepoint kfree_skb,tcp_send_reset >"$WS_TMP/out" 2>"$WS_TMP/err" || true
+	log "$(cat "$WS_TMP/err")"
+	assert_eq "$(grep -c ' is off' "$WS_TMP/err")" 2 "lines announcing a program off"
+	assert_match "$(grep 'tcp_send_reset' "$WS_TMP/err")" '^wirescope: kernel tracepoint tcp_send_reset is skipped \(--skip-tracepoint\): ws_rst_send is off \(resets: no kernel record of the RSTs this host sends\), the rest still works$' "tcp_send_reset line"
+	assert_match "$(grep 'kfree_skb' "$WS_TMP/err")" 'kernel tracepoint kfree_skb is skipped \(--skip-tracepoint\): ws_kfree_skb is off' "kfree_skb line"
+	assert_eq "$(python3 -c '
+import json, sys
+for o in map(json.loads, open(sys.argv[1])):
+    if o.get("type") == "health_summary":
+        f = o["features"]
+        print(f["tracepoint_kfree_skb"], f["tracepoint_rst_send"], f["tracepoint_rst_recv"])
+    if o.get("id") == "kernel_events_missing":
+        print(sorted(o["evidence"]), o["title"].split(":")[0])' "$WS_TMP/out")" "['ws_kfree_skb', 'ws_rst_send'] events diag reads are off (--skip-tracepoint, or the kernel lacks them)
+False False True" "finding and features"
+	expect_error 3 "'kfree_sk' is not a tracepoint wirescope attaches to" $x diag -i lo -d 1 --skip-tracepoint kfree_sk
+	expect_error 3 "bad --skip-tracepoint 'kfree_skb,'" $x resets -i lo --skip-tracepoint kfree_skb,
+	expect_error 3 "option --skip-tracepoint needs an argument" $x accept -i lo --skip-tracepoint
+	expect_error 3 "unknown option --skip-tracepoint" $x sizes -i lo --skip-tracepoint kfree_skb
+	assert_eq "$(attached_progs "$A")" "" "programs left after bad input"
+}

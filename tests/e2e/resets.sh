@@ -191,13 +191,15 @@ test_local_abort_on_close() {
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
 }
 
-# A kernel without the events (simulated): the absent tcp_send_reset says
-# nothing, so this host's RST is unknown, never "its firewall"; a received
-# RST's kernel view is unknown too.  The verdict still stands on the wire.
+# Without the events (tcp_send_reset left off by --skip-tracepoint, as in
+# an RST storm; tcp_receive_reset as on a kernel without it, simulated):
+# the absent tcp_send_reset says nothing, so this host's RST is unknown,
+# never "its firewall"; a received RST's kernel view is unknown too.  The
+# verdict still stands on the wire.
 test_tracepoints_off_claim_nothing() {
 	resets_lab
 	start_server
-	WIRESCOPE_TEST_NO_TP=tcp_send_reset ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --skip-tracepoint tcp_send_reset
 	local o0
 	o0=$(lab_tcp_snmp OutRsts)
 	lab_client_abort_on_close >"$WS_TMP/client"
@@ -205,7 +207,7 @@ test_tracepoints_off_claim_nothing() {
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
 	assert_eq "$(rsts "$WS_TMP/out" tx verdict confidence)" "unknown	low" "verdict without tcp_send_reset"
 	assert_match "$(rsts "$WS_TMP/out" tx why)" '^evidence_tracepoint_off: sent by this host, but tcp:tcp_send_reset is off' "why"
-	assert_match "$(cat "$WS_TMP/out.err")" 'ws_rst_send is off \(resets: no kernel record of the RSTs this host sends\)' "warning"
+	assert_match "$(cat "$WS_TMP/out.err")" 'tcp_send_reset is skipped \(--skip-tracepoint\): ws_rst_send is off \(resets: no kernel record of the RSTs this host sends\)' "warning"
 
 	start_server "$WS_TMP/server2"
 	WIRESCOPE_TEST_NO_TP=tcp_receive_reset ws_start "$LAB_C" "$WS_TMP/out2" resets -i c0 -j

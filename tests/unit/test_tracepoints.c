@@ -42,7 +42,7 @@ static void test_event_names(void)
 
 static void test_switch(void)
 {
-	case_begin("WIRESCOPE_TEST_NO_TP: exact names, lists, '*'");
+	case_begin("WIRESCOPE_TEST_NO_TP, --skip-tracepoint: names, lists, '*'");
 	unsetenv("WIRESCOPE_TEST_NO_TP");
 	CHECK(!ws_tp_test_missing("kfree_skb"), "unset");
 	setenv("WIRESCOPE_TEST_NO_TP", "kfree_skb", 1);
@@ -56,6 +56,10 @@ static void test_switch(void)
 	setenv("WIRESCOPE_TEST_NO_TP", "*", 1);
 	CHECK(ws_tp_test_missing("inet_sock_set_state"), "'*'");
 	unsetenv("WIRESCOPE_TEST_NO_TP");
+	CHECK(!ws_tp_listed(NULL, "kfree_skb"), "no --skip-tracepoint");
+	CHECK(ws_tp_listed("kfree_skb,tcp_send_reset", "tcp_send_reset"),
+	      "--skip-tracepoint list");
+	CHECK(!ws_tp_listed("tcp_send_reset", "tcp_send"), "prefix");
 	case_end();
 }
 

@@ -60,9 +60,10 @@ FLOOD_NAMES = {"none": "nothing attached", "none_again": AGAIN,
                "sizes_generic": "`sizes -m generic`", "sizes_native": "`sizes -m native`",
                "sizes_tc": "`sizes` (default: tc)", "handshakes": "`handshakes` (default: tc)",
                "resets": "`resets` (default: tc)", "diag": "`diag` (default: tc)",
+               "diag_skiptp": "`diag --skip-tracepoint kfree_skb,tcp_send_reset`",
                "export": "`export` (default: tc)", "tcpdump": "`tcpdump -w /dev/null`"}
 FLOOD_ORDER = ["none", "none_again", "xdp_pass_native", "tc_pass", "tc_pass_clsact", "sizes_generic", "sizes_native", "sizes_tc",
-               "handshakes", "resets", "diag", "export", "tcpdump"]
+               "handshakes", "resets", "diag", "diag_skiptp", "export", "tcpdump"]
 
 
 def with_b(order, rows):

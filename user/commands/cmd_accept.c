@@ -43,7 +43,8 @@ static const char usage[] =
     "  -j, --json             JSON Lines: one interval record per listener,\n"
     "                         a host_interval record; summary records on "
     "exit\n"
-    "  -m, --mode MODE        ingress hook: tc (default), native or generic\n"
+    "  -m, --mode MODE        ingress hook: tc (default), native or "
+    "generic\n" WS_SKIP_TP_HELP
     "  -v, --verbose          libbpf and attach details\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
@@ -61,6 +62,7 @@ int cmd_accept(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		WS_COMMON_LONGOPTS,
+		WS_SKIP_TP_LONGOPT,
 		{ "port", required_argument, NULL, 'p' },
 		{ "max-flows", required_argument, NULL, HS_OPT_MAX_FLOWS },
 		{ "max-ports", required_argument, NULL, HS_OPT_MAX_PORTS },

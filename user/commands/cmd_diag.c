@@ -38,7 +38,8 @@ static const char usage[] =
     "                         firewall (as wirescope resets --locate)\n"
     "      --max-flows N      handshakes tracked at once (default 65536;\n"
     "                         160 bytes each, preallocated: 10 MiB)\n"
-    "  -m, --mode MODE        ingress hook: tc (default), native or generic\n"
+    "  -m, --mode MODE        ingress hook: tc (default), native or "
+    "generic\n" WS_SKIP_TP_HELP
     "  -v, --verbose          say how hooks were attached\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
@@ -135,6 +136,7 @@ int cmd_diag(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		WS_COMMON_LONGOPTS,
+		WS_SKIP_TP_LONGOPT,
 		{ "duration", required_argument, NULL, 'd' },
 		{ "small", required_argument, NULL, OPT_SMALL },
 		{ "locate", no_argument, NULL, OPT_LOCATE },

@@ -41,7 +41,7 @@ static const char usage[] =
     "      --timeout SECONDS  a client has this long to send its request,\n"
     "                         and again to read the answer (default 5)\n"
     "  -m, --mode MODE        ingress hook: tc (default), native or generic "
-    "(see sizes)\n"
+    "(see sizes)\n" WS_SKIP_TP_HELP
     "  -v, --verbose          say how hooks were attached; libbpf debug "
     "output\n"
     "      --ready-file PATH  write our pid to PATH once serving (for "
@@ -107,6 +107,7 @@ int cmd_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		WS_COMMON_LONGOPTS,
+		WS_SKIP_TP_LONGOPT,
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "max-ports", required_argument, NULL, OPT_MAX_PORTS },
 		{ "user", required_argument, NULL, OPT_USER },

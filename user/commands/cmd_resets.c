@@ -41,7 +41,7 @@ static const char usage[] =
     "                         the rest are counted as resets_rate_limited)\n"
     "  -m, --mode MODE        ingress hook: tc (default), native or generic\n"
     "                         (native leaves lo unwatched: it has no\n"
-    "                         native XDP)\n"
+    "                         native XDP)\n" WS_SKIP_TP_HELP
     "  -v, --verbose          attach details; libbpf debug output\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
@@ -106,6 +106,7 @@ int cmd_resets(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		WS_COMMON_LONGOPTS,
+		WS_SKIP_TP_LONGOPT,
 		{ "duration", required_argument, NULL, 'd' },
 		{ "locate", no_argument, NULL, OPT_LOCATE },
 		{ "flows", required_argument, NULL, OPT_FLOWS },

@@ -82,6 +82,8 @@ struct ws_opts {
 	bool hist;
 	enum ws_attach_mode mode;
 	const char *ready_file;
+	/* --skip-tracepoint: kernel events not to attach, comma-separated */
+	const char *skip_tracepoints;
 	/* sizes */
 	uint32_t small;
 	/* export --max-ports: listener ports with their own label */
@@ -216,6 +218,8 @@ bool ws_session_prog_active(const struct ws_session *s,
 			    const struct bpf_program *p);
 const char *ws_tp_event(const char *sec);
 bool ws_tp_test_missing(const char *event);
+/* @event is a name in @list (comma-separated, or "*"); NULL: none. */
+bool ws_tp_listed(const char *list, const char *event);
 /*
  * A collector loads tracing program @p; @loss says what it loses when the
  * kernel lacks or refuses it ("resets: ..."), for the one-line warning.
@@ -341,6 +345,7 @@ uint64_t ws_health_lost(unsigned int counter);
 /* Options every command shares; front-ends append their own. */
 enum {
 	WS_OPT_READY_FILE = 1000,
+	WS_OPT_SKIP_TP,
 	WS_OPT_CMD_BASE = 1100, /* command-specific long options start here */
 };
 #define WS_COMMON_LONGOPTS                                                     \
@@ -353,6 +358,20 @@ enum {
 	{                                                                      \
 		"ready-file", required_argument, NULL, WS_OPT_READY_FILE       \
 	}
+
+/* For the commands whose collectors run tracepoint programs. */
+#define WS_SKIP_TP_LONGOPT                                                     \
+	{                                                                      \
+		"skip-tracepoint", required_argument, NULL, WS_OPT_SKIP_TP     \
+	}
+#define WS_SKIP_TP_HELP                                                        \
+	"      --skip-tracepoint EVENT[,EVENT...]\n"                           \
+	"                         leave these kernel tracepoints off (e.g.\n"  \
+	"                         kfree_skb,tcp_send_reset: cheaper in an "    \
+	"RST\n"                                                                \
+	"                         or drop storm); what they show is "          \
+	"reported\n"                                                           \
+	"                         as off\n"
 
 /* Returns -1 if @c is not a common option, else 0 or an exit code. */
 int ws_common_option(int c, const char *arg, struct ws_opts *o,

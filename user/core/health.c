@@ -153,9 +153,14 @@ static void find_events_missing(struct ws_session *s, struct ws_findings *f)
 		if (!x)
 			x = ws_finding_add(f, "kernel_events_missing",
 					   WS_SEV_INFO, 1,
-					   "this kernel lacks or refused events "
-					   "diag reads: some evidence is "
-					   "missing");
+					   s->o->skip_tracepoints
+					       ? "events diag reads are off "
+						 "(--skip-tracepoint, or the "
+						 "kernel lacks them): some "
+						 "evidence is missing"
+					       : "this kernel lacks or refused "
+						 "events diag reads: some "
+						 "evidence is missing");
 		ws_evidence_str(x, s->prog_uses[i].prog, "off");
 		n = strlen(losses);
 		snprintf(losses + n, sizeof(losses) - n, "%s%s",

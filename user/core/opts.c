@@ -190,6 +190,16 @@ int ws_common_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
 	case WS_OPT_READY_FILE:
 		o->ready_file = arg;
 		return 0;
+	case WS_OPT_SKIP_TP:
+		/* Names are checked against the BPF object's at start. */
+		if (!*arg || strstr(arg, ",,") || arg[0] == ',' ||
+		    arg[strlen(arg) - 1] == ',')
+			return ws_usage_error(cmd,
+					      "bad --skip-tracepoint '%s': "
+					      "EVENT[,EVENT...]",
+					      arg);
+		o->skip_tracepoints = arg;
+		return 0;
 	case ':':
 		return ws_usage_error(cmd, "option %s needs an argument",
 				      ws_bad_option(false));

@@ -125,14 +125,10 @@ const char *ws_tp_event(const char *sec)
 	return NULL;
 }
 
-/*
- * WIRESCOPE_TEST_NO_TP (hidden, for tests): a comma-separated list of
- * tracepoint names, or "*", that behave as if this kernel lacked them.
- */
-bool ws_tp_test_missing(const char *event)
+bool ws_tp_listed(const char *list, const char *event)
 {
-	const char *list = getenv("WIRESCOPE_TEST_NO_TP"), *p;
 	size_t n = strlen(event);
+	const char *p;
 
 	if (!list)
 		return false;
@@ -142,6 +138,15 @@ bool ws_tp_test_missing(const char *event)
 		if ((p == list || p[-1] == ',') && (!p[n] || p[n] == ','))
 			return true;
 	return false;
+}
+
+/*
+ * WIRESCOPE_TEST_NO_TP (hidden, for tests): a comma-separated list of
+ * tracepoint names, or "*", that behave as if this kernel lacked them.
+ */
+bool ws_tp_test_missing(const char *event)
+{
+	return ws_tp_listed(getenv("WIRESCOPE_TEST_NO_TP"), event);
 }
 
 /* The kernel's BTF, loaded on first use: most commands have no tp_btf. */
@@ -288,13 +293,51 @@ static void probe_tracepoints(struct ws_session *s)
 	bpf_object__for_each_program(p, s->skel->obj)
 	{
 		event = ws_tp_event(bpf_program__section_name(p));
-		if (!bpf_program__autoload(p) || !event ||
-		    tp_exists(bpf_program__section_name(p), event))
+		if (!bpf_program__autoload(p) || !event)
 			continue;
-		bpf_program__set_autoload(p, false);
-		tp_missing(s, p, event, "is not in this kernel");
+		if (ws_tp_listed(s->o->skip_tracepoints, event)) {
+			bpf_program__set_autoload(p, false);
+			tp_missing(s, p, event,
+				   "is skipped (--skip-tracepoint)");
+		} else if (!tp_exists(bpf_program__section_name(p), event)) {
+			bpf_program__set_autoload(p, false);
+			tp_missing(s, p, event, "is not in this kernel");
+		}
 	}
 	tp_args(s);
+}
+
+/* Is @event one that some program of ours attaches to? */
+static bool tp_is_ours(const struct ws_session *s, const char *event, size_t n)
+{
+	struct bpf_program *p;
+	const char *e;
+
+	bpf_object__for_each_program(p, s->skel->obj)
+	{
+		e = ws_tp_event(bpf_program__section_name(p));
+		if (e && strlen(e) == n && !strncmp(e, event, n))
+			return true;
+	}
+	return false;
+}
+
+/* Every name --skip-tracepoint gives must be a tracepoint we use. */
+static int check_skip_tracepoints(const struct ws_session *s)
+{
+	const char *p = s->o->skip_tracepoints;
+	size_t n;
+
+	while (p && *p) {
+		n = strcspn(p, ",");
+		if (!tp_is_ours(s, p, n))
+			return ws_error(WS_EXIT_USAGE,
+					"--skip-tracepoint: '%.*s' is not a "
+					"tracepoint wirescope attaches to",
+					(int)n, p);
+		p += n + (p[n] == ',');
+	}
+	return 0;
 }
 
 static bool needs_hooks(const struct ws_session *s);
@@ -351,8 +394,9 @@ int ws_session_features(const struct ws_session *s, struct ws_feature *out)
 	feature(out, &n, "kfree_skb_reason", ws_tp_nargs("kfree_skb") >= 3);
 	feature(out, &n, "send_reset_reason",
 		ws_tp_nargs("tcp_send_reset") >= 3);
-	feature(out, &n, "listen_overflow_reason",
-		ws_kernel_has_enum_value("SKB_DROP_REASON_TCP_LISTEN_OVERFLOW"));
+	feature(
+	    out, &n, "listen_overflow_reason",
+	    ws_kernel_has_enum_value("SKB_DROP_REASON_TCP_LISTEN_OVERFLOW"));
 	for (i = 0; i < s->n_prog_uses; i++) {
 		u = &s->prog_uses[i];
 		snprintf(name, sizeof(name), "tracepoint_%s",
@@ -886,7 +930,9 @@ int ws_session_run(struct ws_session *s)
 		return ws_error(WS_EXIT_KERNEL,
 				"cannot open the BPF object: %s",
 				strerror(errno));
-	err = configure(s);
+	err = check_skip_tracepoints(s);
+	if (!err)
+		err = configure(s);
 	if (err)
 		goto out;
 	probe_tracepoints(s);
