@@ -67,6 +67,9 @@ assert_within_pct() { # actual expected pct message
 NSLIB_PREFIX=$WS_NS_PREFIX
 NSLIB_LIST=$WS_NS_LIST
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/nslib.sh"
+# CPUs the kernel may bring up ("0-N"): the count of per-CPU map slots.
+possible_cpus() { echo $(($(cut -d- -f2 /sys/devices/system/cpu/possible) + 1)); }
+
 ns() { nslib_ns "$@"; }
 veth() { nslib_veth "$@"; }
 wait_until() { nslib_wait_until "$@"; }

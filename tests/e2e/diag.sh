@@ -1022,4 +1022,14 @@ fs = [o for o in map(json.loads, open(sys.argv[1]))
       if o.get("type") == "finding" and o["id"] == "unattributed_resets"]
 print(sum(f["evidence"]["resets"] for f in fs) >= 1,
       all(re.match(r"evidence_(rate_limited|ringbuf_full|table_full)$", f["evidence"]["why"]) for f in fs))' "$WS_TMP/out")" "True True" "unattributed resets, with the lost evidence as why"
+	assert_match "$(finding_field "$WS_TMP/out" unattributed_resets advice)" '--skip-tracepoint kfree_skb,tcp_send_reset' "advice: what costs the host less in a storm"
+	# Each RST the kernel sent is two events (tcp_send_reset, and the wire
+	# on a0): all but the rate limit's tokens (a burst of 100, then 200/s
+	# on each CPU) are counted as resets_rate_limited, none silently lost.
+	local limited tokens
+	limited=$(finding_field "$WS_TMP/out" wirescope_lost_counts resets_rate_limited)
+	tokens=$(( $(possible_cpus) * (100 + 200 * 8) ))
+	log "resets_rate_limited $limited for $r RSTs (at most $tokens tokens)"
+	assert_ge "$limited" $((2 * r - tokens)) "resets_rate_limited against 2 x TcpOutRsts"
+	assert_ge $((2 * r)) "$limited" "resets_rate_limited at most 2 x TcpOutRsts"
 }

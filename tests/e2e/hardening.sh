@@ -387,7 +387,7 @@ print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip())
 test_map_memory_bounded() {
 	harden_lab
 	local line name before after bound CPUS
-	CPUS=$(( $(cut -d- -f2 /sys/devices/system/cpu/possible) + 1 ))
+	CPUS=$(possible_cpus)
 	for line in "${HARDEN_CMDS[@]}"; do
 		name=$(cmd_name "$line")
 		[ -n "${MEM_BOUND[$name]:-}" ] || fail "no documented memory bound for $name: add it to MEM_BOUND and docs/SECURITY.md"

@@ -398,13 +398,16 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 			 "answer segments for closed ports or TIME_WAIT");
 	else if (same_why_lead(g->why, "evidence_tracepoint_off:"))
 		snprintf(buf, len,
-			 "this kernel lacks tcp:tcp_send_reset: check this "
-			 "host's firewall for 'reject with tcp reset' by hand");
+			 "tcp:tcp_send_reset is off (this kernel lacks it, or "
+			 "--skip-tracepoint): check this host's firewall for "
+			 "'reject with tcp reset' by hand");
 	else if (!strncmp(g->why, "evidence_", 9))
 		snprintf(buf, len,
 			 "kernel events were lost near these (rate limit or "
 			 "full buffers: see the lost counts): `wirescope "
-			 "resets --rate N` keeps more of them");
+			 "resets --rate N` keeps more of them; in a storm, "
+			 "`--skip-tracepoint kfree_skb,tcp_send_reset` costs "
+			 "the host less");
 	else
 		snprintf(buf, len,
 			 "start wirescope before the flows go idle so each "

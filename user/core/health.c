@@ -192,8 +192,9 @@ static void health_findings(struct ws_session *s, struct ws_findings *f)
 	if (x) {
 		x->evidence_gap = true;
 		ws_advice(x, "the events counted here are missing from the "
-			     "other findings' evidence (a table was full or "
-			     "an interface had no slot)");
+			     "other findings' evidence (a rate limit, a full "
+			     "table or buffer, or an interface without a "
+			     "slot: each counter's name says which)");
 	}
 	find_events_missing(s, f);
 }

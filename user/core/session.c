@@ -282,27 +282,28 @@ static void tp_missing(struct ws_session *s, struct bpf_program *p,
 
 /*
  * Before load: switch off tracepoint programs whose event this kernel lacks
- * (a tp_btf program would fail the whole load), so the command degrades to
- * what still works.  Collectors see it in bpf_program__autoload().
+ * (a tp_btf program would fail the whole load) or --skip-tracepoint names,
+ * so the command degrades to what still works.  Collectors see it in
+ * bpf_program__autoload().
  */
 static void probe_tracepoints(struct ws_session *s)
 {
+	const char *event, *why;
 	struct bpf_program *p;
-	const char *event;
 
 	bpf_object__for_each_program(p, s->skel->obj)
 	{
 		event = ws_tp_event(bpf_program__section_name(p));
 		if (!bpf_program__autoload(p) || !event)
 			continue;
-		if (ws_tp_listed(s->o->skip_tracepoints, event)) {
-			bpf_program__set_autoload(p, false);
-			tp_missing(s, p, event,
-				   "is skipped (--skip-tracepoint)");
-		} else if (!tp_exists(bpf_program__section_name(p), event)) {
-			bpf_program__set_autoload(p, false);
-			tp_missing(s, p, event, "is not in this kernel");
-		}
+		if (ws_tp_listed(s->o->skip_tracepoints, event))
+			why = "is skipped (--skip-tracepoint)";
+		else if (!tp_exists(bpf_program__section_name(p), event))
+			why = "is not in this kernel";
+		else
+			continue;
+		bpf_program__set_autoload(p, false);
+		tp_missing(s, p, event, why);
 	}
 	tp_args(s);
 }
