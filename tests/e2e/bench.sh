@@ -35,3 +35,29 @@ test_tcx_pass_holds_or_exits_3() {
 	assert_eq "$rc" 0 "exit code on SIGTERM"
 	assert_eq "$(links_of_prog "$id")" 0 "links left after SIGTERM"
 }
+
+# A throughput goal is met or missed only when the ratio and the ratio
+# against the A/A run fall on the same side of it; else undecided.  Three
+# floods of made-up rounds, one per outcome, through report.py.
+test_report_goal_needs_aa_agreement() {
+	local d=$WS_TMP/results
+	mkdir -p "$d"
+	python3 - "$d/flood.json" <<'PY'
+import json, sys
+# (kind, A/A pps, diag pps) against a base of 1000 pps each round
+cases = [("ack", 1000, 960), ("data", 1000, 900), ("udp", 1060, 970)]
+with open(sys.argv[1], "w") as f:
+    for kind, again, diag in cases:
+        for rnd in range(3):
+            for cfg, pps in (("none", 1000), ("none_again", again), ("diag", diag)):
+                f.write(json.dumps({"kind": kind, "config": cfg, "round": rnd,
+                                    "sent": pps if kind == "ack" else 0,
+                                    "arrived": pps, "delivered": pps, "seconds": 1.0,
+                                    "observed": None, "observer_dropped": None}) + "\n")
+PY
+	python3 tools/bench/report.py "$d" >"$WS_TMP/report.md"
+	assert_match "$(grep -F '(the RST storm), `diag`' "$WS_TMP/report.md")" '\| met \|$' "met: 0.96, and 0.96 against the A/A run"
+	assert_match "$(grep -F 'established flow, `diag`' "$WS_TMP/report.md")" '\| \*\*not met\*\* \|$' "missed: 0.90 both ways"
+	assert_match "$(grep -F 'bound socket, `diag`' "$WS_TMP/report.md")" '\| undecided: 0.970 here, 0.915 against the A/A run \|$' "undecided: the base moved"
+	assert_match "$(grep -F 'bound socket, `export`' "$WS_TMP/report.md")" '\| not measured \| – \|$' "no export rows"
+}
