@@ -366,12 +366,10 @@ enum {
 	}
 #define WS_SKIP_TP_HELP                                                        \
 	"      --skip-tracepoint EVENT[,EVENT...]\n"                           \
-	"                         leave these kernel tracepoints off (e.g.\n"  \
-	"                         kfree_skb,tcp_send_reset: cheaper in an "    \
-	"RST\n"                                                                \
-	"                         or drop storm); what they show is "          \
-	"reported\n"                                                           \
-	"                         as off\n"
+	"                         leave these tracepoints off (e.g.\n"         \
+	"                         kfree_skb,tcp_send_reset: cheaper\n"         \
+	"                         in an RST or drop storm); what they\n"       \
+	"                         show is reported as off\n"
 
 /* Returns -1 if @c is not a common option, else 0 or an exit code. */
 int ws_common_option(int c, const char *arg, struct ws_opts *o,
