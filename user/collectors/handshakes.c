@@ -536,13 +536,6 @@ static void hs_summary(struct ws_session *s)
 	print_hists(s, &d);
 }
 
-static void prom_counter(struct ws_buf *b, const char *name, const char *help,
-			 const char *labels, uint64_t v)
-{
-	prom_family(b, name, "counter", help);
-	prom_u64(b, name, labels, v);
-}
-
 static void prom_hist(struct ws_buf *b, const char *leg,
 		      const struct hs_stats *d, int l)
 {

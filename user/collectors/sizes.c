@@ -310,9 +310,9 @@ static void sizes_summary(struct ws_session *s)
 static const double size_le[WS_SIZE_NBUCKETS - 1] = { 64,  127,	 255,
 						      511, 1023, 1518 };
 
-static void prom_counter(struct ws_session *s, struct ws_buf *b,
-			 const char *name, const char *help, int dir,
-			 bool bytes)
+static void prom_iface_counter(struct ws_session *s, struct ws_buf *b,
+			       const char *name, const char *help, int dir,
+			       bool bytes)
 {
 	struct sizes_counters d;
 	char labels[64];
@@ -336,17 +336,19 @@ static void sizes_prom(struct ws_session *s, struct ws_buf *b)
 	char labels[64];
 	int i, dir;
 
-	prom_counter(
+	prom_iface_counter(
 	    s, b, "wirescope_receive_packets_total",
 	    "Frames received, counted at the XDP (or tc) ingress hook.", WS_RX,
 	    false);
-	prom_counter(s, b, "wirescope_receive_bytes_total",
-		     "Bytes received, Ethernet header included, FCS excluded.",
-		     WS_RX, true);
-	prom_counter(s, b, "wirescope_transmit_packets_total",
-		     "Frames transmitted, GSO super-packets as wire frames.",
-		     WS_TX, false);
-	prom_counter(
+	prom_iface_counter(
+	    s, b, "wirescope_receive_bytes_total",
+	    "Bytes received, Ethernet header included, FCS excluded.", WS_RX,
+	    true);
+	prom_iface_counter(
+	    s, b, "wirescope_transmit_packets_total",
+	    "Frames transmitted, GSO super-packets as wire frames.", WS_TX,
+	    false);
+	prom_iface_counter(
 	    s, b, "wirescope_transmit_bytes_total",
 	    "Bytes transmitted, Ethernet header included, FCS excluded.", WS_TX,
 	    true);

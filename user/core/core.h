@@ -257,6 +257,9 @@ void prom_u64(struct ws_buf *b, const char *name, const char *labels,
 	      uint64_t v);
 void prom_double(struct ws_buf *b, const char *name, const char *labels,
 		 double v);
+/* A counter family of one sample. */
+void prom_counter(struct ws_buf *b, const char *name, const char *help,
+		  const char *labels, uint64_t v);
 /* Escape a label value (\, ", newline) into @dst. */
 void prom_escape(char *dst, size_t len, const char *src);
 /* Label pairs (name, value, ..., NULL) into @dst, values escaped. */

@@ -77,6 +77,13 @@ void prom_u64(struct ws_buf *b, const char *name, const char *labels,
 		ws_buf_printf(b, "%s %" PRIu64 "\n", name, v);
 }
 
+void prom_counter(struct ws_buf *b, const char *name, const char *help,
+		  const char *labels, uint64_t v)
+{
+	prom_family(b, name, "counter", help);
+	prom_u64(b, name, labels, v);
+}
+
 void prom_double(struct ws_buf *b, const char *name, const char *labels,
 		 double v)
 {
