@@ -29,12 +29,18 @@ struct {
 	__type(value, __u64);
 } ws_health SEC(".maps");
 
-static __always_inline void health_inc(__u32 idx)
+/* Counter @idx of a per-CPU array of __u64 (this CPU's: no atomics). */
+static __always_inline void percpu_inc(void *map, __u32 idx)
 {
-	__u64 *v = bpf_map_lookup_elem(&ws_health, &idx);
+	__u64 *v = bpf_map_lookup_elem(map, &idx);
 
 	if (v)
 		(*v)++;
+}
+
+static __always_inline void health_inc(__u32 idx)
+{
+	percpu_inc(&ws_health, idx);
 }
 
 #endif

@@ -25,6 +25,8 @@ const volatile __u32 resets_netns_ino = 0; /* 0: any namespace */
 const volatile __u64 resets_rate = RST_RATE_DEFAULT;
 const volatile __u64 resets_burst = RST_BURST_DEFAULT;
 const volatile __u64 resets_tick_ns = 0; /* a jiffy; 0: unknown */
+/* Closed flows leave once this CPU inserted this many: rst_forget_closed() */
+const volatile __u64 resets_reap_after = 0;
 __u64 rst_jiffies_base;			 /* rst_now_coarse() - jiffies * tick */
 
 struct {
@@ -59,6 +61,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rst_bucket);
 } rst_buckets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RST_NSTATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} rst_stats SEC(".maps");
 
 /*
  * The per-packet clock (baselines, the rate limit): a tick-precise one is
@@ -208,6 +217,8 @@ static __always_inline void rst_update_rx(struct rst_flow *f,
 	}
 	if (f->rst_rx_ns && pkt->payload)
 		f->rx_data_after_rst++;
+	if (pkt->tcp_flags & WS_TCP_FIN)
+		f->flags |= RST_F_FIN_RX;
 	f->last_rx_ns = now;
 	f->rx_pkts++;
 	f->flags |= RST_F_RX_SEEN;
@@ -234,6 +245,8 @@ static __always_inline void rst_update_tx(struct rst_flow *f,
 		f->our_snd_nxt = pkt->seq + pkt->payload +
 				 !!(pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN));
 	f->last_tx_flags = pkt->tcp_flags;
+	if (pkt->tcp_flags & WS_TCP_FIN)
+		f->flags |= RST_F_FIN_TX;
 	f->tx_pkts++;
 	f->flags |= RST_F_TX_SEEN;
 }
@@ -296,7 +309,36 @@ static __always_inline void rst_insert(const struct rst_flow_key *k,
 		health_inc(WS_H_RESETS_FLOW_INSERT);
 		return;
 	}
+	if (!err)
+		percpu_inc(&rst_stats, RST_STAT_INSERTS);
 	rst_present_mark(k);
+}
+
+/* This CPU's inserts have reached resets_reap_after. */
+static __always_inline bool rst_table_may_fill(void)
+{
+	__u32 idx = RST_STAT_INSERTS;
+	__u64 *n = bpf_map_lookup_elem(&rst_stats, &idx);
+
+	return n && *n >= resets_reap_after;
+}
+
+/*
+ * A flow closed both ways is over once a packet follows both FINs (the last
+ * ACK, or a retransmission).  Once the table could fill (user space sets
+ * resets_reap_after to this CPU's share of half the table), its baseline
+ * leaves, so that a busy host's short connections do not evict the idle
+ * long-lived flows whose RSTs (a NAT's idle timeout) need one.  Before, it
+ * stays: an RST after the close still finds it.  A SYN starts anew.
+ */
+static __always_inline bool rst_forget_closed(const struct rst_flow_key *k,
+					      const struct rst_flow *f)
+{
+	if ((f->flags & RST_F_CLOSED) != RST_F_CLOSED || !rst_table_may_fill())
+		return false;
+	if (!bpf_map_delete_elem(&rst_flows, k))
+		percpu_inc(&rst_stats, RST_STAT_DELETES);
+	return true;
 }
 
 static __always_inline void resets_observe(const struct ws_pkt *pkt,
@@ -347,6 +389,11 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 			return;
 	} else {
 		f = bpf_map_lookup_elem(&rst_flows, &k);
+	}
+	if (f && rst_forget_closed(&k, f)) {
+		if (!(pkt->tcp_flags & WS_TCP_SYN))
+			return;
+		f = NULL;
 	}
 	now = rst_now_coarse();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);

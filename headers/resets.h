@@ -60,6 +60,9 @@ static inline __u32 rst_present_slot(const struct rst_flow_key *k)
 #define RST_F_TX_SEEN 0x02 /* a packet of ours was seen */
 #define RST_F_PEER_TS 0x04 /* the peer sends TCP timestamps */
 #define RST_F_SYN     0x08 /* the baseline starts at the handshake */
+#define RST_F_FIN_RX  0x10 /* the peer's FIN was seen */
+#define RST_F_FIN_TX  0x20 /* our FIN was seen */
+#define RST_F_CLOSED  (RST_F_FIN_RX | RST_F_FIN_TX)
 
 /* rst_flow.last_tx_kind: only data and probes can provoke an RST. */
 #define RST_TX_ACK   0 /* a pure ACK (or a challenge ACK) */
@@ -114,6 +117,16 @@ struct rst_event {
 	__u8 has_flow;
 	__u8 pad[4];
 	struct rst_flow flow; /* baseline just before this RST */
+};
+
+/*
+ * Baselines inserted and deleted (closed flows), per CPU: what is neither
+ * in rst_flows nor deleted was evicted by the LRU.
+ */
+enum rst_stat {
+	RST_STAT_INSERTS = 0,
+	RST_STAT_DELETES = 1,
+	RST_NSTATS = 2,
 };
 
 /* Token bucket, one per CPU. */

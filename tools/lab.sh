@@ -121,6 +121,15 @@ lab_exec() {
 
 # The lab's TCP ends (tools/lab_tcp.py).
 lab_server() { lab_exec s python3 "$LAB_DIR/lab_tcp.py" server "$LAB_PORT" "$@"; }
+# Short connections on LAB_PORT + 1: the closer accepts and closes N, the
+# churn connects N times and reads each to the closer's FIN (four-way
+# closes), or with --abort resets each once connected.
+lab_closer() { # N
+	lab_exec s python3 "$LAB_DIR/lab_tcp.py" closer $((LAB_PORT + 1)) "$1" --timeout 30
+}
+lab_churn() { # N [--abort]
+	lab_exec c python3 "$LAB_DIR/lab_tcp.py" churn "$LAB_S_IP" $((LAB_PORT + 1)) "$@" --timeout 30
+}
 lab_client() { # STEPS (to $LAB_TARGET, the server's IPv4 address by default)
 	lab_exec c python3 "$LAB_DIR/lab_tcp.py" client "${LAB_TARGET:-$LAB_S_IP}" "$LAB_PORT" "$@"
 }

@@ -24,14 +24,20 @@ import sys
 import time
 
 
-def server(port, timeout):
+def listen(port, backlog, timeout):
+    """[::]:PORT, IPv4 too; says "listening" once it does."""
     s = socket.socket(socket.AF_INET6)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.bind(("::", port))
-    s.listen(1)
+    s.listen(backlog)
     s.settimeout(timeout)
     print("listening", flush=True)
+    return s
+
+
+def server(port, timeout):
+    s = listen(port, 1, timeout)
     c, _ = s.accept()
     c.settimeout(timeout)
     while True:
@@ -56,6 +62,28 @@ def server(port, timeout):
             c.sendall(data)
         except OSError:
             return
+
+
+def closer(port, count, timeout):
+    s = listen(port, 128, timeout)
+    for _ in range(count):
+        c, _ = s.accept()
+        c.close()
+
+
+def churn(addr, port, count, timeout, abort):
+    done = 0
+    end = time.time() + timeout
+    while done < count and time.time() < end:
+        with socket.create_connection((addr, port), timeout=timeout) as c:
+            if abort:
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                             struct.pack("ii", 1, 0))
+            else:
+                while c.recv(4096):
+                    pass
+        done += 1
+    print("churned %d" % done, flush=True)
 
 
 def stream(c):
@@ -148,12 +176,17 @@ def client(addr, port, steps, timeout):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("role", choices=["server", "client"])
+    ap.add_argument("role", choices=["server", "client", "closer", "churn"])
     ap.add_argument("args", nargs="+")
     ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--abort", action="store_true")
     a = ap.parse_args()
     if a.role == "server":
         server(int(a.args[0]), a.timeout)
+    elif a.role == "closer":
+        closer(int(a.args[0]), int(a.args[1]), a.timeout)
+    elif a.role == "churn":
+        churn(a.args[0], int(a.args[1]), int(a.args[2]), a.timeout, a.abort)
     else:
         client(a.args[0], int(a.args[1]), a.args[2], a.timeout)
 

@@ -48,7 +48,7 @@ one_rx() { # OUT VERDICT
 
 # The client talks, then waits for "go" ($CLIENT_PRE: steps before).
 client_wait_go() { # STEPS_AFTER_GO
-	bg lab_client "${CLIENT_PRE:-}send:hi,recv,touch:$WS_TMP/ready,wait:$WS_TMP/go,$1" --timeout 10 >"$WS_TMP/client"
+	bg lab_client "${CLIENT_PRE:-}send:hi,recv,touch:$WS_TMP/ready,wait:$WS_TMP/go,$1" --timeout "${CLIENT_TIMEOUT:-10}" >"$WS_TMP/client"
 	CLIENT_PID=$BG_PID
 	wait_file "$WS_TMP/ready"
 }
@@ -124,6 +124,55 @@ test_nat_idle_timeout() {
 	assert_ge "$idle" 3 "idle seconds before the reset"
 	assert_le "$idle" 5 "idle seconds before the reset"
 	assert_match "$(summary_of "$WS_TMP/out")" 'tcp_keepalive_time here is [0-9]+' "advice"
+}
+
+# r2's NAT holds no entry for the lab port any more.
+nat_forgot() { [ -z "$(lab_exec r2 conntrack -L -p tcp --orig-port-dst "$LAB_PORT" 2>/dev/null)" ]; }
+
+# The NAT reset of test 4 on a busy client: while the flow idles, N short
+# connections go through the same NAT, four-way closed (or reset with
+# --abort), over fifteen times the 64 baselines --flows keeps.  Leaves
+# wirescope's output in $WS_TMP/out.
+nat_reset_after_churn() { # N [--abort]
+	local n=$1 opens0 churned
+	resets_lab
+	lab_r2_nat 2
+	start_server
+	bg lab_closer "$n" >"$WS_TMP/closer" 2>&1
+	wait_file "$WS_TMP/closer"
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate --flows 64
+	CLIENT_TIMEOUT=60 client_wait_go "send:more,recvwait:3"
+	opens0=$(lab_tcp_snmp ActiveOpens)
+	churned=$(lab_churn "$@")
+	assert_eq "$churned" "churned $n" "short connections"
+	assert_ge $(( $(lab_tcp_snmp ActiveOpens) - opens0 )) "$n" "ActiveOpens (kernel)"
+	wait_until 10 nat_forgot || fail "r2's NAT still holds the idle flow"
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+}
+
+# Closed flows leave the table: nothing is evicted (of 1,001 inserts at
+# most 64 could stay), so the idle flow keeps its baseline and verdict.
+test_nat_idle_timeout_under_churn() {
+	nat_reset_after_churn 1000
+	assert_eq "$(jfield "$(summary_of "$WS_TMP/out")" flows_evicted)" 0 \
+		"baselines evicted"
+	one_rx "$WS_TMP/out" middlebox
+	assert_eq "$(rsts "$WS_TMP/out" rx hops_before_peer hop_addr)" \
+		"1	$LAB_R2_IP" "hop and address"
+}
+
+# Connections reset after the connect never close both ways: their
+# baselines stay until the LRU evicts them.  Of 1,001 inserts (the churn's
+# and the idle flow's) at most 64 fit, so at least 937 were evicted, and
+# the count says so (which ones the LRU chose is the kernel's business).
+test_evicted_baselines_counted() {
+	local evicted
+	nat_reset_after_churn 1000 --abort
+	evicted=$(jfield "$(summary_of "$WS_TMP/out")" flows_evicted)
+	assert_ge "$evicted" $((1001 - 64)) "baselines evicted (at least)"
+	assert_le "$evicted" 1001 "baselines evicted (at most the inserts)"
 }
 
 # 5. An LB-style device on r2 resets both ends after 2 s idle, unprompted.

@@ -76,6 +76,7 @@ static bool locate_ran_this_pass, stopping;
 static int stop_runs;
 static const char locate_later[] = "a probe run this pass already";
 static uint64_t probe_rsts;
+static uint64_t flows_evicted; /* at least: see evicted_at_least() */
 
 /*
  * When events were lost (rate limit, full ring buffer, full table): spans
@@ -251,6 +252,8 @@ static int configure(struct ws_session *s)
 			    "accepted");
 	ws_session_use_prog(s, skel->progs.ws_kfree_skb,
 			    "resets: no kernel record of the RSTs it dropped");
+	/* Each CPU's share of half the table: rst_forget_closed(). */
+	skel->rodata->resets_reap_after = opts.flows / 2 / s->ncpus;
 	if (bpf_map__set_max_entries(skel->maps.rst_flows, opts.flows))
 		return ws_error(WS_EXIT_KERNEL, "resets: cannot size flows");
 	vmlinux_btf = btf__load_vmlinux_btf();
@@ -780,18 +783,63 @@ static void process(struct ws_session *s, bool flush)
 	compact(now);
 }
 
+/* Baselines BPF inserted and deleted (closed flows), summed over CPUs. */
+static void flow_stats(struct ws_session *s, uint64_t *ins, uint64_t *del)
+{
+	int fd = bpf_map__fd(s->skel->maps.rst_stats);
+	uint32_t i = RST_STAT_INSERTS, d = RST_STAT_DELETES;
+
+	if (ws_percpu_sum_u64(fd, &i, s->ncpus, ins, 1))
+		*ins = 0;
+	if (ws_percpu_sum_u64(fd, &d, s->ncpus, del, 1))
+		*del = 0;
+}
+
+/*
+ * The LRU evicts without telling us: what was inserted, not deleted and not
+ * among @present entries was evicted.  @present is the table's size (it
+ * holds no more) or a walk's count, so the count is a lower bound.
+ */
+static void evicted_at_least(uint64_t ins, uint64_t del, uint64_t present)
+{
+	if (ins > del + present && ins - del - present > flows_evicted)
+		flows_evicted = ins - del - present;
+}
+
+uint64_t rst_flows_evicted(void)
+{
+	return flows_evicted;
+}
+
 /* Decide what settled; everything on the last sample (diag and export
  * read the verdicts without the interval and summary hooks). */
 static int sample(struct ws_session *s)
 {
+	uint64_t ins, del;
+
+	flow_stats(s, &ins, &del);
+	evicted_at_least(ins, del, opts.flows);
 	process(s, s->final_sample);
 	return 0;
 }
 
+/*
+ * The filter's rebuild walks the table: inserts before the walk less
+ * deletes after it less the flows walked were evicted.
+ */
 static void housekeep(struct ws_session *s)
 {
-	if (present.slots)
-		resets_present_refresh(&present);
+	uint64_t ins0, del0, ins1, del1;
+	int walked;
+
+	if (!present.slots)
+		return;
+	flow_stats(s, &ins0, &del0);
+	walked = resets_present_refresh(&present);
+	if (walked < 0)
+		return;
+	flow_stats(s, &ins1, &del1);
+	evicted_at_least(ins0, del1, walked);
 }
 
 static void stop(struct ws_session *s)

@@ -24,9 +24,12 @@ struct rst_present {
 };
 int resets_present_open(struct rst_present *p, struct wirescope_bpf *skel);
 void resets_present_close(struct rst_present *p);
-/* Rebuild now (0 or -errno); rebuild if stale marks have doubled. */
+/* Rebuild now: the flows walked, or -errno. */
 int resets_present_rebuild(struct rst_present *p);
-void resets_present_refresh(struct rst_present *p);
+/* Rebuild if stale marks have doubled: the flows walked, -1 if none. */
+int resets_present_refresh(struct rst_present *p);
+/* Flow baselines the LRU evicted so far: a lower bound (resets.c). */
+uint64_t rst_flows_evicted(void);
 /* Before ws_session_run(); the defaults need no call. */
 void resets_set_options(const struct rst_options *o);
 

@@ -408,6 +408,11 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 			 "resets --rate N` keeps more of them; in a storm, "
 			 "`--skip-tracepoint kfree_skb,tcp_send_reset` costs "
 			 "the host less");
+	else if (rst_flows_evicted())
+		snprintf(buf, len,
+			 "at least %" PRIu64 " flow baselines were evicted "
+			 "from the full table: raise --flows",
+			 rst_flows_evicted());
 	else
 		snprintf(buf, len,
 			 "start wirescope before the flows go idle so each "
@@ -546,6 +551,12 @@ static void summary_text(struct ws_session *s)
 			"warning: %" PRIu64
 			" events lost in user space, %" PRIu64 " not grouped\n",
 			rst_events_lost(), group_overflow);
+	if (rst_flows_evicted())
+		fprintf(s->out,
+			"warning: at least %" PRIu64 " flow baselines were "
+			"evicted from the full table (raise --flows): RSTs on "
+			"those flows are unknown\n",
+			rst_flows_evicted());
 }
 
 static void summary_json(struct ws_session *s)
@@ -564,6 +575,7 @@ static void summary_json(struct ws_session *s)
 	json_obj_end(&j);
 	json_u64(&j, "events_lost_user", rst_events_lost());
 	json_u64(&j, "locate_probe_resets", rst_probe_resets());
+	json_u64(&j, "flows_evicted", rst_flows_evicted());
 	json_arr_begin(&j, "groups");
 	for (i = 0; i < ngroups; i++) {
 		const struct group *g = &groups[i];
@@ -652,6 +664,10 @@ void resets_prom(struct ws_session *s, struct ws_buf *b)
 		    "the health counters)");
 	prom_u64(b, "wirescope_resets_events_lost_total", NULL,
 		 rst_events_lost());
+	prom_counter(b, "wirescope_resets_flows_evicted_total",
+		     "Flow baselines the full table evicted (at least): RSTs "
+		     "on those flows are unknown.",
+		     NULL, rst_flows_evicted());
 }
 
 void resets_query(struct resets_query *q)
@@ -820,6 +836,8 @@ static void find_unattributed(const struct group *g, struct ws_findings *f)
 	ws_evidence_str(x, "peer", g->peer);
 	snprintf(adv, sizeof(adv), "%.*s", why_lead(g->why), g->why);
 	ws_evidence_str(x, "why", adv);
+	if (rst_flows_evicted())
+		ws_evidence_num(x, "flows_evicted", rst_flows_evicted());
 	advice(g, adv, sizeof(adv));
 	ws_advice(x, "%s", adv);
 }

@@ -43,23 +43,28 @@ static int mark_by_key(int fd, uint8_t *slots, uint8_t bit)
 {
 	struct rst_flow_key k, next;
 	void *prev = NULL;
+	int n = 0;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		mark(slots, &next, bit);
 		k = next;
 		prev = &k;
+		n++;
 	}
-	return errno == ENOENT ? 0 : -errno;
+	return errno == ENOENT ? n : -errno;
 }
 
-/* WIRESCOPE_TEST_NO_BATCH (hidden, for tests): as a kernel before 5.6. */
+/*
+ * The flows walked, or -errno.  WIRESCOPE_TEST_NO_BATCH (hidden, for
+ * tests): as a kernel before 5.6.
+ */
 static int mark_flows(int fd, uint8_t *slots, uint8_t bit)
 {
 	static struct rst_flow_key keys[WALK_BATCH];
 	static struct rst_flow vals[WALK_BATCH];
 	__u32 batch, n, i;
 	void *in = NULL;
-	int err;
+	int err, total = 0;
 
 	if (getenv("WIRESCOPE_TEST_NO_BATCH"))
 		return mark_by_key(fd, slots, bit);
@@ -71,9 +76,10 @@ static int mark_flows(int fd, uint8_t *slots, uint8_t bit)
 			return in ? -errno : mark_by_key(fd, slots, bit);
 		for (i = 0; i < n; i++)
 			mark(slots, &keys[i], bit);
+		total += n;
 		in = &batch;
 	} while (!err);
-	return 0;
+	return total;
 }
 
 int resets_present_open(struct rst_present *p, struct wirescope_bpf *skel)
@@ -109,27 +115,28 @@ int resets_present_rebuild(struct rst_present *p)
 					   __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	err = mark_flows(p->flows_fd, p->slots, bit);
-	if (err)
+	if (err < 0)
 		return err;
 	p->marked_after_rebuild = count_marked(p->slots, bit);
 	__atomic_store_n(p->half, idle, __ATOMIC_RELEASE);
-	return 0;
+	return err;
 }
 
 /* Stale marks cost time, never evidence: a failed rebuild only warns. */
-void resets_present_refresh(struct rst_present *p)
+int resets_present_refresh(struct rst_present *p)
 {
 	uint32_t marked = count_marked(p->slots, 1 << (*p->half & 1));
 	static bool warned;
-	int err;
+	int n;
 
 	if (marked < RST_PRESENT_SLOTS / 8 ||
 	    marked < 2 * p->marked_after_rebuild)
-		return;
-	err = resets_present_rebuild(p);
-	if (err && !warned) {
+		return -1;
+	n = resets_present_rebuild(p);
+	if (n < 0 && !warned) {
 		ws_warn("resets: cannot rebuild the flow filter: %s",
-			strerror(-err));
+			strerror(-n));
 		warned = true;
 	}
+	return n < 0 ? -1 : n;
 }

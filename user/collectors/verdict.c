@@ -319,7 +319,8 @@ void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 	if (!ev->has_peer) {
 		set(r, RV_UNKNOWN, RC_LOW,
 		    "no baseline: no packet from the peer on this flow since "
-		    "wirescope started (or it was evicted)");
+		    "wirescope started (or it closed both ways, or was "
+		    "evicted)");
 		return;
 	}
 	r->peer_hops = rst_hops(ev->peer_ttl_last);
