@@ -389,8 +389,8 @@ half_moved_from() { [ "$(bss_var "$WS_PID" rst_present_half)" != "$1" ]; }
 # The presence filter's upkeep runs on the binary's own loop: SYNs from
 # 60,000 made-up tuples mark over an eighth of rst_present's slots, and
 # within a few ticks resets rebuilds the idle half from rst_flows and
-# swaps (rst_present_half; resets_present.c).  Unit tests cover the
-# rebuild itself.
+# swaps (rst_present_half; resets_present.c), and its walk counts no
+# eviction.  Unit tests cover the rebuild itself.
 test_presence_filter_rebuilt_live() {
 	ip_lab
 	local syns=60000 half0 rx0
@@ -407,6 +407,9 @@ test_presence_filter_rebuilt_live() {
 	wait_until 10 half_moved_from "$half0" ||
 		fail "no rebuild within 10 s of the flood: rst_present_half still $half0"
 	ws_stop
+	# The rebuild's walk found every flow: 60,000 fit in 65,536.
+	assert_eq "$(jfield "$(summary_of "$WS_TMP/out")" flows_evicted)" 0 \
+		"baselines evicted"
 }
 
 # A flow that began before wirescope gets its baseline from its next

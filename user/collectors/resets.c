@@ -783,16 +783,15 @@ static void process(struct ws_session *s, bool flush)
 	compact(now);
 }
 
-/* Baselines BPF inserted and deleted (closed flows), summed over CPUs. */
-static void flow_stats(struct ws_session *s, uint64_t *ins, uint64_t *del)
+/* Baselines BPF inserted or deleted (@idx: RST_STAT_*), over all CPUs. */
+static uint64_t flow_stat(struct ws_session *s, uint32_t idx)
 {
-	int fd = bpf_map__fd(s->skel->maps.rst_stats);
-	uint32_t i = RST_STAT_INSERTS, d = RST_STAT_DELETES;
+	uint64_t v;
 
-	if (ws_percpu_sum_u64(fd, &i, s->ncpus, ins, 1))
-		*ins = 0;
-	if (ws_percpu_sum_u64(fd, &d, s->ncpus, del, 1))
-		*del = 0;
+	if (ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.rst_stats), &idx,
+			      s->ncpus, &v, 1))
+		return 0;
+	return v;
 }
 
 /*
@@ -815,10 +814,8 @@ uint64_t rst_flows_evicted(void)
  * read the verdicts without the interval and summary hooks). */
 static int sample(struct ws_session *s)
 {
-	uint64_t ins, del;
-
-	flow_stats(s, &ins, &del);
-	evicted_at_least(ins, del, opts.flows);
+	evicted_at_least(flow_stat(s, RST_STAT_INSERTS),
+			 flow_stat(s, RST_STAT_DELETES), opts.flows);
 	process(s, s->final_sample);
 	return 0;
 }
@@ -829,17 +826,15 @@ static int sample(struct ws_session *s)
  */
 static void housekeep(struct ws_session *s)
 {
-	uint64_t ins0, del0, ins1, del1;
+	uint64_t ins;
 	int walked;
 
 	if (!present.slots)
 		return;
-	flow_stats(s, &ins0, &del0);
+	ins = flow_stat(s, RST_STAT_INSERTS);
 	walked = resets_present_refresh(&present);
-	if (walked < 0)
-		return;
-	flow_stats(s, &ins1, &del1);
-	evicted_at_least(ins0, del1, walked);
+	if (walked >= 0)
+		evicted_at_least(ins, flow_stat(s, RST_STAT_DELETES), walked);
 }
 
 static void stop(struct ws_session *s)

@@ -107,19 +107,19 @@ int resets_present_rebuild(struct rst_present *p)
 {
 	uint32_t idle = !(*p->half & 1), i;
 	uint8_t bit = 1 << idle;
-	int err;
+	int walked;
 
 	for (i = 0; i < RST_PRESENT_SLOTS; i++)
 		if (p->slots[i] & bit)
 			__atomic_fetch_and(&p->slots[i], ~bit,
 					   __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	err = mark_flows(p->flows_fd, p->slots, bit);
-	if (err < 0)
-		return err;
+	walked = mark_flows(p->flows_fd, p->slots, bit);
+	if (walked < 0)
+		return walked;
 	p->marked_after_rebuild = count_marked(p->slots, bit);
 	__atomic_store_n(p->half, idle, __ATOMIC_RELEASE);
-	return err;
+	return walked;
 }
 
 /* Stale marks cost time, never evidence: a failed rebuild only warns. */
