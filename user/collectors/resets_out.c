@@ -411,7 +411,8 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 	else if (rst_flows_evicted())
 		snprintf(buf, len,
 			 "at least %" PRIu64 " flow baselines were evicted "
-			 "from the full table: raise --flows",
+			 "from the full table: `wirescope resets --flows N` "
+			 "keeps more (default 65536)",
 			 rst_flows_evicted());
 	else
 		snprintf(buf, len,
