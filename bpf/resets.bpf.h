@@ -27,7 +27,8 @@ const volatile __u64 resets_burst = RST_BURST_DEFAULT;
 const volatile __u64 resets_tick_ns = 0; /* a jiffy; 0: unknown */
 /* Closed flows leave once this CPU inserted this many: rst_forget_closed() */
 const volatile __u64 resets_reap_after = 0;
-__u64 rst_jiffies_base;			 /* rst_now_coarse() - jiffies * tick */
+__u64 rst_jiffies_base; /* rst_now_coarse() - jiffies * tick */
+__u32 rst_reap_all;	/* user space: every CPU's inserts reached half */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -314,27 +315,37 @@ static __always_inline void rst_insert(const struct rst_flow_key *k,
 	rst_present_mark(k);
 }
 
-/* This CPU's inserts have reached resets_reap_after. */
+/*
+ * Inserts have reached half the table: all CPUs' (user space sums them each
+ * tick), or this CPU's share, which acts within the tick.
+ */
 static __always_inline bool rst_table_may_fill(void)
 {
 	__u32 idx = RST_STAT_INSERTS;
-	__u64 *n = bpf_map_lookup_elem(&rst_stats, &idx);
+	__u64 *n;
 
+	if (rst_reap_all)
+		return true;
+	n = bpf_map_lookup_elem(&rst_stats, &idx);
 	return n && *n >= resets_reap_after;
 }
 
 /*
  * A flow closed both ways is over once a packet follows both FINs (the last
- * ACK, or a retransmission).  Once the table could fill (user space sets
- * resets_reap_after to this CPU's share of half the table), its baseline
+ * ACK, or a retransmission).  Once the table could fill, its baseline
  * leaves, so that a busy host's short connections do not evict the idle
  * long-lived flows whose RSTs (a NAT's idle timeout) need one.  Before, it
- * stays: an RST after the close still finds it.  A SYN starts anew.
+ * stays: an RST after the close still finds it.  So does a flow the peer
+ * sent an RST on (the peer's data after it is evidence).  A SYN always
+ * starts anew: a new connection must not inherit the old one's FINs.
  */
 static __always_inline bool rst_forget_closed(const struct rst_flow_key *k,
-					      const struct rst_flow *f)
+					      const struct rst_flow *f,
+					      bool syn)
 {
-	if ((f->flags & RST_F_CLOSED) != RST_F_CLOSED || !rst_table_may_fill())
+	if ((f->flags & RST_F_CLOSED) != RST_F_CLOSED)
+		return false;
+	if (!syn && (f->rst_rx_ns || !rst_table_may_fill()))
 		return false;
 	if (!bpf_map_delete_elem(&rst_flows, k))
 		percpu_inc(&rst_stats, RST_STAT_DELETES);
@@ -390,7 +401,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	} else {
 		f = bpf_map_lookup_elem(&rst_flows, &k);
 	}
-	if (f && rst_forget_closed(&k, f)) {
+	if (f && rst_forget_closed(&k, f, pkt->tcp_flags & WS_TCP_SYN)) {
 		if (!(pkt->tcp_flags & WS_TCP_SYN))
 			return;
 		f = NULL;

@@ -332,7 +332,7 @@ nginx_wrk() {
 	for ((try = 1; try <= 3; try++)); do
 		timeout 20 ip netns exec "$C" wrk -t2 -c200 -d3s --timeout 2s http://198.18.6.1:80/ >"$WS_TMP/wrk" 2>&1 || true
 		[ "$1" = 0 ] && [ "$(snmp "$S" TcpExtTCPReqQFullDrop)" = "$q0" ] || break
-		log "wrk run $try: the SYN queue never filled; again"
+		log "wrk run $try of 3: the SYN queue never filled"
 	done
 	# wrk's connections the server never accepted linger on the client in
 	# FIN-WAIT-1, and each FIN resent (backing off past wait_stable's

@@ -478,7 +478,7 @@ static uint64_t flow_stat(uint32_t idx)
 	return v;
 }
 
-/* Both FINs, then: @flags from the peer.  The flow before that packet. */
+/* The peer's FIN, then ours: @f gets the flow after both. */
 static void close_both_ways(struct rst_flow *f)
 {
 	struct rst_flow_key k = key4();
@@ -529,7 +529,15 @@ static void test_closed_flow_leaves(void)
 	CHECK_EQ(f.flags & RST_F_CLOSED, RST_F_FIN_RX, "peer's FIN only");
 	case_end();
 
-	case_begin("before this CPU's share of inserts, a closed flow stays");
+	case_begin("a flow the peer reset stays, even closed both ways");
+	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 50, 7000, 1, 0, 0));
+	run(xdp, tcp4(true, WS_TCP_RST, 40, 51, 7001, 0, 0, 0));
+	close_both_ways(&f);
+	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	CHECK(get_flow(&k, &f), "flow kept: the RST's evidence");
+	case_end();
+
+	case_begin("before the table could fill, a closed flow stays");
 	reap_after = 3;
 	CHECK(!setup(0, 100000), "fresh skeleton");
 	xdp = skel->progs.ws_xdp_ingress;
@@ -538,8 +546,35 @@ static void test_closed_flow_leaves(void)
 	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
 	CHECK(get_flow(&k, &f), "flow kept: 1 insert of 3");
 	CHECK_EQ(flow_stat(RST_STAT_DELETES), 0, "no delete");
+	case_end();
+
+	case_begin("a SYN on a closed flow starts anew before that too");
 	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 40, 5000, 1, 0, 0));
-	CHECK_EQ(flow_stat(RST_STAT_INSERTS), 1, "a SYN on it: no insert");
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.flags & RST_F_CLOSED, 0, "no FIN inherited");
+	CHECK_EQ(flow_stat(RST_STAT_INSERTS), 2, "inserts");
+	CHECK_EQ(flow_stat(RST_STAT_DELETES), 1, "deletes");
+	case_end();
+
+	case_begin("this CPU's share reached: the closed flow leaves");
+	close_both_ways(&f);
+	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	CHECK(get_flow(&k, &f), "kept at 2 inserts of 3");
+	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 60, 6000, 1, 0, 0));
+	close_both_ways(&f);
+	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	CHECK(!get_flow(&k, &f), "gone at 3 inserts of 3");
+	case_end();
+
+	case_begin("user space's all-CPU flag: the closed flow leaves");
+	reap_after = 1000;
+	CHECK(!setup(0, 100000), "fresh skeleton");
+	xdp = skel->progs.ws_xdp_ingress;
+	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 10, 9000, 1, 0, 0));
+	close_both_ways(&f);
+	skel->bss->rst_reap_all = 1;
+	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	CHECK(!get_flow(&k, &f), "gone");
 	reap_after = 0;
 	case_end();
 }

@@ -784,14 +784,10 @@ static void process(struct ws_session *s, bool flush)
 }
 
 /* Baselines BPF inserted or deleted (@idx: RST_STAT_*), over all CPUs. */
-static uint64_t flow_stat(struct ws_session *s, uint32_t idx)
+static bool flow_stat(struct ws_session *s, uint32_t idx, uint64_t *v)
 {
-	uint64_t v;
-
-	if (ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.rst_stats), &idx,
-			      s->ncpus, &v, 1))
-		return 0;
-	return v;
+	return !ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.rst_stats), &idx,
+				  s->ncpus, v, 1);
 }
 
 /*
@@ -810,31 +806,51 @@ uint64_t rst_flows_evicted(void)
 	return flows_evicted;
 }
 
+/*
+ * Evictions at least: beyond the table's size, or beyond the @walked flows
+ * a walk of it found (-1: no walk).  @ins was read before the walk, the
+ * deletes are read after it.
+ */
+static void count_evictions(struct ws_session *s, uint64_t ins, int walked)
+{
+	uint64_t del;
+
+	if (flow_stat(s, RST_STAT_DELETES, &del))
+		evicted_at_least(ins, del,
+				 walked >= 0 ? (uint64_t)walked : opts.flows);
+}
+
 /* Decide what settled; everything on the last sample (diag and export
  * read the verdicts without the interval and summary hooks). */
 static int sample(struct ws_session *s)
 {
-	evicted_at_least(flow_stat(s, RST_STAT_INSERTS),
-			 flow_stat(s, RST_STAT_DELETES), opts.flows);
+	uint64_t ins;
+
+	if (flow_stat(s, RST_STAT_INSERTS, &ins))
+		count_evictions(s, ins, -1);
 	process(s, s->final_sample);
 	return 0;
 }
 
 /*
- * The filter's rebuild walks the table: inserts before the walk less
- * deletes after it less the flows walked were evicted.
+ * Every tick, the filter's upkeep, whose rebuild walks the table, and the
+ * evictions.  Once all CPUs' inserts reach half the table, closed flows
+ * leave it (rst_forget_closed()).
  */
 static void housekeep(struct ws_session *s)
 {
+	bool counted;
+	int walked = -1;
 	uint64_t ins;
-	int walked;
 
-	if (!present.slots)
+	counted = flow_stat(s, RST_STAT_INSERTS, &ins);
+	if (present.slots)
+		walked = resets_present_refresh(&present);
+	if (!counted)
 		return;
-	ins = flow_stat(s, RST_STAT_INSERTS);
-	walked = resets_present_refresh(&present);
-	if (walked >= 0)
-		evicted_at_least(ins, flow_stat(s, RST_STAT_DELETES), walked);
+	count_evictions(s, ins, walked);
+	if (ins >= opts.flows / 2)
+		s->skel->bss->rst_reap_all = 1;
 }
 
 static void stop(struct ws_session *s)
