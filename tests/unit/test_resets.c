@@ -490,6 +490,22 @@ static void close_both_ways(struct rst_flow *f)
 	CHECK(get_flow(&k, f), "flow present after both FINs");
 }
 
+/* The peer's last ACK, after both FINs. */
+static void last_ack(void)
+{
+	run(skel->progs.ws_xdp_ingress,
+	    tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+}
+
+/* A fresh skeleton whose CPUs reap closed flows after @after inserts. */
+static struct bpf_program *fresh_skeleton(uint64_t after)
+{
+	reap_after = after;
+	CHECK(!setup(0, 100000), "fresh skeleton");
+	reap_after = 0;
+	return skel->progs.ws_xdp_ingress;
+}
+
 static void test_closed_flow_leaves(void)
 {
 	struct rst_flow_key k = key4();
@@ -497,13 +513,12 @@ static void test_closed_flow_leaves(void)
 	struct rst_flow f;
 
 	case_begin("both FINs and the last ACK: the baseline is deleted");
-	CHECK(!setup(0, 100000), "fresh skeleton");
-	xdp = skel->progs.ws_xdp_ingress;
+	xdp = fresh_skeleton(0);
 	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 10, 9000, 1, 0, 0));
 	CHECK_EQ(flow_stat(RST_STAT_INSERTS), 1, "inserts");
 	close_both_ways(&f);
 	CHECK_EQ(f.flags & RST_F_CLOSED, RST_F_CLOSED, "both FINs flagged");
-	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	last_ack();
 	CHECK(!get_flow(&k, &f), "flow gone");
 	CHECK_EQ(flow_stat(RST_STAT_DELETES), 1, "deletes");
 	run(xdp, tcp4(true, WS_TCP_FIN | WS_TCP_ACK, 62, 22, 9100, 701, 0, 0));
@@ -533,17 +548,15 @@ static void test_closed_flow_leaves(void)
 	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 50, 7000, 1, 0, 0));
 	run(xdp, tcp4(true, WS_TCP_RST, 40, 51, 7001, 0, 0, 0));
 	close_both_ways(&f);
-	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	last_ack();
 	CHECK(get_flow(&k, &f), "flow kept: the RST's evidence");
 	case_end();
 
 	case_begin("before the table could fill, a closed flow stays");
-	reap_after = 3;
-	CHECK(!setup(0, 100000), "fresh skeleton");
-	xdp = skel->progs.ws_xdp_ingress;
+	xdp = fresh_skeleton(3);
 	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 10, 9000, 1, 0, 0));
 	close_both_ways(&f);
-	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	last_ack();
 	CHECK(get_flow(&k, &f), "flow kept: 1 insert of 3");
 	CHECK_EQ(flow_stat(RST_STAT_DELETES), 0, "no delete");
 	case_end();
@@ -558,24 +571,21 @@ static void test_closed_flow_leaves(void)
 
 	case_begin("this CPU's share reached: the closed flow leaves");
 	close_both_ways(&f);
-	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	last_ack();
 	CHECK(get_flow(&k, &f), "kept at 2 inserts of 3");
 	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 60, 6000, 1, 0, 0));
 	close_both_ways(&f);
-	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	last_ack();
 	CHECK(!get_flow(&k, &f), "gone at 3 inserts of 3");
 	case_end();
 
 	case_begin("user space's all-CPU flag: the closed flow leaves");
-	reap_after = 1000;
-	CHECK(!setup(0, 100000), "fresh skeleton");
-	xdp = skel->progs.ws_xdp_ingress;
+	xdp = fresh_skeleton(1000);
 	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 10, 9000, 1, 0, 0));
 	close_both_ways(&f);
 	skel->bss->rst_reap_all = 1;
-	run(xdp, tcp4(true, WS_TCP_ACK, 62, 21, 9101, 701, 0, 0));
+	last_ack();
 	CHECK(!get_flow(&k, &f), "gone");
-	reap_after = 0;
 	case_end();
 }
 
