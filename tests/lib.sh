@@ -152,6 +152,11 @@ bg() {
 	WS_PIDS+=("$BG_PID")
 }
 
+# fresh_path PREFIX: a path in WS_TMP that no earlier step of this test
+# used.  A ready file left by an earlier start would read as ready at once
+# ($RANDOM names collide: 24 starts in one test collide 1 time in 120).
+fresh_path() { mktemp -u "$WS_TMP/$1.XXXXXXXX"; }
+
 # wait_file PATH [SECONDS]: the explicit readiness signal of --ready-file.
 wait_file() {
 	wait_until "${2:-10}" test -s "$1" || fail "timed out waiting for $1"
@@ -243,7 +248,8 @@ no_tcp_to() { # NS DST [SS-FILTER...]
 # ws_start NS OUTFILE ARGS...: start wirescope in NS, wait until attached.
 # Sets $WS_PID.
 ws_start() {
-	local n=$1 out=$2 ready="$WS_TMP/ready.$RANDOM"
+	local n=$1 out=$2 ready
+	ready=$(fresh_path ready)
 	shift 2
 	bg ip netns exec "$n" "$WS" "$@" --ready-file "$ready" >"$out" 2>"$out.err"
 	WS_PID=$BG_PID

@@ -26,7 +26,8 @@ snmp() {
 
 # server NS SECONDS SPEC...: start hs_server.py, wait until it listens.
 server() {
-	local n=$1 secs=$2 ready="$WS_TMP/srv.$RANDOM"
+	local n=$1 secs=$2 ready
+	ready=$(fresh_path srv)
 	shift 2
 	bg ip netns exec "$n" python3 "$PY/hs_server.py" "$ready" "$secs" "$@"
 	wait_file "$ready" 10

@@ -94,7 +94,8 @@ start_cmd() {
 # count; export, which serves until stopped, gets SIGINT once it serves).
 # Sets RC; stderr in OUT.err.
 run_cmd() {
-	local out=$1 ready="$WS_TMP/ready.$RANDOM"
+	local out=$1 ready
+	ready=$(fresh_path ready)
 	invocation "$2" a0 "${@:3}"
 	bg ip netns exec "$A" "$WS" "${CMD[@]}" --ready-file "$ready" >"$out" 2>"$out.err"
 	wait_until 10 ready_or_exited "$ready" "$BG_PID" || true
