@@ -223,6 +223,22 @@ PY
 	esac
 }
 
+# bracketed ROUND "CMD [ARG...]" CONFIG...: CMD ARG... CONFIG ROUND SEQ for
+# each CONFIG, rotated by ROUND, each between two unobserved runs ("none",
+# and report.py divides by their mean): this VM's throughput moves in phases
+# of seconds, and a base half a round away moved more than the goals'
+# margins of 3 and 5%.
+bracketed() {
+	local r=$1 cmd=($2) seq=0 i configs=()
+	shift 2
+	for i in "$@"; do [ "$i" = none ] || configs+=("$i"); done
+	"${cmd[@]}" none "$r" $((seq++))
+	for ((i = 0; i < ${#configs[@]}; i++)); do
+		"${cmd[@]}" "${configs[$(((i + r) % ${#configs[@]}))]}" "$r" $((seq++))
+		"${cmd[@]}" none "$r" $((seq++))
+	done
+}
+
 # One flood of KIND with CONFIG watching r0:
 #   ack   FLOOD_FRAMES bare TCP ACKs to a closed port (trafgen): the RST storm
 #   data  FLOOD_SECONDS of 64-byte writes with TCP_NODELAY over two
@@ -232,7 +248,7 @@ PY
 #         receiving iperf3 was short of CPU)
 #   udp   FLOOD_SECONDS of 18-byte UDP datagrams (60-byte frames) to iperf3's
 #         bound socket (iperf3 -u -b 0 -l 18)
-flood_once() { # KIND CONFIG ROUND
+flood_once() { # KIND CONFIG ROUND SEQ
 	local kind=$1 cfg=$2 before after rx0 rx1 t0 t1 obs udp="" try
 	start_observer "$cfg"
 	before=$(delivered "$kind")
@@ -265,12 +281,12 @@ flood_once() { # KIND CONFIG ROUND
 	obs=$(cat "$TMP/obs")
 	obs=${obs:-- -}
 	python3 -c 'import json,sys
-k,c,r,sent,arr,d,t0,t1,oc,od=sys.argv[1:]
-print(json.dumps({"kind":k,"config":c,"round":int(r),"sent":int(sent),"arrived":int(arr),
+k,c,r,q,sent,arr,d,t0,t1,oc,od=sys.argv[1:]
+print(json.dumps({"kind":k,"config":c,"round":int(r),"seq":int(q),"sent":int(sent),"arrived":int(arr),
  "delivered":int(d),"seconds":float(t1)-float(t0),
  "observed":None if oc=="-" else int(oc),
  "observer_dropped":None if od in ("-","") else int(od)}))' \
-		"$kind" "$cfg" "$3" "$([ "$kind" = ack ] && echo "$FLOOD_FRAMES" || echo 0)" \
+		"$kind" "$cfg" "$3" "$4" "$([ "$kind" = ack ] && echo "$FLOOD_FRAMES" || echo 0)" \
 		$((rx1 - rx0)) $((after - before)) "$t0" "$t1" $obs >>"$OUT/flood.json"
 }
 
@@ -286,18 +302,16 @@ FLOOD_CONFIGS=${FLOOD_CONFIGS:-none none_again tc_pass tc_pass_clsact diag diag_
 SKIP_TPS=${SKIP_TPS:-kfree_skb,tcp_send_reset}
 
 # The seed's three floods in the default mode (tc), each beside its
-# unobserved base and tcpdump; configs rotate each round.
+# unobserved base and tcpdump.
 bench_flood() {
-	local configs=($FLOOD_CONFIGS) r i k n=$(wc -w <<<"$FLOOD_CONFIGS")
-	log "flood: $ROUNDS rounds x ($FLOOD_KINDS) x ($FLOOD_CONFIGS)"
+	local r k
+	log "flood: $ROUNDS rounds x ($FLOOD_KINDS) x ($FLOOD_CONFIGS), each between two unobserved runs"
 	ip netns exec "$SND" sysctl -qw net.ipv4.tcp_autocorking=0
 	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
 	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
 	for ((r = 0; r < ROUNDS; r++)); do
 		for k in $FLOOD_KINDS; do
-			for ((i = 0; i < n; i++)); do
-				flood_once "$k" "${configs[$(((i + r) % n))]}" "$r"
-			done
+			bracketed "$r" "flood_once $k" $FLOOD_CONFIGS
 		done
 	done
 	ip netns exec "$RCV" pkill -x iperf3 || true
@@ -308,7 +322,7 @@ bench_flood() {
 # the receiving side.  The default attach (tc) against native XDP, which on
 # veth strips the peer's TSO, and tcpdump.
 BULK_SECONDS=${BULK_SECONDS:-3}
-bulk_once() { # CONFIG ROUND
+bulk_once() { # CONFIG ROUND SEQ
 	local bps try
 	start_observer "$1"
 	for try in 1 2 3; do # the server takes one client at a time
@@ -318,18 +332,16 @@ bulk_once() { # CONFIG ROUND
 	done
 	stop_observer "$1" >/dev/null
 	[ -n "$bps" ] || { log "bulk: iperf3 failed 3 times with $1"; return; }
-	echo "{\"config\":\"$1\",\"round\":$2,\"bps\":$bps}" >>"$OUT/bulk.json"
+	echo "{\"config\":\"$1\",\"round\":$2,\"seq\":$3,\"bps\":$bps}" >>"$OUT/bulk.json"
 }
 
 bench_bulk() {
-	local configs=(none none_again sizes_tc diag export sizes_native diag_native tcpdump) r i n=8
-	log "bulk: $ROUNDS rounds x $n configs x ${BULK_SECONDS}s of iperf3"
+	local configs="none_again sizes_tc diag export sizes_native diag_native tcpdump" r
+	log "bulk: $ROUNDS rounds x ($configs) x ${BULK_SECONDS}s of iperf3, each between two unobserved runs"
 	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
 	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
 	for ((r = 0; r < ROUNDS; r++)); do
-		for ((i = 0; i < n; i++)); do
-			bulk_once "${configs[$(((i + r) % n))]}" "$r"
-		done
+		bracketed "$r" bulk_once $configs
 	done
 	ip netns exec "$RCV" pkill -x iperf3 || true
 }
@@ -338,7 +350,7 @@ passive_opens() { ip netns exec "$RCV" nstat -az TcpPassiveOpens | awk '/TcpPass
 
 # One burst of CHURN_CONNS short connections, SND -> RCV:8080, with CONFIG
 # (none, handshakes or diag) watching r0.
-churn_once() { # CONFIG ROUND
+churn_once() { # CONFIG ROUND SEQ
 	local p0 p1 res
 	OBS_PID=""
 	case $1 in
@@ -355,10 +367,10 @@ churn_once() { # CONFIG ROUND
 		if [ "$1" = tcpdump ]; then stop_observer tcpdump >/dev/null; else ws_stop; fi
 		[ "$1" != handshakes ] || cp "$TMP/ws.out" "$TMP/hs.out"
 	fi
-	python3 - "$1" "$2" "$CHURN_CONNS" "$res" $((p1 - p0)) "$TMP/hs.out" >>"$OUT/churn.json" <<'PY'
+	python3 - "$1" "$2" "$3" "$CHURN_CONNS" "$res" $((p1 - p0)) "$TMP/hs.out" >>"$OUT/churn.json" <<'PY'
 import json, sys
-cfg, rnd, conns, res, passive, path = sys.argv[1:]
-o = {"config": cfg, "round": int(rnd), "requested": int(conns), "passive_opens": int(passive)}
+cfg, rnd, seq, conns, res, passive, path = sys.argv[1:]
+o = {"config": cfg, "round": int(rnd), "seq": int(seq), "requested": int(conns), "passive_opens": int(passive)}
 o.update(json.loads(res))
 for line in open(path):
     r = json.loads(line)
@@ -374,16 +386,14 @@ PY
 
 bench_churn() {
 	local configs r i
-	read -ra configs <<<"${CHURN_CONFIGS:-none none_again tc_pass tc_pass_clsact handshakes diag export tcpdump}"
-	log "churn: $ROUNDS rounds x ${#configs[@]} configs x $CHURN_CONNS connections"
+	local configs=${CHURN_CONFIGS:-none_again tc_pass tc_pass_clsact handshakes diag export tcpdump} r
+	log "churn: $ROUNDS rounds x ($configs) x $CHURN_CONNS connections, each between two unobserved runs"
 	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	local srv=$!
 	nslib_track $srv
 	nslib_wait_until 5 grep -q listening "$TMP/srv.out" || { log "churn server not listening on 198.18.0.1:8080"; exit 1; }
 	for ((r = 0; r < ROUNDS; r++)); do
-		for ((i = 0; i < ${#configs[@]}; i++)); do
-			churn_once "${configs[$(((i + r) % ${#configs[@]}))]}" "$r"
-		done
+		bracketed "$r" churn_once $configs
 	done
 	kill "$srv" 2>/dev/null || true
 }

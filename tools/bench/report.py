@@ -79,11 +79,25 @@ def b_name(names, cfg):
     return names.get(cfg, cfg)
 
 
+BRACKETS = ("Each observed run sits between two unobserved runs, and its ratio is to their "
+            "mean: this VM's throughput moves in phases of seconds.")
+
+
 def ratios(rows, cfg, value, kind=None):
-    """value(r) / value(base) for each run of cfg, paired with its round's base."""
+    """value(r) / its base for each run of cfg.  The base is the mean of the
+    unobserved runs just before and after it when the section brackets its
+    runs (they carry "seq"), else the unobserved run of the same round."""
     rs = [r for r in rows if kind is None or r.get("kind", "ack") == kind]
-    base = {r["round"]: value(r) for r in rs if r["config"] == "none" and value(r)}
-    return [value(r) / base[r["round"]] for r in rs if r["config"] == cfg and base.get(r["round"])]
+    none = {(r["round"], r.get("seq")): value(r) for r in rs if r["config"] == "none" and value(r)}
+
+    def base(r):
+        if "seq" not in r:
+            return none.get((r["round"], None))
+        near = [none[k] for k in ((r["round"], r["seq"] - 1), (r["round"], r["seq"] + 1)) if k in none]
+        return sum(near) / len(near) if near else None
+
+    pairs = [(value(r), base(r)) for r in rs if r["config"] == cfg]
+    return [v / b for v, b in pairs if b]
 
 
 def flood_pps(r):
@@ -95,8 +109,7 @@ def flood(rows):
         return []
     out = ["## 2. Throughput kept under the seed's small-packet floods", "",
            "The observer sits on the receiving veth in the default mode (tc); configs rotate "
-           "each round and each ratio pairs a run with the unobserved run of the same round. "
-           "*Counted* compares the observer's own count of received frames with `rx_packets` "
+           "each round. " + BRACKETS + " *Counted* compares the observer's own count of received frames with `rx_packets` "
            "(diag: rebuilt from its per-second rates; export: one scrape before it stops). "
            "Goal (issue 14): `diag` and `export` keep ≥ 0.95.", ""]
     kinds = [k for k in FLOOD_KINDS if any(r.get("kind", "ack") == k for r in rows)]
@@ -304,16 +317,13 @@ def bulk(rows):
             "diag_native": "`diag -m native`", "tcpdump": "`tcpdump -w /dev/null`"}
     cfgs = [c for c in head if any(r["config"] == c for r in rows)]
     by = {c: [r for r in rows if r["config"] == c] for c in cfgs}
-    base = {r["round"]: r["bps"] for r in by.get("none", []) if r["bps"]}
     out = ["## Bulk TCP", "",
            "One iperf3 stream over a veth pair into the observed namespace; the observer sits "
-           "on the receiving veth. Ratios pair each run with the unobserved run of the same "
-           "round. Native XDP on a veth strips TSO/GSO from its peer, which is why the default "
-           "hook is tc.", "",
+           "on the receiving veth. " + BRACKETS + " Native XDP on a veth strips TSO/GSO from its peer, "
+           "which is why the default hook is tc.", "",
            "| observer | Gb/s, median [min–max] | ratio to unobserved |", "|---|---|---|"]
     for c in cfgs:
-        ratio = "1" if c == "none" else mmm([r["bps"] / base[r["round"]] for r in by[c]
-                                             if base.get(r["round"])])
+        ratio = "1" if c == "none" else mmm(ratios(rows, c, lambda r: r["bps"]))
         out.append("| {} | {} | {} |".format(head[c], mmm([r["bps"] / 1e9 for r in by[c]]), ratio))
     return out
 
@@ -333,10 +343,9 @@ def churn(rows):
     out = ["## 3. Handshake churn", "",
            "A burst of {:,} short connections per run from one namespace to a listener in "
            "another over veth (tools/bench/churn.c: 64 in flight on epoll, each closed by an RST "
-           "once connected, so no TIME_WAIT carries over; the server accepts and closes). Runs "
-           "rotate unobserved and each observer on the server's interface, wirescope in the "
-           "default mode (tc); ratios pair each run with the unobserved run of the same round. "
-           "Ground truth is the server namespace's `TcpPassiveOpens` delta. Goal (issue 14): "
+           "once connected, so no TIME_WAIT carries over; the server accepts and closes). Each "
+           "observer watches the server's interface, wirescope in the default mode (tc). "
+           + BRACKETS + " Ground truth is the server namespace's `TcpPassiveOpens` delta. Goal (issue 14): "
            "`diag` and `export` keep ≥ 0.95.".format(n), "",
            "| | " + " | ".join(head[c] for c in cfgs) + " |", "|---|" + "---|" * len(cfgs)]
     by = {c: [r for r in rows if r["config"] == c] for c in cfgs}
@@ -347,10 +356,9 @@ def churn(rows):
     def row(label, f):
         out.append("| {} | {} |".format(label, " | ".join(f(c, by[c]) for c in cfgs)))
 
-    base = {r["round"]: rate(r) for r in by.get("none", [])}
     row("connections/s, median [min–max]", lambda c, rs: mmm([rate(r) for r in rs], "{:,.0f}"))
     row("ratio to unobserved", lambda c, rs: "1" if c == "none" else mmm(
-        [rate(r) / base[r["round"]] for r in rs if base.get(r["round"])]))
+        ratios(rows, c, rate)))
     row("connected of requested, all runs (failed)", lambda c, rs: "{:,} of {:,} ({})".format(
         sum(r["connected"] for r in rs), n * len(rs), sum(r["failed"] for r in rs)))
     row("`TcpPassiveOpens` delta, all runs", lambda c, rs: "{:,}".format(
