@@ -9,7 +9,9 @@
 # An A/B of another build under bpf_stats (section 3b), one collector:
 #   WS=/other/wirescope WHERE_CONFIGS=resets SECTIONS=where tools/bench/bench.sh
 # Both builds in the same rounds: a config ending in _b runs from WS_B.
-#   WS_B=/other/wirescope SECTIONS=flood FLOOD_CONFIGS="none diag diag_b" ...
+#   WS_B=/other/wirescope SECTIONS=flood FLOOD_CONFIGS="diag diag_b" ...
+# FLOOD_CONFIGS, CHURN_CONFIGS and BULK_CONFIGS pick a section's observers;
+# the unobserved runs between them are always there.
 # Only a full run of this build rewrites docs/BENCHMARKS.md; any other goes
 # to build/bench/BENCHMARKS.md.
 set -euo pipefail
@@ -29,7 +31,7 @@ US_FRAMES=${US_FRAMES:-1200000}
 ALL_SECTIONS="progcost bulk flood churn where exporter cpu"
 SECTIONS=${SECTIONS:-$ALL_SECTIONS}
 REPORT=docs/BENCHMARKS.md
-if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WS_B:-}${WHERE_CONFIGS:-}${FLOOD_CONFIGS:-}${CHURN_CONFIGS:-}" ]; then
+if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WS_B:-}${WHERE_CONFIGS:-}${FLOOD_CONFIGS:-}${CHURN_CONFIGS:-}${BULK_CONFIGS:-}" ]; then
 	REPORT=build/bench/BENCHMARKS.md
 fi
 OUT=build/bench/results
@@ -336,7 +338,7 @@ bulk_once() { # CONFIG ROUND SEQ
 }
 
 bench_bulk() {
-	local configs="none_again sizes_tc diag export sizes_native diag_native tcpdump" r
+	local configs=${BULK_CONFIGS:-none_again sizes_tc diag export sizes_native diag_native tcpdump} r
 	log "bulk: $ROUNDS rounds x ($configs) x ${BULK_SECONDS}s of iperf3, each between two unobserved runs"
 	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
 	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }

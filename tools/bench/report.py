@@ -344,9 +344,9 @@ def churn(rows):
            "A burst of {:,} short connections per run from one namespace to a listener in "
            "another over veth (tools/bench/churn.c: 64 in flight on epoll, each closed by an RST "
            "once connected, so no TIME_WAIT carries over; the server accepts and closes). Each "
-           "observer watches the server's interface, wirescope in the default mode (tc). "
-           + BRACKETS + " Ground truth is the server namespace's `TcpPassiveOpens` delta. Goal (issue 14): "
-           "`diag` and `export` keep ≥ 0.95.".format(n), "",
+           "observer watches the server's interface, wirescope in the default mode (tc). {} "
+           "Ground truth is the server namespace's `TcpPassiveOpens` delta. Goal (issue 14): "
+           "`diag` and `export` keep ≥ 0.95.".format(n, BRACKETS), "",
            "| | " + " | ".join(head[c] for c in cfgs) + " |", "|---|" + "---|" * len(cfgs)]
     by = {c: [r for r in rows if r["config"] == c] for c in cfgs}
 
@@ -450,8 +450,8 @@ def goals(d):
            "Each goal against this run's figures: *met* when the median meets it; the "
            "[min–max] shows how far the rounds spread. Per-packet figures are tc ingress "
            "(*tc_in*, the default hook) from section 1, native XDP in brackets; ratios are "
-           "throughput kept against nothing attached. *Nothing attached, again* is a second "
-           "unobserved run in each round, paired with the first like every observer (A/A): "
+           "throughput kept against nothing attached. *Nothing attached, again* is one more "
+           "unobserved run in each round, between two others like every observer (A/A): "
            "how far a ratio moves when nothing changes. A throughput goal is decided "
            "only when the ratio is on the same side of it against the A/A run too (the "
            "ratio divided by the A/A pair's): else it is *undecided*, the base moved more "
