@@ -61,3 +61,23 @@ PY
 	assert_match "$(grep -F 'bound socket, `diag`' "$WS_TMP/report.md")" '\| undecided: 0.970 here, 0.915 against the A/A run \|$' "undecided: the base moved"
 	assert_match "$(grep -F 'bound socket, `export`' "$WS_TMP/report.md")" '\| not measured \| – \|$' "no export rows"
 }
+
+# Runs that carry "seq" are divided by the mean of the unobserved runs
+# right before and after them, not by the round's first: made-up rounds
+# where the base halves between its first run and the observer's.
+test_report_pairs_with_neighbours() {
+	local d=$WS_TMP/results
+	mkdir -p "$d"
+	python3 - "$d/flood.json" <<'PY'
+import json, sys
+runs = [("none", 2000), ("none_again", 1500), ("none", 1000), ("diag", 960), ("none", 1000)]
+with open(sys.argv[1], "w") as f:
+    for rnd in range(3):
+        for seq, (cfg, pps) in enumerate(runs):
+            f.write(json.dumps({"kind": "ack", "config": cfg, "round": rnd, "seq": seq,
+                                "sent": pps, "arrived": pps, "delivered": pps, "seconds": 1.0,
+                                "observed": None, "observer_dropped": None}) + "\n")
+PY
+	python3 tools/bench/report.py "$d" >"$WS_TMP/report.md"
+	assert_match "$(grep -F '(the RST storm), `diag`' "$WS_TMP/report.md")" '\| 0\.96 \[0\.96–0\.96\] \(3 runs; nothing attached, again: 1\.00 \[1\.00–1\.00\]\) \| met \|$' "diag: 960 of (1000 + 1000) / 2; A/A 1500 of (2000 + 1000) / 2"
+}

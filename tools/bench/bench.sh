@@ -387,7 +387,6 @@ PY
 }
 
 bench_churn() {
-	local configs r i
 	local configs=${CHURN_CONFIGS:-none_again tc_pass tc_pass_clsact handshakes diag export tcpdump} r
 	log "churn: $ROUNDS rounds x ($configs) x $CHURN_CONNS connections, each between two unobserved runs"
 	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &

@@ -109,9 +109,10 @@ def flood(rows):
         return []
     out = ["## 2. Throughput kept under the seed's small-packet floods", "",
            "The observer sits on the receiving veth in the default mode (tc); configs rotate "
-           "each round. " + BRACKETS + " *Counted* compares the observer's own count of received frames with `rx_packets` "
-           "(diag: rebuilt from its per-second rates; export: one scrape before it stops). "
-           "Goal (issue 14): `diag` and `export` keep ≥ 0.95.", ""]
+           "each round. {} *Counted* compares the observer's own count of received frames "
+           "with `rx_packets` (diag: rebuilt from its per-second rates; export: one scrape "
+           "before it stops). Goal (issue 14): `diag` and `export` keep ≥ 0.95.".format(BRACKETS),
+           ""]
     kinds = [k for k in FLOOD_KINDS if any(r.get("kind", "ack") == k for r in rows)]
     for n, kind in enumerate(kinds):
         rk = [r for r in rows if r.get("kind", "ack") == kind]
@@ -319,8 +320,8 @@ def bulk(rows):
     by = {c: [r for r in rows if r["config"] == c] for c in cfgs}
     out = ["## Bulk TCP", "",
            "One iperf3 stream over a veth pair into the observed namespace; the observer sits "
-           "on the receiving veth. " + BRACKETS + " Native XDP on a veth strips TSO/GSO from its peer, "
-           "which is why the default hook is tc.", "",
+           "on the receiving veth. {} Native XDP on a veth strips TSO/GSO from its peer, "
+           "which is why the default hook is tc.".format(BRACKETS), "",
            "| observer | Gb/s, median [min–max] | ratio to unobserved |", "|---|---|---|"]
     for c in cfgs:
         ratio = "1" if c == "none" else mmm(ratios(rows, c, lambda r: r["bps"]))
