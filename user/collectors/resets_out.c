@@ -271,6 +271,12 @@ static bool same_why_lead(const char *a, const char *b)
 	return why_lead(a) == why_lead(b) && !strncmp(a, b, why_lead(a));
 }
 
+/* An unknown for want of a baseline, while baselines were evicted. */
+static bool evicted_may_explain(const struct group *g)
+{
+	return rst_flows_evicted() && same_why_lead(g->why, "no baseline:");
+}
+
 static void group_add(const struct rst_row *r)
 {
 	const struct rst_result *res = &r->res;
@@ -408,7 +414,7 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 			 "resets --rate N` keeps more of them; in a storm, "
 			 "`--skip-tracepoint kfree_skb,tcp_send_reset` costs "
 			 "the host less");
-	else if (rst_flows_evicted() && same_why_lead(g->why, "no baseline:"))
+	else if (evicted_may_explain(g))
 		snprintf(buf, len,
 			 "at least %" PRIu64 " flow baselines were evicted "
 			 "from the full table: `wirescope resets --flows N` "
@@ -837,7 +843,7 @@ static void find_unattributed(const struct group *g, struct ws_findings *f)
 	ws_evidence_str(x, "peer", g->peer);
 	snprintf(adv, sizeof(adv), "%.*s", why_lead(g->why), g->why);
 	ws_evidence_str(x, "why", adv);
-	if (rst_flows_evicted() && same_why_lead(g->why, "no baseline:"))
+	if (evicted_may_explain(g))
 		ws_evidence_num(x, "flows_evicted", rst_flows_evicted());
 	advice(g, adv, sizeof(adv));
 	ws_advice(x, "%s", adv);
