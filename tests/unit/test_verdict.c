@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The verdict rules (user/verdict.c) on recorded evidence, no packets. */
+#include <stdlib.h>
 #include <string.h>
 #include "unit.h"
 #include "collectors/verdict.h"
@@ -9,6 +10,8 @@
 #include "collectors/retrans_collector.h"
 #include "collectors/sndbuf_collector.h"
 #include "collectors/hoststat_collector.h"
+#include "collectors/resets_int.h"
+#include "core/findings.h"
 
 /* A flow to a Linux peer 2 hops away that sends timestamps. */
 static struct rst_evidence peer_flow(void)
@@ -365,6 +368,79 @@ static void test_prom(void)
 	case_end();
 }
 
+/* One received RST from @peer, unknown for the reason @why. */
+static void record_unknown(struct ws_session *s, const char *peer,
+			   const char *why)
+{
+	struct rst_event e = { .dir = WS_RX };
+	struct rst_row r = {
+		.e = &e, .idle_s = -1, .idle_rx_s = -1, .idle_tx_s = -1
+	};
+
+	r.res = (struct rst_result){ .verdict = RV_UNKNOWN,
+				     .hops = -1,
+				     .peer_hops = -1,
+				     .hops_before_peer = -1,
+				     .hop = -1 };
+	snprintf(r.res.why, sizeof(r.res.why), "%s", why);
+	snprintf(r.peer, sizeof(r.peer), "%s", peer);
+	rst_record(s, &r);
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)); hay++)
+		n++;
+	return n;
+}
+
+static struct ws_findings findings;
+
+static void test_eviction_advice(void)
+{
+	struct ws_opts o = { .json = true };
+	struct ws_session s = { .o = &o };
+	const char *evicted = "at least 937 flow baselines were evicted";
+	char *out = NULL;
+	size_t len = 0;
+
+	case_begin("evictions: the advice of unknowns without a baseline only");
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream");
+	if (!s.out)
+		return;
+	rst_evicted_at_least(1001, 0, 64);
+	rst_evicted_at_least(1001, 0, 500); /* a lower bound never falls */
+	record_unknown(&s, "198.18.0.1", "no baseline: the flow began first");
+	record_unknown(&s, "198.18.0.2",
+		       "evidence_tracepoint_off: tcp_send_reset is off");
+	rst_report_summary(&s);
+	fclose(s.out);
+	CHECK(out && strstr(out, "\"flows_evicted\":937"), "summary count");
+	CHECK_EQ(out ? count_of(out, evicted) : 0, 1,
+		 "advice naming evictions");
+	CHECK(out && strstr(out, "tcp:tcp_send_reset is off"),
+	      "the other unknown keeps its own advice");
+	free(out);
+	case_end();
+
+	case_begin("evictions: diag's evidence of unknowns without a baseline");
+	out = NULL;
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream");
+	if (!s.out)
+		return;
+	resets_findings(&s, &findings);
+	ws_findings_print_json(&findings, s.out);
+	fclose(s.out);
+	CHECK_EQ(out ? count_of(out, "\"flows_evicted\":937") : 0, 1,
+		 "evidence: the no-baseline finding only");
+	free(out);
+	case_end();
+}
+
 int main(void)
 {
 	test_ttl();
@@ -376,5 +452,6 @@ int main(void)
 	test_unknown();
 	test_refused();
 	test_prom();
+	test_eviction_advice();
 	return unit_exit();
 }

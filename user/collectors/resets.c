@@ -76,7 +76,7 @@ static bool locate_ran_this_pass, stopping;
 static int stop_runs;
 static const char locate_later[] = "a probe run this pass already";
 static uint64_t probe_rsts;
-static uint64_t flows_evicted; /* at least: see evicted_at_least() */
+static uint64_t flows_evicted; /* at least: see rst_evicted_at_least() */
 
 /*
  * When events were lost (rate limit, full ring buffer, full table): spans
@@ -795,7 +795,7 @@ static bool flow_stat(struct ws_session *s, uint32_t idx, uint64_t *v)
  * among @present entries was evicted.  @present is the table's size (it
  * holds no more) or a walk's count, so the count is a lower bound.
  */
-static void evicted_at_least(uint64_t ins, uint64_t del, uint64_t present)
+void rst_evicted_at_least(uint64_t ins, uint64_t del, uint64_t present)
 {
 	if (ins > del + present && ins - del - present > flows_evicted)
 		flows_evicted = ins - del - present;
@@ -816,7 +816,7 @@ static void count_evictions(struct ws_session *s, uint64_t ins, int walked)
 	uint64_t del;
 
 	if (flow_stat(s, RST_STAT_DELETES, &del))
-		evicted_at_least(ins, del,
+		rst_evicted_at_least(ins, del,
 				 walked >= 0 ? (uint64_t)walked : opts.flows);
 }
 

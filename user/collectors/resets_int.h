@@ -35,6 +35,8 @@ void rst_record(struct ws_session *s, const struct rst_row *r);
 void rst_report_summary(struct ws_session *s);
 /* Events lost in user space (a full event table). */
 uint64_t rst_events_lost(void);
+/* Raise the count of evicted baselines to what these numbers prove. */
+void rst_evicted_at_least(uint64_t ins, uint64_t del, uint64_t present);
 /* RSTs that answered --locate's SYN probes (not counted as resets). */
 uint64_t rst_probe_resets(void);
 void resets_prom(struct ws_session *s, struct ws_buf *b);
