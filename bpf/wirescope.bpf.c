@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wirescope data plane.  One XDP program (ingress) and one tc program
- * (egress; also ingress when the XDP hook is taken) per interface serve every
- * collector, so diag and export attach once however many collectors run.
+ * wirescope data plane.  Two tc programs per interface (ingress, egress;
+ * XDP replaces the ingress one on request) serve every collector, so diag
+ * and export attach once however many collectors run.
  * Each collector's code lives in bpf/<collector>.bpf.h and is switched on by
  * its const volatile flag: the verifier drops the code of disabled ones.
  * The same holds for skb:kfree_skb, which accept and resets both watch: one

@@ -48,7 +48,7 @@ static void usage(FILE *f)
 		"  -V, --version  print the version\n"
 		"\n"
 		"Run as root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN).  Linux >= "
-		"5.15 with BTF.\n");
+		"5.10 with BTF.\n");
 }
 
 int main(int argc, char **argv)
