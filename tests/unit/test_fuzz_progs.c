@@ -21,6 +21,7 @@
 #include "unit.h"
 #include "pkt.h"
 #include "core/core.h"
+#include "core/procfs.h"
 #include "collectors/sizes_collector.h"
 #include "collectors/handshakes_collector.h"
 #include "collectors/resets_collector.h"
@@ -28,6 +29,8 @@
 #include "collectors/sndbuf_collector.h"
 #include "collectors/hoststat_collector.h"
 #include "sizes.h"
+#include "handshakes.h"
+#include "resets.h"
 #include "parse.h"
 #include "health.h"
 #include "wirescope.skel.h"
@@ -37,14 +40,36 @@
 #define TC_UNSPEC    ((uint32_t)-1)
 #define MAX_REPORTED 5
 
+#define RST_TEST_RATE 100000 /* events a second per CPU: few rate-limited */
+
+static struct ring_buffer *rb;
+static unsigned long rst_events;
+
 /*
- * Every collector the data plane has, switched on as `diag` would: one line
- * per collector flag (bpf/<collector>.bpf.h).  The counter checks below are
- * the sizes collector's; the others must simply never change a verdict.
+ * Every collector flag (bpf/<collector>.bpf.h) switched on, as `diag` would,
+ * with the maps at their default sizes.  The counter checks below are the
+ * sizes collector's; the others must simply never change a verdict.  resets
+ * treats lo (where test runs happen) as any device, as test_resets does, so
+ * its flow table and options parsing see every frame, not only RSTs.
  */
 static void enable_all_collectors(struct wirescope_bpf *skel)
 {
 	skel->rodata->sizes_enabled = true;
+	skel->rodata->handshakes_enabled = true;
+	skel->rodata->accept_enabled = true;
+	skel->rodata->retrans_enabled = true;
+	skel->rodata->resets_enabled = true;
+	skel->rodata->resets_lo_ifindex = 0;
+	skel->rodata->resets_rate = RST_TEST_RATE;
+	skel->rodata->resets_burst = RST_TEST_RATE / 2;
+	skel->rodata->resets_tick_ns = ws_kernel_tick_ns();
+	skel->rodata->resets_reap_after = RST_FLOWS_DEFAULT / 2 / ncpus;
+}
+
+static int count_event(void *ctx, void *data, size_t len)
+{
+	rst_events++;
+	return 0;
 }
 
 static uint64_t rng_state;
@@ -371,6 +396,8 @@ static bool run_one(struct bpf_program *prog, struct tally *t, bool tc,
 		return false;
 	}
 	t->run++;
+	/* Keep the RST ring from filling, so every RST reaches the options. */
+	ring_buffer__consume(rb);
 	if (opts.retval != pass)
 		report(t, "verdict is not PASS", ++t->bad_verdict, len);
 	if (opts.data_size_out != len || memcmp(out, frame, len))
@@ -389,6 +416,16 @@ static int watch_lo(bool watch)
 				   &ifindex, &none, BPF_ANY)
 		   ? -errno
 		   : 0;
+}
+
+static uint64_t hs_flow_inserts(void)
+{
+	struct hs_stats st;
+	uint32_t zero = 0;
+
+	ws_percpu_sum_u64(bpf_map__fd(skel->maps.hs_stats), &zero, ncpus,
+			  (uint64_t *)&st, sizeof(st) / 8);
+	return st.count[HS_FLOW_INSERTS];
 }
 
 static void check_tally(const struct tally *t)
@@ -454,11 +491,16 @@ static void test_random_frames(unsigned long n)
 	check_counts("rx", &rx0, &rx1, &rx);
 	check_counts("tx", &tx0, &tx1, &tx);
 	CHECK(xdp.run >= n * 9 / 10, "only %lu of %lu XDP runs", xdp.run, n);
+	/* The TCP collectors really ran: the verifier kept their code. */
+	CHECK(n < 1000 || rst_events, "resets reported no RST");
+	CHECK(n < 1000 || hs_flow_inserts(), "handshakes inserted no flow");
 	fprintf(stderr,
 		"# %lu frames: xdp %lu run, tc egress %lu run + %lu "
-		"refused, tc ingress %lu run + %lu refused\n",
+		"refused, tc ingress %lu run + %lu refused; %lu RST events, "
+		"%llu handshake flows\n",
 		n, xdp.run, egress.run, egress.refused, ingress.run,
-		ingress.refused);
+		ingress.refused, rst_events,
+		(unsigned long long)hs_flow_inserts());
 	case_end();
 }
 
@@ -589,10 +631,17 @@ int main(void)
 		printf("not ok - watch lo: %s\n", strerror(errno));
 		return 1;
 	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.rst_events), count_event,
+			      NULL, NULL);
+	if (!rb) {
+		printf("not ok - RST ring buffer: %s\n", strerror(errno));
+		return 1;
+	}
 	test_random_frames(frames);
 	test_every_cut();
 	test_random_gso(frames / 5);
 	test_no_slot(frames / 20);
+	ring_buffer__free(rb);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
 }
