@@ -39,23 +39,28 @@ record() { # name status seconds log
 }
 
 # Unit binaries print one "ok - NAME", "not ok - NAME" or "skip - NAME" line
-# per case; each case counts as a test.
+# per case; each case counts as a test.  A timeout, or a non-zero exit that
+# no "not ok" line accounts for (a sanitizer report at exit, a crash), is
+# one more failure.
 run_unit() {
 	local bin=$1 name log line
 	name=$(basename "$bin")
 	log="$logdir/$name.log"
 	timeout -k 5 "$TEST_TIMEOUT" "$bin" >"$log" 2>&1
 	local rc=$?
-	local cases=0
+	local cases=0 failed_cases=0
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name: ${line#ok - }" && record "$name: ${line#ok - }" pass "" "$log" ;;
-		"not ok - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name: ${line#not ok - }" && record "$name: ${line#not ok - }" fail "" "$log" ;;
+		"not ok - "*) cases=$((cases + 1)); failed_cases=$((failed_cases + 1)); grep -Eq -- "$T" <<<"$name: ${line#not ok - }" && record "$name: ${line#not ok - }" fail "" "$log" ;;
 		"skip - "*) cases=$((cases + 1)); grep -Eq -- "$T" <<<"$name" && { echo "SKIP: ${line#skip - }" >"$log.skip"; record "$name: ${line#skip - }" skip "" "$log.skip"; } ;;
 		esac
 	done <"$log"
-	if [ $rc -ne 0 ] && [ $cases -eq 0 ] || [ $rc -ge 124 ]; then
-		grep -Eq -- "$T" <<<"$name" && record "$name (exit $rc)" fail "" "$log"
+	[ $rc -ne 0 ] && grep -Eq -- "$T" <<<"$name" || return 0
+	if [ $cases -eq 0 ] || [ $rc -ge 124 ]; then
+		record "$name (exit $rc)" fail "" "$log"
+	elif [ $failed_cases -eq 0 ]; then
+		record "$name: exited $rc after its cases" fail "" "$log"
 	fi
 }
 
