@@ -54,8 +54,11 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	sigset_t stop_signals;
 	int i;
 
+	/* Before anything is loaded: see ws_session_run(). */
+	ws_block_stop_signals(&stop_signals);
 	if (!cmd) {
 		usage(stderr);
 		return WS_EXIT_USAGE;

@@ -166,6 +166,21 @@ wait_gone() {
 
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 
+# start_sampling LINE MS: start LINE's command on a0 (its stderr is ours)
+# and for MS ms collect the programs it holds.  Sets $pid and $ids.
+start_sampling() {
+	local deadline
+	# shellcheck disable=SC2046
+	ip netns exec "$A" "$WS" $(cmd_args "$1" a0) >/dev/null &
+	pid=$!
+	WS_PIDS+=("$pid")
+	ids=""
+	deadline=$(( $(now_ms) + $2 ))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		ids="$ids $(prog_ids "$pid" || true)"
+	done
+}
+
 # kill9_loop LINE N: start, wait a random 0-300 ms (every other round
 # 0-100 ms, inside load and attach), kill -9; then nothing may be left.
 # Every other round freezes the process first (SIGSTOP) so the programs it
@@ -173,18 +188,10 @@ now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 # outright, mid-syscall (inside the verifier, say), and know its programs
 # from samples taken while it ran.
 kill9_loop() {
-	local line=$1 n=$2 i pid delay deadline ids
+	local line=$1 n=$2 i pid delay ids
 	for ((i = 0; i < n; i++)); do
 		delay=$(( i % 2 ? RANDOM % 301 : RANDOM % 101 ))
-		# shellcheck disable=SC2046
-		ip netns exec "$A" "$WS" $(cmd_args "$line" a0) >/dev/null 2>&1 &
-		pid=$!
-		WS_PIDS+=("$pid")
-		ids=""
-		deadline=$(( $(now_ms) + delay ))
-		while [ "$(now_ms)" -lt "$deadline" ]; do
-			ids="$ids $(prog_ids "$pid" || true)"
-		done
+		start_sampling "$line" "$delay" 2>/dev/null
 		if ((i % 4 >= 2)); then
 			kill -STOP "$pid" 2>/dev/null || true
 			ids="$ids $(prog_ids "$pid" || true)"
@@ -244,6 +251,47 @@ test_kill9_random_moments_clsact() {
 		ip netns exec "$A" tc qdisc show dev a0 | has clsact && fail "our clsact qdisc was left"
 	done
 	true
+}
+
+# stop_loop LINE N: SIGHUP or SIGTERM a random 0-300 ms after start (every
+# other round 0-100 ms: inside load and attach).  Each run exits 0 and
+# leaves nothing attached: no hook, no program, and no clsact qdisc.
+stop_loop() {
+	local line=$1 n=$2 i pid rc sig delay ids
+	for ((i = 0; i < n; i++)); do
+		delay=$(( i % 2 ? RANDOM % 301 : RANDOM % 101 ))
+		# Not SIGINT: a background job starts with it ignored until
+		# main() blocks it (ws_stop sends it to every running command).
+		sig=HUP
+		((i % 2 == 0)) || sig=TERM
+		start_sampling "$line" "$delay" 2>"$WS_TMP/stop.err"
+		kill -"$sig" "$pid" 2>/dev/null || true
+		wait_until 60 pid_gone "$pid" || fail "$(cmd_name "$line"): still running 60 s after SIG$sig"
+		rc=0
+		wait "$pid" || rc=$?
+		ids=$(echo "$ids" | tr ' ' '\n' | sort -un | tr '\n' ' ')
+		log "$(cmd_name "$line"): SIG$sig after ${delay} ms holding progs: $ids: exit $rc"
+		# Killed before main() blocked the signal, it never held a program.
+		[ "$rc" = $((128 + $(kill -l "$sig"))) ] && [ -z "${ids// /}" ] && rc=0
+		assert_eq "$rc" 0 "exit after SIG$sig at ${delay} ms ($(head -c 300 "$WS_TMP/stop.err"))"
+		assert_eq "$(hooks "$A" a0)" "" "hooks after SIG$sig at ${delay} ms"
+		ip netns exec "$A" tc qdisc show dev a0 | has clsact && fail "clsact qdisc left after SIG$sig at ${delay} ms"
+		# shellcheck disable=SC2086
+		wait_gone $ids
+	done
+}
+
+# A stop signal at any moment, even inside load and attach, detaches
+# everything and exits 0: with tcx links, and with clsact filters (no tcx),
+# which would otherwise outlive the process.
+test_stop_signal_random_moments() {
+	harden_lab
+	local line
+	seed_random
+	for line in "${HARDEN_CMDS[@]}"; do
+		stop_loop "$line" 4
+		WIRESCOPE_TEST_NO_TCX=1 stop_loop "$line" 4
+	done
 }
 
 # Someone else's XDP program: the bench's empty XDP_PASS program

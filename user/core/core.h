@@ -3,6 +3,7 @@
 #ifndef WS_CORE_H
 #define WS_CORE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -159,6 +160,7 @@ struct ws_session {
 	} pollers[4];
 	int n_pollers;
 	int ncpus;
+	int sig_fd; /* SIGINT, SIGTERM, SIGHUP, SIGQUIT: stop */
 	double elapsed; /* seconds since start, monotonic */
 	unsigned long ticks;
 	FILE *out;
@@ -208,6 +210,7 @@ extern const struct ws_collector *const ws_all_collectors[];
 bool ws_collector_reports(const struct ws_session *s, const char *name);
 
 /* session.c */
+int ws_block_stop_signals(sigset_t *mask);
 int ws_session_run(struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
 int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),

@@ -703,40 +703,59 @@ static int tick(struct ws_session *s, double dt)
 	return 0;
 }
 
-static int open_fds(struct ws_session *s, int *sfd, int *tfd)
+/*
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT stay blocked from main() on, and a
+ * session reads them from a signalfd: one that comes while we load and
+ * attach is taken between two steps, and everything attached so far is
+ * detached (kill -9 aside).
+ */
+int ws_block_stop_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGQUIT);
+	return sigprocmask(SIG_BLOCK, mask, NULL);
+}
+
+static bool stop_requested(const struct ws_session *s)
+{
+	struct pollfd p = { .fd = s->sig_fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+static int open_timer(const struct ws_session *s)
 {
 	double iv = s->o->interval;
 	struct itimerspec its = {
 		.it_value.tv_sec = (time_t)iv,
 		.it_value.tv_nsec = (long)((iv - (time_t)iv) * 1e9),
 	};
-	sigset_t mask;
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 
 	its.it_interval = its.it_value;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	*sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (*sfd < 0 || *tfd < 0 || timerfd_settime(*tfd, 0, &its, NULL))
-		return ws_error(WS_EXIT_RUNTIME, "timer/signal setup: %s",
-				strerror(errno));
-	return 0;
+	if (tfd >= 0 && timerfd_settime(tfd, 0, &its, NULL)) {
+		close(tfd);
+		return -1;
+	}
+	return tfd;
 }
 
 static int run_loop(struct ws_session *s)
 {
 	double start = now_mono(), prev = start, now;
 	struct pollfd pfd[2 + sizeof(s->pollers) / sizeof(s->pollers[0])];
-	int npfd = 2 + s->n_pollers, sfd = -1, tfd = -1, err, i;
+	int npfd = 2 + s->n_pollers, tfd, err = 0, i;
 	uint64_t expirations;
 	bool alive;
 
-	err = open_fds(s, &sfd, &tfd);
-	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	tfd = open_timer(s);
+	if (tfd < 0)
+		return ws_error(WS_EXIT_RUNTIME, "timer setup: %s",
+				strerror(errno));
+	pfd[0] = (struct pollfd){ .fd = s->sig_fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	for (i = 0; i < s->n_pollers; i++)
 		pfd[2 + i] =
@@ -784,10 +803,7 @@ static int run_loop(struct ws_session *s)
 			break;
 	}
 	s->elapsed = now_mono() - start;
-	if (sfd >= 0)
-		close(sfd);
-	if (tfd >= 0)
-		close(tfd);
+	close(tfd);
 	return err;
 }
 
@@ -910,8 +926,49 @@ static int load(struct ws_session *s)
 	return -1;
 }
 
+static int attach_hooks_if_needed(struct ws_session *s)
+{
+	return needs_hooks(s) ? attach_hooks(s) : 0;
+}
+
+static int on_ready(struct ws_session *s)
+{
+	return s->on_ready ? s->on_ready(s) : 0;
+}
+
+static int ready_file(struct ws_session *s)
+{
+	return s->o->ready_file ? write_ready_file(s->o->ready_file) : 0;
+}
+
+/*
+ * From the loaded programs to the ready file.  A stop signal between two
+ * steps ends it with @stopped set: no summary, exit 0.
+ */
+static int start(struct ws_session *s, bool *stopped)
+{
+	static int (*const steps[])(struct ws_session *) = {
+		attach_hooks_if_needed, attach_tracepoints, start_collectors,
+		on_ready,		ready_file,
+	};
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		*stopped = stop_requested(s);
+		if (*stopped)
+			return 0;
+		err = steps[i](s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int ws_session_run(struct ws_session *s)
 {
+	sigset_t stop_signals;
+	bool stopped = false;
 	int err;
 
 	verbose = s->o->verbose;
@@ -924,6 +981,12 @@ int ws_session_run(struct ws_session *s)
 		err = check_btf();
 	if (err)
 		return err;
+	s->sig_fd = ws_block_stop_signals(&stop_signals)
+			? -1
+			: signalfd(-1, &stop_signals, SFD_CLOEXEC);
+	if (s->sig_fd < 0)
+		return ws_error(WS_EXIT_RUNTIME, "signal setup: %s",
+				strerror(errno));
 	ws_session_add(s, &ws_health_collector);
 	s->ncpus = libbpf_num_possible_cpus();
 	s->skel = wirescope_bpf__open();
@@ -944,21 +1007,14 @@ int ws_session_run(struct ws_session *s)
 			       strerror(errno));
 		goto out;
 	}
-	err = needs_hooks(s) ? attach_hooks(s) : 0;
-	if (!err)
-		err = attach_tracepoints(s);
-	if (!err)
-		err = start_collectors(s);
-	if (!err && s->on_ready)
-		err = s->on_ready(s);
-	if (!err && s->o->ready_file)
-		err = write_ready_file(s->o->ready_file);
-	if (!err)
+	err = start(s, &stopped);
+	if (!err && !stopped)
 		err = run_loop(s);
 	/* Losing every interface still ends with the totals counted so far. */
-	if (!err || err == WS_EXIT_IFACE)
+	if (!stopped && (!err || err == WS_EXIT_IFACE))
 		summarize(s);
 out:
 	teardown(s);
+	close(s->sig_fd);
 	return err;
 }
