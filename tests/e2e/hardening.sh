@@ -381,6 +381,38 @@ test_two_instances() {
 	assert_eq "$(hooks "$A" a0)" "" "hooks after both stopped"
 }
 
+netns_ino() { ip netns exec "$1" stat -L -c %i /proc/self/ns/net; }
+
+# A kill -9 leaves our clsact, marked as ours, in a namespace that is then
+# deleted.  A new namespace that gets its inode number, with an empty clsact
+# someone made on the same ifindex, keeps that qdisc through our next start.
+test_clsact_mark_dies_with_its_netns() {
+	harden_lab
+	local ino ifindex n2 i
+	WIRESCOPE_TEST_NO_TCX=1 start_cmd "$WS_TMP/out" "sizes -i @IF@"
+	kill -KILL "$WS_PID"
+	wait "$WS_PID" 2>/dev/null || true
+	ino=$(netns_ino "$A")
+	ifindex=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
+	ip netns del "$A"
+	# The kernel frees a namespace's number when its cleanup runs, later.
+	for ((i = 0; i < 50; i++)); do
+		n2=$(ns "a$i")
+		[ "$(netns_ino "$n2")" = "$ino" ] && break
+		ip netns del "$n2"
+		sleep 0.1
+	done
+	[ "$(netns_ino "$n2" 2>/dev/null)" = "$ino" ] || skip "no new namespace got inode $ino again in 5 s"
+	ip -n "$B" link add x0 type veth peer name a0 netns "$n2"
+	[ "$(ip netns exec "$n2" cat /sys/class/net/a0/ifindex)" = "$ifindex" ] || skip "a0 got another ifindex than $ifindex"
+	ip -n "$n2" link set a0 up
+	ip netns exec "$n2" tc qdisc add dev a0 clsact
+	A=$n2
+	start_cmd "$WS_TMP/out" "sizes -i @IF@"
+	ws_stop
+	assert_match "$(ip netns exec "$n2" tc qdisc show dev a0)" clsact "the new namespace's clsact kept"
+}
+
 # Without tcx the second instance cannot share our clsact filter: it says
 # so and exits 7, and the first goes on counting exactly.
 test_two_instances_clsact() {

@@ -80,13 +80,43 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/*
+ * Our network namespace's cookie, which the kernel never reuses (5.14+),
+ * or 0.  Its inode number is reused as soon as the namespace is gone: a
+ * lock file named by it could make a later namespace's empty clsact look
+ * like one a crashed wirescope made.
+ */
+static unsigned long long netns_cookie(void)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	unsigned long long cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
 static int lock_path(int ifindex, char *buf, size_t len)
 {
+	unsigned long long cookie = netns_cookie();
 	struct stat st;
 
 	if (mkdir(WS_LOCK_DIR, 0700) && errno != EEXIST)
 		return -errno;
 	/* ifindexes repeat across network namespaces: name both. */
+	if (cookie) {
+		snprintf(buf, len, WS_LOCK_DIR "/clsact-c%llu-%d.lock", cookie,
+			 ifindex);
+		return 0;
+	}
 	if (stat("/proc/self/ns/net", &st))
 		return -errno;
 	snprintf(buf, len, WS_LOCK_DIR "/clsact-%lu-%d.lock",
