@@ -106,19 +106,20 @@ static bool flow(int ver, uint16_t cport, struct hs_flow *out)
 }
 
 /*
- * One TCP segment between the client (198.18.0.2 / 2001:db8::2) and the
- * server (.1 / ::1); @from_client picks the direction.
+ * One TCP segment between the client (198.18.0.2 / 2001:db8::2, port
+ * @cport) and the server (.1 / ::1); @from_client picks the direction.
  */
-static unsigned int segment(int ver, bool from_client, uint8_t flags,
-			    uint32_t seq, uint32_t ack, unsigned int len)
+static unsigned int segment_port(int ver, bool from_client, uint16_t cport,
+				 uint8_t flags, uint32_t seq, uint32_t ack,
+				 unsigned int len)
 {
 	struct pkt_spec s = {
 		.l3 = ver == V4 ? PKT_IPV4 : PKT_IPV6,
 		.l4 = PKT_TCP,
 		.len = len,
 		.tcp_flags = flags,
-		.sport = from_client ? CPORT : SPORT,
-		.dport = from_client ? SPORT : CPORT,
+		.sport = from_client ? cport : SPORT,
+		.dport = from_client ? SPORT : cport,
 		.seq = seq,
 		.ack = ack,
 		.saddr4 = from_client ? CLIENT4 : SERVER4,
@@ -127,6 +128,12 @@ static unsigned int segment(int ver, bool from_client, uint8_t flags,
 	};
 
 	return pkt_build(frame, &s);
+}
+
+static unsigned int segment(int ver, bool from_client, uint8_t flags,
+			    uint32_t seq, uint32_t ack, unsigned int len)
+{
+	return segment_port(ver, from_client, CPORT, flags, seq, ack, len);
 }
 
 static void run_xdp(unsigned int len)
@@ -437,6 +444,85 @@ static void test_prom(struct ws_session *s)
 	case_end();
 }
 
+/* IPv4 segments of the client on port @cport: in from it, out to it. */
+static void from_client(uint16_t cport, uint8_t flags, uint32_t seq,
+			uint32_t ack)
+{
+	run_xdp(segment_port(V4, true, cport, flags, seq, ack, 0));
+}
+
+static void to_client(uint16_t cport, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	run_tc_egress(segment_port(V4, false, cport, flags, seq, ack, 0));
+}
+
+static void handshake(uint16_t cport)
+{
+	from_client(cport, SYN, ISN, 0);
+	to_client(cport, SYN | ACK, SISN, ISN + 1);
+	from_client(cport, ACK, ISN + 1, SISN + 1);
+}
+
+/* The server asks again after the final ACK: that ACK was dropped. */
+static void final_ack_lost(uint16_t cport)
+{
+	to_client(cport, SYN | ACK, SISN, ISN + 1);
+}
+
+/* Samples and prints one interval; the caller frees *@out. */
+static void interval_output(struct ws_session *s, bool json, char **out)
+{
+	size_t len;
+
+	s->out = open_memstream(out, &len);
+	s->o->json = json;
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.interval(s, 1.0);
+	fclose(s->out);
+	s->out = NULL;
+}
+
+/*
+ * An interval that proves more final ACKs lost than new ones arrive: the
+ * handshakes completed in it are 0, not a wrapped unsigned difference.
+ */
+static void test_interval_more_lost_than_acked(struct ws_session *s)
+{
+	static const uint16_t ports[] = { 41001, 41002, 41003, 41004 };
+	struct ws_diag_cols cols = {};
+	char *out = NULL;
+	unsigned int i;
+
+	case_begin("interval: more final ACKs lost than acked reads 0 done");
+	ws_handshakes_collector.start(s);
+	handshake(ports[0]);
+	handshake(ports[1]);
+	interval_output(s, true, &out);
+	free(out);
+	ws_handshakes_collector.diag_cols(s, 1.0, &cols);
+	/* A new SYN on port 80 puts the port in the breakdown. */
+	final_ack_lost(ports[0]);
+	from_client(ports[2], SYN, ISN, 0);
+	interval_output(s, true, &out);
+	CHECK(strstr(out, "\"server_handshakes\":0,") &&
+		  strstr(out, "\"final_acks_dropped\":1,"),
+	      "JSON: %s", out);
+	CHECK(!strstr(out, "1844674407"), "wrapped JSON: %s", out);
+	free(out);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.diag_cols(s, 1.0, &cols);
+	CHECK(cols.new_conns == 0, "diag new_conns: %g", cols.new_conns);
+	final_ack_lost(ports[1]);
+	from_client(ports[3], SYN, ISN, 0);
+	interval_output(s, false, &out);
+	CHECK(strstr(out, " done 0 "), "text port line: %s", out);
+	CHECK(!strstr(out, "P "), "wrapped text: %s", out);
+	free(out);
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		from_client(ports[i], RST, ISN + 1, 0);
+	case_end();
+}
+
 int main(void)
 {
 	struct ws_opts o;
@@ -474,6 +560,7 @@ int main(void)
 	test_malformed();
 	test_no_flow();
 	test_prom(&s);
+	test_interval_more_lost_than_acked(&s);
 	test_quantile_open_bucket();
 	ws_handshakes_collector.stop(&s);
 	wirescope_bpf__destroy(skel);

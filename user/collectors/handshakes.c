@@ -51,9 +51,25 @@ void hs_totals(struct hs_stats *out)
 	ws_sub_u64(&cur, &base, out, STATS_WORDS);
 }
 
+/*
+ * Final ACKs less those proven dropped.  The losses in a span (an interval)
+ * can belong to ACKs counted before it and outnumber its new ones: then it
+ * completed none, not a wrapped difference.
+ */
+static uint64_t acks_kept(uint64_t acks, uint64_t lost)
+{
+	return acks > lost ? acks - lost : 0;
+}
+
 uint64_t hs_server_handshakes(const struct hs_stats *d)
 {
-	return d->count[HS_SERVER_ACKS] - d->count[HS_SERVER_ACK_LOST];
+	return acks_kept(d->count[HS_SERVER_ACKS],
+			 d->count[HS_SERVER_ACK_LOST]);
+}
+
+static uint64_t port_handshakes(const struct hs_port_stats *p)
+{
+	return acks_kept(p->acks, p->ack_lost);
 }
 
 static const struct hs_port_stats *port_find(const struct port_table *t,
@@ -399,7 +415,7 @@ static void json_port(struct ws_json *j, uint32_t port,
 	json_u64(j, "syn_retransmits_received", p->syn_retx_rx);
 	json_u64(j, "synack_sent", p->synack_tx);
 	json_u64(j, "synack_retransmits", p->synack_retx_tx);
-	json_u64(j, "server_handshakes", p->acks - p->ack_lost);
+	json_u64(j, "server_handshakes", port_handshakes(p));
 	json_u64(j, "syn_unanswered", p->unanswered);
 	json_u64(j, "syn_site_drops", p->syn_site_drops);
 	json_u64(j, "ack_site_drops", p->ack_site_drops);
@@ -489,8 +505,8 @@ static void print_ports_text(struct ws_session *s, const struct port_table *now,
 			"  port %-5u syn %llu retx %llu synack %llu retx %llu"
 			" done %llu unanswered %llu%s\n",
 			now->rows[idx[i]].port, p->syn_rx, p->syn_retx_rx,
-			p->synack_tx, p->synack_retx_tx, p->acks - p->ack_lost,
-			p->unanswered,
+			p->synack_tx, p->synack_retx_tx,
+			(unsigned long long)port_handshakes(p), p->unanswered,
 			p->cookie_synacks ? " (syncookies)" : "");
 	}
 }
@@ -581,7 +597,7 @@ static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
 		slot = prom_port_slot(&s->prom_ports, s->o->prom_max_ports,
 				      pcur.rows[i].port);
 		used[slot] = true;
-		sum[slot] += p.acks - p.ack_lost;
+		sum[slot] += port_handshakes(&p);
 	}
 	prom_family(b, "wirescope_listen_port_handshakes_total", "counter",
 		    "Server handshakes completed per server port.");
@@ -681,16 +697,15 @@ static void hs_diag_cols(struct ws_session *s, double secs,
 			 struct ws_diag_cols *c)
 {
 	static struct hs_stats prev;
-	struct hs_stats d;
+	struct hs_stats now, d;
 	double conns;
 
-	hs_totals(&d);
-	conns = (hs_server_handshakes(&d) - hs_server_handshakes(&prev)) +
-		(d.count[HS_CLIENT_DONE] - prev.count[HS_CLIENT_DONE]);
+	hs_totals(&now);
+	ws_sub_u64(&now, &prev, &d, STATS_WORDS);
+	conns = hs_server_handshakes(&d) + d.count[HS_CLIENT_DONE];
 	c->new_conns = secs > 0 ? conns / secs : 0;
-	c->syn_unanswered =
-	    d.count[HS_SYN_UNANSWERED] - prev.count[HS_SYN_UNANSWERED];
-	prev = d;
+	c->syn_unanswered = d.count[HS_SYN_UNANSWERED];
+	prev = now;
 }
 
 /* The listening port with the most unanswered SYNs, 0 if none. */

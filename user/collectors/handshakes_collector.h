@@ -18,7 +18,8 @@ struct hs_port_row {
 
 /* Totals since start: counters and latency histograms, both roles. */
 void hs_totals(struct hs_stats *out);
-/* Server handshakes completed: final ACKs minus those proven dropped. */
+/* Server handshakes completed: final ACKs minus those proven dropped, 0
+ * when an interval proves more dropped than it received. */
 uint64_t hs_server_handshakes(const struct hs_stats *d);
 /* Handshakes the LRU flow table evicted before they ended (--max-flows). */
 uint64_t hs_flows_evicted(void);
