@@ -744,13 +744,15 @@ test_diag_sysctl_somaxconn() {
 }
 
 # Syncookies off, a backlog of 8, and SYN-ACKs that never reach the client
-# (dropped in A): the SYN queue fills and SYNs are dropped.
+# (dropped in A): the SYN queue fills and SYNs are dropped.  The clients
+# whose SYN-ACKs were dropped resend SYNs that were answered
+# (syn_retransmits_answered).
 test_diag_sysctl_syn_backlog() {
 	diag_lab
 	ip netns exec "$B" sysctl -qw net.ipv4.tcp_syncookies=0
 	nft_chain "$A" wssyn input "tcp sport 6002 tcp flags & (syn | ack) == syn | ack drop"
 	burst_under_diag 6002 8 TcpExtTCPReqQFullDrop
-	only_findings "$WS_TMP/out" sysctl_tcp_max_syn_backlog 'syn_unanswered|accept_overflow'
+	only_findings "$WS_TMP/out" sysctl_tcp_max_syn_backlog 'syn_unanswered|syn_retransmits_answered|accept_overflow'
 	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog reqq_full_drops)" "$DELTA" "evidence reqq_full_drops"
 	assert_eq "$(finding_field "$WS_TMP/out" sysctl_tcp_max_syn_backlog net.ipv4.tcp_syncookies)" 0 "evidence syncookies"
 }

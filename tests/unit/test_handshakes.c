@@ -523,6 +523,111 @@ static void test_interval_more_lost_than_acked(struct ws_session *s)
 	case_end();
 }
 
+static const struct ws_finding *find(const struct ws_findings *f,
+				     const char *id)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (!strcmp(f->items[i].id, id))
+			return &f->items[i];
+	return NULL;
+}
+
+static double evidence(const struct ws_finding *x, const char *key)
+{
+	int i;
+
+	for (i = 0; x && i < x->n_ev; i++)
+		if (!strcmp(x->ev[i].key, key))
+			return x->ev[i].num;
+	return -1;
+}
+
+/* The worst severity among @f's findings; an advice blaming a queue. */
+static enum ws_severity worst(const struct ws_findings *f, bool *blames_queue)
+{
+	enum ws_severity sev = WS_SEV_INFO;
+	int i;
+
+	*blames_queue = false;
+	for (i = 0; i < f->n; i++) {
+		if (f->items[i].severity > sev)
+			sev = f->items[i].severity;
+		if (strstr(f->items[i].advice, "queue is full"))
+			*blames_queue = true;
+	}
+	return sev;
+}
+
+/*
+ * @n clients from ports @cport0.. send a SYN, @answered of them get a
+ * SYN-ACK, and @resent of them send the same SYN again; then the findings
+ * over just that.  The flows are reset afterwards.
+ */
+static void syn_findings(struct ws_session *s, uint16_t cport0, int n,
+			 int answered, int resent, struct ws_findings *f)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	ws_handshakes_collector.start(s);
+	for (i = 0; i < n; i++) {
+		from_client(cport0 + i, SYN, ISN, 0);
+		if (i < answered)
+			to_client(cport0 + i, SYN | ACK, SISN, ISN + 1);
+		if (i < resent)
+			from_client(cport0 + i, SYN, ISN, 0);
+	}
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, f);
+	for (i = 0; i < n; i++)
+		from_client(cport0 + i, RST, ISN + 1, 0);
+}
+
+static void test_syn_findings(struct ws_session *s)
+{
+	const struct ws_finding *x;
+	struct ws_findings f;
+	bool queue;
+
+	case_begin("syn_unanswered: 1 SYN resent once is no warning");
+	syn_findings(s, 42000, 1, 0, 1, &f);
+	CHECK(worst(&f, &queue) < WS_SEV_WARNING, "severity %d",
+	      worst(&f, &queue));
+	case_end();
+
+	case_begin("syn_unanswered: 3 of 20 answered SYNs resent blame no "
+		   "queue");
+	syn_findings(s, 42100, 20, 20, 3, &f);
+	CHECK(worst(&f, &queue) < WS_SEV_WARNING && !queue,
+	      "severity %d, queue advice %d", worst(&f, &queue), queue);
+	case_end();
+
+	case_begin("syn_retransmits_answered: 20 answered SYNs all resent");
+	syn_findings(s, 42200, 20, 20, 20, &f);
+	x = find(&f, "syn_retransmits_answered");
+	CHECK(!find(&f, "syn_unanswered"), "syn_unanswered: %s",
+	      find(&f, "syn_unanswered")->title);
+	CHECK(x && x->severity == WS_SEV_WARNING, "a warning");
+	CHECK_EQ(evidence(x, "syn_retransmits_answered"), 20, "resent");
+	CHECK_EQ(evidence(x, "port"), SPORT, "port");
+	worst(&f, &queue);
+	CHECK(x && strstr(x->advice, "mtr") && !queue, "path advice: %s",
+	      x ? x->advice : "");
+	case_end();
+
+	case_begin("syn_unanswered: 30 unanswered SYNs are critical");
+	syn_findings(s, 42300, 30, 0, 30, &f);
+	x = find(&f, "syn_unanswered");
+	CHECK(x && x->severity == WS_SEV_CRITICAL, "critical");
+	CHECK_EQ(evidence(x, "syn_unanswered"), 30, "unanswered");
+	CHECK_EQ(evidence(x, "port"), SPORT, "port");
+	CHECK(x && strstr(x->advice, "queue is full"), "queue advice: %s",
+	      x ? x->advice : "");
+	case_end();
+}
+
 int main(void)
 {
 	struct ws_opts o;
@@ -561,6 +666,7 @@ int main(void)
 	test_no_flow();
 	test_prom(&s);
 	test_interval_more_lost_than_acked(&s);
+	test_syn_findings(&s);
 	test_quantile_open_bucket();
 	ws_handshakes_collector.stop(&s);
 	wirescope_bpf__destroy(skel);

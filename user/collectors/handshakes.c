@@ -708,8 +708,37 @@ static void hs_diag_cols(struct ws_session *s, double secs,
 	prev = now;
 }
 
-/* The listening port with the most unanswered SYNs, 0 if none. */
-static uint16_t worst_port(struct hs_port_stats *out)
+/* As iface_drops' and tcp_retransmits' floors: fewer SYNs say nothing. */
+#define SYN_FINDING_FLOOR 10
+
+static uint64_t port_unanswered(const struct hs_port_stats *p)
+{
+	return p->unanswered;
+}
+
+/* Same-ISN SYNs that came after a SYN-ACK had left: exact per port. */
+static uint64_t port_resends_answered(const struct hs_port_stats *p)
+{
+	return p->syn_retx_rx > p->syn_site_drops
+		   ? p->syn_retx_rx - p->syn_site_drops
+		   : 0;
+}
+
+/*
+ * The same over every port, a lower bound: a first SYN-ACK sent 1 s late
+ * counts as unanswered with no resend behind it.
+ */
+static uint64_t resends_answered(const struct hs_stats *d)
+{
+	uint64_t retx = d->count[HS_SYN_RETX_RX];
+	uint64_t lost = d->count[HS_SYN_UNANSWERED];
+
+	return retx > lost ? retx - lost : 0;
+}
+
+/* The listening port where @score is highest, 0 if none scores. */
+static uint16_t worst_port(uint64_t (*score)(const struct hs_port_stats *),
+			   struct hs_port_stats *out)
 {
 	struct hs_port_stats p;
 	uint16_t port = 0;
@@ -718,8 +747,7 @@ static uint16_t worst_port(struct hs_port_stats *out)
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < pcur.n; i++) {
 		if (hs_port_totals(pcur.rows[i].port, &p) ||
-		    p.unanswered + p.syn_retx_rx <=
-			out->unanswered + out->syn_retx_rx)
+		    score(&p) <= score(out))
 			continue;
 		*out = p;
 		port = pcur.rows[i].port;
@@ -727,41 +755,9 @@ static uint16_t worst_port(struct hs_port_stats *out)
 	return port;
 }
 
-static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
+static void advise_unanswered(struct ws_finding *x, uint16_t port,
+			      bool ports_lost, int64_t backlog, int64_t cookies)
 {
-	uint64_t syn = d->count[HS_SYN_RX], lost = d->count[HS_SYN_UNANSWERED];
-	uint64_t retx = d->count[HS_SYN_RETX_RX];
-	int64_t cookies = -1, backlog = -1;
-	struct hs_port_stats p;
-	struct ws_finding *x;
-	bool ports_lost;
-	uint16_t port;
-	double share;
-
-	if (!syn || (!lost && retx * 100 < syn))
-		return;
-	/* Every retransmitted SYN that still found no SYN-ACK counts. */
-	share = lost >= syn ? 100 : 100.0 * lost / syn;
-	if (share < 100 && retx > lost)
-		share = retx >= syn ? 100 : 100.0 * retx / syn;
-	port = worst_port(&p);
-	ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
-	ws_sysctl("net.ipv4.tcp_max_syn_backlog", &backlog);
-	/* No port: none answered, or the per-port table had no slot. */
-	ports_lost = !port && ws_health_lost(WS_H_HS_PORTS_FULL);
-	x = ws_finding_add(f, "syn_unanswered",
-			   share >= 10 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
-			   (lost ? 0.9 : 0.7) - (ports_lost ? 0.3 : 0),
-			   "clients resent SYNs %llu times with no SYN-ACK in "
-			   "between (%llu connection attempts)",
-			   (unsigned long long)lost, (unsigned long long)syn);
-	ws_evidence_num(x, "syn_received", syn);
-	ws_evidence_num(x, "syn_unanswered", lost);
-	ws_evidence_num(x, "syn_retransmits_received", retx);
-	ws_evidence_num(x, "port", port);
-	ws_evidence_num(x, "port_syn_site_drops", p.syn_site_drops);
-	ws_evidence_num(x, "tcp_syncookies", cookies);
-	ws_evidence_num(x, "tcp_max_syn_backlog", backlog);
 	if (ports_lost)
 		ws_advice(x,
 			  "which port is unknown: the per-port table was full "
@@ -786,6 +782,86 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 			  "net.ipv4.tcp_syncookies=1 (now %lld), add accepting "
 			  "workers if the queue stays full",
 			  port, port, (long long)backlog, (long long)cookies);
+}
+
+/* SYNs that found no SYN-ACK within 1 s: a full queue or a firewall. */
+static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
+{
+	uint64_t syn = d->count[HS_SYN_RX], lost = d->count[HS_SYN_UNANSWERED];
+	int64_t cookies = -1, backlog = -1;
+	struct hs_port_stats p;
+	struct ws_finding *x;
+	bool ports_lost;
+	uint16_t port;
+
+	if (!syn || lost < SYN_FINDING_FLOOR)
+		return;
+	port = worst_port(port_unanswered, &p);
+	ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
+	ws_sysctl("net.ipv4.tcp_max_syn_backlog", &backlog);
+	/* No port: none answered, or the per-port table had no slot. */
+	ports_lost = !port && ws_health_lost(WS_H_HS_PORTS_FULL);
+	x = ws_finding_add(f, "syn_unanswered",
+			   lost * 10 >= syn ? WS_SEV_CRITICAL : WS_SEV_WARNING,
+			   0.9 - (ports_lost ? 0.3 : 0),
+			   "%llu SYNs got no SYN-ACK within 1 s (%llu "
+			   "connection attempts)",
+			   (unsigned long long)lost, (unsigned long long)syn);
+	ws_evidence_num(x, "syn_received", syn);
+	ws_evidence_num(x, "syn_unanswered", lost);
+	ws_evidence_num(x, "syn_retransmits_received",
+			d->count[HS_SYN_RETX_RX]);
+	ws_evidence_num(x, "syn_retransmits_answered", resends_answered(d));
+	ws_evidence_num(x, "port", port);
+	ws_evidence_num(x, "port_syn_site_drops", p.syn_site_drops);
+	ws_evidence_num(x, "tcp_syncookies", cookies);
+	ws_evidence_num(x, "tcp_max_syn_backlog", backlog);
+	advise_unanswered(x, port, ports_lost, backlog, cookies);
+}
+
+/*
+ * SYNs resent although a SYN-ACK had left for them: lost on the way back,
+ * or a round trip over the client's 1 s SYN timeout.  No queue here is to
+ * blame, and which of the two it is stays open: at most a warning.
+ */
+static void find_syn_resends_answered(const struct hs_stats *d,
+				      struct ws_findings *f)
+{
+	uint64_t syn = d->count[HS_SYN_RX], resent = resends_answered(d);
+	double rtt = hs_quantile(d->hist[HS_LEG_RTT], 0.99);
+	struct hs_port_stats p;
+	char buf[16];
+	struct ws_finding *x;
+	uint16_t port;
+
+	if (!syn || resent < SYN_FINDING_FLOOR || resent * 100 < syn)
+		return;
+	port = worst_port(port_resends_answered, &p);
+	x = ws_finding_add(f, "syn_retransmits_answered",
+			   resent * 10 >= syn ? WS_SEV_WARNING : WS_SEV_INFO,
+			   0.7,
+			   "clients resent at least %llu SYNs after a SYN-ACK "
+			   "had left for them (%llu connection attempts)",
+			   (unsigned long long)resent, (unsigned long long)syn);
+	ws_evidence_num(x, "syn_received", syn);
+	ws_evidence_num(x, "syn_retransmits_received",
+			d->count[HS_SYN_RETX_RX]);
+	ws_evidence_num(x, "syn_retransmits_answered", resent);
+	ws_evidence_num(x, "synack_retransmits", d->count[HS_SYNACK_RETX_TX]);
+	if (rtt >= 0)
+		ws_evidence_num(x, "client_rtt_p99_s", rtt);
+	ws_evidence_num(x, "port", port);
+	ws_evidence_num(x, "port_syn_retransmits_answered",
+			port_resends_answered(&p));
+	ws_advice(x,
+		  "these SYNs were answered, so no listener's accept or SYN "
+		  "queue is to blame. Either the SYN-ACKs are lost after they "
+		  "leave (this host's egress: egress_saturated, iface_drops; "
+		  "the path: `mtr CLIENT` from this host finds the hop, see "
+		  "tcp_retransmits), or the clients' round trip is over "
+		  "their 1 s SYN timeout (p99 of the completed handshakes: "
+		  "%s)",
+		  fmt_secs(rtt, buf, sizeof(buf)));
 }
 
 static void find_latency(const struct hs_stats *d, struct ws_findings *f)
@@ -825,6 +901,7 @@ static void hs_findings(struct ws_session *s, struct ws_findings *f)
 
 	hs_totals(&d);
 	find_syn_unanswered(&d, f);
+	find_syn_resends_answered(&d, f);
 	find_latency(&d, f);
 	if (!evicted)
 		return;
