@@ -16,11 +16,11 @@
 #include "collectors/retrans_collector.h"
 #include "core/findings.h"
 #include "core/procfs.h"
+#include "health.h"
 #include "retrans.h"
 #include "wirescope.skel.h"
 
-#define NWORDS	  (int)(sizeof(struct retrans_total) / sizeof(uint64_t))
-#define TOP_PEERS 3
+#define NWORDS (int)(sizeof(struct retrans_total) / sizeof(uint64_t))
 
 static struct retrans_total cur, prev;
 static uint64_t tcp_base[WS_TCP_NSTATS];
@@ -96,7 +96,7 @@ static int by_segs(const void *a, const void *b)
 					   : 0;
 }
 
-/* The TOP_PEERS peers with the most retransmitted segments; their count. */
+/* The peers with the most retransmitted segments, most first; their count. */
 static int top_peers(struct ws_session *s, struct peer *top)
 {
 	int fd = bpf_map__fd(s->skel->maps.retrans_peers);
@@ -109,7 +109,7 @@ static int top_peers(struct ws_session *s, struct peer *top)
 		p.key = k;
 		if (bpf_map_lookup_elem(fd, &k, &p.val))
 			continue;
-		if (n < TOP_PEERS) {
+		if (n < WS_RETRANS_TOP_PEERS) {
 			top[n++] = p;
 		} else if (p.val.segs > top[n - 1].val.segs) {
 			top[n - 1] = p;
@@ -131,96 +131,146 @@ static void peer_name(const struct retrans_key *k, char *buf, size_t len)
 		inet_ntop(AF_INET6, k->addr, buf, len);
 }
 
-/*
- * TCP throughput falls with the square root of loss (Mathis): 0.5% of
- * segments retransmitted is a warning, 5% critical.  Below 500 segments
- * sent or 10 retransmitted the sample says nothing.
- */
-static void retrans_findings(struct ws_session *s, struct ws_findings *f)
+/* Resends that left the host: not refused by its own egress. */
+static uint64_t wire_resends(const struct ws_retrans_report *r)
 {
-	uint64_t tcp[WS_TCP_NSTATS], sent, resent = cur.segs, spurious, lost;
-	uint64_t failed = cur.failed_segs;
-	uint64_t wire;
-	struct peer top[TOP_PEERS];
-	char addr[INET6_ADDRSTRLEN], key[32], peers[160] = "";
-	struct ws_finding *x;
-	double loss;
-	int i, n;
+	return r->resent > r->failed ? r->resent - r->failed : 0;
+}
 
-	ws_tcp_counters(tcp);
-	sent = tcp[WS_TCP_OUT_SEGS] - tcp_base[WS_TCP_OUT_SEGS];
-	/*
-	 * Path loss: resends that left the host, less those the peer
-	 * reported as duplicates (D-SACK), over every segment that left it
-	 * (OutSegs does not count resends).  Resends our own egress refused
-	 * are local loss: egress_saturated and iface_drops tell that story.
-	 * A duplicate whose D-SACK never reached our count (a receiver holds
-	 * one block until its next ACK) reads as loss: an upper bound.
-	 */
-	spurious = tcp[WS_TCP_DSACK_SEGS] - tcp_base[WS_TCP_DSACK_SEGS];
-	wire = resent > failed ? resent - failed : 0;
-	lost = wire > spurious ? wire - spurious : 0;
-	loss = sent + wire ? (double)lost / (sent + wire) : 0;
-	if (sent < 500 || lost < 10 || loss < 0.005)
-		return;
-	n = traced ? top_peers(s, top) : 0;
-	for (i = 0; i < n; i++) {
-		peer_name(&top[i].key, addr, sizeof(addr));
-		snprintf(peers + strlen(peers), sizeof(peers) - strlen(peers),
-			 "%s%s", i ? ", " : "", addr);
-	}
-	x = ws_finding_add(
-	    f, "tcp_retransmits",
-	    loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
-	    (sent >= 5000 ? 0.9 : 0.7) - (traced ? 0 : 0.2),
-	    "up to %.2f%% of TCP segments were lost on the path and sent "
-	    "again (%llu of %llu), mostly toward %s",
-	    100 * loss, (unsigned long long)lost,
-	    (unsigned long long)(sent + wire),
-	    n	     ? peers
-	    : traced ? "?"
-		     : "unknown peers (tcp:tcp_retransmit_skb is off)");
-	ws_evidence_str(x, "source",
-			traced ? "tcp:tcp_retransmit_skb" : "TcpRetransSegs");
-	ws_evidence_num(x, "retrans_segs", resent);
-	ws_evidence_num(x, "spurious_segs", spurious);
-	if (traced)
-		ws_evidence_num(x, "retrans_events", cur.events);
-	/* Before 6.17 (no err) the event fires for resends that left only. */
-	if (traced && s->skel->rodata->ws_tp_retransmit_nargs >= 3)
-		ws_evidence_num(x, "local_failed_segs", failed);
-	ws_evidence_num(x, "out_segs", sent);
-	ws_evidence_num(x, "wire_segs", sent + wire);
-	ws_evidence_num(x, "path_lost_segs", lost);
-	ws_evidence_num(x, "kernel_retrans_segs",
-			tcp[WS_TCP_RETRANS_SEGS] -
-			    tcp_base[WS_TCP_RETRANS_SEGS]);
-	ws_evidence_num(x, "loss_pct", 100 * loss);
-	for (i = 0; i < n; i++) {
-		peer_name(&top[i].key, addr, sizeof(addr));
+static void peer_list(const struct ws_retrans_report *r, char *buf, size_t len)
+{
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->n_peers && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				 r->peers[i].addr);
+}
+
+static void peer_evidence(struct ws_finding *x,
+			  const struct ws_retrans_report *r)
+{
+	char key[32];
+	int i;
+
+	for (i = 0; i < r->n_peers; i++) {
 		snprintf(key, sizeof(key), "peer%d", i + 1);
-		ws_evidence_str(x, key, addr);
+		ws_evidence_str(x, key, r->peers[i].addr);
 		snprintf(key, sizeof(key), "peer%d_retrans_segs", i + 1);
-		ws_evidence_num(x, key, top[i].val.segs);
+		ws_evidence_num(x, key, r->peers[i].segs);
 	}
-	if (n)
-		peer_name(&top[0].key, addr, sizeof(addr));
-	if (failed * 10 >= resent) {
+}
+
+static void advise_retrans(struct ws_finding *x,
+			   const struct ws_retrans_report *r, const char *peers)
+{
+	const char *first = r->n_peers ? r->peers[0].addr : "PEER";
+
+	if (r->failed * 10 >= r->resent)
 		ws_advice(x,
 			  "%llu of the resends failed on this host's own "
 			  "egress (queue or device drop): the loss starts "
 			  "here; see egress_saturated and iface_drops, and "
 			  "`tc -s qdisc`",
-			  (unsigned long long)failed);
+			  (unsigned long long)r->failed);
+	else
+		ws_advice(x,
+			  "segments are lost between here and %s: `mtr -T -P "
+			  "PORT %s` finds the hop; check its interfaces and "
+			  "queues for drops (on Linux: wirescope diag there, "
+			  "`tc -s qdisc`); a link saturated at peak time loses "
+			  "a steady share (the seed's tunnel: 1.11%%)",
+			  r->n_peers ? peers : "the peers", first);
+}
+
+/*
+ * TCP throughput falls with the square root of loss (Mathis): 0.5% of
+ * segments retransmitted is a warning, 5% critical.  Below 500 segments
+ * sent or 10 retransmitted the sample says nothing.
+ *
+ * Path loss: resends that left the host, less those the peer reported as
+ * duplicates (D-SACK), over every segment that left it (OutSegs does not
+ * count resends).  Resends our own egress refused are local loss:
+ * egress_saturated and iface_drops tell that story.  A duplicate whose
+ * D-SACK never reached our count (a receiver holds one block until its
+ * next ACK) reads as loss: an upper bound.
+ */
+void find_tcp_retransmits(const struct ws_retrans_report *r,
+			  struct ws_findings *f)
+{
+	uint64_t sent = r->out_segs, wire = wire_resends(r), lost;
+	char peers[160];
+	struct ws_finding *x;
+	double loss;
+
+	lost = wire > r->spurious ? wire - r->spurious : 0;
+	loss = sent + wire ? (double)lost / (sent + wire) : 0;
+	if (sent < 500 || lost < 10 || loss < 0.005)
 		return;
+	peer_list(r, peers, sizeof(peers));
+	x = ws_finding_add(
+	    f, "tcp_retransmits",
+	    loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
+	    (sent >= 5000 ? 0.9 : 0.7) - (r->traced ? 0 : 0.2),
+	    "up to %.2f%% of TCP segments were lost on the path and sent "
+	    "again (%llu of %llu), mostly toward %s",
+	    100 * loss, (unsigned long long)lost,
+	    (unsigned long long)(sent + wire),
+	    r->n_peers	? peers
+	    : r->traced ? "?"
+			: "unknown peers (tcp:tcp_retransmit_skb is off)");
+	ws_evidence_str(x, "source",
+			r->traced ? "tcp:tcp_retransmit_skb"
+				  : "TcpRetransSegs");
+	ws_evidence_num(x, "retrans_segs", r->resent);
+	ws_evidence_num(x, "spurious_segs", r->spurious);
+	if (r->traced)
+		ws_evidence_num(x, "retrans_events", r->events);
+	/* Before 6.17 (no err) the event fires for resends that left only. */
+	if (r->traced_err)
+		ws_evidence_num(x, "local_failed_segs", r->failed);
+	ws_evidence_num(x, "out_segs", sent);
+	ws_evidence_num(x, "wire_segs", sent + wire);
+	ws_evidence_num(x, "path_lost_segs", lost);
+	ws_evidence_num(x, "kernel_retrans_segs", r->kernel_resent);
+	ws_evidence_num(x, "loss_pct", 100 * loss);
+	peer_evidence(x, r);
+	advise_retrans(x, r, peers);
+}
+
+static void retrans_report(struct ws_session *s, struct ws_retrans_report *r)
+{
+	uint64_t tcp[WS_TCP_NSTATS];
+	struct peer top[WS_RETRANS_TOP_PEERS];
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	ws_tcp_counters(tcp);
+	r->out_segs = tcp[WS_TCP_OUT_SEGS] - tcp_base[WS_TCP_OUT_SEGS];
+	r->kernel_resent =
+	    tcp[WS_TCP_RETRANS_SEGS] - tcp_base[WS_TCP_RETRANS_SEGS];
+	r->spurious = tcp[WS_TCP_DSACK_SEGS] - tcp_base[WS_TCP_DSACK_SEGS];
+	r->resent = cur.segs;
+	r->failed = cur.failed_segs;
+	r->events = cur.events;
+	r->traced = traced;
+	r->traced_err = traced && s->skel->rodata->ws_tp_retransmit_nargs >= 3;
+	r->no_slot = ws_health_lost(WS_H_RETRANS_NO_SLOT);
+	r->n_peers = traced ? top_peers(s, top) : 0;
+	for (i = 0; i < r->n_peers; i++) {
+		peer_name(&top[i].key, r->peers[i].addr,
+			  sizeof(r->peers[i].addr));
+		r->peers[i].segs = top[i].val.segs;
 	}
-	ws_advice(x,
-		  "segments are lost between here and %s: `mtr -T -P PORT "
-		  "%s` finds the hop; check its interfaces and queues for "
-		  "drops (on Linux: wirescope diag there, `tc -s qdisc`); "
-		  "a link saturated at peak time loses a steady share "
-		  "(the seed's tunnel: 1.11%%)",
-		  n ? peers : "the peers", n ? addr : "PEER");
+}
+
+static void retrans_findings(struct ws_session *s, struct ws_findings *f)
+{
+	struct ws_retrans_report r;
+
+	retrans_report(s, &r);
+	find_tcp_retransmits(&r, f);
 }
 
 const struct ws_collector ws_retrans_collector = {
