@@ -487,8 +487,82 @@ static void test_sndbuf_finding(void)
 	case_end();
 }
 
+/* 800 of 10,800 segments resent, all on the wire: 7.4% loss, traced. */
+static struct ws_retrans_report retrans_report(void)
+{
+	return (struct ws_retrans_report){ .out_segs = 10000,
+					   .kernel_resent = 800,
+					   .resent = 800,
+					   .events = 800,
+					   .traced = true,
+					   .traced_err = true };
+}
+
+static void add_peer(struct ws_retrans_report *r, const char *addr,
+		     uint64_t segs)
+{
+	snprintf(r->peers[r->n_peers].addr, sizeof(r->peers[0].addr), "%s",
+		 addr);
+	r->peers[r->n_peers++].segs = segs;
+}
+
+static void test_tcp_retransmits_peers(void)
+{
+	struct ws_retrans_report r = retrans_report();
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+
+	case_begin("tcp_retransmits: \"mostly toward\" only over half");
+	add_peer(&r, "198.18.0.2", 700);
+	find_tcp_retransmits(&r, &f);
+	x = find(&f, "tcp_retransmits");
+	CHECK(x && strstr(x->title, "mostly toward 198.18.0.2"), "title: %s",
+	      x ? x->title : "");
+	CHECK(x && fabs(x->confidence - 0.9) < 1e-9, "confidence");
+	CHECK(fabs(evidence(x, "peers_pct") - 87.5) < 0.01, "peers_pct");
+	/* Three peers with 30% of the resends: the rest went elsewhere. */
+	memset(&f, 0, sizeof(f));
+	r = retrans_report();
+	add_peer(&r, "10.0.0.1", 100);
+	add_peer(&r, "10.0.0.2", 80);
+	add_peer(&r, "10.0.0.3", 60);
+	find_tcp_retransmits(&r, &f);
+	x = find(&f, "tcp_retransmits");
+	CHECK(x && !strstr(x->title, "mostly") &&
+		  strstr(x->title, "30% toward 10.0.0.1, 10.0.0.2, 10.0.0.3"),
+	      "title: %s", x ? x->title : "");
+	CHECK(x && strstr(x->advice, "spread") &&
+		  !strstr(x->advice, "lost between here and"),
+	      "advice: %s", x ? x->advice : "");
+	/* Exactly half is not most. */
+	memset(&f, 0, sizeof(f));
+	r = retrans_report();
+	add_peer(&r, "198.18.0.2", 400);
+	find_tcp_retransmits(&r, &f);
+	x = find(&f, "tcp_retransmits");
+	CHECK(x && !strstr(x->title, "mostly"), "title: %s", x ? x->title : "");
+	case_end();
+
+	case_begin("tcp_retransmits: a full peer map makes the list partial");
+	memset(&f, 0, sizeof(f));
+	r = retrans_report();
+	r.no_slot = 50;
+	add_peer(&r, "198.18.0.2", 700);
+	find_tcp_retransmits(&r, &f);
+	x = find(&f, "tcp_retransmits");
+	CHECK(x && strstr(x->title, "mostly toward 198.18.0.2") &&
+		  strstr(x->title, "peer list partial"),
+	      "title: %s", x ? x->title : "");
+	CHECK(x && x->confidence < 0.85, "confidence %.2f",
+	      x ? x->confidence : 0);
+	CHECK_EQ(evidence(x, "retrans_no_slot"), 50, "retrans_no_slot");
+	CHECK_EQ(evidence(x, "peer1_retrans_segs"), 700, "peer1 (evidence)");
+	case_end();
+}
+
 int main(void)
 {
+	test_tcp_retransmits_peers();
 	test_sndbuf_finding();
 	test_keepalive_advice();
 	test_parse_qdisc();

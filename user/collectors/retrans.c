@@ -137,6 +137,18 @@ static uint64_t wire_resends(const struct ws_retrans_report *r)
 	return r->resent > r->failed ? r->resent - r->failed : 0;
 }
 
+/* The named peers' share of every resend counted, slotless peers too. */
+static double peers_share(const struct ws_retrans_report *r)
+{
+	uint64_t named = 0;
+	int i;
+
+	for (i = 0; i < r->n_peers; i++)
+		named += r->peers[i].segs;
+	/* The map is read after the totals: it can be a few ahead. */
+	return named >= r->resent ? 1 : (double)named / r->resent;
+}
+
 static void peer_list(const struct ws_retrans_report *r, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -146,6 +158,28 @@ static void peer_list(const struct ws_retrans_report *r, char *buf, size_t len)
 	for (i = 0; i < r->n_peers && used < len; i++)
 		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
 				 r->peers[i].addr);
+}
+
+/*
+ * Where the resends went, for the title: "mostly toward" only when the
+ * peers named hold more than half of them.
+ */
+static void where_resent(const struct ws_retrans_report *r, const char *peers,
+			 char *buf, size_t len)
+{
+	const char *partial = r->no_slot ? " (peer list partial)" : "";
+
+	if (!r->traced)
+		snprintf(buf, len,
+			 ", toward unknown peers (tcp:tcp_retransmit_skb is "
+			 "off)");
+	else if (!r->n_peers)
+		snprintf(buf, len, ", toward unknown peers%s", partial);
+	else if (peers_share(r) > 0.5)
+		snprintf(buf, len, ", mostly toward %s%s", peers, partial);
+	else
+		snprintf(buf, len, "; %.0f%% toward %s%s", 100 * peers_share(r),
+			 peers, partial);
 }
 
 static void peer_evidence(struct ws_finding *x,
@@ -160,6 +194,10 @@ static void peer_evidence(struct ws_finding *x,
 		snprintf(key, sizeof(key), "peer%d_retrans_segs", i + 1);
 		ws_evidence_num(x, key, r->peers[i].segs);
 	}
+	if (r->n_peers)
+		ws_evidence_num(x, "peers_pct", 100 * peers_share(r));
+	if (r->traced)
+		ws_evidence_num(x, "retrans_no_slot", r->no_slot);
 }
 
 static void advise_retrans(struct ws_finding *x,
@@ -174,6 +212,14 @@ static void advise_retrans(struct ws_finding *x,
 			  "here; see egress_saturated and iface_drops, and "
 			  "`tc -s qdisc`",
 			  (unsigned long long)r->failed);
+	else if (r->n_peers && peers_share(r) <= 0.5)
+		ws_advice(x,
+			  "the loss is spread: no peer got most of the resends "
+			  "(%s: %.0f%%); look for a hop they share, this "
+			  "host's uplink or gateway first: `mtr -T -P PORT %s` "
+			  "finds it; check its interfaces and queues for drops "
+			  "(on Linux: wirescope diag there, `tc -s qdisc`)",
+			  peers, 100 * peers_share(r), first);
 	else
 		ws_advice(x,
 			  "segments are lost between here and %s: `mtr -T -P "
@@ -200,7 +246,7 @@ void find_tcp_retransmits(const struct ws_retrans_report *r,
 			  struct ws_findings *f)
 {
 	uint64_t sent = r->out_segs, wire = wire_resends(r), lost;
-	char peers[160];
+	char peers[160], where[224];
 	struct ws_finding *x;
 	double loss;
 
@@ -209,17 +255,15 @@ void find_tcp_retransmits(const struct ws_retrans_report *r,
 	if (sent < 500 || lost < 10 || loss < 0.005)
 		return;
 	peer_list(r, peers, sizeof(peers));
-	x = ws_finding_add(
-	    f, "tcp_retransmits",
-	    loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
-	    (sent >= 5000 ? 0.9 : 0.7) - (r->traced ? 0 : 0.2),
-	    "up to %.2f%% of TCP segments were lost on the path and sent "
-	    "again (%llu of %llu), mostly toward %s",
-	    100 * loss, (unsigned long long)lost,
-	    (unsigned long long)(sent + wire),
-	    r->n_peers	? peers
-	    : r->traced ? "?"
-			: "unknown peers (tcp:tcp_retransmit_skb is off)");
+	where_resent(r, peers, where, sizeof(where));
+	x = ws_finding_add(f, "tcp_retransmits",
+			   loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
+			   (sent >= 5000 ? 0.9 : 0.7) - (r->traced ? 0 : 0.2) -
+			       (r->no_slot ? 0.1 : 0),
+			   "up to %.2f%% of TCP segments were lost on the path "
+			   "and sent again (%llu of %llu)%s",
+			   100 * loss, (unsigned long long)lost,
+			   (unsigned long long)(sent + wire), where);
 	ws_evidence_str(x, "source",
 			r->traced ? "tcp:tcp_retransmit_skb"
 				  : "TcpRetransSegs");

@@ -16,7 +16,7 @@ enum ws_severity {
 	WS_SEV_CRITICAL,
 };
 
-#define WS_FINDING_MAX_EVIDENCE 16
+#define WS_FINDING_MAX_EVIDENCE 20
 #define WS_FINDINGS_MAX		32
 
 struct ws_evidence {
