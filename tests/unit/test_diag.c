@@ -355,7 +355,28 @@ static void test_framework(void)
 	for (i = 0; i < WS_FINDINGS_MAX + 3; i++)
 		ws_evidence_num(ws_finding_add(&f, "x", WS_SEV_WARNING, 1, "x"),
 				"k", i);
-	CHECK(f.n == WS_FINDINGS_MAX && f.lost == 3, "overflow counted");
+	CHECK(f.n == WS_FINDINGS_MAX - 1 && f.lost == 4, "overflow counted");
+	/* A full table of infos: a critical finding still counts. */
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < WS_FINDINGS_MAX + 3; i++)
+		ws_finding_add(&f, "i", WS_SEV_INFO, i == 7 ? 0.1 : 0.5, "i");
+	ws_finding_add(&f, "c", WS_SEV_CRITICAL, 0.9, "c");
+	ws_finding_add(&f, "i2", WS_SEV_INFO, 0.05, "i2");
+	ws_findings_finish(&f);
+	CHECK_EQ(ws_findings_exit_code(&f), 2, "critical kept in a full table");
+	CHECK(!strcmp(f.items[0].id, "c"), "critical first");
+	CHECK_EQ(f.lost, 6, "the mildest infos are the ones lost");
+	for (i = 0; i < f.n; i++)
+		CHECK(f.items[i].confidence >= 0.5 ||
+			      !strcmp(f.items[i].id, "c"),
+		      "kept %s at %.2f", f.items[i].id, f.items[i].confidence);
+	/* ... and a full table of infos still ends in healthy. */
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < WS_FINDINGS_MAX + 3; i++)
+		ws_finding_add(&f, "i", WS_SEV_INFO, 0.5, "i");
+	ws_findings_finish(&f);
+	CHECK(!strcmp(f.items[0].id, "healthy"), "healthy in a full table");
+	CHECK_EQ(f.n, WS_FINDINGS_MAX, "every slot used");
 	case_end();
 }
 

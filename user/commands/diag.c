@@ -188,11 +188,13 @@ static void diag_summary(struct ws_session *s)
 	json_ifaces(&j, s);
 	json_double(&j, "duration_s", s->elapsed);
 	json_u64(&j, "findings", f.n);
+	json_u64(&j, "findings_not_shown", f.lost);
 	json_str(&j, "verdict",
 		 verdict == 2	? "critical"
 		 : verdict == 1 ? "warning"
 				: "healthy");
-	json_u64(&j, "exit_code", verdict);
+	/* The exit code is the error's when one cut the watch short. */
+	json_u64(&j, "exit_code", s->end_code ? s->end_code : verdict);
 	json_end(&j);
 }
 

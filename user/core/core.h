@@ -174,6 +174,7 @@ struct ws_session {
 	 */
 	bool no_reports;
 	bool final_sample; /* the last sample, before the summaries */
+	int end_code;	   /* the exit code of what ended the watch, or 0 */
 	/*
 	 * export: the port label slots of every per-port family, one set, so
 	 * a port has its own series in all of them or in none.

@@ -16,22 +16,64 @@ const char *ws_severity_name(enum ws_severity s)
 	return s <= WS_SEV_CRITICAL ? sev_names[s] : "?";
 }
 
+/* Does (@sev, @conf) rank before @x, most severe and most certain first? */
+static bool ranks_before(enum ws_severity sev, double conf,
+			 const struct ws_finding *x)
+{
+	return sev != x->severity ? sev > x->severity : conf > x->confidence;
+}
+
+/*
+ * The slot for a finding of @sev and @conf, NULL if it ranks after every
+ * one kept.  A full table gives up its mildest finding for a worse one, so
+ * what is lost never outranks what is shown (nor changes the exit code);
+ * the last slot is healthy's (ws_findings_finish()).
+ */
+static struct ws_finding *finding_slot(struct ws_findings *f,
+				       enum ws_severity sev, double conf,
+				       int cap)
+{
+	int i, mildest = 0;
+
+	if (f->n < cap)
+		return &f->items[f->n++];
+	f->lost++;
+	for (i = 1; i < f->n; i++)
+		if (ranks_before(f->items[mildest].severity,
+				 f->items[mildest].confidence, &f->items[i]))
+			mildest = i;
+	return f->n && ranks_before(sev, conf, &f->items[mildest])
+		   ? &f->items[mildest]
+		   : NULL;
+}
+
+/* A cleared finding in a slot of the first @cap, or in scratch if lost. */
+static struct ws_finding *finding_new(struct ws_findings *f, int cap,
+				      const char *id, enum ws_severity sev,
+				      double confidence)
+{
+	static struct ws_finding scratch;
+	struct ws_finding *x;
+
+	confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+	x = finding_slot(f, sev, confidence, cap);
+	if (!x)
+		x = &scratch;
+	memset(x, 0, sizeof(*x));
+	snprintf(x->id, sizeof(x->id), "%s", id);
+	x->severity = sev;
+	x->confidence = confidence;
+	return x;
+}
+
 struct ws_finding *ws_finding_add(struct ws_findings *f, const char *id,
 				  enum ws_severity sev, double confidence,
 				  const char *title_fmt, ...)
 {
-	static struct ws_finding scratch;
-	struct ws_finding *x = &scratch;
+	struct ws_finding *x;
 	va_list ap;
 
-	if (f->n < WS_FINDINGS_MAX)
-		x = &f->items[f->n++];
-	else
-		f->lost++;
-	memset(x, 0, sizeof(*x));
-	snprintf(x->id, sizeof(x->id), "%s", id);
-	x->severity = sev;
-	x->confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+	x = finding_new(f, WS_FINDINGS_MAX - 1, id, sev, confidence);
 	va_start(ap, title_fmt);
 	vsnprintf(x->title, sizeof(x->title), title_fmt, ap);
 	va_end(ap);
@@ -96,11 +138,13 @@ void ws_findings_finish(struct ws_findings *f)
 	for (i = 0; i < f->n; i++)
 		gap |= f->items[i].evidence_gap;
 	if (!ws_findings_exit_code(f)) {
-		x = ws_finding_add(f, "healthy", WS_SEV_INFO, gap ? 0.5 : 0.9,
-				   "nothing wrong seen while watching%s",
-				   gap ? ", but some evidence is missing (see the "
-					 "other findings)"
-				       : "");
+		x = finding_new(f, WS_FINDINGS_MAX, "healthy", WS_SEV_INFO,
+				gap ? 0.5 : 0.9);
+		snprintf(x->title, sizeof(x->title),
+			 "nothing wrong seen while watching%s",
+			 gap ? ", but some evidence is missing (see the other "
+			       "findings)"
+			     : "");
 		ws_advice(x, "no action; run diag again while the problem "
 			     "happens, or longer (-d 30)");
 	}

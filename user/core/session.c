@@ -1011,6 +1011,7 @@ int ws_session_run(struct ws_session *s)
 	if (!err && !stopped)
 		err = run_loop(s);
 	/* Losing every interface still ends with the totals counted so far. */
+	s->end_code = err;
 	if (!stopped && (!err || err == WS_EXIT_IFACE))
 		summarize(s);
 out:
