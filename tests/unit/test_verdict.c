@@ -77,6 +77,12 @@ static void test_local(void)
 	ev.kernel_sent = false;
 	check_verdict("sent without tcp_send_reset: local_netfilter", &ev,
 		      RV_LOCAL_NETFILTER, RC_MEDIUM);
+	ev.foreign_src = true;
+	check_verdict("from no address of ours, no send event: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	ev.kernel_sent = true;
+	check_verdict("from no address of ours, send event: local", &ev,
+		      RV_LOCAL, RC_HIGH);
 	ev = (struct rst_evidence){ .via_lo = true,
 				    .has_peer = true,
 				    .ttl = 64 };

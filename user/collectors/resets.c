@@ -443,6 +443,8 @@ static void gather(struct ws_session *s, struct stored *w,
 
 	memset(ev, 0, sizeof(*ev));
 	ev->sent = e->dir == WS_TX && !r->via_lo;
+	ev->foreign_src =
+	    ev->sent && !ws_addr_is_local(e->key.family, e->key.laddr);
 	ev->via_lo = r->via_lo;
 	ev->has_peer = have && (f->flags & RST_F_RX_SEEN);
 	/* A SYN, not a SYN-ACK: a connect of ours. */

@@ -407,6 +407,12 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 			 "tcp:tcp_send_reset is off (this kernel lacks it, or "
 			 "--skip-tracepoint): check this host's firewall for "
 			 "'reject with tcp reset' by hand");
+	else if (same_why_lead(g->why, "forwarded:"))
+		snprintf(buf, len,
+			 "these left from addresses this host does not have: "
+			 "run wirescope where they come from (a container's "
+			 "namespace: `nsenter -t PID -n`), or look for 'reject "
+			 "with tcp reset' in this host's forward chain");
 	else if (!strncmp(g->why, "evidence_", 9))
 		snprintf(buf, len,
 			 "kernel events were lost near these (rate limit or "

@@ -119,6 +119,11 @@ static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 		set(r, RV_LOCAL_NETFILTER, RC_HIGH,
 		    "came back on lo from the peer's address with no "
 		    "tcp_send_reset: a local netfilter reject");
+	else if (ev->foreign_src)
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "forwarded: from no address of this host, with no "
+		    "tcp_send_reset: a container, a routed client, or a "
+		    "firewall rejecting forwarded traffic");
 	else
 		set(r, RV_LOCAL_NETFILTER, RC_MEDIUM,
 		    "left this host with no tcp_send_reset event: this "

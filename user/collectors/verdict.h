@@ -52,6 +52,7 @@ struct rst_refused {
 /* Everything recorded about one RST and its flow. */
 struct rst_evidence {
 	bool sent;	  /* left this host on a watched interface */
+	bool foreign_src; /* sent from no address of this namespace */
 	bool via_lo;	  /* came back on lo from a non-loopback address */
 	bool kernel_sent; /* a tcp:tcp_send_reset event matches it */
 	bool has_peer;	  /* the baseline holds packets from the peer */

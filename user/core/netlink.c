@@ -20,6 +20,8 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <ifaddrs.h>
+#include <time.h>
 #include "core/netlink.h"
 
 #ifndef TC_H_CLSACT
@@ -464,4 +466,57 @@ int nl_route_get(int family, const void *src, const void *dst, int oif,
 	if (!err && out->found)
 		out->p2p = iface_p2p(out->oif);
 	return err ? err : out->found ? 0 : -ENETUNREACH;
+}
+
+#define WS_MAX_LOCAL_ADDRS 256
+
+static struct local_addr {
+	int family;
+	uint32_t a[4];
+} local_addrs[WS_MAX_LOCAL_ADDRS];
+static int n_local_addrs;
+
+static void read_local_addrs(void)
+{
+	struct ifaddrs *list, *i;
+	struct local_addr *l;
+
+	n_local_addrs = 0;
+	if (getifaddrs(&list))
+		return;
+	for (i = list; i && n_local_addrs < WS_MAX_LOCAL_ADDRS; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		l = &local_addrs[n_local_addrs];
+		memset(l, 0, sizeof(*l));
+		if (i->ifa_addr->sa_family == AF_INET) {
+			l->family = 4;
+			memcpy(l->a, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			l->family = 6;
+			memcpy(l->a, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+			       16);
+		} else {
+			continue;
+		}
+		n_local_addrs++;
+	}
+	freeifaddrs(list);
+}
+
+bool ws_addr_is_local(int family, const uint32_t addr[4])
+{
+	static time_t read_at;
+	time_t now = time(NULL);
+	int i;
+
+	if (now != read_at) {
+		read_local_addrs();
+		read_at = now;
+	}
+	for (i = 0; i < n_local_addrs; i++)
+		if (local_addrs[i].family == family &&
+		    !memcmp(local_addrs[i].a, addr, family == 4 ? 4 : 16))
+			return true;
+	return false;
 }

@@ -14,6 +14,12 @@ int nl_walk(const void *buf, size_t len, uint16_t type, size_t min_payload,
 /* nl_walk callback for RTM_NEWTFILTER: counts classifiers into an int. */
 void nl_count_filter(const struct nlmsghdr *h, void *arg);
 
+/*
+ * Is @addr (IPv4 in addr[0], or IPv6; network order) one of this network
+ * namespace's addresses?  The list is read again when a second old.
+ */
+bool ws_addr_is_local(int family, const uint32_t addr[4]);
+
 /* Filters of any owner on clsact ingress (egress=0) or egress (1). */
 int nl_tc_filter_count(int ifindex, int egress);
 
