@@ -447,6 +447,40 @@ static void test_eviction_advice(void)
 	case_end();
 }
 
+/* Past 64 groups an RST is decided but not grouped: diag says so. */
+static void test_groups_overflow(void)
+{
+	struct ws_opts o = { .json = true };
+	struct ws_session s = { .o = &o };
+	struct ws_findings f = { 0 };
+	char peer[32], *out = NULL;
+	size_t len = 0;
+	int i;
+
+	case_begin("resets past 64 groups: counted, and a finding says so");
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream");
+	if (!s.out)
+		return;
+	for (i = 0; i < 70; i++) {
+		snprintf(peer, sizeof(peer), "198.18.1.%d", i);
+		record_unknown(&s, peer, "no baseline: the flow began first");
+	}
+	rst_report_summary(&s);
+	resets_findings(&s, &f);
+	ws_findings_print_json(&f, s.out);
+	fclose(s.out);
+	/* test_eviction_advice's two groups came first. */
+	CHECK(out && strstr(out, "\"events_not_grouped\":8"), "summary: %s",
+	      out ? out : "");
+	CHECK_EQ(out ? count_of(out, "\"id\":\"resets_not_counted\"") : 0, 1,
+		 "one finding");
+	CHECK_EQ(out ? count_of(out, "\"events_not_grouped\":8") : 0, 2,
+		 "its evidence");
+	free(out);
+	case_end();
+}
+
 int main(void)
 {
 	test_ttl();
@@ -459,5 +493,6 @@ int main(void)
 	test_refused();
 	test_prom();
 	test_eviction_advice();
+	test_groups_overflow();
 	return unit_exit();
 }

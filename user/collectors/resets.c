@@ -367,6 +367,7 @@ static uint32_t data_after_rst(struct ws_session *s,
 
 static void kernel_view(struct stored *w, struct rst_row *r)
 {
+	enum rst_lost lost;
 	char name[48];
 	struct stored *c;
 
@@ -382,9 +383,16 @@ static void kernel_view(struct stored *w, struct rst_row *r)
 	}
 	c = find_match(w, RST_TP_DROP, r->via_lo, true);
 	if (!c) {
-		snprintf(r->kernel, sizeof(r->kernel), "%s",
-			 traced_recv && traced_drop ? "no socket event"
-						    : "unknown (tracepoint off)");
+		/* No event proves nothing if events were lost meanwhile. */
+		lost = lost_near(w->t);
+		if (lost)
+			snprintf(r->kernel, sizeof(r->kernel), "unknown (%s)",
+				 rst_lost_name(lost));
+		else
+			snprintf(r->kernel, sizeof(r->kernel), "%s",
+				 traced_recv && traced_drop
+				     ? "no socket event"
+				     : "unknown (tracepoint off)");
 		return;
 	}
 	c->done = true;

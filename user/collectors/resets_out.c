@@ -587,6 +587,7 @@ static void summary_json(struct ws_session *s)
 			 by_dir_verdict[WS_RX][v] + by_dir_verdict[WS_TX][v]);
 	json_obj_end(&j);
 	json_u64(&j, "events_lost_user", rst_events_lost());
+	json_u64(&j, "events_not_grouped", group_overflow);
 	json_u64(&j, "locate_probe_resets", rst_probe_resets());
 	json_u64(&j, "flows_evicted", rst_flows_evicted());
 	json_arr_begin(&j, "groups");
@@ -869,10 +870,31 @@ static void find_injected(const struct group *g, struct ws_findings *f)
 	ws_advice(x, "%s", adv);
 }
 
+/* RSTs the findings above leave out: undecided, or decided but ungrouped. */
+static void find_events_lost(struct ws_findings *f)
+{
+	struct ws_finding *x;
+
+	if (!rst_events_lost() && !group_overflow)
+		return;
+	x = ws_finding_add(f, "resets_not_counted", WS_SEV_INFO, 0.9,
+			   "%llu RST events went undecided (the event table "
+			   "was full) and %llu were left out of the groups: "
+			   "the reset findings miss them",
+			   (unsigned long long)rst_events_lost(),
+			   (unsigned long long)group_overflow);
+	x->evidence_gap = true;
+	ws_evidence_num(x, "events_lost_user", rst_events_lost());
+	ws_evidence_num(x, "events_not_grouped", group_overflow);
+	ws_advice(x, "`wirescope resets` on its own reports them as they "
+		     "come; in a storm most are alike (see the others)");
+}
+
 void resets_findings(struct ws_session *s, struct ws_findings *f)
 {
 	int i;
 
+	find_events_lost(f);
 	for (i = 0; i < ngroups; i++) {
 		if (groups[i].v == RV_MIDDLEBOX)
 			find_middlebox(&groups[i], f);
