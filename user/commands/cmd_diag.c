@@ -17,6 +17,7 @@
 
 static const char usage[] =
     "Usage: wirescope diag [-i IFACE]... [-d SECONDS] [-j] [options]\n"
+    "                      [interval [count]]\n"
     "\n"
     "Watch the host for a few seconds, print one line per second (packets\n"
     "in and out, the share under 75 bytes, new connections, SYNs left\n"
@@ -43,6 +44,8 @@ static const char usage[] =
     "  -v, --verbose          say how hooks were attached\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
+    "  interval [count]       seconds between lines (default 1), and lines\n"
+    "                         before the findings (default: -d's)\n"
     "\n"
     "Finding ids (stable; docs/diag.md): small_packets, accept_overflow,\n"
     "syn_unanswered, syn_retransmits_answered, handshake_latency,\n"

@@ -14,6 +14,7 @@
 static const char usage[] =
     "Usage: wirescope resets -i IFACE [-i IFACE]... [-d SECONDS] [--locate] "
     "[-j]\n"
+    "                        [interval count]\n"
     "\n"
     "Print one line for every TCP RST sent or received on the interfaces,\n"
     "and for every reset this host's kernel decided, with a verdict on who\n"
@@ -46,6 +47,7 @@ static const char usage[] =
     "  -v, --verbose          attach details; libbpf debug output\n"
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
+    "  interval count         stop after interval x count seconds, as -d\n"
     "\n"
     "Flows that started before wirescope get a baseline from their next\n"
     "packet; an RST on a flow with no packet from its peer yet is\n"
@@ -96,7 +98,16 @@ static int resets_option(int c, const char *arg, struct ws_opts *o,
 /* lo is watched on our own account: it alone keeps no run going. */
 static int watch_lo(struct ws_opts *o)
 {
-	int n = o->n_ifaces, err = ws_add_iface(o, "lo");
+	int n = o->n_ifaces, err, i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(o->ifaces[i].name, "lo"))
+			return 0;
+	if (n == WS_MAX_IFACES)
+		return ws_usage_error("resets",
+				      "at most %d interfaces: lo is watched too",
+				      WS_MAX_IFACES - 1);
+	err = ws_add_iface(o, "lo");
 
 	if (!err && o->n_ifaces > n)
 		o->ifaces[n].implicit = true;
@@ -132,7 +143,13 @@ int cmd_resets(int argc, char **argv)
 			"netfilter reject of an outgoing segment is not seen");
 	else if ((err = watch_lo(&o)))
 		return err;
-	/* Not a report period: how often settled RSTs are decided. */
+	/*
+	 * No periodic report: [interval count] is a duration, and the
+	 * interval how often settled RSTs are decided.
+	 */
+	if (o.count && !o.duration)
+		o.duration = o.interval * o.count;
+	o.count = 0;
 	o.interval = 0.25;
 	resets_set_options(&ro);
 	ws_session_add(&s, &ws_resets_collector);

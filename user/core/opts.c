@@ -88,6 +88,10 @@ int ws_add_iface(struct ws_opts *o, const char *name)
 	ifc->ifindex = if_nametoindex(name);
 	if (!ifc->ifindex)
 		return ws_error(WS_EXIT_IFACE, "no such interface: '%s'", name);
+	/* Another name of one already given (an altname): watched once. */
+	for (i = 0; i < o->n_ifaces; i++)
+		if (o->ifaces[i].ifindex == ifc->ifindex)
+			return 0;
 	o->n_ifaces++;
 	return 0;
 }
