@@ -56,6 +56,127 @@ static void test_labels_escaped(void)
 	case_end();
 }
 
+/* An independent check: decode code points, reject what RFC 3629 forbids. */
+static bool valid_utf8(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	static const unsigned int min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	unsigned int cp;
+	int n, i;
+
+	while (*s) {
+		n = *s < 0x80	    ? 1
+		    : *s >> 5 == 6  ? 2
+		    : *s >> 4 == 14 ? 3
+		    : *s >> 3 == 30 ? 4
+				    : 0;
+		if (!n)
+			return false;
+		cp = n == 1 ? *s : *s & (0x3f >> (n - 1));
+		for (i = 1; i < n; i++) {
+			if (s[i] >> 6 != 2)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if (cp < min[n] || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+#define ESC_IS(in, want)                                                       \
+	do {                                                                   \
+		prom_escape(buf, sizeof(buf), in);                             \
+		CHECK(!strcmp(buf, want), "%s: got \"%s\"", #in, buf);         \
+	} while (0)
+
+static void test_escape_utf8(void)
+{
+	char buf[64];
+
+	case_begin("label values are valid UTF-8; bad bytes written \\xHH");
+	ESC_IS("r\xffz", "r\\\\xffz");
+	ESC_IS("\x80\xbf", "\\\\x80\\\\xbf");
+	/* overlong forms of '/' and of U+0000 */
+	ESC_IS("\xc0\xaf", "\\\\xc0\\\\xaf");
+	ESC_IS("\xc1\xbf", "\\\\xc1\\\\xbf");
+	ESC_IS("\xe0\x80\xaf", "\\\\xe0\\\\x80\\\\xaf");
+	ESC_IS("\xf0\x80\x80\xaf", "\\\\xf0\\\\x80\\\\x80\\\\xaf");
+	/* a surrogate, past U+10FFFF, never a lead byte */
+	ESC_IS("\xed\xa0\x80", "\\\\xed\\\\xa0\\\\x80");
+	ESC_IS("\xf4\x90\x80\x80", "\\\\xf4\\\\x90\\\\x80\\\\x80");
+	ESC_IS("\xf5\xfe", "\\\\xf5\\\\xfe");
+	/* truncated at the end, and cut short by an ASCII byte */
+	ESC_IS("a\xe2\x82", "a\\\\xe2\\\\x82");
+	ESC_IS("a\xf0\x9f\x98", "a\\\\xf0\\\\x9f\\\\x98");
+	ESC_IS("\xe2\x82z", "\\\\xe2\\\\x82z");
+	/* valid multibyte kept intact: U+00E9, U+20AC, U+1F600, the limits */
+	ESC_IS("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+	       "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	ESC_IS("\xc2\x80\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf",
+	       "\xc2\x80\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf");
+	case_end();
+}
+
+static void test_escape_control(void)
+{
+	char buf[64];
+
+	case_begin("control characters in a label value are written \\xHH");
+	ESC_IS("a\tb\rc", "a\\\\x09b\\\\x0dc");
+	ESC_IS("\x01\x1f\x7f", "\\\\x01\\\\x1f\\\\x7f");
+	ESC_IS("nl\n", "nl\\n");
+	case_end();
+}
+
+static void test_escape_short_buffer(void)
+{
+	char buf[8];
+
+	case_begin("a short buffer never ends in half a character or escape");
+	prom_escape(buf, 4, "a\xe2\x82\xac");
+	CHECK(!strcmp(buf, "a"), "got \"%s\"", buf);
+	prom_escape(buf, 5, "\xe2\x82\xac\xc3\xa9");
+	CHECK(!strcmp(buf, "\xe2\x82\xac"), "got \"%s\"", buf);
+	prom_escape(buf, 6, "a\xff");
+	CHECK(!strcmp(buf, "a"), "got \"%s\"", buf);
+	prom_escape(buf, 3, "a\"");
+	CHECK(!strcmp(buf, "a"), "got \"%s\"", buf);
+	prom_labels(buf, sizeof(buf), "ab", "\xff", NULL);
+	CHECK(!strcmp(buf, ""), "a pair that does not fit is left out: %s",
+	      buf);
+	case_end();
+}
+
+/* Random bytes: the output is always one valid, closed label value. */
+static void test_escape_random(void)
+{
+	unsigned int seed = 1, i, k;
+	char in[17], buf[128];
+	bool ok = true;
+
+	case_begin("any interface name escapes to valid UTF-8, no raw control");
+	for (i = 0; i < 200000 && ok; i++) {
+		for (k = 0; k < sizeof(in) - 1; k++) {
+			seed = seed * 1103515245 + 12345;
+			in[k] = (char)(seed >> 16 | 1);
+		}
+		in[k] = '\0';
+		prom_escape(buf, sizeof(buf), in);
+		ok = valid_utf8(buf) && strlen(buf) <= 5 * strlen(in);
+		for (k = 0; ok && buf[k]; k++) {
+			ok = (unsigned char)buf[k] >= 0x20 && buf[k] != 0x7f &&
+			     buf[k] != '"';
+			if (buf[k] == '\\')
+				ok = buf[++k] && strchr("\\\"n", buf[k]);
+		}
+		CHECK(ok, "input %u escaped to \"%s\"", i, buf);
+	}
+	case_end();
+}
+
 static void test_monotonic(void)
 {
 	uint64_t high = 0;
@@ -98,6 +219,10 @@ int main(void)
 	test_histogram();
 	test_histogram_seconds();
 	test_labels_escaped();
+	test_escape_utf8();
+	test_escape_control();
+	test_escape_short_buffer();
+	test_escape_random();
 	test_monotonic();
 	test_port_cap();
 	return unit_exit();

@@ -315,7 +315,7 @@ static void prom_iface_counter(struct ws_session *s, struct ws_buf *b,
 			       bool bytes)
 {
 	struct sizes_counters d;
-	char labels[64];
+	char labels[128]; /* an escaped name: up to 5 bytes a byte */
 	int i;
 
 	prom_family(b, name, "counter", help);
@@ -333,7 +333,7 @@ static void sizes_prom(struct ws_session *s, struct ws_buf *b)
 {
 	const char *name = "wirescope_packet_size_bytes";
 	struct sizes_counters d;
-	char labels[64];
+	char labels[128];
 	int i, dir;
 
 	prom_iface_counter(

@@ -93,20 +93,75 @@ void prom_double(struct ws_buf *b, const char *name, const char *labels,
 		ws_buf_printf(b, "%s %.9g\n", name, v);
 }
 
+/*
+ * Bytes in the well-formed UTF-8 sequence at @s (RFC 3629: no overlong
+ * form, no surrogate, nothing past U+10FFFF), 0 if it is not one.  Stops
+ * at the first bad byte, so never reads past a NUL.
+ */
+static int utf8_seq_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return n;
+}
+
+/* The character at @s as a label value writes it; *@used: bytes of @s. */
+static int escape_char(char *out, const unsigned char *s, int *used)
+{
+	int n = utf8_seq_len(s);
+
+	*used = n ? n : 1;
+	if (*s == '\\' || *s == '"')
+		return sprintf(out, "\\%c", *s);
+	if (*s == '\n')
+		return sprintf(out, "\\n");
+	/* \xHH as text, so "\\xHH" here: the format has no other escape */
+	if (!n || *s < 0x20 || *s == 0x7f)
+		return sprintf(out, "\\\\x%02x", *s);
+	memcpy(out, s, n);
+	return n;
+}
+
+/*
+ * Prometheus rejects the whole scrape for one label value that is not
+ * UTF-8, and Linux takes any byte in an interface name but '/', ':' and
+ * white space: a byte outside a valid sequence, or a control character,
+ * becomes the text \xHH (docs/metrics.md).  Truncates between characters.
+ */
 void prom_escape(char *dst, size_t len, const char *src)
 {
+	const unsigned char *s = (const unsigned char *)src;
 	size_t o = 0;
+	char piece[8];
+	int n, used;
 
-	for (; *src && o + 3 < len; src++) {
-		if (*src == '\\' || *src == '"') {
-			dst[o++] = '\\';
-			dst[o++] = *src;
-		} else if (*src == '\n') {
-			dst[o++] = '\\';
-			dst[o++] = 'n';
-		} else {
-			dst[o++] = *src;
-		}
+	while (*s) {
+		n = escape_char(piece, s, &used);
+		if (o + n >= len)
+			break;
+		memcpy(dst + o, piece, n);
+		o += n;
+		s += used;
 	}
 	dst[o] = '\0';
 }
@@ -126,8 +181,10 @@ const char *prom_labels(char *dst, size_t len, ...)
 		prom_escape(esc, sizeof(esc), val);
 		n = snprintf(dst + o, len - o, "%s%s=\"%s\"", o ? "," : "",
 			     name, esc);
-		if (n < 0 || (size_t)n >= len - o)
+		if (n < 0 || (size_t)n >= len - o) {
+			dst[o] = '\0'; /* no half pair, no open quote */
 			break;
+		}
 		o += (size_t)n;
 	}
 	va_end(ap);
