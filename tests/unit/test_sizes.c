@@ -266,6 +266,38 @@ static void test_no_slot(void)
 	case_end();
 }
 
+/*
+ * Renamed, an interface keeps its series: check_iface() gives it its new
+ * name, but the interface label stays the -i name the counters began under.
+ */
+static void test_prom_label_after_rename(void)
+{
+	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_UDP, .len = 100 };
+	struct ws_opts o = {};
+	struct ws_session s = { .o = &o, .skel = skel, .ncpus = ncpus };
+	struct ws_buf b = {};
+	uint32_t ret;
+	int i;
+
+	case_begin("prom: a renamed interface keeps its -i name as label");
+	CHECK(!ws_add_iface(&o, "lo"), "watch lo");
+	CHECK(!ws_sizes_collector.start(&s), "start");
+	pkt_build(frame, &spec);
+	for (i = 0; i < 3; i++)
+		CHECK(!run_xdp(spec.len, LO_IFINDEX, &ret), "test run: %s",
+		      strerror(errno));
+	strcpy(o.ifaces[0].name, "rvp-renamed");
+	CHECK(!ws_sizes_collector.sample(&s), "sample");
+	ws_sizes_collector.prom(&s, &b);
+	CHECK(!b.oom, "out of memory");
+	CHECK(strstr(b.data, "\nwirescope_receive_packets_total"
+			     "{interface=\"lo\"} 3\n"),
+	      "got:\n%s", b.data);
+	CHECK(!strstr(b.data, "rvp-renamed"), "label follows the new name");
+	ws_buf_free(&b);
+	case_end();
+}
+
 int main(void)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -290,6 +322,7 @@ int main(void)
 	test_malformed_gso();
 	test_gso();
 	test_no_slot();
+	test_prom_label_after_rename();
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
 }

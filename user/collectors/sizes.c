@@ -324,7 +324,7 @@ static void prom_iface_counter(struct ws_session *s, struct ws_buf *b,
 			continue;
 		sizes_total(i, dir, &d);
 		prom_labels(labels, sizeof(labels), "interface",
-			    s->o->ifaces[i].name, NULL);
+			    s->o->ifaces[i].label, NULL);
 		prom_u64(b, name, labels, bytes ? d.bytes : d.packets);
 	}
 }
@@ -360,8 +360,8 @@ static void sizes_prom(struct ws_session *s, struct ws_buf *b)
 		for (dir = 0; dir < WS_NDIRS; dir++) {
 			sizes_total(i, dir, &d);
 			prom_labels(labels, sizeof(labels), "interface",
-				    s->o->ifaces[i].name, "dir", dir_names[dir],
-				    NULL);
+				    s->o->ifaces[i].label, "dir",
+				    dir_names[dir], NULL);
 			prom_histogram(b, name, labels, size_le,
 				       (const uint64_t *)d.bucket,
 				       WS_SIZE_NBUCKETS, d.bytes, 1.0);

@@ -61,7 +61,9 @@ struct ws_hook {
 };
 
 struct ws_iface {
-	char name[IF_NAMESIZE];
+	char name[IF_NAMESIZE]; /* now: follows a rename */
+	/* The -i name, for life: its series stay one through renames. */
+	char label[IF_NAMESIZE];
 	int ifindex;
 	bool gone; /* deleted while we ran */
 	bool down; /* administratively down at the last check */

@@ -85,6 +85,7 @@ int ws_add_iface(struct ws_opts *o, const char *name)
 	memset(ifc, 0, sizeof(*ifc));
 	ws_hook_init(&ifc->hook);
 	strcpy(ifc->name, name);
+	strcpy(ifc->label, name);
 	ifc->ifindex = if_nametoindex(name);
 	if (!ifc->ifindex)
 		return ws_error(WS_EXIT_IFACE, "no such interface: '%s'", name);
