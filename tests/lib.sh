@@ -367,10 +367,11 @@ kill9_leaves_nothing() {
 # The host-global sysctls (only the initial namespace has them) a test may
 # change for a moment; tests/run.sh checks and restores them after each test.
 GUARDED_SYSCTLS=${GUARDED_SYSCTLS:-"net.core.netdev_max_backlog net.core.netdev_budget net.core.rmem_max"}
-HOST_SYSCTL_LOCK=/run/wirescope-tests.host-sysctl.lock
+HOST_SYSCTL_LOCK=${HOST_SYSCTL_LOCK:-/run/wirescope-tests.host-sysctl.lock}
 
 # host_sysctl NAME VALUE: set a guarded host sysctl for this test, holding a
-# lock that another suite's run.sh takes before it reads the host's values.
+# lock that every suite's run.sh takes before it reads or restores the
+# host's values.
 # host_sysctls_restore (or cleanup) puts the old values back.
 host_sysctl() {
 	[[ " $GUARDED_SYSCTLS " == *" $1 "* ]] || fail "host_sysctl: $1 is not guarded"

@@ -65,12 +65,41 @@ run_unit() {
 }
 
 # The host-global sysctls tests may change for a moment (tests/lib.sh
-# host_sysctl), as "name=value" lines, read while no test holds them.
+# host_sysctl), as "name=value" lines.  A test holds HOST_SYSCTL_LOCK from
+# its first host_sysctl to its exit; every read and restore here takes it
+# too, so another suite's test, running beside this one, is never caught
+# with its temporary values in place: they would read as a leak of ours,
+# and be put back under it.  It holds the lock at most as long as it may
+# run (TEST_TIMEOUT, then killed 10 s later): that is how long we wait.
 export GUARDED_SYSCTLS="net.core.netdev_max_backlog net.core.netdev_budget net.core.rmem_max"
+export HOST_SYSCTL_LOCK=/run/wirescope-tests.host-sysctl.lock
+HOST_SYSCTL_WAIT=$((TEST_TIMEOUT + 30))
 host_sysctls() { sysctl $GUARDED_SYSCTLS | tr -d ' '; }
-restore_host_sysctls() { sysctl -qw $HOST_SYSCTLS; }
-HOST_SYSCTLS=$(flock -w 60 /run/wirescope-tests.host-sysctl.lock sysctl $GUARDED_SYSCTLS | tr -d ' ')
-trap 'restore_host_sysctls; exit 130' INT TERM
+HOST_SYSCTLS=$(flock -w "$HOST_SYSCTL_WAIT" "$HOST_SYSCTL_LOCK" sysctl $GUARDED_SYSCTLS | tr -d ' ') ||
+	{ echo "cannot read the host sysctls: $HOST_SYSCTL_LOCK held for ${HOST_SYSCTL_WAIT}s" >&2; exit 1; }
+
+# check_host_sysctls LOG [SECONDS]: under the lock, false if the host
+# sysctls differ from the suite's start, after putting them back and
+# saying so in LOG; false too if the lock stayed busy (nothing checked,
+# nothing written).
+check_host_sysctls() {
+	local now rc=0
+	exec 8>"$HOST_SYSCTL_LOCK"
+	if ! flock -w "${2:-$HOST_SYSCTL_WAIT}" 8; then
+		echo "host sysctls not checked: $HOST_SYSCTL_LOCK held for ${2:-$HOST_SYSCTL_WAIT}s" >>"$1"
+		exec 8>&-
+		return 1
+	fi
+	now=$(host_sysctls)
+	if [ "$now" != "$HOST_SYSCTLS" ]; then
+		echo "left host sysctls changed: $now (were: $HOST_SYSCTLS)" >>"$1"
+		sysctl -qw $HOST_SYSCTLS
+		rc=1
+	fi
+	exec 8>&- # unlocks
+	return $rc
+}
+trap 'check_host_sysctls /dev/stderr 10; exit 130' INT TERM
 
 run_e2e() {
 	local file=$1 fn=$2 name log start rc
@@ -83,11 +112,8 @@ run_e2e() {
 	rc=$?
 	# A test must tear down every namespace it made and put back every
 	# host sysctl it changed (host_sysctl), pass or fail.
-	local leaked now
-	now=$(host_sysctls)
-	if [ "$now" != "$HOST_SYSCTLS" ]; then
-		echo "left host sysctls changed: $now (were: $HOST_SYSCTLS)" >>"$log"
-		restore_host_sysctls
+	local leaked
+	if ! check_host_sysctls "$log"; then
 		[ $rc -eq 0 ] && rc=1
 	fi
 	leaked=$(ip netns list | awk '{print $1}' | grep "^$prefix-" || true)
