@@ -43,6 +43,15 @@ series_is() { # NAME{LABELS} present|absent
 # scraped CMD...: scrape into $WS_TMP/scrape, then CMD (which reads it).
 scraped() { scrape >"$WS_TMP/scrape" && "$@"; }
 
+# wait_rx_scraped N: until a scrape (left in $WS_TMP/scrape) counts N frames
+# received on a0, 10 s at most.  trafgen may exit with its last frames still
+# in a backlog, not yet past our hook; the exact checks after say what is
+# missing.
+wait_rx_scraped() {
+	wait_until 10 scraped grep -qx "wirescope_receive_packets_total{interface=\"a0\"} $1" "$WS_TMP/scrape" ||
+		log "a0 receive counter after 10 s: $(grep '^wirescope_receive_packets_total{interface="a0"}' "$WS_TMP/scrape" 2>/dev/null || echo none), expected $1"
+}
+
 # scrape_lacks REGEX: no line of a scrape matches REGEX.
 scrape_lacks() { ! scrape | has "$1"; }
 
@@ -267,9 +276,7 @@ test_scrape_lint() {
 	export_start
 	send_frames 70
 	local out
-	# The last frames may still wait in a backlog when trafgen exits; the
-	# checks below say what is missing.
-	wait_until 10 scraped grep -qx 'wirescope_receive_packets_total{interface="a0"} 70' "$WS_TMP/scrape" || true
+	wait_rx_scraped 70
 	out=$(promtool check metrics <"$WS_TMP/scrape" 2>&1) || fail "promtool check metrics: $out"
 	assert_eq "$out" "" "promtool check metrics output"
 	python3 tests/promcheck.py "$WS_TMP/scrape" \
@@ -403,6 +410,7 @@ test_gzip() {
 	pair_lab
 	export_start
 	send_frames 7
+	wait_rx_scraped 7
 	local h
 	h=$(in_a curl -sS --compressed -D - -o "$WS_TMP/gz" "http://$EXPORTER/metrics")
 	assert_match "$h" $'Content-Encoding: gzip\r' "gzip encoding"
@@ -513,6 +521,7 @@ test_privileges_dropped() {
 	done
 	assert_ge "$(ls /proc/"$EXPORT_PID"/task | wc -l)" 2 "HTTP thread running"
 	send_frames 7
+	wait_rx_scraped 7
 	python3 tests/promcheck.py --expect 'wirescope_receive_packets_total{interface="a0"}=7' \
 		< <(scrape) || fail "counters after the privilege drop"
 }
@@ -541,6 +550,7 @@ test_privileges_clsact_keeps_net_admin() {
 		assert_match "$(cat "$t/status")" $'CapEff:\t0000000000000000' "CapEff of HTTP thread $t"
 	done
 	send_frames 7
+	wait_rx_scraped 7
 	python3 tests/promcheck.py --expect 'wirescope_receive_packets_total{interface="a0"}=7' \
 		< <(scrape) || fail "counters after the privilege drop"
 	ws_stop
