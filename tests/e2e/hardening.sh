@@ -128,8 +128,10 @@ print(n)' "$1"
 }
 
 # wait_counted OUT N: until OUT's intervals count N received frames (5 s at
-# most).  They have then passed our hook, so taking the interface away next
-# cannot drop them from a backlog first; the summary still decides.
+# most).  send returns when trafgen has sent them, some perhaps still in a
+# backlog; once counted they have passed our hook, so stopping, starting
+# another instance or taking the interface away next cannot leave them
+# uncounted.  The summary still decides.
 wait_counted() {
 	wait_until 5 at_least "$2" counted_rx "$1" ||
 		log "intervals count $(counted_rx "$1") of $2 frames after 5 s"
@@ -229,7 +231,10 @@ test_kill9_random_moments() {
 	for line in "${HARDEN_CMDS[@]}"; do
 		kill9_loop "$line" 10
 		start_cmd "$WS_TMP/out" "$line" -j
-		[ "$(cmd_name "$line")" = sizes ] && send 500
+		if [ "$(cmd_name "$line")" = sizes ]; then
+			send 500
+			wait_counted "$WS_TMP/out" 500
+		fi
 		ws_stop
 		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 500 "rx after restart"
 		assert_eq "$(hooks "$A" a0)" "" "hooks after the restart's clean exit"
@@ -313,7 +318,10 @@ occupied_xdp() {
 		assert_eq "$(grep -c 'XDP' "$WS_TMP/out.err")" 0 "no XDP notice: the default hook is tc"
 		assert_eq "$(grep -Eo 'prog/xdp[a-z]* id [0-9]+' <<<"$(hooks "$A" a0)")" "$foreign" "foreign XDP while we run"
 		assert_match "$(tcx_progs "$A" a0)" '^tcx:46:' "our tcx ingress program"
-		[ "$(cmd_name "$line")" = sizes ] && send 700
+		if [ "$(cmd_name "$line")" = sizes ]; then
+			send 700
+			wait_counted "$WS_TMP/out" 700
+		fi
 		ws_stop
 		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 700 "rx counted with tc ingress"
 		assert_eq "$(hooks "$A" a0)" "$foreign" "after exit: only the foreign XDP program"
@@ -369,12 +377,16 @@ test_two_instances() {
 	mine=$(hooks "$A" a0)
 	[ -n "$mine" ] || fail "first instance: no hook"
 	send 300
+	# Past our hook before the second attaches: it must not count them.
+	wait_counted "$WS_TMP/first" 300
 	ws_start "$A" "$WS_TMP/second" sizes -i a0 -j
 	send 500
+	wait_counted "$WS_TMP/second" 500
 	ws_stop
 	assert_eq "$(rx_packets "$WS_TMP/second")" 500 "second instance rx"
 	assert_eq "$(hooks "$A" a0)" "$mine" "first's hooks after the second stopped"
 	send 200
+	wait_counted "$WS_TMP/first" 1000
 	WS_PID=$first
 	ws_stop
 	assert_eq "$(rx_packets "$WS_TMP/first")" 1000 "first instance rx"
@@ -426,6 +438,7 @@ test_two_instances_clsact() {
 	assert_eq "$rc" 7 "second instance exit code"
 	assert_match "$(tail -n1 "$WS_TMP/second.err")" 'held by another running wirescope' "second instance message"
 	send 200
+	wait_counted "$WS_TMP/first" 500
 	ws_stop
 	assert_eq "$(rx_packets "$WS_TMP/first")" 500 "first instance rx"
 	assert_eq "$(ip netns exec "$A" tc filter show dev a0 egress)" "" "filters after the first stopped"
@@ -445,7 +458,10 @@ test_iface_down_up() {
 		wait_line "$WS_TMP/out.err" 'a0: interface is down'
 		ip -n "$A" link set a0 up
 		wait_line "$WS_TMP/out.err" 'a0: interface is up again; counting resumes'
-		[ "$(cmd_name "$line")" = sizes ] && send 400
+		if [ "$(cmd_name "$line")" = sizes ]; then
+			send 400
+			wait_counted "$WS_TMP/out" 700
+		fi
 		ws_stop
 		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 700 "rx across down/up"
 	done
@@ -508,7 +524,10 @@ test_iface_renamed() {
 		[ "$(cmd_name "$line")" = sizes ] && send 300
 		ip -n "$A" link set a0 name c0
 		wait_line "$WS_TMP/out.err" 'a0: interface renamed to c0; still watching it'
-		[ "$(cmd_name "$line")" = sizes ] && send 200
+		if [ "$(cmd_name "$line")" = sizes ]; then
+			send 200
+			wait_counted "$WS_TMP/out" 500
+		fi
 		ws_stop
 		if [ "$(cmd_name "$line")" = sizes ]; then
 			assert_eq "$(jfield "$(grep '"type":"summary"' "$WS_TMP/out" | grep '"dir":"rx"')" iface)" c0 "summary name"
@@ -572,7 +591,10 @@ test_iface_deleted_one_of_two() {
 		wait_line "$WS_TMP/out.err" 'd0: interface gone \(deleted'
 		wait_line "$WS_TMP/out.err" 'e0: interface gone \(deleted or moved'
 		assert_eq "$(hooks "$B" e0)" "" "our programs on e0 in the other namespace"
-		[ "$(cmd_name "$line")" = sizes ] && send 400
+		if [ "$(cmd_name "$line")" = sizes ]; then
+			send 400
+			wait_counted "$WS_TMP/out" 400
+		fi
 		kill -0 "$WS_PID" || fail "exited with an interface left"
 		ws_stop
 		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets <(grep '"iface":"a0"' "$WS_TMP/out"))" 400 "a0 rx after the others went"
@@ -649,7 +671,10 @@ test_no_tcx() {
 	for line in "${HARDEN_CMDS[@]}"; do
 		start_cmd "$WS_TMP/out" "$line" -j
 		assert_eq "$(grep -c 'a0: no tcx in this kernel; using a clsact filter' "$WS_TMP/out.err")" 1 "one-line notice"
-		[ "$(cmd_name "$line")" = sizes ] && send 300
+		if [ "$(cmd_name "$line")" = sizes ]; then
+			send 300
+			wait_counted "$WS_TMP/out" 300
+		fi
 		ws_stop
 		[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "rx"
 		assert_eq "$(hooks "$A" a0)" "" "hooks after exit"
@@ -707,7 +732,10 @@ valgrind_once() { # LINE BIN tcx|clsact
 	WS_PIDS+=("$WS_PID")
 	wait_until 30 ready_or_exited "$WS_TMP/vgready" "$WS_PID" || true
 	[ -s "$WS_TMP/vgready" ] || fail "$3: not ready under valgrind: $(cat "$WS_TMP/err" "$WS_TMP/vg.log")"
-	[ "$name" = sizes ] && send 300
+	if [ "$name" = sizes ]; then
+		send 300
+		wait_counted "$WS_TMP/out" 300
+	fi
 	# Reports, so the reporting code runs under valgrind too: two
 	# intervals; resets reports each RST (a refused connection makes
 	# one); export answers scrapes.
