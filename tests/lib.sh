@@ -374,13 +374,32 @@ HOST_SYSCTL_LOCK=${HOST_SYSCTL_LOCK:-/run/wirescope-tests.host-sysctl.lock}
 # host's values.
 # host_sysctls_restore (or cleanup) puts the old values back.
 host_sysctl() {
-	[[ " $GUARDED_SYSCTLS " == *" $1 "* ]] || fail "host_sysctl: $1 is not guarded"
-	if [ ! -f "$WS_TMP/sysctls" ]; then
-		exec 9>"$HOST_SYSCTL_LOCK"
-		flock -w 60 9 || fail "host_sysctl: lock busy"
-	fi
+	host_sysctl_guarded "$1"
+	host_sysctl_lock
 	echo "$1 $(sysctl -n "$1")" >>"$WS_TMP/sysctls"
 	sysctl -qw "$1=$2"
+}
+
+# host_sysctl_min NAME MIN: host_sysctl NAME MIN if the host's value is
+# below MIN; read under the lock, so never another test's temporary value.
+host_sysctl_min() {
+	host_sysctl_guarded "$1"
+	host_sysctl_lock
+	[ "$(sysctl -n "$1")" -ge "$2" ] || host_sysctl "$1" "$2"
+}
+
+# host_sysctl_lock: take the lock now (host_sysctl does), held until this
+# test exits: before starting what must watch only our own changes.  Once:
+# opening fd 9 again would let go of it for a moment.
+host_sysctl_lock() {
+	[ -n "${HOST_SYSCTL_HELD:-}" ] && return 0
+	exec 9>"$HOST_SYSCTL_LOCK"
+	flock -w 60 9 || fail "host_sysctl: lock busy"
+	HOST_SYSCTL_HELD=1
+}
+
+host_sysctl_guarded() {
+	[[ " $GUARDED_SYSCTLS " == *" $1 "* ]] || fail "host_sysctl: $1 is not guarded"
 }
 
 host_sysctls_restore() {
