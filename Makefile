@@ -135,16 +135,22 @@ vmlinux:
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
 # A tarball: the static binary, the man page, the docs and the systemd
-# unit when there is one; dist/wirescope is the binary alone.
-DIST_DIR   := $(OUT)/dist/wirescope-$(VERSION)-$(ARCH)
+# unit when there is one; dist/wirescope is the binary alone.  Elsewhere:
+# DIST_OUT=DIR (instead of dist/), DIST_STAGE=DIR (the tree it packs,
+# instead of $(OUT)/dist), DIST_BIN=PATH (another binary, packed as it
+# is: the tests pack the one under test, neither rebuilt nor relinked).
+DIST_OUT   ?= dist
+DIST_STAGE ?= $(OUT)/dist
+DIST_BIN   ?= wirescope
+DIST_DIR   := $(DIST_STAGE)/wirescope-$(VERSION)-$(ARCH)
 DIST_FILES := $(wildcard LICENSE README.md docs/*.md docs/*.8 tools/deploy/*)
-dist: wirescope
-	$(call msg,DIST,dist/wirescope.tar.gz)
-	$(Q)rm -rf $(OUT)/dist && mkdir -p $(DIST_DIR) dist
-	$(Q)strip -o $(DIST_DIR)/wirescope wirescope
+dist: $(DIST_BIN)
+	$(call msg,DIST,$(DIST_OUT)/wirescope.tar.gz)
+	$(Q)rm -rf $(DIST_STAGE) && mkdir -p $(DIST_DIR) $(DIST_OUT)
+	$(Q)strip -o $(DIST_DIR)/wirescope $(DIST_BIN)
 	$(Q)$(if $(DIST_FILES),cp --parents $(DIST_FILES) $(DIST_DIR)/)
-	$(Q)cp $(DIST_DIR)/wirescope dist/wirescope
-	$(Q)tar -C $(OUT)/dist -czf dist/wirescope.tar.gz $(notdir $(DIST_DIR))
+	$(Q)cp $(DIST_DIR)/wirescope $(DIST_OUT)/wirescope
+	$(Q)tar -C $(DIST_STAGE) -czf $(DIST_OUT)/wirescope.tar.gz $(notdir $(DIST_DIR))
 
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h $(wildcard user/*.c user/*/*.[ch]) headers/*.h tests/unit/*.c

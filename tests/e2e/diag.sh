@@ -668,16 +668,24 @@ test_diag_no_tty() {
 
 # make dist: a tarball with the static binary, the man page and the docs;
 # the binary runs alone from an empty directory with an empty environment.
+# Built from the binary under test into WS_TMP: nothing in the source tree
+# is written, ./wirescope is not relinked.
 test_diag_dist() {
-	make -s dist >/dev/null
-	tar -tzf dist/wirescope.tar.gz >"$WS_TMP/list"
+	[ "${WS_SANITIZE:-}" = 1 ] && skip "dist packs the static binary; the sanitized run has none"
+	local d=$WS_TMP/dist ws
+	# Absolute: make would take "./wirescope" for its own target and relink.
+	ws=$(realpath "$WS")
+	make -s dist DIST_OUT="$d/out" DIST_STAGE="$d/stage" DIST_BIN="$ws" >/dev/null
+	tar -tzf "$d/out/wirescope.tar.gz" >"$WS_TMP/list"
 	local f
 	for f in wirescope docs/wirescope.8 docs/diag.md; do
 		grep -q "/$f\$" "$WS_TMP/list" || fail "$f not in the tarball"
 	done
-	mkdir "$WS_TMP/empty"
-	tar -xzf dist/wirescope.tar.gz -C "$WS_TMP"
-	cp "$WS_TMP"/wirescope-*/wirescope "$WS_TMP/empty/"
+	mkdir "$WS_TMP/empty" "$d/x"
+	tar -xzf "$d/out/wirescope.tar.gz" -C "$d/x"
+	cp "$d"/x/wirescope-*/wirescope "$WS_TMP/empty/"
+	strip -o "$d/ref" "$ws"
+	cmp -s "$d/ref" "$WS_TMP/empty/wirescope" || fail "the tarball's binary is not the one under test, stripped"
 	assert_match "$(file -L "$WS_TMP/empty/wirescope")" 'statically linked' "static"
 	assert_match "$(cd "$WS_TMP/empty" && env -i ./wirescope --version)" '^wirescope ' "env -i --version"
 	assert_match "$(cd "$WS_TMP/empty" && env -i ./wirescope diag --help)" '^Usage: wirescope diag' "env -i diag --help"
@@ -687,7 +695,7 @@ test_diag_dist() {
 	assert_eq "$rc" 0 "env -i diag exit code"
 	assert_match "$(cat "$WS_TMP/out")" 'healthy' "env -i diag output"
 	local man
-	man=$(MANWIDTH=80 man -l "$WS_TMP"/wirescope-*/docs/wirescope.8 2>/dev/null)
+	man=$(MANWIDTH=80 man -l "$d"/x/wirescope-*/docs/wirescope.8 2>/dev/null)
 	assert_match "$man" '^ +diag$' "man page: diag section"
 	assert_match "$man" '^ +sizes$' "man page: sizes section"
 	assert_match "$man" 'EXIT STATUS' "man page: exit status"
