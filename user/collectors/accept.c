@@ -22,7 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "collectors/handshakes_collector.h"
+#include "collectors/accept_int.h"
 #include "core/findings.h"
 #include "core/procfs.h"
 #include "core/netlink.h"
@@ -392,6 +392,15 @@ static int accept_configure(struct ws_session *s)
 	return 0;
 }
 
+/* Every socket on the key shows the key's count. */
+void accept_share_key(uint64_t total, struct accept_part *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i].kfree = total;
+}
+
 static void read_bpf_listener(struct ws_session *s, struct listener *t)
 {
 	struct hs_listener_stats ls;
@@ -408,7 +417,13 @@ static void read_bpf_listener(struct ws_session *s, struct listener *t)
 			      sizeof(struct hs_port_stats));
 	if (!bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.hs_listeners), &key,
 				 &ls)) {
-		t->pub.kfree_overflows = ls.kfree_overflows;
+		struct accept_part part = {
+			.kfree = t->pub.kfree_overflows,
+			.live = !t->pub.gone,
+		};
+
+		accept_share_key(ls.kfree_overflows, &part, 1);
+		t->pub.kfree_overflows = part.kfree;
 		t->pub.synack_retrans = ls.synack_retrans;
 		t->pub.defer_accept |= ls.defer_accept;
 	}
@@ -555,24 +570,15 @@ static void accept_stop(struct ws_session *s)
 	timer_fd = -1;
 }
 
-/* Counts over one span: since the last interval or since start. */
-struct span {
-	uint64_t overflows, syn_queue_drops, sk_drops, kfree, retrans;
-	struct hs_port_stats wire;
-	uint32_t queue_max;
-};
-
 /*
  * Overflowing: the kernel dropped for this socket (sk_drops, kfree), or the
  * wire shows drops a deferred-accept listener cannot explain (SYN-site
  * drops, RST or cookie loss after the final ACK; ACK-site SYN-ACK repeats
  * only without TCP_DEFER_ACCEPT).
  */
-static enum accept_verdict verdict(const struct listener *t,
-				   const struct span *sp)
+enum accept_verdict accept_judge(const struct accept_span *sp, bool defer)
 {
 	const struct hs_port_stats *w = &sp->wire;
-	bool defer = t->pub.defer_accept;
 
 	if (!sp->overflows && !sp->kfree && sp->syn_queue_drops)
 		return ACCEPT_SYNQ_FULL;
@@ -597,8 +603,9 @@ static const char *fmt_addr(const struct accept_listener *l, char *buf,
 }
 
 static void json_listener(struct ws_session *s, const char *type,
-			  const struct listener *t, const struct span *sp,
-			  enum accept_verdict v, double secs)
+			  const struct listener *t,
+			  const struct accept_span *sp, enum accept_verdict v,
+			  double secs)
 {
 	const struct accept_listener *l = &t->pub;
 	char a[INET6_ADDRSTRLEN];
@@ -642,7 +649,7 @@ static void print_header(struct ws_session *s)
 }
 
 static void text_listener(struct ws_session *s, const struct listener *t,
-			  const struct span *sp, enum accept_verdict v)
+			  const struct accept_span *sp, enum accept_verdict v)
 {
 	const struct accept_listener *l = &t->pub;
 	char t8[16], a[64], proc[32];
@@ -687,7 +694,8 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 }
 
 /* Counts since the last interval or since start; see attribute(). */
-static void span_since(const struct listener *t, bool interval, struct span *sp)
+static void span_since(const struct listener *t, bool interval,
+		       struct accept_span *sp)
 {
 	const struct accept_listener *l = &t->pub;
 
@@ -731,7 +739,7 @@ static void print_host(struct ws_session *s, bool final, const uint64_t *from,
 
 static void accept_interval(struct ws_session *s, double secs)
 {
-	struct span sp = {};
+	struct accept_span sp = {};
 	int i;
 
 	if (!s->o->json && (lines++ % 25 == 0))
@@ -740,7 +748,7 @@ static void accept_interval(struct ws_session *s, double secs)
 		struct listener *t = &table[i];
 
 		span_since(t, true, &sp);
-		t->pub.verdict = verdict(t, &sp);
+		t->pub.verdict = accept_judge(&sp, t->pub.defer_accept);
 		if (s->o->json)
 			json_listener(s, "interval", t, &sp, t->pub.verdict,
 				      secs);
@@ -760,7 +768,7 @@ static void accept_interval(struct ws_session *s, double secs)
 
 static void accept_summary(struct ws_session *s)
 {
-	struct span sp = {};
+	struct accept_span sp = {};
 	int i;
 
 	if (!s->o->json) {
@@ -776,7 +784,7 @@ static void accept_summary(struct ws_session *s)
 		struct listener *t = &table[i];
 
 		span_since(t, false, &sp);
-		t->pub.verdict = verdict(t, &sp);
+		t->pub.verdict = accept_judge(&sp, t->pub.defer_accept);
 		if (s->o->json)
 			json_listener(s, "summary", t, &sp, t->pub.verdict,
 				      s->elapsed);
@@ -788,7 +796,7 @@ static void accept_summary(struct ws_session *s)
 
 const struct accept_listener *accept_listeners(int *n)
 {
-	struct span sp = {};
+	struct accept_span sp = {};
 	int i;
 
 	for (i = 0; i < n_listeners; i++) {
@@ -800,7 +808,7 @@ const struct accept_listener *accept_listeners(int *n)
 		pubs[i].kfree_overflows = sp.kfree;
 		pubs[i].synack_retrans = sp.retrans;
 		pubs[i].wire = sp.wire;
-		pubs[i].verdict = verdict(&table[i], &sp);
+		pubs[i].verdict = accept_judge(&sp, table[i].pub.defer_accept);
 	}
 	*n = n_listeners;
 	return pubs;
