@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The accept collector's rules (collectors/accept.c) on recorded counts. */
+#include <stdint.h>
 #include "unit.h"
 #include "collectors/accept_int.h"
 
@@ -63,10 +64,95 @@ static void test_share_one_socket(void)
 	case_end();
 }
 
+static uint64_t sum_kfree(const struct accept_part *p, int n)
+{
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += p[i].kfree;
+	return sum;
+}
+
+/*
+ * Two SO_REUSEPORT sockets with listen(8): 6 final ACKs dropped at each
+ * (sk_drops +12 each, ss -m shows d12), 12 on their shared key.
+ */
+static void test_share_reuseport(void)
+{
+	struct accept_part p[2] = {
+		{ .weight = 12, .live = true },
+		{ .weight = 12, .live = true },
+	};
+
+	case_begin("share: an SO_REUSEPORT group's drops are counted once");
+	accept_share_key(12, p, 2);
+	CHECK_EQ(p[0].kfree, 6, "first socket");
+	CHECK_EQ(p[1].kfree, 6, "second socket");
+	CHECK(p[0].apportioned && p[1].apportioned, "said to be shares");
+	/* Then 4 more, all at the second socket. */
+	p[0].weight = 0;
+	p[1].weight = 8;
+	accept_share_key(16, p, 2);
+	CHECK_EQ(p[0].kfree, 6, "first socket, no new drops");
+	CHECK_EQ(p[1].kfree, 10, "second socket");
+	case_end();
+}
+
+/* A rolling restart under SO_REUSEPORT: the new socket opens first. */
+static void test_share_rolling_restart(void)
+{
+	struct accept_part p[2] = {
+		{ .weight = 20, .live = true },
+		{ .live = true },
+	};
+
+	case_begin("share: a closed socket's count is not read again by its "
+		   "successor");
+	accept_share_key(10, p, 2);
+	CHECK_EQ(p[0].kfree, 10, "old socket");
+	CHECK_EQ(p[1].kfree, 0, "new socket");
+	p[0] = (struct accept_part){ .kfree = p[0].kfree }; /* closed */
+	p[1].weight = 8;
+	accept_share_key(14, p, 2);
+	CHECK_EQ(p[0].kfree, 10, "old socket, closed");
+	CHECK_EQ(p[1].kfree, 4, "new socket");
+	CHECK(!p[1].apportioned, "exact: the only socket that dropped");
+	/* Counted after the dump showed the drop: the only live socket. */
+	p[1].weight = 0;
+	accept_share_key(15, p, 2);
+	CHECK_EQ(p[1].kfree, 5, "new socket, before its sk_drops shows it");
+	CHECK(!p[1].apportioned, "exact: the only live socket");
+	case_end();
+}
+
+static void test_share_adds_up(void)
+{
+	struct accept_part p[3] = {
+		{ .weight = 2, .live = true },
+		{ .weight = 2, .live = true },
+		{ .weight = 2, .live = true },
+	};
+	struct accept_part idle[2] = { { .live = true }, { .live = true } };
+
+	case_begin("share: the shares add up to the key's count");
+	accept_share_key(10, p, 3);
+	CHECK_EQ(sum_kfree(p, 3), 10, "three sockets alike");
+	accept_share_key(3, idle, 2);
+	CHECK_EQ(sum_kfree(idle, 2), 3, "no sk_drops yet: live ones alike");
+	CHECK(idle[0].apportioned && idle[1].apportioned, "said to be shares");
+	accept_share_key(3, idle, 2);
+	CHECK_EQ(sum_kfree(idle, 2), 3, "read again, nothing new");
+	case_end();
+}
+
 int main(void)
 {
 	test_judge_kernel_evidence();
 	test_judge_wire_with_drops();
 	test_share_one_socket();
+	test_share_reuseport();
+	test_share_rolling_restart();
+	test_share_adds_up();
 	return unit_exit();
 }

@@ -45,7 +45,8 @@ struct listener {
 	uint32_t drops_base, drops_now, drops_prev;
 	uint64_t kfree_prev, retrans_prev;
 	struct hs_port_stats wire_base, wire_prev;
-	/* attribute(): the bases of the last attribution, and its sums */
+	/* attribute(): the bases of the last attribution, and its sums;
+	 * drops_attr is also the base of the key's shares (read_bpf_key()) */
 	uint32_t drops_attr;
 	uint64_t kfree_attr;
 	uint64_t ovf_total, ovf_prev, synq_total, synq_prev;
@@ -122,6 +123,14 @@ static struct listener *find(const struct nl_listener *l)
 	return NULL;
 }
 
+/* @q is on this address, port and family: the key of hs_listeners. */
+static bool on_key(const struct accept_listener *q, const uint32_t *addr,
+		   uint16_t port, uint8_t family)
+{
+	return q->port == port && q->family == family &&
+	       !memcmp(q->addr, addr, sizeof(q->addr));
+}
+
 /* A closed listener on this address, port and family, or NULL. */
 static struct listener *find_closed(const uint32_t *addr, uint16_t port,
 				    uint8_t family)
@@ -131,8 +140,7 @@ static struct listener *find_closed(const uint32_t *addr, uint16_t port,
 	for (i = 0; i < n_listeners; i++) {
 		struct accept_listener *q = &table[i].pub;
 
-		if (q->gone && q->port == port && q->family == family &&
-		    !memcmp(q->addr, addr, sizeof(q->addr)))
+		if (q->gone && on_key(q, addr, port, family))
 			return &table[i];
 	}
 	return NULL;
@@ -246,7 +254,7 @@ static void on_listener(const struct nl_listener *l, void *arg)
 		/* Born while we run: all its drops are ours to report. */
 		t->drops_base = started ? 0 : l->drops;
 		t->fresh = started;
-		t->drops_prev = t->drops_base;
+		t->drops_prev = t->drops_attr = t->drops_base;
 		owners_stale = true;
 	}
 	t->seen = true;
@@ -392,42 +400,136 @@ static int accept_configure(struct ws_session *s)
 	return 0;
 }
 
-/* Every socket on the key shows the key's count. */
-void accept_share_key(uint64_t total, struct accept_part *p, int n)
+/*
+ * What a part weighs: its own drops; when no socket on the key dropped
+ * (the drops came after the dump), the live sockets alike, or all of them
+ * when none is live.
+ */
+static uint64_t part_weight(const struct accept_part *p, bool by_drops,
+			    bool any_live)
 {
-	int i;
-
-	for (i = 0; i < n; i++)
-		p[i].kfree = total;
+	if (by_drops)
+		return p->weight;
+	return any_live ? p->live : 1;
 }
 
-static void read_bpf_listener(struct ws_session *s, struct listener *t)
+/* Add @fresh to the parts' counts in proportion to their weights. */
+static void share_out(uint64_t fresh, struct accept_part *p, int n,
+		      bool by_drops, bool any_live)
 {
-	struct hs_listener_stats ls;
-	struct hs_listener_key key = {
-		.port = t->pub.port,
-		.family = t->pub.family,
-	};
+	uint64_t w, sum = 0, cum = 0, before, after = 0;
+	int i, weighed = 0;
 
-	memcpy(key.addr, t->pub.addr, sizeof(key.addr));
+	for (i = 0; i < n; i++) {
+		w = part_weight(&p[i], by_drops, any_live);
+		sum += w;
+		weighed += w > 0;
+	}
+	for (i = 0; i < n; i++) {
+		w = part_weight(&p[i], by_drops, any_live);
+		before = after;
+		cum += w;
+		after = fresh * cum / sum; /* the shares add up to @fresh */
+		p[i].kfree += after - before;
+		p[i].apportioned = w && weighed > 1;
+	}
+}
+
+/*
+ * The parts keep what they hold; the key's drops since go to the sockets
+ * whose sk_drops rose (an ACK-site drop adds 2 to its own socket's), in
+ * proportion.  One socket, or one live socket with no drops to go by,
+ * gets them all, exactly.
+ */
+void accept_share_key(uint64_t total, struct accept_part *p, int n)
+{
+	uint64_t held = 0, drops = 0;
+	bool any_live = false;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		held += p[i].kfree;
+		drops += p[i].weight;
+		any_live |= p[i].live;
+	}
+	if (total > held)
+		share_out(total - held, p, n, drops > 0, any_live);
+}
+
+static void read_bpf_port(struct ws_session *s, struct listener *t)
+{
 	/* A slot for the port before its first SYN-ACK: a queue already full
 	 * when we start answers none. */
 	ws_percpu_insert_zero(bpf_map__fd(s->skel->maps.hs_ports),
 			      &(uint32_t){ t->pub.port }, s->ncpus,
 			      sizeof(struct hs_port_stats));
-	if (!bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.hs_listeners), &key,
-				 &ls)) {
-		struct accept_part part = {
+	hs_read_port(s, t->pub.port, &t->pub.wire);
+}
+
+/* The rows on table[first]'s key, from @first on, into @rows and @parts. */
+static int key_parts(int first, bool *done, int *rows,
+		     struct accept_part *parts)
+{
+	const struct accept_listener *k = &table[first].pub;
+	int i, n = 0;
+
+	for (i = first; i < n_listeners; i++) {
+		struct listener *t = &table[i];
+
+		if (!on_key(&t->pub, k->addr, k->port, k->family))
+			continue;
+		done[i] = true;
+		rows[n] = i;
+		parts[n++] = (struct accept_part){
+			.weight = (uint32_t)(t->drops_now - t->drops_attr),
 			.kfree = t->pub.kfree_overflows,
 			.live = !t->pub.gone,
 		};
+	}
+	return n;
+}
 
-		accept_share_key(ls.kfree_overflows, &part, 1);
-		t->pub.kfree_overflows = part.kfree;
+/*
+ * The counts of table[first]'s address, port and family, read once: the
+ * sockets on it (an SO_REUSEPORT group, a closed listener and the one
+ * back in its place) share its ACK-site drops.  SYN-ACK repeats have no
+ * socket's counter to go by: each shows its key's.
+ */
+static void read_bpf_key(struct ws_session *s, int first, bool *done)
+{
+	static struct accept_part parts[MAX_LISTENERS];
+	static int rows[MAX_LISTENERS];
+	struct hs_listener_stats ls = {};
+	struct hs_listener_key key = {
+		.port = table[first].pub.port,
+		.family = table[first].pub.family,
+	};
+	int i, n = key_parts(first, done, rows, parts);
+
+	memcpy(key.addr, table[first].pub.addr, sizeof(key.addr));
+	bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.hs_listeners), &key, &ls);
+	accept_share_key(ls.kfree_overflows, parts, n);
+	for (i = 0; i < n; i++) {
+		struct listener *t = &table[rows[i]];
+
+		t->pub.kfree_overflows = parts[i].kfree;
+		t->apportioned |= parts[i].apportioned;
 		t->pub.synack_retrans = ls.synack_retrans;
 		t->pub.defer_accept |= ls.defer_accept;
 	}
-	hs_read_port(s, t->pub.port, &t->pub.wire);
+}
+
+static void read_bpf(struct ws_session *s)
+{
+	static bool done[MAX_LISTENERS];
+	int i;
+
+	memset(done, 0, sizeof(done));
+	for (i = 0; i < n_listeners; i++) {
+		read_bpf_port(s, &table[i]);
+		if (!done[i])
+			read_bpf_key(s, i, done);
+	}
 }
 
 /*
@@ -444,7 +546,8 @@ static void read_bpf_listener(struct ws_session *s, struct listener *t)
  * So at every sample the new ones go to the listeners whose listen drops
  * (sk_drops less the known double counts) rose: all of them to the only
  * one (exact), else split in proportion (apportioned; the ACK-site drops
- * kfree_skb saw are this socket's own and a floor).
+ * kfree_skb saw, this socket's or its share of its SO_REUSEPORT group's,
+ * are a floor).
  */
 static void attribute(struct ws_session *s)
 {
@@ -521,10 +624,9 @@ static int accept_sample(struct ws_session *s)
 		find_owners();
 		owners_stale = false;
 	}
-	for (i = 0; i < n_listeners; i++) {
+	for (i = 0; i < n_listeners; i++)
 		check_defer(&table[i]);
-		read_bpf_listener(s, &table[i]);
-	}
+	read_bpf(s);
 	err = read_netstat(host_cur);
 	if (!err && started)
 		attribute(s);

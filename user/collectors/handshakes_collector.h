@@ -72,10 +72,12 @@ struct accept_listener {
 	 * (see accept.c, attribute()). */
 	uint64_t overflows;
 	uint64_t syn_queue_drops;
-	bool apportioned;	  /* some of the above was apportioned */
-	uint64_t listen_drops;	  /* sk_drops less double counts */
-	uint64_t kfree_overflows; /* ACK-site drops, skb:kfree_skb */
-	uint64_t synack_retrans;
+	bool apportioned;	/* they or kfree_overflows are in part shares */
+	uint64_t listen_drops;	/* sk_drops less double counts */
+	/* ACK-site drops (skb:kfree_skb), counted per address, port and
+	 * family: shared out among the sockets on one (SO_REUSEPORT) */
+	uint64_t kfree_overflows;
+	uint64_t synack_retrans; /* its address, port and family's */
 	bool defer_accept;
 	struct hs_port_stats wire; /* per port, from the XDP/tc programs */
 	enum accept_verdict verdict;
