@@ -50,6 +50,42 @@ static void test_judge_wire_with_drops(void)
 		    false, ACCEPT_OVERFLOWING);
 }
 
+/*
+ * sshd behind an nftables rate limit on SYNs: the hook sees SYNs resent,
+ * but no listener dropped any (sk_drops).
+ */
+static void test_judge_wire_without_drops(void)
+{
+	struct accept_span sp = {};
+
+	sp.wire.syn_site_drops = 5;
+	check_judge("judge: SYNs resent that no listener dropped are not the "
+		    "queue's",
+		    &sp, false, ACCEPT_NOT_QUEUE);
+	sp.port_dropped = true;
+	check_judge("judge: SYNs resent that another listener on the port "
+		    "dropped leave this one ok",
+		    &sp, false, ACCEPT_OK);
+	check_judge("judge: ... and a deferred one deferred", &sp, true,
+		    ACCEPT_DEFERRED);
+	sp = (struct accept_span){ .dropped_before = true };
+	sp.wire.syn_site_drops = 5;
+	check_judge("judge: SYNs resent after the socket dropped, just before, "
+		    "are overflowing",
+		    &sp, false, ACCEPT_OVERFLOWING);
+	sp = (struct accept_span){};
+	sp.wire.rst_after_ack = 1;
+	sp.wire.cookie_drops = 1;
+	check_judge("judge: RSTs and cookie losses no listener dropped are not "
+		    "the queue's",
+		    &sp, true, ACCEPT_NOT_QUEUE);
+	sp = (struct accept_span){};
+	sp.wire.ack_site_drops = 3;
+	check_judge("judge: repeated SYN-ACKs of a deferred listener, no "
+		    "drops: deferred",
+		    &sp, true, ACCEPT_DEFERRED);
+}
+
 static void test_share_one_socket(void)
 {
 	struct accept_part p = { .live = true };
@@ -150,6 +186,7 @@ int main(void)
 {
 	test_judge_kernel_evidence();
 	test_judge_wire_with_drops();
+	test_judge_wire_without_drops();
 	test_share_one_socket();
 	test_share_reuseport();
 	test_share_rolling_restart();

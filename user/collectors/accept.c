@@ -31,12 +31,16 @@
 #define MAX_LISTENERS	HS_MAX_LISTENERS
 #define QUEUE_SAMPLE_MS 100
 #define NGINX_BACKLOG	511
+/* The wire counts a loss when the resend comes: up to 32 s after the drop
+ * (a SYN's sixth try follows its fifth by 32 s, tcp_syn_retries 6). */
+#define WIRE_LAG_S 32
 
 const char *const accept_verdict_names[] = {
 	[ACCEPT_OK] = "ok",
 	[ACCEPT_OVERFLOWING] = "overflowing",
 	[ACCEPT_DEFERRED] = "deferred-accept",
 	[ACCEPT_SYNQ_FULL] = "syn-queue-full",
+	[ACCEPT_NOT_QUEUE] = "unanswered-not-queue",
 };
 
 /* Cumulative state of one listener; the public part is the totals. */
@@ -51,6 +55,8 @@ struct listener {
 	uint64_t kfree_attr;
 	uint64_t ovf_total, ovf_prev, synq_total, synq_prev;
 	bool apportioned;
+	/* s->elapsed at the end of the last interval with sk_drops, or 0 */
+	double dropped_at;
 	uint32_t queue_max_iv; /* max since the last interval */
 	int owner_fd;	       /* the owner's fd number for it */
 	bool defer_checked;
@@ -76,6 +82,8 @@ static bool started, owners_stale, table_full_warned;
 static bool listeners_unwatched;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
 static unsigned long lines;
+static struct accept_span spans[MAX_LISTENERS]; /* see judge() */
+static double interval_from; /* s->elapsed at the last interval */
 
 /* A sysctl's value, -1 if unreadable (shown as such). */
 static long sysctl_or_minus1(const char *name)
@@ -672,22 +680,32 @@ static void accept_stop(struct ws_session *s)
 	timer_fd = -1;
 }
 
+/* The socket's drop counter rose in the span, or in time for its resends. */
+static bool span_dropped(const struct accept_span *sp)
+{
+	return sp->sk_drops || sp->dropped_before;
+}
+
 /*
- * Overflowing: the kernel dropped for this socket (sk_drops, kfree), or the
- * wire shows drops a deferred-accept listener cannot explain (SYN-site
- * drops, RST or cookie loss after the final ACK; ACK-site SYN-ACK repeats
- * only without TCP_DEFER_ACCEPT).
+ * Overflowing: the kernel dropped for this socket (overflows, kfree), or
+ * the wire shows losses (SYN-site drops, RST or cookie loss after the
+ * final ACK; ACK-site SYN-ACK repeats only without TCP_DEFER_ACCEPT) and
+ * its own drop counter rose.  Every drop for a full accept or SYN queue
+ * adds to the listener's sk_drops: losses with no listener on the port
+ * dropping (the wire's numbers are per port) are not a queue's.
  */
 enum accept_verdict accept_judge(const struct accept_span *sp, bool defer)
 {
 	const struct hs_port_stats *w = &sp->wire;
+	bool wire = w->syn_site_drops || w->rst_after_ack || w->cookie_drops ||
+		    (!defer && w->ack_site_drops);
 
 	if (!sp->overflows && !sp->kfree && sp->syn_queue_drops)
 		return ACCEPT_SYNQ_FULL;
-	if (sp->overflows || sp->kfree || w->syn_site_drops ||
-	    w->rst_after_ack || w->cookie_drops ||
-	    (!defer && w->ack_site_drops))
+	if (sp->overflows || sp->kfree || (wire && span_dropped(sp)))
 		return ACCEPT_OVERFLOWING;
+	if (wire && !sp->port_dropped)
+		return ACCEPT_NOT_QUEUE;
 	return defer ? ACCEPT_DEFERRED : ACCEPT_OK;
 }
 
@@ -793,6 +811,12 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 			"  the SYN queue is full, not the accept queue: "
 			"tcp_max_syn_backlog %ld, tcp_syncookies %ld\n",
 			syn_backlog, syncookies);
+	if (v == ACCEPT_NOT_QUEUE)
+		fprintf(s->out,
+			"  handshakes lost on the wire, but no listener on "
+			"port %u dropped (sk_drops): not a queue; a firewall, "
+			"a rate limit or the path\n",
+			l->port);
 }
 
 /* Counts since the last interval or since start; see attribute(). */
@@ -839,38 +863,86 @@ static void print_host(struct ws_session *s, bool final, const uint64_t *from,
 	json_end(&j);
 }
 
+/* Its sk_drops rose so shortly before this interval that resends in it
+ * can be of those drops. */
+static bool dropped_before_interval(const struct listener *t)
+{
+	return t->dropped_at > 0 && interval_from - t->dropped_at < WIRE_LAG_S;
+}
+
+/* Another listener on table[i]'s port dropped, or one may have, unwatched. */
+static bool port_dropped(int i)
+{
+	int j;
+
+	for (j = 0; j < n_listeners; j++)
+		if (j != i && table[j].pub.port == table[i].pub.port &&
+		    span_dropped(&spans[j]))
+			return true;
+	return listeners_unwatched;
+}
+
+/*
+ * Every listener's span and verdict: the wire's numbers are per port, so
+ * whether a queue explains them depends on every listener on the port.
+ */
+static void judge(bool interval)
+{
+	int i;
+
+	/* Before the start nothing counts: the wire's losses are of
+	 * handshakes the programs saw begin. */
+	for (i = 0; i < n_listeners; i++) {
+		span_since(&table[i], interval, &spans[i]);
+		spans[i].dropped_before =
+		    interval && dropped_before_interval(&table[i]);
+	}
+	for (i = 0; i < n_listeners; i++) {
+		spans[i].port_dropped = port_dropped(i);
+		table[i].pub.verdict =
+		    accept_judge(&spans[i], table[i].pub.defer_accept);
+	}
+}
+
+/* The next interval starts @now (seconds since start). */
+static void next_interval(struct listener *t, const struct accept_span *sp,
+			  double now)
+{
+	if (sp->sk_drops)
+		t->dropped_at = now;
+	t->drops_prev = t->drops_now;
+	t->ovf_prev = t->ovf_total;
+	t->synq_prev = t->synq_total;
+	t->kfree_prev = t->pub.kfree_overflows;
+	t->retrans_prev = t->pub.synack_retrans;
+	t->wire_prev = t->pub.wire;
+	t->queue_max_iv = t->pub.queue;
+}
+
 static void accept_interval(struct ws_session *s, double secs)
 {
-	struct accept_span sp = {};
 	int i;
 
 	if (!s->o->json && (lines++ % 25 == 0))
 		print_header(s);
+	judge(true);
 	for (i = 0; i < n_listeners; i++) {
 		struct listener *t = &table[i];
 
-		span_since(t, true, &sp);
-		t->pub.verdict = accept_judge(&sp, t->pub.defer_accept);
 		if (s->o->json)
-			json_listener(s, "interval", t, &sp, t->pub.verdict,
-				      secs);
+			json_listener(s, "interval", t, &spans[i],
+				      t->pub.verdict, secs);
 		else
-			text_listener(s, t, &sp, t->pub.verdict);
-		t->drops_prev = t->drops_now;
-		t->ovf_prev = t->ovf_total;
-		t->synq_prev = t->synq_total;
-		t->kfree_prev = t->pub.kfree_overflows;
-		t->retrans_prev = t->pub.synack_retrans;
-		t->wire_prev = t->pub.wire;
-		t->queue_max_iv = t->pub.queue;
+			text_listener(s, t, &spans[i], t->pub.verdict);
+		next_interval(t, &spans[i], s->elapsed);
 	}
+	interval_from = s->elapsed;
 	print_host(s, false, host_prev, secs);
 	memcpy(host_prev, host_cur, sizeof(host_cur));
 }
 
 static void accept_summary(struct ws_session *s)
 {
-	struct accept_span sp = {};
 	int i;
 
 	if (!s->o->json) {
@@ -882,35 +954,34 @@ static void accept_summary(struct ws_session *s)
 			syncookies);
 		print_header(s);
 	}
+	judge(false);
 	for (i = 0; i < n_listeners; i++) {
 		struct listener *t = &table[i];
 
-		span_since(t, false, &sp);
-		t->pub.verdict = accept_judge(&sp, t->pub.defer_accept);
 		if (s->o->json)
-			json_listener(s, "summary", t, &sp, t->pub.verdict,
-				      s->elapsed);
+			json_listener(s, "summary", t, &spans[i],
+				      t->pub.verdict, s->elapsed);
 		else
-			text_listener(s, t, &sp, t->pub.verdict);
+			text_listener(s, t, &spans[i], t->pub.verdict);
 	}
 	print_host(s, true, host_base, s->elapsed);
 }
 
 const struct accept_listener *accept_listeners(int *n)
 {
-	struct accept_span sp = {};
 	int i;
 
+	judge(false);
 	for (i = 0; i < n_listeners; i++) {
-		span_since(&table[i], false, &sp);
+		const struct accept_span *sp = &spans[i];
+
 		pubs[i] = table[i].pub;
-		pubs[i].overflows = sp.overflows;
-		pubs[i].syn_queue_drops = sp.syn_queue_drops;
+		pubs[i].overflows = sp->overflows;
+		pubs[i].syn_queue_drops = sp->syn_queue_drops;
 		pubs[i].apportioned = table[i].apportioned;
-		pubs[i].kfree_overflows = sp.kfree;
-		pubs[i].synack_retrans = sp.retrans;
-		pubs[i].wire = sp.wire;
-		pubs[i].verdict = accept_judge(&sp, table[i].pub.defer_accept);
+		pubs[i].kfree_overflows = sp->kfree;
+		pubs[i].synack_retrans = sp->retrans;
+		pubs[i].wire = sp->wire;
 	}
 	*n = n_listeners;
 	return pubs;

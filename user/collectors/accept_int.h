@@ -13,6 +13,12 @@ struct accept_span {
 	uint64_t overflows, syn_queue_drops, sk_drops, kfree, retrans;
 	struct hs_port_stats wire;
 	uint32_t queue_max;
+	/* its sk_drops rose within WIRE_LAG_S before the span: the wire's
+	 * resends in the span can be of those drops */
+	bool dropped_before;
+	/* another listener on its port dropped (in the span or just before)
+	 * or may have (one went unwatched): the wire is per port */
+	bool port_dropped;
 };
 
 enum accept_verdict accept_judge(const struct accept_span *sp, bool defer);

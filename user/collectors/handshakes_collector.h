@@ -52,6 +52,7 @@ enum accept_verdict {
 	ACCEPT_OVERFLOWING,
 	ACCEPT_DEFERRED,
 	ACCEPT_SYNQ_FULL,
+	ACCEPT_NOT_QUEUE, /* the wire shows losses no listener dropped */
 };
 
 /* One listening socket, totals since start (or since it appeared). */
