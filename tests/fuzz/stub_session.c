@@ -20,6 +20,11 @@ int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 	return 0;
 }
 
+int ws_block_stop_signals(sigset_t *mask)
+{
+	return sigemptyset(mask);
+}
+
 int ws_session_run(struct ws_session *s)
 {
 	const struct ws_opts *o = s->o;

@@ -971,6 +971,7 @@ int ws_session_run(struct ws_session *s)
 	bool stopped = false;
 	int err;
 
+	s->sig_fd = -1;
 	verbose = s->o->verbose;
 	libbpf_set_print(libbpf_print);
 	signal(SIGPIPE, SIG_IGN);
@@ -981,12 +982,6 @@ int ws_session_run(struct ws_session *s)
 		err = check_btf();
 	if (err)
 		return err;
-	s->sig_fd = ws_block_stop_signals(&stop_signals)
-			? -1
-			: signalfd(-1, &stop_signals, SFD_CLOEXEC);
-	if (s->sig_fd < 0)
-		return ws_error(WS_EXIT_RUNTIME, "signal setup: %s",
-				strerror(errno));
 	ws_session_add(s, &ws_health_collector);
 	s->ncpus = libbpf_num_possible_cpus();
 	s->skel = wirescope_bpf__open();
@@ -1007,7 +1002,13 @@ int ws_session_run(struct ws_session *s)
 			       strerror(errno));
 		goto out;
 	}
-	err = start(s, &stopped);
+	/* Blocked since main(): a signal that came meanwhile is pending. */
+	s->sig_fd = ws_block_stop_signals(&stop_signals)
+			? -1
+			: signalfd(-1, &stop_signals, SFD_CLOEXEC);
+	err = s->sig_fd < 0 ? ws_error(WS_EXIT_RUNTIME, "signal setup: %s",
+				       strerror(errno))
+			    : start(s, &stopped);
 	if (!err && !stopped)
 		err = run_loop(s);
 	/* Losing every interface still ends with the totals counted so far. */
@@ -1016,6 +1017,7 @@ int ws_session_run(struct ws_session *s)
 		summarize(s);
 out:
 	teardown(s);
-	close(s->sig_fd);
+	if (s->sig_fd >= 0)
+		close(s->sig_fd);
 	return err;
 }
