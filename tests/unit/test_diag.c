@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
+#include "findings_util.h"
 #include "collectors/sizes_collector.h"
 #include "collectors/handshakes_collector.h"
 #include "collectors/resets_collector.h"
@@ -140,27 +141,6 @@ static void test_parse_routes(void)
 	      "third of three");
 	CHECK(parse_i64_field("4096 87380\n", 2, &v) < 0, "no third field");
 	case_end();
-}
-
-static const struct ws_finding *find(const struct ws_findings *f,
-				     const char *id)
-{
-	int i;
-
-	for (i = 0; i < f->n; i++)
-		if (!strcmp(f->items[i].id, id))
-			return &f->items[i];
-	return NULL;
-}
-
-static double evidence(const struct ws_finding *x, const char *key)
-{
-	int i;
-
-	for (i = 0; x && i < x->n_ev; i++)
-		if (!strcmp(x->ev[i].key, key))
-			return x->ev[i].num;
-	return NAN;
 }
 
 static void test_softnet_finding(void)

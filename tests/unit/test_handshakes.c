@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "unit.h"
 #include "pkt.h"
+#include "findings_util.h"
 #include <stdlib.h>
 #include "collectors/sizes_collector.h"
 #include "collectors/handshakes_collector.h"
@@ -521,27 +522,6 @@ static void test_interval_more_lost_than_acked(struct ws_session *s)
 	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
 		from_client(ports[i], RST, ISN + 1, 0);
 	case_end();
-}
-
-static const struct ws_finding *find(const struct ws_findings *f,
-				     const char *id)
-{
-	int i;
-
-	for (i = 0; i < f->n; i++)
-		if (!strcmp(f->items[i].id, id))
-			return &f->items[i];
-	return NULL;
-}
-
-static double evidence(const struct ws_finding *x, const char *key)
-{
-	int i;
-
-	for (i = 0; x && i < x->n_ev; i++)
-		if (!strcmp(x->ev[i].key, key))
-			return x->ev[i].num;
-	return -1;
 }
 
 /* The worst severity among @f's findings; an advice blaming a queue. */
