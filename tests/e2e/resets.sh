@@ -295,6 +295,33 @@ print(n)')
 	assert_match "$(rsts "$WS_TMP/out" tx why | sort -u)" '^evidence_tracepoint_partial: sent by this host, but before 6.10 tcp:tcp_send_reset' "why"
 }
 
+# wirescope on r1, which forwards the server's answers to a closed port: the
+# RSTs leave r1a from the server's address, not r1's.  From 6.10 (where a
+# missing tcp_send_reset would say "this host's firewall") they are
+# unknown as forwarded; before, unknown as the tracepoint's gap.
+test_forwarded_rst_not_firewall() {
+	resets_lab
+	ws_start "$LAB_R1" "$WS_TMP/out" resets -i r1a -j
+	local refused
+	refused=$(lab_exec c python3 -c '
+import socket
+n = 0
+for i in range(3):
+    try:
+        socket.create_connection(("'$LAB_S_IP'", 7777), timeout=5)
+    except ConnectionRefusedError:
+        n += 1
+print(n)')
+	ws_stop
+	assert_eq "$refused" 3 "connects refused"
+	assert_eq "$(rsts "$WS_TMP/out" tx verdict saddr | sort | uniq -c | awk '{print $1, $2, $3}')" "3 unknown $LAB_S_IP" "verdicts"
+	if send_reset_full; then
+		assert_match "$(rsts "$WS_TMP/out" tx why | sort -u)" '^forwarded: ' "why"
+	else
+		assert_match "$(rsts "$WS_TMP/out" tx why | sort -u)" '^evidence_tracepoint_partial: ' "why"
+	fi
+}
+
 # 9. The client's own nftables rejects its outgoing segment: the reset
 #    comes back on lo.
 test_local_netfilter() {
