@@ -408,13 +408,13 @@ test_clsact_mark_dies_with_its_netns() {
 	ifindex=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
 	ip netns del "$A"
 	# The kernel frees a namespace's number when its cleanup runs, later.
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 100; i++)); do
 		n2=$(ns "a$i")
 		[ "$(netns_ino "$n2")" = "$ino" ] && break
 		ip netns del "$n2"
 		sleep 0.1
 	done
-	[ "$(netns_ino "$n2" 2>/dev/null)" = "$ino" ] || skip "no new namespace got inode $ino again in 5 s"
+	[ "$(netns_ino "$n2" 2>/dev/null)" = "$ino" ] || skip "no new namespace got inode $ino again in 10 s"
 	ip -n "$B" link add x0 type veth peer name a0 netns "$n2"
 	[ "$(ip netns exec "$n2" cat /sys/class/net/a0/ifindex)" = "$ifindex" ] || skip "a0 got another ifindex than $ifindex"
 	ip -n "$n2" link set a0 up
@@ -563,6 +563,7 @@ test_iface_deleted() {
 			assert_match "$(cat "$WS_TMP/out.err")" 'a0: interface gone \(deleted or moved to another network namespace\); no longer watched' "$how: notice"
 			assert_match "$(tail -n1 "$WS_TMP/out.err")" 'no watched interface left' "$how: exit message"
 			[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "$how: summary before the exit"
+			[ "$(cmd_name "$line")" = diag ] && assert_match "$(grep '"type":"summary"' "$WS_TMP/out")" '"exit_code":5' "$how: diag's summary, exit code"
 			assert_eq "$(hooks "$A" a0)" "" "$how: nothing on the new a0"
 			[ $how = move ] && assert_eq "$(hooks "$B" m0)" "" "$how: nothing on the moved interface"
 			ip netns del "$A"
