@@ -348,7 +348,7 @@ static void test_framework(void)
 	CHECK_EQ(f.lost, 6, "the mildest infos are the ones lost");
 	for (i = 0; i < f.n; i++)
 		CHECK(f.items[i].confidence >= 0.5 ||
-			      !strcmp(f.items[i].id, "c"),
+			  !strcmp(f.items[i].id, "c"),
 		      "kept %s at %.2f", f.items[i].id, f.items[i].confidence);
 	/* ... and a full table of infos still ends in healthy. */
 	memset(&f, 0, sizeof(f));

@@ -73,8 +73,8 @@ struct accept_listener {
 	 * (see accept.c, attribute()). */
 	uint64_t overflows;
 	uint64_t syn_queue_drops;
-	bool apportioned;	/* they or kfree_overflows are in part shares */
-	uint64_t listen_drops;	/* sk_drops less double counts */
+	bool apportioned;      /* they or kfree_overflows are in part shares */
+	uint64_t listen_drops; /* sk_drops less double counts */
 	/* ACK-site drops (skb:kfree_skb), counted per address, port and
 	 * family: shared out among the sockets on one (SO_REUSEPORT) */
 	uint64_t kfree_overflows;

@@ -104,9 +104,9 @@ static int watch_lo(struct ws_opts *o)
 		if (!strcmp(o->ifaces[i].name, "lo"))
 			return 0;
 	if (n == WS_MAX_IFACES)
-		return ws_usage_error("resets",
-				      "at most %d interfaces: lo is watched too",
-				      WS_MAX_IFACES - 1);
+		return ws_usage_error(
+		    "resets", "at most %d interfaces: lo is watched too",
+		    WS_MAX_IFACES - 1);
 	err = ws_add_iface(o, "lo");
 
 	if (!err && o->n_ifaces > n)

@@ -162,7 +162,7 @@ struct ws_session {
 	} pollers[4];
 	int n_pollers;
 	int ncpus;
-	int sig_fd; /* SIGINT, SIGTERM, SIGHUP, SIGQUIT: stop */
+	int sig_fd;	/* SIGINT, SIGTERM, SIGHUP, SIGQUIT: stop */
 	double elapsed; /* seconds since start, monotonic */
 	unsigned long ticks;
 	FILE *out;

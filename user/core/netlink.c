@@ -476,31 +476,33 @@ static struct local_addr {
 } local_addrs[WS_MAX_LOCAL_ADDRS];
 static int n_local_addrs;
 
+/* @sa as a local_addr; false if it is no IPv4 or IPv6 address. */
+static bool local_addr_of(const struct sockaddr *sa, struct local_addr *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (sa && sa->sa_family == AF_INET) {
+		l->family = 4;
+		memcpy(l->a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa && sa->sa_family == AF_INET6) {
+		l->family = 6;
+		memcpy(l->a, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
 static void read_local_addrs(void)
 {
 	struct ifaddrs *list, *i;
-	struct local_addr *l;
 
 	n_local_addrs = 0;
 	if (getifaddrs(&list))
 		return;
-	for (i = list; i && n_local_addrs < WS_MAX_LOCAL_ADDRS; i = i->ifa_next) {
-		if (!i->ifa_addr)
-			continue;
-		l = &local_addrs[n_local_addrs];
-		memset(l, 0, sizeof(*l));
-		if (i->ifa_addr->sa_family == AF_INET) {
-			l->family = 4;
-			memcpy(l->a, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			l->family = 6;
-			memcpy(l->a, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
-			       16);
-		} else {
-			continue;
-		}
-		n_local_addrs++;
-	}
+	for (i = list; i && n_local_addrs < WS_MAX_LOCAL_ADDRS; i = i->ifa_next)
+		n_local_addrs +=
+		    local_addr_of(i->ifa_addr, &local_addrs[n_local_addrs]);
 	freeifaddrs(list);
 }
 

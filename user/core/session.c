@@ -948,8 +948,11 @@ static int ready_file(struct ws_session *s)
 static int start(struct ws_session *s, bool *stopped)
 {
 	static int (*const steps[])(struct ws_session *) = {
-		attach_hooks_if_needed, attach_tracepoints, start_collectors,
-		on_ready,		ready_file,
+		attach_hooks_if_needed,
+		attach_tracepoints,
+		start_collectors,
+		on_ready,
+		ready_file,
 	};
 	size_t i;
 	int err;
