@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* wirescope: one binary, one subcommand per job. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands/commands.h"
@@ -51,6 +52,21 @@ static void usage(FILE *f)
 		"5.10 with BTF.\n");
 }
 
+/*
+ * 128 + N: stopped by signal N before it began watching, all detached.
+ * End by that signal, as the shell and systemd expect of a stop.
+ */
+static int end_by_signal(int rc, const sigset_t *stop_signals)
+{
+	if (rc <= 128 || !sigismember(stop_signals, rc - 128))
+		return rc;
+	fflush(NULL);
+	signal(rc - 128, SIG_DFL);
+	raise(rc - 128);
+	sigprocmask(SIG_UNBLOCK, stop_signals, NULL);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -76,7 +92,9 @@ int main(int argc, char **argv)
 	ws_argv = argv + 1;
 	for (i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(cmd, commands[i].name))
-			return commands[i].main(argc - 1, argv + 1);
+			return end_by_signal(
+			    commands[i].main(argc - 1, argv + 1),
+			    &stop_signals);
 	fprintf(stderr,
 		"wirescope: unknown command '%s' (see 'wirescope --help')\n",
 		cmd);

@@ -437,7 +437,8 @@ static void share_out(uint64_t fresh, struct accept_part *p, int n,
 		w = part_weight(&p[i], by_drops, any_live);
 		before = after;
 		cum += w;
-		after = fresh * cum / sum; /* the shares add up to @fresh */
+		/* The shares add up to @fresh; 128 bits: no overflow. */
+		after = (uint64_t)((unsigned __int128)fresh * cum / sum);
 		p[i].kfree += after - before;
 		p[i].apportioned = w && weighed > 1;
 	}

@@ -451,8 +451,6 @@ static void gather(struct ws_session *s, struct stored *w,
 
 	memset(ev, 0, sizeof(*ev));
 	ev->sent = e->dir == WS_TX && !r->via_lo;
-	ev->foreign_src =
-	    ev->sent && !ws_addr_is_local(e->key.family, e->key.laddr);
 	ev->via_lo = r->via_lo;
 	ev->has_peer = have && (f->flags & RST_F_RX_SEEN);
 	/* A SYN, not a SYN-ACK: a connect of ours. */
@@ -719,6 +717,9 @@ static bool finalize_wire(struct ws_session *s, struct stored *w)
 						   sizeof(reason));
 		}
 	}
+	/* Without its event, an RST of ours or one we forward? */
+	ev.foreign_src = ev.sent && !ev.kernel_sent &&
+			 !ws_addr_is_local(w->e.key.family, w->e.key.laddr);
 	rst_decide(&ev, &r.res);
 	r.ts_state = ts_state(&ev, &r.res);
 	if (r.res.verdict == RV_MIDDLEBOX && r.res.hop >= 1) {

@@ -48,6 +48,8 @@ static const char usage[] =
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
     "  interval count         stop after interval x count seconds, as -d\n"
+    "                         (an interval alone changes nothing: no line\n"
+    "                         is periodic)\n"
     "\n"
     "Flows that started before wirescope get a baseline from their next\n"
     "packet; an RST on a flow with no packet from its peer yet is\n"

@@ -20,8 +20,6 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
-#include <ifaddrs.h>
-#include <time.h>
 #include "core/netlink.h"
 
 #ifndef TC_H_CLSACT
@@ -388,6 +386,7 @@ static void parse_route(const struct nlmsghdr *h, void *arg)
 	struct rtattr *a;
 
 	r->found = m->rtm_type == RTN_UNICAST || m->rtm_type == RTN_LOCAL;
+	r->local = m->rtm_type == RTN_LOCAL;
 	for (a = RTM_RTA(m); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) >= alen) {
 			r->gateway = true;
@@ -468,57 +467,11 @@ int nl_route_get(int family, const void *src, const void *dst, int oif,
 	return err ? err : out->found ? 0 : -ENETUNREACH;
 }
 
-#define WS_MAX_LOCAL_ADDRS 256
-
-static struct local_addr {
-	int family;
-	uint32_t a[4];
-} local_addrs[WS_MAX_LOCAL_ADDRS];
-static int n_local_addrs;
-
-/* @sa as a local_addr; false if it is no IPv4 or IPv6 address. */
-static bool local_addr_of(const struct sockaddr *sa, struct local_addr *l)
-{
-	memset(l, 0, sizeof(*l));
-	if (sa && sa->sa_family == AF_INET) {
-		l->family = 4;
-		memcpy(l->a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		return true;
-	}
-	if (sa && sa->sa_family == AF_INET6) {
-		l->family = 6;
-		memcpy(l->a, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		return true;
-	}
-	return false;
-}
-
-static void read_local_addrs(void)
-{
-	struct ifaddrs *list, *i;
-
-	n_local_addrs = 0;
-	if (getifaddrs(&list))
-		return;
-	for (i = list; i && n_local_addrs < WS_MAX_LOCAL_ADDRS; i = i->ifa_next)
-		n_local_addrs +=
-		    local_addr_of(i->ifa_addr, &local_addrs[n_local_addrs]);
-	freeifaddrs(list);
-}
-
 bool ws_addr_is_local(int family, const uint32_t addr[4])
 {
-	static time_t read_at;
-	time_t now = time(NULL);
-	int i;
+	struct nl_route rt;
 
-	if (now != read_at) {
-		read_local_addrs();
-		read_at = now;
-	}
-	for (i = 0; i < n_local_addrs; i++)
-		if (local_addrs[i].family == family &&
-		    !memcmp(local_addrs[i].a, addr, family == 4 ? 4 : 16))
-			return true;
-	return false;
+	if (nl_route_get(family == 4 ? AF_INET : AF_INET6, NULL, addr, 0, &rt))
+		return true; /* unknown: as before this test existed */
+	return rt.local;
 }

@@ -15,8 +15,9 @@ int nl_walk(const void *buf, size_t len, uint16_t type, size_t min_payload,
 void nl_count_filter(const struct nlmsghdr *h, void *arg);
 
 /*
- * Is @addr (IPv4 in addr[0], or IPv6; network order) one of this network
- * namespace's addresses?  The list is read again when a second old.
+ * Is @addr (@family 4: in addr[0], or 6; network order) this network
+ * namespace's own, as its routing table says (a local route: any address
+ * on any interface, or a local range)?  True if the kernel can't tell.
  */
 bool ws_addr_is_local(int family, const uint32_t addr[4]);
 
@@ -76,6 +77,7 @@ int nl_tcp_senders(void (*cb)(const struct nl_tcp_sender *, void *), void *arg);
 /* The route to one address (ip route get). */
 struct nl_route {
 	bool found;	/* unicast (or local): the address is reachable */
+	bool local;	/* a local route: the address is this host's */
 	bool gateway;	/* via a router: the address is not on-link */
 	bool p2p;	/* out of a point-to-point device (tun, ppp, wg) */
 	int gw_family;	/* AF_INET/AF_INET6 when the gateway is known */

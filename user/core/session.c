@@ -719,11 +719,16 @@ int ws_block_stop_signals(sigset_t *mask)
 	return sigprocmask(SIG_BLOCK, mask, NULL);
 }
 
-static bool stop_requested(const struct ws_session *s)
+/* The stop signal that came, or 0. */
+static int stop_signal(const struct ws_session *s)
 {
 	struct pollfd p = { .fd = s->sig_fd, .events = POLLIN };
+	struct signalfd_siginfo si;
 
-	return poll(&p, 1, 0) > 0;
+	if (poll(&p, 1, 0) <= 0 ||
+	    read(s->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	return (int)si.ssi_signo;
 }
 
 static int open_timer(const struct ws_session *s)
@@ -943,9 +948,10 @@ static int ready_file(struct ws_session *s)
 
 /*
  * From the loaded programs to the ready file.  A stop signal between two
- * steps ends it with @stopped set: no summary, exit 0.
+ * steps ends it: nothing was watched, so no summary, and the exit code is
+ * 128 + the signal, as a shell reports a stop.
  */
-static int start(struct ws_session *s, bool *stopped)
+static int start(struct ws_session *s)
 {
 	static int (*const steps[])(struct ws_session *) = {
 		attach_hooks_if_needed,
@@ -955,12 +961,12 @@ static int start(struct ws_session *s, bool *stopped)
 		ready_file,
 	};
 	size_t i;
-	int err;
+	int err, sig;
 
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		*stopped = stop_requested(s);
-		if (*stopped)
-			return 0;
+		sig = stop_signal(s);
+		if (sig)
+			return 128 + sig;
 		err = steps[i](s);
 		if (err)
 			return err;
@@ -971,7 +977,6 @@ static int start(struct ws_session *s, bool *stopped)
 int ws_session_run(struct ws_session *s)
 {
 	sigset_t stop_signals;
-	bool stopped = false;
 	int err;
 
 	s->sig_fd = -1;
@@ -1011,12 +1016,12 @@ int ws_session_run(struct ws_session *s)
 			: signalfd(-1, &stop_signals, SFD_CLOEXEC);
 	err = s->sig_fd < 0 ? ws_error(WS_EXIT_RUNTIME, "signal setup: %s",
 				       strerror(errno))
-			    : start(s, &stopped);
-	if (!err && !stopped)
+			    : start(s);
+	if (!err)
 		err = run_loop(s);
 	/* Losing every interface still ends with the totals counted so far. */
 	s->end_code = err;
-	if (!stopped && (!err || err == WS_EXIT_IFACE))
+	if (!err || err == WS_EXIT_IFACE)
 		summarize(s);
 out:
 	teardown(s);
