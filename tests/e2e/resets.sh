@@ -267,6 +267,20 @@ test_tracepoints_off_claim_nothing() {
 }
 
 # SYNs to a port with no socket here: this kernel answers each with an RST.
+# refused_connects NODE ADDR: three connects from NODE to ADDR's closed port
+# 7777 (5 s each at most); prints how many were refused.
+refused_connects() {
+	lab_exec "$1" python3 -c '
+import socket, sys
+n = 0
+for i in range(3):
+    try:
+        socket.create_connection((sys.argv[1], 7777), timeout=5)
+    except ConnectionRefusedError:
+        n += 1
+print(n)' "$2"
+}
+
 # From 6.10 tcp_send_reset says so (local, NO_SOCKET); before, it never
 # fires without a full socket, so its absence proves nothing: unknown,
 # never this host's firewall.
@@ -275,15 +289,7 @@ test_closed_port_rst_not_firewall() {
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	local o0 refused
 	o0=$(lab_tcp_snmp OutRsts)
-	refused=$(lab_exec s python3 -c '
-import socket
-n = 0
-for i in range(3):
-    try:
-        socket.create_connection(("198.18.0.2", 7777), timeout=5)
-    except ConnectionRefusedError:
-        n += 1
-print(n)')
+	refused=$(refused_connects s 198.18.0.2)
 	ws_stop
 	assert_eq "$refused" 3 "connects refused"
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 3 "OutRsts"
@@ -303,15 +309,7 @@ test_forwarded_rst_not_firewall() {
 	resets_lab
 	ws_start "$LAB_R1" "$WS_TMP/out" resets -i r1a -j
 	local refused
-	refused=$(lab_exec c python3 -c '
-import socket
-n = 0
-for i in range(3):
-    try:
-        socket.create_connection(("'$LAB_S_IP'", 7777), timeout=5)
-    except ConnectionRefusedError:
-        n += 1
-print(n)')
+	refused=$(refused_connects c "$LAB_S_IP")
 	ws_stop
 	assert_eq "$refused" 3 "connects refused"
 	assert_eq "$(rsts "$WS_TMP/out" tx verdict saddr | sort | uniq -c | awk '{print $1, $2, $3}')" "3 unknown $LAB_S_IP" "verdicts"
