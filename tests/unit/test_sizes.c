@@ -4,8 +4,15 @@
  * BPF_PROG_TEST_RUN: every bucket edge, frame types, malformed headers,
  * GSO on the tc side.  Counters are read back from the real maps.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -22,6 +29,10 @@
 #include "health.h"
 #include "wirescope.skel.h"
 #include "sizes_maps.h"
+
+/* The kernel's attach types, which older uapi headers lack. */
+#define TCX_INGRESS 46
+#define TCX_EGRESS  47
 
 static uint8_t frame[4096];
 
@@ -298,6 +309,95 @@ static void test_prom_label_after_rename(void)
 	case_end();
 }
 
+/* An SCHED_CLS program that ends the chain: return TC_ACT_OK (TCX_PASS). */
+static int foreign_tc_pass(void)
+{
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "foreign", "GPL", insns,
+			     2, NULL);
+}
+
+/*
+ * One UDP datagram from lo to a socket of ours on lo: one frame out, one
+ * in.  Its receipt says both hooks have run.
+ */
+static int send_lo_udp(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { .tv_sec = 5 };
+	socklen_t alen = sizeof(a);
+	int rx = socket(AF_INET, SOCK_DGRAM, 0);
+	int tx = socket(AF_INET, SOCK_DGRAM, 0);
+	int err = -EIO;
+	char c;
+
+	if (rx >= 0 && tx >= 0 && !bind(rx, (struct sockaddr *)&a, alen) &&
+	    !getsockname(rx, (struct sockaddr *)&a, &alen) &&
+	    !setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) &&
+	    sendto(tx, "x", 1, 0, (struct sockaddr *)&a, alen) == 1 &&
+	    recv(rx, &c, 1, 0) == 1)
+		err = 0;
+	if (rx >= 0)
+		close(rx);
+	if (tx >= 0)
+		close(tx);
+	return err;
+}
+
+/*
+ * A program attached to tcx before us that ends the chain (Cilium returns
+ * TC_ACT_OK) must not hide the traffic from us: ours runs first and lets
+ * the chain go on.  In a private network namespace, on its lo.
+ */
+static void test_tcx_first_in_chain(void)
+{
+	const char *name = "tcx: counts despite a chain-ending program before";
+	struct ws_opts o = {};
+	struct sizes_counters rx0, tx0, rx1, tx1;
+	int prog, in = -1, out = -1, err;
+
+	if (unshare(CLONE_NEWNET) || system("ip link set lo up")) {
+		case_skip(name, "no private network namespace");
+		return;
+	}
+	prog = foreign_tc_pass();
+	if (prog >= 0) {
+		in = bpf_link_create(prog, LO_IFINDEX, TCX_INGRESS, NULL);
+		out = bpf_link_create(prog, LO_IFINDEX, TCX_EGRESS, NULL);
+	}
+	if (in < 0 || out < 0) {
+		case_skip(name, "no tcx in this kernel");
+		goto out;
+	}
+	case_begin(name);
+	CHECK(!ws_add_iface(&o, "lo"), "watch lo");
+	err = ws_hook_attach(&o.ifaces[0], skel, WS_MODE_AUTO);
+	CHECK(!err, "attach: %s", strerror(-err));
+	CHECK_EQ(o.ifaces[0].hook.rx_mode, WS_HOOK_TCX, "ingress on tcx");
+	read_counters(WS_RX, &rx0);
+	read_counters(WS_TX, &tx0);
+	err = send_lo_udp();
+	CHECK(!err, "send: %s", strerror(-err));
+	read_counters(WS_RX, &rx1);
+	read_counters(WS_TX, &tx1);
+	CHECK_EQ(tx1.packets - tx0.packets, 1, "tx packets");
+	CHECK_EQ(rx1.packets - rx0.packets, 1, "rx packets");
+	ws_hook_detach(&o.ifaces[0]);
+	case_end();
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (prog >= 0)
+		close(prog);
+}
+
 int main(void)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -323,6 +423,7 @@ int main(void)
 	test_gso();
 	test_no_slot();
 	test_prom_label_after_rename();
+	test_tcx_first_in_chain(); /* last: leaves the netns */
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
 }

@@ -29,7 +29,8 @@
 
 #define WS_BPF_TCX_INGRESS 46
 #define WS_BPF_TCX_EGRESS  47
-#define WS_TC_HANDLE	   0x5753 /* "WS" */
+#define WS_BPF_F_BEFORE	   (1U << 3) /* tcx: no relative program = first */
+#define WS_TC_HANDLE	   0x5753    /* "WS" */
 #define WS_TC_PRIO	   0x5753
 #define WS_LOCK_DIR	   "/run/wirescope"
 #define WS_ENOTSUPP	   524 /* kernel-internal, can leak to user space */
@@ -238,13 +239,19 @@ static void clsact_detach(struct ws_iface *ifc, bool egress)
 static int tc_attach(struct ws_iface *ifc, struct bpf_program *prog,
 		     bool egress, enum ws_hook_mode *mode)
 {
+	/*
+	 * First in the chain: a program that ends it (TC_ACT_OK, as Cilium's
+	 * do) would hide every packet from one attached after it; ours
+	 * returns TC_ACT_UNSPEC, so the rest of the chain runs as before.
+	 */
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = WS_BPF_F_BEFORE);
 	int prog_fd = bpf_program__fd(prog);
 	int fd, err;
 
 	if (tcx_available()) {
 		fd = bpf_link_create(
 		    prog_fd, ifc->ifindex,
-		    egress ? WS_BPF_TCX_EGRESS : WS_BPF_TCX_INGRESS, NULL);
+		    egress ? WS_BPF_TCX_EGRESS : WS_BPF_TCX_INGRESS, &opts);
 		if (fd >= 0) {
 			if (egress)
 				ifc->hook.tcx_egress_fd = fd;
