@@ -82,7 +82,9 @@ static __always_inline void sizes_count(__u32 ifindex, __u32 dir, __u32 len)
  * A GSO/GRO super-packet of @len bytes becomes @segs wire frames, each with
  * the @hdr bytes of headers repeated and up to @mss bytes of payload.  When
  * the headers cannot be parsed (@hdr == 0) or the numbers disagree, spread
- * the length evenly over the segments: the packet count stays exact.
+ * the length evenly over the segments: the packet count stays exact.  An
+ * untrusted sender's GSO (tap, virtio) has no @segs yet: the headers give
+ * it, or else @len / @mss rounded up (one too many at most).
  */
 static __always_inline void sizes_count_gso(__u32 ifindex, __u32 dir, __u32 len,
 					    __u32 segs, __u32 mss, __u32 hdr)
@@ -109,7 +111,7 @@ static __always_inline void sizes_count_gso(__u32 ifindex, __u32 dir, __u32 len,
 		}
 	}
 	if (!segs)
-		segs = 1;
+		segs = mss ? (len + mss - 1) / mss : 1;
 	sizes_add(c, len / segs, segs);
 	c->bytes += len - (len / segs) * segs;
 }
