@@ -309,8 +309,9 @@ static int attach_ingress(struct ws_iface *ifc, struct wirescope_bpf *skel,
 
 	/*
 	 * The default is tc: native XDP strips a veth peer's TSO and makes
-	 * many NICs re-create rings or reset the link, generic XDP turns GRO
-	 * off (docs/sizes.md, docs/BENCHMARKS.md).  XDP only when asked for.
+	 * many NICs re-create rings or reset the link, generic XDP counts
+	 * GRO/GSO super-packets as one frame (docs/sizes.md).  XDP only when
+	 * asked for.
 	 */
 	if (mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC) {
 		err = xdp_attach(ifc, skel, mode);
