@@ -561,6 +561,37 @@ static void test_tcp_retransmits_peers(void)
 	case_end();
 }
 
+/* Lab, 2026-12-05: `tc qdisc del` + `add` of a tbf while diag watched. */
+static void test_qdisc_replaced(void)
+{
+	struct nl_qdisc_stats a = { .kind = "tbf",
+				    .handle = 0x80240000,
+				    .packets = 7,
+				    .drops = 2993,
+				    .overlimits = 3001 },
+			      b = a;
+	struct ws_iface_delta d = { .name = "q0", .secs = 4 };
+	struct ws_findings f = { 0 };
+
+	case_begin("egress_saturated: a root qdisc replaced while watching");
+	b.packets = 12;
+	b.drops = 3000;
+	CHECK(root_qdisc_delta(&a, &b, &d), "same qdisc");
+	CHECK_EQ(d.q_drops, 7, "drops");
+	CHECK_EQ(d.q_packets, 5, "packets");
+	b = (struct nl_qdisc_stats){ .kind = "tbf",
+				     .handle = 0x80250000,
+				     .packets = 5 };
+	memset(&d, 0, sizeof(d));
+	CHECK(!root_qdisc_delta(&a, &b, &d), "new handle: replaced");
+	b.handle = a.handle; /* a default qdisc comes back as handle 0 */
+	CHECK(!root_qdisc_delta(&a, &b, &d), "counters went back: replaced");
+	find_egress(&d, &f);
+	CHECK_EQ(f.n, 0, "no finding from a replaced qdisc");
+	CHECK_EQ(d.q_drops, 0, "drops");
+	case_end();
+}
+
 int main(void)
 {
 	test_tcp_retransmits_peers();
@@ -572,6 +603,7 @@ int main(void)
 	test_parse_routes();
 	test_softnet_finding();
 	test_iface_and_egress();
+	test_qdisc_replaced();
 	test_small_packets();
 	test_framework();
 	return unit_exit();

@@ -397,6 +397,25 @@ void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS],
 		find_rcvbuf(t, f);
 }
 
+/*
+ * The root qdisc's counters over the run, false when there is none or it
+ * was replaced while we ran: another kind or handle, or counters that went
+ * back (a default qdisc re-created has the same kind and handle 0).
+ */
+bool root_qdisc_delta(const struct nl_qdisc_stats *a,
+		      const struct nl_qdisc_stats *b, struct ws_iface_delta *d)
+{
+	if (!b->kind[0] || strcmp(a->kind, b->kind) || a->handle != b->handle ||
+	    b->packets < a->packets || b->drops < a->drops)
+		return false;
+	memcpy(d->qdisc, b->kind, sizeof(d->qdisc));
+	d->q_packets = b->packets - a->packets;
+	d->q_drops = b->drops - a->drops;
+	d->q_overlimits = (uint32_t)(b->overlimits - a->overlimits);
+	d->q_requeues = (uint32_t)(b->requeues - a->requeues);
+	return true;
+}
+
 static void iface_delta(struct ws_session *s, int i, struct ws_iface_delta *d)
 {
 	const struct iface_snap *a = &base.ifc[i], *b = &cur.ifc[i];
@@ -409,13 +428,8 @@ static void iface_delta(struct ws_session *s, int i, struct ws_iface_delta *d)
 		d->st[k] = b->st[k] >= a->st[k] ? b->st[k] - a->st[k] : 0;
 	if (ws_sysfs_net(d->name, "speed", &d->speed_mbps))
 		d->speed_mbps = -1;
-	if (!b->root.kind[0] || strcmp(a->root.kind, b->root.kind))
-		return; /* no root qdisc, or replaced while we ran */
-	memcpy(d->qdisc, b->root.kind, sizeof(d->qdisc));
-	d->q_packets = b->root.packets - a->root.packets;
-	d->q_drops = (uint32_t)(b->root.drops - a->root.drops);
-	d->q_overlimits = (uint32_t)(b->root.overlimits - a->root.overlimits);
-	d->q_requeues = (uint32_t)(b->root.requeues - a->root.requeues);
+	if (!root_qdisc_delta(&a->root, &b->root, d))
+		return;
 	d->q_backlog_max = backlog_max[i];
 	d->q_qlen_max = qlen_max[i];
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "core/core.h"
 #include "core/findings.h"
+#include "core/netlink.h"
 #include "core/procfs.h"
 
 extern const struct ws_collector ws_host_collector;
@@ -58,6 +59,10 @@ struct ws_softnet_delta {
 /* Deltas of 32-bit wrapping softnet rows, summed over CPUs. */
 void softnet_delta(const struct ws_softnet *a, const struct ws_softnet *b,
 		   int n, struct ws_softnet_delta *d);
+
+/* The root qdisc's delta into @d; false if none, or replaced meanwhile. */
+bool root_qdisc_delta(const struct nl_qdisc_stats *a,
+		      const struct nl_qdisc_stats *b, struct ws_iface_delta *d);
 
 void find_iface_drops(const struct ws_iface_delta *d, uint64_t softnet_dropped,
 		      struct ws_findings *f);
