@@ -235,6 +235,30 @@ test_diag_iface_drops() {
 	assert_eq "$(finding_field "$WS_TMP/out" iface_drops tx_dropped)" "$n" "evidence tx_dropped"
 }
 
+# a0 deleted and re-created under its name while diag watches (a pod's
+# veth, re-created by its CNI): the new a0 counts from 0 and drops what it
+# sends (its peer is down).  Those are another interface's counters: no
+# iface_drops for a0 from them (before: "a0 dropped 50 of 50 packets",
+# critical).  The swap happens right after the first interval line, so the
+# next tick reads the name while it is the new a0's.  d0 keeps diag going.
+test_diag_iface_recreated() {
+	diag_lab
+	ip -n "$A" link add d0 type dummy
+	ip -n "$A" link set d0 up
+	send_frames "$A" a0 2000 100
+	diag_run "$WS_TMP/out" -i d0 -d 3 -j
+	wait_until 10 grep -q '"interval"' "$WS_TMP/out" || fail "no interval line"
+	ip -n "$A" link del a0
+	ip -n "$A" link add a0 type veth peer name a1
+	ip -n "$A" link set a0 up
+	send_frames "$A" a0 50 100
+	assert_eq "$(ifstat "$A" a0 tx_dropped)" 50 "new a0 tx_dropped (kernel)"
+	diag_wait
+	grep -q "a0: interface gone" "$WS_TMP/out.err" || fail "no 'interface gone' warning"
+	assert_rc 0
+	assert_eq "$(finding_ids "$WS_TMP/out")" healthy "findings"
+}
+
 # udp_gso_bursts NS DST COUNT: COUNT sends of 64 UDP datagrams of 1000 B
 # each (UDP_SEGMENT), to port 9, where nobody listens.
 udp_gso_bursts() {

@@ -46,18 +46,37 @@ static void read_root_qdisc(int ifindex, struct nl_qdisc_stats *root)
 			*root = q[i];
 }
 
-static void read_iface(const char *name, int ifindex, struct iface_snap *s)
+/* Is @ifc's name still @ifc's?  Deleted, or re-created: no longer. */
+static bool still_ours(const struct ws_iface *ifc)
 {
+	int64_t v;
+
+	return !ws_sysfs_net(ifc->name, "ifindex", &v) && v == ifc->ifindex;
+}
+
+/*
+ * @ifc's counters into @s; false, and @s as it was, when its name has
+ * gone or names another interface (counters of its own from 0).
+ */
+static bool read_iface(const struct ws_iface *ifc, struct iface_snap *s)
+{
+	struct iface_snap now;
 	char file[64];
 	int64_t v;
 	int k;
 
+	if (!still_ours(ifc))
+		return false;
 	for (k = 0; k < WS_IF_NSTATS; k++) {
 		snprintf(file, sizeof(file), "statistics/%s",
 			 ws_ifstat_names[k]);
-		s->st[k] = ws_sysfs_net(name, file, &v) ? 0 : (uint64_t)v;
+		now.st[k] = ws_sysfs_net(ifc->name, file, &v) ? 0 : (uint64_t)v;
 	}
-	read_root_qdisc(ifindex, &s->root);
+	read_root_qdisc(ifc->ifindex, &now.root);
+	if (!still_ours(ifc))
+		return false;
+	*s = now;
+	return true;
 }
 
 static int host_sample(struct ws_session *s)
@@ -68,9 +87,8 @@ static int host_sample(struct ws_session *s)
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		struct ws_iface *ifc = &s->o->ifaces[i];
 
-		if (ifc->gone)
-			continue;
-		read_iface(ifc->name, ifc->ifindex, &cur.ifc[i]);
+		if (ifc->gone || !read_iface(ifc, &cur.ifc[i]))
+			continue; /* what it counted until then stands */
 		if (cur.ifc[i].root.backlog > backlog_max[i])
 			backlog_max[i] = cur.ifc[i].root.backlog;
 		if (cur.ifc[i].root.qlen > qlen_max[i])
@@ -426,7 +444,8 @@ static void iface_delta(struct ws_session *s, int i, struct ws_iface_delta *d)
 	d->secs = s->elapsed;
 	for (k = 0; k < WS_IF_NSTATS; k++)
 		d->st[k] = b->st[k] >= a->st[k] ? b->st[k] - a->st[k] : 0;
-	if (ws_sysfs_net(d->name, "speed", &d->speed_mbps))
+	if (!still_ours(&s->o->ifaces[i]) ||
+	    ws_sysfs_net(d->name, "speed", &d->speed_mbps))
 		d->speed_mbps = -1;
 	if (!root_qdisc_delta(&a->root, &b->root, d))
 		return;
