@@ -592,6 +592,33 @@ static void test_qdisc_replaced(void)
 	case_end();
 }
 
+/* A link that only receives corrupt frames: every one is an error. */
+static void test_iface_errors_only(void)
+{
+	struct ws_iface_delta d = { .name = "eth1", .secs = 10 };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+
+	case_begin("iface_drops: errors are part of what the interface saw");
+	d.st[WS_IF_RX_CRC] = 400;
+	d.st[WS_IF_RX_ERRORS] = 400;
+	find_iface_drops(&d, 0, &f);
+	x = find(&f, "iface_drops");
+	CHECK(x && x->severity == WS_SEV_CRITICAL, "no packets, 400 errors");
+	CHECK(x && evidence(x, "drop_pct") <= 100, "drop_pct %.0f",
+	      evidence(x, "drop_pct"));
+	CHECK(x && strstr(x->advice, "cable") && !strstr(x->advice, "transmit"),
+	      "advice: %s", x ? x->advice : "");
+	memset(&f, 0, sizeof(f));
+	d.st[WS_IF_TX_PACKETS] = 100;
+	find_iface_drops(&d, 0, &f);
+	x = find(&f, "iface_drops");
+	CHECK(x && fabs(evidence(x, "drop_pct") - 80) < 0.01,
+	      "400 errors of 500 frames: drop_pct %.1f",
+	      evidence(x, "drop_pct"));
+	case_end();
+}
+
 int main(void)
 {
 	test_tcp_retransmits_peers();
@@ -604,6 +631,7 @@ int main(void)
 	test_softnet_finding();
 	test_iface_and_egress();
 	test_qdisc_replaced();
+	test_iface_errors_only();
 	test_small_packets();
 	test_framework();
 	return unit_exit();

@@ -156,7 +156,8 @@ void find_iface_drops(const struct ws_iface_delta *d, uint64_t softnet_dropped,
 	drops = rx_dropped + st[WS_IF_TX_DROPPED] + st[WS_IF_RX_MISSED] +
 		st[WS_IF_RX_FIFO] + st[WS_IF_RX_OVER];
 	errors = st[WS_IF_RX_ERRORS] + st[WS_IF_TX_ERRORS];
-	pkts = st[WS_IF_RX_PACKETS] + st[WS_IF_TX_PACKETS] + drops;
+	/* Frames in error are in no packet counter: all it saw holds them. */
+	pkts = st[WS_IF_RX_PACKETS] + st[WS_IF_TX_PACKETS] + drops + errors;
 	sh = share(drops + errors, pkts);
 	if (drops + errors < 10 || sh < 0.0005)
 		return;
@@ -181,6 +182,14 @@ void find_iface_drops(const struct ws_iface_delta *d, uint64_t softnet_dropped,
 			  "CPUs (RSS, irqbalance); `ethtool -S %s` names "
 			  "the exact counter",
 			  d->name, d->name, d->name);
+	else if (errors > drops)
+		ws_advice(x,
+			  "frames failed on the link itself (errors, not "
+			  "drops): CRC and frame errors point at a cable, "
+			  "optic or port, carrier errors at a link going down; "
+			  "`ethtool -S %s` names the counter, `ethtool %s` "
+			  "shows speed and duplex against the peer's",
+			  d->name, d->name);
 	else if (st[WS_IF_TX_DROPPED] >= rx_dropped)
 		ws_advice(x,
 			  "the driver refused packets on transmit: the "
