@@ -840,18 +840,20 @@ rcvbuf_run() {
 	assert_rc 1
 }
 
-# An application that pins a small SO_RCVBUF: with generous sysctls it is
-# rcvbuf_overflow; with tcp_rmem's maximum at 1 MiB it is sysctl_rmem_max.
-# Both cases run on every host: net.core.rmem_max is host-global (read-only
-# in a namespace), so where it is below 4 MiB it is raised for the first
-# case only (host_sysctl: locked, restored), and the second case holds
-# whatever the host has, since tcp_rmem alone makes it small.
+# An application that pins a small SO_RCVBUF: with tcp_rmem's maximum at
+# 6 MiB it is rcvbuf_overflow, whatever net.core.rmem_max (it caps
+# SO_RCVBUF requests, not autotuning; host-global, read-only in a
+# namespace: the first case runs once as the host has it, once at 4 MiB);
+# with tcp_rmem's maximum at 1 MiB it is sysctl_rmem_max (the counters
+# cannot tell the pinned buffer from an autotuned one at that cap).
 test_diag_rcvbuf_and_sysctl_rmem() {
 	diag_lab
+	ip netns exec "$B" sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
+	rcvbuf_run 6003
+	assert_eq "$(finding_ids "$WS_TMP/out")" rcvbuf_overflow "findings (host's rmem_max)"
 	if [ "$(sysctl -n net.core.rmem_max)" -lt 4194304 ]; then
 		host_sysctl net.core.rmem_max 4194304
 	fi
-	ip netns exec "$B" sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
 	rcvbuf_run 6004
 	host_sysctls_restore
 	assert_eq "$(finding_ids "$WS_TMP/out")" rcvbuf_overflow "findings (large sysctls)"

@@ -619,6 +619,31 @@ static void test_iface_errors_only(void)
 	case_end();
 }
 
+/* Debian's defaults: rmem_max 208 KiB caps SO_RCVBUF, not autotuning. */
+static void test_rcvbuf(void)
+{
+	uint64_t t[WS_TCP_NSTATS] = { [WS_TCP_PRUNE_CALLED] = 3 };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+
+	case_begin("rcvbuf: rmem_max alone is no cause, tcp_rmem's max is");
+	find_rcvbuf(t, 212992, 6291456, &f);
+	x = find(&f, "rcvbuf_overflow");
+	CHECK(x && f.n == 1, "defaults: rcvbuf_overflow, not sysctl_rmem_max");
+	CHECK(x && strstr(x->advice, "at most net.core.rmem_max (212992)"),
+	      "advice: %s", x ? x->advice : "");
+	memset(&f, 0, sizeof(f));
+	find_rcvbuf(t, 4194304, 1048576, &f);
+	x = find(&f, "sysctl_rmem_max");
+	CHECK(x && f.n == 1, "tcp_rmem max 1 MiB: sysctl_rmem_max");
+	CHECK(x && x->confidence < 0.8 && strstr(x->advice, "SO_RCVBUF"),
+	      "a pinned SO_RCVBUF is possible: %.1f %s", x ? x->confidence : 0,
+	      x ? x->advice : "");
+	CHECK(x && !strstr(x->advice, "at most net.core.rmem_max"),
+	      "rmem_max 4 MiB is no cap: %s", x ? x->advice : "");
+	case_end();
+}
+
 int main(void)
 {
 	test_tcp_retransmits_peers();
@@ -632,6 +657,7 @@ int main(void)
 	test_iface_and_egress();
 	test_qdisc_replaced();
 	test_iface_errors_only();
+	test_rcvbuf();
 	test_small_packets();
 	test_framework();
 	return unit_exit();

@@ -324,22 +324,22 @@ void find_egress(const struct ws_iface_delta *d, struct ws_findings *f)
 }
 
 /*
- * Received data overflowed a socket's buffer.  Below 4 MiB, rmem_max or
- * tcp_rmem's maximum is the limit to raise (one BDP at 1 Gbit/s and 30 ms);
- * above, the application pinned a small SO_RCVBUF or reads too slowly.
+ * Received data overflowed a socket's buffer.  Autotuning stops at
+ * tcp_rmem's maximum: below 4 MiB (one BDP at 1 Gbit/s and 30 ms) that is
+ * the sysctl to raise, unless the application pinned SO_RCVBUF, which the
+ * counters cannot tell apart (less confidence).  rmem_max caps SO_RCVBUF
+ * only, never autotuning: alone it is no cause.
  */
-static void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], struct ws_findings *f)
+void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], int64_t rmax, int64_t tmax,
+		 struct ws_findings *f)
 {
 	const int64_t enough = 4 << 20;
-	int64_t rmax = -1, tmax = -1;
+	bool small = tmax > 0 && tmax < enough;
 	struct ws_finding *x;
-	bool small;
+	char cap[128] = "";
 
-	ws_sysctl("net.core.rmem_max", &rmax);
-	ws_sysctl_field("net.ipv4.tcp_rmem", 2, &tmax);
-	small = (rmax > 0 && rmax < enough) || (tmax > 0 && tmax < enough);
 	x = ws_finding_add(f, small ? "sysctl_rmem_max" : "rcvbuf_overflow",
-			   WS_SEV_WARNING, 0.8,
+			   WS_SEV_WARNING, small ? 0.6 : 0.8,
 			   "TCP receive buffers overflowed (net.core.rmem_max "
 			   "= %lld, net.ipv4.tcp_rmem max = %lld)",
 			   (long long)rmax, (long long)tmax);
@@ -348,19 +348,28 @@ static void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], struct ws_findings *f)
 	ws_evidence_num(x, "prune_called", t[WS_TCP_PRUNE_CALLED]);
 	ws_evidence_num(x, "rcv_pruned", t[WS_TCP_RCV_PRUNED]);
 	ws_evidence_num(x, "rcvq_drops", t[WS_TCP_RCVQ_DROP]);
+	if (rmax > 0 && rmax < enough)
+		snprintf(cap, sizeof(cap),
+			 "; an SO_RCVBUF asked of the kernel gets at most "
+			 "net.core.rmem_max (%lld): raise it for one that "
+			 "asks more",
+			 (long long)rmax);
 	if (small)
-		ws_advice(x, "received data did not fit the socket buffer and "
-			     "was collapsed or dropped: `sysctl -w "
-			     "net.core.rmem_max=16777216 "
-			     "net.ipv4.tcp_rmem='4096 131072 16777216'` (and "
-			     "wmem_max/tcp_wmem alike for the senders)");
+		ws_advice(x,
+			  "autotuned receive buffers stop at tcp_rmem's "
+			  "maximum: `sysctl -w net.ipv4.tcp_rmem='4096 131072 "
+			  "16777216'` (and in /etc/sysctl.d/); if the "
+			  "application sets its own SO_RCVBUF (`ss -tm` shows "
+			  "rb) that is the limit instead%s",
+			  cap);
 	else
 		ws_advice(x,
-			  "the sysctls allow large buffers, so the "
-			  "application caps its own: look for a small "
-			  "SO_RCVBUF (`ss -tm` shows rb; nginx `rcvbuf=`, "
-			  "Java setReceiveBufferSize) or a reader that falls "
-			  "behind");
+			  "autotuning may grow buffers to tcp_rmem's maximum, "
+			  "so the application caps its own or reads too "
+			  "slowly: look for a small SO_RCVBUF (`ss -tm` shows "
+			  "rb; nginx `rcvbuf=`, Java setReceiveBufferSize) or "
+			  "a reader that falls behind%s",
+			  cap);
 }
 
 static struct ws_finding *sysctl_finding(struct ws_findings *f, const char *id,
@@ -420,8 +429,13 @@ void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS],
 			  "application's backlog",
 			  (long long)(v < 4096 ? 8192 : v * 2));
 	}
-	if (t[WS_TCP_PRUNE_CALLED] + t[WS_TCP_RCVQ_DROP])
-		find_rcvbuf(t, f);
+	if (t[WS_TCP_PRUNE_CALLED] + t[WS_TCP_RCVQ_DROP]) {
+		int64_t rmax = -1, tmax = -1;
+
+		ws_sysctl("net.core.rmem_max", &rmax);
+		ws_sysctl_field("net.ipv4.tcp_rmem", 2, &tmax);
+		find_rcvbuf(t, rmax, tmax, f);
+	}
 }
 
 /*

@@ -69,6 +69,10 @@ void find_iface_drops(const struct ws_iface_delta *d, uint64_t softnet_dropped,
 void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f);
 void find_egress(const struct ws_iface_delta *d, struct ws_findings *f);
 
+/* Receive buffers that overflowed (PruneCalled, TCPRcvQDrop), by the caps. */
+void find_rcvbuf(const uint64_t tcp_delta[WS_TCP_NSTATS], int64_t rmem_max,
+		 int64_t tcp_rmem_max, struct ws_findings *f);
+
 /* Sysctls that contradict the TCP counters' deltas. */
 void find_sysctl_contradictions(const uint64_t tcp_delta[WS_TCP_NSTATS],
 				struct ws_findings *f);
