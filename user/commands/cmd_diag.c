@@ -65,8 +65,8 @@ static const char usage[] =
     "  xargs -P 20 -I{} ssh {} sudo wirescope diag -j < hosts\n"
     "\n"
     "Exit status: 0 healthy, 1 warnings, 2 something critical; 3 usage,\n"
-    "4 not root, 5 bad interface, 6 kernel lacks a feature, 7 attach\n"
-    "failed, 8 runtime error.\n";
+    "4 not root, 5 bad interface (or every one deleted while watching),\n"
+    "6 kernel lacks a feature, 7 attach failed, 8 runtime error.\n";
 
 enum { OPT_SMALL = WS_OPT_CMD_BASE, OPT_LOCATE };
 
