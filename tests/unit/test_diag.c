@@ -79,7 +79,7 @@ static void test_parse_softnet(void)
 	CHECK_EQ(a[0].processed, 0x1f0004, "processed");
 	CHECK_EQ(a[0].dropped, 16, "dropped");
 	CHECK_EQ(a[0].time_squeeze, 2, "time_squeeze");
-	softnet_delta(a, b, 2, &d);
+	softnet_delta(a, 2, b, 2, &d);
 	/* CPU 1 wrapped: 0xfffffff0 -> 0x10 is 32 packets, 0xfffffffe -> 3 is 5
 	 */
 	CHECK_EQ(d.processed, 0x1000 + 32, "processed delta");
@@ -90,6 +90,32 @@ static void test_parse_softnet(void)
 	CHECK(parse_softnet("123456789 0 0\n", a, 4) < 0, "9 hex digits");
 	CHECK(parse_softnet("1 2\n", a, 4) < 0, "two columns accepted");
 	CHECK_EQ(parse_softnet(softnet_a, a, 1), 1, "max rows");
+	case_end();
+
+	/* CPU 1 offline at the start, back by the end (13 columns). */
+	case_begin("softnet rows matched by CPU, not by row");
+	CHECK_EQ(parse_softnet("00000100 00000000 00000000 0 0 0 0 0 0 0 0 0 "
+			       "00000000\n"
+			       "00000100 00000010 00000000 0 0 0 0 0 0 0 0 0 "
+			       "00000002\n",
+			       a, 4),
+		 2, "rows at the start");
+	CHECK_EQ(a[1].cpu, 2, "second row is CPU 2");
+	CHECK_EQ(parse_softnet("00000200 00000000 00000000 0 0 0 0 0 0 0 0 0 "
+			       "00000000\n"
+			       "00000005 00000000 00000000 0 0 0 0 0 0 0 0 0 "
+			       "00000001\n"
+			       "00000100 00000014 00000000 0 0 0 0 0 0 0 0 0 "
+			       "00000002\n",
+			       b, 4),
+		 3, "rows at the end");
+	softnet_delta(a, 2, b, 3, &d);
+	CHECK_EQ(d.dropped, 4, "dropped: CPU 2's 4, no wrap");
+	CHECK_EQ(d.processed, 0x100, "processed");
+	CHECK_EQ(d.worst_cpu, 2, "worst cpu is CPU 2, not row 1");
+	CHECK_EQ(d.cpus_unmatched, 1, "CPU 1 not compared");
+	CHECK_EQ(parse_softnet("1 2 3\n4 5 6\n", a, 4), 2, "11 columns");
+	CHECK_EQ(a[1].cpu, 1, "without column 13: the row");
 	case_end();
 }
 

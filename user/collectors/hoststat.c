@@ -108,24 +108,45 @@ static int host_start(struct ws_session *s)
 	return 0;
 }
 
-void softnet_delta(const struct ws_softnet *a, const struct ws_softnet *b,
-		   int n, struct ws_softnet_delta *d)
+/* @b's row of the same CPU in @a, or NULL (it came online meanwhile). */
+static const struct ws_softnet *same_cpu(const struct ws_softnet *a, int na,
+					 const struct ws_softnet *b)
 {
+	int i;
+
+	for (i = 0; i < na; i++)
+		if (a[i].cpu == b->cpu)
+			return &a[i];
+	return NULL;
+}
+
+void softnet_delta(const struct ws_softnet *a, int na,
+		   const struct ws_softnet *b, int nb,
+		   struct ws_softnet_delta *d)
+{
+	const struct ws_softnet *o;
 	int i;
 
 	d->processed = d->dropped = d->time_squeeze = 0;
 	d->worst_cpu = -1;
 	d->worst_cpu_dropped = 0;
-	for (i = 0; i < n; i++) {
-		uint32_t dropped = b[i].dropped - a[i].dropped;
+	d->cpus_unmatched = 0;
+	for (i = 0; i < nb; i++) {
+		uint32_t dropped;
 
-		d->processed += (uint32_t)(b[i].processed - a[i].processed);
+		o = same_cpu(a, na, &b[i]);
+		if (!o) {
+			d->cpus_unmatched++;
+			continue;
+		}
+		dropped = b[i].dropped - o->dropped;
+		d->processed += (uint32_t)(b[i].processed - o->processed);
 		d->time_squeeze +=
-		    (uint32_t)(b[i].time_squeeze - a[i].time_squeeze);
+		    (uint32_t)(b[i].time_squeeze - o->time_squeeze);
 		d->dropped += dropped;
 		if (dropped > d->worst_cpu_dropped) {
 			d->worst_cpu_dropped = dropped;
-			d->worst_cpu = i;
+			d->worst_cpu = b[i].cpu;
 		}
 	}
 }
@@ -234,6 +255,9 @@ void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f)
 		ws_evidence_num(x, "time_squeeze", d->time_squeeze);
 		ws_evidence_num(x, "worst_cpu", d->worst_cpu);
 		ws_evidence_num(x, "worst_cpu_dropped", d->worst_cpu_dropped);
+		if (d->cpus_unmatched) /* online only for part of the run */
+			ws_evidence_num(x, "cpus_not_counted",
+					d->cpus_unmatched);
 		if (backlog > 0)
 			ws_evidence_num(x, "netdev_max_backlog", backlog);
 		else /* only the initial network namespace shows it */
@@ -481,9 +505,9 @@ static void host_findings(struct ws_session *s, struct ws_findings *f)
 	struct ws_softnet_delta sd = { .secs = s->elapsed };
 	struct ws_iface_delta d;
 	uint64_t tcp[WS_TCP_NSTATS];
-	int i, n = base.ncpus < cur.ncpus ? base.ncpus : cur.ncpus;
+	int i;
 
-	softnet_delta(base.softnet, cur.softnet, n, &sd);
+	softnet_delta(base.softnet, base.ncpus, cur.softnet, cur.ncpus, &sd);
 	ws_sysctl("net.core.netdev_max_backlog", &sd.netdev_max_backlog);
 	ws_sysctl("net.core.netdev_budget", &sd.netdev_budget);
 	ws_sysctl("net.core.netdev_budget_usecs", &sd.netdev_budget_usecs);

@@ -51,14 +51,16 @@ struct ws_iface_delta {
 struct ws_softnet_delta {
 	double secs;
 	uint64_t processed, dropped, time_squeeze;
-	int worst_cpu; /* the CPU with the most drops, -1 if none */
+	int worst_cpu;	    /* the CPU with the most drops, -1 if none */
+	int cpus_unmatched; /* rows at the end of no CPU at the start */
 	uint64_t worst_cpu_dropped;
 	int64_t netdev_max_backlog, netdev_budget, netdev_budget_usecs;
 };
 
-/* Deltas of 32-bit wrapping softnet rows, summed over CPUs. */
-void softnet_delta(const struct ws_softnet *a, const struct ws_softnet *b,
-		   int n, struct ws_softnet_delta *d);
+/* Deltas of 32-bit wrapping softnet rows, summed over CPUs, row by CPU. */
+void softnet_delta(const struct ws_softnet *a, int na,
+		   const struct ws_softnet *b, int nb,
+		   struct ws_softnet_delta *d);
 
 /* The root qdisc's delta into @d; false if none, or replaced meanwhile. */
 bool root_qdisc_delta(const struct nl_qdisc_stats *a,

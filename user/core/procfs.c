@@ -54,19 +54,25 @@ static bool hex_u32(const char **p, uint32_t *out)
 	return true;
 }
 
+#define SOFTNET_CPU_COL 12
+
 int parse_softnet(const char *buf, struct ws_softnet *rows, int max)
 {
 	const char *p = buf;
-	uint32_t f[3];
+	uint32_t f[SOFTNET_CPU_COL + 1];
 	int n = 0, i;
 
 	while (*p && n < max) {
 		const char *q = p;
 
-		for (i = 0; i < 3; i++)
-			if (!hex_u32(&q, &f[i]))
-				return -EINVAL;
-		rows[n++] = (struct ws_softnet){ f[0], f[1], f[2] };
+		for (i = 0; i <= SOFTNET_CPU_COL && hex_u32(&q, &f[i]); i++)
+			;
+		if (i < 3)
+			return -EINVAL;
+		rows[n] = (struct ws_softnet){ f[0], f[1], f[2], n };
+		if (i > SOFTNET_CPU_COL)
+			rows[n].cpu = f[SOFTNET_CPU_COL];
+		n++;
 		p = next_line(p);
 	}
 	return n;

@@ -17,6 +17,11 @@ struct ws_softnet {
 	uint32_t processed;
 	uint32_t dropped;      /* backlog full: netdev_max_backlog */
 	uint32_t time_squeeze; /* NAPI budget or time ran out */
+	/*
+	 * Column 13 where the kernel prints it, else the row: rows are the
+	 * online CPUs only, so a row is not a CPU once one is offline.
+	 */
+	uint32_t cpu;
 };
 
 /* Rows parsed (<= @max) or -EINVAL. */
