@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 
 	/* Before anything is loaded: see ws_session_run(). */
 	ws_block_stop_signals(&stop_signals);
+	ws_hold_std_fds();
 	if (!cmd) {
 		usage(stderr);
 		return WS_EXIT_USAGE;
@@ -82,11 +83,11 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "help")) {
 		usage(stdout);
-		return WS_EXIT_OK;
+		return ws_output_exit(stdout);
 	}
 	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
 		printf("wirescope %s\n", WS_VERSION);
-		return WS_EXIT_OK;
+		return ws_output_exit(stdout);
 	}
 	opterr = 0; /* we word the errors ourselves */
 	ws_argv = argv + 1;

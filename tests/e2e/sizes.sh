@@ -190,6 +190,33 @@ test_bad_input() {
 	assert_eq "$(attached_progs "$A")" "" "programs left after bad input"
 }
 
+# Output that cannot be written is an error, one line and exit 8: a full
+# disk, a closed stdout; a reader that went away (| head) ends it quietly.
+test_output_errors() {
+	sizes_lab
+	local x="ip netns exec $A $WS" rc
+	for how in full closed help; do
+		rc=0
+		case $how in
+		full) $x sizes -i a0 0.1 3 >/dev/full 2>"$WS_TMP/err" || rc=$? ;;
+		closed) $x sizes -i a0 0.1 3 >&- 2>"$WS_TMP/err" || rc=$? ;;
+		help) $x sizes --help >/dev/full 2>"$WS_TMP/err" || rc=$? ;;
+		esac
+		assert_eq "$rc" 8 "exit code ($how)"
+		assert_eq "$(wc -l <"$WS_TMP/err")" 1 "stderr lines ($how)"
+		assert_match "$(cat "$WS_TMP/err")" 'cannot write the output' "message ($how)"
+	done
+	# No count: only the reader going away ends it (timeout: 124).
+	(
+		rc=0
+		timeout 20 $x sizes -i a0 0.1 2>"$WS_TMP/err" || rc=$?
+		echo "$rc" >"$WS_TMP/rc"
+	) | head -1 >/dev/null
+	assert_eq "$(cat "$WS_TMP/rc")" 0 "exit code when the reader is gone"
+	assert_eq "$(cat "$WS_TMP/err")" "" "stderr when the reader is gone"
+	assert_eq "$(attached_progs "$A")" "" "programs left after output errors"
+}
+
 test_help_and_version() {
 	local out
 	out=$("$WS" --help)

@@ -318,6 +318,16 @@ const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
 const char *ws_human(double v, char *buf, size_t len);
 void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
 		       const uint64_t *vals, int n);
+/*
+ * Flush @f: 0 if all was written, -EPIPE if its reader went away (stop
+ * quietly, as `| head` expects), else one line on stderr and
+ * WS_EXIT_RUNTIME (a full disk, a closed stdout).
+ */
+int ws_output_check(FILE *f);
+/* The exit code once everything is written to @f: 0 or WS_EXIT_RUNTIME. */
+int ws_output_exit(FILE *f);
+/* stdin, stdout or stderr closed: keep the fd from the next open(). */
+void ws_hold_std_fds(void);
 
 struct ws_json {
 	FILE *f;

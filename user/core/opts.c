@@ -264,7 +264,7 @@ int ws_parse_args(const struct ws_cmd *cmd, int argc, char **argv,
 	       -1) {
 		if (c == 'h') {
 			fputs(cmd->usage, stdout);
-			return WS_EXIT_OK;
+			return ws_output_exit(stdout);
 		}
 		err = cmd->option(c, optarg, o, cmd->name, ctx);
 		if (err < 0)

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Output helpers: timestamps, human units, histograms, JSON Lines. */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <arpa/inet.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "core/core.h"
 
 void ws_fmt_time(char *buf, size_t len, bool iso)
@@ -20,6 +24,50 @@ void ws_fmt_time(char *buf, size_t len, bool iso)
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(buf, len, "%H:%M:%S", &tm);
 	}
+}
+
+/* A pipe or socket whose reader is gone polls as an error or hangup. */
+static bool reader_gone(FILE *f, int err)
+{
+	struct pollfd p = { .fd = fileno(f) };
+
+	if (err == EPIPE)
+		return true;
+	return poll(&p, 1, 0) == 1 && !(p.revents & POLLNVAL) &&
+	       (p.revents & (POLLERR | POLLHUP));
+}
+
+int ws_output_check(FILE *f)
+{
+	int err;
+
+	errno = 0;
+	if (!fflush(f) && !ferror(f))
+		return 0;
+	err = errno;
+	if (reader_gone(f, err))
+		return -EPIPE;
+	return ws_error(WS_EXIT_RUNTIME, "cannot write the output: %s",
+			err ? strerror(err) : "write error");
+}
+
+int ws_output_exit(FILE *f)
+{
+	return ws_output_check(f) > 0 ? WS_EXIT_RUNTIME : WS_EXIT_OK;
+}
+
+/*
+ * Held read-only, a closed stdout fails every write (EBADF) instead of
+ * writing the report into whatever the next open() returned.
+ */
+void ws_hold_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 2 ? O_WRONLY : O_RDONLY) != fd)
+			break;
 }
 
 /* 1234567 -> "1.2M"; small integers stay exact. */

@@ -795,8 +795,10 @@ static int run_loop(struct ws_session *s)
 		alive = check_ifaces(s);
 		unlock(s);
 		prev = now;
-		if (fflush(s->out) || ferror(s->out))
-			break; /* reader went away (EPIPE): stop quietly */
+		if (!err && (err = ws_output_check(s->out))) {
+			err = err < 0 ? 0 : err; /* reader gone: quietly */
+			break;
+		}
 		if (!alive) {
 			err = ws_error(WS_EXIT_IFACE, "no watched interface "
 						      "left; exiting");
@@ -812,17 +814,18 @@ static int run_loop(struct ws_session *s)
 	return err;
 }
 
-static void summarize(struct ws_session *s)
+/* Returns ws_output_check()'s answer for what it wrote. */
+static int summarize(struct ws_session *s)
 {
 	int i;
 
 	s->final_sample = true;
 	if (s->no_reports || sample_all(s))
-		return;
+		return 0;
 	for (i = 0; i < s->n_collectors; i++)
 		if (s->collectors[i]->summary)
 			s->collectors[i]->summary(s);
-	fflush(s->out);
+	return ws_output_check(s->out);
 }
 
 static int start_collectors(struct ws_session *s)
@@ -1021,8 +1024,8 @@ int ws_session_run(struct ws_session *s)
 		err = run_loop(s);
 	/* Losing every interface still ends with the totals counted so far. */
 	s->end_code = err;
-	if (!err || err == WS_EXIT_IFACE)
-		summarize(s);
+	if ((!err || err == WS_EXIT_IFACE) && summarize(s) > 0 && !err)
+		err = WS_EXIT_RUNTIME;
 out:
 	teardown(s);
 	if (s->sig_fd >= 0)
