@@ -9,7 +9,7 @@ PACKAGES=(
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool file
 	# lab and tests
 	iproute2 netsniff-ng tcpdump iputils-ping python3 util-linux procps
-	kmod nftables conntrack hping3 iperf3 curl ethtool
+	kmod nftables conntrack iperf3 curl ethtool
 	# diag tests: script(1), man -l for the dist check
 	bsdutils man-db
 	# hardening: libFuzzer runtime, valgrind
