@@ -51,13 +51,14 @@ int ws_parse_ulong(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
-/* Positive seconds, fractional allowed ("0.5"), at most a day. */
+/* Positive decimal seconds ("0.5", "1e1"; not hex), at most a day. */
 int ws_parse_seconds(const char *s, double *out)
 {
 	double v;
 	char *end;
 
-	if (!s || !*s || (*s != '.' && (*s < '0' || *s > '9')))
+	if (!s || !*s || (*s != '.' && (*s < '0' || *s > '9')) ||
+	    s[strspn(s, "0123456789.eE+-")])
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
