@@ -41,3 +41,19 @@ PY
 		assert_eq "$out" "" "man page against $cmd --help"
 	done
 }
+
+# accept --help explains every column accept prints, and no other.
+test_accept_help_names_its_columns() {
+	pair_lab
+	local hdr named c
+	hdr=$(ip netns exec "$A" "$WS" accept 0.1 1 | head -1)
+	assert_match "$hdr" '^LISTENER ' "accept's header"
+	"$WS" accept --help >"$WS_TMP/help"
+	named=$(awk '/^  [A-Z][A-Z-]+ /{ print $1 }' "$WS_TMP/help")
+	for c in $hdr; do
+		grep -qw -- "$c" "$WS_TMP/help" || fail "column $c: not in accept --help"
+	done
+	for c in $named; do
+		grep -qw -- "$c" <<<"$hdr" || fail "accept --help explains $c: no such column"
+	done
+}
