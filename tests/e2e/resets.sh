@@ -637,3 +637,11 @@ test_refused_behind_dnat_locate() {
 	assert_match "$(rsts "$WS_TMP/out" rx why)" "NAT" "why"
 	assert_match "$(summary_of "$WS_TMP/out")" "could not tell" "advice"
 }
+
+# -m native on lo, asked for: one line (the attach error), exit 7, not a
+# warning that lo goes unwatched as well.
+test_native_on_lo_one_line() {
+	pair_lab
+	expect_error 7 "lo: cannot attach XDP" ip netns exec "$A" "$WS" resets -i lo -m native -d 1
+	assert_eq "$(attached_progs "$A")" "" "programs left"
+}

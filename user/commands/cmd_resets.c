@@ -97,14 +97,23 @@ static int resets_option(int c, const char *arg, struct ws_opts *o,
 	}
 }
 
+static bool watches_lo(const struct ws_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->n_ifaces; i++)
+		if (!strcmp(o->ifaces[i].name, "lo"))
+			return true;
+	return false;
+}
+
 /* lo is watched on our own account: it alone keeps no run going. */
 static int watch_lo(struct ws_opts *o)
 {
-	int n = o->n_ifaces, err, i;
+	int n = o->n_ifaces, err;
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(o->ifaces[i].name, "lo"))
-			return 0;
+	if (watches_lo(o))
+		return 0;
 	if (n == WS_MAX_IFACES)
 		return ws_usage_error(
 		    "resets", "at most %d interfaces: lo is watched too",
@@ -140,11 +149,14 @@ int cmd_resets(int argc, char **argv)
 	if (err >= 0)
 		return err;
 	/* lo has no native XDP: there the local-reject view is lost. */
-	if (o.mode == WS_MODE_NATIVE)
-		ws_warn("resets: -m native: lo not watched, so a local "
-			"netfilter reject of an outgoing segment is not seen");
-	else if ((err = watch_lo(&o)))
+	if (o.mode == WS_MODE_NATIVE) {
+		if (!watches_lo(&o))
+			ws_warn("resets: -m native: lo not watched, so a local "
+				"netfilter reject of an outgoing segment is "
+				"not seen");
+	} else if ((err = watch_lo(&o))) {
 		return err;
+	}
 	/*
 	 * No periodic report: [interval count] is a duration, and the
 	 * interval how often settled RSTs are decided.
