@@ -7,45 +7,17 @@
 #include "unit.h"
 #include "core/core.h"
 
-static void test_written(void)
+/* One line written to @path opened with @mode: the exit code it ends with. */
+static void check_write(const char *name, const char *path, const char *mode,
+			int want)
 {
-	FILE *f = tmpfile();
+	FILE *f = path ? fopen(path, mode) : tmpfile();
 
-	case_begin("output written to a file: 0");
-	CHECK(f, "tmpfile");
+	case_begin(name);
+	CHECK(f, "%s", path ? path : "tmpfile");
 	if (f) {
 		fputs("line\n", f);
-		CHECK_EQ(ws_output_check(f), 0, "check");
-		CHECK_EQ(ws_output_exit(f), WS_EXIT_OK, "exit code");
-		fclose(f);
-	}
-	case_end();
-}
-
-static void test_full_disk(void)
-{
-	FILE *f = fopen("/dev/full", "w");
-
-	case_begin("output into a full disk: exit 8");
-	CHECK(f, "/dev/full");
-	if (f) {
-		fputs("line\n", f);
-		CHECK_EQ(ws_output_check(f), WS_EXIT_RUNTIME, "check");
-		fclose(f);
-	}
-	case_end();
-}
-
-/* What ws_hold_std_fds() leaves on a closed stdout. */
-static void test_closed_stdout(void)
-{
-	FILE *f = fopen("/dev/null", "r");
-
-	case_begin("output into a closed stdout (held read-only): exit 8");
-	CHECK(f, "/dev/null");
-	if (f) {
-		fputs("line\n", f);
-		CHECK_EQ(ws_output_exit(f), WS_EXIT_RUNTIME, "exit code");
+		CHECK_EQ(ws_output_exit(f), want, "exit code");
 		fclose(f);
 	}
 	case_end();
@@ -87,9 +59,12 @@ static void test_hold_std_fds(void)
 
 int main(void)
 {
-	test_written();
-	test_full_disk();
-	test_closed_stdout();
+	check_write("output written to a file: 0", NULL, NULL, WS_EXIT_OK);
+	check_write("output into a full disk: exit 8", "/dev/full", "w",
+		    WS_EXIT_RUNTIME);
+	/* What ws_hold_std_fds() leaves on a closed stdout. */
+	check_write("output into a closed stdout (held read-only): exit 8",
+		    "/dev/null", "r", WS_EXIT_RUNTIME);
 	test_reader_gone();
 	test_hold_std_fds();
 	return unit_exit();
