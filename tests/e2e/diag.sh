@@ -243,7 +243,8 @@ test_diag_iface_drops() {
 # next tick reads the name while it is the new a0's.  d0 keeps diag going.
 test_diag_iface_recreated() {
 	diag_lab
-	ip -n "$A" link add d0 type dummy
+	# d0 keeps diag watching once a0 is gone (no dummy module everywhere)
+	ip -n "$A" link add d0 type veth peer name d1
 	ip -n "$A" link set d0 up
 	send_frames "$A" a0 2000 100
 	diag_run "$WS_TMP/out" -i d0 -d 3 -j
