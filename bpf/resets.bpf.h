@@ -331,22 +331,38 @@ static __always_inline bool rst_table_may_fill(void)
 }
 
 /*
+ * The connection ended: both FINs, our RST, or the peer's that it did not
+ * send data after (the data says the RST was refused, the flow lives on).
+ */
+static __always_inline bool rst_flow_ended(const struct rst_flow *f)
+{
+	return (f->flags & RST_F_CLOSED) == RST_F_CLOSED ||
+	       (f->flags & RST_F_RST_TX) ||
+	       (f->rst_rx_ns && !f->rx_data_after_rst);
+}
+
+/*
  * A flow closed both ways is over once a packet follows both FINs (the last
  * ACK, or a retransmission).  Once the table could fill, its baseline
  * leaves, so that a busy host's short connections do not evict the idle
  * long-lived flows whose RSTs (a NAT's idle timeout) need one.  Before, it
  * stays: an RST after the close still finds it.  So does a flow the peer
- * sent an RST on (the peer's data after it is evidence).  A SYN always
- * starts anew: a new connection must not inherit the old one's FINs.
+ * sent an RST on (the peer's data after it is evidence).  A SYN on an
+ * ended flow starts anew: a new connection on the same tuple must not
+ * inherit the old one's FINs, TTLs or RST (its data would count as sent
+ * after that RST: a forgery).
  */
 static __always_inline bool rst_forget_closed(const struct rst_flow_key *k,
 					      const struct rst_flow *f,
 					      bool syn)
 {
-	if ((f->flags & RST_F_CLOSED) != RST_F_CLOSED)
+	if (syn) {
+		if (!rst_flow_ended(f))
+			return false;
+	} else if ((f->flags & RST_F_CLOSED) != RST_F_CLOSED || f->rst_rx_ns ||
+		   !rst_table_may_fill()) {
 		return false;
-	if (!syn && (f->rst_rx_ns || !rst_table_may_fill()))
-		return false;
+	}
 	if (!bpf_map_delete_elem(&rst_flows, k))
 		percpu_inc(&rst_stats, RST_STAT_DELETES);
 	return true;
@@ -391,6 +407,8 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = rst_now_coarse();
 			f->rx_data_after_rst = 0;
+		} else if (f) {
+			f->flags |= RST_F_RST_TX;
 		}
 		return;
 	}

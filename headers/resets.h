@@ -62,6 +62,7 @@ static inline __u32 rst_present_slot(const struct rst_flow_key *k)
 #define RST_F_SYN     0x08 /* the baseline starts at the handshake */
 #define RST_F_FIN_RX  0x10 /* the peer's FIN was seen */
 #define RST_F_FIN_TX  0x20 /* our FIN was seen */
+#define RST_F_RST_TX  0x40 /* an RST of ours was seen */
 #define RST_F_CLOSED  (RST_F_FIN_RX | RST_F_FIN_TX)
 
 /* rst_flow.last_tx_kind: only data and probes can provoke an RST. */

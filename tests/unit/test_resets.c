@@ -4,8 +4,8 @@
  * BPF_PROG_TEST_RUN: the flow baseline (insert on a SYN or data, in-place
  * updates, our sends on tc), the presence filter in front of it and its
  * rebuild, RST events in the ring buffer (IPv4, IPv6,
- * options, malformed), lo handling, the rate limit, and closed flows
- * leaving the table.
+ * options, malformed), lo handling, the rate limit, closed flows
+ * leaving the table, and a new connection on an ended flow's tuple.
  */
 #include <errno.h>
 #include <string.h>
@@ -589,6 +589,58 @@ static void test_closed_flow_leaves(void)
 	case_end();
 }
 
+/* The same tuple, a new connection: nothing of the old one carries over. */
+static void test_tuple_reused(void)
+{
+	struct rst_flow_key k = key4();
+	struct bpf_program *xdp = fresh_skeleton(1000);
+	struct bpf_program *tc = skel->progs.ws_tc_egress;
+	struct rst_flow f;
+
+	case_begin("a SYN after the peer's RST starts a new baseline");
+	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 40, 10, 9000, 1, 500, 0));
+	run(xdp, tcp4(true, WS_TCP_RST, 62, 11, 9001, 0, 0, 0));
+	run(tc, tcp4(false, WS_TCP_SYN, 64, 1, 3000, 0, 0, 0));
+	run(xdp, tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 12, 8000, 3001, 0, 0));
+	run(xdp,
+	    tcp4(true, WS_TCP_ACK | WS_TCP_PSH, 62, 13, 8001, 3001, 0, 10));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.rst_rx_ns, 0, "no RST in the new connection");
+	CHECK_EQ(f.rx_data_after_rst, 0, "its data is not after an RST");
+	CHECK_EQ(f.ttl_min, 62, "the old connection's TTL is gone");
+	CHECK_EQ(f.flags & RST_F_PEER_TS, 0, "and its timestamps");
+	CHECK_EQ(f.rx_pkts, 2, "the new connection's packets only");
+	CHECK_EQ(flow_stat(RST_STAT_INSERTS), 2, "inserts");
+	CHECK_EQ(flow_stat(RST_STAT_DELETES), 1, "deletes");
+	case_end();
+
+	case_begin("a SYN after our RST starts a new baseline");
+	run(tc, tcp4(false, WS_TCP_FIN | WS_TCP_ACK, 64, 2, 3001, 8011, 0, 0));
+	run(tc, tcp4(false, WS_TCP_RST | WS_TCP_ACK, 64, 3, 3002, 8011, 0, 0));
+	run(tc, tcp4(false, WS_TCP_SYN, 64, 4, 7000, 0, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.flags, RST_F_SYN | RST_F_TX_SEEN, "no FIN inherited");
+	CHECK_EQ(f.tx_pkts, 1, "the new SYN only");
+	case_end();
+
+	case_begin("a SYN on a live flow updates it in place");
+	run(tc, tcp4(false, WS_TCP_SYN, 64, 5, 7000, 0, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.tx_pkts, 2, "a retransmitted SYN: same baseline");
+	CHECK_EQ(flow_stat(RST_STAT_DELETES), 2, "deletes");
+	case_end();
+
+	case_begin("a SYN after an RST the peer sent data after: kept");
+	run(xdp, tcp4(true, WS_TCP_RST, 40, 14, 8001, 0, 0, 0));
+	run(xdp, tcp4(true, WS_TCP_ACK | WS_TCP_PSH, 62, 15, 8001, 7001, 0, 9));
+	run(tc, tcp4(false, WS_TCP_SYN, 64, 6, 7000, 0, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK(f.rst_rx_ns, "the refused RST's evidence stays");
+	CHECK_EQ(f.rx_data_after_rst, 1, "with the data after it");
+	CHECK_EQ(flow_stat(RST_STAT_DELETES), 2, "deletes");
+	case_end();
+}
+
 int main(void)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -603,6 +655,7 @@ int main(void)
 	test_malformed();
 	test_lo_and_rate_limit();
 	test_closed_flow_leaves();
+	test_tuple_reused();
 	ring_buffer__free(rb);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
