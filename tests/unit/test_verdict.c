@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The verdict rules (user/verdict.c) on recorded evidence, no packets. */
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include "unit.h"
 #include "collectors/verdict.h"
@@ -481,6 +482,64 @@ static void test_groups_overflow(void)
 	case_end();
 }
 
+/* A wire RST or kernel event on one flow at @t s; @seq its seq. */
+static struct rst_stored stored(int kind, int dir, double t, uint32_t seq)
+{
+	struct rst_stored x = { .t = t };
+
+	x.e.kind = kind;
+	x.e.dir = dir;
+	x.e.seq = seq;
+	x.e.key.family = 4;
+	x.e.key.laddr[0] = htonl(0xc6120001);
+	x.e.key.raddr[0] = htonl(0xc6120202);
+	x.e.key.lport = 40000;
+	x.e.key.rport = 5001;
+	return x;
+}
+
+/* Two RSTs on one flow within the window: each gets its own events. */
+static void test_match(void)
+{
+	struct rst_stored ev[] = {
+		stored(RST_WIRE, WS_RX, 10.0, 100), /* refused */
+		stored(RST_TP_DROP, WS_RX, 10.0001, 100),
+		stored(RST_WIRE, WS_RX, 10.3, 200), /* accepted */
+		stored(RST_TP_RECV, WS_RX, 10.3001, 0),
+		stored(RST_TP_RECV, WS_RX, 11.0, 0), /* its wire was lost */
+		stored(RST_WIRE, WS_RX, 11.2, 300),
+		stored(RST_WIRE, WS_TX, 20.0, 1), /* a firewall's */
+		stored(RST_WIRE, WS_TX, 20.4, 2), /* the kernel's */
+		stored(RST_TP_SEND, WS_TX, 20.4001, 0),
+		stored(RST_WIRE, WS_TX, 30.0, 3),	 /* before 6.10: the */
+		stored(RST_TP_SEND, WS_TX, 30.00002, 0), /* event follows */
+	};
+	int n = sizeof(ev) / sizeof(ev[0]);
+
+	case_begin("matching: the accepted RST keeps its own event");
+	CHECK(!rst_match(ev, n, &ev[0], RST_TP_RECV, false, false),
+	      "the refused RST: no receive event");
+	CHECK(rst_match(ev, n, &ev[0], RST_TP_DROP, false, true) == &ev[1],
+	      "the refused RST: its drop");
+	CHECK(rst_match(ev, n, &ev[2], RST_TP_RECV, false, false) == &ev[3],
+	      "the accepted RST: its receive event");
+	case_end();
+
+	case_begin("matching: a receive event before the RST is not its own");
+	CHECK(!rst_match(ev, n, &ev[5], RST_TP_RECV, false, false),
+	      "an event 200 ms before the wire RST");
+	case_end();
+
+	case_begin("matching: the kernel's send event goes to the nearest RST");
+	CHECK(!rst_match(ev, n, &ev[6], RST_TP_SEND, false, false),
+	      "the firewall's RST: no send event");
+	CHECK(rst_match(ev, n, &ev[7], RST_TP_SEND, false, false) == &ev[8],
+	      "the kernel's RST: its send event");
+	CHECK(rst_match(ev, n, &ev[9], RST_TP_SEND, false, false) == &ev[10],
+	      "a send event just after the wire RST");
+	case_end();
+}
+
 int main(void)
 {
 	test_ttl();
@@ -491,6 +550,7 @@ int main(void)
 	test_injected();
 	test_unknown();
 	test_refused();
+	test_match();
 	test_prom();
 	test_eviction_advice();
 	test_groups_overflow();

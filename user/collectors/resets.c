@@ -32,15 +32,9 @@
 #define RST_LOCATE_CACHE   32
 #define RST_CLOCK_SLACK_NS 50000000ULL /* rst_now_coarse()'s ticks and more */
 
-struct stored {
-	struct rst_event e;
-	double t;  /* seconds, CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	bool done; /* printed, or claimed by a wire event */
-};
-
 static struct rst_options opts = { .flows = RST_FLOWS_DEFAULT,
 				   .rate = RST_RATE_DEFAULT };
-static struct stored evs[RST_MAX_EVENTS];
+static struct rst_stored evs[RST_MAX_EVENTS];
 static int nevs;
 static uint64_t user_dropped;
 static struct ring_buffer *rb;
@@ -264,7 +258,7 @@ static int configure(struct ws_session *s)
 
 static int on_event(void *ctx, void *data, size_t len)
 {
-	struct stored *st;
+	struct rst_stored *st;
 
 	if (len < sizeof(struct rst_event))
 		return 0;
@@ -311,37 +305,81 @@ static int start(struct ws_session *s)
 				     NULL);
 }
 
-/* The first unclaimed event of @kind on @e's flow within the window. */
-static struct stored *find_match(const struct stored *w, int kind,
-				 bool either_way, bool by_seq)
+/*
+ * Kernel event @c could be wire RST @w's: on its flow, within the window.
+ * A received RST's events follow it (XDP and tc see it before TCP); a sent
+ * one's may come just after it (before 6.10, the event follows the send).
+ */
+static bool may_match(const struct rst_stored *c, const struct rst_stored *w,
+		      bool either_way, bool by_seq)
+{
+	if (dabs(c->t - w->t) > RST_MATCH_S ||
+	    (c->e.kind != RST_TP_SEND && c->t < w->t))
+		return false;
+	if (!same_key(&c->e.key, &w->e.key) &&
+	    !(either_way && reverse_key(&c->e.key, &w->e.key)))
+		return false;
+	return !by_seq || c->e.seq == w->e.seq;
+}
+
+/* Another wire RST of @w's direction that @c could match, nearer to it. */
+static bool nearer_wire(const struct rst_stored *tab, int n,
+			const struct rst_stored *c, const struct rst_stored *w,
+			bool either_way, bool by_seq)
 {
 	int i;
 
-	for (i = 0; i < nevs; i++) {
-		struct stored *c = &evs[i];
+	for (i = 0; i < n; i++) {
+		const struct rst_stored *o = &tab[i];
 
-		if (c->done || c->e.kind != kind ||
-		    dabs(c->t - w->t) > RST_MATCH_S)
-			continue;
-		if (!same_key(&c->e.key, &w->e.key) &&
-		    !(either_way && reverse_key(&c->e.key, &w->e.key)))
-			continue;
-		if (by_seq && c->e.seq != w->e.seq)
-			continue;
-		return c;
+		if (o != w && o->e.kind == RST_WIRE && o->e.dir == w->e.dir &&
+		    dabs(c->t - o->t) < dabs(c->t - w->t) &&
+		    may_match(c, o, either_way, by_seq))
+			return true;
 	}
-	return NULL;
+	return false;
+}
+
+/*
+ * The nearest in time, unless another wire RST on the flow is nearer to
+ * it (then @w's own was lost, or it has none): two RSTs within the window
+ * (RFC 5961's challenge ACK, then the exact RST) must not swap their
+ * events.  One pass and one check: an RST storm on one flow stays O(n).
+ */
+struct rst_stored *rst_match(struct rst_stored *tab, int n,
+			     const struct rst_stored *w, int kind,
+			     bool either_way, bool by_seq)
+{
+	struct rst_stored *best = NULL;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct rst_stored *c = &tab[i];
+
+		if (!c->done && c->e.kind == kind &&
+		    may_match(c, w, either_way, by_seq) &&
+		    (!best || dabs(c->t - w->t) < dabs(best->t - w->t)))
+			best = c;
+	}
+	return best && !nearer_wire(tab, n, best, w, either_way, by_seq) ? best
+									 : NULL;
+}
+
+static struct rst_stored *find_match(const struct rst_stored *w, int kind,
+				     bool either_way, bool by_seq)
+{
+	return rst_match(evs, nevs, w, kind, either_way, by_seq);
 }
 
 /* RSTs received on @w's flow within 1 s, and how many distinct seqs. */
-static void burst_of(const struct stored *w, int *n, int *seqs)
+static void burst_of(const struct rst_stored *w, int *n, int *seqs)
 {
 	uint32_t seen[16];
 	int i, j, ns = 0;
 
 	*n = 0;
 	for (i = 0; i < nevs; i++) {
-		const struct stored *c = &evs[i];
+		const struct rst_stored *c = &evs[i];
 
 		if (c->e.kind != RST_WIRE || c->e.dir != WS_RX ||
 		    dabs(c->t - w->t) > 1.0 || !same_key(&c->e.key, &w->e.key))
@@ -365,11 +403,11 @@ static uint32_t data_after_rst(struct ws_session *s,
 	return f.rx_data_after_rst;
 }
 
-static void kernel_view(struct stored *w, struct rst_row *r)
+static void kernel_view(struct rst_stored *w, struct rst_row *r)
 {
 	enum rst_lost lost;
 	char name[48];
-	struct stored *c;
+	struct rst_stored *c;
 
 	if (w->e.dir == WS_TX) {
 		snprintf(r->kernel, sizeof(r->kernel), "sent");
@@ -442,7 +480,7 @@ static void timing(const struct rst_event *e, struct rst_row *r)
 		r->idle_s = r->idle_rx_s >= 0 ? r->idle_rx_s : r->idle_tx_s;
 }
 
-static void gather(struct ws_session *s, struct stored *w,
+static void gather(struct ws_session *s, struct rst_stored *w,
 		   struct rst_evidence *ev, struct rst_row *r)
 {
 	const struct rst_event *e = &w->e;
@@ -676,7 +714,7 @@ static void row_addrs(const struct rst_event *e, struct rst_row *r)
  * Decide one wire RST.  Returns false, leaving it for the next pass, when
  * it needs a --locate probe run and this pass has had one.
  */
-static bool finalize_wire(struct ws_session *s, struct stored *w)
+static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 {
 	static char reason[48];
 	struct rst_evidence ev;
@@ -684,7 +722,7 @@ static bool finalize_wire(struct ws_session *s, struct stored *w)
 	const struct rst_locate_res *probes = NULL;
 	struct nl_route rt = { 0 };
 	const char *why = NULL;
-	struct stored *send;
+	struct rst_stored *send;
 
 	if (probe_answer(&w->e)) {
 		w->done = true;
@@ -735,7 +773,7 @@ static bool finalize_wire(struct ws_session *s, struct stored *w)
 }
 
 /* A reset the kernel decided that no watched interface carried. */
-static void finalize_send(struct ws_session *s, struct stored *c)
+static void finalize_send(struct ws_session *s, struct rst_stored *c)
 {
 	static char reason[48];
 	struct rst_row r = { .e = &c->e, .wall = c->t + mono_to_real };

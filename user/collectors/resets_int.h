@@ -29,6 +29,22 @@ struct rst_row {
 	char locate_note[64];
 };
 
+/* An event waiting for its decision. */
+struct rst_stored {
+	struct rst_event e;
+	double t;  /* seconds, CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	bool done; /* printed, or claimed by a wire event */
+};
+
+/*
+ * The unclaimed kernel event of @kind among @tab[0..@n) that belongs to
+ * wire RST @w: on its flow (or the reverse one, @either_way), with its seq
+ * (@by_seq), within RST_MATCH_S; NULL if none.
+ */
+struct rst_stored *rst_match(struct rst_stored *tab, int n,
+			     const struct rst_stored *w, int kind,
+			     bool either_way, bool by_seq);
+
 /* Print one decided RST and count it for the summary and Prometheus. */
 void rst_record(struct ws_session *s, const struct rst_row *r);
 /* The summary grouped by origin, with advice. */
