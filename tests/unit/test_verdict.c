@@ -540,6 +540,45 @@ static void test_match(void)
 	case_end();
 }
 
+/* A received RST on the flow whose rcv_nxt (our last ACK's ack) is 1000. */
+static struct rst_stored rx_rst(double t, uint32_t seq)
+{
+	struct rst_stored x = stored(RST_WIRE, WS_RX, t, seq);
+
+	x.e.has_flow = 1;
+	x.e.flow.flags = RST_F_RX_SEEN | RST_F_TX_SEEN;
+	x.e.flow.our_ack = 1000;
+	return x;
+}
+
+/* RFC 5961: an inexact RST, our challenge ACK, then the exact one. */
+static void test_burst(void)
+{
+	struct rst_stored rfc[] = { rx_rst(10.0, 5000), rx_rst(10.05, 1000) };
+	struct rst_stored blind[] = { rx_rst(10.0, 5000), rx_rst(10.01, 70000),
+				      rx_rst(10.02, 135000) };
+	struct rst_evidence ev = peer_flow();
+	struct rst_result r;
+
+	case_begin("burst: the exact RST answering a challenge ACK is no jump");
+	rst_burst(rfc, 2, &rfc[0], &ev.burst, &ev.burst_seqs);
+	CHECK_EQ(ev.burst, 2, "both RSTs in the burst");
+	CHECK_EQ(ev.burst_seqs, 1, "one seq that is not rcv_nxt");
+	ev.ttl = ev.peer_ttl_last;
+	rst_decide(&ev, &r);
+	CHECK(r.verdict != RV_INJECTED, "not injected (%s)", r.why);
+	case_end();
+
+	case_begin("burst: blind RSTs across the window are jumps");
+	rst_burst(blind, 3, &blind[1], &ev.burst, &ev.burst_seqs);
+	CHECK_EQ(ev.burst, 3, "three RSTs");
+	CHECK_EQ(ev.burst_seqs, 3, "three seqs");
+	rst_decide(&ev, &r);
+	CHECK(r.verdict == RV_INJECTED && r.conf == RC_HIGH,
+	      "injected, high (%s)", r.why);
+	case_end();
+}
+
 int main(void)
 {
 	test_ttl();
@@ -551,6 +590,7 @@ int main(void)
 	test_unknown();
 	test_refused();
 	test_match();
+	test_burst();
 	test_prom();
 	test_eviction_advice();
 	test_groups_overflow();

@@ -371,20 +371,29 @@ static struct rst_stored *find_match(const struct rst_stored *w, int kind,
 	return rst_match(evs, nevs, w, kind, either_way, by_seq);
 }
 
-/* RSTs received on @w's flow within 1 s, and how many distinct seqs. */
-static void burst_of(const struct rst_stored *w, int *n, int *seqs)
+/* An RST whose seq is our rcv_nxt: what RFC 5961 asks a sender for. */
+static bool rst_exact(const struct rst_event *e)
+{
+	return e->has_flow && (e->flow.flags & RST_F_TX_SEEN) &&
+	       e->seq == e->flow.our_ack;
+}
+
+void rst_burst(const struct rst_stored *tab, int n, const struct rst_stored *w,
+	       int *burst, int *seqs)
 {
 	uint32_t seen[16];
 	int i, j, ns = 0;
 
-	*n = 0;
-	for (i = 0; i < nevs; i++) {
-		const struct rst_stored *c = &evs[i];
+	*burst = 0;
+	for (i = 0; i < n; i++) {
+		const struct rst_stored *c = &tab[i];
 
 		if (c->e.kind != RST_WIRE || c->e.dir != WS_RX ||
 		    dabs(c->t - w->t) > 1.0 || !same_key(&c->e.key, &w->e.key))
 			continue;
-		(*n)++;
+		(*burst)++;
+		if (rst_exact(&c->e))
+			continue;
 		for (j = 0; j < ns && seen[j] != c->e.seq; j++)
 			;
 		if (j == ns && ns < 16)
@@ -508,7 +517,7 @@ static void gather(struct ws_session *s, struct rst_stored *w,
 	ev->idle_rx_s = r->idle_rx_s;
 	ev->triggered = r->triggered;
 	if (e->dir == WS_RX && !r->via_lo) {
-		burst_of(w, &ev->burst, &ev->burst_seqs);
+		rst_burst(evs, nevs, w, &ev->burst, &ev->burst_seqs);
 		ev->data_after = data_after_rst(s, &e->key);
 	}
 }

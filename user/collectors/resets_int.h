@@ -45,6 +45,14 @@ struct rst_stored *rst_match(struct rst_stored *tab, int n,
 			     const struct rst_stored *w, int kind,
 			     bool either_way, bool by_seq);
 
+/*
+ * Wire RSTs received on @w's flow within 1 s of it (@burst), and the
+ * distinct seqs among them (@seqs) but our rcv_nxt's: the exact RST that
+ * answers our challenge ACK (RFC 5961) is no jump.
+ */
+void rst_burst(const struct rst_stored *tab, int n, const struct rst_stored *w,
+	       int *burst, int *seqs);
+
 /* Print one decided RST and count it for the summary and Prometheus. */
 void rst_record(struct ws_session *s, const struct rst_row *r);
 /* The summary grouped by origin, with advice. */
