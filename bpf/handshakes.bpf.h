@@ -94,7 +94,11 @@ static __always_inline __u32 hs_slot(const struct ws_pkt *pkt)
 	return h & (HS_FILTER_SLOTS - 1);
 }
 
-/* The key with the packet's source (@from_src) or destination as initiator. */
+/*
+ * The key with the packet's source (@from_src) or destination as initiator:
+ * a segment from the initiator that comes in, or one from the responder
+ * that goes out, is the server's.
+ */
 static __always_inline void hs_make_key(struct hs_ctx *c, __u32 ifindex,
 					bool from_src)
 {
@@ -114,6 +118,7 @@ static __always_inline void hs_make_key(struct hs_ctx *c, __u32 ifindex,
 	}
 	c->key.ifindex = ifindex;
 	c->key.family = p->ip_ver;
+	c->key.server = from_src == (c->dir == WS_RX);
 }
 
 static __always_inline void hs_count(struct hs_ctx *c, __u32 idx)
@@ -216,7 +221,7 @@ static __always_inline void hs_on_syn(struct hs_ctx *c)
 			return;
 		}
 	}
-	if (fl->isn != c->pkt->seq || fl->server != server) {
+	if (fl->isn != c->pkt->seq) {
 		/* A new connection reusing the 4-tuple. */
 		hs_flow_init(c, fl, server);
 		hs_count_new_syn(c, server);

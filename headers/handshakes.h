@@ -79,7 +79,11 @@ enum hs_state {
 	HS_ST_ACKED,   /* server: final ACK in, child not yet proven */
 };
 
-/* Initiator first: the same key whichever way a packet goes. */
+/*
+ * Initiator first: the same key whichever way a packet goes.  Our role is
+ * part of it: on lo each segment passes egress and ingress, and the two
+ * ends of one connection keep an entry each.
+ */
 struct hs_key {
 	__u32 caddr[4]; /* client (initiator), network byte order */
 	__u32 saddr[4]; /* server */
@@ -87,7 +91,8 @@ struct hs_key {
 	__u16 sport;
 	__u32 ifindex;
 	__u8 family; /* 4 or 6 */
-	__u8 pad[3];
+	__u8 server; /* 1: we are the responder (the SYN came in) */
+	__u8 pad[2];
 };
 
 struct hs_flow {

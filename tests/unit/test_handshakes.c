@@ -31,6 +31,7 @@
 #define PORT_WORDS  (int)(sizeof(struct hs_port_stats) / 8)
 
 enum { V4 = 4, V6 = 6 };
+enum { CLI = false, SRV = true }; /* our role in a flow key */
 
 static struct wirescope_bpf *skel;
 static int ncpus;
@@ -79,12 +80,14 @@ static uint32_t pending_total(void)
 	return sum;
 }
 
-/* The flow key as the kernel side builds it: initiator first. */
-static struct hs_key flow_key(int ver, uint16_t cport)
+/* The flow key as the kernel side builds it: initiator first, our role. */
+static struct hs_key flow_key(int ver, uint16_t cport, bool server)
 {
-	struct hs_key k = {
-		.cport = cport, .sport = SPORT, .ifindex = LO, .family = ver
-	};
+	struct hs_key k = { .cport = cport,
+			    .sport = SPORT,
+			    .ifindex = LO,
+			    .family = ver,
+			    .server = server };
 	uint8_t *c = (uint8_t *)k.caddr, *s = (uint8_t *)k.saddr;
 
 	if (ver == V4) {
@@ -99,9 +102,9 @@ static struct hs_key flow_key(int ver, uint16_t cport)
 	return k;
 }
 
-static bool flow(int ver, uint16_t cport, struct hs_flow *out)
+static bool flow(int ver, uint16_t cport, bool server, struct hs_flow *out)
 {
-	struct hs_key k = flow_key(ver, cport);
+	struct hs_key k = flow_key(ver, cport, server);
 
 	return !bpf_map_lookup_elem(bpf_map__fd(skel->maps.hs_flows), &k, out);
 }
@@ -184,21 +187,21 @@ static void test_server(int ver)
 	stats(&before);
 	port_stats(SPORT, &p0);
 	run_xdp(segment(ver, true, SYN, ISN, 0, 0));
-	CHECK(flow(ver, CPORT, &fl), "no flow entry after SYN");
+	CHECK(flow(ver, CPORT, SRV, &fl), "no flow entry after SYN");
 	CHECK_EQ(fl.state, HS_ST_SYN, "state after SYN");
 	CHECK_EQ(fl.server, 1, "server role");
 	CHECK_EQ(fl.isn, ISN, "client ISN");
 	CHECK_EQ(pending_total() - pend0, 1, "pending filter after SYN");
 	run_xdp(segment(ver, true, SYN, ISN, 0, 0)); /* retransmitted */
 	run_tc_egress(segment(ver, false, SYN | ACK, SISN, ISN + 1, 0));
-	CHECK(flow(ver, CPORT, &fl), "no flow entry after SYN-ACK");
+	CHECK(flow(ver, CPORT, SRV, &fl), "no flow entry after SYN-ACK");
 	CHECK_EQ(fl.state, HS_ST_SYNACK, "state after SYN-ACK");
 	CHECK_EQ(fl.server_isn, SISN, "server ISN");
 	run_xdp(segment(ver, true, ACK, ISN + 1, SISN + 1, 0));
-	CHECK(flow(ver, CPORT, &fl), "no flow entry after final ACK");
+	CHECK(flow(ver, CPORT, SRV, &fl), "no flow entry after final ACK");
 	CHECK_EQ(fl.state, HS_ST_ACKED, "state after final ACK");
 	run_tc_egress(segment(ver, false, ACK | PSH, SISN + 1, ISN + 1, 200));
-	CHECK(!flow(ver, CPORT, &fl), "flow entry left after server data");
+	CHECK(!flow(ver, CPORT, SRV, &fl), "flow entry left after server data");
 	CHECK_EQ(pending_total(), pend0, "pending filter after delete");
 	stats(&after);
 	CHECK_EQ(after.count[HS_SYN_RX] - before.count[HS_SYN_RX], 1, "syn_rx");
@@ -245,13 +248,13 @@ static void test_client(int ver)
 	case_begin(name);
 	stats(&before);
 	run_tc_egress(segment(ver, true, SYN, ISN, 0, 0));
-	CHECK(flow(ver, CPORT, &fl), "no flow entry after SYN out");
+	CHECK(flow(ver, CPORT, CLI, &fl), "no flow entry after SYN out");
 	CHECK_EQ(fl.server, 0, "client role");
 	run_xdp(segment(ver, false, SYN | ACK, SISN, ISN + 1, 0));
-	CHECK(flow(ver, CPORT, &fl) && fl.state == HS_ST_SYNACK,
+	CHECK(flow(ver, CPORT, CLI, &fl) && fl.state == HS_ST_SYNACK,
 	      "state after SYN-ACK in");
 	run_tc_egress(segment(ver, true, ACK, ISN + 1, SISN + 1, 0));
-	CHECK(!flow(ver, CPORT, &fl), "flow entry left after final ACK");
+	CHECK(!flow(ver, CPORT, CLI, &fl), "flow entry left after final ACK");
 	CHECK_EQ(pending_total(), pend0, "pending filter");
 	stats(&after);
 	CHECK_EQ(after.count[HS_SYN_TX] - before.count[HS_SYN_TX], 1, "syn_tx");
@@ -261,6 +264,52 @@ static void test_client(int ver)
 		 "client done");
 	CHECK_EQ(after.count[HS_SYN_RX] - before.count[HS_SYN_RX], 0,
 		 "server-side syn_rx");
+	case_end();
+}
+
+/* Counter deltas of one test, to compare against what it expects. */
+static void stats_delta(const struct hs_stats *before, struct hs_stats *d)
+{
+	struct hs_stats now;
+
+	stats(&now);
+	ws_sub_u64(&now, before, d, STATS_WORDS);
+}
+
+/* On lo every segment leaves (tc egress) and comes back in (ingress). */
+static void both_hooks(unsigned int len)
+{
+	run_tc_egress(len);
+	run_xdp(len);
+}
+
+/*
+ * A connection from this host to itself over lo: each role sees its own
+ * half once, and no SYN-ACK is taken for a retransmission.
+ */
+static void test_loopback(void)
+{
+	const uint16_t cport = 43000;
+	struct hs_stats before, d;
+	uint32_t pend0 = pending_total();
+
+	case_begin("lo: both roles once, no SYN-ACK retransmits");
+	stats(&before);
+	both_hooks(segment_port(V4, true, cport, SYN, ISN, 0, 0));
+	both_hooks(segment_port(V4, false, cport, SYN | ACK, SISN, ISN + 1, 0));
+	both_hooks(segment_port(V4, true, cport, ACK, ISN + 1, SISN + 1, 0));
+	both_hooks(
+	    segment_port(V4, false, cport, ACK | PSH, SISN + 1, ISN + 1, 200));
+	stats_delta(&before, &d);
+	CHECK_EQ(d.count[HS_SYN_TX], 1, "syn_sent");
+	CHECK_EQ(d.count[HS_SYN_RX], 1, "syn_received");
+	CHECK_EQ(d.count[HS_SYNACK_TX], 1, "synack_sent");
+	CHECK_EQ(d.count[HS_SYNACK_RETX_TX], 0, "synack_retransmits");
+	CHECK_EQ(d.count[HS_SYNACK_RX], 1, "synack_received");
+	CHECK_EQ(d.count[HS_CLIENT_DONE], 1, "client_handshakes");
+	CHECK_EQ(d.count[HS_SERVER_ACKS], 1, "server final ACKs");
+	CHECK_EQ(d.count[HS_SERVER_ACK_LOST], 0, "final_acks_dropped");
+	CHECK_EQ(pending_total(), pend0, "entries left (pending filter)");
 	case_end();
 }
 
@@ -277,11 +326,11 @@ static void test_ack_site_drop(void)
 	run_tc_egress(segment(V4, false, SYN | ACK, SISN, ISN + 1, 0));
 	run_xdp(segment(V4, true, ACK, ISN + 1, SISN + 1, 0));
 	run_tc_egress(segment(V4, false, SYN | ACK, SISN, ISN + 1, 0));
-	CHECK(flow(V4, CPORT, &fl) && fl.state == HS_ST_SYNACK,
+	CHECK(flow(V4, CPORT, SRV, &fl) && fl.state == HS_ST_SYNACK,
 	      "back to SYN-ACK state");
 	CHECK_EQ(count(HS_SERVER_ACK_LOST) - lost, 1, "acks lost");
 	run_tc_egress(segment(V4, false, RST, SISN + 1, 0, 0));
-	CHECK(!flow(V4, CPORT, &fl), "RST deletes the flow");
+	CHECK(!flow(V4, CPORT, SRV, &fl), "RST deletes the flow");
 	port_stats(SPORT, &p1);
 	CHECK_EQ(p1.ack_site_drops - p0.ack_site_drops, 1, "port ACK-site");
 	CHECK_EQ(p1.synack_retx_tx - p0.synack_retx_tx, 1, "synack retx");
@@ -332,7 +381,9 @@ static void test_established_data(void)
 	for (ver = V4; ver <= V6; ver += 2) {
 		run_xdp(segment(ver, true, ACK | PSH, 77, 88, 300));
 		run_tc_egress(segment(ver, false, ACK, 88, 377, 0));
-		CHECK(!flow(ver, CPORT, &fl), "flow entry created");
+		CHECK(!flow(ver, CPORT, SRV, &fl) &&
+			  !flow(ver, CPORT, CLI, &fl),
+		      "flow entry created");
 	}
 	stats(&after);
 	CHECK(!memcmp(&before, &after, sizeof(before)), "counters changed");
@@ -357,7 +408,8 @@ static void test_malformed(void)
 	len = segment(V6, true, SYN, ISN, 0, 0);
 	frame[14 + 40 + 12] = 8 << 4; /* 32 bytes claimed, 20 present */
 	run_xdp(len);
-	CHECK(!flow(V4, CPORT, &fl) && !flow(V6, CPORT, &fl), "flow created");
+	CHECK(!flow(V4, CPORT, SRV, &fl) && !flow(V6, CPORT, SRV, &fl),
+	      "flow created");
 	stats(&after);
 	CHECK(!memcmp(&before, &after, sizeof(before)), "counters changed");
 	case_end();
@@ -639,6 +691,7 @@ int main(void)
 	test_server(V6);
 	test_client(V4);
 	test_client(V6);
+	test_loopback();
 	test_ack_site_drop();
 	test_port_slot_on_synack();
 	test_established_data();

@@ -92,7 +92,8 @@ static void bench_key(uint8_t *frame, unsigned int i, uint16_t base)
 	frame[35] = sport;
 }
 
-static void bench_hs_key(const uint8_t *frame, struct hs_key *k)
+/* The key of @frame's flow, its source the initiator; @server: our role. */
+static void bench_hs_key(const uint8_t *frame, bool server, struct hs_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	memcpy(&k->caddr[0], frame + 26, 4);
@@ -101,6 +102,7 @@ static void bench_hs_key(const uint8_t *frame, struct hs_key *k)
 	k->sport = frame[36] << 8 | frame[37];
 	k->ifindex = BENCH_IFINDEX;
 	k->family = 4;
+	k->server = server;
 }
 
 /* Oriented as resets_observe() does: local first, by direction. */
@@ -145,7 +147,7 @@ static void bench_fill(struct wirescope_bpf *skel, const uint8_t *proto,
 	memcpy(frame, proto, len < sizeof(frame) ? len : sizeof(frame));
 	for (i = 0; i < cap; i++) {
 		bench_key(frame, i, 20000);
-		bench_hs_key(frame, &hk);
+		bench_hs_key(frame, fl.server, &hk);
 		bpf_map_update_elem(hs, &hk, &fl, BPF_ANY);
 		bench_rst_key(frame, true, &rk);
 		bpf_map_update_elem(rst, &rk, &rf, BPF_ANY);
@@ -176,7 +178,7 @@ static void bench_flows(struct wirescope_bpf *skel, const uint8_t *proto,
 	memcpy(frame, proto, len < sizeof(frame) ? len : sizeof(frame));
 	for (i = 0; i < n; i++) {
 		bench_key(frame, i, base);
-		bench_hs_key(frame, &hk);
+		bench_hs_key(frame, fl.server, &hk);
 		if (handshake)
 			bpf_map_update_elem(hs, &hk, &fl, BPF_ANY);
 		bench_rst_key(frame, xdp, &rk);
