@@ -342,17 +342,13 @@ static __always_inline void hs_from_client(struct hs_ctx *c, struct hs_flow *fl)
 	 * before anything slow.  Without compare-and-swap (5.12+) a window of
 	 * a few ns remains, where both could count it.
 	 */
-	if (!fl->server) {
-		if (hs_final_ack(c, fl)) {
-			fl->state = HS_ST_ACKED;
-			hs_count(c, HS_CLIENT_DONE);
-			hs_delete(c);
-		}
-		return;
-	}
 	if (hs_final_ack(c, fl)) {
 		fl->state = HS_ST_ACKED;
 		fl->acked_ns = c->now;
+		if (!fl->server) {
+			hs_count(c, HS_CLIENT_DONE);
+			return;
+		}
 		hs_count(c, HS_SERVER_ACKS);
 		hs_observe_latency(c, HS_LEG_RTT, fl->synack_ns);
 		ps = hs_port(c, false);
@@ -390,8 +386,11 @@ static __always_inline void hs_from_server(struct hs_ctx *c, struct hs_flow *fl)
 	struct hs_port_stats *ps;
 
 	if (!(c->pkt->tcp_flags & WS_TCP_RST)) {
-		/* The server speaks: its socket exists. */
-		if (fl->server && fl->state == HS_ST_ACKED)
+		/*
+		 * The server speaks: its socket exists, and it asks for no
+		 * final ACK again (a SYN-ACK after it is no loss to a client).
+		 */
+		if (fl->state == HS_ST_ACKED)
 			hs_delete(c);
 		return;
 	}

@@ -76,7 +76,7 @@ struct hs_port_stats {
 enum hs_state {
 	HS_ST_SYN = 1, /* SYN seen, no SYN-ACK since */
 	HS_ST_SYNACK,  /* SYN-ACK seen */
-	HS_ST_ACKED,   /* server: final ACK in, child not yet proven */
+	HS_ST_ACKED,   /* final ACK passed, the server has not spoken since */
 };
 
 /*

@@ -254,7 +254,10 @@ static void test_client(int ver)
 	CHECK(flow(ver, CPORT, CLI, &fl) && fl.state == HS_ST_SYNACK,
 	      "state after SYN-ACK in");
 	run_tc_egress(segment(ver, true, ACK, ISN + 1, SISN + 1, 0));
-	CHECK(!flow(ver, CPORT, CLI, &fl), "flow entry left after final ACK");
+	CHECK(flow(ver, CPORT, CLI, &fl) && fl.state == HS_ST_ACKED,
+	      "entry waits for the server after the final ACK");
+	run_xdp(segment(ver, false, ACK | PSH, SISN + 1, ISN + 1, 200));
+	CHECK(!flow(ver, CPORT, CLI, &fl), "flow entry left after server data");
 	CHECK_EQ(pending_total(), pend0, "pending filter");
 	stats(&after);
 	CHECK_EQ(after.count[HS_SYN_TX] - before.count[HS_SYN_TX], 1, "syn_tx");
@@ -310,6 +313,34 @@ static void test_loopback(void)
 	CHECK_EQ(d.count[HS_SERVER_ACKS], 1, "server final ACKs");
 	CHECK_EQ(d.count[HS_SERVER_ACK_LOST], 0, "final_acks_dropped");
 	CHECK_EQ(pending_total(), pend0, "entries left (pending filter)");
+	case_end();
+}
+
+/*
+ * The server's SYN-ACK again after our final ACK (it dropped that ACK, or
+ * it was lost): the handshake was counted, nothing is missing.
+ */
+static void test_client_synack_again(void)
+{
+	const uint16_t cport = 43001;
+	uint64_t no_flow = health(WS_H_HS_NO_FLOW);
+	struct hs_stats before, d;
+	uint32_t pend0 = pending_total();
+
+	case_begin("client: SYN-ACK again after the final ACK loses nothing");
+	stats(&before);
+	run_tc_egress(segment_port(V4, true, cport, SYN, ISN, 0, 0));
+	run_xdp(segment_port(V4, false, cport, SYN | ACK, SISN, ISN + 1, 0));
+	run_tc_egress(segment_port(V4, true, cport, ACK, ISN + 1, SISN + 1, 0));
+	run_xdp(segment_port(V4, false, cport, SYN | ACK, SISN, ISN + 1, 0));
+	run_tc_egress(segment_port(V4, true, cport, ACK, ISN + 1, SISN + 1, 0));
+	CHECK_EQ(health(WS_H_HS_NO_FLOW) - no_flow, 0, "hs_no_flow");
+	run_xdp(
+	    segment_port(V4, false, cport, ACK | PSH, SISN + 1, ISN + 1, 200));
+	stats_delta(&before, &d);
+	CHECK_EQ(d.count[HS_CLIENT_DONE], 1, "client_handshakes");
+	CHECK_EQ(d.count[HS_SYNACK_RX], 1, "synack_received");
+	CHECK_EQ(pending_total(), pend0, "entry left once the server spoke");
 	case_end();
 }
 
@@ -692,6 +723,7 @@ int main(void)
 	test_client(V4);
 	test_client(V6);
 	test_loopback();
+	test_client_synack_again();
 	test_ack_site_drop();
 	test_port_slot_on_synack();
 	test_established_data();
