@@ -113,17 +113,17 @@ static bool flow(int ver, uint16_t cport, bool server, struct hs_flow *out)
  * One TCP segment between the client (198.18.0.2 / 2001:db8::2, port
  * @cport) and the server (.1 / ::1); @from_client picks the direction.
  */
-static unsigned int segment_port(int ver, bool from_client, uint16_t cport,
-				 uint8_t flags, uint32_t seq, uint32_t ack,
-				 unsigned int len)
+static unsigned int segment_ports(int ver, bool from_client, uint16_t cport,
+				  uint16_t sport, uint8_t flags, uint32_t seq,
+				  uint32_t ack, unsigned int len)
 {
 	struct pkt_spec s = {
 		.l3 = ver == V4 ? PKT_IPV4 : PKT_IPV6,
 		.l4 = PKT_TCP,
 		.len = len,
 		.tcp_flags = flags,
-		.sport = from_client ? cport : SPORT,
-		.dport = from_client ? SPORT : cport,
+		.sport = from_client ? cport : sport,
+		.dport = from_client ? sport : cport,
 		.seq = seq,
 		.ack = ack,
 		.saddr4 = from_client ? CLIENT4 : SERVER4,
@@ -132,6 +132,14 @@ static unsigned int segment_port(int ver, bool from_client, uint16_t cport,
 	};
 
 	return pkt_build(frame, &s);
+}
+
+static unsigned int segment_port(int ver, bool from_client, uint16_t cport,
+				 uint8_t flags, uint32_t seq, uint32_t ack,
+				 unsigned int len)
+{
+	return segment_ports(ver, from_client, cport, SPORT, flags, seq, ack,
+			     len);
 }
 
 static unsigned int segment(int ver, bool from_client, uint8_t flags,
@@ -691,6 +699,57 @@ static void test_syn_findings(struct ws_session *s)
 	case_end();
 }
 
+/*
+ * The per-port table is full: port 9999 answers one SYN (no slot for it:
+ * hs_ports_full) and leaves 30 unanswered, port 80 leaves one.  Port 80
+ * is only the worst of the ports counted: the finding must say the table
+ * was full, and not be as sure.
+ */
+static void test_syn_unanswered_ports_full(struct ws_session *s)
+{
+	const int fd = bpf_map__fd(skel->maps.hs_ports);
+	const struct ws_finding *x;
+	struct ws_findings f = {};
+	uint32_t port;
+	int i;
+
+	case_begin("syn_unanswered: a full port table lowers confidence");
+	for (port = 20000; port < 20000 + s->o->max_ports; port++)
+		if (ws_percpu_insert_zero(fd, &port, ncpus,
+					  sizeof(struct hs_port_stats)))
+			break;
+	ws_health_collector.start(s);
+	ws_handshakes_collector.start(s);
+	for (i = 0; i < 30; i++) {
+		run_xdp(
+		    segment_ports(V4, true, 44000 + i, 9999, SYN, ISN, 0, 0));
+		if (!i)
+			run_tc_egress(segment_ports(V4, false, 44000, 9999,
+						    SYN | ACK, SISN, ISN + 1,
+						    0));
+		else
+			run_xdp(segment_ports(V4, true, 44000 + i, 9999, SYN,
+					      ISN, 0, 0));
+	}
+	from_client(44100, SYN, ISN, 0);
+	from_client(44100, SYN, ISN, 0);
+	ws_health_collector.sample(s);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, &f);
+	x = find(&f, "syn_unanswered");
+	CHECK(x, "no syn_unanswered finding");
+	CHECK(evidence(x, "hs_ports_full") >= 1, "hs_ports_full evidence: %g",
+	      evidence(x, "hs_ports_full"));
+	CHECK(x && x->confidence < 0.9, "confidence %g", x ? x->confidence : 0);
+	CHECK(x && strstr(x->advice, "--max-ports"), "advice: %s",
+	      x ? x->advice : "");
+	for (i = 0; i < 30; i++)
+		run_xdp(segment_ports(V4, true, 44000 + i, 9999, RST, ISN + 1,
+				      0, 0));
+	from_client(44100, RST, ISN + 1, 0);
+	case_end();
+}
+
 int main(void)
 {
 	struct ws_opts o;
@@ -733,6 +792,7 @@ int main(void)
 	test_interval_more_lost_than_acked(&s);
 	test_syn_findings(&s);
 	test_quantile_open_bucket();
+	test_syn_unanswered_ports_full(&s); /* last: it fills hs_ports */
 	ws_handshakes_collector.stop(&s);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
