@@ -77,21 +77,10 @@ struct hs_ctx {
 	bool no_sk; /* egress skb with no socket: a syncookie SYN-ACK */
 };
 
-static __always_inline __u32 hs_endpoint_hash(const __u32 *a, __u16 port)
-{
-	return (a[0] ^ a[1] ^ a[2] ^ a[3]) + port * 0x9e3779b1U;
-}
-
 /* Same slot for both directions of a 4-tuple. */
 static __always_inline __u32 hs_slot(const struct ws_pkt *pkt)
 {
-	__u32 h = hs_endpoint_hash(pkt->saddr, pkt->sport) +
-		  hs_endpoint_hash(pkt->daddr, pkt->dport);
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bU;
-	h ^= h >> 13;
-	return h & (HS_FILTER_SLOTS - 1);
+	return hs_tuple_slot(pkt->saddr, pkt->sport, pkt->daddr, pkt->dport);
 }
 
 /*

@@ -19,6 +19,12 @@
 #define HS_UNANSWERED_NS 1000000000ULL
 /* An entry idle this long after its final ACK is stale (deleted on hit). */
 #define HS_LINGER_NS 3000000000ULL
+/*
+ * No handshake the kernel still tries lasts this long (tcp_syn_retries 6
+ * gives up after 127 s, tcp_synack_retries 5 after 63 s): an entry with
+ * no handshake event since is stale, and user space deletes it.
+ */
+#define HS_STALE_NS 180000000000ULL
 
 enum hs_counter {
 	/* server side: the SYN came in on a watched interface */
@@ -132,6 +138,23 @@ _Static_assert(sizeof(struct hs_stats) ==
 _Static_assert(sizeof(struct hs_port_stats) == 96, "hs_port_stats layout");
 _Static_assert(sizeof(struct hs_listener_key) == 20, "listener key layout");
 _Static_assert(sizeof(struct hs_listener_stats) == 24, "listener layout");
+
+static __always_inline __u32 hs_endpoint_hash(const __u32 *a, __u16 port)
+{
+	return (a[0] ^ a[1] ^ a[2] ^ a[3]) + port * 0x9e3779b1U;
+}
+
+/* The pending filter's slot of a 4-tuple: the same for both directions. */
+static __always_inline __u32 hs_tuple_slot(const __u32 *a, __u16 pa,
+					   const __u32 *b, __u16 pb)
+{
+	__u32 h = hs_endpoint_hash(a, pa) + hs_endpoint_hash(b, pb);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bU;
+	h ^= h >> 13;
+	return h & (HS_FILTER_SLOTS - 1);
+}
 
 /* floor(log2(v)) for v >= 1, 0 for 0; capped to the last bucket. */
 static __always_inline __u32 hs_log2_bucket(__u64 us)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -700,6 +701,54 @@ static void test_syn_findings(struct ws_session *s)
 }
 
 /*
+ * Entries no packet touched for minutes (a SYN from a client that
+ * vanished, a connect to a blackhole) are no handshake in progress: when
+ * the LRU later drops them, nothing is lost.  Twelve such entries, aged
+ * by hand, then taken out of the table as the LRU would; then twenty live
+ * handshakes: flows_evicted must stay 0.
+ */
+static void test_stale_entries_not_evictions(struct ws_session *s)
+{
+	const int fd = bpf_map__fd(skel->maps.hs_flows);
+	const char *name = "stale flow entries are not counted as evictions";
+	uint32_t max_flows = s->o->max_flows, pend0 = pending_total();
+	struct timespec ts;
+	struct hs_flow fl;
+	struct hs_key k;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (ts.tv_sec < (time_t)(HS_STALE_NS / 1000000000 + 1)) {
+		case_skip(name, "booted too recently to age an entry");
+		return;
+	}
+	case_begin(name);
+	ws_handshakes_collector.start(s);
+	s->o->max_flows = 16; /* walk the table from 8 entries on */
+	for (i = 0; i < 12; i++) {
+		from_client(45000 + i, SYN, ISN, 0);
+		k = flow_key(V4, 45000 + i, SRV);
+		CHECK(!bpf_map_lookup_elem(fd, &k, &fl), "no entry %d", i);
+		fl.first_syn_ns = fl.last_syn_ns = 1; /* at boot */
+		bpf_map_update_elem(fd, &k, &fl, BPF_EXIST);
+	}
+	ws_handshakes_collector.sample(s);
+	for (i = 0; i < 12; i++) { /* the LRU's doing */
+		k = flow_key(V4, 45000 + i, SRV);
+		bpf_map_delete_elem(fd, &k);
+	}
+	for (i = 0; i < 20; i++)
+		from_client(45100 + i, SYN, ISN, 0);
+	ws_handshakes_collector.sample(s);
+	CHECK_EQ(hs_flows_evicted(), 0, "flows_evicted");
+	for (i = 0; i < 20; i++)
+		from_client(45100 + i, RST, ISN + 1, 0);
+	CHECK_EQ(pending_total(), pend0, "pending filter after the sweep");
+	s->o->max_flows = max_flows;
+	case_end();
+}
+
+/*
  * The per-port table is full: port 9999 answers one SYN (no slot for it:
  * hs_ports_full) and leaves 30 unanswered, port 80 leaves one.  Port 80
  * is only the worst of the ports counted: the finding must say the table
@@ -792,6 +841,7 @@ int main(void)
 	test_interval_more_lost_than_acked(&s);
 	test_syn_findings(&s);
 	test_quantile_open_bucket();
+	test_stale_entries_not_evictions(&s);
 	test_syn_unanswered_ports_full(&s); /* last: it fills hs_ports */
 	ws_handshakes_collector.stop(&s);
 	wirescope_bpf__destroy(skel);

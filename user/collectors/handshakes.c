@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collectors/handshakes_collector.h"
@@ -45,6 +46,7 @@ static struct hs_port_stats *scratch_deltas;
 static int *scratch_idx;
 static unsigned long lines;
 static uint64_t evicted, evicted_shown; /* handshakes the LRU dropped */
+static uint64_t swept; /* stale entries deleted by walk_flows() */
 
 void hs_totals(struct hs_stats *out)
 {
@@ -175,16 +177,88 @@ static int hs_configure(struct ws_session *s)
 	return hs_configure_bpf(s);
 }
 
-static uint64_t count_entries(int fd)
+/* Entries inserted and not deleted, by the kernel or by sweep_stale(). */
+static uint64_t flows_live(void)
 {
-	struct hs_key key, next, *prevkey = NULL;
+	return cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES] - swept;
+}
+
+static uint64_t flow_last_ns(const struct hs_flow *fl)
+{
+	uint64_t t = fl->last_syn_ns;
+
+	t = fl->synack_ns > t ? fl->synack_ns : t;
+	return fl->acked_ns > t ? fl->acked_ns : t;
+}
+
+/* No handshake event for HS_STALE_NS (CLOCK_MONOTONIC, as the kernel's). */
+static bool flow_stale(const struct hs_flow *fl)
+{
+	uint64_t last = flow_last_ns(fl), now;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return now > last && now - last >= HS_STALE_NS;
+}
+
+/* Appends @key to the growing array *@keys; false when out of memory. */
+static bool keys_add(struct hs_key **keys, int *n, int *cap,
+		     const struct hs_key *key)
+{
+	struct hs_key *grown;
+
+	if (*n == *cap) {
+		grown = realloc(*keys, (*cap ? 2 * *cap : 256) * sizeof(*key));
+		if (!grown)
+			return false;
+		*keys = grown;
+		*cap = *cap ? 2 * *cap : 256;
+	}
+	(*keys)[(*n)++] = *key;
+	return true;
+}
+
+/* Delete @keys as hs_delete() does: the pending filter's slot too. */
+static void sweep_stale(struct ws_session *s, int fd, const struct hs_key *keys,
+			int n)
+{
+	__u32 *pending = s->skel->bss->hs_pending;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (bpf_map_delete_elem(fd, &keys[i]))
+			continue;
+		__atomic_fetch_sub(
+		    &pending[hs_tuple_slot(keys[i].caddr, keys[i].cport,
+					   keys[i].saddr, keys[i].sport)],
+		    1, __ATOMIC_RELAXED);
+		swept++;
+	}
+}
+
+/*
+ * The entries in the table that are handshakes in progress.  Stale ones
+ * (client gone, connect to a blackhole) are deleted after the walk: the
+ * LRU would evict them sooner or later, and that is no lost handshake.
+ */
+static uint64_t walk_flows(struct ws_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.hs_flows), nstale = 0, cap = 0;
+	struct hs_key key, next, *prevkey = NULL, *stale = NULL;
+	struct hs_flow fl;
 	uint64_t n = 0;
 
 	while (!bpf_map_get_next_key(fd, prevkey, &next)) {
 		key = next;
 		prevkey = &key;
-		n++;
+		if (bpf_map_lookup_elem(fd, &key, &fl))
+			continue;
+		if (!flow_stale(&fl) || !keys_add(&stale, &nstale, &cap, &key))
+			n++;
 	}
+	sweep_stale(s, fd, stale, nstale);
+	free(stale);
 	return n;
 }
 
@@ -195,12 +269,12 @@ static uint64_t count_entries(int fd)
  */
 static void update_evictions(struct ws_session *s)
 {
-	uint64_t live = cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES];
-	uint64_t n;
+	uint64_t live = flows_live(), n;
 
 	if (live - evicted <= s->o->max_flows / 2)
 		return;
-	n = count_entries(bpf_map__fd(s->skel->maps.hs_flows));
+	n = walk_flows(s);
+	live = flows_live();
 	if (live > n && live - n > evicted)
 		evicted = live - n;
 }
@@ -478,9 +552,7 @@ static void print_json(struct ws_session *s, const char *type,
 	json_u64(&j, "client_handshakes", c[HS_CLIENT_DONE]);
 	json_u64(&j, "client_refused", c[HS_CLIENT_RST]);
 	/* Entries now in the table: handshakes in progress. */
-	json_u64(&j, "flows_open",
-		 cur.count[HS_FLOW_INSERTS] - cur.count[HS_FLOW_DELETES] -
-		     evicted);
+	json_u64(&j, "flows_open", flows_live() - evicted);
 	json_u64(&j, "flows_evicted", evicted);
 	json_legs(&j, d, s->o->hist);
 	n = top_ports(s, now, then, idx, deltas);
