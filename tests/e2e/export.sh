@@ -635,6 +635,26 @@ test_systemd_unit_capabilities() {
 	assert_eq "$(attached_progs "$A")" "" "attached after a failed drop"
 }
 
+# Failures no restart mends end the unit at once, with the one-line error:
+# their exit codes are in its RestartPreventExitStatus.  Any other code
+# restarts every RestartSec=5s forever (systemd's default start limit, 5
+# in 10 s, never trips at that pace).
+test_systemd_unit_no_restart_loop() {
+	pair_lab
+	local unit=tools/deploy/wirescope-exporter.service x="ip netns exec $A $WS" prevent code
+	prevent=" $(sed -n 's/^RestartPreventExitStatus=//p' "$unit") "
+	expect_error 3 "unknown option --bogus" $x export -i a0 --bogus
+	expect_error 5 "no such interface: 'nosuch0'" $x export -i nosuch0
+	expect_error 6 'this kernel has no BTF' \
+		ip netns exec "$A" env WIRESCOPE_TEST_NO_BTF=1 "$WS" export -i a0
+	# lo has no native XDP: what a NIC without an XDP driver does.
+	expect_error 7 'lo: cannot attach XDP \(native mode\)' $x export -i lo -m native
+	for code in 3 5 6 7; do
+		[[ $prevent == *" $code "* ]] || fail "exit $code is not in RestartPreventExitStatus:$prevent"
+	done
+	assert_eq "$(attached_progs "$A")" "" "programs left after the failures"
+}
+
 # The alert rules load and behave as their unit tests say.
 test_alert_rules() {
 	local out
