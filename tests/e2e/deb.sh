@@ -137,3 +137,56 @@ test_deb_enabled_remove_purge() {
 	[ -f /etc/default/wirescope-exporter ] || fail "dpkg -r removed the conffile"
 	deb_purge_leaves_nothing
 }
+
+# unit_serves PORT: the unit is active and its exporter answers on PORT.
+unit_serves() {
+	systemctl is-active --quiet $UNIT && curl -sf "http://127.0.0.1:$1/metrics" >/dev/null
+}
+
+# unit_failed_with CODE: the unit gave up (failed, not restarting) with
+# the exporter's exit status CODE, within 10 s.
+unit_failed_with() {
+	wait_until 10 systemctl is-failed --quiet $UNIT ||
+		fail "unit not failed after exit $1: $(systemctl show -p ActiveState,SubState,NRestarts $UNIT | paste -sd' ')"
+	assert_eq "$(systemctl show -p ExecMainStatus --value $UNIT)" "$1" "exit status of the failed unit"
+	assert_eq "$(systemctl show -p NRestarts --value $UNIT)" 0 "restarts after exit $1"
+	systemctl reset-failed $UNIT
+}
+
+# Where systemd runs the host: the unit's sandbox (system-call filter,
+# ProtectSystem=strict, bounding set...) lets the exporter attach, read
+# every collector and drop its privileges; `systemctl stop` is a clean
+# exit 0 with nothing left attached; a missing interface (5) or a kernel
+# without BTF (6) fails the unit at once instead of restarting it forever.
+test_deb_unit_runs_under_systemd() {
+	[ -d /run/systemd/system ] || skip "systemd does not run this host"
+	deb_setup
+	deb_install
+	local flags=/etc/default/wirescope-exporter pid ids out
+	echo 'WIRESCOPE_ARGS="-i lo --listen 127.0.0.1:19462 --user nobody"' >>"$flags"
+	systemctl start $UNIT || fail "systemctl start $UNIT"
+	wait_until 10 unit_serves 19462 ||
+		fail "the unit does not serve: $(journalctl -u $UNIT -n 5 --no-pager 2>&1)"
+	out=$(curl -sS http://127.0.0.1:19462/metrics)
+	assert_match "$out" 'wirescope_programs_attached\{hook="tc"\} 2' "tc programs under the unit"
+	assert_match "$out" 'wirescope_scrape_collector_success\{collector="accept"\} 1' "accept read under the unit"
+	grep -E '^wirescope_scrape_collector_success.* 0$' <<<"$out" && fail "a collector fails under the unit"
+	pid=$(systemctl show -p MainPID --value $UNIT)
+	assert_match "$(cat "/proc/$pid/status")" $'CapEff:\t0000000000000000' "CapEff under the unit"
+	ids=$(prog_ids "$pid")
+	[ -n "$ids" ] || fail "the exporter holds no BPF program"
+	systemctl stop $UNIT || fail "systemctl stop $UNIT"
+	assert_eq "$(systemctl show -p Result --value $UNIT)" success "Result after systemctl stop"
+	assert_eq "$(systemctl show -p ExecMainStatus --value $UNIT)" 0 "exit status after systemctl stop"
+	# shellcheck disable=SC2086 # one id per word
+	assert_eq "$(progs_alive $ids)" "" "programs left after systemctl stop"
+
+	echo 'WIRESCOPE_ARGS="-i nosuch0 --listen 127.0.0.1:19462"' >>"$flags"
+	systemctl start $UNIT || fail "systemctl start $UNIT (no such interface)"
+	unit_failed_with 5
+	echo 'WIRESCOPE_ARGS="-i lo --listen 127.0.0.1:19462"' >>"$flags"
+	echo 'WIRESCOPE_TEST_NO_BTF=1' >>"$flags"
+	systemctl start $UNIT || fail "systemctl start $UNIT (no BTF)"
+	unit_failed_with 6
+	deb_purge_leaves_nothing
+}
