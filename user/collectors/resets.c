@@ -786,6 +786,7 @@ static void finalize_send(struct ws_session *s, struct rst_stored *c)
 {
 	static char reason[48];
 	struct rst_row r = { .e = &c->e, .wall = c->t + mono_to_real };
+	enum rst_lost lost;
 
 	c->done = true;
 	row_addrs(&c->e, &r);
@@ -797,8 +798,16 @@ static void finalize_send(struct ws_session *s, struct rst_stored *c)
 				     .peer_hops = -1,
 				     .hops_before_peer = -1,
 				     .hop = -1 };
-	snprintf(r.res.why, sizeof(r.res.why),
-		 "tcp_send_reset fired; not seen on a watched interface");
+	lost = lost_near(c->t);
+	if (lost) /* its wire event may be what was lost */
+		snprintf(r.res.why, sizeof(r.res.why),
+			 "tcp_send_reset fired; no wire record of it, but "
+			 "events were lost then (%s)",
+			 rst_lost_name(lost));
+	else
+		snprintf(r.res.why, sizeof(r.res.why),
+			 "tcp_send_reset fired; not seen on a watched "
+			 "interface");
 	snprintf(r.kernel, sizeof(r.kernel), "sent");
 	r.ts_state = "-";
 	rst_record(s, &r);
@@ -874,8 +883,8 @@ static void count_evictions(struct ws_session *s, uint64_t ins, int walked)
 	uint64_t del;
 
 	if (flow_stat(s, RST_STAT_DELETES, &del))
-		rst_evicted_at_least(ins, del,
-				 walked >= 0 ? (uint64_t)walked : opts.flows);
+		rst_evicted_at_least(
+		    ins, del, walked >= 0 ? (uint64_t)walked : opts.flows);
 }
 
 /* Decide what settled; everything on the last sample (diag and export
