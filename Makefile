@@ -123,7 +123,8 @@ ifneq ($(VMTEST),0)
 endif
 endif
 
-demo: deps
+demo:
+	$(Q)tools/deps.sh demo
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo.sh
 

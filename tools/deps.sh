@@ -2,14 +2,26 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install what building, testing and the demo need on Debian 12, with
 # apt-get; does nothing when everything is already there.
+#
+#   tools/deps.sh          everything (make test, bench, vmtest, deb)
+#   tools/deps.sh demo     only what make demo needs: no service packages
+#                          (nginx, prometheus start or enable services)
+#   tools/deps.sh --list [demo]   print the packages, install nothing
 set -euo pipefail
 
-PACKAGES=(
+LIST=
+[ "${1:-}" != --list ] || { LIST=1 && shift; }
+DEMO=(
 	# build
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool file
-	# lab and tests
-	iproute2 netsniff-ng tcpdump iputils-ping python3 util-linux procps
-	kmod nftables conntrack iperf3 curl ethtool
+	# the lab: ip, nft, trafgen, python3, ping, sysctl, timeout, mountpoint
+	iproute2 nftables netsniff-ng python3 iputils-ping procps coreutils
+	util-linux
+)
+PACKAGES=(
+	"${DEMO[@]}"
+	# tests
+	tcpdump kmod conntrack iperf3 curl ethtool
 	# diag tests: script(1), man -l for the dist check
 	bsdutils man-db
 	# hardening: libFuzzer runtime, valgrind
@@ -25,6 +37,15 @@ PACKAGES=(
 	qemu-system-x86 busybox-static debian-archive-keyring xz-utils zstd
 )
 
+case ${1:-} in
+demo) PACKAGES=("${DEMO[@]}") ;;
+"") ;;
+*) echo "deps: unknown set '$1' (demo, or nothing for all)" >&2 && exit 2 ;;
+esac
+if [ -n "$LIST" ]; then
+	printf '%s\n' "${PACKAGES[@]}"
+	exit 0
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -39,8 +60,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The prometheus package may start a service; tests run their own.
-if command -v systemctl >/dev/null && systemctl is-active -q prometheus 2>/dev/null; then
+# The prometheus package may start a service; tests run their own.  The
+# demo installs no prometheus: it leaves one the host runs alone.
+if [ "${1:-}" != demo ] && command -v systemctl >/dev/null && systemctl is-active -q prometheus 2>/dev/null; then
 	systemctl stop prometheus || true
 fi
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true

@@ -44,3 +44,17 @@ print(" ".join(sorted({json.loads(l)["id"] for l in open(sys.argv[1]) if "\"find
 	assert_eq "$(finding "$WS_TMP/out" middlebox_reset hop_addr)" 198.18.1.2 "hop address"
 	assert_match "$(finding "$WS_TMP/out" middlebox_reset advice)" 'tcp_keepalive_time' "advice"
 }
+
+# sudo make demo installs only what the demo needs: no package that starts
+# or enables a service on the host (nginx on port 80, prometheus).
+test_demo_deps_start_no_service() {
+	local pkgs
+	pkgs=$(tools/deps.sh --list demo)
+	assert_match "$pkgs" '^netsniff-ng$' "demo packages (trafgen)"
+	assert_match "$pkgs" '^nftables$' "demo packages (the NAT)"
+	if grep -Exq 'nginx.*|prometheus.*|qemu.*|lintian|wrk' <<<"$pkgs"; then
+		fail "demo packages: $(tr '\n' ' ' <<<"$pkgs")"
+	fi
+	assert_match "$(make -n --no-print-directory demo Q= 2>&1)" 'tools/deps.sh demo' \
+		"make demo's dependency step"
+}
