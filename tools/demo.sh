@@ -14,6 +14,9 @@
 #      NAT with a 5 s idle timeout, idles 8 s and writes again.
 #
 #   tools/demo.sh [--json]   --json: diag's JSON Lines, exit with diag's code
+#
+# Exit codes: 0 done (--json: diag's 0/1/2), 1 the lab could not be built or
+# run (one "demo:" line says why), 130 interrupted; the lab is gone either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,15 +28,39 @@ NSLIB_PREFIX="${WS_NS_PREFIX:-wsdemo$$}"
 source tools/nslib.sh
 source tools/lab.sh
 trap 'nslib_cleanup; rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
+# Our stderr, for messages from a trap that runs while a function's
+# redirection (lab_exec ... 2>FILE) is in effect.
+exec 3>&2
+trap 'echo "demo: interrupted: tearing the lab down" >&3; exit 130' INT TERM
 
 say() { [ "$JSON" = --json ] || printf '\n\033[1m== %s\033[0m\n' "$*"; }
 note() { [ "$JSON" = --json ] || echo "$*"; }
 
+fail() {
+	echo "demo: $*" >&3
+	exit 1
+}
+
+# wait_file FILE [ERRFILE]: FILE written within 10 s, else why not.
 wait_file() {
 	nslib_wait_until 10 test -s "$1" && return 0
-	echo "demo: timed out waiting for $1" >&2
-	exit 1
+	fail "timed out waiting for $1${2:+: $(tail -n1 "$2" 2>/dev/null)}"
+}
+
+# What the lab runs, and its namespace names still free.
+preflight() {
+	local c r missing=()
+	[ "$(id -u)" = 0 ] || fail "run as root (sudo make demo)"
+	[ -x "$WS" ] || fail "build first (make)"
+	for c in ip nft trafgen python3 timeout ping sysctl; do
+		command -v "$c" >/dev/null || missing+=("$c")
+	done
+	[ ${#missing[@]} = 0 ] ||
+		fail "missing ${missing[*]}: sudo tools/deps.sh demo installs them"
+	for r in c r1 r2 s; do
+		[ ! -e "/run/netns/$NSLIB_PREFIX-$r" ] ||
+			fail "namespace $NSLIB_PREFIX-$r exists: another demo, or one killed with -9 (ip netns del $NSLIB_PREFIX-$r)"
+	done
 }
 
 # The Tengine mix: 22 bare 60-byte TCP segments for every 3 with a 1000-byte
@@ -47,13 +74,20 @@ small_packet_flood() {
 	for i in 1 2 3; do
 		echo "{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=$LAB_R1_IP, da=$LAB_C_IP, proto=6), tcp(sp=drnd(), dp=80, ack, psh), fill(0x41, 946) }" >>"$TMP/flood.cfg"
 	done
-	timeout 30 ip netns exec "$LAB_R1" trafgen -o r1a -i "$TMP/flood.cfg" -n 500000 -b 50000pps >/dev/null 2>&1 || true
+	timeout 30 ip netns exec "$LAB_R1" trafgen -o r1a -i "$TMP/flood.cfg" \
+		-n 500000 -b 50000pps >/dev/null 2>"$TMP/flood.err" ||
+		touch "$TMP/flood.failed"
 }
 
 accept_overflow() {
-	local py=tests/e2e/py
-	lab_exec r1 python3 "$py/hs_client.py" churn "$LAB_C_IP" 8080 100 >/dev/null
-	lab_exec r1 python3 "$py/hs_client.py" burst "$LAB_C_IP" 80 300 3 >/dev/null
+	clients churn "$LAB_C_IP" 8080 100
+	clients burst "$LAB_C_IP" 80 300 3
+}
+
+# clients ARGS...: tests/e2e/py/hs_client.py on r1; its failure fails the demo.
+clients() {
+	lab_exec r1 python3 tests/e2e/py/hs_client.py "$@" >/dev/null 2>"$TMP/clients.err" ||
+		fail "the accept-queue clients failed: $(tail -n1 "$TMP/clients.err")"
 }
 
 nat_idle_reset() {
@@ -61,22 +95,22 @@ nat_idle_reset() {
 }
 
 main() {
-	[ "$(id -u)" = 0 ] || { echo "demo: run as root (sudo make demo)" >&2; exit 1; }
-	[ -x "$WS" ] || { echo "demo: build first (make)" >&2; exit 1; }
+	preflight
 	say "The lab: front end 198.18.0.2 — r1 — r2 (NAT, 5 s idle timeout) — upstream 198.18.2.2"
 	lab_up "$NSLIB_PREFIX"
 	lab_r2_nat 5
 	lab_server --timeout 40 >"$TMP/server" 2>&1 &
 	nslib_track $!
-	wait_file "$TMP/server"
+	wait_file "$TMP/server" "$TMP/server"
 	lab_exec c python3 tests/e2e/py/hs_server.py "$TMP/listen" 40 \
-		"$LAB_C_IP,80,stuck,64" "$LAB_C_IP,8080,accept" &
+		"$LAB_C_IP,80,stuck,64" "$LAB_C_IP,8080,accept" 2>"$TMP/listen.err" &
 	nslib_track $!
-	wait_file "$TMP/listen"
+	wait_file "$TMP/listen" "$TMP/listen.err"
 	note "incidents, all at once: a small-packet flood from r1; 300 clients at once on"
 	note "port 80 (backlog 64, nobody accepts); the upstream connection idles 8 s."
 	say "wirescope diag -i c0 -d $DIAG_SECONDS --locate"
-	lab_exec c "$WS" diag -i c0 -d "$DIAG_SECONDS" --locate ${JSON:+-j} --ready-file "$TMP/ready" &
+	lab_exec c timeout -k 5 $((DIAG_SECONDS + 30)) "$WS" diag -i c0 \
+		-d "$DIAG_SECONDS" --locate ${JSON:+-j} --ready-file "$TMP/ready" &
 	local diag=$!
 	nslib_track "$diag"
 	wait_file "$TMP/ready"
@@ -88,6 +122,10 @@ main() {
 	accept_overflow
 	local rc=0
 	wait "$diag" || rc=$?
+	# 0, 1, 2: its verdict; anything else: it failed (its own line says why).
+	[ "$rc" -le 2 ] || fail "wirescope diag failed (exit $rc)"
+	[ ! -e "$TMP/flood.failed" ] ||
+		fail "the small-packet flood failed, diag could not see it: $(tail -n1 "$TMP/flood.err")"
 	say "Done (diag exit code $rc): the lab is torn down."
 	[ "$JSON" = --json ] && return "$rc"
 	return 0

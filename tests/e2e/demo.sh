@@ -2,7 +2,8 @@
 # The README's first command runs tools/demo.sh: the seed incidents at once
 # on one front end, named by `wirescope diag`.  Its own test: with --json,
 # diag reports small_packets, accept_overflow and middlebox_reset with the
-# evidence of the faults the demo injects, and exits 2 (critical).
+# evidence of the faults the demo injects, and exits 2 (critical).  Then its
+# failure paths: one "demo:" line, a non-zero exit, nothing left behind.
 
 finding() { # FILE ID KEY
 	python3 -c '
@@ -58,3 +59,67 @@ test_demo_deps_start_no_service() {
 	assert_match "$(make -n --no-print-directory demo Q= 2>&1)" 'tools/deps.sh demo' \
 		"make demo's dependency step"
 }
+
+# demo_runs_nothing: no namespace of ours is left (none was made).
+demo_runs_nothing() {
+	assert_eq "$(ip netns list | awk '{print $1}' | grep -c "^$WS_NS_PREFIX-" || true)" \
+		"${1:-0}" "namespaces left by the demo"
+}
+
+test_demo_missing_tool_is_one_line() {
+	local bin="$WS_TMP/bin" c
+	mkdir "$bin"
+	for c in bash ip nft python3 timeout ping sysctl mktemp dirname id rm cat; do
+		ln -s "$(command -v "$c")" "$bin/"
+	done
+	expect_error 1 '^demo: missing trafgen: sudo tools/deps.sh demo installs them$' \
+		env PATH="$bin" WS="$WS" bash tools/demo.sh
+	demo_runs_nothing
+}
+
+test_demo_namespace_taken_is_one_line() {
+	ns r2 >/dev/null
+	expect_error 1 "^demo: namespace $WS_NS_PREFIX-r2 exists" \
+		env WS="$WS" WS_NS_PREFIX="$WS_NS_PREFIX" tools/demo.sh
+	# Ours, not the demo's: still there, and nothing else was made.
+	demo_runs_nothing 1
+}
+
+# A diag that fails (exit 3 and up) fails the demo, lab torn down.
+test_demo_failed_diag_fails_the_demo() {
+	cat >"$WS_TMP/ws" <<-'EOS'
+	#!/bin/bash
+	while [ $# -gt 0 ]; do [ "$1" != --ready-file ] || echo ready >"$2"; shift; done
+	echo "wirescope: diag: failed" >&2
+	exit 5
+	EOS
+	chmod +x "$WS_TMP/ws"
+	local rc=0
+	WS="$WS_TMP/ws" WS_NS_PREFIX="$WS_NS_PREFIX" tools/demo.sh >/dev/null \
+		2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 1 "demo exit code"
+	assert_match "$(tail -n1 "$WS_TMP/err")" '^demo: wirescope diag failed \(exit 5\)$' "message"
+	demo_runs_nothing
+}
+
+# SIGTERM while diag watches: exit 130, one line, the lab and every process
+# in it gone.
+test_demo_interrupted_tears_down() {
+	local pid rc=0 left p
+	WS="$WS" WS_NS_PREFIX="$WS_NS_PREFIX" tools/demo.sh >"$WS_TMP/out" 2>"$WS_TMP/err" &
+	pid=$!
+	wait_until 30 grep -q 'watching c0' "$WS_TMP/out" || fail "diag never started: $(cat "$WS_TMP/err")"
+	left=$(for p in c r1 r2 s; do ip netns pids "$WS_NS_PREFIX-$p"; done)
+	[ -n "$left" ] || fail "no process in the lab before the signal"
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	assert_eq "$rc" 130 "demo exit code"
+	assert_eq "$(cat "$WS_TMP/err")" "demo: interrupted: tearing the lab down" "stderr"
+	demo_runs_nothing
+	# Killed, then reaped by their parents (a zombie for a moment).
+	for p in $left; do
+		wait_until 5 gone "$p" || fail "process $p outlived the demo: $(ps -o stat=,args= -p "$p")"
+	done
+}
+
+gone() { ! kill -0 "$1" 2>/dev/null; }
