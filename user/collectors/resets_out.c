@@ -186,12 +186,10 @@ static void print_text(struct ws_session *s, const struct rst_row *r)
 
 static void json_num_or_null(struct ws_json *j, const char *key, double v)
 {
-	if (v >= 0) {
+	if (v >= 0)
 		json_double(j, key, v);
-		return;
-	}
-	json_key(j, key);
-	fputs("null", j->f);
+	else
+		json_null(j, key);
 }
 
 static void print_json(struct ws_session *s, const struct rst_row *r)

@@ -122,12 +122,10 @@ static void print_line(struct ws_session *s, const struct rates *r,
 /* Unknown values are null, so every record has the same keys. */
 static void json_num_or_null(struct ws_json *j, const char *key, double v)
 {
-	if (!isnan(v)) {
+	if (isnan(v))
+		json_null(j, key);
+	else
 		json_double(j, key, v);
-		return;
-	}
-	json_key(j, key);
-	fputs("null", j->f);
 }
 
 static void print_json(struct ws_session *s, double secs, const struct rates *r,

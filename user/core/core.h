@@ -342,6 +342,8 @@ void json_u64(struct ws_json *j, const char *key, uint64_t v);
 void json_i64(struct ws_json *j, const char *key, int64_t v);
 void json_double(struct ws_json *j, const char *key, double v);
 void json_bool(struct ws_json *j, const char *key, bool v);
+/* @key: null, a value that was not measured. */
+void json_null(struct ws_json *j, const char *key);
 void json_obj_begin(struct ws_json *j, const char *key);
 void json_obj_end(struct ws_json *j);
 void json_arr_begin(struct ws_json *j, const char *key);

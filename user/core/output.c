@@ -200,6 +200,12 @@ void json_bool(struct ws_json *j, const char *key, bool v)
 	fputs(v ? "true" : "false", j->f);
 }
 
+void json_null(struct ws_json *j, const char *key)
+{
+	json_key(j, key);
+	fputs("null", j->f);
+}
+
 static void json_open(struct ws_json *j, const char *key, char c)
 {
 	json_key(j, key);
