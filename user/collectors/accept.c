@@ -81,6 +81,11 @@ static bool started, owners_stale, table_full_warned;
 /* The last dump had a listener the table could not take. */
 static bool listeners_unwatched;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
+/*
+ * KFREE is counted: the kernel names the listener and the reason, and the
+ * kfree_skb program runs.  Where it is not, KFREE is unknown, never 0.
+ */
+static bool kfree_counted;
 static unsigned long lines;
 static struct accept_span spans[MAX_LISTENERS]; /* see judge() */
 static double interval_from; /* s->elapsed at the last interval */
@@ -650,6 +655,8 @@ static int accept_start(struct ws_session *s)
 	};
 	int i, err;
 
+	kfree_counted = kfree_skb_names_overflows() &&
+			ws_session_prog_active(s, s->skel->progs.ws_kfree_skb);
 	somaxconn = sysctl_or_minus1("net.core.somaxconn");
 	syn_backlog = sysctl_or_minus1("net.ipv4.tcp_max_syn_backlog");
 	abort_on_overflow = sysctl_or_minus1("net.ipv4.tcp_abort_on_overflow");
@@ -746,7 +753,10 @@ static void json_listener(struct ws_session *s, const char *type,
 	json_u64(&j, "overflows", sp->overflows);
 	json_u64(&j, "syn_queue_drops", sp->syn_queue_drops);
 	json_str(&j, "attribution", t->apportioned ? "apportioned" : "exact");
-	json_u64(&j, "kfree_overflows", sp->kfree);
+	if (kfree_counted)
+		json_u64(&j, "kfree_overflows", sp->kfree);
+	else
+		json_null(&j, "kfree_overflows");
 	json_u64(&j, "sk_drops", sp->sk_drops);
 	json_u64(&j, "synack_retransmits", sp->retrans);
 	json_u64(&j, "syn_site_drops", sp->wire.syn_site_drops);
@@ -773,8 +783,11 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 			  const struct accept_span *sp, enum accept_verdict v)
 {
 	const struct accept_listener *l = &t->pub;
-	char t8[16], a[64], proc[32];
+	char t8[16], a[64], proc[32], kfree[24] = "-";
 
+	if (kfree_counted)
+		snprintf(kfree, sizeof(kfree), "%llu",
+			 (unsigned long long)sp->kfree);
 	if (s->o->timestamp) {
 		ws_fmt_time(t8, sizeof(t8), false);
 		fprintf(s->out, "%-8s ", t8);
@@ -784,18 +797,16 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 	else
 		snprintf(proc, sizeof(proc), "-");
 	fprintf(s->out,
-		"%-22s %-16s %5u %5u %7u %6llu %5llu %5llu %5llu %5llu %6llu "
+		"%-22s %-16s %5u %5u %7u %6llu %5llu %5s %5llu %5llu %6llu "
 		"%s%s%s\n",
 		fmt_addr(l, a, sizeof(a)), proc, l->queue, sp->queue_max,
 		l->backlog, (unsigned long long)sp->overflows,
-		(unsigned long long)sp->syn_queue_drops,
-		(unsigned long long)sp->kfree,
+		(unsigned long long)sp->syn_queue_drops, kfree,
 		(unsigned long long)sp->wire.syn_site_drops,
 		(unsigned long long)(sp->wire.ack_site_drops +
 				     sp->wire.rst_after_ack),
 		(unsigned long long)sp->wire.cookie_drops,
-		accept_verdict_names[v],
-		t->apportioned ? " (apportioned)" : "",
+		accept_verdict_names[v], t->apportioned ? " (apportioned)" : "",
 		l->gone			? " (closed)"
 		: l->queue > l->backlog ? " (queue full)"
 					: "");
@@ -1047,6 +1058,8 @@ static void accept_prom(struct ws_session *s, struct ws_buf *b)
 		sum[slot][v6][2] += l[i].backlog;
 	}
 	for (f = 0; f < 6; f++) {
+		if (f == 4 && !kfree_counted)
+			continue; /* KFREE, not counted here: absent, not 0 */
 		counter = !strcmp(fam[f].type, "counter");
 		prom_family(b, fam[f].name, fam[f].type, fam[f].help);
 		for (slot = 0; slot < WS_PROM_PORT_SLOTS; slot++) {
@@ -1104,7 +1117,8 @@ static void find_overflow(const struct accept_listener *l,
 	ws_evidence_str(x, "attribution",
 			l->apportioned ? "apportioned" : "exact");
 	ws_evidence_num(x, "syn_queue_drops", l->syn_queue_drops);
-	ws_evidence_num(x, "kfree_overflows", l->kfree_overflows);
+	if (kfree_counted)
+		ws_evidence_num(x, "kfree_overflows", l->kfree_overflows);
 	ws_evidence_num(x, "queue_max", l->queue_max);
 	ws_evidence_num(x, "backlog", l->backlog);
 	ws_evidence_num(x, "somaxconn", somaxconn);
