@@ -78,7 +78,14 @@ SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(ws_tcp_retransmit, const struct sock *sk,
 	     const struct sk_buff *skb)
 {
-	/* err: 6.17+; before, the event fires for sent retransmits only. */
+	/*
+	 * err: 6.17+; before, the event fires for sent retransmits only.
+	 * From 6.17 it also fires for a resend that failed here, before
+	 * leaving: no route, no memory, a closed window (none of which
+	 * TcpRetransSegs counts) or a queue or device drop (which it does).
+	 * A failed resend is not a resend: it counts in failed_segs only,
+	 * so segs means the same on every kernel.
+	 */
 	int err = ws_tp_retransmit_nargs >= 3 ? (int)ctx[2] : 0;
 	struct tcp_skb_cb *cb;
 	struct retrans_total *t;
@@ -86,8 +93,7 @@ int BPF_PROG(ws_tcp_retransmit, const struct sock *sk,
 	__u32 zero = 0;
 	__u64 segs;
 
-	/* -EBUSY: the original is still queued here; the kernel neither
-	 * resent nor counted it.  Other errors count in TcpRetransSegs. */
+	/* -EBUSY: the original is still queued here, nothing was tried. */
 	if (!retrans_enabled || err == -WS_EBUSY)
 		return 0;
 	if (BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) !=
@@ -98,11 +104,13 @@ int BPF_PROG(ws_tcp_retransmit, const struct sock *sk,
 	if (!segs)
 		segs = 1;
 	t = bpf_map_lookup_elem(&retrans_totals, &zero);
+	if (t && err)
+		t->failed_segs += segs;
+	if (err)
+		return 0;
 	if (t) {
 		t->events++;
 		t->segs += segs;
-		if (err)
-			t->failed_segs += segs;
 	}
 	if (retrans_peer_key(sk, &k))
 		retrans_add_peer(&k, segs);

@@ -20,9 +20,10 @@ struct retrans_val {
 
 /* Per-CPU totals in the namespace, including peers that found no slot. */
 struct retrans_total {
-	__u64 events;
+	__u64 events; /* resends that left this host (6.17+: err 0) */
 	__u64 segs;
-	__u64 failed_segs; /* the local send failed (qdisc or device drop) */
+	/* 6.17+: resends that failed here and never left (not in segs) */
+	__u64 failed_segs;
 };
 
 _Static_assert(sizeof(struct retrans_key) == 16, "retrans_key layout");

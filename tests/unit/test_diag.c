@@ -587,6 +587,41 @@ static void test_tcp_retransmits_peers(void)
 	case_end();
 }
 
+/*
+ * 6.17+: a resend that failed here (no route, a queue drop) fires the
+ * tracepoint too, but never left: not a resend (retrans.bpf.h counts it in
+ * failed only), so not path loss either, and the advice says where it is.
+ */
+static void test_tcp_retransmits_failed_here(void)
+{
+	struct ws_retrans_report r = retrans_report();
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+
+	case_begin("tcp_retransmits: resends that failed here are apart");
+	r.failed = 1000;
+	add_peer(&r, "198.18.0.2", 800);
+	find_tcp_retransmits(&r, &f);
+	x = find(&f, "tcp_retransmits");
+	CHECK(x, "no finding for 800 resends that left");
+	CHECK_EQ(evidence(x, "retrans_segs"), 800, "retrans_segs");
+	CHECK_EQ(evidence(x, "path_lost_segs"), 800, "path_lost_segs");
+	CHECK_EQ(evidence(x, "local_failed_segs"), 1000, "local_failed_segs");
+	CHECK_EQ(evidence(x, "wire_segs"), 10800, "wire_segs");
+	CHECK(x && strstr(x->advice, "1000 more resends failed on this host"),
+	      "advice: %s", x ? x->advice : "");
+	/* Under 10% of the attempts failed here: the path's advice. */
+	memset(&f, 0, sizeof(f));
+	r = retrans_report();
+	r.failed = 88;
+	add_peer(&r, "198.18.0.2", 800);
+	find_tcp_retransmits(&r, &f);
+	x = find(&f, "tcp_retransmits");
+	CHECK(x && strstr(x->advice, "lost between here and 198.18.0.2"),
+	      "advice: %s", x ? x->advice : "");
+	case_end();
+}
+
 /* Lab, 2026-12-05: `tc qdisc del` + `add` of a tbf while diag watched. */
 static void test_qdisc_replaced(void)
 {
@@ -673,6 +708,7 @@ static void test_rcvbuf(void)
 int main(void)
 {
 	test_tcp_retransmits_peers();
+	test_tcp_retransmits_failed_here();
 	test_sndbuf_finding();
 	test_keepalive_advice();
 	test_parse_qdisc();

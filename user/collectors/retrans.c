@@ -131,12 +131,6 @@ static void peer_name(const struct retrans_key *k, char *buf, size_t len)
 		inet_ntop(AF_INET6, k->addr, buf, len);
 }
 
-/* Resends that left the host: not refused by its own egress. */
-static uint64_t wire_resends(const struct ws_retrans_report *r)
-{
-	return r->resent > r->failed ? r->resent - r->failed : 0;
-}
-
 /* The named peers' share of every resend counted, slotless peers too. */
 static double peers_share(const struct ws_retrans_report *r)
 {
@@ -205,12 +199,12 @@ static void advise_retrans(struct ws_finding *x,
 {
 	const char *first = r->n_peers ? r->peers[0].addr : "PEER";
 
-	if (r->failed * 10 >= r->resent)
+	if (r->failed * 10 >= r->resent + r->failed)
 		ws_advice(x,
-			  "%llu of the resends failed on this host's own "
-			  "egress (queue or device drop): the loss starts "
-			  "here; see egress_saturated and iface_drops, and "
-			  "`tc -s qdisc`",
+			  "%llu more resends failed on this host and never "
+			  "left it (a queue or device drop, no route, no "
+			  "memory): the loss starts here; see "
+			  "egress_saturated and iface_drops, and `tc -s qdisc`",
 			  (unsigned long long)r->failed);
 	else if (r->n_peers && peers_share(r) <= 0.5)
 		ws_advice(x,
@@ -237,7 +231,7 @@ static void advise_retrans(struct ws_finding *x,
  *
  * Path loss: resends that left the host, less those the peer reported as
  * duplicates (D-SACK), over every segment that left it (OutSegs does not
- * count resends).  Resends our own egress refused are local loss:
+ * count resends).  Resends that failed here (6.17+ tells) are local loss:
  * egress_saturated and iface_drops tell that story.  A duplicate whose
  * D-SACK never reached our count (a receiver holds one block until its
  * next ACK) reads as loss: an upper bound.
@@ -245,7 +239,7 @@ static void advise_retrans(struct ws_finding *x,
 void find_tcp_retransmits(const struct ws_retrans_report *r,
 			  struct ws_findings *f)
 {
-	uint64_t sent = r->out_segs, wire = wire_resends(r), lost;
+	uint64_t sent = r->out_segs, wire = r->resent, lost;
 	char peers[160], where[224];
 	struct ws_finding *x;
 	double loss;

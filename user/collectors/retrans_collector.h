@@ -21,9 +21,10 @@ struct ws_retrans_report {
 	uint64_t out_segs;	/* Tcp OutSegs */
 	uint64_t kernel_resent; /* Tcp RetransSegs */
 	uint64_t spurious;	/* TCPDSACKRecvSegs: the peer had them */
-	/* From tcp:tcp_retransmit_skb, else kernel_resent with no peers. */
+	/* Resends that left this host, from tcp:tcp_retransmit_skb; else
+	 * kernel_resent, with no peers (an upper bound). */
 	uint64_t resent;
-	uint64_t failed; /* of which this host's egress refused */
+	uint64_t failed; /* more that failed here, never left (6.17+) */
 	uint64_t events;
 	bool traced;
 	bool traced_err;  /* the tracepoint has err (6.17+): failed is known */
