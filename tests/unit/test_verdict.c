@@ -258,6 +258,30 @@ static void test_unknown(void)
 	case_end();
 }
 
+static void check_drop_view(const char *reason, const char *want)
+{
+	char got[96];
+
+	rst_drop_view(reason, got, sizeof(got));
+	CHECK(!strcmp(got, want), "%s: got '%s', want '%s'",
+	      reason ? reason : "(none)", got, want);
+}
+
+/*
+ * A dropped RST's kernel view: before 5.17 kfree_skb has no reason (the
+ * program passes 0, which 5.10's BTF cannot name: it read "dropped (0)").
+ */
+static void test_drop_view(void)
+{
+	case_begin("kernel view of a dropped RST, with and without a reason");
+	check_drop_view(NULL, "dropped (reason unknown: kernel before 5.17)");
+	check_drop_view("TCP_RESET", "challenge-ACKed (TCP_RESET)");
+	check_drop_view("TCP_INVALID_SEQUENCE",
+			"dropped out of window (TCP_INVALID_SEQUENCE)");
+	check_drop_view("NO_SOCKET", "dropped (NO_SOCKET)");
+	case_end();
+}
+
 /* Our SYN met an RST (connection refused): the peer, or a device before. */
 static struct rst_evidence refused(uint8_t ttl, bool onlink)
 {
@@ -588,6 +612,7 @@ int main(void)
 	test_middlebox();
 	test_injected();
 	test_unknown();
+	test_drop_view();
 	test_refused();
 	test_match();
 	test_burst();

@@ -49,6 +49,8 @@ static bool traced_send, traced_recv, traced_drop;
  * 6.10, the release that gave it its reason argument.
  */
 static bool send_covers_all;
+/* skb:kfree_skb has its drop reason (5.17+) and the program reads it. */
+static bool drop_has_reason;
 /*
  * --locate's probe runs, one per peer and distance (and port, for a
  * refused connect); each takes up to a second, so a run gets at most
@@ -202,6 +204,8 @@ static const char *rst_reason_name(uint32_t v, char *buf, size_t len)
 
 static const char *drop_reason_name(uint32_t v, char *buf, size_t len)
 {
+	if (!drop_has_reason)
+		return NULL; /* 0 from the program: none, not reason 0 */
 	return btf_enum_name("skb_drop_reason", "SKB_DROP_REASON_", v, buf,
 			     len);
 }
@@ -289,6 +293,7 @@ static int start(struct ws_session *s)
 	traced_recv = ws_session_prog_active(s, s->skel->progs.ws_rst_recv);
 	traced_drop = ws_session_prog_active(s, s->skel->progs.ws_kfree_skb);
 	send_covers_all = ws_tp_nargs("tcp_send_reset") >= 3;
+	drop_has_reason = s->skel->rodata->ws_tp_kfree_skb_nargs >= 3;
 	nloss = 0;
 	loss_checked = now_mono();
 	check_losses(s, loss_checked);
@@ -443,15 +448,8 @@ static void kernel_view(struct rst_stored *w, struct rst_row *r)
 		return;
 	}
 	c->done = true;
-	drop_reason_name(c->e.reason, name, sizeof(name));
-	if (!strcmp(name, "TCP_RESET"))
-		snprintf(r->kernel, sizeof(r->kernel),
-			 "challenge-ACKed (TCP_RESET)");
-	else if (strstr(name, "SEQUENCE"))
-		snprintf(r->kernel, sizeof(r->kernel),
-			 "dropped out of window (%s)", name);
-	else
-		snprintf(r->kernel, sizeof(r->kernel), "dropped (%s)", name);
+	rst_drop_view(drop_reason_name(c->e.reason, name, sizeof(name)),
+		      r->kernel, sizeof(r->kernel));
 }
 
 /*

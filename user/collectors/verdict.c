@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "collectors/verdict.h"
 
 static const char *const verdict_names[RV_N] = {
@@ -99,6 +100,24 @@ static const char *lost_why(enum rst_lost l)
 	default:
 		return "its kernel events were lost meanwhile";
 	}
+}
+
+/*
+ * What the kernel did with a received RST it dropped, by the drop reason's
+ * name: NULL where skb:kfree_skb has no reason (before 5.17), which is
+ * unknown, not reason 0.
+ */
+void rst_drop_view(const char *reason, char *buf, size_t len)
+{
+	if (!reason)
+		snprintf(buf, len,
+			 "dropped (reason unknown: kernel before 5.17)");
+	else if (!strcmp(reason, "TCP_RESET"))
+		snprintf(buf, len, "challenge-ACKed (TCP_RESET)");
+	else if (strstr(reason, "SEQUENCE"))
+		snprintf(buf, len, "dropped out of window (%s)", reason);
+	else
+		snprintf(buf, len, "dropped (%s)", reason);
 }
 
 /*

@@ -97,5 +97,6 @@ int rst_hops(uint8_t ttl);
 const char *rst_verdict_name(enum rst_verdict v);
 const char *rst_confidence_name(enum rst_confidence c);
 const char *rst_lost_name(enum rst_lost l);
+void rst_drop_view(const char *reason, char *buf, size_t len);
 
 #endif
