@@ -46,6 +46,45 @@ if [ -n "$LIST" ]; then
 	printf '%s\n' "${PACKAGES[@]}"
 	exit 0
 fi
+# nginx and prometheus start a daemon when installed (nginx on the host's
+# port 80) and at every boot; the tests run their own in namespaces.  What
+# this script installs starts nothing, now or later; a service the host
+# had before is left as it was.
+SERVICES="nginx prometheus"
+enabled_services() {
+	local u
+	for u in $SERVICES; do
+		systemctl is-enabled -q "$u" 2>/dev/null && echo "$u"
+	done
+	true
+}
+
+# Debian's maintainer scripts ask policy-rc.d first: 101 means "do not".
+# One the host has already is its own policy, and stays.
+POLICY_RC=${POLICY_RC:-/usr/sbin/policy-rc.d}
+without_services() {
+	local rc=0
+	if [ -e "$POLICY_RC" ]; then
+		"$@"
+		return
+	fi
+	trap 'rm -f "$POLICY_RC"' EXIT
+	printf '#!/bin/sh\nexit 101\n' >"$POLICY_RC"
+	chmod 755 "$POLICY_RC"
+	"$@" || rc=$?
+	rm -f "$POLICY_RC"
+	trap - EXIT
+	return $rc
+}
+
+disable_new_services() { # ENABLED_BEFORE
+	local u
+	command -v systemctl >/dev/null || return 0
+	for u in $(enabled_services); do
+		grep -qx "$u" <<<"$1" || systemctl disable -q "$u" 2>/dev/null || true
+	done
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -58,12 +97,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-# The prometheus package may start a service; tests run their own.  The
-# demo installs no prometheus: it leaves one the host runs alone.
-if [ "${1:-}" != demo ] && command -v systemctl >/dev/null && systemctl is-active -q prometheus 2>/dev/null; then
-	systemctl stop prometheus || true
+	before=$(enabled_services)
+	without_services apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	disable_new_services "$before"
 fi
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true

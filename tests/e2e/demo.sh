@@ -70,6 +70,44 @@ test_demo_deps_start_no_service() {
 		"make demo's dependency step"
 }
 
+# deps.sh with apt-get, dpkg-query and systemctl faked: nginx-light is
+# missing, and installing it enables nginx (as its postinst does); the
+# host's own prometheus was enabled before.
+test_deps_install_starts_no_service() {
+	local bin="$WS_TMP/fakebin" st="$WS_TMP/fakestate"
+	mkdir -p "$bin" "$st"
+	touch "$st/prometheus"
+	cat >"$bin/dpkg-query" <<'EOF2'
+#!/bin/sh
+for p; do :; done
+[ "$p" = nginx-light ] && exit 1
+echo 'install ok installed'
+EOF2
+	cat >"$bin/apt-get" <<'EOF2'
+#!/bin/sh
+[ "$1" = install ] || exit 0
+"$POLICY_RC" nginx start
+[ $? = 101 ] || { echo "apt-get: no policy-rc.d during install" >&2; exit 1; }
+touch "$FAKE_STATE/nginx"
+EOF2
+	cat >"$bin/systemctl" <<'EOF2'
+#!/bin/sh
+for u; do :; done
+case $1 in
+is-enabled) [ -e "$FAKE_STATE/$u" ] ;;
+disable) rm -f "$FAKE_STATE/$u"; echo "disable $u" >>"$FAKE_STATE/log" ;;
+*) echo "$*" >>"$FAKE_STATE/log" ;;
+esac
+EOF2
+	chmod +x "$bin"/*
+	PATH="$bin:$PATH" FAKE_STATE="$st" POLICY_RC="$WS_TMP/policy-rc.d" \
+		tools/deps.sh >"$WS_TMP/deps.out" 2>&1 || fail "deps.sh: $(cat "$WS_TMP/deps.out")"
+	[ ! -e "$st/nginx" ] || fail "nginx left enabled"
+	[ -e "$st/prometheus" ] || fail "the host's prometheus was disabled"
+	assert_eq "$(cat "$st/log")" "disable nginx" "systemctl calls"
+	[ ! -e "$WS_TMP/policy-rc.d" ] || fail "policy-rc.d left behind"
+}
+
 # demo_runs_nothing: no namespace of ours is left (none was made).
 demo_runs_nothing() {
 	assert_eq "$(ip netns list | awk '{print $1}' | grep -c "^$WS_NS_PREFIX-" || true)" \
