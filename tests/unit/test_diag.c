@@ -140,6 +140,47 @@ static void test_parse_snmp(void)
 	case_end();
 }
 
+/*
+ * A failed read or a missing counter keeps the last good value: the delta
+ * neither wraps (0 - base) nor, after a first failed read, jumps by the
+ * whole counter.
+ */
+static void test_tcp_counters_keep_last(void)
+{
+	static const char snmp5[] = "Tcp: OutSegs RetransSegs\n"
+				    "Tcp: 5000 100\n";
+	static const char snmp9[] = "Tcp: OutSegs RetransSegs\n"
+				    "Tcp: 9000 130\n";
+	static const char net7[] = "TcpExt: ListenOverflows ListenDrops\n"
+				   "TcpExt: 70 80\n";
+	static const char net9[] = "TcpExt: ListenOverflows ListenDrops\n"
+				   "TcpExt: 90 95\n";
+	struct ws_tcp_counters c = {};
+
+	case_begin("tcp counters: a failed read keeps the last good value");
+	parse_tcp_counters(&c, snmp5, "");
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_OUT_SEGS), 0, "first read");
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_LISTEN_OVERFLOWS), 0,
+		 "netstat not read yet");
+	parse_tcp_counters(&c, "", net7);
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_OUT_SEGS), 0,
+		 "snmp unread: no wrap to 0 - 5000");
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_LISTEN_OVERFLOWS), 0,
+		 "netstat's first good read is its base, not a jump of 70");
+	parse_tcp_counters(&c, snmp9, net9);
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_OUT_SEGS), 4000, "OutSegs grew");
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_RETRANS_SEGS), 30, "RetransSegs");
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_LISTEN_OVERFLOWS), 20,
+		 "ListenOverflows since its first good read");
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_LISTEN_DROPS), 15, "ListenDrops");
+	parse_tcp_counters(&c, "Tcp: OutSegs\nTcp: 9500\n", net9);
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_OUT_SEGS), 4500, "OutSegs read");
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_RETRANS_SEGS), 30,
+		 "RetransSegs missing: kept");
+	CHECK_EQ(ws_tcp_delta(&c, WS_TCP_DSACK_SEGS), 0, "never read: 0");
+	case_end();
+}
+
 static void test_parse_routes(void)
 {
 	char name[16] = "";
@@ -714,6 +755,7 @@ int main(void)
 	test_parse_qdisc();
 	test_parse_softnet();
 	test_parse_snmp();
+	test_tcp_counters_keep_last();
 	test_parse_routes();
 	test_softnet_finding();
 	test_iface_and_egress();

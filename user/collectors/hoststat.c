@@ -29,10 +29,10 @@ struct host_snap {
 	struct iface_snap ifc[WS_MAX_IFACES];
 	struct ws_softnet softnet[WS_SOFTNET_MAX_CPUS];
 	int ncpus;
-	uint64_t tcp[WS_TCP_NSTATS];
 };
 
 static struct host_snap base, cur;
+static struct ws_tcp_counters tcp_counters;
 static uint32_t backlog_max[WS_MAX_IFACES], qlen_max[WS_MAX_IFACES];
 
 static void read_root_qdisc(int ifindex, struct nl_qdisc_stats *root)
@@ -97,7 +97,7 @@ static int host_sample(struct ws_session *s)
 	n = ws_read_text("/proc/net/softnet_stat", buf, sizeof(buf));
 	n = n < 0 ? 0 : parse_softnet(buf, cur.softnet, WS_SOFTNET_MAX_CPUS);
 	cur.ncpus = n < 0 ? 0 : n;
-	ws_tcp_counters(cur.tcp);
+	ws_tcp_counters_read(&tcp_counters);
 	return 0;
 }
 
@@ -518,7 +518,7 @@ static void host_findings(struct ws_session *s, struct ws_findings *f)
 		find_egress(&d, f);
 	}
 	for (i = 0; i < WS_TCP_NSTATS; i++)
-		tcp[i] = cur.tcp[i] - base.tcp[i];
+		tcp[i] = ws_tcp_delta(&tcp_counters, i);
 	find_sysctl_contradictions(tcp, f);
 }
 

@@ -23,7 +23,7 @@
 #define NWORDS (int)(sizeof(struct retrans_total) / sizeof(uint64_t))
 
 static struct retrans_total cur, prev;
-static uint64_t tcp_base[WS_TCP_NSTATS];
+static struct ws_tcp_counters tcp;
 static bool traced; /* tcp:tcp_retransmit_skb: per peer, local failures */
 
 static int retrans_configure(struct ws_session *s)
@@ -49,15 +49,12 @@ static int retrans_configure(struct ws_session *s)
  */
 static int retrans_sample(struct ws_session *s)
 {
-	uint64_t tcp[WS_TCP_NSTATS];
 	uint32_t zero = 0;
 
 	if (!traced) {
-		ws_tcp_counters(tcp);
-		cur = (struct retrans_total){
-			.segs = tcp[WS_TCP_RETRANS_SEGS] -
-				tcp_base[WS_TCP_RETRANS_SEGS]
-		};
+		ws_tcp_counters_read(&tcp);
+		cur = (struct retrans_total){ .segs = ws_tcp_delta(
+						  &tcp, WS_TCP_RETRANS_SEGS) };
 		return 0;
 	}
 	return ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.retrans_totals),
@@ -69,7 +66,7 @@ static int retrans_start(struct ws_session *s)
 	int err;
 
 	traced = ws_session_prog_active(s, s->skel->progs.ws_tcp_retransmit);
-	ws_tcp_counters(tcp_base);
+	ws_tcp_counters_read(&tcp);
 	err = retrans_sample(s);
 	prev = cur;
 	return err;
@@ -279,16 +276,14 @@ void find_tcp_retransmits(const struct ws_retrans_report *r,
 
 static void retrans_report(struct ws_session *s, struct ws_retrans_report *r)
 {
-	uint64_t tcp[WS_TCP_NSTATS];
 	struct peer top[WS_RETRANS_TOP_PEERS];
 	int i;
 
 	memset(r, 0, sizeof(*r));
-	ws_tcp_counters(tcp);
-	r->out_segs = tcp[WS_TCP_OUT_SEGS] - tcp_base[WS_TCP_OUT_SEGS];
-	r->kernel_resent =
-	    tcp[WS_TCP_RETRANS_SEGS] - tcp_base[WS_TCP_RETRANS_SEGS];
-	r->spurious = tcp[WS_TCP_DSACK_SEGS] - tcp_base[WS_TCP_DSACK_SEGS];
+	ws_tcp_counters_read(&tcp);
+	r->out_segs = ws_tcp_delta(&tcp, WS_TCP_OUT_SEGS);
+	r->kernel_resent = ws_tcp_delta(&tcp, WS_TCP_RETRANS_SEGS);
+	r->spurious = ws_tcp_delta(&tcp, WS_TCP_DSACK_SEGS);
 	r->resent = cur.segs;
 	r->failed = cur.failed_segs;
 	r->events = cur.events;

@@ -421,37 +421,51 @@ int ws_sysfs_net(const char *iface, const char *file, int64_t *out)
 	return read_i64(path, out);
 }
 
-void ws_tcp_counters(uint64_t out[WS_TCP_NSTATS])
+static const struct {
+	const char *file, *proto, *field;
+} tcp_src[WS_TCP_NSTATS] = {
+	[WS_TCP_OUT_SEGS] = { "snmp", "Tcp", "OutSegs" },
+	[WS_TCP_RETRANS_SEGS] = { "snmp", "Tcp", "RetransSegs" },
+	[WS_TCP_LISTEN_OVERFLOWS] = { "netstat", "TcpExt", "ListenOverflows" },
+	[WS_TCP_LISTEN_DROPS] = { "netstat", "TcpExt", "ListenDrops" },
+	[WS_TCP_REQQ_FULL_DROP] = { "netstat", "TcpExt", "TCPReqQFullDrop" },
+	[WS_TCP_PRUNE_CALLED] = { "netstat", "TcpExt", "PruneCalled" },
+	[WS_TCP_RCV_PRUNED] = { "netstat", "TcpExt", "RcvPruned" },
+	[WS_TCP_RCVQ_DROP] = { "netstat", "TcpExt", "TCPRcvQDrop" },
+	[WS_TCP_DSACK_SEGS] = { "netstat", "TcpExt", "TCPDSACKRecvSegs" },
+};
+
+void parse_tcp_counters(struct ws_tcp_counters *c, const char *snmp,
+			const char *netstat)
 {
-	static const struct {
-		const char *file, *proto, *field;
-	} src[WS_TCP_NSTATS] = {
-		[WS_TCP_OUT_SEGS] = { "snmp", "Tcp", "OutSegs" },
-		[WS_TCP_RETRANS_SEGS] = { "snmp", "Tcp", "RetransSegs" },
-		[WS_TCP_LISTEN_OVERFLOWS] = { "netstat", "TcpExt",
-					      "ListenOverflows" },
-		[WS_TCP_LISTEN_DROPS] = { "netstat", "TcpExt", "ListenDrops" },
-		[WS_TCP_REQQ_FULL_DROP] = { "netstat", "TcpExt",
-					    "TCPReqQFullDrop" },
-		[WS_TCP_PRUNE_CALLED] = { "netstat", "TcpExt", "PruneCalled" },
-		[WS_TCP_RCV_PRUNED] = { "netstat", "TcpExt", "RcvPruned" },
-		[WS_TCP_RCVQ_DROP] = { "netstat", "TcpExt", "TCPRcvQDrop" },
-		[WS_TCP_DSACK_SEGS] = { "netstat", "TcpExt",
-					"TCPDSACKRecvSegs" },
-	};
-	static char snmp[8192], netstat[16384];
+	uint64_t v;
 	int i;
+
+	for (i = 0; i < WS_TCP_NSTATS; i++) {
+		if (parse_snmp(tcp_src[i].file[0] == 's' ? snmp : netstat,
+			       tcp_src[i].proto, tcp_src[i].field, &v))
+			continue; /* the last good value stands */
+		if (!(c->known & 1U << i))
+			c->base[i] = v;
+		c->last[i] = v;
+		c->known |= 1U << i;
+	}
+}
+
+void ws_tcp_counters_read(struct ws_tcp_counters *c)
+{
+	static char snmp[8192], netstat[16384];
 
 	if (ws_read_text("/proc/net/snmp", snmp, sizeof(snmp)) < 0)
 		snmp[0] = 0;
 	if (ws_read_text("/proc/net/netstat", netstat, sizeof(netstat)) < 0)
 		netstat[0] = 0;
-	for (i = 0; i < WS_TCP_NSTATS; i++) {
-		const char *buf = src[i].file[0] == 's' ? snmp : netstat;
+	parse_tcp_counters(c, snmp, netstat);
+}
 
-		if (parse_snmp(buf, src[i].proto, src[i].field, &out[i]))
-			out[i] = 0;
-	}
+uint64_t ws_tcp_delta(const struct ws_tcp_counters *c, int i)
+{
+	return c->last[i] > c->base[i] ? c->last[i] - c->base[i] : 0;
 }
 
 uint64_t ws_kernel_tick_ns(void)

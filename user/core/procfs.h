@@ -67,8 +67,23 @@ enum ws_tcpstat {
 	WS_TCP_NSTATS,
 };
 
-/* Reads every ws_tcpstat; a counter the kernel lacks reads as 0. */
-void ws_tcp_counters(uint64_t out[WS_TCP_NSTATS]);
+/*
+ * Kernel TCP counters over a run: each one's growth since its first good
+ * read.  A read that fails, or a counter the kernel lacks, keeps the last
+ * good value, so a delta neither wraps nor jumps by the whole counter.
+ */
+struct ws_tcp_counters {
+	uint64_t base[WS_TCP_NSTATS], last[WS_TCP_NSTATS];
+	uint32_t known; /* bit i: counter i was read at least once */
+};
+
+/* Folds the text of /proc/net/snmp and netstat ("" if unread) into @c. */
+void parse_tcp_counters(struct ws_tcp_counters *c, const char *snmp,
+			const char *netstat);
+/* Reads both files and folds them into @c. */
+void ws_tcp_counters_read(struct ws_tcp_counters *c);
+/* Counter @i's growth since its first good read; 0 if never read. */
+uint64_t ws_tcp_delta(const struct ws_tcp_counters *c, int i);
 
 /* The kernel's tick (a jiffy): the coarse clocks' resolution; 0 if odd. */
 uint64_t ws_kernel_tick_ns(void);
