@@ -574,15 +574,26 @@ test_sigterm_clean_exit() {
 	assert_eq "$(attached_progs "$A")" "" "attached after SIGTERM"
 }
 
-# The series of an interface go away with it.
+# The series of an interface go away with it, and its watched gauge says
+# so (0); one re-created under its name is not watched: the gauge stays 0
+# and the log says so once.
 test_interface_series_disappear() {
 	pair_lab
 	veth "$A" a1 "$B" b1
 	ws_start "$A" "$WS_TMP/out" export -i a0 -i a1
 	assert_match "$(scrape)" 'wirescope_receive_packets_total\{interface="a1"\}' "a1 series"
+	assert_eq "$(series 'wirescope_interface_watched{interface="a1"}')" 1 "a1 watched"
 	ip -n "$A" link del a1
-	wait_until 5 scrape_lacks 'interface="a1"' || fail "a1 series still exported"
+	wait_until 5 scrape_lacks 'wirescope_receive_packets_total.interface="a1"' || fail "a1 series still exported"
 	assert_match "$(scrape)" 'wirescope_receive_packets_total\{interface="a0"\}' "a0 series kept"
+	assert_eq "$(series 'wirescope_interface_watched{interface="a1"}')" 0 "a1 gone"
+	assert_eq "$(series 'wirescope_interface_watched{interface="a0"}')" 1 "a0 still watched"
+	veth "$A" a1 "$B" b1
+	wait_until 5 grep -q 'a1: an interface of this name is back (ifindex [0-9]*) but is not watched' "$WS_TMP/out.err" ||
+		fail "no notice of the re-created a1: $(cat "$WS_TMP/out.err")"
+	assert_eq "$(series 'wirescope_interface_watched{interface="a1"}')" 0 "re-created a1 not watched"
+	scrape_lacks 'wirescope_receive_packets_total.interface="a1"' || fail "re-created a1 has series"
+	assert_eq "$(grep -c 'a1: an interface of this name is back' "$WS_TMP/out.err")" 1 "notice once"
 }
 
 test_export_bad_input() {

@@ -214,6 +214,39 @@ static void test_port_cap(void)
 	case_end();
 }
 
+/*
+ * A deleted interface's series disappear: its gauge stays, at 0, under its
+ * -i name (a renamed one's too), and an interface added by the command
+ * itself (resets' lo) has none.
+ */
+static void test_interfaces_watched(void)
+{
+	static struct ws_opts o = {
+		.n_ifaces = 3,
+		.ifaces = {
+			{ .name = "c0", .label = "a0" },
+			{ .name = "b0", .label = "b0", .gone = true },
+			{ .name = "lo", .label = "lo", .implicit = true },
+		},
+	};
+	struct ws_buf b = {};
+
+	case_begin("wirescope_interface_watched: 1 watched, 0 gone");
+	prom_interfaces_watched(&b, &o);
+	CHECK(!b.oom, "out of memory");
+	CHECK(b.data && strstr(b.data, "# TYPE wirescope_interface_watched "
+				       "gauge\n"
+				       "wirescope_interface_watched{interface="
+				       "\"a0\"} 1\n"
+				       "wirescope_interface_watched{interface="
+				       "\"b0\"} 0\n"),
+	      "got:\n%s", b.data);
+	CHECK(b.data && !strstr(b.data, "\"lo\""), "implicit lo: got\n%s",
+	      b.data);
+	ws_buf_free(&b);
+	case_end();
+}
+
 int main(void)
 {
 	test_histogram();
@@ -225,5 +258,6 @@ int main(void)
 	test_escape_random();
 	test_monotonic();
 	test_port_cap();
+	test_interfaces_watched();
 	return unit_exit();
 }

@@ -402,6 +402,7 @@ static void render_metrics(struct ws_export *x, struct ws_buf *b)
 	}
 	build_info(b);
 	programs_attached(s, b);
+	prom_interfaces_watched(b, s->o);
 	pthread_mutex_unlock(&x->lock);
 	map_fill(s, b); /* a long walk of a big map holds up nobody */
 	http_responses(x, b);

@@ -67,6 +67,7 @@ struct ws_iface {
 	int ifindex;
 	bool gone; /* deleted while we ran */
 	bool down; /* administratively down at the last check */
+	bool back; /* gone, and a new interface took its -i name: said once */
 	/* Added by the command itself (resets adds lo), not asked for: it
 	 * alone keeps no command running, and its state goes unreported. */
 	bool implicit;
@@ -299,6 +300,11 @@ unsigned int prom_port_slot(struct prom_ports *p, unsigned int max,
 /* The label value of @slot: "443" or "other". */
 const char *prom_port_name(const struct prom_ports *p, unsigned int slot,
 			   char *buf, size_t len);
+/*
+ * wirescope_interface_watched: per -i interface, 1 while watched, 0 once
+ * gone (a log line alerts nobody; the series of a gone one disappear).
+ */
+void prom_interfaces_watched(struct ws_buf *b, const struct ws_opts *o);
 #define WS_PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* hook.c */

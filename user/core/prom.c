@@ -253,3 +253,23 @@ const char *prom_port_name(const struct prom_ports *p, unsigned int slot,
 	snprintf(buf, len, "%u", p->port[slot]);
 	return buf;
 }
+
+void prom_interfaces_watched(struct ws_buf *b, const struct ws_opts *o)
+{
+	const char *name = "wirescope_interface_watched";
+	char labels[128]; /* an escaped name: up to 5 bytes a byte */
+	int i;
+
+	prom_family(b, name, "gauge",
+		    "1 while the interface is watched; 0 once it is gone "
+		    "(deleted or moved to another network namespace), even "
+		    "if one is re-created under its name: restart wirescope "
+		    "to watch that one.");
+	for (i = 0; i < o->n_ifaces; i++) {
+		if (o->ifaces[i].implicit)
+			continue;
+		prom_labels(labels, sizeof(labels), "interface",
+			    o->ifaces[i].label, NULL);
+		prom_u64(b, name, labels, !o->ifaces[i].gone);
+	}
+}

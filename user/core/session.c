@@ -640,13 +640,35 @@ static void check_iface(struct ws_iface *ifc)
 	ifc->down = !up;
 }
 
+/*
+ * A gone interface's -i name (what a restart watches) on a new one
+ * (re-created, or moved back): our programs attach at start only (export
+ * has dropped the privileges to attach), so say once it is not watched.
+ */
+static void check_gone(struct ws_iface *ifc)
+{
+	unsigned int idx;
+
+	if (ifc->back || ifc->implicit)
+		return;
+	idx = if_nametoindex(ifc->label);
+	if (!idx)
+		return;
+	ws_warn("%s: an interface of this name is back (ifindex %u) but is "
+		"not watched: restart wirescope to watch it",
+		ifc->label, idx);
+	ifc->back = true;
+}
+
 /* False once every interface the user asked for is gone. */
 static bool check_ifaces(struct ws_session *s)
 {
 	int i, asked = 0, alive = 0;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
-		if (!s->o->ifaces[i].gone)
+		if (s->o->ifaces[i].gone)
+			check_gone(&s->o->ifaces[i]);
+		else
 			check_iface(&s->o->ifaces[i]);
 		if (s->o->ifaces[i].implicit)
 			continue;
