@@ -21,6 +21,9 @@ enum ws_health_idx {
 	WS_H_RESETS_RATE_LIMITED = 12,	 /* RST event over the rate limit */
 	WS_H_RESETS_RINGBUF_FULL = 13,	 /* RST event lost: ring buffer full */
 	WS_H_RESETS_FLOW_INSERT = 14,	 /* flow baseline could not be added */
+	/* user space (ws_health_count): a listener's port got no per-port
+	 * slot (--max-ports), so its wire evidence is missing */
+	WS_H_ACCEPT_PORTS_FULL = 15,
 	WS_H_NCOUNTERS = 16,
 };
 

@@ -4,9 +4,14 @@
  * BPF_PROG_TEST_RUN: XDP for what comes in, tc egress for what goes out.
  * Map state (the flow entry, the pending filter) and counters are read back.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -799,6 +804,136 @@ static void test_syn_unanswered_ports_full(struct ws_session *s)
 	case_end();
 }
 
+/* A listening TCP socket on @port, any address, or -1. */
+static int listen_on(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd >= 0 &&
+	    (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* accept's -j summary record of listener @port in @json, or "". */
+static const char *listener_record(const char *json, uint16_t port)
+{
+	static char rec[2048];
+	char want[32];
+	const char *p = json, *e;
+
+	snprintf(want, sizeof(want), "\"port\":%u,", port);
+	rec[0] = '\0';
+	while (p && (e = strchr(p, '\n'))) {
+		if (strstr(p, "\"type\":\"summary\"") < e && strstr(p, want) &&
+		    strstr(p, want) < e && (size_t)(e - p) < sizeof(rec)) {
+			memcpy(rec, p, e - p);
+			rec[e - p] = '\0';
+		}
+		p = e + 1;
+	}
+	return rec;
+}
+
+/* accept's -j summary of its listeners, as the last sample left them. */
+static char *accept_summary_json(struct ws_session *s)
+{
+	FILE *out0 = s->out;
+	char *json = NULL;
+	size_t len = 0;
+
+	s->out = open_memstream(&json, &len);
+	s->o->json = true;
+	ws_accept_collector.sample(s);
+	ws_accept_collector.summary(s);
+	fclose(s->out);
+	s->out = out0;
+	s->o->json = false;
+	return json;
+}
+
+/*
+ * More listening ports than per-port slots: the slot accept makes for a
+ * listener (port 9998) finds the table full.  Its queue is full from the
+ * start, so it never answers: its SYNs go unanswered and no port counts
+ * them.  That is no firewall: the finding must say the table was full and
+ * be less sure, health must count the listener, and accept's wire columns
+ * for it are unknown (null), not 0, while port 80's (a slot) are counted.
+ * Without -i nobody watches the wire: port 80's are unknown too.  No
+ * tcp_retransmit_synack program runs here: SYN-ACK repeats are unknown.
+ */
+static void test_listener_without_port_slot(struct ws_session *s)
+{
+	const char *name = "a listener without a port slot: unknown, not 0";
+	const int fd = bpf_map__fd(skel->maps.hs_ports);
+	const struct ws_finding *x;
+	struct ws_findings f = {};
+	int lfd, lfd80, i;
+	const char *rec;
+	char *json;
+	uint32_t port;
+
+	if (unshare(CLONE_NEWNET)) {
+		case_skip(name, "no private network namespace");
+		return;
+	}
+	case_begin(name);
+	for (port = 20000; port < 20000 + s->o->max_ports; port++)
+		if (ws_percpu_insert_zero(fd, &port, ncpus,
+					  sizeof(struct hs_port_stats)))
+			break;
+	lfd = listen_on(9998);
+	lfd80 = listen_on(SPORT);
+	CHECK(lfd >= 0 && lfd80 >= 0, "listen: %s", strerror(errno));
+	s->o->n_ifaces = 1; /* as with -i: the wire is watched */
+	ws_health_collector.start(s);
+	CHECK(!ws_accept_collector.start(s), "accept start");
+	ws_handshakes_collector.start(s);
+	for (i = 0; i < 12; i++) { /* each SYN sent twice, never answered */
+		run_xdp(
+		    segment_ports(V4, true, 46000 + i, 9998, SYN, ISN, 0, 0));
+		run_xdp(
+		    segment_ports(V4, true, 46000 + i, 9998, SYN, ISN, 0, 0));
+	}
+	ws_health_collector.sample(s);
+	ws_handshakes_collector.sample(s);
+	s->elapsed = 1;
+	json = accept_summary_json(s);
+	ws_handshakes_collector.findings(s, &f);
+	ws_health_collector.findings(s, &f);
+	x = find(&f, "syn_unanswered");
+	CHECK(x, "no syn_unanswered finding");
+	CHECK(x && x->confidence < 0.9, "confidence %g", x ? x->confidence : 0);
+	CHECK(x && strstr(x->advice, "--max-ports"), "advice: %s",
+	      x ? x->advice : "");
+	CHECK_EQ(
+	    evidence(find(&f, "wirescope_lost_counts"), "accept_ports_full"), 1,
+	    "lost counts: accept_ports_full");
+	rec = listener_record(json, 9998);
+	CHECK(strstr(rec, "\"syn_site_drops\":null"), "wire: %s", rec);
+	CHECK(strstr(rec, "\"cookie_drops\":null"), "wire: %s", rec);
+	CHECK(strstr(rec, "\"synack_retransmits\":null"), "repeats: %s", rec);
+	rec = listener_record(json, SPORT);
+	CHECK(strstr(rec, "\"syn_site_drops\":0,"), "port 80 wire: %s", rec);
+	free(json);
+	s->o->n_ifaces = 0; /* no -i */
+	json = accept_summary_json(s);
+	rec = listener_record(json, SPORT);
+	CHECK(strstr(rec, "\"syn_site_drops\":null"), "no -i: %s", rec);
+	free(json);
+	for (i = 0; i < 12; i++)
+		run_xdp(segment_ports(V4, true, 46000 + i, 9998, RST, ISN + 1,
+				      0, 0));
+	ws_accept_collector.stop(s);
+	close(lfd);
+	close(lfd80);
+	case_end();
+}
+
 int main(void)
 {
 	struct ws_opts o;
@@ -842,7 +977,8 @@ int main(void)
 	test_syn_findings(&s);
 	test_quantile_open_bucket();
 	test_stale_entries_not_evictions(&s);
-	test_syn_unanswered_ports_full(&s); /* last: it fills hs_ports */
+	test_syn_unanswered_ports_full(&s);  /* it fills hs_ports */
+	test_listener_without_port_slot(&s); /* last: a new netns */
 	ws_handshakes_collector.stop(&s);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();

@@ -26,6 +26,7 @@
 #include "core/findings.h"
 #include "core/procfs.h"
 #include "core/netlink.h"
+#include "health.h"
 #include "wirescope.skel.h"
 
 #define MAX_LISTENERS	HS_MAX_LISTENERS
@@ -60,8 +61,9 @@ struct listener {
 	uint32_t queue_max_iv; /* max since the last interval */
 	int owner_fd;	       /* the owner's fd number for it */
 	bool defer_checked;
-	bool seen;  /* in the latest dump */
-	bool fresh; /* first seen in the latest dump, after the start */
+	bool seen;    /* in the latest dump */
+	bool no_slot; /* its port has no per-port slot (health counted it) */
+	bool fresh;   /* first seen in the latest dump, after the start */
 };
 
 enum { NS_OVERFLOWS, NS_DROPS, NS_DEFER, NS_REQQ, NS_NSTAT };
@@ -86,6 +88,8 @@ static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
  * kfree_skb program runs.  Where it is not, KFREE is unknown, never 0.
  */
 static bool kfree_counted;
+/* SYN-ACK repeats per listener: tcp_retransmit_synack runs. */
+static bool synack_counted;
 static unsigned long lines;
 static struct accept_span spans[MAX_LISTENERS]; /* see judge() */
 static double interval_from; /* s->elapsed at the last interval */
@@ -470,14 +474,24 @@ void accept_share_key(uint64_t total, struct accept_part *p, int n)
 		share_out(total - held, p, n, drops > 0, any_live);
 }
 
+/*
+ * A slot for the port before its first SYN-ACK: a queue already full when
+ * we start answers none.  With the table full it gets none, and health
+ * counts the listener once.  Without a slot, or with no interface to
+ * watch (no -i), the port's wire evidence is unknown, not 0.
+ */
 static void read_bpf_port(struct ws_session *s, struct listener *t)
 {
-	/* A slot for the port before its first SYN-ACK: a queue already full
-	 * when we start answers none. */
+	bool slot;
+
 	ws_percpu_insert_zero(bpf_map__fd(s->skel->maps.hs_ports),
 			      &(uint32_t){ t->pub.port }, s->ncpus,
 			      sizeof(struct hs_port_stats));
-	hs_read_port(s, t->pub.port, &t->pub.wire);
+	slot = !hs_read_port(s, t->pub.port, &t->pub.wire);
+	if (!slot && !t->no_slot)
+		ws_health_count(WS_H_ACCEPT_PORTS_FULL);
+	t->no_slot = !slot;
+	t->pub.wire_unknown = !slot || !s->o->n_ifaces;
 }
 
 /* The rows on table[first]'s key, from @first on, into @rows and @parts. */
@@ -657,6 +671,8 @@ static int accept_start(struct ws_session *s)
 
 	kfree_counted = kfree_skb_names_overflows() &&
 			ws_session_prog_active(s, s->skel->progs.ws_kfree_skb);
+	synack_counted =
+	    ws_session_prog_active(s, s->skel->progs.ws_accept_synack_retrans);
 	somaxconn = sysctl_or_minus1("net.core.somaxconn");
 	syn_backlog = sysctl_or_minus1("net.ipv4.tcp_max_syn_backlog");
 	abort_on_overflow = sysctl_or_minus1("net.ipv4.tcp_abort_on_overflow");
@@ -730,12 +746,33 @@ static const char *fmt_addr(const struct accept_listener *l, char *buf,
 	return ws_fmt_endpoint(l->family, l->addr, l->port, buf, len);
 }
 
+/* A count, or null where it was not counted (never a 0 nobody saw). */
+static void json_count(struct ws_json *j, const char *key, bool counted,
+		       uint64_t v)
+{
+	if (counted)
+		json_u64(j, key, v);
+	else
+		json_null(j, key);
+}
+
+/* The same for the text: "-" where it was not counted. */
+static const char *fmt_count(bool counted, uint64_t v, char *buf, size_t len)
+{
+	if (counted)
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 static void json_listener(struct ws_session *s, const char *type,
 			  const struct listener *t,
 			  const struct accept_span *sp, enum accept_verdict v,
 			  double secs)
 {
 	const struct accept_listener *l = &t->pub;
+	bool wire = !l->wire_unknown;
 	char a[INET6_ADDRSTRLEN];
 	struct ws_json j;
 
@@ -753,17 +790,14 @@ static void json_listener(struct ws_session *s, const char *type,
 	json_u64(&j, "overflows", sp->overflows);
 	json_u64(&j, "syn_queue_drops", sp->syn_queue_drops);
 	json_str(&j, "attribution", t->apportioned ? "apportioned" : "exact");
-	if (kfree_counted)
-		json_u64(&j, "kfree_overflows", sp->kfree);
-	else
-		json_null(&j, "kfree_overflows");
+	json_count(&j, "kfree_overflows", kfree_counted, sp->kfree);
 	json_u64(&j, "sk_drops", sp->sk_drops);
-	json_u64(&j, "synack_retransmits", sp->retrans);
-	json_u64(&j, "syn_site_drops", sp->wire.syn_site_drops);
-	json_u64(&j, "ack_site_drops", sp->wire.ack_site_drops);
-	json_u64(&j, "rst_after_ack", sp->wire.rst_after_ack);
-	json_u64(&j, "cookie_synacks", sp->wire.cookie_synacks);
-	json_u64(&j, "cookie_drops", sp->wire.cookie_drops);
+	json_count(&j, "synack_retransmits", synack_counted, sp->retrans);
+	json_count(&j, "syn_site_drops", wire, sp->wire.syn_site_drops);
+	json_count(&j, "ack_site_drops", wire, sp->wire.ack_site_drops);
+	json_count(&j, "rst_after_ack", wire, sp->wire.rst_after_ack);
+	json_count(&j, "cookie_synacks", wire, sp->wire.cookie_synacks);
+	json_count(&j, "cookie_drops", wire, sp->wire.cookie_drops);
 	json_bool(&j, "defer_accept", l->defer_accept);
 	json_bool(&j, "gone", l->gone);
 	json_str(&j, "verdict", accept_verdict_names[v]);
@@ -783,11 +817,9 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 			  const struct accept_span *sp, enum accept_verdict v)
 {
 	const struct accept_listener *l = &t->pub;
-	char t8[16], a[64], proc[32], kfree[24] = "-";
+	const struct hs_port_stats *w = &sp->wire;
+	char t8[16], a[64], proc[32], n[4][24];
 
-	if (kfree_counted)
-		snprintf(kfree, sizeof(kfree), "%llu",
-			 (unsigned long long)sp->kfree);
 	if (s->o->timestamp) {
 		ws_fmt_time(t8, sizeof(t8), false);
 		fprintf(s->out, "%-8s ", t8);
@@ -796,20 +828,22 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 		snprintf(proc, sizeof(proc), "%.10s/%d", l->comm, l->pid);
 	else
 		snprintf(proc, sizeof(proc), "-");
-	fprintf(s->out,
-		"%-22s %-16s %5u %5u %7u %6llu %5llu %5s %5llu %5llu %6llu "
-		"%s%s%s\n",
-		fmt_addr(l, a, sizeof(a)), proc, l->queue, sp->queue_max,
-		l->backlog, (unsigned long long)sp->overflows,
-		(unsigned long long)sp->syn_queue_drops, kfree,
-		(unsigned long long)sp->wire.syn_site_drops,
-		(unsigned long long)(sp->wire.ack_site_drops +
-				     sp->wire.rst_after_ack),
-		(unsigned long long)sp->wire.cookie_drops,
-		accept_verdict_names[v], t->apportioned ? " (apportioned)" : "",
-		l->gone			? " (closed)"
-		: l->queue > l->backlog ? " (queue full)"
-					: "");
+	fprintf(
+	    s->out,
+	    "%-22s %-16s %5u %5u %7u %6llu %5llu %5s %5s %5s %6s "
+	    "%s%s%s\n",
+	    fmt_addr(l, a, sizeof(a)), proc, l->queue, sp->queue_max,
+	    l->backlog, (unsigned long long)sp->overflows,
+	    (unsigned long long)sp->syn_queue_drops,
+	    fmt_count(kfree_counted, sp->kfree, n[0], sizeof(n[0])),
+	    fmt_count(!l->wire_unknown, w->syn_site_drops, n[1], sizeof(n[1])),
+	    fmt_count(!l->wire_unknown, w->ack_site_drops + w->rst_after_ack,
+		      n[2], sizeof(n[2])),
+	    fmt_count(!l->wire_unknown, w->cookie_drops, n[3], sizeof(n[3])),
+	    accept_verdict_names[v], t->apportioned ? " (apportioned)" : "",
+	    l->gone		    ? " (closed)"
+	    : l->queue > l->backlog ? " (queue full)"
+				    : "");
 	if (v == ACCEPT_OVERFLOWING && !strcmp(limit_name(l), "backlog"))
 		fprintf(s->out,
 			"  the limit is the application's listen() backlog "

@@ -833,8 +833,9 @@ static void advise_unanswered(struct ws_finding *x, uint16_t port,
 	if (ports_lost && port)
 		ws_advice(x,
 			  "port %u has the most of the ports counted, but the "
-			  "per-port table was full (hs_ports_full; raise "
-			  "--max-ports): a port without a slot may have more. "
+			  "per-port table was full (hs_ports_full, "
+			  "accept_ports_full; raise --max-ports): a port "
+			  "without a slot may have more. "
 			  "`ss -ltn` shows a listener whose Recv-Q reaches its "
 			  "backlog (a full accept queue); raise its listen() "
 			  "backlog and net.core.somaxconn, "
@@ -844,7 +845,8 @@ static void advise_unanswered(struct ws_finding *x, uint16_t port,
 	else if (ports_lost)
 		ws_advice(x,
 			  "which port is unknown: the per-port table was full "
-			  "(hs_ports_full; --max-ports). `ss -ltn` shows a "
+			  "(hs_ports_full, accept_ports_full; --max-ports). "
+			  "`ss -ltn` shows a "
 			  "listener whose Recv-Q reaches its backlog (a full "
 			  "accept queue); if none, a firewall on this host or "
 			  "before the stack drops the SYNs");
@@ -874,7 +876,7 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	int64_t cookies = -1, backlog = -1;
 	struct hs_port_stats p;
 	struct ws_finding *x;
-	uint64_t ports_full;
+	uint64_t ports_full, listeners_full;
 	bool ports_lost;
 	uint16_t port;
 
@@ -883,9 +885,11 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	port = worst_port(port_unanswered, &p);
 	ws_sysctl("net.ipv4.tcp_syncookies", &cookies);
 	ws_sysctl("net.ipv4.tcp_max_syn_backlog", &backlog);
-	/* A port without a slot may be the worst, or the only one. */
+	/* A port without a slot (one that answered, or a listener accept
+	 * found) may be the worst, or the only one. */
 	ports_full = ws_health_lost(WS_H_HS_PORTS_FULL);
-	ports_lost = ports_full > 0;
+	listeners_full = ws_health_lost(WS_H_ACCEPT_PORTS_FULL);
+	ports_lost = ports_full || listeners_full;
 	x = ws_finding_add(f, "syn_unanswered",
 			   lost * 10 >= syn ? WS_SEV_CRITICAL : WS_SEV_WARNING,
 			   0.9 - (ports_lost ? 0.3 : 0),
@@ -899,8 +903,10 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	ws_evidence_num(x, "syn_retransmits_answered", resends_answered(d));
 	ws_evidence_num(x, "port", port);
 	ws_evidence_num(x, "port_syn_site_drops", p.syn_site_drops);
-	if (ports_lost)
+	if (ports_full)
 		ws_evidence_num(x, "hs_ports_full", ports_full);
+	if (listeners_full)
+		ws_evidence_num(x, "accept_ports_full", listeners_full);
 	ws_evidence_num(x, "tcp_syncookies", cookies);
 	ws_evidence_num(x, "tcp_max_syn_backlog", backlog);
 	advise_unanswered(x, port, ports_lost, backlog, cookies);

@@ -81,6 +81,8 @@ struct accept_listener {
 	uint64_t synack_retrans; /* its address, port and family's */
 	bool defer_accept;
 	struct hs_port_stats wire; /* per port, from the XDP/tc programs */
+	/* no wire evidence (no -i, or no per-port slot): unknown, not 0 */
+	bool wire_unknown;
 	enum accept_verdict verdict;
 };
 

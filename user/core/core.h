@@ -368,6 +368,8 @@ extern const struct ws_collector ws_health_collector;
 /* What the data plane could not record since the start, by counter
  * (headers/health.h): a collector lowers its claims by it. */
 uint64_t ws_health_lost(unsigned int counter);
+/* A loss user space saw: one more in health counter @counter. */
+void ws_health_count(unsigned int counter);
 
 /* Options every command shares; front-ends append their own. */
 enum {

@@ -20,9 +20,18 @@ static const char *const health_names[WS_H_NCOUNTERS] = {
 	[WS_H_RESETS_RATE_LIMITED] = "resets_rate_limited",
 	[WS_H_RESETS_RINGBUF_FULL] = "resets_ringbuf_full",
 	[WS_H_RESETS_FLOW_INSERT] = "resets_flow_insert_failed",
+	[WS_H_ACCEPT_PORTS_FULL] = "accept_ports_full",
 };
 
 static uint64_t base[WS_H_NCOUNTERS], prev[WS_H_NCOUNTERS], cur[WS_H_NCOUNTERS];
+/* What user space could not record: all of it this run's, start or not. */
+static uint64_t user_lost[WS_H_NCOUNTERS];
+
+void ws_health_count(unsigned int counter)
+{
+	if (counter < WS_H_NCOUNTERS)
+		user_lost[counter]++;
+}
 
 static int health_sample(struct ws_session *s)
 {
@@ -34,6 +43,7 @@ static int health_sample(struct ws_session *s)
 		err = ws_percpu_sum_u64(fd, &i, s->ncpus, &cur[i], 1);
 		if (err)
 			return err;
+		cur[i] += user_lost[i];
 	}
 	return 0;
 }
@@ -43,12 +53,14 @@ uint64_t ws_health_lost(unsigned int counter)
 	return counter < WS_H_NCOUNTERS ? cur[counter] - base[counter] : 0;
 }
 
+/* The collectors started before us: what they could not record counts. */
 static int health_start(struct ws_session *s)
 {
 	int err = health_sample(s);
+	int i;
 
-	memcpy(base, cur, sizeof(cur));
-	memcpy(prev, cur, sizeof(cur));
+	for (i = 0; i < WS_H_NCOUNTERS; i++)
+		base[i] = prev[i] = cur[i] - user_lost[i];
 	return err;
 }
 
