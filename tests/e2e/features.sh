@@ -133,6 +133,8 @@ for o in map(json.loads, open(sys.argv[1])):
     if o.get("id") == "kernel_events_missing":
         print(sorted(o["evidence"]), o["title"].split(":")[0])' "$WS_TMP/out")" "['ws_kfree_skb', 'ws_rst_send'] events diag reads are off (--skip-tracepoint, or the kernel lacks them)
 False False True" "finding and features"
+	# No RST is known to be this host's: diag's loc column is unknown.
+	assert_eq "$(grep -m1 '"type":"interval"' "$WS_TMP/out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["rst_local"])')" None "rst_local without tcp_send_reset"
 	expect_error 3 "'kfree_sk' is not a tracepoint wirescope attaches to" $x diag -i lo -d 1 --skip-tracepoint kfree_sk
 	expect_error 3 "bad --skip-tracepoint 'kfree_skb,'" $x resets -i lo --skip-tracepoint kfree_skb,
 	expect_error 3 "option --skip-tracepoint needs an argument" $x accept -i lo --skip-tracepoint

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The verdict rules (user/verdict.c) on recorded evidence, no packets. */
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <string.h>
@@ -603,6 +605,32 @@ static void test_burst(void)
 	case_end();
 }
 
+/*
+ * tcp:tcp_send_reset off (--skip-tracepoint, as here where no program
+ * runs): no RST can be told this host's, so diag's loc column is unknown,
+ * not 0; the wire still tells the peer's and a middlebox's apart.
+ */
+static void test_diag_cols_local_unknown(void)
+{
+	struct ws_opts o = { 0 };
+	struct ws_session s = { .o = &o, .out = fopen("/dev/null", "w") };
+	struct ws_diag_cols c = {};
+
+	case_begin("diag columns: local resets unknown without tcp_send_reset");
+	CHECK(s.out, "/dev/null: %s", strerror(errno));
+	if (s.out) {
+		record_unknown(
+		    &s, "198.18.0.3",
+		    "evidence_tracepoint_off: tcp_send_reset is off");
+		fclose(s.out);
+	}
+	ws_resets_collector.diag_cols(&s, 1, &c);
+	CHECK(isnan(c.rst_local), "rst_local %g", c.rst_local);
+	CHECK(!isnan(c.rst_peer) && !isnan(c.rst_middlebox),
+	      "peer %g, middlebox %g", c.rst_peer, c.rst_middlebox);
+	case_end();
+}
+
 int main(void)
 {
 	test_ttl();
@@ -619,5 +647,6 @@ int main(void)
 	test_prom();
 	test_eviction_advice();
 	test_groups_overflow();
+	test_diag_cols_local_unknown();
 	return unit_exit();
 }

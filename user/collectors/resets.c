@@ -136,6 +136,11 @@ uint64_t rst_events_lost(void)
 	return user_dropped;
 }
 
+bool rst_local_traced(void)
+{
+	return traced_send;
+}
+
 void resets_set_options(const struct rst_options *o)
 {
 	opts = *o;

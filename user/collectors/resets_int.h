@@ -59,6 +59,8 @@ void rst_record(struct ws_session *s, const struct rst_row *r);
 void rst_report_summary(struct ws_session *s);
 /* Events lost in user space (a full event table). */
 uint64_t rst_events_lost(void);
+/* tcp:tcp_send_reset runs: without it no RST is known to be this host's. */
+bool rst_local_traced(void);
 /* Raise the count of evicted baselines to what these numbers prove. */
 void rst_evicted_at_least(uint64_t ins, uint64_t del, uint64_t present);
 /* RSTs that answered --locate's SYN probes (not counted as resets). */

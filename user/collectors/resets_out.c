@@ -723,7 +723,9 @@ void resets_diag_cols(struct ws_session *s, double secs, struct ws_diag_cols *c)
 		d[v] = q.by_verdict[v] - prev[v];
 		prev[v] = q.by_verdict[v];
 	}
-	c->rst_local = d[RV_LOCAL] + d[RV_LOCAL_NETFILTER];
+	/* Without tcp_send_reset every RST of ours is unknown: not 0. */
+	c->rst_local =
+	    rst_local_traced() ? d[RV_LOCAL] + d[RV_LOCAL_NETFILTER] : NAN;
 	c->rst_peer = d[RV_PEER_ABORT] + d[RV_PEER_NO_SOCKET];
 	c->rst_middlebox = d[RV_MIDDLEBOX] + d[RV_INJECTED];
 }
