@@ -415,6 +415,37 @@ out:
 		close(prog);
 }
 
+/*
+ * Deleted (check_iface() marks it gone and says so), an interface is no
+ * longer watched: its interval rows stop, rather than read 0 packets.
+ */
+static void test_gone_iface_no_rows(void)
+{
+	struct ws_opts o = { .json = true };
+	struct ws_session s = { .o = &o, .skel = skel, .ncpus = ncpus };
+	char *out = NULL, *p;
+	size_t len = 0;
+	int rows = 0;
+
+	case_begin("interval: a gone interface has no rows, not 0 packets");
+	CHECK(!ws_add_iface(&o, "lo"), "watch lo");
+	CHECK(!ws_sizes_collector.start(&s), "start");
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream: %s", strerror(errno));
+	if (s.out) {
+		ws_sizes_collector.interval(&s, 1);
+		o.ifaces[0].gone = true;
+		ws_sizes_collector.interval(&s, 1);
+		fclose(s.out);
+	}
+	/* rx and tx of the first interval only */
+	for (p = out; p && (p = strstr(p, "\"type\":\"interval\"")); p++)
+		rows++;
+	CHECK_EQ(rows, 2, "interval rows");
+	free(out);
+	case_end();
+}
+
 int main(void)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -440,6 +471,7 @@ int main(void)
 	test_gso();
 	test_no_slot();
 	test_prom_label_after_rename();
+	test_gone_iface_no_rows();
 	test_tcx_first_in_chain(); /* last: leaves the netns */
 	wirescope_bpf__destroy(skel);
 	return unit_exit();

@@ -254,6 +254,8 @@ static void sizes_interval(struct ws_session *s, double secs)
 		print_header(s);
 	lines++;
 	for (i = 0; i < s->o->n_ifaces; i++) {
+		if (s->o->ifaces[i].gone)
+			continue; /* no longer watched: no rows, not 0 */
 		for (dir = 0; dir < WS_NDIRS; dir++) {
 			const char *name = s->o->ifaces[i].name;
 
