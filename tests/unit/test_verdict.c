@@ -631,6 +631,22 @@ static void test_diag_cols_local_unknown(void)
 	case_end();
 }
 
+/* The same for export: no local series, rather than a 0 nobody counted. */
+static void test_prom_local_unknown(void)
+{
+	struct ws_buf b = { 0 };
+
+	case_begin("prom: no local verdict series without tcp_send_reset");
+	ws_resets_collector.prom(NULL, &b);
+	CHECK(b.data && !b.oom, "output");
+	CHECK(b.data && !strstr(b.data, "verdict=\"local"), "got:\n%s",
+	      b.data ? b.data : "");
+	CHECK(b.data && strstr(b.data, "verdict=\"unknown\"}"),
+	      "the unknown series stays");
+	ws_buf_free(&b);
+	case_end();
+}
+
 int main(void)
 {
 	test_ttl();
@@ -648,5 +664,6 @@ int main(void)
 	test_eviction_advice();
 	test_groups_overflow();
 	test_diag_cols_local_unknown();
+	test_prom_local_unknown();
 	return unit_exit();
 }

@@ -642,6 +642,9 @@ void resets_prom(struct ws_session *s, struct ws_buf *b)
 		    "TCP resets by direction and verdict (who sent them)");
 	for (d = 0; d < WS_NDIRS; d++)
 		for (v = 0; v < RV_N; v++) {
+			if (!rst_local_traced() &&
+			    (v == RV_LOCAL || v == RV_LOCAL_NETFILTER))
+				continue; /* never decided: absent, not 0 */
 			snprintf(labels, sizeof(labels),
 				 "dir=\"%s\",verdict=\"%s\"", dirs[d],
 				 rst_verdict_name(v));
