@@ -257,6 +257,8 @@ test_tracepoints_off_claim_nothing() {
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
 	assert_eq "$(rsts "$WS_TMP/out" tx verdict confidence)" "unknown	low" "verdict without tcp_send_reset"
 	assert_match "$(rsts "$WS_TMP/out" tx why)" '^evidence_tracepoint_off: sent by this host, but tcp:tcp_send_reset is off' "why"
+	# No RST can be told this host's: the local counts are unknown, not 0.
+	assert_eq "$(jfield "$(grep '"type":"summary"' "$WS_TMP/out")" verdicts.local)" None "summary: local verdicts"
 	assert_match "$(cat "$WS_TMP/out.err")" 'tcp_send_reset is skipped \(--skip-tracepoint\): ws_rst_send is off \(resets: no kernel record of the RSTs this host sends\)' "warning"
 
 	start_server "$WS_TMP/server2"

@@ -570,6 +570,15 @@ static void summary_text(struct ws_session *s)
 			rst_flows_evicted());
 }
 
+/*
+ * Can verdict @v be decided here?  Without tcp_send_reset no RST is known
+ * to be this host's: a count of the local verdicts is unknown, not 0.
+ */
+static bool verdict_counted(int v)
+{
+	return rst_local_traced() || (v != RV_LOCAL && v != RV_LOCAL_NETFILTER);
+}
+
 static void summary_json(struct ws_session *s)
 {
 	char origin[160], adv[256];
@@ -581,8 +590,12 @@ static void summary_json(struct ws_session *s)
 	json_double(&j, "duration_s", s->elapsed);
 	json_obj_begin(&j, "verdicts");
 	for (v = 0; v < RV_N; v++)
-		json_u64(&j, rst_verdict_name(v),
-			 by_dir_verdict[WS_RX][v] + by_dir_verdict[WS_TX][v]);
+		if (verdict_counted(v))
+			json_u64(&j, rst_verdict_name(v),
+				 by_dir_verdict[WS_RX][v] +
+				     by_dir_verdict[WS_TX][v]);
+		else
+			json_null(&j, rst_verdict_name(v));
 	json_obj_end(&j);
 	json_u64(&j, "events_lost_user", rst_events_lost());
 	json_u64(&j, "events_not_grouped", group_overflow);
@@ -642,8 +655,7 @@ void resets_prom(struct ws_session *s, struct ws_buf *b)
 		    "TCP resets by direction and verdict (who sent them)");
 	for (d = 0; d < WS_NDIRS; d++)
 		for (v = 0; v < RV_N; v++) {
-			if (!rst_local_traced() &&
-			    (v == RV_LOCAL || v == RV_LOCAL_NETFILTER))
+			if (!verdict_counted(v))
 				continue; /* never decided: absent, not 0 */
 			snprintf(labels, sizeof(labels),
 				 "dir=\"%s\",verdict=\"%s\"", dirs[d],
@@ -726,9 +738,9 @@ void resets_diag_cols(struct ws_session *s, double secs, struct ws_diag_cols *c)
 		d[v] = q.by_verdict[v] - prev[v];
 		prev[v] = q.by_verdict[v];
 	}
-	/* Without tcp_send_reset every RST of ours is unknown: not 0. */
-	c->rst_local =
-	    rst_local_traced() ? d[RV_LOCAL] + d[RV_LOCAL_NETFILTER] : NAN;
+	c->rst_local = verdict_counted(RV_LOCAL)
+			   ? d[RV_LOCAL] + d[RV_LOCAL_NETFILTER]
+			   : NAN; /* every RST of ours is unknown: not 0 */
 	c->rst_peer = d[RV_PEER_ABORT] + d[RV_PEER_NO_SOCKET];
 	c->rst_middlebox = d[RV_MIDDLEBOX] + d[RV_INJECTED];
 }
