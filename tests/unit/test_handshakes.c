@@ -839,6 +839,30 @@ static const char *listener_record(const char *json, uint16_t port)
 	return rec;
 }
 
+/*
+ * Hand @fd to no process: in flight over a unix socket pair whose ends we
+ * keep (*@pair), its only reference is the message.  0 or -1.
+ */
+static int orphan_fd(int fd, int *pair)
+{
+	char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) ||
+	    sendmsg(pair[0], &m, 0) != 1)
+		return -1;
+	return close(fd);
+}
+
 /* accept's -j summary of its listeners, as the last sample left them. */
 static char *accept_summary_json(struct ws_session *s)
 {
@@ -865,14 +889,15 @@ static char *accept_summary_json(struct ws_session *s)
  * for it are unknown (null), not 0, while port 80's (a slot) are counted.
  * Without -i nobody watches the wire: port 80's are unknown too.  No
  * tcp_retransmit_synack program runs here: SYN-ACK repeats are unknown.
+ * A listener no process holds (2049, as nfsd's) has no pid, not pid 0.
  */
 static void test_listener_without_port_slot(struct ws_session *s)
 {
-	const char *name = "a listener without a port slot: unknown, not 0";
+	const char *name = "accept: unknown, not 0 (no port slot, no -i, no owner)";
 	const int fd = bpf_map__fd(skel->maps.hs_ports);
 	const struct ws_finding *x;
 	struct ws_findings f = {};
-	int lfd, lfd80, i;
+	int lfd, lfd80, lfd_kernel, pair[2] = { -1, -1 }, i;
 	const char *rec;
 	char *json;
 	uint32_t port;
@@ -888,7 +913,11 @@ static void test_listener_without_port_slot(struct ws_session *s)
 			break;
 	lfd = listen_on(9998);
 	lfd80 = listen_on(SPORT);
-	CHECK(lfd >= 0 && lfd80 >= 0, "listen: %s", strerror(errno));
+	/* A listener no process holds, as the kernel's own (nfsd): port 2049 */
+	lfd_kernel = listen_on(2049);
+	CHECK(lfd >= 0 && lfd80 >= 0 && lfd_kernel >= 0, "listen: %s",
+	      strerror(errno));
+	CHECK(!orphan_fd(lfd_kernel, pair), "orphan: %s", strerror(errno));
 	s->o->n_ifaces = 1; /* as with -i: the wire is watched */
 	ws_health_collector.start(s);
 	CHECK(!ws_accept_collector.start(s), "accept start");
@@ -910,8 +939,9 @@ static void test_listener_without_port_slot(struct ws_session *s)
 	CHECK(x && x->confidence < 0.9, "confidence %g", x ? x->confidence : 0);
 	CHECK(x && strstr(x->advice, "--max-ports"), "advice: %s",
 	      x ? x->advice : "");
+	/* 9998 and 2049 found the table full, 80 has its slot */
 	CHECK_EQ(
-	    evidence(find(&f, "wirescope_lost_counts"), "accept_ports_full"), 1,
+	    evidence(find(&f, "wirescope_lost_counts"), "accept_ports_full"), 2,
 	    "lost counts: accept_ports_full");
 	rec = listener_record(json, 9998);
 	CHECK(strstr(rec, "\"syn_site_drops\":null"), "wire: %s", rec);
@@ -919,6 +949,8 @@ static void test_listener_without_port_slot(struct ws_session *s)
 	CHECK(strstr(rec, "\"synack_retransmits\":null"), "repeats: %s", rec);
 	rec = listener_record(json, SPORT);
 	CHECK(strstr(rec, "\"syn_site_drops\":0,"), "port 80 wire: %s", rec);
+	rec = listener_record(json, 2049);
+	CHECK(strstr(rec, "\"pid\":null,\"comm\":null,"), "no owner: %s", rec);
 	free(json);
 	s->o->n_ifaces = 0; /* no -i */
 	json = accept_summary_json(s);
@@ -931,6 +963,8 @@ static void test_listener_without_port_slot(struct ws_session *s)
 	ws_accept_collector.stop(s);
 	close(lfd);
 	close(lfd80);
+	close(pair[0]);
+	close(pair[1]);
 	case_end();
 }
 

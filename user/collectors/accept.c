@@ -781,8 +781,11 @@ static void json_listener(struct ws_session *s, const char *type,
 	json_double(&j, type[0] == 'i' ? "interval_s" : "duration_s", secs);
 	json_str(&j, "addr", a);
 	json_u64(&j, "port", l->port);
-	json_u64(&j, "pid", l->pid);
-	json_str(&j, "comm", l->comm);
+	json_count(&j, "pid", l->pid, l->pid); /* no process holds it: null */
+	if (l->pid)
+		json_str(&j, "comm", l->comm);
+	else
+		json_null(&j, "comm");
 	json_u64(&j, "queue", l->queue);
 	json_u64(&j, "queue_max", sp->queue_max);
 	json_u64(&j, "backlog", l->backlog);
@@ -1145,8 +1148,10 @@ static void find_overflow(const struct accept_listener *l,
 			   l->backlog);
 	ws_evidence_str(x, "listener", addr);
 	ws_evidence_num(x, "port", l->port);
-	ws_evidence_str(x, "process", l->comm);
-	ws_evidence_num(x, "pid", l->pid);
+	if (l->pid) { /* none where no process holds it (nfsd's) */
+		ws_evidence_str(x, "process", l->comm);
+		ws_evidence_num(x, "pid", l->pid);
+	}
 	ws_evidence_num(x, "overflows", l->overflows);
 	ws_evidence_str(x, "attribution",
 			l->apportioned ? "apportioned" : "exact");
