@@ -893,7 +893,8 @@ static char *accept_summary_json(struct ws_session *s)
  */
 static void test_listener_without_port_slot(struct ws_session *s)
 {
-	const char *name = "accept: unknown, not 0 (no port slot, no -i, no owner)";
+	const char *name =
+	    "accept: unknown, not 0 (no port slot, no -i, no owner)";
 	const int fd = bpf_map__fd(skel->maps.hs_ports);
 	const struct ws_finding *x;
 	struct ws_findings f = {};
@@ -939,6 +940,10 @@ static void test_listener_without_port_slot(struct ws_session *s)
 	CHECK(x && x->confidence < 0.9, "confidence %g", x ? x->confidence : 0);
 	CHECK(x && strstr(x->advice, "--max-ports"), "advice: %s",
 	      x ? x->advice : "");
+	CHECK(isnan(evidence(x, "port")), "no port counted, yet port %g",
+	      evidence(x, "port"));
+	CHECK(isnan(evidence(x, "port_syn_site_drops")),
+	      "port_syn_site_drops %g", evidence(x, "port_syn_site_drops"));
 	/* 9998 and 2049 found the table full, 80 has its slot */
 	CHECK_EQ(
 	    evidence(find(&f, "wirescope_lost_counts"), "accept_ports_full"), 2,

@@ -901,8 +901,10 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	ws_evidence_num(x, "syn_retransmits_received",
 			d->count[HS_SYN_RETX_RX]);
 	ws_evidence_num(x, "syn_retransmits_answered", resends_answered(d));
-	ws_evidence_num(x, "port", port);
-	ws_evidence_num(x, "port_syn_site_drops", p.syn_site_drops);
+	if (port) { /* none where no port counted them: not port 0 */
+		ws_evidence_num(x, "port", port);
+		ws_evidence_num(x, "port_syn_site_drops", p.syn_site_drops);
+	}
 	if (ports_full)
 		ws_evidence_num(x, "hs_ports_full", ports_full);
 	if (listeners_full)
@@ -943,9 +945,11 @@ static void find_syn_resends_answered(const struct hs_stats *d,
 	ws_evidence_num(x, "synack_retransmits", d->count[HS_SYNACK_RETX_TX]);
 	if (rtt >= 0)
 		ws_evidence_num(x, "client_rtt_p99_s", rtt);
-	ws_evidence_num(x, "port", port);
-	ws_evidence_num(x, "port_syn_retransmits_answered",
-			port_resends_answered(&p));
+	if (port) {
+		ws_evidence_num(x, "port", port);
+		ws_evidence_num(x, "port_syn_retransmits_answered",
+				port_resends_answered(&p));
+	}
 	ws_advice(x,
 		  "these SYNs were answered, so no listener's accept or SYN "
 		  "queue is to blame. Either the SYN-ACKs are lost after they "
