@@ -694,6 +694,34 @@ static void test_qdisc_replaced(void)
 	case_end();
 }
 
+/*
+ * The kernel's qdisc drop counter is 32 bits (gnet_stats_queue.drops): on
+ * a host that has dropped for months it wraps, also during a run.  The
+ * same qdisc (its 64-bit packets went on) with drops past the wrap is 32
+ * drops, not a replaced qdisc with nothing to judge.
+ */
+static void test_qdisc_drops_wrap(void)
+{
+	struct nl_qdisc_stats a = { .kind = "tbf",
+				    .handle = 0x80240000,
+				    .packets = 1000,
+				    .drops = 0xfffffff0 },
+			      b = a;
+	struct ws_iface_delta d = { .name = "q0", .secs = 4 };
+
+	case_begin("egress_saturated: the qdisc's 32-bit drops wrap");
+	b.packets = 2000;
+	b.drops = 0x10;
+	CHECK(root_qdisc_delta(&a, &b, &d), "the same qdisc");
+	CHECK_EQ(d.q_drops, 32, "drops across the wrap");
+	b.packets = 10; /* a new qdisc: its packets start again */
+	CHECK(!root_qdisc_delta(&a, &b, &d), "packets went back: replaced");
+	b.packets = 2000; /* drops back by a few, not a wrap: a reset */
+	b.drops = 0xffffff00;
+	CHECK(!root_qdisc_delta(&a, &b, &d), "drops went back: replaced");
+	case_end();
+}
+
 /* A link that only receives corrupt frames: every one is an error. */
 static void test_iface_errors_only(void)
 {
@@ -760,6 +788,7 @@ int main(void)
 	test_softnet_finding();
 	test_iface_and_egress();
 	test_qdisc_replaced();
+	test_qdisc_drops_wrap();
 	test_iface_errors_only();
 	test_rcvbuf();
 	test_small_packets();

@@ -465,17 +465,21 @@ void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS],
 /*
  * The root qdisc's counters over the run, false when there is none or it
  * was replaced while we ran: another kind or handle, or counters that went
- * back (a default qdisc re-created has the same kind and handle 0).
+ * back (a default qdisc re-created has the same kind and handle 0).  The
+ * kernel's drops are 32 bits and wrap: a step back by less than half their
+ * range is a reset, one by more is the wrap.
  */
 bool root_qdisc_delta(const struct nl_qdisc_stats *a,
 		      const struct nl_qdisc_stats *b, struct ws_iface_delta *d)
 {
+	uint32_t drops = b->drops - a->drops;
+
 	if (!b->kind[0] || strcmp(a->kind, b->kind) || a->handle != b->handle ||
-	    b->packets < a->packets || b->drops < a->drops)
+	    b->packets < a->packets || drops > INT32_MAX)
 		return false;
 	memcpy(d->qdisc, b->kind, sizeof(d->qdisc));
 	d->q_packets = b->packets - a->packets;
-	d->q_drops = b->drops - a->drops;
+	d->q_drops = drops;
 	d->q_overlimits = (uint32_t)(b->overlimits - a->overlimits);
 	d->q_requeues = (uint32_t)(b->requeues - a->requeues);
 	return true;
