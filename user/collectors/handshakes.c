@@ -224,10 +224,13 @@ static void sweep_stale(struct ws_session *s, int fd, const struct hs_key *keys,
 			int n)
 {
 	__u32 *pending = s->skel->bss->hs_pending;
+	struct hs_flow fl;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (bpf_map_delete_elem(fd, &keys[i]))
+		/* A SYN may have restarted the tuple since the walk saw it. */
+		if (bpf_map_lookup_elem(fd, &keys[i], &fl) || !flow_stale(&fl) ||
+		    bpf_map_delete_elem(fd, &keys[i]))
 			continue;
 		__atomic_fetch_sub(
 		    &pending[hs_tuple_slot(keys[i].caddr, keys[i].cport,
