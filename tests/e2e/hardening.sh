@@ -429,6 +429,32 @@ test_clsact_mark_dies_with_its_netns() {
 	assert_match "$(ip netns exec "$n2" tc qdisc show dev a0)" clsact "the new namespace's clsact kept"
 }
 
+# A clean stop leaves no clsact lock file (one per namespace would pile up
+# in /run/wirescope); a kill -9 leaves it, for the next start to recover.
+test_clsact_clean_stop_leaves_no_lock_file() {
+	python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).getsockopt(socket.SOL_SOCKET, 71, 8)' 2>/dev/null ||
+		skip "no SO_NETNS_COOKIE (before 5.14): the lock file is named by the inode"
+	harden_lab
+	export WIRESCOPE_TEST_NO_TCX=1
+	local cookie ifindex f
+	cookie=$(ip netns exec "$A" python3 -c 'import socket, struct; print(struct.unpack("Q", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).getsockopt(socket.SOL_SOCKET, 71, 8))[0])')
+	ifindex=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
+	f=/run/wirescope/clsact-c$cookie-$ifindex.lock
+	start_cmd "$WS_TMP/out" "sizes -i @IF@"
+	[ -e "$f" ] || fail "no lock file $f while attached"
+	ws_stop
+	[ ! -e "$f" ] || fail "the lock file outlived a clean stop"
+	start_cmd "$WS_TMP/out" "sizes -i @IF@"
+	kill -KILL "$WS_PID"
+	wait "$WS_PID" 2>/dev/null || true
+	[ -e "$f" ] || fail "a kill -9 left no lock file to recover by"
+	start_cmd "$WS_TMP/out2" "sizes -i @IF@"
+	ws_stop
+	assert_match "$(cat "$WS_TMP/out2.err")" "removed [0-9] tc filter" "the next start recovered"
+	[ ! -e "$f" ] || fail "the lock file outlived the recovering run's clean stop"
+	assert_eq "$(ip netns exec "$A" tc filter show dev a0 ingress)" "" "filters left"
+}
+
 # Without tcx the second instance cannot share our clsact filter: it says
 # so and exits 7, and the first goes on counting exactly.
 test_two_instances_clsact() {

@@ -126,26 +126,61 @@ static int lock_path(int ifindex, char *buf, size_t len)
 }
 
 /*
+ * A clean stop unlinks its lock file while it still holds it, so a lock
+ * taken on a file no longer at @path is no lock.
+ */
+static bool still_named(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+/*
  * Hold an exclusive flock while our clsact filters are attached.  A filter
  * found on start whose lock is free was left by a crashed instance.
  */
 static int clsact_lock(int ifindex, int create)
 {
 	char path[96];
-	int fd, err;
+	int fd, err, tries;
 
 	err = lock_path(ifindex, path, sizeof(path));
 	if (err)
 		return err;
-	fd = open(path, O_RDWR | O_CLOEXEC | create, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		err = -errno;
-		close(fd);
-		return err == -EWOULDBLOCK ? -EBUSY : err;
+	for (tries = 0; tries < 3; tries++) {
+		fd = open(path, O_RDWR | O_CLOEXEC | create, 0600);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			err = -errno;
+			close(fd);
+			return err == -EWOULDBLOCK ? -EBUSY : err;
+		}
+		if (still_named(fd, path))
+			return fd; /* kept open for the life of the process */
+		close(fd);	   /* its owner unlinked it as it stopped */
+		if (!create)
+			return -ENOENT;
 	}
-	return fd; /* kept open for the life of the process */
+	return -EBUSY;
+}
+
+/*
+ * A clean stop (@clean: none of our filters is left) has nothing to
+ * recover, so it leaves no file either: one per namespace would pile up.
+ */
+static void clsact_unlock(int *lock_fd, int ifindex, bool clean)
+{
+	char path[96];
+
+	if (*lock_fd < 0)
+		return;
+	if (clean && !lock_path(ifindex, path, sizeof(path)) &&
+	    still_named(*lock_fd, path))
+		unlink(path);
+	close_fd(lock_fd);
 }
 
 /*
@@ -225,14 +260,16 @@ static int clsact_attach(struct ws_iface *ifc, int prog_fd, bool egress)
 	return 0;
 }
 
-static void clsact_detach(struct ws_iface *ifc, bool egress)
+/* True if our filter is gone. */
+static bool clsact_detach(struct ws_iface *ifc, bool egress)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WS_TC_HANDLE,
 		    .priority = WS_TC_PRIO);
+	int err = bpf_tc_detach(&hook, &opts);
 
-	bpf_tc_detach(&hook, &opts);
+	return !err || err == -ENOENT;
 }
 
 /* Attach one tc program: a tcx link, else a clsact filter. */
@@ -475,6 +512,7 @@ bool ws_hook_lost(const struct ws_iface *ifc)
 void ws_hook_detach(struct ws_iface *ifc)
 {
 	struct ws_hook *h = &ifc->hook;
+	bool left = false;
 
 	close_fd(&h->xdp_link_fd);
 	close_fd(&h->tcx_ingress_fd);
@@ -486,16 +524,16 @@ void ws_hook_detach(struct ws_iface *ifc)
 		h->clsact_ingress = h->clsact_egress = h->clsact_created =
 		    false;
 	}
-	if (h->clsact_ingress)
-		clsact_detach(ifc, false);
-	if (h->clsact_egress)
-		clsact_detach(ifc, true);
+	if (h->clsact_ingress && !clsact_detach(ifc, false))
+		left = true;
+	if (h->clsact_egress && !clsact_detach(ifc, true))
+		left = true;
 	/* Remove the clsact qdisc only if we made it and nobody uses it. */
 	if (h->clsact_created && clsact_empty(ifc->ifindex))
 		clsact_destroy(ifc->ifindex);
 	if (h->clsact_created)
 		clsact_mark(h->clsact_lock_fd, false);
-	close_fd(&h->clsact_lock_fd);
+	clsact_unlock(&h->clsact_lock_fd, ifc->ifindex, !left);
 	h->clsact_ingress = h->clsact_egress = h->clsact_created = false;
 	h->rx_mode = h->tx_mode = WS_HOOK_NONE;
 }
