@@ -746,17 +746,7 @@ static const char *fmt_addr(const struct accept_listener *l, char *buf,
 	return ws_fmt_endpoint(l->family, l->addr, l->port, buf, len);
 }
 
-/* A count, or null where it was not counted (never a 0 nobody saw). */
-static void json_count(struct ws_json *j, const char *key, bool counted,
-		       uint64_t v)
-{
-	if (counted)
-		json_u64(j, key, v);
-	else
-		json_null(j, key);
-}
-
-/* The same for the text: "-" where it was not counted. */
+/* A count, or "-" where it was not counted (never a 0 nobody saw). */
 static const char *fmt_count(bool counted, uint64_t v, char *buf, size_t len)
 {
 	if (counted)
@@ -781,7 +771,8 @@ static void json_listener(struct ws_session *s, const char *type,
 	json_double(&j, type[0] == 'i' ? "interval_s" : "duration_s", secs);
 	json_str(&j, "addr", a);
 	json_u64(&j, "port", l->port);
-	json_count(&j, "pid", l->pid, l->pid); /* no process holds it: null */
+	/* No process holds it: null. */
+	json_u64_or_null(&j, "pid", l->pid, l->pid);
 	if (l->pid)
 		json_str(&j, "comm", l->comm);
 	else
@@ -793,14 +784,14 @@ static void json_listener(struct ws_session *s, const char *type,
 	json_u64(&j, "overflows", sp->overflows);
 	json_u64(&j, "syn_queue_drops", sp->syn_queue_drops);
 	json_str(&j, "attribution", t->apportioned ? "apportioned" : "exact");
-	json_count(&j, "kfree_overflows", kfree_counted, sp->kfree);
+	json_u64_or_null(&j, "kfree_overflows", kfree_counted, sp->kfree);
 	json_u64(&j, "sk_drops", sp->sk_drops);
-	json_count(&j, "synack_retransmits", synack_counted, sp->retrans);
-	json_count(&j, "syn_site_drops", wire, sp->wire.syn_site_drops);
-	json_count(&j, "ack_site_drops", wire, sp->wire.ack_site_drops);
-	json_count(&j, "rst_after_ack", wire, sp->wire.rst_after_ack);
-	json_count(&j, "cookie_synacks", wire, sp->wire.cookie_synacks);
-	json_count(&j, "cookie_drops", wire, sp->wire.cookie_drops);
+	json_u64_or_null(&j, "synack_retransmits", synack_counted, sp->retrans);
+	json_u64_or_null(&j, "syn_site_drops", wire, sp->wire.syn_site_drops);
+	json_u64_or_null(&j, "ack_site_drops", wire, sp->wire.ack_site_drops);
+	json_u64_or_null(&j, "rst_after_ack", wire, sp->wire.rst_after_ack);
+	json_u64_or_null(&j, "cookie_synacks", wire, sp->wire.cookie_synacks);
+	json_u64_or_null(&j, "cookie_drops", wire, sp->wire.cookie_drops);
 	json_bool(&j, "defer_accept", l->defer_accept);
 	json_bool(&j, "gone", l->gone);
 	json_str(&j, "verdict", accept_verdict_names[v]);

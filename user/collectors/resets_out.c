@@ -590,12 +590,9 @@ static void summary_json(struct ws_session *s)
 	json_double(&j, "duration_s", s->elapsed);
 	json_obj_begin(&j, "verdicts");
 	for (v = 0; v < RV_N; v++)
-		if (verdict_counted(v))
-			json_u64(&j, rst_verdict_name(v),
+		json_u64_or_null(&j, rst_verdict_name(v), verdict_counted(v),
 				 by_dir_verdict[WS_RX][v] +
 				     by_dir_verdict[WS_TX][v]);
-		else
-			json_null(&j, rst_verdict_name(v));
 	json_obj_end(&j);
 	json_u64(&j, "events_lost_user", rst_events_lost());
 	json_u64(&j, "events_not_grouped", group_overflow);

@@ -350,6 +350,9 @@ void json_double(struct ws_json *j, const char *key, double v);
 void json_bool(struct ws_json *j, const char *key, bool v);
 /* @key: null, a value that was not measured. */
 void json_null(struct ws_json *j, const char *key);
+/* @v if it was counted (@counted), else null. */
+void json_u64_or_null(struct ws_json *j, const char *key, bool counted,
+		      uint64_t v);
 void json_obj_begin(struct ws_json *j, const char *key);
 void json_obj_end(struct ws_json *j);
 void json_arr_begin(struct ws_json *j, const char *key);

@@ -206,6 +206,15 @@ void json_null(struct ws_json *j, const char *key)
 	fputs("null", j->f);
 }
 
+void json_u64_or_null(struct ws_json *j, const char *key, bool counted,
+		      uint64_t v)
+{
+	if (counted)
+		json_u64(j, key, v);
+	else
+		json_null(j, key);
+}
+
 static void json_open(struct ws_json *j, const char *key, char c)
 {
 	json_key(j, key);
