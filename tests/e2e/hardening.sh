@@ -570,7 +570,7 @@ test_iface_renamed() {
 
 # Deleted (or moved to another namespace), the last one: reported, summary
 # printed, exit 5 (documented), even if a new interface takes the same name
-# and ifindex at once.
+# and ifindex at once; export serves on.
 test_iface_deleted() {
 	local line idx how
 	for line in "${HARDEN_CMDS[@]}"; do
@@ -588,10 +588,14 @@ test_iface_deleted() {
 				ip -n "$A" link set a0 netns "$B" name m0
 			fi
 			ip -n "$A" link add a0 index "$idx" type veth peer name z0
-			wait_exit "$WS_PID" 5
-			assert_eq "$EXIT_RC" 5 "$how: exit code once the last interface is gone"
+			if [ "$(cmd_name "$line")" = export ]; then
+				export_outlives_iface "$how"
+			else
+				wait_exit "$WS_PID" 5
+				assert_eq "$EXIT_RC" 5 "$how: exit code once the last interface is gone"
+				assert_match "$(tail -n1 "$WS_TMP/out.err")" 'no watched interface left; exiting' "$how: exit message"
+			fi
 			assert_match "$(cat "$WS_TMP/out.err")" 'a0: interface gone \(deleted or moved to another network namespace\); no longer watched' "$how: notice"
-			assert_match "$(tail -n1 "$WS_TMP/out.err")" 'no watched interface left' "$how: exit message"
 			[ "$(cmd_name "$line")" = sizes ] && assert_eq "$(rx_packets "$WS_TMP/out")" 300 "$how: summary before the exit"
 			[ "$(cmd_name "$line")" = diag ] && assert_match "$(grep '"type":"summary"' "$WS_TMP/out")" '"exit_code":5' "$how: diag's summary, exit code"
 			assert_eq "$(hooks "$A" a0)" "" "$how: nothing on the new a0"
@@ -601,6 +605,23 @@ test_iface_deleted() {
 		done
 	done
 	true
+}
+
+# export_outlives_iface HOW: an exporter whose last interface went serves
+# on: the host-wide series (here accept's, for its own listening socket)
+# and a0 at 0 in wirescope_interface_watched, until it is stopped (exit 0).
+export_outlives_iface() {
+	local m
+	wait_line "$WS_TMP/out.err" 'no watched interface left; serving the host-wide metrics only'
+	m=$(scrape_export "$WS_PID")
+	assert_match "$m" 'wirescope_interface_watched\{interface="a0"\} 0' "$1: a0 not watched"
+	assert_match "$m" 'wirescope_scrape_collector_success\{collector="accept"\} 1' "$1: accept still read"
+	assert_match "$m" 'wirescope_listen_backlog\{' "$1: host-wide series served"
+	if printf '%s\n' "$m" | has 'wirescope_receive_packets_total\{'; then
+		fail "$1: a0's packet series still served"
+	fi
+	kill -0 "$WS_PID" || fail "$1: export exited with no interface left"
+	ws_stop || fail "$1: exit $? after SIGINT"
 }
 
 # One interface deleted and one moved to another namespace, out of three:

@@ -506,6 +506,7 @@ int ws_export_run(struct ws_session *s, struct ws_export *x)
 	s->o->ready_file = NULL; /* ours: written once serving */
 	s->o->interval = 1;	 /* the loop only watches interfaces */
 	s->no_reports = true;
+	s->outlive_ifaces = true;
 	s->lock = &x->lock;
 	s->ctx = x;
 	s->on_ready = export_ready;

@@ -176,6 +176,12 @@ struct ws_session {
 	 * @on_stop runs first at teardown, whatever happened before.
 	 */
 	bool no_reports;
+	/*
+	 * export: serve on once every -i interface is gone.  Its host-wide
+	 * series (accept queues, the kernel's resets, host counters) stay
+	 * true, and wirescope_interface_watched says what is not watched.
+	 */
+	bool outlive_ifaces;
 	bool final_sample; /* the last sample, before the summaries */
 	int end_code;	   /* the exit code of what ended the watch, or 0 */
 	/*

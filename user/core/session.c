@@ -770,13 +770,29 @@ static int open_timer(const struct ws_session *s)
 	return tfd;
 }
 
+/*
+ * Every -i interface is gone: that ends the watch, or export serves on
+ * (outlive_ifaces) once it has said so.
+ */
+static int all_ifaces_gone(struct ws_session *s, bool *said)
+{
+	if (!s->outlive_ifaces)
+		return ws_error(WS_EXIT_IFACE,
+				"no watched interface left; exiting");
+	if (!*said)
+		ws_warn("no watched interface left; serving the host-wide "
+			"metrics only");
+	*said = true;
+	return 0;
+}
+
 static int run_loop(struct ws_session *s)
 {
 	double start = now_mono(), prev = start, now;
 	struct pollfd pfd[2 + sizeof(s->pollers) / sizeof(s->pollers[0])];
 	int npfd = 2 + s->n_pollers, tfd, err = 0, i;
 	uint64_t expirations;
-	bool alive;
+	bool alive, said_gone = false;
 
 	tfd = open_timer(s);
 	if (tfd < 0)
@@ -821,11 +837,8 @@ static int run_loop(struct ws_session *s)
 			err = err < 0 ? 0 : err; /* reader gone: quietly */
 			break;
 		}
-		if (!alive) {
-			err = ws_error(WS_EXIT_IFACE, "no watched interface "
-						      "left; exiting");
+		if (!alive && (err = all_ifaces_gone(s, &said_gone)))
 			break;
-		}
 		if (s->o->count && s->ticks >= (unsigned long)s->o->count)
 			break;
 		if (s->o->duration && s->elapsed + 1e-3 >= s->o->duration)
