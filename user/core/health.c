@@ -23,6 +23,33 @@ static const char *const health_names[WS_H_NCOUNTERS] = {
 	[WS_H_ACCEPT_PORTS_FULL] = "accept_ports_full",
 };
 
+/*
+ * A counter whose collector's code is off counts nothing: it is left out
+ * of every report, not shown as "0 lost".
+ */
+static bool health_kept(const struct ws_session *s, int i)
+{
+	const typeof(*s->skel->rodata) *on = s->skel->rodata;
+
+	if (!health_names[i])
+		return false;
+	switch (i) {
+	case WS_H_SIZES_NO_SLOT:
+		return on->sizes_enabled;
+	case WS_H_RETRANS_NO_SLOT:
+		return on->retrans_enabled;
+	case WS_H_ACCEPT_LISTENERS_FULL:
+	case WS_H_ACCEPT_PORTS_FULL:
+		return on->accept_enabled;
+	case WS_H_RESETS_RATE_LIMITED:
+	case WS_H_RESETS_RINGBUF_FULL:
+	case WS_H_RESETS_FLOW_INSERT:
+		return on->resets_enabled;
+	default: /* the handshake programs: on the interfaces only */
+		return on->handshakes_enabled && s->o->n_ifaces;
+	}
+}
+
 static uint64_t base[WS_H_NCOUNTERS], prev[WS_H_NCOUNTERS], cur[WS_H_NCOUNTERS];
 /* What user space could not record: all of it this run's, start or not. */
 static uint64_t user_lost[WS_H_NCOUNTERS];
@@ -100,13 +127,13 @@ static void report(struct ws_session *s, const uint64_t *from, bool final)
 	int i;
 
 	for (i = 0; i < WS_H_NCOUNTERS; i++)
-		any |= health_names[i] && cur[i] != from[i];
+		any |= health_kept(s, i) && cur[i] != from[i];
 	if (!any && !(final && s->o->json))
 		return;
 	if (s->o->json) {
 		json_begin(&j, s->out, final ? "health_summary" : "health");
 		for (i = 0; i < WS_H_NCOUNTERS; i++)
-			if (health_names[i])
+			if (health_kept(s, i))
 				json_u64(&j, health_names[i], cur[i] - from[i]);
 		if (final)
 			json_features(&j, s);
@@ -114,7 +141,7 @@ static void report(struct ws_session *s, const uint64_t *from, bool final)
 		return;
 	}
 	for (i = 0; i < WS_H_NCOUNTERS; i++)
-		if (health_names[i] && cur[i] != from[i])
+		if (health_kept(s, i) && cur[i] != from[i])
 			fprintf(s->out,
 				"warning: %s: %" PRIu64 " not counted%s\n",
 				health_names[i], cur[i] - from[i],
@@ -142,7 +169,7 @@ static void health_prom(struct ws_session *s, struct ws_buf *b)
 		    "Events the data plane could not record (no map slot, "
 		    "map full, ring buffer lost), by health counter.");
 	for (i = 0; i < WS_H_NCOUNTERS; i++) {
-		if (!health_names[i])
+		if (!health_kept(s, i))
 			continue;
 		prom_labels(labels, sizeof(labels), "counter", health_names[i],
 			    NULL);
@@ -192,7 +219,7 @@ static void health_findings(struct ws_session *s, struct ws_findings *f)
 	int i;
 
 	for (i = 0; i < WS_H_NCOUNTERS; i++) {
-		if (!health_names[i] || cur[i] == base[i])
+		if (!health_kept(s, i) || cur[i] == base[i])
 			continue;
 		if (!x)
 			x = ws_finding_add(f, "wirescope_lost_counts",
