@@ -991,6 +991,8 @@ int main(void)
 		printf("not ok - configure\n");
 		return 1;
 	}
+	/* accept's user side runs too (test_listener_without_port_slot) */
+	skel->rodata->accept_enabled = true;
 	if (wirescope_bpf__load(skel)) {
 		printf("not ok - load skeleton: %s\n", strerror(errno));
 		return 1;
