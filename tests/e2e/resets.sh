@@ -641,6 +641,19 @@ test_refused_behind_dnat_locate() {
 	assert_match "$(summary_of "$WS_TMP/out")" "could not tell" "advice"
 }
 
+# --locate without CAP_NET_RAW (the other capabilities kept): one line and
+# exit 4 before anything attaches, not a run whose probes all fail.
+test_locate_without_net_raw() {
+	local cmd
+	pair_lab
+	for cmd in resets diag; do
+		expect_error 4 "--locate needs raw sockets .*CAP_NET_RAW" \
+			ip netns exec "$A" setpriv --inh-caps=-net_raw \
+			--bounding-set=-net_raw "$WS" $cmd -i a0 --locate -d 1
+	done
+	assert_eq "$(attached_progs "$A")" "" "programs left"
+}
+
 # -m native on lo, asked for: one line (the attach error), exit 7, not a
 # warning that lo goes unwatched as well.
 test_native_on_lo_one_line() {

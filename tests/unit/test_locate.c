@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --locate's probes and its reading of ICMP answers, without a network. */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include "unit.h"
 #include "pkt.h"
 #include "collectors/locate.h"
@@ -165,8 +170,45 @@ static void test_syn_probes(void)
 	case_end();
 }
 
+/* In a child: CAP_NET_RAW out of the effective set, then the check. */
+static int check_without_net_raw(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 2;
+	data[0].effective &= ~(1U << CAP_NET_RAW);
+	if (syscall(SYS_capset, &hdr, data))
+		return 2;
+	return rst_locate_check() == -EPERM ? 0 : 1;
+}
+
+static void test_check_needs_net_raw(void)
+{
+	int status = -1;
+	pid_t pid;
+
+	if (geteuid()) {
+		case_skip("--locate's check", "needs root");
+		return;
+	}
+	case_begin("--locate's check: its raw sockets need CAP_NET_RAW");
+	CHECK_EQ(rst_locate_check(), 0, "with CAP_NET_RAW");
+	pid = fork();
+	if (!pid)
+		_exit(check_without_net_raw());
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid, "the child ran");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "without CAP_NET_RAW: -EPERM (child status %d)", status);
+	case_end();
+}
+
 int main(void)
 {
+	test_check_needs_net_raw();
 	test_ipv4();
 	test_ipv6();
 	test_syn_probes();

@@ -464,6 +464,18 @@ static int send_echo(int icmp, const struct rst_locate_req *q, int try)
 	return send_to_peer(icmp, q, e, sizeof(e));
 }
 
+int rst_locate_check(void)
+{
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+
+	if (fd < 0 && errno == EAFNOSUPPORT) /* a kernel without IPv4 */
+		fd = socket(AF_INET6, SOCK_RAW, IPPROTO_TCP);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 int rst_locate(const struct rst_locate_req *q, struct rst_locate_res *r)
 {
 	struct probe_socks k = { -1, -1, -1 };

@@ -238,7 +238,16 @@ static int configure(struct ws_session *s)
 {
 	struct wirescope_bpf *skel = s->skel;
 	struct stat st;
+	int err;
 
+	err = opts.locate ? rst_locate_check() : 0;
+	if (err)
+		return ws_error(err == -EPERM || err == -EACCES
+				    ? WS_EXIT_PERM
+				    : WS_EXIT_KERNEL,
+				"--locate needs raw sockets for its probes "
+				"(CAP_NET_RAW): %s",
+				strerror(-err));
 	skel->rodata->resets_enabled = true;
 	skel->rodata->resets_rate = opts.rate;
 	skel->rodata->resets_burst = opts.rate / 2 ? opts.rate / 2 : 1;
