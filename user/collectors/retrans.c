@@ -22,7 +22,8 @@
 
 #define NWORDS (int)(sizeof(struct retrans_total) / sizeof(uint64_t))
 
-static struct retrans_total cur, prev;
+/* base: at the start; the map counts from the attach, a little earlier */
+static struct retrans_total cur, prev, base;
 static struct ws_tcp_counters tcp;
 static bool traced; /* tcp:tcp_retransmit_skb: per peer, local failures */
 
@@ -68,7 +69,7 @@ static int retrans_start(struct ws_session *s)
 	traced = ws_session_prog_active(s, s->skel->progs.ws_tcp_retransmit);
 	ws_tcp_counters_read(&tcp);
 	err = retrans_sample(s);
-	prev = cur;
+	prev = base = cur;
 	return err;
 }
 
@@ -284,9 +285,9 @@ static void retrans_report(struct ws_session *s, struct ws_retrans_report *r)
 	r->out_segs = ws_tcp_delta(&tcp, WS_TCP_OUT_SEGS);
 	r->kernel_resent = ws_tcp_delta(&tcp, WS_TCP_RETRANS_SEGS);
 	r->spurious = ws_tcp_delta(&tcp, WS_TCP_DSACK_SEGS);
-	r->resent = cur.segs;
-	r->failed = cur.failed_segs;
-	r->events = cur.events;
+	r->resent = cur.segs - base.segs;
+	r->failed = cur.failed_segs - base.failed_segs;
+	r->events = cur.events - base.events;
 	r->traced = traced;
 	r->traced_err = traced && s->skel->rodata->ws_tp_retransmit_nargs >= 3;
 	r->no_slot = ws_health_lost(WS_H_RETRANS_NO_SLOT);
