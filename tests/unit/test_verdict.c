@@ -431,6 +431,49 @@ static int count_of(const char *hay, const char *needle)
 
 static struct ws_findings findings;
 
+/*
+ * A refused connect that --locate was on for but did not probe (too far,
+ * budget spent, stopping, probes failed): the advice says why, and never
+ * tells the user to run with the --locate they ran with.
+ */
+static void test_refused_not_probed_advice(void)
+{
+	struct ws_opts o = { .json = true };
+	struct ws_session s = { .o = &o };
+	struct rst_event e = { .dir = WS_RX, .key.rport = 5001 };
+	struct rst_row r = { .e = &e,
+			     .idle_s = -1,
+			     .idle_rx_s = -1,
+			     .idle_tx_s = -1,
+			     .refused = true,
+			     .no_probe = "too far to probe" };
+	char *out = NULL, *group;
+	size_t len = 0;
+
+	case_begin("refused, --locate did not probe: the advice says why");
+	r.res = (struct rst_result){ .verdict = RV_UNKNOWN,
+				     .hops = 14,
+				     .peer_hops = -1,
+				     .hops_before_peer = -1,
+				     .hop = -1 };
+	snprintf(r.peer, sizeof(r.peer), "198.18.9.9");
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream");
+	if (!s.out)
+		return;
+	rst_record(&s, &r);
+	rst_report_summary(&s);
+	fclose(s.out);
+	group = out ? strstr(out, "\"peer\":\"198.18.9.9\"") : NULL;
+	CHECK(group && strstr(group, "--locate did not probe (too far to "
+				     "probe)"),
+	      "advice: %s", group ? group : "");
+	CHECK(group && !strstr(group, "run with --locate"), "advice: %s",
+	      group ? group : "");
+	free(out);
+	case_end();
+}
+
 static void test_eviction_advice(void)
 {
 	struct ws_opts o = { .json = true };
@@ -500,12 +543,13 @@ static void test_groups_overflow(void)
 	resets_findings(&s, &f);
 	ws_findings_print_json(&f, s.out);
 	fclose(s.out);
-	/* test_eviction_advice's two groups came first. */
-	CHECK(out && strstr(out, "\"events_not_grouped\":8"), "summary: %s",
+	/* Three groups came first: test_refused_not_probed_advice's and
+	 * test_eviction_advice's two. */
+	CHECK(out && strstr(out, "\"events_not_grouped\":9"), "summary: %s",
 	      out ? out : "");
 	CHECK_EQ(out ? count_of(out, "\"id\":\"resets_not_counted\"") : 0, 1,
 		 "one finding");
-	CHECK_EQ(out ? count_of(out, "\"events_not_grouped\":8") : 0, 2,
+	CHECK_EQ(out ? count_of(out, "\"events_not_grouped\":9") : 0, 2,
 		 "its evidence");
 	free(out);
 	case_end();
@@ -664,6 +708,7 @@ int main(void)
 	test_match();
 	test_burst();
 	test_prom();
+	test_refused_not_probed_advice();
 	test_eviction_advice();
 	test_groups_overflow();
 	test_diag_cols_local_unknown();

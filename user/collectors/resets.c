@@ -766,6 +766,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	    refused_evidence(&w->e, &ev.refused, &rt, &probes, &why))
 		return false;
 	r.probed = ev.refused.probed;
+	r.no_probe = ev.refused.no_probe;
 	w->done = true;
 	if (ev.sent || ev.via_lo) {
 		send = find_match(w, RST_TP_SEND, r.via_lo, false);

@@ -22,8 +22,9 @@ struct rst_row {
 	int64_t seq_delta;
 	double idle_s, idle_rx_s, idle_tx_s; /* < 0: unknown */
 	bool triggered;
-	bool refused; /* it answered our SYN: a refused connect */
-	bool probed;  /* refused, and --locate probed for it */
+	bool refused;	      /* it answered our SYN: a refused connect */
+	bool probed;	      /* refused, and --locate probed for it */
+	const char *no_probe; /* refused: why --locate did not, or NULL */
 	double trigger_ago_s;
 	char hop_addr[INET6_ADDRSTRLEN];
 	char locate_note[64];

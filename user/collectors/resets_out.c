@@ -57,6 +57,7 @@ struct group {
 	bool unsolicited;
 	bool refused;		  /* RSTs that answered our SYN */
 	bool probed;		  /* refused, and --locate probed */
+	char no_probe[64];	  /* refused: why --locate did not probe */
 	uint16_t port;		  /* refused: the port we connected to */
 	int rst_hops;		  /* refused: the RSTs' hop count */
 	int hop;		  /* refused by a middlebox: its distance */
@@ -320,6 +321,8 @@ static void group_add(const struct rst_row *r)
 		snprintf(g->peer, sizeof(g->peer), "%s", r->peer);
 		snprintf(g->hop_addr, sizeof(g->hop_addr), "%s", r->hop_addr);
 		snprintf(g->why, sizeof(g->why), "%s", res->why);
+		snprintf(g->no_probe, sizeof(g->no_probe), "%s",
+			 r->no_probe ? r->no_probe : "");
 	}
 	g = &groups[i];
 	g->n++;
@@ -379,6 +382,13 @@ static void advice_refused(const struct group *g, char *buf, size_t len)
 					: "address "
 					  "unknown",
 			 g->port);
+	else if (g->no_probe[0])
+		snprintf(buf, len,
+			 "the peer or a firewall before it refused the "
+			 "connection; --locate did not probe (%s): check the "
+			 "port on the peer, then the firewalls and NATs on "
+			 "the path",
+			 g->no_probe);
 	else if (g->probed)
 		snprintf(buf, len,
 			 "the peer or a device before it refused the "
