@@ -6,9 +6,6 @@
 #include "collectors/sizes_collector.h"
 #include "collectors/handshakes_collector.h"
 #include "collectors/resets_collector.h"
-#include "collectors/retrans_collector.h"
-#include "collectors/sndbuf_collector.h"
-#include "collectors/hoststat_collector.h"
 #include "commands/export.h"
 
 /* Every collector export runs: adding one is one line. */
@@ -22,10 +19,12 @@ static const struct ws_collector *const export_collectors[] = {
 static const char usage[] =
     "Usage: wirescope export -i IFACE [-i IFACE]... [options]\n"
     "\n"
-    "Serve every collector's counters at /metrics in the Prometheus text\n"
-    "format 0.0.4, plus a landing page at /.  All collectors share one XDP\n"
-    "and one tc attachment per interface.  Once attached, the exporter drops\n"
-    "every capability and runs as --user; HTTP is only parsed after that.\n"
+    "Serve the sizes, handshakes, accept and resets collectors' counters at\n"
+    "/metrics in the Prometheus text format 0.0.4, plus a landing page at /\n"
+    "(retransmits, send buffers and host counters: diag only).  They share\n"
+    "one XDP and one tc attachment per interface.  Once attached, the\n"
+    "exporter drops every capability and runs as --user; HTTP is only\n"
+    "parsed after that.\n"
     "\n"
     "Options:\n"
     "  -i, --interface IFACE  watch IFACE (repeatable, at least one)\n"
