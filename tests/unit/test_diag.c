@@ -427,6 +427,29 @@ static void test_framework(void)
 	case_end();
 }
 
+/*
+ * A critical finding says "look now" (exit 2): a guess (the hop of a
+ * middlebox unknown, confidence 0.3) is not enough for that on its own.
+ */
+static void test_low_confidence_not_critical(void)
+{
+	struct ws_findings f = { 0 };
+
+	case_begin("findings: a low-confidence critical finding is a warning");
+	ws_finding_add(&f, "middlebox_reset", WS_SEV_CRITICAL, 0.3, "guess");
+	ws_findings_finish(&f);
+	CHECK_EQ(ws_findings_exit_code(&f), 1, "exit code of a 0.3 critical");
+	CHECK(find(&f, "middlebox_reset") &&
+		  find(&f, "middlebox_reset")->severity == WS_SEV_WARNING,
+	      "shown as a warning");
+	memset(&f, 0, sizeof(f));
+	ws_finding_add(&f, "middlebox_reset", WS_SEV_CRITICAL,
+		       WS_CRITICAL_MIN_CONFIDENCE, "medium");
+	ws_findings_finish(&f);
+	CHECK_EQ(ws_findings_exit_code(&f), 2, "exit code at the floor");
+	case_end();
+}
+
 /* Appends an attribute at @off of @buf; returns the new offset. */
 static size_t put_attr(char *buf, size_t off, uint16_t type, const void *data,
 		       size_t len)
@@ -793,5 +816,6 @@ int main(void)
 	test_rcvbuf();
 	test_small_packets();
 	test_framework();
+	test_low_confidence_not_critical();
 	return unit_exit();
 }

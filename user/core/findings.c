@@ -56,6 +56,8 @@ static struct ws_finding *finding_new(struct ws_findings *f, int cap,
 	struct ws_finding *x;
 
 	confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+	if (sev == WS_SEV_CRITICAL && confidence < WS_CRITICAL_MIN_CONFIDENCE)
+		sev = WS_SEV_WARNING; /* "look now" needs more than a guess */
 	x = finding_slot(f, sev, confidence, cap);
 	if (!x)
 		x = &scratch;

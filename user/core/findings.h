@@ -18,6 +18,8 @@ enum ws_severity {
 
 #define WS_FINDING_MAX_EVIDENCE 20
 #define WS_FINDINGS_MAX		32
+/* Below this confidence a finding is at most a warning (exit 1, not 2). */
+#define WS_CRITICAL_MIN_CONFIDENCE 0.5
 
 struct ws_evidence {
 	char key[32];
@@ -57,7 +59,10 @@ struct ws_diag_cols {
 	double retrans;		 /* TCP segments retransmitted */
 };
 
-/* Adds a finding; never NULL (beyond the limit, a scratch one is counted). */
+/*
+ * Adds a finding; never NULL (beyond the limit, a scratch one is counted).
+ * A critical one less sure than WS_CRITICAL_MIN_CONFIDENCE is a warning.
+ */
 struct ws_finding *ws_finding_add(struct ws_findings *f, const char *id,
 				  enum ws_severity sev, double confidence,
 				  const char *title_fmt, ...)
