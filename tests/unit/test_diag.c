@@ -427,6 +427,20 @@ static void test_framework(void)
 	case_end();
 }
 
+/* Both renderings of @f: JSON into @json, text into @text (caller frees). */
+static void render(const struct ws_findings *f, char **json, char **text)
+{
+	size_t len;
+	FILE *mem;
+
+	mem = open_memstream(json, &len);
+	ws_findings_print_json(f, mem);
+	fclose(mem);
+	mem = open_memstream(text, &len);
+	ws_findings_print_text(f, mem, false);
+	fclose(mem);
+}
+
 /*
  * A critical finding says "look now" (exit 2): a guess (the hop of a
  * middlebox unknown, confidence 0.3) is not enough for that on its own.
@@ -447,6 +461,38 @@ static void test_low_confidence_not_critical(void)
 		       WS_CRITICAL_MIN_CONFIDENCE, "medium");
 	ws_findings_finish(&f);
 	CHECK_EQ(ws_findings_exit_code(&f), 2, "exit code at the floor");
+	case_end();
+}
+
+/* What was not measured is null in JSON, "unknown" in text: never 0. */
+static void test_unknown_evidence_is_null(void)
+{
+	struct ws_iface_delta d = { .name = "tun0",
+				    .secs = 10,
+				    .speed_mbps = -1 };
+	struct ws_softnet_delta sd = { .secs = 10,
+				       .processed = 1000,
+				       .dropped = 500,
+				       .worst_cpu = 0,
+				       .netdev_max_backlog = -1 };
+	struct ws_findings f = { 0 };
+	char *json = NULL, *text = NULL;
+
+	case_begin("findings: unmeasured evidence is null, not a string");
+	d.q_packets = 1000;
+	d.q_drops = 100;
+	find_egress(&d, &f);
+	find_softnet(&sd, &f);
+	CHECK_EQ(f.n, 2, "egress_saturated and softnet_drops");
+	render(&f, &json, &text);
+	CHECK(strstr(json, "\"link_mbps\":null,"), "json: %s", json);
+	CHECK(strstr(json, "\"netdev_max_backlog\":null"), "json: %s", json);
+	CHECK(!strstr(json, "\"unknown\""), "json: %s", json);
+	CHECK(strstr(text, " link_mbps=unknown ") &&
+		  strstr(text, " netdev_max_backlog=unknown"),
+	      "text: %s", text);
+	free(json);
+	free(text);
 	case_end();
 }
 
@@ -817,5 +863,6 @@ int main(void)
 	test_small_packets();
 	test_framework();
 	test_low_confidence_not_critical();
+	test_unknown_evidence_is_null();
 	return unit_exit();
 }

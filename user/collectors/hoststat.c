@@ -261,7 +261,7 @@ void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f)
 		if (backlog > 0)
 			ws_evidence_num(x, "netdev_max_backlog", backlog);
 		else /* only the initial network namespace shows it */
-			ws_evidence_str(x, "netdev_max_backlog", "unknown");
+			ws_evidence_unknown(x, "netdev_max_backlog");
 		if (backlog > 0)
 			snprintf(now, sizeof(now), " = %lld",
 				 (long long)backlog);
@@ -328,7 +328,7 @@ void find_egress(const struct ws_iface_delta *d, struct ws_findings *f)
 		ws_evidence_num(x, "link_mbps", d->speed_mbps);
 		ws_evidence_num(x, "utilization_pct", 100 * util);
 	} else {
-		ws_evidence_str(x, "link_mbps", "unknown");
+		ws_evidence_unknown(x, "link_mbps");
 	}
 	ws_evidence_str(x, "qdisc", d->qdisc[0] ? d->qdisc : "none");
 	ws_evidence_num(x, "qdisc_sent_packets", d->q_packets);

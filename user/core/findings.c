@@ -120,6 +120,14 @@ void ws_advice(struct ws_finding *x, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ws_evidence_unknown(struct ws_finding *x, const char *key)
+{
+	struct ws_evidence *e = evidence_slot(x, key);
+
+	if (e)
+		e->unknown = true;
+}
+
 static int worst_first(const void *a, const void *b)
 {
 	const struct ws_finding *x = a, *y = b;
@@ -198,9 +206,10 @@ void ws_findings_print_text(const struct ws_findings *f, FILE *out, bool colour)
 		if (x->n_ev)
 			fputs("  evidence:", out);
 		for (k = 0; k < x->n_ev; k++) {
-			if (x->ev[k].is_str) {
+			if (x->ev[k].is_str || x->ev[k].unknown) {
 				fprintf(out, " %s=%s", x->ev[k].key,
-					x->ev[k].str);
+					x->ev[k].unknown ? "unknown"
+							 : x->ev[k].str);
 				continue;
 			}
 			fmt_num(num, sizeof(num), x->ev[k].num);
@@ -232,7 +241,9 @@ void ws_findings_print_json(const struct ws_findings *f, FILE *out)
 		json_obj_begin(&j, "evidence");
 		for (k = 0; k < x->n_ev; k++) {
 			v = x->ev[k].num;
-			if (x->ev[k].is_str)
+			if (x->ev[k].unknown)
+				json_null(&j, x->ev[k].key);
+			else if (x->ev[k].is_str)
 				json_str(&j, x->ev[k].key, x->ev[k].str);
 			else if (is_integral(v) || fabs(v) >= 1000)
 				json_i64(&j, x->ev[k].key,

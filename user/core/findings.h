@@ -24,6 +24,7 @@ enum ws_severity {
 struct ws_evidence {
 	char key[32];
 	bool is_str;
+	bool unknown; /* not measured: JSON null, text "unknown" */
 	double num;
 	char str[64];
 };
@@ -69,6 +70,8 @@ struct ws_finding *ws_finding_add(struct ws_findings *f, const char *id,
     __attribute__((format(printf, 5, 6)));
 void ws_evidence_num(struct ws_finding *x, const char *key, double v);
 void ws_evidence_str(struct ws_finding *x, const char *key, const char *v);
+/* A value that could not be measured: null, never a made-up number. */
+void ws_evidence_unknown(struct ws_finding *x, const char *key);
 void ws_advice(struct ws_finding *x, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
