@@ -407,6 +407,7 @@ test_diag_handshake_table_full() {
 	assert_passive_opens "$opens" 200 "PassiveOpens (kernel)"
 	assert_eq "$DIAG_RC" 0 "exit code"
 	assert_eq "$(finding_ids "$WS_TMP/out")" "handshake_table_full healthy" "findings"
+	assert_match "$(grep '"id":"healthy"' "$WS_TMP/out")" '"confidence":0.5,.*some evidence is missing' "healthy says what was lost"
 	assert_eq "$(finding_field "$WS_TMP/out" handshake_table_full max_flows)" 16 "evidence max_flows"
 	# 200 in flight for 16 slots: most of them go
 	assert_ge "$(finding_field "$WS_TMP/out" handshake_table_full flows_evicted)" 100 "evidence flows_evicted"

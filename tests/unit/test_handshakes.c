@@ -754,6 +754,45 @@ static void test_stale_entries_not_evictions(struct ws_session *s)
 }
 
 /*
+ * Live handshakes the LRU evicted: their counts are lost, so the finding
+ * that says so makes "healthy" less sure, as every other loss does.
+ */
+static void test_evictions_are_an_evidence_gap(struct ws_session *s)
+{
+	const int fd = bpf_map__fd(skel->maps.hs_flows);
+	uint32_t max_flows = s->o->max_flows;
+	struct ws_findings f = {}, alone = {};
+	const struct ws_finding *x;
+	struct hs_key k;
+	int i;
+
+	case_begin("handshake_table_full: healthy says evidence is missing");
+	s->o->max_flows = 16; /* walk the table from 8 entries on */
+	for (i = 0; i < 12; i++)
+		from_client(46000 + i, SYN, ISN, 0);
+	for (i = 0; i < 12; i++) { /* the LRU's doing */
+		k = flow_key(V4, 46000 + i, SRV);
+		CHECK(!bpf_map_delete_elem(fd, &k), "entry %d", i);
+	}
+	ws_handshakes_collector.sample(s);
+	CHECK(hs_flows_evicted() >= 12, "flows_evicted %llu",
+	      (unsigned long long)hs_flows_evicted());
+	ws_handshakes_collector.findings(s, &f);
+	x = find(&f, "handshake_table_full");
+	CHECK(x && x->evidence_gap, "handshake_table_full is an evidence gap");
+	if (x) {
+		alone.items[alone.n++] = *x;
+		ws_findings_finish(&alone);
+		x = find(&alone, "healthy");
+		CHECK(x && x->confidence < 0.9 && strstr(x->title, "missing"),
+		      "healthy: %s (%.1f)", x ? x->title : "none",
+		      x ? x->confidence : 0);
+	}
+	s->o->max_flows = max_flows;
+	case_end();
+}
+
+/*
  * The per-port table is full: port 9999 answers one SYN (no slot for it:
  * hs_ports_full) and leaves 30 unanswered, port 80 leaves one.  Port 80
  * is only the worst of the ports counted: the finding must say the table
@@ -1018,6 +1057,7 @@ int main(void)
 	test_syn_findings(&s);
 	test_quantile_open_bucket();
 	test_stale_entries_not_evictions(&s);
+	test_evictions_are_an_evidence_gap(&s);
 	test_syn_unanswered_ports_full(&s);  /* it fills hs_ports */
 	test_listener_without_port_slot(&s); /* last: a new netns */
 	ws_handshakes_collector.stop(&s);

@@ -1008,6 +1008,7 @@ static void hs_findings(struct ws_session *s, struct ws_findings *f)
 	x = ws_finding_add(f, "handshake_table_full", WS_SEV_INFO, 1.0,
 			   "%llu handshakes were evicted from a full table",
 			   (unsigned long long)evicted);
+	x->evidence_gap = true; /* their SYNs and SYN-ACKs went uncounted */
 	ws_evidence_num(x, "flows_evicted", evicted);
 	ws_evidence_num(x, "max_flows", s->o->max_flows);
 	ws_advice(x, "counts above are lower bounds; a SYN flood does this, "
