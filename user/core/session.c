@@ -849,14 +849,20 @@ static int run_loop(struct ws_session *s)
 	return err;
 }
 
-/* Returns ws_output_check()'s answer for what it wrote. */
+/*
+ * Returns ws_output_check()'s answer for what it wrote, or the final
+ * read's error: without the totals there is no summary, and no verdict.
+ */
 static int summarize(struct ws_session *s)
 {
-	int i;
+	int i, err;
 
 	s->final_sample = true;
-	if (s->no_reports || sample_all(s))
+	if (s->no_reports)
 		return 0;
+	err = sample_all(s);
+	if (err)
+		return err;
 	for (i = 0; i < s->n_collectors; i++)
 		if (s->collectors[i]->summary)
 			s->collectors[i]->summary(s);
