@@ -496,6 +496,31 @@ static void test_unknown_evidence_is_null(void)
 	case_end();
 }
 
+/*
+ * Ctrl-C after 2.4 s of the 10 s asked: "healthy" says how little it
+ * watched, and is not as sure as after a whole watch.
+ */
+static void test_healthy_stopped_early(void)
+{
+	struct ws_findings f = { .watched_s = 2.4, .asked_s = 10 };
+	const struct ws_finding *x;
+
+	case_begin("findings: healthy after a watch stopped early says so");
+	ws_findings_finish(&f);
+	x = find(&f, "healthy");
+	CHECK(x && strstr(x->title, "2.4 s watched, of the 10 s asked"),
+	      "title: %s", x ? x->title : "none");
+	CHECK(x && x->confidence == 0.5, "confidence %.2f",
+	      x ? x->confidence : 0);
+	CHECK_EQ(ws_findings_exit_code(&f), 0, "exit code");
+	memset(&f, 0, sizeof(f));
+	ws_findings_finish(&f);
+	x = find(&f, "healthy");
+	CHECK(x && x->confidence == 0.9 && !strstr(x->title, "early"),
+	      "a whole watch: %s", x ? x->title : "none");
+	case_end();
+}
+
 /* Appends an attribute at @off of @buf; returns the new offset. */
 static size_t put_attr(char *buf, size_t off, uint16_t type, const void *data,
 		       size_t len)
@@ -864,5 +889,6 @@ int main(void)
 	test_framework();
 	test_low_confidence_not_critical();
 	test_unknown_evidence_is_null();
+	test_healthy_stopped_early();
 	return unit_exit();
 }

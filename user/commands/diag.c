@@ -165,6 +165,14 @@ static void diag_interval(struct ws_session *s, double secs)
 	print_line(s, &r, &c);
 }
 
+/* A signal (or an error) ended the watch before -d and count did. */
+static bool stopped_early(const struct ws_session *s)
+{
+	if (s->o->count && s->ticks >= (unsigned long)s->o->count)
+		return false;
+	return s->o->duration && s->elapsed + 1e-3 < s->o->duration;
+}
+
 static void diag_summary(struct ws_session *s)
 {
 	static struct ws_findings f;
@@ -172,6 +180,10 @@ static void diag_summary(struct ws_session *s)
 	int i;
 
 	memset(&f, 0, sizeof(f));
+	if (stopped_early(s)) {
+		f.watched_s = s->elapsed;
+		f.asked_s = s->o->duration;
+	}
 	for (i = 0; i < s->n_collectors; i++)
 		if (s->collectors[i]->findings)
 			s->collectors[i]->findings(s, &f);

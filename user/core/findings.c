@@ -149,12 +149,19 @@ void ws_findings_finish(struct ws_findings *f)
 		gap |= f->items[i].evidence_gap;
 	if (!ws_findings_exit_code(f)) {
 		x = finding_new(f, WS_FINDINGS_MAX, "healthy", WS_SEV_INFO,
-				gap ? 0.5 : 0.9);
-		snprintf(x->title, sizeof(x->title),
-			 "nothing wrong seen while watching%s",
-			 gap ? ", but some evidence is missing (see the other "
-			       "findings)"
-			     : "");
+				gap || f->asked_s ? 0.5 : 0.9);
+		if (f->asked_s)
+			snprintf(x->title, sizeof(x->title),
+				 "nothing wrong seen in the %.1f s watched, of "
+				 "the %g s asked: stopped early%s",
+				 f->watched_s, f->asked_s,
+				 gap ? "; some evidence is missing too" : "");
+		else
+			snprintf(x->title, sizeof(x->title),
+				 "nothing wrong seen while watching%s",
+				 gap ? ", but some evidence is missing (see "
+				       "the other findings)"
+				     : "");
 		ws_advice(x, "no action; run diag again while the problem "
 			     "happens, or longer (-d 30)");
 	}

@@ -44,6 +44,8 @@ struct ws_findings {
 	struct ws_finding items[WS_FINDINGS_MAX];
 	int n;
 	int lost; /* findings beyond WS_FINDINGS_MAX */
+	/* A watch stopped early (a signal): seconds watched of those asked. */
+	double watched_s, asked_s;
 };
 
 /*
