@@ -536,6 +536,8 @@ test_diag_sysctl_wmem_max() {
 	assert_le "$KERNEL_MS" 20 "sndbuf_limited ms of the slow writer (kernel)"
 	assert_rc 0
 	assert_eq "$(finding_ids "$WS_TMP/out2")" healthy "findings (application-limited)"
+	# stopped by SIGINT well before -d 30: healthy says so
+	assert_match "$(grep '"id":"healthy"' "$WS_TMP/out2")" '"confidence":0.5,.*watched, of the 30 s asked: stopped early' "healthy after SIGINT"
 }
 
 # The seed's router: a 1 Mbit/s tbf on a0 offered 2000 x 1000 B at once.
