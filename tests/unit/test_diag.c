@@ -521,6 +521,29 @@ static void test_healthy_stopped_early(void)
 	case_end();
 }
 
+/*
+ * Two listeners overflowing, the small one found first (sock_diag's
+ * order): the top line is the one that overflowed most.
+ */
+static void test_equals_ranked_by_size(void)
+{
+	struct ws_findings f = { 0 };
+	struct ws_finding *x;
+
+	case_begin("findings: among equals, the biggest first");
+	x = ws_finding_add(&f, "accept_overflow", WS_SEV_CRITICAL, 0.9, "3");
+	x->size = 3;
+	x = ws_finding_add(&f, "accept_overflow", WS_SEV_CRITICAL, 0.9,
+			   "50000");
+	x->size = 50000;
+	ws_finding_add(&f, "syn_unanswered", WS_SEV_CRITICAL, 0.9, "705");
+	ws_findings_finish(&f);
+	CHECK(!strcmp(f.items[0].title, "50000"), "first: %s",
+	      f.items[0].title);
+	CHECK(!strcmp(f.items[1].title, "3"), "second: %s", f.items[1].title);
+	case_end();
+}
+
 /* Appends an attribute at @off of @buf; returns the new offset. */
 static size_t put_attr(char *buf, size_t off, uint16_t type, const void *data,
 		       size_t len)
@@ -890,5 +913,6 @@ int main(void)
 	test_low_confidence_not_critical();
 	test_unknown_evidence_is_null();
 	test_healthy_stopped_early();
+	test_equals_ranked_by_size();
 	return unit_exit();
 }

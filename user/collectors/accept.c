@@ -1137,6 +1137,7 @@ static void find_overflow(const struct accept_listener *l,
 			   addr, l->comm[0] ? l->comm : "?",
 			   (unsigned long long)l->overflows, l->queue_max,
 			   l->backlog);
+	x->size = l->overflows;
 	ws_evidence_str(x, "listener", addr);
 	ws_evidence_num(x, "port", l->port);
 	if (l->pid) { /* none where no process holds it (nfsd's) */

@@ -752,6 +752,13 @@ void resets_diag_cols(struct ws_session *s, double secs, struct ws_diag_cols *c)
 	c->rst_middlebox = d[RV_MIDDLEBOX] + d[RV_INJECTED];
 }
 
+/* The group's count: evidence, and the finding's size among equals. */
+static void count_resets(struct ws_finding *x, const struct group *g)
+{
+	x->size = g->n;
+	ws_evidence_num(x, "resets", g->n);
+}
+
 /* A finding is as sure as the least sure of its RSTs' verdicts. */
 static double group_confidence(const struct group *g)
 {
@@ -789,7 +796,7 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 				   g->n == 1 ? "" : "s", g->hops_before_peer,
 				   g->hops_before_peer == 1 ? "" : "s", g->peer,
 				   at);
-	ws_evidence_num(x, "resets", g->n);
+	count_resets(x, g);
 	ws_evidence_str(x, "peer", g->peer);
 	ws_evidence_num(x, "hops_before_peer", g->hops_before_peer);
 	ws_evidence_str(x, "hop_addr", g->hop_addr);
@@ -823,7 +830,7 @@ static void find_local(const struct group *g, struct ws_findings *f)
 			   g->v == RV_LOCAL_NETFILTER ? "its firewall"
 			   : g->reason[0]	      ? g->reason
 						      : "reason unknown");
-	ws_evidence_num(x, "resets", g->n);
+	count_resets(x, g);
 	ws_evidence_str(x, "verdict", rst_verdict_name(g->v));
 	ws_evidence_str(x, "reason", g->reason);
 	advice(g, adv, sizeof(adv));
@@ -846,7 +853,7 @@ static void find_refused(const struct group *g, struct ws_findings *f)
 	    g->rst_hops, g->rst_hops == 1 ? "" : "s",
 	    peer ? "the peer itself (nothing listens, or its own firewall)"
 		 : "the peer or a device before it");
-	ws_evidence_num(x, "resets", g->n);
+	count_resets(x, g);
 	ws_evidence_str(x, "peer", g->peer);
 	ws_evidence_num(x, "port", g->port);
 	ws_evidence_num(x, "hops", g->rst_hops);
@@ -868,7 +875,7 @@ static void find_unattributed(const struct group *g, struct ws_findings *f)
 			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
 			   g->peer, why_lead(g->why), g->why);
 	x->evidence_gap = true;
-	ws_evidence_num(x, "resets", g->n);
+	count_resets(x, g);
 	ws_evidence_str(x, "peer", g->peer);
 	snprintf(adv, sizeof(adv), "%.*s", why_lead(g->why), g->why);
 	ws_evidence_str(x, "why", adv);
@@ -886,7 +893,7 @@ static void find_injected(const struct group *g, struct ws_findings *f)
 	x = ws_finding_add(f, "injected_reset", WS_SEV_WARNING, 0.7,
 			   "%llu forged-looking resets on flows with %s",
 			   (unsigned long long)g->n, g->peer);
-	ws_evidence_num(x, "resets", g->n);
+	count_resets(x, g);
 	ws_evidence_str(x, "peer", g->peer);
 	advice(g, adv, sizeof(adv));
 	ws_advice(x, "%s", adv);

@@ -16,7 +16,10 @@ const char *ws_severity_name(enum ws_severity s)
 	return s <= WS_SEV_CRITICAL ? sev_names[s] : "?";
 }
 
-/* Does (@sev, @conf) rank before @x, most severe and most certain first? */
+/*
+ * Does (@sev, @conf) rank before @x, most severe and most certain first?
+ * (Size is left out: a full table keeps the worse kinds of finding.)
+ */
 static bool ranks_before(enum ws_severity sev, double conf,
 			 const struct ws_finding *x)
 {
@@ -136,6 +139,8 @@ static int worst_first(const void *a, const void *b)
 		return (int)y->severity - (int)x->severity;
 	if (x->confidence != y->confidence)
 		return x->confidence < y->confidence ? 1 : -1;
+	if (x->size != y->size) /* the listener that overflowed most first */
+		return x->size < y->size ? 1 : -1;
 	return strcmp(x->id, y->id);
 }
 

@@ -38,6 +38,8 @@ struct ws_finding {
 	int n_ev;
 	char advice[640]; /* the concrete next step and why */
 	bool evidence_gap; /* says evidence is missing: "healthy" is less sure */
+	/* How much (the count in the title): ranks findings otherwise equal. */
+	double size;
 };
 
 struct ws_findings {
