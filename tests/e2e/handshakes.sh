@@ -474,3 +474,49 @@ test_overflow_two_listeners_apportioned() {
 	assert_within_pct "$(jfield "$b" overflows)" "$(jfield "$b" sk_drops)" 5 "9001 overflows vs its sk_drops"
 	assert_within_pct "$(( $(jfield "$a" overflows) + $(jfield "$b" overflows) ))" "$((o1 - o0))" 5 "sum of overflows vs ListenOverflows"
 }
+
+# The owner named is one that still holds the listener: a parent that
+# forked its server and exited (nginx's old master after a binary upgrade)
+# gives way to the child that kept the socket, as ss -p shows.
+test_accept_owner_exits() {
+	local dir=$WS_TMP/owner parent child line bgpid
+	hs_lab
+	mkdir -p "$dir"
+	bg ip netns exec "$S" python3 -c '
+import os, socket, sys, time
+d = sys.argv[1]
+s = socket.socket()
+s.bind(("198.18.6.1", 9100))
+s.listen(8)
+if os.fork() == 0:
+    open(d + "/child", "w").write(str(os.getpid()))
+    for _ in range(300):
+        if os.path.exists(d + "/stop"):
+            break
+        time.sleep(0.1)
+    os._exit(0)
+open(d + "/parent", "w").write(str(os.getpid()))
+for _ in range(300):
+    if os.path.exists(d + "/go"):
+        break
+    time.sleep(0.1)
+' "$dir"
+	bgpid=$BG_PID
+	wait_file "$dir/parent"
+	wait_file "$dir/child"
+	parent=$(cat "$dir/parent")
+	child=$(cat "$dir/child")
+	WS_PIDS+=("$child")
+	ws_start "$S" "$WS_TMP/out" accept -p 9100 -j 0.2
+	wait_until 5 grep -q "\"pid\":$parent," "$WS_TMP/out" ||
+		fail "the parent never named: $(cat "$WS_TMP/out")"
+	touch "$dir/go"
+	wait "$bgpid" || fail "the parent did not exit cleanly"
+	wait_until 5 grep -q "\"type\":\"interval\".*\"pid\":$child," "$WS_TMP/out" ||
+		fail "the child never named"
+	ws_stop
+	touch "$dir/stop"
+	line=$(summary "$WS_TMP/out")
+	log "parent $parent, child $child: $line"
+	assert_eq "$(jfield "$line" pid)" "$child" "owner after the parent exited"
+}

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The accept collector's rules (collectors/accept.c) on recorded counts. */
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "unit.h"
 #include "collectors/accept_int.h"
 
@@ -182,6 +186,34 @@ static void test_share_adds_up(void)
 	case_end();
 }
 
+/*
+ * The owner a listener names must still hold it: a parent that forked its
+ * server and exited (nginx's old master after a binary upgrade) does not.
+ */
+static void test_owner_holds(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), status;
+	struct stat st = {};
+	pid_t child;
+
+	case_begin("owner: named only while it holds the socket");
+	CHECK(fd >= 0 && !listen(fd, 1) && !fstat(fd, &st), "a listener");
+	CHECK(accept_owner_holds(getpid(), fd, st.st_ino), "we hold it");
+	CHECK(!accept_owner_holds(getpid(), fd, st.st_ino + 1),
+	      "not another socket");
+	CHECK(!accept_owner_holds(getpid(), 0x7ffffff, st.st_ino),
+	      "not an fd we lack");
+	child = fork();
+	if (!child)
+		_exit(0);
+	CHECK(child > 0 && waitpid(child, &status, 0) == child, "child ran");
+	CHECK(!accept_owner_holds(child, fd, st.st_ino),
+	      "not a process that exited");
+	close(fd);
+	CHECK(!accept_owner_holds(getpid(), fd, st.st_ino), "not once closed");
+	case_end();
+}
+
 int main(void)
 {
 	test_judge_kernel_evidence();
@@ -191,5 +223,6 @@ int main(void)
 	test_share_reuseport();
 	test_share_rolling_restart();
 	test_share_adds_up();
+	test_owner_holds();
 	return unit_exit();
 }

@@ -301,13 +301,27 @@ static int dump_listeners(struct ws_session *s)
 	return err;
 }
 
+/* The inode of the socket the fd at @path is, or 0. */
+static uint32_t socket_inode(const char *path)
+{
+	char link[64];
+	uint32_t ino;
+	ssize_t n;
+
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	return sscanf(link, "socket:[%u]", &ino) == 1 ? ino : 0;
+}
+
 /* Like ss -p: the process holding socket:[inode] among its fds. */
 static void find_owners(void)
 {
-	char path[600], link[64], want[32];
+	char path[600];
 	struct dirent *p, *fd;
 	DIR *proc, *fds;
-	ssize_t n;
+	uint32_t ino;
 	int i, left = 0;
 	FILE *f;
 
@@ -322,16 +336,11 @@ static void find_owners(void)
 		while (fds && (fd = readdir(fds))) {
 			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
 				 p->d_name, fd->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			for (i = 0; i < n_listeners; i++) {
+			ino = socket_inode(path);
+			for (i = 0; i < n_listeners && ino; i++) {
 				struct accept_listener *l = &table[i].pub;
 
-				snprintf(want, sizeof(want), "socket:[%u]",
-					 l->inode);
-				if (l->pid || strcmp(link, want))
+				if (l->pid || l->inode != ino)
 					continue;
 				l->pid = atoi(p->d_name);
 				table[i].owner_fd = atoi(fd->d_name);
@@ -350,6 +359,36 @@ static void find_owners(void)
 	}
 	if (proc)
 		closedir(proc);
+}
+
+/* Process @pid still holds socket:[@inode] as its fd @fd. */
+bool accept_owner_holds(int pid, int fd, uint32_t inode)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	return socket_inode(path) == inode;
+}
+
+/*
+ * An owner that exited or closed the socket (nginx's old master after a
+ * binary upgrade, a parent that forked its server) is no longer named: the
+ * process that still holds it is looked up again.
+ */
+static void check_owners(void)
+{
+	int i;
+
+	for (i = 0; i < n_listeners; i++) {
+		struct listener *t = &table[i];
+
+		if (!t->pub.pid || t->pub.gone ||
+		    accept_owner_holds(t->pub.pid, t->owner_fd, t->pub.inode))
+			continue;
+		t->pub.pid = 0;
+		t->pub.comm[0] = '\0';
+		owners_stale = true;
+	}
 }
 
 /* TCP_DEFER_ACCEPT, read on a copy of the owner's fd (pidfd_getfd). */
@@ -648,6 +687,7 @@ static int accept_sample(struct ws_session *s)
 
 	if (err)
 		return err;
+	check_owners();
 	if (owners_stale) {
 		find_owners();
 		owners_stale = false;
