@@ -520,3 +520,36 @@ for _ in range(300):
 	log "parent $parent, child $child: $line"
 	assert_eq "$(jfield "$line" pid)" "$child" "owner after the parent exited"
 }
+
+# SYNs the SYN queue dropped (syncookies off, the clients' SYN-ACKs lost for
+# a while, so their handshakes sit in it) come again after it drained: the
+# wire counts those resends in a later interval with no drop of its own.
+# They are the SYN queue's, not an accept-queue overflow the kernel never
+# counted (ListenOverflows +0): no interval may say "overflowing".
+test_synq_resends_not_overflowing() {
+	local o0 q0 o1 q1 late
+	hs_lab
+	ip netns exec "$S" sysctl -qw net.ipv4.tcp_syncookies=0
+	server "$S" 60 198.18.6.1,9200,accept,8
+	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 0.5
+	o0=$(snmp "$S" TcpExtListenOverflows)
+	q0=$(snmp "$S" TcpExtTCPReqQFullDrop)
+	nft_chain "$C" synack input 'tcp sport 9200 tcp flags & (syn | ack) == syn | ack drop'
+	bg timeout 30 ip netns exec "$C" python3 "$PY/hs_client.py" burst 198.18.6.1 9200 20 8 >/dev/null
+	wait_until 10 at_least "$((q0 + 8))" snmp "$S" TcpExtTCPReqQFullDrop ||
+		fail "no SYN-queue drops"
+	ip netns exec "$C" nft delete table inet synack
+	wait "$BG_PID" || true
+	wait_stable "$S" TcpExtTCPReqQFullDrop
+	ws_stop
+	o1=$(snmp "$S" TcpExtListenOverflows)
+	q1=$(snmp "$S" TcpExtTCPReqQFullDrop)
+	late=$(grep '"type":"interval"' "$WS_TMP/out" | grep '"port":9200,' |
+		grep -c '"sk_drops":0,.*"syn_site_drops":[1-9]' || true)
+	log "ListenOverflows +$((o1 - o0)), TCPReqQFullDrop +$((q1 - q0)); intervals with resends only: $late"
+	log "$(listener "$WS_TMP/out" 9200)"
+	assert_eq "$((o1 - o0))" 0 "ListenOverflows delta"
+	assert_eq "$(grep '"type":"interval"' "$WS_TMP/out" | grep '"port":9200,' | grep -c '"verdict":"overflowing"')" 0 "intervals called overflowing"
+	assert_eq "$(jfield "$(listener "$WS_TMP/out" 9200)" verdict)" syn-queue-full "summary verdict"
+	assert_within_pct "$(jfield "$(listener "$WS_TMP/out" 9200)" syn_queue_drops)" "$((q1 - q0))" 5 "syn_queue_drops"
+}

@@ -77,6 +77,16 @@ static void test_judge_wire_without_drops(void)
 	check_judge("judge: SYNs resent after the socket dropped, just before, "
 		    "are overflowing",
 		    &sp, false, ACCEPT_OVERFLOWING);
+	sp.synq_before = true;
+	check_judge("judge: SYNs resent after the SYN queue dropped them, just "
+		    "before, are the SYN queue's",
+		    &sp, false, ACCEPT_SYNQ_FULL);
+	sp.sk_drops = 3;
+	check_judge("judge: ... also with drops that are neither queue's", &sp,
+		    false, ACCEPT_SYNQ_FULL);
+	sp.overflows = 1;
+	check_judge("judge: ... unless the accept queue overflowed too", &sp,
+		    false, ACCEPT_OVERFLOWING);
 	sp = (struct accept_span){};
 	sp.wire.rst_after_ack = 1;
 	sp.wire.cookie_drops = 1;

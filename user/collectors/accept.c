@@ -58,6 +58,8 @@ struct listener {
 	bool apportioned;
 	/* s->elapsed at the end of the last interval with sk_drops, or 0 */
 	double dropped_at;
+	/* the last interval the kernel said which queue dropped: SYN queue */
+	bool synq_last;
 	uint32_t queue_max_iv; /* max since the last interval */
 	int owner_fd;	       /* the owner's fd number for it */
 	bool defer_checked;
@@ -756,7 +758,8 @@ static bool span_dropped(const struct accept_span *sp)
  * final ACK; ACK-site SYN-ACK repeats only without TCP_DEFER_ACCEPT) and
  * its own drop counter rose.  Every drop for a full accept or SYN queue
  * adds to the listener's sk_drops: losses with no listener on the port
- * dropping (the wire's numbers are per port) are not a queue's.
+ * dropping (the wire's numbers are per port) are not a queue's.  Resends
+ * of SYNs the SYN queue dropped just before are that queue's.
  */
 enum accept_verdict accept_judge(const struct accept_span *sp, bool defer)
 {
@@ -764,7 +767,8 @@ enum accept_verdict accept_judge(const struct accept_span *sp, bool defer)
 	bool wire = w->syn_site_drops || w->rst_after_ack || w->cookie_drops ||
 		    (!defer && w->ack_site_drops);
 
-	if (!sp->overflows && !sp->kfree && sp->syn_queue_drops)
+	if (!sp->overflows && !sp->kfree &&
+	    (sp->syn_queue_drops || (wire && sp->synq_before)))
 		return ACCEPT_SYNQ_FULL;
 	if (sp->overflows || sp->kfree || (wire && span_dropped(sp)))
 		return ACCEPT_OVERFLOWING;
@@ -976,6 +980,8 @@ static void judge(bool interval)
 		span_since(&table[i], interval, &spans[i]);
 		spans[i].dropped_before =
 		    interval && dropped_before_interval(&table[i]);
+		spans[i].synq_before =
+		    spans[i].dropped_before && table[i].synq_last;
 	}
 	for (i = 0; i < n_listeners; i++) {
 		spans[i].port_dropped = port_dropped(i);
@@ -990,6 +996,8 @@ static void next_interval(struct listener *t, const struct accept_span *sp,
 {
 	if (sp->sk_drops)
 		t->dropped_at = now;
+	if (sp->overflows || sp->kfree || sp->syn_queue_drops)
+		t->synq_last = !sp->overflows && !sp->kfree;
 	t->drops_prev = t->drops_now;
 	t->ovf_prev = t->ovf_total;
 	t->synq_prev = t->synq_total;

@@ -16,6 +16,9 @@ struct accept_span {
 	/* its sk_drops rose within WIRE_LAG_S before the span: the wire's
 	 * resends in the span can be of those drops */
 	bool dropped_before;
+	/* ... and the kernel last said those were SYN-queue drops, not
+	 * overflows (TCPReqQFullDrop): the resends are that queue's */
+	bool synq_before;
 	/* another listener on its port dropped (in the span or just before)
 	 * or may have (one went unwatched): the wire is per port */
 	bool port_dropped;
