@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The accept collector's rules (collectors/accept.c) on recorded counts. */
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -224,6 +225,31 @@ static void test_owner_holds(void)
 	case_end();
 }
 
+static void check_seen(const char *name, uint32_t max, uint32_t backlog,
+		       const char *want)
+{
+	struct accept_listener l = { .queue_max = max, .backlog = backlog };
+	char buf[80];
+
+	case_begin(name);
+	accept_queue_seen(&l, buf, sizeof(buf));
+	CHECK(!strcmp(buf, want), "'%s', want '%s'", buf, want);
+	case_end();
+}
+
+/*
+ * A listen(8) queue drained every 30 ms under bursts of 40 connects:
+ * ListenOverflows +124, and no 100 ms sample saw it other than empty.
+ */
+static void test_queue_seen(void)
+{
+	check_seen("queue: a full queue seen is said plainly", 9, 8,
+		   "longest sampled 9 of 8");
+	check_seen("queue: one the samples never saw full says they missed it",
+		   0, 8, "longest sampled 0 of 8 (100 ms samples; it overflows "
+			 "at 9)");
+}
+
 int main(void)
 {
 	test_judge_kernel_evidence();
@@ -234,5 +260,6 @@ int main(void)
 	test_share_rolling_restart();
 	test_share_adds_up();
 	test_owner_holds();
+	test_queue_seen();
 	return unit_exit();
 }

@@ -1170,21 +1170,38 @@ static void accept_diag_cols(struct ws_session *s, double secs,
 	prev = now;
 }
 
+/*
+ * The longest queue the 100 ms samples saw: not the truth.  An overflow
+ * means the queue held backlog + 1; samples that never saw it full missed
+ * it, and say so.
+ */
+const char *accept_queue_seen(const struct accept_listener *l, char *buf,
+			      size_t len)
+{
+	int n = snprintf(buf, len, "longest sampled %u of %u", l->queue_max,
+			 l->backlog);
+
+	if (l->queue_max <= l->backlog && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n,
+			 " (%d ms samples; it overflows at %u)",
+			 QUEUE_SAMPLE_MS, l->backlog + 1);
+	return buf;
+}
+
 static void find_overflow(const struct accept_listener *l,
 			  struct ws_findings *f)
 {
 	bool app_limit = somaxconn > 0 && l->backlog < (uint32_t)somaxconn;
 	struct ws_finding *x;
-	char addr[64];
+	char addr[64], seen[80];
 
 	fmt_addr(l, addr, sizeof(addr));
 	x = ws_finding_add(f, "accept_overflow", WS_SEV_CRITICAL,
 			   l->apportioned ? 0.7 : 0.9,
-			   "accept queue of %s (%s) overflowed %llu times; "
-			   "longest %u of %u",
+			   "accept queue of %s (%s) overflowed %llu times; %s",
 			   addr, l->comm[0] ? l->comm : "?",
-			   (unsigned long long)l->overflows, l->queue_max,
-			   l->backlog);
+			   (unsigned long long)l->overflows,
+			   accept_queue_seen(l, seen, sizeof(seen)));
 	x->size = l->overflows;
 	ws_evidence_str(x, "listener", addr);
 	ws_evidence_num(x, "port", l->port);
@@ -1199,6 +1216,7 @@ static void find_overflow(const struct accept_listener *l,
 	if (kfree_counted)
 		ws_evidence_num(x, "kfree_overflows", l->kfree_overflows);
 	ws_evidence_num(x, "queue_max", l->queue_max);
+	ws_evidence_num(x, "queue_sample_ms", QUEUE_SAMPLE_MS);
 	ws_evidence_num(x, "backlog", l->backlog);
 	ws_evidence_num(x, "somaxconn", somaxconn);
 	ws_evidence_num(x, "tcp_max_syn_backlog", syn_backlog);

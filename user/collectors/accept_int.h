@@ -40,6 +40,10 @@ struct accept_part {
 /* Hand the key's ACK-site drops so far, @total, to its @n sockets. */
 void accept_share_key(uint64_t total, struct accept_part *p, int n);
 
+/* "longest sampled Q of B", and why an overflowing queue looked short. */
+const char *accept_queue_seen(const struct accept_listener *l, char *buf,
+			      size_t len);
+
 /* Process @pid still holds socket:[@inode] as its fd @fd (/proc). */
 bool accept_owner_holds(int pid, int fd, uint32_t inode);
 
