@@ -553,3 +553,29 @@ test_synq_resends_not_overflowing() {
 	assert_eq "$(jfield "$(listener "$WS_TMP/out" 9200)" verdict)" syn-queue-full "summary verdict"
 	assert_within_pct "$(jfield "$(listener "$WS_TMP/out" 9200)" syn_queue_drops)" "$((q1 - q0))" 5 "syn_queue_drops"
 }
+
+# More listeners than the table holds (1,024): the rest go unwatched, and
+# that loss is counted in health (accept_listeners_full), not only said on
+# stderr: JSON and the exporter show it.
+test_accept_table_full_counted() {
+	local ready
+	hs_lab
+	ready=$(fresh_path many)
+	bg ip netns exec "$S" python3 -c '
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (2048, 2048))
+ss = []
+for i in range(1100):
+    s = socket.socket()
+    s.bind(("198.18.6.1", 20000 + i))
+    s.listen(8)
+    ss.append(s)
+open(sys.argv[1], "w").write("1")
+time.sleep(30)
+' "$ready"
+	wait_file "$ready"
+	ip netns exec "$S" "$WS" accept -j 0.2 1 >"$WS_TMP/out" 2>"$WS_TMP/err"
+	assert_match "$(cat "$WS_TMP/err")" 'more than 1024 listening sockets' "said on stderr"
+	assert_eq "$(grep -c '"type":"summary"' "$WS_TMP/out")" 1024 "listeners shown"
+	assert_eq "$(jfield "$(grep '"type":"health_summary"' "$WS_TMP/out")" accept_listeners_full)" 76 "listeners left out, in health"
+}

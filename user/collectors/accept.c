@@ -82,8 +82,10 @@ static uint64_t host_attr[NS_NSTAT];
 static bool attr_carried; /* host_attr kept back one sample (attribute()) */
 static int timer_fd = -1;
 static bool started, owners_stale, table_full_warned;
-/* The last dump had a listener the table could not take. */
+/* The last dump had a listener the table could not take; how many, and the
+ * most in one dump so far (health counts that many). */
 static bool listeners_unwatched;
+static int unwatched_now, unwatched_peak;
 static long somaxconn, syn_backlog, abort_on_overflow, syncookies;
 /*
  * KFREE is counted: the kernel names the listener and the reason, and the
@@ -258,6 +260,7 @@ static void on_listener(const struct nl_listener *l, void *arg)
 		t = new_row();
 		if (!t) {
 			listeners_unwatched = true;
+			unwatched_now++;
 			if (!table_full_warned)
 				ws_warn("more than %d listening sockets: the "
 					"rest are not shown (use -p)",
@@ -294,7 +297,10 @@ static int dump_listeners(struct ws_session *s)
 	for (i = 0; i < n_listeners; i++)
 		table[i].seen = false;
 	listeners_unwatched = false;
+	unwatched_now = 0;
 	err = nl_tcp_listeners(on_listener, s);
+	for (; !err && unwatched_peak < unwatched_now; unwatched_peak++)
+		ws_health_count(WS_H_ACCEPT_LISTENERS_FULL);
 	for (i = 0; i < n_listeners && !err; i++)
 		if (!table[i].seen)
 			table[i].pub.gone = true;
