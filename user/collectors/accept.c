@@ -709,6 +709,22 @@ static int accept_sample(struct ws_session *s)
 	return err;
 }
 
+/* -p PORT that nothing listens on: said once; a row comes if one starts. */
+static void warn_unheard_ports(const struct ws_opts *o)
+{
+	int i, j;
+
+	for (i = 0; i < o->n_ports; i++) {
+		for (j = 0; j < n_listeners; j++)
+			if (table[j].pub.port == o->ports[i])
+				break;
+		if (j == n_listeners)
+			ws_warn("nothing listens on port %u (yet): its row "
+				"appears when something does",
+				(unsigned int)o->ports[i]);
+	}
+}
+
 static int accept_start(struct ws_session *s)
 {
 	struct itimerspec its = {
@@ -728,6 +744,7 @@ static int accept_start(struct ws_session *s)
 	err = accept_sample(s);
 	if (err)
 		return err;
+	warn_unheard_ports(s->o);
 	started = true;
 	for (i = 0; i < n_listeners; i++) {
 		table[i].wire_base = table[i].wire_prev = table[i].pub.wire;
