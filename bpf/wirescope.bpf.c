@@ -51,8 +51,11 @@ static __always_inline void parse_and_observe(void *data, void *data_end,
 	if (!tcp_collectors_enabled())
 		return;
 	if (ws_parse(data, data_end, &pkt) != WS_LAYER_L4 ||
-	    pkt.l4_proto != WS_IPPROTO_TCP)
+	    pkt.l4_proto != WS_IPPROTO_TCP) {
+		if (pkt.ext_unwalked) /* it may have been TCP */
+			health_inc(WS_H_IPV6_EXT_UNWALKED);
 		return;
+	}
 	/*
 	 * Under tc, data..data_end is only the skb's linear head: a received
 	 * TCP segment's payload usually sits in page fragments, so the frame

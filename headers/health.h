@@ -13,6 +13,9 @@ enum ws_health_idx {
 	WS_H_SIZES_NO_SLOT =
 	    0, /* frame on an ifindex we have no counters for */
 	WS_H_RETRANS_NO_SLOT = 1, /* retransmit from a peer beyond the map */
+	/* IPv6 whose extension headers the parser could not walk to L4 (more
+	 * than WS_MAX_IPV6_EXTS, or past the frame): TCP collectors miss it */
+	WS_H_IPV6_EXT_UNWALKED = 2,
 	/* handshakes/accept */
 	WS_H_HS_FLOW_INSERT_FAILED = 8, /* SYN not tracked: insert failed */
 	WS_H_HS_NO_FLOW = 9,	 /* SYN-ACK of a SYN we hold no state for */

@@ -54,7 +54,7 @@ struct ws_pkt {
 	__u8 l4_proto;
 	__u8 ttl; /* IPv4 TTL or IPv6 hop limit */
 	__u8 tcp_flags;
-	__u8 pad;
+	__u8 ext_unwalked; /* IPv6 extension headers not walked to the end */
 	__u16
 	    payload; /* TCP/UDP payload bytes per the IP length, 0 if unknown */
 };
@@ -128,6 +128,21 @@ static __always_inline int ws_parse_ipv4(const __u8 *data, const __u8 *end,
 	return ws_parse_l4(data, end, p, off + ihl, off + ws_get16(ip + 2));
 }
 
+/*
+ * The IPv6 extension headers ws_parse_ipv6() walks, as bits by next-header
+ * value: hop-by-hop (0), routing (43), fragment (44), AH (51) and
+ * destination options (60).  ESP (50) ends the walk: what follows is
+ * encrypted.
+ */
+#define WS_IPV6_EXTS                                                           \
+	((1ULL << 0) | (1ULL << 43) | (1ULL << 44) | (1ULL << 51) |            \
+	 (1ULL << 60))
+
+static __always_inline bool ws_ipv6_ext(__u8 next)
+{
+	return next < 64 && ((1ULL << next) & WS_IPV6_EXTS);
+}
+
 static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
 					 struct ws_pkt *p, __u32 off)
 {
@@ -147,23 +162,28 @@ static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
 	next = ip[6];
 	l3_end = off + 40 + ws_get16(ip + 4);
 	off += 40;
-	for (i = 0; i < WS_MAX_IPV6_EXTS; i++) {
-		if (next != 0 && next != 43 && next != 60 && next != 44)
-			break;
+	for (i = 0; i < WS_MAX_IPV6_EXTS && ws_ipv6_ext(next); i++) {
 		ext = data + off;
 		if (ext + 8 > end)
-			return WS_LAYER_L3;
+			break;
 		if (next == 44) {
 			/* Fragment header: only the first fragment has L4. */
 			if (ws_get16(ext + 2) & 0xfff8)
 				return WS_LAYER_L3;
 			off += 8;
+		} else if (next == 51) {
+			off += (ext[1] + 2) * 4; /* AH counts 4-byte words */
 		} else {
 			off += (ext[1] + 1) * 8;
 		}
 		next = ext[0];
 	}
 	p->l4_proto = next;
+	/* Too many headers, or one past the frame: say so (health). */
+	if (ws_ipv6_ext(next) || data + off > end) {
+		p->ext_unwalked = 1;
+		return WS_LAYER_L3;
+	}
 	return ws_parse_l4(data, end, p, off, l3_end);
 }
 

@@ -119,4 +119,41 @@ static inline unsigned int pkt_build(uint8_t *buf, const struct pkt_spec *s)
 	return len;
 }
 
+/* Bytes of IPv6 extension header @type as pkt_ipv6_exts() writes it. */
+static inline unsigned int pkt_ext_len(uint8_t type)
+{
+	return type == 51 ? 24 : 8; /* AH with a 12-byte ICV; others minimal */
+}
+
+/*
+ * Put IPv6 extension headers @types[0..n-1] between the IPv6 header of the
+ * frame pkt_build() made in @buf (@len bytes) and what follows it; a
+ * fragment header (44) gets @frag (offset and M flag).  Returns the new
+ * length; @buf must have room for it.
+ */
+static inline unsigned int pkt_ipv6_exts(uint8_t *buf, unsigned int len,
+					 const uint8_t *types, int n,
+					 uint16_t frag)
+{
+	uint8_t *ip = buf + 14, *e = ip + 40;
+	unsigned int add = 0;
+	uint8_t next = ip[6];
+	int i;
+
+	for (i = 0; i < n; i++)
+		add += pkt_ext_len(types[i]);
+	memmove(ip + 40 + add, ip + 40, len - 54);
+	memset(ip + 40, 0, add);
+	if (n)
+		ip[6] = types[0];
+	for (i = 0; i < n; e += pkt_ext_len(types[i]), i++) {
+		e[0] = i + 1 < n ? types[i + 1] : next;
+		e[1] = types[i] == 51 ? pkt_ext_len(51) / 4 - 2 : 0;
+		if (types[i] == 44)
+			put16(e + 2, frag);
+	}
+	put16(ip + 4, len - 54 + add);
+	return len + add;
+}
+
 #endif

@@ -471,6 +471,52 @@ static void test_no_flow(void)
 	case_end();
 }
 
+/* A SYN from the client on @cport behind IPv6 extension headers @types. */
+static unsigned int syn6_behind(uint16_t cport, const uint8_t *types, int n,
+				uint16_t frag)
+{
+	unsigned int len = segment_port(V6, true, cport, SYN, ISN, 0, 0);
+
+	return pkt_ipv6_exts(frame, len, types, n, frag);
+}
+
+/*
+ * The walk takes hop-by-hop, routing, destination options, AH and a first
+ * fragment, four deep; what it cannot walk is counted lost, not dropped
+ * silently.  A non-first fragment and ESP hold no TCP header to lose.
+ */
+static void test_ipv6_ext_headers(void)
+{
+	static const uint8_t four[] = { 0, 60, 43, 44 };
+	static const uint8_t five[] = { 0, 60, 43, 60, 44 };
+	static const uint8_t ah[] = { 51 }, esp[] = { 50 }, frag[] = { 44 };
+	uint64_t syn0 = count(HS_SYN_RX);
+	uint64_t lost0 = health(WS_H_IPV6_EXT_UNWALKED);
+	unsigned int len;
+	uint16_t cport;
+
+	case_begin("IPv6 SYN behind extension headers: walked or counted lost");
+	run_xdp(syn6_behind(41001, four, 4, 0x0001)); /* first fragment, M */
+	CHECK_EQ(count(HS_SYN_RX) - syn0, 1, "SYN behind four headers");
+	run_xdp(syn6_behind(41002, ah, 1, 0));
+	CHECK_EQ(count(HS_SYN_RX) - syn0, 2, "SYN behind AH");
+	run_xdp(syn6_behind(41003, five, 5, 0));
+	CHECK_EQ(count(HS_SYN_RX) - syn0, 2, "SYN behind five headers");
+	CHECK_EQ(health(WS_H_IPV6_EXT_UNWALKED) - lost0, 1, "five: lost");
+	len = syn6_behind(41004, four, 1, 0);
+	frame[14 + 40 + 1] = 200; /* hop-by-hop claims 1608 bytes */
+	run_xdp(len);
+	run_xdp(14 + 40 + 4); /* the frame ends inside the header */
+	CHECK_EQ(health(WS_H_IPV6_EXT_UNWALKED) - lost0, 3, "past the frame");
+	run_xdp(syn6_behind(41005, frag, 1, 0x0100)); /* offset 32 */
+	run_xdp(syn6_behind(41006, esp, 1, 0));
+	CHECK_EQ(count(HS_SYN_RX) - syn0, 2, "SYN in a non-first fragment");
+	CHECK_EQ(health(WS_H_IPV6_EXT_UNWALKED) - lost0, 3, "fragment, ESP");
+	for (cport = 41001; cport <= 41002; cport++) /* close them */
+		run_xdp(segment_port(V6, true, cport, RST, ISN + 1, 0, 0));
+	case_end();
+}
+
 /* The last bucket holds everything from 2^26 us on: no upper end to claim. */
 static void test_quantile_open_bucket(void)
 {
@@ -1052,6 +1098,7 @@ int main(void)
 	test_established_data();
 	test_malformed();
 	test_no_flow();
+	test_ipv6_ext_headers();
 	test_prom(&s);
 	test_interval_more_lost_than_acked(&s);
 	test_syn_findings(&s);

@@ -139,7 +139,9 @@ static void test_ipv6(void)
 				 .len = 82,
 				 .sport = 443,
 				 .dport = 40000 };
+	static const uint8_t ah[] = { 51 }, five[] = { 0, 60, 43, 60, 44 };
 	struct ws_pkt p;
+	unsigned int len;
 
 	case_begin("IPv6 TCP behind a hop-by-hop header");
 	pkt_build(buf, &spec);
@@ -157,6 +159,19 @@ static void test_ipv6(void)
 	CHECK_EQ(parse_len(82, &p), WS_LAYER_L3, "ext header past end");
 	case_end();
 
+	case_begin("IPv6 AH counts 4-byte words; a fifth header is flagged");
+	pkt_build(buf, &spec);
+	len = pkt_ipv6_exts(buf, 82, ah, 1, 0);
+	CHECK_EQ(parse_len(len, &p), WS_LAYER_L4, "layer");
+	CHECK_EQ(p.l4_off, 54 + 24, "l4_off after a 24-byte AH");
+	CHECK_EQ(p.sport, 443, "sport");
+	CHECK_EQ(p.ext_unwalked, 0, "walked");
+	pkt_build(buf, &spec);
+	len = pkt_ipv6_exts(buf, 82, five, 5, 0);
+	CHECK_EQ(parse_len(len, &p), WS_LAYER_L3, "five headers");
+	CHECK_EQ(p.ext_unwalked, 1, "five headers: flagged");
+	case_end();
+
 	case_begin("IPv6 non-first fragment has no L4");
 	pkt_build(buf, &spec);
 	memmove(buf + 62, buf + 54, 20);
@@ -164,6 +179,7 @@ static void test_ipv6(void)
 	buf[54] = 6;
 	buf[56] = 0x01; /* offset 32 */
 	CHECK_EQ(parse_len(82, &p), WS_LAYER_L3, "layer");
+	CHECK_EQ(p.ext_unwalked, 0, "a non-first fragment is walked");
 	case_end();
 }
 
