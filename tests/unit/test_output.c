@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include "unit.h"
 #include "core/core.h"
 
@@ -57,6 +59,31 @@ static void test_hold_std_fds(void)
 	case_end();
 }
 
+/* @family @addr port 80 as ws_fmt_endpoint() prints it is @want. */
+static void check_endpoint(int family, const char *addr, const char *want)
+{
+	uint8_t a[16] = { 0 };
+	char buf[64];
+
+	CHECK(inet_pton(family, addr, a) == 1, "%s", addr);
+	ws_fmt_endpoint(family, a, 80, buf, sizeof(buf));
+	CHECK(!strcmp(buf, want), "%s: got %s, expected %s", addr, buf, want);
+}
+
+/*
+ * A dual-stack socket's IPv4 peer (::ffff:a.b.c.d) prints as the wire
+ * shows it and as resets and retransmits print it.
+ */
+static void test_endpoints(void)
+{
+	case_begin("endpoints: IPv4, IPv6 in brackets, IPv4-mapped as IPv4");
+	check_endpoint(AF_INET, "198.18.0.1", "198.18.0.1:80");
+	check_endpoint(AF_INET6, "2001:db8::1", "[2001:db8::1]:80");
+	check_endpoint(AF_INET6, "::ffff:198.18.0.1", "198.18.0.1:80");
+	check_endpoint(AF_INET6, "::198.18.0.1", "[::198.18.0.1]:80");
+	case_end();
+}
+
 int main(void)
 {
 	check_write("output written to a file: 0", NULL, NULL, WS_EXIT_OK);
@@ -67,5 +94,6 @@ int main(void)
 		    "/dev/null", "r", WS_EXIT_RUNTIME);
 	test_reader_gone();
 	test_hold_std_fds();
+	test_endpoints();
 	return unit_exit();
 }

@@ -833,7 +833,7 @@ static void json_listener(struct ws_session *s, const char *type,
 	char a[INET6_ADDRSTRLEN];
 	struct ws_json j;
 
-	inet_ntop(l->family, l->addr, a, sizeof(a));
+	ws_fmt_addr(l->family, l->addr, a, sizeof(a));
 	json_begin(&j, s->out, type);
 	json_double(&j, type[0] == 'i' ? "interval_s" : "duration_s", secs);
 	json_str(&j, "addr", a);

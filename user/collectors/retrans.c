@@ -119,16 +119,6 @@ static int top_peers(struct ws_session *s, struct peer *top)
 	return n;
 }
 
-static void peer_name(const struct retrans_key *k, char *buf, size_t len)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (!memcmp(k->addr, mapped, sizeof(mapped)))
-		inet_ntop(AF_INET, &k->addr[12], buf, len);
-	else
-		inet_ntop(AF_INET6, k->addr, buf, len);
-}
-
 /* The named peers' share of every resend counted, slotless peers too. */
 static double peers_share(const struct ws_retrans_report *r)
 {
@@ -293,8 +283,9 @@ static void retrans_report(struct ws_session *s, struct ws_retrans_report *r)
 	r->no_slot = ws_health_lost(WS_H_RETRANS_NO_SLOT);
 	r->n_peers = traced ? top_peers(s, top) : 0;
 	for (i = 0; i < r->n_peers; i++) {
-		peer_name(&top[i].key, r->peers[i].addr,
-			  sizeof(r->peers[i].addr));
+		/* IPv4 peers are keyed IPv4-mapped */
+		ws_fmt_addr(AF_INET6, top[i].key.addr, r->peers[i].addr,
+			    sizeof(r->peers[i].addr));
 		r->peers[i].segs = top[i].val.segs;
 	}
 }

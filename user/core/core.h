@@ -324,7 +324,13 @@ const char *ws_hook_mode_name(enum ws_hook_mode m);
 
 /* output.c */
 void ws_fmt_time(char *buf, size_t len, bool iso);
-/* "addr:port", IPv6 in brackets; @family AF_INET or AF_INET6.  Returns buf. */
+/*
+ * @addr (@family AF_INET or AF_INET6) as text; an IPv4-mapped IPv6 address
+ * (a dual-stack socket's IPv4 peer) as the IPv4 address the wire carries.
+ * Returns buf.
+ */
+const char *ws_fmt_addr(int family, const void *addr, char *buf, size_t len);
+/* "addr:port" (ws_fmt_addr), IPv6 in brackets.  Returns buf. */
 const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
 			    char *buf, size_t len);
 const char *ws_human(double v, char *buf, size_t len);

@@ -90,16 +90,31 @@ const char *ws_human(double v, char *buf, size_t len)
 	return buf;
 }
 
-/* A bcc print_log2_hist-style bar chart over named buckets. */
+const char *ws_fmt_addr(int family, const void *addr, char *buf, size_t len)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a = addr;
+
+	if (family == AF_INET6 && !memcmp(a, mapped, sizeof(mapped))) {
+		family = AF_INET;
+		a += sizeof(mapped);
+	}
+	if (!inet_ntop(family, a, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
 const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
 			    char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
+	char a[INET6_ADDRSTRLEN];
 
-	inet_ntop(family, addr, a, sizeof(a));
-	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	ws_fmt_addr(family, addr, a, sizeof(a));
+	snprintf(buf, len, strchr(a, ':') ? "[%s]:%u" : "%s:%u", a, port);
 	return buf;
 }
+
+/* A bcc print_log2_hist-style bar chart over named buckets. */
 
 void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
 		       const uint64_t *vals, int n)
