@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --locate's probes and its reading of ICMP answers, without a network. */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -206,11 +210,43 @@ static void test_check_needs_net_raw(void)
 	case_end();
 }
 
+/*
+ * A link-local peer (fe80::/10) is reached through the flow's interface:
+ * the probes name it as the scope (the kernel refuses the address without
+ * one).  In a private network namespace, over a veth pair.
+ */
+static void test_link_local(void)
+{
+	const char *name = "IPv6 link-local peer: probes sent on its interface";
+	struct rst_locate_req q = {
+		.family = 6, .lport = 40000, .rport = 5001, .max_ttl = 1
+	};
+	struct rst_locate_res r;
+
+	if (unshare(CLONE_NEWNET) ||
+	    system("ip link add v0 type veth peer name v1 && "
+		   "ip link set v0 up && ip link set v1 up && "
+		   "ip addr add fe80::1/64 dev v0 nodad && "
+		   "ip addr add fe80::2/64 dev v1 nodad")) {
+		case_skip(name, "no private network namespace");
+		return;
+	}
+	case_begin(name);
+	inet_pton(AF_INET6, "fe80::1", q.laddr);
+	inet_pton(AF_INET6, "fe80::2", q.raddr);
+	q.ifindex = (int)if_nametoindex("v0");
+	CHECK(q.ifindex > 0, "no v0");
+	CHECK_EQ(rst_locate(&q, &r), 0, "rst_locate");
+	CHECK(r.sent > 0, "no probe sent");
+	case_end();
+}
+
 int main(void)
 {
 	test_check_needs_net_raw();
 	test_ipv4();
 	test_ipv6();
 	test_syn_probes();
+	test_link_local(); /* last: a new netns */
 	return unit_exit();
 }

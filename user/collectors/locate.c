@@ -375,6 +375,8 @@ static socklen_t sockaddr_of(const struct rst_locate_req *q,
 	}
 	a6->sin6_family = AF_INET6;
 	memcpy(&a6->sin6_addr, addr, 16);
+	if (IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr))
+		a6->sin6_scope_id = q->ifindex;
 	return sizeof(*a6);
 }
 

@@ -15,6 +15,7 @@ struct rst_locate_req {
 	int family;		     /* 4 or 6 */
 	uint32_t laddr[4], raddr[4]; /* network byte order; IPv4 in [0] */
 	uint16_t lport, rport;	     /* host byte order */
+	int ifindex; /* the flow's interface: a link-local address's scope */
 	uint32_t seq, ack; /* what the flow's next segment would carry */
 	int max_ttl;	   /* probe TTLs 1..max_ttl */
 	bool syn;	   /* refused connect: SYN probes and an echo request */

@@ -611,6 +611,7 @@ static void locate_req(const struct rst_event *e, struct rst_locate_req *q)
 	memcpy(q->raddr, e->key.raddr, 16);
 	q->lport = e->key.lport;
 	q->rport = e->key.rport;
+	q->ifindex = e->ifindex;
 }
 
 /* The address of the router at TTL @hop from a probe run, or a note. */
