@@ -84,6 +84,28 @@ static void test_endpoints(void)
 	case_end();
 }
 
+/* @addr on lo (ifindex 1) as ws_fmt_addr_scoped() prints it is @want. */
+static void check_scoped(int family, const char *addr, const char *want)
+{
+	uint8_t a[16] = { 0 };
+	char buf[WS_ADDRSTRLEN];
+
+	CHECK(inet_pton(family, addr, a) == 1, "%s", addr);
+	ws_fmt_addr_scoped(family, a, 1, buf, sizeof(buf));
+	CHECK(!strcmp(buf, want), "%s: got %s, expected %s", addr, buf, want);
+}
+
+static void test_scoped(void)
+{
+	case_begin("a link-local address carries its interface, no other");
+	check_scoped(AF_INET6, "fe80::1", "fe80::1%lo");
+	check_scoped(AF_INET6, "febf::1", "febf::1%lo");
+	check_scoped(AF_INET6, "fec0::1", "fec0::1");
+	check_scoped(AF_INET6, "2001:db8::1", "2001:db8::1");
+	check_scoped(AF_INET, "198.18.0.1", "198.18.0.1");
+	case_end();
+}
+
 int main(void)
 {
 	check_write("output written to a file: 0", NULL, NULL, WS_EXIT_OK);
@@ -95,5 +117,6 @@ int main(void)
 	test_reader_gone();
 	test_hold_std_fds();
 	test_endpoints();
+	test_scoped();
 	return unit_exit();
 }

@@ -215,9 +215,12 @@ static const char *drop_reason_name(uint32_t v, char *buf, size_t len)
 			     len);
 }
 
-static void addr_str(const uint32_t *a, uint32_t family, char *buf, size_t len)
+/* A link-local address is scoped by the interface the RST was seen on. */
+static void addr_str(const uint32_t *a, const struct rst_event *e, char *buf,
+		     size_t len)
 {
-	inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, buf, len);
+	ws_fmt_addr_scoped(e->key.family == 6 ? AF_INET6 : AF_INET, a,
+			   e->ifindex, buf, len);
 }
 
 static bool same_key(const struct rst_flow_key *a, const struct rst_flow_key *b)
@@ -723,11 +726,11 @@ static void row_addrs(const struct rst_event *e, struct rst_row *r)
 {
 	bool rx = e->dir == WS_RX;
 
-	addr_str(rx ? e->key.raddr : e->key.laddr, e->key.family, r->saddr,
+	addr_str(rx ? e->key.raddr : e->key.laddr, e, r->saddr,
 		 sizeof(r->saddr));
-	addr_str(rx ? e->key.laddr : e->key.raddr, e->key.family, r->daddr,
+	addr_str(rx ? e->key.laddr : e->key.raddr, e, r->daddr,
 		 sizeof(r->daddr));
-	addr_str(e->key.raddr, e->key.family, r->peer, sizeof(r->peer));
+	addr_str(e->key.raddr, e, r->peer, sizeof(r->peer));
 	r->sport = rx ? e->key.rport : e->key.lport;
 	r->dport = rx ? e->key.lport : e->key.rport;
 }

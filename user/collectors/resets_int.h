@@ -11,9 +11,9 @@ struct rst_row {
 	const struct rst_event *e;
 	double wall; /* when it was seen: CLOCK_REALTIME seconds */
 	bool via_lo;
-	char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN];
+	char saddr[WS_ADDRSTRLEN], daddr[WS_ADDRSTRLEN]; /* fe80::1%eth0 */
 	uint16_t sport, dport;
-	char peer[INET6_ADDRSTRLEN];
+	char peer[WS_ADDRSTRLEN];
 	struct rst_result res;
 	const char *reason; /* local: the kernel's sk_rst_reason name */
 	char kernel[96];    /* what the kernel did with it */

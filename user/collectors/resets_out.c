@@ -51,7 +51,7 @@ void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 struct group {
 	enum rst_verdict v;
 	char reason[48];
-	char peer[INET6_ADDRSTRLEN];
+	char peer[WS_ADDRSTRLEN];
 	char hop_addr[INET6_ADDRSTRLEN];
 	int hops_before_peer;
 	bool unsolicited;
@@ -140,7 +140,7 @@ static void print_text(struct ws_session *s, const struct rst_row *r)
 {
 	const struct rst_event *e = r->e;
 	char t[20], fl[10], op[48], idle[16], irx[16], itx[16], trig[16];
-	char src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8];
+	char src[WS_ADDRSTRLEN + 8], dst[WS_ADDRSTRLEN + 8];
 	const char *v = rst_verdict_name(r->res.verdict);
 	FILE *f = s->out;
 
@@ -542,7 +542,7 @@ static void group_origin(const struct group *g, char *buf, size_t len)
 
 static void summary_text(struct ws_session *s)
 {
-	char origin[160], adv[256], idle[64];
+	char origin[192], adv[256], idle[64];
 	int i;
 
 	fprintf(s->out, "\nSummary over %.1f s:\n", s->elapsed);
@@ -591,7 +591,7 @@ static bool verdict_counted(int v)
 
 static void summary_json(struct ws_session *s)
 {
-	char origin[160], adv[256];
+	char origin[192], adv[256];
 	struct ws_json j;
 	int i, v;
 

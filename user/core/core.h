@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include "ws_types.h"
 #include "core/log.h"
@@ -330,6 +331,11 @@ void ws_fmt_time(char *buf, size_t len, bool iso);
  * Returns buf.
  */
 const char *ws_fmt_addr(int family, const void *addr, char *buf, size_t len);
+/* Room for any address ws_fmt_addr_scoped() prints. */
+#define WS_ADDRSTRLEN (INET6_ADDRSTRLEN + IF_NAMESIZE)
+/* ws_fmt_addr(), a link-local IPv6 address with its scope: fe80::1%eth0. */
+const char *ws_fmt_addr_scoped(int family, const void *addr, int ifindex,
+			       char *buf, size_t len);
 /* "addr:port" (ws_fmt_addr), IPv6 in brackets.  Returns buf. */
 const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
 			    char *buf, size_t len);

@@ -104,6 +104,22 @@ const char *ws_fmt_addr(int family, const void *addr, char *buf, size_t len)
 	return buf;
 }
 
+const char *ws_fmt_addr_scoped(int family, const void *addr, int ifindex,
+			       char *buf, size_t len)
+{
+	char name[IF_NAMESIZE];
+	size_t n;
+
+	ws_fmt_addr(family, addr, buf, len);
+	if (family != AF_INET6 ||
+	    !IN6_IS_ADDR_LINKLOCAL((const struct in6_addr *)addr) ||
+	    ifindex <= 0 || !if_indextoname(ifindex, name))
+		return buf;
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "%%%s", name);
+	return buf;
+}
+
 const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
 			    char *buf, size_t len)
 {
