@@ -6,7 +6,8 @@
       Accept one connection on [::]:PORT (IPv4 too) and echo every read back.
       "abort" makes it close with SO_LINGER {1, 0} (an RST); "push" makes it
       send 4 KB the client is not expected to read; "stream" makes it send
-      100 bytes every 100 ms for 3 s, then close.
+      100 bytes every 100 ms for 3 s, then close; "later:FILE" makes it
+      send "later" once FILE exists.
   lab_tcp.py client ADDR PORT STEPS [--timeout S]
       Connect, then run STEPS (comma separated):
         send:TEXT  recv  recvwait:S  drain:S  sleep:S  touch:FILE (writes a line)  wait:FILE
@@ -54,6 +55,13 @@ def server(port, timeout):
             return
         if data.startswith(b"push"):
             c.sendall(b"x" * 4096)
+            continue
+        if data.startswith(b"later:"):
+            wait_file(data[6:].decode().strip(), timeout)
+            try:
+                c.sendall(b"later")
+            except OSError:
+                return
             continue
         if data.startswith(b"stream"):
             stream(c)

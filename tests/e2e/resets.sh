@@ -129,6 +129,31 @@ test_nat_idle_timeout() {
 # r2's NAT holds no entry for the lab port any more.
 nat_forgot() { [ -z "$(lab_exec r2 conntrack -L -p tcp --orig-port-dst "$LAB_PORT" 2>/dev/null)" ]; }
 
+# 4b. The same NAT from the server's end: r2 masquerades, so the server's
+#     peer is r2's own address on its link, 198.18.2.1.  Once r2 forgot
+#     the idle flow, the server writes and r2 resets it from there (0
+#     hops) while the client's packets come from 2.  --locate sends no
+#     probe: one would reach r2 and draw resets of its own, which were
+#     counted as the NAT's (3 instead of 1, the idle range down to 0 s,
+#     and a firewall's advice instead of the keepalive).
+test_nat_idle_timeout_server_end() {
+	resets_lab
+	lab_r2_nat 2
+	start_server
+	ws_start "$LAB_S" "$WS_TMP/out" resets -i s0 -j --locate
+	bg lab_client "send:later:$WS_TMP/go,recvwait:8" --timeout 10 >"$WS_TMP/client"
+	wait_file "$WS_TMP/client" # connected: r2 holds the flow
+	wait_until 10 nat_forgot || fail "r2's NAT still holds the idle flow"
+	touch "$WS_TMP/go"
+	wait_until 10 grep -q '"type":"rst"' "$WS_TMP/out" || fail "no RST seen on s0"
+	ws_stop
+	one_rx "$WS_TMP/out" middlebox
+	assert_eq "$(rsts "$WS_TMP/out" rx hops hops_before_peer hop_addr)" \
+		"0	2	198.18.2.1" "the NAT's own address, on the server's link"
+	assert_eq "$(jfield "$(summary_of "$WS_TMP/out")" locate_probe_resets)" 0 "probe resets"
+	assert_match "$(summary_of "$WS_TMP/out")" 'tcp_keepalive_time here is [0-9]+' "advice"
+}
+
 # The NAT reset of test 4 on a busy client: while the flow idles, N short
 # connections go through the same NAT, four-way closed (or reset with
 # --abort), over fifteen times the 64 baselines --flows keeps.  Leaves

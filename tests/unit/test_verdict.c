@@ -226,6 +226,27 @@ static void test_middlebox(void)
 		      RV_PEER_ABORT, RC_MEDIUM);
 }
 
+/*
+ * --locate's ACK probes for a mid-flow middlebox stop at its hop.  The
+ * seed's NAT seen from the server end of a masqueraded flow: the RST
+ * came from this link (0 hops) from the peer's own address, on-link,
+ * while the peer's packets come from 2 hops.  A TTL-1 probe would reach
+ * that address and draw two resets of its own, counted as the NAT's.
+ */
+static void test_mid_probe_ttl(void)
+{
+	case_begin("middlebox probes: up to its hop, never the peer's");
+	CHECK_EQ(rst_mid_probe_ttl(1, 2, false), 2, "1 hop away: TTL 2");
+	CHECK_EQ(rst_mid_probe_ttl(0, 2, false), 1, "this link, routed peer");
+	CHECK_EQ(rst_mid_probe_ttl(2, 3, true), 3, "on-link is the route's");
+	CHECK_EQ(rst_mid_probe_ttl(4, 3, false), 3, "at most the peer's");
+	case_end();
+
+	case_begin("middlebox probes: none to an on-link peer address");
+	CHECK_EQ(rst_mid_probe_ttl(0, 2, true), 0, "the address's own device");
+	case_end();
+}
+
 static void test_injected(void)
 {
 	struct rst_evidence ev = peer_flow();
@@ -701,6 +722,7 @@ int main(void)
 	test_local_evidence_lost();
 	test_peer();
 	test_middlebox();
+	test_mid_probe_ttl();
 	test_injected();
 	test_unknown();
 	test_drop_view();

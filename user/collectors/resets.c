@@ -630,21 +630,42 @@ static void hop_from(const struct rst_locate_res *res, const char *why, int hop,
 		snprintf(r->hop_addr, sizeof(r->hop_addr), "%s", res->hop[hop]);
 }
 
+/* The route to the flow's peer, as the kernel picks it: true if known. */
+static bool peer_route(const struct rst_event *e, struct nl_route *rt)
+{
+	int family = e->key.family == 4 ? AF_INET : AF_INET6;
+
+	return !nl_route_get(family, e->key.laddr, e->key.raddr, e->ifindex,
+			     rt);
+}
+
+static bool peer_onlink(bool known, const struct nl_route *rt)
+{
+	return known && !rt->gateway && !rt->p2p;
+}
+
 /*
  * A mid-flow middlebox: ACK probes up to its distance, never the peer.
- * False: wait for the next pass.
+ * None when the RST came from this link from the peer's on-link address:
+ * that address's device sent it.  False: wait for the next pass.
  */
 static bool locate_hop(const struct rst_event *e, struct rst_row *r)
 {
 	const struct rst_locate_res *res;
 	struct rst_locate_req q;
+	struct nl_route rt = { 0 };
 	const char *why = NULL;
 	int ttl = r->res.hops + 1;
 
 	locate_req(e, &q);
 	q.seq = e->flow.our_snd_nxt - 1; /* a keepalive's seq: harmless */
 	q.ack = e->flow.our_ack;
-	q.max_ttl = ttl < r->res.peer_hops ? ttl : r->res.peer_hops;
+	q.max_ttl = rst_mid_probe_ttl(r->res.hops, r->res.peer_hops,
+				      peer_onlink(peer_route(e, &rt), &rt));
+	if (!q.max_ttl) {
+		snprintf(r->hop_addr, sizeof(r->hop_addr), "%s", r->peer);
+		return true;
+	}
 	res = locate(&q, &why);
 	if (why == locate_later)
 		return false;
@@ -676,13 +697,11 @@ static int refused_evidence(const struct rst_event *e, struct rst_refused *p,
 			    struct nl_route *rt,
 			    const struct rst_locate_res **res, const char **why)
 {
-	int family = e->key.family == 4 ? AF_INET : AF_INET6;
 	int hops = rst_hops(e->ttl);
 	struct rst_locate_req q;
 
-	p->route_known =
-	    !nl_route_get(family, e->key.laddr, e->key.raddr, e->ifindex, rt);
-	p->peer_onlink = p->route_known && !rt->gateway && !rt->p2p;
+	p->route_known = peer_route(e, rt);
+	p->peer_onlink = peer_onlink(p->route_known, rt);
 	if (!opts.locate || (p->peer_onlink && hops == 0))
 		return 0;
 	locate_req(e, &q);

@@ -509,11 +509,32 @@ static void advice(const struct group *g, char *buf, size_t len)
 	}
 }
 
+/*
+ * A mid-flow middlebox whose RST came from this link from the peer's own
+ * on-link address (resets.c, locate_hop): that address's device, a NAT
+ * or proxy, not one "before" it.
+ */
+static bool hop_is_peer(const struct group *g)
+{
+	return !g->refused && g->hop_addr[0] && !strcmp(g->hop_addr, g->peer);
+}
+
+static void nat_origin(const struct group *g, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "from %s itself, on this link: a NAT or proxy %d hop%s "
+		 "before the peer behind it",
+		 g->peer, g->hops_before_peer,
+		 g->hops_before_peer == 1 ? "" : "s");
+}
+
 static void group_origin(const struct group *g, char *buf, size_t len)
 {
 	const char *v = rst_verdict_name(g->v);
 
-	if (g->refused && g->v == RV_MIDDLEBOX)
+	if (hop_is_peer(g))
+		nat_origin(g, buf, len);
+	else if (g->refused && g->v == RV_MIDDLEBOX)
 		snprintf(buf, len,
 			 "refused connect%s to %s port %u, by a device at "
 			 "hop %d%s%s%s",
@@ -772,7 +793,13 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 
 	if (g->hop_addr[0])
 		snprintf(at, sizeof(at), " (%s)", g->hop_addr);
-	if (g->refused)
+	if (hop_is_peer(g)) {
+		nat_origin(g, adv, sizeof(adv));
+		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
+				   group_confidence(g), "%llu reset%s %s",
+				   (unsigned long long)g->n,
+				   g->n == 1 ? "" : "s", adv);
+	} else if (g->refused)
 		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
 				   group_confidence(g),
 				   "%llu connect%s to %s port %u refused by a "

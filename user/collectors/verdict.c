@@ -39,6 +39,13 @@ int rst_hops(uint8_t ttl)
 	return rst_initial_ttl(ttl) - ttl;
 }
 
+int rst_mid_probe_ttl(int hops, int peer_hops, bool peer_onlink)
+{
+	if (hops == 0 && peer_onlink)
+		return 0;
+	return hops + 1 < peer_hops ? hops + 1 : peer_hops;
+}
+
 static void set(struct rst_result *r, enum rst_verdict v, enum rst_confidence c,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -94,6 +94,15 @@ struct rst_result {
 void rst_decide(const struct rst_evidence *ev, struct rst_result *r);
 int rst_initial_ttl(uint8_t ttl);
 int rst_hops(uint8_t ttl);
+/*
+ * The TTL up to which --locate's ACK probes go for a mid-flow middlebox
+ * @hops away, the peer's packets coming from @peer_hops: the device's own
+ * hop (hops + 1), never the peer's.  0, no probe, when the RST came from
+ * this link and the peer's address is on it: the device holds that
+ * address (a NAT or proxy in front of the peer, whose packets come from
+ * farther), and a probe would reach it and draw resets of its own.
+ */
+int rst_mid_probe_ttl(int hops, int peer_hops, bool peer_onlink);
 const char *rst_verdict_name(enum rst_verdict v);
 const char *rst_confidence_name(enum rst_confidence c);
 const char *rst_lost_name(enum rst_lost l);
