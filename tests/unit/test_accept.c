@@ -250,8 +250,48 @@ static void test_queue_seen(void)
 			 "at 9)");
 }
 
+ * The advice of accept_overflow names a change that raises the limit:
+ * never the value somaxconn already has, nor a lower one.
+ */
+static void test_overflow_advice(void)
+{
+	char a[640];
+
+	case_begin("advice: the seed's nginx, backlog 4 under somaxconn 4096");
+	accept_overflow_advice(a, sizeof(a), 4, 4096, 80, "nginx");
+	CHECK(strstr(a, "`listen 80 backlog=4096;`"), "nginx's listen: %s", a);
+	CHECK(!strstr(a, "sysctl"), "somaxconn is not the limit: %s", a);
+	case_end();
+
+	case_begin("advice: somaxconn 128 caps it: raise it to 4096");
+	accept_overflow_advice(a, sizeof(a), 128, 128, 80, "nginx");
+	CHECK(strstr(a, "`sysctl -w net.core.somaxconn=4096`"), "%s", a);
+	case_end();
+
+	case_begin("advice: somaxconn 4096 caps it: not 4096 again");
+	accept_overflow_advice(a, sizeof(a), 4096, 4096, 80, "nginx");
+	CHECK(!strstr(a, "somaxconn=4096`"), "a no-op: %s", a);
+	CHECK(strstr(a, "`sysctl -w net.core.somaxconn=8192`"), "%s", a);
+	CHECK(strstr(a, "`listen 80 backlog=8192;`"),
+	      "the application must ask for as much: %s", a);
+	case_end();
+
+	case_begin("advice: somaxconn 65535 caps it: never lower it");
+	accept_overflow_advice(a, sizeof(a), 65535, 65535, 443, "haproxy");
+	CHECK(!strstr(a, "somaxconn=4096"), "lowers the limit: %s", a);
+	case_end();
+
+	case_begin("advice: backlog 300 under somaxconn 512: raise both");
+	accept_overflow_advice(a, sizeof(a), 300, 512, 80, "nginx");
+	CHECK(strstr(a, "`listen 80 backlog=4096;`"), "%s", a);
+	CHECK(strstr(a, "`sysctl -w net.core.somaxconn=4096`"),
+	      "somaxconn 512 would cap backlog=4096 at 512: %s", a);
+	case_end();
+}
+
 int main(void)
 {
+	test_overflow_advice();
 	test_judge_kernel_evidence();
 	test_judge_wire_with_drops();
 	test_judge_wire_without_drops();

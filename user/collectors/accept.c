@@ -1211,12 +1211,49 @@ const char *accept_queue_seen(const struct accept_listener *l, char *buf,
 	return buf;
 }
 
+/* A limit to suggest: 4096, or twice one already that high. */
+static uint32_t backlog_to_ask(uint32_t now)
+{
+	return now < 2048 ? 4096 : now * 2;
+}
+
+void accept_overflow_advice(char *buf, size_t len, uint32_t backlog,
+			    long somaxconn, uint16_t port, const char *comm)
+{
+	uint32_t want = backlog_to_ask(backlog);
+	char cap[96] = "";
+
+	if (somaxconn > 0 && backlog < (uint32_t)somaxconn) {
+		if ((uint32_t)somaxconn < want)
+			snprintf(cap, sizeof(cap),
+				 " and `sysctl -w net.core.somaxconn=%u` (it "
+				 "caps the backlog at %ld)",
+				 want, somaxconn);
+		snprintf(buf, len,
+			 "the application's listen() backlog (%u) is the "
+			 "limit, below net.core.somaxconn (%ld): raise it "
+			 "(nginx: `listen %u backlog=%u;` — nginx defaults "
+			 "to 511)%s, and add workers if %s accepts too slowly; "
+			 "clients see 1 s, 3 s connect stalls meanwhile",
+			 backlog, somaxconn, port, want, cap,
+			 comm[0] ? comm : "it");
+		return;
+	}
+	snprintf(buf, len,
+		 "net.core.somaxconn (%ld) caps the backlog (%u): `sysctl -w "
+		 "net.core.somaxconn=%u`, and the application must ask for as "
+		 "much (nginx: `listen %u backlog=%u;`), then restart %s so "
+		 "listen() takes the new limit; add workers if it accepts "
+		 "too slowly",
+		 somaxconn, backlog, want, port, want,
+		 comm[0] ? comm : "the listener");
+}
+
 static void find_overflow(const struct accept_listener *l,
 			  struct ws_findings *f)
 {
-	bool app_limit = somaxconn > 0 && l->backlog < (uint32_t)somaxconn;
 	struct ws_finding *x;
-	char addr[64], seen[80];
+	char addr[64], seen[80], adv[sizeof(x->advice)];
 
 	fmt_addr(l, addr, sizeof(addr));
 	x = ws_finding_add(f, "accept_overflow", WS_SEV_CRITICAL,
@@ -1244,22 +1281,9 @@ static void find_overflow(const struct accept_listener *l,
 	ws_evidence_num(x, "somaxconn", somaxconn);
 	ws_evidence_num(x, "tcp_max_syn_backlog", syn_backlog);
 	ws_evidence_str(x, "limit", limit_name(l));
-	if (app_limit)
-		ws_advice(x,
-			  "the application's listen() backlog (%u) is the "
-			  "limit, below net.core.somaxconn (%ld): raise it "
-			  "(nginx: `listen %u backlog=4096;` — nginx defaults "
-			  "to 511), and add workers if %s accepts too slowly; "
-			  "clients see 1 s, 3 s connect stalls meanwhile",
-			  l->backlog, somaxconn, l->port,
-			  l->comm[0] ? l->comm : "it");
-	else
-		ws_advice(x,
-			  "net.core.somaxconn (%ld) caps the backlog: `sysctl "
-			  "-w net.core.somaxconn=4096`, then restart %s so "
-			  "listen() takes the new limit; add workers if it "
-			  "accepts too slowly",
-			  somaxconn, l->comm[0] ? l->comm : "the listener");
+	accept_overflow_advice(adv, sizeof(adv), l->backlog, somaxconn, l->port,
+			       l->comm);
+	ws_advice(x, "%s", adv);
 }
 
 static void accept_findings(struct ws_session *s, struct ws_findings *f)

@@ -47,4 +47,11 @@ const char *accept_queue_seen(const struct accept_listener *l, char *buf,
 /* Process @pid still holds socket:[@inode] as its fd @fd (/proc). */
 bool accept_owner_holds(int pid, int fd, uint32_t inode);
 
+/*
+ * What to change for a listener whose accept queue overflowed: @backlog
+ * is its limit, min(listen() backlog, @somaxconn); @comm its owner.
+ */
+void accept_overflow_advice(char *buf, size_t len, uint32_t backlog,
+			    long somaxconn, uint16_t port, const char *comm);
+
 #endif
