@@ -18,6 +18,8 @@
 #include "core/procfs.h"
 #include "resets.h"
 #include "collectors/resets_collector.h"
+#include "collectors/resets_int.h"
+#include "findings_util.h"
 #include "health.h"
 #include "parse.h"
 #include "wirescope.skel.h"
@@ -641,6 +643,58 @@ static void test_tuple_reused(void)
 	case_end();
 }
 
+/* A local reset group of one, as the event loop records it. */
+static void record_local(struct ws_session *s, const char *reason)
+{
+	struct rst_event e = { .dir = WS_TX };
+	struct rst_row r = {
+		.e = &e, .idle_s = -1, .idle_rx_s = -1, .idle_tx_s = -1
+	};
+
+	r.res = (struct rst_result){ .verdict = RV_LOCAL, .conf = RC_HIGH };
+	r.reason = reason;
+	snprintf(r.peer, sizeof(r.peer), "198.18.0.2");
+	rst_record(s, &r);
+}
+
+/*
+ * The seed's nginx under wrk: the rate limit kept most RSTs from user
+ * space, and diag said "this host reset 616 connections" of some 100,000.
+ * A count the rate limit cut short is a floor, and the finding says so.
+ */
+static void test_rate_limited_counts_are_floors(void)
+{
+	struct ws_opts o = { 0 };
+	struct ws_session s = { .o = &o, .ncpus = ncpus };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+	int i;
+
+	case_begin("rate-limited: the local reset count is a floor");
+	if (setup(0, 2)) {
+		CHECK(0, "setup");
+		case_end();
+		return;
+	}
+	s.skel = skel;
+	CHECK(!ws_health_collector.start(&s), "health start");
+	for (i = 0; i < 6; i++)
+		run(skel->progs.ws_tc_egress,
+		    tcp4(false, WS_TCP_RST, 64, 1, 1, 1, 0, 0));
+	CHECK(!ws_health_collector.sample(&s), "health sample");
+	CHECK(ws_health_lost(WS_H_RESETS_RATE_LIMITED) > 0, "none limited");
+	record_local(&s, "TCP_ABORT_ON_DATA");
+	resets_findings(&s, &f);
+	x = find(&f, "local_reset");
+	CHECK(x && strstr(x->title, "at least 1 connection"), "title: %s",
+	      x ? x->title : "none");
+	CHECK(evidence(x, "rst_events_unexamined") ==
+		  (double)ws_health_lost(WS_H_RESETS_RATE_LIMITED),
+	      "evidence rst_events_unexamined %g",
+	      evidence(x, "rst_events_unexamined"));
+	case_end();
+}
+
 int main(void)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -656,6 +710,7 @@ int main(void)
 	test_lo_and_rate_limit();
 	test_closed_flow_leaves();
 	test_tuple_reused();
+	test_rate_limited_counts_are_floors();
 	ring_buffer__free(rb);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();

@@ -12,6 +12,7 @@
 #include "collectors/resets_int.h"
 #include "core/procfs.h"
 #include "core/findings.h"
+#include "health.h" /* headers/ */
 
 /* A third of the idle timeout (the seed: 30 s for a 90 s NAT), >= 1 s. */
 static double keepalive_suggestion(double idle_timeout_s)
@@ -843,21 +844,43 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 	}
 }
 
+/*
+ * RSTs the data plane never handed to user space (its rate limit, a full
+ * ring buffer): every count of a reset finding is then a floor.
+ */
+static uint64_t rst_events_unexamined(void)
+{
+	return ws_health_lost(WS_H_RESETS_RATE_LIMITED) +
+	       ws_health_lost(WS_H_RESETS_RINGBUF_FULL);
+}
+
+static const char *at_least(void)
+{
+	return rst_events_unexamined() ? "at least " : "";
+}
+
+static void evidence_unexamined(struct ws_finding *x)
+{
+	if (rst_events_unexamined())
+		ws_evidence_num(x, "rst_events_unexamined",
+				rst_events_unexamined());
+}
+
 static void find_local(const struct group *g, struct ws_findings *f)
 {
 	bool minor = !strcmp(g->reason, "NO_SOCKET") && g->n < 100;
 	struct ws_finding *x;
 	char adv[256];
 
-	x = ws_finding_add(f, "local_reset",
-			   minor ? WS_SEV_INFO : WS_SEV_WARNING,
-			   group_confidence(g),
-			   "this host reset %llu connection%s: %s",
-			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
-			   g->v == RV_LOCAL_NETFILTER ? "its firewall"
-			   : g->reason[0]	      ? g->reason
-						      : "reason unknown");
+	x = ws_finding_add(
+	    f, "local_reset", minor ? WS_SEV_INFO : WS_SEV_WARNING,
+	    group_confidence(g), "this host reset %s%llu connection%s: %s",
+	    at_least(), (unsigned long long)g->n, g->n == 1 ? "" : "s",
+	    g->v == RV_LOCAL_NETFILTER ? "its firewall"
+	    : g->reason[0]	       ? g->reason
+				       : "reason unknown");
 	count_resets(x, g);
+	evidence_unexamined(x);
 	ws_evidence_str(x, "verdict", rst_verdict_name(g->v));
 	ws_evidence_str(x, "reason", g->reason);
 	advice(g, adv, sizeof(adv));
@@ -897,12 +920,14 @@ static void find_unattributed(const struct group *g, struct ws_findings *f)
 
 	x = ws_finding_add(f, "unattributed_resets",
 			   g->n < 10 ? WS_SEV_INFO : WS_SEV_WARNING, 0.9,
-			   "%llu reset%s on flows with %s of unknown origin "
+			   "%s%llu reset%s on flows with %s of unknown origin "
 			   "(%.*s)",
-			   (unsigned long long)g->n, g->n == 1 ? "" : "s",
-			   g->peer, why_lead(g->why), g->why);
+			   at_least(), (unsigned long long)g->n,
+			   g->n == 1 ? "" : "s", g->peer, why_lead(g->why),
+			   g->why);
 	x->evidence_gap = true;
 	count_resets(x, g);
+	evidence_unexamined(x);
 	ws_evidence_str(x, "peer", g->peer);
 	snprintf(adv, sizeof(adv), "%.*s", why_lead(g->why), g->why);
 	ws_evidence_str(x, "why", adv);
