@@ -163,6 +163,18 @@ print(sum(r["new_conns_per_s"] * r["interval_s"] > 0 for r in rs),
 	assert_match "$totals" '^[1-9][0-9]* 0 0$' "intervals with connections, unanswered SYNs, overflows"
 }
 
+# The small-packet column names its threshold, in text and JSON, so a
+# share is never read against the wrong edge (no finding needs to fire).
+test_diag_small_threshold_shown() {
+	diag_lab
+	diag_run "$WS_TMP/out" -d 1
+	diag_wait
+	assert_match "$(grep -m1 'PPS-IN' "$WS_TMP/out")" ' <75B% CONN/s ' "text header, default"
+	diag_run "$WS_TMP/out" -d 1 -j --small 100
+	diag_wait
+	assert_match "$(grep '"type":"interval"' "$WS_TMP/out" | head -n1)" '"small_threshold":100,"small_pct":' "JSON interval"
+}
+
 # The seed's small-packet flood: 64-byte frames at 30 kpps for 2 s.
 test_diag_small_packets() {
 	diag_lab

@@ -93,11 +93,15 @@ static const char *col(double v, char *buf, size_t len)
 	return ws_human(v, buf, len);
 }
 
+/* SMALL% names its threshold, as sizes does: <75B% by default. */
 static void print_header(struct ws_session *s)
 {
+	char small[16];
+
+	snprintf(small, sizeof(small), "<%uB%%", s->o->small);
 	fprintf(s->out, "%s%4s %7s %7s %6s %6s %6s %6s %7s %s\n",
 		s->o->timestamp ? "TIME     " : "", "T", "PPS-IN", "PPS-OUT",
-		"SMALL%", "CONN/s", "SYN-NA", "ACCOVF", "RETR/s",
+		small, "CONN/s", "SYN-NA", "ACCOVF", "RETR/s",
 		"RST(loc/peer/mbox)");
 }
 
@@ -138,6 +142,7 @@ static void print_json(struct ws_session *s, double secs, const struct rates *r,
 	json_double(&j, "interval_s", secs);
 	json_double(&j, "pps_in", r->pps[WS_RX]);
 	json_double(&j, "pps_out", r->pps[WS_TX]);
+	json_u64(&j, "small_threshold", s->o->small);
 	json_double(&j, "small_pct", r->small_pct);
 	json_num_or_null(&j, "new_conns_per_s", c->new_conns);
 	json_num_or_null(&j, "syn_unanswered", c->syn_unanswered);
