@@ -250,6 +250,7 @@ static void test_queue_seen(void)
 			 "at 9)");
 }
 
+/*
  * The advice of accept_overflow names a change that raises the limit:
  * never the value somaxconn already has, nor a lower one.
  */
