@@ -36,7 +36,7 @@ void resets_set_options(const struct rst_options *o);
 #define RESETS_QUERY_MAX 8
 struct resets_middlebox {
 	char peer[WS_ADDRSTRLEN];
-	char hop_addr[46]; /* "" unless --locate found it */
+	char hop_addr[WS_ADDRSTRLEN]; /* "" unless --locate found it */
 	int hops_before_peer;
 	double idle_min_s, idle_max_s; /* -1: unknown */
 	bool unsolicited;

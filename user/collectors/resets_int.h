@@ -26,7 +26,7 @@ struct rst_row {
 	bool probed;	      /* refused, and --locate probed for it */
 	const char *no_probe; /* refused: why --locate did not, or NULL */
 	double trigger_ago_s;
-	char hop_addr[INET6_ADDRSTRLEN];
+	char hop_addr[WS_ADDRSTRLEN];
 	char locate_note[64];
 };
 

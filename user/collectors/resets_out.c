@@ -53,7 +53,7 @@ struct group {
 	enum rst_verdict v;
 	char reason[48];
 	char peer[WS_ADDRSTRLEN];
-	char hop_addr[INET6_ADDRSTRLEN];
+	char hop_addr[WS_ADDRSTRLEN];
 	int hops_before_peer;
 	bool unsolicited;
 	bool refused;		  /* RSTs that answered our SYN */
@@ -790,7 +790,7 @@ static double group_confidence(const struct group *g)
 static void find_middlebox(const struct group *g, struct ws_findings *f)
 {
 	struct ws_finding *x;
-	char adv[256], at[64] = "";
+	char adv[256], at[WS_ADDRSTRLEN + 4] = "";
 
 	if (g->hop_addr[0])
 		snprintf(at, sizeof(at), " (%s)", g->hop_addr);
