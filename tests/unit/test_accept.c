@@ -246,8 +246,9 @@ static void test_queue_seen(void)
 	check_seen("queue: a full queue seen is said plainly", 9, 8,
 		   "longest sampled 9 of 8");
 	check_seen("queue: one the samples never saw full says they missed it",
-		   0, 8, "longest sampled 0 of 8 (100 ms samples; it overflows "
-			 "at 9)");
+		   0, 8,
+		   "longest sampled 0 of 8 (100 ms samples; it overflows "
+		   "at 9)");
 }
 
 /*

@@ -1256,12 +1256,11 @@ static void find_overflow(const struct accept_listener *l,
 	char addr[64], seen[80], adv[sizeof(x->advice)];
 
 	fmt_addr(l, addr, sizeof(addr));
-	x = ws_finding_add(f, "accept_overflow", WS_SEV_CRITICAL,
-			   l->apportioned ? 0.7 : 0.9,
-			   "accept queue of %s (%s) overflowed %llu times; %s",
-			   addr, l->comm[0] ? l->comm : "?",
-			   (unsigned long long)l->overflows,
-			   accept_queue_seen(l, seen, sizeof(seen)));
+	x = ws_finding_add(
+	    f, "accept_overflow", WS_SEV_CRITICAL, l->apportioned ? 0.7 : 0.9,
+	    "accept queue of %s (%s) overflowed %llu times; %s", addr,
+	    l->comm[0] ? l->comm : "?", (unsigned long long)l->overflows,
+	    accept_queue_seen(l, seen, sizeof(seen)));
 	x->size = l->overflows;
 	ws_evidence_str(x, "listener", addr);
 	ws_evidence_num(x, "port", l->port);
