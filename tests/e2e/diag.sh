@@ -853,6 +853,17 @@ test_diag_sysctl_somaxconn() {
 	assert_eq "$(finding_field "$WS_TMP/out" sysctl_somaxconn listen_overflows)" "$DELTA" "evidence listen_overflows"
 }
 
+# somaxconn = 1024, lowered, but the listener's own backlog (8) is its
+# limit: raising somaxconn would change nothing, so only accept_overflow
+# speaks, and names the backlog.
+test_diag_somaxconn_caps_nobody() {
+	diag_lab
+	ip netns exec "$B" sysctl -qw net.core.somaxconn=1024
+	burst_under_diag 6000 8 TcpExtListenOverflows
+	only_findings "$WS_TMP/out" accept_overflow 'syn_unanswered'
+	assert_eq "$(finding_field "$WS_TMP/out" accept_overflow limit)" backlog "accept_overflow: the limit"
+}
+
 # Syncookies off, a backlog of 8, and SYN-ACKs that never reach the client
 # (dropped in A): the SYN queue fills and SYNs are dropped.  The clients
 # whose SYN-ACKs were dropped resend SYNs that were answered

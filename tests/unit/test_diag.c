@@ -4,7 +4,11 @@
  * (including malformed input), and each finding's thresholds on numbers,
  * so a quiet host provably raises nothing.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -891,6 +895,77 @@ static void test_rcvbuf(void)
 	case_end();
 }
 
+static bool unknown_evidence(const struct ws_finding *x, const char *key)
+{
+	int i;
+
+	for (i = 0; i < x->n_ev; i++)
+		if (!strcmp(x->ev[i].key, key))
+			return x->ev[i].unknown;
+	return false;
+}
+
+static int listen_backlog(int backlog)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd >= 0 && listen(fd, backlog)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int set_somaxconn(int v)
+{
+	FILE *f = fopen("/proc/sys/net/core/somaxconn", "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", v);
+	return fclose(f);
+}
+
+/*
+ * somaxconn lowered to 1024, overflows: raising it helps only a listener
+ * it caps.  nginx's default backlog of 511 is its own limit: no finding.
+ * Run last: a private network namespace (somaxconn is per namespace).
+ */
+static void test_somaxconn_caps_nobody(void)
+{
+	const char *name = "sysctl_somaxconn: only if it caps a listener";
+	uint64_t t[WS_TCP_NSTATS] = { [WS_TCP_LISTEN_OVERFLOWS] = 50 };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+	int l511, l2048;
+
+	if (unshare(CLONE_NEWNET) || set_somaxconn(1024)) {
+		case_skip(name, "no private network namespace");
+		return;
+	}
+	case_begin(name);
+	l511 = listen_backlog(511);
+	CHECK(l511 >= 0, "listen: %s", strerror(errno));
+	CHECK_EQ(listeners_capped_at(1024), 0, "capped listeners");
+	find_sysctl_contradictions(t, listeners_capped_at(1024), &f);
+	CHECK(!find(&f, "sysctl_somaxconn"), "backlog 511 under 1024");
+	l2048 = listen_backlog(2048);
+	CHECK_EQ(listeners_capped_at(1024), 1, "capped listeners");
+	find_sysctl_contradictions(t, listeners_capped_at(1024), &f);
+	x = find(&f, "sysctl_somaxconn");
+	CHECK(x && evidence(x, "listeners_capped") == 1,
+	      "backlog 2048 capped at 1024: listeners_capped %g",
+	      x ? evidence(x, "listeners_capped") : -1);
+	memset(&f, 0, sizeof(f));
+	find_sysctl_contradictions(t, -1, &f);
+	x = find(&f, "sysctl_somaxconn");
+	CHECK(x && unknown_evidence(x, "listeners_capped"),
+	      "no listener list: the finding, listeners_capped unknown");
+	close(l511);
+	close(l2048);
+	case_end();
+}
+
 int main(void)
 {
 	test_tcp_retransmits_peers();
@@ -914,5 +989,6 @@ int main(void)
 	test_unknown_evidence_is_null();
 	test_healthy_stopped_early();
 	test_equals_ranked_by_size();
+	test_somaxconn_caps_nobody(); /* last: a new netns */
 	return unit_exit();
 }

@@ -396,6 +396,26 @@ void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], int64_t rmax, int64_t tmax,
 			  cap);
 }
 
+struct capped_count {
+	uint32_t limit;
+	int n;
+};
+
+static void count_capped(const struct nl_listener *l, void *arg)
+{
+	struct capped_count *c = arg;
+
+	c->n += l->wqueue == c->limit;
+}
+
+int listeners_capped_at(int64_t somaxconn)
+{
+	struct capped_count c = { .limit = (uint32_t)somaxconn };
+	int err = nl_tcp_listeners(count_capped, &c);
+
+	return err < 0 ? err : c.n;
+}
+
 static struct ws_finding *sysctl_finding(struct ws_findings *f, const char *id,
 					 const char *name, int64_t val,
 					 const char *why)
@@ -413,19 +433,23 @@ static struct ws_finding *sysctl_finding(struct ws_findings *f, const char *id,
  * while its sysctl cap is below today's defaults.  The accept and resets
  * collectors give the per-listener and keepalive findings.
  */
-void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS],
+void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS], int capped,
 				struct ws_findings *f)
 {
 	struct ws_finding *x;
 	int64_t v;
 
-	if (t[WS_TCP_LISTEN_OVERFLOWS] &&
+	if (t[WS_TCP_LISTEN_OVERFLOWS] && capped &&
 	    !ws_sysctl("net.core.somaxconn", &v) && v < 4096) {
 		x = sysctl_finding(f, "sysctl_somaxconn", "net.core.somaxconn",
 				   v, "accept queues overflowed");
 		ws_evidence_num(x, "listen_overflows",
 				t[WS_TCP_LISTEN_OVERFLOWS]);
 		ws_evidence_num(x, "listen_drops", t[WS_TCP_LISTEN_DROPS]);
+		if (capped > 0)
+			ws_evidence_num(x, "listeners_capped", capped);
+		else
+			ws_evidence_unknown(x, "listeners_capped");
 		ws_advice(x, "every listen() backlog is capped at somaxconn: "
 			     "`sysctl -w net.core.somaxconn=4096`, then raise "
 			     "the application's backlog (nginx: `listen 80 "
@@ -509,7 +533,8 @@ static void host_findings(struct ws_session *s, struct ws_findings *f)
 	struct ws_softnet_delta sd = { .secs = s->elapsed };
 	struct ws_iface_delta d;
 	uint64_t tcp[WS_TCP_NSTATS];
-	int i;
+	int64_t somaxconn;
+	int i, capped;
 
 	softnet_delta(base.softnet, base.ncpus, cur.softnet, cur.ncpus, &sd);
 	ws_sysctl("net.core.netdev_max_backlog", &sd.netdev_max_backlog);
@@ -523,7 +548,10 @@ static void host_findings(struct ws_session *s, struct ws_findings *f)
 	}
 	for (i = 0; i < WS_TCP_NSTATS; i++)
 		tcp[i] = ws_tcp_delta(&tcp_counters, i);
-	find_sysctl_contradictions(tcp, f);
+	if (ws_sysctl("net.core.somaxconn", &somaxconn) ||
+	    (capped = listeners_capped_at(somaxconn)) < 0)
+		capped = -1;
+	find_sysctl_contradictions(tcp, capped, f);
 }
 
 const struct ws_collector ws_host_collector = {

@@ -75,8 +75,15 @@ void find_egress(const struct ws_iface_delta *d, struct ws_findings *f);
 void find_rcvbuf(const uint64_t tcp_delta[WS_TCP_NSTATS], int64_t rmem_max,
 		 int64_t tcp_rmem_max, struct ws_findings *f);
 
-/* Sysctls that contradict the TCP counters' deltas. */
+/*
+ * Sysctls that contradict the TCP counters' deltas.  @capped: listeners
+ * whose accept queue limit is somaxconn (not their own listen() backlog),
+ * or -1 if unknown: with none, somaxconn limits nobody.
+ */
 void find_sysctl_contradictions(const uint64_t tcp_delta[WS_TCP_NSTATS],
-				struct ws_findings *f);
+				int capped, struct ws_findings *f);
+
+/* Listeners whose queue limit is @somaxconn, or -errno. */
+int listeners_capped_at(int64_t somaxconn);
 
 #endif
