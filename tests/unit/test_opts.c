@@ -50,9 +50,26 @@ static void test_ulong(void)
 	case_end();
 }
 
+/* The run loop's next tick, in ns since the start (session.c). */
+static void test_next_tick(void)
+{
+	const int64_t s = 1000000000LL;
+
+	case_begin("next tick: each interval's end, -d's end if sooner");
+	CHECK_EQ(ws_next_tick_ns(0, s, 0), s, "first, no -d");
+	CHECK_EQ(ws_next_tick_ns(s, s, 0), 2 * s, "fired on time");
+	CHECK_EQ(ws_next_tick_ns(3 * s + 7, s, 0), 4 * s, "late: skips");
+	CHECK_EQ(ws_next_tick_ns(2 * s, s, 5 * s / 2), 5 * s / 2,
+		 "-d 2.5: the last is half");
+	CHECK_EQ(ws_next_tick_ns(0, s, s / 10), s / 10, "-d 0.1 < interval");
+	CHECK_EQ(ws_next_tick_ns(s, s, 3 * s), 2 * s, "-d beyond");
+	case_end();
+}
+
 int main(void)
 {
 	test_seconds();
 	test_ulong();
+	test_next_tick();
 	return unit_exit();
 }

@@ -407,14 +407,6 @@ int ws_session_features(const struct ws_session *s, struct ws_feature *out)
 	return n;
 }
 
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static bool needs_hooks(const struct ws_session *s)
 {
 	int i;
@@ -753,21 +745,44 @@ static int stop_signal(const struct ws_session *s)
 	return (int)si.ssi_signo;
 }
 
-static int open_timer(const struct ws_session *s)
+/*
+ * When the tick after @now is due, in ns since the start: the end of the
+ * interval @now is in, or -d's end if that comes first (the last interval
+ * is then shorter).  Late ticks skip what they missed, as a periodic timer
+ * does.  @dur 0: no -d.
+ */
+int64_t ws_next_tick_ns(int64_t now, int64_t iv, int64_t dur)
 {
-	double iv = s->o->interval;
-	struct itimerspec its = {
-		.it_value.tv_sec = (time_t)iv,
-		.it_value.tv_nsec = (long)((iv - (time_t)iv) * 1e9),
-	};
-	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	int64_t due = (now / iv + 1) * iv;
 
-	its.it_interval = its.it_value;
-	if (tfd >= 0 && timerfd_settime(tfd, 0, &its, NULL)) {
-		close(tfd);
-		return -1;
-	}
-	return tfd;
+	return dur && due > dur ? dur : due;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t secs_ns(double secs)
+{
+	return (int64_t)(secs * 1e9 + 0.5);
+}
+
+/* One-shot, at the next tick after @now (ns since @start). */
+static int arm_timer(const struct ws_session *s, int tfd, int64_t start,
+		     int64_t now)
+{
+	int64_t due = start + ws_next_tick_ns(now, secs_ns(s->o->interval),
+					      secs_ns(s->o->duration));
+	struct itimerspec its = {
+		.it_value.tv_sec = due / 1000000000LL,
+		.it_value.tv_nsec = due % 1000000000LL,
+	};
+
+	return timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 /*
@@ -786,15 +801,33 @@ static int all_ifaces_gone(struct ws_session *s, bool *said)
 	return 0;
 }
 
+static int open_timer(const struct ws_session *s, int64_t start)
+{
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	if (tfd >= 0 && arm_timer(s, tfd, start, 0)) {
+		close(tfd);
+		return -1;
+	}
+	return tfd;
+}
+
+static bool watch_done(const struct ws_session *s)
+{
+	if (s->o->count && s->ticks >= (unsigned long)s->o->count)
+		return true;
+	return s->o->duration && s->elapsed + 1e-3 >= s->o->duration;
+}
+
 static int run_loop(struct ws_session *s)
 {
-	double start = now_mono(), prev = start, now;
+	int64_t start = mono_ns(), prev = start, now;
 	struct pollfd pfd[2 + sizeof(s->pollers) / sizeof(s->pollers[0])];
 	int npfd = 2 + s->n_pollers, tfd, err = 0, i;
 	uint64_t expirations;
 	bool alive, said_gone = false;
 
-	tfd = open_timer(s);
+	tfd = open_timer(s, start);
 	if (tfd < 0)
 		return ws_error(WS_EXIT_RUNTIME, "timer setup: %s",
 				strerror(errno));
@@ -826,10 +859,10 @@ static int run_loop(struct ws_session *s)
 		if (!(pfd[1].revents & POLLIN) ||
 		    read(tfd, &expirations, sizeof(expirations)) < 0)
 			continue;
-		now = now_mono();
+		now = mono_ns();
 		lock(s);
-		s->elapsed = now - start;
-		err = tick(s, now - prev);
+		s->elapsed = (now - start) / 1e9;
+		err = tick(s, (now - prev) / 1e9);
 		alive = check_ifaces(s);
 		unlock(s);
 		prev = now;
@@ -839,12 +872,13 @@ static int run_loop(struct ws_session *s)
 		}
 		if (!alive && (err = all_ifaces_gone(s, &said_gone)))
 			break;
-		if (s->o->count && s->ticks >= (unsigned long)s->o->count)
+		if (err || watch_done(s))
 			break;
-		if (s->o->duration && s->elapsed + 1e-3 >= s->o->duration)
-			break;
+		if (arm_timer(s, tfd, start, now - start))
+			err = ws_error(WS_EXIT_RUNTIME, "timer: %s",
+				       strerror(errno));
 	}
-	s->elapsed = now_mono() - start;
+	s->elapsed = (mono_ns() - start) / 1e9;
 	close(tfd);
 	return err;
 }

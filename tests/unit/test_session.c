@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop's timing as a user sees it: -d ends the watch at -d (the
+ * last interval shorter, its rates over its real length), count still
+ * counts intervals.  Runs
+ * whole sessions with a probe collector that needs no interface (root).
+ */
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/timerfd.h>
+#include "unit.h"
+#include "core/core.h"
+
+#define MAX_TICKS 16
+
+static double secs[MAX_TICKS];
+static int nticks; /* may pass MAX_TICKS: counted, not recorded */
+
+static void record(struct ws_session *s, double dt)
+{
+	if (nticks < MAX_TICKS)
+		secs[nticks] = dt;
+	nticks++;
+}
+
+static const struct ws_collector probe = {
+	.name = "probe",
+	.interval = record,
+};
+
+static int run(double interval, long count, double duration, double *elapsed)
+{
+	struct ws_opts o;
+	struct ws_session s = { .o = &o };
+	int err;
+
+	ws_opts_init(&o);
+	o.interval = interval;
+	o.count = count;
+	o.duration = duration;
+	nticks = 0;
+	ws_session_add(&s, &probe);
+	err = ws_session_run(&s);
+	*elapsed = s.elapsed;
+	return err;
+}
+
+static bool near(double v, double want)
+{
+	return fabs(v - want) < 0.1;
+}
+
+static void test_duration_not_rounded_up(void)
+{
+	double el;
+
+	case_begin("-d 1.2 with 0.5 s intervals: 0.5, 0.5, 0.2 s, ends at 1.2");
+	CHECK_EQ(run(0.5, 0, 1.2, &el), 0, "exit");
+	CHECK_EQ(nticks, 3, "intervals");
+	CHECK(near(secs[0], 0.5) && near(secs[1], 0.5), "%g %g", secs[0],
+	      secs[1]);
+	CHECK(near(secs[2], 0.2), "last interval %g s, not its real length",
+	      secs[2]);
+	CHECK(el >= 1.2 && el < 1.4, "watched %g s of -d 1.2", el);
+	case_end();
+}
+
+static void test_duration_below_interval(void)
+{
+	double el;
+
+	case_begin("-d 0.3 with 1 s intervals: one 0.3 s interval");
+	CHECK_EQ(run(1, 0, 0.3, &el), 0, "exit");
+	CHECK_EQ(nticks, 1, "intervals");
+	CHECK(near(secs[0], 0.3), "interval %g s", secs[0]);
+	CHECK(el >= 0.3 && el < 0.6, "watched %g s of -d 0.3", el);
+	case_end();
+}
+
+static void test_count_within_duration(void)
+{
+	double el;
+
+	case_begin("count 2 within -d 5: two whole intervals; count 5 "
+		   "beyond -d 0.5: -d ends it");
+	CHECK_EQ(run(0.2, 2, 5, &el), 0, "exit");
+	CHECK_EQ(nticks, 2, "intervals");
+	CHECK(near(secs[1], 0.2) && el < 0.5, "%g s, watched %g", secs[1], el);
+	CHECK_EQ(run(0.4, 5, 0.5, &el), 0, "exit");
+	CHECK_EQ(nticks, 2, "intervals");
+	CHECK(near(secs[1], 0.1) && el < 0.65, "last %g s, watched %g", secs[1],
+	      el);
+	case_end();
+}
+
+int main(void)
+{
+	static const char *const names[] = {
+		"-d 1.2 with 0.5 s intervals",
+		"-d 0.3 with 1 s intervals",
+		"count within -d",
+	};
+	sigset_t mask;
+	unsigned int i;
+
+	if (geteuid()) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			case_skip(names[i], "needs root");
+		return 0;
+	}
+	ws_block_stop_signals(&mask);
+	test_duration_not_rounded_up();
+	test_duration_below_interval();
+	test_count_within_duration();
+	return unit_exit();
+}
