@@ -576,6 +576,30 @@ test_refused_routed_peer_locate() {
 	assert_eq "$(summary_of "$WS_TMP/out" | grep -o '"peer_no_socket":[0-9]*')" '"peer_no_socket":2' "resets counted"
 }
 
+# --locate's stop runs (up to 3, about 1 s each) hold the summary: one
+# line on stderr says so, and a second Ctrl-C skips the runs not started,
+# so wirescope exits within about a second of it.  The server drops its
+# echo replies: no run completes before its second.  Four ports, four runs,
+# refused within the 1 s settle time: most are left for the stop.
+test_locate_stop_second_sigint() {
+	resets_lab
+	local p t0 rc=0
+	nft_chain "$LAB_S" wsnoecho output "icmp type echo-reply drop"
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	for p in 5001 5002 5003 5004; do
+		assert_eq "$(LAB_PORT=$p lab_connects "$LAB_S_IP")" 1 "connect to port $p refused"
+	done
+	kill -INT "$WS_PID"
+	wait_until 5 grep -q 'probing for up to 3 s before the summary' "$WS_TMP/out.err" ||
+		fail "no line says the stop waits: $(cat "$WS_TMP/out.err")"
+	t0=$SECONDS
+	kill -INT "$WS_PID"
+	wait "$WS_PID" || rc=$?
+	assert_eq "$rc" 0 "exit code"
+	assert_le "$((SECONDS - t0))" 2 "seconds from the second SIGINT to the exit"
+	assert_match "$(summary_of "$WS_TMP/out")" 'stopped by a second signal' "why not probed"
+}
+
 # Without --locate a routed peer's distance is unknown: unknown, and the
 # advice is to run with --locate (not to start wirescope earlier).
 test_refused_routed_without_locate() {

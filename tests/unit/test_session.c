@@ -2,7 +2,7 @@
 /*
  * The run loop's timing as a user sees it: -d ends the watch at -d (the
  * last interval shorter, its rates over its real length), count still
- * counts intervals.  Runs
+ * counts intervals, and a stop signal mid-interval ends it at once.  Runs
  * whole sessions with a probe collector that needs no interface (root).
  */
 #include <math.h>
@@ -18,6 +18,7 @@
 
 static double secs[MAX_TICKS];
 static int nticks; /* may pass MAX_TICKS: counted, not recorded */
+static bool first_taken, second_seen;
 
 static void record(struct ws_session *s, double dt)
 {
@@ -26,9 +27,19 @@ static void record(struct ws_session *s, double dt)
 	nticks++;
 }
 
+/* At the summary: the signal that ended the watch is spent; a new one is
+ * seen (what resets --locate's stop probes check). */
+static void at_summary(struct ws_session *s)
+{
+	first_taken = !ws_session_stopped_again(s);
+	kill(getpid(), SIGINT);
+	second_seen = ws_session_stopped_again(s);
+}
+
 static const struct ws_collector probe = {
 	.name = "probe",
 	.interval = record,
+	.summary = at_summary,
 };
 
 static int run(double interval, long count, double duration, double *elapsed)
@@ -42,6 +53,7 @@ static int run(double interval, long count, double duration, double *elapsed)
 	o.count = count;
 	o.duration = duration;
 	nticks = 0;
+	first_taken = second_seen = false;
 	ws_session_add(&s, &probe);
 	err = ws_session_run(&s);
 	*elapsed = s.elapsed;
@@ -96,12 +108,62 @@ static void test_count_within_duration(void)
 	case_end();
 }
 
+static int sigint_fd = -1;
+
+/* Armed once attached: the loop polls it, never reads it (stays ready). */
+static int arm_sigint(struct ws_session *s)
+{
+	struct itimerspec its = { .it_value.tv_nsec = 300000000 };
+
+	return timerfd_settime(sigint_fd, 0, &its, NULL) ? WS_EXIT_RUNTIME : 0;
+}
+
+static int send_sigint(void *ctx)
+{
+	static bool sent;
+
+	if (!sent)
+		kill(getpid(), SIGINT);
+	sent = true;
+	return 0;
+}
+
+/*
+ * SIGINT 0.3 s into a 1 s interval: the watch ends then, with no line for
+ * the part interval (the summary has it), and the signal is taken: only
+ * a second one asks the summary to hurry.
+ */
+static void test_sigint_mid_interval(void)
+{
+	struct ws_opts o;
+	struct ws_session s = { .o = &o, .on_ready = arm_sigint };
+	int err;
+
+	case_begin("SIGINT mid-interval: ends at once; a second one is seen");
+	sigint_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	CHECK(sigint_fd >= 0, "timerfd");
+	ws_opts_init(&o);
+	nticks = 0;
+	ws_session_add(&s, &probe);
+	ws_session_add_poller(&s, sigint_fd, send_sigint, NULL);
+	err = ws_session_run(&s);
+	CHECK_EQ(err, 0, "exit");
+	CHECK_EQ(nticks, 0, "intervals");
+	CHECK(s.elapsed >= 0.29 && s.elapsed < 0.5, "watched %g s", s.elapsed);
+	CHECK(first_taken, "the first signal still pending at the summary");
+	CHECK(second_seen, "a second signal not seen");
+	if (sigint_fd >= 0)
+		close(sigint_fd);
+	case_end();
+}
+
 int main(void)
 {
 	static const char *const names[] = {
 		"-d 1.2 with 0.5 s intervals",
 		"-d 0.3 with 1 s intervals",
 		"count within -d",
+		"SIGINT mid-interval",
 	};
 	sigset_t mask;
 	unsigned int i;
@@ -115,5 +177,6 @@ int main(void)
 	test_duration_not_rounded_up();
 	test_duration_below_interval();
 	test_count_within_duration();
+	test_sigint_mid_interval();
 	return unit_exit();
 }

@@ -68,7 +68,8 @@ static struct {
 } locate_cache[RST_LOCATE_CACHE];
 static int nlocate_cache, nlocate_rounds;
 #define RST_LOCATE_STOP_ROUNDS 3 /* the stop waits 3 s at most */
-static bool locate_ran_this_pass, stopping;
+static bool locate_ran_this_pass, stopped_again;
+static const struct ws_session *stopping; /* the session, while it stops */
 static int stop_runs;
 static const char locate_later[] = "a probe run this pass already";
 static uint64_t probe_rsts;
@@ -561,6 +562,24 @@ static const char *ts_state(const struct rst_evidence *ev,
 	return res->ts_continues ? "continues" : "jumps";
 }
 
+/*
+ * While stopping, each probe run holds the summary up to a second: say so
+ * once, and run none once a stop signal comes (again).  NULL: probe.
+ */
+static const char *stop_probe_refused(void)
+{
+	if (stop_runs == RST_LOCATE_STOP_ROUNDS)
+		return "not probed: wirescope was stopping";
+	stopped_again = stopped_again || ws_session_stopped_again(stopping);
+	if (stopped_again)
+		return "not probed: stopped by a second signal (Ctrl-C)";
+	if (!stop_runs)
+		ws_warn("--locate: probing for up to %d s before the summary; "
+			"Ctrl-C skips it",
+			RST_LOCATE_STOP_ROUNDS);
+	return NULL;
+}
+
 /* One probe run (or its cached result); NULL with @why set if none. */
 static const struct rst_locate_res *locate(const struct rst_locate_req *q,
 					   const char **why)
@@ -581,16 +600,14 @@ static const struct rst_locate_res *locate(const struct rst_locate_req *q,
 		*why = "--locate's probe budget for this run is spent";
 		return NULL;
 	}
-	if (stopping && stop_runs == RST_LOCATE_STOP_ROUNDS) {
-		*why = "not probed: wirescope was stopping";
+	if (stopping && (*why = stop_probe_refused()))
 		return NULL;
-	}
 	if (!stopping && locate_ran_this_pass) {
 		*why = locate_later;
 		return NULL;
 	}
 	locate_ran_this_pass = true;
-	stop_runs += stopping;
+	stop_runs += stopping != NULL;
 	nlocate_rounds++;
 	i = nlocate_cache < RST_LOCATE_CACHE ? nlocate_cache++ : 0;
 	memcpy(locate_cache[i].peer, q->raddr, 16);
@@ -868,7 +885,7 @@ static void process(struct ws_session *s, bool flush)
 	ring_buffer__consume(rb);
 	check_losses(s, now);
 	locate_ran_this_pass = false;
-	stopping = flush;
+	stopping = flush ? s : NULL;
 	for (i = 0; i < nevs; i++)
 		if (!evs[i].done && evs[i].e.kind == RST_WIRE &&
 		    (flush || now - evs[i].t >= RST_SETTLE_S))

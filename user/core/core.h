@@ -225,6 +225,11 @@ int ws_block_stop_signals(sigset_t *mask);
 int ws_session_run(struct ws_session *s);
 /* The tick after @now, in ns since the start: @iv's next, or @dur's end. */
 int64_t ws_next_tick_ns(int64_t now, int64_t iv, int64_t dur);
+/*
+ * Once the watch has ended: did a stop signal (a second Ctrl-C) come since?
+ * Takes it.  What the summary still waits for should then be skipped.
+ */
+bool ws_session_stopped_again(const struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
 int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 			  void *ctx);

@@ -801,6 +801,11 @@ static int all_ifaces_gone(struct ws_session *s, bool *said)
 	return 0;
 }
 
+bool ws_session_stopped_again(const struct ws_session *s)
+{
+	return s->sig_fd >= 0 && stop_signal(s);
+}
+
 static int open_timer(const struct ws_session *s, int64_t start)
 {
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -844,8 +849,10 @@ static int run_loop(struct ws_session *s)
 				       strerror(errno));
 			break;
 		}
-		if (pfd[0].revents)
-			break; /* SIGINT/SIGTERM/SIGHUP: summary, exit 0 */
+		/* SIGINT/SIGTERM/SIGHUP: summary, exit 0.  Taken, so that
+		 * ws_session_stopped_again() sees only a second one. */
+		if (pfd[0].revents && stop_signal(s))
+			break;
 		lock(s);
 		for (i = 0; i < s->n_pollers && !err; i++)
 			if (pfd[2 + i].revents)
