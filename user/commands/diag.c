@@ -173,9 +173,7 @@ static void diag_interval(struct ws_session *s, double secs)
 /* A signal (or an error) ended the watch before -d and count did. */
 static bool stopped_early(const struct ws_session *s)
 {
-	if (s->o->count && s->ticks >= (unsigned long)s->o->count)
-		return false;
-	return s->o->duration && s->elapsed + 1e-3 < s->o->duration;
+	return s->o->duration && !ws_session_watch_done(s);
 }
 
 static void diag_summary(struct ws_session *s)

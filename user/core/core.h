@@ -230,6 +230,8 @@ int64_t ws_next_tick_ns(int64_t now, int64_t iv, int64_t dur);
  * Takes it.  What the summary still waits for should then be skipped.
  */
 bool ws_session_stopped_again(const struct ws_session *s);
+/* The watch reached its count or -d (not stopped by a signal or error). */
+bool ws_session_watch_done(const struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
 int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 			  void *ctx);

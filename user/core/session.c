@@ -817,7 +817,7 @@ static int open_timer(const struct ws_session *s, int64_t start)
 	return tfd;
 }
 
-static bool watch_done(const struct ws_session *s)
+bool ws_session_watch_done(const struct ws_session *s)
 {
 	if (s->o->count && s->ticks >= (unsigned long)s->o->count)
 		return true;
@@ -879,7 +879,7 @@ static int run_loop(struct ws_session *s)
 		}
 		if (!alive && (err = all_ifaces_gone(s, &said_gone)))
 			break;
-		if (err || watch_done(s))
+		if (err || ws_session_watch_done(s))
 			break;
 		if (arm_timer(s, tfd, start, now - start))
 			err = ws_error(WS_EXIT_RUNTIME, "timer: %s",
