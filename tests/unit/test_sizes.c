@@ -26,6 +26,7 @@
 #include "collectors/retrans_collector.h"
 #include "collectors/sndbuf_collector.h"
 #include "collectors/hoststat_collector.h"
+#include "commands/diag.h"
 #include "health.h"
 #include "wirescope.skel.h"
 #include "sizes_maps.h"
@@ -446,6 +447,79 @@ static void test_gone_iface_no_rows(void)
 	case_end();
 }
 
+/* What @c's interval (or, @summary, its summary) prints, to be freed. */
+static char *printed(struct ws_session *s, const struct ws_collector *c,
+		     bool summary)
+{
+	char *out = NULL;
+	size_t len = 0;
+
+	s->out = open_memstream(&out, &len);
+	if (!s->out)
+		return NULL;
+	if (summary)
+		c->summary(s);
+	else
+		c->interval(s, 1);
+	fclose(s->out);
+	return out;
+}
+
+/*
+ * An interval without a frame has no small-packet share: "-" and null,
+ * not a 0.0% that reads as "none were small"; with frames, the share.
+ */
+static void test_no_frames_no_share(void)
+{
+	struct pkt_spec spec = { .l3 = PKT_IPV4, .l4 = PKT_UDP, .len = 60 };
+	struct ws_opts o = { .json = true, .small = 75 };
+	struct ws_session s = { .o = &o, .skel = skel, .ncpus = ncpus };
+	char *sz, *dg;
+	uint32_t ret;
+
+	case_begin("small_pct: no frames, no share (sizes and diag)");
+	CHECK(!ws_add_iface(&o, "lo"), "watch lo");
+	CHECK(!ws_sizes_collector.start(&s), "start");
+	CHECK(!ws_diag_collector.start(&s), "diag start");
+	sz = printed(&s, &ws_sizes_collector, false);
+	dg = printed(&s, &ws_diag_collector, false);
+	CHECK(sz && strstr(sz, "\"packets\":0,") &&
+		  strstr(sz, "\"small_pct\":null") &&
+		  !strstr(sz, "\"small_pct\":0"),
+	      "sizes JSON: %s", sz);
+	CHECK(dg && strstr(dg, "\"pps_in\":0,") &&
+		  strstr(dg, "\"small_pct\":null,"),
+	      "diag JSON: %s", dg);
+	free(sz);
+	free(dg);
+	o.json = false;
+	sz = printed(&s, &ws_sizes_collector, false);
+	dg = printed(&s, &ws_diag_collector, false);
+	CHECK(sz && strstr(sz, "lo       rx      0      0      -      0") &&
+		  !strstr(sz, "0.0%"),
+	      "sizes text: %s", sz);
+	CHECK(dg && strstr(dg, "\n   1       0       0      -      -") &&
+		  !strstr(dg, "0.0%"),
+	      "diag text: %s", dg);
+	free(sz);
+	free(dg);
+	pkt_build(frame, &spec);
+	CHECK(!run_xdp(spec.len, LO_IFINDEX, &ret), "test run: %s",
+	      strerror(errno));
+	CHECK(!ws_sizes_collector.sample(&s), "sample");
+	o.json = true;
+	dg = printed(&s, &ws_diag_collector, false);
+	CHECK(dg && strstr(dg, "\"small_pct\":100,"), "diag JSON: %s", dg);
+	free(dg);
+	o.json = false;
+	sz = printed(&s, &ws_sizes_collector, true);
+	CHECK(sz && strstr(sz, " 100.0% <=64=1") &&
+		  strstr(sz, "       - <=64=0"),
+	      "sizes summary: rx 100%%, tx none: %s", sz);
+	free(sz);
+	case_end();
+}
+
 int main(void)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -472,6 +546,7 @@ int main(void)
 	test_no_slot();
 	test_prom_label_after_rename();
 	test_gone_iface_no_rows();
+	test_no_frames_no_share();
 	test_tcx_first_in_chain(); /* last: leaves the netns */
 	wirescope_bpf__destroy(skel);
 	return unit_exit();

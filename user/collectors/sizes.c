@@ -186,17 +186,17 @@ static void print_header(struct ws_session *s)
 static void print_text_row(struct ws_session *s, const char *iface, int dir,
 			   const struct sizes_counters *d, double secs)
 {
-	char t[16], a[16], b[16];
+	char t[16], a[16], b[16], p[16];
 	int k;
 
 	if (s->o->timestamp) {
 		ws_fmt_time(t, sizeof(t), false);
 		fprintf(s->out, "%-8s ", t);
 	}
-	fprintf(s->out, "%-8s %-2s %6s %6s %5.1f%%", iface, dir_names[dir],
+	fprintf(s->out, "%-8s %-2s %6s %6s %6s", iface, dir_names[dir],
 		ws_human(d->packets / secs, a, sizeof(a)),
 		ws_human(d->bytes * 8 / secs, b, sizeof(b)),
-		pct(d->small, d->packets));
+		ws_fmt_pct(d->small, d->packets, p, sizeof(p)));
 	for (k = 0; k < WS_SIZE_NBUCKETS; k++)
 		fprintf(s->out, " %6s", ws_human(d->bucket[k], a, sizeof(a)));
 	fputc('\n', s->out);
@@ -230,7 +230,7 @@ static void print_json(struct ws_session *s, const char *type,
 	}
 	json_u64(&j, "small_threshold", s->o->small);
 	json_u64(&j, "small", d->small);
-	json_double(&j, "small_pct", pct(d->small, d->packets));
+	json_pct_or_null(&j, "small_pct", d->small, d->packets);
 	json_buckets(&j, d);
 	json_end(&j);
 }
@@ -274,11 +274,12 @@ static void sizes_interval(struct ws_session *s, double secs)
 static void print_summary_text(struct ws_session *s, int i, int dir,
 			       const struct sizes_counters *d)
 {
+	char p[16];
 	int k;
 
-	fprintf(s->out, "%-8s %-2s %12llu %14llu %6.1f%%", s->o->ifaces[i].name,
+	fprintf(s->out, "%-8s %-2s %12llu %14llu %7s", s->o->ifaces[i].name,
 		dir_names[dir], d->packets, d->bytes,
-		pct(d->small, d->packets));
+		ws_fmt_pct(d->small, d->packets, p, sizeof(p)));
 	for (k = 0; k < WS_SIZE_NBUCKETS; k++)
 		fprintf(s->out, " %s=%llu", short_names[k], d->bucket[k]);
 	fputc('\n', s->out);

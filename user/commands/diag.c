@@ -50,7 +50,7 @@ static int diag_start(struct ws_session *s)
 
 struct rates {
 	double pps[WS_NDIRS];
-	double small_pct;
+	uint64_t rx, small_rx; /* frames received, of them small */
 };
 
 /* Packet rates summed over the watched interfaces since the last call. */
@@ -71,7 +71,8 @@ static void packet_rates(struct ws_session *s, double secs, struct rates *r)
 	}
 	for (dir = 0; dir < WS_NDIRS; dir++)
 		r->pps[dir] = secs > 0 ? pkts[dir] / secs : 0;
-	r->small_pct = pkts[WS_RX] ? 100.0 * small_rx / pkts[WS_RX] : 0;
+	r->rx = pkts[WS_RX];
+	r->small_rx = small_rx;
 }
 
 static void collect_cols(struct ws_session *s, double secs,
@@ -108,15 +109,16 @@ static void print_header(struct ws_session *s)
 static void print_line(struct ws_session *s, const struct rates *r,
 		       const struct ws_diag_cols *c)
 {
-	char t[16], b[9][16]; /* one buffer per column: all live at once */
+	char t[16], b[10][16]; /* one buffer per column: all live at once */
 
 	if (s->o->timestamp) {
 		ws_fmt_time(t, sizeof(t), false);
 		fprintf(s->out, "%-8s ", t);
 	}
-	fprintf(s->out, "%4lu %7s %7s %5.1f%% %6s %6s %6s %7s %s/%s/%s\n",
+	fprintf(s->out, "%4lu %7s %7s %6s %6s %6s %6s %7s %s/%s/%s\n",
 		s->ticks + 1, ws_human(r->pps[WS_RX], b[0], 16),
-		ws_human(r->pps[WS_TX], b[1], 16), r->small_pct,
+		ws_human(r->pps[WS_TX], b[1], 16),
+		ws_fmt_pct(r->small_rx, r->rx, b[9], 16),
 		col(c->new_conns, b[2], 16), col(c->syn_unanswered, b[3], 16),
 		col(c->accept_overflows, b[4], 16), col(c->retrans, b[5], 16),
 		col(c->rst_local, b[6], 16), col(c->rst_peer, b[7], 16),
@@ -143,7 +145,7 @@ static void print_json(struct ws_session *s, double secs, const struct rates *r,
 	json_double(&j, "pps_in", r->pps[WS_RX]);
 	json_double(&j, "pps_out", r->pps[WS_TX]);
 	json_u64(&j, "small_threshold", s->o->small);
-	json_double(&j, "small_pct", r->small_pct);
+	json_pct_or_null(&j, "small_pct", r->small_rx, r->rx);
 	json_num_or_null(&j, "new_conns_per_s", c->new_conns);
 	json_num_or_null(&j, "syn_unanswered", c->syn_unanswered);
 	json_num_or_null(&j, "accept_overflows", c->accept_overflows);

@@ -349,6 +349,8 @@ const char *ws_fmt_addr_scoped(int family, const void *addr, int ifindex,
 const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
 			    char *buf, size_t len);
 const char *ws_human(double v, char *buf, size_t len);
+/* @part of @whole as "12.5%", or "-" when @whole is 0: no share, not 0%. */
+const char *ws_fmt_pct(uint64_t part, uint64_t whole, char *buf, size_t len);
 void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
 		       const uint64_t *vals, int n);
 /*
@@ -380,6 +382,9 @@ void json_null(struct ws_json *j, const char *key);
 /* @v if it was counted (@counted), else null. */
 void json_u64_or_null(struct ws_json *j, const char *key, bool counted,
 		      uint64_t v);
+/* @part of @whole in percent, or null when @whole is 0 (ws_fmt_pct). */
+void json_pct_or_null(struct ws_json *j, const char *key, uint64_t part,
+		      uint64_t whole);
 void json_obj_begin(struct ws_json *j, const char *key);
 void json_obj_end(struct ws_json *j);
 void json_arr_begin(struct ws_json *j, const char *key);

@@ -90,6 +90,15 @@ const char *ws_human(double v, char *buf, size_t len)
 	return buf;
 }
 
+const char *ws_fmt_pct(uint64_t part, uint64_t whole, char *buf, size_t len)
+{
+	if (whole)
+		snprintf(buf, len, "%.1f%%", 100.0 * part / whole);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 const char *ws_fmt_addr(int family, const void *addr, char *buf, size_t len)
 {
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
@@ -242,6 +251,15 @@ void json_u64_or_null(struct ws_json *j, const char *key, bool counted,
 {
 	if (counted)
 		json_u64(j, key, v);
+	else
+		json_null(j, key);
+}
+
+void json_pct_or_null(struct ws_json *j, const char *key, uint64_t part,
+		      uint64_t whole)
+{
+	if (whole)
+		json_double(j, key, 100.0 * part / whole);
 	else
 		json_null(j, key);
 }
