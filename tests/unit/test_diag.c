@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <sched.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <math.h>
 #include <stdlib.h>
@@ -966,6 +968,139 @@ static void test_somaxconn_caps_nobody(void)
 	case_end();
 }
 
+/* @key of @f's evidence_unread finding is there, and unknown. */
+static bool unread(const struct ws_findings *f, const char *key)
+{
+	const struct ws_finding *x = find(f, "evidence_unread");
+
+	return x && x->evidence_gap && unknown_evidence(x, key);
+}
+
+/*
+ * The pure judgements: a counter that did not read is said, not 0, and
+ * an iface_drops finding shows it unknown; "healthy" is then less sure.
+ */
+static void test_unread_said(void)
+{
+	struct ws_iface_delta d = { .name = "eth0", .secs = 10 };
+	struct ws_softnet_delta sd = { .secs = 10 };
+	struct ws_sndbuf_report r = { .tcp_wmem_max = -1, .wmem_max = -1 };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+
+	case_begin("unread counters: evidence_unread, never a silent 0");
+	find_iface_drops(&d, 0, &f);
+	find_softnet(&sd, &f);
+	find_sndbuf(&r, &f);
+	CHECK_EQ(f.n, 0, "all read, nothing counted: no finding");
+	d.unread = 1U << WS_IF_RX_MISSED;
+	find_iface_drops(&d, 0, &f);
+	CHECK(unread(&f, "statistics:eth0"), "rx_missed_errors unread");
+	sd.unread = true;
+	find_softnet(&sd, &f);
+	CHECK(unread(&f, "softnet_stat"), "softnet_stat unread");
+	r.unread = true;
+	find_sndbuf(&r, &f);
+	CHECK(unread(&f, "sock_diag_senders"), "sock_diag dump failed");
+	CHECK_EQ(f.n, 1, "one finding names them all");
+	d.st[WS_IF_RX_PACKETS] = 1000;
+	d.st[WS_IF_RX_DROPPED] = 100;
+	find_iface_drops(&d, 0, &f);
+	x = find(&f, "iface_drops");
+	CHECK(x && unknown_evidence(x, "rx_missed_errors") &&
+		  evidence(x, "rx_dropped") == 100,
+	      "iface_drops: the unread counter unknown, the read one kept");
+	memset(&f, 0, sizeof(f));
+	ws_evidence_unread(&f, "softnet_stat");
+	ws_findings_finish(&f);
+	x = find(&f, "healthy");
+	CHECK(x && x->confidence < 0.6 && strstr(x->title, "missing"),
+	      "healthy is less sure: %s", x ? x->title : "none");
+	case_end();
+}
+
+/* A file that reads @text, over @path (a tmpfs mounted on its dir). */
+static int put_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	if (!fp)
+		return -errno;
+	fputs(text, fp);
+	return fclose(fp) ? -errno : 0;
+}
+
+/*
+ * The host collector on lo with its statistics/ hidden by an empty tmpfs
+ * at the start, then showing 500 rx_dropped: no start value, so no delta
+ * (before: 500 drops that happened before the run, critical); and hidden
+ * throughout: said, not "no drops".  In a private mount namespace.
+ */
+static void test_host_iface_unread(void)
+{
+	const char *name = "host: unread interface counters are unknown";
+	const char *dir = "/sys/class/net/lo/statistics";
+	struct ws_opts o = {};
+	struct ws_session s = { .o = &o, .elapsed = 2 };
+	struct ws_findings f = { 0 };
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("none", dir, "tmpfs", 0, NULL)) {
+		case_skip(name, "no private mount namespace");
+		return;
+	}
+	case_begin(name);
+	CHECK(!ws_add_iface(&o, "lo"), "watch lo");
+	CHECK(!ws_host_collector.start(&s), "start");
+	CHECK(!mount("none", dir, "tmpfs", 0, NULL), "second tmpfs: %s",
+	      strerror(errno));
+	CHECK(!put_file(dir, "rx_packets", "500\n") &&
+		  !put_file(dir, "rx_dropped", "500\n"),
+	      "fake counters: %s", strerror(errno));
+	CHECK(!ws_host_collector.sample(&s), "sample");
+	ws_host_collector.findings(&s, &f);
+	CHECK(!find(&f, "iface_drops"), "no drops from before the run");
+	CHECK(unread(&f, "statistics:lo"), "the gap is said");
+	umount(dir);
+	umount(dir);
+	memset(&f, 0, sizeof(f));
+	CHECK(!mount("none", dir, "tmpfs", 0, NULL), "tmpfs: %s",
+	      strerror(errno));
+	CHECK(!ws_host_collector.start(&s), "start");
+	CHECK(!ws_host_collector.sample(&s), "sample");
+	ws_host_collector.findings(&s, &f);
+	CHECK(unread(&f, "statistics:lo"), "hidden all along: said");
+	umount(dir);
+	case_end();
+}
+
+/* The sock_diag dump fails at the end (no file descriptor left). */
+static void test_sndbuf_dump_fails(void)
+{
+	struct ws_opts o = {};
+	struct ws_session s = { .o = &o };
+	struct ws_findings f = { 0 };
+	struct rlimit was, now;
+	int fd = dup(0);
+
+	case_begin("sysctl_wmem_max: a failed sock_diag dump is said");
+	CHECK(fd >= 0 && !getrlimit(RLIMIT_NOFILE, &was), "fds");
+	CHECK(!ws_sndbuf_collector.start(&s), "start");
+	now = was;
+	now.rlim_cur = fd; /* the lowest free one: no socket can open */
+	close(fd);
+	CHECK(!setrlimit(RLIMIT_NOFILE, &now), "rlimit");
+	ws_sndbuf_collector.findings(&s, &f);
+	setrlimit(RLIMIT_NOFILE, &was);
+	ws_sndbuf_collector.stop(&s);
+	CHECK(unread(&f, "sock_diag_senders"), "the dump's failure is said");
+	case_end();
+}
+
 int main(void)
 {
 	test_tcp_retransmits_peers();
@@ -989,6 +1124,9 @@ int main(void)
 	test_unknown_evidence_is_null();
 	test_healthy_stopped_early();
 	test_equals_ranked_by_size();
+	test_unread_said();
+	test_sndbuf_dump_fails();
+	test_host_iface_unread();     /* a private mount namespace */
 	test_somaxconn_caps_nobody(); /* last: a new netns */
 	return unit_exit();
 }

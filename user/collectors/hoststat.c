@@ -22,6 +22,7 @@ const char *const ws_ifstat_names[WS_IF_NSTATS] = {
 
 struct iface_snap {
 	uint64_t st[WS_IF_NSTATS];
+	uint32_t known; /* bit k: st[k] was read, now or before */
 	struct nl_qdisc_stats root;
 };
 
@@ -34,6 +35,9 @@ struct host_snap {
 static struct host_snap base, cur;
 static struct ws_tcp_counters tcp_counters;
 static uint32_t backlog_max[WS_MAX_IFACES], qlen_max[WS_MAX_IFACES];
+/* Reads that failed during the run: what they count is unknown. */
+static uint32_t iface_unread[WS_MAX_IFACES];
+static bool softnet_unread;
 
 static void read_root_qdisc(int ifindex, struct nl_qdisc_stats *root)
 {
@@ -56,11 +60,15 @@ static bool still_ours(const struct ws_iface *ifc)
 
 /*
  * @ifc's counters into @s; false, and @s as it was, when its name has
- * gone or names another interface (counters of its own from 0).
+ * gone or names another interface (counters of its own from 0).  A
+ * counter that does not read keeps its last value, and its bit in
+ * @unread: never a 0 that would read as nothing counted.
  */
-static bool read_iface(const struct ws_iface *ifc, struct iface_snap *s)
+static bool read_iface(const struct ws_iface *ifc, struct iface_snap *s,
+		       uint32_t *unread)
 {
-	struct iface_snap now;
+	struct iface_snap now = *s;
+	uint32_t failed = 0;
 	char file[64];
 	int64_t v;
 	int k;
@@ -70,39 +78,61 @@ static bool read_iface(const struct ws_iface *ifc, struct iface_snap *s)
 	for (k = 0; k < WS_IF_NSTATS; k++) {
 		snprintf(file, sizeof(file), "statistics/%s",
 			 ws_ifstat_names[k]);
-		now.st[k] = ws_sysfs_net(ifc->name, file, &v) ? 0 : (uint64_t)v;
+		if (ws_sysfs_net(ifc->name, file, &v)) {
+			failed |= 1U << k;
+			continue;
+		}
+		now.st[k] = (uint64_t)v;
+		now.known |= 1U << k;
 	}
 	read_root_qdisc(ifc->ifindex, &now.root);
 	if (!still_ours(ifc))
 		return false;
 	*s = now;
+	*unread |= failed;
+	return true;
+}
+
+/* /proc/net/softnet_stat into @s; false, and @s as it was, if unread. */
+static bool read_softnet(struct host_snap *s)
+{
+	static char buf[WS_SOFTNET_MAX_CPUS * 160];
+	int n = ws_read_text("/proc/net/softnet_stat", buf, sizeof(buf));
+
+	if (n >= 0)
+		n = parse_softnet(buf, s->softnet, WS_SOFTNET_MAX_CPUS);
+	if (n <= 0)
+		return false;
+	s->ncpus = n;
 	return true;
 }
 
 static int host_sample(struct ws_session *s)
 {
-	static char buf[WS_SOFTNET_MAX_CPUS * 160];
-	int i, n;
+	int i;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		struct ws_iface *ifc = &s->o->ifaces[i];
 
-		if (ifc->gone || !read_iface(ifc, &cur.ifc[i]))
+		if (ifc->gone ||
+		    !read_iface(ifc, &cur.ifc[i], &iface_unread[i]))
 			continue; /* what it counted until then stands */
 		if (cur.ifc[i].root.backlog > backlog_max[i])
 			backlog_max[i] = cur.ifc[i].root.backlog;
 		if (cur.ifc[i].root.qlen > qlen_max[i])
 			qlen_max[i] = cur.ifc[i].root.qlen;
 	}
-	n = ws_read_text("/proc/net/softnet_stat", buf, sizeof(buf));
-	n = n < 0 ? 0 : parse_softnet(buf, cur.softnet, WS_SOFTNET_MAX_CPUS);
-	cur.ncpus = n < 0 ? 0 : n;
+	if (!read_softnet(&cur))
+		softnet_unread = true; /* the last good rows stand */
 	ws_tcp_counters_read(&tcp_counters);
 	return 0;
 }
 
 static int host_start(struct ws_session *s)
 {
+	memset(&cur, 0, sizeof(cur));
+	memset(iface_unread, 0, sizeof(iface_unread));
+	softnet_unread = false;
 	host_sample(s);
 	base = cur;
 	return 0;
@@ -169,9 +199,14 @@ void find_iface_drops(const struct ws_iface_delta *d, uint64_t softnet_dropped,
 	uint64_t rx_dropped = st[WS_IF_RX_DROPPED], drops, errors, pkts;
 	struct ws_finding *x;
 	enum ws_severity sev;
+	char key[32];
 	double sh;
 	int k;
 
+	if (d->unread) { /* the sums below are floors */
+		snprintf(key, sizeof(key), "statistics:%s", d->name);
+		ws_evidence_unread(f, key);
+	}
 	rx_dropped -=
 	    rx_dropped < softnet_dropped ? rx_dropped : softnet_dropped;
 	drops = rx_dropped + st[WS_IF_TX_DROPPED] + st[WS_IF_RX_MISSED] +
@@ -189,7 +224,9 @@ void find_iface_drops(const struct ws_iface_delta *d, uint64_t softnet_dropped,
 			   (unsigned long long)pkts, 100 * sh);
 	ws_evidence_str(x, "iface", d->name);
 	for (k = WS_IF_RX_DROPPED; k < WS_IF_NSTATS; k++)
-		if (st[k])
+		if (d->unread & 1U << k)
+			ws_evidence_unknown(x, ws_ifstat_names[k]);
+		else if (st[k])
 			ws_evidence_num(x, ws_ifstat_names[k], st[k]);
 	if (softnet_dropped && st[WS_IF_RX_DROPPED])
 		ws_evidence_num(x, "rx_dropped_by_backlog",
@@ -242,6 +279,8 @@ void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f)
 	int64_t want = backlog < 1000 ? 2000 : backlog * 2;
 	char now[32] = "";
 
+	if (d->unread) /* a drop count is then a floor */
+		ws_evidence_unread(f, "softnet_stat");
 	if (d->dropped) {
 		x = ws_finding_add(
 		    f, "softnet_drops",
@@ -512,13 +551,16 @@ bool root_qdisc_delta(const struct nl_qdisc_stats *a,
 static void iface_delta(struct ws_session *s, int i, struct ws_iface_delta *d)
 {
 	const struct iface_snap *a = &base.ifc[i], *b = &cur.ifc[i];
+	uint32_t both = a->known & b->known;
 	int k;
 
 	memset(d, 0, sizeof(*d));
 	d->name = s->o->ifaces[i].name;
 	d->secs = s->elapsed;
+	d->unread = iface_unread[i] | (~both & ((1U << WS_IF_NSTATS) - 1));
 	for (k = 0; k < WS_IF_NSTATS; k++)
-		d->st[k] = b->st[k] >= a->st[k] ? b->st[k] - a->st[k] : 0;
+		if (both & 1U << k && b->st[k] >= a->st[k])
+			d->st[k] = b->st[k] - a->st[k];
 	if (!still_ours(&s->o->ifaces[i]) ||
 	    ws_sysfs_net(d->name, "speed", &d->speed_mbps))
 		d->speed_mbps = -1;
@@ -537,6 +579,7 @@ static void host_findings(struct ws_session *s, struct ws_findings *f)
 	int i, capped;
 
 	softnet_delta(base.softnet, base.ncpus, cur.softnet, cur.ncpus, &sd);
+	sd.unread = softnet_unread;
 	ws_sysctl("net.core.netdev_max_backlog", &sd.netdev_max_backlog);
 	ws_sysctl("net.core.netdev_budget", &sd.netdev_budget);
 	ws_sysctl("net.core.netdev_budget_usecs", &sd.netdev_budget_usecs);

@@ -41,6 +41,7 @@ struct ws_iface_delta {
 	const char *name;
 	double secs;
 	uint64_t st[WS_IF_NSTATS];
+	uint32_t unread;    /* bit k: st[k] (0) is unknown, a read failed */
 	int64_t speed_mbps; /* <= 0: unknown (veth, tun...) */
 	/* root qdisc; kind[0] == 0 when there is none (noqueue) */
 	char qdisc[16];
@@ -53,6 +54,7 @@ struct ws_softnet_delta {
 	uint64_t processed, dropped, time_squeeze;
 	int worst_cpu;	    /* the CPU with the most drops, -1 if none */
 	int cpus_unmatched; /* rows at the end of no CPU at the start */
+	bool unread;	    /* a read of softnet_stat failed: a floor */
 	uint64_t worst_cpu_dropped;
 	int64_t netdev_max_backlog, netdev_budget, netdev_budget_usecs;
 };

@@ -41,6 +41,8 @@ void find_sndbuf(const struct ws_sndbuf_report *r, struct ws_findings *f)
 	double rtt_ms = w->rtt_us / 1e3;
 	struct ws_finding *x;
 
+	if (r->unread) /* sockets not judged: no sender limited is unknown */
+		ws_evidence_unread(f, "sock_diag_senders");
 	if (!r->senders_limited || cap >= enough)
 		return;
 	x = ws_finding_add(
@@ -87,6 +89,7 @@ struct sender_base {
 static struct sender_base *bases;
 static size_t n_bases, cap_bases;
 static bool untracked; /* the start did not read every socket */
+static bool unread;    /* its sock_diag dump failed */
 
 static int cmp_cookie(const void *a, const void *b)
 {
@@ -120,8 +123,8 @@ static int sndbuf_start(struct ws_session *s)
 {
 	n_bases = 0;
 	untracked = false;
-	if (nl_tcp_senders(keep_base, NULL))
-		untracked = true;
+	unread = nl_tcp_senders(keep_base, NULL) != 0;
+	untracked |= unread;
 	if (n_bases) /* bases is NULL until the first socket */
 		qsort(bases, n_bases, sizeof(*bases), cmp_cookie);
 	return 0;
@@ -156,11 +159,13 @@ static void judge_sender(const struct nl_tcp_sender *t, void *arg)
 static void sndbuf_findings(struct ws_session *s, struct ws_findings *f)
 {
 	struct ws_sndbuf_report r = { .tcp_wmem_max = -1, .wmem_max = -1 };
+	int err;
 
 	ws_sysctl_field("net.ipv4.tcp_wmem", 2, &r.tcp_wmem_max);
 	ws_sysctl("net.core.wmem_max", &r.wmem_max);
 	r.untracked = untracked;
-	nl_tcp_senders(judge_sender, &r);
+	err = nl_tcp_senders(judge_sender, &r);
+	r.unread = unread || err;
 	find_sndbuf(&r, f);
 }
 

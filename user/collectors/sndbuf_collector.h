@@ -26,6 +26,7 @@ struct ws_sndbuf_report {
 	int64_t wmem_max;     /* SO_SNDBUF's cap (doubled by the kernel) */
 	int senders_limited;
 	bool untracked; /* some sockets were not read at the start */
+	bool unread;	/* a sock_diag dump failed: some were never judged */
 	struct ws_sndbuf_delta worst;
 };
 

@@ -59,7 +59,7 @@ static const char usage[] =
     "softnet_squeeze, egress_saturated, tcp_retransmits,\n"
     "sysctl_somaxconn, sysctl_tcp_max_syn_backlog, sysctl_rmem_max,\n"
     "sysctl_wmem_max, rcvbuf_overflow, wirescope_lost_counts,\n"
-    "kernel_events_missing, healthy.\n"
+    "kernel_events_missing, evidence_unread, healthy.\n"
     "\n"
     "Examples:\n"
     "  sudo wirescope diag                   # default-route interface, 10 s\n"

@@ -131,6 +131,27 @@ void ws_evidence_unknown(struct ws_finding *x, const char *key)
 		e->unknown = true;
 }
 
+void ws_evidence_unread(struct ws_findings *f, const char *what)
+{
+	struct ws_finding *x = NULL;
+	int i;
+
+	for (i = 0; i < f->n && !x; i++)
+		if (!strcmp(f->items[i].id, "evidence_unread"))
+			x = &f->items[i];
+	if (!x) {
+		x = ws_finding_add(f, "evidence_unread", WS_SEV_INFO, 1,
+				   "some counters could not be read: what "
+				   "they count is unknown, not 0");
+		x->evidence_gap = true;
+		ws_advice(x, "the findings that need them could not be "
+			     "raised: a read of /sys, /proc or sock_diag "
+			     "failed (not mounted, no permission, out of "
+			     "memory); fix that and run diag again");
+	}
+	ws_evidence_unknown(x, what);
+}
+
 static int worst_first(const void *a, const void *b)
 {
 	const struct ws_finding *x = a, *y = b;

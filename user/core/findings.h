@@ -76,6 +76,12 @@ void ws_evidence_num(struct ws_finding *x, const char *key, double v);
 void ws_evidence_str(struct ws_finding *x, const char *key, const char *v);
 /* A value that could not be measured: null, never a made-up number. */
 void ws_evidence_unknown(struct ws_finding *x, const char *key);
+/*
+ * Counters that could not be read (a file, a sock_diag dump): @what is
+ * unknown evidence of the one "evidence_unread" finding, so no finding
+ * reads their silence as nothing happened and "healthy" is less sure.
+ */
+void ws_evidence_unread(struct ws_findings *f, const char *what);
 void ws_advice(struct ws_finding *x, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
