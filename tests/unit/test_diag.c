@@ -1078,6 +1078,58 @@ static void test_host_iface_unread(void)
 	case_end();
 }
 
+/*
+ * A sysctl that could not be read is unknown evidence, never the 0 it was
+ * initialised to (netdev_budget outside the initial network namespace).
+ */
+static void test_sysctl_unread(void)
+{
+	struct ws_softnet_delta sd = { .secs = 10,
+				       .processed = 1000,
+				       .time_squeeze = 50,
+				       .netdev_budget = -1,
+				       .netdev_budget_usecs = -1 };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+
+	case_begin("sysctls that did not read are unknown, not 0");
+	find_softnet(&sd, &f);
+	x = find(&f, "softnet_squeeze");
+	CHECK(x && unknown_evidence(x, "netdev_budget") &&
+		  unknown_evidence(x, "netdev_budget_usecs"),
+	      "netdev_budget unknown");
+	CHECK(x && !strstr(x->title, "= -1") && !strstr(x->title, "= 0"),
+	      "title: %s", x ? x->title : "");
+	case_end();
+}
+
+/* tcp_keepalive_time hidden (a private mount namespace): unknown, not 0. */
+static void test_keepalive_unread(void)
+{
+	const char *name = "ws_advise_keepalive: keepalive sysctls unread";
+	const char *dir = "/proc/sys/net/ipv4";
+	struct ws_findings f = { 0 };
+	struct ws_finding *x;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("none", dir, "tmpfs", 0, NULL)) {
+		case_skip(name, "no private mount namespace");
+		return;
+	}
+	case_begin(name);
+	x = ws_finding_add(&f, "middlebox_reset", WS_SEV_WARNING, 0.8, "t");
+	ws_advise_keepalive(x, 90);
+	umount(dir);
+	CHECK(unknown_evidence(x, "tcp_keepalive_time") &&
+		  unknown_evidence(x, "tcp_keepalive_probes"),
+	      "keepalive evidence unknown");
+	CHECK(strstr(x->advice, "tcp_keepalive_time here is unknown") &&
+		  strstr(x->advice, "tcp_keepalive_time=30`"),
+	      "advice: %s", x->advice);
+	case_end();
+}
+
 /* The sock_diag dump fails at the end (no file descriptor left). */
 static void test_sndbuf_dump_fails(void)
 {
@@ -1126,7 +1178,9 @@ int main(void)
 	test_equals_ranked_by_size();
 	test_unread_said();
 	test_sndbuf_dump_fails();
-	test_host_iface_unread();     /* a private mount namespace */
+	test_host_iface_unread(); /* a private mount namespace */
+	test_sysctl_unread();
+	test_keepalive_unread();
 	test_somaxconn_caps_nobody(); /* last: a new netns */
 	return unit_exit();
 }

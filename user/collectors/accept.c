@@ -1277,8 +1277,8 @@ static void find_overflow(const struct accept_listener *l,
 	ws_evidence_num(x, "queue_max", l->queue_max);
 	ws_evidence_num(x, "queue_sample_ms", QUEUE_SAMPLE_MS);
 	ws_evidence_num(x, "backlog", l->backlog);
-	ws_evidence_num(x, "somaxconn", somaxconn);
-	ws_evidence_num(x, "tcp_max_syn_backlog", syn_backlog);
+	ws_evidence_sysctl(x, "somaxconn", somaxconn);
+	ws_evidence_sysctl(x, "tcp_max_syn_backlog", syn_backlog);
 	ws_evidence_str(x, "limit", limit_name(l));
 	accept_overflow_advice(adv, sizeof(adv), l->backlog, somaxconn, l->port,
 			       l->comm);

@@ -912,8 +912,8 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 		ws_evidence_num(x, "hs_ports_full", ports_full);
 	if (listeners_full)
 		ws_evidence_num(x, "accept_ports_full", listeners_full);
-	ws_evidence_num(x, "tcp_syncookies", cookies);
-	ws_evidence_num(x, "tcp_max_syn_backlog", backlog);
+	ws_evidence_sysctl(x, "tcp_syncookies", cookies);
+	ws_evidence_sysctl(x, "tcp_max_syn_backlog", backlog);
 	advise_unanswered(x, port, ports_lost, backlog, cookies);
 }
 

@@ -277,7 +277,7 @@ void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f)
 	double sh = share(d->dropped, d->processed + d->dropped);
 	int64_t backlog = d->netdev_max_backlog;
 	int64_t want = backlog < 1000 ? 2000 : backlog * 2;
-	char now[32] = "";
+	char now[48] = "";
 
 	if (d->unread) /* a drop count is then a floor */
 		ws_evidence_unread(f, "softnet_stat");
@@ -297,10 +297,8 @@ void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f)
 		if (d->cpus_unmatched) /* online only for part of the run */
 			ws_evidence_num(x, "cpus_not_counted",
 					d->cpus_unmatched);
-		if (backlog > 0)
-			ws_evidence_num(x, "netdev_max_backlog", backlog);
-		else /* only the initial network namespace shows it */
-			ws_evidence_unknown(x, "netdev_max_backlog");
+		/* only the initial network namespace shows it */
+		ws_evidence_sysctl(x, "netdev_max_backlog", backlog);
 		if (backlog > 0)
 			snprintf(now, sizeof(now), " = %lld",
 				 (long long)backlog);
@@ -320,15 +318,16 @@ void find_softnet(const struct ws_softnet_delta *d, struct ws_findings *f)
 	}
 	if (d->time_squeeze < 10)
 		return;
+	if (d->netdev_budget >= 0)
+		snprintf(now, sizeof(now), " (net.core.netdev_budget = %lld)",
+			 (long long)d->netdev_budget);
 	x = ws_finding_add(f, "softnet_squeeze", WS_SEV_INFO, 0.7,
-			   "receive processing ran out of budget %llu times "
-			   "(net.core.netdev_budget = %lld)",
-			   (unsigned long long)d->time_squeeze,
-			   (long long)d->netdev_budget);
+			   "receive processing ran out of budget %llu times%s",
+			   (unsigned long long)d->time_squeeze, now);
 	ws_evidence_num(x, "time_squeeze", d->time_squeeze);
 	ws_evidence_num(x, "processed", d->processed);
-	ws_evidence_num(x, "netdev_budget", d->netdev_budget);
-	ws_evidence_num(x, "netdev_budget_usecs", d->netdev_budget_usecs);
+	ws_evidence_sysctl(x, "netdev_budget", d->netdev_budget);
+	ws_evidence_sysctl(x, "netdev_budget_usecs", d->netdev_budget_usecs);
 	ws_advice(x,
 		  "packets waited for the next softirq round, no loss yet; "
 		  "if latency matters, `sysctl -w net.core.netdev_budget=600 "
@@ -406,8 +405,8 @@ void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], int64_t rmax, int64_t tmax,
 			   "TCP receive buffers overflowed (net.core.rmem_max "
 			   "= %lld, net.ipv4.tcp_rmem max = %lld)",
 			   (long long)rmax, (long long)tmax);
-	ws_evidence_num(x, "net.core.rmem_max", rmax);
-	ws_evidence_num(x, "tcp_rmem_max", tmax);
+	ws_evidence_sysctl(x, "net.core.rmem_max", rmax);
+	ws_evidence_sysctl(x, "tcp_rmem_max", tmax);
 	ws_evidence_num(x, "prune_called", t[WS_TCP_PRUNE_CALLED]);
 	ws_evidence_num(x, "rcv_pruned", t[WS_TCP_RCV_PRUNED]);
 	ws_evidence_num(x, "rcvq_drops", t[WS_TCP_RCVQ_DROP]);
@@ -504,8 +503,8 @@ void find_sysctl_contradictions(const uint64_t t[WS_TCP_NSTATS], int capped,
 				   "net.ipv4.tcp_max_syn_backlog", v,
 				   "SYNs were dropped with a SYN queue full");
 		ws_evidence_num(x, "reqq_full_drops", t[WS_TCP_REQQ_FULL_DROP]);
-		ws_evidence_num(x, "net.ipv4.tcp_syncookies", cookies);
-		ws_evidence_num(x, "net.core.somaxconn", somax);
+		ws_evidence_sysctl(x, "net.ipv4.tcp_syncookies", cookies);
+		ws_evidence_sysctl(x, "net.core.somaxconn", somax);
 		ws_advice(x,
 			  "a SYN queue is as long as the listen() backlog "
 			  "(capped by somaxconn); with syncookies off a full "
@@ -572,7 +571,10 @@ static void iface_delta(struct ws_session *s, int i, struct ws_iface_delta *d)
 
 static void host_findings(struct ws_session *s, struct ws_findings *f)
 {
-	struct ws_softnet_delta sd = { .secs = s->elapsed };
+	struct ws_softnet_delta sd = { .secs = s->elapsed,
+				       .netdev_max_backlog = -1,
+				       .netdev_budget = -1,
+				       .netdev_budget_usecs = -1 };
 	struct ws_iface_delta d;
 	uint64_t tcp[WS_TCP_NSTATS];
 	int64_t somaxconn;

@@ -56,7 +56,7 @@ struct ws_softnet_delta {
 	int cpus_unmatched; /* rows at the end of no CPU at the start */
 	bool unread;	    /* a read of softnet_stat failed: a floor */
 	uint64_t worst_cpu_dropped;
-	int64_t netdev_max_backlog, netdev_budget, netdev_budget_usecs;
+	int64_t netdev_max_backlog, netdev_budget, netdev_budget_usecs; /* -1 */
 };
 
 /* Deltas of 32-bit wrapping softnet rows, summed over CPUs, row by CPU. */

@@ -24,24 +24,27 @@ static double keepalive_suggestion(double idle_timeout_s)
 
 void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 {
-	int64_t t = 0, intvl = 0, probes = 0;
+	int64_t t = -1, intvl = -1, probes = -1;
+	char now[32] = "unknown";
 
 	ws_sysctl("net.ipv4.tcp_keepalive_time", &t);
 	ws_sysctl("net.ipv4.tcp_keepalive_intvl", &intvl);
 	ws_sysctl("net.ipv4.tcp_keepalive_probes", &probes);
-	ws_evidence_num(x, "tcp_keepalive_time", t);
-	ws_evidence_num(x, "tcp_keepalive_intvl", intvl);
-	ws_evidence_num(x, "tcp_keepalive_probes", probes);
-	if (t < idle_timeout_s)
+	ws_evidence_sysctl(x, "tcp_keepalive_time", t);
+	ws_evidence_sysctl(x, "tcp_keepalive_intvl", intvl);
+	ws_evidence_sysctl(x, "tcp_keepalive_probes", probes);
+	if (t >= 0 && t < idle_timeout_s)
 		return;
+	if (t >= 0)
+		snprintf(now, sizeof(now), "%lld", (long long)t);
 	ws_advice(x,
 		  "a device on the path forgot a flow that sat idle %.0f s "
 		  "(its idle timeout is at most that); "
-		  "net.ipv4.tcp_keepalive_time here is %lld: set it (or "
+		  "net.ipv4.tcp_keepalive_time here is %s: set it (or "
 		  "the application's keepalive, SO_KEEPALIVE + "
 		  "TCP_KEEPIDLE) well below %.0f s, e.g. `sysctl -w "
 		  "net.ipv4.tcp_keepalive_time=%.0f`",
-		  idle_timeout_s, (long long)t, idle_timeout_s,
+		  idle_timeout_s, now, idle_timeout_s,
 		  keepalive_suggestion(idle_timeout_s));
 }
 

@@ -61,8 +61,8 @@ void find_sndbuf(const struct ws_sndbuf_report *r, struct ws_findings *f)
 	if (w->rtt_us)
 		ws_evidence_num(x, "ceiling_mbps", 8.0 * w->sndbuf / w->rtt_us);
 	ws_evidence_str(x, "limit", by_tcp_wmem ? "tcp_wmem" : "wmem_max");
-	ws_evidence_num(x, "tcp_wmem_max", r->tcp_wmem_max);
-	ws_evidence_num(x, "net.core.wmem_max", r->wmem_max);
+	ws_evidence_sysctl(x, "tcp_wmem_max", r->tcp_wmem_max);
+	ws_evidence_sysctl(x, "net.core.wmem_max", r->wmem_max);
 	if (r->untracked)
 		ws_evidence_str(x, "note",
 				"some sockets were not read at the start");

@@ -152,6 +152,14 @@ void ws_evidence_unread(struct ws_findings *f, const char *what)
 	ws_evidence_unknown(x, what);
 }
 
+void ws_evidence_sysctl(struct ws_finding *x, const char *key, int64_t v)
+{
+	if (v < 0)
+		ws_evidence_unknown(x, key);
+	else
+		ws_evidence_num(x, key, v);
+}
+
 static int worst_first(const void *a, const void *b)
 {
 	const struct ws_finding *x = a, *y = b;

@@ -8,6 +8,7 @@
 #define WS_FINDINGS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum ws_severity {
@@ -82,6 +83,8 @@ void ws_evidence_unknown(struct ws_finding *x, const char *key);
  * reads their silence as nothing happened and "healthy" is less sure.
  */
 void ws_evidence_unread(struct ws_findings *f, const char *what);
+/* A sysctl read into @v, -1 if it could not be: then unknown, not -1. */
+void ws_evidence_sysctl(struct ws_finding *x, const char *key, int64_t v);
 void ws_advice(struct ws_finding *x, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
