@@ -30,4 +30,15 @@ static double evidence(const struct ws_finding *x, const char *key)
 	return NAN;
 }
 
+/* @x gives @key as unknown (null, not measured). */
+static inline bool unknown_evidence(const struct ws_finding *x, const char *key)
+{
+	int i;
+
+	for (i = 0; x && i < x->n_ev; i++)
+		if (!strcmp(x->ev[i].key, key))
+			return x->ev[i].unknown;
+	return false;
+}
+
 #endif

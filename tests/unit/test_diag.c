@@ -187,6 +187,34 @@ static void test_tcp_counters_keep_last(void)
 	case_end();
 }
 
+/* A TCP counter a read lacked is said: its 0 delta is unknown. */
+static void test_tcp_counters_unread(void)
+{
+	static const char net[] = "TcpExt: ListenOverflows ListenDrops\n"
+				  "TcpExt: 70 80\n";
+	const uint32_t listen =
+	    1U << WS_TCP_LISTEN_OVERFLOWS | 1U << WS_TCP_LISTEN_DROPS;
+	struct ws_tcp_counters c = {};
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+
+	case_begin("tcp counters: one a read lacked is evidence_unread");
+	parse_tcp_counters(&c, snmp, net);
+	ws_tcp_counters_unread(&c, listen | 1U << WS_TCP_OUT_SEGS, &f);
+	CHECK_EQ(f.n, 0, "all read: nothing said");
+	parse_tcp_counters(&c, snmp, "");
+	ws_tcp_counters_unread(&c, 1U << WS_TCP_OUT_SEGS, &f);
+	CHECK_EQ(f.n, 0, "snmp read: nothing said");
+	ws_tcp_counters_unread(&c, listen, &f);
+	ws_tcp_counters_unread(&c, listen, &f); /* host and retrans */
+	x = find(&f, "evidence_unread");
+	CHECK(x && x->evidence_gap && x->n_ev == 2 &&
+		  unknown_evidence(x, "TcpExt.ListenOverflows") &&
+		  unknown_evidence(x, "TcpExt.ListenDrops"),
+	      "netstat unread once: both said, once");
+	case_end();
+}
+
 static void test_parse_routes(void)
 {
 	char name[16] = "";
@@ -897,16 +925,6 @@ static void test_rcvbuf(void)
 	case_end();
 }
 
-static bool unknown_evidence(const struct ws_finding *x, const char *key)
-{
-	int i;
-
-	for (i = 0; i < x->n_ev; i++)
-		if (!strcmp(x->ev[i].key, key))
-			return x->ev[i].unknown;
-	return false;
-}
-
 static int listen_backlog(int backlog)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -1163,6 +1181,7 @@ int main(void)
 	test_parse_softnet();
 	test_parse_snmp();
 	test_tcp_counters_keep_last();
+	test_tcp_counters_unread();
 	test_parse_routes();
 	test_softnet_finding();
 	test_iface_and_egress();

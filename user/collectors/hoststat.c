@@ -34,6 +34,11 @@ struct host_snap {
 
 static struct host_snap base, cur;
 static struct ws_tcp_counters tcp_counters;
+/* The ones find_sysctl_contradictions() judges. */
+#define HOST_TCP_COUNTERS                                                      \
+	(1U << WS_TCP_LISTEN_OVERFLOWS | 1U << WS_TCP_LISTEN_DROPS |           \
+	 1U << WS_TCP_REQQ_FULL_DROP | 1U << WS_TCP_PRUNE_CALLED |             \
+	 1U << WS_TCP_RCV_PRUNED | 1U << WS_TCP_RCVQ_DROP)
 static uint32_t backlog_max[WS_MAX_IFACES], qlen_max[WS_MAX_IFACES];
 /* Reads that failed during the run: what they count is unknown. */
 static uint32_t iface_unread[WS_MAX_IFACES];
@@ -131,6 +136,7 @@ static int host_sample(struct ws_session *s)
 static int host_start(struct ws_session *s)
 {
 	memset(&cur, 0, sizeof(cur));
+	memset(&tcp_counters, 0, sizeof(tcp_counters));
 	memset(iface_unread, 0, sizeof(iface_unread));
 	softnet_unread = false;
 	host_sample(s);
@@ -593,6 +599,7 @@ static void host_findings(struct ws_session *s, struct ws_findings *f)
 	}
 	for (i = 0; i < WS_TCP_NSTATS; i++)
 		tcp[i] = ws_tcp_delta(&tcp_counters, i);
+	ws_tcp_counters_unread(&tcp_counters, HOST_TCP_COUNTERS, f);
 	if (ws_sysctl("net.core.somaxconn", &somaxconn) ||
 	    (capped = listeners_capped_at(somaxconn)) < 0)
 		capped = -1;

@@ -67,6 +67,7 @@ static int retrans_start(struct ws_session *s)
 	int err;
 
 	traced = ws_session_prog_active(s, s->skel->progs.ws_tcp_retransmit);
+	memset(&tcp, 0, sizeof(tcp));
 	ws_tcp_counters_read(&tcp);
 	err = retrans_sample(s);
 	prev = base = cur;
@@ -77,6 +78,8 @@ static void retrans_cols(struct ws_session *s, double secs,
 			 struct ws_diag_cols *c)
 {
 	c->retrans = secs > 0 ? (cur.segs - prev.segs) / secs : 0;
+	if (!traced && !(tcp.known & 1U << WS_TCP_RETRANS_SEGS))
+		c->retrans = NAN; /* TcpRetransSegs never read: not 0 */
 	prev = cur;
 }
 
@@ -296,6 +299,10 @@ static void retrans_findings(struct ws_session *s, struct ws_findings *f)
 
 	retrans_report(s, &r);
 	find_tcp_retransmits(&r, f);
+	ws_tcp_counters_unread(&tcp,
+			       1U << WS_TCP_OUT_SEGS | 1U << WS_TCP_DSACK_SEGS |
+				   1U << WS_TCP_RETRANS_SEGS,
+			       f);
 }
 
 const struct ws_collector ws_retrans_collector = {

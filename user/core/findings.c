@@ -149,6 +149,9 @@ void ws_evidence_unread(struct ws_findings *f, const char *what)
 			     "failed (not mounted, no permission, out of "
 			     "memory); fix that and run diag again");
 	}
+	for (i = 0; i < x->n_ev; i++)
+		if (!strcmp(x->ev[i].key, what))
+			return; /* another collector said it */
 	ws_evidence_unknown(x, what);
 }
 

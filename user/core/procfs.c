@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <net/if.h>
+#include "core/findings.h"
 #include "core/procfs.h"
 
 #define RTF_UP 0x0001
@@ -443,8 +444,10 @@ void parse_tcp_counters(struct ws_tcp_counters *c, const char *snmp,
 
 	for (i = 0; i < WS_TCP_NSTATS; i++) {
 		if (parse_snmp(tcp_src[i].file[0] == 's' ? snmp : netstat,
-			       tcp_src[i].proto, tcp_src[i].field, &v))
-			continue; /* the last good value stands */
+			       tcp_src[i].proto, tcp_src[i].field, &v)) {
+			c->unread |= 1U << i; /* the last good value stands */
+			continue;
+		}
 		if (!(c->known & 1U << i))
 			c->base[i] = v;
 		c->last[i] = v;
@@ -466,6 +469,21 @@ void ws_tcp_counters_read(struct ws_tcp_counters *c)
 uint64_t ws_tcp_delta(const struct ws_tcp_counters *c, int i)
 {
 	return c->last[i] > c->base[i] ? c->last[i] - c->base[i] : 0;
+}
+
+void ws_tcp_counters_unread(const struct ws_tcp_counters *c, uint32_t mask,
+			    struct ws_findings *f)
+{
+	char key[32];
+	int i;
+
+	for (i = 0; i < WS_TCP_NSTATS; i++) {
+		if (!(c->unread & mask & 1U << i))
+			continue;
+		snprintf(key, sizeof(key), "%s.%s", tcp_src[i].proto,
+			 tcp_src[i].field);
+		ws_evidence_unread(f, key);
+	}
 }
 
 uint64_t ws_kernel_tick_ns(void)

@@ -74,7 +74,8 @@ enum ws_tcpstat {
  */
 struct ws_tcp_counters {
 	uint64_t base[WS_TCP_NSTATS], last[WS_TCP_NSTATS];
-	uint32_t known; /* bit i: counter i was read at least once */
+	uint32_t known;	 /* bit i: counter i was read at least once */
+	uint32_t unread; /* bit i: a read lacked it (its file or the line) */
 };
 
 /* Folds the text of /proc/net/snmp and netstat ("" if unread) into @c. */
@@ -84,6 +85,10 @@ void parse_tcp_counters(struct ws_tcp_counters *c, const char *snmp,
 void ws_tcp_counters_read(struct ws_tcp_counters *c);
 /* Counter @i's growth since its first good read; 0 if never read. */
 uint64_t ws_tcp_delta(const struct ws_tcp_counters *c, int i);
+struct ws_findings;
+/* The counters of @mask a read lacked, unknown in "evidence_unread". */
+void ws_tcp_counters_unread(const struct ws_tcp_counters *c, uint32_t mask,
+			    struct ws_findings *f);
 
 /* The kernel's tick (a jiffy): the coarse clocks' resolution; 0 if odd. */
 uint64_t ws_kernel_tick_ns(void);
