@@ -495,6 +495,13 @@ static void test_low_confidence_not_critical(void)
 		       WS_CRITICAL_MIN_CONFIDENCE, "medium");
 	ws_findings_finish(&f);
 	CHECK_EQ(ws_findings_exit_code(&f), 2, "exit code at the floor");
+	memset(&f, 0, sizeof(f));
+	/* retrans: 0.7 for < 5000 segments, 0.2 less without its tracepoint */
+	ws_finding_add(&f, "tcp_retransmits", WS_SEV_CRITICAL, 0.7 - 0.2,
+		       "computed");
+	ws_findings_finish(&f);
+	CHECK_EQ(ws_findings_exit_code(&f), 2, "0.7 - 0.2 is the floor");
+	CHECK_EQ(f.items[0].confidence, 0.5, "confidence in hundredths");
 	case_end();
 }
 

@@ -59,6 +59,8 @@ static struct ws_finding *finding_new(struct ws_findings *f, int cap,
 	struct ws_finding *x;
 
 	confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+	/* Hundredths, as printed: 0.7 - 0.2 is 0.5, not 0.4999... */
+	confidence = (int)(confidence * 100 + 0.5) / 100.0;
 	if (sev == WS_SEV_CRITICAL && confidence < WS_CRITICAL_MIN_CONFIDENCE)
 		sev = WS_SEV_WARNING; /* "look now" needs more than a guess */
 	x = finding_slot(f, sev, confidence, cap);
