@@ -282,11 +282,11 @@ test_cli_help_errors_and_port_filter() {
 	assert_match "$(grep '"type":"summary"' "$WS_TMP/out")" '"port":8080,.*"comm":"python3"' "the 8080 listener and its owner"
 	$x accept -j 0.2 1 >"$WS_TMP/out"
 	assert_eq "$(grep -c '"type":"summary"' "$WS_TMP/out")" 2 "listeners without -p"
+	# No -i: nothing watches the wire, so its columns are unknown, not 0.
+	assert_eq "$(jfield "$(grep -m1 '"type":"summary"' "$WS_TMP/out")" syn_site_drops)" None "wire without -i"
 	# A port nothing listens on: one line, not an empty table alone.
 	$x accept -p 9999 0.2 1 >"$WS_TMP/out" 2>"$WS_TMP/err" || fail "accept -p 9999: exit $?"
 	assert_eq "$(grep -c 'nothing listens on port 9999' "$WS_TMP/err")" 1 "port nothing listens on"
-	# No -i: nothing watches the wire, so its columns are unknown, not 0.
-	assert_eq "$(jfield "$(grep -m1 '"type":"summary"' "$WS_TMP/out")" syn_site_drops)" None "wire without -i"
 }
 
 # A flow table too small for the handshakes in flight loses state; the
