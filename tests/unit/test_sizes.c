@@ -327,6 +327,32 @@ static void test_prom_label_after_rename(void)
 	case_end();
 }
 
+/*
+ * The health counters of collectors that do not run count nothing: only
+ * sizes' is exported here, never a "0 lost" for handshakes or resets.
+ */
+static void test_prom_health_own_counters(void)
+{
+	struct ws_opts o = {};
+	struct ws_session s = { .o = &o, .skel = skel, .ncpus = ncpus };
+	struct ws_buf b = {};
+
+	case_begin("prom: wirescope_lost_total has the running collectors' only");
+	CHECK(!ws_add_iface(&o, "lo"), "watch lo");
+	CHECK(!ws_health_collector.start(&s), "start");
+	ws_health_collector.prom(&s, &b);
+	CHECK(!b.oom, "out of memory");
+	CHECK(strstr(b.data, "{counter=\"sizes_no_slot\"}"), "got:\n%s",
+	      b.data);
+	CHECK(!strstr(b.data, "hs_no_flow") &&
+		  !strstr(b.data, "accept_ports_full") &&
+		  !strstr(b.data, "resets_rate_limited") &&
+		  !strstr(b.data, "retrans_no_slot"),
+	      "counters of collectors that do not run:\n%s", b.data);
+	ws_buf_free(&b);
+	case_end();
+}
+
 /* An SCHED_CLS program that ends the chain: return TC_ACT_OK (TCX_PASS). */
 static int foreign_tc_pass(void)
 {
@@ -545,6 +571,7 @@ int main(void)
 	test_gso();
 	test_no_slot();
 	test_prom_label_after_rename();
+	test_prom_health_own_counters();
 	test_gone_iface_no_rows();
 	test_no_frames_no_share();
 	test_tcx_first_in_chain(); /* last: leaves the netns */
