@@ -12,6 +12,7 @@
 #include "collectors/resets_collector.h"
 #include "collectors/resets_int.h"
 #include "core/findings.h"
+#include "findings_util.h"
 
 static void record_middlebox(struct ws_session *s, const char *peer,
 			     const char *hop_addr)
@@ -68,8 +69,67 @@ static void test_nat_origin(void)
 	case_end();
 }
 
+/* The middlebox_reset finding whose evidence names @peer, or NULL. */
+static const struct ws_finding *middlebox_of(const struct ws_findings *f,
+					     const char *peer)
+{
+	int i, k;
+
+	for (i = 0; i < f->n; i++)
+		for (k = 0; k < f->items[i].n_ev; k++)
+			if (!strcmp(f->items[i].id, "middlebox_reset") &&
+			    !strcmp(f->items[i].ev[k].key, "peer") &&
+			    !strcmp(f->items[i].ev[k].str, peer))
+				return &f->items[i];
+	return NULL;
+}
+
+/*
+ * The peer's TTL varied (hop unknown) and no idle time was measured: the
+ * finding's hops_before_peer and idle times are unknown (JSON null), not
+ * the -1 the group holds for "none".
+ */
+static void test_unmeasured_is_unknown(void)
+{
+	struct ws_opts o = { 0 };
+	struct ws_session s = { .o = &o };
+	struct ws_findings f = { 0 };
+	struct rst_event e = { .dir = WS_RX };
+	struct rst_row r = {
+		.e = &e, .idle_s = -1, .idle_rx_s = -1, .idle_tx_s = -1
+	};
+	const struct ws_finding *x;
+
+	case_begin("middlebox_reset: hop and idle not measured are unknown");
+	r.res = (struct rst_result){ .verdict = RV_MIDDLEBOX,
+				     .conf = RC_LOW,
+				     .hops = 1,
+				     .peer_hops = 3,
+				     .hops_before_peer = -1,
+				     .hop = -1 };
+	snprintf(r.peer, sizeof(r.peer), "198.18.3.3");
+	rst_record(&s, &r);
+	resets_findings(&s, &f);
+	CHECK(find(&f, "middlebox_reset"), "no middlebox_reset");
+	x = middlebox_of(&f, "198.18.3.3");
+	CHECK(x, "no middlebox_reset for 198.18.3.3");
+	CHECK(unknown_evidence(x, "hops_before_peer"),
+	      "hops_before_peer %g, not unknown",
+	      evidence(x, "hops_before_peer"));
+	CHECK(unknown_evidence(x, "idle_min_s") &&
+		  unknown_evidence(x, "idle_max_s"),
+	      "idle %g-%g s, not unknown", evidence(x, "idle_min_s"),
+	      evidence(x, "idle_max_s"));
+	x = middlebox_of(&f, "198.18.2.2");
+	CHECK(x && evidence(x, "hops_before_peer") == 2 &&
+		  evidence(x, "idle_min_s") == 5,
+	      "a measured one keeps its numbers");
+	case_end();
+}
+
 int main(void)
 {
 	test_nat_origin();
+	test_unmeasured_is_unknown();
 	return unit_exit();
 }

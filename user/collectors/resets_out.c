@@ -790,6 +790,16 @@ static double group_confidence(const struct group *g)
 	return g->conf == RC_HIGH ? 0.9 : g->conf == RC_MEDIUM ? 0.6 : 0.3;
 }
 
+/* @v if it was measured (@known), else unknown: never a made-up -1. */
+static void evidence_known(struct ws_finding *x, const char *key, bool known,
+			   double v)
+{
+	if (known)
+		ws_evidence_num(x, key, v);
+	else
+		ws_evidence_unknown(x, key);
+}
+
 static void find_middlebox(const struct group *g, struct ws_findings *f)
 {
 	struct ws_finding *x;
@@ -829,14 +839,15 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 				   at);
 	count_resets(x, g);
 	ws_evidence_str(x, "peer", g->peer);
-	ws_evidence_num(x, "hops_before_peer", g->hops_before_peer);
+	evidence_known(x, "hops_before_peer", g->hops_before_peer >= 0,
+		       g->hops_before_peer);
 	ws_evidence_str(x, "hop_addr", g->hop_addr);
 	if (g->refused) {
 		ws_evidence_num(x, "port", g->port);
 		ws_evidence_num(x, "hop", g->hop);
 	}
-	ws_evidence_num(x, "idle_min_s", g->idle_max >= 0 ? g->idle_min : -1);
-	ws_evidence_num(x, "idle_max_s", g->idle_max);
+	evidence_known(x, "idle_min_s", g->idle_max >= 0, g->idle_min);
+	evidence_known(x, "idle_max_s", g->idle_max >= 0, g->idle_max);
 	ws_evidence_num(x, "unsolicited", g->unsolicited);
 	/* An idle timeout: the keepalive to set; else the generic advice. */
 	if (g->idle_max >= 0 && g->idle_min >= 1)
