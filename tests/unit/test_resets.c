@@ -657,6 +657,24 @@ static void record_local(struct ws_session *s, const char *reason)
 	rst_record(s, &r);
 }
 
+/* A middlebox's RST from 198.18.2.2, 1 hop before it. */
+static void record_middlebox(struct ws_session *s)
+{
+	struct rst_event e = { .dir = WS_RX };
+	struct rst_row r = {
+		.e = &e, .idle_s = -1, .idle_rx_s = -1, .idle_tx_s = -1
+	};
+
+	r.res = (struct rst_result){ .verdict = RV_MIDDLEBOX,
+				     .conf = RC_HIGH,
+				     .hops = 1,
+				     .peer_hops = 2,
+				     .hops_before_peer = 1,
+				     .hop = -1 };
+	snprintf(r.peer, sizeof(r.peer), "198.18.2.2");
+	rst_record(s, &r);
+}
+
 /*
  * The seed's nginx under wrk: the rate limit kept most RSTs from user
  * space, and diag said "this host reset 616 connections" of some 100,000.
@@ -691,6 +709,17 @@ static void test_rate_limited_counts_are_floors(void)
 	CHECK(evidence(x, "rst_events_unexamined") ==
 		  (double)ws_health_lost(WS_H_RESETS_RATE_LIMITED),
 	      "evidence rst_events_unexamined %g",
+	      evidence(x, "rst_events_unexamined"));
+	/* The limit drops any RST: a NAT resetting many flows at once too. */
+	memset(&f, 0, sizeof(f));
+	record_middlebox(&s);
+	resets_findings(&s, &f);
+	x = find(&f, "middlebox_reset");
+	CHECK(x && strstr(x->title, "at least 1 reset from a device"),
+	      "title: %s", x ? x->title : "none");
+	CHECK(evidence(x, "rst_events_unexamined") ==
+		  (double)ws_health_lost(WS_H_RESETS_RATE_LIMITED),
+	      "middlebox: evidence rst_events_unexamined %g",
 	      evidence(x, "rst_events_unexamined"));
 	case_end();
 }

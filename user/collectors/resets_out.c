@@ -777,11 +777,37 @@ void resets_diag_cols(struct ws_session *s, double secs, struct ws_diag_cols *c)
 	c->rst_middlebox = d[RV_MIDDLEBOX] + d[RV_INJECTED];
 }
 
-/* The group's count: evidence, and the finding's size among equals. */
+/*
+ * RSTs the data plane never handed to user space (its rate limit, a full
+ * ring buffer): every count of a reset finding is then a floor.
+ */
+static uint64_t rst_events_unexamined(void)
+{
+	return ws_health_lost(WS_H_RESETS_RATE_LIMITED) +
+	       ws_health_lost(WS_H_RESETS_RINGBUF_FULL);
+}
+
+static const char *at_least(void)
+{
+	return rst_events_unexamined() ? "at least " : "";
+}
+
+static void evidence_unexamined(struct ws_finding *x)
+{
+	if (rst_events_unexamined())
+		ws_evidence_num(x, "rst_events_unexamined",
+				rst_events_unexamined());
+}
+
+/*
+ * The group's count: evidence, and the finding's size among equals; a
+ * floor when RST events never reached user space.
+ */
 static void count_resets(struct ws_finding *x, const struct group *g)
 {
 	x->size = g->n;
 	ws_evidence_num(x, "resets", g->n);
+	evidence_unexamined(x);
 }
 
 /* A finding is as sure as the least sure of its RSTs' verdicts. */
@@ -810,30 +836,30 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 	if (hop_is_peer(g)) {
 		nat_origin(g, adv, sizeof(adv));
 		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
-				   group_confidence(g), "%llu reset%s %s",
-				   (unsigned long long)g->n,
+				   group_confidence(g), "%s%llu reset%s %s",
+				   at_least(), (unsigned long long)g->n,
 				   g->n == 1 ? "" : "s", adv);
 	} else if (g->refused)
 		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
 				   group_confidence(g),
-				   "%llu connect%s to %s port %u refused by a "
-				   "device at hop %d%s, not the peer",
-				   (unsigned long long)g->n,
+				   "%s%llu connect%s to %s port %u refused by "
+				   "a device at hop %d%s, not the peer",
+				   at_least(), (unsigned long long)g->n,
 				   g->n == 1 ? "" : "s", g->peer, g->port,
 				   g->hop, at);
 	else if (g->hops_before_peer < 0)
 		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
 				   group_confidence(g),
-				   "%llu reset%s from a device before %s "
+				   "%s%llu reset%s from a device before %s "
 				   "(hop unknown)%s",
-				   (unsigned long long)g->n,
+				   at_least(), (unsigned long long)g->n,
 				   g->n == 1 ? "" : "s", g->peer, at);
 	else
 		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
 				   group_confidence(g),
-				   "%llu reset%s from a device %d hop%s "
+				   "%s%llu reset%s from a device %d hop%s "
 				   "before %s%s",
-				   (unsigned long long)g->n,
+				   at_least(), (unsigned long long)g->n,
 				   g->n == 1 ? "" : "s", g->hops_before_peer,
 				   g->hops_before_peer == 1 ? "" : "s", g->peer,
 				   at);
@@ -858,28 +884,6 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 	}
 }
 
-/*
- * RSTs the data plane never handed to user space (its rate limit, a full
- * ring buffer): every count of a reset finding is then a floor.
- */
-static uint64_t rst_events_unexamined(void)
-{
-	return ws_health_lost(WS_H_RESETS_RATE_LIMITED) +
-	       ws_health_lost(WS_H_RESETS_RINGBUF_FULL);
-}
-
-static const char *at_least(void)
-{
-	return rst_events_unexamined() ? "at least " : "";
-}
-
-static void evidence_unexamined(struct ws_finding *x)
-{
-	if (rst_events_unexamined())
-		ws_evidence_num(x, "rst_events_unexamined",
-				rst_events_unexamined());
-}
-
 static void find_local(const struct group *g, struct ws_findings *f)
 {
 	bool minor = !strcmp(g->reason, "NO_SOCKET") && g->n < 100;
@@ -894,7 +898,6 @@ static void find_local(const struct group *g, struct ws_findings *f)
 	    : g->reason[0]	       ? g->reason
 				       : "reason unknown");
 	count_resets(x, g);
-	evidence_unexamined(x);
 	ws_evidence_str(x, "verdict", rst_verdict_name(g->v));
 	ws_evidence_str(x, "reason", g->reason);
 	advice(g, adv, sizeof(adv));
@@ -911,10 +914,10 @@ static void find_refused(const struct group *g, struct ws_findings *f)
 	x = ws_finding_add(
 	    f, "connection_refused", g->n < 10 ? WS_SEV_INFO : WS_SEV_WARNING,
 	    group_confidence(g),
-	    "%llu connect%s to %s port %u refused from %d "
+	    "%s%llu connect%s to %s port %u refused from %d "
 	    "hop%s: %s",
-	    (unsigned long long)g->n, g->n == 1 ? "" : "s", g->peer, g->port,
-	    g->rst_hops, g->rst_hops == 1 ? "" : "s",
+	    at_least(), (unsigned long long)g->n, g->n == 1 ? "" : "s", g->peer,
+	    g->port, g->rst_hops, g->rst_hops == 1 ? "" : "s",
 	    peer ? "the peer itself (nothing listens, or its own firewall)"
 		 : "the peer or a device before it");
 	count_resets(x, g);
@@ -941,7 +944,6 @@ static void find_unattributed(const struct group *g, struct ws_findings *f)
 			   g->why);
 	x->evidence_gap = true;
 	count_resets(x, g);
-	evidence_unexamined(x);
 	ws_evidence_str(x, "peer", g->peer);
 	snprintf(adv, sizeof(adv), "%.*s", why_lead(g->why), g->why);
 	ws_evidence_str(x, "why", adv);
@@ -957,8 +959,8 @@ static void find_injected(const struct group *g, struct ws_findings *f)
 	char adv[256];
 
 	x = ws_finding_add(f, "injected_reset", WS_SEV_WARNING, 0.7,
-			   "%llu forged-looking resets on flows with %s",
-			   (unsigned long long)g->n, g->peer);
+			   "%s%llu forged-looking resets on flows with %s",
+			   at_least(), (unsigned long long)g->n, g->peer);
 	count_resets(x, g);
 	ws_evidence_str(x, "peer", g->peer);
 	advice(g, adv, sizeof(adv));
