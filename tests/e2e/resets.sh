@@ -662,6 +662,19 @@ test_refused_by_gateway() {
 		"middlebox	high	1	2	2001:db8::1" "with --locate"
 }
 
+# The same with the IPv6 default route via r1's link-local address (as a
+# router advertisement leaves it): the hop address carries its interface,
+# as every link-local address wirescope prints, so it can be reached.
+test_refused_by_link_local_gateway() {
+	resets_lab
+	lab_router_refuse r1
+	ip -n "$LAB_C" -6 route replace default via fe80::1 dev c0
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	refuse_run "$LAB_S_IP6"
+	assert_eq "$(rsts "$WS_TMP/out" rx verdict hop hop_addr)" \
+		"middlebox	1	fe80::1%c0" "the gateway, with its interface"
+}
+
 # An address of the gateway itself, reached through it, with nothing
 # listening: 0 hops and routed, but --locate's echo comes from 0 hops too,
 # so the peer refused (not a firewall).

@@ -746,14 +746,17 @@ static bool answers_our_syn(const struct rst_event *e,
 	       (e->tcp_flags & WS_TCP_ACK) && e->ack == e->flow.our_snd_nxt;
 }
 
-/* A refused connect's middlebox: the gateway on this link, or a probe's. */
+/*
+ * A refused connect's middlebox: the gateway on this link (an IPv6 one is
+ * often link-local: with its interface), or a probe's.
+ */
 static void refused_hop(const struct nl_route *rt,
 			const struct rst_locate_res *res, const char *why,
 			struct rst_row *r)
 {
 	if (r->res.hop == 1 && rt->gw_family)
-		inet_ntop(rt->gw_family, rt->gw, r->hop_addr,
-			  sizeof(r->hop_addr));
+		ws_fmt_addr_scoped(rt->gw_family, rt->gw, rt->oif, r->hop_addr,
+				   sizeof(r->hop_addr));
 	else if (res || why)
 		hop_from(res, why, r->res.hop, r);
 }
