@@ -289,6 +289,15 @@ static void test_overflow_advice(void)
 	CHECK(strstr(a, "`sysctl -w net.core.somaxconn=4096`"),
 	      "somaxconn 512 would cap backlog=4096 at 512: %s", a);
 	case_end();
+
+	case_begin("advice: somaxconn unread (-1): not said to be the cap");
+	accept_overflow_advice(a, sizeof(a), 64, -1, 80, "nginx");
+	CHECK(!strstr(a, "(-1)") && !strstr(a, "caps the backlog"),
+	      "a somaxconn it never read named as the limit: %s", a);
+	CHECK(strstr(a, "`listen 80 backlog=4096;`") &&
+		  strstr(a, "`sysctl -w net.core.somaxconn=4096`"),
+	      "both raised: %s", a);
+	case_end();
 }
 
 int main(void)

@@ -802,7 +802,9 @@ enum accept_verdict accept_judge(const struct accept_span *sp, bool defer)
 
 static const char *limit_name(const struct accept_listener *l)
 {
-	if (somaxconn > 0 && l->backlog < (uint32_t)somaxconn)
+	if (somaxconn <= 0) /* net.core.somaxconn unread */
+		return "unknown";
+	if (l->backlog < (uint32_t)somaxconn)
 		return "backlog";
 	return "somaxconn";
 }
@@ -1237,6 +1239,17 @@ void accept_overflow_advice(char *buf, size_t len, uint32_t backlog,
 			 "clients see 1 s, 3 s connect stalls meanwhile",
 			 backlog, somaxconn, port, want, cap,
 			 comm[0] ? comm : "it");
+		return;
+	}
+	if (somaxconn <= 0) { /* unread: either may be the limit */
+		snprintf(buf, len,
+			 "the limit (%u) is the listen() backlog or "
+			 "net.core.somaxconn, which could not be read: raise "
+			 "both, `sysctl -w net.core.somaxconn=%u` and the "
+			 "application's (nginx: `listen %u backlog=%u;`), then "
+			 "restart %s; add workers if it accepts too slowly",
+			 backlog, want, port, want,
+			 comm[0] ? comm : "the listener");
 		return;
 	}
 	snprintf(buf, len,
