@@ -11,6 +11,8 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -932,15 +934,35 @@ static void test_rcvbuf(void)
 	case_end();
 }
 
-static int listen_backlog(int backlog)
+/* A listener on 127.0.0.1:@port with @backlog; -1 on failure. */
+static int listen_backlog(uint16_t port, int backlog)
 {
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	if (fd >= 0 && listen(fd, backlog)) {
+	if (fd >= 0 &&
+	    (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, backlog))) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+/* @n connects to 127.0.0.1:@port, never accepted: past the queue, drops. */
+static void connect_many(uint16_t port, int *fds, int n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (fds[i] >= 0)
+			connect(fds[i], (struct sockaddr *)&a, sizeof(a));
+	}
 }
 
 static int set_somaxconn(int v)
@@ -953,43 +975,65 @@ static int set_somaxconn(int v)
 	return fclose(f);
 }
 
+/* listeners_capped_at(@somaxconn) once it is @want, within 2 s. */
+static int capped_within(int64_t somaxconn, int want)
+{
+	int i, n = -1;
+
+	for (i = 0; i < 100 && (n = listeners_capped_at(somaxconn)) != want;
+	     i++)
+		usleep(20000);
+	return n;
+}
+
 /*
- * somaxconn lowered to 1024, overflows: raising it helps only a listener
- * it caps.  nginx's default backlog of 511 is its own limit: no finding.
- * Run last: a private network namespace (somaxconn is per namespace).
+ * somaxconn lowered to 4, overflows: raising it helps only a listener it
+ * caps that dropped.  An idle listener it caps (Go asks for somaxconn)
+ * beside one whose own backlog (2) overflows: no finding; the capped one
+ * overflowing: the finding.  In a private network namespace (somaxconn
+ * is per namespace): run last.
  */
 static void test_somaxconn_caps_nobody(void)
 {
-	const char *name = "sysctl_somaxconn: only if it caps a listener";
+	const char *name = "sysctl_somaxconn: only if it caps a listener "
+			   "that dropped";
 	uint64_t t[WS_TCP_NSTATS] = { [WS_TCP_LISTEN_OVERFLOWS] = 50 };
 	struct ws_findings f = { 0 };
 	const struct ws_finding *x;
-	int l511, l2048;
+	int own, capped, c[24], i;
 
-	if (unshare(CLONE_NEWNET) || set_somaxconn(1024)) {
+	if (unshare(CLONE_NEWNET) || system("ip link set lo up") ||
+	    set_somaxconn(4)) {
 		case_skip(name, "no private network namespace");
 		return;
 	}
 	case_begin(name);
-	l511 = listen_backlog(511);
-	CHECK(l511 >= 0, "listen: %s", strerror(errno));
-	CHECK_EQ(listeners_capped_at(1024), 0, "capped listeners");
-	find_sysctl_contradictions(t, listeners_capped_at(1024), &f);
-	CHECK(!find(&f, "sysctl_somaxconn"), "backlog 511 under 1024");
-	l2048 = listen_backlog(2048);
-	CHECK_EQ(listeners_capped_at(1024), 1, "capped listeners");
-	find_sysctl_contradictions(t, listeners_capped_at(1024), &f);
+	own = listen_backlog(7001, 2);
+	capped = listen_backlog(7002, 4096);
+	CHECK(own >= 0 && capped >= 0, "listen: %s", strerror(errno));
+	listeners_note_drops();
+	connect_many(7001, c, 12);
+	CHECK_EQ(capped_within(4, 0), 0, "capped listeners that dropped");
+	find_sysctl_contradictions(t, listeners_capped_at(4), &f);
+	CHECK(!find(&f, "sysctl_somaxconn"),
+	      "backlog 2 overflowed, the capped listener idle");
+	connect_many(7002, c + 12, 12);
+	CHECK_EQ(capped_within(4, 1), 1, "capped listeners that dropped");
+	find_sysctl_contradictions(t, listeners_capped_at(4), &f);
 	x = find(&f, "sysctl_somaxconn");
 	CHECK(x && evidence(x, "listeners_capped") == 1,
-	      "backlog 2048 capped at 1024: listeners_capped %g",
+	      "backlog 4096 capped at 4 overflowed: listeners_capped %g",
 	      x ? evidence(x, "listeners_capped") : -1);
 	memset(&f, 0, sizeof(f));
 	find_sysctl_contradictions(t, -1, &f);
 	x = find(&f, "sysctl_somaxconn");
 	CHECK(x && unknown_evidence(x, "listeners_capped"),
 	      "no listener list: the finding, listeners_capped unknown");
-	close(l511);
-	close(l2048);
+	for (i = 0; i < 24; i++)
+		if (c[i] >= 0)
+			close(c[i]);
+	close(own);
+	close(capped);
 	case_end();
 }
 

@@ -141,6 +141,7 @@ static int host_start(struct ws_session *s)
 	softnet_unread = false;
 	host_sample(s);
 	base = cur;
+	listeners_note_drops();
 	return 0;
 }
 
@@ -440,6 +441,41 @@ void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], int64_t rmax, int64_t tmax,
 			  cap);
 }
 
+/*
+ * The listeners' drops (sk_drops) at the start: a listener capped at
+ * somaxconn counts only if its drops rose during the run.  One with no
+ * start value (new, past the table's end, or the start dump failed)
+ * counts if it ever dropped.
+ */
+#define DROPS_MAX 4096
+static struct listener_drops {
+	uint32_t inode, drops;
+} drops0[DROPS_MAX];
+static int n_drops0;
+
+static void note_drops(const struct nl_listener *l, void *arg)
+{
+	if (n_drops0 < DROPS_MAX)
+		drops0[n_drops0++] =
+		    (struct listener_drops){ l->inode, l->drops };
+}
+
+void listeners_note_drops(void)
+{
+	n_drops0 = 0;
+	nl_tcp_listeners(note_drops, NULL);
+}
+
+static bool dropped_since_start(const struct nl_listener *l)
+{
+	int i;
+
+	for (i = 0; i < n_drops0; i++)
+		if (drops0[i].inode == l->inode)
+			return l->drops != drops0[i].drops;
+	return l->drops;
+}
+
 struct capped_count {
 	uint32_t limit;
 	int n;
@@ -449,7 +485,7 @@ static void count_capped(const struct nl_listener *l, void *arg)
 {
 	struct capped_count *c = arg;
 
-	c->n += l->wqueue == c->limit;
+	c->n += l->wqueue == c->limit && dropped_since_start(l);
 }
 
 int listeners_capped_at(int64_t somaxconn)

@@ -79,13 +79,15 @@ void find_rcvbuf(const uint64_t tcp_delta[WS_TCP_NSTATS], int64_t rmem_max,
 
 /*
  * Sysctls that contradict the TCP counters' deltas.  @capped: listeners
- * whose accept queue limit is somaxconn (not their own listen() backlog),
- * or -1 if unknown: with none, somaxconn limits nobody.
+ * that dropped with their accept queue limit at somaxconn (not their own
+ * listen() backlog), or -1 if unknown: with none, somaxconn is no cause.
  */
 void find_sysctl_contradictions(const uint64_t tcp_delta[WS_TCP_NSTATS],
 				int capped, struct ws_findings *f);
 
-/* Listeners whose queue limit is @somaxconn, or -errno. */
+/* Each listener's drops now: what listeners_capped_at() compares with. */
+void listeners_note_drops(void);
+/* Listeners whose queue limit is @somaxconn and that dropped, or -errno. */
 int listeners_capped_at(int64_t somaxconn);
 
 #endif
