@@ -942,8 +942,8 @@ static int listen_backlog(uint16_t port, int backlog)
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	if (fd >= 0 &&
-	    (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, backlog))) {
+	if (fd >= 0 && (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+			listen(fd, backlog))) {
 		close(fd);
 		return -1;
 	}

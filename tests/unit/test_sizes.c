@@ -337,7 +337,8 @@ static void test_prom_health_own_counters(void)
 	struct ws_session s = { .o = &o, .skel = skel, .ncpus = ncpus };
 	struct ws_buf b = {};
 
-	case_begin("prom: wirescope_lost_total has the running collectors' only");
+	case_begin(
+	    "prom: wirescope_lost_total has the running collectors' only");
 	CHECK(!ws_add_iface(&o, "lo"), "watch lo");
 	CHECK(!ws_health_collector.start(&s), "start");
 	ws_health_collector.prom(&s, &b);

@@ -840,13 +840,12 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 				   at_least(), (unsigned long long)g->n,
 				   g->n == 1 ? "" : "s", adv);
 	} else if (g->refused)
-		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
-				   group_confidence(g),
-				   "%s%llu connect%s to %s port %u refused by "
-				   "a device at hop %d%s, not the peer",
-				   at_least(), (unsigned long long)g->n,
-				   g->n == 1 ? "" : "s", g->peer, g->port,
-				   g->hop, at);
+		x = ws_finding_add(
+		    f, "middlebox_reset", WS_SEV_CRITICAL, group_confidence(g),
+		    "%s%llu connect%s to %s port %u refused by "
+		    "a device at hop %d%s, not the peer",
+		    at_least(), (unsigned long long)g->n, g->n == 1 ? "" : "s",
+		    g->peer, g->port, g->hop, at);
 	else if (g->hops_before_peer < 0)
 		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
 				   group_confidence(g),
@@ -855,14 +854,13 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 				   at_least(), (unsigned long long)g->n,
 				   g->n == 1 ? "" : "s", g->peer, at);
 	else
-		x = ws_finding_add(f, "middlebox_reset", WS_SEV_CRITICAL,
-				   group_confidence(g),
-				   "%s%llu reset%s from a device %d hop%s "
-				   "before %s%s",
-				   at_least(), (unsigned long long)g->n,
-				   g->n == 1 ? "" : "s", g->hops_before_peer,
-				   g->hops_before_peer == 1 ? "" : "s", g->peer,
-				   at);
+		x = ws_finding_add(
+		    f, "middlebox_reset", WS_SEV_CRITICAL, group_confidence(g),
+		    "%s%llu reset%s from a device %d hop%s "
+		    "before %s%s",
+		    at_least(), (unsigned long long)g->n, g->n == 1 ? "" : "s",
+		    g->hops_before_peer, g->hops_before_peer == 1 ? "" : "s",
+		    g->peer, at);
 	count_resets(x, g);
 	ws_evidence_str(x, "peer", g->peer);
 	evidence_known(x, "hops_before_peer", g->hops_before_peer >= 0,
