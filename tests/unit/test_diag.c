@@ -1102,6 +1102,15 @@ static int put_file(const char *dir, const char *name, const char *text)
 	return fclose(fp) ? -errno : 0;
 }
 
+/* An empty tmpfs over @dir, in a mount namespace of our own: 0 or -1. */
+static int private_tmpfs(const char *dir)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -1;
+	return mount("none", dir, "tmpfs", 0, NULL);
+}
+
 /*
  * The host collector on lo with its statistics/ hidden by an empty tmpfs
  * at the start, then showing 500 rx_dropped: no start value, so no delta
@@ -1116,9 +1125,7 @@ static void test_host_iface_unread(void)
 	struct ws_session s = { .o = &o, .elapsed = 2 };
 	struct ws_findings f = { 0 };
 
-	if (unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("none", dir, "tmpfs", 0, NULL)) {
+	if (private_tmpfs(dir)) {
 		case_skip(name, "no private mount namespace");
 		return;
 	}
@@ -1180,9 +1187,7 @@ static void test_keepalive_unread(void)
 	struct ws_findings f = { 0 };
 	struct ws_finding *x;
 
-	if (unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("none", dir, "tmpfs", 0, NULL)) {
+	if (private_tmpfs(dir)) {
 		case_skip(name, "no private mount namespace");
 		return;
 	}
