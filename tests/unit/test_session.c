@@ -60,9 +60,13 @@ static int run(double interval, long count, double duration, double *elapsed)
 	return err;
 }
 
+/*
+ * Within 0.2 s: room for a loaded CI machine, and still far from the old
+ * loop's whole intervals, 0.3 s or more off in every case below.
+ */
 static bool near(double v, double want)
 {
-	return fabs(v - want) < 0.1;
+	return fabs(v - want) < 0.2;
 }
 
 static void test_duration_not_rounded_up(void)
@@ -76,7 +80,7 @@ static void test_duration_not_rounded_up(void)
 	      secs[1]);
 	CHECK(near(secs[2], 0.2), "last interval %g s, not its real length",
 	      secs[2]);
-	CHECK(el >= 1.2 && el < 1.4, "watched %g s of -d 1.2", el);
+	CHECK(el >= 1.2 && el < 1.45, "watched %g s of -d 1.2", el);
 	case_end();
 }
 
@@ -88,7 +92,7 @@ static void test_duration_below_interval(void)
 	CHECK_EQ(run(1, 0, 0.3, &el), 0, "exit");
 	CHECK_EQ(nticks, 1, "intervals");
 	CHECK(near(secs[0], 0.3), "interval %g s", secs[0]);
-	CHECK(el >= 0.3 && el < 0.6, "watched %g s of -d 0.3", el);
+	CHECK(el >= 0.3 && el < 0.8, "watched %g s of -d 0.3", el);
 	case_end();
 }
 
@@ -100,10 +104,10 @@ static void test_count_within_duration(void)
 		   "beyond -d 0.5: -d ends it");
 	CHECK_EQ(run(0.2, 2, 5, &el), 0, "exit");
 	CHECK_EQ(nticks, 2, "intervals");
-	CHECK(near(secs[1], 0.2) && el < 0.5, "%g s, watched %g", secs[1], el);
+	CHECK(near(secs[1], 0.2) && el < 0.8, "%g s, watched %g", secs[1], el);
 	CHECK_EQ(run(0.4, 5, 0.5, &el), 0, "exit");
 	CHECK_EQ(nticks, 2, "intervals");
-	CHECK(near(secs[1], 0.1) && el < 0.65, "last %g s, watched %g", secs[1],
+	CHECK(near(secs[1], 0.1) && el < 0.75, "last %g s, watched %g", secs[1],
 	      el);
 	case_end();
 }
@@ -149,7 +153,7 @@ static void test_sigint_mid_interval(void)
 	err = ws_session_run(&s);
 	CHECK_EQ(err, 0, "exit");
 	CHECK_EQ(nticks, 0, "intervals");
-	CHECK(s.elapsed >= 0.29 && s.elapsed < 0.5, "watched %g s", s.elapsed);
+	CHECK(s.elapsed >= 0.29 && s.elapsed < 0.8, "watched %g s", s.elapsed);
 	CHECK(first_taken, "the first signal still pending at the summary");
 	CHECK(second_seen, "a second signal not seen");
 	if (sigint_fd >= 0)
