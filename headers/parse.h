@@ -138,7 +138,7 @@ static __always_inline int ws_parse_ipv4(const __u8 *data, const __u8 *end,
 	((1ULL << 0) | (1ULL << 43) | (1ULL << 44) | (1ULL << 51) |            \
 	 (1ULL << 60))
 
-static __always_inline bool ws_ipv6_ext(__u8 next)
+static __always_inline int ws_ipv6_ext(__u8 next)
 {
 	return next < 64 && ((1ULL << next) & WS_IPV6_EXTS);
 }

@@ -73,3 +73,13 @@ bool ws_kernel_has_enum_value(const char *name)
 {
 	return false;
 }
+
+bool ws_session_watch_done(const struct ws_session *s)
+{
+	return true;
+}
+
+bool ws_session_stopped_again(const struct ws_session *s)
+{
+	return false;
+}
