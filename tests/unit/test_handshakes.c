@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -708,8 +709,20 @@ static void syn_findings(struct ws_session *s, uint16_t cport0, int n,
 		from_client(cport0 + i, RST, ISN + 1, 0);
 }
 
+#define SYSCTL_DIR "/proc/sys/net"
+
+/* An empty tmpfs over SYSCTL_DIR, in a mount namespace of our own. */
+static int hide_sysctls(void)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -1;
+	return mount("none", SYSCTL_DIR, "tmpfs", 0, NULL);
+}
+
 static void test_syn_findings(struct ws_session *s)
 {
+	const char *name = "syn_unanswered: sysctls unread are unknown, not -1";
 	const struct ws_finding *x;
 	struct ws_findings f;
 	bool queue;
@@ -748,6 +761,21 @@ static void test_syn_findings(struct ws_session *s)
 	CHECK_EQ(evidence(x, "port"), SPORT, "port");
 	CHECK(x && strstr(x->advice, "queue is full"), "queue advice: %s",
 	      x ? x->advice : "");
+	case_end();
+
+	if (hide_sysctls()) {
+		case_skip(name, "no private mount namespace");
+		return;
+	}
+	case_begin(name);
+	syn_findings(s, 42400, 30, 0, 30, &f);
+	umount(SYSCTL_DIR);
+	x = find(&f, "syn_unanswered");
+	CHECK(x && strstr(x->advice, "tcp_max_syn_backlog (now unknown)") &&
+		  strstr(x->advice, "tcp_syncookies=1 (now unknown)"),
+	      "advice: %s", x ? x->advice : "no syn_unanswered");
+	CHECK(unknown_evidence(x, "tcp_syncookies"), "evidence %g",
+	      evidence(x, "tcp_syncookies"));
 	case_end();
 }
 
@@ -948,21 +976,28 @@ static int orphan_fd(int fd, int *pair)
 	return close(fd);
 }
 
-/* accept's -j summary of its listeners, as the last sample left them. */
-static char *accept_summary_json(struct ws_session *s)
+/* What @fn wrote, with -j (@json) or without. */
+static char *run_out(struct ws_session *s, bool json,
+		     void (*fn)(struct ws_session *s))
 {
 	FILE *out0 = s->out;
-	char *json = NULL;
+	char *out = NULL;
 	size_t len = 0;
 
-	s->out = open_memstream(&json, &len);
-	s->o->json = true;
-	ws_accept_collector.sample(s);
-	ws_accept_collector.summary(s);
+	s->out = open_memstream(&out, &len);
+	s->o->json = json;
+	fn(s);
 	fclose(s->out);
 	s->out = out0;
 	s->o->json = false;
-	return json;
+	return out;
+}
+
+/* accept's -j summary of its listeners, as the last sample left them. */
+static char *accept_summary_json(struct ws_session *s)
+{
+	ws_accept_collector.sample(s);
+	return run_out(s, true, ws_accept_collector.summary);
 }
 
 /*
@@ -1058,6 +1093,53 @@ static void test_listener_without_port_slot(struct ws_session *s)
 	case_end();
 }
 
+static void hs_interval_now(struct ws_session *s)
+{
+	ws_handshakes_collector.interval(s, 1);
+}
+
+/*
+ * The sysctls hidden (an empty tmpfs over /proc/sys/net, a private mount
+ * namespace): accept's host summary says null (JSON) and unknown (text),
+ * syn_unanswered's advice "now unknown", never -1.  An interval without a
+ * handshake has no latency quantiles: p50_s and p99_s are null, not -1.
+ */
+static void test_unread_not_minus1(struct ws_session *s)
+{
+	const char *name = "accept, latency: unread is not -1";
+	char *out;
+
+	if (hide_sysctls()) {
+		case_skip(name, "no private mount namespace");
+		return;
+	}
+	case_begin(name);
+	CHECK(!ws_accept_collector.start(s), "accept start");
+	out = accept_summary_json(s);
+	CHECK(out && strstr(out, "\"somaxconn\":null,"
+				 "\"tcp_max_syn_backlog\":null,"
+				 "\"tcp_abort_on_overflow\":null,"
+				 "\"tcp_syncookies\":null"),
+	      "host_summary: %s", out ? out : "");
+	free(out);
+	out = run_out(s, false, ws_accept_collector.summary);
+	CHECK(out && strstr(out, "(somaxconn unknown, tcp_max_syn_backlog "
+				 "unknown, tcp_abort_on_overflow unknown, "
+				 "tcp_syncookies unknown)"),
+	      "text summary: %s", out ? out : "");
+	free(out);
+	ws_accept_collector.stop(s);
+	free(run_out(s, true, hs_interval_now)); /* nothing new after this */
+	out = run_out(s, true, hs_interval_now);
+	CHECK(out && strstr(out, "\"count\":0,\"sum_s\":0,\"p50_s\":null,"
+				 "\"p99_s\":null"),
+	      "empty legs: %s", out ? out : "");
+	CHECK(out && !strstr(out, ":-1"), "no -1: %s", out ? out : "");
+	free(out);
+	umount(SYSCTL_DIR);
+	case_end();
+}
+
 int main(void)
 {
 	struct ws_opts o;
@@ -1106,7 +1188,8 @@ int main(void)
 	test_stale_entries_not_evictions(&s);
 	test_evictions_are_an_evidence_gap(&s);
 	test_syn_unanswered_ports_full(&s);  /* it fills hs_ports */
-	test_listener_without_port_slot(&s); /* last: a new netns */
+	test_listener_without_port_slot(&s); /* a new netns */
+	test_unread_not_minus1(&s); /* last: a private mount namespace */
 	ws_handshakes_collector.stop(&s);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();

@@ -98,7 +98,7 @@ static unsigned long lines;
 static struct accept_span spans[MAX_LISTENERS]; /* see judge() */
 static double interval_from; /* s->elapsed at the last interval */
 
-/* A sysctl's value, -1 if unreadable (shown as such). */
+/* A sysctl's value, -1 if unreadable (shown as unknown or null). */
 static long sysctl_or_minus1(const char *name)
 {
 	int64_t v;
@@ -918,8 +918,9 @@ static void text_listener(struct ws_session *s, const struct listener *t,
 	if (v == ACCEPT_SYNQ_FULL)
 		fprintf(s->out,
 			"  the SYN queue is full, not the accept queue: "
-			"tcp_max_syn_backlog %ld, tcp_syncookies %ld\n",
-			syn_backlog, syncookies);
+			"tcp_max_syn_backlog %s, tcp_syncookies %s\n",
+			ws_fmt_sysctl(syn_backlog, n[0], sizeof(n[0])),
+			ws_fmt_sysctl(syncookies, n[1], sizeof(n[1])));
 	if (v == ACCEPT_NOT_QUEUE)
 		fprintf(s->out,
 			"  handshakes lost on the wire, but no listener on "
@@ -965,10 +966,10 @@ static void print_host(struct ws_session *s, bool final, const uint64_t *from,
 	json_u64(&j, "listen_overflows",
 		 host_cur[NS_OVERFLOWS] - from[NS_OVERFLOWS]);
 	json_u64(&j, "listen_drops", host_cur[NS_DROPS] - from[NS_DROPS]);
-	json_i64(&j, "somaxconn", somaxconn);
-	json_i64(&j, "tcp_max_syn_backlog", syn_backlog);
-	json_i64(&j, "tcp_abort_on_overflow", abort_on_overflow);
-	json_i64(&j, "tcp_syncookies", syncookies);
+	json_sysctl(&j, "somaxconn", somaxconn);
+	json_sysctl(&j, "tcp_max_syn_backlog", syn_backlog);
+	json_sysctl(&j, "tcp_abort_on_overflow", abort_on_overflow);
+	json_sysctl(&j, "tcp_syncookies", syncookies);
 	json_end(&j);
 }
 
@@ -1056,15 +1057,19 @@ static void accept_interval(struct ws_session *s, double secs)
 
 static void accept_summary(struct ws_session *s)
 {
+	char v[4][24];
 	int i;
 
 	if (!s->o->json) {
 		fprintf(s->out,
-			"\nSummary over %.1f s (somaxconn %ld, "
-			"tcp_max_syn_backlog %ld, tcp_abort_on_overflow %ld, "
-			"tcp_syncookies %ld):\n",
-			s->elapsed, somaxconn, syn_backlog, abort_on_overflow,
-			syncookies);
+			"\nSummary over %.1f s (somaxconn %s, "
+			"tcp_max_syn_backlog %s, tcp_abort_on_overflow %s, "
+			"tcp_syncookies %s):\n",
+			s->elapsed,
+			ws_fmt_sysctl(somaxconn, v[0], sizeof(v[0])),
+			ws_fmt_sysctl(syn_backlog, v[1], sizeof(v[1])),
+			ws_fmt_sysctl(abort_on_overflow, v[2], sizeof(v[2])),
+			ws_fmt_sysctl(syncookies, v[3], sizeof(v[3])));
 		print_header(s);
 	}
 	judge(false);

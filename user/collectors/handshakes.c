@@ -514,8 +514,14 @@ static void json_legs(struct ws_json *j, const struct hs_stats *d, bool hist)
 		json_obj_begin(j, hs_leg_names[leg]);
 		json_u64(j, "count", n);
 		json_double(j, "sum_s", d->sum_ns[leg] / 1e9);
-		json_double(j, "p50_s", hs_quantile(d->hist[leg], 0.5));
-		json_double(j, "p99_s", hs_quantile(d->hist[leg], 0.99));
+		if (n) {
+			json_double(j, "p50_s", hs_quantile(d->hist[leg], 0.5));
+			json_double(j, "p99_s",
+				    hs_quantile(d->hist[leg], 0.99));
+		} else { /* no sample, no quantile */
+			json_null(j, "p50_s");
+			json_null(j, "p99_s");
+		}
 		if (hist) {
 			json_arr_begin(j, "log2_usecs");
 			for (b = 0; b < HS_NBUCKETS; b++)
@@ -833,6 +839,8 @@ static uint16_t worst_port(uint64_t (*score)(const struct hs_port_stats *),
 static void advise_unanswered(struct ws_finding *x, uint16_t port,
 			      bool ports_lost, int64_t backlog, int64_t cookies)
 {
+	char b[24], c[24];
+
 	if (ports_lost && port)
 		ws_advice(x,
 			  "port %u has the most of the ports counted, but the "
@@ -842,9 +850,10 @@ static void advise_unanswered(struct ws_finding *x, uint16_t port,
 			  "`ss -ltn` shows a listener whose Recv-Q reaches its "
 			  "backlog (a full accept queue); raise its listen() "
 			  "backlog and net.core.somaxconn, "
-			  "net.ipv4.tcp_max_syn_backlog (now %lld), keep "
-			  "net.ipv4.tcp_syncookies=1 (now %lld)",
-			  port, (long long)backlog, (long long)cookies);
+			  "net.ipv4.tcp_max_syn_backlog (now %s), keep "
+			  "net.ipv4.tcp_syncookies=1 (now %s)",
+			  port, ws_fmt_sysctl(backlog, b, sizeof(b)),
+			  ws_fmt_sysctl(cookies, c, sizeof(c)));
 	else if (ports_lost)
 		ws_advice(x,
 			  "which port is unknown: the per-port table was full "
@@ -866,10 +875,11 @@ static void advise_unanswered(struct ws_finding *x, uint16_t port,
 			  "queue is full (see accept_overflow, `wirescope "
 			  "accept -p %u`): raise the application's listen() "
 			  "backlog and net.core.somaxconn, "
-			  "net.ipv4.tcp_max_syn_backlog (now %lld), keep "
-			  "net.ipv4.tcp_syncookies=1 (now %lld), add accepting "
+			  "net.ipv4.tcp_max_syn_backlog (now %s), keep "
+			  "net.ipv4.tcp_syncookies=1 (now %s), add accepting "
 			  "workers if the queue stays full",
-			  port, port, (long long)backlog, (long long)cookies);
+			  port, port, ws_fmt_sysctl(backlog, b, sizeof(b)),
+			  ws_fmt_sysctl(cookies, c, sizeof(c)));
 }
 
 /* SYNs that found no SYN-ACK within 1 s: a full queue or a firewall. */

@@ -351,6 +351,8 @@ const char *ws_fmt_endpoint(int family, const void *addr, uint16_t port,
 const char *ws_human(double v, char *buf, size_t len);
 /* @part of @whole as "12.5%", or "-" when @whole is 0: no share, not 0%. */
 const char *ws_fmt_pct(uint64_t part, uint64_t whole, char *buf, size_t len);
+/* A sysctl read into @v (-1 if it could not be): "unknown", never -1. */
+const char *ws_fmt_sysctl(int64_t v, char *buf, size_t len);
 void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
 		       const uint64_t *vals, int n);
 /*
@@ -385,6 +387,8 @@ void json_u64_or_null(struct ws_json *j, const char *key, bool counted,
 /* @part of @whole in percent, or null when @whole is 0 (ws_fmt_pct). */
 void json_pct_or_null(struct ws_json *j, const char *key, uint64_t part,
 		      uint64_t whole);
+/* A sysctl read into @v, -1 if it could not be: then null, not -1. */
+void json_sysctl(struct ws_json *j, const char *key, int64_t v);
 void json_obj_begin(struct ws_json *j, const char *key);
 void json_obj_end(struct ws_json *j);
 void json_arr_begin(struct ws_json *j, const char *key);

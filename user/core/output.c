@@ -99,6 +99,15 @@ const char *ws_fmt_pct(uint64_t part, uint64_t whole, char *buf, size_t len)
 	return buf;
 }
 
+const char *ws_fmt_sysctl(int64_t v, char *buf, size_t len)
+{
+	if (v >= 0)
+		snprintf(buf, len, "%lld", (long long)v);
+	else
+		snprintf(buf, len, "unknown");
+	return buf;
+}
+
 const char *ws_fmt_addr(int family, const void *addr, char *buf, size_t len)
 {
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
@@ -260,6 +269,14 @@ void json_pct_or_null(struct ws_json *j, const char *key, uint64_t part,
 {
 	if (whole)
 		json_double(j, key, 100.0 * part / whole);
+	else
+		json_null(j, key);
+}
+
+void json_sysctl(struct ws_json *j, const char *key, int64_t v)
+{
+	if (v >= 0)
+		json_i64(j, key, v);
 	else
 		json_null(j, key);
 }
