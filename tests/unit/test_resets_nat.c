@@ -6,8 +6,11 @@
  * that address as the device, not a device "before" it.  Its own binary:
  * the reset groups are per process, and test_verdict fills them.
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include "unit.h"
 #include "collectors/resets_collector.h"
 #include "collectors/resets_int.h"
@@ -127,9 +130,44 @@ static void test_unmeasured_is_unknown(void)
 	case_end();
 }
 
+/*
+ * tcp_keepalive_time hidden (an empty tmpfs over /proc/sys/net/ipv4, a
+ * private mount namespace): the summary's advice says unknown, not -1.
+ */
+static void test_keepalive_unread(void)
+{
+	const char *name = "resets summary: keepalive unread is unknown";
+	const char *dir = "/proc/sys/net/ipv4";
+	struct ws_opts o = { 0 };
+	struct ws_session s = { .o = &o };
+	char *out = NULL;
+	size_t len = 0;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("none", dir, "tmpfs", 0, NULL)) {
+		case_skip(name, "no private mount namespace");
+		return;
+	}
+	case_begin(name);
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream");
+	if (s.out) {
+		rst_report_summary(&s);
+		fclose(s.out);
+	}
+	umount(dir);
+	CHECK(out && strstr(out, "tcp_keepalive_time here is unknown") &&
+		  !strstr(out, "is -1"),
+	      "summary: %s", out ? out : "");
+	free(out);
+	case_end();
+}
+
 int main(void)
 {
 	test_nat_origin();
 	test_unmeasured_is_unknown();
+	test_keepalive_unread(); /* last: a private mount namespace */
 	return unit_exit();
 }

@@ -25,7 +25,7 @@ static double keepalive_suggestion(double idle_timeout_s)
 void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 {
 	int64_t t = -1, intvl = -1, probes = -1;
-	char now[32] = "unknown";
+	char now[32];
 
 	ws_sysctl("net.ipv4.tcp_keepalive_time", &t);
 	ws_sysctl("net.ipv4.tcp_keepalive_intvl", &intvl);
@@ -35,8 +35,6 @@ void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 	ws_evidence_sysctl(x, "tcp_keepalive_probes", probes);
 	if (t >= 0 && t < idle_timeout_s)
 		return;
-	if (t >= 0)
-		snprintf(now, sizeof(now), "%lld", (long long)t);
 	ws_advice(x,
 		  "a device on the path forgot a flow that sat idle %.0f s "
 		  "(its idle timeout is at most that); "
@@ -44,7 +42,8 @@ void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 		  "the application's keepalive, SO_KEEPALIVE + "
 		  "TCP_KEEPIDLE) well below %.0f s, e.g. `sysctl -w "
 		  "net.ipv4.tcp_keepalive_time=%.0f`",
-		  idle_timeout_s, now, idle_timeout_s,
+		  idle_timeout_s, ws_fmt_sysctl(t, now, sizeof(now)),
+		  idle_timeout_s,
 		  keepalive_suggestion(idle_timeout_s));
 }
 
@@ -354,19 +353,6 @@ void rst_record(struct ws_session *s, const struct rst_row *r)
 		print_text(s, r);
 }
 
-static long keepalive_time(void)
-{
-	FILE *f = fopen("/proc/sys/net/ipv4/tcp_keepalive_time", "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 /* A refused connect: nothing listening, a firewall, or not yet known. */
 static void advice_refused(const struct group *g, char *buf, size_t len)
 {
@@ -446,7 +432,8 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 
 static void advice(const struct group *g, char *buf, size_t len)
 {
-	long ka = keepalive_time();
+	int64_t ka = -1;
+	char now[24];
 
 	if (g->refused) {
 		advice_refused(g, buf, len);
@@ -458,15 +445,18 @@ static void advice(const struct group *g, char *buf, size_t len)
 		 * Unprompted, it fired at its timeout; answering our first
 		 * segment after a silence, the timeout is at most the silence.
 		 */
-		if (g->idle_min >= 1 && g->idle_max >= 0)
+		if (g->idle_min >= 1 && g->idle_max >= 0) {
+			ws_sysctl("net.ipv4.tcp_keepalive_time", &ka);
 			snprintf(buf, len,
 				 "its idle timeout is %s %.0f s; "
-				 "net.ipv4.tcp_keepalive_time here is %ld — "
+				 "net.ipv4.tcp_keepalive_time here is %s — "
 				 "set it (or the application's keepalive) "
 				 "below %.0f s",
 				 g->unsolicited ? "about" : "at most",
-				 g->idle_min, ka, g->idle_min);
-		else
+				 g->idle_min,
+				 ws_fmt_sysctl(ka, now, sizeof(now)),
+				 g->idle_min);
+		} else
 			snprintf(buf, len,
 				 "a firewall/IPS on the path rejects the flow "
 				 "mid-stream: check its rules");
