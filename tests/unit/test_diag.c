@@ -934,6 +934,26 @@ static void test_rcvbuf(void)
 	case_end();
 }
 
+/* Neither sysctl could be read: unknown in the title, never -1. */
+static void test_rcvbuf_unread(void)
+{
+	uint64_t t[WS_TCP_NSTATS] = { [WS_TCP_PRUNE_CALLED] = 3 };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+
+	case_begin("rcvbuf: sysctls unread are unknown, not -1");
+	find_rcvbuf(t, -1, -1, &f);
+	x = find(&f, "rcvbuf_overflow");
+	CHECK(x && strstr(x->title, "(net.core.rmem_max = unknown, "
+				    "net.ipv4.tcp_rmem max = unknown)"),
+	      "title: %s", x ? x->title : "");
+	CHECK(x && unknown_evidence(x, "net.core.rmem_max") &&
+		  unknown_evidence(x, "tcp_rmem_max") &&
+		  !strstr(x->advice, "-1"),
+	      "evidence, advice: %s", x ? x->advice : "");
+	case_end();
+}
+
 /* A listener on 127.0.0.1:@port with @backlog; -1 on failure. */
 static int listen_backlog(uint16_t port, int backlog)
 {
@@ -1245,6 +1265,7 @@ int main(void)
 	test_qdisc_drops_wrap();
 	test_iface_errors_only();
 	test_rcvbuf();
+	test_rcvbuf_unread();
 	test_small_packets();
 	test_framework();
 	test_low_confidence_not_critical();

@@ -405,13 +405,14 @@ void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], int64_t rmax, int64_t tmax,
 	const int64_t enough = 4 << 20;
 	bool small = tmax > 0 && tmax < enough;
 	struct ws_finding *x;
-	char cap[128] = "";
+	char cap[128] = "", r[24], m[24];
 
 	x = ws_finding_add(f, small ? "sysctl_rmem_max" : "rcvbuf_overflow",
 			   WS_SEV_WARNING, small ? 0.6 : 0.8,
 			   "TCP receive buffers overflowed (net.core.rmem_max "
-			   "= %lld, net.ipv4.tcp_rmem max = %lld)",
-			   (long long)rmax, (long long)tmax);
+			   "= %s, net.ipv4.tcp_rmem max = %s)",
+			   ws_fmt_sysctl(rmax, r, sizeof(r)),
+			   ws_fmt_sysctl(tmax, m, sizeof(m)));
 	ws_evidence_sysctl(x, "net.core.rmem_max", rmax);
 	ws_evidence_sysctl(x, "tcp_rmem_max", tmax);
 	ws_evidence_num(x, "prune_called", t[WS_TCP_PRUNE_CALLED]);
