@@ -131,6 +131,33 @@ static void test_unmeasured_is_unknown(void)
 }
 
 /*
+ * The group of test_unmeasured_is_unknown (198.18.3.3, hop unknown) in
+ * the -j summary: hops_before_peer is null, as in its rst record, not -1.
+ */
+static void test_summary_unmeasured_null(void)
+{
+	const char *want = "\"peer\":\"198.18.3.3\",\"hops_before_peer\":null,";
+	struct ws_opts o = { .json = true };
+	struct ws_session s = { .o = &o };
+	char *out = NULL, *g;
+	size_t len = 0;
+
+	case_begin("resets -j summary: a hop not measured is null");
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream");
+	if (!s.out)
+		return;
+	rst_report_summary(&s);
+	fclose(s.out);
+	g = out ? strstr(out, "\"peer\":\"198.18.3.3\"") : NULL;
+	CHECK(g && !strncmp(g, want, strlen(want)), "group: %s",
+	      g ? g : (out ? out : ""));
+	CHECK(out && !strstr(out, ":-1"), "no -1: %s", out ? out : "");
+	free(out);
+	case_end();
+}
+
+/*
  * tcp_keepalive_time hidden (an empty tmpfs over /proc/sys/net/ipv4, a
  * private mount namespace): the summary's advice says unknown, not -1.
  */
@@ -168,6 +195,7 @@ int main(void)
 {
 	test_nat_origin();
 	test_unmeasured_is_unknown();
+	test_summary_unmeasured_null();
 	test_keepalive_unread(); /* last: a private mount namespace */
 	return unit_exit();
 }

@@ -636,7 +636,8 @@ static void summary_json(struct ws_session *s)
 		if (g->reason[0])
 			json_str(&j, "reason", g->reason);
 		if (g->v == RV_MIDDLEBOX) {
-			json_i64(&j, "hops_before_peer", g->hops_before_peer);
+			json_num_or_null(&j, "hops_before_peer",
+					 g->hops_before_peer);
 			json_str(&j, "hop_addr", g->hop_addr);
 			json_bool(&j, "unsolicited", g->unsolicited);
 		}
@@ -645,7 +646,7 @@ static void summary_json(struct ws_session *s)
 			json_u64(&j, "port", g->port);
 			json_i64(&j, "hops", g->rst_hops);
 			if (g->v == RV_MIDDLEBOX)
-				json_i64(&j, "hop", g->hop);
+				json_num_or_null(&j, "hop", g->hop);
 		}
 		if (g->idle_max >= 0) {
 			json_double(&j, "idle_min_s", g->idle_min);
