@@ -130,6 +130,23 @@ static void test_unmeasured_is_unknown(void)
 	case_end();
 }
 
+/* The summary as rst_report_summary() writes it, -j with @json; NULL if
+ * there is no memory stream. */
+static char *summary_out(bool json)
+{
+	struct ws_opts o = { .json = json };
+	struct ws_session s = { .o = &o };
+	char *out = NULL;
+	size_t len = 0;
+
+	s.out = open_memstream(&out, &len);
+	if (!s.out)
+		return NULL;
+	rst_report_summary(&s);
+	fclose(s.out);
+	return out;
+}
+
 /*
  * The group of test_unmeasured_is_unknown (198.18.3.3, hop unknown) in
  * the -j summary: hops_before_peer is null, as in its rst record, not -1.
@@ -137,18 +154,10 @@ static void test_unmeasured_is_unknown(void)
 static void test_summary_unmeasured_null(void)
 {
 	const char *want = "\"peer\":\"198.18.3.3\",\"hops_before_peer\":null,";
-	struct ws_opts o = { .json = true };
-	struct ws_session s = { .o = &o };
-	char *out = NULL, *g;
-	size_t len = 0;
+	char *out, *g;
 
 	case_begin("resets -j summary: a hop not measured is null");
-	s.out = open_memstream(&out, &len);
-	CHECK(s.out, "memstream");
-	if (!s.out)
-		return;
-	rst_report_summary(&s);
-	fclose(s.out);
+	out = summary_out(true);
 	g = out ? strstr(out, "\"peer\":\"198.18.3.3\"") : NULL;
 	CHECK(g && !strncmp(g, want, strlen(want)), "group: %s",
 	      g ? g : (out ? out : ""));
@@ -165,10 +174,7 @@ static void test_keepalive_unread(void)
 {
 	const char *name = "resets summary: keepalive unread is unknown";
 	const char *dir = "/proc/sys/net/ipv4";
-	struct ws_opts o = { 0 };
-	struct ws_session s = { .o = &o };
-	char *out = NULL;
-	size_t len = 0;
+	char *out;
 
 	if (unshare(CLONE_NEWNS) ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
@@ -177,12 +183,7 @@ static void test_keepalive_unread(void)
 		return;
 	}
 	case_begin(name);
-	s.out = open_memstream(&out, &len);
-	CHECK(s.out, "memstream");
-	if (s.out) {
-		rst_report_summary(&s);
-		fclose(s.out);
-	}
+	out = summary_out(false);
 	umount(dir);
 	CHECK(out && strstr(out, "tcp_keepalive_time here is unknown") &&
 		  !strstr(out, "is -1"),
