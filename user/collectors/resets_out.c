@@ -43,8 +43,7 @@ void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 		  "TCP_KEEPIDLE) well below %.0f s, e.g. `sysctl -w "
 		  "net.ipv4.tcp_keepalive_time=%.0f`",
 		  idle_timeout_s, ws_fmt_sysctl(t, now, sizeof(now)),
-		  idle_timeout_s,
-		  keepalive_suggestion(idle_timeout_s));
+		  idle_timeout_s, keepalive_suggestion(idle_timeout_s));
 }
 
 #define RST_MAX_GROUPS	64
@@ -447,15 +446,14 @@ static void advice(const struct group *g, char *buf, size_t len)
 		 */
 		if (g->idle_min >= 1 && g->idle_max >= 0) {
 			ws_sysctl("net.ipv4.tcp_keepalive_time", &ka);
-			snprintf(buf, len,
-				 "its idle timeout is %s %.0f s; "
-				 "net.ipv4.tcp_keepalive_time here is %s — "
-				 "set it (or the application's keepalive) "
-				 "below %.0f s",
-				 g->unsolicited ? "about" : "at most",
-				 g->idle_min,
-				 ws_fmt_sysctl(ka, now, sizeof(now)),
-				 g->idle_min);
+			snprintf(
+			    buf, len,
+			    "its idle timeout is %s %.0f s; "
+			    "net.ipv4.tcp_keepalive_time here is %s — "
+			    "set it (or the application's keepalive) "
+			    "below %.0f s",
+			    g->unsolicited ? "about" : "at most", g->idle_min,
+			    ws_fmt_sysctl(ka, now, sizeof(now)), g->idle_min);
 		} else
 			snprintf(buf, len,
 				 "a firewall/IPS on the path rejects the flow "
