@@ -951,6 +951,9 @@ static void test_rcvbuf_unread(void)
 		  unknown_evidence(x, "tcp_rmem_max") &&
 		  !strstr(x->advice, "-1"),
 	      "evidence, advice: %s", x ? x->advice : "");
+	CHECK(x && x->confidence < 0.8,
+	      "tcp_rmem unread, the application's cap unproven: %.2f",
+	      x ? x->confidence : 0);
 	case_end();
 }
 

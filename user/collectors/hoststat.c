@@ -399,6 +399,14 @@ void find_egress(const struct ws_iface_delta *d, struct ws_findings *f)
  * counters cannot tell apart (less confidence).  rmem_max caps SO_RCVBUF
  * only, never autotuning: alone it is no cause.
  */
+/* tcp_rmem unread: that autotuning could have grown the buffer is unproven. */
+static double rcvbuf_confidence(bool small, int64_t tmax)
+{
+	if (small)
+		return 0.6;
+	return tmax < 0 ? 0.5 : 0.8;
+}
+
 void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], int64_t rmax, int64_t tmax,
 		 struct ws_findings *f)
 {
@@ -408,7 +416,7 @@ void find_rcvbuf(const uint64_t t[WS_TCP_NSTATS], int64_t rmax, int64_t tmax,
 	char cap[128] = "", r[24], m[24];
 
 	x = ws_finding_add(f, small ? "sysctl_rmem_max" : "rcvbuf_overflow",
-			   WS_SEV_WARNING, small ? 0.6 : 0.8,
+			   WS_SEV_WARNING, rcvbuf_confidence(small, tmax),
 			   "TCP receive buffers overflowed (net.core.rmem_max "
 			   "= %s, net.ipv4.tcp_rmem max = %s)",
 			   ws_fmt_sysctl(rmax, r, sizeof(r)),
