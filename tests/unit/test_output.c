@@ -59,14 +59,23 @@ static void test_hold_std_fds(void)
 	case_end();
 }
 
-/* @family @addr port 80 as ws_fmt_endpoint() prints it is @want. */
-static void check_endpoint(int family, const char *addr, const char *want)
+enum addr_format { ENDPOINT, SCOPED };
+
+/*
+ * @family @addr as ws_fmt_endpoint() prints it with port 80 (ENDPOINT), or
+ * ws_fmt_addr_scoped() on lo, ifindex 1 (SCOPED), is @want.
+ */
+static void check_format(enum addr_format how, int family, const char *addr,
+			 const char *want)
 {
 	uint8_t a[16] = { 0 };
-	char buf[64];
+	char buf[WS_ADDRSTRLEN];
 
 	CHECK(inet_pton(family, addr, a) == 1, "%s", addr);
-	ws_fmt_endpoint(family, a, 80, buf, sizeof(buf));
+	if (how == SCOPED)
+		ws_fmt_addr_scoped(family, a, 1, buf, sizeof(buf));
+	else
+		ws_fmt_endpoint(family, a, 80, buf, sizeof(buf));
 	CHECK(!strcmp(buf, want), "%s: got %s, expected %s", addr, buf, want);
 }
 
@@ -77,32 +86,21 @@ static void check_endpoint(int family, const char *addr, const char *want)
 static void test_endpoints(void)
 {
 	case_begin("endpoints: IPv4, IPv6 in brackets, IPv4-mapped as IPv4");
-	check_endpoint(AF_INET, "198.18.0.1", "198.18.0.1:80");
-	check_endpoint(AF_INET6, "2001:db8::1", "[2001:db8::1]:80");
-	check_endpoint(AF_INET6, "::ffff:198.18.0.1", "198.18.0.1:80");
-	check_endpoint(AF_INET6, "::198.18.0.1", "[::198.18.0.1]:80");
+	check_format(ENDPOINT, AF_INET, "198.18.0.1", "198.18.0.1:80");
+	check_format(ENDPOINT, AF_INET6, "2001:db8::1", "[2001:db8::1]:80");
+	check_format(ENDPOINT, AF_INET6, "::ffff:198.18.0.1", "198.18.0.1:80");
+	check_format(ENDPOINT, AF_INET6, "::198.18.0.1", "[::198.18.0.1]:80");
 	case_end();
-}
-
-/* @addr on lo (ifindex 1) as ws_fmt_addr_scoped() prints it is @want. */
-static void check_scoped(int family, const char *addr, const char *want)
-{
-	uint8_t a[16] = { 0 };
-	char buf[WS_ADDRSTRLEN];
-
-	CHECK(inet_pton(family, addr, a) == 1, "%s", addr);
-	ws_fmt_addr_scoped(family, a, 1, buf, sizeof(buf));
-	CHECK(!strcmp(buf, want), "%s: got %s, expected %s", addr, buf, want);
 }
 
 static void test_scoped(void)
 {
 	case_begin("a link-local address carries its interface, no other");
-	check_scoped(AF_INET6, "fe80::1", "fe80::1%lo");
-	check_scoped(AF_INET6, "febf::1", "febf::1%lo");
-	check_scoped(AF_INET6, "fec0::1", "fec0::1");
-	check_scoped(AF_INET6, "2001:db8::1", "2001:db8::1");
-	check_scoped(AF_INET, "198.18.0.1", "198.18.0.1");
+	check_format(SCOPED, AF_INET6, "fe80::1", "fe80::1%lo");
+	check_format(SCOPED, AF_INET6, "febf::1", "febf::1%lo");
+	check_format(SCOPED, AF_INET6, "fec0::1", "fec0::1");
+	check_format(SCOPED, AF_INET6, "2001:db8::1", "2001:db8::1");
+	check_format(SCOPED, AF_INET, "198.18.0.1", "198.18.0.1");
 	case_end();
 }
 
