@@ -52,6 +52,15 @@ static void stats(struct hs_stats *st)
 			  (uint64_t *)st, STATS_WORDS);
 }
 
+/* Counter deltas of one test, to compare against what it expects. */
+static void stats_delta(const struct hs_stats *before, struct hs_stats *d)
+{
+	struct hs_stats now;
+
+	stats(&now);
+	ws_sub_u64(&now, before, d, STATS_WORDS);
+}
+
 static uint64_t count(int idx)
 {
 	struct hs_stats st;
@@ -191,7 +200,7 @@ static void run_tc_egress(unsigned int len)
 /* We are the server: SYN in, SYN-ACK out, ACK in, then our data out. */
 static void test_server(int ver)
 {
-	struct hs_stats before, after;
+	struct hs_stats before, d;
 	struct hs_port_stats p0, p1;
 	struct hs_flow fl;
 	char name[64];
@@ -218,30 +227,19 @@ static void test_server(int ver)
 	run_tc_egress(segment(ver, false, ACK | PSH, SISN + 1, ISN + 1, 200));
 	CHECK(!flow(ver, CPORT, SRV, &fl), "flow entry left after server data");
 	CHECK_EQ(pending_total(), pend0, "pending filter after delete");
-	stats(&after);
-	CHECK_EQ(after.count[HS_SYN_RX] - before.count[HS_SYN_RX], 1, "syn_rx");
-	CHECK_EQ(after.count[HS_SYN_RETX_RX] - before.count[HS_SYN_RETX_RX], 1,
-		 "syn retransmits");
-	CHECK_EQ(after.count[HS_SYN_UNANSWERED] -
-		     before.count[HS_SYN_UNANSWERED],
-		 1, "unanswered (no SYN-ACK before the retransmission)");
-	CHECK_EQ(after.count[HS_SYNACK_TX] - before.count[HS_SYNACK_TX], 1,
-		 "synack_tx");
-	CHECK_EQ(after.count[HS_SERVER_ACKS] - before.count[HS_SERVER_ACKS], 1,
-		 "server acks");
-	CHECK_EQ(after.count[HS_SERVER_ACK_LOST] -
-		     before.count[HS_SERVER_ACK_LOST],
-		 0, "acks lost");
-	CHECK_EQ(after.count[HS_SYN_TX] - before.count[HS_SYN_TX], 0,
-		 "client-side syn_tx");
-	CHECK_EQ(after.count[HS_FLOW_DELETES] - before.count[HS_FLOW_DELETES],
-		 1, "deletes");
-	CHECK_EQ(
-	    after.hist[HS_LEG_SERVER][0] + after.hist[HS_LEG_SERVER][1] +
-		after.hist[HS_LEG_SERVER][2] + after.hist[HS_LEG_SERVER][3] -
-		(before.hist[HS_LEG_SERVER][0] + before.hist[HS_LEG_SERVER][1] +
-		 before.hist[HS_LEG_SERVER][2] + before.hist[HS_LEG_SERVER][3]),
-	    1, "server leg sample in a low bucket");
+	stats_delta(&before, &d);
+	CHECK_EQ(d.count[HS_SYN_RX], 1, "syn_rx");
+	CHECK_EQ(d.count[HS_SYN_RETX_RX], 1, "syn retransmits");
+	CHECK_EQ(d.count[HS_SYN_UNANSWERED], 1,
+		 "unanswered (no SYN-ACK before the retransmission)");
+	CHECK_EQ(d.count[HS_SYNACK_TX], 1, "synack_tx");
+	CHECK_EQ(d.count[HS_SERVER_ACKS], 1, "server acks");
+	CHECK_EQ(d.count[HS_SERVER_ACK_LOST], 0, "acks lost");
+	CHECK_EQ(d.count[HS_SYN_TX], 0, "client-side syn_tx");
+	CHECK_EQ(d.count[HS_FLOW_DELETES], 1, "deletes");
+	CHECK_EQ(d.hist[HS_LEG_SERVER][0] + d.hist[HS_LEG_SERVER][1] +
+		     d.hist[HS_LEG_SERVER][2] + d.hist[HS_LEG_SERVER][3],
+		 1, "server leg sample in a low bucket");
 	port_stats(SPORT, &p1);
 	CHECK_EQ(p1.syn_rx - p0.syn_rx, 1, "port syn_rx");
 	CHECK_EQ(p1.syn_site_drops - p0.syn_site_drops, 1, "port SYN-site");
@@ -254,7 +252,7 @@ static void test_server(int ver)
 /* We are the client: SYN out, SYN-ACK in, final ACK out. */
 static void test_client(int ver)
 {
-	struct hs_stats before, after;
+	struct hs_stats before, d;
 	struct hs_flow fl;
 	char name[64];
 	uint32_t pend0 = pending_total();
@@ -274,24 +272,12 @@ static void test_client(int ver)
 	run_xdp(segment(ver, false, ACK | PSH, SISN + 1, ISN + 1, 200));
 	CHECK(!flow(ver, CPORT, CLI, &fl), "flow entry left after server data");
 	CHECK_EQ(pending_total(), pend0, "pending filter");
-	stats(&after);
-	CHECK_EQ(after.count[HS_SYN_TX] - before.count[HS_SYN_TX], 1, "syn_tx");
-	CHECK_EQ(after.count[HS_SYNACK_RX] - before.count[HS_SYNACK_RX], 1,
-		 "synack_rx");
-	CHECK_EQ(after.count[HS_CLIENT_DONE] - before.count[HS_CLIENT_DONE], 1,
-		 "client done");
-	CHECK_EQ(after.count[HS_SYN_RX] - before.count[HS_SYN_RX], 0,
-		 "server-side syn_rx");
+	stats_delta(&before, &d);
+	CHECK_EQ(d.count[HS_SYN_TX], 1, "syn_tx");
+	CHECK_EQ(d.count[HS_SYNACK_RX], 1, "synack_rx");
+	CHECK_EQ(d.count[HS_CLIENT_DONE], 1, "client done");
+	CHECK_EQ(d.count[HS_SYN_RX], 0, "server-side syn_rx");
 	case_end();
-}
-
-/* Counter deltas of one test, to compare against what it expects. */
-static void stats_delta(const struct hs_stats *before, struct hs_stats *d)
-{
-	struct hs_stats now;
-
-	stats(&now);
-	ws_sub_u64(&now, before, d, STATS_WORDS);
 }
 
 /* On lo every segment leaves (tc egress) and comes back in (ingress). */
