@@ -1017,6 +1017,18 @@ static void judge(bool interval)
 }
 
 /* The next interval starts @now (seconds since start). */
+/* Listener @i's record of @type ("interval", "summary"): JSON or text. */
+static void print_listener(struct ws_session *s, const char *type, int i,
+			   double secs)
+{
+	const struct listener *t = &table[i];
+
+	if (s->o->json)
+		json_listener(s, type, t, &spans[i], t->pub.verdict, secs);
+	else
+		text_listener(s, t, &spans[i], t->pub.verdict);
+}
+
 static void next_interval(struct listener *t, const struct accept_span *sp,
 			  double now)
 {
@@ -1041,14 +1053,8 @@ static void accept_interval(struct ws_session *s, double secs)
 		print_header(s);
 	judge(true);
 	for (i = 0; i < n_listeners; i++) {
-		struct listener *t = &table[i];
-
-		if (s->o->json)
-			json_listener(s, "interval", t, &spans[i],
-				      t->pub.verdict, secs);
-		else
-			text_listener(s, t, &spans[i], t->pub.verdict);
-		next_interval(t, &spans[i], s->elapsed);
+		print_listener(s, "interval", i, secs);
+		next_interval(&table[i], &spans[i], s->elapsed);
 	}
 	interval_from = s->elapsed;
 	print_host(s, false, host_prev, secs);
@@ -1073,15 +1079,8 @@ static void accept_summary(struct ws_session *s)
 		print_header(s);
 	}
 	judge(false);
-	for (i = 0; i < n_listeners; i++) {
-		struct listener *t = &table[i];
-
-		if (s->o->json)
-			json_listener(s, "summary", t, &spans[i],
-				      t->pub.verdict, s->elapsed);
-		else
-			text_listener(s, t, &spans[i], t->pub.verdict);
-	}
+	for (i = 0; i < n_listeners; i++)
+		print_listener(s, "summary", i, s->elapsed);
 	print_host(s, true, host_base, s->elapsed);
 }
 
