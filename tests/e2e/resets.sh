@@ -31,6 +31,12 @@ for line in open(out):
 EOF
 }
 
+# How many rst records have each combination of the fields, one "N a b"
+# line per combination.  rst_counts OUT DIR FIELD...
+rst_counts() {
+	rsts "$@" | sort | uniq -c | awk '{$1 = $1} 1'
+}
+
 # From 6.10 tcp_send_reset has a reason (enum sk_rst_reason) and fires
 # without a full socket too; before, neither.
 send_reset_full() { kernel_btf_has sk_rst_reason; }
@@ -229,7 +235,7 @@ test_injected_forgery() {
 	lab_client "send:hi,recv,recvwait:2,send:again,recv" --timeout 5 >"$WS_TMP/client"
 	assert_eq "$(grep -c reset "$WS_TMP/client" || true)" 0 "the flow survived the forged RSTs"
 	ws_stop
-	assert_eq "$(rsts "$WS_TMP/out" rx verdict | sort | uniq -c | awk '{print $1, $2}')" "3 injected" "verdicts"
+	assert_eq "$(rst_counts "$WS_TMP/out" rx verdict)" "3 injected" "verdicts"
 	# Each one refused: challenge-ACKed or dropped (the kernel's reason
 	# varies with timing: TCP_RESET, a *_SEQUENCE one, ...; before 5.17
 	# there is none), none accepted.
@@ -322,10 +328,10 @@ test_closed_port_rst_not_firewall() {
 	assert_eq "$refused" 3 "connects refused"
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 3 "OutRsts"
 	if send_reset_full; then
-		assert_eq "$(rsts "$WS_TMP/out" tx verdict reason | sort | uniq -c | awk '{print $1, $2, $3}')" "3 local NO_SOCKET" "verdicts"
+		assert_eq "$(rst_counts "$WS_TMP/out" tx verdict reason)" "3 local NO_SOCKET" "verdicts"
 		return
 	fi
-	assert_eq "$(rsts "$WS_TMP/out" tx verdict confidence | sort | uniq -c | awk '{print $1, $2, $3}')" "3 unknown low" "verdicts"
+	assert_eq "$(rst_counts "$WS_TMP/out" tx verdict confidence)" "3 unknown low" "verdicts"
 	assert_match "$(rsts "$WS_TMP/out" tx why | sort -u)" '^evidence_tracepoint_partial: sent by this host, but before 6.10 tcp:tcp_send_reset' "why"
 }
 
@@ -340,7 +346,7 @@ test_forwarded_rst_not_firewall() {
 	refused=$(refused_connects c "$LAB_S_IP")
 	ws_stop
 	assert_eq "$refused" 3 "connects refused"
-	assert_eq "$(rsts "$WS_TMP/out" tx verdict saddr | sort | uniq -c | awk '{print $1, $2, $3}')" "3 unknown $LAB_S_IP" "verdicts"
+	assert_eq "$(rst_counts "$WS_TMP/out" tx verdict saddr)" "3 unknown $LAB_S_IP" "verdicts"
 	if send_reset_full; then
 		assert_match "$(rsts "$WS_TMP/out" tx why | sort -u)" '^forwarded: ' "why"
 	else
