@@ -227,6 +227,50 @@ static void test_middlebox(void)
 }
 
 /*
+ * The peer's packets came over two paths one hop apart (ECMP, a route
+ * change): an RST at either distance is the peer's, not a forgery from
+ * farther nor a middlebox 1 hop before it.  Before, only the last TTL
+ * counted, so the other path's RST looked injected (high) or a middlebox.
+ */
+static void test_peer_ttl_range(void)
+{
+	struct rst_evidence ev = peer_flow();
+	struct rst_result r;
+
+	ev.peer_ttl_min = 61;
+	ev.peer_ttl_last = 62;
+	ev.ttl = 61;
+	check_verdict("TTL of the peer's longer path: not injected", &ev,
+		      RV_PEER_NO_SOCKET, RC_MEDIUM);
+	ev.peer_ttl_last = 61;
+	ev.ttl = 62;
+	check_verdict("TTL of the peer's shorter path: not a middlebox", &ev,
+		      RV_PEER_NO_SOCKET, RC_MEDIUM);
+	ev.ttl = 63;
+	r = decide(&ev);
+	case_begin("closer than both paths: a middlebox before the nearer");
+	CHECK(r.verdict == RV_MIDDLEBOX, "verdict %s (%s)",
+	      rst_verdict_name(r.verdict), r.why);
+	CHECK_EQ(r.conf, RC_HIGH, "confidence");
+	CHECK_EQ(r.hops_before_peer, 1, "hops_before_peer");
+	CHECK_EQ(r.peer_hops, 2, "the peer's nearest distance");
+	case_end();
+	ev.ttl = 60;
+	check_verdict("farther than both paths: injected", &ev, RV_INJECTED,
+		      RC_HIGH);
+
+	ev.peer_ttl_min = 58;
+	ev.peer_ttl_last = 62;
+	ev.ttl = 60;
+	ev.triggered = true;
+	check_verdict("within a varied TTL: the peer's, not high", &ev,
+		      RV_PEER_NO_SOCKET, RC_MEDIUM);
+	ev.ttl = 57;
+	check_verdict("beyond a varied TTL: injected, low", &ev, RV_INJECTED,
+		      RC_LOW);
+}
+
+/*
  * --locate's ACK probes for a mid-flow middlebox stop at its hop.  The
  * seed's NAT seen from the server end of a masqueraded flow: the RST
  * came from this link (0 hops) from the peer's own address, on-link,
@@ -722,6 +766,7 @@ int main(void)
 	test_local_evidence_lost();
 	test_peer();
 	test_middlebox();
+	test_peer_ttl_range();
 	test_mid_probe_ttl();
 	test_injected();
 	test_unknown();

@@ -157,12 +157,13 @@ static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 }
 
 /* Forgery signs, strongest first; true if one was found. */
-static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r)
+static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
+			    int far)
 {
-	if (r->hops > r->peer_hops && !r->ttl_inconsistent) {
+	if (r->hops > far && !r->ttl_inconsistent) {
 		set(r, RV_INJECTED, RC_HIGH,
-		    "TTL %u does not fit: %d hops away, the peer is %d",
-		    ev->ttl, r->hops, r->peer_hops);
+		    "TTL %u does not fit: %d hops away, the peer %d at most",
+		    ev->ttl, r->hops, far);
 		return true;
 	}
 	if (ev->burst >= 2 && ev->burst_seqs >= 2) {
@@ -180,6 +181,7 @@ static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r)
 	return false;
 }
 
+/* Closer than the peer's nearest packets (@r->peer_hops). */
 static void decide_middlebox(const struct rst_evidence *ev,
 			     struct rst_result *r)
 {
@@ -221,7 +223,8 @@ static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r)
 		return;
 	}
 	if (ev->peer_ts || (ev->ipv4 && ev->peer_ip_id)) {
-		set(r, RV_PEER_NO_SOCKET, ev->triggered ? RC_HIGH : RC_MEDIUM,
+		set(r, RV_PEER_NO_SOCKET,
+		    ev->triggered && !r->ttl_inconsistent ? RC_HIGH : RC_MEDIUM,
 		    "TTL matches the peer, no %s continuity: the peer host "
 		    "answered without a socket%s",
 		    ev->peer_ts ? "timestamp" : "IP-ID",
@@ -333,8 +336,27 @@ static void decide_refused(const struct rst_refused *p, struct rst_result *r)
 	}
 }
 
+/*
+ * The distances the peer's packets came from on this flow: the nearest
+ * from its highest TTL, the farthest from its lowest (ECMP paths of
+ * different length, a route change).  TTLs of two initial values (64 and
+ * 128) are no one path's: the last one stands for both.
+ */
+static void peer_range(const struct rst_evidence *ev, int *near, int *far)
+{
+	if (rst_initial_ttl(ev->peer_ttl_min) !=
+	    rst_initial_ttl(ev->peer_ttl_max)) {
+		*near = *far = rst_hops(ev->peer_ttl_last);
+		return;
+	}
+	*near = rst_hops(ev->peer_ttl_max);
+	*far = rst_hops(ev->peer_ttl_min);
+}
+
 void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 {
+	int near, far;
+
 	*r = (struct rst_result){
 		.hops = -1, .peer_hops = -1, .hops_before_peer = -1, .hop = -1
 	};
@@ -354,21 +376,24 @@ void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 		    "evicted)");
 		return;
 	}
+	peer_range(ev, &near, &far);
 	r->peer_hops = rst_hops(ev->peer_ttl_last);
 	r->ttl_inconsistent = ev->peer_ttl_max - ev->peer_ttl_min > 1 ||
 			      rst_initial_ttl(ev->peer_ttl_min) !=
 				  rst_initial_ttl(ev->peer_ttl_max);
 	r->ts_continues = ts_continues(ev);
 	r->ipid_continues = ipid_continues(ev);
-	if (decide_injected(ev, r))
+	if (decide_injected(ev, r, far))
 		return;
-	if (r->hops < r->peer_hops)
+	if (r->hops < near) {
+		r->peer_hops = near;
 		decide_middlebox(ev, r);
-	else if (r->hops == r->peer_hops)
+	} else if (r->hops <= far) {
 		decide_at_peer(ev, r);
-	else
+	} else {
 		set(r, RV_INJECTED, RC_LOW,
-		    "from farther (%d hops) than the peer's last TTL (%d), "
-		    "but the peer's TTL varied %u-%u",
-		    r->hops, r->peer_hops, ev->peer_ttl_min, ev->peer_ttl_max);
+		    "from farther (%d hops) than any packet of the peer's "
+		    "(%d at most), but the peer's TTL varied %u-%u",
+		    r->hops, far, ev->peer_ttl_min, ev->peer_ttl_max);
+	}
 }

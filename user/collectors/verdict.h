@@ -80,7 +80,8 @@ struct rst_result {
 	enum rst_verdict verdict;
 	enum rst_confidence conf;
 	int hops;	      /* -1: not applicable */
-	int peer_hops;	      /* -1: unknown */
+	int peer_hops;	      /* from its last packet (a middlebox: its
+			       * nearest), -1: unknown */
 	int hops_before_peer; /* middlebox only, else -1 */
 	int hop;	      /* refused middlebox: its distance (TTL), or -1 */
 	bool ttl_inconsistent;
