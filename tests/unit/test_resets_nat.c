@@ -94,14 +94,18 @@ static const struct ws_finding *middlebox_of(const struct ws_findings *f,
  */
 static void test_unmeasured_is_unknown(void)
 {
-	struct ws_opts o = { 0 };
-	struct ws_session s = { .o = &o };
+	struct ws_opts o = { .json = true };
+	struct ws_session s = { .o = &o,
+				.collectors = { &ws_resets_collector },
+				.n_collectors = 1 };
 	struct ws_findings f = { 0 };
 	struct rst_event e = { .dir = WS_RX };
 	struct rst_row r = {
 		.e = &e, .idle_s = -1, .idle_rx_s = -1, .idle_tx_s = -1
 	};
 	const struct ws_finding *x;
+	char *out = NULL;
+	size_t len = 0;
 
 	case_begin("middlebox_reset: hop and idle not measured are unknown");
 	r.res = (struct rst_result){ .verdict = RV_MIDDLEBOX,
@@ -111,7 +115,17 @@ static void test_unmeasured_is_unknown(void)
 				     .hops_before_peer = -1,
 				     .hop = -1 };
 	snprintf(r.peer, sizeof(r.peer), "198.18.3.3");
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream");
+	if (!s.out)
+		return;
 	rst_record(&s, &r);
+	fclose(s.out);
+	/* The rst record: a hop address not found is null, not "". */
+	CHECK(out && strstr(out, "\"hop_addr\":null") &&
+		  !strstr(out, "\"hop_addr\":\"\""),
+	      "rst record: %s", out ? out : "");
+	free(out);
 	resets_findings(&s, &f);
 	CHECK(find(&f, "middlebox_reset"), "no middlebox_reset");
 	x = middlebox_of(&f, "198.18.3.3");
@@ -119,11 +133,14 @@ static void test_unmeasured_is_unknown(void)
 	CHECK(unknown_evidence(x, "hops_before_peer"),
 	      "hops_before_peer %g, not unknown",
 	      evidence(x, "hops_before_peer"));
+	CHECK(unknown_evidence(x, "hop_addr"), "hop_addr not unknown");
 	CHECK(unknown_evidence(x, "idle_min_s") &&
 		  unknown_evidence(x, "idle_max_s"),
 	      "idle %g-%g s, not unknown", evidence(x, "idle_min_s"),
 	      evidence(x, "idle_max_s"));
 	x = middlebox_of(&f, "198.18.2.2");
+	CHECK(x && !unknown_evidence(x, "hop_addr"),
+	      "a hop address found is no unknown");
 	CHECK(x && evidence(x, "hops_before_peer") == 2 &&
 		  evidence(x, "idle_min_s") == 5,
 	      "a measured one keeps its numbers");
@@ -149,14 +166,16 @@ static char *summary_out(bool json)
 
 /*
  * The group of test_unmeasured_is_unknown (198.18.3.3, hop unknown) in
- * the -j summary: hops_before_peer is null, as in its rst record, not -1.
+ * the -j summary: hops_before_peer is null, as in its rst record, not -1;
+ * hop_addr, not located, is null, not "".
  */
 static void test_summary_unmeasured_null(void)
 {
-	const char *want = "\"peer\":\"198.18.3.3\",\"hops_before_peer\":null,";
+	const char *want = "\"peer\":\"198.18.3.3\",\"hops_before_peer\":null,"
+			   "\"hop_addr\":null,";
 	char *out, *g;
 
-	case_begin("resets -j summary: a hop not measured is null");
+	case_begin("resets -j summary: a hop or address not measured is null");
 	out = summary_out(true);
 	g = out ? strstr(out, "\"peer\":\"198.18.3.3\"") : NULL;
 	CHECK(g && !strncmp(g, want, strlen(want)), "group: %s",

@@ -238,7 +238,7 @@ static void print_json(struct ws_session *s, const struct rst_row *r)
 		json_num_or_null(&j, "hops_before_peer",
 				 r->res.hops_before_peer);
 		json_num_or_null(&j, "hop", r->res.hop);
-		json_str(&j, "hop_addr", r->hop_addr);
+		json_str_or_null(&j, "hop_addr", r->hop_addr);
 		json_bool(&j, "unsolicited", !r->triggered);
 	}
 	json_end(&j);
@@ -636,7 +636,7 @@ static void summary_json(struct ws_session *s)
 		if (g->v == RV_MIDDLEBOX) {
 			json_num_or_null(&j, "hops_before_peer",
 					 g->hops_before_peer);
-			json_str(&j, "hop_addr", g->hop_addr);
+			json_str_or_null(&j, "hop_addr", g->hop_addr);
 			json_bool(&j, "unsolicited", g->unsolicited);
 		}
 		json_bool(&j, "refused", g->refused);
@@ -854,7 +854,10 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 	ws_evidence_str(x, "peer", g->peer);
 	evidence_known(x, "hops_before_peer", g->hops_before_peer >= 0,
 		       g->hops_before_peer);
-	ws_evidence_str(x, "hop_addr", g->hop_addr);
+	if (g->hop_addr[0])
+		ws_evidence_str(x, "hop_addr", g->hop_addr);
+	else
+		ws_evidence_unknown(x, "hop_addr");
 	if (g->refused) {
 		ws_evidence_num(x, "port", g->port);
 		ws_evidence_num(x, "hop", g->hop);

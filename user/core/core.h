@@ -387,6 +387,8 @@ void json_u64_or_null(struct ws_json *j, const char *key, bool counted,
 /* @part of @whole in percent, or null when @whole is 0 (ws_fmt_pct). */
 void json_pct_or_null(struct ws_json *j, const char *key, uint64_t part,
 		      uint64_t whole);
+/* A string that was found, or null for NULL or "" (not measured). */
+void json_str_or_null(struct ws_json *j, const char *key, const char *val);
 /* A sysctl read into @v, -1 if it could not be: then null, not -1. */
 void json_sysctl(struct ws_json *j, const char *key, int64_t v);
 void json_obj_begin(struct ws_json *j, const char *key);

@@ -255,6 +255,14 @@ void json_null(struct ws_json *j, const char *key)
 	fputs("null", j->f);
 }
 
+void json_str_or_null(struct ws_json *j, const char *key, const char *val)
+{
+	if (val && val[0])
+		json_str(j, key, val);
+	else
+		json_null(j, key);
+}
+
 void json_u64_or_null(struct ws_json *j, const char *key, bool counted,
 		      uint64_t v)
 {
