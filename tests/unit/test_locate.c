@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -241,6 +243,53 @@ static void test_link_local(void)
 	case_end();
 }
 
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000 +
+	       (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/*
+ * While wirescope stops, a second Ctrl-C must not wait out a probe run's
+ * second: its signalfd, readable, ends the wait at once and the result
+ * says it was cut short.  The fd is polled, not read: the session takes
+ * the signal.  On test_link_local's veth pair, where no ICMP answers.
+ */
+static void test_stop_fd(void)
+{
+	const char *name = "a readable stop fd ends the probes' wait";
+	struct rst_locate_req q = {
+		.family = 6, .lport = 40001, .rport = 5001, .max_ttl = 1
+	};
+	struct pollfd still = { .events = POLLIN };
+	struct rst_locate_res r;
+	struct timespec t0, t1;
+	int p[2];
+
+	q.ifindex = (int)if_nametoindex("v0");
+	if (q.ifindex <= 0 || pipe(p)) {
+		case_skip(name, "no veth pair (test_link_local skipped)");
+		return;
+	}
+	case_begin(name);
+	inet_pton(AF_INET6, "fe80::1", q.laddr);
+	inet_pton(AF_INET6, "fe80::2", q.raddr);
+	CHECK_EQ(write(p[1], "x", 1), 1, "write");
+	q.stop_fd = p[0];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_EQ(rst_locate(&q, &r), 0, "rst_locate");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(r.sent > 0, "no probe sent");
+	CHECK(r.stopped, "the result does not say it was cut short");
+	CHECK(ms_between(&t0, &t1) < 500, "waited %ld ms",
+	      ms_between(&t0, &t1));
+	still.fd = p[0];
+	CHECK(poll(&still, 1, 0) == 1, "the stop fd was read");
+	close(p[0]);
+	close(p[1]);
+	case_end();
+}
+
 int main(void)
 {
 	test_check_needs_net_raw();
@@ -248,5 +297,6 @@ int main(void)
 	test_ipv6();
 	test_syn_probes();
 	test_link_local(); /* last: a new netns */
+	test_stop_fd();	   /* in that netns */
 	return unit_exit();
 }

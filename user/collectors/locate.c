@@ -341,19 +341,27 @@ static bool complete(const struct rst_locate_req *q,
 	       r->rsts >= (q->max_ttl - r->rst_ttl + 1) * RST_LOCATE_TRIES;
 }
 
+/* Up to RST_LOCATE_WAIT_MS for the answers, less if q->stop_fd fires. */
 static void collect(const struct probe_socks *k, const struct rst_locate_req *q,
 		    struct rst_locate_res *r)
 {
-	struct pollfd pfd[2] = { { .fd = k->icmp, .events = POLLIN },
-				 { .fd = k->tcp, .events = POLLIN } };
+	struct pollfd pfd[3] = {
+		{ .fd = k->icmp, .events = POLLIN },
+		{ .fd = q->syn ? k->tcp : -1, .events = POLLIN },
+		{ .fd = q->stop_fd > 0 ? q->stop_fd : -1, .events = POLLIN },
+	};
 	struct timespec t0;
 	long left;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!complete(q, r) &&
 	       (left = RST_LOCATE_WAIT_MS - ms_since(&t0)) > 0) {
-		if (poll(pfd, q->syn ? 2 : 1, (int)left) <= 0)
+		if (poll(pfd, 3, (int)left) <= 0)
 			break;
+		if (pfd[2].revents) {
+			r->stopped = true;
+			break;
+		}
 		if (pfd[0].revents & POLLIN)
 			read_icmp(k->icmp, q, r);
 		if (q->syn && (pfd[1].revents & POLLIN))

@@ -19,6 +19,9 @@ struct rst_locate_req {
 	uint32_t seq, ack; /* what the flow's next segment would carry */
 	int max_ttl;	   /* probe TTLs 1..max_ttl */
 	bool syn;	   /* refused connect: SYN probes and an echo request */
+	/* > 0: the wait ends once it is readable (the session's signalfd
+	 * while it stops: a second Ctrl-C); it is polled, never read. */
+	int stop_fd;
 };
 
 struct rst_locate_res {
@@ -29,6 +32,7 @@ struct rst_locate_res {
 	int rsts;      /* syn: RSTs that answered probes */
 	bool echo;     /* syn: the peer answered our echo request */
 	int echo_hops; /* from its TTL */
+	bool stopped;  /* stop_fd cut the wait short: answers may be missing */
 };
 
 /*

@@ -72,6 +72,10 @@ static bool locate_ran_this_pass, stopped_again;
 static const struct ws_session *stopping; /* the session, while it stops */
 static int stop_runs;
 static const char locate_later[] = "a probe run this pass already";
+static const char stopped_why[] =
+    "not probed: stopped by a second signal (Ctrl-C)";
+static const char cut_short_why[] =
+    "probes cut short: stopped by a second signal (Ctrl-C)";
 static uint64_t probe_rsts;
 static uint64_t flows_evicted; /* at least: see rst_evicted_at_least() */
 
@@ -572,7 +576,7 @@ static const char *stop_probe_refused(void)
 		return "not probed: wirescope was stopping";
 	stopped_again = stopped_again || ws_session_stopped_again(stopping);
 	if (stopped_again)
-		return "not probed: stopped by a second signal (Ctrl-C)";
+		return stopped_why;
 	if (!stop_runs)
 		ws_warn("--locate: probing for up to %d s before the summary; "
 			"Ctrl-C skips it",
@@ -620,6 +624,12 @@ found:
 		*why = "probes failed";
 		return NULL;
 	}
+	/* Cut short, a missing answer proves nothing. */
+	if (locate_cache[i].res.stopped) {
+		stopped_again = true;
+		*why = cut_short_why;
+		return NULL;
+	}
 	return &locate_cache[i].res;
 }
 
@@ -632,6 +642,8 @@ static void locate_req(const struct rst_event *e, struct rst_locate_req *q)
 	q->lport = e->key.lport;
 	q->rport = e->key.rport;
 	q->ifindex = e->ifindex;
+	/* While stopping, a stop signal (again) ends the wait. */
+	q->stop_fd = stopping ? stopping->sig_fd : -1;
 }
 
 /* The address of the router at TTL @hop from a probe run, or a note. */
