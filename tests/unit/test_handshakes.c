@@ -695,6 +695,106 @@ static void syn_findings(struct ws_session *s, uint16_t cport0, int n,
 		from_client(cport0 + i, RST, ISN + 1, 0);
 }
 
+/* @n SYNs out from ports @cport0.., each resent @resends times. */
+static void connects_unanswered(uint16_t cport0, int n, int resends)
+{
+	int i, r;
+
+	for (i = 0; i < n; i++)
+		for (r = 0; r <= resends; r++)
+			run_tc_egress(
+			    segment_port(V4, true, cport0 + i, SYN, ISN, 0, 0));
+}
+
+/* The peer's RST ends each client entry connects_unanswered() left. */
+static void connects_refused(uint16_t cport0, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		run_xdp(segment_port(V4, false, cport0 + i, RST | ACK, 0,
+				     ISN + 1, 0));
+}
+
+/*
+ * Connects to a dead peer leave no connect latency sample: their resent
+ * SYNs alone must raise a finding, not "healthy".
+ */
+static void test_connect_unanswered(struct ws_session *s)
+{
+	const struct ws_finding *x;
+	struct ws_findings f = {};
+
+	case_begin("connect_unanswered: 12 connects out, all resent, none "
+		   "answered");
+	ws_handshakes_collector.start(s);
+	connects_unanswered(47000, 12, 1);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, &f);
+	x = find(&f, "connect_unanswered");
+	CHECK(x && x->severity == WS_SEV_CRITICAL, "critical: %s",
+	      x ? x->title : "no connect_unanswered");
+	CHECK_EQ(evidence(x, "syn_retransmits_sent"), 12, "resent");
+	CHECK_EQ(evidence(x, "synack_received"), 0, "answered");
+	CHECK_EQ(evidence(x, "connect_samples"), 0, "connect samples");
+	CHECK(!find(&f, "handshake_latency"), "handshake_latency too");
+	connects_refused(47000, 12);
+	case_end();
+
+	case_begin("connect_unanswered: 9 resent SYNs are under the floor");
+	memset(&f, 0, sizeof(f));
+	ws_handshakes_collector.start(s);
+	connects_unanswered(47100, 9, 1);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, &f);
+	CHECK(!find(&f, "connect_unanswered"), "raised");
+	connects_refused(47100, 9);
+	case_end();
+}
+
+/* @n handshakes whose SYN-ACK leaves at least 20 ms after the SYN. */
+static void slow_synacks(struct ws_session *s, uint16_t cport0, int n,
+			 struct ws_findings *f)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	ws_handshakes_collector.start(s);
+	for (i = 0; i < n; i++)
+		from_client(cport0 + i, SYN, ISN, 0);
+	usleep(20000);
+	for (i = 0; i < n; i++)
+		to_client(cport0 + i, SYN | ACK, SISN, ISN + 1);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, f);
+	for (i = 0; i < n; i++)
+		from_client(cport0 + i, RST, ISN + 1, 0);
+}
+
+/*
+ * One SYN-ACK 20 ms late interpolates to a p99 near the top of its log2
+ * bucket (up to twice what was measured): no warning from one handshake.
+ */
+static void test_server_latency_needs_samples(struct ws_session *s)
+{
+	const struct ws_finding *x;
+	struct ws_findings f;
+
+	case_begin("handshake_latency: one slow SYN-ACK is no p99");
+	slow_synacks(s, 47200, 1, &f);
+	x = find(&f, "handshake_latency");
+	CHECK(!x, "raised: %s", x ? x->title : "");
+	case_end();
+
+	case_begin("handshake_latency: ten slow SYN-ACKs, the count shown");
+	slow_synacks(s, 47300, 10, &f);
+	x = find(&f, "handshake_latency");
+	CHECK(x && strstr(x->title, "p99 of 10"), "title: %s",
+	      x ? x->title : "none");
+	CHECK_EQ(evidence(x, "server_synack_samples"), 10, "samples");
+	case_end();
+}
+
 #define SYSCTL_DIR "/proc/sys/net"
 
 /* An empty tmpfs over SYSCTL_DIR, in a mount namespace of our own. */
@@ -1170,6 +1270,8 @@ int main(void)
 	test_prom(&s);
 	test_interval_more_lost_than_acked(&s);
 	test_syn_findings(&s);
+	test_connect_unanswered(&s);
+	test_server_latency_needs_samples(&s);
 	test_quantile_open_bucket();
 	test_stale_entries_not_evictions(&s);
 	test_evictions_are_an_evidence_gap(&s);

@@ -357,6 +357,16 @@ double hs_quantile(const __u64 *hist, double q)
 	return (double)(1ULL << (HS_NBUCKETS - 1)) / 1e6;
 }
 
+static uint64_t leg_samples(const struct hs_stats *d, int leg)
+{
+	uint64_t n = 0;
+	int b;
+
+	for (b = 0; b < HS_NBUCKETS; b++)
+		n += d->hist[leg][b];
+	return n;
+}
+
 static const char *fmt_secs(double v, char *buf, size_t len)
 {
 	if (v < 0)
@@ -509,8 +519,7 @@ static void json_legs(struct ws_json *j, const struct hs_stats *d, bool hist)
 
 	json_obj_begin(j, "latency");
 	for (leg = 0; leg < HS_NLEGS; leg++) {
-		for (n = 0, b = 0; b < HS_NBUCKETS; b++)
-			n += d->hist[leg][b];
+		n = leg_samples(d, leg);
 		json_obj_begin(j, hs_leg_names[leg]);
 		json_u64(j, "count", n);
 		json_double(j, "sum_s", d->sum_ns[leg] / 1e9);
@@ -974,28 +983,72 @@ static void find_syn_resends_answered(const struct hs_stats *d,
 		  fmt_secs(rtt, buf, sizeof(buf)));
 }
 
-static void find_latency(const struct hs_stats *d, struct ws_findings *f)
+/*
+ * SYNs this host sent and resent: no SYN-ACK reached it within the
+ * client's timeout.  A connect to a dead or filtered peer is never
+ * answered, so it leaves no connect latency sample: the resends are the
+ * only evidence.  Returns whether it raised a finding.
+ */
+static bool find_connect_unanswered(const struct hs_stats *d,
+				    struct ws_findings *f)
 {
-	double server = hs_quantile(d->hist[HS_LEG_SERVER], 0.99);
+	uint64_t sent = d->count[HS_SYN_TX], resent = d->count[HS_SYN_RETX_TX];
+	uint64_t n = leg_samples(d, HS_LEG_CONNECT);
 	double connect = hs_quantile(d->hist[HS_LEG_CONNECT], 0.99);
 	struct ws_finding *x;
 
-	if (server > 0.010) {
+	if (!sent || resent < SYN_FINDING_FLOOR)
+		return false;
+	x = ws_finding_add(
+	    f, "connect_unanswered",
+	    resent * 10 >= sent ? WS_SEV_CRITICAL : WS_SEV_WARNING, 0.9,
+	    "this host resent %llu SYNs that got no SYN-ACK "
+	    "(%llu connects started, %llu answered)",
+	    (unsigned long long)resent, (unsigned long long)sent,
+	    (unsigned long long)d->count[HS_SYNACK_RX]);
+	ws_evidence_num(x, "syn_sent", sent);
+	ws_evidence_num(x, "syn_retransmits_sent", resent);
+	ws_evidence_num(x, "synack_received", d->count[HS_SYNACK_RX]);
+	ws_evidence_num(x, "client_refused", d->count[HS_CLIENT_RST]);
+	ws_evidence_num(x, "connect_samples", n);
+	if (n)
+		ws_evidence_num(x, "connect_p99_s", connect);
+	ws_advice(x, "the peers do not answer: a server down, a full SYN "
+		     "queue there, or a firewall or path that drops SYNs or "
+		     "SYN-ACKs; `ss -tn state syn-sent` names the peers and "
+		     "ports, run `wirescope accept` on the server");
+	return true;
+}
+
+/* p99s of SYN-ACK delay from fewer samples are one handshake's bucket. */
+static void find_latency(const struct hs_stats *d, struct ws_findings *f,
+			 bool connect_found)
+{
+	double server = hs_quantile(d->hist[HS_LEG_SERVER], 0.99);
+	double connect = hs_quantile(d->hist[HS_LEG_CONNECT], 0.99);
+	uint64_t nserver = leg_samples(d, HS_LEG_SERVER);
+	uint64_t nconnect = leg_samples(d, HS_LEG_CONNECT);
+	struct ws_finding *x;
+
+	if (server > 0.010 && nserver >= SYN_FINDING_FLOOR) {
 		x = ws_finding_add(f, "handshake_latency", WS_SEV_WARNING, 0.8,
-				   "the kernel took %.1f ms (p99) to answer "
-				   "SYNs",
-				   server * 1e3);
+				   "the kernel took %.1f ms (p99 of %llu) to "
+				   "answer SYNs",
+				   server * 1e3, (unsigned long long)nserver);
 		ws_evidence_num(x, "server_synack_p99_s", server);
+		ws_evidence_num(x, "server_synack_samples", nserver);
 		ws_advice(x, "SYN-ACKs come from softirq: a CPU saturated by "
 			     "interrupts or a flood delays them; check "
 			     "softnet drops, spread IRQs (RSS/RPS)");
 	}
-	if (connect > 0.9) {
+	/* Each second over 1 s is a SYN resent: no interpolation artefact. */
+	if (connect > 0.9 && !connect_found) {
 		x = ws_finding_add(f, "handshake_latency", WS_SEV_WARNING, 0.8,
 				   "connections from this host waited %.1f s "
-				   "(p99) for a SYN-ACK",
-				   connect);
+				   "(p99 of %llu) for a SYN-ACK",
+				   connect, (unsigned long long)nconnect);
 		ws_evidence_num(x, "connect_p99_s", connect);
+		ws_evidence_num(x, "connect_samples", nconnect);
 		ws_evidence_num(x, "syn_retransmits_sent",
 				d->count[HS_SYN_RETX_TX]);
 		ws_advice(x, "over 1 s means SYN retransmits: the server's "
@@ -1012,7 +1065,7 @@ static void hs_findings(struct ws_session *s, struct ws_findings *f)
 	hs_totals(&d);
 	find_syn_unanswered(&d, f);
 	find_syn_resends_answered(&d, f);
-	find_latency(&d, f);
+	find_latency(&d, f, find_connect_unanswered(&d, f));
 	if (!evicted)
 		return;
 	x = ws_finding_add(f, "handshake_table_full", WS_SEV_INFO, 1.0,
