@@ -20,6 +20,8 @@
 #define STATS_WORDS  (int)(sizeof(struct hs_stats) / sizeof(uint64_t))
 #define PORT_WORDS   (int)(sizeof(struct hs_port_stats) / sizeof(uint64_t))
 #define HEADER_EVERY 25
+/* A table under half full is swept of stale entries this often. */
+#define HS_SWEEP_EVERY_NS 60000000000ULL
 
 const char *const hs_leg_names[HS_NLEGS] = {
 	[HS_LEG_SERVER] = "server_synack",
@@ -47,6 +49,7 @@ static int *scratch_idx;
 static unsigned long lines;
 static uint64_t evicted, evicted_shown; /* handshakes the LRU dropped */
 static uint64_t swept; /* stale entries deleted by walk_flows() */
+static uint64_t last_sweep_ns; /* 0: sweep at the next sample */
 
 void hs_totals(struct hs_stats *out)
 {
@@ -191,14 +194,20 @@ static uint64_t flow_last_ns(const struct hs_flow *fl)
 	return fl->acked_ns > t ? fl->acked_ns : t;
 }
 
-/* No handshake event for HS_STALE_NS (CLOCK_MONOTONIC, as the kernel's). */
-static bool flow_stale(const struct hs_flow *fl)
+/* CLOCK_MONOTONIC, as the kernel's bpf_ktime_get_ns(). */
+static uint64_t monotonic_ns(void)
 {
-	uint64_t last = flow_last_ns(fl), now;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* No handshake event for HS_STALE_NS. */
+static bool flow_stale(const struct hs_flow *fl)
+{
+	uint64_t last = flow_last_ns(fl), now = monotonic_ns();
+
 	return now > last && now - last >= HS_STALE_NS;
 }
 
@@ -272,10 +281,23 @@ static uint64_t walk_flows(struct ws_session *s)
  */
 static void update_evictions(struct ws_session *s)
 {
-	uint64_t live = flows_live(), n;
+	uint64_t live = flows_live(), n, now = monotonic_ns();
 
-	if (live - evicted <= s->o->max_flows / 2)
+	if (live - evicted <= s->o->max_flows / 2) {
+		/*
+		 * Connects to a dead peer, SYNs from spoofed addresses: left
+		 * alone, their entries count as flows_open and keep slots of
+		 * the pending filter set (a lookup per packet) for as long as
+		 * the table stays under half full, which may be for ever.
+		 */
+		if (live > evicted &&
+		    now - last_sweep_ns >= HS_SWEEP_EVERY_NS) {
+			last_sweep_ns = now;
+			walk_flows(s);
+		}
 		return;
+	}
+	last_sweep_ns = now;
 	n = walk_flows(s);
 	live = flows_live();
 	if (live > n && live - n > evicted)
@@ -308,7 +330,10 @@ static void table_copy(struct port_table *dst, const struct port_table *src)
 
 static int hs_start(struct ws_session *s)
 {
-	int err = hs_sample(s);
+	int err;
+
+	last_sweep_ns = 0;
+	err = hs_sample(s);
 
 	base = prev = cur;
 	table_copy(&pbase, &pcur);
@@ -1074,7 +1099,10 @@ static void hs_findings(struct ws_session *s, struct ws_findings *f)
 	x->evidence_gap = true; /* their SYNs and SYN-ACKs went uncounted */
 	ws_evidence_num(x, "flows_evicted", evicted);
 	ws_evidence_num(x, "max_flows", s->o->max_flows);
-	ws_advice(x, "counts above are lower bounds; a SYN flood does this, "
+	ws_advice(x, "a SYN resent after its entry was evicted counted again "
+		     "as a new one: SYN counts may be too high, retransmit, "
+		     "unanswered and completed counts are lower bounds; a SYN "
+		     "flood or a connect storm to a dead peer does this, "
 		     "else raise --max-flows");
 }
 
