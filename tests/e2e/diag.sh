@@ -1094,6 +1094,33 @@ print("%.1f" % (time.monotonic() - t)); c.close()' "$LAB_S_IP" "$LAB_PORT" >"$WS
 	assert_ge "$(finding_field "$WS_TMP/out" handshake_latency connect_p99_s | cut -d. -f1)" 1 "evidence connect_p99_s"
 }
 
+# The server's firewall drops every SYN: 12 connects from the client are
+# never answered and leave no connect latency sample; their resent SYNs
+# alone must make diag critical, not "healthy".
+test_diag_connect_unanswered() {
+	lab_with_server
+	lab_filter s lab_syn input "tcp dport $LAB_PORT tcp flags syn counter drop"
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 6 -j
+	lab_exec c timeout 10 python3 -c '
+import socket, sys, time
+socks = []
+for i in range(12):
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex((sys.argv[1], int(sys.argv[2])))
+    socks.append(c)
+time.sleep(8)' "$LAB_S_IP" "$LAB_PORT" &
+	WS_PIDS+=($!)
+	# 12 first SYNs and 12 resent: the firewall's own count, not a time.
+	wait_until 6 at_least 24 syn_filter_drops ||
+		assert_ge "$(syn_filter_drops)" 24 "SYNs the filter dropped"
+	diag_wait
+	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" connect_unanswered "findings"
+	assert_ge "$(finding_field "$WS_TMP/out" connect_unanswered syn_retransmits_sent)" 12 "evidence syn_retransmits_sent"
+	assert_eq "$(finding_field "$WS_TMP/out" connect_unanswered synack_received)" 0 "evidence synack_received"
+}
+
 # An off-path forger on r1 sends RSTs with a TTL that does not fit and a
 # jumping sequence; the kernel refuses them and the flow lives on.
 test_diag_injected_reset() {

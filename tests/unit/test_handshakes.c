@@ -865,6 +865,20 @@ static void test_syn_findings(struct ws_session *s)
 	case_end();
 }
 
+/* Begins @name, or skips it when no entry can be aged past HS_STALE_NS. */
+static bool case_begin_aged(const char *name)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (ts.tv_sec < (time_t)(HS_STALE_NS / 1000000000 + 1)) {
+		case_skip(name, "booted too recently to age an entry");
+		return false;
+	}
+	case_begin(name);
+	return true;
+}
+
 /*
  * Entries no packet touched for minutes (a SYN from a client that
  * vanished, a connect to a blackhole) are no handshake in progress: when
@@ -877,17 +891,12 @@ static void test_stale_entries_not_evictions(struct ws_session *s)
 	const int fd = bpf_map__fd(skel->maps.hs_flows);
 	const char *name = "stale flow entries are not counted as evictions";
 	uint32_t max_flows = s->o->max_flows, pend0 = pending_total();
-	struct timespec ts;
 	struct hs_flow fl;
 	struct hs_key k;
 	int i;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (ts.tv_sec < (time_t)(HS_STALE_NS / 1000000000 + 1)) {
-		case_skip(name, "booted too recently to age an entry");
+	if (!case_begin_aged(name))
 		return;
-	}
-	case_begin(name);
 	ws_handshakes_collector.start(s);
 	s->o->max_flows = 16; /* walk the table from 8 entries on */
 	for (i = 0; i < 12; i++) {
@@ -924,17 +933,12 @@ static void test_stale_entries_swept_under_half_full(struct ws_session *s)
 	const char *name = "stale flow entries are swept in a table under half "
 			   "full";
 	uint32_t pend0 = pending_total();
-	struct timespec ts;
 	struct hs_flow fl;
 	struct hs_key k;
 	int i;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (ts.tv_sec < (time_t)(HS_STALE_NS / 1000000000 + 1)) {
-		case_skip(name, "booted too recently to age an entry");
+	if (!case_begin_aged(name))
 		return;
-	}
-	case_begin(name);
 	connects_unanswered(48000, 5, 0);
 	for (i = 0; i < 5; i++) {
 		k = flow_key(V4, 48000 + i, CLI);
