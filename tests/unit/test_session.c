@@ -161,6 +161,63 @@ static void test_sigint_mid_interval(void)
 	case_end();
 }
 
+/*
+ * A session with -i lo already gone, as if deleted and then re-created (a
+ * "lo" is here), and -i @other (on lo too, @other_gone or not) if not
+ * NULL, a name no interface has; with export's flags if @export.
+ */
+static int run_back(bool export, const char *other, bool other_gone,
+		    double *elapsed)
+{
+	struct ws_opts o;
+	struct ws_session s = { .o = &o,
+				.outlive_ifaces = export,
+				.restart_when_back = export };
+	int err;
+
+	ws_opts_init(&o);
+	o.interval = 0.1;
+	o.duration = 1;
+	if (ws_add_iface(&o, "lo"))
+		return -1;
+	o.ifaces[0].gone = true;
+	if (other) {
+		o.ifaces[1] = o.ifaces[0];
+		o.ifaces[1].gone = other_gone;
+		strcpy(o.ifaces[1].label, other);
+		o.n_ifaces = 2;
+	}
+	nticks = 0;
+	ws_session_add(&s, &probe);
+	err = ws_session_run(&s);
+	*elapsed = s.elapsed;
+	return err;
+}
+
+/*
+ * export cannot attach once it has dropped its privileges: a gone -i
+ * interface back under its name ends it at the next tick with exit 9, for
+ * its service manager to restart it, but not while another -i name is
+ * missing (the restart would exit 5).  The other commands are unchanged.
+ */
+static void test_export_exits_when_back(void)
+{
+	double el;
+
+	case_begin("export: a gone -i name back: exit 9 at the next tick; "
+		   "not while another -i name is missing; only export");
+	CHECK_EQ(run_back(true, NULL, false, &el), WS_EXIT_REATTACH, "exit");
+	CHECK(el < 0.5, "after %g s", el);
+	CHECK_EQ(run_back(true, "h_reattach_no0", true, &el), 0,
+		 "exit, another gone and not back");
+	CHECK(near(el, 1), "watched %g s", el);
+	CHECK_EQ(run_back(true, "h_reattach_no0", false, &el), 0,
+		 "exit, another renamed away");
+	CHECK_EQ(run_back(false, NULL, false, &el), WS_EXIT_IFACE,
+		 "exit, not export");
+	case_end();
+}
+
 int main(void)
 {
 	static const char *const names[] = {
@@ -168,6 +225,7 @@ int main(void)
 		"-d 0.3 with 1 s intervals",
 		"count within -d",
 		"SIGINT mid-interval",
+		"export: a gone -i name back",
 	};
 	sigset_t mask;
 	unsigned int i;
@@ -182,5 +240,6 @@ int main(void)
 	test_duration_below_interval();
 	test_count_within_duration();
 	test_sigint_mid_interval();
+	test_export_exits_when_back();
 	return unit_exit();
 }

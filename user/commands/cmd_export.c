@@ -58,7 +58,8 @@ static const char usage[] =
     "Exit status: 0 ok (SIGINT/SIGTERM), 3 usage, 4 not root, 5 bad "
     "interface,\n"
     "6 kernel lacks a feature, 7 attach failed, 8 runtime error (port in "
-    "use).\n";
+    "use),\n"
+    "9 a deleted interface is back: restart to watch it (the unit does).\n";
 
 enum { OPT_LISTEN = WS_OPT_CMD_BASE, OPT_MAX_PORTS, OPT_USER, OPT_TIMEOUT };
 

@@ -507,6 +507,7 @@ int ws_export_run(struct ws_session *s, struct ws_export *x)
 	s->o->interval = 1;	 /* the loop only watches interfaces */
 	s->no_reports = true;
 	s->outlive_ifaces = true;
+	s->restart_when_back = true;
 	s->lock = &x->lock;
 	s->ctx = x;
 	s->on_ready = export_ready;

@@ -36,6 +36,8 @@ enum ws_exit {
 	WS_EXIT_KERNEL = 6,  /* kernel lacks a feature; BPF load failed */
 	WS_EXIT_ATTACH = 7,  /* a hook could not be attached */
 	WS_EXIT_RUNTIME = 8, /* runtime failure: I/O, map read, port in use */
+	/* export: a gone interface is back; a restart attaches to it */
+	WS_EXIT_REATTACH = 9,
 };
 
 enum ws_attach_mode {
@@ -183,6 +185,12 @@ struct ws_session {
 	 * true, and wirescope_interface_watched says what is not watched.
 	 */
 	bool outlive_ifaces;
+	/*
+	 * export: exit WS_EXIT_REATTACH once a gone -i interface is back
+	 * under its name (and every other -i name is there): with its
+	 * privileges dropped it cannot attach, a restarted process can.
+	 */
+	bool restart_when_back;
 	bool final_sample; /* the last sample, before the summaries */
 	int end_code;	   /* the exit code of what ended the watch, or 0 */
 	/*

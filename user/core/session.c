@@ -632,42 +632,82 @@ static void check_iface(struct ws_iface *ifc)
 	ifc->down = !up;
 }
 
-/*
- * A gone interface's -i name (what a restart watches) on a new one
- * (re-created, or moved back): our programs attach at start only (export
- * has dropped the privileges to attach), so say once it is not watched.
- */
-static void check_gone(struct ws_iface *ifc)
+/* An -i name no interface here has now (a restart would exit 5), or NULL. */
+static const char *missing_name(const struct ws_opts *o)
 {
-	unsigned int idx;
+	int i;
 
-	if (ifc->back || ifc->implicit)
-		return;
-	idx = if_nametoindex(ifc->label);
-	if (!idx)
-		return;
-	ws_warn("%s: an interface of this name is back (ifindex %u) but is "
-		"not watched: restart wirescope to watch it",
-		ifc->label, idx);
-	ifc->back = true;
+	for (i = 0; i < o->n_ifaces; i++)
+		if (!o->ifaces[i].implicit &&
+		    !if_nametoindex(o->ifaces[i].label))
+			return o->ifaces[i].label;
+	return NULL;
 }
 
-/* False once every interface the user asked for is gone. */
-static bool check_ifaces(struct ws_session *s)
+/*
+ * A gone interface's -i name (what a restart watches) on a new one
+ * (re-created, or moved back).  Our programs attach at start only (export
+ * has dropped the privileges to attach): export exits WS_EXIT_REATTACH for
+ * its service manager to restart it, unless another -i name is missing
+ * (the new process would exit 5, which is not restarted); the others say
+ * once that it is not watched.
+ */
+static int check_gone(struct ws_session *s, struct ws_iface *ifc)
 {
-	int i, asked = 0, alive = 0;
+	const char *missing;
+	unsigned int idx;
+
+	if (ifc->implicit || (ifc->back && !s->restart_when_back))
+		return 0;
+	idx = if_nametoindex(ifc->label);
+	if (!idx)
+		return 0;
+	missing = s->restart_when_back ? missing_name(s->o) : NULL;
+	if (s->restart_when_back && !missing) {
+		ws_warn("export: %s is back (ifindex %u); exiting so the "
+			"service manager restarts wirescope to attach to it",
+			ifc->label, idx);
+		return WS_EXIT_REATTACH;
+	}
+	if (ifc->back)
+		return 0;
+	ifc->back = true;
+	if (missing)
+		ws_warn("export: %s is back (ifindex %u) but not watched: no "
+			"interface is named %s, so a restart would fail; "
+			"exiting once %s is back too",
+			ifc->label, idx, missing, missing);
+	else
+		ws_warn("%s: an interface of this name is back (ifindex %u) "
+			"but is not watched: restart wirescope to watch it",
+			ifc->label, idx);
+	return 0;
+}
+
+/*
+ * Follow every interface.  *@alive: false once every interface the user
+ * asked for is gone.  Returns WS_EXIT_REATTACH (check_gone) or 0.
+ */
+static int check_ifaces(struct ws_session *s, bool *alive)
+{
+	int i, asked = 0, left = 0, err;
+	struct ws_iface *ifc;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
-		if (s->o->ifaces[i].gone)
-			check_gone(&s->o->ifaces[i]);
-		else
-			check_iface(&s->o->ifaces[i]);
-		if (s->o->ifaces[i].implicit)
+		ifc = &s->o->ifaces[i];
+		if (!ifc->gone)
+			check_iface(ifc);
+		/* and at once if it just went: it may be back already */
+		err = ifc->gone ? check_gone(s, ifc) : 0;
+		if (err)
+			return err;
+		if (ifc->implicit)
 			continue;
 		asked++;
-		alive += !s->o->ifaces[i].gone;
+		left += !ifc->gone;
 	}
-	return alive > 0 || !asked;
+	*alive = left > 0 || !asked;
+	return 0;
 }
 
 static int sample_all(struct ws_session *s)
@@ -830,7 +870,7 @@ static int run_loop(struct ws_session *s)
 	struct pollfd pfd[2 + sizeof(s->pollers) / sizeof(s->pollers[0])];
 	int npfd = 2 + s->n_pollers, tfd, err = 0, i;
 	uint64_t expirations;
-	bool alive, said_gone = false;
+	bool alive = true, said_gone = false;
 
 	tfd = open_timer(s, start);
 	if (tfd < 0)
@@ -870,14 +910,15 @@ static int run_loop(struct ws_session *s)
 		lock(s);
 		s->elapsed = (now - start) / 1e9;
 		err = tick(s, (now - prev) / 1e9);
-		alive = check_ifaces(s);
+		if (!err)
+			err = check_ifaces(s, &alive);
 		unlock(s);
 		prev = now;
 		if (!err && (err = ws_output_check(s->out))) {
 			err = err < 0 ? 0 : err; /* reader gone: quietly */
 			break;
 		}
-		if (!alive && (err = all_ifaces_gone(s, &said_gone)))
+		if (!err && !alive && (err = all_ifaces_gone(s, &said_gone)))
 			break;
 		if (err || ws_session_watch_done(s))
 			break;
