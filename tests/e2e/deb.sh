@@ -190,3 +190,41 @@ test_deb_unit_runs_under_systemd() {
 	unit_failed_with 6
 	deb_purge_leaves_nothing
 }
+
+# restarted_once PID: the unit was restarted once, its exporter is no
+# longer PID, and the new one serves on 19462.
+restarted_once() {
+	[ "$(systemctl show -p NRestarts --value $UNIT)" = 1 ] &&
+		[ "$(systemctl show -p MainPID --value $UNIT)" != "$1" ] && unit_serves 19462
+}
+
+# The watched interface deleted and re-created under its name (a driver
+# reload): the exporter, which dropped the privileges to attach, exits 9;
+# the unit restarts it once, RestartSec=5s later, and the new process
+# watches the new interface.
+test_deb_unit_restarts_when_iface_back() {
+	[ -d /run/systemd/system ] || skip "systemd does not run this host"
+	deb_setup
+	trap 'deb_cleanup; ip link del wsrt0 2>/dev/null; ws_cleanup' EXIT
+	deb_install
+	local flags=/etc/default/wirescope-exporter pid out
+	ip link add wsrt0 type veth peer name wsrt1 || fail "ip link add wsrt0"
+	ip link set wsrt0 up
+	echo 'WIRESCOPE_ARGS="-i wsrt0 --listen 127.0.0.1:19462 --user nobody"' >>"$flags"
+	systemctl start $UNIT || fail "systemctl start $UNIT"
+	wait_until 10 unit_serves 19462 ||
+		fail "the unit does not serve: $(journalctl -u $UNIT -n 5 --no-pager 2>&1)"
+	pid=$(systemctl show -p MainPID --value $UNIT)
+	ip link del wsrt0
+	ip link add wsrt0 type veth peer name wsrt1 || fail "ip link add wsrt0 again"
+	ip link set wsrt0 up
+	wait_until 20 restarted_once "$pid" ||
+		fail "not restarted: $(systemctl show -p ActiveState,SubState,NRestarts,ExecMainStatus $UNIT | paste -sd' '); $(journalctl -u $UNIT -n 5 --no-pager 2>&1)"
+	out=$(curl -sS http://127.0.0.1:19462/metrics)
+	assert_match "$out" 'wirescope_interface_watched\{interface="wsrt0"\} 1' "the new wsrt0 watched"
+	assert_match "$out" 'wirescope_programs_attached\{hook="tc"\} 2' "tc programs on the new wsrt0"
+	systemctl stop $UNIT || fail "systemctl stop $UNIT"
+	assert_eq "$(systemctl show -p ExecMainStatus --value $UNIT)" 0 "exit status after systemctl stop"
+	ip link del wsrt0
+	deb_purge_leaves_nothing
+}

@@ -575,9 +575,11 @@ test_sigterm_clean_exit() {
 }
 
 # The series of an interface go away with it, and its watched gauge says
-# so (0); one re-created under its name is not watched: the gauge stays 0
-# and the log says so once.
+# so (0); one re-created under its name cannot be attached to (no
+# privileges left): the exporter exits 9 with one line, for its service
+# manager to restart it, and leaves nothing attached.
 test_interface_series_disappear() {
+	local rc=0
 	pair_lab
 	veth "$A" a1 "$B" b1
 	ws_start "$A" "$WS_TMP/out" export -i a0 -i a1
@@ -589,11 +591,12 @@ test_interface_series_disappear() {
 	assert_eq "$(series 'wirescope_interface_watched{interface="a1"}')" 0 "a1 gone"
 	assert_eq "$(series 'wirescope_interface_watched{interface="a0"}')" 1 "a0 still watched"
 	veth "$A" a1 "$B" b1
-	wait_until 5 grep -q 'a1: an interface of this name is back (ifindex [0-9]*) but is not watched' "$WS_TMP/out.err" ||
-		fail "no notice of the re-created a1: $(cat "$WS_TMP/out.err")"
-	assert_eq "$(series 'wirescope_interface_watched{interface="a1"}')" 0 "re-created a1 not watched"
-	scrape_lacks 'wirescope_receive_packets_total.interface="a1"' || fail "re-created a1 has series"
-	assert_eq "$(grep -c 'a1: an interface of this name is back' "$WS_TMP/out.err")" 1 "notice once"
+	wait_until 5 pid_gone "$WS_PID" || fail "still serving with a1 back: $(cat "$WS_TMP/out.err")"
+	wait "$WS_PID" || rc=$?
+	assert_eq "$rc" 9 "exit code once a1 is back"
+	assert_match "$(tail -n1 "$WS_TMP/out.err")" "^wirescope: export: a1 is back \\(ifindex $(ip netns exec "$A" cat /sys/class/net/a1/ifindex)\\); exiting so the service manager restarts wirescope to attach to it$" "exit message"
+	assert_eq "$(grep -c 'is back' "$WS_TMP/out.err")" 1 "lines saying so"
+	assert_eq "$(attached_progs "$A")" "" "attached after the exit"
 }
 
 test_export_bad_input() {
@@ -649,7 +652,8 @@ test_systemd_unit_capabilities() {
 # Failures no restart mends end the unit at once, with the one-line error:
 # their exit codes are in its RestartPreventExitStatus.  Any other code
 # restarts every RestartSec=5s forever (systemd's default start limit, 5
-# in 10 s, never trips at that pace).
+# in 10 s, never trips at that pace).  Exit 9, a deleted interface back
+# under its name, is one a restart mends: it must not be in the list.
 test_systemd_unit_no_restart_loop() {
 	pair_lab
 	local unit=tools/deploy/wirescope-exporter.service x="ip netns exec $A $WS" prevent code
@@ -663,6 +667,8 @@ test_systemd_unit_no_restart_loop() {
 	for code in 3 5 6 7; do
 		[[ $prevent == *" $code "* ]] || fail "exit $code is not in RestartPreventExitStatus:$prevent"
 	done
+	[[ $prevent == *" 9 "* ]] && fail "exit 9 is in RestartPreventExitStatus:$prevent"
+	grep -qx 'Restart=on-failure' "$unit" || fail "the unit does not restart on exit 9"
 	assert_eq "$(attached_progs "$A")" "" "programs left after the failures"
 }
 

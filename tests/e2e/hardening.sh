@@ -589,7 +589,10 @@ test_iface_deleted() {
 			fi
 			ip -n "$A" link add a0 index "$idx" type veth peer name z0
 			if [ "$(cmd_name "$line")" = export ]; then
-				export_outlives_iface "$how"
+				# It cannot attach (no privileges left): a restart does.
+				wait_exit "$WS_PID" 5
+				assert_eq "$EXIT_RC" 9 "$how: exit code once a0 is back"
+				assert_match "$(tail -n1 "$WS_TMP/out.err")" "export: a0 is back \\(ifindex $idx\\); exiting so the service manager restarts wirescope to attach to it" "$how: exit message"
 			else
 				wait_exit "$WS_PID" 5
 				assert_eq "$EXIT_RC" 5 "$how: exit code once the last interface is gone"
@@ -607,21 +610,65 @@ test_iface_deleted() {
 	true
 }
 
-# export_outlives_iface HOW: an exporter whose last interface went serves
-# on: the host-wide series (here accept's, for its own listening socket)
-# and a0 at 0 in wirescope_interface_watched, until it is stopped (exit 0).
-export_outlives_iface() {
+# export_serves_on HOW: an exporter whose last interfaces (a0, a1) went
+# serves on: the host-wide series (here accept's, for its own listening
+# socket), and both at 0 in wirescope_interface_watched.
+export_serves_on() {
 	local m
 	wait_line "$WS_TMP/out.err" 'no watched interface left; serving the host-wide metrics only'
 	m=$(scrape_export "$WS_PID")
 	assert_match "$m" 'wirescope_interface_watched\{interface="a0"\} 0' "$1: a0 not watched"
+	assert_match "$m" 'wirescope_interface_watched\{interface="a1"\} 0' "$1: a1 not watched"
 	assert_match "$m" 'wirescope_scrape_collector_success\{collector="accept"\} 1' "$1: accept still read"
 	assert_match "$m" 'wirescope_listen_backlog\{' "$1: host-wide series served"
 	if printf '%s\n' "$m" | has 'wirescope_receive_packets_total\{'; then
-		fail "$1: a0's packet series still served"
+		fail "$1: packet series still served"
 	fi
 	kill -0 "$WS_PID" || fail "$1: export exited with no interface left"
-	ws_stop || fail "$1: exit $? after SIGINT"
+}
+
+# export attaches at start only: once it has dropped its privileges, an
+# interface re-created under a gone -i name ends it, exit 9 and one line,
+# for the service manager to restart it and attach (the unit does: 9 is
+# not in its RestartPreventExitStatus).  Another name, or the name in
+# another namespace, is not it; nor is the name back while another -i name
+# is missing (the restart would exit 5, which the unit does not retry):
+# with both gone it serves on.  a1 going down marks a tick that saw x0 and
+# B's a0 (the interfaces are checked in order: a0 first).
+test_iface_recreated() {
+	local how idx
+	for how in delete move; do
+		harden_lab
+		veth "$A" a1 "$B" b1
+		start_cmd "$WS_TMP/out" "export -i @IF@ --listen 127.0.0.1:0" -i a1
+		if [ $how = delete ]; then
+			ip -n "$A" link del a0
+		else
+			ip -n "$A" link set a0 netns "$B" name m0
+		fi
+		wait_line "$WS_TMP/out.err" 'a0: interface gone \(deleted or moved'
+		ip -n "$A" link add x0 type veth peer name x1
+		ip -n "$B" link add a0 type veth peer name y0
+		ip -n "$A" link set a1 down
+		wait_line "$WS_TMP/out.err" 'a1: interface is down'
+		kill -0 "$WS_PID" || fail "$how: exited on another name or namespace: $(cat "$WS_TMP/out.err")"
+		ip -n "$A" link del a1
+		export_serves_on "$how"
+		ip -n "$A" link add a0 type veth peer name z0
+		idx=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
+		wait_line "$WS_TMP/out.err" "export: a0 is back \\(ifindex $idx\\) but not watched: no interface is named a1, so a restart would fail; exiting once a1 is back too"
+		kill -0 "$WS_PID" || fail "$how: exited with a1 missing: $(cat "$WS_TMP/out.err")"
+		ip -n "$A" link add a1 type veth peer name z1
+		wait_exit "$WS_PID" 5
+		assert_eq "$EXIT_RC" 9 "$how: exit code once a0 and a1 are back"
+		assert_match "$(tail -n1 "$WS_TMP/out.err")" "^wirescope: export: a0 is back \\(ifindex $idx\\); exiting so the service manager restarts wirescope to attach to it$" "$how: exit message"
+		assert_eq "$(grep -c 'is back' "$WS_TMP/out.err")" 2 "$how: lines saying an interface is back"
+		assert_eq "$(hooks "$A" a0)" "" "$how: nothing on the new a0"
+		assert_eq "$(hooks "$A" a1)" "" "$how: nothing on the new a1"
+		ip netns del "$A"
+		ip netns del "$B"
+	done
+	true
 }
 
 # One interface deleted and one moved to another namespace, out of three:
