@@ -10,9 +10,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <arpa/inet.h>
 #include "unit.h"
 #include "core/core.h"
+#include "core/netlink.h"
 
 #define MAX_TICKS 16
 
@@ -218,6 +222,133 @@ static void test_export_exits_when_back(void)
 	case_end();
 }
 
+#define ROUNDS 4 /* the starts, two ticks, the final sample */
+
+static int opened[ROUNDS]; /* a listener per round, opened after reading */
+static uint32_t opened_ino[ROUNDS];
+static unsigned long last_round;
+static int rounds, reads, kept_before, fresh_seen;
+static bool now_seen;
+
+static bool has_inode(const struct nl_listener *v, int n, uint32_t ino)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].inode == ino)
+			return true;
+	return false;
+}
+
+/* A new listener on 127.0.0.1 (any port): its inode, or 0. */
+static uint32_t open_listener(int *fd)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct stat st;
+
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(*fd, 8) || fstat(*fd, &st))
+		return 0;
+	return st.st_ino;
+}
+
+/* First in each round: reads, then opens a listener the round's other
+ * readers must not see (they share its dump); the next round must. */
+static int opener_round(struct ws_session *s)
+{
+	const struct nl_listener *v;
+	int n = ws_session_listeners(s, &v);
+
+	if (n < 0 || s->round == last_round || rounds == ROUNDS)
+		return 0;
+	last_round = s->round;
+	if (rounds && has_inode(v, n, opened_ino[rounds - 1]))
+		kept_before++;
+	opened_ino[rounds] = open_listener(&opened[rounds]);
+	rounds++;
+	return 0;
+}
+
+static int reader_round(struct ws_session *s)
+{
+	const struct nl_listener *v;
+	int n = ws_session_listeners(s, &v);
+
+	if (n < 0 || !rounds)
+		return 0;
+	reads++;
+	fresh_seen += has_inode(v, n, opened_ino[rounds - 1]);
+	return 0;
+}
+
+static void opener_summary(struct ws_session *s)
+{
+	opener_round(s);
+}
+
+/* The last call of all: then a dump of its own sees the new listener. */
+static void reader_summary(struct ws_session *s)
+{
+	const struct nl_listener *v;
+	int n;
+
+	reader_round(s);
+	n = ws_session_listeners_now(s, &v);
+	now_seen = n >= 0 && rounds && has_inode(v, n, opened_ino[rounds - 1]);
+}
+
+static const struct ws_collector opener = {
+	.name = "opener",
+	.start = opener_round,
+	.sample = opener_round,
+	.summary = opener_summary,
+};
+
+static const struct ws_collector reader = {
+	.name = "reader",
+	.start = reader_round,
+	.sample = reader_round,
+	.summary = reader_summary,
+};
+
+/*
+ * Collectors of one round (the starts, a tick, the final sample and the
+ * summaries) share one listener dump: a listener opened between two
+ * readers of a round is seen only by the next round's.  The reader reads
+ * five times: the final round has a sample and a summary.
+ */
+static void test_listeners_one_dump_per_round(void)
+{
+	struct ws_opts o;
+	struct ws_session s = { .o = &o };
+	int i;
+
+	case_begin("listeners: one sock_diag dump per round, shared");
+	ws_opts_init(&o);
+	o.interval = 0.2;
+	o.count = 2;
+	ws_session_add(&s, &opener);
+	ws_session_add(&s, &reader);
+	CHECK_EQ(ws_session_run(&s), 0, "exit");
+	CHECK_EQ(rounds, ROUNDS, "rounds the opener read");
+	for (i = 0; i < rounds; i++)
+		CHECK(opened_ino[i], "listener %d not opened", i);
+	CHECK_EQ(reads, ROUNDS + 1, "times the reader read");
+	CHECK_EQ(fresh_seen, 0,
+		 "a second dump in a round (the reader saw "
+		 "what the opener opened after the round's dump)");
+	CHECK_EQ(kept_before, ROUNDS - 1,
+		 "a new round's dump (the opener saw "
+		 "what it opened the round before)");
+	CHECK(now_seen, "ws_session_listeners_now() dumps afresh");
+	for (i = 0; i < rounds; i++)
+		if (opened[i] >= 0)
+			close(opened[i]);
+	case_end();
+}
+
 int main(void)
 {
 	static const char *const names[] = {
@@ -226,6 +357,7 @@ int main(void)
 		"count within -d",
 		"SIGINT mid-interval",
 		"export: a gone -i name back",
+		"listeners: one sock_diag dump per round, shared",
 	};
 	sigset_t mask;
 	unsigned int i;
@@ -241,5 +373,6 @@ int main(void)
 	test_count_within_duration();
 	test_sigint_mid_interval();
 	test_export_exits_when_back();
+	test_listeners_one_dump_per_round();
 	return unit_exit();
 }

@@ -198,6 +198,20 @@ struct ws_session {
 	 * a port has its own series in all of them or in none.
 	 */
 	struct prom_ports prom_ports;
+	/*
+	 * Bumped before each round of collector calls: the starts, every
+	 * tick, the final sample with the summaries and findings.  What
+	 * ws_session_listeners() caches by: the collectors of one round
+	 * judge the same listeners, and the kernel is asked once.
+	 */
+	unsigned long round;
+	struct ws_listener_snap {
+		struct nl_listener *v;
+		int n, cap;
+		int err; /* the dump's -errno, or 0 */
+		unsigned long round;
+		bool taken;
+	} listeners;
 	pthread_mutex_t *lock;
 	int (*on_ready)(struct ws_session *s);
 	void (*on_stop)(struct ws_session *s);
@@ -330,6 +344,19 @@ const char *prom_port_name(const struct prom_ports *p, unsigned int slot,
  */
 void prom_interfaces_watched(struct ws_buf *b, const struct ws_opts *o);
 #define WS_PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* listeners.c */
+struct nl_listener;
+/*
+ * This round's listening TCP sockets (sock_diag, as ss -lntm): the first
+ * caller of a round dumps them, the others share that snapshot.  Their
+ * number, @v set, or the dump's -errno (then for the whole round).
+ */
+int ws_session_listeners(struct ws_session *s, const struct nl_listener **v);
+/* A fresh dump now, which the rest of the round then shares. */
+int ws_session_listeners_now(struct ws_session *s,
+			     const struct nl_listener **v);
+void ws_session_listeners_free(struct ws_session *s);
 
 /* hook.c */
 void ws_hook_init(struct ws_hook *h);

@@ -742,6 +742,7 @@ static int tick(struct ws_session *s, double dt)
 {
 	int i, err;
 
+	s->round++;
 	for (i = 0; i < s->n_collectors; i++)
 		if (s->collectors[i]->housekeep)
 			s->collectors[i]->housekeep(s);
@@ -940,6 +941,7 @@ static int summarize(struct ws_session *s)
 	int i, err;
 
 	s->final_sample = true;
+	s->round++;
 	if (s->no_reports)
 		return 0;
 	err = sample_all(s);
@@ -955,6 +957,7 @@ static int start_collectors(struct ws_session *s)
 {
 	int i, err;
 
+	s->round++;
 	for (i = 0; i < s->n_collectors; i++) {
 		if (!s->collectors[i]->start)
 			continue;
@@ -980,6 +983,7 @@ static void teardown(struct ws_session *s)
 	for (i = 0; i < s->n_links; i++)
 		bpf_link__destroy(s->links[i]);
 	s->n_links = 0;
+	ws_session_listeners_free(s);
 	wirescope_bpf__destroy(s->skel);
 	s->skel = NULL;
 	kernel_btf(true);
