@@ -245,9 +245,8 @@ static struct listener *new_row(void)
 	return NULL;
 }
 
-static void on_listener(const struct nl_listener *l, void *arg)
+static void on_listener(struct ws_session *s, const struct nl_listener *l)
 {
-	struct ws_session *s = arg;
 	struct listener *t = find(l);
 
 	if (!hs_port_wanted(s->o, l->port))
@@ -290,23 +289,32 @@ static void on_listener(const struct nl_listener *l, void *arg)
 		t->pub.queue_max = l->rqueue;
 }
 
-static int dump_listeners(struct ws_session *s)
+/*
+ * The round's listeners (shared with hoststat), or a dump of its own
+ * (@fresh: the queue timer's samples between rounds).
+ */
+static int dump_listeners(struct ws_session *s, bool fresh)
 {
-	int i, err;
+	const struct nl_listener *v;
+	int i, n;
 
+	n = fresh ? ws_session_listeners_now(s, &v)
+		  : ws_session_listeners(s, &v);
+	if (n < 0)
+		return n;
 	for (i = 0; i < n_listeners; i++)
 		table[i].seen = false;
 	listeners_unwatched = false;
 	unwatched_now = 0;
-	err = nl_tcp_listeners(on_listener, s);
-	for (; !err && unwatched_peak < unwatched_now; unwatched_peak++)
+	for (i = 0; i < n; i++)
+		on_listener(s, &v[i]);
+	for (; unwatched_peak < unwatched_now; unwatched_peak++)
 		ws_health_count(WS_H_ACCEPT_LISTENERS_FULL);
-	for (i = 0; i < n_listeners && !err; i++)
+	for (i = 0; i < n_listeners; i++)
 		if (!table[i].seen)
 			table[i].pub.gone = true;
-	if (!err)
-		merge_restarts();
-	return err;
+	merge_restarts();
+	return 0;
 }
 
 /* The inode of the socket the fd at @path is, or 0. */
@@ -428,7 +436,7 @@ static int queue_tick(void *ctx)
 
 	if (read(timer_fd, &exp, sizeof(exp)) < 0)
 		return 0;
-	return dump_listeners(ctx);
+	return dump_listeners(ctx, true);
 }
 
 /*
@@ -691,7 +699,7 @@ static void attribute(struct ws_session *s)
 
 static int accept_sample(struct ws_session *s)
 {
-	int i, err = dump_listeners(s);
+	int i, err = dump_listeners(s, false);
 
 	if (err)
 		return err;
