@@ -135,13 +135,17 @@ static int host_sample(struct ws_session *s)
 
 static int host_start(struct ws_session *s)
 {
+	const struct nl_listener *v;
+	int n;
+
 	memset(&cur, 0, sizeof(cur));
 	memset(&tcp_counters, 0, sizeof(tcp_counters));
 	memset(iface_unread, 0, sizeof(iface_unread));
 	softnet_unread = false;
 	host_sample(s);
 	base = cur;
-	listeners_note_drops();
+	n = ws_session_listeners(s, &v);
+	listeners_note_drops(v, n);
 	return 0;
 }
 
@@ -462,17 +466,13 @@ static struct listener_drops {
 } drops0[DROPS_MAX];
 static int n_drops0;
 
-static void note_drops(const struct nl_listener *l, void *arg)
+void listeners_note_drops(const struct nl_listener *v, int n)
 {
-	if (n_drops0 < DROPS_MAX)
-		drops0[n_drops0++] =
-		    (struct listener_drops){ l->inode, l->drops };
-}
+	int i;
 
-void listeners_note_drops(void)
-{
-	n_drops0 = 0;
-	nl_tcp_listeners(note_drops, NULL);
+	for (i = 0; i < n && i < DROPS_MAX; i++)
+		drops0[i] = (struct listener_drops){ v[i].inode, v[i].drops };
+	n_drops0 = i;
 }
 
 static bool dropped_since_start(const struct nl_listener *l)
@@ -485,24 +485,14 @@ static bool dropped_since_start(const struct nl_listener *l)
 	return l->drops;
 }
 
-struct capped_count {
-	uint32_t limit;
-	int n;
-};
-
-static void count_capped(const struct nl_listener *l, void *arg)
+int listeners_capped_at(const struct nl_listener *v, int n, int64_t somaxconn)
 {
-	struct capped_count *c = arg;
+	int i, capped = 0;
 
-	c->n += l->wqueue == c->limit && dropped_since_start(l);
-}
-
-int listeners_capped_at(int64_t somaxconn)
-{
-	struct capped_count c = { .limit = (uint32_t)somaxconn };
-	int err = nl_tcp_listeners(count_capped, &c);
-
-	return err < 0 ? err : c.n;
+	for (i = 0; i < n; i++)
+		capped += v[i].wqueue == (uint32_t)somaxconn &&
+			  dropped_since_start(&v[i]);
+	return n < 0 ? n : capped;
 }
 
 static struct ws_finding *sysctl_finding(struct ws_findings *f, const char *id,
@@ -628,8 +618,9 @@ static void host_findings(struct ws_session *s, struct ws_findings *f)
 				       .netdev_budget_usecs = -1 };
 	struct ws_iface_delta d;
 	uint64_t tcp[WS_TCP_NSTATS];
+	const struct nl_listener *v;
 	int64_t somaxconn;
-	int i, capped;
+	int i, n, capped;
 
 	softnet_delta(base.softnet, base.ncpus, cur.softnet, cur.ncpus, &sd);
 	sd.unread = softnet_unread;
@@ -645,8 +636,9 @@ static void host_findings(struct ws_session *s, struct ws_findings *f)
 	for (i = 0; i < WS_TCP_NSTATS; i++)
 		tcp[i] = ws_tcp_delta(&tcp_counters, i);
 	ws_tcp_counters_unread(&tcp_counters, HOST_TCP_COUNTERS, f);
+	n = ws_session_listeners(s, &v); /* accept's, in diag */
 	if (ws_sysctl("net.core.somaxconn", &somaxconn) ||
-	    (capped = listeners_capped_at(somaxconn)) < 0)
+	    (capped = listeners_capped_at(v, n, somaxconn)) < 0)
 		capped = -1;
 	find_sysctl_contradictions(tcp, capped, f);
 }

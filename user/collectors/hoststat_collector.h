@@ -85,9 +85,13 @@ void find_rcvbuf(const uint64_t tcp_delta[WS_TCP_NSTATS], int64_t rmem_max,
 void find_sysctl_contradictions(const uint64_t tcp_delta[WS_TCP_NSTATS],
 				int capped, struct ws_findings *f);
 
-/* Each listener's drops now: what listeners_capped_at() compares with. */
-void listeners_note_drops(void);
-/* Listeners whose queue limit is @somaxconn and that dropped, or -errno. */
-int listeners_capped_at(int64_t somaxconn);
+/*
+ * The @n listeners' drops at the start (ws_session_listeners(); @n < 0:
+ * unread): what listeners_capped_at() compares with.
+ */
+void listeners_note_drops(const struct nl_listener *v, int n);
+/* Of @n listeners now, those whose queue limit is @somaxconn and that
+ * dropped; @n if negative (the dump's -errno). */
+int listeners_capped_at(const struct nl_listener *v, int n, int64_t somaxconn);
 
 #endif
