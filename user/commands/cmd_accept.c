@@ -52,8 +52,7 @@ static const char usage[] =
     "                         a host_interval record; summary records on "
     "exit\n"
     "  -m, --mode MODE        ingress hook: tc (default), native or "
-    "generic\n" WS_SKIP_TP_HELP
-    "  -v, --verbose          libbpf and attach details\n"
+    "generic\n" WS_SKIP_TP_HELP WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
     "\n"
@@ -63,8 +62,9 @@ static const char usage[] =
     "  wirescope accept -i eth0 -p 80 -p 443 5 # with wire evidence\n"
     "  wirescope accept -j 1 10 | jq 'select(.verdict==\"overflowing\")'\n"
     "\n"
-    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface, 6 kernel\n"
-    "lacks a feature, 7 attach failed, 8 runtime error.\n";
+    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface (or every\n"
+    "watched interface was deleted while running), 6 kernel lacks a\n"
+    "feature, 7 attach failed, 8 runtime error.\n";
 
 int cmd_accept(int argc, char **argv)
 {

@@ -23,8 +23,8 @@ static const char usage[] =
     "in and out, the share under 75 bytes, new connections, SYNs left\n"
     "unanswered, accept overflows, TCP retransmissions, RSTs by origin),\n"
     "then the findings, most severe first: each with its evidence in\n"
-    "numbers, a confidence and the concrete next step.  Columns no\n"
-    "collector measures yet print '-'.\n"
+    "numbers, a confidence and the concrete next step.  A column that\n"
+    "could not be measured prints '-' (JSON null), never 0.\n"
     "\n"
     "Options:\n"
     "  -i, --interface IFACE  watch IFACE (repeatable); default: the\n"
@@ -43,8 +43,7 @@ static const char usage[] =
     "      --max-flows N      handshakes tracked at once (default 65536;\n"
     "                         160 bytes each, preallocated: 10 MiB)\n"
     "  -m, --mode MODE        ingress hook: tc (default), native or "
-    "generic\n" WS_SKIP_TP_HELP
-    "  -v, --verbose          say how hooks were attached\n"
+    "generic\n" WS_SKIP_TP_HELP WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
     "  interval [count]       seconds between lines (default 1), and at\n"

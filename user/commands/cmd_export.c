@@ -22,9 +22,9 @@ static const char usage[] =
     "Serve the sizes, handshakes, accept and resets collectors' counters at\n"
     "/metrics in the Prometheus text format 0.0.4, plus a landing page at /\n"
     "(retransmits, send buffers and host counters: diag only).  They share\n"
-    "one XDP and one tc attachment per interface.  Once attached, the\n"
-    "exporter drops every capability and runs as --user; HTTP is only\n"
-    "parsed after that.\n"
+    "one program per interface and direction (tc; XDP on ingress with\n"
+    "-m).  Once attached, the exporter drops every capability and runs\n"
+    "as --user; HTTP is only parsed after that.\n"
     "\n"
     "Options:\n"
     "  -i, --interface IFACE  watch IFACE (repeatable, at least one)\n"
@@ -40,9 +40,7 @@ static const char usage[] =
     "      --timeout SECONDS  a client has this long to send its request,\n"
     "                         and again to read the answer (default 5)\n"
     "  -m, --mode MODE        ingress hook: tc (default), native or generic "
-    "(see sizes)\n" WS_SKIP_TP_HELP
-    "  -v, --verbose          say how hooks were attached; libbpf debug "
-    "output\n"
+    "(see sizes)\n" WS_SKIP_TP_HELP WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once serving (for "
     "scripts)\n"
     "  -h, --help             this help\n"

@@ -38,8 +38,8 @@ static const char usage[] =
     "      --max-ports N      listening ports counted (default 256)\n"
     "  -T, --timestamp        prefix each line with the time\n"
     "  -j, --json             JSON Lines: interval and summary records\n"
-    "  -m, --mode MODE        ingress hook: tc (default), native or generic\n"
-    "  -v, --verbose          say how hooks were attached; libbpf debug\n"
+    "  -m, --mode MODE        ingress hook: tc (default), native or "
+    "generic\n" WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
     "\n"
@@ -48,8 +48,9 @@ static const char usage[] =
     "  wirescope handshakes -i eth0 -p 443 --hist 5\n"
     "  wirescope handshakes -i eth0 -j 1 10 | jq .syn_unanswered\n"
     "\n"
-    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface, 6 kernel\n"
-    "lacks a feature, 7 attach failed, 8 runtime error.\n";
+    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface (or every\n"
+    "watched interface was deleted while running), 6 kernel lacks a\n"
+    "feature, 7 attach failed, 8 runtime error.\n";
 
 int cmd_handshakes(int argc, char **argv)
 {

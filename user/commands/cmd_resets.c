@@ -45,8 +45,7 @@ static const char usage[] =
     "                         the rest are counted as resets_rate_limited)\n"
     "  -m, --mode MODE        ingress hook: tc (default), native or generic\n"
     "                         (native leaves lo unwatched: it has no\n"
-    "                         native XDP)\n" WS_SKIP_TP_HELP
-    "  -v, --verbose          attach details; libbpf debug output\n"
+    "                         native XDP)\n" WS_SKIP_TP_HELP WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
     "  interval count         stop after interval x count seconds, as -d\n"
@@ -62,8 +61,9 @@ static const char usage[] =
     "  wirescope resets -i eth0 -d 600 --locate  # ten minutes, find hops\n"
     "  wirescope resets -i eth0 -j | jq 'select(.verdict==\"middlebox\")'\n"
     "\n"
-    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface, 6 kernel\n"
-    "lacks a feature, 7 attach failed, 8 runtime error.\n";
+    "Exit status: 0 ok, 3 usage, 4 not root, 5 bad interface (or every\n"
+    "watched interface was deleted while running), 6 kernel lacks a\n"
+    "feature, 7 attach failed, 8 runtime error.\n";
 
 enum { OPT_LOCATE = WS_OPT_CMD_BASE, OPT_FLOWS, OPT_RATE };
 

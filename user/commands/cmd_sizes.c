@@ -32,9 +32,7 @@ static const char usage[] =
     "                         native (XDP in the driver: on veth it strips\n"
     "                         the peer's TSO, many NICs reset) or generic\n"
     "                         (XDP on the skb: a GRO or GSO super-packet\n"
-    "                         counts as one frame)\n"
-    "  -v, --verbose          say how hooks were attached; libbpf debug "
-    "output\n"
+    "                         counts as one frame)\n" WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached (for "
     "scripts)\n"
     "  -h, --help             this help\n"

@@ -476,6 +476,10 @@ enum {
 	"                         in an RST or drop storm); what they\n"       \
 	"                         show is reported as off\n"
 
+#define WS_VERBOSE_HELP                                                        \
+	"  -v, --verbose          say how hooks were attached, and libbpf's\n" \
+	"                         warnings (-vv: its debug output too)\n"
+
 /* Returns -1 if @c is not a common option, else 0 or an exit code. */
 int ws_common_option(int c, const char *arg, struct ws_opts *o,
 		     const char *cmd);
