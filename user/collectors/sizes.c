@@ -339,10 +339,10 @@ static void sizes_prom(struct ws_session *s, struct ws_buf *b)
 	char labels[128];
 	int i, dir;
 
-	prom_iface_counter(
-	    s, b, "wirescope_receive_packets_total",
-	    "Frames received, counted at the XDP (or tc) ingress hook.", WS_RX,
-	    false);
+	prom_iface_counter(s, b, "wirescope_receive_packets_total",
+			   "Frames received, counted at the ingress hook (tc, "
+			   "or XDP with -m).",
+			   WS_RX, false);
 	prom_iface_counter(
 	    s, b, "wirescope_receive_bytes_total",
 	    "Bytes received, Ethernet header included, FCS excluded.", WS_RX,
