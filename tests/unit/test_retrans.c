@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,52 @@ static void test_counts_from_start(struct ws_session *s)
 	case_end();
 }
 
+/* An empty tmpfs over /proc/net (ours), in a mount namespace of our own. */
+static int hide_proc_net(void)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -1;
+	return mount("none", "/proc/net", "tmpfs", 0, NULL);
+}
+
+/* The RETR/s column of a run without the tracepoint, from start to now. */
+static double untraced_retrans_col(struct ws_session *traced_s)
+{
+	struct ws_session s = *traced_s;
+	struct ws_diag_cols c = { 0 };
+
+	s.n_links = 0; /* tcp:tcp_retransmit_skb off: TcpRetransSegs counts */
+	if (ws_retrans_collector.start(&s) || ws_retrans_collector.sample(&s))
+		return -1;
+	ws_retrans_collector.diag_cols(&s, 1, &c);
+	return c.retrans;
+}
+
+/*
+ * Without the tracepoint, RETR/s is TcpRetransSegs' rate: with
+ * /proc/net/snmp unreadable all along it is unknown (NAN, '-' in diag's
+ * table), not 0 resends; readable, it is a number.
+ */
+static void test_retrans_col_unread(struct ws_session *s)
+{
+	const char *name =
+	    "retrans: RETR/s unknown when TcpRetransSegs never read";
+	double v;
+
+	v = untraced_retrans_col(s);
+	if (hide_proc_net()) {
+		case_skip(name, "no private mount namespace");
+		return;
+	}
+	case_begin(name);
+	CHECK(!isnan(v) && v >= 0, "snmp readable: RETR/s %g", v);
+	v = untraced_retrans_col(s);
+	umount("/proc/net");
+	CHECK(isnan(v), "snmp hidden: RETR/s %g, not unknown", v);
+	case_end();
+}
+
 int main(void)
 {
 	struct ws_opts o;
@@ -128,6 +175,7 @@ int main(void)
 	}
 	s.links[s.n_links++] = l;
 	test_counts_from_start(&s);
+	test_retrans_col_unread(&s); /* last: a private mount namespace */
 	bpf_link__destroy(l);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
