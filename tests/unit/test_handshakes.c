@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -1272,6 +1273,74 @@ static void test_unread_not_minus1(struct ws_session *s)
 	case_end();
 }
 
+/* Listener records in accept's -j summary @json on ports [@lo, @hi). */
+static int summary_rows_in(const char *json, unsigned int lo, unsigned int hi)
+{
+	const char *p = json, *e, *port;
+	unsigned int v;
+	int n = 0;
+
+	while (p && (e = strchr(p, '\n'))) {
+		port = strstr(p, "\"port\":");
+		if (port && port < e && strstr(p, "\"type\":\"summary\"") < e &&
+		    sscanf(port, "\"port\":%u", &v) == 1 && v >= lo && v < hi)
+			n++;
+		p = e + 1;
+	}
+	return n;
+}
+
+/*
+ * More listeners than accept's table holds: health counts those left out
+ * (accept_listeners_full), as many as one dump left out, not once per
+ * dump (three here) nor none.  In a network namespace of its own.
+ */
+static void test_listeners_table_full(struct ws_session *s)
+{
+	const char *name = "accept: listeners the full table left out are lost";
+	const unsigned int n = HS_MAX_LISTENERS + 8, port0 = 30000;
+	struct rlimit was, now;
+	struct ws_findings f = {};
+	int *fds = calloc(n, sizeof(*fds)), shown = -1;
+	unsigned int i;
+	char *json;
+
+	if (!fds || unshare(CLONE_NEWNET) || getrlimit(RLIMIT_NOFILE, &was)) {
+		case_skip(name, "no private network namespace");
+		free(fds);
+		return;
+	}
+	case_begin(name);
+	now = was;
+	if (now.rlim_cur < n + 256)
+		now.rlim_cur = now.rlim_max = n + 256;
+	CHECK(!setrlimit(RLIMIT_NOFILE, &now), "rlimit: %s", strerror(errno));
+	for (i = 0; i < n; i++)
+		fds[i] = listen_on(port0 + i);
+	CHECK(fds[n - 1] >= 0, "listen: %s", strerror(errno));
+	ws_health_collector.start(s);
+	CHECK(!ws_accept_collector.start(s), "accept start");
+	ws_accept_collector.sample(s);
+	json = accept_summary_json(s); /* a third dump */
+	if (json)
+		shown = summary_rows_in(json, port0, port0 + n);
+	free(json);
+	ws_health_collector.sample(s);
+	ws_health_collector.findings(s, &f);
+	CHECK(shown > 0 && shown < (int)n, "%d of %u listeners shown", shown,
+	      n);
+	CHECK_EQ(evidence(find(&f, "wirescope_lost_counts"),
+			  "accept_listeners_full"),
+		 n - shown, "lost counts: accept_listeners_full");
+	ws_accept_collector.stop(s);
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	setrlimit(RLIMIT_NOFILE, &was);
+	case_end();
+}
+
 int main(void)
 {
 	struct ws_opts o;
@@ -1324,7 +1393,8 @@ int main(void)
 	test_evictions_are_an_evidence_gap(&s);
 	test_syn_unanswered_ports_full(&s);  /* it fills hs_ports */
 	test_listener_without_port_slot(&s); /* a new netns */
-	test_unread_not_minus1(&s); /* last: a private mount namespace */
+	test_unread_not_minus1(&s);	     /* a private mount namespace */
+	test_listeners_table_full(&s);	     /* last: a new netns */
 	ws_handshakes_collector.stop(&s);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
