@@ -1234,6 +1234,7 @@ static void hs_interval_now(struct ws_session *s)
 /*
  * The sysctls hidden (an empty tmpfs over /proc/sys/net, a private mount
  * namespace): accept's host summary says null (JSON) and unknown (text),
+ * and a listener's limit is unknown (not "backlog" under a somaxconn of -1),
  * syn_unanswered's advice "now unknown", never -1.  An interval without a
  * handshake has no latency quantiles: p50_s and p99_s are null, not -1.
  */
@@ -1241,14 +1242,20 @@ static void test_unread_not_minus1(struct ws_session *s)
 {
 	const char *name = "accept, latency: unread is not -1";
 	char *out;
+	int lfd;
 
 	if (hide_sysctls()) {
 		case_skip(name, "no private mount namespace");
 		return;
 	}
 	case_begin(name);
+	lfd = listen_on(9997);
+	CHECK(lfd >= 0, "listen: %s", strerror(errno));
 	CHECK(!ws_accept_collector.start(s), "accept start");
 	out = accept_summary_json(s);
+	CHECK(out && strstr(listener_record(out, 9997), "\"limit\":\"unknown\""),
+	      "somaxconn unread, the backlog not named as the limit: %s",
+	      out ? listener_record(out, 9997) : "");
 	CHECK(out && strstr(out, "\"somaxconn\":null,"
 				 "\"tcp_max_syn_backlog\":null,"
 				 "\"tcp_abort_on_overflow\":null,"
@@ -1262,6 +1269,7 @@ static void test_unread_not_minus1(struct ws_session *s)
 	      "text summary: %s", out ? out : "");
 	free(out);
 	ws_accept_collector.stop(s);
+	close(lfd);
 	free(run_out(s, true, hs_interval_now)); /* nothing new after this */
 	out = run_out(s, true, hs_interval_now);
 	CHECK(out && strstr(out, "\"count\":0,\"sum_s\":0,\"p50_s\":null,"
@@ -1315,6 +1323,8 @@ static void test_listeners_table_full(struct ws_session *s)
 	if (now.rlim_cur < n + 256)
 		now.rlim_cur = now.rlim_max = n + 256;
 	CHECK(!setrlimit(RLIMIT_NOFILE, &now), "rlimit: %s", strerror(errno));
+	/* the earlier tests' rows: gone (free) before the first count */
+	ws_accept_collector.sample(s);
 	for (i = 0; i < n; i++)
 		fds[i] = listen_on(port0 + i);
 	CHECK(fds[n - 1] >= 0, "listen: %s", strerror(errno));
