@@ -1253,7 +1253,8 @@ static void test_unread_not_minus1(struct ws_session *s)
 	CHECK(lfd >= 0, "listen: %s", strerror(errno));
 	CHECK(!ws_accept_collector.start(s), "accept start");
 	out = accept_summary_json(s);
-	CHECK(out && strstr(listener_record(out, 9997), "\"limit\":\"unknown\""),
+	CHECK(out &&
+		  strstr(listener_record(out, 9997), "\"limit\":\"unknown\""),
 	      "somaxconn unread, the backlog not named as the limit: %s",
 	      out ? listener_record(out, 9997) : "");
 	CHECK(out && strstr(out, "\"somaxconn\":null,"
