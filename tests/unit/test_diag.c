@@ -1044,11 +1044,13 @@ static int capped_within(int64_t somaxconn, int want)
  */
 static int capped_since_note(int64_t somaxconn)
 {
-	int i, n = -1;
+	const struct nl_listener *v;
+	int i, n = -1, got;
 
 	for (i = 0; i < 50 && n; i++) {
-		listeners_note_drops();
-		n = listeners_capped_at(somaxconn);
+		got = ws_session_listeners_now(&dump_s, &v);
+		listeners_note_drops(v, got);
+		n = capped_now(somaxconn);
 		if (n)
 			usleep(20000);
 	}
