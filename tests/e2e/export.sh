@@ -689,5 +689,10 @@ test_alert_rules() {
 	printf 'expr: sum by (b) (rate(wirescope_x_total{a=\"1\"}[5m]))\n' >"$WS_TMP/r.yml"
 	python3 tests/prom/query_labels.py "$WS_TMP/m.md" "$WS_TMP/r.yml" >/dev/null &&
 		fail "query_labels.py missed a label its metric lacks"
+	# shellcheck disable=SC2016 # backquotes of a Markdown table
+	printf '| `wirescope_q` | gauge | `a` | q |\n' >>"$WS_TMP/m.md"
+	printf 'expr: sum by (a) (rate(wirescope_q[5m]))\n' >"$WS_TMP/r.yml"
+	python3 tests/prom/query_labels.py "$WS_TMP/m.md" "$WS_TMP/r.yml" >/dev/null &&
+		fail "query_labels.py missed the rate() of a gauge"
 	out=$(promtool check config tools/deploy/prometheus.yml 2>&1) || fail "promtool check config: $out"
 }

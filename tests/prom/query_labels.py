@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Every label a query groups or filters by is one its metrics have.
+"""Every label a query groups or filters by is one its metrics have, and
+rate(), irate() and increase() take counters only.
 
 query_labels.py METRICS_MD FILE...: the label columns of docs/metrics.md's
 tables are the contract; FILE is the Grafana dashboard (JSON) or the alert
 rules (YAML: each "expr:" line).  A query that groups by a label its metric
 lacks returns one series with that label empty, and no error: a panel that
-looks fine and shows nothing.  Prints each such query; exit 1 if any.
+looks fine and shows nothing.  The rate of a gauge runs too, and is noise: a queue that shrinks reads as a
+counter reset.  Prints each such query; exit 1 if any.
 """
 import json
 import re
 import sys
 
 ALWAYS = {"instance", "job", "le", "__name__"}
+
+
+COUNTERS = set()  # names rate() may take: counters, histogram series
 
 
 def documented(path):
@@ -24,9 +29,12 @@ def documented(path):
         name = cols[1].strip("`")
         names = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", cols[3])))
         labels[name] = names
+        if cols[2] == "counter":
+            COUNTERS.add(name)
         if cols[2] == "histogram":
             for suffix in ("_bucket", "_sum", "_count"):
                 labels[name + suffix] = names
+                COUNTERS.add(name + suffix)
     return labels
 
 
@@ -64,8 +72,11 @@ def problems(expr, labels):
         used |= {x.strip() for x in group.split(",") if x.strip()}
     for matchers in re.findall(r"\{([^}]*)\}", expr):
         used |= set(re.findall(r"([a-zA-Z_]+)\s*(?:=~|!~|!=|=)", matchers))
+    rated = re.findall(r"\b(?:rate|irate|increase)\(\s*(wirescope_[a-z_]+)", expr)
     return ["label %s is not on %s" % (x, ", ".join(sorted(metrics)))
-            for x in sorted(used - have)]
+            for x in sorted(used - have)] + \
+        ["%s is not a counter: no rate() of it" % m
+         for m in sorted(set(rated) - COUNTERS)]
 
 
 def main():
