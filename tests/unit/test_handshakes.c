@@ -728,6 +728,16 @@ static void connects_unanswered(uint16_t cport0, int n, int resends)
 			    segment_port(V4, true, cport0 + i, SYN, ISN, 0, 0));
 }
 
+/* The peer's SYN-ACK to each connect connects_unanswered() sent. */
+static void connects_answered(uint16_t cport0, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		run_xdp(segment_port(V4, false, cport0 + i, SYN | ACK, SISN,
+				     ISN + 1, 0));
+}
+
 /* The peer's RST ends each client entry connects_unanswered() left. */
 static void connects_refused(uint16_t cport0, int n)
 {
@@ -761,6 +771,19 @@ static void test_connect_unanswered(struct ws_session *s)
 	CHECK_EQ(evidence(x, "connect_samples"), 0, "connect samples");
 	CHECK(!find(&f, "handshake_latency"), "handshake_latency too");
 	connects_refused(47000, 12);
+	case_end();
+
+	case_begin("connect_unanswered: 12 connects resent once, all answered");
+	memset(&f, 0, sizeof(f));
+	ws_handshakes_collector.start(s);
+	connects_unanswered(47200, 12, 1);
+	connects_answered(47200, 12);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, &f);
+	x = find(&f, "connect_unanswered");
+	CHECK(!x, "raised though every connect was answered: %s",
+	      x ? x->title : "");
+	connects_refused(47200, 12);
 	case_end();
 
 	case_begin("connect_unanswered: 9 resent SYNs are under the floor");

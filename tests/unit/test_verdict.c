@@ -245,7 +245,7 @@ static void test_peer_ttl_range(void)
 	ev.peer_ttl_last = 61;
 	ev.ttl = 62;
 	check_verdict("TTL of the peer's shorter path: not a middlebox", &ev,
-		      RV_PEER_NO_SOCKET, RC_MEDIUM);
+		      RV_PEER_NO_SOCKET, RC_LOW);
 	ev.ttl = 63;
 	r = decide(&ev);
 	case_begin("closer than both paths: a middlebox before the nearer");
@@ -259,11 +259,34 @@ static void test_peer_ttl_range(void)
 	check_verdict("farther than both paths: injected", &ev, RV_INJECTED,
 		      RC_HIGH);
 
+	/*
+	 * A SYN proxy (a firewall's SYNPROXY, a scrubber) 1 hop before the
+	 * server answered the handshake, the server the rest: the proxy's
+	 * reject is as near as its SYN-ACK.  No continuity cannot tell it
+	 * from the peer's shorter path: not a high peer_no_socket.
+	 */
+	ev = peer_flow();
+	ev.peer_ttl_max = 63;
+	ev.ttl = 63;
+	ev.triggered = true;
+	r = decide(&ev);
+	case_begin("as near as a SYN proxy's SYN-ACK: a middlebox is not "
+		   "ruled out");
+	CHECK(r.conf == RC_LOW, "verdict %s, confidence %s (%s)",
+	      rst_verdict_name(r.verdict), rst_confidence_name(r.conf),
+	      r.why);
+	CHECK(strstr(r.why, "middlebox"), "the why names it: %s", r.why);
+	case_end();
+
+	ev = peer_flow();
 	ev.peer_ttl_min = 58;
 	ev.peer_ttl_last = 62;
 	ev.ttl = 60;
 	ev.triggered = true;
 	check_verdict("within a varied TTL: the peer's, not high", &ev,
+		      RV_PEER_NO_SOCKET, RC_LOW);
+	ev.ttl = 58;
+	check_verdict("the farthest of a varied TTL: the peer's, medium", &ev,
 		      RV_PEER_NO_SOCKET, RC_MEDIUM);
 	ev.ttl = 57;
 	check_verdict("beyond a varied TTL: injected, low", &ev, RV_INJECTED,

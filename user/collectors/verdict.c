@@ -207,8 +207,17 @@ static void decide_middlebox(const struct rst_evidence *ev,
 	    r->hops_before_peer, how);
 }
 
-static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r)
+/*
+ * Within the peer's distances (@far: its farthest).  Nearer than its
+ * farthest packets, an RST without the peer's continuity may also be a
+ * middlebox before that path (a SYN proxy answered the handshake from
+ * there): the TTL cannot tell.
+ */
+static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r,
+			   int far)
 {
+	bool nearer = r->hops < far;
+
 	if (r->ts_continues || r->ipid_continues) {
 		set(r, RV_PEER_ABORT, RC_HIGH,
 		    "TTL matches the peer and its %s continues the peer's",
@@ -220,6 +229,14 @@ static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r)
 		    "TTL matches the peer but its TSval %u does not continue "
 		    "the peer's %u",
 		    ev->tsval, ev->peer_tsval);
+		return;
+	}
+	if (nearer) {
+		set(r, RV_PEER_NO_SOCKET, RC_LOW,
+		    "TTL matches the peer's nearer packets (%d hops, its "
+		    "farthest %d) and does not continue it: the peer without "
+		    "a socket, or a middlebox %d hop(s) before it",
+		    r->hops, far, far - r->hops);
 		return;
 	}
 	if (ev->peer_ts || (ev->ipv4 && ev->peer_ip_id)) {
@@ -389,7 +406,7 @@ void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 		r->peer_hops = near;
 		decide_middlebox(ev, r);
 	} else if (r->hops <= far) {
-		decide_at_peer(ev, r);
+		decide_at_peer(ev, r, far);
 	} else {
 		set(r, RV_INJECTED, RC_LOW,
 		    "from farther (%d hops) than any packet of the peer's "
