@@ -786,6 +786,23 @@ static void test_connect_unanswered(struct ws_session *s)
 	connects_refused(47200, 12);
 	case_end();
 
+	case_begin("connect_unanswered: 12 of 162 connects unanswered: a "
+		   "warning");
+	memset(&f, 0, sizeof(f));
+	ws_handshakes_collector.start(s);
+	connects_unanswered(47300, 12, 1);
+	connects_unanswered(47400, 150, 0);
+	connects_answered(47400, 150);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, &f);
+	x = find(&f, "connect_unanswered");
+	CHECK(x && x->severity == WS_SEV_WARNING, "warning: %s",
+	      x ? x->title : "no connect_unanswered");
+	CHECK_EQ(evidence(x, "connects_unanswered"), 12, "unanswered");
+	connects_refused(47300, 12);
+	connects_refused(47400, 150);
+	case_end();
+
 	case_begin("connect_unanswered: 9 resent SYNs are under the floor");
 	memset(&f, 0, sizeof(f));
 	ws_handshakes_collector.start(s);

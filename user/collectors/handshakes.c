@@ -1018,19 +1018,24 @@ static bool find_connect_unanswered(const struct hs_stats *d,
 				    struct ws_findings *f)
 {
 	uint64_t sent = d->count[HS_SYN_TX], resent = d->count[HS_SYN_RETX_TX];
+	uint64_t answered = d->count[HS_SYNACK_RX] + d->count[HS_CLIENT_RST];
+	uint64_t unanswered = sent > answered ? sent - answered : 0;
 	uint64_t n = leg_samples(d, HS_LEG_CONNECT);
 	double connect = hs_quantile(d->hist[HS_LEG_CONNECT], 0.99);
 	struct ws_finding *x;
 
-	if (!sent || resent < SYN_FINDING_FLOOR)
+	/* Resent, then answered: slow, not unanswered (handshake_latency). */
+	if (resent < SYN_FINDING_FLOOR || unanswered < SYN_FINDING_FLOOR)
 		return false;
 	x = ws_finding_add(
 	    f, "connect_unanswered",
-	    resent * 10 >= sent ? WS_SEV_CRITICAL : WS_SEV_WARNING, 0.9,
-	    "this host resent %llu SYNs that got no SYN-ACK "
-	    "(%llu connects started, %llu answered)",
-	    (unsigned long long)resent, (unsigned long long)sent,
+	    unanswered * 10 >= sent ? WS_SEV_CRITICAL : WS_SEV_WARNING, 0.9,
+	    "%llu of %llu connects from this host got no SYN-ACK "
+	    "(%llu SYNs resent, %llu answered)",
+	    (unsigned long long)unanswered, (unsigned long long)sent,
+	    (unsigned long long)resent,
 	    (unsigned long long)d->count[HS_SYNACK_RX]);
+	ws_evidence_num(x, "connects_unanswered", unanswered);
 	ws_evidence_num(x, "syn_sent", sent);
 	ws_evidence_num(x, "syn_retransmits_sent", resent);
 	ws_evidence_num(x, "synack_received", d->count[HS_SYNACK_RX]);
