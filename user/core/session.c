@@ -940,8 +940,10 @@ static int summarize(struct ws_session *s)
 {
 	int i, err;
 
+	lock(s); /* export's scrapes read both until on_stop */
 	s->final_sample = true;
 	s->round++;
+	unlock(s);
 	if (s->no_reports)
 		return 0;
 	err = sample_all(s);
