@@ -803,6 +803,24 @@ static void test_connect_unanswered(struct ws_session *s)
 	connects_refused(47400, 150);
 	case_end();
 
+	/* Its connect half said the same of the answered ones: not twice. */
+	case_begin("connect_unanswered replaces handshake_latency's connect "
+		   "half");
+	memset(&f, 0, sizeof(f));
+	ws_handshakes_collector.start(s);
+	connects_unanswered(47600, 12, 1);
+	connects_unanswered(47700, 12, 0);
+	usleep(1100000); /* a lower bound: each connect waits longer */
+	connects_answered(47700, 12);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, &f);
+	CHECK(find(&f, "connect_unanswered"), "no connect_unanswered");
+	x = find(&f, "handshake_latency");
+	CHECK(!x, "handshake_latency too: %s", x ? x->title : "");
+	connects_refused(47600, 12);
+	connects_refused(47700, 12);
+	case_end();
+
 	case_begin("connect_unanswered: 9 resent SYNs are under the floor");
 	memset(&f, 0, sizeof(f));
 	ws_handshakes_collector.start(s);

@@ -278,6 +278,17 @@ static void test_peer_ttl_range(void)
 	CHECK(strstr(r.why, "middlebox"), "the why names it: %s", r.why);
 	case_end();
 
+	/* TTLs of two initial values are no one path's: the last counts. */
+	ev = peer_flow();
+	ev.peer_ttl_max = 127;
+	ev.ttl = 63;
+	r = decide(&ev);
+	case_begin("the peer's TTLs from 64 and 128: its last distance");
+	CHECK(r.verdict == RV_MIDDLEBOX, "verdict %s (%s)",
+	      rst_verdict_name(r.verdict), r.why);
+	CHECK_EQ(r.conf, RC_LOW, "confidence");
+	case_end();
+
 	ev = peer_flow();
 	ev.peer_ttl_min = 58;
 	ev.peer_ttl_last = 62;
