@@ -273,8 +273,7 @@ static void test_peer_ttl_range(void)
 	case_begin("as near as a SYN proxy's SYN-ACK: a middlebox is not "
 		   "ruled out");
 	CHECK(r.conf == RC_LOW, "verdict %s, confidence %s (%s)",
-	      rst_verdict_name(r.verdict), rst_confidence_name(r.conf),
-	      r.why);
+	      rst_verdict_name(r.verdict), rst_confidence_name(r.conf), r.why);
 	CHECK(strstr(r.why, "middlebox"), "the why names it: %s", r.why);
 	case_end();
 
