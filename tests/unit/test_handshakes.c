@@ -748,21 +748,46 @@ static void connects_refused(uint16_t cport0, int n)
 				     ISN + 1, 0));
 }
 
+/* Connects from ports @port0 on: @dead resent and never answered, then
+ * @slow resent and answered, then @fast answered at once (after @wait_us). */
+struct connects {
+	uint16_t port0;
+	int dead, slow, fast;
+	unsigned int wait_us;
+};
+
+static void connect_findings(struct ws_session *s, const struct connects *c,
+			     struct ws_findings *f)
+{
+	uint16_t slow = c->port0 + c->dead, fast = slow + c->slow;
+
+	memset(f, 0, sizeof(*f));
+	ws_handshakes_collector.start(s);
+	connects_unanswered(c->port0, c->dead, 1);
+	connects_unanswered(slow, c->slow, 1);
+	connects_unanswered(fast, c->fast, 0);
+	if (c->wait_us)
+		usleep(c->wait_us);
+	connects_answered(slow, c->slow + c->fast);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, f);
+	connects_refused(c->port0, c->dead + c->slow + c->fast);
+}
+
 /*
  * Connects to a dead peer leave no connect latency sample: their resent
- * SYNs alone must raise a finding, not "healthy".
+ * SYNs alone must raise a finding, not "healthy".  Resent and then
+ * answered, they are slow, not unanswered.
  */
 static void test_connect_unanswered(struct ws_session *s)
 {
 	const struct ws_finding *x;
-	struct ws_findings f = {};
+	struct ws_findings f;
 
 	case_begin("connect_unanswered: 12 connects out, all resent, none "
 		   "answered");
-	ws_handshakes_collector.start(s);
-	connects_unanswered(47000, 12, 1);
-	ws_handshakes_collector.sample(s);
-	ws_handshakes_collector.findings(s, &f);
+	connect_findings(s, &(struct connects){ .port0 = 47000, .dead = 12 },
+			 &f);
 	x = find(&f, "connect_unanswered");
 	CHECK(x && x->severity == WS_SEV_CRITICAL, "critical: %s",
 	      x ? x->title : "no connect_unanswered");
@@ -770,65 +795,45 @@ static void test_connect_unanswered(struct ws_session *s)
 	CHECK_EQ(evidence(x, "synack_received"), 0, "answered");
 	CHECK_EQ(evidence(x, "connect_samples"), 0, "connect samples");
 	CHECK(!find(&f, "handshake_latency"), "handshake_latency too");
-	connects_refused(47000, 12);
 	case_end();
 
 	case_begin("connect_unanswered: 12 connects resent once, all answered");
-	memset(&f, 0, sizeof(f));
-	ws_handshakes_collector.start(s);
-	connects_unanswered(47200, 12, 1);
-	connects_answered(47200, 12);
-	ws_handshakes_collector.sample(s);
-	ws_handshakes_collector.findings(s, &f);
+	connect_findings(s, &(struct connects){ .port0 = 47020, .slow = 12 },
+			 &f);
 	x = find(&f, "connect_unanswered");
 	CHECK(!x, "raised though every connect was answered: %s",
 	      x ? x->title : "");
-	connects_refused(47200, 12);
 	case_end();
 
 	case_begin("connect_unanswered: 12 of 162 connects unanswered: a "
 		   "warning");
-	memset(&f, 0, sizeof(f));
-	ws_handshakes_collector.start(s);
-	connects_unanswered(47300, 12, 1);
-	connects_unanswered(47400, 150, 0);
-	connects_answered(47400, 150);
-	ws_handshakes_collector.sample(s);
-	ws_handshakes_collector.findings(s, &f);
+	connect_findings(
+	    s, &(struct connects){ .port0 = 47600, .dead = 12, .fast = 150 },
+	    &f);
 	x = find(&f, "connect_unanswered");
 	CHECK(x && x->severity == WS_SEV_WARNING, "warning: %s",
 	      x ? x->title : "no connect_unanswered");
 	CHECK_EQ(evidence(x, "connects_unanswered"), 12, "unanswered");
-	connects_refused(47300, 12);
-	connects_refused(47400, 150);
 	case_end();
 
-	/* Its connect half said the same of the answered ones: not twice. */
+	/* Its connect half said the same of the answered ones: not twice.
+	 * The wait is a lower bound: each connect waits longer. */
 	case_begin("connect_unanswered replaces handshake_latency's connect "
 		   "half");
-	memset(&f, 0, sizeof(f));
-	ws_handshakes_collector.start(s);
-	connects_unanswered(47600, 12, 1);
-	connects_unanswered(47700, 12, 0);
-	usleep(1100000); /* a lower bound: each connect waits longer */
-	connects_answered(47700, 12);
-	ws_handshakes_collector.sample(s);
-	ws_handshakes_collector.findings(s, &f);
+	connect_findings(
+	    s,
+	    &(struct connects){
+		.port0 = 47800, .dead = 12, .fast = 12, .wait_us = 1100000 },
+	    &f);
 	CHECK(find(&f, "connect_unanswered"), "no connect_unanswered");
 	x = find(&f, "handshake_latency");
 	CHECK(!x, "handshake_latency too: %s", x ? x->title : "");
-	connects_refused(47600, 12);
-	connects_refused(47700, 12);
 	case_end();
 
 	case_begin("connect_unanswered: 9 resent SYNs are under the floor");
-	memset(&f, 0, sizeof(f));
-	ws_handshakes_collector.start(s);
-	connects_unanswered(47100, 9, 1);
-	ws_handshakes_collector.sample(s);
-	ws_handshakes_collector.findings(s, &f);
+	connect_findings(s, &(struct connects){ .port0 = 47100, .dead = 9 },
+			 &f);
 	CHECK(!find(&f, "connect_unanswered"), "raised");
-	connects_refused(47100, 9);
 	case_end();
 }
 
