@@ -1121,6 +1121,41 @@ time.sleep(8)' "$LAB_S_IP" "$LAB_PORT" &
 	assert_eq "$(finding_field "$WS_TMP/out" connect_unanswered synack_received)" 0 "evidence synack_received"
 }
 
+# The server's firewall drops SYNs until 12 connects were each resent
+# once, then lets them through: every connect is answered on a later
+# resend, about 3 s after its first SYN.  Slow, not unanswered: a warning
+# with the connect p99, not a critical "the peers do not answer".
+test_diag_connects_resent_then_answered() {
+	local py
+	lab_with_server
+	lab_filter s lab_syn input "tcp dport $LAB_PORT tcp flags syn counter drop"
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 6 -j
+	lab_exec c timeout 10 python3 -c '
+import select, socket, sys, time
+socks = []
+for i in range(12):
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex((sys.argv[1], int(sys.argv[2])))
+    socks.append(c)
+left, end = set(socks), time.monotonic() + 8
+while left and time.monotonic() < end:
+    left -= set(select.select([], list(left), [], 0.5)[1])
+print(sum(c not in left and not c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) for c in socks))' "$LAB_S_IP" "$LAB_PORT" >"$WS_TMP/connected" &
+	py=$!
+	WS_PIDS+=("$py")
+	# 12 first SYNs and 12 resent: the firewall's own count, not a time.
+	wait_until 6 at_least 24 syn_filter_drops ||
+		assert_ge "$(syn_filter_drops)" 24 "SYNs the filter dropped"
+	lab_exec s nft delete table inet lab_syn
+	wait "$py" || fail "the client's connects: exit $?"
+	assert_eq "$(cat "$WS_TMP/connected")" 12 "connects answered (client)"
+	diag_wait
+	assert_eq "$DIAG_RC" 1 "exit code (warning)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" handshake_latency "findings"
+	assert_ge "$(finding_field "$WS_TMP/out" handshake_latency connect_p99_s | cut -d. -f1)" 1 "evidence connect_p99_s"
+}
+
 # An off-path forger on r1 sends RSTs with a TTL that does not fit and a
 # jumping sequence; the kernel refuses them and the flow lives on.
 test_diag_injected_reset() {
