@@ -301,6 +301,18 @@ static void test_peer_ttl_range(void)
 	ev.ttl = 57;
 	check_verdict("beyond a varied TTL: injected, low", &ev, RV_INJECTED,
 		      RC_LOW);
+
+	/* 2 apart is no ECMP pair one hop apart: the hop is not given. */
+	ev = peer_flow();
+	ev.peer_ttl_min = 60;
+	ev.ttl = 63;
+	r = decide(&ev);
+	case_begin("peer TTL 2 apart: varied, no hop guessed");
+	CHECK(r.verdict == RV_MIDDLEBOX, "verdict %s (%s)",
+	      rst_verdict_name(r.verdict), r.why);
+	CHECK_EQ(r.conf, RC_LOW, "confidence");
+	CHECK_EQ(r.hops_before_peer, -1, "hop not given");
+	case_end();
 }
 
 /*
