@@ -7,6 +7,7 @@
  * the reset groups are per process, and test_verdict fills them.
  */
 #define _GNU_SOURCE
+#include <math.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,9 @@ static void test_unmeasured_is_unknown(void)
 	CHECK(out && strstr(out, "\"hop_addr\":null") &&
 		  !strstr(out, "\"hop_addr\":\"\""),
 	      "rst record: %s", out ? out : "");
+	CHECK(out && strstr(out, "\"hops_before_peer\":null") &&
+		  strstr(out, "\"idle_s\":null") && !strstr(out, ":-1"),
+	      "rst record, not measured: %s", out ? out : "");
 	free(out);
 	resets_findings(&s, &f);
 	CHECK(find(&f, "middlebox_reset"), "no middlebox_reset");
@@ -144,6 +148,10 @@ static void test_unmeasured_is_unknown(void)
 	CHECK(x && evidence(x, "hops_before_peer") == 2 &&
 		  evidence(x, "idle_min_s") == 5,
 	      "a measured one keeps its numbers");
+	/* Nothing lost: no floor, and no evidence of one. */
+	CHECK(x && !strstr(x->title, "at least") &&
+		  isnan(evidence(x, "rst_events_unexamined")),
+	      "nothing lost, yet: %s", x ? x->title : "");
 	case_end();
 }
 
@@ -211,11 +219,116 @@ static void test_keepalive_unread(void)
 	case_end();
 }
 
+/*
+ * Measured zeros are numbers, not unknown: an RST from this link (0 hops)
+ * answering our segment sent right after the peer's (0 s idle).  Under a
+ * second of idle is no idle timeout: no keepalive advice.  A local RST's
+ * hops, not measured, are null.
+ */
+static void test_measured_zero(void)
+{
+	struct ws_opts o = { .json = true };
+	struct ws_session s = { .o = &o,
+				.collectors = { &ws_resets_collector },
+				.n_collectors = 1 };
+	struct ws_findings f = { 0 };
+	struct rst_event e = { .dir = WS_RX }, tx = { .dir = WS_TX };
+	struct rst_row r = {
+		.e = &e, .idle_s = 0, .idle_rx_s = 0, .idle_tx_s = 0
+	};
+	const struct ws_finding *x;
+	char *out = NULL;
+	size_t len = 0;
+
+	case_begin("resets: a hop count or idle time of 0 is 0, not unknown");
+	r.res = (struct rst_result){ .verdict = RV_MIDDLEBOX,
+				     .conf = RC_HIGH,
+				     .hops = 0,
+				     .peer_hops = 1,
+				     .hops_before_peer = 1,
+				     .hop = -1 };
+	snprintf(r.peer, sizeof(r.peer), "198.18.4.4");
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream");
+	if (!s.out)
+		return;
+	rst_record(&s, &r);
+	fflush(s.out);
+	CHECK(out && strstr(out, "\"hops\":0,") && strstr(out, "\"idle_s\":0,"),
+	      "rst record: %s", out ? out : "");
+	r = (struct rst_row){
+		.e = &tx, .idle_s = -1, .idle_rx_s = -1, .idle_tx_s = -1
+	};
+	r.res = (struct rst_result){ .verdict = RV_LOCAL,
+				     .conf = RC_HIGH,
+				     .hops = -1,
+				     .peer_hops = -1,
+				     .hops_before_peer = -1,
+				     .hop = -1 };
+	snprintf(r.peer, sizeof(r.peer), "198.18.4.5");
+	rst_record(&s, &r);
+	fclose(s.out);
+	CHECK(out && strstr(out, "\"hops\":null,\"peer_hops\":null,"),
+	      "local rst record: %s", out ? out : "");
+	free(out);
+	resets_findings(&s, &f);
+	x = middlebox_of(&f, "198.18.4.4");
+	CHECK(x && !unknown_evidence(x, "idle_min_s") &&
+		  !unknown_evidence(x, "idle_max_s") &&
+		  evidence(x, "idle_min_s") == 0 &&
+		  evidence(x, "idle_max_s") == 0,
+	      "idle %g-%g s, or unknown", evidence(x, "idle_min_s"),
+	      evidence(x, "idle_max_s"));
+	CHECK(x && strstr(x->advice, "mid-stream") &&
+		  !strstr(x->advice, "idle timeout"),
+	      "advice: %s", x ? x->advice : "");
+	case_end();
+}
+
+/*
+ * A refused connect's gateway (hop 1) whose address is the one we
+ * connected to (no --locate to tell): a device at hop 1, not "itself, a
+ * NAT -1 hops before the peer".
+ */
+static void test_refused_by_own_gateway_address(void)
+{
+	struct rst_event e = { .dir = WS_RX, .key.rport = 5001 };
+	struct rst_row r = { .e = &e,
+			     .idle_s = -1,
+			     .idle_rx_s = -1,
+			     .idle_tx_s = -1,
+			     .refused = true };
+	struct ws_opts o = { 0 };
+	struct ws_session s = { .o = &o };
+	char *out;
+
+	case_begin("refused by a gateway of the peer's address: hop 1");
+	r.res = (struct rst_result){ .verdict = RV_MIDDLEBOX,
+				     .conf = RC_MEDIUM,
+				     .hops = 0,
+				     .peer_hops = -1,
+				     .hops_before_peer = -1,
+				     .hop = 1 };
+	snprintf(r.peer, sizeof(r.peer), "198.18.5.1");
+	snprintf(r.hop_addr, sizeof(r.hop_addr), "198.18.5.1");
+	rst_record(&s, &r);
+	out = summary_out(false);
+	CHECK(out && strstr(out, "refused connect to 198.18.5.1 port 5001, "
+				 "by a device at hop 1 (198.18.5.1)"),
+	      "summary: %s", out ? out : "");
+	CHECK(out && !strstr(out, "from 198.18.5.1 itself"), "summary: %s",
+	      out ? out : "");
+	free(out);
+	case_end();
+}
+
 int main(void)
 {
 	test_nat_origin();
 	test_unmeasured_is_unknown();
 	test_summary_unmeasured_null();
+	test_measured_zero();
+	test_refused_by_own_gateway_address();
 	test_keepalive_unread(); /* last: a private mount namespace */
 	return unit_exit();
 }
