@@ -724,6 +724,135 @@ static void test_rate_limited_counts_are_floors(void)
 	case_end();
 }
 
+/* A reset group of one from @peer: verdict @v, refused (a connect of ours)
+ * or not, the hop address @hop_addr. */
+static void record_one(struct ws_session *s, const char *peer,
+		       enum rst_verdict v, bool refused, const char *hop_addr)
+{
+	struct rst_event e = { .dir = WS_RX, .key.rport = RPORT };
+	struct rst_row r = { .e = &e,
+			     .idle_s = -1,
+			     .idle_rx_s = -1,
+			     .idle_tx_s = -1,
+			     .refused = refused };
+
+	r.res = (struct rst_result){ .verdict = v,
+				     .conf = RC_MEDIUM,
+				     .hops = 0,
+				     .peer_hops = 2,
+				     .hops_before_peer = refused ? -1 : 2,
+				     .hop = refused ? 1 : -1 };
+	snprintf(r.res.why, sizeof(r.res.why), "no baseline: test");
+	snprintf(r.peer, sizeof(r.peer), "%s", peer);
+	snprintf(r.hop_addr, sizeof(r.hop_addr), "%s", hop_addr);
+	rst_record(s, &r);
+}
+
+/* The findings whose title starts with @title. */
+static int titled(const struct ws_findings *f, const char *title)
+{
+	int i, n = 0;
+
+	for (i = 0; i < f->n; i++)
+		n += !strncmp(f->items[i].title, title, strlen(title));
+	return n;
+}
+
+/*
+ * test_rate_limited_counts_are_floors's loss stands: every reset finding,
+ * of every kind and wording, says its count is a floor.
+ */
+static void test_every_count_is_a_floor(void)
+{
+	static const char *const ids[] = { "middlebox_reset",
+					   "connection_refused",
+					   "unattributed_resets",
+					   "injected_reset", "local_reset" };
+	double lost = (double)ws_health_lost(WS_H_RESETS_RATE_LIMITED);
+	struct ws_opts o = { 0 };
+	struct ws_session s = { .o = &o };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+	int i;
+
+	case_begin("rate-limited: every reset finding's count is a floor");
+	record_one(&s, "198.18.6.1", RV_MIDDLEBOX, false, "198.18.6.1");
+	record_one(&s, "198.18.6.2", RV_MIDDLEBOX, true, "198.18.1.1");
+	record_one(&s, "198.18.6.3", RV_PEER_NO_SOCKET, true, "");
+	record_one(&s, "198.18.6.4", RV_UNKNOWN, true, "");
+	record_one(&s, "198.18.6.5", RV_UNKNOWN, false, "");
+	record_one(&s, "198.18.6.6", RV_INJECTED, false, "");
+	resets_findings(&s, &f);
+	CHECK(lost > 0, "no loss from the test before");
+	for (i = 0; i < f.n; i++) {
+		x = &f.items[i];
+		CHECK(strstr(x->title, "at least "), "%s: %s", x->id, x->title);
+		CHECK(evidence(x, "rst_events_unexamined") == lost,
+		      "%s: rst_events_unexamined %g", x->id,
+		      evidence(x, "rst_events_unexamined"));
+	}
+	for (i = 0; i < (int)(sizeof(ids) / sizeof(ids[0])); i++)
+		CHECK(find(&f, ids[i]), "no %s", ids[i]);
+	CHECK_EQ(titled(&f, "at least 1 reset from 198.18.6.1 itself"), 1,
+		 "the NAT on this link");
+	CHECK_EQ(titled(&f, "at least 1 connect to 198.18.6.2 port 5001 "
+			    "refused by a device at hop 1"),
+		 1, "the refusing gateway");
+	case_end();
+}
+
+/*
+ * RSTs a full ring buffer kept from user space are unexamined too: the
+ * RSTs go unread until the buffer refuses one (a bounded number: the
+ * buffer holds fewer than RST_RINGBUF_BYTES of them).
+ */
+static void test_ringbuf_full_is_a_floor(void)
+{
+	struct ws_opts o = { 0 };
+	struct ws_session s = { .o = &o, .ncpus = ncpus };
+	struct ws_findings f = { 0 };
+	const struct ws_finding *x;
+	unsigned int len;
+	int i;
+
+	case_begin("ring buffer full: the reset counts are floors");
+	if (setup(0, 100000)) {
+		CHECK(0, "setup");
+		case_end();
+		return;
+	}
+	s.skel = skel;
+	CHECK(!ws_health_collector.start(&s), "health start");
+	len = tcp4(true, WS_TCP_RST, 64, 1, 1, 1, 0, 0);
+	for (i = 0; i < RST_RINGBUF_BYTES / (int)sizeof(struct rst_event) &&
+		    !health(WS_H_RESETS_RINGBUF_FULL);
+	     i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+			    .data_size_in = len, .repeat = 1);
+		struct xdp_md ctx = { .data_end = len,
+				      .ingress_ifindex = IFINDEX };
+
+		opts.ctx_in = &ctx;
+		opts.ctx_size_in = sizeof(ctx);
+		if (bpf_prog_test_run_opts(
+			bpf_program__fd(skel->progs.ws_xdp_ingress), &opts))
+			break;
+	}
+	CHECK(!ws_health_collector.sample(&s), "health sample");
+	CHECK(ws_health_lost(WS_H_RESETS_RINGBUF_FULL) > 0,
+	      "the buffer never filled (%d RSTs)", i);
+	CHECK_EQ(ws_health_lost(WS_H_RESETS_RATE_LIMITED), 0, "rate-limited");
+	resets_findings(&s, &f);
+	x = find(&f, "middlebox_reset");
+	CHECK(x && strstr(x->title, "at least "), "title: %s",
+	      x ? x->title : "none");
+	CHECK(evidence(x, "rst_events_unexamined") ==
+		  (double)ws_health_lost(WS_H_RESETS_RINGBUF_FULL),
+	      "evidence rst_events_unexamined %g",
+	      evidence(x, "rst_events_unexamined"));
+	case_end();
+}
+
 int main(void)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -740,6 +869,8 @@ int main(void)
 	test_closed_flow_leaves();
 	test_tuple_reused();
 	test_rate_limited_counts_are_floors();
+	test_every_count_is_a_floor();
+	test_ringbuf_full_is_a_floor();
 	ring_buffer__free(rb);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
