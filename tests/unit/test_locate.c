@@ -16,6 +16,7 @@
 #include "unit.h"
 #include "pkt.h"
 #include "collectors/locate.h"
+#include "collectors/resets_collector.h"
 
 static uint16_t fold(uint32_t sum)
 {
@@ -176,20 +177,28 @@ static void test_syn_probes(void)
 	case_end();
 }
 
-/* In a child: CAP_NET_RAW out of the effective set, then the check. */
+/*
+ * In a child: CAP_NET_RAW out of the effective set, then the check and
+ * the resets collector's --locate start.
+ */
 static int check_without_net_raw(void)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2] = {};
+	struct ws_session s = { 0 };
 
 	if (syscall(SYS_capget, &hdr, data))
 		return 2;
 	data[0].effective &= ~(1U << CAP_NET_RAW);
 	if (syscall(SYS_capset, &hdr, data))
 		return 2;
-	return rst_locate_check() == -EPERM ? 0 : 1;
+	if (rst_locate_check() != -EPERM)
+		return 1;
+	/* The resets collector refuses to start: exit 4, before any BPF. */
+	resets_set_options(&(struct rst_options){ .locate = true });
+	return ws_resets_collector.configure(&s) == WS_EXIT_PERM ? 0 : 3;
 }
 
 static void test_check_needs_net_raw(void)
@@ -208,7 +217,8 @@ static void test_check_needs_net_raw(void)
 		_exit(check_without_net_raw());
 	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid, "the child ran");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "without CAP_NET_RAW: -EPERM (child status %d)", status);
+	      "without CAP_NET_RAW: -EPERM, then exit 4 (child status %d)",
+	      status);
 	case_end();
 }
 
