@@ -101,6 +101,8 @@ static void test_scoped(void)
 	check_format(SCOPED, AF_INET6, "fec0::1", "fec0::1");
 	check_format(SCOPED, AF_INET6, "2001:db8::1", "2001:db8::1");
 	check_format(SCOPED, AF_INET, "198.18.0.1", "198.18.0.1");
+	/* Its bytes begin as fe80::/10's: IPv4 all the same. */
+	check_format(SCOPED, AF_INET, "254.128.0.1", "254.128.0.1");
 	case_end();
 }
 
