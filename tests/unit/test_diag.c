@@ -1226,6 +1226,7 @@ static void test_host_iface_unread(void)
 	ws_host_collector.findings(&s, &f);
 	CHECK(unread(&f, "statistics:lo"), "hidden all along: said");
 	umount(dir);
+	ws_session_listeners_free(&s);
 	case_end();
 }
 

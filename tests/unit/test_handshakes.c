@@ -1507,6 +1507,7 @@ int main(void)
 	test_unread_not_minus1(&s);	     /* a private mount namespace */
 	test_listeners_table_full(&s);	     /* last: a new netns */
 	ws_handshakes_collector.stop(&s);
+	ws_session_listeners_free(&s);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();
 }
