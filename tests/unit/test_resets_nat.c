@@ -259,12 +259,7 @@ static void test_measured_zero(void)
 	r = (struct rst_row){
 		.e = &tx, .idle_s = -1, .idle_rx_s = -1, .idle_tx_s = -1
 	};
-	r.res = (struct rst_result){ .verdict = RV_LOCAL,
-				     .conf = RC_HIGH,
-				     .hops = -1,
-				     .peer_hops = -1,
-				     .hops_before_peer = -1,
-				     .hop = -1 };
+	r.res = rst_unmeasured(RV_LOCAL, RC_HIGH);
 	snprintf(r.peer, sizeof(r.peer), "198.18.4.5");
 	rst_record(&s, &r);
 	fclose(s.out);

@@ -520,11 +520,7 @@ static void record_unknown(struct ws_session *s, const char *peer,
 		.e = &e, .idle_s = -1, .idle_rx_s = -1, .idle_tx_s = -1
 	};
 
-	r.res = (struct rst_result){ .verdict = RV_UNKNOWN,
-				     .hops = -1,
-				     .peer_hops = -1,
-				     .hops_before_peer = -1,
-				     .hop = -1 };
+	r.res = rst_unmeasured(RV_UNKNOWN, RC_LOW);
 	snprintf(r.res.why, sizeof(r.res.why), "%s", why);
 	snprintf(r.peer, sizeof(r.peer), "%s", peer);
 	rst_record(s, &r);

@@ -860,12 +860,7 @@ static void finalize_send(struct ws_session *s, struct rst_stored *c)
 	row_addrs(&c->e, &r);
 	timing(&c->e, &r);
 	r.reason = rst_reason_name(c->e.reason, reason, sizeof(reason));
-	r.res = (struct rst_result){ .verdict = RV_LOCAL,
-				     .conf = RC_HIGH,
-				     .hops = -1,
-				     .peer_hops = -1,
-				     .hops_before_peer = -1,
-				     .hop = -1 };
+	r.res = rst_unmeasured(RV_LOCAL, RC_HIGH);
 	lost = lost_near(c->t);
 	if (lost) /* its wire event may be what was lost */
 		snprintf(r.res.why, sizeof(r.res.why),

@@ -370,13 +370,22 @@ static void peer_range(const struct rst_evidence *ev, int *near, int *far)
 	*far = rst_hops(ev->peer_ttl_min);
 }
 
+/* @v at @c with no distance measured: every hop count unknown (-1). */
+struct rst_result rst_unmeasured(enum rst_verdict v, enum rst_confidence c)
+{
+	return (struct rst_result){ .verdict = v,
+				    .conf = c,
+				    .hops = -1,
+				    .peer_hops = -1,
+				    .hops_before_peer = -1,
+				    .hop = -1 };
+}
+
 void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 {
 	int near, far;
 
-	*r = (struct rst_result){
-		.hops = -1, .peer_hops = -1, .hops_before_peer = -1, .hop = -1
-	};
+	*r = rst_unmeasured(RV_UNKNOWN, RC_LOW);
 	if (ev->sent || ev->via_lo) {
 		decide_local(ev, r);
 		return;

@@ -92,6 +92,7 @@ struct rst_result {
 
 #define RST_TRIGGER_WINDOW_S 1.0 /* our segment this close: it triggered */
 
+struct rst_result rst_unmeasured(enum rst_verdict v, enum rst_confidence c);
 void rst_decide(const struct rst_evidence *ev, struct rst_result *r);
 int rst_initial_ttl(uint8_t ttl);
 int rst_hops(uint8_t ttl);
