@@ -288,7 +288,7 @@ jfield() {
 	python3 -c 'import json,sys
 o=json.loads(sys.argv[1])
 for k in sys.argv[2].split("."):
-    o=o[k]
+    o=o[int(k)] if isinstance(o, list) else o[k]
 print(o)' "$1" "$2"
 }
 

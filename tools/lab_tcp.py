@@ -12,6 +12,7 @@
       Connect, then run STEPS (comma separated):
         send:TEXT  recv  recvwait:S  drain:S  sleep:S  touch:FILE (writes a line)  wait:FILE
         keepalive:IDLE:INTVL:CNT  close
+        abort (close with SO_LINGER {1, 0}: an RST, nothing left unread)
         peek (wait until 4 KB, a "push", have arrived; leave them unread)
       Prints "connected", "reset" (ECONNRESET/EPIPE), "timeout" (ETIMEDOUT)
       or "eof" as they happen.  Every wait is bounded by --timeout.
@@ -163,6 +164,11 @@ def step(c, st, timeout):
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, intvl)
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
     elif op == "close":
+        c.close()
+        return False
+    elif op == "abort":
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack("ii", 1, 0))
         c.close()
         return False
     else:

@@ -272,6 +272,23 @@ test_local_abort_on_close() {
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
 }
 
+# 8b. The client aborts with SO_LINGER 0, nothing unread: TCP_STATE (the
+#     kernel's reason from 6.12; before it, none or another), and the
+#     advice says what sends it.
+test_local_abort_linger0() {
+	kernel_btf_has SK_RST_REASON_TCP_STATE || skip "no SK_RST_REASON_TCP_STATE in this kernel (6.12+)"
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local o0
+	o0=$(lab_tcp_snmp OutRsts)
+	lab_client "send:hi,recv,abort" --timeout 5 >"$WS_TMP/client"
+	ws_stop
+	assert_eq "$(rsts "$WS_TMP/out" tx verdict reason)" "local	TCP_STATE" "verdict"
+	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
+	assert_match "$(jfield "$(summary_of "$WS_TMP/out")" groups.0.advice)" 'SO_LINGER 0' "advice"
+}
+
 # Without the events (tcp_send_reset left off by --skip-tracepoint, as in
 # an RST storm; tcp_receive_reset as on a kernel without it, simulated):
 # the absent tcp_send_reset says nothing, so this host's RST is unknown,

@@ -853,6 +853,53 @@ static void test_ringbuf_full_is_a_floor(void)
 	case_end();
 }
 
+/* The advice of the local_reset whose title ends in @reason, or "". */
+static const char *local_advice(const struct ws_findings *f, const char *reason)
+{
+	size_t n = strlen(reason);
+	int i;
+
+	for (i = 0; i < f->n; i++) {
+		const struct ws_finding *x = &f->items[i];
+		size_t t = strlen(x->title);
+
+		if (!strcmp(x->id, "local_reset") && t > n &&
+		    !strcmp(x->title + t - n, reason))
+			return x->advice;
+	}
+	return "";
+}
+
+/*
+ * A kernel reason names where net/ipv4 sent the RST: the advice says what
+ * that means (SO_LINGER 0, an ACK on a listener), not "the stack decided".
+ */
+static void test_local_reason_advice(void)
+{
+	struct ws_opts o = { 0 };
+	struct ws_session s = { .o = &o };
+	struct ws_findings f = { 0 };
+
+	case_begin("local resets: advice by the kernel's reason");
+	record_local(&s, "TCP_STATE");
+	record_local(&s, "TCP_FLAGS");
+	record_local(&s, "TCP_ABORT_ON_MEMORY");
+	record_local(&s, "A_REASON_FROM_A_NEWER_KERNEL");
+	resets_findings(&s, &f);
+	CHECK(strstr(local_advice(&f, ": TCP_STATE"), "SO_LINGER 0"),
+	      "TCP_STATE: %s", local_advice(&f, ": TCP_STATE"));
+	CHECK(strstr(local_advice(&f, ": TCP_FLAGS"), "listening socket"),
+	      "TCP_FLAGS: %s", local_advice(&f, ": TCP_FLAGS"));
+	CHECK(strstr(local_advice(&f, ": TCP_ABORT_ON_MEMORY"), "tcp_mem"),
+	      "TCP_ABORT_ON_MEMORY: %s",
+	      local_advice(&f, ": TCP_ABORT_ON_MEMORY"));
+	CHECK(strstr(local_advice(&f, ": A_REASON_FROM_A_NEWER_KERNEL"),
+		     "TcpExtTCPAbortOn"),
+	      "an unknown reason: %s",
+	      local_advice(&f, ": A_REASON_FROM_A_NEWER_KERNEL"));
+	case_end();
+}
+
 int main(void)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -871,6 +918,7 @@ int main(void)
 	test_rate_limited_counts_are_floors();
 	test_every_count_is_a_floor();
 	test_ringbuf_full_is_a_floor();
+	test_local_reason_advice();
 	ring_buffer__free(rb);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();

@@ -429,6 +429,71 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 			 "has a baseline");
 }
 
+/*
+ * What each of the kernel's reset reasons (enum sk_rst_reason, 6.10+)
+ * means for the operator, from where net/ipv4 sends it.
+ */
+static const struct {
+	const char *reason, *advice;
+} reason_advice[] = {
+	{ "NO_SOCKET", "segments arrived for a socket this host does not "
+		       "have" },
+	{ "TCP_ABORT_ON_CLOSE", "the application closed with unread data" },
+	{ "TCP_KEEPALIVE_TIMEOUT", "keepalives went unanswered: the path "
+				   "black-holes or the peer is gone" },
+	/* tcp_rcv_state_process(): an ACK on a listener. */
+	{ "TCP_FLAGS",
+	  "an ACK reached a listening socket that holds no handshake for it: "
+	  "one this host dropped (its SYN-ACK retries ran out, often while the "
+	  "accept queue was full: see accept_overflow) or a SYN cookie that "
+	  "failed (nstat TcpExtSyncookiesFailed)" },
+	/* FIN_WAIT1/2 after close(): TCPAbortOnData. */
+	{ "TCP_ABORT_ON_DATA",
+	  "data arrived after the application closed the socket (nstat "
+	  "TcpExtTCPAbortOnData): it closed while the peer still sent, as a "
+	  "server closing a keep-alive connection the client reuses" },
+	/* tcp_disconnect(), tcp_abort(), an orphan's FIN_WAIT2 timeout. */
+	{ "TCP_STATE",
+	  "the connection was aborted outright: close() with SO_LINGER 0 "
+	  "(proxies do it to skip TIME_WAIT), `ss -K`, or a closed socket "
+	  "whose peer never sent its FIN within net.ipv4.tcp_fin_timeout" },
+	{ "TCP_ABORT_ON_MEMORY",
+	  "closing connections were reset for lack of TCP memory or over "
+	  "net.ipv4.tcp_max_orphans (nstat TcpExtTCPAbortOnMemory; dmesg: "
+	  "'too many orphaned sockets', 'consider tuning tcp_mem')" },
+	{ "TCP_ABORT_ON_LINGER",
+	  "a closed socket with TCP_LINGER2 below 0 was reset instead of "
+	  "waiting in FIN_WAIT2 (nstat TcpExtTCPAbortOnLinger)" },
+	{ "TCP_TIMEWAIT_SOCKET",
+	  "segments other than a new SYN reached a connection this host had "
+	  "closed (TIME_WAIT): the peer sent after the close" },
+	/* tcp_rcv_synsent_state_process(), tcp_check_req(). */
+	{ "TCP_INVALID_ACK_SEQUENCE",
+	  "a SYN-ACK acknowledged a sequence number this host never sent: a "
+	  "stale answer to an earlier connection on the same ports, or a "
+	  "middlebox rewriting sequence numbers" },
+	{ "TCP_RFC7323_PAWS",
+	  "a SYN-ACK echoed a timestamp this host never sent (nstat "
+	  "TcpExtPAWSActive): a stale answer, or a middlebox rewriting TCP "
+	  "timestamps" },
+	{ "INVALID_SYN",
+	  "a handshake in progress got a segment that does not fit it (a SYN "
+	  "with another sequence number): a peer that restarted its connect, "
+	  "or a middlebox" },
+};
+
+/* Advice for a reset this host's kernel sent with @reason ("" unknown). */
+static const char *local_reason_advice(const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reason_advice) / sizeof(reason_advice[0]); i++)
+		if (!strcmp(reason, reason_advice[i].reason))
+			return reason_advice[i].advice;
+	return "this host's TCP stack decided it: `nstat -az "
+	       "'TcpExtTCPAbortOn*'` shows which abort counter rose";
+}
+
 static void advice(const struct group *g, char *buf, size_t len)
 {
 	int64_t ka = -1;
@@ -460,19 +525,7 @@ static void advice(const struct group *g, char *buf, size_t len)
 				 "mid-stream: check its rules");
 		break;
 	case RV_LOCAL:
-		if (!strcmp(g->reason, "TCP_KEEPALIVE_TIMEOUT"))
-			snprintf(buf, len,
-				 "keepalives went unanswered: the path "
-				 "black-holes or the peer is gone");
-		else if (!strcmp(g->reason, "TCP_ABORT_ON_CLOSE"))
-			snprintf(buf, len,
-				 "the application closed with unread data");
-		else if (!strcmp(g->reason, "NO_SOCKET"))
-			snprintf(buf, len,
-				 "segments arrived for a socket this host "
-				 "does not have");
-		else
-			snprintf(buf, len, "this host's TCP stack decided it");
+		snprintf(buf, len, "%s", local_reason_advice(g->reason));
 		break;
 	case RV_LOCAL_NETFILTER:
 		snprintf(buf, len,
