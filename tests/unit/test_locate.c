@@ -222,6 +222,22 @@ static void test_check_needs_net_raw(void)
 	case_end();
 }
 
+/* The farthest TTL a router answered: a gap below it (rate limits) or none. */
+static void test_farthest(void)
+{
+	struct rst_locate_res r = { 0 };
+
+	case_begin("the farthest TTL a time exceeded answered");
+	CHECK_EQ(rst_locate_farthest(&r), 0, "none answered");
+	strcpy(r.hop[3], "198.18.1.2");
+	CHECK_EQ(rst_locate_farthest(&r), 3, "hop 3, none below");
+	strcpy(r.hop[1], "198.18.0.1");
+	CHECK_EQ(rst_locate_farthest(&r), 3, "hops 1 and 3");
+	strcpy(r.hop[RST_LOCATE_MAX_TTL], "198.18.9.1");
+	CHECK_EQ(rst_locate_farthest(&r), RST_LOCATE_MAX_TTL, "the last TTL");
+	case_end();
+}
+
 /*
  * A link-local peer (fe80::/10) is reached through the flow's interface:
  * the probes name it as the scope (the kernel refuses the address without
@@ -306,6 +322,7 @@ int main(void)
 	test_ipv4();
 	test_ipv6();
 	test_syn_probes();
+	test_farthest();
 	test_link_local(); /* last: a new netns */
 	test_stop_fd();	   /* in that netns */
 	return unit_exit();

@@ -490,6 +490,73 @@ static void test_refused(void)
 		      RV_UNKNOWN, RC_LOW);
 }
 
+/*
+ * Probes that contradict each other: a time exceeded at or past the
+ * nearest TTL an RST answered (paths of unequal length, a device that
+ * resets only some SYNs).  Only the RST's hop as a bound is claimed, low.
+ */
+static struct rst_evidence contradicted(uint8_t ttl, int rst_ttl, int echo_hops,
+					int exceeded_ttl)
+{
+	struct rst_evidence ev = probed(ttl, rst_ttl, echo_hops);
+
+	ev.refused.hop_exceeded = exceeded_ttl >= rst_hops(ttl) + 1;
+	ev.refused.exceeded_ttl = exceeded_ttl;
+	ev.refused.exceeded_from = "198.18.1.2";
+	return ev;
+}
+
+static void check_why(const char *name, const struct rst_evidence *ev,
+		      const char *want)
+{
+	struct rst_result r = decide(ev);
+
+	case_begin(name);
+	CHECK(strstr(r.why, want), "why: %s", r.why);
+	CHECK_EQ(r.hop, -1, "hop");
+	case_end();
+}
+
+static void test_refused_contradicted(void)
+{
+	struct rst_evidence ev = contradicted(63, 2, -1, 2);
+
+	check_verdict("hop 2 drew time exceeded and an RST: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	check_why("time exceeded and an RST at one hop: the why says so", &ev,
+		  "probes at hop 2 got both a time exceeded from 198.18.1.2 "
+		  "and an RST");
+	check_why("time exceeded and an RST at one hop: that hop a bound", &ev,
+		  "hop 2 or closer");
+	ev = contradicted(63, 2, 1, 2);
+	check_verdict("both at one hop, echo as far as the RST: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	ev = contradicted(63, 2, 2, 2);
+	check_verdict("both at one hop, echo from farther: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	ev = contradicted(63, 2, -1, 3);
+	check_verdict("RST at hop 2, time exceeded at 3: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	check_why("RST at hop 2, time exceeded at 3: the why says so", &ev,
+		  "an RST at hop 2 but a time exceeded from 198.18.1.2 at "
+		  "hop 3");
+	ev = contradicted(62, 2, -1, 3);
+	check_verdict("RST closer than the RST, time exceeded past: unknown",
+		      &ev, RV_UNKNOWN, RC_LOW);
+	check_why("RST closer, time exceeded past: the why names both", &ev,
+		  "time exceeded from 198.18.1.2 at hop 3");
+	ev = contradicted(63, 2, -1, 2);
+	ev.refused.exceeded_from = "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff";
+	check_why("a long IPv6 hop address: the why is not cut", &ev,
+		  "or closer");
+	ev = contradicted(62, 3, -1, 2);
+	check_verdict("RSTs from 3 on, time exceeded up to 2: the peer", &ev,
+		      RV_PEER_NO_SOCKET, RC_MEDIUM);
+	ev = contradicted(63, 3, -1, 2);
+	check_verdict("time exceeded at 2, RSTs from 3 on: the middlebox", &ev,
+		      RV_MIDDLEBOX, RC_MEDIUM);
+}
+
 /* The Prometheus families: issue 4 naming, no address labels. */
 static void test_prom(void)
 {
@@ -813,6 +880,7 @@ int main(void)
 	test_unknown();
 	test_drop_view();
 	test_refused();
+	test_refused_contradicted();
 	test_match();
 	test_burst();
 	test_prom();

@@ -474,6 +474,15 @@ static int send_echo(int icmp, const struct rst_locate_req *q, int try)
 	return send_to_peer(icmp, q, e, sizeof(e));
 }
 
+int rst_locate_farthest(const struct rst_locate_res *r)
+{
+	int ttl = RST_LOCATE_MAX_TTL;
+
+	while (ttl > 0 && !r->hop[ttl][0])
+		ttl--;
+	return ttl;
+}
+
 int rst_locate_check(void)
 {
 	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);

@@ -58,6 +58,8 @@ bool rst_locate_probe_answer(uint32_t ack);
  * whose reply's TTL gives the peer's distance.
  */
 int rst_locate(const struct rst_locate_req *q, struct rst_locate_res *r);
+/* The farthest TTL a time exceeded answered, or 0. */
+int rst_locate_farthest(const struct rst_locate_res *r);
 /* The probes' raw sockets can be opened (CAP_NET_RAW): 0 or -errno. */
 int rst_locate_check(void);
 

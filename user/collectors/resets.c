@@ -745,6 +745,8 @@ static int refused_evidence(const struct rst_event *e, struct rst_refused *p,
 	p->probed = true;
 	p->probe_rst_ttl = (*res)->rst_ttl;
 	p->hop_exceeded = (*res)->hop[hops + 1][0] != '\0';
+	p->exceeded_ttl = rst_locate_farthest(*res);
+	p->exceeded_from = (*res)->hop[p->exceeded_ttl];
 	p->echo = (*res)->echo;
 	p->echo_hops = (*res)->echo_hops;
 	return 0;

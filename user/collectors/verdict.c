@@ -269,6 +269,10 @@ static void refused_by_middlebox(struct rst_result *r, enum rst_confidence c,
 #define REFUSED_BY_PEER                                                        \
 	"nothing listens on the port (or the peer's own firewall rejects it)"
 
+#define PROBES_DISAGREE                                                        \
+	"; unequal paths or a device resetting only some SYNs: reset at hop "  \
+	"%d or closer"
+
 /*
  * With an echo reply: its TTL and the RST's both count the return path,
  * so the two distances compare like with like.
@@ -293,11 +297,36 @@ static void decide_refused_echo(const struct rst_refused *p,
 	}
 }
 
+/*
+ * A router's time exceeded at or past the nearest TTL an RST answered:
+ * that probe got past whatever reset the other, so the probes took paths
+ * of unequal length, or a device resets only some SYNs.  Which sent the
+ * connect's RST is unknown; the reset's hop is a bound.
+ */
+static void refused_contradicted(const struct rst_refused *p,
+				 struct rst_result *r)
+{
+	int rst = p->probe_rst_ttl, ex = p->exceeded_ttl;
+
+	if (ex == rst)
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "probes at hop %d got both a time exceeded from %s and an "
+		    "RST" PROBES_DISAGREE,
+		    rst, p->exceeded_from, rst);
+	else
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "probes got an RST at hop %d but a time exceeded from %s "
+		    "at hop %d" PROBES_DISAGREE,
+		    rst, p->exceeded_from, ex, rst);
+}
+
 /* What --locate's probes say of a refused connect (rules in resets.md). */
 static void decide_refused_probed(const struct rst_refused *p,
 				  struct rst_result *r)
 {
-	if (p->echo) {
+	if (p->probe_rst_ttl && p->exceeded_ttl >= p->probe_rst_ttl) {
+		refused_contradicted(p, r);
+	} else if (p->echo) {
 		decide_refused_echo(p, r);
 	} else if (p->probe_rst_ttl > r->hops + 1 && p->hop_exceeded) {
 		/* Medium: a return path shorter than the forward one would

@@ -44,6 +44,8 @@ struct rst_refused {
 	int probe_rst_ttl;    /* the smallest probe TTL an RST answered, or 0 */
 	bool hop_exceeded;    /* the router at the RST's distance answered a
 			       * probe with time exceeded */
+	int exceeded_ttl; /* the farthest probe TTL time exceeded answered */
+	const char *exceeded_from; /* its source's address */
 	bool echo;	      /* the peer answered an echo request */
 	int echo_hops;	      /* from that reply's TTL */
 	const char *no_probe; /* why --locate did not probe, or NULL */
