@@ -674,6 +674,46 @@ middlebox	2	-	2001:db8:1::2" "hop"
 	assert_eq "$(rsts "$WS_TMP/out" rx why | grep -c 'time exceeded')" 2 "why"
 }
 
+# r2 resets the first SYN from each source, in prerouting (before the TTL
+# is checked), and lets its repeats through for 300 ms: a "reset the first
+# SYN" anti-spoofing check.  It drops echo requests too.
+lab_r2_syn_auth() {
+	lab_exec r2 nft -f - <<EOF
+table inet lab_syn_auth {
+	set auth4 { type ipv4_addr; flags dynamic, timeout; timeout 300ms; }
+	set auth6 { type ipv6_addr; flags dynamic, timeout; timeout 300ms; }
+	chain prerouting {
+		type filter hook prerouting priority 0; policy accept;
+		icmp type echo-request drop
+		icmpv6 type echo-request drop
+		tcp dport $LAB_PORT tcp flags syn ip saddr != @auth4 update @auth4 { ip saddr } counter reject with tcp reset
+		tcp dport $LAB_PORT tcp flags syn ip6 saddr != @auth6 update @auth6 { ip6 saddr } counter reject with tcp reset
+	}
+}
+EOF
+}
+
+# The connect's SYN meets r2's check (RST from 1 hop).  The probes come a
+# second later: at hop 2 the first is reset, the second, let through,
+# expires on r2 (time exceeded); at hop 3 the server, with nothing
+# listening, resets both.  A time exceeded and an RST at one hop
+# contradict each other: unknown, low, the why says so (it was
+# peer_no_socket medium, "the probes end where the RST came from").
+test_refused_syn_auth_locate() {
+	resets_lab
+	lab_r2_syn_auth
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
+	refuse_run "$LAB_S_IP" "$LAB_S_IP6"
+	assert_eq "$(lab_exec r2 nft list table inet lab_syn_auth | nft_packets | paste -sd' ')" \
+		"2 2" "r2 reset each connect's SYN and one probe"
+	assert_eq "$(rsts "$WS_TMP/out" rx saddr verdict confidence hops hop | sort)" \
+		"198.18.2.2	unknown	low	1	-
+2001:db8:2::2	unknown	low	1	-" "verdicts"
+	assert_match "$(rsts "$WS_TMP/out" rx why | sort | paste -sd';')" \
+		"probes at hop 2 got both a time exceeded from $LAB_R2_IP and an RST.*;probes at hop 2 got both a time exceeded from 2001:db8:1::2 and an RST" "why"
+	assert_match "$(summary_of "$WS_TMP/out")" "could not tell" "advice"
+}
+
 # The gateway itself refuses: the RST comes from this link while the peer
 # is routed, so it is the gateway (medium without probes: the address
 # could be the gateway's own); --locate's echo from 2 hops confirms it.
