@@ -5,6 +5,7 @@
  * counts intervals, and a stop signal mid-interval ends it at once.  Runs
  * whole sessions with a probe collector that needs no interface (root).
  */
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
@@ -223,6 +224,94 @@ static void test_export_exits_when_back(void)
 	case_end();
 }
 
+static int wait_option(int c, const char *arg, struct ws_opts *o,
+		       const char *cmd, void *ctx)
+{
+	if (c != WS_OPT_CMD_BASE)
+		return -1;
+	o->wait_ifaces = true; /* as export's --wait-interface */
+	return 0;
+}
+
+/* @argv parsed as export's -i and --wait-interface (cmd_export.c). */
+static int parse_export(struct ws_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		WS_COMMON_LONGOPTS,
+		{ "wait-interface", no_argument, NULL, WS_OPT_CMD_BASE },
+		{},
+	};
+	static const struct ws_cmd cmd = { "export", "", longopts, wait_option,
+					   WS_CMD_NEED_IFACE |
+					       WS_CMD_NO_POSITIONALS };
+
+	ws_opts_init(o);
+	ws_argv = argv;
+	optind = 0;
+	return ws_parse_args(&cmd, argc, argv, o, NULL);
+}
+
+/* A session on @o for 1 s of 0.1 s ticks, with export's flags. */
+static int run_export(struct ws_opts *o, double *elapsed)
+{
+	struct ws_session s = { .o = o,
+				.outlive_ifaces = true,
+				.restart_when_back = true };
+	int err;
+
+	o->interval = 0.1;
+	o->duration = 1;
+	nticks = 0;
+	ws_session_add(&s, &probe);
+	err = ws_session_run(&s);
+	*elapsed = s.elapsed;
+	return err;
+}
+
+/*
+ * An -i name no interface has at start: exit 5 at once, but with
+ * --wait-interface (before or after it) export serves without it, gone
+ * from the start, and exits 9 at the first tick it exists (the back path
+ * of a deleted one), even while another -i name is still missing: a
+ * restart with the option waits for that one instead of exiting 5.
+ */
+static void test_export_waits_for_missing(void)
+{
+	char *no[] = { "export", "-i", "h_wait_no0", NULL };
+	char *after[] = { "export",	"-i",
+			  "h_wait_no0", "--wait-interface",
+			  "-i",		"h_wait_no1",
+			  NULL };
+	char *wait[] = { "export", "-i", "h_wait_no0", "--wait-interface",
+			 NULL };
+	char *wait_two[] = { "export", "--wait-interface", "-i", "h_wait_no0",
+			     "-i",     "h_wait_no1",	   NULL };
+	struct ws_opts o;
+	double el;
+
+	case_begin("export: an -i name missing at start: exit 5 at once; "
+		   "--wait-interface serves without it, exit 9 once it exists");
+	CHECK_EQ(parse_export(&o, 3, no), WS_EXIT_IFACE, "no option: parse");
+	CHECK_EQ(parse_export(&o, 6, after), -1, "the option after -i");
+	CHECK(o.n_ifaces == 2 && o.ifaces[0].missing && o.ifaces[1].gone,
+	      "two -i names, missing and gone (%d)", o.n_ifaces);
+	CHECK_EQ(parse_export(&o, 4, wait), -1, "the option: parse");
+	CHECK(o.ifaces[0].missing && o.ifaces[0].gone && !o.ifaces[0].ifindex,
+	      "missing, gone, no ifindex");
+	CHECK_EQ(run_export(&o, &el), 0, "exit, still missing");
+	CHECK(near(el, 1) && nticks >= 9, "served %g s, %d ticks", el, nticks);
+	parse_export(&o, 4, wait);
+	strcpy(o.ifaces[0].label, "lo"); /* as if it appeared */
+	CHECK_EQ(run_export(&o, &el), WS_EXIT_REATTACH, "exit, there now");
+	CHECK(nticks == 1, "%d ticks before the exit (%g s)", nticks, el);
+	parse_export(&o, 6, wait_two);
+	strcpy(o.ifaces[0].label, "lo");
+	CHECK_EQ(run_export(&o, &el), WS_EXIT_REATTACH,
+		 "exit, there now, another still missing");
+	CHECK(nticks == 1, "%d ticks before the exit (%g s)", nticks, el);
+	case_end();
+}
+
 #define ROUNDS 4 /* the starts, two ticks, the final sample */
 
 static int opened[ROUNDS]; /* a listener per round, opened after reading */
@@ -358,6 +447,7 @@ int main(void)
 		"count within -d",
 		"SIGINT mid-interval",
 		"export: a gone -i name back",
+		"export: an -i name missing at start",
 		"listeners: one sock_diag dump per round, shared",
 	};
 	sigset_t mask;
@@ -374,6 +464,7 @@ int main(void)
 	test_count_within_duration();
 	test_sigint_mid_interval();
 	test_export_exits_when_back();
+	test_export_waits_for_missing();
 	test_listeners_one_dump_per_round();
 	return unit_exit();
 }

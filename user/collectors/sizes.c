@@ -150,6 +150,8 @@ static int sizes_start(struct ws_session *s)
 	int i, err;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
+		if (s->o->ifaces[i].missing) /* no ifindex, nothing counted */
+			continue;
 		err = sizes_set_slot(s->skel, s->o->ifaces[i].ifindex, i);
 		if (err)
 			return err;

@@ -40,7 +40,12 @@ static const char usage[] =
     "      --timeout SECONDS  a client has this long to send its request,\n"
     "                         and again to read the answer (default 5)\n"
     "  -m, --mode MODE        ingress hook: tc (default), native or generic "
-    "(see sizes)\n" WS_SKIP_TP_HELP WS_VERBOSE_HELP
+    "(see sizes)\n"
+    "      --wait-interface   an -i name no interface has yet is no error:\n"
+    "                         serve without it (wirescope_interface_watched\n"
+    "                         0) and exit 9 once it exists, for the service\n"
+    "                         manager to restart us (the unit passes "
+    "it)\n" WS_SKIP_TP_HELP WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once serving (for "
     "scripts)\n"
     "  -h, --help             this help\n"
@@ -57,9 +62,16 @@ static const char usage[] =
     "interface,\n"
     "6 kernel lacks a feature, 7 attach failed, 8 runtime error (port in "
     "use),\n"
-    "9 a deleted interface is back: restart to watch it (the unit does).\n";
+    "9 a deleted interface is back, or a missing one (--wait-interface)\n"
+    "is there: restart to watch it (the unit does).\n";
 
-enum { OPT_LISTEN = WS_OPT_CMD_BASE, OPT_MAX_PORTS, OPT_USER, OPT_TIMEOUT };
+enum {
+	OPT_LISTEN = WS_OPT_CMD_BASE,
+	OPT_MAX_PORTS,
+	OPT_USER,
+	OPT_TIMEOUT,
+	OPT_WAIT_IFACE,
+};
 
 static int export_option(int c, const char *arg, struct ws_opts *o,
 			 const char *cmd, void *ctx)
@@ -91,6 +103,9 @@ static int export_option(int c, const char *arg, struct ws_opts *o,
 					      "0.01-600",
 					      arg);
 		return 0;
+	case OPT_WAIT_IFACE:
+		o->wait_ifaces = true;
+		return 0;
 	case 'T':
 	case 'j':
 		return ws_usage_error("export",
@@ -110,6 +125,7 @@ int cmd_export(int argc, char **argv)
 		{ "max-ports", required_argument, NULL, OPT_MAX_PORTS },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "wait-interface", no_argument, NULL, OPT_WAIT_IFACE },
 		{},
 	};
 	static const struct ws_cmd cmd = { "export", usage, longopts,

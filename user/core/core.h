@@ -68,7 +68,10 @@ struct ws_iface {
 	/* The -i name, for life: its series stay one through renames. */
 	char label[IF_NAMESIZE];
 	int ifindex;
-	bool gone; /* deleted while we ran */
+	bool gone; /* not watched: deleted while we ran, or @missing */
+	/* No interface had the -i name at start (export --wait-interface):
+	 * never attached, ifindex 0, and @gone from the start. */
+	bool missing;
 	bool down; /* administratively down at the last check */
 	bool back; /* gone, and a new interface took its -i name: said once */
 	/* Added by the command itself (resets adds lo), not asked for: it
@@ -85,6 +88,9 @@ struct ws_opts {
 	double duration; /* seconds before exit; 0 = none */
 	bool json;
 	bool timestamp;
+	/* export --wait-interface: an -i name no interface has yet is
+	 * watched for (see ws_iface.missing), not an error */
+	bool wait_ifaces;
 	int verbose; /* -v: attach details and libbpf warnings; -vv: debug */
 	bool hist;
 	enum ws_attach_mode mode;

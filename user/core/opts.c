@@ -68,7 +68,12 @@ int ws_parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-int ws_add_iface(struct ws_opts *o, const char *name)
+/*
+ * Watch @name.  One no interface has: an error, unless @may_miss, which
+ * keeps it as missing for ws_parse_args() to judge once every option
+ * (--wait-interface among them) is read.
+ */
+static int add_iface(struct ws_opts *o, const char *name, bool may_miss)
 {
 	struct ws_iface *ifc;
 	int i;
@@ -88,13 +93,32 @@ int ws_add_iface(struct ws_opts *o, const char *name)
 	strcpy(ifc->name, name);
 	strcpy(ifc->label, name);
 	ifc->ifindex = if_nametoindex(name);
-	if (!ifc->ifindex)
+	if (!ifc->ifindex && !may_miss)
 		return ws_error(WS_EXIT_IFACE, "no such interface: '%s'", name);
+	ifc->missing = ifc->gone = !ifc->ifindex;
 	/* Another name of one already given (an altname): watched once. */
-	for (i = 0; i < o->n_ifaces; i++)
+	for (i = 0; i < o->n_ifaces && ifc->ifindex; i++)
 		if (o->ifaces[i].ifindex == ifc->ifindex)
 			return 0;
 	o->n_ifaces++;
+	return 0;
+}
+
+int ws_add_iface(struct ws_opts *o, const char *name)
+{
+	return add_iface(o, name, false);
+}
+
+/* An -i name no interface has is an error without --wait-interface. */
+static int check_missing(const struct ws_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->n_ifaces && !o->wait_ifaces; i++)
+		if (o->ifaces[i].missing)
+			return ws_error(WS_EXIT_IFACE,
+					"no such interface: '%s'",
+					o->ifaces[i].label);
 	return 0;
 }
 
@@ -176,7 +200,7 @@ int ws_common_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
 {
 	switch (c) {
 	case 'i':
-		return ws_add_iface(o, arg);
+		return add_iface(o, arg, true);
 	case 'T':
 		o->timestamp = true;
 		return 0;
@@ -273,6 +297,9 @@ int ws_parse_args(const struct ws_cmd *cmd, int argc, char **argv,
 		if (err > 0)
 			return err;
 	}
+	err = check_missing(o);
+	if (err)
+		return err;
 	if ((cmd->flags & WS_CMD_NO_POSITIONALS) && optind < argc)
 		return ws_usage_error(cmd->name, "unexpected argument '%s'",
 				      argv[optind]);

@@ -494,6 +494,15 @@ static bool iface_is_up(const char *name)
 	return up;
 }
 
+/* An -i name no interface has yet (export --wait-interface): check_gone. */
+static void said_missing(const struct ws_iface *ifc)
+{
+	ws_warn("export: no interface is named %s yet; serving without it, "
+		"exiting %d once it exists so the service manager restarts "
+		"wirescope to attach to it",
+		ifc->label, WS_EXIT_REATTACH);
+}
+
 static int attach_hooks(struct ws_session *s)
 {
 	struct ws_iface *ifc;
@@ -501,6 +510,10 @@ static int attach_hooks(struct ws_session *s)
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		ifc = &s->o->ifaces[i];
+		if (ifc->missing) {
+			said_missing(ifc);
+			continue;
+		}
 		n = ws_hook_remove_stale(ifc);
 		if (n > 0)
 			ws_warn("%s: removed %d tc filter(s) left by a crashed "
@@ -632,23 +645,33 @@ static void check_iface(struct ws_iface *ifc)
 	ifc->down = !up;
 }
 
-/* An -i name no interface here has now (a restart would exit 5), or NULL. */
+/*
+ * An -i name no interface here has now, which would make a restart exit 5,
+ * or NULL.  With --wait-interface a restart waits for it instead.
+ */
 static const char *missing_name(const struct ws_opts *o)
 {
 	int i;
 
-	for (i = 0; i < o->n_ifaces; i++)
+	for (i = 0; i < o->n_ifaces && !o->wait_ifaces; i++)
 		if (!o->ifaces[i].implicit &&
 		    !if_nametoindex(o->ifaces[i].label))
 			return o->ifaces[i].label;
 	return NULL;
 }
 
+/* How an unwatched -i name on an interface now reads: "back" if it was. */
+static const char *now_there(const struct ws_iface *ifc)
+{
+	return ifc->missing ? "exists now" : "is back";
+}
+
 /*
  * A gone interface's -i name (what a restart watches) on a new one
- * (re-created, or moved back).  Our programs attach at start only (export
- * has dropped the privileges to attach): export exits WS_EXIT_REATTACH for
- * its service manager to restart it, unless another -i name is missing
+ * (re-created, or moved back), or one missing at start that now exists.
+ * Our programs attach at start only (export has dropped the privileges to
+ * attach): export exits WS_EXIT_REATTACH for its service manager to
+ * restart it, unless another -i name is missing and no --wait-interface
  * (the new process would exit 5, which is not restarted); the others say
  * once that it is not watched.
  */
@@ -664,9 +687,9 @@ static int check_gone(struct ws_session *s, struct ws_iface *ifc)
 		return 0;
 	missing = s->restart_when_back ? missing_name(s->o) : NULL;
 	if (s->restart_when_back && !missing) {
-		ws_warn("export: %s is back (ifindex %u); exiting so the "
-			"service manager restarts wirescope to attach to it",
-			ifc->label, idx);
+		ws_warn("export: %s %s (ifindex %u); exiting so the service "
+			"manager restarts wirescope to attach to it",
+			ifc->label, now_there(ifc), idx);
 		return WS_EXIT_REATTACH;
 	}
 	if (ifc->back)
