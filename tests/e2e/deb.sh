@@ -113,7 +113,8 @@ test_deb_install_verify_purge() {
 	assert_match "$(dpkg-query -W -f='${Conffiles}' wirescope)" '^ /etc/default/wirescope-exporter [0-9a-f]{32}$' "conffiles"
 	assert_match "$(. /etc/default/wirescope-exporter && echo "$WIRESCOPE_ARGS")" '^-i [a-z0-9]+ ' "WIRESCOPE_ARGS"
 	grep -qx 'EnvironmentFile=/etc/default/wirescope-exporter' /lib/systemd/system/$UNIT || fail "no EnvironmentFile="
-	grep -qx 'ExecStart=/usr/sbin/wirescope export $WIRESCOPE_ARGS' /lib/systemd/system/$UNIT || fail "ExecStart="
+	# --wait-interface out of the flags file, so that editing it keeps it.
+	grep -qx 'ExecStart=/usr/sbin/wirescope export --wait-interface $WIRESCOPE_ARGS' /lib/systemd/system/$UNIT || fail "ExecStart="
 
 	deb_purge_leaves_nothing
 }
@@ -156,8 +157,9 @@ unit_failed_with() {
 # Where systemd runs the host: the unit's sandbox (system-call filter,
 # ProtectSystem=strict, bounding set...) lets the exporter attach, read
 # every collector and drop its privileges; `systemctl stop` is a clean
-# exit 0 with nothing left attached; a missing interface (5) or a kernel
-# without BTF (6) fails the unit at once instead of restarting it forever.
+# exit 0 with nothing left attached; a bad interface name (5: too long; a
+# missing one is waited for, below) or a kernel without BTF (6) fails the
+# unit at once instead of restarting it forever.
 test_deb_unit_runs_under_systemd() {
 	[ -d /run/systemd/system ] || skip "systemd does not run this host"
 	deb_setup
@@ -181,8 +183,8 @@ test_deb_unit_runs_under_systemd() {
 	# shellcheck disable=SC2086 # one id per word
 	assert_eq "$(progs_alive $ids)" "" "programs left after systemctl stop"
 
-	echo 'WIRESCOPE_ARGS="-i nosuch0 --listen 127.0.0.1:19462"' >>"$flags"
-	systemctl start $UNIT || fail "systemctl start $UNIT (no such interface)"
+	echo 'WIRESCOPE_ARGS="-i nosuch0nosuch0nosuch0 --listen 127.0.0.1:19462"' >>"$flags"
+	systemctl start $UNIT || fail "systemctl start $UNIT (interface name too long)"
 	unit_failed_with 5
 	echo 'WIRESCOPE_ARGS="-i lo --listen 127.0.0.1:19462"' >>"$flags"
 	echo 'WIRESCOPE_TEST_NO_BTF=1' >>"$flags"
@@ -191,11 +193,97 @@ test_deb_unit_runs_under_systemd() {
 	deb_purge_leaves_nothing
 }
 
-# restarted_once PID: the unit was restarted once, its exporter is no
-# longer PID, and the new one serves on 19462.
+# restarted_once PID [N]: the unit was restarted once (N times), its
+# exporter is no longer PID, and the new one serves on 19462.
 restarted_once() {
-	[ "$(systemctl show -p NRestarts --value $UNIT)" = 1 ] &&
+	[ "$(systemctl show -p NRestarts --value $UNIT)" = "${2:-1}" ] &&
 		[ "$(systemctl show -p MainPID --value $UNIT)" != "$1" ] && unit_serves 19462
+}
+
+# journal_has PID REGEX: exporter PID logged a line matching REGEX.
+journal_has() {
+	journalctl _PID="$1" --no-pager -o cat 2>/dev/null | grep -Eq -- "$2"
+}
+
+# exited_9: the exporter exited 9 and the unit waits RestartSec to restart.
+exited_9() {
+	[ "$(systemctl show -p SubState --value $UNIT)" = auto-restart ] &&
+		[ "$(systemctl show -p ExecMainStatus --value $UNIT)" = 9 ]
+}
+
+# start_unit_on_wsrt0: the unit started with -i wsrt0, serving on 19462.
+start_unit_on_wsrt0() {
+	echo 'WIRESCOPE_ARGS="-i wsrt0 --listen 127.0.0.1:19462 --user nobody"' >>/etc/default/wirescope-exporter
+	systemctl start $UNIT || fail "systemctl start $UNIT"
+	wait_until 10 unit_serves 19462 ||
+		fail "the unit does not serve: $(journalctl -u $UNIT -n 5 --no-pager 2>&1)"
+}
+
+# wsrt0_watched 0|1: what a scrape says of wsrt0, and its tc programs.
+wsrt0_watched() {
+	local out
+	out=$(curl -sS http://127.0.0.1:19462/metrics)
+	assert_match "$out" "wirescope_interface_watched\\{interface=\"wsrt0\"\\} $1" "wsrt0 watched: $1"
+	assert_match "$out" "wirescope_programs_attached\\{hook=\"tc\"\\} $((2 * $1))" "tc programs"
+}
+
+# Boot ordering: -i wsrt0 does not exist yet when the unit starts (a NIC
+# driver, bond, VLAN or container veth that comes after
+# network-online.target).  The unit's --wait-interface serves without it,
+# at 0 in wirescope_interface_watched, and says so once; once it exists the
+# exporter exits 9 and the unit restarts it once, which watches it.
+# Without the option the unit failed at once with exit 5, not retried.
+test_deb_unit_waits_for_missing_iface() {
+	[ -d /run/systemd/system ] || skip "systemd does not run this host"
+	deb_setup
+	trap 'deb_cleanup; ip link del wsrt0 2>/dev/null; ws_cleanup' EXIT
+	deb_install
+	local pid
+	ip link del wsrt0 2>/dev/null || true
+	start_unit_on_wsrt0
+	wsrt0_watched 0
+	pid=$(systemctl show -p MainPID --value $UNIT)
+	wait_until 5 journal_has "$pid" '^wirescope: export: no interface is named wsrt0 yet; serving without it' ||
+		fail "no line for the missing wsrt0: $(journalctl -u $UNIT -n 5 --no-pager 2>&1)"
+	ip link add wsrt0 type veth peer name wsrt1 || fail "ip link add wsrt0"
+	ip link set wsrt0 up
+	wait_until 20 restarted_once "$pid" ||
+		fail "not restarted: $(systemctl show -p ActiveState,SubState,NRestarts,ExecMainStatus $UNIT | paste -sd' '); $(journalctl -u $UNIT -n 5 --no-pager 2>&1)"
+	wsrt0_watched 1
+	systemctl stop $UNIT || fail "systemctl stop $UNIT"
+	assert_eq "$(systemctl show -p ExecMainStatus --value $UNIT)" 0 "exit status after systemctl stop"
+	ip link del wsrt0
+	deb_purge_leaves_nothing
+}
+
+# The interface back (exit 9), then gone again within RestartSec: the
+# restarted exporter waits for it (it exited 5, not retried, before
+# --wait-interface), and its next return restarts it again.
+test_deb_unit_iface_gone_again_before_restart() {
+	[ -d /run/systemd/system ] || skip "systemd does not run this host"
+	deb_setup
+	trap 'deb_cleanup; ip link del wsrt0 2>/dev/null; ws_cleanup' EXIT
+	deb_install
+	local pid
+	ip link add wsrt0 type veth peer name wsrt1 || fail "ip link add wsrt0"
+	start_unit_on_wsrt0
+	pid=$(systemctl show -p MainPID --value $UNIT)
+	ip link del wsrt0
+	ip link add wsrt0 type veth peer name wsrt1 || fail "ip link add wsrt0 again"
+	wait_until 5 exited_9 ||
+		fail "no exit 9: $(systemctl show -p SubState,ExecMainStatus $UNIT | paste -sd' ')"
+	ip link del wsrt0
+	wait_until 20 restarted_once "$pid" ||
+		fail "not restarted: $(systemctl show -p ActiveState,SubState,NRestarts,ExecMainStatus $UNIT | paste -sd' '); $(journalctl -u $UNIT -n 5 --no-pager 2>&1)"
+	wsrt0_watched 0
+	pid=$(systemctl show -p MainPID --value $UNIT)
+	ip link add wsrt0 type veth peer name wsrt1 || fail "ip link add wsrt0 a third time"
+	wait_until 20 restarted_once "$pid" 2 ||
+		fail "not restarted again: $(systemctl show -p ActiveState,SubState,NRestarts,ExecMainStatus $UNIT | paste -sd' ')"
+	wsrt0_watched 1
+	systemctl stop $UNIT || fail "systemctl stop $UNIT"
+	ip link del wsrt0
+	deb_purge_leaves_nothing
 }
 
 # The watched interface deleted and re-created under its name (a driver

@@ -661,6 +661,9 @@ test_systemd_unit_no_restart_loop() {
 	prevent=" $(sed -n 's/^RestartPreventExitStatus=//p' "$unit") "
 	expect_error 3 "unknown option --bogus" $x export -i a0 --bogus
 	expect_error 5 "no such interface: 'nosuch0'" $x export -i nosuch0
+	# The unit's --wait-interface waits for a missing name; a bad one is 5.
+	expect_error 5 "interface name too long: 'nosuch0nosuch0nosuch0'" \
+		$x export --wait-interface -i nosuch0nosuch0nosuch0
 	expect_error 6 'this kernel has no BTF' \
 		ip netns exec "$A" env WIRESCOPE_TEST_NO_BTF=1 "$WS" export -i a0
 	# lo has no native XDP: what a NIC without an XDP driver does.

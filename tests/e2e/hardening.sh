@@ -671,6 +671,60 @@ test_iface_recreated() {
 	true
 }
 
+# An -i name no interface has at start (a NIC, bond, VLAN or veth that
+# comes after the exporter at boot, or a typo): with --wait-interface, one
+# line says so; the first scrape has the host-wide series and the name at 0
+# in wirescope_interface_watched; the name in another namespace changes
+# nothing; once it exists here export exits 9 within a tick (its service
+# manager restarts it to attach), having attached nothing.  The restarted
+# process attaches to it and waits, the same way, for a name still missing.
+test_iface_missing_at_start() {
+	local idx m t0 wait_line_re
+	harden_lab
+	wait_line_re='^wirescope: export: no interface is named w0 yet; serving without it, exiting 9 once it exists so the service manager restarts wirescope to attach to it$'
+	ws_start "$A" "$WS_TMP/out" export -i w0 --wait-interface --listen 127.0.0.1:0
+	m=$(scrape_export "$WS_PID")
+	assert_match "$m" 'wirescope_interface_watched\{interface="w0"\} 0' "w0 not watched, first scrape"
+	assert_match "$m" 'wirescope_programs_attached\{hook="tc"\} 0' "nothing attached"
+	assert_match "$m" 'wirescope_scrape_collector_success\{collector="accept"\} 1' "accept read"
+	assert_match "$m" 'wirescope_listen_backlog\{' "host-wide series served"
+	assert_eq "$(grep -Ec "$wait_line_re" "$WS_TMP/out.err")" 1 "lines saying w0 is missing: $(cat "$WS_TMP/out.err")"
+	ip -n "$B" link add w0 type veth peer name y0
+	sleep 1.5
+	kill -0 "$WS_PID" || fail "exited on w0 in another namespace: $(cat "$WS_TMP/out.err")"
+	ip -n "$A" link add w0 type veth peer name w1
+	t0=$(now_ms)
+	idx=$(ip netns exec "$A" cat /sys/class/net/w0/ifindex)
+	wait_exit "$WS_PID" 5
+	log "exit $EXIT_RC $(($(now_ms) - t0)) ms after w0 appeared"
+	assert_eq "$EXIT_RC" 9 "exit code once w0 exists"
+	assert_match "$(tail -n1 "$WS_TMP/out.err")" "^wirescope: export: w0 exists now \\(ifindex $idx\\); exiting so the service manager restarts wirescope to attach to it$" "exit message"
+	assert_eq "$(hooks "$A" w0)" "" "nothing on w0"
+	assert_eq "$(attached_progs "$A")" "" "nothing attached in A"
+
+	# The restart: w0 watched, w2 (the option first this time) waited for.
+	ws_start "$A" "$WS_TMP/out2" export --wait-interface -i w0 -i w2 --listen 127.0.0.1:0
+	m=$(scrape_export "$WS_PID")
+	assert_match "$m" 'wirescope_interface_watched\{interface="w0"\} 1' "w0 watched after the restart"
+	assert_match "$m" 'wirescope_interface_watched\{interface="w2"\} 0' "w2 not watched"
+	assert_match "$m" 'wirescope_programs_attached\{hook="tc"\} 2' "tc programs on w0"
+	assert_match "$(cat "$WS_TMP/out2.err")" 'export: no interface is named w2 yet' "w2 missing"
+	ws_stop || fail "exit code after SIGINT"
+	assert_eq "$(hooks "$A" w0)" "" "nothing left on w0"
+}
+
+# Without --wait-interface an -i name no interface has is an error at once
+# (exit 5, one line; the unit does not retry it), before anything loads,
+# even with a name that does exist beside it.
+test_iface_missing_at_start_no_wait() {
+	harden_lab
+	expect_error 5 "^wirescope: error: no such interface: 'w0'$" \
+		ip netns exec "$A" "$WS" export -i a0 -i w0 --listen 127.0.0.1:0
+	expect_error 5 "^wirescope: error: no such interface: 'w0'$" \
+		ip netns exec "$A" "$WS" export -i w0 --listen 127.0.0.1:0
+	assert_eq "$(attached_progs "$A")" "" "programs attached"
+}
+
 # One interface deleted and one moved to another namespace, out of three:
 # both reported, our programs leave the moved one at once, and the last
 # one goes on counting.
