@@ -262,9 +262,10 @@ void prom_interfaces_watched(struct ws_buf *b, const struct ws_opts *o)
 
 	prom_family(b, name, "gauge",
 		    "1 while the interface is watched; 0 once it is gone "
-		    "(deleted or moved to another network namespace).  One "
-		    "re-created under its name ends the exporter (exit 9), "
-		    "for its service manager to restart it.");
+		    "(deleted or moved to another network namespace), or "
+		    "while no interface has the name (--wait-interface).  One "
+		    "re-created or appearing under its name ends the exporter "
+		    "(exit 9), for its service manager to restart it.");
 	for (i = 0; i < o->n_ifaces; i++) {
 		if (o->ifaces[i].implicit)
 			continue;
