@@ -697,5 +697,21 @@ test_alert_rules() {
 	printf 'expr: sum by (a) (rate(wirescope_q[5m]))\n' >"$WS_TMP/r.yml"
 	python3 tests/prom/query_labels.py "$WS_TMP/m.md" "$WS_TMP/r.yml" >/dev/null &&
 		fail "query_labels.py missed the rate() of a gauge"
+	# A dashboard query that mixes the hosts of $instance looks like one
+	# host's numbers: every selector filters on it, every sum keeps it.
+	# shellcheck disable=SC2016 # Grafana's $instance, not the shell's
+	local q='rate(wirescope_x_total{instance=~\"$instance\"}[5m])' d
+	for d in "sum($q)|{{instance}}" "sum by (a) ($q)|{{instance}} {{a}}" \
+		"sum by (instance) (rate(wirescope_x_total[5m]))|{{instance}}" \
+		"sum by (instance) ($q)|rx"; do
+		printf '{"panels": [{"targets": [{"expr": "%s", "legendFormat": "%s"}]}]}\n' \
+			"${d%|*}" "${d#*|}" >"$WS_TMP/d.json"
+		python3 tests/prom/query_labels.py "$WS_TMP/m.md" "$WS_TMP/d.json" >/dev/null &&
+			fail "query_labels.py missed a dashboard query across instances: ${d%|*}"
+	done
+	printf '{"panels": [{"targets": [{"expr": "%s", "legendFormat": "%s"}]}, {"repeat": "instance", "targets": [{"expr": "%s", "legendFormat": "%s"}]}]}\n' \
+		"sum by (instance, a) ($q)" "{{instance}} {{a}}" "sum by (le) ($q)" "{{le}}" >"$WS_TMP/d.json"
+	out=$(python3 tests/prom/query_labels.py "$WS_TMP/m.md" "$WS_TMP/d.json") ||
+		fail "query_labels.py refused per-instance dashboard queries: $out"
 	out=$(promtool check config tools/deploy/prometheus.yml 2>&1) || fail "promtool check config: $out"
 }
