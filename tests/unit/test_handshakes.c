@@ -837,6 +837,89 @@ static void test_connect_unanswered(struct ws_session *s)
 	case_end();
 }
 
+/*
+ * connect_findings() with @fresh connects more, just started (no resend)
+ * as the run ends: findings after a final sample, as diag takes them.
+ */
+static void connect_findings_end(struct ws_session *s, const struct connects *c,
+				 int fresh, struct ws_findings *f)
+{
+	uint16_t port = c->port0 + c->dead + c->slow + c->fast;
+
+	memset(f, 0, sizeof(*f));
+	ws_handshakes_collector.start(s);
+	connects_unanswered(c->port0, c->dead, 1);
+	connects_unanswered(c->port0 + c->dead, c->slow, 1);
+	connects_answered(c->port0 + c->dead, c->slow);
+	connects_unanswered(port, fresh, 0);
+	s->final_sample = true;
+	ws_handshakes_collector.sample(s);
+	s->final_sample = false;
+	ws_handshakes_collector.findings(s, f);
+	connects_refused(c->port0, c->dead + c->slow + fresh);
+}
+
+/*
+ * Connects still in their first SYN timeout when the run ends may yet be
+ * answered: not unanswered.
+ */
+static void test_connects_pending(struct ws_session *s)
+{
+	const struct ws_finding *x;
+	struct ws_findings f;
+
+	case_begin("connect_unanswered: 12 connects resent then answered, "
+		   "12 more just sent: not unanswered");
+	connect_findings_end(
+	    s, &(struct connects){ .port0 = 47400, .slow = 12 }, 12, &f);
+	x = find(&f, "connect_unanswered");
+	CHECK(!x, "raised: %s", x ? x->title : "");
+	case_end();
+
+	case_begin("connect_unanswered: 12 dead connects, 12 just sent: "
+		   "12 unanswered, 12 pending");
+	connect_findings_end(
+	    s, &(struct connects){ .port0 = 47440, .dead = 12 }, 12, &f);
+	x = find(&f, "connect_unanswered");
+	CHECK(x && x->severity == WS_SEV_CRITICAL, "critical: %s",
+	      x ? x->title : "no connect_unanswered");
+	CHECK_EQ(evidence(x, "connects_unanswered"), 12, "unanswered");
+	CHECK_EQ(evidence(x, "connects_pending"), 12, "pending");
+	CHECK_EQ(evidence(x, "syn_sent"), 24, "sent");
+	case_end();
+}
+
+/*
+ * Entries the LRU evicted, answered since: their SYN-ACKs find no entry
+ * and go uncounted, and they never resent.  No more connects unanswered
+ * than SYNs resent.  After test_evictions_are_an_evidence_gap(): entries
+ * deleted by hand count as evicted.
+ */
+static void test_unanswered_at_most_resent(struct ws_session *s)
+{
+	const int fd = bpf_map__fd(skel->maps.hs_flows);
+	const struct ws_finding *x;
+	struct ws_findings f = {};
+	struct hs_key k;
+	int i;
+
+	case_begin("connect_unanswered: no more unanswered than resent");
+	ws_handshakes_collector.start(s);
+	connects_unanswered(47480, 12, 1);
+	connects_unanswered(47500, 20, 0);
+	for (i = 0; i < 20; i++) {
+		k = flow_key(V4, 47500 + i, CLI);
+		CHECK(!bpf_map_delete_elem(fd, &k), "entry %d", i);
+	}
+	connects_answered(47500, 20);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, &f);
+	x = find(&f, "connect_unanswered");
+	CHECK_EQ(evidence(x, "connects_unanswered"), 12, "unanswered");
+	connects_refused(47480, 12);
+	case_end();
+}
+
 /* @n handshakes whose SYN-ACK leaves at least 20 ms after the SYN. */
 static void slow_synacks(struct ws_session *s, uint16_t cport0, int n,
 			 struct ws_findings *f)
@@ -1497,11 +1580,13 @@ int main(void)
 	test_interval_more_lost_than_acked(&s);
 	test_syn_findings(&s);
 	test_connect_unanswered(&s);
+	test_connects_pending(&s);
 	test_server_latency_needs_samples(&s);
 	test_quantile_open_bucket();
 	test_stale_entries_not_evictions(&s);
 	test_stale_entries_swept_under_half_full(&s);
 	test_evictions_are_an_evidence_gap(&s);
+	test_unanswered_at_most_resent(&s);
 	test_syn_unanswered_ports_full(&s);  /* it fills hs_ports */
 	test_listener_without_port_slot(&s); /* a new netns */
 	test_unread_not_minus1(&s);	     /* a private mount namespace */

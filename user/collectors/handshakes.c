@@ -22,6 +22,12 @@
 #define HEADER_EVERY 25
 /* A table under half full is swept of stale entries this often. */
 #define HS_SWEEP_EVERY_NS 60000000000ULL
+/*
+ * The kernel's first SYN timeout (TCP_TIMEOUT_INIT): until it expires a
+ * connect has had no chance to be resent, and no SYN-ACK yet proves
+ * nothing; after it, an unanswered one has resent its SYN.
+ */
+#define HS_SYN_RTO_NS 1000000000ULL
 
 const char *const hs_leg_names[HS_NLEGS] = {
 	[HS_LEG_SERVER] = "server_synack",
@@ -50,6 +56,9 @@ static unsigned long lines;
 static uint64_t evicted, evicted_shown; /* handshakes the LRU dropped */
 static uint64_t swept; /* stale entries deleted by walk_flows() */
 static uint64_t last_sweep_ns; /* 0: sweep at the next sample */
+static uint64_t base_ns;       /* when hs_start() read the counters */
+/* Connects in their first SYN timeout at the final sample (set_pending()). */
+static uint64_t connects_pending;
 
 void hs_totals(struct hs_stats *out)
 {
@@ -250,22 +259,39 @@ static void sweep_stale(struct ws_session *s, int fd, const struct hs_key *keys,
 }
 
 /*
- * The entries in the table that are handshakes in progress.  Stale ones
- * (client gone, connect to a blackhole) are deleted after the walk: the
- * LRU would evict them sooner or later, and that is no lost handshake.
+ * A connect counted between hs_start() and a read of the counters at
+ * @now, with no SYN-ACK and no resend then, its first SYN younger than
+ * the kernel's first timeout: neither answered nor, yet, unanswered.
  */
-static uint64_t walk_flows(struct ws_session *s)
+static bool flow_pending(const struct hs_flow *fl, uint64_t now)
+{
+	return !fl->server && fl->state == HS_ST_SYN &&
+	       fl->last_syn_ns == fl->first_syn_ns &&
+	       fl->first_syn_ns >= base_ns && fl->first_syn_ns <= now &&
+	       now - fl->first_syn_ns < HS_SYN_RTO_NS;
+}
+
+/*
+ * The entries in the table that are handshakes in progress; *@pending
+ * counts those flow_pending() at @now.  Stale ones (client gone, connect
+ * to a blackhole) are deleted after the walk: the LRU would evict them
+ * sooner or later, and that is no lost handshake.
+ */
+static uint64_t walk_flows(struct ws_session *s, uint64_t now,
+			   uint64_t *pending)
 {
 	int fd = bpf_map__fd(s->skel->maps.hs_flows), nstale = 0, cap = 0;
 	struct hs_key key, next, *prevkey = NULL, *stale = NULL;
 	struct hs_flow fl;
 	uint64_t n = 0;
 
+	*pending = 0;
 	while (!bpf_map_get_next_key(fd, prevkey, &next)) {
 		key = next;
 		prevkey = &key;
 		if (bpf_map_lookup_elem(fd, &key, &fl))
 			continue;
+		*pending += flow_pending(&fl, now);
 		if (!flow_stale(&fl) || !keys_add(&stale, &nstale, &cap, &key))
 			n++;
 	}
@@ -274,31 +300,54 @@ static uint64_t walk_flows(struct ws_session *s)
 	return n;
 }
 
+static uint64_t connects_answered(const struct hs_stats *d)
+{
+	return d->count[HS_SYNACK_RX] + d->count[HS_CLIENT_RST];
+}
+
+/*
+ * Connects pending when the final sample read the counters: @walked, those
+ * its walk found, and the answers that came in since.  One answered, then
+ * closed, while the walk went on is gone from the table (at worst a
+ * connect counts twice: the unanswered ones are fewer, never more).
+ */
+static void set_pending(struct ws_session *s, uint64_t walked)
+{
+	uint64_t was = connects_answered(&cur);
+	struct hs_stats after;
+	uint32_t zero = 0;
+
+	if (!ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.hs_stats), &zero,
+			       s->ncpus, (uint64_t *)&after, STATS_WORDS) &&
+	    connects_answered(&after) > was)
+		walked += connects_answered(&after) - was;
+	connects_pending = walked;
+}
+
 /*
  * The LRU evicts without telling us.  Entries inserted and not deleted by
  * us are either in the table or were evicted; once the table looks half
  * full, count what is really there (a walk of at most --max-flows keys).
+ * Connects to a dead peer, SYNs from spoofed addresses: left alone, their
+ * entries count as flows_open and keep slots of the pending filter set (a
+ * lookup per packet) for as long as the table stays under half full,
+ * which may be for ever: a walk sweeps them, every HS_SWEEP_EVERY_NS and
+ * at the final sample.  @now: when the counters were read.
  */
-static void update_evictions(struct ws_session *s)
+static void update_evictions(struct ws_session *s, uint64_t now)
 {
-	uint64_t live = flows_live(), n, now = monotonic_ns();
+	uint64_t live = flows_live(), n, pending;
+	bool full = live - evicted > s->o->max_flows / 2;
 
-	if (live - evicted <= s->o->max_flows / 2) {
-		/*
-		 * Connects to a dead peer, SYNs from spoofed addresses: left
-		 * alone, their entries count as flows_open and keep slots of
-		 * the pending filter set (a lookup per packet) for as long as
-		 * the table stays under half full, which may be for ever.
-		 */
-		if (live > evicted &&
-		    now - last_sweep_ns >= HS_SWEEP_EVERY_NS) {
-			last_sweep_ns = now;
-			walk_flows(s);
-		}
+	if (!full && !s->final_sample &&
+	    (live <= evicted || now - last_sweep_ns < HS_SWEEP_EVERY_NS))
 		return;
-	}
 	last_sweep_ns = now;
-	n = walk_flows(s);
+	n = walk_flows(s, now, &pending);
+	if (s->final_sample)
+		set_pending(s, pending);
+	if (!full)
+		return;
 	live = flows_live();
 	if (live > n && live - n > evicted)
 		evicted = live - n;
@@ -311,6 +360,7 @@ uint64_t hs_flows_evicted(void)
 
 static int hs_sample(struct ws_session *s)
 {
+	uint64_t now = monotonic_ns();
 	uint32_t zero = 0;
 	int err;
 
@@ -318,7 +368,7 @@ static int hs_sample(struct ws_session *s)
 				s->ncpus, (uint64_t *)&cur, STATS_WORDS);
 	if (err)
 		return err;
-	update_evictions(s);
+	update_evictions(s, now);
 	return read_ports(s, &pcur);
 }
 
@@ -333,6 +383,8 @@ static int hs_start(struct ws_session *s)
 	int err;
 
 	last_sweep_ns = 0;
+	connects_pending = 0;
+	base_ns = monotonic_ns();
 	err = hs_sample(s);
 
 	base = prev = cur;
@@ -596,6 +648,8 @@ static void print_json(struct ws_session *s, const char *type,
 	json_u64(&j, "client_refused", c[HS_CLIENT_RST]);
 	/* Entries now in the table: handshakes in progress. */
 	json_u64(&j, "flows_open", flows_live() - evicted);
+	if (type[0] != 'i') /* only the final sample walks the table */
+		json_u64(&j, "connects_pending", connects_pending);
 	json_u64(&j, "flows_evicted", evicted);
 	json_legs(&j, d, s->o->hist);
 	n = top_ports(s, now, then, idx, deltas);
@@ -1009,6 +1063,21 @@ static void find_syn_resends_answered(const struct hs_stats *d,
 }
 
 /*
+ * Connects from this host that got no SYN-ACK in their first timeout:
+ * started, less those answered (a SYN-ACK or an RST) and those still in
+ * it when the run ended.  Each of them resent its SYN, unless its socket
+ * was closed first or its entry was evicted (the resend then counts as a
+ * new SYN): never more than the SYNs resent.
+ */
+static uint64_t connects_unanswered(const struct hs_stats *d, uint64_t judged)
+{
+	uint64_t answered = connects_answered(d);
+	uint64_t n = judged > answered ? judged - answered : 0;
+
+	return n < d->count[HS_SYN_RETX_TX] ? n : d->count[HS_SYN_RETX_TX];
+}
+
+/*
  * SYNs this host sent and resent: no SYN-ACK reached it within the
  * client's timeout.  A connect to a dead or filtered peer is never
  * answered, so it leaves no connect latency sample: the resends are the
@@ -1018,24 +1087,27 @@ static bool find_connect_unanswered(const struct hs_stats *d,
 				    struct ws_findings *f)
 {
 	uint64_t sent = d->count[HS_SYN_TX], resent = d->count[HS_SYN_RETX_TX];
-	uint64_t answered = d->count[HS_SYNACK_RX] + d->count[HS_CLIENT_RST];
-	uint64_t unanswered = sent > answered ? sent - answered : 0;
+	uint64_t judged = sent > connects_pending ? sent - connects_pending : 0;
+	uint64_t unanswered = connects_unanswered(d, judged);
 	uint64_t n = leg_samples(d, HS_LEG_CONNECT);
 	double connect = hs_quantile(d->hist[HS_LEG_CONNECT], 0.99);
 	struct ws_finding *x;
 
-	/* Resent, then answered: slow, not unanswered (handshake_latency). */
-	if (resent < SYN_FINDING_FLOOR || unanswered < SYN_FINDING_FLOOR)
+	/* Resent, then answered: slow, not unanswered (handshake_latency).
+	 * No more unanswered than resent: at least as many resends. */
+	if (unanswered < SYN_FINDING_FLOOR)
 		return false;
 	x = ws_finding_add(
 	    f, "connect_unanswered",
-	    unanswered * 10 >= sent ? WS_SEV_CRITICAL : WS_SEV_WARNING, 0.9,
+	    unanswered * 10 >= judged ? WS_SEV_CRITICAL : WS_SEV_WARNING, 0.9,
 	    "%llu of %llu connects from this host got no SYN-ACK "
-	    "(%llu SYNs resent, %llu answered)",
-	    (unsigned long long)unanswered, (unsigned long long)sent,
+	    "(%llu SYNs resent, %llu answered; %llu more too recent to tell)",
+	    (unsigned long long)unanswered, (unsigned long long)judged,
 	    (unsigned long long)resent,
-	    (unsigned long long)d->count[HS_SYNACK_RX]);
+	    (unsigned long long)d->count[HS_SYNACK_RX],
+	    (unsigned long long)(sent - judged));
 	ws_evidence_num(x, "connects_unanswered", unanswered);
+	ws_evidence_num(x, "connects_pending", sent - judged);
 	ws_evidence_num(x, "syn_sent", sent);
 	ws_evidence_num(x, "syn_retransmits_sent", resent);
 	ws_evidence_num(x, "synack_received", d->count[HS_SYNACK_RX]);
