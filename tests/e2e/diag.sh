@@ -1070,12 +1070,18 @@ syn_filter_drops() {
 	lab_exec s nft list table inet lab_syn | nft_packets
 }
 
+# diag_syn_dropped SECONDS: the server's firewall drops every SYN to the
+# lab port (lab_syn, counted); diag -j watches the client for SECONDS.
+diag_syn_dropped() {
+	lab_with_server
+	lab_filter s lab_syn input "tcp dport $LAB_PORT tcp flags syn counter drop"
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d "$1" -j
+}
+
 # The server's firewall drops SYNs for 1.5 s: the client connects on its
 # second retransmission, about 3 s after its first SYN.
 test_diag_handshake_latency() {
-	lab_with_server
-	lab_filter s lab_syn input "tcp dport $LAB_PORT tcp flags syn counter drop"
-	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 6 -j
+	diag_syn_dropped 6
 	lab_exec c python3 -c '
 import socket, sys, time
 t = time.monotonic()
@@ -1098,9 +1104,7 @@ print("%.1f" % (time.monotonic() - t)); c.close()' "$LAB_S_IP" "$LAB_PORT" >"$WS
 # never answered and leave no connect latency sample; their resent SYNs
 # alone must make diag critical, not "healthy".
 test_diag_connect_unanswered() {
-	lab_with_server
-	lab_filter s lab_syn input "tcp dport $LAB_PORT tcp flags syn counter drop"
-	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 6 -j
+	diag_syn_dropped 6
 	lab_exec c timeout 10 python3 -c '
 import socket, sys, time
 socks = []
@@ -1121,15 +1125,58 @@ time.sleep(8)' "$LAB_S_IP" "$LAB_PORT" &
 	assert_eq "$(finding_field "$WS_TMP/out" connect_unanswered synack_received)" 0 "evidence synack_received"
 }
 
+# The server's firewall drops every SYN: 12 connects resent (over their
+# first 1 s SYN timeout, unanswered), then 12 more started just before the
+# run ends (SIGINT from the same script, its own clock bounding the gap).
+# Those 12 may yet be answered: connects_pending, not connects_unanswered.
+test_diag_connects_pending_at_end() {
+	local py
+	diag_syn_dropped 30
+	lab_exec c timeout 20 python3 -c '
+import os, signal, socket, sys, time
+addr, port, gate, ws = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+def connects(n):
+    out = []
+    for i in range(n):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex((addr, port))
+        out.append(c)
+    return out
+old = connects(12)
+end = time.monotonic() + 10
+while not os.path.exists(gate) and time.monotonic() < end:
+    time.sleep(0.01)
+t = time.monotonic()
+new = connects(12)
+os.kill(ws, signal.SIGINT)
+print("%.3f" % (time.monotonic() - t), flush=True)
+time.sleep(5)' "$LAB_S_IP" "$LAB_PORT" "$WS_TMP/gate" "$WS_PID" >"$WS_TMP/fresh" &
+	py=$!
+	WS_PIDS+=("$py")
+	# 12 first SYNs and 12 resent: the firewall's own count, not a time.
+	wait_until 6 at_least 24 syn_filter_drops ||
+		assert_ge "$(syn_filter_drops)" 24 "SYNs the filter dropped"
+	touch "$WS_TMP/gate"
+	diag_wait
+	wait_file "$WS_TMP/fresh"
+	assert_eq "$(python3 -c 'import sys; print(float(sys.argv[1]) < 0.3)' "$(cat "$WS_TMP/fresh")")" True "12 new connects to SIGINT under 0.3 s: $(cat "$WS_TMP/fresh") s"
+	assert_eq "$(lab_exec c ss -Htn state syn-sent dst "$LAB_S_IP" | wc -l)" 24 "connects in SYN-SENT (kernel)"
+	kill "$py" 2>/dev/null || true
+	assert_eq "$DIAG_RC" 2 "exit code (critical)"
+	assert_eq "$(finding_ids "$WS_TMP/out")" connect_unanswered "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" connect_unanswered syn_sent)" 24 "evidence syn_sent"
+	assert_eq "$(finding_field "$WS_TMP/out" connect_unanswered connects_unanswered)" 12 "evidence connects_unanswered"
+	assert_eq "$(finding_field "$WS_TMP/out" connect_unanswered connects_pending)" 12 "evidence connects_pending"
+}
+
 # The server's firewall drops SYNs until 12 connects were each resent
 # once, then lets them through: every connect is answered on a later
 # resend, about 3 s after its first SYN.  Slow, not unanswered: a warning
 # with the connect p99, not a critical "the peers do not answer".
 test_diag_connects_resent_then_answered() {
 	local py
-	lab_with_server
-	lab_filter s lab_syn input "tcp dport $LAB_PORT tcp flags syn counter drop"
-	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 6 -j
+	diag_syn_dropped 6
 	lab_exec c timeout 10 python3 -c '
 import select, socket, sys, time
 socks = []
