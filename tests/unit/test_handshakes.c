@@ -676,6 +676,35 @@ static void test_interval_more_lost_than_acked(struct ws_session *s)
 	case_end();
 }
 
+/*
+ * Text latency columns give their sample count: a p99 of 2 handshakes
+ * must not read like one of thousands.  No sample: "-/-".
+ */
+static void test_text_latency_samples(struct ws_session *s)
+{
+	char *out = NULL, srv[32], rtt[32], conn[32];
+	const char *row;
+
+	case_begin("text: latency columns show their sample count");
+	ws_handshakes_collector.start(s);
+	interval_output(s, false, &out); /* the header, and nothing new */
+	free(out);
+	handshake(41101);
+	handshake(41102);
+	interval_output(s, false, &out);
+	row = strrchr(out, '|');
+	CHECK(row &&
+		  sscanf(row, "| %*s %31s %*s %31s %31s", srv, rtt, conn) == 3,
+	      "row: %s", out);
+	CHECK(!strcmp(srv, "n=2") && !strcmp(rtt, "n=2") &&
+		  !strcmp(conn, "-/-"),
+	      "srv %s rtt %s conn %s: %s", srv, rtt, conn, out);
+	free(out);
+	from_client(41101, RST, ISN + 1, 0);
+	from_client(41102, RST, ISN + 1, 0);
+	case_end();
+}
+
 /* The worst severity among @f's findings; an advice blaming a queue. */
 static enum ws_severity worst(const struct ws_findings *f, bool *blames_queue)
 {
@@ -1578,6 +1607,7 @@ int main(void)
 	test_ipv6_ext_headers();
 	test_prom(&s);
 	test_interval_more_lost_than_acked(&s);
+	test_text_latency_samples(&s);
 	test_syn_findings(&s);
 	test_connect_unanswered(&s);
 	test_connects_pending(&s);

@@ -472,21 +472,28 @@ bool hs_port_wanted(const struct ws_opts *o, uint32_t port)
 static void print_header(struct ws_session *s)
 {
 	fprintf(s->out,
-		"%s%6s %5s %6s %5s %6s %5s | %6s %6s %6s | %-13s %-13s %s\n",
+		"%s%6s %5s %6s %5s %6s %5s | %6s %6s %6s | %-18s %-18s %s\n",
 		s->o->timestamp ? "TIME     " : "", "SYN-IN", "RETX", "SYNACK",
 		"RETX", "DONE", "UNANS", "SYNOUT", "SACKIN", "DONE",
 		"srv p50/p99", "rtt p50/p99", "conn p50/p99");
 }
 
+/* p50/p99 and how many samples: a p99 of one is that sample's bucket. */
 static void print_leg(struct ws_session *s, const struct hs_stats *d, int leg,
 		      bool last)
 {
-	char a[16], b[16], col[32];
+	char a[16], b[16], n[16], col[48];
+	uint64_t samples = leg_samples(d, leg);
 
-	snprintf(col, sizeof(col), "%s/%s",
-		 fmt_secs(hs_quantile(d->hist[leg], 0.5), a, sizeof(a)),
-		 fmt_secs(hs_quantile(d->hist[leg], 0.99), b, sizeof(b)));
-	fprintf(s->out, last ? "%s\n" : "%-13s ", col);
+	if (samples)
+		snprintf(
+		    col, sizeof(col), "%s/%s n=%s",
+		    fmt_secs(hs_quantile(d->hist[leg], 0.5), a, sizeof(a)),
+		    fmt_secs(hs_quantile(d->hist[leg], 0.99), b, sizeof(b)),
+		    ws_human(samples, n, sizeof(n)));
+	else
+		snprintf(col, sizeof(col), "-/-");
+	fprintf(s->out, last ? "%s\n" : "%-18s ", col);
 }
 
 static void print_text(struct ws_session *s, const struct hs_stats *d)
