@@ -1130,7 +1130,6 @@ time.sleep(8)' "$LAB_S_IP" "$LAB_PORT" &
 # run ends (SIGINT from the same script, its own clock bounding the gap).
 # Those 12 may yet be answered: connects_pending, not connects_unanswered.
 test_diag_connects_pending_at_end() {
-	local py
 	diag_syn_dropped 30
 	lab_exec c timeout 20 python3 -c '
 import os, signal, socket, sys, time
@@ -1152,8 +1151,7 @@ new = connects(12)
 os.kill(ws, signal.SIGINT)
 print("%.3f" % (time.monotonic() - t), flush=True)
 time.sleep(5)' "$LAB_S_IP" "$LAB_PORT" "$WS_TMP/gate" "$WS_PID" >"$WS_TMP/fresh" &
-	py=$!
-	WS_PIDS+=("$py")
+	WS_PIDS+=($!)
 	# 12 first SYNs and 12 resent: the firewall's own count, not a time.
 	wait_until 6 at_least 24 syn_filter_drops ||
 		assert_ge "$(syn_filter_drops)" 24 "SYNs the filter dropped"
@@ -1162,7 +1160,6 @@ time.sleep(5)' "$LAB_S_IP" "$LAB_PORT" "$WS_TMP/gate" "$WS_PID" >"$WS_TMP/fresh"
 	wait_file "$WS_TMP/fresh"
 	assert_eq "$(python3 -c 'import sys; print(float(sys.argv[1]) < 0.3)' "$(cat "$WS_TMP/fresh")")" True "12 new connects to SIGINT under 0.3 s: $(cat "$WS_TMP/fresh") s"
 	assert_eq "$(lab_exec c ss -Htn state syn-sent dst "$LAB_S_IP" | wc -l)" 24 "connects in SYN-SENT (kernel)"
-	kill "$py" 2>/dev/null || true
 	assert_eq "$DIAG_RC" 2 "exit code (critical)"
 	assert_eq "$(finding_ids "$WS_TMP/out")" connect_unanswered "findings"
 	assert_eq "$(finding_field "$WS_TMP/out" connect_unanswered syn_sent)" 24 "evidence syn_sent"
