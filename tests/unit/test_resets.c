@@ -888,7 +888,7 @@ static void test_local_reason_advice(void)
 	resets_findings(&s, &f);
 	CHECK(strstr(local_advice(&f, ": TCP_STATE"), "SO_LINGER 0"),
 	      "TCP_STATE: %s", local_advice(&f, ": TCP_STATE"));
-	CHECK(strstr(local_advice(&f, ": TCP_FLAGS"), "listening socket"),
+	CHECK(strstr(local_advice(&f, ": TCP_FLAGS"), "listening port"),
 	      "TCP_FLAGS: %s", local_advice(&f, ": TCP_FLAGS"));
 	CHECK(strstr(local_advice(&f, ": TCP_ABORT_ON_MEMORY"), "tcp_mem"),
 	      "TCP_ABORT_ON_MEMORY: %s",
@@ -897,6 +897,44 @@ static void test_local_reason_advice(void)
 		     "TcpExtTCPAbortOn"),
 	      "an unknown reason: %s",
 	      local_advice(&f, ": A_REASON_FROM_A_NEWER_KERNEL"));
+	case_end();
+}
+
+/* The advice of the local_reset for @reason ends in @tail: none is cut. */
+static void check_reason(const char *reason, const char *want, const char *tail)
+{
+	struct ws_opts o = { 0 };
+	struct ws_session s = { .o = &o };
+	struct ws_findings f = { 0 };
+	char title[64];
+	const char *adv;
+	size_t n, t = strlen(tail);
+
+	snprintf(title, sizeof(title), ": %s", reason);
+	record_local(&s, reason);
+	resets_findings(&s, &f);
+	adv = local_advice(&f, title);
+	n = strlen(adv);
+	CHECK(strstr(adv, want), "%s: %s", reason, adv);
+	CHECK(n >= t && !strcmp(adv + n - t, tail), "%s, cut: %s", reason, adv);
+}
+
+/*
+ * Where net/ipv4 sends each reason: TCP_FLAGS from a listener (any
+ * segment of a connection this host no longer has, not only a dropped
+ * handshake); TCP_TIMEWAIT_SOCKET from the FIN_WAIT2 substate only (in
+ * TIME_WAIT the kernel ACKs); INVALID_SYN from tcp_check_req(), an accept
+ * queue overflow with tcp_abort_on_overflow among its causes.
+ */
+static void test_local_reason_kernel_facts(void)
+{
+	case_begin("local resets: each reason's advice as the kernel sends it");
+	check_reason("TCP_FLAGS", "a connection this host does not have",
+		     "TcpExtSyncookiesFailed)");
+	check_reason("TCP_TIMEWAIT_SOCKET", "FIN_WAIT2", "server closed");
+	check_reason("INVALID_SYN", "tcp_abort_on_overflow = 1",
+		     "or a middlebox)");
+	check_reason("TCP_STATE", "SO_LINGER 0", "tcp_fin_timeout");
 	case_end();
 }
 
@@ -919,6 +957,7 @@ int main(void)
 	test_every_count_is_a_floor();
 	test_ringbuf_full_is_a_floor();
 	test_local_reason_advice();
+	test_local_reason_kernel_facts();
 	ring_buffer__free(rb);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();

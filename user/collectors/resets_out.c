@@ -48,6 +48,8 @@ void ws_advise_keepalive(struct ws_finding *x, double idle_timeout_s)
 
 #define RST_MAX_GROUPS	64
 #define RST_MAX_REASONS 64
+/* A group's advice: the longest local reason's (TCP_FLAGS) fits. */
+#define RST_ADVICE_LEN 384
 
 /* The summary: RSTs grouped by origin. */
 struct group {
@@ -441,22 +443,34 @@ static const struct {
 	{ "TCP_ABORT_ON_CLOSE", "the application closed with unread data" },
 	{ "TCP_KEEPALIVE_TIMEOUT", "keepalives went unanswered: the path "
 				   "black-holes or the peer is gone" },
-	/* tcp_rcv_state_process(): an ACK on a listener. */
+	/*
+	 * tcp_rcv_state_process(): an ACK on a listener, which any segment
+	 * of a 4-tuple without a socket of its own finds (tcp_check_req()
+	 * also hands it one that ACKs a handshake's wrong sequence).
+	 */
 	{ "TCP_FLAGS",
-	  "an ACK reached a listening socket that holds no handshake for it: "
-	  "one this host dropped (its SYN-ACK retries ran out, often while the "
-	  "accept queue was full: see accept_overflow) or a SYN cookie that "
+	  "an ACK reached a listening port on a connection this host does "
+	  "not have: one it closed, reset or forgot (the service restarted, "
+	  "a load balancer moved the flow here) while the peer still sent, "
+	  "a handshake it dropped (SYN-ACK retries ran out, as while the "
+	  "accept queue was full: see accept_overflow), or a SYN cookie that "
 	  "failed (nstat TcpExtSyncookiesFailed)" },
-	/* FIN_WAIT1/2 after close(): TCPAbortOnData. */
+	/* FIN_WAIT1/2, CLOSING, LAST_ACK after close(): TCPAbortOnData. */
 	{ "TCP_ABORT_ON_DATA",
 	  "data arrived after the application closed the socket (nstat "
-	  "TcpExtTCPAbortOnData): it closed while the peer still sent, as a "
-	  "server closing a keep-alive connection the client reuses" },
-	/* tcp_disconnect(), tcp_abort(), an orphan's FIN_WAIT2 timeout. */
+	  "TcpExtTCPAbortOnData, which SO_LINGER 0 closes raise too): it "
+	  "closed while the peer still sent, as a server closing a "
+	  "keep-alive connection the client reuses" },
+	/*
+	 * tcp_disconnect() (close() with SO_LINGER 0), tcp_abort() (ss -K),
+	 * tcp_keepalive_timer() on an orphan in FIN_WAIT2: only when its
+	 * timer, not a TIME_WAIT socket, waits (most expire silently).
+	 */
 	{ "TCP_STATE",
 	  "the connection was aborted outright: close() with SO_LINGER 0 "
-	  "(proxies do it to skip TIME_WAIT), `ss -K`, or a closed socket "
-	  "whose peer never sent its FIN within net.ipv4.tcp_fin_timeout" },
+	  "(proxies do it to skip TIME_WAIT; nstat TcpExtTCPAbortOnData "
+	  "counts it), `ss -K`, or, rarely, a closed socket whose peer never "
+	  "sent its FIN within net.ipv4.tcp_fin_timeout" },
 	{ "TCP_ABORT_ON_MEMORY",
 	  "closing connections were reset for lack of TCP memory or over "
 	  "net.ipv4.tcp_max_orphans (nstat TcpExtTCPAbortOnMemory; dmesg: "
@@ -464,22 +478,32 @@ static const struct {
 	{ "TCP_ABORT_ON_LINGER",
 	  "a closed socket with TCP_LINGER2 below 0 was reset instead of "
 	  "waiting in FIN_WAIT2 (nstat TcpExtTCPAbortOnLinger)" },
+	/* tcp_timewait_state_process(): TCP_TW_RST, FIN_WAIT2 substate only. */
 	{ "TCP_TIMEWAIT_SOCKET",
-	  "segments other than a new SYN reached a connection this host had "
-	  "closed (TIME_WAIT): the peer sent after the close" },
-	/* tcp_rcv_synsent_state_process(), tcp_check_req(). */
+	  "data or a SYN reached a connection this host had closed and that "
+	  "waited in FIN_WAIT2 for the peer's FIN: the peer sent after the "
+	  "close, as a client reusing a keep-alive connection the server "
+	  "closed" },
+	/* tcp_rcv_synsent_state_process(): an ACK out of snd_una..snd_nxt. */
 	{ "TCP_INVALID_ACK_SEQUENCE",
-	  "a SYN-ACK acknowledged a sequence number this host never sent: a "
-	  "stale answer to an earlier connection on the same ports, or a "
-	  "middlebox rewriting sequence numbers" },
+	  "an answer to this host's SYN acknowledged a sequence number it "
+	  "never sent: the peer still has an older connection on the same "
+	  "ports (this RST clears it), or a middlebox rewrites sequence "
+	  "numbers" },
 	{ "TCP_RFC7323_PAWS",
 	  "a SYN-ACK echoed a timestamp this host never sent (nstat "
 	  "TcpExtPAWSActive): a stale answer, or a middlebox rewriting TCP "
 	  "timestamps" },
+	/*
+	 * tcp_check_req()'s embryonic_reset: a SYN in a handshake's window,
+	 * or an accept queue overflow with tcp_abort_on_overflow = 1.
+	 */
 	{ "INVALID_SYN",
-	  "a handshake in progress got a segment that does not fit it (a SYN "
-	  "with another sequence number): a peer that restarted its connect, "
-	  "or a middlebox" },
+	  "a handshake in progress was reset: its final ACK found the accept "
+	  "queue full with net.ipv4.tcp_abort_on_overflow = 1 (see "
+	  "accept_overflow; nstat TcpExtListenOverflows), or it got a SYN "
+	  "with another sequence number (a peer that restarted its connect, "
+	  "or a middlebox)" },
 };
 
 /* Advice for a reset this host's kernel sent with @reason ("" unknown). */
@@ -608,7 +632,7 @@ static void group_origin(const struct group *g, char *buf, size_t len)
 
 static void summary_text(struct ws_session *s)
 {
-	char origin[192], adv[256], idle[64];
+	char origin[192], adv[RST_ADVICE_LEN], idle[64];
 	int i;
 
 	fprintf(s->out, "\nSummary over %.1f s:\n", s->elapsed);
@@ -657,7 +681,7 @@ static bool verdict_counted(int v)
 
 static void summary_json(struct ws_session *s)
 {
-	char origin[192], adv[256];
+	char origin[192], adv[RST_ADVICE_LEN];
 	struct ws_json j;
 	int i, v;
 
@@ -871,7 +895,7 @@ static void evidence_known(struct ws_finding *x, const char *key, bool known,
 static void find_middlebox(const struct group *g, struct ws_findings *f)
 {
 	struct ws_finding *x;
-	char adv[256], at[WS_ADDRSTRLEN + 4] = "";
+	char adv[RST_ADVICE_LEN], at[WS_ADDRSTRLEN + 4] = "";
 
 	if (g->hop_addr[0])
 		snprintf(at, sizeof(at), " (%s)", g->hop_addr);
@@ -931,7 +955,7 @@ static void find_local(const struct group *g, struct ws_findings *f)
 {
 	bool minor = !strcmp(g->reason, "NO_SOCKET") && g->n < 100;
 	struct ws_finding *x;
-	char adv[256];
+	char adv[RST_ADVICE_LEN];
 
 	x = ws_finding_add(
 	    f, "local_reset", minor ? WS_SEV_INFO : WS_SEV_WARNING,
@@ -952,7 +976,7 @@ static void find_refused(const struct group *g, struct ws_findings *f)
 {
 	bool peer = g->v == RV_PEER_NO_SOCKET;
 	struct ws_finding *x;
-	char adv[256];
+	char adv[RST_ADVICE_LEN];
 
 	x = ws_finding_add(
 	    f, "connection_refused", g->n < 10 ? WS_SEV_INFO : WS_SEV_WARNING,
@@ -976,7 +1000,7 @@ static void find_refused(const struct group *g, struct ws_findings *f)
 static void find_unattributed(const struct group *g, struct ws_findings *f)
 {
 	struct ws_finding *x;
-	char adv[256];
+	char adv[RST_ADVICE_LEN];
 
 	x = ws_finding_add(f, "unattributed_resets",
 			   g->n < 10 ? WS_SEV_INFO : WS_SEV_WARNING, 0.9,
@@ -999,7 +1023,7 @@ static void find_unattributed(const struct group *g, struct ws_findings *f)
 static void find_injected(const struct group *g, struct ws_findings *f)
 {
 	struct ws_finding *x;
-	char adv[256];
+	char adv[RST_ADVICE_LEN];
 
 	x = ws_finding_add(f, "injected_reset", WS_SEV_WARNING, 0.7,
 			   "%s%llu forged-looking resets on flows with %s",
