@@ -935,6 +935,10 @@ static void test_local_reason_kernel_facts(void)
 	check_reason("INVALID_SYN", "tcp_abort_on_overflow = 1",
 		     "or a middlebox)");
 	check_reason("TCP_STATE", "SO_LINGER 0", "tcp_fin_timeout");
+	check_reason("TCP_DISCONNECT_WITH_DATA", "unsent data",
+		     "connect(AF_UNSPEC))");
+	check_reason("TCP_OLD_ACK", "SYN_RECV", "sequence numbers");
+	check_reason("MPTCP_RST_EMIDDLEBOX", "MPTCP subflow", "other subflows");
 	case_end();
 }
 

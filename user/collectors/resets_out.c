@@ -495,6 +495,28 @@ static const struct {
 	  "TcpExtPAWSActive): a stale answer, or a middlebox rewriting TCP "
 	  "timestamps" },
 	/*
+	 * tcp_rcv_state_process() step 5: tcp_ack() refused the ACK of a
+	 * socket still in SYN_RECV (a handshake's child, Fast Open, a
+	 * simultaneous open): "send one RST".
+	 */
+	{ "TCP_OLD_ACK",
+	  "the ACK completing a handshake (SYN_RECV) acknowledged nothing "
+	  "new: a stale or forged segment, or a middlebox rewriting sequence "
+	  "numbers" },
+	{ "TCP_TOO_OLD_ACK",
+	  "the ACK completing a handshake (SYN_RECV) was older than anything "
+	  "in flight: a stale segment, or a middlebox rewriting sequence "
+	  "numbers" },
+	{ "TCP_ACK_UNSENT_DATA",
+	  "the ACK completing a handshake (SYN_RECV) acknowledged data this "
+	  "host never sent: a forged segment, or a middlebox rewriting "
+	  "sequence numbers" },
+	/* tcp_disconnect() in CLOSING or LAST_ACK with data not yet sent. */
+	{ "TCP_DISCONNECT_WITH_DATA",
+	  "the application aborted a closing connection that still had "
+	  "unsent data (close() with SO_LINGER 0 after the peer's FIN, or "
+	  "connect(AF_UNSPEC))" },
+	/*
 	 * tcp_check_req()'s embryonic_reset: a SYN in a handshake's window,
 	 * or an accept queue overflow with tcp_abort_on_overflow = 1.
 	 */
@@ -514,6 +536,11 @@ static const char *local_reason_advice(const char *reason)
 	for (i = 0; i < sizeof(reason_advice) / sizeof(reason_advice[0]); i++)
 		if (!strcmp(reason, reason_advice[i].reason))
 			return reason_advice[i].advice;
+	if (!strncmp(reason, "MPTCP_RST_", 10))
+		return "an MPTCP subflow was reset with this RFC 8684 code "
+		       "(MPTCP_RST_EMIDDLEBOX: a middlebox broke MPTCP's "
+		       "options; ERESOURCE: out of resources; EPROHIBIT: "
+		       "policy); the connection may go on over other subflows";
 	return "this host's TCP stack decided it: `nstat -az "
 	       "'TcpExtTCPAbortOn*'` shows which abort counter rose";
 }
