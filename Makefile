@@ -186,7 +186,7 @@ deb: wirescope
 	$(Q)deb=$$(VERSION=$(VERSION) tools/deb/build.sh) && printf '  %-8s %s\n' DEB "$${deb##*/}"
 
 # The kernel matrix: tools/vmtest/tests.list in a VM of each kernel of
-# tools/vmtest/kernels (Debian's, fetched and cached in
+# tools/vmtest/kernels (Debian's and Ubuntu's, fetched and cached in
 # /var/cache/wirescope-vmtest); docs/kernels.md.
 vmtest: deps $(BIN) $(OUT)/bench/tcx_pass $(OUT)/bench/tc_pass.bpf.o
 	$(Q)WS=$(abspath $(BIN)) BENCH_OUT=$(OUT)/bench tools/vmtest/matrix.sh $(VMTEST_KERNELS)

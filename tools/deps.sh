@@ -33,8 +33,10 @@ PACKAGES=(
 	# make deb and its test: lintian; dpkg-deb, deb-systemd-helper and
 	# systemd-analyze (verify) come with dpkg, init-system-helpers, systemd
 	lintian systemd
-	# make vmtest: qemu, the initramfs' busybox, apt-get download's keys
-	qemu-system-x86 busybox-static debian-archive-keyring xz-utils zstd
+	# make vmtest: qemu, the initramfs' busybox, apt-get download's keys;
+	# gpgv checks Ubuntu's InRelease (its keys come from Debian trixie's
+	# ubuntu-keyring, tools/vmtest/fetch.sh: bookworm has none)
+	qemu-system-x86 busybox-static debian-archive-keyring xz-utils zstd gpgv
 )
 
 case ${1:-} in

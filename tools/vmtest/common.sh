@@ -12,4 +12,9 @@ kernel_suite() {
 	[ -n "$s" ] || die "unknown kernel '$1' (see $VMTEST_DIR/kernels)"
 	echo "$s"
 }
+# kernel_distro VERSION: the kernels file's third column, debian when absent.
+kernel_distro() {
+	kernel_suite "$1" >/dev/null
+	awk -v k="$1" '!/^#/ && $1 == k { print ($3 == "" ? "debian" : $3) }' "$VMTEST_DIR/kernels"
+}
 kernel_dir() { echo "$VMTEST_CACHE/kernels/$(kernel_suite "$1")"; }
