@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# run.sh --kernel VERSION [options] -- CMD...: boot Debian's kernel VERSION
+# run.sh --kernel VERSION [options] -- CMD...: boot the kernel VERSION
 # (tools/vmtest/kernels) under qemu with this machine's / as the root
 # filesystem (read-only 9p under a tmpfs overlay) and run CMD as root in the
 # project directory.  Exits with CMD's exit code (124 on timeout).
@@ -9,7 +9,8 @@
 #   --timeout SEC  hard limit for the whole boot (default 900)
 #   --mem MB       guest memory (default 2560)   --smp N  vCPUs (default 2)
 #   --quiet        console to console.log only (default: also to stdout)
-# Environment: VMTEST_CACHE (default /var/cache/wirescope-vmtest).
+# Environment: VMTEST_CACHE (default /var/cache/wirescope-vmtest),
+# VMTEST_APPEND (more kernel parameters), VMTEST_ACCEL (kvm or tcg).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/common.sh"
@@ -110,7 +111,13 @@ case $accel in
 kvm) accel="-accel kvm -cpu host" ;;
 *) accel="-accel tcg,thread=multi,tb-size=512 -cpu max" ;;
 esac
-append="console=ttyS0 panic=-1 oops=panic no_timer_check mitigations=off quiet loglevel=4"
+# tsc=reliable: under TCG, 5.10, 6.1 and Ubuntu's 6.8 find the TSC
+# unstable and fall back to the HPET, whose every read qemu emulates; on
+# 6.8 the e2e tests then took 420 s, not 295 s (5.10: the same either
+# way).  qemu's TSC is one monotonic clock for all vCPUs.  VMTEST_APPEND
+# adds more parameters.
+append="console=ttyS0 panic=-1 oops=panic no_timer_check mitigations=off quiet loglevel=4 tsc=reliable"
+append+="${VMTEST_APPEND:+ $VMTEST_APPEND}"
 append+=" ws.out=$out ws.kver=$kver ws.mods=$mods ws.init=$HERE/vminit.sh ws.dir=$PROJECT ws.name=$kernel"
 if [ $quiet = 1 ]; then
 	serial=(-serial "file:$out/console.log")
