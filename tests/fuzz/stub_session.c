@@ -32,9 +32,11 @@ int ws_session_run(struct ws_session *s)
 
 	if (o->n_ifaces < 0 || o->n_ifaces > WS_MAX_IFACES)
 		abort();
+	/* No ifindex only for a name export --wait-interface waits for. */
 	for (i = 0; i < o->n_ifaces; i++)
 		if (!memchr(o->ifaces[i].name, 0, IF_NAMESIZE) ||
-		    o->ifaces[i].ifindex <= 0)
+		    (o->ifaces[i].ifindex <= 0 &&
+		     !(o->ifaces[i].missing && o->wait_ifaces)))
 			abort();
 	if (!(o->interval >= 0.01 && o->interval <= 86400) || o->count < 0 ||
 	    (unsigned int)o->mode > WS_MODE_TC)
