@@ -469,13 +469,16 @@ bool hs_port_wanted(const struct ws_opts *o, uint32_t port)
 	return false;
 }
 
+/* The widest latency column: "999.9ms/999.9ms n=999.9k". */
+#define LEG_COL 24
+
 static void print_header(struct ws_session *s)
 {
 	fprintf(s->out,
-		"%s%6s %5s %6s %5s %6s %5s | %6s %6s %6s | %-18s %-18s %s\n",
+		"%s%6s %5s %6s %5s %6s %5s | %6s %6s %6s | %-*s %-*s %s\n",
 		s->o->timestamp ? "TIME     " : "", "SYN-IN", "RETX", "SYNACK",
-		"RETX", "DONE", "UNANS", "SYNOUT", "SACKIN", "DONE",
-		"srv p50/p99", "rtt p50/p99", "conn p50/p99");
+		"RETX", "DONE", "UNANS", "SYNOUT", "SACKIN", "DONE", LEG_COL,
+		"srv p50/p99", LEG_COL, "rtt p50/p99", "conn p50/p99");
 }
 
 /* p50/p99 and how many samples: a p99 of one is that sample's bucket. */
@@ -493,7 +496,10 @@ static void print_leg(struct ws_session *s, const struct hs_stats *d, int leg,
 		    ws_human(samples, n, sizeof(n)));
 	else
 		snprintf(col, sizeof(col), "-/-");
-	fprintf(s->out, last ? "%s\n" : "%-18s ", col);
+	if (last)
+		fprintf(s->out, "%s\n", col);
+	else
+		fprintf(s->out, "%-*s ", LEG_COL, col);
 }
 
 static void print_text(struct ws_session *s, const struct hs_stats *d)
