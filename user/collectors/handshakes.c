@@ -300,6 +300,15 @@ static uint64_t walk_flows(struct ws_session *s, uint64_t now,
 	return n;
 }
 
+/* The counters, summed over CPUs. */
+static int read_stats(struct ws_session *s, struct hs_stats *out)
+{
+	uint32_t zero = 0;
+
+	return ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.hs_stats), &zero,
+				 s->ncpus, (uint64_t *)out, STATS_WORDS);
+}
+
 static uint64_t connects_answered(const struct hs_stats *d)
 {
 	return d->count[HS_SYNACK_RX] + d->count[HS_CLIENT_RST];
@@ -315,11 +324,8 @@ static void set_pending(struct ws_session *s, uint64_t walked)
 {
 	uint64_t was = connects_answered(&cur);
 	struct hs_stats after;
-	uint32_t zero = 0;
 
-	if (!ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.hs_stats), &zero,
-			       s->ncpus, (uint64_t *)&after, STATS_WORDS) &&
-	    connects_answered(&after) > was)
+	if (!read_stats(s, &after) && connects_answered(&after) > was)
 		walked += connects_answered(&after) - was;
 	connects_pending = walked;
 }
@@ -361,11 +367,9 @@ uint64_t hs_flows_evicted(void)
 static int hs_sample(struct ws_session *s)
 {
 	uint64_t now = monotonic_ns();
-	uint32_t zero = 0;
 	int err;
 
-	err = ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.hs_stats), &zero,
-				s->ncpus, (uint64_t *)&cur, STATS_WORDS);
+	err = read_stats(s, &cur);
 	if (err)
 		return err;
 	update_evictions(s, now);
@@ -661,7 +665,7 @@ static void print_json(struct ws_session *s, const char *type,
 	json_u64(&j, "client_refused", c[HS_CLIENT_RST]);
 	/* Entries now in the table: handshakes in progress. */
 	json_u64(&j, "flows_open", flows_live() - evicted);
-	if (type[0] != 'i') /* only the final sample walks the table */
+	if (strcmp(type, "interval")) /* only the final sample walks it */
 		json_u64(&j, "connects_pending", connects_pending);
 	json_u64(&j, "flows_evicted", evicted);
 	json_legs(&j, d, s->o->hist);
