@@ -368,6 +368,24 @@ static __always_inline bool rst_forget_closed(const struct rst_flow_key *k,
 	return true;
 }
 
+/*
+ * Our RST answers the peer's SYN before we sent anything: a refused
+ * connect (a closed port, a reject rule), which never became a flow a
+ * later RST could need.  Its baseline leaves at once, so a port scan
+ * cannot evict the idle long-lived flows whose RSTs (a NAT's idle
+ * timeout) need theirs; its event already holds a copy.
+ */
+static __always_inline bool rst_forget_refused(const struct rst_flow_key *k,
+					       const struct rst_flow *f)
+{
+	if ((f->flags & (RST_F_SYN | RST_F_RX_SEEN | RST_F_TX_SEEN)) !=
+	    (RST_F_SYN | RST_F_RX_SEEN))
+		return false;
+	if (!bpf_map_delete_elem(&rst_flows, k))
+		percpu_inc(&rst_stats, RST_STAT_DELETES);
+	return true;
+}
+
 static __always_inline void resets_observe(const struct ws_pkt *pkt,
 					   const void *data,
 					   const void *data_end, __u32 ifindex,
@@ -392,12 +410,15 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	rst_key_from_pkt(pkt, dir, &k);
 	if (pkt->tcp_flags & WS_TCP_RST) {
 		/*
-		 * The rate limit first: in an RST storm of our own (a flood
-		 * to closed ports) a limited RST costs no flow lookup.  The
-		 * peer's RST still marks its flow.
+		 * The rate limit first.  A limited RST of ours looks its flow
+		 * up only if it carries an ACK: then it answers a segment
+		 * without one, a SYN, whose baseline may leave.  A storm of
+		 * our RSTs answers a flood's ACKs (bare ACKs to closed
+		 * ports): no ACK bit, no lookup.  The peer's RST still marks
+		 * its flow.
 		 */
 		e = rst_reserve(RST_WIRE);
-		if (!e && dir != WS_RX)
+		if (!e && dir != WS_RX && !(pkt->tcp_flags & WS_TCP_ACK))
 			return;
 		f = rst_find(&k);
 		if (e)
@@ -407,7 +428,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = rst_now_coarse();
 			f->rx_data_after_rst = 0;
-		} else if (f) {
+		} else if (f && !rst_forget_refused(&k, f)) {
 			f->flags |= RST_F_RST_TX;
 		}
 		return;

@@ -163,20 +163,26 @@ lab_tcp_snmp() { # FIELD [ROLE]
 	lab_exec "${2:-c}" awk -v f="$1" '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp
 }
 
-# N connects from the client to ADDR:$LAB_PORT, one at a time; prints how
-# many were refused (ECONNREFUSED).
-lab_connects() { # ADDR [N]
-	lab_exec c python3 -c '
+# N connects from ROLE to ADDR, one at a time, to PORT, PORT + STEP, ...;
+# prints how many were refused (ECONNREFUSED).
+lab_connect_loop() { # ROLE ADDR N PORT STEP
+	lab_exec "$1" python3 -c '
 import errno, socket, sys
-addr, n = sys.argv[1], int(sys.argv[2])
+addr, n, port, step = sys.argv[1], *map(int, sys.argv[2:])
 refused = 0
-for _ in range(n):
+for i in range(n):
     s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     s.settimeout(3)
-    refused += s.connect_ex((addr, int(sys.argv[3]))) == errno.ECONNREFUSED
+    refused += s.connect_ex((addr, port + i * step)) == errno.ECONNREFUSED
     s.close()
-print(refused)' "$1" "${2:-1}" "$LAB_PORT"
+print(refused)' "$2" "$3" "$4" "$5"
 }
+
+# N connects from the client to ADDR:$LAB_PORT.
+lab_connects() { lab_connect_loop c "$1" "${2:-1}" "$LAB_PORT" 0; } # ADDR [N]
+
+# A connect scan (nmap -sT) from ROLE of ADDR's ports FIRST..FIRST+N-1.
+lab_scan() { lab_connect_loop "$1" "$2" "$4" "$3" 1; } # ROLE ADDR FIRST N
 
 # r1 or r2 refuses new connections to the lab port with a TCP reset (on
 # the forwarded path, as a firewall's reject rule), counting them; with

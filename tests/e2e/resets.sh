@@ -206,6 +206,32 @@ test_evicted_baselines_counted() {
 	assert_le "$evicted" 1001 "baselines evicted (at most the inserts)"
 }
 
+# A port scan of the client during the idle time: r1 connects to 1,000 of
+# its closed ports, each SYN refused with an RST (OutRsts).  A refused SYN
+# never became a flow, so its baseline leaves with the RST: none of 1,001
+# inserts into 64 slots is evicted, and the idle flow keeps its verdict.
+test_nat_idle_timeout_under_port_scan() {
+	local rsts0 refused
+	resets_lab
+	lab_r2_nat 2
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate --flows 64
+	CLIENT_TIMEOUT=60 client_wait_go "send:more,recvwait:3"
+	rsts0=$(lab_tcp_snmp OutRsts)
+	refused=$(lab_scan r1 "$LAB_C_IP" 20000 1000)
+	assert_eq "$refused" 1000 "scan connects refused"
+	assert_ge $(($(lab_tcp_snmp OutRsts) - rsts0)) 1000 "OutRsts (kernel)"
+	wait_until 10 nat_forgot || fail "r2's NAT still holds the idle flow"
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	assert_eq "$(jfield "$(summary_of "$WS_TMP/out")" flows_evicted)" 0 \
+		"baselines evicted"
+	one_rx "$WS_TMP/out" middlebox
+	assert_eq "$(rsts "$WS_TMP/out" rx hops_before_peer hop_addr)" \
+		"1	$LAB_R2_IP" "hop and address"
+}
+
 # 5. An LB-style device on r2 resets both ends after 2 s idle, unprompted.
 test_lb_idle_unsolicited() {
 	resets_lab

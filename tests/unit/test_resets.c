@@ -5,7 +5,8 @@
  * updates, our sends on tc), the presence filter in front of it and its
  * rebuild, RST events in the ring buffer (IPv4, IPv6,
  * options, malformed), lo handling, the rate limit, closed flows
- * leaving the table, and a new connection on an ended flow's tuple.
+ * leaving the table, a refused SYN's at once, and a new connection on an
+ * ended flow's tuple.
  */
 #include <errno.h>
 #include <string.h>
@@ -643,6 +644,65 @@ static void test_tuple_reused(void)
 	case_end();
 }
 
+/*
+ * Our RST answering the peer's SYN before we sent anything: a refused
+ * connect (a port scan's probe), whose baseline leaves at once, even when
+ * the RST itself is rate-limited.  Anything we sent first keeps it.
+ */
+static void test_refused_syn_leaves(void)
+{
+	struct rst_flow_key k = key4();
+	struct bpf_program *xdp = fresh_skeleton(1000);
+	struct bpf_program *tc = skel->progs.ws_tc_egress;
+	struct rst_flow f;
+	int i;
+
+	case_begin("a refused SYN: its baseline leaves with our RST");
+	run(xdp, tcp4(true, WS_TCP_SYN, 62, 10, 9000, 0, 0, 0));
+	CHECK(get_flow(&k, &f), "the SYN inserts a baseline");
+	run(tc, tcp4(false, WS_TCP_RST | WS_TCP_ACK, 64, 0, 0, 9001, 0, 0));
+	CHECK_EQ(nev, 1, "our RST is reported");
+	CHECK_EQ(evs[0].has_flow, 1, "with the SYN's baseline");
+	CHECK_EQ(evs[0].flow.ttl_last, 62, "the SYN's TTL");
+	CHECK(!get_flow(&k, &f), "baseline gone");
+	CHECK_EQ(flow_stat(RST_STAT_INSERTS), 1, "inserts");
+	CHECK_EQ(flow_stat(RST_STAT_DELETES), 1, "deletes");
+	case_end();
+
+	case_begin("a SYN we answered, then reset (abort on overflow): kept");
+	run(xdp, tcp4(true, WS_TCP_SYN, 62, 11, 9000, 0, 0, 0));
+	run(tc, tcp4(false, WS_TCP_SYN | WS_TCP_ACK, 64, 0, 500, 9001, 0, 0));
+	run(xdp, tcp4(true, WS_TCP_ACK, 62, 12, 9001, 501, 0, 0));
+	run(tc, tcp4(false, WS_TCP_RST, 64, 0, 501, 0, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK(f.flags & RST_F_RST_TX, "our RST marks it");
+	CHECK_EQ(flow_stat(RST_STAT_DELETES), 1, "no delete");
+	case_end();
+
+	case_begin("our SYN, then our RST (a connect given up): kept");
+	fresh_skeleton(1000);
+	tc = skel->progs.ws_tc_egress;
+	run(tc, tcp4(false, WS_TCP_SYN, 64, 0, 700, 0, 0, 0));
+	run(tc, tcp4(false, WS_TCP_RST, 64, 0, 701, 0, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(flow_stat(RST_STAT_DELETES), 0, "no delete");
+	case_end();
+
+	case_begin("a refused SYN whose RST is rate-limited leaves too");
+	CHECK(!setup(0, 2), "skeleton with a burst of 1");
+	for (i = 0; i < 3; i++) {
+		run(skel->progs.ws_xdp_ingress,
+		    tcp4(true, WS_TCP_SYN, 62, 20 + i, 9000, 0, 0, 0));
+		run(skel->progs.ws_tc_egress,
+		    tcp4(false, WS_TCP_RST | WS_TCP_ACK, 64, 0, 0, 9001, 0, 0));
+		CHECK(!get_flow(&k, &f), "baseline %d gone", i);
+	}
+	CHECK(health(WS_H_RESETS_RATE_LIMITED) >= 2, "RSTs were limited");
+	CHECK_EQ(flow_stat(RST_STAT_INSERTS), 3, "inserts");
+	CHECK_EQ(flow_stat(RST_STAT_DELETES), 3, "deletes");
+	case_end();
+}
+
 /* A local reset group of one, as the event loop records it. */
 static void record_local(struct ws_session *s, const char *reason)
 {
@@ -957,6 +1017,7 @@ int main(void)
 	test_lo_and_rate_limit();
 	test_closed_flow_leaves();
 	test_tuple_reused();
+	test_refused_syn_leaves();
 	test_rate_limited_counts_are_floors();
 	test_every_count_is_a_floor();
 	test_ringbuf_full_is_a_floor();
