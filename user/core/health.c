@@ -14,6 +14,7 @@ static const char *const health_names[WS_H_NCOUNTERS] = {
 	[WS_H_SIZES_NO_SLOT] = "sizes_no_slot",
 	[WS_H_RETRANS_NO_SLOT] = "retrans_no_slot",
 	[WS_H_IPV6_EXT_UNWALKED] = "ipv6_ext_unwalked",
+	[WS_H_HEADERS_UNREAD] = "headers_unread",
 	[WS_H_HS_FLOW_INSERT_FAILED] = "hs_flow_insert_failed",
 	[WS_H_HS_NO_FLOW] = "hs_no_flow",
 	[WS_H_HS_PORTS_FULL] = "hs_ports_full",
@@ -47,6 +48,7 @@ static bool health_kept(const struct ws_session *s, int i)
 	case WS_H_RESETS_FLOW_INSERT:
 		return on->resets_enabled;
 	case WS_H_IPV6_EXT_UNWALKED: /* the parse both TCP collectors share */
+	case WS_H_HEADERS_UNREAD:
 		return (on->handshakes_enabled || on->resets_enabled) &&
 		       s->o->n_ifaces;
 	default: /* the handshake programs: on the interfaces only */
