@@ -368,6 +368,11 @@ static __always_inline bool rst_forget_closed(const struct rst_flow_key *k,
 	return true;
 }
 
+static __always_inline bool rst_answers_syn(const struct ws_pkt *pkt)
+{
+	return (pkt->tcp_flags & WS_TCP_ACK) && !pkt->seq;
+}
+
 /*
  * Our RST answers the peer's SYN before we sent anything: a refused
  * connect (a closed port, a reject rule), which never became a flow a
@@ -411,14 +416,14 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	if (pkt->tcp_flags & WS_TCP_RST) {
 		/*
 		 * The rate limit first.  A limited RST of ours looks its flow
-		 * up only if it carries an ACK: then it answers a segment
-		 * without one, a SYN, whose baseline may leave.  A storm of
-		 * our RSTs answers a flood's ACKs (bare ACKs to closed
-		 * ports): no ACK bit, no lookup.  The peer's RST still marks
-		 * its flow.
+		 * up only if it answers a segment without an ACK, a SYN whose
+		 * baseline may leave: such an RST has sequence number 0 and
+		 * the ACK bit (RFC 793).  A storm of our RSTs answers a
+		 * flood's ACKs, and a mass abort sends its own sequence
+		 * numbers: no lookup.  The peer's RST still marks its flow.
 		 */
 		e = rst_reserve(RST_WIRE);
-		if (!e && dir != WS_RX && !(pkt->tcp_flags & WS_TCP_ACK))
+		if (!e && dir != WS_RX && !rst_answers_syn(pkt))
 			return;
 		f = rst_find(&k);
 		if (e)

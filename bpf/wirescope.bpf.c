@@ -42,12 +42,26 @@ static __always_inline void observe_tcp(const struct ws_pkt *pkt,
 	resets_observe(pkt, data, data_end, ifindex, dir);
 }
 
-/* Bytes of the frame past the skb's linear head, or 0. */
-static __always_inline __u32 past_head(const struct __sk_buff *skb)
+/*
+ * The frame is TCP over IPv4 or IPv6 (no extension header) and runs past
+ * the skb's linear head, where tc's direct reads end: its headers may lie
+ * outside it.  bpf_skb_load_bytes() reads the protocol wherever it is.
+ */
+static __always_inline bool tcp_past_head(struct __sk_buff *skb)
 {
-	__u32 head = skb->data_end - skb->data;
+	__u32 off;
+	__u8 proto;
 
-	return skb->len > head ? skb->len - head : 0;
+	if (skb->len <= skb->data_end - skb->data)
+		return false;
+	if (skb->protocol == bpf_htons(WS_ETH_P_IP))
+		off = WS_ETH_HLEN + 9;
+	else if (skb->protocol == bpf_htons(WS_ETH_P_IPV6))
+		off = WS_ETH_HLEN + 6;
+	else
+		return false;
+	return !bpf_skb_load_bytes(skb, off, &proto, 1) &&
+	       proto == WS_IPPROTO_TCP;
 }
 
 static __always_inline void parse_and_observe(void *data, void *data_end,
@@ -55,15 +69,14 @@ static __always_inline void parse_and_observe(void *data, void *data_end,
 					      struct __sk_buff *skb)
 {
 	struct ws_pkt pkt;
-	int layer;
 
 	if (!tcp_collectors_enabled())
 		return;
-	layer = ws_parse(data, data_end, &pkt);
-	if (layer != WS_LAYER_L4 || pkt.l4_proto != WS_IPPROTO_TCP) {
+	if (ws_parse(data, data_end, &pkt) != WS_LAYER_L4 ||
+	    pkt.l4_proto != WS_IPPROTO_TCP) {
 		if (pkt.ext_unwalked) /* it may have been TCP */
 			health_inc(WS_H_IPV6_EXT_UNWALKED);
-		else if (layer != WS_LAYER_L4 && skb && past_head(skb))
+		else if (pkt.cut && skb && tcp_past_head(skb))
 			health_inc(WS_H_HEADERS_UNREAD);
 		return;
 	}
@@ -123,25 +136,25 @@ int ws_tc_egress(struct __sk_buff *skb)
 }
 
 /*
- * Ethernet, IPv4 and TCP without options: a linear head shorter than this
- * holds no TCP frame's headers.  A pull takes at most WS_PULL_MAX bytes:
- * IPv6 and a TCP header with every option fit.
+ * A linear head shorter than Ethernet, IPv4 and TCP without options holds
+ * no TCP frame's headers.  A pull takes at most WS_PULL_MAX bytes: IPv6
+ * and a TCP header with every option fit.
  */
 #define WS_HEAD_MIN 54
 #define WS_PULL_MAX 128
 
 /*
  * An AF_PACKET sender's mapped TX ring (trafgen) leaves only the Ethernet
- * header in the skb's linear head, where tc's direct reads end.  On
- * ingress, pull the headers in, as the stack's own receive path does
- * next anyway.  Heads that hold the headers (the stack's, GRO's, a
- * driver's) cost one comparison; egress is left alone: TCP's skbs there
- * are clones, which a pull would copy.
+ * header in the skb's linear head.  On ingress, pull a TCP frame's headers
+ * in, as the stack's own receive path does next anyway.  A head that
+ * holds them (the stack's, GRO's, a driver's) costs one comparison; a
+ * short one of another protocol, one byte's read.  Egress is left alone:
+ * TCP's skbs there are clones, which a pull would copy.
  */
 static __always_inline void pull_headers(struct __sk_buff *skb)
 {
 	if (tcp_collectors_enabled() &&
-	    skb->data_end - skb->data < WS_HEAD_MIN && past_head(skb))
+	    skb->data_end - skb->data < WS_HEAD_MIN && tcp_past_head(skb))
 		bpf_skb_pull_data(skb, skb->len < WS_PULL_MAX ? skb->len
 							      : WS_PULL_MAX);
 }

@@ -55,6 +55,7 @@ struct ws_pkt {
 	__u8 ttl; /* IPv4 TTL or IPv6 hop limit */
 	__u8 tcp_flags;
 	__u8 ext_unwalked; /* IPv6 extension headers not walked to the end */
+	__u8 cut;	   /* a VLAN, IP, TCP or UDP header ran past data_end */
 	__u16
 	    payload; /* TCP/UDP payload bytes per the IP length, 0 if unknown */
 };
@@ -70,6 +71,13 @@ static __always_inline __u32 ws_get32(const __u8 *p)
 	       p[3];
 }
 
+/* A header ran past data_end: the parse stops at @layer. */
+static __always_inline int ws_cut(struct ws_pkt *p, int layer)
+{
+	p->cut = 1;
+	return layer;
+}
+
 static __always_inline int ws_parse_l4(const __u8 *data, const __u8 *end,
 				       struct ws_pkt *p, __u32 off,
 				       __u32 l3_end)
@@ -78,15 +86,17 @@ static __always_inline int ws_parse_l4(const __u8 *data, const __u8 *end,
 	__u32 hlen;
 
 	if (p->l4_proto == WS_IPPROTO_UDP) {
-		if (l4 + 8 > end)
-			return WS_LAYER_L3;
 		hlen = 8;
+		if (l4 + hlen > end)
+			return ws_cut(p, WS_LAYER_L3);
 	} else if (p->l4_proto == WS_IPPROTO_TCP) {
 		if (l4 + 20 > end)
-			return WS_LAYER_L3;
+			return ws_cut(p, WS_LAYER_L3);
 		hlen = (l4[12] >> 4) * 4;
-		if (hlen < 20 || l4 + hlen > end)
+		if (hlen < 20)
 			return WS_LAYER_L3;
+		if (l4 + hlen > end)
+			return ws_cut(p, WS_LAYER_L3);
 		p->seq = ws_get32(l4 + 4);
 		p->ack_seq = ws_get32(l4 + 8);
 		p->tcp_flags = l4[13];
@@ -110,11 +120,15 @@ static __always_inline int ws_parse_ipv4(const __u8 *data, const __u8 *end,
 	const __u8 *ip = data + off;
 	__u32 ihl;
 
-	if (ip + 20 > end || (ip[0] >> 4) != 4)
+	if (ip + 20 > end)
+		return ws_cut(p, WS_LAYER_L2);
+	if ((ip[0] >> 4) != 4)
 		return WS_LAYER_L2;
 	ihl = (ip[0] & 0x0f) * 4;
-	if (ihl < 20 || ip + ihl > end)
+	if (ihl < 20)
 		return WS_LAYER_L2;
+	if (ip + ihl > end)
+		return ws_cut(p, WS_LAYER_L2);
 	p->ip_ver = 4;
 	p->ttl = ip[8];
 	p->l4_proto = ip[9];
@@ -152,7 +166,9 @@ static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
 	__u8 next;
 	int i;
 
-	if (ip + 40 > end || (ip[0] >> 4) != 6)
+	if (ip + 40 > end)
+		return ws_cut(p, WS_LAYER_L2);
+	if ((ip[0] >> 4) != 6)
 		return WS_LAYER_L2;
 	p->ip_ver = 6;
 	p->ttl = ip[7];
@@ -209,7 +225,7 @@ static __always_inline int ws_parse(const void *data_start,
 		if (proto != WS_ETH_P_8021Q && proto != WS_ETH_P_8021AD)
 			break;
 		if (data + off + 4 > end)
-			return p->layer = WS_LAYER_L2;
+			return p->layer = ws_cut(p, WS_LAYER_L2);
 		proto = ws_get16(data + off + 2);
 		off += 4;
 	}

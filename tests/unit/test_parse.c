@@ -40,6 +40,7 @@ static void test_every_length(void)
 				  : WS_LAYER_L4;
 		CHECK_EQ(parse_len(len, &p), want, "layer");
 		CHECK_EQ(p.len, len, "len");
+		CHECK_EQ(p.cut, len >= 14 && len < 54, "cut");
 	}
 	CHECK_EQ(p.sport, 1234, "sport");
 	CHECK_EQ(p.dport, 80, "dport");
@@ -63,6 +64,7 @@ static void test_bad_ihl(void)
 		buf[14] = 0x40 | ihl;
 		CHECK_EQ(parse_len(80, &p), WS_LAYER_L2, "layer");
 		CHECK_EQ(p.ip_ver, 0, "ip_ver");
+		CHECK_EQ(p.cut, 0, "malformed, not cut");
 	}
 	case_end();
 
@@ -70,14 +72,17 @@ static void test_bad_ihl(void)
 	pkt_build(buf, &spec);
 	buf[14] = 0x4f; /* 60 bytes of IP header in a 40-byte frame */
 	CHECK_EQ(parse_len(40, &p), WS_LAYER_L2, "layer");
+	CHECK_EQ(p.cut, 1, "cut");
 	buf[14] = 0x46; /* 24 bytes: fits, but then TCP is cut */
 	CHECK_EQ(parse_len(50, &p), WS_LAYER_L3, "layer");
+	CHECK_EQ(p.cut, 1, "cut");
 	case_end();
 
 	case_begin("IPv4 version field other than 4 is rejected");
 	pkt_build(buf, &spec);
 	buf[14] = 0x65;
 	CHECK_EQ(parse_len(80, &p), WS_LAYER_L2, "layer");
+	CHECK_EQ(p.cut, 0, "not cut");
 	case_end();
 }
 
@@ -92,6 +97,7 @@ static void test_bad_doff(void)
 		pkt_build(buf, &spec);
 		buf[34 + 12] = doff << 4;
 		CHECK_EQ(parse_len(60, &p), WS_LAYER_L3, "layer");
+		CHECK_EQ(p.cut, 0, "malformed, not cut");
 	}
 	case_end();
 
@@ -99,6 +105,7 @@ static void test_bad_doff(void)
 	pkt_build(buf, &spec);
 	buf[34 + 12] = 15 << 4; /* 60 bytes of TCP header, 26 present */
 	CHECK_EQ(parse_len(60, &p), WS_LAYER_L3, "layer");
+	CHECK_EQ(p.cut, 1, "cut");
 	case_end();
 }
 
@@ -192,6 +199,7 @@ static void test_others(void)
 	pkt_build(buf, &spec);
 	put16(buf + 20, 0x0010);
 	CHECK_EQ(parse_len(60, &p), WS_LAYER_L3, "layer");
+	CHECK_EQ(p.cut, 0, "whole, not cut");
 	case_end();
 
 	case_begin("ARP and unknown EtherTypes stop at L2");

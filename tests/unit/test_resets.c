@@ -688,6 +688,23 @@ static void test_refused_syn_leaves(void)
 	CHECK_EQ(flow_stat(RST_STAT_DELETES), 0, "no delete");
 	case_end();
 
+	case_begin("limited RSTs of other shapes look nothing up");
+	CHECK(!setup(0, 2), "skeleton with a burst of 1");
+	run(skel->progs.ws_tc_egress, tcp4(false, WS_TCP_SYN, 64, 0, 700, 0, 0, 0));
+	run(skel->progs.ws_xdp_ingress,
+	    tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 1, 9000, 701, 0, 0));
+	/* The peer's RST takes the one token. */
+	run(skel->progs.ws_xdp_ingress,
+	    tcp4(true, WS_TCP_RST, 62, 2, 9001, 0, 0, 0));
+	for (i = 0; i < 2; i++) /* the storm's shape, then a mass abort's */
+		run(skel->progs.ws_tc_egress,
+		    tcp4(false, WS_TCP_RST | (i ? WS_TCP_ACK : 0), 64, 0, 701,
+			 i ? 9001 : 0, 0, 0));
+	CHECK(health(WS_H_RESETS_RATE_LIMITED) >= 2, "both RSTs were limited");
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK_EQ(f.flags & RST_F_RST_TX, 0, "no lookup marked it");
+	case_end();
+
 	case_begin("a refused SYN whose RST is rate-limited leaves too");
 	CHECK(!setup(0, 2), "skeleton with a burst of 1");
 	for (i = 0; i < 3; i++) {
