@@ -374,17 +374,19 @@ static __always_inline bool rst_answers_syn(const struct ws_pkt *pkt)
 }
 
 /*
- * Our RST answers the peer's SYN before we sent anything: a refused
- * connect (a closed port, a reject rule), which never became a flow a
- * later RST could need.  Its baseline leaves at once, so a port scan
- * cannot evict the idle long-lived flows whose RSTs (a NAT's idle
- * timeout) need theirs; its event already holds a copy.
+ * Our RST, in a refusal's shape, answers the peer's SYN before we sent
+ * anything: a refused connect (a closed port, a reject rule), which never
+ * became a flow a later RST could need.  Its baseline leaves at once, so
+ * a port scan cannot evict the idle long-lived flows whose RSTs (a NAT's
+ * idle timeout) need theirs; its event already holds a copy.
  */
 static __always_inline bool rst_forget_refused(const struct rst_flow_key *k,
-					       const struct rst_flow *f)
+					       const struct rst_flow *f,
+					       const struct ws_pkt *pkt)
 {
-	if ((f->flags & (RST_F_SYN | RST_F_RX_SEEN | RST_F_TX_SEEN)) !=
-	    (RST_F_SYN | RST_F_RX_SEEN))
+	if (!rst_answers_syn(pkt) ||
+	    (f->flags & (RST_F_SYN | RST_F_RX_SEEN | RST_F_TX_SEEN)) !=
+		(RST_F_SYN | RST_F_RX_SEEN))
 		return false;
 	if (!bpf_map_delete_elem(&rst_flows, k))
 		percpu_inc(&rst_stats, RST_STAT_DELETES);
@@ -433,7 +435,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = rst_now_coarse();
 			f->rx_data_after_rst = 0;
-		} else if (f && !rst_forget_refused(&k, f)) {
+		} else if (f && !rst_forget_refused(&k, f, pkt)) {
 			f->flags |= RST_F_RST_TX;
 		}
 		return;

@@ -146,10 +146,11 @@ int ws_tc_egress(struct __sk_buff *skb)
 /*
  * An AF_PACKET sender's mapped TX ring (trafgen) leaves only the Ethernet
  * header in the skb's linear head.  On ingress, pull a TCP frame's headers
- * in, as the stack's own receive path does next anyway.  A head that
- * holds them (the stack's, GRO's, a driver's) costs one comparison; a
- * short one of another protocol, one byte's read.  Egress is left alone:
- * TCP's skbs there are clones, which a pull would copy.
+ * in, as the stack's own receive path does next anyway.  A head of 54
+ * bytes or more costs a length comparison; a shorter one of another
+ * protocol, one-byte reads.  Egress is left alone: the stack's own skbs
+ * carry their headers in the head, and a frame there without them comes
+ * from a packet socket on this host (or was forwarded so): counted.
  */
 static __always_inline void pull_headers(struct __sk_buff *skb)
 {

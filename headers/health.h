@@ -16,9 +16,9 @@ enum ws_health_idx {
 	/* IPv6 whose extension headers the parser could not walk to L4 (more
 	 * than WS_MAX_IPV6_EXTS, or past the frame): TCP collectors miss it */
 	WS_H_IPV6_EXT_UNWALKED = 2,
-	/* tc: a frame whose headers lay outside the skb's linear head and
-	 * were not pulled in (egress from an AF_PACKET ring; a failed pull on
-	 * ingress): TCP collectors miss it */
+	/* tc: a TCP frame whose headers lay past the skb's linear head and
+	 * were not pulled in (egress; on ingress a failed pull, or a head of
+	 * 54 bytes or more still short of them): TCP collectors miss it */
 	WS_H_HEADERS_UNREAD = 3,
 	/* handshakes/accept */
 	WS_H_HS_FLOW_INSERT_FAILED = 8, /* SYN not tracked: insert failed */

@@ -135,6 +135,10 @@ static void test_vlan(void)
 		CHECK_EQ(p.l3_off, 14 + 4 * tags, "l3_off");
 		CHECK_EQ(p.dport, 5353, "dport");
 		CHECK_EQ(parse_len(16, &p), WS_LAYER_L2, "cut inside tag");
+		CHECK_EQ(p.cut, 1, "cut");
+		CHECK_EQ(parse_len(14 + 4 * tags + 24, &p), WS_LAYER_L3,
+			 "cut inside UDP");
+		CHECK_EQ(p.cut, 1, "cut");
 		case_end();
 	}
 }
@@ -164,6 +168,8 @@ static void test_ipv6(void)
 	CHECK_EQ(p.ttl, 64, "hop limit");
 	buf[55] = 200; /* extension header claims 1608 bytes */
 	CHECK_EQ(parse_len(82, &p), WS_LAYER_L3, "ext header past end");
+	CHECK_EQ(parse_len(40, &p), WS_LAYER_L2, "IPv6 header cut");
+	CHECK_EQ(p.cut, 1, "cut");
 	case_end();
 
 	case_begin("IPv6 AH counts 4-byte words; a fifth header is flagged");

@@ -8,7 +8,9 @@
  * leaving the table, a refused SYN's at once, and a new connection on an
  * ended flow's tuple.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -645,6 +647,22 @@ static void test_tuple_reused(void)
 }
 
 /*
+ * The rate limit's token buckets are per CPU: the cases that count on one
+ * token stay on one CPU.
+ */
+static void stay_on_this_cpu(cpu_set_t *was)
+{
+	cpu_set_t set;
+
+	CHECK(!sched_getaffinity(0, sizeof(*was), was), "affinity: %s",
+	      strerror(errno));
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	CHECK(!sched_setaffinity(0, sizeof(set), &set), "pin: %s",
+	      strerror(errno));
+}
+
+/*
  * Our RST answering the peer's SYN before we sent anything: a refused
  * connect (a port scan's probe), whose baseline leaves at once, even when
  * the RST itself is rate-limited.  Anything we sent first keeps it.
@@ -655,6 +673,7 @@ static void test_refused_syn_leaves(void)
 	struct bpf_program *xdp = fresh_skeleton(1000);
 	struct bpf_program *tc = skel->progs.ws_tc_egress;
 	struct rst_flow f;
+	cpu_set_t cpus;
 	int i;
 
 	case_begin("a refused SYN: its baseline leaves with our RST");
@@ -679,6 +698,16 @@ static void test_refused_syn_leaves(void)
 	CHECK_EQ(flow_stat(RST_STAT_DELETES), 1, "no delete");
 	case_end();
 
+	case_begin("an RST not in a refusal's shape (seq set) keeps it");
+	xdp = fresh_skeleton(1000);
+	tc = skel->progs.ws_tc_egress;
+	run(xdp, tcp4(true, WS_TCP_SYN, 62, 13, 9000, 0, 0, 0));
+	run(tc, tcp4(false, WS_TCP_RST | WS_TCP_ACK, 64, 0, 77, 9001, 0, 0));
+	CHECK(get_flow(&k, &f), "flow present");
+	CHECK(f.flags & RST_F_RST_TX, "our RST marks it");
+	CHECK_EQ(flow_stat(RST_STAT_DELETES), 0, "no delete");
+	case_end();
+
 	case_begin("our SYN, then our RST (a connect given up): kept");
 	fresh_skeleton(1000);
 	tc = skel->progs.ws_tc_egress;
@@ -689,7 +718,8 @@ static void test_refused_syn_leaves(void)
 	case_end();
 
 	case_begin("limited RSTs of other shapes look nothing up");
-	CHECK(!setup(0, 2), "skeleton with a burst of 1");
+	stay_on_this_cpu(&cpus);
+	CHECK(!setup(0, 0), "one token, never refilled");
 	run(skel->progs.ws_tc_egress, tcp4(false, WS_TCP_SYN, 64, 0, 700, 0, 0, 0));
 	run(skel->progs.ws_xdp_ingress,
 	    tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 1, 9000, 701, 0, 0));
@@ -706,7 +736,7 @@ static void test_refused_syn_leaves(void)
 	case_end();
 
 	case_begin("a refused SYN whose RST is rate-limited leaves too");
-	CHECK(!setup(0, 2), "skeleton with a burst of 1");
+	CHECK(!setup(0, 0), "one token, never refilled");
 	for (i = 0; i < 3; i++) {
 		run(skel->progs.ws_xdp_ingress,
 		    tcp4(true, WS_TCP_SYN, 62, 20 + i, 9000, 0, 0, 0));
@@ -718,6 +748,7 @@ static void test_refused_syn_leaves(void)
 	CHECK_EQ(flow_stat(RST_STAT_INSERTS), 3, "inserts");
 	CHECK_EQ(flow_stat(RST_STAT_DELETES), 3, "deletes");
 	case_end();
+	sched_setaffinity(0, sizeof(cpus), &cpus);
 }
 
 /* A local reset group of one, as the event loop records it. */
