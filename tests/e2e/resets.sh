@@ -164,34 +164,57 @@ test_nat_idle_timeout_server_end() {
 # connections go through the same NAT, four-way closed (or reset with
 # --abort), over fifteen times the 64 baselines --flows keeps.  Leaves
 # wirescope's output in $WS_TMP/out.
-nat_reset_after_churn() { # N [--abort]
-	local n=$1 opens0 churned
+# r2's NAT forgets the client's flow after 2 s idle, while STEP (a
+# function and its arguments) runs; then the client writes and r2 resets
+# it.  wirescope watches c0 with 64 baseline slots.
+nat_reset_after() { # STEP [ARGS...]
 	resets_lab
 	lab_r2_nat 2
 	start_server
-	bg lab_closer "$n" >"$WS_TMP/closer" 2>&1
-	wait_file "$WS_TMP/closer"
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate --flows 64
 	CLIENT_TIMEOUT=60 client_wait_go "send:more,recvwait:3"
-	opens0=$(lab_tcp_snmp ActiveOpens)
-	churned=$(lab_churn "$@")
-	assert_eq "$churned" "churned $n" "short connections"
-	assert_ge $(( $(lab_tcp_snmp ActiveOpens) - opens0 )) "$n" "ActiveOpens (kernel)"
+	"$@"
 	wait_until 10 nat_forgot || fail "r2's NAT still holds the idle flow"
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
 	ws_stop
 }
 
-# Closed flows leave the table: nothing is evicted (of 1,001 inserts at
-# most 64 could stay), so the idle flow keeps its baseline and verdict.
-test_nat_idle_timeout_under_churn() {
-	nat_reset_after_churn 1000
+# N short connections from the client through the NAT (four-way closes,
+# or reset once connected with --abort).
+churn_through_nat() { # N [--abort]
+	local n=$1 opens0 churned
+	bg lab_closer "$n" >"$WS_TMP/closer" 2>&1
+	wait_file "$WS_TMP/closer"
+	opens0=$(lab_tcp_snmp ActiveOpens)
+	churned=$(lab_churn "$@")
+	assert_eq "$churned" "churned $n" "short connections"
+	assert_ge $(( $(lab_tcp_snmp ActiveOpens) - opens0 )) "$n" "ActiveOpens (kernel)"
+}
+
+# r1 connect-scans N closed ports of the client: each SYN refused.
+scan_client() { # N
+	local rsts0
+	rsts0=$(lab_tcp_snmp OutRsts)
+	assert_eq "$(lab_scan r1 "$LAB_C_IP" 20000 "$1")" "$1" "scan connects refused"
+	assert_ge $(($(lab_tcp_snmp OutRsts) - rsts0)) "$1" "OutRsts (kernel)"
+}
+
+# Nothing evicted: the idle flow kept its baseline, and the NAT's RST is
+# judged from it.
+nat_verdict_kept() {
 	assert_eq "$(jfield "$(summary_of "$WS_TMP/out")" flows_evicted)" 0 \
 		"baselines evicted"
 	one_rx "$WS_TMP/out" middlebox
 	assert_eq "$(rsts "$WS_TMP/out" rx hops_before_peer hop_addr)" \
 		"1	$LAB_R2_IP" "hop and address"
+}
+
+# Closed flows leave the table: nothing is evicted (of 1,001 inserts at
+# most 64 could stay), so the idle flow keeps its baseline and verdict.
+test_nat_idle_timeout_under_churn() {
+	nat_reset_after churn_through_nat 1000
+	nat_verdict_kept
 }
 
 # Connections reset after the connect never close both ways: their
@@ -200,7 +223,7 @@ test_nat_idle_timeout_under_churn() {
 # the count says so (which ones the LRU chose is the kernel's business).
 test_evicted_baselines_counted() {
 	local evicted
-	nat_reset_after_churn 1000 --abort
+	nat_reset_after churn_through_nat 1000 --abort
 	evicted=$(jfield "$(summary_of "$WS_TMP/out")" flows_evicted)
 	assert_ge "$evicted" $((1001 - 64)) "baselines evicted (at least)"
 	assert_le "$evicted" 1001 "baselines evicted (at most the inserts)"
@@ -211,25 +234,8 @@ test_evicted_baselines_counted() {
 # never became a flow, so its baseline leaves with the RST: none of 1,001
 # inserts into 64 slots is evicted, and the idle flow keeps its verdict.
 test_nat_idle_timeout_under_port_scan() {
-	local rsts0 refused
-	resets_lab
-	lab_r2_nat 2
-	start_server
-	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate --flows 64
-	CLIENT_TIMEOUT=60 client_wait_go "send:more,recvwait:3"
-	rsts0=$(lab_tcp_snmp OutRsts)
-	refused=$(lab_scan r1 "$LAB_C_IP" 20000 1000)
-	assert_eq "$refused" 1000 "scan connects refused"
-	assert_ge $(($(lab_tcp_snmp OutRsts) - rsts0)) 1000 "OutRsts (kernel)"
-	wait_until 10 nat_forgot || fail "r2's NAT still holds the idle flow"
-	client_go
-	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
-	ws_stop
-	assert_eq "$(jfield "$(summary_of "$WS_TMP/out")" flows_evicted)" 0 \
-		"baselines evicted"
-	one_rx "$WS_TMP/out" middlebox
-	assert_eq "$(rsts "$WS_TMP/out" rx hops_before_peer hop_addr)" \
-		"1	$LAB_R2_IP" "hop and address"
+	nat_reset_after scan_client 1000
+	nat_verdict_kept
 }
 
 # 5. An LB-style device on r2 resets both ends after 2 s idle, unprompted.
