@@ -411,6 +411,39 @@ host_sysctls_restore() {
 	rm -f "$WS_TMP/sysctls"
 }
 
+# The resets lab's client (tools/lab.sh): it talks, then waits for "go"
+# ($CLIENT_PRE: steps before).
+client_wait_go() { # STEPS_AFTER_GO
+	bg lab_client "${CLIENT_PRE:-}send:hi,recv,touch:$WS_TMP/ready,wait:$WS_TMP/go,$1" --timeout "${CLIENT_TIMEOUT:-10}" >"$WS_TMP/client"
+	CLIENT_PID=$BG_PID
+	wait_file "$WS_TMP/ready"
+}
+
+client_go() {
+	touch "$WS_TMP/go"
+	wait "$CLIENT_PID" || true
+}
+
+# r2's NAT forgets the waiting client's flow once it idled SECONDS (while
+# STEP, a function and its arguments, runs), and has forgotten it when
+# this returns.
+nat_forget_client() { # SECONDS [STEP...]
+	lab_r2_nat_idle "$1" "$(sed -n 's/^connected //p' "$WS_TMP/client")" ||
+		fail "r2's NAT holds no entry for the client's flow"
+	"${@:2}"
+	wait_until 10 lab_r2_forgot || fail "r2's NAT still holds the idle flow"
+}
+
+# IDLE_S (a resets record's idle_s, or diag's idle_min_s) is the waiting
+# client's idle time: at least the NAT's 2 s, at most the time from its
+# "ready" to its "go" (the files' mtimes) and a second.
+assert_idle_s() { # IDLE_S
+	local waited
+	waited=$(python3 -c 'import os, sys; print(int(os.stat(sys.argv[2]).st_mtime - os.stat(sys.argv[1]).st_mtime))' "$WS_TMP/ready" "$WS_TMP/go")
+	assert_ge "${1%%.*}" 2 "idle seconds before the reset (the NAT's timeout)"
+	assert_le "${1%%.*}" $((waited + 1)) "idle seconds before the reset (the client waited $waited)"
+}
+
 ws_cleanup() {
 	local p n
 	for p in "${WS_PIDS[@]}"; do

@@ -211,8 +211,9 @@ lab_r2_reject6() {
 		"ip6 saddr 2001:db8::2 tcp dport $LAB_PORT reject with tcp reset"
 }
 
-# r2 masquerades toward the server and forgets idle flows after SECONDS;
-# with tcp_loose=0 a segment of a forgotten flow is "invalid" and rejected
+# r2 masquerades toward the server and forgets idle flows after SECONDS
+# (tests pass a long time and shorten it with lab_r2_nat_idle); with
+# tcp_loose=0 a segment of a forgotten flow is "invalid" and rejected
 # with a reset, as NAT gateways and cloud NATs do.
 lab_r2_nat() { # SECONDS
 	lab_exec r2 nft -f - <<EOF
@@ -229,6 +230,23 @@ table ip lab_nat {
 EOF
 	lab_exec r2 sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
 	lab_exec r2 sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established="$1"
+}
+
+# From now on r2 forgets a flow idle for SECONDS, the client's flow from
+# PORT to the lab port too, whose timer starts now.  Tests shorten the
+# timeout only once the flow has exchanged its data: a VM under TCG can
+# stall for seconds between two of the flow's first packets, and a NAT
+# with the short timeout from the start forgot the flow before it idled.
+# conntrack -U updates a NAT's entry only when given its whole tuple.
+lab_r2_nat_idle() { # SECONDS PORT
+	lab_exec r2 sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established="$1"
+	lab_exec r2 conntrack -U -p tcp -s $LAB_C_IP -d $LAB_S_IP --sport "$2" \
+		--dport $LAB_PORT --timeout "$1" >/dev/null 2>&1
+}
+
+# r2's NAT holds no entry for the lab port any more.
+lab_r2_forgot() {
+	[ -z "$(lab_exec r2 conntrack -L -p tcp --orig-port-dst "$LAB_PORT" 2>/dev/null)" ]
 }
 
 # r1 forwards nothing any more.
