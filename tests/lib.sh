@@ -428,10 +428,12 @@ client_go() {
 # STEP, a function and its arguments, runs), and has forgotten it when
 # this returns.
 nat_forget_client() { # SECONDS [STEP...]
-	lab_r2_nat_idle "$1" "$(sed -n 's/^connected //p' "$WS_TMP/client")" ||
-		fail "r2's NAT holds no entry for the client's flow"
+	local port
+	port=$(sed -n 's/^connected //p' "$WS_TMP/client")
+	lab_r2_nat_idle "$1" "$port" || fail "r2's NAT holds no entry for the client's flow"
 	"${@:2}"
-	wait_until 10 lab_r2_forgot || fail "r2's NAT still holds the idle flow"
+	wait_until 10 lab_r2_forgets_client "$1" "$port" ||
+		fail "r2's NAT still holds the idle flow"
 }
 
 # IDLE_S (a resets record's idle_s, or diag's idle_min_s) is the waiting

@@ -212,7 +212,7 @@ lab_r2_reject6() {
 }
 
 # r2 masquerades toward the server and forgets idle flows after SECONDS
-# (tests pass a long time and shorten it with lab_r2_nat_idle); with
+# (tests pass a long one and shorten one flow's with lab_r2_nat_idle); with
 # tcp_loose=0 a segment of a forgotten flow is "invalid" and rejected
 # with a reset, as NAT gateways and cloud NATs do.
 lab_r2_nat() { # SECONDS
@@ -232,21 +232,34 @@ EOF
 	lab_exec r2 sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established="$1"
 }
 
-# From now on r2 forgets a flow idle for SECONDS, the client's flow from
-# PORT to the lab port too, whose timer starts now.  Tests shorten the
-# timeout only once the flow has exchanged its data: a VM under TCG can
-# stall for seconds between two of the flow's first packets, and a NAT
-# with the short timeout from the start forgot the flow before it idled.
-# conntrack -U updates a NAT's entry only when given its whole tuple.
+# r2 forgets the client's flow from PORT after SECONDS idle from now,
+# while every other flow keeps lab_r2_nat's timeout.  Tests shorten it only
+# once the flow has exchanged its data, and for it alone: a VM under TCG
+# can stall for seconds, and a NAT with the short timeout from the start,
+# or for every flow, forgot a flow between two of its packets.  A packet
+# of the flow after this restarts the long timeout: lab_r2_forgets_client
+# shortens it again.  conntrack -U updates a NAT's entry only when given
+# its whole tuple.
 lab_r2_nat_idle() { # SECONDS PORT
-	lab_exec r2 sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established="$1"
 	lab_exec r2 conntrack -U -p tcp -s $LAB_C_IP -d $LAB_S_IP --sport "$2" \
 		--dport $LAB_PORT --timeout "$1" >/dev/null 2>&1
 }
 
-# r2's NAT holds no entry for the lab port any more.
-lab_r2_forgot() {
-	[ -z "$(lab_exec r2 conntrack -L -p tcp --orig-port-dst "$LAB_PORT" 2>/dev/null)" ]
+# The seconds r2 keeps the client's flow from PORT if it stays idle; empty
+# once r2 forgot it.
+lab_r2_flow_timeout() { # PORT
+	lab_exec r2 conntrack -L -p tcp -s $LAB_C_IP --sport "$1" --dport $LAB_PORT \
+		2>/dev/null | awk '{ print $3 }'
+}
+
+# True once r2 forgot the client's flow from PORT; until then it keeps
+# the flow's timeout at SECONDS at most.
+lab_r2_forgets_client() { # SECONDS PORT
+	local left
+	left=$(lab_r2_flow_timeout "$2")
+	[ -n "$left" ] || return 0
+	[ "$left" -le "$1" ] || lab_r2_nat_idle "$1" "$2" || true
+	return 1
 }
 
 # r1 forwards nothing any more.

@@ -86,9 +86,11 @@ prom_ready() {
 	return 1
 }
 
-# The value of an instant query that returns one series, or "none".
+# The value of an instant query that returns one series, or "none"; at
+# $PROM_AT (Unix seconds) when set, else now.
 prom_query() { # PROMQL
-	in_a curl -sfG "http://$PROM/api/v1/query" --data-urlencode "query=$1" |
+	in_a curl -sfG "http://$PROM/api/v1/query" --data-urlencode "query=$1" \
+		--data-urlencode "time=${PROM_AT:-$EPOCHREALTIME}" |
 		python3 -c '
 import json, sys
 r = json.load(sys.stdin)["data"]["result"]
@@ -102,13 +104,17 @@ prom_count() { # PROMQL
 	echo "${v%.*}"
 }
 
-# Wait until PROMQL gives WANT (Prometheus scrapes every second).
+# Wait until PROMQL gives WANT (Prometheus scrapes every second); PROM_SEEN
+# is when it did.
 prom_wait() { # PROMQL WANT SECONDS
 	wait_until "$3" prom_is "$1" "$2" ||
 		fail "prometheus: $1 = $(prom_query "$1"), expected $2"
 }
 
-prom_is() { [ "$(prom_query "$1")" = "$2" ]; } # PROMQL WANT
+prom_is() { # PROMQL WANT
+	local t=$EPOCHREALTIME
+	[ "$(PROM_AT=$t prom_query "$1")" = "$2" ] && PROM_SEEN=$t
+}
 
 # A real Prometheus scrapes the exporter while B sends 100 frames of each
 # size; its HTTP API then shows exactly what the interface counters show.
@@ -124,6 +130,9 @@ test_prometheus_sees_exact_counts() {
 	rx=$(($(ifstat "$A" a0 rx_packets) - rx0))
 	assert_eq "$rx" "$n" "a0 rx_packets (kernel)"
 	prom_wait 'wirescope_receive_packets_total{interface="a0"}' "$n" 10
+	# The rest as of that moment: a scrape that times out in a stalled VM
+	# marks every series stale until the next one.
+	PROM_AT=$PROM_SEEN
 	# 60+100+192+442+942+1442+1842 bytes, 100 of each.
 	assert_eq "$(prom_query 'wirescope_receive_bytes_total{interface="a0"}')" 502000 "rx bytes"
 	assert_eq "$(prom_query 'wirescope_transmit_packets_total{interface="a0"}')" 0 "tx packets"
@@ -147,15 +156,15 @@ test_prometheus_sees_exact_counts() {
 # Every query of the Grafana dashboard parses and runs on a real server;
 # the packet-size ones return data.
 dashboard_queries_valid() {
-	in_a python3 - "$PROM" tools/deploy/grafana-dashboard.json <<'EOF2' || fail "dashboard queries"
+	in_a python3 - "$PROM" tools/deploy/grafana-dashboard.json "${PROM_AT:-$EPOCHREALTIME}" <<'EOF2' || fail "dashboard queries"
 import json, sys, urllib.parse, urllib.request
-prom, path = sys.argv[1], sys.argv[2]
+prom, path, at = sys.argv[1:4]
 bad = []
 for p in json.load(open(path))["panels"]:
     for t in p.get("targets", []):
         q = (t["expr"].replace("$__rate_interval", "1m")
              .replace("$instance", ".*").replace("$interface", ".*"))
-        url = "http://%s/api/v1/query?%s" % (prom, urllib.parse.urlencode({"query": q}))
+        url = "http://%s/api/v1/query?%s" % (prom, urllib.parse.urlencode({"query": q, "time": at}))
         try:
             r = json.load(urllib.request.urlopen(url, timeout=10))
         except Exception as e:
