@@ -143,7 +143,7 @@ lab_client_abort_on_close() {
 	local peeked acked pid rc=0
 	peeked=$(mktemp -u /tmp/lab_peeked.XXXXXX)
 	acked=$(mktemp -u /tmp/lab_acked.XXXXXX)
-	lab_client "send:push,peek,touch:$peeked,wait:$acked,close" --timeout 5 &
+	lab_client "send:push,peek,touch:$peeked,wait:$acked,close" --timeout 30 &
 	pid=$!
 	nslib_wait_until 5 test -e "$peeked" || true
 	nslib_wait_until 5 lab_server_acked || true

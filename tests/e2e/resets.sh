@@ -59,7 +59,7 @@ test_peer_abort() {
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	local r0
 	r0=$(lab_tcp_snmp EstabResets)
-	lab_client "send:hi,recv,send:abort,recvwait:3" --timeout 5 >"$WS_TMP/client"
+	lab_client "send:hi,recv,send:abort,recvwait:10" --timeout 5 >"$WS_TMP/client"
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
 	ws_stop
 	one_rx "$WS_TMP/out" peer_abort
@@ -73,7 +73,7 @@ test_peer_no_socket() {
 	resets_lab
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
-	client_wait_go "send:more,recvwait:3"
+	client_wait_go "send:more,recvwait:10"
 	lab_server_mute_rst
 	lab_exec s ss -K state established "( sport = :$LAB_PORT )" >/dev/null
 	lab_server_unmute_rst
@@ -90,7 +90,7 @@ test_middlebox_reject_locate() {
 	resets_lab
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
-	client_wait_go "send:more,recvwait:3"
+	client_wait_go "send:more,recvwait:10"
 	lab_r2_reject
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
@@ -107,7 +107,7 @@ test_nat_idle_timeout() {
 	lab_r2_nat 600
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
-	client_wait_go "send:more,recvwait:3"
+	client_wait_go "send:more,recvwait:10"
 	nat_forget_client 2
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
@@ -154,7 +154,7 @@ nat_reset_after() { # STEP [ARGS...]
 	lab_r2_nat 600
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate --flows 64
-	CLIENT_TIMEOUT=60 client_wait_go "send:more,recvwait:3"
+	CLIENT_TIMEOUT=60 client_wait_go "send:more,recvwait:10"
 	nat_forget_client 2 "$@"
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
@@ -324,7 +324,7 @@ test_tracepoints_off_claim_nothing() {
 
 	start_server "$WS_TMP/server2"
 	WIRESCOPE_TEST_NO_TP=tcp_receive_reset ws_start "$LAB_C" "$WS_TMP/out2" resets -i c0 -j
-	lab_client "send:hi,recv,send:abort,recvwait:3" --timeout 5 >"$WS_TMP/client"
+	lab_client "send:hi,recv,send:abort,recvwait:10" --timeout 5 >"$WS_TMP/client"
 	ws_stop
 	one_rx "$WS_TMP/out2" peer_abort
 	assert_eq "$(rsts "$WS_TMP/out2" rx kernel)" "unknown (tracepoint off)" "kernel view without tcp_receive_reset"
@@ -390,7 +390,7 @@ test_local_netfilter() {
 	resets_lab
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
-	client_wait_go "send:more,recvwait:3"
+	client_wait_go "send:more,recvwait:10"
 	lab_client_reject
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
@@ -427,7 +427,7 @@ test_ipv6_peer_abort() {
 	resets_lab
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
-	LAB_TARGET=$LAB_S_IP6 lab_client "send:hi,recv,send:abort,recvwait:3" --timeout 5 >"$WS_TMP/client"
+	LAB_TARGET=$LAB_S_IP6 lab_client "send:hi,recv,send:abort,recvwait:10" --timeout 5 >"$WS_TMP/client"
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
 	ws_stop
 	one_rx "$WS_TMP/out" peer_abort
@@ -449,7 +449,7 @@ test_ipv6_middlebox_locate() {
 	resets_lab
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j --locate
-	LAB_TARGET=$LAB_S_IP6 client_wait_go "send:more,recvwait:3"
+	LAB_TARGET=$LAB_S_IP6 client_wait_go "send:more,recvwait:10"
 	lab_r2_reject6
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
@@ -506,7 +506,7 @@ test_presence_filter_rebuilt_live() {
 test_flow_started_before_wirescope() {
 	resets_lab
 	start_server
-	client_wait_go "send:again,recv,send:abort,recvwait:3"
+	client_wait_go "send:again,recv,send:abort,recvwait:10"
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
@@ -518,7 +518,7 @@ test_flow_started_before_wirescope() {
 test_unknown_without_baseline() {
 	resets_lab
 	start_server
-	client_wait_go "send:abort,recvwait:3"
+	client_wait_go "send:abort,recvwait:10"
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	client_go
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
