@@ -18,6 +18,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <net/if.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -342,30 +343,27 @@ static int xdp_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 static int attach_ingress(struct ws_iface *ifc, struct wirescope_bpf *skel,
 			  enum ws_attach_mode mode)
 {
-	int err;
-
 	/*
 	 * The default is tc: native XDP strips a veth peer's TSO and makes
 	 * many NICs re-create rings or reset the link, generic XDP counts
 	 * GRO/GSO super-packets as one frame (docs/sizes.md).  XDP only when
 	 * asked for.
 	 */
-	if (mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC) {
-		err = xdp_attach(ifc, skel, mode);
-		if (err)
-			return ws_error(err,
-					"%s: cannot attach XDP (%s mode): %s",
-					ifc->name,
-					mode == WS_MODE_NATIVE ? "native"
-							       : "generic",
-					strerror(-err));
-		return 0;
-	}
-	err = tc_attach(ifc, skel->progs.ws_tc_ingress, false,
-			&ifc->hook.rx_mode);
-	if (err)
-		tc_error(ifc, "ingress", err);
-	return err;
+	if (mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC)
+		return xdp_attach(ifc, skel, mode);
+	return tc_attach(ifc, skel->progs.ws_tc_ingress, false,
+			 &ifc->hook.rx_mode);
+}
+
+static void attach_error(struct ws_iface *ifc, bool egress,
+			 enum ws_attach_mode mode, int err)
+{
+	if (!egress && (mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC))
+		ws_error(err, "%s: cannot attach XDP (%s mode): %s", ifc->name,
+			 mode == WS_MODE_NATIVE ? "native" : "generic",
+			 strerror(-err));
+	else
+		tc_error(ifc, egress ? "egress" : "ingress", err);
 }
 
 /*
@@ -422,23 +420,36 @@ static bool link_deleted(int fd, int ifindex)
 	return gone;
 }
 
+/* No interface here has @ifc's ifindex any more: deleted or moved away. */
+static bool iface_vanished(const struct ws_iface *ifc)
+{
+	char name[IF_NAMESIZE];
+
+	return !if_indextoname(ifc->ifindex, name) && errno == ENXIO;
+}
+
 int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 		   enum ws_attach_mode mode)
 {
+	bool egress = false;
 	int err;
 
 	if (ifc->hook.nl_fd < 0)
 		ifc->hook.nl_fd = link_events_open();
 
 	err = attach_ingress(ifc, skel, mode);
-	if (err)
-		return err;
-	err =
-	    tc_attach(ifc, skel->progs.ws_tc_egress, true, &ifc->hook.tx_mode);
-	if (err) {
-		tc_error(ifc, "egress", err);
-		ws_hook_detach(ifc);
+	if (!err) {
+		egress = true;
+		err = tc_attach(ifc, skel->progs.ws_tc_egress, true,
+				&ifc->hook.tx_mode);
 	}
+	if (!err)
+		return 0;
+	ifc->gone = iface_vanished(ifc); /* its filters went with it */
+	ws_hook_detach(ifc);
+	if (ifc->gone)
+		return WS_HOOK_VANISHED;
+	attach_error(ifc, egress, mode, err);
 	return err;
 }
 

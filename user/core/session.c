@@ -494,24 +494,49 @@ static bool iface_is_up(const char *name)
 	return up;
 }
 
-/* An -i name no interface has yet (export --wait-interface): check_gone. */
-static void said_missing(const struct ws_iface *ifc)
+/*
+ * An -i name no interface has (export --wait-interface): "yet", or "any
+ * more" and why.  check_gone() watches for it.
+ */
+static void serving_without(const struct ws_iface *ifc, const char *when)
 {
-	ws_warn("export: no interface is named %s yet; serving without it, "
+	ws_warn("export: no interface is named %s %s; serving without it, "
 		"exiting %d once it exists so the service manager restarts "
 		"wirescope to attach to it",
-		ifc->label, WS_EXIT_REATTACH);
+		ifc->label, when, WS_EXIT_REATTACH);
+}
+
+/*
+ * After ws_hook_attach() failed with @err: the exit code, or 0 when export
+ * waits for the interface, which was deleted or moved away while we loaded
+ * (a driver reload, a bond re-created), as for one missing at start.
+ * Without --wait-interface that is no such interface, as at start.
+ */
+static int attach_failed(struct ws_session *s, struct ws_iface *ifc, int err)
+{
+	if (err != WS_HOOK_VANISHED)
+		return WS_EXIT_ATTACH;
+	if (!s->o->wait_ifaces)
+		return ws_error(WS_EXIT_IFACE,
+				"no such interface: '%s' (it vanished while "
+				"wirescope attached to it)",
+				ifc->label);
+	ifc->missing = true;
+	ifc->ifindex = 0;
+	serving_without(ifc, "any more (it vanished while wirescope attached "
+			     "to it)");
+	return 0;
 }
 
 static int attach_hooks(struct ws_session *s)
 {
 	struct ws_iface *ifc;
-	int i, n;
+	int i, n, err;
 
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		ifc = &s->o->ifaces[i];
 		if (ifc->missing) {
-			said_missing(ifc);
+			serving_without(ifc, "yet");
 			continue;
 		}
 		n = ws_hook_remove_stale(ifc);
@@ -519,8 +544,13 @@ static int attach_hooks(struct ws_session *s)
 			ws_warn("%s: removed %d tc filter(s) left by a crashed "
 				"wirescope",
 				ifc->name, n);
-		if (ws_hook_attach(ifc, s->skel, s->o->mode))
-			return WS_EXIT_ATTACH;
+		err = ws_hook_attach(ifc, s->skel, s->o->mode);
+		if (err) {
+			err = attach_failed(s, ifc, err);
+			if (err)
+				return err;
+			continue;
+		}
 		ifc->down = !iface_is_up(ifc->name);
 		if (ifc->down && !ifc->implicit)
 			ws_warn("%s: interface is down; counting starts when "
@@ -1129,6 +1159,20 @@ static int start(struct ws_session *s)
 	return 0;
 }
 
+/*
+ * Run until the end, then the summary: losing every interface still ends
+ * with the totals counted so far.
+ */
+static int watch(struct ws_session *s)
+{
+	int err = run_loop(s);
+
+	s->end_code = err;
+	if ((!err || err == WS_EXIT_IFACE) && summarize(s) > 0 && !err)
+		err = WS_EXIT_RUNTIME;
+	return err;
+}
+
 int ws_session_run(struct ws_session *s)
 {
 	sigset_t stop_signals;
@@ -1173,11 +1217,7 @@ int ws_session_run(struct ws_session *s)
 				       strerror(errno))
 			    : start(s);
 	if (!err)
-		err = run_loop(s);
-	/* Losing every interface still ends with the totals counted so far. */
-	s->end_code = err;
-	if ((!err || err == WS_EXIT_IFACE) && summarize(s) > 0 && !err)
-		err = WS_EXIT_RUNTIME;
+		err = watch(s);
 out:
 	teardown(s);
 	if (s->sig_fd >= 0)
