@@ -246,10 +246,11 @@ no_tcp_to() { # NS DST [SS-FILTER...]
 }
 
 # ws_start NS OUTFILE ARGS...: start wirescope in NS, wait until attached.
-# Sets $WS_PID.
+# Sets $WS_PID, and $WS_READY: its ready file, written as the watch begins.
 ws_start() {
 	local n=$1 out=$2 ready
 	ready=$(fresh_path ready)
+	WS_READY=$ready
 	shift 2
 	bg ip netns exec "$n" "$WS" "$@" --ready-file "$ready" >"$out" 2>"$out.err"
 	WS_PID=$BG_PID
@@ -412,9 +413,11 @@ host_sysctls_restore() {
 }
 
 # The resets lab's client (tools/lab.sh): it talks, then waits for "go"
-# ($CLIENT_PRE: steps before).
+# ($CLIENT_PRE: steps before), and says it woke.  Its waits end after
+# $CLIENT_TIMEOUT wall seconds, long enough for the turns of wait_until
+# under TCG (each forks a process or two).
 client_wait_go() { # STEPS_AFTER_GO
-	bg lab_client "${CLIENT_PRE:-}send:hi,recv,touch:$WS_TMP/ready,wait:$WS_TMP/go,$1" --timeout "${CLIENT_TIMEOUT:-10}" >"$WS_TMP/client"
+	bg lab_client "${CLIENT_PRE:-}send:hi,recv,touch:$WS_TMP/ready,wait:$WS_TMP/go,touch:$WS_TMP/woke,$1" --timeout "${CLIENT_TIMEOUT:-60}" >"$WS_TMP/client"
 	CLIENT_PID=$BG_PID
 	wait_file "$WS_TMP/ready"
 }
@@ -429,6 +432,7 @@ client_go() {
 # this returns.
 nat_forget_client() { # SECONDS [STEP...]
 	local port
+	NAT_IDLE_S=$1
 	port=$(sed -n 's/^connected //p' "$WS_TMP/client")
 	lab_r2_nat_idle "$1" "$port" || fail "r2's NAT holds no entry for the client's flow"
 	"${@:2}"
@@ -437,13 +441,18 @@ nat_forget_client() { # SECONDS [STEP...]
 }
 
 # IDLE_S (a resets record's idle_s, or diag's idle_min_s) is the waiting
-# client's idle time: at least the NAT's 2 s, at most the time from its
-# "ready" to its "go" (the files' mtimes) and a second.
+# client's idle time: at least the NAT's (nat_forget_client), at most the
+# time from its "ready" to its waking (the files' mtimes) and a second.
 assert_idle_s() { # IDLE_S
 	local waited
-	waited=$(python3 -c 'import os, sys; print(int(os.stat(sys.argv[2]).st_mtime - os.stat(sys.argv[1]).st_mtime))' "$WS_TMP/ready" "$WS_TMP/go")
-	assert_ge "${1%%.*}" 2 "idle seconds before the reset (the NAT's timeout)"
+	waited=$(mtime_gap "$WS_TMP/ready" "$WS_TMP/woke")
+	assert_ge "${1%%.*}" "$NAT_IDLE_S" "idle seconds before the reset (the NAT's timeout)"
 	assert_le "${1%%.*}" $((waited + 1)) "idle seconds before the reset (the client waited $waited)"
+}
+
+# Whole seconds from FILE1's last change to FILE2's.
+mtime_gap() { # FILE1 FILE2
+	python3 -c 'import os, sys; print(int(os.stat(sys.argv[2]).st_mtime - os.stat(sys.argv[1]).st_mtime))' "$1" "$2"
 }
 
 ws_cleanup() {

@@ -131,17 +131,18 @@ tcp_counter() { # NS NAME (nstat name, e.g. TcpRetransSegs): absolute value
 # A quiet lab with light normal traffic: healthy, exit 0, nothing else.
 test_diag_quiet_healthy() {
 	diag_lab
-	local t0=$EPOCHREALTIME ran
+	local ran
 	diag_run "$WS_TMP/out" -d "$DIAG_SECS" -j
 	ip netns exec "$A" ping -c 3 -i 0.3 -q 198.18.0.2 >/dev/null
 	assert_eq "$(tcp_pair 5001 20000)" 20000 "bytes received"
 	diag_wait
-	ran=$(python3 -c "print($EPOCHREALTIME - $t0)")
+	# From its ready file, written as the watch begins, to its exit.
+	ran=$(python3 -c 'import os, sys, time; print(time.time() - os.stat(sys.argv[1]).st_mtime)' "$WS_READY")
 	assert_rc 0
 	assert_json_lines "$WS_TMP/out"
 	# One record a tick; a tick late by a whole second folds two into one,
 	# so the records' seconds, not their number, must cover -d, and no more
-	# than diag ran (a stalled VM's last tick comes late).
+	# than diag watched (a stalled VM's last tick comes late).
 	assert_match "$(python3 -c '
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1]) if "\"interval\"" in l]
@@ -1005,15 +1006,18 @@ lab_with_server() {
 	wait_file "$WS_TMP/server"
 }
 
-# r2 NATs and forgets the flow after 2 s idle; then the client writes.
+# r2 NATs and forgets the flow after 2 s idle; then the client writes, and
+# diag, stopped, judges the reset.
 test_diag_middlebox_reset() {
 	lab_with_server
 	lab_r2_nat 600
-	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 7 -j
-	client_wait_go "send:more,recvwait:2"
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 60 -j
+	client_wait_go "send:more,recvwait:10"
 	nat_forget_client 2
 	client_go
-	diag_wait
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	DIAG_RC=0
+	ws_stop || DIAG_RC=$? # the final sample reads the reset
 	assert_eq "$DIAG_RC" 2 "exit code (critical)"
 	assert_eq "$(finding_ids "$WS_TMP/out")" middlebox_reset "findings"
 	assert_eq "$(finding_field "$WS_TMP/out" middlebox_reset peer)" "$LAB_S_IP" "evidence peer"

@@ -87,7 +87,7 @@ prom_ready() {
 }
 
 # The value of an instant query that returns one series, or "none"; at
-# $PROM_AT (Unix seconds) when set, else now.
+# $PROM_AT (Unix seconds) when set and not empty, else now.
 prom_query() { # PROMQL
 	in_a curl -sfG "http://$PROM/api/v1/query" --data-urlencode "query=$1" \
 		--data-urlencode "time=${PROM_AT:-$EPOCHREALTIME}" |
@@ -116,6 +116,23 @@ prom_is() { # PROMQL WANT
 	[ "$(PROM_AT=$t prom_query "$1")" = "$2" ] && PROM_SEEN=$t
 }
 
+# prom_wait, then pin later queries to the moment PROMQL gave WANT
+# (PROM_AT), once it holds there for good: a scrape that began before that
+# moment and then timed out (scrape_timeout, 1 s) marks every series stale
+# as of its start, as a stalled VM can make one.
+prom_pin() { # PROMQL WANT SECONDS
+	local try
+	for try in 1 2 3; do
+		prom_wait "$@"
+		sleep 1.5 # past the scrape timeout of any scrape begun before
+		PROM_AT=$PROM_SEEN
+		[ "$(prom_query "$1")" = "$2" ] && return 0
+		log "$1 went stale at $PROM_AT (try $try)"
+		PROM_AT=
+	done
+	fail "prometheus: $1 = $2 did not hold, 3 times"
+}
+
 # A real Prometheus scrapes the exporter while B sends 100 frames of each
 # size; its HTTP API then shows exactly what the interface counters show.
 test_prometheus_sees_exact_counts() {
@@ -129,10 +146,8 @@ test_prometheus_sees_exact_counts() {
 	send_frames "$n"
 	rx=$(($(ifstat "$A" a0 rx_packets) - rx0))
 	assert_eq "$rx" "$n" "a0 rx_packets (kernel)"
-	prom_wait 'wirescope_receive_packets_total{interface="a0"}' "$n" 10
-	# The rest as of that moment: a scrape that times out in a stalled VM
-	# marks every series stale until the next one.
-	PROM_AT=$PROM_SEEN
+	local PROM_AT
+	prom_pin 'wirescope_receive_packets_total{interface="a0"}' "$n" 10
 	# 60+100+192+442+942+1442+1842 bytes, 100 of each.
 	assert_eq "$(prom_query 'wirescope_receive_bytes_total{interface="a0"}')" 502000 "rx bytes"
 	assert_eq "$(prom_query 'wirescope_transmit_packets_total{interface="a0"}')" 0 "tx packets"

@@ -366,12 +366,13 @@ void ws_session_listeners_free(struct ws_session *s);
 
 /* hook.c */
 void ws_hook_init(struct ws_hook *h);
+/* No interface has the ifindex any more (ws_hook_attach). */
+#define WS_HOOK_VANISHED 1
 /*
  * Attach both programs, or neither: 0, a -errno said on stderr, or
- * WS_HOOK_VANISHED, unsaid: no interface has @ifc's ifindex any more
- * (deleted or moved away since it was resolved), and @ifc is gone.
+ * WS_HOOK_VANISHED (positive), unsaid: the interface was deleted or moved
+ * away since its ifindex was resolved, and @ifc is gone.
  */
-#define WS_HOOK_VANISHED 1
 int ws_hook_attach(struct ws_iface *ifc, struct wirescope_bpf *skel,
 		   enum ws_attach_mode mode);
 void ws_hook_detach(struct ws_iface *ifc);

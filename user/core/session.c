@@ -495,22 +495,41 @@ static bool iface_is_up(const char *name)
 }
 
 /*
- * An -i name no interface has (export --wait-interface): "yet", or "any
- * more" and why.  check_gone() watches for it.
+ * An -i name export --wait-interface serves without, said once:
+ * check_gone() watches for it.
  */
-static void serving_without(const struct ws_iface *ifc, const char *when)
+static void serving_without(const char *pre, const char *label,
+			    const char *post)
 {
-	ws_warn("export: no interface is named %s %s; serving without it, "
-		"exiting %d once it exists so the service manager restarts "
-		"wirescope to attach to it",
-		ifc->label, when, WS_EXIT_REATTACH);
+	ws_warn("export: %s%s%s; serving without it, exiting %d once it "
+		"exists so the service manager restarts wirescope to attach "
+		"to it",
+		pre, label, post, WS_EXIT_REATTACH);
+}
+
+/*
+ * The interface vanished while we loaded, and one of its name is there
+ * now (a bond re-created): attach to that one instead.
+ */
+static bool renew_ifindex(struct ws_iface *ifc)
+{
+	unsigned int idx = if_nametoindex(ifc->label);
+
+	if (!idx)
+		return false;
+	ws_warn("%s: re-created while wirescope attached to it; attaching to "
+		"the new one (ifindex %u)",
+		ifc->label, idx);
+	ifc->ifindex = idx;
+	ifc->gone = false;
+	return true;
 }
 
 /*
  * After ws_hook_attach() failed with @err: the exit code, or 0 when export
  * waits for the interface, which was deleted or moved away while we loaded
- * (a driver reload, a bond re-created), as for one missing at start.
- * Without --wait-interface that is no such interface, as at start.
+ * (a driver reload), as for one missing at start.  Without
+ * --wait-interface that is an unusable interface.
  */
 static int attach_failed(struct ws_session *s, struct ws_iface *ifc, int err)
 {
@@ -518,13 +537,12 @@ static int attach_failed(struct ws_session *s, struct ws_iface *ifc, int err)
 		return WS_EXIT_ATTACH;
 	if (!s->o->wait_ifaces)
 		return ws_error(WS_EXIT_IFACE,
-				"no such interface: '%s' (it vanished while "
-				"wirescope attached to it)",
+				"%s vanished while wirescope attached to it",
 				ifc->label);
 	ifc->missing = true;
 	ifc->ifindex = 0;
-	serving_without(ifc, "any more (it vanished while wirescope attached "
-			     "to it)");
+	serving_without("", ifc->label,
+			" vanished while wirescope attached to it");
 	return 0;
 }
 
@@ -536,7 +554,8 @@ static int attach_hooks(struct ws_session *s)
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		ifc = &s->o->ifaces[i];
 		if (ifc->missing) {
-			serving_without(ifc, "yet");
+			serving_without("no interface is named ", ifc->label,
+					" yet");
 			continue;
 		}
 		n = ws_hook_remove_stale(ifc);
@@ -545,6 +564,8 @@ static int attach_hooks(struct ws_session *s)
 				"wirescope",
 				ifc->name, n);
 		err = ws_hook_attach(ifc, s->skel, s->o->mode);
+		if (err == WS_HOOK_VANISHED && renew_ifindex(ifc))
+			err = ws_hook_attach(ifc, s->skel, s->o->mode);
 		if (err) {
 			err = attach_failed(s, ifc, err);
 			if (err)
