@@ -782,6 +782,12 @@ stop_while_loading() { # OUT ARGS...
 
 ready_or_gone() { [ -s "$READY" ] || pid_gone "$WS_PID"; }
 
+# Until the stopped-and-continued wirescope serves; fails if it exited.
+wait_serving() { # OUT
+	wait_until 30 ready_or_gone || fail "neither serving nor gone after 30 s"
+	[ -s "$READY" ] || fail "exited: $(cat "$1.err")"
+}
+
 # w0 is deleted while export --wait-interface, as its unit runs it, loads
 # (a driver reload at the unit's restart): it serves without w0 and exits
 # 9 once w0 exists, as for a name missing at start.  It exited 7 before,
@@ -794,8 +800,7 @@ test_iface_vanishes_while_loading() {
 	stop_while_loading "$WS_TMP/out" export -i w0 --wait-interface --listen 127.0.0.1:0
 	ip -n "$A" link del w0
 	kill -CONT "$WS_PID"
-	wait_until 30 ready_or_gone || fail "neither serving nor gone after 30 s"
-	[ -s "$READY" ] || fail "exited: $(cat "$WS_TMP/out.err")"
+	wait_serving "$WS_TMP/out"
 	assert_eq "$(grep -c '^wirescope: export: w0 vanished while wirescope attached to it; serving without it, exiting 9 once it exists so the service manager restarts wirescope to attach to it$' "$WS_TMP/out.err")" 1 "lines saying so: $(cat "$WS_TMP/out.err")"
 	assert_eq "$(grep -c 'error:' "$WS_TMP/out.err")" 0 "errors: $(cat "$WS_TMP/out.err")"
 	m=$(scrape_export "$WS_PID")
@@ -812,8 +817,7 @@ test_iface_vanishes_while_loading() {
 	ip -n "$A" link add w0 type veth peer name w1
 	idx=$(ip netns exec "$A" cat /sys/class/net/w0/ifindex)
 	kill -CONT "$WS_PID"
-	wait_until 30 ready_or_gone || fail "neither serving nor gone after 30 s"
-	[ -s "$READY" ] || fail "exited: $(cat "$WS_TMP/out2.err")"
+	wait_serving "$WS_TMP/out2"
 	assert_eq "$(grep -c "^wirescope: w0: re-created while wirescope attached to it; attaching to the new one (ifindex $idx)\$" "$WS_TMP/out2.err")" 1 "lines saying so: $(cat "$WS_TMP/out2.err")"
 	assert_eq "$(grep -c 'error:' "$WS_TMP/out2.err")" 0 "errors: $(cat "$WS_TMP/out2.err")"
 	m=$(scrape_export "$WS_PID")

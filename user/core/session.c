@@ -546,6 +546,16 @@ static int attach_failed(struct ws_session *s, struct ws_iface *ifc, int err)
 	return 0;
 }
 
+/* Attach to @ifc, or to one re-created under its name: 0 or an exit code. */
+static int attach_iface(struct ws_session *s, struct ws_iface *ifc)
+{
+	int err = ws_hook_attach(ifc, s->skel, s->o->mode);
+
+	if (err == WS_HOOK_VANISHED && renew_ifindex(ifc))
+		err = ws_hook_attach(ifc, s->skel, s->o->mode);
+	return err ? attach_failed(s, ifc, err) : 0;
+}
+
 static int attach_hooks(struct ws_session *s)
 {
 	struct ws_iface *ifc;
@@ -563,15 +573,11 @@ static int attach_hooks(struct ws_session *s)
 			ws_warn("%s: removed %d tc filter(s) left by a crashed "
 				"wirescope",
 				ifc->name, n);
-		err = ws_hook_attach(ifc, s->skel, s->o->mode);
-		if (err == WS_HOOK_VANISHED && renew_ifindex(ifc))
-			err = ws_hook_attach(ifc, s->skel, s->o->mode);
-		if (err) {
-			err = attach_failed(s, ifc, err);
-			if (err)
-				return err;
+		err = attach_iface(s, ifc);
+		if (err)
+			return err;
+		if (ifc->missing) /* vanished, waited for */
 			continue;
-		}
 		ifc->down = !iface_is_up(ifc->name);
 		if (ifc->down && !ifc->implicit)
 			ws_warn("%s: interface is down; counting starts when "
