@@ -528,11 +528,12 @@ static __always_inline void rst_key_from_sk(const struct sock *sk,
 /*
  * The flow of a received skb (its source is the remote end); false if it
  * is not TCP or its headers are not set.  @e gets the TTL, IP ID, seq, ack
- * and TCP flags.
+ * and TCP flags.  @is_tcp: the caller knows it is a TCP segment, so the
+ * transport header is TCP even after IPv6 extension headers.
  */
 static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 					     struct rst_flow_key *k,
-					     struct rst_event *e)
+					     struct rst_event *e, bool is_tcp)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 nh = BPF_CORE_READ(skb, network_header);
@@ -548,7 +549,7 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 	ver >>= 4;
 	if (ver == 4) {
 		if (bpf_probe_read_kernel(&ip4, sizeof(ip4), head + nh) ||
-		    ip4.protocol != WS_IPPROTO_TCP)
+		    (!is_tcp && ip4.protocol != WS_IPPROTO_TCP))
 			return false;
 		k->family = 4;
 		k->raddr[0] = ip4.saddr;
@@ -557,7 +558,7 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 		e->ip_id = bpf_ntohs(ip4.id);
 	} else if (ver == 6) {
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) ||
-		    ip6.nexthdr != WS_IPPROTO_TCP)
+		    (!is_tcp && ip6.nexthdr != WS_IPPROTO_TCP))
 			return false;
 		k->family = 6;
 		__builtin_memcpy(k->raddr, &ip6.saddr, 16);
@@ -623,6 +624,8 @@ int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb)
 	__u32 reason = ws_tp_send_reset_nargs >= 3 ? (__u32)ctx[2] : 0;
 	struct rst_event *e;
 	struct rst_event tmp = {};
+	bool parsed;
+	__u8 state;
 
 	if (!resets_enabled)
 		return 0;
@@ -637,13 +640,20 @@ int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb)
 	e = rst_reserve(RST_TP_SEND);
 	if (!e)
 		return 0;
-	/* With an skb we answer it (no socket, TIME_WAIT, bad segment). */
-	if (skb) {
-		if (!rst_key_from_skb(skb, &tmp.key, &tmp)) {
-			bpf_ringbuf_discard(e, 0);
-			return 0;
-		}
-	} else {
+	/*
+	 * With an skb we answer it (no socket, TIME_WAIT, bad segment): a TCP
+	 * segment, whatever IPv6 extension headers precede it.
+	 */
+	parsed = skb && rst_key_from_skb(skb, &tmp.key, &tmp, true);
+	state = sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0;
+	/* A listener's key names no flow: only the segment's does. */
+	if (!parsed && (!sk || state == TCP_LISTEN)) {
+		health_inc(WS_H_RESETS_EVENT_UNREAD);
+		bpf_ringbuf_discard(e, 0);
+		return 0;
+	}
+	if (!parsed) {
+		__builtin_memset(&tmp.key, 0, sizeof(tmp.key));
 		rst_key_from_sk(sk, &tmp.key);
 	}
 	e->key = tmp.key;
@@ -652,7 +662,7 @@ int BPF_PROG(ws_rst_send, const struct sock *sk, const struct sk_buff *skb)
 	e->tcp_flags = tmp.tcp_flags;
 	e->reason = reason;
 	e->dir = WS_TX;
-	e->state = sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0;
+	e->state = state;
 	rst_attach_flow(e);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
@@ -696,7 +706,7 @@ static __always_inline void resets_on_drop(struct sk_buff *skb, __u32 reason,
 	if (!rst_skb_maybe_rst(skb) ||
 	    !rst_our_netns(rx_sk ? rx_sk->__sk_common.skc_net.net
 				 : rst_skb_net(skb)) ||
-	    !rst_key_from_skb(skb, &tmp.key, &tmp) ||
+	    !rst_key_from_skb(skb, &tmp.key, &tmp, false) ||
 	    !(tmp.tcp_flags & WS_TCP_RST))
 		return;
 	e = rst_reserve(RST_TP_DROP);

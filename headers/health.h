@@ -20,6 +20,9 @@ enum ws_health_idx {
 	 * were not pulled in (egress; on ingress a failed pull, or a head of
 	 * 54 bytes or more still short of them): TCP collectors miss it */
 	WS_H_HEADERS_UNREAD = 3,
+	/* resets: a tcp_send_reset event whose segment's headers could not
+	 * be read (nor a socket's): that RST of ours is unknown */
+	WS_H_RESETS_EVENT_UNREAD = 4,
 	/* handshakes/accept */
 	WS_H_HS_FLOW_INSERT_FAILED = 8, /* SYN not tracked: insert failed */
 	WS_H_HS_NO_FLOW = 9,	 /* SYN-ACK of a SYN we hold no state for */

@@ -163,6 +163,8 @@ def step(c, st, timeout):
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, intvl)
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
+    elif op == "shutdown":  # both ways, the socket kept (no TIME_WAIT yet)
+        c.shutdown(socket.SHUT_RDWR)
     elif op == "close":
         c.close()
         return False

@@ -1209,6 +1209,40 @@ print(sum(c not in left and not c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
 	assert_ge "$(finding_field "$WS_TMP/out" handshake_latency connect_p99_s | cut -d. -f1)" 1 "evidence connect_p99_s"
 }
 
+# The client's own nftables rejects its segment: the RST comes back on lo,
+# which diag does not watch.  The socket's tcp_receive_reset still counts
+# it, as a reset of unknown origin that says why, not a healthy run.
+test_diag_local_reject_lo_unwatched() {
+	lab_with_server
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 60 -j
+	client_wait_go "send:more,recvwait:10"
+	lab_client_reject
+	client_go
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	# The socket took the RST before the client saw it: its event is in
+	# the ring buffer, and the stop decides every event left.
+	ws_stop
+	assert_eq "$(finding_ids "$WS_TMP/out")" "healthy unattributed_resets" "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" unattributed_resets resets)" 1 "evidence resets"
+	assert_eq "$(finding_field "$WS_TMP/out" unattributed_resets why)" \
+		"not seen on a watched interface" "evidence why"
+	assert_match "$(finding_field "$WS_TMP/out" unattributed_resets advice)" \
+		'wirescope resets -i IFACE' "advice"
+}
+
+# Connects refused on 127.0.0.1, over lo, which diag does not watch: this
+# host's RSTs (tcp_send_reset, without a socket from 6.10) to its own
+# sockets, whose receive events are theirs, not RSTs that came in unseen.
+test_diag_localhost_refused_not_unattributed() {
+	kernel_btf_has sk_rst_reason || skip "tcp_send_reset fires without a socket from 6.10"
+	lab_with_server
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 60 -j
+	assert_eq "$(lab_connect_loop c 127.0.0.1 3 7777 0)" 3 "connects refused"
+	ws_stop
+	assert_eq "$(finding_ids "$WS_TMP/out")" "healthy local_reset" "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" local_reset resets)" 3 "evidence resets"
+}
+
 # An off-path forger on r1 sends RSTs with a TTL that does not fit and a
 # jumping sequence; the kernel refuses them and the flow lives on.
 test_diag_injected_reset() {

@@ -642,6 +642,10 @@ s = socket.socket(); s.bind(("127.0.0.1", 19460)); s.listen(1); time.sleep(30)' 
 	expect_error 3 "-T and -j do not apply" $x export -i a0 -j
 	expect_error 3 "unexpected argument '5'" $x export -i a0 5
 	expect_error 3 "at least one -i IFACE" $x export
+	# Not root: a privileged port is a privilege error (4), not a runtime one.
+	expect_error 4 "cannot listen on 127.0.0.1:80: must run as root" \
+		ip netns exec "$A" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all "$WS" export -i a0 --listen 127.0.0.1:80
 	assert_eq "$(attached_progs "$A")" "" "programs left after bad input"
 	assert_match "$("$WS" export --help)" 'Usage: wirescope export -i IFACE' "export --help"
 }
@@ -697,6 +701,9 @@ test_systemd_unit_no_restart_loop() {
 	done
 	[[ $prevent == *" 9 "* ]] && fail "exit 9 is in RestartPreventExitStatus:$prevent"
 	grep -qx 'Restart=on-failure' "$unit" || fail "the unit does not restart on exit 9"
+	# systemd would delete the clsact lock files a crashed run leaves for
+	# the restart (hardening: test_kill9_random_moments_clsact).
+	grep -qx 'RuntimeDirectoryPreserve=yes' "$unit" || fail "the unit removes /run/wirescope on stop"
 	assert_eq "$(attached_progs "$A")" "" "programs left after the failures"
 }
 

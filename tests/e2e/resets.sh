@@ -67,6 +67,27 @@ test_peer_abort() {
 	assert_eq "$(($(lab_tcp_snmp EstabResets) - r0))" 1 "EstabResets"
 }
 
+# 1b. The client dials an address this host's own DNAT rewrites (a
+#     ClusterIP, say): its socket knows that address, the wire the
+#     server's.  The peer's abort is one RST, which that socket took.
+test_peer_abort_through_local_dnat() {
+	resets_lab
+	start_server
+	lab_exec c nft -f - <<-EOF
+	table ip lab_dnat {
+		chain output {
+			type nat hook output priority -100;
+			ip daddr 198.18.9.9 tcp dport $LAB_PORT dnat to $LAB_S_IP
+		}
+	}
+	EOF
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	LAB_TARGET=198.18.9.9 lab_client "send:hi,recv,send:abort,recvwait:10" --timeout 5 >"$WS_TMP/client"
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	ws_stop
+	assert_eq "$(rst_counts "$WS_TMP/out" any dir verdict kernel)" "1 rx peer_abort accepted" "RSTs"
+}
+
 # 2. The server's socket vanishes silently (ss -K, its RST dropped); the
 #    client's next segment meets a host with no socket.
 test_peer_no_socket() {
@@ -285,6 +306,27 @@ test_local_abort_on_close() {
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
 }
 
+# 8a. The client shuts its socket down both ways, then the server's late
+#     data meets it: the kernel resets the flow (an abort on data), calling
+#     tcp_reset on that socket first.  One RST, ours, on the wire: the
+#     socket's receive event is its own, no RST that came in unseen.
+test_abort_on_data_one_rst() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local o0
+	o0=$(lab_tcp_snmp OutRsts)
+	bg lab_client "send:later:$WS_TMP/go,shutdown,wait:$WS_TMP/done" --timeout 20 >"$WS_TMP/client"
+	touch "$WS_TMP/go"
+	wait_until 10 at_least $((o0 + 1)) lab_tcp_snmp OutRsts ||
+		fail "the client sent no RST"
+	touch "$WS_TMP/done"
+	wait "$BG_PID" || true
+	ws_stop
+	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
+	assert_eq "$(rst_counts "$WS_TMP/out" any dir verdict)" "1 tx local" "RSTs"
+}
+
 # 8b. The client aborts with SO_LINGER 0, nothing unread: TCP_STATE (the
 #     kernel's reason from 6.12; before it, none or another), and the
 #     advice says what sends it.
@@ -359,10 +401,52 @@ test_closed_port_rst_not_firewall() {
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 3 "OutRsts"
 	if send_reset_full; then
 		assert_eq "$(rst_counts "$WS_TMP/out" tx verdict reason)" "3 local NO_SOCKET" "verdicts"
+		assert_eq "$(jfield "$(summary_of "$WS_TMP/out")" verdicts.local_netfilter)" 0 \
+			"summary: local_netfilter counted"
 		return
 	fi
 	assert_eq "$(rst_counts "$WS_TMP/out" tx verdict confidence)" "3 unknown low" "verdicts"
+	# Never said before 6.10: its count is unknown, not 0.
+	assert_eq "$(jfield "$(summary_of "$WS_TMP/out")" verdicts.local_netfilter)" None \
+		"summary: local_netfilter before 6.10"
 	assert_match "$(rsts "$WS_TMP/out" tx why | sort -u)" '^evidence_tracepoint_partial: sent by this host, but before 6.10 tcp:tcp_send_reset' "why"
+}
+
+# IPv6 connects whose SYNs carry a destination-options header (the
+# socket's IPV6_DSTOPTS) to a closed port: C's kernel answers each with an
+# RST, and its tcp_send_reset event reads the segment past the extension
+# header.  The event was dropped unread, and from 6.10 the RST blamed on
+# this host's firewall (local_netfilter).
+test_ipv6_ext_closed_port_rst() {
+	resets_lab
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local o0 refused
+	o0=$(lab_tcp_snmp OutRsts)
+	refused=$(lab_exec s python3 -c '
+import socket, sys
+padn = bytes([0, 0, 1, 4, 0, 0, 0, 0])  # next header, length 0, PadN(4)
+n = 0
+for i in range(3):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_IPV6, 59, padn)  # IPV6_DSTOPTS
+    s.settimeout(5)
+    try:
+        s.connect((sys.argv[1], 7777))
+    except ConnectionRefusedError:
+        n += 1
+    s.close()
+print(n)' 2001:db8:0::2)
+	ws_stop
+	assert_eq "$refused" 3 "connects refused"
+	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 3 "OutRsts"
+	if send_reset_full; then
+		assert_eq "$(rst_counts "$WS_TMP/out" tx verdict reason saddr)" \
+			"3 local NO_SOCKET 2001:db8::2" "verdicts"
+	else
+		assert_eq "$(rst_counts "$WS_TMP/out" tx verdict confidence)" "3 unknown low" "verdicts"
+	fi
+	assert_eq "$(jfield "$(grep health_summary "$WS_TMP/out")" resets_event_unread)" 0 \
+		"events whose segment was not read"
 }
 
 # wirescope on r1, which forwards the server's answers to a closed port: the
@@ -419,6 +503,14 @@ test_resets_usage() {
 	assert_eq "$rc" 3 "stray argument"
 	rc=0; "$WS" resets -i nosuchif0 2>"$WS_TMP/err" || rc=$?
 	assert_eq "$rc" 5 "unknown interface"
+	# Each line has its own time; a duration past -d's bound is refused
+	# before anything loads (it overflowed the timer after the attach).
+	expect_error 3 "-T does not apply" "$WS" resets -i lo -T
+	expect_error 3 "interval x count: at most 86400 s" "$WS" resets -i lo 10 1000000000
+	# A misspelt event is a usage error whoever runs it: not "not root".
+	expect_error 3 "--skip-tracepoint: 'kfree_skbb' is not a tracepoint" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$WS" resets -i lo --skip-tracepoint kfree_skbb
 }
 
 # IPv6 end to end: the peer's abort (hop limit, timestamps) and our own

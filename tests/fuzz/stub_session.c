@@ -39,6 +39,7 @@ int ws_session_run(struct ws_session *s)
 		     !(o->ifaces[i].missing && o->wait_ifaces)))
 			abort();
 	if (!(o->interval >= 0.01 && o->interval <= 86400) || o->count < 0 ||
+	    !(o->duration >= 0 && o->duration <= 86400) ||
 	    (unsigned int)o->mode > WS_MODE_TC)
 		abort();
 	return WS_EXIT_OK;

@@ -65,6 +65,17 @@ static const char route[] =
     "eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
     "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
 
+static const char route_unreachable[] =
+    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU"
+    "\tWindow\tIRTT\n"
+    "*\t00000000\t00000000\t0201\t0\t0\t1\t00000000\t0\t0\t0\n"
+    "eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n";
+
+static const char route_unreachable_only[] =
+    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU"
+    "\tWindow\tIRTT\n"
+    "*\t00000000\t00000000\t0201\t0\t0\t1\t00000000\t0\t0\t0\n";
+
 static const char ipv6_route[] =
     "00000000000000000000000000000001 80 00000000000000000000000000000000 00 "
     "00000000000000000000000000000000 00000000 00000002 00000000 80200001 "
@@ -229,6 +240,13 @@ static void test_parse_routes(void)
 	CHECK(parse_route_default(route, name, 4) == -ENOENT, "name too long");
 	CHECK(parse_route_default("Iface\n", name, sizeof(name)) == -ENOENT,
 	      "no route");
+	/* ip route add unreachable default metric 1: flags UP|REJECT, "*" */
+	CHECK(!parse_route_default(route_unreachable, name, sizeof(name)) &&
+		  !strcmp(name, "eth0"),
+	      "an unreachable default is no interface: got '%s'", name);
+	CHECK(parse_route_default(route_unreachable_only, name, sizeof(name)) ==
+		  -ENOENT,
+	      "only an unreachable default: none");
 	CHECK(!parse_ipv6_route_default(ipv6_route, name, sizeof(name)) &&
 		  !strcmp(name, "ens3"),
 	      "ipv6: got '%s'", name);

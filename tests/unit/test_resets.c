@@ -901,6 +901,10 @@ static void test_every_count_is_a_floor(void)
 	}
 	for (i = 0; i < (int)(sizeof(ids) / sizeof(ids[0])); i++)
 		CHECK(find(&f, ids[i]), "no %s", ids[i]);
+	x = find(&f, "injected_reset");
+	CHECK(x && x->confidence == 0.6,
+	      "injected_reset: no surer than its medium verdict (%g)",
+	      x ? x->confidence : -1);
 	CHECK_EQ(titled(&f, "at least 1 reset from 198.18.6.1 itself"), 1,
 		 "the NAT on this link");
 	CHECK_EQ(titled(&f, "at least 1 connect to 198.18.6.2 port 5001 "

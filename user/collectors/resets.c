@@ -80,34 +80,37 @@ static uint64_t probe_rsts;
 static uint64_t flows_evicted; /* at least: see rst_evicted_at_least() */
 
 /*
- * When events were lost (rate limit, full ring buffer, full table): spans
- * of time between two checks, newest last.  A wire RST near one of them
- * may have lost its tcp_send_reset twin.
+ * When events were lost (rate limit, full ring buffer, a segment not read,
+ * full table): spans of time between two checks, newest last.  A wire RST
+ * near one of them may have lost its tcp_send_reset twin.
  */
 #define RST_LOSS_SPANS 32
+#define RST_LOSS_KINDS 4
 static struct {
 	double lo, hi;
 	enum rst_lost kind;
 } loss[RST_LOSS_SPANS];
 static int nloss;
-static uint64_t loss_prev[3];
+static uint64_t loss_prev[RST_LOSS_KINDS];
 static double loss_checked;
 
 static void check_losses(struct ws_session *s, double now)
 {
-	static const enum rst_lost kinds[3] = { RST_LOST_RATE_LIMITED,
-						RST_LOST_RINGBUF_FULL,
-						RST_LOST_TABLE_FULL };
-	uint32_t idx[2] = { WS_H_RESETS_RATE_LIMITED,
-			    WS_H_RESETS_RINGBUF_FULL };
+	static const enum rst_lost kinds[RST_LOSS_KINDS] = {
+		RST_LOST_RATE_LIMITED, RST_LOST_RINGBUF_FULL,
+		RST_LOST_EVENT_UNREAD, RST_LOST_TABLE_FULL
+	};
+	uint32_t idx[RST_LOSS_KINDS - 1] = { WS_H_RESETS_RATE_LIMITED,
+					     WS_H_RESETS_RINGBUF_FULL,
+					     WS_H_RESETS_EVENT_UNREAD };
 	int fd = bpf_map__fd(s->skel->maps.ws_health);
-	uint64_t v[3] = { 0, 0, user_dropped };
+	uint64_t v[RST_LOSS_KINDS] = { [RST_LOSS_KINDS - 1] = user_dropped };
 	int i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < RST_LOSS_KINDS - 1; i++)
 		if (ws_percpu_sum_u64(fd, &idx[i], s->ncpus, &v[i], 1))
 			v[i] = loss_prev[i];
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < RST_LOSS_KINDS; i++) {
 		if (v[i] == loss_prev[i])
 			continue;
 		if (nloss == RST_LOSS_SPANS) {
@@ -122,16 +125,23 @@ static void check_losses(struct ws_session *s, double now)
 	loss_checked = now;
 }
 
-static enum rst_lost lost_near(double t)
+/*
+ * Events lost near @t, or RST_LOST_NONE.  An unread segment loses only a
+ * tcp_send_reset event: it counts for the evidence of an RST we sent
+ * (@sent) only.
+ */
+static enum rst_lost lost_near(double t, bool sent)
 {
 	int i;
 
 	for (i = nloss - 1; i >= 0; i--)
 		if (loss[i].lo <= t + RST_MATCH_S &&
-		    loss[i].hi >= t - RST_MATCH_S)
+		    loss[i].hi >= t - RST_MATCH_S &&
+		    (sent || loss[i].kind != RST_LOST_EVENT_UNREAD))
 			return loss[i].kind;
 	/* Older than every span kept: the spans were recycled. */
-	return nloss == RST_LOSS_SPANS && t - RST_MATCH_S < loss[0].lo
+	return nloss == RST_LOSS_SPANS && t - RST_MATCH_S < loss[0].lo &&
+		       (sent || loss[0].kind != RST_LOST_EVENT_UNREAD)
 		   ? loss[0].kind
 		   : RST_LOST_NONE;
 }
@@ -144,6 +154,11 @@ uint64_t rst_events_lost(void)
 bool rst_local_traced(void)
 {
 	return traced_send;
+}
+
+bool rst_local_netfilter_decidable(void)
+{
+	return traced_send && send_covers_all;
 }
 
 void resets_set_options(const struct rst_options *o)
@@ -398,6 +413,72 @@ static struct rst_stored *find_match(const struct rst_stored *w, int kind,
 	return rst_match(evs, nevs, w, kind, either_way, by_seq);
 }
 
+/* Same family, local address and port: one socket, NAT on the far end. */
+static bool same_local_end(const struct rst_flow_key *a,
+			   const struct rst_flow_key *b)
+{
+	return a->family == b->family && a->lport == b->lport &&
+	       !memcmp(a->laddr, b->laddr, 16);
+}
+
+/*
+ * The receive event of received wire RST @w on a socket whose remote end
+ * this host's NAT rewrote (a ClusterIP, a DNAT'd address): the nearest
+ * after it on the same local end.
+ */
+static struct rst_stored *find_recv_by_local_end(const struct rst_stored *w)
+{
+	struct rst_stored *best = NULL;
+	int i;
+
+	for (i = 0; i < nevs; i++) {
+		struct rst_stored *c = &evs[i];
+
+		if (!c->done && c->e.kind == RST_TP_RECV && c->t >= w->t &&
+		    c->t - w->t <= RST_MATCH_S &&
+		    same_local_end(&c->e.key, &w->e.key) &&
+		    (!best || c->t < best->t))
+			best = c;
+	}
+	return best;
+}
+
+/*
+ * RST @x of ours: a receive event on its flow near it is no RST that came
+ * in, but its own socket's (an abort on data calls tcp_reset, then sends
+ * it) or, over lo, its peer's here.
+ */
+static void claim_recvs_of_sent(const struct rst_stored *x)
+{
+	int i;
+
+	for (i = 0; i < nevs; i++) {
+		struct rst_stored *c = &evs[i];
+
+		if (!c->done && c->e.kind == RST_TP_RECV &&
+		    dabs(c->t - x->t) <= RST_MATCH_S &&
+		    (same_key(&c->e.key, &x->e.key) ||
+		     reverse_key(&c->e.key, &x->e.key)))
+			c->done = true;
+	}
+}
+
+/* A received wire RST on @c's socket still waits for --locate. */
+static bool wire_pending(const struct rst_stored *c)
+{
+	int i;
+
+	for (i = 0; i < nevs; i++) {
+		const struct rst_stored *w = &evs[i];
+
+		if (!w->done && w->e.kind == RST_WIRE && w->e.dir == WS_RX &&
+		    c->t >= w->t && c->t - w->t <= RST_MATCH_S &&
+		    same_local_end(&c->e.key, &w->e.key))
+			return true;
+	}
+	return false;
+}
+
 /* An RST whose seq is our rcv_nxt: what RFC 5961 asks a sender for. */
 static bool rst_exact(const struct rst_event *e)
 {
@@ -450,6 +531,8 @@ static void kernel_view(struct rst_stored *w, struct rst_row *r)
 		return;
 	}
 	c = find_match(w, RST_TP_RECV, r->via_lo, false);
+	if (!c)
+		c = find_recv_by_local_end(w);
 	if (c) {
 		c->done = true;
 		snprintf(r->kernel, sizeof(r->kernel), "accepted");
@@ -458,7 +541,7 @@ static void kernel_view(struct rst_stored *w, struct rst_row *r)
 	c = find_match(w, RST_TP_DROP, r->via_lo, true);
 	if (!c) {
 		/* No event proves nothing if events were lost meanwhile. */
-		lost = lost_near(w->t);
+		lost = lost_near(w->t, false);
 		if (lost)
 			snprintf(r->kernel, sizeof(r->kernel), "unknown (%s)",
 				 rst_lost_name(lost));
@@ -812,7 +895,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	timing(&w->e, &r);
 	seq_view(&w->e, &r);
 	gather(s, w, &ev, &r);
-	ev.lost = lost_near(w->t);
+	ev.lost = lost_near(w->t, w->e.dir == WS_TX);
 	if (!ev.lost && !traced_send)
 		ev.lost = RST_LOST_TRACEPOINT_OFF;
 	else if (!ev.lost && !send_covers_all)
@@ -825,6 +908,8 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	r.probed = ev.refused.probed;
 	r.no_probe = ev.refused.no_probe;
 	w->done = true;
+	if (w->e.dir == WS_TX)
+		claim_recvs_of_sent(w);
 	if (ev.sent || ev.via_lo) {
 		send = find_match(w, RST_TP_SEND, r.via_lo, false);
 		if (send) {
@@ -851,31 +936,62 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	return true;
 }
 
+/*
+ * The row of kernel event @c (tracepoint @tp) that no watched interface
+ * carried, its verdict and kernel view in @r: why says @unseen, or that
+ * its wire event may be what was lost.
+ */
+static void record_unwired(struct ws_session *s, struct rst_stored *c,
+			   struct rst_row *r, const char *tp,
+			   const char *unseen)
+{
+	enum rst_lost lost = lost_near(c->t, false);
+
+	c->done = true;
+	r->e = &c->e;
+	r->wall = c->t + mono_to_real;
+	row_addrs(&c->e, r);
+	timing(&c->e, r);
+	if (lost) /* its wire event may be what was lost */
+		snprintf(r->res.why, sizeof(r->res.why),
+			 "%s: %s fired; no wire record of it, but events "
+			 "were lost then",
+			 rst_lost_name(lost), tp);
+	else
+		snprintf(r->res.why, sizeof(r->res.why), "%s", unseen);
+	r->ts_state = "-";
+	rst_record(s, r);
+}
+
 /* A reset the kernel decided that no watched interface carried. */
 static void finalize_send(struct ws_session *s, struct rst_stored *c)
 {
 	static char reason[48];
-	struct rst_row r = { .e = &c->e, .wall = c->t + mono_to_real };
-	enum rst_lost lost;
+	struct rst_row r = { .res = rst_unmeasured(RV_LOCAL, RC_HIGH),
+			     .kernel = "sent" };
 
-	c->done = true;
-	row_addrs(&c->e, &r);
-	timing(&c->e, &r);
 	r.reason = rst_reason_name(c->e.reason, reason, sizeof(reason));
-	r.res = rst_unmeasured(RV_LOCAL, RC_HIGH);
-	lost = lost_near(c->t);
-	if (lost) /* its wire event may be what was lost */
-		snprintf(r.res.why, sizeof(r.res.why),
-			 "tcp_send_reset fired; no wire record of it, but "
-			 "events were lost then (%s)",
-			 rst_lost_name(lost));
-	else
-		snprintf(r.res.why, sizeof(r.res.why),
-			 "tcp_send_reset fired; not seen on a watched "
-			 "interface");
-	snprintf(r.kernel, sizeof(r.kernel), "sent");
-	r.ts_state = "-";
-	rst_record(s, &r);
+	claim_recvs_of_sent(c);
+	record_unwired(s, c, &r, "tcp_send_reset",
+		       "tcp_send_reset fired; not seen on a watched "
+		       "interface");
+}
+
+/*
+ * A reset a socket here took that no watched interface carried: it came
+ * in on another one, or on lo unwatched (diag, export, -m native), where
+ * this host's firewall's rejects come back.  Its origin is unknown, but
+ * the connection it ended is counted, not dropped unseen.
+ */
+static void finalize_recv(struct ws_session *s, struct rst_stored *c)
+{
+	struct rst_row r = { .res = rst_unmeasured(RV_UNKNOWN, RC_LOW),
+			     .kernel = "accepted" };
+
+	record_unwired(s, c, &r, "tcp_receive_reset",
+		       "not seen on a watched interface: a socket here took "
+		       "it (tcp_receive_reset), from another interface or "
+		       "lo, where this host's firewall's rejects come back");
 }
 
 static void compact(double now)
@@ -906,7 +1022,12 @@ static void process(struct ws_session *s, bool flush)
 		if (!evs[i].done && evs[i].e.kind == RST_TP_SEND &&
 		    (flush || now - evs[i].t >= RST_SETTLE_S + RST_MATCH_S))
 			finalize_send(s, &evs[i]);
-	/* Unmatched receive/drop events only add to wire events. */
+	for (i = 0; i < nevs; i++)
+		if (!evs[i].done && evs[i].e.kind == RST_TP_RECV &&
+		    (flush || now - evs[i].t >= RST_KEEP_S) &&
+		    !wire_pending(&evs[i]))
+			finalize_recv(s, &evs[i]);
+	/* Unmatched drop events only add to wire events. */
 	for (i = 0; i < nevs; i++)
 		if (!evs[i].done && evs[i].e.kind != RST_WIRE &&
 		    evs[i].e.kind != RST_TP_SEND &&

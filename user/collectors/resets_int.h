@@ -62,6 +62,11 @@ void rst_report_summary(struct ws_session *s);
 uint64_t rst_events_lost(void);
 /* tcp:tcp_send_reset runs: without it no RST is known to be this host's. */
 bool rst_local_traced(void);
+/*
+ * And it fires for every RST this host sends (6.10+), so one it did not
+ * fire for is this host's firewall's: else local_netfilter is never said.
+ */
+bool rst_local_netfilter_decidable(void);
 /* Raise the count of evicted baselines to what these numbers prove. */
 void rst_evicted_at_least(uint64_t ins, uint64_t del, uint64_t present);
 /* RSTs that answered --locate's SYN probes (not counted as resets). */

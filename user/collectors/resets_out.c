@@ -406,6 +406,19 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 			 "tcp:tcp_send_reset is off (this kernel lacks it, or "
 			 "--skip-tracepoint): check this host's firewall for "
 			 "'reject with tcp reset' by hand");
+	else if (same_why_lead(g->why, "not seen on a watched interface:"))
+		snprintf(buf, len,
+			 "a socket here took these from an interface not "
+			 "watched: `wirescope resets -i IFACE` on each (it "
+			 "watches lo too, unless -m native: this host's "
+			 "firewall's rejects come back there)");
+	else if (same_why_lead(g->why, "evidence_event_unread:"))
+		snprintf(
+		    buf, len,
+		    "the kernel's reset events near these could not be "
+		    "read (resets_event_unread): if `nft list ruleset` and "
+		    "`iptables -S` have no 'reject with tcp reset', this "
+		    "host's kernel sent them");
 	else if (same_why_lead(g->why, "forwarded:"))
 		snprintf(buf, len,
 			 "these left from addresses this host does not have: "
@@ -699,11 +712,14 @@ static void summary_text(struct ws_session *s)
 
 /*
  * Can verdict @v be decided here?  Without tcp_send_reset no RST is known
- * to be this host's: a count of the local verdicts is unknown, not 0.
+ * to be this host's, and before 6.10 none is known to be its firewall's:
+ * a count of such a verdict is unknown, not 0.
  */
 static bool verdict_counted(int v)
 {
-	return rst_local_traced() || (v != RV_LOCAL && v != RV_LOCAL_NETFILTER);
+	if (v == RV_LOCAL_NETFILTER)
+		return rst_local_netfilter_decidable();
+	return v != RV_LOCAL || rst_local_traced();
 }
 
 static void summary_json(struct ws_session *s)
@@ -871,13 +887,13 @@ void resets_diag_cols(struct ws_session *s, double secs, struct ws_diag_cols *c)
 }
 
 /*
- * RSTs the data plane never handed to user space (its rate limit, a full
- * ring buffer): every count of a reset finding is then a floor.
+ * RSTs never decided (the data plane's rate limit, a full ring buffer, a
+ * full event table here): every count of a reset finding is then a floor.
  */
 static uint64_t rst_events_unexamined(void)
 {
 	return ws_health_lost(WS_H_RESETS_RATE_LIMITED) +
-	       ws_health_lost(WS_H_RESETS_RINGBUF_FULL);
+	       ws_health_lost(WS_H_RESETS_RINGBUF_FULL) + rst_events_lost();
 }
 
 static const char *at_least(void)
@@ -1052,7 +1068,9 @@ static void find_injected(const struct group *g, struct ws_findings *f)
 	struct ws_finding *x;
 	char adv[RST_ADVICE_LEN];
 
-	x = ws_finding_add(f, "injected_reset", WS_SEV_WARNING, 0.7,
+	/* No surer than the verdict: a varying TTL makes it a low one. */
+	x = ws_finding_add(f, "injected_reset", WS_SEV_WARNING,
+			   fmin(0.7, group_confidence(g)),
 			   "%s%llu forged-looking resets on flows with %s",
 			   at_least(), (unsigned long long)g->n, g->peer);
 	count_resets(x, g);

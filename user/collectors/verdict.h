@@ -25,9 +25,10 @@ enum rst_confidence { RC_LOW = 0, RC_MEDIUM, RC_HIGH };
 /* Why the kernel-side evidence for an RST may be missing. */
 enum rst_lost {
 	RST_LOST_NONE = 0,
-	RST_LOST_RATE_LIMITED, /* the BPF rate limit dropped events */
-	RST_LOST_RINGBUF_FULL, /* the ring buffer was full */
-	RST_LOST_TABLE_FULL,   /* user space had no room to keep them */
+	RST_LOST_RATE_LIMITED,	 /* the BPF rate limit dropped events */
+	RST_LOST_RINGBUF_FULL,	 /* the ring buffer was full */
+	RST_LOST_TABLE_FULL,	 /* user space had no room to keep them */
+	RST_LOST_EVENT_UNREAD,	 /* an event's segment could not be read */
 	RST_LOST_TRACEPOINT_OFF, /* this kernel lacks or refused the event */
 	RST_LOST_TRACEPOINT_PARTIAL, /* before 6.10: no event without a
 				      * full socket */

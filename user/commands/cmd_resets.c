@@ -49,6 +49,7 @@ static const char usage[] =
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"
     "  interval count         stop after interval x count seconds, as -d\n"
+    "                         (at most 86400)\n"
     "                         (an interval alone changes nothing: no line\n"
     "                         is periodic)\n"
     "\n"
@@ -82,6 +83,9 @@ static int resets_option(int c, const char *arg, struct ws_opts *o,
 	case OPT_LOCATE:
 		ro->locate = true;
 		return 0;
+	case 'T':
+		return ws_usage_error("resets", "-T does not apply: each line "
+						"has its own time");
 	case OPT_FLOWS:
 		if (ws_parse_ulong(arg, 64, 1 << 24, &v))
 			return ws_usage_error(
@@ -163,8 +167,12 @@ int cmd_resets(int argc, char **argv)
 	 * No periodic report: [interval count] is a duration, and the
 	 * interval how often settled RSTs are decided.
 	 */
-	if (o.count && !o.duration)
+	if (o.count && !o.duration) {
+		if (o.interval * o.count > 86400)
+			return ws_usage_error("resets", "interval x count: at "
+							"most 86400 s, as -d");
 		o.duration = o.interval * o.count;
+	}
 	o.count = 0;
 	o.interval = 0.25;
 	resets_set_options(&ro);

@@ -15,6 +15,7 @@ static const char *const health_names[WS_H_NCOUNTERS] = {
 	[WS_H_RETRANS_NO_SLOT] = "retrans_no_slot",
 	[WS_H_IPV6_EXT_UNWALKED] = "ipv6_ext_unwalked",
 	[WS_H_HEADERS_UNREAD] = "headers_unread",
+	[WS_H_RESETS_EVENT_UNREAD] = "resets_event_unread",
 	[WS_H_HS_FLOW_INSERT_FAILED] = "hs_flow_insert_failed",
 	[WS_H_HS_NO_FLOW] = "hs_no_flow",
 	[WS_H_HS_PORTS_FULL] = "hs_ports_full",
@@ -46,6 +47,7 @@ static bool health_kept(const struct ws_session *s, int i)
 	case WS_H_RESETS_RATE_LIMITED:
 	case WS_H_RESETS_RINGBUF_FULL:
 	case WS_H_RESETS_FLOW_INSERT:
+	case WS_H_RESETS_EVENT_UNREAD:
 		return on->resets_enabled;
 	case WS_H_IPV6_EXT_UNWALKED: /* the parse both TCP collectors share */
 	case WS_H_HEADERS_UNREAD:

@@ -118,6 +118,11 @@ int ws_http_listen(struct ws_http *h, const char *spec)
 					"cannot listen on %s: address already "
 					"in use",
 					spec);
+		if (err == EACCES) /* a port below 1024 */
+			return ws_error(WS_EXIT_PERM,
+					"cannot listen on %s: must run as root "
+					"(needs CAP_NET_BIND_SERVICE)",
+					spec);
 		return ws_error(WS_EXIT_RUNTIME, "cannot listen on %s: %s",
 				spec, strerror(err));
 	}

@@ -16,6 +16,7 @@
 #include "core/procfs.h"
 
 #define RTF_UP 0x0001
+#define RTF_REJECT 0x0200
 
 static const char *next_line(const char *p)
 {
@@ -207,11 +208,16 @@ static bool take_word(const char **p, char *dst, size_t len)
 	return true;
 }
 
-/* Keeps @dev in @ifname if its route has the lowest metric so far. */
-static bool keep_best(const char *dev, uint32_t metric, uint32_t *best,
-		      char *ifname, size_t len)
+/*
+ * Keeps @dev in @ifname if its route has the lowest metric so far.  An
+ * unreachable, prohibit or blackhole default names no interface ("*",
+ * or lo for IPv6) and sends nothing anywhere: not one.
+ */
+static bool keep_best(const char *dev, uint32_t flags, uint32_t metric,
+		      uint32_t *best, char *ifname, size_t len)
 {
-	if (metric >= *best || strlen(dev) >= len)
+	if (!(flags & RTF_UP) || (flags & RTF_REJECT) || !strcmp(dev, "*") ||
+	    !strcmp(dev, "lo") || metric >= *best || strlen(dev) >= len)
 		return false;
 	strcpy(ifname, dev);
 	*best = metric;
@@ -242,8 +248,9 @@ int parse_route_default(const char *buf, char *ifname, size_t len)
 		    !hex_u32(&q, &mask))
 			continue;
 		metric = (uint32_t)strtoul(w, NULL, 10);
-		if (!dst && !mask && (flags & RTF_UP))
-			found |= keep_best(dev, metric, &best, ifname, len);
+		if (!dst && !mask)
+			found |=
+			    keep_best(dev, flags, metric, &best, ifname, len);
 	}
 	return found ? 0 : -ENOENT;
 }
@@ -270,8 +277,7 @@ int parse_ipv6_route_default(const char *buf, char *ifname, size_t len)
 			continue;
 		if (strspn(dst, "0") != 32 || dst[32] || strcmp(plen, "00"))
 			continue;
-		if ((flags & RTF_UP) && strcmp(dev, "lo"))
-			found |= keep_best(dev, metric, &best, ifname, len);
+		found |= keep_best(dev, flags, metric, &best, ifname, len);
 	}
 	return found ? 0 : -ENOENT;
 }

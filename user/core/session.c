@@ -1211,19 +1211,19 @@ int ws_session_run(struct ws_session *s)
 	signal(SIGPIPE, SIG_IGN);
 	if (!s->out)
 		s->out = stdout;
-	err = check_privileges();
-	if (!err)
-		err = check_btf();
-	if (err)
-		return err;
 	ws_session_add(s, &ws_health_collector);
 	s->ncpus = libbpf_num_possible_cpus();
-	s->skel = wirescope_bpf__open();
+	s->skel = wirescope_bpf__open(); /* parses the object: no privilege */
 	if (!s->skel || s->ncpus <= 0)
 		return ws_error(WS_EXIT_KERNEL,
 				"cannot open the BPF object: %s",
 				strerror(errno));
+	/* A usage error is one whoever runs it, on any kernel. */
 	err = check_skip_tracepoints(s);
+	if (!err)
+		err = check_privileges();
+	if (!err)
+		err = check_btf();
 	if (!err)
 		err = configure(s);
 	if (err)
