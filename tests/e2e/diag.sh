@@ -1243,6 +1243,22 @@ test_diag_localhost_refused_not_unattributed() {
 	assert_eq "$(finding_field "$WS_TMP/out" local_reset resets)" 3 "evidence resets"
 }
 
+# The same with tcp_send_reset off (as before 6.10 for an RST sent with no
+# socket): no send event claims the receive events, and their peer is this
+# host, so they are refused connects whose origin the gap hides, not RSTs
+# from an interface unwatched.
+test_diag_localhost_refused_send_reset_off() {
+	lab_with_server
+	ws_start "$LAB_C" "$WS_TMP/out" diag -i c0 -d 60 -j --skip-tracepoint tcp_send_reset
+	assert_eq "$(lab_connect_loop c 127.0.0.1 3 7777 0)" 3 "connects refused"
+	ws_stop
+	assert_match "$(finding_ids "$WS_TMP/out")" 'connection_refused' "findings"
+	assert_eq "$(finding_field "$WS_TMP/out" connection_refused resets)" 3 "evidence resets"
+	finding_ids "$WS_TMP/out" | grep -q unattributed_resets &&
+		fail "unattributed: $(grep unattributed_resets "$WS_TMP/out")"
+	true
+}
+
 # An off-path forger on r1 sends RSTs with a TTL that does not fit and a
 # jumping sequence; the kernel refuses them and the flow lives on.
 test_diag_injected_reset() {

@@ -67,20 +67,25 @@ test_peer_abort() {
 	assert_eq "$(($(lab_tcp_snmp EstabResets) - r0))" 1 "EstabResets"
 }
 
+# The client's own DNAT: connects to ADDR:$LAB_PORT go to the server.
+lab_local_dnat() { # ADDR
+	lab_exec c nft -f - <<-EOF
+	table ip lab_dnat {
+		chain output {
+			type nat hook output priority -100;
+			ip daddr $1 tcp dport $LAB_PORT dnat to $LAB_S_IP
+		}
+	}
+	EOF
+}
+
 # 1b. The client dials an address this host's own DNAT rewrites (a
 #     ClusterIP, say): its socket knows that address, the wire the
 #     server's.  The peer's abort is one RST, which that socket took.
 test_peer_abort_through_local_dnat() {
 	resets_lab
 	start_server
-	lab_exec c nft -f - <<-EOF
-	table ip lab_dnat {
-		chain output {
-			type nat hook output priority -100;
-			ip daddr 198.18.9.9 tcp dport $LAB_PORT dnat to $LAB_S_IP
-		}
-	}
-	EOF
+	lab_local_dnat 198.18.9.9
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	LAB_TARGET=198.18.9.9 lab_client "send:hi,recv,send:abort,recvwait:10" --timeout 5 >"$WS_TMP/client"
 	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
@@ -313,10 +318,18 @@ test_local_abort_on_close() {
 test_abort_on_data_one_rst() {
 	resets_lab
 	start_server
-	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	abort_on_data lab_client
+	assert_eq "$(rst_counts "$WS_TMP/out" any dir verdict)" "1 tx local" "RSTs"
+}
+
+# abort_on_data CLIENT...: under resets on c0, CLIENT (a lab_client
+# command line, to which the steps are added) shuts its socket down, then
+# the server's late data makes C's kernel send one RST (OutRsts).
+abort_on_data() {
 	local o0
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	o0=$(lab_tcp_snmp OutRsts)
-	bg lab_client "send:later:$WS_TMP/go,shutdown,wait:$WS_TMP/done" --timeout 20 >"$WS_TMP/client"
+	bg "$@" "send:later:$WS_TMP/go,shutdown,wait:$WS_TMP/done" --timeout 20 >"$WS_TMP/client"
 	touch "$WS_TMP/go"
 	wait_until 10 at_least $((o0 + 1)) lab_tcp_snmp OutRsts ||
 		fail "the client sent no RST"
@@ -324,6 +337,29 @@ test_abort_on_data_one_rst() {
 	wait "$BG_PID" || true
 	ws_stop
 	assert_eq "$(($(lab_tcp_snmp OutRsts) - o0))" 1 "OutRsts"
+}
+
+# 8a'. The same over lo, which resets watches: the RST is seen once, as
+#     the receiving socket's; the aborting socket's own receive event is
+#     claimed by it, not a second RST.
+test_abort_on_data_over_lo_one_rst() {
+	resets_lab
+	bg lab_exec c python3 "$LAB_DIR/lab_tcp.py" server 5002 --timeout 20 >"$WS_TMP/server" 2>&1
+	wait_file "$WS_TMP/server"
+	abort_on_data lab_exec c python3 "$LAB_DIR/lab_tcp.py" client 127.0.0.1 5002
+	assert_eq "$(rst_counts "$WS_TMP/out" any dir via_lo verdict)" "1 rx True local" "RSTs"
+}
+
+# 8a''. The client, through this host's own DNAT, aborts: our RST leaves
+#     with the server's address, its send event has the dialled one.  One
+#     RST, ours, never this host's firewall.
+test_local_abort_through_local_dnat() {
+	resets_lab
+	start_server
+	lab_local_dnat 198.18.9.9
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	LAB_TARGET=198.18.9.9 lab_client "send:hi,recv,abort" --timeout 5 >"$WS_TMP/client"
+	ws_stop
 	assert_eq "$(rst_counts "$WS_TMP/out" any dir verdict)" "1 tx local" "RSTs"
 }
 

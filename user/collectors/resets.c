@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
+#include <netinet/tcp.h> /* TCP_SYN_SENT */
 #include <sys/stat.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -421,12 +422,28 @@ static bool same_local_end(const struct rst_flow_key *a,
 	       !memcmp(a->laddr, b->laddr, 16);
 }
 
+/* A wire RST on kernel event @c's own flow near it: @c is that one's. */
+static bool has_wire_twin(const struct rst_stored *c)
+{
+	int i;
+
+	for (i = 0; i < nevs; i++)
+		if (evs[i].e.kind == RST_WIRE &&
+		    dabs(evs[i].t - c->t) <= RST_MATCH_S &&
+		    same_key(&evs[i].e.key, &c->e.key))
+			return true;
+	return false;
+}
+
 /*
- * The receive event of received wire RST @w on a socket whose remote end
- * this host's NAT rewrote (a ClusterIP, a DNAT'd address): the nearest
- * after it on the same local end.
+ * The kernel event (@kind) of wire RST @w on a socket whose remote end
+ * this host's NAT rewrote (a ClusterIP, a DNAT'd address), so no key
+ * matched: the nearest on the same local end, not on @w's own flow (that
+ * is find_match()'s) nor on one with a wire RST of its own.  A receive
+ * event follows its RST.
  */
-static struct rst_stored *find_recv_by_local_end(const struct rst_stored *w)
+static struct rst_stored *find_by_local_end(const struct rst_stored *w,
+					    int kind)
 {
 	struct rst_stored *best = NULL;
 	int i;
@@ -434,10 +451,14 @@ static struct rst_stored *find_recv_by_local_end(const struct rst_stored *w)
 	for (i = 0; i < nevs; i++) {
 		struct rst_stored *c = &evs[i];
 
-		if (!c->done && c->e.kind == RST_TP_RECV && c->t >= w->t &&
-		    c->t - w->t <= RST_MATCH_S &&
-		    same_local_end(&c->e.key, &w->e.key) &&
-		    (!best || c->t < best->t))
+		if (c->done || c->e.kind != kind ||
+		    dabs(c->t - w->t) > RST_MATCH_S ||
+		    (kind == RST_TP_RECV && c->t < w->t) ||
+		    !same_local_end(&c->e.key, &w->e.key) ||
+		    same_key(&c->e.key, &w->e.key) ||
+		    reverse_key(&c->e.key, &w->e.key) || has_wire_twin(c))
+			continue;
+		if (!best || dabs(c->t - w->t) < dabs(best->t - w->t))
 			best = c;
 	}
 	return best;
@@ -532,7 +553,7 @@ static void kernel_view(struct rst_stored *w, struct rst_row *r)
 	}
 	c = find_match(w, RST_TP_RECV, r->via_lo, false);
 	if (!c)
-		c = find_recv_by_local_end(w);
+		c = find_by_local_end(w, RST_TP_RECV);
 	if (c) {
 		c->done = true;
 		snprintf(r->kernel, sizeof(r->kernel), "accepted");
@@ -895,7 +916,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	timing(&w->e, &r);
 	seq_view(&w->e, &r);
 	gather(s, w, &ev, &r);
-	ev.lost = lost_near(w->t, w->e.dir == WS_TX);
+	ev.lost = lost_near(w->t, w->e.dir == WS_TX || r.via_lo);
 	if (!ev.lost && !traced_send)
 		ev.lost = RST_LOST_TRACEPOINT_OFF;
 	else if (!ev.lost && !send_covers_all)
@@ -908,10 +929,10 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	r.probed = ev.refused.probed;
 	r.no_probe = ev.refused.no_probe;
 	w->done = true;
-	if (w->e.dir == WS_TX)
-		claim_recvs_of_sent(w);
 	if (ev.sent || ev.via_lo) {
 		send = find_match(w, RST_TP_SEND, r.via_lo, false);
+		if (!send && !r.via_lo)
+			send = find_by_local_end(w, RST_TP_SEND);
 		if (send) {
 			send->done = true;
 			ev.kernel_sent = true;
@@ -932,6 +953,9 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 		return false;
 	}
 	kernel_view(w, &r);
+	/* After kernel_view: over lo the receiving socket's event is its. */
+	if (w->e.dir == WS_TX || r.via_lo)
+		claim_recvs_of_sent(w);
 	rst_record(s, &r);
 	return true;
 }
@@ -986,8 +1010,27 @@ static void finalize_send(struct ws_session *s, struct rst_stored *c)
 static void finalize_recv(struct ws_session *s, struct rst_stored *c)
 {
 	struct rst_row r = { .res = rst_unmeasured(RV_UNKNOWN, RC_LOW),
-			     .kernel = "accepted" };
+			     .kernel = "accepted",
+			     .refused = c->e.state == TCP_SYN_SENT };
+	char why[160];
 
+	/*
+	 * Its peer is on this host, and an RST sent here without a full
+	 * socket fires no tcp_send_reset before 6.10 (none with it off):
+	 * that gap, not an interface unwatched, is why nothing claimed it.
+	 */
+	if (!rst_local_netfilter_decidable() &&
+	    ws_addr_is_local(c->e.key.family, c->e.key.raddr)) {
+		snprintf(why, sizeof(why),
+			 "%s: a socket here took an RST from this host, whose "
+			 "send event this kernel %s",
+			 rst_lost_name(traced_send ? RST_LOST_TRACEPOINT_PARTIAL
+						   : RST_LOST_TRACEPOINT_OFF),
+			 traced_send ? "gives only with a full socket"
+				     : "does not give (tcp_send_reset off)");
+		record_unwired(s, c, &r, "tcp_receive_reset", why);
+		return;
+	}
 	record_unwired(s, c, &r, "tcp_receive_reset",
 		       "not seen on a watched interface: a socket here took "
 		       "it (tcp_receive_reset), from another interface or "
@@ -1027,11 +1070,16 @@ static void process(struct ws_session *s, bool flush)
 		    (flush || now - evs[i].t >= RST_KEEP_S) &&
 		    !wire_pending(&evs[i]))
 			finalize_recv(s, &evs[i]);
-	/* Unmatched drop events only add to wire events. */
+	/*
+	 * Unmatched drop events only add to wire events; a receive event
+	 * waits for the wire RST on its socket that --locate holds.
+	 */
 	for (i = 0; i < nevs; i++)
 		if (!evs[i].done && evs[i].e.kind != RST_WIRE &&
 		    evs[i].e.kind != RST_TP_SEND &&
-		    (flush || now - evs[i].t >= RST_KEEP_S))
+		    (flush || now - evs[i].t >= RST_KEEP_S) &&
+		    (evs[i].e.kind != RST_TP_RECV || flush ||
+		     !wire_pending(&evs[i])))
 			evs[i].done = true;
 	compact(now);
 }
