@@ -440,7 +440,9 @@ static bool has_wire_twin(const struct rst_stored *c)
  * this host's NAT rewrote (a ClusterIP, a DNAT'd address), so no key
  * matched: the nearest on the same local end, not on @w's own flow (that
  * is find_match()'s) nor on one with a wire RST of its own.  A receive
- * event follows its RST.
+ * event follows its RST.  Callers ask only when no event was lost near
+ * @w: else @w's own may be the lost one, and another flow's on a shared
+ * port (a storm's) would stand in for it.
  */
 static struct rst_stored *find_by_local_end(const struct rst_stored *w,
 					    int kind)
@@ -552,7 +554,7 @@ static void kernel_view(struct rst_stored *w, struct rst_row *r)
 		return;
 	}
 	c = find_match(w, RST_TP_RECV, r->via_lo, false);
-	if (!c)
+	if (!c && !lost_near(w->t, false))
 		c = find_by_local_end(w, RST_TP_RECV);
 	if (c) {
 		c->done = true;
@@ -905,6 +907,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	struct nl_route rt = { 0 };
 	const char *why = NULL;
 	struct rst_stored *send;
+	bool events_lost;
 
 	if (probe_answer(&w->e)) {
 		w->done = true;
@@ -917,6 +920,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	seq_view(&w->e, &r);
 	gather(s, w, &ev, &r);
 	ev.lost = lost_near(w->t, w->e.dir == WS_TX || r.via_lo);
+	events_lost = ev.lost != RST_LOST_NONE;
 	if (!ev.lost && !traced_send)
 		ev.lost = RST_LOST_TRACEPOINT_OFF;
 	else if (!ev.lost && !send_covers_all)
@@ -931,7 +935,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	w->done = true;
 	if (ev.sent || ev.via_lo) {
 		send = find_match(w, RST_TP_SEND, r.via_lo, false);
-		if (!send && !r.via_lo)
+		if (!send && !r.via_lo && !events_lost)
 			send = find_by_local_end(w, RST_TP_SEND);
 		if (send) {
 			send->done = true;
