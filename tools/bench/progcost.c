@@ -55,6 +55,13 @@ static const struct pkt_spec established = ESTABLISHED;
 		.tcp_flags = 0x02, .seq = 1                                    \
 	}
 
+/* The RST storm's bare ACK to port 80 (54 B: no padding counted as payload). */
+#define BARE_ACK                                                               \
+	{                                                                      \
+		.l3 = PKT_IPV4, .l4 = PKT_TCP, .len = 54, .dport = 80,         \
+		.tcp_flags = 0x10, .seq = 2, .ack = 2                          \
+	}
+
 static const struct path paths[] = {
 	{ "udp4_64B", { .l3 = PKT_IPV4, .l4 = PKT_UDP, .len = 64 } },
 	{ "tcp4_data_established", ESTABLISHED },
@@ -63,26 +70,8 @@ static const struct path paths[] = {
 	  &established },
 	{ "tcp4_syn_empty_table", SYN, 0, BENCH_ST_EMPTY },
 	{ "tcp4_syn_full_table", SYN, 0, BENCH_ST_FULL },
-	{ "tcp4_ack_new_flow", /* 54: no padding counted as payload */
-	  { .l3 = PKT_IPV4,
-	    .l4 = PKT_TCP,
-	    .len = 54,
-	    .dport = 80,
-	    .tcp_flags = 0x10,
-	    .seq = 2,
-	    .ack = 2 },
-	  0,
-	  BENCH_ST_EMPTY },
-	{ "tcp4_ack_new_flow_full_table",
-	  { .l3 = PKT_IPV4,
-	    .l4 = PKT_TCP,
-	    .len = 54,
-	    .dport = 80,
-	    .tcp_flags = 0x10,
-	    .seq = 2,
-	    .ack = 2 },
-	  0,
-	  BENCH_ST_FULL },
+	{ "tcp4_ack_new_flow", BARE_ACK, 0, BENCH_ST_EMPTY },
+	{ "tcp4_ack_new_flow_full_table", BARE_ACK, 0, BENCH_ST_FULL },
 	{ "tcp4_final_ack",
 	  { .l3 = PKT_IPV4,
 	    .l4 = PKT_TCP,
