@@ -4,11 +4,11 @@
 # (tests/fuzz/corpus/NAME/).  A crash, leak, ASan or UBSan report fails the
 # test and leaves the crashing input in the log.  One test per target,
 # defined from the sources, so a new target needs no edit here.
-#   FUZZ_SECONDS=N   time per target (default 20)
+#   FUZZ_SECONDS=N   time per target (default 10)
 
 run_fuzzer() { # NAME
 	local name=$1 bin="$PWD/${OUT:-build}/fuzz/fuzz_$1" seeds="$PWD/tests/fuzz/corpus/$1"
-	local secs=${FUZZ_SECONDS:-20} rc=0 log="$WS_TMP/fuzz.log"
+	local secs=${FUZZ_SECONDS:-10} rc=0 log="$WS_TMP/fuzz.log"
 	[ -x "$bin" ] || skip "$bin not built (make fuzz)"
 	[ -d "$seeds" ] || fail "no seed corpus $seeds"
 	mkdir "$WS_TMP/corpus" "$WS_TMP/artifacts"

@@ -7,7 +7,9 @@
  * Rounds interleave ours and the empty program; the caller is pinned to
  * one CPU.  Prints one JSON line per (hook, path) with median/min/max.
  *
- *   progcost [-r ROUNDS] [-n REPEAT] [-c CPU] [-o all|COLLECTOR,...]
+ *   progcost [-r ROUNDS] [-n REPEAT] [-c CPU] [-o all|COLLECTOR,...] [-p PATH]
+ *
+ * -p runs only the paths whose name contains PATH (tcp4_syn: both SYN rows).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -284,12 +286,13 @@ static void measure(struct wirescope_bpf *skel, const char *hook, int ours,
 int main(int argc, char **argv)
 {
 	int rounds = 5, repeat = 1000000, cpu = 1, c;
+	const char *only = NULL;
 	struct wirescope_bpf *skel;
 	static uint8_t proto[2048];
 	cpu_set_t set;
 	unsigned int i;
 
-	while ((c = getopt(argc, argv, "r:n:c:o:")) != -1) {
+	while ((c = getopt(argc, argv, "r:n:c:o:p:")) != -1) {
 		if (c == 'r')
 			rounds = atoi(optarg);
 		else if (c == 'n')
@@ -298,6 +301,8 @@ int main(int argc, char **argv)
 			cpu = atoi(optarg);
 		else if (c == 'o')
 			collectors = optarg;
+		else if (c == 'p')
+			only = optarg;
 	}
 	if (rounds < 1 || rounds > MAX_ROUNDS || repeat < 1) {
 		fprintf(stderr, "progcost: bad -r or -n\n");
@@ -319,6 +324,8 @@ int main(int argc, char **argv)
 	int tc_empty = empty_prog(BPF_PROG_TYPE_SCHED_CLS, -1);
 
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (only && !strstr(paths[i].name, only))
+			continue;
 		if (paths[i].state == BENCH_ST_FULL)
 			bench_fill(skel, proto,
 				   pkt_build(proto, &paths[i].spec));

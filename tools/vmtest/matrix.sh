@@ -11,6 +11,7 @@
 #   VMTEST_TIMEOUT  per-VM hard limit in seconds (default 1200)
 #   TEST_TIMEOUT    per-test limit inside the VM (default 300)
 #   BENCH_OUT       where make built the bench tools (default build/bench)
+#   KILL9_ROUNDS    kill -9s per command in the clsact test (default 2)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/common.sh"
@@ -51,7 +52,7 @@ run_kernel() {
 	local k=$1 out="build/vmtest/$1" res="build/vmtest/$1.results" rc start
 	start=$SECONDS
 	"$HERE/run.sh" --kernel "$k" --quiet --timeout "$VM_TIMEOUT" --out "$out" -- \
-		env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" DIAG_SECS="${DIAG_SECS:-8}" WS="$WS" OUT=build/vmtest/no-unit-tests BENCH_OUT="${BENCH_OUT:-build/bench}" \
+		env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" DIAG_SECS="${DIAG_SECS:-8}" KILL9_ROUNDS="${KILL9_ROUNDS:-2}" WS="$WS" OUT=build/vmtest/no-unit-tests BENCH_OUT="${BENCH_OUT:-build/bench}" \
 		tests/run.sh >"$out.log" 2>&1
 	rc=$?
 	{
