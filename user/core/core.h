@@ -261,6 +261,10 @@ bool ws_session_stopped_again(const struct ws_session *s);
 /* The watch reached its count or -d (not stopped by a signal or error). */
 bool ws_session_watch_done(const struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
+/*
+ * @cb runs when @fd is readable: 0, -errno (the loop ends, "event read"),
+ * or an exit code it has said on stderr itself (the loop ends with it).
+ */
 int ws_session_add_poller(struct ws_session *s, int fd, int (*cb)(void *ctx),
 			  void *ctx);
 /* Optional tracepoints: did @p load and attach? (false: degrade) */
@@ -405,10 +409,25 @@ void ws_print_bar_hist(FILE *f, const char *label, const char *const *names,
 		       const uint64_t *vals, int n);
 /*
  * Flush @f: 0 if all was written, -EPIPE if its reader went away (stop
- * quietly, as `| head` expects), else one line on stderr and
- * WS_EXIT_RUNTIME (a full disk, a closed stdout).
+ * quietly, as `| head` expects), -EINTR if a stop signal (or the stop's
+ * deadline) cut a write to a reader that stopped reading, else one line on
+ * stderr and WS_EXIT_RUNTIME (a full disk, a closed stdout).
  */
 int ws_output_check(FILE *f);
+/*
+ * stdout for a session's reports: a write blocked on its reader gives up
+ * when @sig_fd (a signalfd, never read here) has a signal pending.  stdout
+ * itself if it cannot be made.
+ */
+FILE *ws_output_stdout(int sig_fd);
+/* From now on a write waits at most @wait_ms for its reader. */
+void ws_output_stopping(int wait_ms);
+/* A write to ws_output_stdout() gave up: the reports were cut short. */
+bool ws_output_cut(void);
+/* Says so on stderr, unless stderr is stdout. */
+void ws_output_warn_cut(void);
+/* Flush and close ws_output_stdout()'s stream (true), not stdout. */
+bool ws_output_close(FILE *f);
 /* The exit code once everything is written to @f: 0 or WS_EXIT_RUNTIME. */
 int ws_output_exit(FILE *f);
 /* stdin, stdout or stderr closed: keep the fd from the next open(). */

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Output helpers: timestamps, human units, histograms, JSON Lines. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdio_ext.h>
 #include <arpa/inet.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "core/core.h"
@@ -26,10 +31,136 @@ void ws_fmt_time(char *buf, size_t len, bool iso)
 	}
 }
 
+/*
+ * A session's stdout (ws_output_stdout()): each write waits for room, or
+ * for a stop signal, whichever comes first.  A reader that stopped reading
+ * (a stalled ssh, a paused consumer on a FIFO) would otherwise block us in
+ * write() with SIGTERM unseen: it waits on the session's signalfd, which
+ * only the loop reads.  Once stopping, the wait for the summary is bounded.
+ */
+static struct {
+	FILE *f;
+	int fd;
+	int sig_fd;
+	bool sock;
+	bool cut;	     /* a write gave up: stop signal or deadline */
+	int64_t deadline_ms; /* 0: none */
+} out = { .fd = -1, .sig_fd = -1 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Room to write (or an error the write will tell), not a stop signal. */
+static bool out_writable(void)
+{
+	struct pollfd p[2] = { { .fd = out.fd, .events = POLLOUT },
+			       { .fd = out.sig_fd, .events = POLLIN } };
+	int64_t wait;
+	int n;
+
+	for (;;) {
+		wait = out.deadline_ms ? out.deadline_ms - mono_ms() : -1;
+		if (out.deadline_ms && wait < 0)
+			return false;
+		n = poll(p, 2, (int)wait);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || p[1].revents)
+			return false;
+		return true;
+	}
+}
+
+/*
+ * At most PIPE_BUF at a time: a pipe that polls writable takes that much
+ * without blocking.  A socket is written without blocking at all.
+ */
+static ssize_t out_try_write(const char *buf, size_t len)
+{
+	if (out.sock)
+		return send(out.fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return write(out.fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
+}
+
+static ssize_t out_write(void *cookie, const char *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	(void)cookie;
+	while (done < len && !out.cut) {
+		if (!out_writable()) {
+			out.cut = true;
+			break;
+		}
+		n = out_try_write(buf + done, len - done);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		if (n > 0)
+			done += n;
+	}
+	if (out.cut)
+		errno = EINTR;
+	return done; /* short: the stream's error flag */
+}
+
+FILE *ws_output_stdout(int sig_fd)
+{
+	cookie_io_functions_t io = { .write = out_write };
+	bool line = __flbf(stdout) || isatty(STDOUT_FILENO);
+	struct stat st;
+	FILE *f;
+
+	if (fflush(stdout) || !(f = fopencookie(NULL, "w", io)))
+		return stdout;
+	setvbuf(f, NULL, line ? _IOLBF : _IOFBF, BUFSIZ);
+	out.f = f;
+	out.fd = STDOUT_FILENO;
+	out.sig_fd = sig_fd;
+	out.sock = !fstat(out.fd, &st) && S_ISSOCK(st.st_mode);
+	return f;
+}
+
+void ws_output_stopping(int wait_ms)
+{
+	out.deadline_ms = mono_ms() + wait_ms;
+}
+
+bool ws_output_cut(void)
+{
+	return out.cut;
+}
+
+/* Unless stderr is the same stalled file: a warning there would block. */
+void ws_output_warn_cut(void)
+{
+	struct stat o, e;
+
+	if (fstat(STDOUT_FILENO, &o) || fstat(STDERR_FILENO, &e) ||
+	    (o.st_dev == e.st_dev && o.st_ino == e.st_ino))
+		return;
+	ws_warn("stdout was not being read: the reports stop here, the "
+		"summary was not written");
+}
+
+bool ws_output_close(FILE *f)
+{
+	if (!f || f != out.f)
+		return false;
+	fclose(f);
+	out.f = NULL;
+	return true;
+}
+
 /* A pipe or socket whose reader is gone polls as an error or hangup. */
 static bool reader_gone(FILE *f, int err)
 {
-	struct pollfd p = { .fd = fileno(f) };
+	struct pollfd p = { .fd = f == out.f ? out.fd : fileno(f) };
 
 	if (err == EPIPE)
 		return true;
@@ -45,6 +176,8 @@ int ws_output_check(FILE *f)
 	if (!fflush(f) && !ferror(f))
 		return 0;
 	err = errno;
+	if (f == out.f && out.cut)
+		return -EINTR;
 	if (reader_gone(f, err))
 		return -EPIPE;
 	return ws_error(WS_EXIT_RUNTIME, "cannot write the output: %s",

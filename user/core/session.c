@@ -854,6 +854,12 @@ int ws_block_stop_signals(sigset_t *mask)
 	return sigprocmask(SIG_BLOCK, mask, NULL);
 }
 
+/*
+ * Once stopping, how long the summary may wait for a reader that stopped
+ * reading (a second signal cuts it at once).
+ */
+#define WS_STOP_OUTPUT_WAIT_MS 3000
+
 /* The stop signal that came, or 0. */
 static int stop_signal(const struct ws_session *s)
 {
@@ -972,16 +978,20 @@ static int run_loop(struct ws_session *s)
 		}
 		/* SIGINT/SIGTERM/SIGHUP: summary, exit 0.  Taken, so that
 		 * ws_session_stopped_again() sees only a second one. */
-		if (pfd[0].revents && stop_signal(s))
+		if (pfd[0].revents && stop_signal(s)) {
+			ws_output_stopping(WS_STOP_OUTPUT_WAIT_MS);
 			break;
+		}
 		lock(s);
 		for (i = 0; i < s->n_pollers && !err; i++)
 			if (pfd[2 + i].revents)
 				err = s->pollers[i].cb(s->pollers[i].ctx);
 		unlock(s);
-		if (err) {
-			err = ws_error(WS_EXIT_RUNTIME, "event read: %s",
-				       strerror(-err));
+		if (err) { /* > 0: an exit code, said already */
+			if (err < 0)
+				err =
+				    ws_error(WS_EXIT_RUNTIME, "event read: %s",
+					     strerror(-err));
 			break;
 		}
 		if (!(pfd[1].revents & POLLIN) ||
@@ -1197,6 +1207,8 @@ static int watch(struct ws_session *s)
 	s->end_code = err;
 	if ((!err || err == WS_EXIT_IFACE) && summarize(s) > 0 && !err)
 		err = WS_EXIT_RUNTIME;
+	if (ws_output_cut())
+		ws_output_warn_cut();
 	return err;
 }
 
@@ -1240,6 +1252,8 @@ int ws_session_run(struct ws_session *s)
 	s->sig_fd = ws_block_stop_signals(&stop_signals)
 			? -1
 			: signalfd(-1, &stop_signals, SFD_CLOEXEC);
+	if (s->sig_fd >= 0 && s->out == stdout)
+		s->out = ws_output_stdout(s->sig_fd);
 	err = s->sig_fd < 0 ? ws_error(WS_EXIT_RUNTIME, "signal setup: %s",
 				       strerror(errno))
 			    : start(s);
@@ -1247,6 +1261,8 @@ int ws_session_run(struct ws_session *s)
 		err = watch(s);
 out:
 	teardown(s);
+	if (ws_output_close(s->out))
+		s->out = stdout;
 	if (s->sig_fd >= 0)
 		close(s->sig_fd);
 	return err;
