@@ -599,6 +599,22 @@ test_sigterm_clean_exit() {
 	assert_eq "$(attached_progs "$A")" "" "attached after SIGTERM"
 }
 
+# An HTTP thread that stops on its own (here it cannot start:
+# WIRESCOPE_TEST_HTTP_FAIL) must not leave an exporter that serves nothing
+# and looks alive to systemd: one line, exit 8, nothing attached.  Before,
+# it warned and served nothing until stopped.
+test_http_thread_death_exits() {
+	local rc=0
+	pair_lab
+	WIRESCOPE_TEST_HTTP_FAIL=1 ip netns exec "$A" "$WS" export -i a0 >"$WS_TMP/out" 2>"$WS_TMP/err" &
+	WS_PIDS+=($!)
+	wait_until 10 pid_gone "$!" || fail "still running 10 s after its HTTP thread stopped"
+	wait "$!" || rc=$?
+	assert_eq "$rc" 8 "exit code"
+	assert_match "$(tail -n1 "$WS_TMP/err")" "^wirescope: error: export: the HTTP thread stopped: Operation not permitted; exiting$" "exit message"
+	assert_eq "$(attached_progs "$A")" "" "attached after the exit"
+}
+
 # The series of an interface go away with it, and its watched gauge says
 # so (0); one re-created under its name cannot be attached to (no
 # privileges left): the exporter exits 9 with one line, for its service

@@ -190,10 +190,23 @@ static bool bpf_reads_need_cap(const struct ws_session *s)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 1;
 }
 
+/* WIRESCOPE_TEST_HTTP_FAIL (hidden, for tests): the thread cannot start. */
 static int http_thread_init(void *ctx)
 {
 	(void)ctx;
+	if (getenv("WIRESCOPE_TEST_HTTP_FAIL"))
+		return -EPERM;
 	return set_caps(bpf_read_caps) ? -errno : 0;
+}
+
+/* An exporter that serves nothing must not look alive to its supervisor. */
+static int http_died(void *ctx)
+{
+	struct ws_export *x = ctx;
+
+	return ws_error(WS_EXIT_RUNTIME,
+			"export: the HTTP thread stopped: %s; exiting",
+			strerror(x->http.dead_err));
 }
 
 /*
@@ -470,6 +483,9 @@ static int export_ready(struct ws_session *s)
 		err = ws_error(WS_EXIT_RUNTIME,
 			       "cannot start the HTTP thread: %s",
 			       strerror(-err));
+	if (!err && ws_session_add_poller(s, x->http.dead_fd, http_died, x))
+		err = ws_error(WS_EXIT_RUNTIME, "no room to watch the HTTP "
+						"thread");
 	/* Filled only now: a non-empty file means we are serving. */
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
 	if (!err && fd >= 0 && write(fd, pid, strlen(pid)) < 0)

@@ -127,7 +127,7 @@ int ws_http_listen(struct ws_http *h, const char *spec)
 				spec, strerror(err));
 	}
 	h->listen_fd = fd;
-	h->wake_fd = -1;
+	h->wake_fd = h->dead_fd = -1;
 	return 0;
 }
 
@@ -469,7 +469,10 @@ static void step(struct ws_http *h, struct http_conn *c, short revents)
 	}
 }
 
-/* One poll round: the wake fd, the listener, then every connection. */
+/*
+ * One poll round: the wake fd, the listener, then every connection.  False
+ * once woken, or (h->dead_err) when poll itself fails.
+ */
 static bool poll_once(struct ws_http *h, struct pollfd *pfd, int *idx)
 {
 	int64_t now = now_ms(), wait = -1;
@@ -495,8 +498,10 @@ static bool poll_once(struct ws_http *h, struct pollfd *pfd, int *idx)
 		if (wait < 0 || c->deadline - now < wait)
 			wait = c->deadline > now ? c->deadline - now : 0;
 	}
-	if (poll(pfd, n, (int)wait) < 0)
+	if (poll(pfd, n, (int)wait) < 0) {
+		h->dead_err = errno == EINTR ? 0 : errno;
 		return errno == EINTR;
+	}
 	if (pfd[0].revents)
 		return false;
 	now = now_ms();
@@ -520,16 +525,21 @@ static void *serve(void *arg)
 	struct pollfd pfd[WS_HTTP_MAX_CONNS + 2];
 	int idx[WS_HTTP_MAX_CONNS + 2];
 	struct ws_http *h = arg;
+	uint64_t one = 1;
 	int i, err;
 
 	err = h->thread_init ? h->thread_init(h->ctx) : 0;
 	if (err)
-		ws_warn("HTTP thread: %s; not serving", strerror(-err));
+		h->dead_err = -err;
 	while (!err && poll_once(h, pfd, idx))
 		;
 	for (i = 0; i < WS_HTTP_MAX_CONNS; i++)
 		if (h->conns[i].state != CONN_FREE)
 			conn_close(h, &h->conns[i]);
+	/* Not asked to stop: the session's loop must learn it. */
+	if (h->dead_err && write(h->dead_fd, &one, sizeof(one)) < 0)
+		ws_warn("HTTP thread: stopped (%s); not serving",
+			strerror(h->dead_err));
 	return NULL;
 }
 
@@ -540,7 +550,8 @@ int ws_http_start(struct ws_http *h)
 
 	h->conns = calloc(WS_HTTP_MAX_CONNS, sizeof(*h->conns));
 	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!h->conns || h->wake_fd < 0)
+	h->dead_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!h->conns || h->wake_fd < 0 || h->dead_fd < 0)
 		return -ENOMEM;
 	/* Signals belong to the session's signalfd, not to this thread. */
 	sigfillset(&all);
@@ -565,9 +576,11 @@ void ws_http_stop(struct ws_http *h)
 	}
 	if (h->wake_fd >= 0)
 		close(h->wake_fd);
+	if (h->dead_fd >= 0)
+		close(h->dead_fd);
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
-	h->wake_fd = h->listen_fd = -1;
+	h->wake_fd = h->dead_fd = h->listen_fd = -1;
 	free(h->conns);
 	h->conns = NULL;
 }

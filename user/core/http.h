@@ -29,6 +29,9 @@ struct ws_http {
 	int timeout_ms; /* to read a request head; to write the answer */
 	int listen_fd;
 	int wake_fd;
+	/* Readable once the thread ended unasked: dead_err says why (errno). */
+	int dead_fd;
+	int dead_err;
 	pthread_t thread;
 	bool running;
 	struct http_conn *conns;
