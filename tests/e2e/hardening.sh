@@ -304,62 +304,64 @@ test_stop_signal_random_moments() {
 	done
 }
 
-# stalled_stop LINE STDERR: LINE (on a0, JSON every 10 ms) writes into a
-# FIFO of 4 KiB (F_SETPIPE_SZ) that is held open and never read, with
-# stderr to a file (STDERR=file) or into the FIFO too (fifo).  Once what
-# the FIFO holds stays put for 0.5 s (50 reports due), the writer is
-# blocked; SIGTERM must still stop it within 10 s, exit 0, and leave
-# nothing attached.
+# writer_stuck PID: its count of bytes written (/proc/PID/io wchar) stays
+# put for 1 s, 100 reports due: it is blocked on its output.
+writer_stuck() {
+	local first now i
+	first=$(awk '$1 == "wchar:" { print $2 }' "/proc/$1/io") || return 1
+	for ((i = 0; i < 10; i++)); do
+		sleep 0.1
+		now=$(awk '$1 == "wchar:" { print $2 }' "/proc/$1/io") || return 1
+		[ "$now" = "$first" ] || return 1
+	done
+}
+
+# stalled_stop LINE SINK STDERR: LINE (on a0, JSON every 10 ms) writes into
+# SINK, held open and never read (tests/e2e/py/stalled_reader.py): a FIFO
+# 4 KiB deep (fifo) or a pty (tty), with stderr to a file (STDERR=file) or
+# into SINK too (same).  Once it is stuck on its output (writer_stuck),
+# SIGTERM must still stop it within 10 s, exit 0, leave nothing attached,
+# and say on stderr that the summary was not written.
 stalled_stop() {
-	local fifo held err=$WS_TMP/stalled.err rc=0 pid
-	fifo=$(fresh_path fifo)
-	held=$(fresh_path held)
-	mkfifo "$fifo"
-	bg python3 -c '
-import fcntl, os, struct, sys, termios, time
-fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
-open(sys.argv[2] + ".tmp", "w").close()
-os.rename(sys.argv[2] + ".tmp", sys.argv[2])
-end, last, since = time.monotonic() + 30, 0, 0
-while time.monotonic() < end:
-    n = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"0000"))[0]
-    if n != last:
-        last, since = n, time.monotonic()
-    elif n and time.monotonic() - since >= 0.5:
-        with open(sys.argv[2], "w") as f:
-            f.write("%d\n" % n)
-        break
-    time.sleep(0.01)
-time.sleep(max(0, end - time.monotonic()))' "$fifo" "$held"
-	wait_until 10 test -e "$held" || fail "the FIFO's holder did not start"
-	invocation "$1" a0 -j 0.01
+	local ready sink err=$WS_TMP/stalled.err rc=0 pid what="$1 ($2, stderr: $3)"
+	ready=$(fresh_path ready)
 	if [ "$2" = fifo ]; then
-		ip netns exec "$A" "$WS" "${CMD[@]}" >"$fifo" 2>&1 &
+		mkfifo "$ready.fifo"
+		bg python3 tests/e2e/py/stalled_reader.py fifo "$ready.fifo" "$ready"
 	else
-		ip netns exec "$A" "$WS" "${CMD[@]}" >"$fifo" 2>"$err" &
+		bg python3 tests/e2e/py/stalled_reader.py tty "$ready"
+	fi
+	wait_file "$ready"
+	sink=$(cat "$ready")
+	invocation "$1" a0 -j 0.01
+	if [ "$3" = same ]; then
+		ip netns exec "$A" "$WS" "${CMD[@]}" >"$sink" 2>&1 &
+	else
+		ip netns exec "$A" "$WS" "${CMD[@]}" >"$sink" 2>"$err" &
 	fi
 	pid=$!
 	WS_PIDS+=("$pid")
-	wait_until 10 test -s "$held" || fail "$1: nothing reached the FIFO in 10 s"
+	wait_until 30 writer_stuck "$pid" || fail "$what: never stuck on its output"
 	kill -TERM "$pid"
-	wait_until 10 pid_gone "$pid" || fail "$1 (stderr: $2): still running 10 s after SIGTERM, its stdout unread"
+	wait_until 10 pid_gone "$pid" || fail "$what: still running 10 s after SIGTERM, its stdout unread"
 	wait "$pid" || rc=$?
-	assert_eq "$rc" 0 "$1 (stderr: $2): exit after SIGTERM"
-	assert_eq "$(hooks "$A" a0)" "" "$1 (stderr: $2): hooks after the stop"
-	[ "$2" = fifo ] || assert_match "$(cat "$err")" "stdout was not being read" "$1: stderr"
+	assert_eq "$rc" 0 "$what: exit after SIGTERM"
+	assert_eq "$(hooks "$A" a0)" "" "$what: hooks after the stop"
+	[ "$3" = same ] || assert_match "$(cat "$err")" "stdout was not being read" "$what: stderr"
 	kill "$BG_PID" 2>/dev/null || true
 }
 
 # A reader that stopped reading (a stalled ssh, a paused consumer) cannot
 # keep a stop signal from stopping us: the write it blocks gives up.  On
-# HEAD 56b8f18 sizes was still blocked in pipe_write 5 s after SIGTERM.
+# HEAD 56b8f18 sizes was still blocked in pipe_write 10 s after SIGTERM.
 test_sigterm_with_stdout_unread() {
 	harden_lab
-	stalled_stop "sizes -i @IF@" file
-	stalled_stop "handshakes -i @IF@" file
-	stalled_stop "sizes -i @IF@" fifo
-	WIRESCOPE_TEST_NO_TCX=1 stalled_stop "sizes -i @IF@" file
+	stalled_stop "sizes -i @IF@" fifo file
+	stalled_stop "handshakes -i @IF@" fifo file
+	stalled_stop "sizes -i @IF@" fifo same
+	stalled_stop "sizes -i @IF@" tty file
+	stalled_stop "sizes -i @IF@" tty same
+	WIRESCOPE_TEST_NO_TCX=1 stalled_stop "sizes -i @IF@" fifo file
 	ip netns exec "$A" tc qdisc show dev a0 | has clsact && fail "clsact qdisc left after the stop"
 	true
 }

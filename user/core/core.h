@@ -424,8 +424,13 @@ FILE *ws_output_stdout(int sig_fd);
 void ws_output_stopping(int wait_ms);
 /* A write to ws_output_stdout() gave up: the reports were cut short. */
 bool ws_output_cut(void);
-/* Says so on stderr, unless stderr is stdout. */
+/* If it was cut, says so on stderr, unless stderr is the same file. */
 void ws_output_warn_cut(void);
+/*
+ * When stderr is the same file as ws_output_stdout()'s, @buf goes the same
+ * way (true): a stalled reader blocks neither.  Else false: not written.
+ */
+bool ws_output_stderr_write(const char *buf, size_t len);
 /* Flush and close ws_output_stdout()'s stream (true), not stdout. */
 bool ws_output_close(FILE *f);
 /* The exit code once everything is written to @f: 0 or WS_EXIT_RUNTIME. */

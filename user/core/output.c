@@ -32,19 +32,25 @@ void ws_fmt_time(char *buf, size_t len, bool iso)
 }
 
 /*
- * A session's stdout (ws_output_stdout()): each write waits for room, or
- * for a stop signal, whichever comes first.  A reader that stopped reading
- * (a stalled ssh, a paused consumer on a FIFO) would otherwise block us in
- * write() with SIGTERM unseen: it waits on the session's signalfd, which
- * only the loop reads.  Once stopping, the wait for the summary is bounded.
+ * A session's stdout (ws_output_stdout()).  A reader that stopped reading
+ * (a stalled ssh, a paused consumer on a FIFO) would block a plain write()
+ * with SIGTERM unseen: the stop signals stay blocked for the session's
+ * signalfd, which only the loop reads.  So a write waits in poll() for room
+ * and for that signalfd: with room it writes, whatever is pending; without
+ * room, a pending stop signal cuts the output.  Once stopping, a write
+ * waits at most stop_wait_ms without room.  FIFOs and terminals are written
+ * through their own non-blocking open file description (a terminal that
+ * polls writable may still block a write), sockets with MSG_DONTWAIT.
  */
 static struct {
 	FILE *f;
-	int fd;
+	int fd; /* STDOUT_FILENO, or our own non-blocking description */
 	int sig_fd;
 	bool sock;
-	bool cut;	     /* a write gave up: stop signal or deadline */
-	int64_t deadline_ms; /* 0: none */
+	bool stderr_too;       /* stderr is the same file */
+	bool cut;	       /* a write gave up: stop signal or stop's wait */
+	int stop_wait_ms;      /* 0: not stopping */
+	int64_t blocked_since; /* stopping, and no room since */
 } out = { .fd = -1, .sig_fd = -1 };
 
 static int64_t mono_ms(void)
@@ -55,31 +61,43 @@ static int64_t mono_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* Room to write (or an error the write will tell), not a stop signal. */
-static bool out_writable(void)
+/* How long a poll may wait for room: -1 (no bound) until stopping. */
+static int out_wait_ms(void)
+{
+	int64_t left;
+
+	if (!out.stop_wait_ms)
+		return -1;
+	if (!out.blocked_since)
+		return 0; /* first see whether there is room */
+	left = out.blocked_since + out.stop_wait_ms - mono_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+/* 0: room (or an error the write will tell); -EINTR: cut; -errno. */
+static int out_wait(void)
 {
 	struct pollfd p[2] = { { .fd = out.fd, .events = POLLOUT },
 			       { .fd = out.sig_fd, .events = POLLIN } };
-	int64_t wait;
 	int n;
 
 	for (;;) {
-		wait = out.deadline_ms ? out.deadline_ms - mono_ms() : -1;
-		if (out.deadline_ms && wait < 0)
-			return false;
-		n = poll(p, 2, (int)wait);
+		n = poll(p, 2, out_wait_ms());
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0 || p[1].revents)
-			return false;
-		return true;
+		if (n < 0)
+			return -errno;
+		if (p[0].revents)
+			return 0;
+		if (p[1].revents)
+			return -EINTR;
+		if (out.blocked_since)
+			return -EINTR; /* the stop's wait is over */
+		out.blocked_since = mono_ms();
 	}
 }
 
-/*
- * At most PIPE_BUF at a time: a pipe that polls writable takes that much
- * without blocking.  A socket is written without blocking at all.
- */
+/* At most PIPE_BUF at a time: a pipe that polls writable takes that much. */
 static ssize_t out_try_write(const char *buf, size_t len)
 {
 	if (out.sock)
@@ -87,26 +105,70 @@ static ssize_t out_try_write(const char *buf, size_t len)
 	return write(out.fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
 }
 
-static ssize_t out_write(void *cookie, const char *buf, size_t len)
+/* Writable yet EAGAIN (a socket under memory pressure): a short pause. */
+static void out_back_off(void)
+{
+	struct pollfd p = { .fd = out.sig_fd, .events = POLLIN };
+
+	poll(&p, 1, 10);
+}
+
+static ssize_t out_write_all(const char *buf, size_t len)
 {
 	size_t done = 0;
+	int err = 0, again = 0;
 	ssize_t n;
 
-	(void)cookie;
 	while (done < len && !out.cut) {
-		if (!out_writable()) {
+		err = out_wait();
+		if (err == -EINTR)
 			out.cut = true;
+		if (err)
+			break;
+		n = out_try_write(buf + done, len - done);
+		if (n > 0) {
+			done += n;
+			again = 0;
+			out.blocked_since = 0;
+		} else if (n < 0 && errno == EAGAIN) {
+			if (again++)
+				out_back_off();
+		} else if (n == 0 || errno != EINTR) {
+			err = n ? -errno : -EIO;
 			break;
 		}
-		n = out_try_write(buf + done, len - done);
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			break;
-		if (n > 0)
-			done += n;
 	}
-	if (out.cut)
-		errno = EINTR;
-	return done; /* short: the stream's error flag */
+	errno = out.cut ? EINTR : -err;
+	return done;
+}
+
+static ssize_t out_write(void *cookie, const char *buf, size_t len)
+{
+	(void)cookie;
+	return out_write_all(buf, len); /* short: the stream's error flag */
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Our own description of a FIFO or terminal, to make non-blocking; not of
+ * a stdout that cannot write (ws_hold_std_fds()' read-only /dev/null).
+ */
+static int own_description(const struct stat *st)
+{
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+
+	if ((!S_ISFIFO(st->st_mode) && !S_ISCHR(st->st_mode)) || fl < 0 ||
+	    (fl & O_ACCMODE) == O_RDONLY)
+		return -1;
+	return open("/proc/self/fd/1",
+		    O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 }
 
 FILE *ws_output_stdout(int sig_fd)
@@ -116,19 +178,31 @@ FILE *ws_output_stdout(int sig_fd)
 	struct stat st;
 	FILE *f;
 
-	if (fflush(stdout) || !(f = fopencookie(NULL, "w", io)))
+	if (fflush(stdout) || fstat(STDOUT_FILENO, &st) ||
+	    !(f = fopencookie(NULL, "w", io)))
 		return stdout;
 	setvbuf(f, NULL, line ? _IOLBF : _IOFBF, BUFSIZ);
 	out.f = f;
-	out.fd = STDOUT_FILENO;
+	out.fd = own_description(&st);
+	if (out.fd < 0)
+		out.fd = STDOUT_FILENO;
 	out.sig_fd = sig_fd;
-	out.sock = !fstat(out.fd, &st) && S_ISSOCK(st.st_mode);
+	out.sock = S_ISSOCK(st.st_mode);
+	out.stderr_too = same_file(STDOUT_FILENO, STDERR_FILENO);
 	return f;
+}
+
+bool ws_output_stderr_write(const char *buf, size_t len)
+{
+	if (!out.f || !out.stderr_too)
+		return false;
+	out_write_all(buf, len);
+	return true;
 }
 
 void ws_output_stopping(int wait_ms)
 {
-	out.deadline_ms = mono_ms() + wait_ms;
+	out.stop_wait_ms = wait_ms;
 }
 
 bool ws_output_cut(void)
@@ -136,16 +210,11 @@ bool ws_output_cut(void)
 	return out.cut;
 }
 
-/* Unless stderr is the same stalled file: a warning there would block. */
 void ws_output_warn_cut(void)
 {
-	struct stat o, e;
-
-	if (fstat(STDOUT_FILENO, &o) || fstat(STDERR_FILENO, &e) ||
-	    (o.st_dev == e.st_dev && o.st_ino == e.st_ino))
-		return;
-	ws_warn("stdout was not being read: the reports stop here, the "
-		"summary was not written");
+	if (out.cut && !out.stderr_too)
+		ws_warn("stdout was not being read: the reports stop here, "
+			"the summary was not written");
 }
 
 bool ws_output_close(FILE *f)
@@ -153,7 +222,10 @@ bool ws_output_close(FILE *f)
 	if (!f || f != out.f)
 		return false;
 	fclose(f);
+	if (out.fd != STDOUT_FILENO)
+		close(out.fd);
 	out.f = NULL;
+	out.fd = -1;
 	return true;
 }
 

@@ -1207,8 +1207,7 @@ static int watch(struct ws_session *s)
 	s->end_code = err;
 	if ((!err || err == WS_EXIT_IFACE) && summarize(s) > 0 && !err)
 		err = WS_EXIT_RUNTIME;
-	if (ws_output_cut())
-		ws_output_warn_cut();
+	ws_output_warn_cut();
 	return err;
 }
 
