@@ -304,14 +304,16 @@ test_stop_signal_random_moments() {
 	done
 }
 
+wchar() { awk '$1 == "wchar:" { print $2 }' "/proc/$1/io"; }
+
 # writer_stuck PID: its count of bytes written (/proc/PID/io wchar) stays
 # put for 1 s, 100 reports due: it is blocked on its output.
 writer_stuck() {
 	local first now i
-	first=$(awk '$1 == "wchar:" { print $2 }' "/proc/$1/io") || return 1
+	first=$(wchar "$1") || return 1
 	for ((i = 0; i < 10; i++)); do
 		sleep 0.1
-		now=$(awk '$1 == "wchar:" { print $2 }' "/proc/$1/io") || return 1
+		now=$(wchar "$1") || return 1
 		[ "$now" = "$first" ] || return 1
 	done
 }
@@ -319,9 +321,10 @@ writer_stuck() {
 # stalled_stop LINE SINK STDERR: LINE (on a0, JSON every 10 ms) writes into
 # SINK, held open and never read (tests/e2e/py/stalled_reader.py): a FIFO
 # 4 KiB deep (fifo) or a pty (tty), with stderr to a file (STDERR=file) or
-# into SINK too (same).  Once it is stuck on its output (writer_stuck),
-# SIGTERM must still stop it within 10 s, exit 0, leave nothing attached,
-# and say on stderr that the summary was not written.
+# into SINK too (same).  Once it watches, SINK holds what it wrote, and it
+# is then stuck on its output (writer_stuck), SIGTERM must still stop it
+# within 10 s, exit 0, leave nothing attached, and say on stderr that the
+# output was cut.
 stalled_stop() {
 	local ready sink err=$WS_TMP/stalled.err rc=0 pid what="$1 ($2, stderr: $3)"
 	ready=$(fresh_path ready)
@@ -333,7 +336,7 @@ stalled_stop() {
 	fi
 	wait_file "$ready"
 	sink=$(cat "$ready")
-	invocation "$1" a0 -j 0.01
+	invocation "$1" a0 --ready-file "$ready.ws" -j 0.01
 	if [ "$3" = same ]; then
 		ip netns exec "$A" "$WS" "${CMD[@]}" >"$sink" 2>&1 &
 	else
@@ -341,6 +344,8 @@ stalled_stop() {
 	fi
 	pid=$!
 	WS_PIDS+=("$pid")
+	wait_file "$ready.ws" 60
+	wait_file "$ready.data" || fail "$what: wrote nothing once watching"
 	wait_until 30 writer_stuck "$pid" || fail "$what: never stuck on its output"
 	kill -TERM "$pid"
 	wait_until 10 pid_gone "$pid" || fail "$what: still running 10 s after SIGTERM, its stdout unread"

@@ -427,8 +427,9 @@ bool ws_output_cut(void);
 /* If it was cut, says so on stderr, unless stderr is the same file. */
 void ws_output_warn_cut(void);
 /*
- * When stderr is the same file as ws_output_stdout()'s, @buf goes the same
- * way (true): a stalled reader blocks neither.  Else false: not written.
+ * When stderr is the same file as ws_output_stdout()'s, @buf from the
+ * session's thread goes the same way (true): a stalled reader blocks
+ * neither.  Else false: not written.
  */
 bool ws_output_stderr_write(const char *buf, size_t len);
 /* Flush and close ws_output_stdout()'s stream (true), not stdout. */

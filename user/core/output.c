@@ -6,9 +6,11 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio_ext.h>
 #include <arpa/inet.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -45,6 +47,7 @@ void ws_fmt_time(char *buf, size_t len, bool iso)
 static struct {
 	FILE *f;
 	int fd; /* STDOUT_FILENO, or our own non-blocking description */
+	pthread_t owner; /* the session's thread */
 	int sig_fd;
 	bool sock;
 	bool stderr_too;       /* stderr is the same file */
@@ -105,12 +108,21 @@ static ssize_t out_try_write(const char *buf, size_t len)
 	return write(out.fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
 }
 
-/* Writable yet EAGAIN (a socket under memory pressure): a short pause. */
-static void out_back_off(void)
+/*
+ * Writable, yet the write said EAGAIN again (a socket at its memory
+ * limit): no room after all.  -EINTR: cut (a stop signal, or the stop's
+ * wait is over); else 0 after a pause of 10 ms.
+ */
+static int out_no_room(void)
 {
 	struct pollfd p = { .fd = out.sig_fd, .events = POLLIN };
 
-	poll(&p, 1, 10);
+	if (out.stop_wait_ms && !out.blocked_since)
+		out.blocked_since = mono_ms();
+	if (out.stop_wait_ms &&
+	    mono_ms() - out.blocked_since >= out.stop_wait_ms)
+		return -EINTR;
+	return poll(&p, 1, 10) > 0 ? -EINTR : 0;
 }
 
 static ssize_t out_write_all(const char *buf, size_t len)
@@ -131,8 +143,10 @@ static ssize_t out_write_all(const char *buf, size_t len)
 			again = 0;
 			out.blocked_since = 0;
 		} else if (n < 0 && errno == EAGAIN) {
-			if (again++)
-				out_back_off();
+			err = again++ ? out_no_room() : 0;
+			out.cut = err == -EINTR;
+			if (err)
+				break;
 		} else if (n == 0 || errno != EINTR) {
 			err = n ? -errno : -EIO;
 			break;
@@ -158,17 +172,24 @@ static bool same_file(int a, int b)
 
 /*
  * Our own description of a FIFO or terminal, to make non-blocking; not of
- * a stdout that cannot write (ws_hold_std_fds()' read-only /dev/null).
+ * a stdout that cannot write (ws_hold_std_fds()' read-only /dev/null), nor
+ * of a pty master (opening it again makes a new pty).
  */
 static int own_description(const struct stat *st)
 {
-	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+	const int flags = O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+	int fl = fcntl(STDOUT_FILENO, F_GETFL), fd;
+	unsigned int ptn;
+	const char *tty;
 
 	if ((!S_ISFIFO(st->st_mode) && !S_ISCHR(st->st_mode)) || fl < 0 ||
-	    (fl & O_ACCMODE) == O_RDONLY)
+	    (fl & O_ACCMODE) == O_RDONLY ||
+	    !ioctl(STDOUT_FILENO, TIOCGPTN, &ptn))
 		return -1;
-	return open("/proc/self/fd/1",
-		    O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	fd = open("/proc/self/fd/1", flags);
+	if (fd < 0 && (tty = ttyname(STDOUT_FILENO)))
+		fd = open(tty, flags);
+	return fd;
 }
 
 FILE *ws_output_stdout(int sig_fd)
@@ -183,6 +204,10 @@ FILE *ws_output_stdout(int sig_fd)
 		return stdout;
 	setvbuf(f, NULL, line ? _IOLBF : _IOFBF, BUFSIZ);
 	out.f = f;
+	out.owner = pthread_self();
+	out.cut = false;
+	out.stop_wait_ms = 0;
+	out.blocked_since = 0;
 	out.fd = own_description(&st);
 	if (out.fd < 0)
 		out.fd = STDOUT_FILENO;
@@ -194,7 +219,9 @@ FILE *ws_output_stdout(int sig_fd)
 
 bool ws_output_stderr_write(const char *buf, size_t len)
 {
-	if (!out.f || !out.stderr_too)
+	/* Other threads (export's HTTP one) keep stderr's own path. */
+	if (!out.f || !out.stderr_too ||
+	    !pthread_equal(out.owner, pthread_self()))
 		return false;
 	out_write_all(buf, len);
 	return true;
@@ -213,8 +240,8 @@ bool ws_output_cut(void)
 void ws_output_warn_cut(void)
 {
 	if (out.cut && !out.stderr_too)
-		ws_warn("stdout was not being read: the reports stop here, "
-			"the summary was not written");
+		ws_warn("stdout was not being read: the output was cut short, "
+			"the summary with it");
 }
 
 bool ws_output_close(FILE *f)

@@ -5,6 +5,7 @@
  * The loop waits on a signalfd and a CLOCK_MONOTONIC timerfd with poll();
  * each report is the delta of cumulative counters over the measured time.
  */
+#define _GNU_SOURCE /* vasprintf */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,7 +35,9 @@ static char refused_prog[64];
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
+	char *line;
 	va_list ap;
+	int n;
 
 	if (level == LIBBPF_WARN &&
 	    strstr(fmt, "prog '%s': failed to load: %d")) {
@@ -45,7 +48,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	}
 	if (verbose < (level == LIBBPF_DEBUG ? 2 : 1))
 		return 0;
-	return vfprintf(stderr, fmt, args);
+	va_copy(ap, args);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return vfprintf(stderr, fmt, args);
+	if (!ws_output_stderr_write(line, n))
+		fputs(line, stderr);
+	free(line);
+	return n;
 }
 
 void ws_session_add(struct ws_session *s, const struct ws_collector *c)

@@ -6,9 +6,10 @@ stalled_reader.py fifo PATH READY   PATH (a FIFO) held open, 4 KiB deep
 stalled_reader.py tty READY         a pty pair, raw; READY gets the slave
 
 READY gets the path to write to (renamed into place) once a writer can
-open it.  Holds it 30 s at most, then exits.
+open it, and READY.data the count of bytes waiting unread once there are
+some.  Holds it 30 s at most, then exits.
 """
-import fcntl, os, sys, time, tty
+import fcntl, os, struct, sys, termios, time, tty
 
 
 def publish(path, text):
@@ -20,9 +21,18 @@ def publish(path, text):
 if sys.argv[1] == "fifo":
     fd = os.open(sys.argv[2], os.O_RDWR)
     fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
-    publish(sys.argv[3], sys.argv[2] + "\n")
+    ready = sys.argv[3]
+    publish(ready, sys.argv[2] + "\n")
 else:
-    master, slave = os.openpty()
+    fd, slave = os.openpty()
     tty.setraw(slave)
-    publish(sys.argv[2], os.ttyname(slave) + "\n")
-time.sleep(30)
+    ready = sys.argv[2]
+    publish(ready, os.ttyname(slave) + "\n")
+end = time.monotonic() + 30
+while time.monotonic() < end:
+    n = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"0000"))[0]
+    if n:
+        publish(ready + ".data", "%d\n" % n)
+        break
+    time.sleep(0.01)
+time.sleep(max(0, end - time.monotonic()))
