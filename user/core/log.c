@@ -1,27 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Logging: one line to stderr, prefixed with the program name. */
+#define _GNU_SOURCE /* vasprintf */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "core/core.h"
 #include "core/log.h"
 
 const char *ws_prog = "wirescope";
 
+/* One write per line, whatever its length; fprintf if memory is short. */
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
-	char line[1024];
-	int n, len;
+	char *body, *line;
+	int len;
 
-	n = snprintf(line, sizeof(line), "%s: %s", ws_prog, prefix);
-	len = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
-	len = len < 0 ? n : len + n;
-	if (len > (int)sizeof(line) - 2)
-		len = sizeof(line) - 2;
-	line[len++] = '\n';
-	line[len] = '\0';
-	if (!ws_output_stderr_write(line, len))
+	if (vasprintf(&body, fmt, ap) < 0) {
+		fprintf(stderr, "%s: %s%s\n", ws_prog, prefix, fmt);
+		return;
+	}
+	len = asprintf(&line, "%s: %s%s\n", ws_prog, prefix, body);
+	if (len < 0)
+		fprintf(stderr, "%s: %s%s\n", ws_prog, prefix, body);
+	else if (!ws_output_stderr_write(line, len))
 		fputs(line, stderr);
+	if (len >= 0)
+		free(line);
+	free(body);
 }
 
 int ws_error(int code, const char *fmt, ...)
