@@ -422,8 +422,6 @@ int ws_output_check(FILE *f);
 FILE *ws_output_stdout(int sig_fd);
 /* From now on a write waits at most @wait_ms for its reader. */
 void ws_output_stopping(int wait_ms);
-/* A write to ws_output_stdout() gave up: the reports were cut short. */
-bool ws_output_cut(void);
 /* If it was cut, says so on stderr, unless stderr is the same file. */
 void ws_output_warn_cut(void);
 /*

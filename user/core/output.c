@@ -232,11 +232,6 @@ void ws_output_stopping(int wait_ms)
 	out.stop_wait_ms = wait_ms;
 }
 
-bool ws_output_cut(void)
-{
-	return out.cut;
-}
-
 void ws_output_warn_cut(void)
 {
 	if (out.cut && !out.stderr_too)
