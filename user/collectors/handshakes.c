@@ -203,19 +203,10 @@ static uint64_t flow_last_ns(const struct hs_flow *fl)
 	return fl->acked_ns > t ? fl->acked_ns : t;
 }
 
-/* CLOCK_MONOTONIC, as the kernel's bpf_ktime_get_ns(). */
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* No handshake event for HS_STALE_NS. */
 static bool flow_stale(const struct hs_flow *fl)
 {
-	uint64_t last = flow_last_ns(fl), now = monotonic_ns();
+	uint64_t last = flow_last_ns(fl), now = (uint64_t)ws_mono_ns();
 
 	return now > last && now - last >= HS_STALE_NS;
 }
@@ -366,7 +357,7 @@ uint64_t hs_flows_evicted(void)
 
 static int hs_sample(struct ws_session *s)
 {
-	uint64_t now = monotonic_ns();
+	uint64_t now = (uint64_t)ws_mono_ns();
 	int err;
 
 	err = read_stats(s, &cur);
@@ -388,7 +379,7 @@ static int hs_start(struct ws_session *s)
 
 	last_sweep_ns = 0;
 	connects_pending = 0;
-	base_ns = monotonic_ns();
+	base_ns = (uint64_t)ws_mono_ns();
 	err = hs_sample(s);
 
 	base = prev = cur;

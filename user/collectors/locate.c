@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "collectors/locate.h"
+#include "core/core.h"
 #include "collectors/verdict.h"
 
 #define RST_LOCATE_TRIES   2
@@ -196,15 +197,6 @@ size_t rst_locate_probe(uint8_t *b, const struct rst_locate_req *q, int ttl,
 	return 20;
 }
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 /* The probe run's sockets: -1 when not open. */
 struct probe_socks {
 	int raw;  /* sends the probes (IPv6: and receives TCP) */
@@ -350,12 +342,10 @@ static void collect(const struct probe_socks *k, const struct rst_locate_req *q,
 		{ .fd = q->syn ? k->tcp : -1, .events = POLLIN },
 		{ .fd = q->stop_fd > 0 ? q->stop_fd : -1, .events = POLLIN },
 	};
-	struct timespec t0;
-	long left;
+	int64_t start = ws_mono_ms(), left;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!complete(q, r) &&
-	       (left = RST_LOCATE_WAIT_MS - ms_since(&t0)) > 0) {
+	       (left = start + RST_LOCATE_WAIT_MS - ws_mono_ms()) > 0) {
 		if (poll(pfd, 3, (int)left) <= 0)
 			break;
 		if (pfd[2].revents) {

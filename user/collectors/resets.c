@@ -172,14 +172,6 @@ static double dabs(double a)
 	return a < 0 ? -a : a;
 }
 
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static double now_real(void)
 {
 	struct timespec ts;
@@ -326,14 +318,14 @@ static int start(struct ws_session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.rst_events), err;
 
-	mono_to_real = now_real() - now_mono();
+	mono_to_real = now_real() - ws_mono_ns() / 1e9;
 	traced_send = ws_session_prog_active(s, s->skel->progs.ws_rst_send);
 	traced_recv = ws_session_prog_active(s, s->skel->progs.ws_rst_recv);
 	traced_drop = ws_session_prog_active(s, s->skel->progs.ws_kfree_skb);
 	send_covers_all = ws_tp_nargs("tcp_send_reset") >= 3;
 	drop_has_reason = s->skel->rodata->ws_tp_kfree_skb_nargs >= 3;
 	nloss = 0;
-	loss_checked = now_mono();
+	loss_checked = ws_mono_ns() / 1e9;
 	check_losses(s, loss_checked);
 	nloss = 0; /* counts from before our start are not ours */
 	err = resets_present_open(&present, s->skel);
@@ -1054,7 +1046,7 @@ static void compact(double now)
 /* Decide every event older than the settle time (all when @flush). */
 static void process(struct ws_session *s, bool flush)
 {
-	double now = now_mono();
+	double now = ws_mono_ns() / 1e9;
 	int i;
 
 	ring_buffer__consume(rb);

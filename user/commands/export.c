@@ -37,14 +37,6 @@
 #define WS_VERSION "unknown"
 #endif
 
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * A name or a numeric uid (its group from /etc/passwd, else the same
  * number), from /etc/passwd directly: a static binary has no NSS.
@@ -394,7 +386,7 @@ static void render_metrics(struct ws_export *x, struct ws_buf *b)
 {
 	struct ws_session *s = x->s;
 	bool ok[WS_MAX_COLLECTORS];
-	double t0 = now_mono();
+	double t0 = ws_mono_ns() / 1e9;
 	char labels[64];
 	int i;
 
@@ -423,7 +415,7 @@ static void render_metrics(struct ws_export *x, struct ws_buf *b)
 	prom_family(b, "wirescope_scrape_duration_seconds", "gauge",
 		    "Time this scrape took to read and render the counters.");
 	prom_double(b, "wirescope_scrape_duration_seconds", NULL,
-		    now_mono() - t0);
+		    ws_mono_ns() / 1e9 - t0);
 }
 
 static const char landing[] =

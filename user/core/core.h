@@ -385,6 +385,14 @@ int ws_hook_remove_stale(struct ws_iface *ifc);
 const char *ws_hook_mode_name(enum ws_hook_mode m);
 
 /* output.c */
+/* CLOCK_MONOTONIC, the clock of the kernel's bpf_ktime_get_ns(). */
+int64_t ws_mono_ns(void);
+
+static inline int64_t ws_mono_ms(void)
+{
+	return ws_mono_ns() / 1000000;
+}
+
 void ws_fmt_time(char *buf, size_t len, bool iso);
 /*
  * @addr (@family AF_INET or AF_INET6) as text; an IPv4-mapped IPv6 address

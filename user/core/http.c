@@ -46,14 +46,6 @@ struct http_conn {
 	size_t out_off;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (every IPv4 address, as Go
  * exporters read it); numeric addresses only: a static binary has no NSS. */
 static int parse_listen(const char *spec, struct sockaddr_storage *ss,
@@ -214,7 +206,7 @@ static void respond(struct ws_http *h, struct http_conn *c, int code,
 	ws_buf_free(&zbody);
 	c->out_off = 0;
 	c->state = CONN_WRITE;
-	c->deadline = now_ms() + h->timeout_ms;
+	c->deadline = ws_mono_ms() + h->timeout_ms;
 }
 
 static void respond_error(struct ws_http *h, struct http_conn *c, int code)
@@ -374,7 +366,7 @@ static void conn_write(struct ws_http *h, struct http_conn *c)
 		return;
 	shutdown(c->fd, SHUT_WR);
 	c->state = CONN_DRAIN;
-	c->deadline = now_ms() + LINGER_MS;
+	c->deadline = ws_mono_ms() + LINGER_MS;
 }
 
 static void conn_drain(struct ws_http *h, struct http_conn *c)
@@ -434,7 +426,7 @@ static void accept_all(struct ws_http *h)
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM)
-				h->accept_pause_until = now_ms() + 100;
+				h->accept_pause_until = ws_mono_ms() + 100;
 			return;
 		}
 		c = conn_slot(h);
@@ -448,7 +440,7 @@ static void accept_all(struct ws_http *h)
 		c->in[0] = '\0';
 		c->fd = fd;
 		c->state = CONN_READ;
-		c->deadline = now_ms() + h->timeout_ms;
+		c->deadline = ws_mono_ms() + h->timeout_ms;
 		h->n_conns++;
 	}
 }
@@ -475,7 +467,7 @@ static void step(struct ws_http *h, struct http_conn *c, short revents)
  */
 static bool poll_once(struct ws_http *h, struct pollfd *pfd, int *idx)
 {
-	int64_t now = now_ms(), wait = -1;
+	int64_t now = ws_mono_ms(), wait = -1;
 	int n = 0, i, nconn;
 
 	pfd[n++] = (struct pollfd){ .fd = h->wake_fd, .events = POLLIN };
@@ -504,7 +496,7 @@ static bool poll_once(struct ws_http *h, struct pollfd *pfd, int *idx)
 	}
 	if (pfd[0].revents)
 		return false;
-	now = now_ms();
+	now = ws_mono_ms();
 	for (i = nconn; i < n; i++) {
 		struct http_conn *c = &h->conns[idx[i]];
 

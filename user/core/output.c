@@ -17,6 +17,14 @@
 #include <unistd.h>
 #include "core/core.h"
 
+int64_t ws_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 void ws_fmt_time(char *buf, size_t len, bool iso)
 {
 	struct timespec ts;
@@ -56,14 +64,6 @@ static struct {
 	int64_t blocked_since; /* stopping, and no room since */
 } out = { .fd = -1, .sig_fd = -1 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* How long a poll may wait for room: -1 (no bound) until stopping. */
 static int out_wait_ms(void)
 {
@@ -73,7 +73,7 @@ static int out_wait_ms(void)
 		return -1;
 	if (!out.blocked_since)
 		return 0; /* first see whether there is room */
-	left = out.blocked_since + out.stop_wait_ms - mono_ms();
+	left = out.blocked_since + out.stop_wait_ms - ws_mono_ms();
 	return left > 0 ? (int)left : 0;
 }
 
@@ -96,7 +96,7 @@ static int out_wait(void)
 			return -EINTR;
 		if (out.blocked_since)
 			return -EINTR; /* the stop's wait is over */
-		out.blocked_since = mono_ms();
+		out.blocked_since = ws_mono_ms();
 	}
 }
 
@@ -118,9 +118,9 @@ static int out_no_room(void)
 	struct pollfd p = { .fd = out.sig_fd, .events = POLLIN };
 
 	if (out.stop_wait_ms && !out.blocked_since)
-		out.blocked_since = mono_ms();
+		out.blocked_since = ws_mono_ms();
 	if (out.stop_wait_ms &&
-	    mono_ms() - out.blocked_since >= out.stop_wait_ms)
+	    ws_mono_ms() - out.blocked_since >= out.stop_wait_ms)
 		return -EINTR;
 	return poll(&p, 1, 10) > 0 ? -EINTR : 0;
 }

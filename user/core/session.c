@@ -896,14 +896,6 @@ int64_t ws_next_tick_ns(int64_t now, int64_t iv, int64_t dur)
 	return dur && due > dur ? dur : due;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int64_t secs_ns(double secs)
 {
 	return (int64_t)(secs * 1e9 + 0.5);
@@ -964,7 +956,7 @@ bool ws_session_watch_done(const struct ws_session *s)
 
 static int run_loop(struct ws_session *s)
 {
-	int64_t start = mono_ns(), prev = start, now;
+	int64_t start = ws_mono_ns(), prev = start, now;
 	struct pollfd pfd[2 + sizeof(s->pollers) / sizeof(s->pollers[0])];
 	int npfd = 2 + s->n_pollers, tfd, err = 0, i;
 	uint64_t expirations;
@@ -1008,7 +1000,7 @@ static int run_loop(struct ws_session *s)
 		if (!(pfd[1].revents & POLLIN) ||
 		    read(tfd, &expirations, sizeof(expirations)) < 0)
 			continue;
-		now = mono_ns();
+		now = ws_mono_ns();
 		lock(s);
 		s->elapsed = (now - start) / 1e9;
 		err = tick(s, (now - prev) / 1e9);
@@ -1028,7 +1020,7 @@ static int run_loop(struct ws_session *s)
 			err = ws_error(WS_EXIT_RUNTIME, "timer: %s",
 				       strerror(errno));
 	}
-	s->elapsed = (mono_ns() - start) / 1e9;
+	s->elapsed = (ws_mono_ns() - start) / 1e9;
 	close(tfd);
 	return err;
 }
