@@ -51,7 +51,8 @@ static const char usage[] =
     "  -j, --json             JSON Lines: one interval record per listener,\n"
     "                         a host_interval record; summary records on "
     "exit\n"
-    "  -m, --mode MODE        ingress hook: tc (default), native or "
+    "  -m, --mode MODE        ingress hook: tc (the default; auto is\n"
+    "                         the same), native or "
     "generic\n" WS_SKIP_TP_HELP WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"

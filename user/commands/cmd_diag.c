@@ -42,7 +42,8 @@ static const char usage[] =
     "                         second Ctrl-C skips them\n"
     "      --max-flows N      handshakes tracked at once (default 65536;\n"
     "                         160 bytes each, preallocated: 10 MiB)\n"
-    "  -m, --mode MODE        ingress hook: tc (default), native or "
+    "  -m, --mode MODE        ingress hook: tc (the default; auto is\n"
+    "                         the same), native or "
     "generic\n" WS_SKIP_TP_HELP WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"

@@ -38,7 +38,8 @@ static const char usage[] =
     "      --max-ports N      listening ports counted (default 256)\n"
     "  -T, --timestamp        prefix each line with the time\n"
     "  -j, --json             JSON Lines: interval and summary records\n"
-    "  -m, --mode MODE        ingress hook: tc (default), native or "
+    "  -m, --mode MODE        ingress hook: tc (the default; auto is\n"
+    "                         the same), native or "
     "generic\n" WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached\n"
     "  -h, --help             this help\n"

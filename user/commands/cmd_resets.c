@@ -43,7 +43,8 @@ static const char usage[] =
     "                         closed flows leave, evictions are counted\n"
     "      --rate N           RST events per second per CPU (default 200;\n"
     "                         the rest are counted as resets_rate_limited)\n"
-    "  -m, --mode MODE        ingress hook: tc (default), native or generic\n"
+    "  -m, --mode MODE        ingress hook: tc (the default; auto is\n"
+    "                         the same), native or generic\n"
     "                         (native leaves lo unwatched: it has no\n"
     "                         native XDP)\n" WS_SKIP_TP_HELP WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached\n"

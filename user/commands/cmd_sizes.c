@@ -32,7 +32,8 @@ static const char usage[] =
     "                         native (XDP in the driver: on veth it strips\n"
     "                         the peer's TSO, many NICs reset) or generic\n"
     "                         (XDP on the skb: a GRO or GSO super-packet\n"
-    "                         counts as one frame)\n" WS_VERBOSE_HELP
+    "                         counts as one frame); auto is the same as\n"
+    "                         tc\n" WS_VERBOSE_HELP
     "      --ready-file PATH  write our pid to PATH once attached (for "
     "scripts)\n"
     "  -h, --help             this help\n"
