@@ -288,6 +288,8 @@ static __always_inline void hs_on_synack(struct hs_ctx *c)
 
 	if (!fl) {
 		health_inc(WS_H_HS_NO_FLOW);
+		hs_count(c, c->dir == WS_RX ? HS_SYNACK_RX_NO_FLOW
+					    : HS_SYNACK_TX_NO_FLOW);
 		return;
 	}
 	if (fl->server) {

@@ -44,6 +44,13 @@ enum hs_counter {
 	/* flow table bookkeeping */
 	HS_FLOW_INSERTS,
 	HS_FLOW_DELETES,
+	/*
+	 * SYN-ACKs with no entry (health hs_no_flow): evicted, begun before
+	 * the run, or its SYN crossed another interface.  Each may answer a
+	 * SYN counted here, so they bound what "unanswered" may claim.
+	 */
+	HS_SYNACK_RX_NO_FLOW, /* in: a connect of ours answered */
+	HS_SYNACK_TX_NO_FLOW, /* out: a client's SYN answered */
 	HS_NCOUNTERS,
 };
 

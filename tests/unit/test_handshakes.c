@@ -945,7 +945,69 @@ static void test_unanswered_at_most_resent(struct ws_session *s)
 	ws_handshakes_collector.findings(s, &f);
 	x = find(&f, "connect_unanswered");
 	CHECK_EQ(evidence(x, "connects_unanswered"), 12, "unanswered");
+	CHECK_EQ(evidence(x, "synack_received_no_state"), 20, "no state");
+	CHECK(x && strstr(x->title, "at least 12 of"), "title: %s",
+	      x ? x->title : "none");
 	connects_refused(47480, 12);
+	case_end();
+
+	/* The SYN-ACKs that found no entry answered 20 connects, and the 12
+	 * resends were slow connects answered too: none unanswered. */
+	memset(&f, 0, sizeof(f));
+	case_begin("connect_unanswered: evicted, then answered, beside slow "
+		   "connects: none unanswered");
+	ws_handshakes_collector.start(s);
+	connects_unanswered(47540, 12, 1);
+	connects_answered(47540, 12);
+	connects_unanswered(47560, 20, 0);
+	for (i = 0; i < 20; i++) {
+		k = flow_key(V4, 47560 + i, CLI);
+		CHECK(!bpf_map_delete_elem(fd, &k), "entry %d", i);
+	}
+	connects_answered(47560, 20);
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, &f);
+	x = find(&f, "connect_unanswered");
+	CHECK(!x, "raised though every connect was answered: %s",
+	      x ? x->title : "");
+	connects_refused(47540, 12);
+	case_end();
+}
+
+/*
+ * 30 SYNs resent with no SYN-ACK between (unanswered), then a SYN-ACK for
+ * each that finds no entry: evicted, or its SYN came in by another
+ * interface (asymmetric routing).  Those SYN-ACKs may answer the SYNs:
+ * no critical finding, and the evidence says why.
+ */
+static void test_syn_unanswered_synack_no_state(struct ws_session *s)
+{
+	const int fd = bpf_map__fd(skel->maps.hs_flows);
+	const struct ws_finding *x;
+	struct ws_findings f = {};
+	struct hs_key k;
+	int i;
+
+	case_begin("syn_unanswered: SYN-ACKs with no entry make it a guess");
+	ws_handshakes_collector.start(s);
+	for (i = 0; i < 30; i++) {
+		from_client(45000 + i, SYN, ISN, 0);
+		from_client(45000 + i, SYN, ISN, 0);
+		k = flow_key(V4, 45000 + i, SRV);
+		CHECK(!bpf_map_delete_elem(fd, &k), "entry %d", i);
+		to_client(45000 + i, SYN | ACK, SISN, ISN + 1);
+	}
+	ws_handshakes_collector.sample(s);
+	ws_handshakes_collector.findings(s, &f);
+	x = find(&f, "syn_unanswered");
+	CHECK(x && x->severity == WS_SEV_WARNING && x->confidence < 0.5,
+	      "a warning, confidence < 0.5: %s (%d, %.2f)",
+	      x ? x->title : "none", x ? (int)x->severity : -1,
+	      x ? x->confidence : 0);
+	CHECK_EQ(evidence(x, "syn_unanswered"), 30, "unanswered");
+	CHECK_EQ(evidence(x, "synack_sent_no_state"), 30, "no state");
+	CHECK(x && strstr(x->advice, "may all have been answered"),
+	      "advice: %s", x ? x->advice : "");
 	case_end();
 }
 
@@ -1617,6 +1679,7 @@ int main(void)
 	test_stale_entries_swept_under_half_full(&s);
 	test_evictions_are_an_evidence_gap(&s);
 	test_unanswered_at_most_resent(&s);
+	test_syn_unanswered_synack_no_state(&s);
 	test_syn_unanswered_ports_full(&s);  /* it fills hs_ports */
 	test_listener_without_port_slot(&s); /* a new netns */
 	test_unread_not_minus1(&s);	     /* a private mount namespace */

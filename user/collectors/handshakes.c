@@ -982,12 +982,14 @@ static void advise_unanswered(struct ws_finding *x, uint16_t port,
 static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 {
 	uint64_t syn = d->count[HS_SYN_RX], lost = d->count[HS_SYN_UNANSWERED];
+	uint64_t no_state = d->count[HS_SYNACK_TX_NO_FLOW];
 	int64_t cookies = -1, backlog = -1;
 	struct hs_port_stats p;
 	struct ws_finding *x;
 	uint64_t ports_full, listeners_full;
 	bool ports_lost;
 	uint16_t port;
+	double conf;
 
 	if (!syn || lost < SYN_FINDING_FLOOR)
 		return;
@@ -999,11 +1001,16 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	ports_full = ws_health_lost(WS_H_HS_PORTS_FULL);
 	listeners_full = ws_health_lost(WS_H_ACCEPT_PORTS_FULL);
 	ports_lost = ports_full || listeners_full;
+	conf = 0.9 - (ports_lost ? 0.3 : 0);
+	/* A SYN-ACK that left with no entry may have answered these. */
+	if (no_state)
+		conf = no_state >= lost ? 0.4 : conf - 0.3;
 	x = ws_finding_add(f, "syn_unanswered",
 			   lost * 10 >= syn ? WS_SEV_CRITICAL : WS_SEV_WARNING,
-			   0.9 - (ports_lost ? 0.3 : 0),
-			   "%llu SYNs got no SYN-ACK within 1 s (%llu "
+			   conf,
+			   "%s%llu SYNs got no SYN-ACK within 1 s (%llu "
 			   "connection attempts)",
+			   evicted && !no_state ? "at least " : "",
 			   (unsigned long long)lost, (unsigned long long)syn);
 	ws_evidence_num(x, "syn_received", syn);
 	ws_evidence_num(x, "syn_unanswered", lost);
@@ -1018,9 +1025,20 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 		ws_evidence_num(x, "hs_ports_full", ports_full);
 	if (listeners_full)
 		ws_evidence_num(x, "accept_ports_full", listeners_full);
+	if (no_state)
+		ws_evidence_num(x, "synack_sent_no_state", no_state);
 	ws_evidence_sysctl(x, "tcp_syncookies", cookies);
 	ws_evidence_sysctl(x, "tcp_max_syn_backlog", backlog);
 	advise_unanswered(x, port, ports_lost, backlog, cookies);
+	if (no_state >= lost)
+		ws_advice(x,
+			  "these SYNs may all have been answered: %llu SYN-ACKs "
+			  "left that found no SYN (its entry evicted, or it "
+			  "came in by another interface: watch every one this "
+			  "host terminates TCP on); `nstat -az "
+			  "TcpExtListenDrops` says whether a listener dropped "
+			  "any",
+			  (unsigned long long)no_state);
 }
 
 /*
@@ -1075,11 +1093,14 @@ static void find_syn_resends_answered(const struct hs_stats *d,
  * started, less those answered (a SYN-ACK or an RST) and those still in
  * it when the run ended.  Each of them resent its SYN, unless its socket
  * was closed first or its entry was evicted (the resend then counts as a
- * new SYN): never more than the SYNs resent.
+ * new SYN): never more than the SYNs resent.  A SYN-ACK that found no
+ * entry (evicted, or its SYN left by another interface) may answer any of
+ * them, so it counts as an answer: a lower bound.
  */
 static uint64_t connects_unanswered(const struct hs_stats *d, uint64_t judged)
 {
-	uint64_t answered = connects_answered(d);
+	uint64_t answered =
+	    connects_answered(d) + d->count[HS_SYNACK_RX_NO_FLOW];
 	uint64_t n = judged > answered ? judged - answered : 0;
 
 	return n < d->count[HS_SYN_RETX_TX] ? n : d->count[HS_SYN_RETX_TX];
@@ -1097,6 +1118,7 @@ static bool find_connect_unanswered(const struct hs_stats *d,
 	uint64_t sent = d->count[HS_SYN_TX], resent = d->count[HS_SYN_RETX_TX];
 	uint64_t judged = sent > connects_pending ? sent - connects_pending : 0;
 	uint64_t unanswered = connects_unanswered(d, judged);
+	uint64_t no_state = d->count[HS_SYNACK_RX_NO_FLOW];
 	uint64_t n = leg_samples(d, HS_LEG_CONNECT);
 	double connect = hs_quantile(d->hist[HS_LEG_CONNECT], 0.99);
 	struct ws_finding *x;
@@ -1108,8 +1130,9 @@ static bool find_connect_unanswered(const struct hs_stats *d,
 	x = ws_finding_add(
 	    f, "connect_unanswered",
 	    unanswered * 10 >= judged ? WS_SEV_CRITICAL : WS_SEV_WARNING, 0.9,
-	    "%llu of %llu connects from this host got no SYN-ACK "
+	    "%s%llu of %llu connects from this host got no SYN-ACK "
 	    "(%llu SYNs resent, %llu answered; %llu more too recent to tell)",
+	    no_state || evicted ? "at least " : "",
 	    (unsigned long long)unanswered, (unsigned long long)judged,
 	    (unsigned long long)resent,
 	    (unsigned long long)d->count[HS_SYNACK_RX],
@@ -1120,6 +1143,8 @@ static bool find_connect_unanswered(const struct hs_stats *d,
 	ws_evidence_num(x, "syn_retransmits_sent", resent);
 	ws_evidence_num(x, "synack_received", d->count[HS_SYNACK_RX]);
 	ws_evidence_num(x, "client_refused", d->count[HS_CLIENT_RST]);
+	if (no_state)
+		ws_evidence_num(x, "synack_received_no_state", no_state);
 	ws_evidence_num(x, "connect_samples", n);
 	if (n)
 		ws_evidence_num(x, "connect_p99_s", connect);
