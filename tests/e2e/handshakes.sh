@@ -310,6 +310,23 @@ test_small_flow_table_counts_losses() {
 	assert_le "$(jfield "$line" flows_open)" 16 "flows_open within --max-flows"
 }
 
+# accept alone keeps the handshake table as handshakes does: 60 connects
+# into 16 entries evict some, and its host records say how many (the wire
+# columns are then lower bounds).  Before, accept never counted them.
+test_accept_counts_flows_evicted() {
+	hs_lab
+	slow_synacks 8080
+	server "$S" 30 198.18.6.1,8080,accept
+	ws_start "$S" "$WS_TMP/out" accept -i s0 -j -p 8080 --max-flows 16
+	ip netns exec "$C" python3 "$PY/hs_client.py" burst 198.18.6.1 8080 60 1 >/dev/null
+	ws_stop
+	local host
+	host=$(grep '"type":"host_summary"' "$WS_TMP/out")
+	log "host: $host"
+	assert_ge "$(jfield "$host" flows_evicted)" 1 "flows_evicted"
+	assert_eq "$(grep '"type":"host_interval"' "$WS_TMP/out" | grep -vc '"flows_evicted":')" 0 "every host_interval says flows_evicted"
+}
+
 # nginx_wrk SYNCOOKIES: a real nginx (1 worker, worker_connections 16,
 # listen backlog=8) under wrk -t2 -c200 for 3 s, with `wirescope accept` on
 # s0.  Accept-queue overflows are ListenOverflows, not every listen drop:

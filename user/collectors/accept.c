@@ -82,6 +82,13 @@ static uint64_t host_attr[NS_NSTAT];
 static bool attr_carried; /* host_attr kept back one sample (attribute()) */
 static int timer_fd = -1;
 static bool started, owners_stale, table_full_warned;
+/*
+ * With -i and no handshakes collector in the session, accept keeps the
+ * handshake table itself: stale entries swept, evictions counted (a SYN
+ * resent after its entry was evicted is no SYN-site drop).
+ */
+static bool keeps_flows;
+static uint64_t evicted_base, evicted_prev;
 /* The last dump had a listener the table could not take; how many, and the
  * most in one dump so far (health counts that many). */
 static bool listeners_unwatched;
@@ -701,6 +708,8 @@ static int accept_sample(struct ws_session *s)
 {
 	int i, err = dump_listeners(s, false);
 
+	if (!err && keeps_flows)
+		err = hs_keep_flows(s);
 	if (err)
 		return err;
 	check_owners();
@@ -749,9 +758,12 @@ static int accept_start(struct ws_session *s)
 	syn_backlog = sysctl_or_minus1("net.ipv4.tcp_max_syn_backlog");
 	abort_on_overflow = sysctl_or_minus1("net.ipv4.tcp_abort_on_overflow");
 	syncookies = sysctl_or_minus1("net.ipv4.tcp_syncookies");
+	keeps_flows =
+	    s->o->n_ifaces && !ws_session_runs(s, ws_handshakes_collector.name);
 	err = accept_sample(s);
 	if (err)
 		return err;
+	evicted_base = evicted_prev = hs_flows_evicted();
 	warn_unheard_ports(s->o);
 	started = true;
 	for (i = 0; i < n_listeners; i++) {
@@ -775,6 +787,7 @@ static void accept_stop(struct ws_session *s)
 	if (timer_fd >= 0)
 		close(timer_fd);
 	timer_fd = -1;
+	keeps_flows = false;
 }
 
 /* The socket's drop counter rose in the span, or in time for its resends. */
@@ -957,6 +970,8 @@ static void span_since(const struct listener *t, bool interval,
 static void print_host(struct ws_session *s, bool final, const uint64_t *from,
 		       double secs)
 {
+	uint64_t evicted =
+	    hs_flows_evicted() - (final ? evicted_base : evicted_prev);
 	struct ws_json j;
 
 	if (!s->o->json) {
@@ -965,6 +980,13 @@ static void print_host(struct ws_session *s, bool final, const uint64_t *from,
 			" ListenDrops +%" PRIu64 "\n",
 			host_cur[NS_OVERFLOWS] - from[NS_OVERFLOWS],
 			host_cur[NS_DROPS] - from[NS_DROPS]);
+		if (evicted)
+			fprintf(
+			    s->out,
+			    "warning: flow table full: %" PRIu64
+			    " handshakes evicted untracked: the wire "
+			    "columns are lower bounds (raise --max-flows)\n",
+			    evicted);
 		return;
 	}
 	json_begin(&j, s->out, final ? "host_summary" : "host_interval");
@@ -974,6 +996,8 @@ static void print_host(struct ws_session *s, bool final, const uint64_t *from,
 	json_u64(&j, "listen_overflows",
 		 host_cur[NS_OVERFLOWS] - from[NS_OVERFLOWS]);
 	json_u64(&j, "listen_drops", host_cur[NS_DROPS] - from[NS_DROPS]);
+	if (s->o->n_ifaces)
+		json_u64(&j, "flows_evicted", evicted);
 	json_sysctl(&j, "somaxconn", somaxconn);
 	json_sysctl(&j, "tcp_max_syn_backlog", syn_backlog);
 	json_sysctl(&j, "tcp_abort_on_overflow", abort_on_overflow);
@@ -1067,6 +1091,7 @@ static void accept_interval(struct ws_session *s, double secs)
 	interval_from = s->elapsed;
 	print_host(s, false, host_prev, secs);
 	memcpy(host_prev, host_cur, sizeof(host_cur));
+	evicted_prev = hs_flows_evicted();
 }
 
 static void accept_summary(struct ws_session *s)

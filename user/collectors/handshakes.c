@@ -355,6 +355,15 @@ uint64_t hs_flows_evicted(void)
 	return evicted;
 }
 
+int hs_keep_flows(struct ws_session *s)
+{
+	int err = read_stats(s, &cur);
+
+	if (!err)
+		update_evictions(s, (uint64_t)ws_mono_ns());
+	return err;
+}
+
 static int hs_sample(struct ws_session *s)
 {
 	uint64_t now = (uint64_t)ws_mono_ns();

@@ -23,6 +23,11 @@ void hs_totals(struct hs_stats *out);
 uint64_t hs_server_handshakes(const struct hs_stats *d);
 /* Handshakes the LRU flow table evicted before they ended (--max-flows). */
 uint64_t hs_flows_evicted(void);
+/*
+ * The flow table's upkeep alone, for accept without this collector: the
+ * counters read, stale entries swept, evictions counted.
+ */
+int hs_keep_flows(struct ws_session *s);
 /* Totals since start for one local listening port; -ENOENT if unseen. */
 int hs_port_totals(uint16_t port, struct hs_port_stats *out);
 /* Quantile @q (0..1) of a log2-usec histogram, in seconds; -1 if empty. */

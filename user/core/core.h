@@ -247,6 +247,8 @@ int ws_usage_error(const char *cmd, const char *fmt, ...)
 extern const struct ws_collector *const ws_all_collectors[];
 /* Should collector @name print its own lines (not quiet, not export)? */
 bool ws_collector_reports(const struct ws_session *s, const char *name);
+/* Is collector @name in the session, quiet or not? */
+bool ws_session_runs(const struct ws_session *s, const char *name);
 
 /* session.c */
 int ws_block_stop_signals(sigset_t *mask);

@@ -563,14 +563,25 @@ void json_ifaces(struct ws_json *j, const struct ws_session *s)
 	json_arr_end(j);
 }
 
-bool ws_collector_reports(const struct ws_session *s, const char *name)
+static const struct ws_collector *session_collector(const struct ws_session *s,
+						    const char *name)
 {
 	int i;
 
-	if (s->no_reports)
-		return false;
 	for (i = 0; i < s->n_collectors; i++)
 		if (!strcmp(s->collectors[i]->name, name))
-			return !s->collectors[i]->quiet;
-	return false;
+			return s->collectors[i];
+	return NULL;
+}
+
+bool ws_session_runs(const struct ws_session *s, const char *name)
+{
+	return session_collector(s, name);
+}
+
+bool ws_collector_reports(const struct ws_session *s, const char *name)
+{
+	const struct ws_collector *c = session_collector(s, name);
+
+	return !s->no_reports && c && !c->quiet;
 }
