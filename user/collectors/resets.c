@@ -1130,9 +1130,12 @@ static int sample(struct ws_session *s)
 }
 
 /*
- * Every tick, the filter's upkeep, whose rebuild walks the table, and the
- * evictions.  Once all CPUs' inserts reach half the table, closed flows
- * leave it (rst_forget_closed()).
+ * Every tick, the events that settled, the filter's upkeep, whose rebuild
+ * walks the table, and the evictions.  Once all CPUs' inserts reach half
+ * the table, closed flows leave it (rst_forget_closed()).  The events are
+ * decided here, not only when sampled: export samples only when scraped,
+ * and the table of undecided events (RST_MAX_EVENTS) would fill between
+ * two scrapes.
  */
 static void housekeep(struct ws_session *s)
 {
@@ -1140,6 +1143,7 @@ static void housekeep(struct ws_session *s)
 	int walked = -1;
 	uint64_t ins;
 
+	process(s, false);
 	counted = flow_stat(s, RST_STAT_INSERTS, &ins);
 	if (present.slots)
 		walked = resets_present_refresh(&present);
