@@ -224,6 +224,43 @@ static void test_middlebox(void)
 	ev.tsval = 100100;
 	check_verdict("closer but TS continues: TTL rewritten, peer_abort", &ev,
 		      RV_PEER_ABORT, RC_MEDIUM);
+
+	/* No timestamps (Windows' default): the per-socket IP-ID tells. */
+	ev = peer_flow();
+	ev.ttl = 63;
+	ev.ip_id = 4001;
+	check_verdict("closer but IP-ID continues: peer_abort", &ev,
+		      RV_PEER_ABORT, RC_MEDIUM);
+}
+
+/*
+ * The route grew by a hop while the flow idled, then the peer aborted:
+ * its RST is 1 hop farther than every packet before, and continues the
+ * peer's clock or IP-ID.  Before, "injected" (high) on the TTL alone.
+ */
+static void test_route_one_hop_longer(void)
+{
+	struct rst_evidence ev = peer_flow();
+
+	ev.ttl = 61;
+	ev.has_ts = true;
+	ev.tsval = 100100;
+	check_verdict("1 hop farther, TS continues: peer_abort", &ev,
+		      RV_PEER_ABORT, RC_MEDIUM);
+	ev = peer_flow();
+	ev.ttl = 61;
+	ev.ip_id = 4001;
+	check_verdict("1 hop farther, IP-ID continues: peer_abort", &ev,
+		      RV_PEER_ABORT, RC_MEDIUM);
+	ev = peer_flow();
+	ev.ttl = 61;
+	check_verdict("1 hop farther, no continuity: injected, low", &ev,
+		      RV_INJECTED, RC_LOW);
+	ev.ttl = 40;
+	ev.has_ts = true;
+	ev.tsval = 100100;
+	check_verdict("far farther, TS continues: injected, medium", &ev,
+		      RV_INJECTED, RC_MEDIUM);
 }
 
 /*
@@ -256,8 +293,11 @@ static void test_peer_ttl_range(void)
 	CHECK_EQ(r.peer_hops, 2, "the peer's nearest distance");
 	case_end();
 	ev.ttl = 60;
-	check_verdict("farther than both paths: injected", &ev, RV_INJECTED,
-		      RC_HIGH);
+	check_verdict("1 hop farther than both paths: injected, low", &ev,
+		      RV_INJECTED, RC_LOW);
+	ev.ttl = 59;
+	check_verdict("2 hops farther than both paths: injected", &ev,
+		      RV_INJECTED, RC_HIGH);
 
 	/*
 	 * A SYN proxy (a firewall's SYNPROXY, a scrubber) 1 hop before the
@@ -877,6 +917,7 @@ int main(void)
 	test_peer_ttl_range();
 	test_mid_probe_ttl();
 	test_injected();
+	test_route_one_hop_longer();
 	test_unknown();
 	test_drop_view();
 	test_refused();

@@ -762,7 +762,7 @@ static void summary_json(struct ws_session *s)
 		json_bool(&j, "refused", g->refused);
 		if (g->refused) {
 			json_u64(&j, "port", g->port);
-			json_i64(&j, "hops", g->rst_hops);
+			json_num_or_null(&j, "hops", g->rst_hops);
 			if (g->v == RV_MIDDLEBOX)
 				json_num_or_null(&j, "hop", g->hop);
 		}
@@ -1019,21 +1019,28 @@ static void find_refused(const struct group *g, struct ws_findings *f)
 {
 	bool peer = g->v == RV_PEER_NO_SOCKET;
 	struct ws_finding *x;
-	char adv[RST_ADVICE_LEN];
+	char adv[RST_ADVICE_LEN], hops[32];
 
+	/* Only a kernel event saw it (no watched interface): no distance. */
+	if (g->rst_hops >= 0)
+		snprintf(hops, sizeof(hops), " from %d hop%s", g->rst_hops,
+			 g->rst_hops == 1 ? "" : "s");
+	else
+		hops[0] = '\0';
 	x = ws_finding_add(
 	    f, "connection_refused", g->n < 10 ? WS_SEV_INFO : WS_SEV_WARNING,
-	    group_confidence(g),
-	    "%s%llu connect%s to %s port %u refused from %d "
-	    "hop%s: %s",
+	    group_confidence(g), "%s%llu connect%s to %s port %u refused%s: %s",
 	    at_least(), (unsigned long long)g->n, g->n == 1 ? "" : "s", g->peer,
-	    g->port, g->rst_hops, g->rst_hops == 1 ? "" : "s",
+	    g->port, hops,
 	    peer ? "the peer itself (nothing listens, or its own firewall)"
 		 : "the peer or a device before it");
 	count_resets(x, g);
 	ws_evidence_str(x, "peer", g->peer);
 	ws_evidence_num(x, "port", g->port);
-	ws_evidence_num(x, "hops", g->rst_hops);
+	if (g->rst_hops >= 0)
+		ws_evidence_num(x, "hops", g->rst_hops);
+	else
+		ws_evidence_unknown(x, "hops");
 	ws_evidence_str(x, "verdict", rst_verdict_name(g->v));
 	advice(g, adv, sizeof(adv));
 	ws_advice(x, "%s", adv);

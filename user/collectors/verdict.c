@@ -157,14 +157,45 @@ static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 		    "host's firewall");
 }
 
-/* Forgery signs, strongest first; true if one was found. */
+/* Its timestamp or IP-ID continues the peer's: "timestamp", or NULL. */
+static const char *continuity(const struct rst_result *r)
+{
+	return r->ts_continues	   ? "timestamp"
+	       : r->ipid_continues ? "IP-ID"
+				   : NULL;
+}
+
+/*
+ * Forgery signs, strongest first; true if one was found.  One hop farther
+ * than the peer's packets may be the peer over a route a hop longer since:
+ * its clock or IP-ID continuing says it is, and without them it is no more
+ * than low.  Farther still, continuity only makes it less sure: an on-path
+ * device sees, and can copy, both.
+ */
 static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
 			    int far)
 {
-	if (r->hops > far && !r->ttl_inconsistent) {
+	bool farther = r->hops > far && !r->ttl_inconsistent;
+
+	if (farther && r->hops > far + 1 && continuity(r)) {
+		set(r, RV_INJECTED, RC_MEDIUM,
+		    "TTL %u does not fit: %d hops away, the peer %d at most "
+		    "(its %s continues the peer's, which an on-path device "
+		    "can copy)",
+		    ev->ttl, r->hops, far, continuity(r));
+		return true;
+	}
+	if (farther && r->hops > far + 1) {
 		set(r, RV_INJECTED, RC_HIGH,
 		    "TTL %u does not fit: %d hops away, the peer %d at most",
 		    ev->ttl, r->hops, far);
+		return true;
+	}
+	if (farther && continuity(r)) {
+		set(r, RV_PEER_ABORT, RC_MEDIUM,
+		    "TTL says 1 hop farther than the peer, but its %s "
+		    "continues the peer's: the path changed?",
+		    continuity(r));
 		return true;
 	}
 	if (ev->burst >= 2 && ev->burst_seqs >= 2) {
@@ -179,6 +210,14 @@ static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
 		    ev->data_after);
 		return true;
 	}
+	if (farther) {
+		set(r, RV_INJECTED, RC_LOW,
+		    "TTL %u is 1 hop farther than the peer's packets, with "
+		    "nothing of the peer's in it: a forger, or the peer over "
+		    "a route 1 hop longer since",
+		    ev->ttl);
+		return true;
+	}
 	return false;
 }
 
@@ -189,11 +228,12 @@ static void decide_middlebox(const struct rst_evidence *ev,
 	const char *how =
 	    ev->triggered ? "answered our segment" : "unsolicited";
 
-	if (r->ts_continues) {
+	if (continuity(r)) {
 		set(r, RV_PEER_ABORT, RC_MEDIUM,
-		    "TTL says %d hop(s) closer, but the timestamp continues "
-		    "the peer's clock: TTL rewritten on the path?",
-		    r->peer_hops - r->hops);
+		    "TTL says %d hop(s) closer, but its %s continues the "
+		    "peer's: TTL rewritten on the path, or a route 1 hop "
+		    "shorter since?",
+		    r->peer_hops - r->hops, continuity(r));
 		return;
 	}
 	if (r->ttl_inconsistent) {
