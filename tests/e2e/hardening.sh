@@ -694,6 +694,10 @@ export_serves_on() {
 	if printf '%s\n' "$m" | has 'wirescope_receive_packets_total\{'; then
 		fail "$1: packet series still served"
 	fi
+	# Seen on the interfaces only: unknown now, not 0 nor frozen.
+	if printf '%s\n' "$m" | has '^wirescope_syn_received_total '; then
+		fail "$1: handshake series still served"
+	fi
 	kill -0 "$WS_PID" || fail "$1: export exited with no interface left"
 }
 

@@ -556,10 +556,23 @@ static void test_prom(struct ws_session *s)
 	int lines = 0, dups = 0, nonmono = 0, i;
 	char seen[64][160];
 
-	case_begin("prom: cumulative buckets, +Inf == _count, no duplicates");
+	case_begin("prom: no interface watched, no handshake series");
 	ws_handshakes_collector.sample(s);
 	ws_handshakes_collector.prom(s, &b);
+	CHECK(!b.len, "served: %.*s", (int)b.len, b.data ? b.data : "");
+	ws_buf_free(&b);
+	memset(&b, 0, sizeof(b));
+	case_end();
+
+	case_begin("prom: cumulative buckets, +Inf == _count, no duplicates");
+	CHECK(!ws_add_iface(s->o, "lo"), "watch lo");
+	ws_handshakes_collector.prom(s, &b);
+	s->o->n_ifaces = 0; /* as before, for the tests after */
 	CHECK(b.data && !b.oom, "no output");
+	if (!b.data) {
+		case_end();
+		return;
+	}
 	for (line = strtok_r(b.data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *sp = strrchr(line, ' ');

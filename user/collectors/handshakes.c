@@ -798,12 +798,18 @@ static void prom_ports_handshakes(struct ws_session *s, struct ws_buf *b)
 	}
 }
 
+/*
+ * Handshakes are seen on the -i interfaces only: with none watched (export
+ * waiting for its first, or every one gone) the counts are unknown, not 0.
+ */
 static void hs_prom(struct ws_session *s, struct ws_buf *b)
 {
 	static uint64_t server_high;
 	struct hs_stats d;
 	int l;
 
+	if (!ws_session_watches_iface(s))
+		return;
 	hs_totals(&d);
 	prom_family(b, "wirescope_handshakes_total", "counter",
 		    "TCP handshakes completed, by our role.");

@@ -947,6 +947,16 @@ static int open_timer(const struct ws_session *s, int64_t start)
 	return tfd;
 }
 
+bool ws_session_watches_iface(const struct ws_session *s)
+{
+	int i;
+
+	for (i = 0; i < s->o->n_ifaces; i++)
+		if (!s->o->ifaces[i].gone && !s->o->ifaces[i].implicit)
+			return true;
+	return false;
+}
+
 bool ws_session_watch_done(const struct ws_session *s)
 {
 	if (s->o->count && s->ticks >= (unsigned long)s->o->count)
