@@ -52,6 +52,22 @@ static void usage(FILE *f)
 		"5.10 with BTF.\n");
 }
 
+/* One line on stderr: what was wrong, and the commands there are. */
+static int command_error(const char *what, const char *cmd)
+{
+	char names[128] = "";
+	int i, n = 0;
+
+	for (i = 0; i < NCOMMANDS && n < (int)sizeof(names); i++)
+		n += snprintf(names + n, sizeof(names) - n, "%s%s",
+			      i ? ", " : "", commands[i].name);
+	fprintf(stderr,
+		"wirescope: %s%s%s%s; the commands are %s (see "
+		"'wirescope --help')\n",
+		what, cmd ? " '" : "", cmd ? cmd : "", cmd ? "'" : "", names);
+	return WS_EXIT_USAGE;
+}
+
 /*
  * 128 + N: stopped by signal N before it began watching, all detached.
  * End by that signal, as the shell and systemd expect of a stop.
@@ -76,10 +92,8 @@ int main(int argc, char **argv)
 	/* Before anything is loaded: see ws_session_run(). */
 	ws_block_stop_signals(&stop_signals);
 	ws_hold_std_fds();
-	if (!cmd) {
-		usage(stderr);
-		return WS_EXIT_USAGE;
-	}
+	if (!cmd)
+		return command_error("no command given", NULL);
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "help")) {
 		usage(stdout);
@@ -96,8 +110,5 @@ int main(int argc, char **argv)
 			return end_by_signal(
 			    commands[i].main(argc - 1, argv + 1),
 			    &stop_signals);
-	fprintf(stderr,
-		"wirescope: unknown command '%s' (see 'wirescope --help')\n",
-		cmd);
-	return WS_EXIT_USAGE;
+	return command_error("unknown command", cmd);
 }

@@ -543,6 +543,15 @@ test_resets_usage() {
 	# before anything loads (it overflowed the timer after the attach).
 	expect_error 3 "-T does not apply" "$WS" resets -i lo -T
 	expect_error 3 "interval x count: at most 86400 s" "$WS" resets -i lo 10 1000000000
+	expect_error 3 "interval x count: at most 86400 s" "$WS" resets -i lo -d 5 10 1000000000
+	# With -d too, the shorter of the two ends the watch, as for every
+	# command: 0.5 x 2 is 1 s, not -d's 60.
+	ns u >/dev/null
+	ip -n "$WS_NS_PREFIX-u" link set lo up
+	ws_start "$WS_NS_PREFIX-u" "$WS_TMP/short" resets -i lo -j -d 60 0.5 2
+	wait_exit "$WS_PID" 20
+	assert_eq "$EXIT_RC" 0 "exit code of -d 60 0.5 2"
+	assert_match "$(grep '"type":"summary"' "$WS_TMP/short")" '"duration_s":1\.[0-9]' "watched 1 s"
 	# A misspelt event is a usage error whoever runs it: not "not root".
 	expect_error 3 "--skip-tracepoint: 'kfree_skbb' is not a tracepoint" \
 		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \

@@ -185,7 +185,11 @@ test_bad_input() {
 	expect_error 3 "unknown option -z " $x sizes -i a0 --hist -zv
 	expect_error 3 "bad --small 'abc'" $x sizes -i a0 --small abc
 	expect_error 3 "bad mode 'fast'" $x sizes -i a0 -m fast
-	expect_error 3 "unknown command 'nosuch'" $x nosuch
+	expect_error 3 "unknown command 'nosuch'; the commands are sizes, " $x nosuch
+	expect_error 3 "no command given; the commands are sizes, " $x
+	expect_error 5 "not an interface name: 'a b'" $x export --wait-interface -i 'a b'
+	expect_error 3 "cannot write --ready-file '$WS_TMP/no/such'" $x sizes -i a0 --ready-file "$WS_TMP/no/such"
+	expect_error 3 "cannot write --ready-file '$WS_TMP'" $x sizes -i a0 --ready-file "$WS_TMP"
 	expect_error 4 "must run as root" ip netns exec "$A" setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$WS" sizes -i a0 1 1
 	assert_eq "$(attached_progs "$A")" "" "programs left after bad input"
 }

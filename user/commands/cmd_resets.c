@@ -166,13 +166,15 @@ int cmd_resets(int argc, char **argv)
 	}
 	/*
 	 * No periodic report: [interval count] is a duration, and the
-	 * interval how often settled RSTs are decided.
+	 * interval how often settled RSTs are decided.  With -d too, the
+	 * shorter ends the watch, as for every command.
 	 */
-	if (o.count && !o.duration) {
+	if (o.count) {
 		if (o.interval * o.count > 86400)
 			return ws_usage_error("resets", "interval x count: at "
 							"most 86400 s, as -d");
-		o.duration = o.interval * o.count;
+		if (!o.duration || o.interval * o.count < o.duration)
+			o.duration = o.interval * o.count;
 	}
 	o.count = 0;
 	o.interval = 0.25;

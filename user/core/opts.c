@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "core/core.h"
 
 char **ws_argv;
@@ -73,6 +75,19 @@ int ws_parse_seconds(const char *s, double *out)
  * keeps it as missing for ws_parse_args() to judge once every option
  * (--wait-interface among them) is read.
  */
+/* A name the kernel could give an interface (its dev_valid_name()). */
+static bool iface_name_valid(const char *name)
+{
+	const char *p;
+
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (p = name; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
+			return false;
+	return true;
+}
+
 static int add_iface(struct ws_opts *o, const char *name, bool may_miss)
 {
 	struct ws_iface *ifc;
@@ -80,6 +95,10 @@ static int add_iface(struct ws_opts *o, const char *name, bool may_miss)
 
 	if (strlen(name) >= IF_NAMESIZE)
 		return ws_error(WS_EXIT_IFACE, "interface name too long: '%s'",
+				name);
+	/* --wait-interface would wait for ever for it. */
+	if (!iface_name_valid(name))
+		return ws_error(WS_EXIT_IFACE, "not an interface name: '%s'",
 				name);
 	for (i = 0; i < o->n_ifaces; i++)
 		if (!strcmp(o->ifaces[i].name, name))
@@ -102,6 +121,22 @@ static int add_iface(struct ws_opts *o, const char *name, bool may_miss)
 			return 0;
 	o->n_ifaces++;
 	return 0;
+}
+
+/* @path names a file that can be created: not a directory's name. */
+static bool ready_file_writable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	char dir[4096];
+
+	if (!*path || (slash && !slash[1]) ||
+	    (!stat(path, &st) && S_ISDIR(st.st_mode)))
+		return false;
+	if (!slash)
+		return !access(".", W_OK | X_OK);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return !access(*dir ? dir : "/", W_OK | X_OK);
 }
 
 int ws_add_iface(struct ws_opts *o, const char *name)
@@ -218,6 +253,13 @@ int ws_common_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
 					      arg);
 		return 0;
 	case WS_OPT_READY_FILE:
+		/* Said now, not once everything is loaded and attached. */
+		if (!ready_file_writable(arg))
+			return ws_usage_error(cmd,
+					      "cannot write --ready-file "
+					      "'%s' (a file in a "
+					      "writable directory)",
+					      arg);
 		o->ready_file = arg;
 		return 0;
 	case WS_OPT_SKIP_TP:

@@ -677,9 +677,13 @@ static int write_ready_file(const char *path)
 		return ws_error(WS_EXIT_RUNTIME, "cannot write %s: %s", tmp,
 				strerror(errno));
 	fprintf(f, "%d\n", getpid());
-	if (fclose(f) || rename(tmp, path))
+	if (fclose(f) || rename(tmp, path)) {
+		int err = errno;
+
+		unlink(tmp);
 		return ws_error(WS_EXIT_RUNTIME, "cannot write %s: %s", path,
-				strerror(errno));
+				strerror(err));
+	}
 	return 0;
 }
 
