@@ -266,12 +266,20 @@ ws_start() {
 	fail "wirescope did not become ready in ${WS_READY_SECS:-60} s: $(cat "$out.err")"
 }
 
-# ws_stop: SIGINT wirescope and wait for its summary; returns its exit code.
+# wait_exit PID SECONDS: sets $EXIT_RC, or fails if it still runs by then.
+wait_exit() {
+	wait_until "$2" pid_gone "$1" ||
+		fail "still running after $2 s: $(cat "$WS_TMP"/*.err 2>/dev/null)"
+	EXIT_RC=0
+	wait "$1" || EXIT_RC=$?
+}
+
+# ws_stop: SIGINT wirescope and wait for its summary (WS_STOP_SECS, 60 s
+# at most: a hang fails here, named); returns its exit code.
 ws_stop() {
 	kill -INT "$WS_PID" 2>/dev/null || true
-	local rc=0
-	wait "$WS_PID" || rc=$?
-	return $rc
+	wait_exit "$WS_PID" "${WS_STOP_SECS:-60}"
+	return $EXIT_RC
 }
 
 # The packet counts of the nft listing on stdin, one per counter, in order.

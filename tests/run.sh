@@ -138,6 +138,12 @@ done
 
 for file in tests/e2e/*.sh; do
 	[ -f "$file" ] || continue
+	# A syntax error would end the file's sourcing there, and every test
+	# after it would silently not exist.
+	if ! bash -n "$file" 2>"$logdir/syntax.log"; then
+		record "$(basename "$file" .sh): (the file does not parse)" fail "" "$logdir/syntax.log"
+		continue
+	fi
 	for fn in $(bash -c "source '$file'; declare -F" | awk '$3 ~ /^test_/ {print $3}'); do
 		run_e2e "$file" "$fn"
 	done

@@ -141,12 +141,17 @@ lab_client() { # STEPS (to $LAB_TARGET, the server's IPv4 address by default)
 # socket and draw a second RST, NO_SOCKET.
 lab_client_abort_on_close() {
 	local peeked acked pid rc=0
-	peeked=$(mktemp -u /tmp/lab_peeked.XXXXXX)
-	acked=$(mktemp -u /tmp/lab_acked.XXXXXX)
+	peeked=$(mktemp -u "${WS_TMP:-/tmp}/lab_peeked.XXXXXX")
+	acked=$(mktemp -u "${WS_TMP:-/tmp}/lab_acked.XXXXXX")
 	lab_client "send:push,peek,touch:$peeked,wait:$acked,close" --timeout 30 &
 	pid=$!
-	nslib_wait_until 5 test -e "$peeked" || true
-	nslib_wait_until 5 lab_server_acked || true
+	if ! nslib_wait_until 5 test -e "$peeked"; then
+		echo "lab: the client never had the server's data" >&2
+		rc=1
+	elif ! nslib_wait_until 5 lab_server_acked; then
+		echo "lab: the server's data was never all acknowledged" >&2
+		rc=1
+	fi
 	touch "$acked"
 	wait "$pid" || rc=$?
 	rm -f "$peeked" "$acked"

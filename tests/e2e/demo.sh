@@ -153,15 +153,16 @@ test_demo_failed_diag_fails_the_demo() {
 # SIGTERM while diag watches: exit 130, one line, the lab and every process
 # in it gone.
 test_demo_interrupted_tears_down() {
-	local pid rc=0 left p
+	local pid left p
 	WS="$WS" WS_NS_PREFIX="$WS_NS_PREFIX" tools/demo.sh >"$WS_TMP/out" 2>"$WS_TMP/err" &
 	pid=$!
+	WS_PIDS+=("$pid") # a failure below still ends it: it tears its lab down
 	wait_until 30 grep -q 'watching c0' "$WS_TMP/out" || fail "diag never started: $(cat "$WS_TMP/err")"
 	left=$(for p in c r1 r2 s; do ip netns pids "$WS_NS_PREFIX-$p"; done)
 	[ -n "$left" ] || fail "no process in the lab before the signal"
 	kill -TERM "$pid"
-	wait "$pid" || rc=$?
-	assert_eq "$rc" 130 "demo exit code"
+	wait_exit "$pid" 60
+	assert_eq "$EXIT_RC" 130 "demo exit code"
 	assert_eq "$(cat "$WS_TMP/err")" "demo: interrupted: tearing the lab down" "stderr"
 	demo_runs_nothing
 	# Killed, then reaped by their parents (a zombie for a moment).

@@ -16,12 +16,18 @@ expected_features() {
 	echo "listen_overflow_reason=$(tp_has skb/kfree_skb '"TCP_LISTEN_OVERFLOW"')"
 }
 
+# diag_verdict_rc RC: diag's exit status RC is a verdict (1 warnings, 2
+# critical), not an error, a crash or a sanitizer's report.
+diag_verdict_rc() {
+	[[ $1 =~ ^[12]$ ]] || fail "diag exited $1: $(cat "$WS_TMP/err")"
+}
+
 test_features_match_kernel() {
 	[ -f "$TRACEFS/events/skb/kfree_skb/format" ] || skip "no tracefs"
 	local A got kv name want off
 	A=$(ns a)
 	ip -n "$A" link set lo up
-	ip netns exec "$A" "$WS" diag -i lo -j -d 1 >"$WS_TMP/out" 2>"$WS_TMP/err" || true
+	ip netns exec "$A" "$WS" diag -i lo -j -d 1 >"$WS_TMP/out" 2>"$WS_TMP/err" || diag_verdict_rc $?
 	got=$(grep '"type":"health_summary"' "$WS_TMP/out" | python3 -c '
 import json, sys
 for k, v in json.loads(sys.stdin.read())["features"].items():
@@ -78,7 +84,7 @@ test_missing_tracepoint_names_losses() {
 	A=$(ns a)
 	ip -n "$A" link set lo up
 	SOFTNET0=$(softnet_totals)
-	WIRESCOPE_TEST_NO_TP=kfree_skb ip netns exec "$A" "$WS" diag -i lo -j -d 1 >"$WS_TMP/out" 2>"$WS_TMP/err" || true
+	WIRESCOPE_TEST_NO_TP=kfree_skb ip netns exec "$A" "$WS" diag -i lo -j -d 1 >"$WS_TMP/out" 2>"$WS_TMP/err" || diag_verdict_rc $?
 	log "$(cat "$WS_TMP/err")"
 	# (Before 6.11 accept says on its own line that it can't use it.)
 	assert_eq "$(grep -c 'kernel tracepoint kfree_skb' "$WS_TMP/err")" 1 "stderr lines on the tracepoint"
@@ -119,7 +125,7 @@ test_skip_tracepoint_option() {
 	A=$(ns a)
 	ip -n "$A" link set lo up
 	x="ip netns exec $A $WS"
-	$x diag -i lo -j -d 1 --skip-tracepoint kfree_skb,tcp_send_reset >"$WS_TMP/out" 2>"$WS_TMP/err" || true
+	$x diag -i lo -j -d 1 --skip-tracepoint kfree_skb,tcp_send_reset >"$WS_TMP/out" 2>"$WS_TMP/err" || diag_verdict_rc $?
 	log "$(cat "$WS_TMP/err")"
 	assert_eq "$(grep -c ' is off' "$WS_TMP/err")" 2 "lines announcing a program off"
 	assert_match "$(grep 'tcp_send_reset' "$WS_TMP/err")" '^wirescope: kernel tracepoint tcp_send_reset is skipped \(--skip-tracepoint\): ws_rst_send is off \(resets: no kernel record of the RSTs this host sends\), the rest still works$' "tcp_send_reset line"

@@ -58,9 +58,9 @@ harden_lab() {
 	done
 }
 
-# send N: N frames from B to a0, at a bounded rate.
+# send N [CFG]: N frames from B to a0 (CFG: frames.cfg), at a bounded rate.
 send() {
-	timeout 30 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/frames.cfg" -n "$1" -q -b 20000pps >/dev/null 2>&1
+	timeout 30 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/${2:-frames.cfg}" -n "$1" -q -b 20000pps >/dev/null 2>&1
 }
 
 # cmd_args LINE IFACE: the words of a HARDEN_CMDS line for IFACE.
@@ -579,11 +579,31 @@ import json, sys
 print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()))'
 }
 
+# flow_entries PID: entries in the handshake and reset flow tables PID holds.
+flow_entries() {
+	local id
+	for id in $(map_ids "$1"); do
+		bpftool -j map show id "$id"
+		echo
+	done | python3 -c '
+import json, subprocess, sys
+n = 0
+for l in sys.stdin:
+    m = json.loads(l) if l.strip() else {}
+    if m.get("name") in ("hs_flows", "rst_flows"):
+        out = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(m["id"])],
+                             capture_output=True, text=True, check=True).stdout
+        n += len(json.loads(out))
+print(n)'
+}
+
 # Memory is bounded: the maps of each command stay within the documented
-# bound, and do not grow with traffic.
+# bound, and do not grow with traffic: 2,000 SYNs, each of its own tuple,
+# fill the flow tables of every command that keeps them.
 test_map_memory_bounded() {
 	harden_lab
-	local line name before after bound CPUS
+	echo "{ eth(da=02:00:00:00:00:99, type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1), tcp(sp=dinc(1024, 65000), dp=80, seq=1, syn) }" >"$WS_TMP/syn.cfg"
+	local line name before after bound CPUS flows
 	CPUS=$(possible_cpus)
 	for line in "${HARDEN_CMDS[@]}"; do
 		name=$(cmd_name "$line")
@@ -592,12 +612,15 @@ test_map_memory_bounded() {
 		start_cmd "$WS_TMP/out" "$line"
 		before=$(map_memory "$WS_PID")
 		send 2000
+		send 2000 syn.cfg
 		after=$(map_memory "$WS_PID")
+		flows=$(flow_entries "$WS_PID")
 		ws_stop
-		log "$name: $after bytes of BPF maps ($CPUS CPUs; bound $bound)"
+		log "$name: $after bytes of BPF maps ($CPUS CPUs; bound $bound), $flows flow entries"
 		assert_ge "$before" 1 "$name: map memory found"
 		assert_le "$after" "$bound" "$name: BPF map memory"
 		assert_eq "$after" "$before" "$name: map memory after traffic"
+		[ "$name" = sizes ] || assert_ge "$flows" 2000 "$name: flow entries the SYNs made"
 	done
 }
 
@@ -605,14 +628,6 @@ test_map_memory_bounded() {
 wait_line() {
 	wait_until 5 grep -Eq -- "$2" "$1" ||
 		fail "no line /$2/ in $1: $(cat "$1")"
-}
-
-# wait_exit PID SECONDS: sets $EXIT_RC, or fails if it still runs by then.
-wait_exit() {
-	wait_until "$2" pid_gone "$1" ||
-		fail "still running after $2 s: $(cat "$WS_TMP"/*.err 2>/dev/null)"
-	EXIT_RC=0
-	wait "$1" || EXIT_RC=$?
 }
 
 # Renamed: reported, and the reports follow the new name.
@@ -750,21 +765,24 @@ test_iface_recreated() {
 # line says so; the first scrape has the host-wide series and the name at 0
 # in wirescope_interface_watched; the name in another namespace changes
 # nothing; once it exists here export exits 9 within a tick (its service
-# manager restarts it to attach), having attached nothing.  The restarted
-# process attaches to it and waits, the same way, for a name still missing.
+# manager restarts it to attach), having attached nothing to it.  The
+# restarted process attaches to it and waits, the same way, for a name
+# still missing.  a0, watched after w0, going down marks a tick that saw
+# B's w0 (the interfaces are checked in order).
 test_iface_missing_at_start() {
 	local idx m t0 wait_line_re
 	harden_lab
 	wait_line_re='^wirescope: export: no interface is named w0 yet; serving without it, exiting 9 once it exists so the service manager restarts wirescope to attach to it$'
-	ws_start "$A" "$WS_TMP/out" export -i w0 --wait-interface --listen 127.0.0.1:0
+	ws_start "$A" "$WS_TMP/out" export -i w0 -i a0 --wait-interface --listen 127.0.0.1:0
 	m=$(scrape_export "$WS_PID")
 	assert_match "$m" 'wirescope_interface_watched\{interface="w0"\} 0' "w0 not watched, first scrape"
-	assert_match "$m" 'wirescope_programs_attached\{hook="tc"\} 0' "nothing attached"
+	assert_match "$m" 'wirescope_programs_attached\{hook="tc"\} 2' "a0's programs alone attached"
 	assert_match "$m" 'wirescope_scrape_collector_success\{collector="accept"\} 1' "accept read"
 	assert_match "$m" 'wirescope_listen_backlog\{' "host-wide series served"
 	assert_eq "$(grep -Ec "$wait_line_re" "$WS_TMP/out.err")" 1 "lines saying w0 is missing: $(cat "$WS_TMP/out.err")"
 	ip -n "$B" link add w0 type veth peer name y0
-	sleep 1.5
+	ip -n "$A" link set a0 down
+	wait_line "$WS_TMP/out.err" 'a0: interface is down'
 	kill -0 "$WS_PID" || fail "exited on w0 in another namespace: $(cat "$WS_TMP/out.err")"
 	ip -n "$A" link add w0 type veth peer name w1
 	t0=$(now_ms)
@@ -1152,7 +1170,10 @@ test_syn_flood_full_table() {
 	ip netns exec "$A" sysctl -qw net.ipv4.tcp_syncookies=1
 	# SYN-ACKs to the flood's made-up sources die here, without an ARP
 	# storm; the real client (198.18.0.2) is on the more specific /24.
+	# The flood's SYNs reach TCP whatever the host's rp_filter (a new
+	# namespace copies it): their reverse path is that blackhole.
 	ip -n "$A" route add blackhole 198.18.0.0/15
+	ip netns exec "$A" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.a0.rp_filter=0
 	ip netns exec "$A" python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
