@@ -191,6 +191,14 @@ test_bad_input() {
 	expect_error 3 "cannot write --ready-file '$WS_TMP/no/such'" $x sizes -i a0 --ready-file "$WS_TMP/no/such"
 	expect_error 3 "cannot write --ready-file '$WS_TMP'" $x sizes -i a0 --ready-file "$WS_TMP"
 	expect_error 4 "must run as root" ip netns exec "$A" setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$WS" sizes -i a0 1 1
+	# Privilege errors found only when loading or attaching are 4 too: the
+	# root of a user namespace may not load BPF (not "no BPF here", 6);
+	# without tcx, a user with the capabilities alone cannot take the
+	# clsact filter's lock in /run/wirescope (not "attach failed", 7).
+	expect_error 4 "cannot load the BPF programs: not permitted in a user namespace" unshare -Urn "$WS" sizes -i lo 1 1
+	expect_error 4 "a0: cannot attach tc ingress: Permission denied \\(run as root" \
+		env WIRESCOPE_TEST_NO_TCX=1 ip netns exec "$A" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=+bpf,+perfmon,+net_admin --ambient-caps=+bpf,+perfmon,+net_admin "$WS" sizes -i a0 1 1
 	assert_eq "$(attached_progs "$A")" "" "programs left after bad input"
 }
 

@@ -249,6 +249,8 @@ extern const struct ws_collector *const ws_all_collectors[];
 bool ws_collector_reports(const struct ws_session *s, const char *name);
 /* Is collector @name in the session, quiet or not? */
 bool ws_session_runs(const struct ws_session *s, const char *name);
+/* An -i interface is watched now: neither gone nor missing yet. */
+bool ws_session_watches_iface(const struct ws_session *s);
 
 /* session.c */
 int ws_block_stop_signals(sigset_t *mask);
@@ -262,8 +264,6 @@ int64_t ws_next_tick_ns(int64_t now, int64_t iv, int64_t dur);
 bool ws_session_stopped_again(const struct ws_session *s);
 /* The watch reached its count or -d (not stopped by a signal or error). */
 bool ws_session_watch_done(const struct ws_session *s);
-/* An -i interface is watched now: neither gone nor missing yet. */
-bool ws_session_watches_iface(const struct ws_session *s);
 void ws_session_add(struct ws_session *s, const struct ws_collector *c);
 /*
  * @cb runs when @fd is readable: 0, -errno (the loop ends, "event read"),

@@ -316,6 +316,12 @@ static void tc_error(struct ws_iface *ifc, const char *dir, int err)
 	if (err == -EBUSY)
 		ws_error(err, "%s: tc %s is held by another running wirescope",
 			 ifc->name, dir);
+	else if (err == -EACCES || err == -EPERM)
+		ws_error(err,
+			 "%s: cannot attach tc %s: %s (run as root: without "
+			 "tcx, a clsact filter's lock lives in " WS_LOCK_DIR
+			 ")",
+			 ifc->name, dir, strerror(-err));
 	else
 		ws_error(err, "%s: cannot attach tc %s: %s", ifc->name, dir,
 			 strerror(-err));

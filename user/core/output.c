@@ -579,6 +579,16 @@ bool ws_session_runs(const struct ws_session *s, const char *name)
 	return session_collector(s, name);
 }
 
+bool ws_session_watches_iface(const struct ws_session *s)
+{
+	int i;
+
+	for (i = 0; i < s->o->n_ifaces; i++)
+		if (!s->o->ifaces[i].gone && !s->o->ifaces[i].implicit)
+			return true;
+	return false;
+}
+
 bool ws_collector_reports(const struct ws_session *s, const char *name)
 {
 	const struct ws_collector *c = session_collector(s, name);

@@ -544,6 +544,8 @@ static bool renew_ifindex(struct ws_iface *ifc)
  */
 static int attach_failed(struct ws_session *s, struct ws_iface *ifc, int err)
 {
+	if (err == -EACCES || err == -EPERM)
+		return WS_EXIT_PERM;
 	if (err != WS_HOOK_VANISHED)
 		return WS_EXIT_ATTACH;
 	if (!s->o->wait_ifaces)
@@ -951,16 +953,6 @@ static int open_timer(const struct ws_session *s, int64_t start)
 	return tfd;
 }
 
-bool ws_session_watches_iface(const struct ws_session *s)
-{
-	int i;
-
-	for (i = 0; i < s->o->n_ifaces; i++)
-		if (!s->o->ifaces[i].gone && !s->o->ifaces[i].implicit)
-			return true;
-	return false;
-}
-
 bool ws_session_watch_done(const struct ws_session *s)
 {
 	if (s->o->count && s->ticks >= (unsigned long)s->o->count)
@@ -1170,6 +1162,40 @@ static int load(struct ws_session *s)
 	return -1;
 }
 
+/* Not the host's user namespace: uid 0 here is not uid 0 there. */
+static bool in_user_namespace(void)
+{
+	unsigned long inside, outside, count;
+	FILE *f = fopen("/proc/self/uid_map", "r");
+	int n = f ? fscanf(f, "%lu %lu %lu", &inside, &outside, &count) : 0;
+
+	if (f)
+		fclose(f);
+	return n == 3 &&
+	       !(inside == 0 && outside == 0 && count == 4294967295UL);
+}
+
+/* Why the BPF object did not load (@err, an errno): the exit code. */
+static int load_failed(int err)
+{
+	if (err == EPERM && in_user_namespace())
+		return ws_error(WS_EXIT_PERM,
+				"cannot load the BPF programs: not permitted "
+				"in a user namespace (a rootless container, "
+				"unshare -U): run wirescope as root on the "
+				"host");
+	if (err == ENOMEM || err == E2BIG)
+		return ws_error(WS_EXIT_KERNEL,
+				"cannot load the BPF programs: %s (the maps "
+				"need more memory than the kernel gives: lower "
+				"--max-flows or --max-ports)",
+				strerror(err));
+	return ws_error(WS_EXIT_KERNEL,
+			"cannot load the BPF programs: %s (the kernel needs "
+			"BTF and BPF support; -v shows why)",
+			strerror(err));
+}
+
 static int attach_hooks_if_needed(struct ws_session *s)
 {
 	return needs_hooks(s) ? attach_hooks(s) : 0;
@@ -1258,10 +1284,7 @@ int ws_session_run(struct ws_session *s)
 		goto out;
 	probe_tracepoints(s);
 	if (load(s)) {
-		err = ws_error(WS_EXIT_KERNEL,
-			       "cannot load the BPF programs: %s (the kernel "
-			       "needs BTF and BPF support; -v shows why)",
-			       strerror(errno));
+		err = load_failed(errno);
 		goto out;
 	}
 	/* Blocked since main(): a signal that came meanwhile is pending. */
