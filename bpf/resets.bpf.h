@@ -118,6 +118,9 @@ static __always_inline bool rst_take_token(__u64 now)
 	if (!b)
 		return false;
 	elapsed = now - b->last_ns;
+	/* Behind the last refill: rst_lower_base() moved the clock back. */
+	if ((__s64)elapsed < 0)
+		elapsed = 0;
 	if (!b->last_ns || elapsed > 10000000000ULL) {
 		b->tokens = resets_burst;
 		b->last_ns = now;
