@@ -330,6 +330,7 @@ test_accept_counts_flows_evicted() {
 	host=$(grep '"type":"host_summary"' "$WS_TMP/out")
 	log "host: $host"
 	assert_ge "$(jfield "$host" flows_evicted)" 1 "flows_evicted"
+	assert_ge "$(grep -c '"type":"host_interval"' "$WS_TMP/out")" 1 "host_interval records"
 	assert_eq "$(grep '"type":"host_interval"' "$WS_TMP/out" | grep -vc '"flows_evicted":')" 0 "every host_interval says flows_evicted"
 }
 

@@ -25,7 +25,7 @@ HARDEN_CMDS=(
 # LRU hash, key and value rounded up to 8 plus 64 (element header and
 # bucket); per-CPU hash, key + 72 + the value per CPU.  Maps of collectors
 # a command does not run shrink to one entry (session.c).
-MEM_MAP_BASE='18 * 2048 + 16 * (8 * CPUS + 8) + (784 + 80 + 24 + 16 + 96 + 8) * CPUS + 28672 + 16384 + 8192'
+MEM_MAP_BASE='18 * 2048 + 16 * (8 * CPUS + 8) + (800 + 80 + 24 + 16 + 96 + 8) * CPUS + 28672 + 16384 + 8192'
 #   18 maps' own structs (<= 2 KiB each), ws_health (16 per-CPU u64),
 #   the one-entry and shrunk per-CPU maps, rodata and bss, ring header
 #   pages, rst_present's header and data pages (mmapable) when shrunk

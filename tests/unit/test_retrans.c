@@ -162,6 +162,7 @@ int main(void)
 	struct ws_opts o;
 	struct ws_session s = { .o = &o };
 	struct bpf_link *l;
+	int err;
 
 	if (geteuid() || unshare(CLONE_NEWNET) || system("ip link set lo up")) {
 		case_skip("retrans", "needs root and a network namespace");
@@ -178,11 +179,12 @@ int main(void)
 		return 1;
 	}
 	l = bpf_program__attach(skel->progs.ws_tcp_retransmit);
+	err = errno;
 	if (!l) {
 		/* Every kernel we support has it: only its absence skips. */
 		if (tracepoint_listed())
 			printf("not ok - attach tcp:tcp_retransmit_skb: %s\n",
-			       strerror(errno));
+			       strerror(err));
 		else
 			case_skip("retrans", "no tcp:tcp_retransmit_skb");
 		wirescope_bpf__destroy(skel);

@@ -261,6 +261,13 @@ static void test_route_one_hop_longer(void)
 	ev.tsval = 100100;
 	check_verdict("far farther, TS continues: injected, medium", &ev,
 		      RV_INJECTED, RC_MEDIUM);
+	/* A copied IP-ID proves nothing against the peer's data after it. */
+	ev = peer_flow();
+	ev.ttl = 61;
+	ev.ip_id = 4001;
+	ev.data_after = 3;
+	check_verdict("1 hop farther, IP-ID continues, data after: injected",
+		      &ev, RV_INJECTED, RC_HIGH);
 }
 
 /*

@@ -1019,7 +1019,7 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	conf = 0.9 - (ports_lost ? 0.3 : 0);
 	/* A SYN-ACK that left with no entry may have answered these. */
 	if (no_state)
-		conf = no_state >= lost ? 0.4 : conf - 0.3;
+		conf = no_state >= lost && conf - 0.3 > 0.4 ? 0.4 : conf - 0.3;
 	x = ws_finding_add(f, "syn_unanswered",
 			   lost * 10 >= syn ? WS_SEV_CRITICAL : WS_SEV_WARNING,
 			   conf,

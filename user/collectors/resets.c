@@ -1132,10 +1132,9 @@ static int sample(struct ws_session *s)
 /*
  * Every tick, the events that settled, the filter's upkeep, whose rebuild
  * walks the table, and the evictions.  Once all CPUs' inserts reach half
- * the table, closed flows leave it (rst_forget_closed()).  The events are
- * decided here, not only when sampled: export samples only when scraped,
- * and the table of undecided events (RST_MAX_EVENTS) would fill between
- * two scrapes.
+ * the table, closed flows leave it (rst_forget_closed()).  Export samples
+ * only when scraped, so its events are decided here: the table of
+ * undecided events (RST_MAX_EVENTS) would fill between two scrapes.
  */
 static void housekeep(struct ws_session *s)
 {
@@ -1143,7 +1142,8 @@ static void housekeep(struct ws_session *s)
 	int walked = -1;
 	uint64_t ins;
 
-	process(s, false);
+	if (s->no_reports) /* no sample() this tick */
+		process(s, false);
 	counted = flow_stat(s, RST_STAT_INSERTS, &ins);
 	if (present.slots)
 		walked = resets_present_refresh(&present);

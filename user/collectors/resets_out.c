@@ -637,9 +637,19 @@ static void nat_origin(const struct group *g, char *buf, size_t len)
 		 g->hops_before_peer == 1 ? "" : "s");
 }
 
+/* " from N hop(s)", or "" where only a kernel event saw it: no distance. */
+static const char *from_hops(int hops, char *buf, size_t len)
+{
+	if (hops < 0)
+		return "";
+	snprintf(buf, len, " from %d hop%s", hops, hops == 1 ? "" : "s");
+	return buf;
+}
+
 static void group_origin(const struct group *g, char *buf, size_t len)
 {
 	const char *v = rst_verdict_name(g->v);
+	char hops[32];
 
 	if (hop_is_peer(g))
 		nat_origin(g, buf, len);
@@ -651,10 +661,9 @@ static void group_origin(const struct group *g, char *buf, size_t len)
 			 g->hop_addr[0] ? " (" : "", g->hop_addr,
 			 g->hop_addr[0] ? ")" : "");
 	else if (g->refused)
-		snprintf(buf, len,
-			 "refused connect%s to %s port %u, from %d hop%s (%s)",
-			 g->n == 1 ? "" : "s", g->peer, g->port, g->rst_hops,
-			 g->rst_hops == 1 ? "" : "s",
+		snprintf(buf, len, "refused connect%s to %s port %u%s (%s)",
+			 g->n == 1 ? "" : "s", g->peer, g->port,
+			 from_hops(g->rst_hops, hops, sizeof(hops)),
 			 g->v == RV_PEER_NO_SOCKET
 			     ? "the peer itself"
 			     : "the peer or a device before it");
@@ -1021,17 +1030,11 @@ static void find_refused(const struct group *g, struct ws_findings *f)
 	struct ws_finding *x;
 	char adv[RST_ADVICE_LEN], hops[32];
 
-	/* Only a kernel event saw it (no watched interface): no distance. */
-	if (g->rst_hops >= 0)
-		snprintf(hops, sizeof(hops), " from %d hop%s", g->rst_hops,
-			 g->rst_hops == 1 ? "" : "s");
-	else
-		hops[0] = '\0';
 	x = ws_finding_add(
 	    f, "connection_refused", g->n < 10 ? WS_SEV_INFO : WS_SEV_WARNING,
 	    group_confidence(g), "%s%llu connect%s to %s port %u refused%s: %s",
 	    at_least(), (unsigned long long)g->n, g->n == 1 ? "" : "s", g->peer,
-	    g->port, hops,
+	    g->port, from_hops(g->rst_hops, hops, sizeof(hops)),
 	    peer ? "the peer itself (nothing listens, or its own firewall)"
 		 : "the peer or a device before it");
 	count_resets(x, g);

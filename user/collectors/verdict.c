@@ -177,6 +177,18 @@ static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
 {
 	bool farther = r->hops > far && !r->ttl_inconsistent;
 
+	if (ev->burst >= 2 && ev->burst_seqs >= 2) {
+		set(r, RV_INJECTED, RC_HIGH,
+		    "seq jumps across a burst of %d RSTs (%d distinct)",
+		    ev->burst, ev->burst_seqs);
+		return true;
+	}
+	if (ev->data_after) {
+		set(r, RV_INJECTED, RC_HIGH,
+		    "the peer kept sending data after it (%u segments)",
+		    ev->data_after);
+		return true;
+	}
 	if (farther && r->hops > far + 1 && continuity(r)) {
 		set(r, RV_INJECTED, RC_MEDIUM,
 		    "TTL %u does not fit: %d hops away, the peer %d at most "
@@ -196,18 +208,6 @@ static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
 		    "TTL says 1 hop farther than the peer, but its %s "
 		    "continues the peer's: the path changed?",
 		    continuity(r));
-		return true;
-	}
-	if (ev->burst >= 2 && ev->burst_seqs >= 2) {
-		set(r, RV_INJECTED, RC_HIGH,
-		    "seq jumps across a burst of %d RSTs (%d distinct)",
-		    ev->burst, ev->burst_seqs);
-		return true;
-	}
-	if (ev->data_after) {
-		set(r, RV_INJECTED, RC_HIGH,
-		    "the peer kept sending data after it (%u segments)",
-		    ev->data_after);
 		return true;
 	}
 	if (farther) {

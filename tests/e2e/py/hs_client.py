@@ -39,7 +39,8 @@ else:
     # whose SYNs a full queue drops may connect on a resend.
     pending, deadline = list(socks), time.monotonic() + 2
     while pending and time.monotonic() < deadline:
-        _, ready, _ = select.select([], pending, [], deadline - time.monotonic())
+        left = max(0, deadline - time.monotonic())
+        _, ready, _ = select.select([], pending, [], left)
         for c in ready:
             pending.remove(c)
             if c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
