@@ -119,8 +119,10 @@ static __always_inline bool rst_take_token(__u64 now)
 		return false;
 	elapsed = now - b->last_ns;
 	/* Behind the last refill: rst_lower_base() moved the clock back. */
-	if ((__s64)elapsed < 0)
+	if ((__s64)elapsed < 0) {
+		b->last_ns = now;
 		elapsed = 0;
+	}
 	if (!b->last_ns || elapsed > 10000000000ULL) {
 		b->tokens = resets_burst;
 		b->last_ns = now;

@@ -318,9 +318,9 @@ static void tc_error(struct ws_iface *ifc, const char *dir, int err)
 			 ifc->name, dir);
 	else if (err == -EACCES || err == -EPERM)
 		ws_error(err,
-			 "%s: cannot attach tc %s: %s (run as root: without "
-			 "tcx, a clsact filter's lock lives in " WS_LOCK_DIR
-			 ")",
+			 "%s: cannot attach tc %s: %s (root is needed, and "
+			 "without tcx write access to " WS_LOCK_DIR
+			 " for the clsact filter's lock)",
 			 ifc->name, dir, strerror(-err));
 	else
 		ws_error(err, "%s: cannot attach tc %s: %s", ifc->name, dir,

@@ -1159,20 +1159,20 @@ static int load(struct ws_session *s)
 		wirescope_bpf__destroy(s->skel);
 		s->skel = n;
 	}
+	errno = err;
 	return -1;
 }
 
-/* Not the host's user namespace: uid 0 here is not uid 0 there. */
+/* Not the initial user namespace (its inode is fixed: PROC_USER_INIT_INO). */
 static bool in_user_namespace(void)
 {
-	unsigned long inside, outside, count;
-	FILE *f = fopen("/proc/self/uid_map", "r");
-	int n = f ? fscanf(f, "%lu %lu %lu", &inside, &outside, &count) : 0;
+	char link[64];
+	ssize_t n = readlink("/proc/self/ns/user", link, sizeof(link) - 1);
 
-	if (f)
-		fclose(f);
-	return n == 3 &&
-	       !(inside == 0 && outside == 0 && count == 4294967295UL);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	return strcmp(link, "user:[4026531837]");
 }
 
 /* Why the BPF object did not load (@err, an errno): the exit code. */
@@ -1188,7 +1188,8 @@ static int load_failed(int err)
 		return ws_error(WS_EXIT_KERNEL,
 				"cannot load the BPF programs: %s (the maps "
 				"need more memory than the kernel gives: lower "
-				"--max-flows or --max-ports)",
+				"their sizes, --max-flows, --max-ports or "
+				"resets' --flows)",
 				strerror(err));
 	return ws_error(WS_EXIT_KERNEL,
 			"cannot load the BPF programs: %s (the kernel needs "
