@@ -261,6 +261,17 @@ test_kill9_random_moments_clsact() {
 	true
 }
 
+# where_stuck PID: each thread's state, wait channel and kernel stack top,
+# for a failure message (a hang seen once, CI run 53, not since).
+where_stuck() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		printf '%s %s %s [%s] ' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" \
+			"$(awk '{print $3}' "$t/stat" 2>/dev/null)" "$(cat "$t/wchan" 2>/dev/null)"
+		head -n 4 "$t/stack" 2>/dev/null | awk '{printf "%s ", $2}'
+	done
+}
+
 # stop_loop LINE N: SIGHUP or SIGTERM a random 0-300 ms after start (every
 # other round 0-100 ms: inside load and attach).  Each run exits 0 (it was
 # watching) or ends by the signal (not yet), and leaves nothing attached:
@@ -275,7 +286,8 @@ stop_loop() {
 		((i % 2 == 0)) || sig=TERM
 		start_sampling "$line" "$delay" 2>"$WS_TMP/stop.err"
 		kill -"$sig" "$pid" 2>/dev/null || true
-		wait_until 60 pid_gone "$pid" || fail "$(cmd_name "$line"): still running 60 s after SIG$sig"
+		wait_until 60 pid_gone "$pid" ||
+			fail "$(cmd_name "$line"): still running 60 s after SIG$sig at ${delay} ms: $(where_stuck "$pid"); stderr: $(head -c 300 "$WS_TMP/stop.err")"
 		rc=0
 		wait "$pid" || rc=$?
 		ids=$(echo "$ids" | tr ' ' '\n' | sort -un | tr '\n' ' ')
