@@ -168,6 +168,11 @@ wait_gone() {
 
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 
+# execd PID: PID runs another program than this shell (it has exec'd).
+execd() {
+	[ "$(readlink /proc/"$1"/exe 2>/dev/null)" != "$(readlink /proc/$$/exe)" ]
+}
+
 # start_sampling LINE MS: start LINE's command on a0 (its stderr is ours)
 # and for MS ms collect the programs it holds.  Sets $pid and $ids.
 start_sampling() {
@@ -176,6 +181,11 @@ start_sampling() {
 	ip netns exec "$A" "$WS" $(cmd_args "$1" a0) >/dev/null &
 	pid=$!
 	WS_PIDS+=("$pid")
+	# Until the child execs, bash's own handler (our EXIT trap installs
+	# it) takes a stop signal and forgets it: 3 in 300 HUPs sent at once
+	# to a `sleep &` survived.  One lost that way left resets running,
+	# signalled and never told (CI run 53).
+	wait_until 10 execd "$pid" || true
 	ids=""
 	deadline=$(( $(now_ms) + $2 ))
 	while [ "$(now_ms)" -lt "$deadline" ]; do
@@ -262,7 +272,7 @@ test_kill9_random_moments_clsact() {
 }
 
 # where_stuck PID: each thread's state, wait channel and kernel stack top,
-# for a failure message (a hang seen once, CI run 53, not since).
+# and its signal masks, for a failure message.
 where_stuck() {
 	local t
 	for t in /proc/"$1"/task/*; do
@@ -270,6 +280,7 @@ where_stuck() {
 			"$(awk '{print $3}' "$t/stat" 2>/dev/null)" "$(cat "$t/wchan" 2>/dev/null)"
 		head -n 4 "$t/stack" 2>/dev/null | awk '{printf "%s ", $2}'
 	done
+	grep -E '^(SigPnd|ShdPnd|SigBlk|SigIgn)' /proc/"$1"/status 2>/dev/null | tr -s '\t\n' '  '
 }
 
 # stop_loop LINE N: SIGHUP or SIGTERM a random 0-300 ms after start (every
