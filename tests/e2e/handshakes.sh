@@ -254,7 +254,8 @@ test_latency_slow_accept() {
 	assert_eq "$(jfield "$line" latency.connect.count)" 2 "connect samples"
 	# 2^21 us = 2.1 s <= 3 s < 2^22 us: bucket 21.
 	assert_eq "$(bucket_count "$line" connect 21 21)" 1 "slow connect in bucket 21"
-	assert_eq "$(bucket_count "$line" connect 0 9)" 1 "fast connect under 1 ms"
+	# Under 16 ms: a connect under TCG (the kernel matrix) takes 1-2 ms.
+	assert_eq "$(bucket_count "$line" connect 0 13)" 1 "fast connect under 16 ms"
 	assert_eq "$(jfield "$line" syn_retransmits_sent)" "$resent" "client SYN retransmits"
 	line=$(summary "$WS_TMP/srv")
 	log "server: $line"
