@@ -254,13 +254,14 @@ test_latency_slow_accept() {
 	assert_eq "$(jfield "$line" latency.connect.count)" 2 "connect samples"
 	# 2^21 us = 2.1 s <= 3 s < 2^22 us: bucket 21.
 	assert_eq "$(bucket_count "$line" connect 21 21)" 1 "slow connect in bucket 21"
-	# Under 16 ms: a connect under TCG (the kernel matrix) takes 1-2 ms.
+	# Under 16 ms, far from the 1 s SYN timer: under TCG (the kernel
+	# matrix) a connect took 1-16 ms, the kernel's SYN-ACK up to 8 ms.
 	assert_eq "$(bucket_count "$line" connect 0 13)" 1 "fast connect under 16 ms"
 	assert_eq "$(jfield "$line" syn_retransmits_sent)" "$resent" "client SYN retransmits"
 	line=$(summary "$WS_TMP/srv")
 	log "server: $line"
 	assert_eq "$(jfield "$line" latency.server_synack.count)" 2 "server leg samples"
-	assert_eq "$(bucket_count "$line" server_synack 0 9)" 2 "server leg under 1 ms"
+	assert_eq "$(bucket_count "$line" server_synack 0 13)" 2 "server leg under 16 ms"
 	assert_eq "$(jfield "$line" syn_unanswered)" "$resent" "unanswered SYNs"
 	assert_eq "$(jfield "$line" syn_retransmits_received)" "$resent" "SYN retransmits received"
 	assert_eq "$(jfield "$line" server_handshakes)" 2 "server handshakes"
