@@ -1046,14 +1046,15 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	ws_evidence_sysctl(x, "tcp_max_syn_backlog", backlog);
 	advise_unanswered(x, port, ports_lost, backlog, cookies);
 	if (no_state >= lost)
-		ws_advice(x,
-			  "these SYNs may all have been answered: %llu SYN-ACKs "
-			  "left that found no SYN (its entry evicted, or it "
-			  "came in by another interface: watch every one this "
-			  "host terminates TCP on); `nstat -az "
-			  "TcpExtListenDrops` says whether a listener dropped "
-			  "any",
-			  (unsigned long long)no_state);
+		ws_advice(
+		    x,
+		    "these SYNs may all have been answered: %llu SYN-ACKs "
+		    "left that found no SYN (its entry evicted, or it "
+		    "came in by another interface: watch every one this "
+		    "host terminates TCP on); `nstat -az "
+		    "TcpExtListenDrops` says whether a listener dropped "
+		    "any",
+		    (unsigned long long)no_state);
 }
 
 /*
