@@ -357,23 +357,19 @@ uint64_t hs_flows_evicted(void)
 
 int hs_keep_flows(struct ws_session *s)
 {
+	uint64_t now = (uint64_t)ws_mono_ns();
 	int err = read_stats(s, &cur);
 
 	if (!err)
-		update_evictions(s, (uint64_t)ws_mono_ns());
+		update_evictions(s, now);
 	return err;
 }
 
 static int hs_sample(struct ws_session *s)
 {
-	uint64_t now = (uint64_t)ws_mono_ns();
-	int err;
+	int err = hs_keep_flows(s);
 
-	err = read_stats(s, &cur);
-	if (err)
-		return err;
-	update_evictions(s, now);
-	return read_ports(s, &pcur);
+	return err ? err : read_ports(s, &pcur);
 }
 
 static void table_copy(struct port_table *dst, const struct port_table *src)
