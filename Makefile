@@ -107,8 +107,9 @@ deps:
 	$(Q)tools/deps.sh
 
 # The plain run also builds the fuzzers and the dynamic binary valgrind
-# needs, and then runs the kernel matrix (make vmtest; VMTEST=0: not);
-# SANITIZE=1 runs the same suite on build-san/.
+# needs, and then runs the kernel matrix (make vmtest; VMTEST=0: not), even
+# when a host test failed; SANITIZE=1 runs the same suite on build-san/.
+RUN_VMTEST := $(if $(filter 1,$(SANITIZE))$(filter 0,$(VMTEST)),,yes)
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-bins $(OUT)/bench/xdp_pass.bpf.o \
 		$(OUT)/bench/tcx_pass $(OUT)/bench/tc_pass.bpf.o
@@ -116,12 +117,10 @@ ifneq ($(SANITIZE),1)
 	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)$(MAKE) --no-print-directory DYNAMIC=1 all
 endif
-	$(Q)OUT=$(OUT) WS=$(abspath $(BIN)) WS_SANITIZE=$(SANITIZE) tests/run.sh
-ifneq ($(SANITIZE),1)
-ifneq ($(VMTEST),0)
-	$(Q)$(MAKE) --no-print-directory vmtest
-endif
-endif
+	$(Q)rc=0; OUT=$(OUT) WS=$(abspath $(BIN)) WS_SANITIZE=$(SANITIZE) \
+		WS_RESULTS=$(OUT)/host-suite.log tests/run.sh || rc=1; \
+	$(if $(RUN_VMTEST),$(if $(T),,VMTEST_HOST_RESULTS=$(OUT)/host-suite.log) \
+		$(MAKE) --no-print-directory vmtest || rc=1;) exit $$rc
 
 demo:
 	$(Q)tools/deps.sh demo

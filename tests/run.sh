@@ -7,8 +7,10 @@
 #   TEST_TIMEOUT=SECONDS per e2e test (default 300)
 #   OUT=DIR   build directory (default build; make test SANITIZE=1: build-san)
 #   WS=PATH   the wirescope binary under test (default ./wirescope)
+#   WS_RESULTS=FILE  a copy of this output (make vmtest's host row)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+[ -n "${WS_RESULTS:-}" ] && exec > >(tee "$WS_RESULTS")
 export OUT=${OUT:-build}
 # Sanitized runs: any ASan, LSan or UBSan report fails the test that hit it.
 if [ "${WS_SANITIZE:-}" = 1 ]; then

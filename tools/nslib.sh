@@ -3,6 +3,11 @@
 # everything made through these helpers goes away in nslib_cleanup, which
 # the caller runs from an EXIT trap.  Source it; set NSLIB_PREFIX first.
 
+# The tools as sudo's secure_path finds them, the packages tools/deps.sh
+# installs: root without sudo (CI) may have a version manager's shim first,
+# and pyenv's python3 shim costs 0.4 s a call against 0.03.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
 NSLIB_PREFIX=${NSLIB_PREFIX:-wslab$$}
 # A file, not an array: `X=$(nslib_ns x)` runs in a subshell.  The test
 # harness points it at its own list (tests/lib.sh).

@@ -324,13 +324,14 @@ test_abort_on_data_one_rst() {
 
 # abort_on_data CLIENT...: under resets on c0, CLIENT (a lab_client
 # command line, to which the steps are added) shuts its socket down, then
-# the server's late data makes C's kernel send one RST (OutRsts).
+# the server's late data makes C's kernel send one RST (OutRsts).  The
+# client itself says when it has shut down: data that came before would
+# only wait unread, and shutdown sends no RST for it.
 abort_on_data() {
 	local o0
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
 	o0=$(lab_tcp_snmp OutRsts)
-	bg "$@" "send:later:$WS_TMP/go,shutdown,wait:$WS_TMP/done" --timeout 20 >"$WS_TMP/client"
-	touch "$WS_TMP/go"
+	bg "$@" "send:later:$WS_TMP/go,shutdown,touch:$WS_TMP/go,wait:$WS_TMP/done" --timeout 20 >"$WS_TMP/client"
 	wait_until 10 at_least $((o0 + 1)) lab_tcp_snmp OutRsts ||
 		fail "the client sent no RST"
 	touch "$WS_TMP/done"

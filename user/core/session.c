@@ -455,6 +455,19 @@ static bool map_unused(const struct ws_session *s, const char *map)
 	return known;
 }
 
+/* Ingress runs XDP or tc, never both: the other is not loaded (verified). */
+static bool hook_prog_used(const struct ws_session *s, struct bpf_program *p)
+{
+	bool xdp =
+	    s->o->mode == WS_MODE_NATIVE || s->o->mode == WS_MODE_GENERIC;
+
+	if (p == s->skel->progs.ws_xdp_ingress)
+		return xdp;
+	if (p == s->skel->progs.ws_tc_ingress)
+		return !xdp;
+	return p == s->skel->progs.ws_tc_egress;
+}
+
 /* Maps of collectors that do not run cost one entry (a page for rings). */
 static void shrink_unused_maps(struct ws_session *s)
 {
@@ -479,7 +492,7 @@ static int configure(struct ws_session *s)
 	int i, err;
 
 	bpf_object__for_each_program(p, s->skel->obj)
-	    bpf_program__set_autoload(p, hooks && is_hook_prog(s, p));
+	    bpf_program__set_autoload(p, hooks && hook_prog_used(s, p));
 	shrink_unused_maps(s);
 	for (i = 0; i < s->n_collectors; i++) {
 		if (!s->collectors[i]->configure)
