@@ -5,8 +5,11 @@
 
 # The tools as sudo's secure_path finds them, the packages tools/deps.sh
 # installs: root without sudo (CI) may have a version manager's shim first,
-# and pyenv's python3 shim costs 0.4 s a call against 0.03.
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+# and pyenv's python3 shim costs 0.4 s a call against 0.03.  A PATH without
+# the system's directories is a caller's choice (a test's missing tool).
+case ":$PATH:" in
+*:/usr/bin:*) PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH ;;
+esac
 
 NSLIB_PREFIX=${NSLIB_PREFIX:-wslab$$}
 # A file, not an array: `X=$(nslib_ns x)` runs in a subshell.  The test

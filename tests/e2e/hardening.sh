@@ -254,8 +254,8 @@ test_kill9_random_moments() {
 
 # Without tcx the clsact filter a kill -9 leaves behind is removed by the
 # next start, which then works; a clean exit leaves nothing, qdisc included.
-# KILL9_ROUNDS kills per command (default 4; the kernel matrix's VMs, where
-# each start verifies the object under TCG, 2).
+# KILL9_ROUNDS kills per command (default 4; fewer where each start is
+# slow, as in a VM under TCG).
 test_kill9_random_moments_clsact() {
 	harden_lab
 	local line
