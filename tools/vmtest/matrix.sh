@@ -3,7 +3,8 @@
 # matrix.sh [KERNEL...]: run the tests of tools/vmtest/tests.list with
 # ./wirescope inside a VM of each kernel (default: all of
 # tools/vmtest/kernels), VMTEST_JOBS VMs at a time (default 2 with 4+ CPUs, else 1).  Prints a
-# line per kernel, then "N passed, N failed"; exits 1 if any kernel fails.
+# line per kernel, then "N passed, N failed" (without a host row taken from
+# the host suite, which counted it); exits 1 if any kernel fails.
 # Then the same list on this machine's kernel (VMTEST_NO_HOST=1: not;
 # VMTEST_HOST_RESULTS=FILE: taken from a host suite's output), and
 # README.md's kernel table from the results (tools/vmtest/table.py).
@@ -65,12 +66,13 @@ run_kernel() {
 	} >"$res"
 }
 
-# select_results REGEX <LOG: the result lines of the tests REGEX names,
-# and of every failure not a test's (a file that does not parse), each
-# failure with its log lines.
+# select_results REGEX <LOG: the result lines of the e2e tests REGEX names,
+# and of every e2e failure not a test's (a file that does not parse,
+# programs left behind), each failure with its log lines.
 select_results() {
 	awk -v re="$1" '/^(PASS|FAIL|SKIP)  / {
-		keep = ($2 " " $3) ~ re || ($1 == "FAIL" && $3 !~ /^test_/)
+		keep = ($2 " " $3) ~ re ||
+		       ($1 == "FAIL" && $2 !~ /^test_/ && $3 !~ /^test_/)
 	     }
 	     keep && /^(PASS|FAIL|SKIP)  |^      [|] /'
 }

@@ -6,7 +6,9 @@
 # project directory.  Exits with CMD's exit code (124 on timeout).
 #   --out DIR      host directory for the results (default build/vmtest/run-VERSION):
 #                  cmd.sh, output (CMD's output), console.log, rc, boot-seconds
-#   --timeout SEC  hard limit for the whole boot (default 900)
+#                  (console-first-boot.log: a kernel that died before CMD
+#                  boots once more)
+#   --timeout SEC  hard limit for the whole run, boots included (default 900)
 #   --mem MB       guest memory (default 2560)   --smp N  vCPUs (default 2)
 #   --quiet        console to console.log only (default: also to stdout)
 # Environment: VMTEST_CACHE (default /var/cache/wirescope-vmtest),
@@ -124,10 +126,11 @@ if [ $quiet = 1 ]; then
 else
 	serial=(-chardev "stdio,id=con,signal=off,logfile=$out/console.log" -serial chardev:con)
 fi
-# timeout kills qemu (and with -k, hard) on any hang; nothing else to clean.
+# boot SECONDS: timeout kills qemu (and with -k, hard) on any hang; nothing
+# else to clean.
 boot() {
 	rc=0
-	timeout -k 10 "$timeout" qemu-system-x86_64 -nodefaults -no-reboot -display none \
+	timeout -k 10 "$1" qemu-system-x86_64 -nodefaults -no-reboot -display none \
 		$accel -smp "$smp" -m "$mem" -machine pc \
 		-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$append" \
 		"${serial[@]}" \
@@ -137,14 +140,15 @@ boot() {
 }
 
 start=$SECONDS
-boot
-# A kernel that died before running the command (Ubuntu's 6.8 once hit an
-# int3 of its own code patching under multi-threaded TCG) boots once more:
-# no test ran, so none is retried.
-if [ ! -f "$out/boot-seconds" ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]; then
-	mv "$out/console.log" "$out/console-first-boot.log" 2>/dev/null
+boot "$timeout"
+# A kernel that panicked before running the command (Ubuntu's 6.8 once hit
+# an int3 of its own code patching under multi-threaded TCG; qemu then
+# exits 0) boots once more, within the same limit: no test ran, so none is
+# retried.
+if [ $rc -eq 0 ] && [ ! -f "$out/boot-seconds" ] && [ $((timeout - (SECONDS - start))) -gt 60 ]; then
+	mv "$out/console.log" "$out/console-first-boot.log" 2>/dev/null || true
 	echo "vmtest: $kernel: the kernel died before the command (console-first-boot.log): booting again" >&2
-	boot
+	boot $((timeout - (SECONDS - start)))
 fi
 echo "$((SECONDS - start))" >"$out/vm-seconds"
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
