@@ -239,6 +239,8 @@ int ws_parse_ulong(const char *s, unsigned long min, unsigned long max,
 int ws_parse_seconds(const char *s, double *out);
 int ws_add_iface(struct ws_opts *o, const char *name);
 int ws_parse_mode(const char *s, enum ws_attach_mode *mode);
+/* Ingress is XDP (native or generic), not tc. */
+bool ws_mode_is_xdp(enum ws_attach_mode mode);
 int ws_parse_positionals(struct ws_opts *o, int argc, char **argv);
 int ws_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -355,16 +355,21 @@ static int attach_ingress(struct ws_iface *ifc, struct wirescope_bpf *skel,
 	 * GRO/GSO super-packets as one frame (docs/sizes.md).  XDP only when
 	 * asked for.
 	 */
-	if (mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC)
+	if (ws_mode_is_xdp(mode))
 		return xdp_attach(ifc, skel, mode);
 	return tc_attach(ifc, skel->progs.ws_tc_ingress, false,
 			 &ifc->hook.rx_mode);
 }
 
+bool ws_mode_is_xdp(enum ws_attach_mode mode)
+{
+	return mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC;
+}
+
 static void attach_error(struct ws_iface *ifc, bool egress,
 			 enum ws_attach_mode mode, int err)
 {
-	if (!egress && (mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC))
+	if (!egress && ws_mode_is_xdp(mode))
 		ws_error(err, "%s: cannot attach XDP (%s mode): %s", ifc->name,
 			 mode == WS_MODE_NATIVE ? "native" : "generic",
 			 strerror(-err));

@@ -458,8 +458,7 @@ static bool map_unused(const struct ws_session *s, const char *map)
 /* Ingress runs XDP or tc, never both: the other is not loaded (verified). */
 static bool hook_prog_used(const struct ws_session *s, struct bpf_program *p)
 {
-	bool xdp =
-	    s->o->mode == WS_MODE_NATIVE || s->o->mode == WS_MODE_GENERIC;
+	bool xdp = ws_mode_is_xdp(s->o->mode);
 
 	if (p == s->skel->progs.ws_xdp_ingress)
 		return xdp;
