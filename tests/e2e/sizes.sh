@@ -148,6 +148,26 @@ test_kill9_leaves_nothing() {
 	kill9_leaves_nothing "$A" "$(cat "$WS_TMP"/ready.*)"
 }
 
+# prog_names PID: the names of the BPF programs PID holds, sorted.
+prog_names() {
+	local id
+	for id in $(prog_ids "$1"); do
+		bpftool prog show id "$id" | grep -Eo 'name [a-z_0-9]+' | cut -d' ' -f2
+	done | sort | tr '\n' ' '
+}
+
+# Ingress is tc or XDP, never both: the other program is not even loaded
+# (its verification alone was 0.7 s of a start on 6.1 under TCG).
+test_unused_ingress_prog_not_loaded() {
+	sizes_lab
+	ws_start "$A" "$WS_TMP/out" sizes -i a0
+	assert_eq "$(prog_names "$WS_PID")" "ws_tc_egress ws_tc_ingress " "tc mode"
+	ws_stop
+	ws_start "$A" "$WS_TMP/out2" sizes -i a0 -m generic
+	assert_eq "$(prog_names "$WS_PID")" "ws_tc_egress ws_xdp_ingress " "generic XDP"
+	ws_stop
+}
+
 # Without tcx (simulated), ingress and egress use clsact filters.  kill -9
 # leaves them behind; the next start finds and removes them; a clean exit
 # removes all.
