@@ -564,6 +564,75 @@ EOF
 	assert_ge "$(scrape | sed -n 's/^wirescope_http_responses_total{code="408"} //p')" 45 "408s counted"
 }
 
+# Every connection slot taken: a scrape whose answer is being written is
+# never cut short to make room (a stalled request is: 408); with all 256
+# slots writing, a newcomer gets 503.  The exporter's namespace keeps TCP
+# send buffers at 4 KiB, and each client reads nothing (SO_RCVBUF 4 KiB)
+# after the answer's first bytes, so each answer stays mid-write: 63
+# listeners make the body over 3 times what those buffers hold (before,
+# the first part failed: the answer was cut to make room for the stalled
+# requests).
+test_answer_never_cut_for_room() {
+	pair_lab
+	in_a sysctl -qw net.ipv4.tcp_wmem="4096 4096 4096"
+	listeners_in_a $(seq 21000 21062)
+	export_start --timeout 20
+	wait_until 10 scraped at_least 64 grep -c '^wirescope_listen_queue_length{port=' "$WS_TMP/scrape" ||
+		fail "listeners not scraped: $(grep -c '^wirescope_listen_queue_length{port=' "$WS_TMP/scrape")"
+	in_a python3 - <<'EOF' || fail "answers cut short"
+import socket
+
+ADDR = ("127.0.0.1", 19460)
+
+def slow_reader():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(10)
+    s.connect(ADDR)
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = s.recv(1024)  # the answer has begun: the exporter is writing
+    assert head.startswith(b"HTTP/1.1 200"), head
+    return s, head
+
+def read_rest(s, head):
+    data = head
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    h, _, body = data.partition(b"\r\n\r\n")
+    n = int([l for l in h.split(b"\r\n")
+             if l.lower().startswith(b"content-length:")][0].split(b":")[1])
+    assert n > 3 * 12288, "a body of %d bytes fits the buffers" % n
+    return len(body) == n, len(body), n
+
+slow, head = slow_reader()
+stalled = []
+for _ in range(300):
+    c = socket.create_connection(ADDR, timeout=10)
+    c.sendall(b"GET /metrics HTTP/1.1\r\n")
+    stalled.append(c)
+ok, got, n = read_rest(slow, head)
+assert ok, "the answer being written was cut: %d of %d bytes" % (got, n)
+for c in stalled:
+    c.close()
+slow.close()
+
+writers = [slow_reader() for _ in range(256)]
+late = socket.create_connection(ADDR, timeout=10)
+answer = late.recv(4096)
+assert answer.startswith(b"HTTP/1.1 503"), answer
+late.close()
+cut = [r for r in (read_rest(s, h) for s, h in writers) if not r[0]]
+assert not cut, "%d answers cut short: %s" % (len(cut), cut[:3])
+print("# 300 stalled requests made room, 256 answers whole, a 503 past them")
+EOF
+	python3 tests/promcheck.py --expect 'wirescope_http_responses_total{code="503"}=1' \
+		< <(scrape) || fail "503 counted"
+	assert_ge "$(scrape | sed -n 's/^wirescope_http_responses_total{code="408"} //p')" 45 "408s counted"
+}
+
 # Once serving: no capabilities at all, an unprivileged user, no_new_privs;
 # the counters, read through the fds held from before, still come.
 test_privileges_dropped() {

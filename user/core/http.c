@@ -4,11 +4,12 @@
  * sockets and poll(), so a slow or stalled client never holds up another
  * scrape.  Every connection has a deadline (reading the request head, then
  * writing the answer); the request head is bounded (431 past it); only GET
- * and HEAD are served (405); when every slot is taken the connection
- * nearest its deadline makes room; gzip when asked.  One request per
- * connection (Connection: close): after the answer we shut down our side and
- * drain theirs briefly, so an unread request tail cannot turn our close into a
- * RST that eats the answer.
+ * and HEAD are served (405); when every slot is taken one that has been
+ * answered, or else the one still reading its request nearest its deadline,
+ * makes room (503 when every one is being answered); gzip when asked.  One
+ * request per connection (Connection: close): after the answer we shut down our
+ * side and drain theirs briefly, so an unread request tail cannot turn our
+ * close into a RST that eats the answer.
  *
  * libmicrohttpd was the alternative, but Debian's libmicrohttpd.a needs
  * gnutls, and p11-kit and libunistring ship no static archive: it cannot
@@ -140,6 +141,8 @@ static const char *reason(int code)
 		return "Request Header Fields Too Large";
 	case 500:
 		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
 	case 505:
 		return "HTTP Version Not Supported";
 	default:
@@ -157,8 +160,8 @@ static void count_code(struct ws_http *h, int code)
 					   __ATOMIC_RELAXED);
 }
 
-const int ws_http_codes[WS_HTTP_NCODES] = { 200, 400, 404, 405,
-					    408, 431, 500, 505 };
+const int ws_http_codes[WS_HTTP_NCODES] = { 200, 400, 404, 405, 408,
+					    431, 500, 503, 505 };
 
 /* @in gzip-compressed into @out; false if zlib fails. */
 static bool gzip_body(const struct ws_buf *in, struct ws_buf *out)
@@ -402,17 +405,61 @@ static struct http_conn *conn_slot(struct ws_http *h)
 	return NULL;
 }
 
-/* Full: the connection closest to its deadline makes room (slowloris). */
-static struct http_conn *evict_oldest(struct ws_http *h)
+/*
+ * What the client sent and we have not read, as far as it has arrived:
+ * unread, it would turn our close into an RST, which discards the tail of
+ * an answer still in our send queue.
+ */
+static void discard_input(int fd)
 {
-	struct http_conn *old = &h->conns[0];
+	char sink[4096];
 	int i;
 
-	for (i = 1; i < WS_HTTP_MAX_CONNS; i++)
-		if (h->conns[i].deadline < old->deadline)
-			old = &h->conns[i];
-	conn_timeout(h, old);
-	return old;
+	for (i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0;
+	     i++)
+		;
+}
+
+/* Which connection makes room first: @a rather than @b? */
+static bool evict_before(const struct http_conn *a, const struct http_conn *b)
+{
+	if (a->state != b->state)
+		return a->state == CONN_DRAIN;
+	return a->deadline < b->deadline;
+}
+
+/*
+ * Full: a connection draining after its answer makes room, else the one
+ * still reading its request head closest to its deadline (slowloris).  An
+ * answer being written is never cut short: NULL when all of them are.
+ */
+static struct http_conn *make_room(struct ws_http *h)
+{
+	struct http_conn *c = NULL;
+	int i;
+
+	for (i = 0; i < WS_HTTP_MAX_CONNS; i++)
+		if (h->conns[i].state != CONN_WRITE &&
+		    (!c || evict_before(&h->conns[i], c)))
+			c = &h->conns[i];
+	if (c && c->state == CONN_DRAIN)
+		discard_input(c->fd);
+	if (c)
+		conn_timeout(h, c);
+	return c;
+}
+
+/* No room: tell the newcomer, best effort, and hang up. */
+static void refuse(struct ws_http *h, int fd)
+{
+	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\n"
+				  "Connection: close\r\n"
+				  "Content-Length: 0\r\n\r\n";
+
+	count_code(h, 503);
+	send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	discard_input(fd);
+	close(fd);
 }
 
 static void accept_all(struct ws_http *h)
@@ -431,7 +478,11 @@ static void accept_all(struct ws_http *h)
 		}
 		c = conn_slot(h);
 		if (!c)
-			c = evict_oldest(h);
+			c = make_room(h);
+		if (!c) {
+			refuse(h, fd);
+			continue;
+		}
 		c->in = malloc(WS_HTTP_MAX_HEAD + 1);
 		if (!c->in) {
 			close(fd);

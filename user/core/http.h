@@ -7,7 +7,7 @@
 
 #define WS_HTTP_MAX_CONNS 256
 #define WS_HTTP_MAX_HEAD  8192 /* request line and headers */
-#define WS_HTTP_NCODES	  8
+#define WS_HTTP_NCODES	  9
 
 /* Status codes we answer, in the order of ws_http.responses. */
 extern const int ws_http_codes[WS_HTTP_NCODES];
