@@ -18,3 +18,35 @@ kernel_distro() {
 	awk -v k="$1" '!/^#/ && $1 == k { print ($3 == "" ? "debian" : $3) }' "$VMTEST_DIR/kernels"
 }
 kernel_dir() { echo "$VMTEST_CACHE/kernels/$(kernel_suite "$1")"; }
+
+# list_regex KERNEL: the T regex (tests/run.sh) of every tests.list line
+# (VMTEST_LIST: another list) for all kernels or naming KERNEL; for "all",
+# every line.
+list_regex() {
+	local re
+	re=$(awk -v k="$1" '
+		/^[[:space:]]*(#|$)/ { next }
+		{
+			name = $0; only = ""
+			if (match(name, /\[[^]]*\][[:space:]]*$/)) {
+				only = " " substr(name, RSTART + 1, RLENGTH - 2) " "
+				name = substr(name, 1, RSTART - 1)
+			}
+			sub(/[[:space:]]+$/, "", name)
+			if (only != "" && k != "all" && index(only, " " k " ") == 0) next
+			gsub(/[.]/, "[.]", name)
+			printf "%s%s", sep, name; sep = "|"
+		}' "${VMTEST_LIST:-$VMTEST_DIR/tests.list}")
+	echo "^($re)\$"
+}
+
+# select_results REGEX <LOG: the result lines of the e2e tests REGEX names,
+# and of every e2e failure not a test's (a file that does not parse,
+# programs left behind), each failure with its log lines.
+select_results() {
+	awk -v re="$1" '/^(PASS|FAIL|SKIP)  / {
+		keep = ($2 " " $3) ~ re ||
+		       ($1 == "FAIL" && $2 !~ /^test_/ && $3 !~ /^test_/)
+	     }
+	     keep && /^(PASS|FAIL|SKIP)  |^      [|] /'
+}

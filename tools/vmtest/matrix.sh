@@ -26,26 +26,6 @@ WS=${WS:-$PWD/wirescope}
 [ $# -gt 0 ] || set -- $(all_kernels)
 mkdir -p build/vmtest
 
-# The T regex for KERNEL: every tests.list line for all kernels or naming
-# it; for "all", every line.
-test_regex() {
-	local re
-	re=$(awk -v k="$1" '
-		/^[[:space:]]*(#|$)/ { next }
-		{
-			name = $0; only = ""
-			if (match(name, /\[[^]]*\][[:space:]]*$/)) {
-				only = " " substr(name, RSTART + 1, RLENGTH - 2) " "
-				name = substr(name, 1, RSTART - 1)
-			}
-			sub(/[[:space:]]+$/, "", name)
-			if (only != "" && k != "all" && index(only, " " k " ") == 0) next
-			gsub(/[.]/, "[.]", name)
-			printf "%s%s", sep, name; sep = "|"
-		}' "$HERE/tests.list")
-	echo "^($re)\$"
-}
-
 # Fetch first, one at a time: apt's private state is per suite, but the
 # downloads share one directory.
 "$HERE/fetch.sh" "$@" || exit 1
@@ -54,7 +34,7 @@ run_kernel() {
 	local k=$1 out="build/vmtest/$1" res="build/vmtest/$1.results" rc start
 	start=$SECONDS
 	"$HERE/run.sh" --kernel "$k" --quiet --timeout "$VM_TIMEOUT" --out "$out" -- \
-		env T="$(test_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" DIAG_SECS="${DIAG_SECS:-8}" WS="$WS" OUT=build/vmtest/no-unit-tests BENCH_OUT="${BENCH_OUT:-build/bench}" \
+		env T="$(list_regex "$k")" TEST_TIMEOUT="$TEST_TIMEOUT" DIAG_SECS="${DIAG_SECS:-8}" WS="$WS" OUT=build/vmtest/no-unit-tests BENCH_OUT="${BENCH_OUT:-build/bench}" \
 		tests/run.sh >"$out.log" 2>&1
 	rc=$?
 	{
@@ -64,17 +44,6 @@ run_kernel() {
 		# The VM died or hung: that is a failure of its own.
 		[ -f "$out/rc" ] || echo "FAIL  vm: no result (exit $rc; see $out/console.log)"
 	} >"$res"
-}
-
-# select_results REGEX <LOG: the result lines of the e2e tests REGEX names,
-# and of every e2e failure not a test's (a file that does not parse,
-# programs left behind), each failure with its log lines.
-select_results() {
-	awk -v re="$1" '/^(PASS|FAIL|SKIP)  / {
-		keep = ($2 " " $3) ~ re ||
-		       ($1 == "FAIL" && $2 !~ /^test_/ && $3 !~ /^test_/)
-	     }
-	     keep && /^(PASS|FAIL|SKIP)  |^      [|] /'
 }
 
 # This machine's own kernel runs the whole list natively, as one more row:
@@ -89,14 +58,14 @@ run_host() {
 		cp "$VMTEST_HOST_RESULTS" "build/vmtest/$k.log"
 		how="the host suite's results, counted there"
 	else
-		env T="$(test_regex all)" TEST_TIMEOUT="$TEST_TIMEOUT" WS="$WS" OUT=build/vmtest/no-unit-tests BENCH_OUT="${BENCH_OUT:-build/bench}" \
+		env T="$(list_regex all)" TEST_TIMEOUT="$TEST_TIMEOUT" WS="$WS" OUT=build/vmtest/no-unit-tests BENCH_OUT="${BENCH_OUT:-build/bench}" \
 			tests/run.sh >"build/vmtest/$k.log" 2>&1
 		how="$((SECONDS - start))s"
 	fi
 	{
 		echo "# kernel $k $(uname -r) this-machine"
 		echo "# no VM, $how"
-		select_results "$(test_regex all)" <"build/vmtest/$k.log"
+		select_results "$(list_regex all)" <"build/vmtest/$k.log"
 	} >"$res"
 	echo "$k"
 }
