@@ -206,6 +206,21 @@ rst_report_wire(struct rst_event *e, const struct ws_pkt *pkt, const void *data,
 	bpf_ringbuf_submit(e, 0);
 }
 
+/*
+ * The peer's first TSval after its SYN, and its time in ms after the
+ * flow's first packet (saturated: ~49 days).
+ */
+static __always_inline void rst_first_tsval(struct rst_flow *f, __u32 tsval,
+					    __u64 now)
+{
+	__u64 ms = now > f->first_ns ? (now - f->first_ns) / 1000000 : 0;
+
+	f->flags |= RST_F_TS_FIRST;
+	f->peer_tsval_first = tsval;
+	f->peer_ts_first_ms =
+	    ms < RST_TS_FIRST_MS_MAX ? ms : RST_TS_FIRST_MS_MAX;
+}
+
 static __always_inline void rst_update_rx(struct rst_flow *f,
 					  const struct ws_pkt *pkt,
 					  const struct ws_tcp_opts *o,
@@ -217,7 +232,12 @@ static __always_inline void rst_update_rx(struct rst_flow *f,
 		f->ttl_max = pkt->ttl;
 	f->ttl_last = pkt->ttl;
 	f->peer_ip_id = pkt->ip_id;
+	if (pkt->tcp_flags & WS_TCP_SYN)
+		f->flags &= ~RST_F_TS_FIRST;
 	if (o->present & WS_OPT_TS) {
+		if (!(f->flags & RST_F_TS_FIRST) &&
+		    !(pkt->tcp_flags & WS_TCP_SYN))
+			rst_first_tsval(f, o->tsval, now);
 		f->peer_tsval = o->tsval;
 		f->flags |= RST_F_PEER_TS;
 	}

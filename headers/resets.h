@@ -63,7 +63,10 @@ static inline __u32 rst_present_slot(const struct rst_flow_key *k)
 #define RST_F_FIN_RX  0x10 /* the peer's FIN was seen */
 #define RST_F_FIN_TX  0x20 /* our FIN was seen */
 #define RST_F_RST_TX  0x40 /* an RST of ours was seen */
+#define RST_F_TS_FIRST 0x80 /* peer_tsval_first holds one */
 #define RST_F_CLOSED  (RST_F_FIN_RX | RST_F_FIN_TX)
+
+#define RST_TS_FIRST_MS_MAX 0xffffffffU /* peer_ts_first_ms: this or later */
 
 /* rst_flow.last_tx_kind: only data and probes can provoke an RST. */
 #define RST_TX_ACK   0 /* a pure ACK (or a challenge ACK) */
@@ -78,6 +81,11 @@ struct rst_flow {
 	__u64 tx_gap_ns;  /* idle time of the flow before our last send */
 	__u64 rst_rx_ns;  /* last RST received, 0 if none */
 	__u32 peer_tsval; /* the peer's last TSval */
+	/* The peer's first TSval after its SYN (a SYN-ACK's may be a
+	 * syncookie's) or a new connection's, and its time (ms after
+	 * first_ns): with the last, what its TS clock runs at. */
+	__u32 peer_tsval_first;
+	__u32 peer_ts_first_ms;
 	__u32 our_ack;	  /* ack of our last segment: the kernel's rcv_nxt */
 	__u32 our_snd_nxt;
 	__u32 rx_pkts;
@@ -137,7 +145,7 @@ struct rst_bucket {
 };
 
 _Static_assert(sizeof(struct rst_flow_key) == 40, "rst_flow_key layout");
-_Static_assert(sizeof(struct rst_flow) == 72, "rst_flow layout");
-_Static_assert(sizeof(struct rst_event) == 160, "rst_event layout");
+_Static_assert(sizeof(struct rst_flow) == 80, "rst_flow layout");
+_Static_assert(sizeof(struct rst_event) == 168, "rst_event layout");
 
 #endif

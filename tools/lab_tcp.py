@@ -4,7 +4,8 @@
 
   lab_tcp.py server PORT [--timeout S]
       Accept one connection on [::]:PORT (IPv4 too) and echo every read back.
-      "abort" makes it close with SO_LINGER {1, 0} (an RST); "push" makes it
+      "abort" makes it close with SO_LINGER {1, 0} (an RST), "abortin:S" the
+      same S seconds later (its ACK of it goes first); "push" makes it
       send 4 KB the client is not expected to read; "stream" makes it send
       100 bytes every 100 ms for 3 s, then close; "later:FILE" makes it
       send "later" once FILE exists.
@@ -38,10 +39,16 @@ def listen(port, backlog, timeout):
     return s
 
 
+TCPI_OPT_USEC_TS = 64  # tcp_info.tcpi_options (6.7+)
+
+
 def server(port, timeout):
     s = listen(port, 1, timeout)
     c, _ = s.accept()
     c.settimeout(timeout)
+    info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
+    if info[5] & TCPI_OPT_USEC_TS:  # its TSvals are in microseconds
+        print("usec_ts", flush=True)
     while True:
         try:
             data = c.recv(4096)
@@ -49,6 +56,9 @@ def server(port, timeout):
             return
         if not data:
             return
+        if data.startswith(b"abortin:"):  # no segment of ours until then
+            time.sleep(float(data[8:].decode().strip()))
+            data = b"abort"
         if data.startswith(b"abort"):
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                          struct.pack("ii", 1, 0))

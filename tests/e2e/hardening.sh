@@ -33,8 +33,8 @@ MEM_MAP_SIZES='65536 * 8 + 64 * 80 + 128 * (80 * CPUS + 8)'
 #   sizes_slot_of, sizes_slot_big, sizes_counters
 MEM_MAP_HS='65536 * 160 + 256 * (80 + 96 * CPUS) + 1024 * 112'
 #   hs_flows (LRU, --max-flows 65536, 44 + 48 B), hs_ports, hs_listeners
-MEM_MAP_RST='65536 * 176 + 262144 + 262144 + 2 * (8 * CPUS + 8)'
-#   rst_flows (LRU, 40 + 72 B), rst_events (256 KiB ring buffer),
+MEM_MAP_RST='65536 * 184 + 262144 + 262144 + 2 * (8 * CPUS + 8)'
+#   rst_flows (LRU, 40 + 80 B), rst_events (256 KiB ring buffer),
 #   rst_present (2^18 one-byte slots), rst_stats (2 per-CPU u64)
 MEM_MAP_RETRANS='4096 * 96'
 #   retrans_peers (16 + 16 B)

@@ -67,6 +67,38 @@ test_peer_abort() {
 	assert_eq "$(($(lab_tcp_snmp EstabResets) - r0))" 1 "EstabResets"
 }
 
+# 1a. The server's TS clock runs in microseconds (tcp_usec_ts on its route
+#     to the client, 6.7+).  It aborts 2 s after our last segment
+#     (abortin:2: its ACK of it goes first), and its RST continues that
+#     clock where 1 kHz reads it as a jump (injected).  Over IPv6, where no
+#     IP ID continues the peer's to tell instead.  Flow 1's segments span
+#     too little time to show the clock: unsure, medium.  Flow 2's span
+#     0.7 s: the clock shown in µs, and high.
+test_peer_abort_usec_timestamps() {
+	local rc=0 i server
+	resets_lab
+	lab_exec s python3 tests/e2e/py/usec_ts_route.py 2001:db8:0::2 2001:db8:2::1 || rc=$?
+	if [ "$rc" = 2 ]; then
+		kernel_btf_has tcp_usec_ts && fail "$(uname -r) has tcp_usec_ts (BTF) but refused the route feature"
+		skip "no tcp_usec_ts before 6.7"
+	fi
+	assert_eq "$rc" 0 "route with tcp_usec_ts"
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	start_server "$WS_TMP/server1"
+	server=$BG_PID
+	LAB_TARGET=$LAB_S_IP6 lab_client "send:a,recv,send:abortin:2,recvwait:10" --timeout 5 >"$WS_TMP/client1"
+	wait_until 5 pid_gone "$server" || fail "server 1 still holds the port"
+	start_server "$WS_TMP/server2"
+	LAB_TARGET=$LAB_S_IP6 lab_client "send:a,recv,sleep:0.7,send:b,recv,send:abortin:2,recvwait:10" --timeout 5 >"$WS_TMP/client2"
+	for i in 1 2; do
+		assert_match "$(cat "$WS_TMP/client$i")" reset "client $i saw the reset"
+		assert_match "$(cat "$WS_TMP/server$i")" usec_ts "server $i's TSvals in microseconds (TCP_INFO)"
+	done
+	ws_stop
+	assert_eq "$(rsts "$WS_TMP/out" rx peer_ts_usec ts verdict confidence)" "-	unsure	peer_abort	medium
+True	continues	peer_abort	high" "clock, ts, verdict ($(rsts "$WS_TMP/out" rx idle_rx_s why | tr '\n' ';'))"
+}
+
 # The client's own DNAT: connects to ADDR:$LAB_PORT go to the server.
 lab_local_dnat() { # ADDR
 	lab_exec c nft -f - <<-EOF

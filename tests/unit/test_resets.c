@@ -162,6 +162,7 @@ static void test_baseline(void)
 	CHECK_EQ(f0.ttl_last, 62, "ttl_last");
 	CHECK_EQ(f0.peer_ip_id, 777, "ip_id");
 	CHECK_EQ(f0.peer_tsval, 1000, "tsval");
+	CHECK_EQ(f0.peer_tsval_first, 0, "a SYN's TSval is not the first");
 	CHECK_EQ(f0.rx_pkts, 1, "rx_pkts");
 	CHECK_EQ(nev, 0, "no event for a non-RST");
 	case_end();
@@ -175,6 +176,9 @@ static void test_baseline(void)
 	CHECK_EQ(f.ttl_last, 61, "ttl_last");
 	CHECK_EQ(f.peer_ip_id, 778, "ip_id");
 	CHECK_EQ(f.peer_tsval, 1010, "tsval");
+	CHECK_EQ(f.peer_tsval_first, 1010, "the first TSval after the SYN");
+	CHECK(f.flags & RST_F_TS_FIRST, "first TSval taken");
+	CHECK(f.peer_ts_first_ms < 1000, "its time, ms after the flow's first");
 	CHECK_EQ(f.rx_pkts, 2, "rx_pkts");
 	CHECK(f.last_rx_ns >= f0.last_rx_ns, "last_rx_ns");
 	case_end();
@@ -633,6 +637,18 @@ static void test_tuple_reused(void)
 	CHECK(get_flow(&k, &f), "flow present");
 	CHECK_EQ(f.tx_pkts, 2, "a retransmitted SYN: same baseline");
 	CHECK_EQ(flow_stat(RST_STAT_DELETES), 2, "deletes");
+	case_end();
+
+	case_begin("the peer's SYN-ACK restarts its first TSval");
+	run(xdp, tcp4(true, WS_TCP_ACK, 62, 20, 100, 7001, 5000, 10));
+	CHECK(get_flow(&k, &f) && f.peer_tsval_first == 5000, "first 5000");
+	run(xdp,
+	    tcp4(true, WS_TCP_SYN | WS_TCP_ACK, 62, 21, 200, 7001, 90000, 0));
+	CHECK(get_flow(&k, &f) && !(f.flags & RST_F_TS_FIRST),
+	      "a SYN-ACK clears it");
+	run(xdp, tcp4(true, WS_TCP_ACK, 62, 22, 201, 7001, 90010, 10));
+	CHECK(get_flow(&k, &f) && f.peer_tsval_first == 90010,
+	      "the new connection's first: %u", f.peer_tsval_first);
 	case_end();
 
 	case_begin("a SYN after an RST the peer sent data after: kept");

@@ -18,23 +18,38 @@
 #include "core/findings.h"
 #include "findings_util.h"
 
+static const struct rst_event received = { .dir = WS_RX };
+
+/*
+ * A middlebox's RST from @peer's flow, @hops away and @before hops before
+ * the peer (-1: unknown), after @idle s idle both ways (-1: unmeasured).
+ */
+static struct rst_row middlebox_row(const char *peer, int hops, int before,
+				    double idle)
+{
+	struct rst_row r = { .e = &received,
+			     .idle_s = idle,
+			     .idle_rx_s = idle,
+			     .idle_tx_s = idle };
+
+	r.res =
+	    (struct rst_result){ .verdict = RV_MIDDLEBOX,
+				 .conf = RC_HIGH,
+				 .hops = hops,
+				 .peer_hops = before < 0 ? -1 : hops + before,
+				 .hops_before_peer = before,
+				 .hop = -1 };
+	snprintf(r.peer, sizeof(r.peer), "%s", peer);
+	return r;
+}
+
 static void record_middlebox(struct ws_session *s, const char *peer,
 			     const char *hop_addr)
 {
-	struct rst_event e = { .dir = WS_RX };
-	struct rst_row r = { .e = &e,
-			     .idle_s = 5,
-			     .idle_rx_s = 5,
-			     .idle_tx_s = 0.01,
-			     .triggered = true };
+	struct rst_row r = middlebox_row(peer, 0, 2, 5);
 
-	r.res = (struct rst_result){ .verdict = RV_MIDDLEBOX,
-				     .conf = RC_HIGH,
-				     .hops = 0,
-				     .peer_hops = 2,
-				     .hops_before_peer = 2,
-				     .hop = -1 };
-	snprintf(r.peer, sizeof(r.peer), "%s", peer);
+	r.idle_tx_s = 0.01;
+	r.triggered = true;
 	snprintf(r.hop_addr, sizeof(r.hop_addr), "%s", hop_addr);
 	rst_record(s, &r);
 }
@@ -100,22 +115,14 @@ static void test_unmeasured_is_unknown(void)
 				.collectors = { &ws_resets_collector },
 				.n_collectors = 1 };
 	struct ws_findings f = { 0 };
-	struct rst_event e = { .dir = WS_RX };
-	struct rst_row r = {
-		.e = &e, .idle_s = -1, .idle_rx_s = -1, .idle_tx_s = -1
-	};
+	struct rst_row r = middlebox_row("198.18.3.3", 1, -1, -1);
 	const struct ws_finding *x;
 	char *out = NULL;
 	size_t len = 0;
 
 	case_begin("middlebox_reset: hop and idle not measured are unknown");
-	r.res = (struct rst_result){ .verdict = RV_MIDDLEBOX,
-				     .conf = RC_LOW,
-				     .hops = 1,
-				     .peer_hops = 3,
-				     .hops_before_peer = -1,
-				     .hop = -1 };
-	snprintf(r.peer, sizeof(r.peer), "198.18.3.3");
+	r.res.conf = RC_LOW;
+	r.res.peer_hops = 3;
 	s.out = open_memstream(&out, &len);
 	CHECK(s.out, "memstream");
 	if (!s.out)
@@ -232,22 +239,13 @@ static void test_measured_zero(void)
 				.collectors = { &ws_resets_collector },
 				.n_collectors = 1 };
 	struct ws_findings f = { 0 };
-	struct rst_event e = { .dir = WS_RX }, tx = { .dir = WS_TX };
-	struct rst_row r = {
-		.e = &e, .idle_s = 0, .idle_rx_s = 0, .idle_tx_s = 0
-	};
+	struct rst_event tx = { .dir = WS_TX };
+	struct rst_row r = middlebox_row("198.18.4.4", 0, 1, 0);
 	const struct ws_finding *x;
 	char *out = NULL;
 	size_t len = 0;
 
 	case_begin("resets: a hop count or idle time of 0 is 0, not unknown");
-	r.res = (struct rst_result){ .verdict = RV_MIDDLEBOX,
-				     .conf = RC_HIGH,
-				     .hops = 0,
-				     .peer_hops = 1,
-				     .hops_before_peer = 1,
-				     .hop = -1 };
-	snprintf(r.peer, sizeof(r.peer), "198.18.4.4");
 	s.out = open_memstream(&out, &len);
 	CHECK(s.out, "memstream");
 	if (!s.out)
@@ -317,6 +315,55 @@ static void test_refused_by_own_gateway_address(void)
 	case_end();
 }
 
+/*
+ * Two middleboxes reset after 90 s idle with no segment of ours just
+ * before: one on a flow whose segments of ours were seen (unsolicited: its
+ * idle timeout is about 90 s), one on a flow where none was (whether it
+ * answered one is unknown: at most 90 s, and unsolicited null).
+ */
+static void test_unsolicited_needs_our_side(void)
+{
+	struct ws_opts o = { .json = true };
+	struct ws_session s = { .o = &o,
+				.collectors = { &ws_resets_collector },
+				.n_collectors = 1 };
+	struct ws_findings f = { 0 };
+	struct rst_row r;
+	const struct ws_finding *x;
+	char *out = NULL, *sum;
+	size_t len = 0;
+
+	case_begin("unsolicited only when our side of the flow was seen");
+	s.out = open_memstream(&out, &len);
+	CHECK(s.out, "memstream");
+	if (!s.out)
+		return;
+	r = middlebox_row("198.18.6.6", 1, 1, 90);
+	r.tx_seen = true;
+	rst_record(&s, &r);
+	r = middlebox_row("198.18.6.7", 1, 1, 90);
+	rst_record(&s, &r);
+	fclose(s.out);
+	CHECK(out && strstr(out, "\"unsolicited\":true") &&
+		  strstr(out, "\"unsolicited\":null"),
+	      "rst records: %s", out ? out : "");
+	free(out);
+	resets_findings(&s, &f);
+	x = middlebox_of(&f, "198.18.6.6");
+	CHECK(x && evidence(x, "unsolicited") == 1, "seen: unsolicited");
+	x = middlebox_of(&f, "198.18.6.7");
+	CHECK(x && unknown_evidence(x, "unsolicited"), "unseen: unknown");
+	sum = summary_out(false);
+	CHECK(sum && strstr(sum, "198.18.6.6 after 90.0-90.0 s idle, "
+				 "unsolicited: its idle timeout is about 90 s"),
+	      "summary: %s", sum ? sum : "");
+	CHECK(sum && strstr(sum, "198.18.6.7 after 90.0-90.0 s idle: its "
+				 "idle timeout is at most 90 s"),
+	      "summary: %s", sum ? sum : "");
+	free(sum);
+	case_end();
+}
+
 int main(void)
 {
 	test_nat_origin();
@@ -324,6 +371,7 @@ int main(void)
 	test_summary_unmeasured_null();
 	test_measured_zero();
 	test_refused_by_own_gateway_address();
+	test_unsolicited_needs_our_side();
 	test_keepalive_unread(); /* last: a private mount namespace */
 	return unit_exit();
 }

@@ -30,6 +30,7 @@ static struct rst_evidence peer_flow(void)
 		.ipv4 = true,
 		.peer_ip_id = 4000,
 		.idle_rx_s = 0.5,
+		.tx_seen = true,
 		.burst = 1,
 		.burst_seqs = 1,
 	};
@@ -184,6 +185,115 @@ static void test_peer(void)
 		      RC_MEDIUM);
 }
 
+/* A peer whose TS clock runs in µs (tcp_usec_ts) aborts after 90 s idle. */
+static void test_peer_usec_clock(void)
+{
+	struct rst_evidence ev = peer_flow();
+	struct rst_result r;
+
+	ev.has_ts = true;
+	ev.idle_rx_s = 90;
+	ev.tsval = 100000 + 90000000;
+	check_verdict("µs TSval, clock unknown: peer_abort medium", &ev,
+		      RV_PEER_ABORT, RC_MEDIUM);
+	r = decide(&ev);
+	case_begin("µs TSval, clock unknown: unsure, not continues");
+	CHECK(r.ts_unsure && !r.ts_continues, "unsure");
+	CHECK(strstr(r.why, "microseconds"), "why: %s", r.why);
+	case_end();
+
+	ev.peer_ts_clock = RST_TS_CLOCK_USEC;
+	check_verdict("µs TSval, µs clock seen: peer_abort high", &ev,
+		      RV_PEER_ABORT, RC_HIGH);
+	ev.peer_ts_clock = RST_TS_CLOCK_SLOW;
+	check_verdict("µs TSval, 1 kHz clock seen: injected", &ev, RV_INJECTED,
+		      RC_MEDIUM);
+	ev.peer_ts_clock = RST_TS_CLOCK_USEC;
+	ev.tsval = 100000 + 90000; /* 90 s at 1 kHz */
+	check_verdict("ms TSval, µs clock seen: injected", &ev, RV_INJECTED,
+		      RC_MEDIUM);
+	ev.peer_ts_clock = RST_TS_CLOCK_UNKNOWN;
+	ev.tsval = 100000 + 30000000; /* 30 s of µs after 90 s idle */
+	check_verdict("µs TSval short of the idle time: injected", &ev,
+		      RV_INJECTED, RC_MEDIUM);
+
+	/* Two hours idle: the µs clock wrapped (every 71.6 minutes). */
+	ev.idle_rx_s = 7200;
+	ev.tsval = 100000 + (uint32_t)7200000000ULL;
+	ev.peer_ts_clock = RST_TS_CLOCK_USEC;
+	check_verdict("µs clock wrapped over 2 h idle: peer_abort high", &ev,
+		      RV_PEER_ABORT, RC_HIGH);
+	ev.tsval = 100000 + 7200 * 1000;
+	ev.peer_ts_clock = RST_TS_CLOCK_SLOW;
+	check_verdict("1 kHz clock over 2 h idle: peer_abort high", &ev,
+		      RV_PEER_ABORT, RC_HIGH);
+
+	ev = peer_flow();
+	ev.has_ts = true;
+	ev.peer_ts_clock = RST_TS_CLOCK_USEC;
+	ev.idle_rx_s = 0.1;
+	ev.tsval = 100000 - 5000;
+	check_verdict("µs clock, TSval behind after 0.1 s: injected", &ev,
+		      RV_INJECTED, RC_MEDIUM);
+	ev.idle_rx_s = -1; /* unknown */
+	ev.tsval = 100000 + 5000;
+	check_verdict("µs clock, idle unknown: no continuity", &ev, RV_INJECTED,
+		      RC_MEDIUM);
+	ev.peer_ts_clock = RST_TS_CLOCK_UNKNOWN;
+	ev.idle_rx_s = 0.05;
+	check_verdict("clock not shown, small jump after 50 ms: injected", &ev,
+		      RV_INJECTED, RC_MEDIUM);
+	ev.peer_ts_clock = RST_TS_CLOCK_OTHER;
+	ev.idle_rx_s = 90;
+	ev.tsval = 100000 + 90000000;
+	check_verdict("µs TSval, a clock of neither kind: injected", &ev,
+		      RV_INJECTED, RC_MEDIUM);
+
+	ev = peer_flow();
+	ev.has_ts = true;
+	ev.idle_rx_s = 90;
+	ev.tsval = 100000 + 90000000;
+	ev.ttl = 63;
+	r = decide(&ev);
+	case_begin("closer, µs TSval, clock unknown: middlebox, medium");
+	CHECK(r.verdict == RV_MIDDLEBOX && r.conf == RC_MEDIUM && r.ts_unsure,
+	      "%s %s: %s", rst_verdict_name(r.verdict),
+	      rst_confidence_name(r.conf), r.why);
+	case_end();
+	ev.ttl = 50; /* 14 hops: farther than the peer's 2 */
+	check_verdict("farther, µs TSval, clock unknown: injected medium", &ev,
+		      RV_INJECTED, RC_MEDIUM);
+	ev.ttl = 61; /* 1 hop farther */
+	check_verdict("1 hop farther, µs TSval, clock unknown: injected low",
+		      &ev, RV_INJECTED, RC_LOW);
+	ev.ttl = 62;
+	ev.idle_rx_s = 4295; /* 2^32 µs: the window wraps round to 0 */
+	ev.tsval = 100000 - 1000;
+	check_verdict("behind, where 1 MHz wraps round: injected", &ev,
+		      RV_INJECTED, RC_MEDIUM);
+}
+
+/* What a peer's TS clock runs at, from two of its segments. */
+static void test_ts_clock(void)
+{
+	case_begin("TS clocks told apart");
+	CHECK_EQ(rst_ts_clock(700000, 0.7), RST_TS_CLOCK_USEC, "1 MHz");
+	CHECK_EQ(rst_ts_clock(700, 0.7), RST_TS_CLOCK_SLOW, "1 kHz");
+	CHECK_EQ(rst_ts_clock(7, 0.7), RST_TS_CLOCK_SLOW, "10 Hz");
+	CHECK_EQ(rst_ts_clock(200000, 0.2), RST_TS_CLOCK_UNKNOWN,
+		 "under 0.5 s apart");
+	CHECK_EQ(rst_ts_clock((uint32_t)10800000000ULL, 10800),
+		 RST_TS_CLOCK_USEC, "1 MHz over 3 h: wrapped twice");
+	CHECK_EQ(rst_ts_clock(10800000, 10800), RST_TS_CLOCK_SLOW,
+		 "1 kHz over 3 h");
+	CHECK_EQ(rst_ts_clock(123456789, 10800), RST_TS_CLOCK_OTHER, "neither");
+	CHECK_EQ(rst_ts_clock(700000, -1), RST_TS_CLOCK_UNKNOWN,
+		 "no time between them");
+	CHECK_EQ(rst_ts_clock(700000, 3e6), RST_TS_CLOCK_UNKNOWN,
+		 "35 days: 1 MHz wrapped past telling");
+	case_end();
+}
+
 static void test_middlebox(void)
 {
 	struct rst_evidence ev = peer_flow();
@@ -198,6 +308,15 @@ static void test_middlebox(void)
 	CHECK_EQ(r.hops_before_peer, 1, "hops_before_peer");
 	CHECK(strstr(r.why, "unsolicited"), "unsolicited: %s", r.why);
 	case_end();
+
+	ev.tx_seen = false;
+	r = decide(&ev);
+	case_begin("middlebox, none of our segments seen: not unsolicited");
+	CHECK(r.verdict == RV_MIDDLEBOX, "middlebox");
+	CHECK(!strstr(r.why, "unsolicited") && strstr(r.why, "unknown"),
+	      "why: %s", r.why);
+	case_end();
+	ev.tx_seen = true;
 
 	ev.ttl = 254; /* a router starting at 255, 1 hop away */
 	r = decide(&ev);
@@ -920,6 +1039,8 @@ int main(void)
 	test_local();
 	test_local_evidence_lost();
 	test_peer();
+	test_peer_usec_clock();
+	test_ts_clock();
 	test_middlebox();
 	test_peer_ttl_range();
 	test_mid_probe_ttl();

@@ -594,6 +594,7 @@ static void timing(const struct rst_event *e, struct rst_row *r)
 	r->idle_rx_s = ns_ago(e->ts_ns, f->last_rx_ns);
 	r->idle_tx_s = ns_ago(e->ts_ns, f->last_tx_ns);
 	r->trigger_ago_s = r->idle_tx_s;
+	r->tx_seen = e->has_flow && (f->flags & RST_F_TX_SEEN);
 	/* A pure ACK (ours, or a challenge ACK) provokes nothing. */
 	r->triggered = e->dir == WS_RX && f->last_tx_ns &&
 		       f->last_tx_kind != RST_TX_ACK &&
@@ -605,6 +606,18 @@ static void timing(const struct rst_event *e, struct rst_row *r)
 		r->idle_s = dmin(r->idle_rx_s, r->idle_tx_s);
 	else
 		r->idle_s = r->idle_rx_s >= 0 ? r->idle_rx_s : r->idle_tx_s;
+}
+
+/* The peer's TS clock, from its first TSval after its SYN and its last. */
+static enum rst_ts_clock peer_ts_clock(const struct rst_flow *f)
+{
+	double secs;
+
+	if (!(f->flags & RST_F_TS_FIRST) || f->last_rx_ns < f->first_ns ||
+	    f->peer_ts_first_ms == RST_TS_FIRST_MS_MAX)
+		return RST_TS_CLOCK_UNKNOWN;
+	secs = (f->last_rx_ns - f->first_ns) / 1e9 - f->peer_ts_first_ms / 1e3;
+	return rst_ts_clock(f->peer_tsval - f->peer_tsval_first, secs);
 }
 
 static void gather(struct ws_session *s, struct rst_stored *w,
@@ -629,11 +642,13 @@ static void gather(struct ws_session *s, struct rst_stored *w,
 	ev->tsval = e->tsval;
 	ev->peer_ts = have && (f->flags & RST_F_PEER_TS);
 	ev->peer_tsval = f->peer_tsval;
+	ev->peer_ts_clock = have ? peer_ts_clock(f) : RST_TS_CLOCK_UNKNOWN;
 	ev->ipv4 = e->key.family == 4;
 	ev->ip_id = e->ip_id;
 	ev->peer_ip_id = f->peer_ip_id;
 	ev->idle_rx_s = r->idle_rx_s;
 	ev->triggered = r->triggered;
+	ev->tx_seen = r->tx_seen;
 	if (e->dir == WS_RX && !r->via_lo) {
 		rst_burst(evs, nevs, w, &ev->burst, &ev->burst_seqs);
 		ev->data_after = data_after_rst(s, &e->key);
@@ -661,6 +676,8 @@ static const char *ts_state(const struct rst_evidence *ev,
 		return ev->peer_ts ? "absent" : "none";
 	if (!ev->peer_ts)
 		return "no_baseline";
+	if (res->ts_unsure)
+		return "unsure";
 	return res->ts_continues ? "continues" : "jumps";
 }
 
@@ -941,6 +958,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 			 !ws_addr_is_local(w->e.key.family, w->e.key.laddr);
 	rst_decide(&ev, &r.res);
 	r.ts_state = ts_state(&ev, &r.res);
+	r.peer_ts_clock = ev.peer_ts_clock;
 	if (r.res.verdict == RV_MIDDLEBOX && r.res.hop >= 1) {
 		refused_hop(&rt, probes, why, &r);
 	} else if (opts.locate && r.res.verdict == RV_MIDDLEBOX &&

@@ -18,10 +18,12 @@ struct rst_row {
 	const char *reason; /* local: the kernel's sk_rst_reason name */
 	char kernel[96];    /* what the kernel did with it */
 	const char *ts_state;
+	enum rst_ts_clock peer_ts_clock;
 	bool seq_known;
 	int64_t seq_delta;
 	double idle_s, idle_rx_s, idle_tx_s; /* < 0: unknown */
 	bool triggered;
+	bool tx_seen;	      /* a segment of ours was seen on the flow */
 	bool refused;	      /* it answered our SYN: a refused connect */
 	bool probed;	      /* refused, and --locate probed for it */
 	const char *no_probe; /* refused: why --locate did not, or NULL */

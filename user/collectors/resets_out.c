@@ -58,7 +58,7 @@ struct group {
 	char peer[WS_ADDRSTRLEN];
 	char hop_addr[WS_ADDRSTRLEN];
 	int hops_before_peer;
-	bool unsolicited;
+	int unsolicited; /* middlebox: 1, 0, or -1: no segment of ours seen */
 	bool refused;		  /* RSTs that answered our SYN */
 	bool probed;		  /* refused, and --locate probed */
 	char no_probe[64];	  /* refused: why --locate did not probe */
@@ -171,8 +171,8 @@ static void print_text(struct ws_session *s, const struct rst_row *r)
 		itx);
 	if (r->triggered)
 		fprintf(f, " trigger=ours %s before", trig);
-	else if (e->dir == WS_RX && !r->via_lo)
-		fprintf(f, " unsolicited");
+	else if (e->dir == WS_RX && !r->via_lo && !r->refused)
+		fprintf(f, r->tx_seen ? " unsolicited" : " trigger=unknown");
 	if (r->refused)
 		fprintf(f, " refused");
 	fprintf(f, " => %s", v);
@@ -221,13 +221,23 @@ static void print_json(struct ws_session *s, const struct rst_row *r)
 	json_num_or_null(&j, "hops", r->res.hops);
 	json_num_or_null(&j, "peer_hops", r->res.peer_hops);
 	json_str(&j, "ts", r->ts_state);
+	if (r->peer_ts_clock != RST_TS_CLOCK_UNKNOWN)
+		json_bool(&j, "peer_ts_usec",
+			  r->peer_ts_clock == RST_TS_CLOCK_USEC);
+	else
+		json_null(&j, "peer_ts_usec");
 	if (r->seq_known)
 		json_i64(&j, "seq_delta", r->seq_delta);
 	json_str(&j, "kernel", r->kernel);
 	json_num_or_null(&j, "idle_s", r->idle_s);
 	json_num_or_null(&j, "idle_rx_s", r->idle_rx_s);
 	json_num_or_null(&j, "idle_tx_s", r->idle_tx_s);
-	json_bool(&j, "triggered", r->triggered);
+	/* Received, with none of our segments seen: we cannot know. */
+	if (r->triggered || r->tx_seen || r->refused || e->dir != WS_RX ||
+	    r->via_lo)
+		json_bool(&j, "triggered", r->triggered);
+	else
+		json_null(&j, "triggered");
 	if (r->triggered)
 		json_double(&j, "trigger_ago_s", r->trigger_ago_s);
 	json_bool(&j, "refused", r->refused);
@@ -241,7 +251,10 @@ static void print_json(struct ws_session *s, const struct rst_row *r)
 				 r->res.hops_before_peer);
 		json_num_or_null(&j, "hop", r->res.hop);
 		json_str_or_null(&j, "hop_addr", r->hop_addr);
-		json_bool(&j, "unsolicited", !r->triggered);
+		if (r->triggered || r->tx_seen)
+			json_bool(&j, "unsolicited", !r->triggered);
+		else
+			json_null(&j, "unsolicited");
 	}
 	json_end(&j);
 }
@@ -284,7 +297,9 @@ static void group_add(const struct rst_row *r)
 {
 	const struct rst_result *res = &r->res;
 	const char *reason = r->reason ? r->reason : "";
-	bool unsol = res->verdict == RV_MIDDLEBOX && !r->triggered;
+	int unsol = res->verdict != RV_MIDDLEBOX || r->triggered ? 0
+		    : r->tx_seen				 ? 1
+								 : -1;
 	bool refused = r->refused;
 	uint16_t port = refused ? r->e->key.rport : 0;
 	int rst_hops = refused ? res->hops : -1;
@@ -575,14 +590,15 @@ static void advice(const struct group *g, char *buf, size_t len)
 		 */
 		if (g->idle_min >= 1 && g->idle_max >= 0) {
 			ws_sysctl("net.ipv4.tcp_keepalive_time", &ka);
-			snprintf(
-			    buf, len,
-			    "its idle timeout is %s %.0f s; "
-			    "net.ipv4.tcp_keepalive_time here is %s — "
-			    "set it (or the application's keepalive) "
-			    "below %.0f s",
-			    g->unsolicited ? "about" : "at most", g->idle_min,
-			    ws_fmt_sysctl(ka, now, sizeof(now)), g->idle_min);
+			snprintf(buf, len,
+				 "its idle timeout is %s %.0f s; "
+				 "net.ipv4.tcp_keepalive_time here is %s — "
+				 "set it (or the application's keepalive) "
+				 "below %.0f s",
+				 g->unsolicited == 1 ? "about" : "at most",
+				 g->idle_min,
+				 ws_fmt_sysctl(ka, now, sizeof(now)),
+				 g->idle_min);
 		} else
 			snprintf(buf, len,
 				 "a firewall/IPS on the path rejects the flow "
@@ -702,7 +718,7 @@ static void summary_text(struct ws_session *s)
 			snprintf(idle, sizeof(idle),
 				 " after %.1f-%.1f s idle%s", g->idle_min,
 				 g->idle_max,
-				 g->unsolicited ? ", unsolicited" : "");
+				 g->unsolicited == 1 ? ", unsolicited" : "");
 		fprintf(s->out, "  %" PRIu64 " reset%s %s%s: %s\n", g->n,
 			g->n == 1 ? "" : "s", origin, idle, adv);
 	}
@@ -766,7 +782,10 @@ static void summary_json(struct ws_session *s)
 			json_num_or_null(&j, "hops_before_peer",
 					 g->hops_before_peer);
 			json_str_or_null(&j, "hop_addr", g->hop_addr);
-			json_bool(&j, "unsolicited", g->unsolicited);
+			if (g->unsolicited >= 0)
+				json_bool(&j, "unsolicited", g->unsolicited);
+			else
+				json_null(&j, "unsolicited");
 		}
 		json_bool(&j, "refused", g->refused);
 		if (g->refused) {
@@ -869,7 +888,7 @@ void resets_query(struct resets_query *q)
 		m->hops_before_peer = g->hops_before_peer;
 		m->idle_min_s = g->idle_max >= 0 ? g->idle_min : -1;
 		m->idle_max_s = g->idle_max;
-		m->unsolicited = g->unsolicited;
+		m->unsolicited = g->unsolicited == 1;
 		m->count = g->n;
 		q->n_middlebox++;
 	}
@@ -993,7 +1012,10 @@ static void find_middlebox(const struct group *g, struct ws_findings *f)
 	}
 	evidence_known(x, "idle_min_s", g->idle_max >= 0, g->idle_min);
 	evidence_known(x, "idle_max_s", g->idle_max >= 0, g->idle_max);
-	ws_evidence_num(x, "unsolicited", g->unsolicited);
+	if (g->unsolicited >= 0)
+		ws_evidence_num(x, "unsolicited", g->unsolicited);
+	else
+		ws_evidence_unknown(x, "unsolicited");
 	/* An idle timeout: the keepalive to set; else the generic advice. */
 	if (g->idle_max >= 0 && g->idle_min >= 1)
 		ws_advise_keepalive(x, g->idle_min);

@@ -62,15 +62,82 @@ static void set(struct rst_result *r, enum rst_verdict v, enum rst_confidence c,
 }
 
 /*
- * The RST's TSval follows the peer's clock: not behind it, and ahead by no
- * more than the idle time at 1 kHz (the fastest common TS clock) plus 1 s.
+ * At 1 kHz (the fastest common TS clock, or any slower one): not behind
+ * the peer's last TSval, and ahead by no more than the idle time plus 1 s.
  */
-static bool ts_continues(const struct rst_evidence *ev)
+static bool ts_fits_ms(int32_t delta, double idle_s)
 {
-	int32_t delta = (int32_t)(ev->tsval - ev->peer_tsval);
-	double limit_ms = ev->idle_rx_s * 1000 + 1000;
+	return delta >= 0 && delta <= idle_s * 1000 + 1000;
+}
 
-	return ev->has_ts && ev->peer_ts && delta >= 0 && delta <= limit_ms;
+/*
+ * At 1 MHz (Linux's tcp_usec_ts, 6.7+): the RST's TSval is ahead by the
+ * idle time, modulo 2^32 (the clock wraps every 72 minutes).
+ */
+static bool ts_fits_usec(uint32_t delta, double idle_s)
+{
+	return rst_ts_advance_fits(delta, idle_s, 1e6);
+}
+
+/*
+ * Whether the RST's TSval continues the peer's clock: at 1 MHz if the flow
+ * showed that clock in microseconds, else at 1 kHz.  On a flow that could
+ * not show which, a TSval that fits only a microsecond clock is unsure,
+ * once the idle time is long enough for that to tell it from a jump, and
+ * unless the µs clock's window wraps round to the peer's last TSval.
+ */
+static void judge_ts(const struct rst_evidence *ev, struct rst_result *r)
+{
+	uint32_t delta = ev->tsval - ev->peer_tsval;
+
+	if (!ev->has_ts || !ev->peer_ts)
+		return;
+	if (ev->peer_ts_clock == RST_TS_CLOCK_USEC)
+		r->ts_continues = ts_fits_usec(delta, ev->idle_rx_s);
+	else if (ts_fits_ms((int32_t)delta, ev->idle_rx_s))
+		r->ts_continues = true;
+	else if (ev->peer_ts_clock == RST_TS_CLOCK_UNKNOWN &&
+		 ev->idle_rx_s >= RST_TS_UNSURE_IDLE_S &&
+		 !ts_fits_usec(0, ev->idle_rx_s)) /* wrapped to 0: behind? */
+		r->ts_unsure = ts_fits_usec(delta, ev->idle_rx_s);
+}
+
+/* The tolerance of rst_ts_advance_fits(), in ticks. */
+static double ts_tolerance(double secs, double hz)
+{
+	return (RST_TS_JITTER_S + secs * 0.001) * hz;
+}
+
+bool rst_ts_advance_fits(uint32_t ticks, double secs, double hz)
+{
+	double tol = ts_tolerance(secs, hz), wrap = 4294967296.0;
+	uint32_t expect;
+	int32_t off;
+
+	if (!(secs >= 0) || tol >= wrap / 2)
+		return false;
+	/* Short of a wrap, a clock never goes back. */
+	if (secs * hz + tol < wrap / 2 && (int32_t)ticks < 0)
+		return false;
+	expect = (uint32_t)(uint64_t)(secs * hz);
+	off = (int32_t)(ticks - expect);
+	return (off < 0 ? -(double)off : off) <= tol;
+}
+
+enum rst_ts_clock rst_ts_clock(uint32_t ticks, double secs)
+{
+	bool slow, usec;
+
+	if (!(secs >= RST_TS_RATE_SPAN_S) ||
+	    ts_tolerance(secs, 1e6) >= 2147483648.0)
+		return RST_TS_CLOCK_UNKNOWN;
+	slow = ticks <= secs * 1100 + 1000; /* 1 kHz or slower */
+	usec = rst_ts_advance_fits(ticks, secs, 1e6);
+	if (slow && usec)
+		return RST_TS_CLOCK_UNKNOWN;
+	return usec   ? RST_TS_CLOCK_USEC
+	       : slow ? RST_TS_CLOCK_SLOW
+		      : RST_TS_CLOCK_OTHER;
 }
 
 /* The RST's IP-ID is a little after the peer's last one (per-flow ID). */
@@ -166,6 +233,19 @@ static const char *continuity(const struct rst_result *r)
 }
 
 /*
+ * A timestamp that continues the peer's only at a clock not shown to run
+ * in µs (ts_unsure) proves nothing, and takes a high verdict to medium.
+ */
+static const char unsure_note[] =
+    "; its TSval fits the peer's only at a 1 MHz clock not shown";
+
+static enum rst_confidence unsure_cap(const struct rst_result *r,
+				      enum rst_confidence c)
+{
+	return r->ts_unsure && c == RC_HIGH ? RC_MEDIUM : c;
+}
+
+/*
  * Forgery signs, strongest first; true if one was found.  One hop farther
  * than the peer's packets may be the peer over a route a hop longer since:
  * its clock or IP-ID continuing says it is, and without them it is no more
@@ -198,9 +278,9 @@ static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
 		return true;
 	}
 	if (farther && r->hops > far + 1) {
-		set(r, RV_INJECTED, RC_HIGH,
-		    "TTL %u does not fit: %d hops away, the peer %d at most",
-		    ev->ttl, r->hops, far);
+		set(r, RV_INJECTED, unsure_cap(r, RC_HIGH),
+		    "TTL %u does not fit: %d hops away, the peer %d at most%s",
+		    ev->ttl, r->hops, far, r->ts_unsure ? unsure_note : "");
 		return true;
 	}
 	if (farther && continuity(r)) {
@@ -213,9 +293,9 @@ static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
 	if (farther) {
 		set(r, RV_INJECTED, RC_LOW,
 		    "TTL %u is 1 hop farther than the peer's packets, with "
-		    "nothing of the peer's in it: a forger, or the peer over "
+		    "%s of the peer's in it: a forger, or the peer over "
 		    "a route 1 hop longer since",
-		    ev->ttl);
+		    ev->ttl, r->ts_unsure ? "no proof" : "nothing");
 		return true;
 	}
 	return false;
@@ -225,8 +305,11 @@ static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
 static void decide_middlebox(const struct rst_evidence *ev,
 			     struct rst_result *r)
 {
-	const char *how =
-	    ev->triggered ? "answered our segment" : "unsolicited";
+	const char *how = ev->triggered ? "answered our segment"
+			  : ev->tx_seen
+			      ? "unsolicited"
+			      : "no segment of ours seen on the flow: "
+				"whether it answered one is unknown";
 
 	if (continuity(r)) {
 		set(r, RV_PEER_ABORT, RC_MEDIUM,
@@ -244,8 +327,9 @@ static void decide_middlebox(const struct rst_evidence *ev,
 		return;
 	}
 	r->hops_before_peer = r->peer_hops - r->hops;
-	set(r, RV_MIDDLEBOX, RC_HIGH, "%d hop(s) before the peer, %s",
-	    r->hops_before_peer, how);
+	set(r, RV_MIDDLEBOX, unsure_cap(r, RC_HIGH),
+	    "%d hop(s) before the peer, %s%s", r->hops_before_peer, how,
+	    r->ts_unsure ? unsure_note : "");
 }
 
 /*
@@ -263,6 +347,14 @@ static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r,
 		set(r, RV_PEER_ABORT, RC_HIGH,
 		    "TTL matches the peer and its %s continues the peer's",
 		    r->ts_continues ? "timestamp" : "IP-ID");
+		return;
+	}
+	if (r->ts_unsure) {
+		set(r, RV_PEER_ABORT, RC_MEDIUM,
+		    "TTL matches the peer; its TSval %u continues the peer's "
+		    "%u only if that clock runs in microseconds (tcp_usec_ts), "
+		    "which the peer's segments did not show",
+		    ev->tsval, ev->peer_tsval);
 		return;
 	}
 	if (ev->has_ts && ev->peer_ts) {
@@ -477,7 +569,7 @@ void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 	r->ttl_inconsistent = ev->peer_ttl_max - ev->peer_ttl_min > 1 ||
 			      rst_initial_ttl(ev->peer_ttl_min) !=
 				  rst_initial_ttl(ev->peer_ttl_max);
-	r->ts_continues = ts_continues(ev);
+	judge_ts(ev, r);
 	r->ipid_continues = ipid_continues(ev);
 	if (decide_injected(ev, r, far))
 		return;

@@ -52,6 +52,14 @@ struct rst_refused {
 	const char *no_probe; /* why --locate did not probe, or NULL */
 };
 
+/* What a peer's TS clock was seen to run at. */
+enum rst_ts_clock {
+	RST_TS_CLOCK_UNKNOWN = 0,
+	RST_TS_CLOCK_SLOW,  /* 1 kHz or slower */
+	RST_TS_CLOCK_USEC,  /* 1 MHz: Linux's tcp_usec_ts (6.7+) */
+	RST_TS_CLOCK_OTHER, /* neither */
+};
+
 /* Everything recorded about one RST and its flow. */
 struct rst_evidence {
 	bool sent;	  /* left this host on a watched interface */
@@ -67,10 +75,12 @@ struct rst_evidence {
 	uint32_t tsval;
 	bool peer_ts; /* the peer sent timestamps on this flow */
 	uint32_t peer_tsval;
+	enum rst_ts_clock peer_ts_clock;
 	bool ipv4;
 	uint16_t ip_id, peer_ip_id;
 	double idle_rx_s;    /* since the peer's last packet */
 	bool triggered;	     /* one of our segments came just before */
+	bool tx_seen;	     /* a segment of ours was seen on the flow */
 	int burst;	     /* RSTs received on this flow within 1 s */
 	int burst_seqs;	     /* distinct sequence numbers among them */
 	uint32_t data_after; /* peer segments with data after the RST */
@@ -89,11 +99,22 @@ struct rst_result {
 	int hop;	      /* refused middlebox: its distance (TTL), or -1 */
 	bool ttl_inconsistent;
 	bool ts_continues;
+	bool ts_unsure; /* continues only at a clock in µs, its rate unknown */
 	bool ipid_continues;
 	char why[192];
 };
 
 #define RST_TRIGGER_WINDOW_S 1.0 /* our segment this close: it triggered */
+/*
+ * A peer's TS clock is told from its segments at least RST_TS_RATE_SPAN_S
+ * apart; RST_TS_JITTER_S: the coarse clock's and the path's jitter in a
+ * time between two segments.  A TSval that fits only a clock in µs says
+ * so (unsure) only after RST_TS_UNSURE_IDLE_S idle: shorter, that window
+ * is mostly jitter, and a small jump of a 1 kHz clock would fit it.
+ */
+#define RST_TS_RATE_SPAN_S   0.5
+#define RST_TS_JITTER_S	     0.25
+#define RST_TS_UNSURE_IDLE_S 1.5
 
 struct rst_result rst_unmeasured(enum rst_verdict v, enum rst_confidence c);
 void rst_decide(const struct rst_evidence *ev, struct rst_result *r);
@@ -108,6 +129,17 @@ int rst_hops(uint8_t ttl);
  * farther), and a probe would reach it and draw resets of its own.
  */
 int rst_mid_probe_ttl(int hops, int peer_hops, bool peer_onlink);
+/*
+ * A 32-bit TS clock's advance @ticks fits @secs at @hz, modulo 2^32: within
+ * RST_TS_JITTER_S and a drift of 0.1%.
+ */
+bool rst_ts_advance_fits(uint32_t ticks, double secs, double hz);
+/*
+ * A peer's TS clock from its advance @ticks between two of its segments
+ * @secs apart: unknown when they are too close, or when both clocks fit
+ * (or the µs one could have wrapped past telling).
+ */
+enum rst_ts_clock rst_ts_clock(uint32_t ticks, double secs);
 const char *rst_verdict_name(enum rst_verdict v);
 const char *rst_confidence_name(enum rst_confidence c);
 const char *rst_lost_name(enum rst_lost l);
