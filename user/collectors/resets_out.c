@@ -140,6 +140,16 @@ static void fmt_endpoint(const char *addr, uint16_t port, char *buf, size_t len)
 	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
 }
 
+/*
+ * A received RST on a flow where no segment of ours was seen (and no
+ * refusal of our SYN): whether one of ours triggered it is unknown.
+ */
+static bool trigger_unknown(const struct rst_row *r)
+{
+	return r->e->dir == WS_RX && !r->via_lo && !r->refused &&
+	       !r->triggered && !r->tx_seen;
+}
+
 static void print_text(struct ws_session *s, const struct rst_row *r)
 {
 	const struct rst_event *e = r->e;
@@ -172,7 +182,8 @@ static void print_text(struct ws_session *s, const struct rst_row *r)
 	if (r->triggered)
 		fprintf(f, " trigger=ours %s before", trig);
 	else if (e->dir == WS_RX && !r->via_lo && !r->refused)
-		fprintf(f, r->tx_seen ? " unsolicited" : " trigger=unknown");
+		fprintf(f, trigger_unknown(r) ? " trigger=unknown"
+					      : " unsolicited");
 	if (r->refused)
 		fprintf(f, " refused");
 	fprintf(f, " => %s", v);
@@ -232,12 +243,10 @@ static void print_json(struct ws_session *s, const struct rst_row *r)
 	json_num_or_null(&j, "idle_s", r->idle_s);
 	json_num_or_null(&j, "idle_rx_s", r->idle_rx_s);
 	json_num_or_null(&j, "idle_tx_s", r->idle_tx_s);
-	/* Received, with none of our segments seen: we cannot know. */
-	if (r->triggered || r->tx_seen || r->refused || e->dir != WS_RX ||
-	    r->via_lo)
-		json_bool(&j, "triggered", r->triggered);
-	else
+	if (trigger_unknown(r))
 		json_null(&j, "triggered");
+	else
+		json_bool(&j, "triggered", r->triggered);
 	if (r->triggered)
 		json_double(&j, "trigger_ago_s", r->trigger_ago_s);
 	json_bool(&j, "refused", r->refused);
@@ -251,10 +260,10 @@ static void print_json(struct ws_session *s, const struct rst_row *r)
 				 r->res.hops_before_peer);
 		json_num_or_null(&j, "hop", r->res.hop);
 		json_str_or_null(&j, "hop_addr", r->hop_addr);
-		if (r->triggered || r->tx_seen)
-			json_bool(&j, "unsolicited", !r->triggered);
-		else
+		if (trigger_unknown(r))
 			json_null(&j, "unsolicited");
+		else
+			json_bool(&j, "unsolicited", !r->triggered);
 	}
 	json_end(&j);
 }
@@ -298,8 +307,8 @@ static void group_add(const struct rst_row *r)
 	const struct rst_result *res = &r->res;
 	const char *reason = r->reason ? r->reason : "";
 	int unsol = res->verdict != RV_MIDDLEBOX || r->triggered ? 0
-		    : r->tx_seen				 ? 1
-								 : -1;
+		    : trigger_unknown(r)			 ? -1
+								 : 1;
 	bool refused = r->refused;
 	uint16_t port = refused ? r->e->key.rport : 0;
 	int rst_hops = refused ? res->hops : -1;
