@@ -81,3 +81,34 @@ PY
 	python3 tools/bench/report.py "$d" >"$WS_TMP/report.md"
 	assert_match "$(grep -F '(the RST storm), `diag`' "$WS_TMP/report.md")" '\| 0\.96 \[0\.96–0\.96\] \(3 runs; nothing attached, again: 1\.00 \[1\.00–1\.00\]\) \| met \|$' "diag: 960 of (1000 + 1000) / 2; A/A 1500 of (2000 + 1000) / 2"
 }
+
+# Section 3b's rounds add two live rows beside the per-packet goals, not
+# deciding them: every program's run time per segment, diag over the empty
+# program, and per storm packet, then less the empty program's ns per run
+# for each program the empty one does not run (the stats' clock reads).
+# Made-up rounds through report.py.
+test_report_live_goals() {
+	local d=$WS_TMP/results
+	mkdir -p "$d"
+	python3 - "$d/where.json" <<'PY'
+import json, sys
+def row(cfg, load, rnd, packets, progs):
+    return {"config": cfg, "load": load, "round": rnd, "seconds": 1.0, "user_ns": 0,
+            "packets": packets, "progs": {n: {"run_ns": ns, "runs": runs} for n, (ns, runs) in progs.items()}}
+with open(sys.argv[1], "w") as f:
+    for rnd in range(2):
+        # 1000 segments: diag 800 ns a segment, the empty program 200
+        f.write(json.dumps(row("diag", "data", rnd, 1000, {"in": (500000, 1000), "out": (300000, 800)})) + "\n")
+        f.write(json.dumps(row("tc_pass", "data", rnd, 1000, {"tc_pass": (200000, 1800)})) + "\n")
+        # 1000 packets: diag 5 runs a packet, 500 ns; the empty program 2 runs, 50 ns each
+        f.write(json.dumps(row("diag", "ack", rnd, 1000, {"in": (200000, 1000), "out": (100000, 1000),
+                                                          "tp": (200000, 3000)})) + "\n")
+        f.write(json.dumps(row("tc_pass", "ack", rnd, 1000, {"tc_pass": (100000, 2000)})) + "\n")
+PY
+	python3 tools/bench/report.py "$d" >"$WS_TMP/report.md"
+	assert_match "$(grep -F 'established TCP, live' "$WS_TMP/report.md")" \
+		'\| 4\.00× \[4\.00×–4\.00×\] \(2 rounds\) \| – \(upper bound, not a verdict: see section 3b\) \|$' "800 / 200 ns a segment"
+	assert_match "$(grep -F 'RST-storm packet, live' "$WS_TMP/report.md")" \
+		'\| \+400 ns \[\+400 ns–\+400 ns\] \(2 rounds; without the clock reads of the 3\.0 more program runs a packet, \+250 ns \[\+250 ns–\+250 ns\]\) \| – \(upper bound, not a verdict: see section 3b\) \|$' \
+		"500 - 100 ns, less 3 runs of 50"
+}

@@ -550,6 +550,19 @@ where_stop() { # CONFIG
 	esac
 }
 
+# Section 2b's flood of small data segments; prints the segments the
+# receiver's stack took in (TcpInSegs), the load's packets.
+where_data_segments() {
+	local before try
+	before=$(tcp_in_segs)
+	for try in 1 2 3; do # the server takes one client at a time
+		timeout 30 "${PIN_SND[@]}" ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$FLOOD_SECONDS" -l 64 -N -P 2 >"$TMP/iperf.out" 2>&1 && break
+		log "where: iperf3 (try $try): $(tail -1 "$TMP/iperf.out")"
+		sleep 0.5
+	done
+	echo $(($(tcp_in_segs) - before))
+}
+
 # One load under one config: each program's run time and runs, as JSON.
 where_once() { # CONFIG LOAD ROUND
 	local cfg=$1 load=$2 ids s0 s1 c0=0 c1=0 res t0 t1
@@ -559,12 +572,14 @@ where_once() { # CONFIG LOAD ROUND
 	s0=$(prog_stats "$ids")
 	[ -z "$OBS_PID" ] || c0=$(cpu_ns "$OBS_PID")
 	t0=$(now)
-	if [ "$load" = ack ]; then
+	case $load in
+	ack)
 		timeout 120 ip netns exec "$SND" trafgen -o s0 -i "$TMP/flood.cfg" -n "$FLOOD_FRAMES" -b 5000000pps -P 1 >/dev/null 2>&1 || true
 		res='{"packets":'$FLOOD_FRAMES'}'
-	else
-		res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60)
-	fi
+		;;
+	data) res='{"packets":'$(where_data_segments)'}' ;;
+	*) res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60) ;;
+	esac
 	t1=$(now)
 	sleep 0.3
 	s1=$(prog_stats "$ids")
@@ -584,28 +599,34 @@ print(json.dumps(o))' "$cfg" "$load" "$3" "$t0" "$t1" "$s0" "$s1" "$res" "$c0" "
 }
 
 # Where the time goes: kernel.bpf_stats_enabled=1 (restored on exit) and
-# each program's run time under the RST storm and churn: diag, each stateful
+# each program's run time under the RST storm, small data segments on
+# established flows (section 2b's flood) and churn: diag, each stateful
 # collector alone, sizes alone (what every command pays) and an empty
 # program on tcx and on clsact (what each hook and the stats' own clock
 # reads cost).
 WHERE_CONFIGS=${WHERE_CONFIGS:-diag handshakes resets sizes tc_pass tc_pass_clsact}
+WHERE_LOADS=${WHERE_LOADS:-ack data churn}
 bench_where() {
 	local cfgs r i load n
 	read -ra cfgs <<<"$WHERE_CONFIGS"
 	n=${#cfgs[@]}
-	log "where: $ROUNDS rounds of the RST storm and churn under ($WHERE_CONFIGS) with bpf_stats"
+	log "where: $ROUNDS rounds of ($WHERE_LOADS) under ($WHERE_CONFIGS) with bpf_stats"
 	BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	nslib_track $!
 	nslib_wait_until 5 grep -q listening "$TMP/srv.out" || { log "churn server not listening on 198.18.0.1:8080"; exit 1; }
+	ip netns exec "$SND" sysctl -qw net.ipv4.tcp_autocorking=0
+	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
+	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
 	for ((r = 0; r < ROUNDS; r++)); do
-		for load in ack churn; do
+		for load in $WHERE_LOADS; do
 			for ((i = 0; i < n; i++)); do
 				where_once "${cfgs[$(((i + r) % n))]}" "$load" "$r"
 			done
 		done
 	done
+	ip netns exec "$RCV" pkill -x iperf3 || true
 	restore_bpf_stats
 	BPF_STATS_WAS=""
 }
