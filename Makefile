@@ -112,7 +112,8 @@ deps:
 RUN_VMTEST := $(if $(filter 1,$(SANITIZE))$(filter 0,$(VMTEST)),,yes)
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-bins $(OUT)/bench/xdp_pass.bpf.o \
-		$(OUT)/bench/tcx_pass $(OUT)/bench/tc_pass.bpf.o
+		$(OUT)/bench/tcx_pass $(OUT)/bench/tc_pass.bpf.o \
+		$(OUT)/bench/tc_touch.bpf.o
 ifneq ($(SANITIZE),1)
 	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)$(MAKE) --no-print-directory DYNAMIC=1 all
@@ -162,7 +163,8 @@ clean:
 -include $(OUT)/wirescope.bpf.d $(USER_OBJS:.o=.d) $(UNIT_BINS:=.d)
 
 BENCH_BINS := $(OUT)/bench/progcost $(OUT)/bench/churn $(OUT)/bench/tcx_pass \
-	      $(OUT)/bench/xdp_pass.bpf.o $(OUT)/bench/tc_pass.bpf.o
+	      $(OUT)/bench/xdp_pass.bpf.o $(OUT)/bench/tc_pass.bpf.o \
+	      $(OUT)/bench/tc_touch.bpf.o
 
 $(OUT)/bench:
 	$(Q)mkdir -p $@

@@ -8,6 +8,7 @@
 #   SECTIONS="churn exporter" ROUNDS=2 tools/bench/bench.sh  # a subset
 # An A/B of another build under bpf_stats (section 3b), one collector:
 #   WS=/other/wirescope WHERE_CONFIGS=resets SECTIONS=where tools/bench/bench.sh
+# WHERE_LOADS picks its loads (ack data churn).
 # Both builds in the same rounds: a config ending in _b runs from WS_B.
 #   WS_B=/other/wirescope SECTIONS=flood FLOOD_CONFIGS="diag diag_b" ...
 # FLOOD_CONFIGS, CHURN_CONFIGS and BULK_CONFIGS pick a section's observers;
@@ -31,7 +32,7 @@ US_FRAMES=${US_FRAMES:-1200000}
 ALL_SECTIONS="progcost bulk flood churn where exporter cpu"
 SECTIONS=${SECTIONS:-$ALL_SECTIONS}
 REPORT=docs/BENCHMARKS.md
-if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WS_B:-}${WHERE_CONFIGS:-}${FLOOD_CONFIGS:-}${CHURN_CONFIGS:-}${BULK_CONFIGS:-}" ]; then
+if [ "$SECTIONS" != "$ALL_SECTIONS" ] || [ -n "${WS_SET:-}${WS_B:-}${WHERE_CONFIGS:-}${WHERE_LOADS:-}${FLOOD_CONFIGS:-}${CHURN_CONFIGS:-}${BULK_CONFIGS:-}" ]; then
 	REPORT=build/bench/BENCHMARKS.md
 fi
 OUT=build/bench/results
@@ -48,7 +49,7 @@ BPF_STATS_WAS=""
 PIN_SND=() PIN_RCV=()
 if [ "$(nproc)" -ge 2 ]; then PIN_SND=(taskset -c 0) PIN_RCV=(taskset -c 1); fi
 restore_bpf_stats() { [ -z "$BPF_STATS_WAS" ] || sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"; }
-trap 'restore_bpf_stats; nslib_cleanup; rm -rf "$TMP"' EXIT
+trap 'iperf3_server_stop; restore_bpf_stats; nslib_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 log() { echo "bench: $*" >&2; }
@@ -101,10 +102,10 @@ delivered() { if [ "$1" = udp ]; then udp_in; else tcp_in_segs; fi; }
 rx_packets() { ip netns exec "$RCV" cat /sys/class/net/r0/statistics/rx_packets; }
 now() { date +%s.%N; }
 
-# The empty program on tcx links, as wirescope attaches (held by a process:
-# sets OBS_PID); false if this kernel has no tcx.
-tcx_pass_start() {
-	ip netns exec "$RCV" build/bench/tcx_pass build/bench/tc_pass.bpf.o r0 3600 >"$TMP/tcx.out" 2>&1 &
+# The empty program (or OBJ's) on tcx links, as wirescope attaches (held by
+# a process: sets OBS_PID); false if this kernel has no tcx.
+tcx_pass_start() { # [OBJ]
+	ip netns exec "$RCV" build/bench/tcx_pass "${1:-build/bench/tc_pass.bpf.o}" r0 3600 >"$TMP/tcx.out" 2>&1 &
 	OBS_PID=$!
 	nslib_wait_until 10 grep -q '^attached' "$TMP/tcx.out" && return 0
 	local rc=0
@@ -114,11 +115,12 @@ tcx_pass_start() {
 	return 1
 }
 
-# The empty program as clsact filters: nothing holds it.
-clsact_pass_start() {
+# The empty program (or OBJ's) as clsact filters: nothing holds it.
+clsact_pass_start() { # [OBJ]
+	local obj=${1:-build/bench/tc_pass.bpf.o}
 	tc -n "$RCV" qdisc add dev r0 clsact
-	tc -n "$RCV" filter add dev r0 ingress bpf da obj build/bench/tc_pass.bpf.o sec tc
-	tc -n "$RCV" filter add dev r0 egress bpf da obj build/bench/tc_pass.bpf.o sec tc
+	tc -n "$RCV" filter add dev r0 ingress bpf da obj "$obj" sec tc
+	tc -n "$RCV" filter add dev r0 egress bpf da obj "$obj" sec tc
 }
 
 tc_pass_stop() {
@@ -149,6 +151,9 @@ start_observer() {
 		tcx_pass_start || clsact_pass_start
 		;;
 	tc_pass_clsact) clsact_pass_start ;; # the same, through tc's classifier
+	tc_pass_touch) # the same, reading the headers: the misses any observer takes
+		tcx_pass_start build/bench/tc_touch.bpf.o || clsact_pass_start build/bench/tc_touch.bpf.o
+		;;
 	sizes_generic | sizes_native)
 		ws_start "$RCV" sizes -i r0 -m "${1#sizes_}" -j 3600
 		;;
@@ -296,9 +301,21 @@ print(json.dumps({"kind":k,"config":c,"round":int(r),"seq":int(q),"sent":int(sen
 # leave ss writing into a closed pipe under pipefail).
 iperf3_listening() { [ -n "$(ip netns exec "$RCV" ss -Hltn 'sport = :5201')" ]; }
 
+# The iperf3 server on RCV's CPU, and its end (by its pid file: pkill sees
+# every namespace's iperf3).
+iperf3_server_start() {
+	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 -I "$TMP/iperf3.pid" >/dev/null 2>&1
+	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
+}
+
+iperf3_server_stop() {
+	[ -s "$TMP/iperf3.pid" ] && kill "$(cat "$TMP/iperf3.pid")" 2>/dev/null || true
+	rm -f "$TMP/iperf3.pid"
+}
+
 FLOOD_SECONDS=${FLOOD_SECONDS:-2}
 FLOOD_KINDS=${FLOOD_KINDS:-ack data udp}
-FLOOD_CONFIGS=${FLOOD_CONFIGS:-none none_again tc_pass tc_pass_clsact diag diag_skiptp export tcpdump}
+FLOOD_CONFIGS=${FLOOD_CONFIGS:-none none_again tc_pass tc_pass_clsact tc_pass_touch diag diag_skiptp export tcpdump}
 # diag_skiptp: diag without the two tracepoints an RST storm fires per
 # packet (tcp_send_reset, and kfree_skb for the ACK it drops).
 SKIP_TPS=${SKIP_TPS:-kfree_skb,tcp_send_reset}
@@ -309,14 +326,13 @@ bench_flood() {
 	local r k
 	log "flood: $ROUNDS rounds x ($FLOOD_KINDS) x ($FLOOD_CONFIGS), each between two unobserved runs"
 	ip netns exec "$SND" sysctl -qw net.ipv4.tcp_autocorking=0
-	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
-	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
+	iperf3_server_start
 	for ((r = 0; r < ROUNDS; r++)); do
 		for k in $FLOOD_KINDS; do
 			bracketed "$r" "flood_once $k" $FLOOD_CONFIGS
 		done
 	done
-	ip netns exec "$RCV" pkill -x iperf3 || true
+	iperf3_server_stop
 }
 
 
@@ -340,12 +356,11 @@ bulk_once() { # CONFIG ROUND SEQ
 bench_bulk() {
 	local configs=${BULK_CONFIGS:-none_again sizes_tc diag export sizes_native diag_native tcpdump} r
 	log "bulk: $ROUNDS rounds x ($configs) x ${BULK_SECONDS}s of iperf3, each between two unobserved runs"
-	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
-	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
+	iperf3_server_start
 	for ((r = 0; r < ROUNDS; r++)); do
 		bracketed "$r" bulk_once $configs
 	done
-	ip netns exec "$RCV" pkill -x iperf3 || true
+	iperf3_server_stop
 }
 
 passive_opens() { ip netns exec "$RCV" nstat -az TcpPassiveOpens | awk '/TcpPassiveOpens/ {print $2}'; }
@@ -387,7 +402,7 @@ PY
 }
 
 bench_churn() {
-	local configs=${CHURN_CONFIGS:-none_again tc_pass tc_pass_clsact handshakes diag export tcpdump} r
+	local configs=${CHURN_CONFIGS:-none_again tc_pass tc_pass_clsact tc_pass_touch handshakes diag export tcpdump} r
 	log "churn: $ROUNDS rounds x ($configs) x $CHURN_CONNS connections, each between two unobserved runs"
 	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	local srv=$!
@@ -551,16 +566,21 @@ where_stop() { # CONFIG
 }
 
 # Section 2b's flood of small data segments; prints the segments the
-# receiver's stack took in (TcpInSegs), the load's packets.
+# receiver's stack took in (TcpInSegs), the load's packets: 0 if iperf3
+# failed, a row the report leaves out.
 where_data_segments() {
 	local before try
 	before=$(tcp_in_segs)
 	for try in 1 2 3; do # the server takes one client at a time
-		timeout 30 "${PIN_SND[@]}" ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$FLOOD_SECONDS" -l 64 -N -P 2 >"$TMP/iperf.out" 2>&1 && break
+		if timeout 30 "${PIN_SND[@]}" ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$FLOOD_SECONDS" -l 64 -N -P 2 >"$TMP/iperf.out" 2>&1; then
+			echo $(($(tcp_in_segs) - before))
+			return
+		fi
 		log "where: iperf3 (try $try): $(tail -1 "$TMP/iperf.out")"
 		sleep 0.5
 	done
-	echo $(($(tcp_in_segs) - before))
+	log "where: iperf3 failed 3 times: no row for this round"
+	echo 0
 }
 
 # One load under one config: each program's run time and runs, as JSON.
@@ -578,7 +598,7 @@ where_once() { # CONFIG LOAD ROUND
 		res='{"packets":'$FLOOD_FRAMES'}'
 		;;
 	data) res='{"packets":'$(where_data_segments)'}' ;;
-	*) res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60) ;;
+	churn) res=$(timeout 90 "${PIN_SND[@]}" ip netns exec "$SND" build/bench/churn client 198.18.0.1 8080 "$CHURN_CONNS" "$CHURN_INFLIGHT" 60) ;;
 	esac
 	t1=$(now)
 	sleep 0.3
@@ -604,21 +624,25 @@ print(json.dumps(o))' "$cfg" "$load" "$3" "$t0" "$t1" "$s0" "$s1" "$res" "$c0" "
 # collector alone, sizes alone (what every command pays) and an empty
 # program on tcx and on clsact (what each hook and the stats' own clock
 # reads cost).
-WHERE_CONFIGS=${WHERE_CONFIGS:-diag handshakes resets sizes tc_pass tc_pass_clsact}
+WHERE_CONFIGS=${WHERE_CONFIGS:-diag handshakes resets sizes tc_pass tc_pass_clsact tc_pass_touch}
 WHERE_LOADS=${WHERE_LOADS:-ack data churn}
 bench_where() {
 	local cfgs r i load n
 	read -ra cfgs <<<"$WHERE_CONFIGS"
 	n=${#cfgs[@]}
+	for load in $WHERE_LOADS; do
+		case $load in ack | data | churn) ;; *) log "where: no load '$load' (ack, data, churn)"; exit 1 ;; esac
+	done
 	log "where: $ROUNDS rounds of ($WHERE_LOADS) under ($WHERE_CONFIGS) with bpf_stats"
 	BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 	"${PIN_RCV[@]}" ip netns exec "$RCV" build/bench/churn server 198.18.0.1 8080 600 >"$TMP/srv.out" &
 	nslib_track $!
 	nslib_wait_until 5 grep -q listening "$TMP/srv.out" || { log "churn server not listening on 198.18.0.1:8080"; exit 1; }
-	ip netns exec "$SND" sysctl -qw net.ipv4.tcp_autocorking=0
-	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 >/dev/null 2>&1
-	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
+	if [[ " $WHERE_LOADS " == *" data "* ]]; then
+		ip netns exec "$SND" sysctl -qw net.ipv4.tcp_autocorking=0
+		iperf3_server_start
+	fi
 	for ((r = 0; r < ROUNDS; r++)); do
 		for load in $WHERE_LOADS; do
 			for ((i = 0; i < n; i++)); do
@@ -626,7 +650,7 @@ bench_where() {
 			done
 		done
 	done
-	ip netns exec "$RCV" pkill -x iperf3 || true
+	iperf3_server_stop
 	restore_bpf_stats
 	BPF_STATS_WAS=""
 }

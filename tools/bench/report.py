@@ -58,12 +58,13 @@ FLOOD_NAMES = {"none": "nothing attached", "none_again": AGAIN,
                "xdp_pass_native": "an empty native XDP program",
                "tc_pass": "an empty program on wirescope's hook (tcx; clsact before 6.6)",
                "tc_pass_clsact": "an empty program as clsact filters (wirescope's hook before 6.6)",
+               "tc_pass_touch": "an empty program that reads the headers, on wirescope's hook",
                "sizes_generic": "`sizes -m generic`", "sizes_native": "`sizes -m native`",
                "sizes_tc": "`sizes` (default: tc)", "handshakes": "`handshakes` (default: tc)",
                "resets": "`resets` (default: tc)", "diag": "`diag` (default: tc)",
                "diag_skiptp": "`diag --skip-tracepoint kfree_skb,tcp_send_reset`",
                "export": "`export` (default: tc)", "tcpdump": "`tcpdump -w /dev/null`"}
-FLOOD_ORDER = ["none", "none_again", "xdp_pass_native", "tc_pass", "tc_pass_clsact", "sizes_generic", "sizes_native", "sizes_tc",
+FLOOD_ORDER = ["none", "none_again", "xdp_pass_native", "tc_pass", "tc_pass_clsact", "tc_pass_touch", "sizes_generic", "sizes_native", "sizes_tc",
                "handshakes", "resets", "diag", "diag_skiptp", "export", "tcpdump"]
 
 
@@ -179,17 +180,27 @@ def where_programs(rows):
     return out
 
 
+def load_units(r):
+    return r.get("connected" if r["load"] == "churn" else "packets", 0)
+
+
+def load_where(d):
+    """Section 3b's rounds; a load that did not run (no packets) is left out."""
+    return [r for r in load(os.path.join(d, "where.json"))
+            if load_units(r) > 0 and sum(p["runs"] for p in r["progs"].values()) > 0]
+
+
 def bpf_ns_per(r):
     """All programs' run time over the load, per WHERE_UNITS of it."""
-    total = sum(p["run_ns"] for p in r["progs"].values())
-    return total / (r["connected"] if r["load"] == "churn" else r["packets"])
+    return sum(p["run_ns"] for p in r["progs"].values()) / load_units(r)
 
 
-WHERE_HEADS = {"tc_pass": "empty", "tc_pass_clsact": "empty, clsact"}
+WHERE_HEADS = {"tc_pass": "empty", "tc_pass_clsact": "empty, clsact",
+               "tc_pass_touch": "empty, reading the headers"}
 
 
 def where_by_command(rows):
-    cfgs = with_b(["tc_pass", "tc_pass_clsact", "sizes", "handshakes", "resets", "diag"],
+    cfgs = with_b(["tc_pass", "tc_pass_clsact", "tc_pass_touch", "sizes", "handshakes", "resets", "diag"],
                   [dict(r, config=r.get("config", "diag")) for r in rows])
     if len(cfgs) < 2:
         return []
@@ -198,9 +209,12 @@ def where_by_command(rows):
            "flood packet (RST storm), per segment delivered (small data) and per connection "
            "(churn). *Empty* is an empty program "
            "on wirescope's own hooks (tcx links; clsact filters before 6.6): the hook's fixed "
-           "cost with the stats' own clock reads, and the first touch of each skb. *Empty, "
+           "cost with the stats' own clock reads. *Empty, "
            "clsact* is the same program as clsact filters, which run through tc's classifier: "
-           "what the hook costs on kernels without tcx. `sizes` alone is what every command pays; a collector's "
+           "what the hook costs on kernels without tcx. *Empty, reading the headers* "
+           "(tools/bench/tc_touch.bpf.c) reads the GSO fields and the Ethernet, IP and TCP headers, "
+           "pulled into the skb's head as wirescope pulls them, and nothing else: the misses any "
+           "observer takes first. `sizes` alone is what every command pays; a collector's "
            "own cost is its column less that one. A program that reads the packet takes the cache misses on "
            "it that the stack would take next anyway, and the empty program leaves them to the stack: a "
            "column less the empty one is an upper bound on what the command adds.", "",
@@ -229,7 +243,7 @@ def where(rows):
            "`kernel.bpf_stats_enabled=1` (restored after) and each wirescope program's "
            "`run_time_ns` and `run_cnt` (`bpftool prog show`) over one load, `wirescope diag` on "
            "the receiver's veth in the default mode (tc). {}. ns per run includes the stats' own "
-           "clock reads, what the empty program's column below costs. The last row of each load "
+           "clock reads, which the empty program's runs below are made of with the hook's own cost. The last row of each load "
            "is the wirescope process's own CPU time (schedstat) over the same load, for scale. "
            "Median [min–max] over {} rounds.".format(
                "; ".join(loads[k] for k, _ in WHERE_LOADS if any(r["load"] == k for r in rows)),
@@ -353,6 +367,7 @@ def churn(rows):
     head = {"none": "unobserved", "none_again": "unobserved, again (A/A)",
             "tc_pass": "an empty program (tcx)",
             "tc_pass_clsact": "an empty program (clsact)",
+            "tc_pass_touch": "an empty program reading the headers (tcx)",
             "sizes_tc": "`sizes` (tc)", "handshakes": "`handshakes` (tc)",
             "resets": "`resets` (tc)", "diag": "`diag` (tc)",
             "export": "`export` (tc)", "tcpdump": "`tcpdump -w /dev/null`"}
@@ -473,8 +488,7 @@ def goals(d):
            "how far a ratio moves when nothing changes. A throughput goal is decided "
            "only when the ratio is on the same side of it against the A/A run too (the "
            "ratio divided by the A/A pair's): else it is *undecided*, the base moved more "
-           "than the goal's margin. The two *live* rows after the per-packet goals are section "
-           "3b's: the same paths on the real data path, an upper bound that decides no goal.", "",
+           "than the goal's margin.", "",
            "| goal | measured, median [min–max] | met |", "|---|---|---|"]
 
     def decide(v, goal, again):
@@ -532,17 +546,20 @@ def goals(d):
         40, "+{:.0f} ns")
     pkt("RST-storm packet ≤ +40 ns: our RST out (tc egress, rate-limited)", "tcp4_rst", "extra_ns",
         40, "+{:.0f} ns", "tc")
-    out += live_goals(load(os.path.join(d, "where.json")))
-    return out
+    live = live_goals(load_where(d))
+    if live:
+        out[2] += (" The *live* rows after the per-packet goals are section 3b's: the same paths "
+                   "on the real data path, upper bounds that decide no goal.")
+    return out + live
 
 
-def live_pairs(rows, load_name):
-    """(diag, empty) rows of each round of a section 3b load."""
+def live_pairs(rows, load_name, floor="tc_pass"):
+    """(diag, floor) rows of each round of a section 3b load."""
     by = {}
     for r in rows:
-        if r["load"] == load_name and r.get("config") in ("diag", "tc_pass"):
+        if r["load"] == load_name and r.get("config") in ("diag", floor):
             by.setdefault(r["round"], {})[r["config"]] = r
-    return [(p["diag"], p["tc_pass"]) for p in by.values() if len(p) == 2]
+    return [(p["diag"], p[floor]) for p in by.values() if len(p) == 2]
 
 
 def runs_per(r):
@@ -556,28 +573,36 @@ def live_goals(rows):
     empty program.  It counts cache misses on the packet that `diag` takes
     and the stack would take after it anyway, which the empty program
     leaves to the stack: an upper bound.  The stats' clock reads are in
-    both; a program the empty one does not run adds its own, at most the
-    empty program's ns per run, which the figure after "without" takes off.
+    both, and each program the empty one does not run adds its own: the
+    second storm figure takes off that many of the empty program's whole
+    runs, more than their clock reads.
     """
     out = []
-    note = "– (upper bound, not a verdict: see section 3b)"
+    note = "– (the first figure an upper bound, not a verdict: see section 3b)"
     data = live_pairs(rows, "data")
     if data:
         v = [bpf_ns_per(a) / bpf_ns_per(b) for a, b in data]
+        touch = [bpf_ns_per(a) / bpf_ns_per(b) for a, b in live_pairs(rows, "data", "tc_pass_touch")]
         out.append("| established TCP, live (section 3b, small data: every program per "
-                   "segment, against the empty program) | {} ({} rounds) | {} |".format(
-                       mmm(v, "{:.2f}×"), len(v), note))
+                   "segment, against the empty program) | {} ({} rounds{}) | {} |".format(
+                       mmm(v, "{:.2f}×"), len(v),
+                       "; against the empty program that reads the headers, {}".format(
+                           mmm(touch, "{:.2f}×")) if touch else "", note))
     storm = live_pairs(rows, "ack")
     if storm:
         extra = [bpf_ns_per(a) - bpf_ns_per(b) for a, b in storm]
-        less = [bpf_ns_per(a) - bpf_ns_per(b) - (runs_per(a) - runs_per(b)) * bpf_ns_per(b) / runs_per(b)
-                for a, b in storm]
+        run = [bpf_ns_per(b) / runs_per(b) for a, b in storm]
+        more = [runs_per(a) - runs_per(b) for a, b in storm]
+        less = [x - m * e for x, m, e in zip(extra, more, run)]
+        touch = [bpf_ns_per(a) - bpf_ns_per(b) for a, b in live_pairs(rows, "ack", "tc_pass_touch")]
         out.append("| RST-storm packet, live (section 3b: every program per flood packet, "
-                   "kfree_skb and tcp_send_reset too) | {} ({} rounds; without the clock reads of "
-                   "the {:.1f} more program runs a packet, {}) | {} |".format(
-                       mmm(extra, "+{:.0f} ns"), len(extra),
-                       statistics.median([runs_per(a) - runs_per(b) for a, b in storm]),
-                       mmm(less, "+{:.0f} ns"), note))
+                   "kfree_skb and tcp_send_reset too, against the empty program) | {} ({} rounds; "
+                   "less {:.1f} of the empty program's runs, {} ns each, for the programs it does "
+                   "not run: {}{}) | {} |".format(
+                       mmm(extra, "{:+.0f} ns"), len(extra), statistics.median(more),
+                       mmm(run, "{:.0f}"), mmm(less, "{:+.0f} ns"),
+                       "; against the empty program that reads the headers, {}".format(
+                           mmm(touch, "{:+.0f} ns")) if touch else "", note))
     return out
 
 
@@ -600,7 +625,7 @@ def main():
     lines += bulk(load(os.path.join(d, "bulk.json"))) + [""]
     lines += flood(load(os.path.join(d, "flood.json"))) + [""]
     lines += churn(load(os.path.join(d, "churn.json"))) + [""]
-    lines += where(load(os.path.join(d, "where.json"))) + [""]
+    lines += where(load_where(d)) + [""]
     lines += exporter(load(os.path.join(d, "exporter.json"))) + [""]
     lines += userspace(load(os.path.join(d, "userspace.json"))) + [""]
     notes = os.path.join(os.path.dirname(__file__), "READING.md")
