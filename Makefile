@@ -176,6 +176,7 @@ $(OUT)/bench/%: tools/bench/%.c tools/bench/bench_setup.h $(LIB_OBJS) $(SKEL) | 
 $(OUT)/bench/%.bpf.o: tools/bench/%.bpf.c | $(OUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUT)/bench/tc_touch.bpf.o: bpf/pull.bpf.h headers/parse.h
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
@@ -189,6 +190,7 @@ deb: wirescope
 # The kernel matrix: tools/vmtest/tests.list in a VM of each kernel of
 # tools/vmtest/kernels (Debian's and Ubuntu's, fetched and cached in
 # /var/cache/wirescope-vmtest); docs/kernels.md.
-vmtest: deps $(BIN) $(OUT)/bench/tcx_pass $(OUT)/bench/tc_pass.bpf.o
+vmtest: deps $(BIN) $(OUT)/bench/tcx_pass $(OUT)/bench/tc_pass.bpf.o \
+	$(OUT)/bench/tc_touch.bpf.o
 	$(Q)WS=$(abspath $(BIN)) BENCH_OUT=$(OUT)/bench tools/vmtest/matrix.sh $(VMTEST_KERNELS)
 .PHONY: vmtest

@@ -12,6 +12,7 @@
  * TC_ACT_UNSPEC (let the rest of the tc chain decide) for every input.
  */
 #include "common.bpf.h"
+#include "pull.bpf.h"
 #include "sizes.bpf.h"
 #include "retrans.bpf.h"
 #include "handshakes.bpf.h"
@@ -40,28 +41,6 @@ static __always_inline void observe_tcp(const struct ws_pkt *pkt,
 			   skb && dir == WS_TX &&
 			       (pkt->tcp_flags & WS_TCP_SYN) && !skb->sk);
 	resets_observe(pkt, data, data_end, ifindex, dir);
-}
-
-/*
- * The frame is TCP over IPv4 or IPv6 (no extension header) and runs past
- * the skb's linear head, where tc's direct reads end: its headers may lie
- * outside it.  bpf_skb_load_bytes() reads the protocol wherever it is.
- */
-static __always_inline bool tcp_past_head(struct __sk_buff *skb)
-{
-	__u32 off;
-	__u8 proto;
-
-	if (skb->len <= skb->data_end - skb->data)
-		return false;
-	if (skb->protocol == bpf_htons(WS_ETH_P_IP))
-		off = WS_ETH_HLEN + 9;
-	else if (skb->protocol == bpf_htons(WS_ETH_P_IPV6))
-		off = WS_ETH_HLEN + 6;
-	else
-		return false;
-	return !bpf_skb_load_bytes(skb, off, &proto, 1) &&
-	       proto == WS_IPPROTO_TCP;
 }
 
 static __always_inline void parse_and_observe(void *data, void *data_end,
@@ -136,28 +115,14 @@ int ws_tc_egress(struct __sk_buff *skb)
 }
 
 /*
- * A linear head shorter than Ethernet, IPv4 and TCP without options holds
- * no TCP frame's headers.  A pull takes at most WS_PULL_MAX bytes: IPv6
- * and a TCP header with every option fit.
- */
-#define WS_HEAD_MIN 54
-#define WS_PULL_MAX 128
-
-/*
- * An AF_PACKET sender's mapped TX ring (trafgen) leaves only the Ethernet
- * header in the skb's linear head.  On ingress, pull a TCP frame's headers
- * in, as the stack's own receive path does next anyway.  A head of 54
- * bytes or more costs a length comparison; a shorter one of another
- * protocol, one-byte reads.  Egress is left alone: the stack's own skbs
- * carry their headers in the head, and a frame there without them comes
- * from a packet socket on this host (or was forwarded so): counted.
+ * On ingress only: the stack's own skbs carry their headers in the head on
+ * egress, and a frame there without them comes from a packet socket on this
+ * host (or was forwarded so): counted (WS_H_HEADERS_UNREAD).
  */
 static __always_inline void pull_headers(struct __sk_buff *skb)
 {
-	if (tcp_collectors_enabled() &&
-	    skb->data_end - skb->data < WS_HEAD_MIN && tcp_past_head(skb))
-		bpf_skb_pull_data(skb, skb->len < WS_PULL_MAX ? skb->len
-							      : WS_PULL_MAX);
+	if (tcp_collectors_enabled())
+		pull_tcp_headers(skb);
 }
 
 SEC("tc")

@@ -309,8 +309,12 @@ iperf3_server_start() {
 }
 
 iperf3_server_stop() {
-	[ -s "$TMP/iperf3.pid" ] && kill "$(cat "$TMP/iperf3.pid")" 2>/dev/null || true
+	local pid
+	pid=$(cat "$TMP/iperf3.pid" 2>/dev/null) || return 0
 	rm -f "$TMP/iperf3.pid"
+	[ "$(cat /proc/"$pid"/comm 2>/dev/null)" = iperf3 ] || return 0
+	kill "$pid" 2>/dev/null || true
+	nslib_wait_until 5 test ! -e /proc/"$pid" || log "iperf3 server $pid still running"
 }
 
 FLOOD_SECONDS=${FLOOD_SECONDS:-2}
@@ -471,7 +475,15 @@ PY
 }
 
 # CPU time of every thread of PID in ns (schedstat: ns, not 10 ms ticks).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {print s}'; }
+# A thread may end between the glob and the read: it counts as none (a
+# failed cat under pipefail ended a whole make bench once).
+cpu_ns() {
+	local f ns s=0
+	for f in /proc/"$1"/task/*/schedstat; do
+		read -r ns _ 2>/dev/null <"$f" && s=$((s + ns))
+	done
+	echo "$s"
+}
 
 # CPU milliseconds per minute of a wirescope command, idle and under a flood
 # of US_FRAMES frames at 200 kpps, ROUNDS_US rounds.
@@ -621,9 +633,9 @@ print(json.dumps(o))' "$cfg" "$load" "$3" "$t0" "$t1" "$s0" "$s1" "$res" "$c0" "
 # Where the time goes: kernel.bpf_stats_enabled=1 (restored on exit) and
 # each program's run time under the RST storm, small data segments on
 # established flows (section 2b's flood) and churn: diag, each stateful
-# collector alone, sizes alone (what every command pays) and an empty
+# collector alone, sizes alone (what every command pays), an empty
 # program on tcx and on clsact (what each hook and the stats' own clock
-# reads cost).
+# reads cost) and one that reads the headers (what looking costs).
 WHERE_CONFIGS=${WHERE_CONFIGS:-diag handshakes resets sizes tc_pass tc_pass_clsact tc_pass_touch}
 WHERE_LOADS=${WHERE_LOADS:-ack data churn}
 bench_where() {

@@ -197,6 +197,17 @@ def bpf_ns_per(r):
 
 WHERE_HEADS = {"tc_pass": "empty", "tc_pass_clsact": "empty, clsact",
                "tc_pass_touch": "empty, reading the headers"}
+WHERE_FLOORS = {
+    "tc_pass": "*Empty* is an empty program on wirescope's own hooks (tcx links; clsact filters "
+               "before 6.6): the hook's fixed cost with the stats' own clock reads.",
+    "tc_pass_clsact": "*Empty, clsact* is the same program as clsact filters, which run through "
+                      "tc's classifier: what the hook costs on kernels without tcx.",
+    "tc_pass_touch": "*Empty, reading the headers* (tools/bench/tc_touch.bpf.c) reads the GSO "
+                     "fields and the Ethernet, IP and TCP headers, a TCP frame's pulled into "
+                     "the skb's head as wirescope pulls them, and nothing else: what looking "
+                     "at a packet costs before any collector's work, and a floor closer to "
+                     "each command than the empty one.",
+}
 
 
 def where_by_command(rows):
@@ -205,19 +216,15 @@ def where_by_command(rows):
     if len(cfgs) < 2:
         return []
     heads = {c: WHERE_HEADS.get(c, "`{}`".format(c)) for c in cfgs}
-    out = ["", "The same loads under each command alone: every program's run time summed, per "
-           "flood packet (RST storm), per segment delivered (small data) and per connection "
-           "(churn). *Empty* is an empty program "
-           "on wirescope's own hooks (tcx links; clsact filters before 6.6): the hook's fixed "
-           "cost with the stats' own clock reads. *Empty, "
-           "clsact* is the same program as clsact filters, which run through tc's classifier: "
-           "what the hook costs on kernels without tcx. *Empty, reading the headers* "
-           "(tools/bench/tc_touch.bpf.c) reads the GSO fields and the Ethernet, IP and TCP headers, "
-           "pulled into the skb's head as wirescope pulls them, and nothing else: the misses any "
-           "observer takes first. `sizes` alone is what every command pays; a collector's "
-           "own cost is its column less that one. A program that reads the packet takes the cache misses on "
-           "it that the stack would take next anyway, and the empty program leaves them to the stack: a "
-           "column less the empty one is an upper bound on what the command adds.", "",
+    text = ["The same loads under each command alone: every program's run time summed, per "
+            "flood packet (RST storm), per segment delivered (small data) and per connection "
+            "(churn)."]
+    text += [WHERE_FLOORS[c] for c in WHERE_FLOORS if c in cfgs]
+    text += ["`sizes` alone is what every command pays; a collector's own cost is its column less "
+             "that one. A program that reads the packet may take cache misses on it that the "
+             "stack would take next anyway, which the empty program leaves to the stack: a column "
+             "less the empty one is an upper bound on what the command adds."]
+    out = ["", " ".join(text), "",
            "| load | " + " | ".join(b_name(heads, c) for c in cfgs) + " |",
            "|---|" + "---|" * len(cfgs)]
     for load, label in WHERE_LOADS:
@@ -367,7 +374,7 @@ def churn(rows):
     head = {"none": "unobserved", "none_again": "unobserved, again (A/A)",
             "tc_pass": "an empty program (tcx)",
             "tc_pass_clsact": "an empty program (clsact)",
-            "tc_pass_touch": "an empty program reading the headers (tcx)",
+            "tc_pass_touch": "an empty program reading the headers",
             "sizes_tc": "`sizes` (tc)", "handshakes": "`handshakes` (tc)",
             "resets": "`resets` (tc)", "diag": "`diag` (tc)",
             "export": "`export` (tc)", "tcpdump": "`tcpdump -w /dev/null`"}
