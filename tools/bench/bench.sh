@@ -256,7 +256,7 @@ bracketed() {
 #   udp   FLOOD_SECONDS of 18-byte UDP datagrams (60-byte frames) to iperf3's
 #         bound socket (iperf3 -u -b 0 -l 18)
 flood_once() { # KIND CONFIG ROUND SEQ
-	local kind=$1 cfg=$2 before after rx0 rx1 t0 t1 obs udp="" try
+	local kind=$1 cfg=$2 before after rx0 rx1 t0 t1 obs udp=""
 	start_observer "$cfg"
 	before=$(delivered "$kind")
 	rx0=$(rx_packets)
@@ -273,11 +273,7 @@ flood_once() { # KIND CONFIG ROUND SEQ
 	data | udp)
 		[ "$kind" = data ] || udp="-u -b 0 -l 18"
 		[ "$kind" = udp ] || udp="-l 64 -N -P 2"
-		for try in 1 2 3; do # the server takes one client at a time
-			timeout 30 "${PIN_SND[@]}" ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$FLOOD_SECONDS" $udp >"$TMP/iperf.out" 2>&1 && break
-			log "flood: iperf3 ($kind, $cfg, try $try): $(tail -1 "$TMP/iperf.out")"
-			sleep 0.5
-		done
+		iperf3_client "flood ($kind, $cfg)" $udp || true
 		;;
 	esac
 	t1=$(now)
@@ -306,6 +302,19 @@ iperf3_listening() { [ -n "$(ip netns exec "$RCV" ss -Hltn 'sport = :5201')" ]; 
 iperf3_server_start() {
 	"${PIN_RCV[@]}" ip netns exec "$RCV" iperf3 -s -D -B 198.18.0.1 -I "$TMP/iperf3.pid" >/dev/null 2>&1
 	nslib_wait_until 5 iperf3_listening || { log "iperf3 server not listening on 198.18.0.1:5201"; exit 1; }
+}
+
+# iperf3_client WHAT ARGS...: FLOOD_SECONDS of iperf3 ARGS from SND to the
+# server, tried 3 times (it takes one client at a time); false if all failed.
+iperf3_client() {
+	local what=$1 try
+	shift
+	for try in 1 2 3; do
+		timeout 30 "${PIN_SND[@]}" ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$FLOOD_SECONDS" "$@" >"$TMP/iperf.out" 2>&1 && return 0
+		log "$what: iperf3 (try $try): $(tail -1 "$TMP/iperf.out")"
+		sleep 0.5
+	done
+	return 1
 }
 
 iperf3_server_stop() {
@@ -581,18 +590,14 @@ where_stop() { # CONFIG
 # receiver's stack took in (TcpInSegs), the load's packets: 0 if iperf3
 # failed, a row the report leaves out.
 where_data_segments() {
-	local before try
+	local before
 	before=$(tcp_in_segs)
-	for try in 1 2 3; do # the server takes one client at a time
-		if timeout 30 "${PIN_SND[@]}" ip netns exec "$SND" iperf3 -c 198.18.0.1 -t "$FLOOD_SECONDS" -l 64 -N -P 2 >"$TMP/iperf.out" 2>&1; then
-			echo $(($(tcp_in_segs) - before))
-			return
-		fi
-		log "where: iperf3 (try $try): $(tail -1 "$TMP/iperf.out")"
-		sleep 0.5
-	done
-	log "where: iperf3 failed 3 times: no row for this round"
-	echo 0
+	if iperf3_client where -l 64 -N -P 2; then
+		echo $(($(tcp_in_segs) - before))
+	else
+		log "where: iperf3 failed 3 times: no row for this round"
+		echo 0
+	fi
 }
 
 # One load under one config: each program's run time and runs, as JSON.
