@@ -551,6 +551,29 @@ static __always_inline void rst_key_from_sk(const struct sock *sk,
 }
 
 /*
+ * A TCP header at @th, past the IPv6 header at @nh whose next header is
+ * @next and the extension headers between, walked as ws_parse_ipv6() does.
+ */
+static __always_inline bool rst_ipv6_tcp_at(const unsigned char *head, __u16 nh,
+					    __u16 th, __u8 next)
+{
+	__u32 off = nh + 40, len;
+	__u8 ext[4];
+	int i;
+
+	for (i = 0; i < WS_MAX_IPV6_EXTS && ws_ipv6_ext(next); i++) {
+		if (bpf_probe_read_kernel(ext, sizeof(ext), head + off))
+			return false;
+		len = ws_ipv6_ext_len(next, ext);
+		if (!len)
+			return false;
+		off += len;
+		next = ext[0];
+	}
+	return next == WS_IPPROTO_TCP && off == th;
+}
+
+/*
  * The flow of a received skb (its source is the remote end); false if it
  * is not TCP or its headers are not set.  @e gets the TTL, IP ID, seq, ack
  * and TCP flags.  @is_tcp: the caller knows it is a TCP segment, so the
@@ -583,7 +606,7 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 		e->ip_id = bpf_ntohs(ip4.id);
 	} else if (ver == 6) {
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) ||
-		    (!is_tcp && ip6.nexthdr != WS_IPPROTO_TCP))
+		    (!is_tcp && !rst_ipv6_tcp_at(head, nh, th, ip6.nexthdr)))
 			return false;
 		k->family = 6;
 		__builtin_memcpy(k->raddr, &ip6.saddr, 16);

@@ -157,12 +157,25 @@ static __always_inline int ws_ipv6_ext(__u8 next)
 	return next < 64 && ((1ULL << next) & WS_IPV6_EXTS);
 }
 
+/*
+ * The length of extension header @next whose first bytes are @ext (4 of
+ * them), or 0 for a fragment past the first: only the first carries L4.
+ */
+static __always_inline __u32 ws_ipv6_ext_len(__u8 next, const __u8 *ext)
+{
+	if (next == 44)
+		return ws_get16(ext + 2) & 0xfff8 ? 0 : 8;
+	if (next == 51)
+		return (ext[1] + 2) * 4; /* AH counts 4-byte words */
+	return (ext[1] + 1) * 8;
+}
+
 static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
 					 struct ws_pkt *p, __u32 off)
 {
 	const __u8 *ip = data + off;
 	const __u8 *ext;
-	__u32 l3_end;
+	__u32 l3_end, len;
 	__u8 next;
 	int i;
 
@@ -182,16 +195,10 @@ static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
 		ext = data + off;
 		if (ext + 8 > end)
 			break;
-		if (next == 44) {
-			/* Fragment header: only the first fragment has L4. */
-			if (ws_get16(ext + 2) & 0xfff8)
-				return WS_LAYER_L3;
-			off += 8;
-		} else if (next == 51) {
-			off += (ext[1] + 2) * 4; /* AH counts 4-byte words */
-		} else {
-			off += (ext[1] + 1) * 8;
-		}
+		len = ws_ipv6_ext_len(next, ext);
+		if (!len)
+			return WS_LAYER_L3;
+		off += len;
 		next = ext[0];
 	}
 	p->l4_proto = next;

@@ -252,6 +252,7 @@ ws_start() {
 	ready=$(fresh_path ready)
 	WS_READY=$ready
 	shift 2
+	echo "$out" >>"$WS_TMP/ws_outputs"
 	bg ip netns exec "$n" "$WS" "$@" --ready-file "$ready" >"$out" 2>"$out.err"
 	WS_PID=$BG_PID
 	# A deadline, not a count: under TCG loading every program takes
@@ -463,8 +464,23 @@ mtime_gap() { # FILE1 FILE2
 	python3 -c 'import os, sys; print(int(os.stat(sys.argv[2]).st_mtime - os.stat(sys.argv[1]).st_mtime))' "$1" "$2"
 }
 
+# ws_dump_outputs: on a failed test, the tail of what the last two
+# wirescope starts wrote (their records, the summary and stderr), so a
+# failure CI saw once can be read from its log.  It stays under the 25 lines
+# of a test's log that run.sh shows, with the FAIL line first.
+ws_dump_outputs() {
+	local out
+	[ -s "$WS_TMP/ws_outputs" ] || return 0
+	tail -n 2 "$WS_TMP/ws_outputs" | while read -r out; do
+		echo "--- $(basename "$out"): its last lines, and stderr's"
+		tail -n 6 "$out" 2>/dev/null | cut -c1-1000
+		tail -n 3 "$out.err" 2>/dev/null | cut -c1-300
+	done >&2
+}
+
 ws_cleanup() {
-	local p n
+	local rc=$? p n
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && ws_dump_outputs
 	for p in "${WS_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done

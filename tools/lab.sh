@@ -287,3 +287,9 @@ lab_lb_injector() { # IDLE_SECONDS
 lab_forger() { # [rst_inject.py forge options]
 	lab_exec r1 python3 "$LAB_DIR/rst_inject.py" forge r1a "$LAB_PORT" "$@"
 }
+# COUNT IPv6 RSTs from the server's address to the client's PORT, each
+# behind a destination-options header, sent by r1.
+lab_ext6_rsts() { # PORT COUNT
+	lab_exec r1 python3 "$LAB_DIR/rst_inject.py" ext6 r1a "$1" \
+		--src "$LAB_S_IP6" --dst 2001:db8:0::2 --count "$2"
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""RST injectors for the resets lab (IPv4, inside lab namespaces only).
+"""RST injectors for the resets lab (inside lab namespaces only).
 
   rst_inject.py lb IFACE PORT --idle S
       An LB-style idle timeout: watch the flow to/from PORT through IFACE
@@ -11,6 +11,10 @@
       of its segments, send N RSTs to the client spoofing the server, with
       TTL T and sequence numbers jumping by J from the expected one (a
       sweep; --jump 0 --count 1 is one exact, accepted forgery).
+  rst_inject.py ext6 IFACE PORT --src S --dst D --count N
+      N IPv6 RSTs from S port 5001 to D port PORT out of IFACE at once,
+      each behind a destination-options header, as a host whose socket
+      sets IPV6_DSTOPTS sends them.
 
 Runs at most --timeout seconds and sends at most 2 (lb) or N packets.
 """
@@ -44,6 +48,19 @@ def rst_packet(src, dst, sport, dport, seq, ttl, ack=None):
                      ttl, 6, 0, socket.inet_aton(src), socket.inet_aton(dst))
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     return ip + tcp
+
+
+def rst6_ext_packet(src, dst, sport, dport, seq):
+    """An RST behind a destination-options header holding one PadN."""
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x04,
+                      0, 0, 0)
+    a, b = socket.inet_pton(socket.AF_INET6, src), \
+        socket.inet_pton(socket.AF_INET6, dst)
+    pseudo = a + b + struct.pack("!IxxxB", len(tcp), 6)
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    dstopts = bytes([6, 0, 1, 4, 0, 0, 0, 0])
+    ip = struct.pack("!IHBB", 6 << 28, len(dstopts) + len(tcp), 60, 64)
+    return ip + a + b + dstopts + tcp
 
 
 def parse(frame):
@@ -124,9 +141,19 @@ def forge(a, raw):
     return 1
 
 
+def ext6(a):
+    raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.iface.encode())
+    for k in range(a.count):
+        raw.sendto(rst6_ext_packet(a.src, a.dst, 5001, a.port,
+                                   0x10000000 * (k + 1)), (a.dst, 0))
+    print("sent %d RSTs" % a.count, flush=True)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["lb", "forge"])
+    ap.add_argument("mode", choices=["lb", "forge", "ext6"])
     ap.add_argument("iface")
     ap.add_argument("port", type=int)
     ap.add_argument("--idle", type=float, default=2)
@@ -134,8 +161,12 @@ def main():
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--jump", type=int, default=1000000)
     ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--src")
+    ap.add_argument("--dst")
     a = ap.parse_args()
     a.count = min(a.count, 16)
+    if a.mode == "ext6":
+        sys.exit(ext6(a))
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     print("watching", flush=True)
     sys.exit(lb(a, raw) if a.mode == "lb" else forge(a, raw))

@@ -518,6 +518,31 @@ print(n)' 2001:db8:0::2)
 		"events whose segment was not read"
 }
 
+# IPv6 RSTs behind a destination-options header, to a port with no socket
+# here: C's kernel takes each in (InSegs) and drops it, answering none, and
+# its kfree_skb event reads the segment past the extension header, so each
+# row says the kernel dropped it, not "no socket event".
+test_ipv6_ext_rst_dropped() {
+	resets_lab
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local in0 out0 views
+	in0=$(lab_tcp_snmp InSegs)
+	out0=$(lab_tcp_snmp OutRsts)
+	assert_eq "$(lab_ext6_rsts 7777 3)" "sent 3 RSTs" "injector"
+	wait_until 5 at_least $((in0 + 3)) lab_tcp_snmp InSegs ||
+		fail "C's kernel took in $(($(lab_tcp_snmp InSegs) - in0)) of 3"
+	ws_stop
+	assert_eq "$(($(lab_tcp_snmp InSegs) - in0))" 3 "InSegs"
+	assert_eq "$(($(lab_tcp_snmp OutRsts) - out0))" 0 "OutRsts"
+	assert_eq "$(rst_counts "$WS_TMP/out" any dir saddr sport dport)" \
+		"3 rx 2001:db8:2::2 5001 7777" "RSTs"
+	views=$(rsts "$WS_TMP/out" rx kernel)
+	assert_eq "$(grep -cE '^dropped \(([A-Z_]+|reason unknown: kernel before 5\.17)\)$' <<<"$views" || true)" 3 \
+		"kernel view ($(tr '\n' ';' <<<"$views"))"
+	assert_eq "$(jfield "$(grep health_summary "$WS_TMP/out")" ipv6_ext_unwalked)" 0 \
+		"extension headers not walked"
+}
+
 # wirescope on r1, which forwards the server's answers to a closed port: the
 # RSTs leave r1a from the server's address, not r1's.  From 6.10 (where a
 # missing tcp_send_reset would say "this host's firewall") they are
