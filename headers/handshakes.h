@@ -163,33 +163,42 @@ static __always_inline __u32 hs_tuple_slot(const __u32 *a, __u16 pa,
 	return h & (HS_FILTER_SLOTS - 1);
 }
 
-/* floor(log2(v)) for v >= 1, 0 for 0; capped to the last bucket. */
+/*
+ * 1 if @v is not 0, without a branch (BPF has no set-on-condition): hidden
+ * from clang, which would make it one.
+ */
+static __always_inline __u64 hs_nonzero(__u64 v)
+{
+	__u64 neg = 0 - v;
+
+	WS_OPAQUE(neg);
+	return (v | neg) >> 63;
+}
+
+/*
+ * floor(log2(v)) for v >= 1, 0 for 0; capped to the last bucket.  Without
+ * branches: each branch of a binary search left the verifier a state per
+ * bucket, and the code after both call sites was verified once for each
+ * (5.15's verifier gave up at 1M instructions).
+ */
 static __always_inline __u32 hs_log2_bucket(__u64 us)
 {
-	__u32 b = 0;
+	__u64 s, b;
 
-	if (us >> 32) {
-		us >>= 32;
-		b += 32;
-	}
-	if (us >> 16) {
-		us >>= 16;
-		b += 16;
-	}
-	if (us >> 8) {
-		us >>= 8;
-		b += 8;
-	}
-	if (us >> 4) {
-		us >>= 4;
-		b += 4;
-	}
-	if (us >> 2) {
-		us >>= 2;
-		b += 2;
-	}
-	if (us >> 1)
-		b += 1;
+	b = hs_nonzero(us >> 32) << 5;
+	us >>= b;
+	s = hs_nonzero(us >> 16) << 4;
+	us >>= s;
+	b += s;
+	s = hs_nonzero(us >> 8) << 3;
+	us >>= s;
+	b += s;
+	s = hs_nonzero(us >> 4) << 2;
+	us >>= s;
+	b += s;
+	s = hs_nonzero(us >> 2) << 1;
+	us >>= s;
+	b += s + (us >> 1);
 	return b < HS_NBUCKETS ? b : HS_NBUCKETS - 1;
 }
 

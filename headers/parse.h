@@ -302,44 +302,58 @@ static __always_inline __u8 ws_tcp_opt_bit(__u8 kind)
 }
 
 /*
- * Walk @ob's options into @o; returns @o->present.  The walk visits each
- * byte position once and acts where the next option starts: the indices
- * are the loop counter, so the verifier sees 40 simple steps, and hostile
- * lengths can neither loop nor over-read.  A bad option sets WS_OPT_BAD.
+ * Walk @ob's options into @o; returns @o->present.  A bad option sets
+ * WS_OPT_BAD and ends the walk.  Each step jumps to the next option, and
+ * the position is checked against the constant WS_TCP_OPTS_LEN before every
+ * read: for the verifier it is one bounded range, not a value per path, so
+ * the states of a step prune one another (with a position per byte and the
+ * next option's start beside it, 5.15's verifier went past 1M
+ * instructions).  At most one step per byte: hostile lengths can neither
+ * loop nor over-read.
  */
 WS_OPTS_FUNC __u32 ws_tcp_opts_walk(const struct ws_tcp_opt_bytes *ob,
 				    struct ws_tcp_opts *o)
 {
-	__u32 next = 0, room, len;
+	/* 64-bit: a 32-bit offset is zero-extended anew at each use, and
+	 * the copy loses the bounds the checks gave the first. */
+	__u64 off = 0, room, len;
 	__u8 kind, present = 0;
-	__u32 i;
+	__u32 step;
 
 	if (!ob || !o)
 		return 0;
 	__builtin_memset(o, 0, sizeof(*o));
 	room = ob->len < WS_TCP_OPTS_LEN ? ob->len : WS_TCP_OPTS_LEN;
-	for (i = 0; i < WS_TCP_OPTS_LEN; i++) {
-		if (i >= room)
+	for (step = 0; step < WS_TCP_OPTS_LEN; step++) {
+		if (off >= room)
 			break;
-		if (i != next)
-			continue;
-		kind = ob->b[i];
+		/*
+		 * A no-op (off < room <= WS_TCP_OPTS_LEN) that the verifier
+		 * sees: every path's offset becomes one range, 0 to 39, so
+		 * the states of a step prune one another.
+		 */
+		WS_OPAQUE(off);
+		off &= 63;
+		if (off >= WS_TCP_OPTS_LEN)
+			break;
+		kind = ob->b[off];
 		if (kind == 0) /* end of option list */
 			break;
-		next = i + 1;
-		if (kind == 1) /* NOP */
+		if (kind == 1) { /* NOP */
+			off++;
 			continue;
-		len = i + 1 < room ? ob->b[i + 1] : 0;
-		if (len < 2 || i + len > room || (kind == 8 && len != 10)) {
+		}
+		len = off + 1 < room ? ob->b[off + 1] : 0;
+		if (len < 2 || off + len > room || (kind == 8 && len != 10)) {
 			present |= WS_OPT_BAD;
 			break;
 		}
 		if (kind == 8) {
-			o->tsval = ws_get32(&ob->b[i + 2]);
-			o->tsecr = ws_get32(&ob->b[i + 6]);
+			o->tsval = ws_get32(&ob->b[off + 2]);
+			o->tsecr = ws_get32(&ob->b[off + 6]);
 		}
 		present |= kind == 8 ? WS_OPT_TS : ws_tcp_opt_bit(kind);
-		next = i + len;
+		off += len;
 	}
 	o->present = present;
 	return present;
@@ -379,18 +393,6 @@ __attribute__((noinline)) int ws_tcp_opts_walk_bpf(void)
  * l4_off (a spilled u16 reloads as 0..65535, too far for a packet range).
  */
 #define WS_MAX_L4_OFF 0x3fff
-
-/*
- * Hide @v's value from the compiler, so that it keeps each bound check of
- * it: otherwise clang 14 drops one a former check implies and then adds a
- * fresh, unbounded load of l4_off to the packet pointer (the 6.1 verifier
- * then loses the packet range).
- */
-#ifdef __VMLINUX_H__
-#define WS_OPAQUE(v) asm volatile("" : "+r"(v))
-#else
-#define WS_OPAQUE(v) ((void)0)
-#endif
 
 static __always_inline const __u8 *ws_tcp_opts_start(const void *data_start,
 						     const struct ws_pkt *p)

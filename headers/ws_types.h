@@ -13,6 +13,18 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
+/*
+ * Hide @v's value from the compiler, so that it keeps each bound check of
+ * it: otherwise clang 14 drops one a former check implies and then adds a
+ * fresh, unbounded load of l4_off to the packet pointer (the 6.1 verifier
+ * then loses the packet range), or turns arithmetic back into branches.
+ */
+#ifdef __VMLINUX_H__
+#define WS_OPAQUE(v) asm volatile("" : "+r"(v))
+#else
+#define WS_OPAQUE(v) ((void)0)
+#endif
+
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define ws_ntohs(x) __builtin_bswap16(x)
 #define ws_ntohl(x) __builtin_bswap32(x)

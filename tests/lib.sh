@@ -473,14 +473,18 @@ ws_dump_outputs() {
 	[ -s "$WS_TMP/ws_outputs" ] || return 0
 	tail -n 2 "$WS_TMP/ws_outputs" | while read -r out; do
 		echo "--- $(basename "$out"): its last lines, and stderr's"
-		tail -n 6 "$out" 2>/dev/null | cut -c1-1000
-		tail -n 3 "$out.err" 2>/dev/null | cut -c1-300
+		tail -n 6 "$out" 2>/dev/null | cut -c1-1000 || true
+		tail -n 3 "$out.err" 2>/dev/null | cut -c1-300 || true
 	done >&2
 }
 
+# ws_cleanup [STATUS]: the test's exit status (default: $? as the EXIT trap
+# sees it) decides whether its outputs are dumped.
 ws_cleanup() {
-	local rc=$? p n
-	[ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && ws_dump_outputs
+	local rc=${1:-$?} p n
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		ws_dump_outputs || true
+	fi
 	for p in "${WS_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done

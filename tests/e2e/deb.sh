@@ -38,7 +38,7 @@ deb_setup() {
 		fi
 	fi
 	rm -f "$DEB_MARK"
-	trap 'deb_cleanup; ws_cleanup' EXIT
+	trap 'rc=$?; deb_cleanup || true; ws_cleanup "$rc"' EXIT
 	DEB=$(tools/deb/build.sh -o "$WS_TMP" -b "$WS") || fail "tools/deb/build.sh failed"
 	DEB_VERSION=$(dpkg-deb -f "$DEB" Version)
 	log "built $(basename "$DEB")"
@@ -236,7 +236,7 @@ wsrt0_watched() {
 test_deb_unit_waits_for_missing_iface() {
 	[ -d /run/systemd/system ] || skip "systemd does not run this host"
 	deb_setup
-	trap 'deb_cleanup; ip link del wsrt0 2>/dev/null; ws_cleanup' EXIT
+	trap 'rc=$?; deb_cleanup || true; ip link del wsrt0 2>/dev/null || true; ws_cleanup "$rc"' EXIT
 	deb_install
 	local pid
 	ip link del wsrt0 2>/dev/null || true
@@ -262,7 +262,7 @@ test_deb_unit_waits_for_missing_iface() {
 test_deb_unit_iface_gone_again_before_restart() {
 	[ -d /run/systemd/system ] || skip "systemd does not run this host"
 	deb_setup
-	trap 'deb_cleanup; ip link del wsrt0 2>/dev/null; ws_cleanup' EXIT
+	trap 'rc=$?; deb_cleanup || true; ip link del wsrt0 2>/dev/null || true; ws_cleanup "$rc"' EXIT
 	deb_install
 	local pid
 	ip link add wsrt0 type veth peer name wsrt1 || fail "ip link add wsrt0"
@@ -293,7 +293,7 @@ test_deb_unit_iface_gone_again_before_restart() {
 test_deb_unit_restarts_when_iface_back() {
 	[ -d /run/systemd/system ] || skip "systemd does not run this host"
 	deb_setup
-	trap 'deb_cleanup; ip link del wsrt0 2>/dev/null; ws_cleanup' EXIT
+	trap 'rc=$?; deb_cleanup || true; ip link del wsrt0 2>/dev/null || true; ws_cleanup "$rc"' EXIT
 	deb_install
 	local flags=/etc/default/wirescope-exporter pid out
 	ip link add wsrt0 type veth peer name wsrt1 || fail "ip link add wsrt0"

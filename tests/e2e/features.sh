@@ -147,3 +147,26 @@ False False True" "finding and features"
 	expect_error 3 "unknown option --skip-tracepoint" $x sizes -i lo --skip-tracepoint kfree_skb
 	assert_eq "$(attached_progs "$A")" "" "programs left after bad input"
 }
+
+# Every program diag loads (every collector's code in one object) is
+# checked by this kernel's verifier in at most half its limit of 1M
+# instructions, as -vvv reports: 5.15's verifier once gave up on the tc
+# program that 5.10's and 6.1's took, and diag and export did not start
+# there.  Half, so a change that doubles a program's states fails here
+# first, in every kernel of the matrix.
+test_verifier_headroom() {
+	local A stats n prog max=500000
+	A=$(ns a)
+	ip -n "$A" link set lo up
+	ip netns exec "$A" "$WS" diag -i lo -j -d 1 -vvv >"$WS_TMP/out" 2>"$WS_TMP/err" || diag_verdict_rc $?
+	stats=$(awk '/prog .ws_[a-z0-9_]*.: -- BEGIN PROG LOAD LOG/ { p = $3 }
+		/^processed [0-9]+ insns/ && p { print p, $2; p = "" }' "$WS_TMP/err" | tr -d "':")
+	log "$stats"
+	# The tc programs on both sides, and at least one tracing program.
+	assert_match "$stats" '^ws_tc_ingress [0-9]+$' "ws_tc_ingress's statistics"
+	assert_match "$stats" '^ws_tc_egress [0-9]+$' "ws_tc_egress's statistics"
+	assert_match "$stats" '^ws_rst_send [0-9]+$' "ws_rst_send's statistics"
+	while read -r prog n; do
+		assert_le "$n" "$max" "instructions the verifier processed for $prog"
+	done <<<"$stats"
+}

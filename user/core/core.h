@@ -528,7 +528,9 @@ enum {
 
 #define WS_VERBOSE_HELP                                                        \
 	"  -v, --verbose          say how hooks were attached, and libbpf's\n" \
-	"                         warnings (-vv: its debug output too)\n"
+	"                         warnings (-vv: its debug output too;\n"      \
+	"                         -vvv: and the verifier's statistics of\n"    \
+	"                         each program it loads)\n"
 
 /* Returns -1 if @c is not a common option, else 0 or an exit code. */
 int ws_common_option(int c, const char *arg, struct ws_opts *o,

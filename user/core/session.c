@@ -1103,13 +1103,26 @@ static void teardown(struct ws_session *s)
 }
 
 /*
+ * The object, with -vvv the verifier's statistics for each program (how
+ * close it comes to the kernel's limit of 1M instructions processed):
+ * libbpf prints the kernel's log at debug level even when the load works.
+ */
+static struct wirescope_bpf *open_skel(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts,
+		    .kernel_log_level = verbose >= 3 ? 4 : 0);
+
+	return wirescope_bpf__open_opts(&opts);
+}
+
+/*
  * A fresh skeleton in @old's configuration (programs to load, map sizes,
  * .rodata and the other initial values), with program @off switched off.
  * libbpf cannot load an object again after a failed load.
  */
 static struct wirescope_bpf *reopen(struct wirescope_bpf *old, const char *off)
 {
-	struct wirescope_bpf *n = wirescope_bpf__open();
+	struct wirescope_bpf *n = open_skel();
 	struct bpf_program *p, *q = NULL;
 	struct bpf_map *m, *nm = NULL;
 	size_t sz, nsz;
@@ -1196,6 +1209,14 @@ static int load_failed(int err)
 				"in a user namespace (a rootless container, "
 				"unshare -U): run wirescope as root on the "
 				"host");
+	/* A program's E2BIG is the verifier's, not a map's size. */
+	if (err == E2BIG && refused_prog[0])
+		return ws_error(WS_EXIT_KERNEL,
+				"cannot load the BPF programs: %s is too "
+				"complex for this kernel's verifier (E2BIG; "
+				"-vvv shows how far each program got: please "
+				"report it with uname -r)",
+				refused_prog);
 	if (err == ENOMEM || err == E2BIG)
 		return ws_error(WS_EXIT_KERNEL,
 				"cannot load the BPF programs: %s (the maps "
@@ -1280,7 +1301,7 @@ int ws_session_run(struct ws_session *s)
 		s->out = stdout;
 	ws_session_add(s, &ws_health_collector);
 	s->ncpus = libbpf_num_possible_cpus();
-	s->skel = wirescope_bpf__open(); /* parses the object: no privilege */
+	s->skel = open_skel(); /* parses the object: no privilege */
 	if (!s->skel || s->ncpus <= 0)
 		return ws_error(WS_EXIT_KERNEL,
 				"cannot open the BPF object: %s",
