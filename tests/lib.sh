@@ -16,7 +16,11 @@ WS_NS_LIST="$WS_TMP/namespaces"
 WS_PIDS=()
 
 log() { echo "# $*" >&2; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+	echo "FAIL: $*" >&2
+	echo "FAIL: $*" >>"$WS_TMP/failed" 2>/dev/null || true
+	exit 1
+}
 skip() { echo "SKIP: $*" >&2; exit 77; }
 
 assert_eq() { # actual expected message
@@ -467,7 +471,8 @@ mtime_gap() { # FILE1 FILE2
 # ws_dump_outputs: on a failed test, the tail of what the last two
 # wirescope starts wrote (their records, the summary and stderr), so a
 # failure CI saw once can be read from its log.  It stays under the 25 lines
-# of a test's log that run.sh shows, with the FAIL line first.
+# of a test's log that run.sh shows, and ends with the FAIL line again:
+# make vmtest's summary keeps a failure's last lines only.
 ws_dump_outputs() {
 	local out
 	[ -s "$WS_TMP/ws_outputs" ] || return 0
@@ -476,6 +481,7 @@ ws_dump_outputs() {
 		tail -n 6 "$out" 2>/dev/null | cut -c1-1000 || true
 		tail -n 3 "$out.err" 2>/dev/null | cut -c1-300 || true
 	done >&2
+	tail -n 1 "$WS_TMP/failed" >&2 2>/dev/null || true
 }
 
 # ws_cleanup [STATUS]: the test's exit status (default: $? as the EXIT trap

@@ -146,7 +146,7 @@ def ext6(a):
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.iface.encode())
     for k in range(a.count):
         raw.sendto(rst6_ext_packet(a.src, a.dst, 5001, a.port,
-                                   0x10000000 * (k + 1)), (a.dst, 0))
+                                   0x0fffffff * (k + 1)), (a.dst, 0))
     print("sent %d RSTs" % a.count, flush=True)
     return 0
 
