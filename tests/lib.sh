@@ -17,8 +17,7 @@ WS_PIDS=()
 
 log() { echo "# $*" >&2; }
 fail() {
-	echo "FAIL: $*" >&2
-	echo "FAIL: $*" >>"$WS_TMP/failed" 2>/dev/null || true
+	echo "FAIL: $*" | tee -a "$WS_TMP/failed" >&2 2>/dev/null
 	exit 1
 }
 skip() { echo "SKIP: $*" >&2; exit 77; }

@@ -37,13 +37,18 @@ def csum(data):
     return ~s & 0xFFFF
 
 
-def rst_packet(src, dst, sport, dport, seq, ttl, ack=None):
+def tcp_rst(sport, dport, seq, ack, pseudo):
+    """An RST's TCP header, its checksum over PSEUDO (without the length)."""
     flags = 0x04 | (0x10 if ack is not None else 0)
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack or 0, 5 << 4,
                       flags, 0, 0, 0)
-    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
-        struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    return tcp[:16] + struct.pack("!H", csum(pseudo(len(tcp)) + tcp)) + \
+        tcp[18:]
+
+
+def rst_packet(src, dst, sport, dport, seq, ttl, ack=None):
+    tcp = tcp_rst(sport, dport, seq, ack, lambda n: socket.inet_aton(src) +
+                  socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, n))
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0x1234, 0x4000,
                      ttl, 6, 0, socket.inet_aton(src), socket.inet_aton(dst))
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
@@ -52,12 +57,10 @@ def rst_packet(src, dst, sport, dport, seq, ttl, ack=None):
 
 def rst6_ext_packet(src, dst, sport, dport, seq):
     """An RST behind a destination-options header holding one PadN."""
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x04,
-                      0, 0, 0)
     a, b = socket.inet_pton(socket.AF_INET6, src), \
         socket.inet_pton(socket.AF_INET6, dst)
-    pseudo = a + b + struct.pack("!IxxxB", len(tcp), 6)
-    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    tcp = tcp_rst(sport, dport, seq, None,
+                  lambda n: a + b + struct.pack("!IxxxB", n, 6))
     dstopts = bytes([6, 0, 1, 4, 0, 0, 0, 0])
     ip = struct.pack("!IHBB", 6 << 28, len(dstopts) + len(tcp), 60, 64)
     return ip + a + b + dstopts + tcp
