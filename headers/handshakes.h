@@ -183,22 +183,14 @@ static __always_inline __u64 hs_nonzero(__u64 v)
  */
 static __always_inline __u32 hs_log2_bucket(__u64 us)
 {
-	__u64 s, b;
+	__u64 s, b = 0;
+	__u32 shift;
 
-	b = hs_nonzero(us >> 32) << 5;
-	us >>= b;
-	s = hs_nonzero(us >> 16) << 4;
-	us >>= s;
-	b += s;
-	s = hs_nonzero(us >> 8) << 3;
-	us >>= s;
-	b += s;
-	s = hs_nonzero(us >> 4) << 2;
-	us >>= s;
-	b += s;
-	s = hs_nonzero(us >> 2) << 1;
-	us >>= s;
-	b += s + (us >> 1);
+	for (shift = 32; shift; shift >>= 1) {
+		s = hs_nonzero(us >> shift) * shift;
+		us >>= s;
+		b += s;
+	}
 	return b < HS_NBUCKETS ? b : HS_NBUCKETS - 1;
 }
 

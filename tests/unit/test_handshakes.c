@@ -444,6 +444,29 @@ static void test_established_data(void)
 	case_end();
 }
 
+/* floor(log2) for each bit's lowest, middle and highest value; 0 for 0. */
+static void test_log2_bucket(void)
+{
+	__u64 lo, v[3];
+	__u32 p, i, want;
+
+	case_begin("latency bucket is floor(log2 us), capped to the last");
+	CHECK_EQ(hs_log2_bucket(0), 0, "bucket of 0 us");
+	for (p = 0; p < 64; p++) {
+		lo = 1ULL << p;
+		v[0] = lo;
+		v[1] = lo | (lo - 1) >> 1;
+		v[2] = lo | (lo - 1);
+		want = p < HS_NBUCKETS ? p : HS_NBUCKETS - 1;
+		for (i = 0; i < 3; i++)
+			CHECK(hs_log2_bucket(v[i]) == want,
+			      "bucket of %llu us: %u, want %u",
+			      (unsigned long long)v[i], hs_log2_bucket(v[i]),
+			      want);
+	}
+	case_end();
+}
+
 /* Malformed TCP never reaches the collector. */
 static void test_malformed(void)
 {
@@ -1677,6 +1700,7 @@ int main(void)
 	test_ack_site_drop();
 	test_port_slot_on_synack();
 	test_established_data();
+	test_log2_bucket();
 	test_malformed();
 	test_no_flow();
 	test_ipv6_ext_headers();
