@@ -183,7 +183,8 @@ static __always_inline void rst_key_from_pkt(const struct ws_pkt *pkt,
 static __always_inline void
 rst_report_wire(struct rst_event *e, const struct ws_pkt *pkt, const void *data,
 		const void *data_end, const struct rst_flow_key *k,
-		const struct rst_flow *f, __u32 ifindex, __u32 dir)
+		const struct rst_flow *f, __u32 ifindex, __u32 dir,
+		bool forwarded)
 {
 	struct ws_tcp_opts o;
 
@@ -199,6 +200,7 @@ rst_report_wire(struct rst_event *e, const struct ws_pkt *pkt, const void *data,
 	e->ip_id = pkt->ip_id;
 	e->ttl = pkt->ttl;
 	e->tcp_flags = pkt->tcp_flags;
+	e->forwarded = forwarded;
 	if (f) {
 		e->flow = *f;
 		e->has_flow = 1;
@@ -418,10 +420,11 @@ static __always_inline bool rst_forget_refused(const struct rst_flow_key *k,
 	return true;
 }
 
+/* @forwarded: tc egress of a packet this host received (skb_iif). */
 static __always_inline void resets_observe(const struct ws_pkt *pkt,
 					   const void *data,
 					   const void *data_end, __u32 ifindex,
-					   __u32 dir)
+					   __u32 dir, bool forwarded)
 {
 	struct rst_flow_key k = {};
 	struct rst_event *e;
@@ -455,7 +458,7 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		f = rst_find(&k);
 		if (e)
 			rst_report_wire(e, pkt, data, data_end, &k, f, ifindex,
-					dir);
+					dir, forwarded);
 		/* Count the peer's data after the latest RST only. */
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = rst_now_coarse();

@@ -124,7 +124,10 @@ struct rst_event {
 	__u8 tcp_flags;
 	__u8 opts; /* WS_OPT_* bits (parse.h) */
 	__u8 has_flow;
-	__u8 pad[4];
+	/* Sent: received on an interface of this host and routed out (a
+	 * container's, a VM's, a routed host's), its source maybe our NAT's. */
+	__u8 forwarded;
+	__u8 pad[3];
 	struct rst_flow flow; /* baseline just before this RST */
 };
 

@@ -7,6 +7,7 @@
 
 WS=${WS:-$PWD/wirescope}
 WS_TMP=$(mktemp -d /tmp/wstest.XXXXXX)
+: >"$WS_TMP/started" # what changed since (ws_forget_locks)
 # Namespace names unique to this test (run.sh passes one and checks that
 # nothing with it survives the test).
 WS_NS_PREFIX=${WS_NS_PREFIX:-ws$$}
@@ -133,8 +134,7 @@ map_ids() {
 
 # write_syn_flood_cfg FILE MAC PORT: a trafgen SYN to MAC, 198.18.0.1:PORT,
 # from a random 198.19.x.y address and port each (raw bytes: trafgen's
-# ipv4() cannot randomise an address).  Route 198.19.0.0/16 to a blackhole
-# in the receiver, or its replies ARP for made-up addresses.
+# ipv4() cannot randomise an address).  The receiver needs syn_flood_sink.
 write_syn_flood_cfg() {
 	local dmac
 	dmac=$(sed 's/^/0x/; s/:/, 0x/g' <<<"$2")
@@ -146,6 +146,16 @@ write_syn_flood_cfg() {
 	  drnd(2), c16($3), drnd(4), c32(0), 0x50, 0x02, c16(65535), csumtcp(14, 34), c16(0)
 	}
 	EOF
+}
+
+# syn_flood_sink NS IFACE [PREFIX]: the flood's SYNs from made-up sources in
+# PREFIX (198.19.0.0/16) reach TCP whatever the host's rp_filter (a new
+# namespace copies it; their reverse path is a blackhole), and the replies
+# die there, without an ARP storm.
+syn_flood_sink() {
+	ip -n "$1" route add blackhole "${3:-198.19.0.0/16}"
+	ip netns exec "$1" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		"net.ipv4.conf.$2.rp_filter=0"
 }
 
 # bg CMD...: run in the background, killed at cleanup.  Sets $BG_PID.
@@ -483,6 +493,29 @@ ws_dump_outputs() {
 	tail -n 1 "$WS_TMP/failed" >&2 2>/dev/null || true
 }
 
+# ws_forget_locks: the clsact lock files this test's namespaces left (a
+# kill -9 on the clsact path, or a stop without the right to unlink them).
+# Named by a namespace cookie (or inode, before 5.14) that is gone with the
+# namespace: no later start can take them back.  Run once the namespaces
+# are deleted; the host's own namespace keeps its files.
+ws_forget_locks() {
+	local f files host
+	files=$(find /run/wirescope -maxdepth 1 -name 'clsact-*.lock' \
+		-newer "$WS_TMP/started" 2>/dev/null) || return 0
+	[ -n "$files" ] || return 0
+	host=$(python3 -c 'import socket
+try:
+    print("c%d" % int.from_bytes(socket.socket().getsockopt(1, 71, 8), "little"))
+except OSError:
+    pass') || return 0
+	for f in $files; do
+		case ${f##*/} in
+		clsact-"${host:-c0}"-* | clsact-"$(stat -L -c %i /proc/self/ns/net)"-*) continue ;;
+		esac
+		flock -n "$f" rm -f "$f" || true # a holder is still running
+	done
+}
+
 # ws_cleanup [STATUS]: the test's exit status (default: $? as the EXIT trap
 # sees it) decides whether its outputs are dumped.
 ws_cleanup() {
@@ -502,6 +535,7 @@ ws_cleanup() {
 		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
 		ip netns del "$n" 2>/dev/null || true
 	done <"$WS_NS_LIST"
+	ws_forget_locks
 	host_sysctls_restore
 	rm -rf "$WS_TMP"
 }

@@ -5,7 +5,9 @@
   lab_tcp.py server PORT [--timeout S]
       Accept one connection on [::]:PORT (IPv4 too) and echo every read back.
       "abort" makes it close with SO_LINGER {1, 0} (an RST), "abortin:S" the
-      same S seconds later (its ACK of it goes first); "push" makes it
+      same S seconds later (its ACK of it goes first); "close" a plain
+      close (its FIN; the socket it leaves answers later data with an
+      RST); "push" makes it
       send 4 KB the client is not expected to read; "stream" makes it send
       100 bytes every 100 ms for 3 s, then close; "later:FILE" makes it
       send "later" once FILE exists.
@@ -62,6 +64,9 @@ def server(port, timeout):
         if data.startswith(b"abort"):
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                          struct.pack("ii", 1, 0))
+            c.close()
+            return
+        if data.startswith(b"close"):
             c.close()
             return
         if data.startswith(b"push"):

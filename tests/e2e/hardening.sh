@@ -522,17 +522,43 @@ test_clsact_mark_dies_with_its_netns() {
 	assert_match "$(ip netns exec "$n2" tc qdisc show dev a0)" clsact "the new namespace's clsact kept"
 }
 
-# A clean stop leaves no clsact lock file (one per namespace would pile up
-# in /run/wirescope); a kill -9 leaves it, for the next start to recover.
-test_clsact_clean_stop_leaves_no_lock_file() {
+# clsact_lock_lab: harden_lab on the clsact path; LOCK_FILE is a0's lock
+# file (named by its namespace's cookie: skipped before 5.14).
+clsact_lock_lab() {
+	local cookie ifindex
 	python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).getsockopt(socket.SOL_SOCKET, 71, 8)' 2>/dev/null ||
 		skip "no SO_NETNS_COOKIE (before 5.14): the lock file is named by the inode"
 	harden_lab
 	export WIRESCOPE_TEST_NO_TCX=1
-	local cookie ifindex f
 	cookie=$(ip netns exec "$A" python3 -c 'import socket, struct; print(struct.unpack("Q", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).getsockopt(socket.SOL_SOCKET, 71, 8))[0])')
 	ifindex=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
-	f=/run/wirescope/clsact-c$cookie-$ifindex.lock
+	LOCK_FILE=/run/wirescope/clsact-c$cookie-$ifindex.lock
+}
+
+# export stops as nobody, without the right to unlink in /run/wirescope:
+# its clean stop writes "stopped" in its clsact lock file, and the next
+# start, in another namespace too, removes the file.
+test_clsact_export_stop_leaves_no_lock_file() {
+	clsact_lock_lab
+	local f=$LOCK_FILE n2
+	start_cmd "$WS_TMP/out" "export -i @IF@ --listen 127.0.0.1:0"
+	[ -e "$f" ] || fail "no lock file $f while attached"
+	ws_stop
+	[ ! -e "$f" ] || assert_eq "$(cat "$f")" stopped "what export's clean stop left"
+	assert_eq "$(ip netns exec "$A" tc filter show dev a0 ingress)" "" "filters left"
+	n2=$(ns other)
+	ip -n "$n2" link add x0 type veth peer name x1
+	ip -n "$n2" link set x0 up
+	ws_start "$n2" "$WS_TMP/out2" sizes -i x0
+	ws_stop
+	[ ! -e "$f" ] || fail "export's lock file outlived the next start"
+}
+
+# A clean stop leaves no clsact lock file (one per namespace would pile up
+# in /run/wirescope); a kill -9 leaves it, for the next start to recover.
+test_clsact_clean_stop_leaves_no_lock_file() {
+	clsact_lock_lab
+	local f=$LOCK_FILE
 	start_cmd "$WS_TMP/out" "sizes -i @IF@"
 	[ -e "$f" ] || fail "no lock file $f while attached"
 	ws_stop
@@ -674,6 +700,26 @@ test_iface_renamed() {
 		ip -n "$A" link set c0 name a0
 	done
 	true
+}
+
+# Given by an altname: one name in every record, and no "renamed" line
+# (the kernel's primary name differs, but the altname still names it).
+test_iface_by_altname() {
+	harden_lab
+	ip -n "$A" link property add dev a0 altname uplink0 2>/dev/null ||
+		skip "no altnames here (5.5+, iproute2 with 'link property')"
+	ws_start "$A" "$WS_TMP/out" sizes -i uplink0 -j 0.2
+	send 300
+	wait_counted "$WS_TMP/out" 300
+	wait_until 5 at_least 5 grep -c '"type":"interval"' "$WS_TMP/out" ||
+		fail "fewer than 5 intervals in 5 s"
+	ws_stop
+	assert_eq "$(grep -c renamed "$WS_TMP/out.err" || true)" 0 "rename lines"
+	assert_eq "$(python3 -c '
+import json, sys
+print(" ".join(sorted({o["iface"] for o in map(json.loads, open(sys.argv[1]))
+                       if "iface" in o})))' "$WS_TMP/out")" uplink0 "interface names in the records"
+	assert_eq "$(rx_packets "$WS_TMP/out")" 300 "rx"
 }
 
 # Deleted (or moved to another namespace), the last one: reported, summary
@@ -1191,12 +1237,8 @@ test_syn_flood_full_table() {
 	harden_lab
 	local syns=500000 clients=50 line flows=4096 memlock bound
 	ip netns exec "$A" sysctl -qw net.ipv4.tcp_syncookies=1
-	# SYN-ACKs to the flood's made-up sources die here, without an ARP
-	# storm; the real client (198.18.0.2) is on the more specific /24.
-	# The flood's SYNs reach TCP whatever the host's rp_filter (a new
-	# namespace copies it): their reverse path is that blackhole.
-	ip -n "$A" route add blackhole 198.18.0.0/15
-	ip netns exec "$A" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.a0.rp_filter=0
+	# The real client (198.18.0.2) is on the more specific /24.
+	syn_flood_sink "$A" a0 198.18.0.0/15
 	ip netns exec "$A" python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -87,6 +87,16 @@ static void test_local(void)
 	ev.kernel_sent = true;
 	check_verdict("from no address of ours, send event: local", &ev,
 		      RV_LOCAL, RC_HIGH);
+	/* Our NAT's address on a container's RST: received, routed out. */
+	ev = (struct rst_evidence){ .sent = true,
+				    .forwarded = true,
+				    .lost = RST_LOST_TRACEPOINT_PARTIAL };
+	check_verdict("received and routed out, from our address: unknown", &ev,
+		      RV_UNKNOWN, RC_LOW);
+	case_begin("received and routed out: the why says forwarded");
+	CHECK(!strncmp(decide(&ev).why, "forwarded:", 10), "why: %s",
+	      decide(&ev).why);
+	case_end();
 	ev = (struct rst_evidence){ .via_lo = true,
 				    .has_peer = true,
 				    .ttl = 64 };
@@ -174,6 +184,25 @@ static void test_peer(void)
 	ev.peer_ip_id = 0;
 	check_verdict("no TS, no IP-ID anywhere: peer_no_socket low", &ev,
 		      RV_PEER_NO_SOCKET, RC_LOW);
+
+	/* The keep-alive race: our data after the peer's FIN. */
+	ev = peer_flow();
+	ev.peer_fin = true;
+	ev.triggered = true;
+	check_verdict("after the peer's FIN, no TS, answers us: its closed "
+		      "socket, medium",
+		      &ev, RV_PEER_ABORT, RC_MEDIUM);
+	case_begin("after the peer's FIN: the result says so");
+	CHECK(decide(&ev).after_peer_fin, "after_peer_fin");
+	case_end();
+	ev.triggered = false;
+	check_verdict("after the peer's FIN, unprompted: no socket, medium",
+		      &ev, RV_PEER_NO_SOCKET, RC_MEDIUM);
+	ev.triggered = true;
+	ev.has_ts = true;
+	ev.tsval = 100010;
+	check_verdict("after the peer's FIN, TS continues: peer_abort high",
+		      &ev, RV_PEER_ABORT, RC_HIGH);
 
 	ev = peer_flow();
 	ev.has_ts = true;

@@ -427,6 +427,18 @@ static bool has_wire_twin(const struct rst_stored *c)
 	return false;
 }
 
+/* Unknown (no sock_diag answer) counts as listening. */
+static bool local_port_listens(struct ws_session *s, uint16_t port)
+{
+	const struct nl_listener *v;
+	int i, n = ws_session_listeners(s, &v);
+
+	for (i = 0; i < n; i++)
+		if (v[i].port == port)
+			return true;
+	return n < 0;
+}
+
 /*
  * The kernel event (@kind) of wire RST @w on a socket whose remote end
  * this host's NAT rewrote (a ClusterIP, a DNAT'd address), so no key
@@ -434,14 +446,18 @@ static bool has_wire_twin(const struct rst_stored *c)
  * is find_match()'s) nor on one with a wire RST of its own.  A receive
  * event follows its RST.  Callers ask only when no event was lost near
  * @w: else @w's own may be the lost one, and another flow's on a shared
- * port (a storm's) would stand in for it.
+ * port (a storm's) would stand in for it.  Nor on a listening port: every
+ * client of it shares that local end, and a NAT that rewrites the remote
+ * end serves a connect of ours, from a port of its own.
  */
-static struct rst_stored *find_by_local_end(const struct rst_stored *w,
-					    int kind)
+static struct rst_stored *
+find_by_local_end(struct ws_session *s, const struct rst_stored *w, int kind)
 {
 	struct rst_stored *best = NULL;
 	int i;
 
+	if (local_port_listens(s, w->e.key.lport))
+		return NULL;
 	for (i = 0; i < nevs; i++) {
 		struct rst_stored *c = &evs[i];
 
@@ -535,7 +551,8 @@ static uint32_t data_after_rst(struct ws_session *s,
 	return f.rx_data_after_rst;
 }
 
-static void kernel_view(struct rst_stored *w, struct rst_row *r)
+static void kernel_view(struct ws_session *s, struct rst_stored *w,
+			struct rst_row *r)
 {
 	enum rst_lost lost;
 	char name[48];
@@ -547,7 +564,7 @@ static void kernel_view(struct rst_stored *w, struct rst_row *r)
 	}
 	c = find_match(w, RST_TP_RECV, r->via_lo, false);
 	if (!c && !lost_near(w->t, false))
-		c = find_by_local_end(w, RST_TP_RECV);
+		c = find_by_local_end(s, w, RST_TP_RECV);
 	if (c) {
 		c->done = true;
 		snprintf(r->kernel, sizeof(r->kernel), "accepted");
@@ -630,6 +647,7 @@ static void gather(struct ws_session *s, struct rst_stored *w,
 	memset(ev, 0, sizeof(*ev));
 	ev->sent = e->dir == WS_TX && !r->via_lo;
 	ev->via_lo = r->via_lo;
+	ev->forwarded = ev->sent && e->forwarded;
 	ev->has_peer = have && (f->flags & RST_F_RX_SEEN);
 	/* A SYN, not a SYN-ACK: a connect of ours. */
 	ev->syn_sent = have && (f->last_tx_flags & WS_TCP_SYN) &&
@@ -648,6 +666,7 @@ static void gather(struct ws_session *s, struct rst_stored *w,
 	ev->peer_ip_id = f->peer_ip_id;
 	ev->idle_rx_s = r->idle_rx_s;
 	ev->triggered = r->triggered;
+	ev->peer_fin = have && (f->flags & RST_F_FIN_RX);
 	ev->tx_seen = r->tx_seen;
 	if (e->dir == WS_RX && !r->via_lo) {
 		rst_burst(evs, nevs, w, &ev->burst, &ev->burst_seqs);
@@ -945,7 +964,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	if (ev.sent || ev.via_lo) {
 		send = find_match(w, RST_TP_SEND, r.via_lo, false);
 		if (!send && !r.via_lo && !events_lost)
-			send = find_by_local_end(w, RST_TP_SEND);
+			send = find_by_local_end(s, w, RST_TP_SEND);
 		if (send) {
 			send->done = true;
 			ev.kernel_sent = true;
@@ -956,6 +975,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	/* Without its event, an RST of ours or one we forward? */
 	ev.foreign_src = ev.sent && !ev.kernel_sent &&
 			 !ws_addr_is_local(w->e.key.family, w->e.key.laddr);
+	r.ours = ev.via_lo || (ev.sent && !ev.forwarded && !ev.foreign_src);
 	rst_decide(&ev, &r.res);
 	r.ts_state = ts_state(&ev, &r.res);
 	r.peer_ts_clock = ev.peer_ts_clock;
@@ -966,7 +986,7 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 		w->done = false;
 		return false;
 	}
-	kernel_view(w, &r);
+	kernel_view(s, w, &r);
 	/* After kernel_view: over lo the receiving socket's event is its. */
 	if (w->e.dir == WS_TX || r.via_lo)
 		claim_recvs_of_sent(w);
@@ -1035,6 +1055,7 @@ static void finalize_recv(struct ws_session *s, struct rst_stored *c)
 	 */
 	if (!rst_local_netfilter_decidable() &&
 	    ws_addr_is_local(c->e.key.family, c->e.key.raddr)) {
+		r.ours = true;
 		snprintf(why, sizeof(why),
 			 "%s: a socket here took an RST from this host, whose "
 			 "send event this kernel %s",

@@ -46,6 +46,8 @@ struct resets_query {
 	uint64_t total;
 	uint64_t by_verdict[RV_N];
 	uint64_t by_dir[WS_NDIRS];
+	uint64_t
+	    unknown_ours; /* unknown, but this host's (kernel or firewall) */
 	int n_middlebox;
 	struct resets_middlebox middlebox[RESETS_QUERY_MAX];
 };

@@ -25,6 +25,7 @@ struct rst_row {
 	bool triggered;
 	bool tx_seen;	      /* a segment of ours was seen on the flow */
 	bool refused;	      /* it answered our SYN: a refused connect */
+	bool ours;	      /* this host's, kernel's or firewall's alike */
 	bool probed;	      /* refused, and --locate probed for it */
 	const char *no_probe; /* refused: why --locate did not, or NULL */
 	double trigger_ago_s;

@@ -60,6 +60,7 @@ struct group {
 	int hops_before_peer;
 	int unsolicited; /* middlebox: 1, 0, or -1: no segment of ours seen */
 	bool refused;		  /* RSTs that answered our SYN */
+	bool after_fin;		  /* peer_abort: its closed socket's */
 	bool probed;		  /* refused, and --locate probed */
 	char no_probe[64];	  /* refused: why --locate did not probe */
 	uint16_t port;		  /* refused: the port we connected to */
@@ -76,6 +77,7 @@ static int ngroups;
 static uint64_t group_overflow;
 static uint64_t by_dir_verdict[WS_NDIRS][RV_N];
 static uint64_t refused_by_verdict[RV_N];
+static uint64_t unknown_ours; /* this host's: kernel or firewall unknown */
 static struct {
 	char name[48];
 	uint64_t n;
@@ -250,6 +252,10 @@ static void print_json(struct ws_session *s, const struct rst_row *r)
 	if (r->triggered)
 		json_double(&j, "trigger_ago_s", r->trigger_ago_s);
 	json_bool(&j, "refused", r->refused);
+	if (r->e->dir == WS_TX && !r->via_lo)
+		json_bool(&j, "forwarded", r->e->forwarded);
+	json_bool(&j, "peer_fin",
+		  r->e->has_flow && (r->e->flow.flags & RST_F_FIN_RX));
 	json_str(&j, "verdict", rst_verdict_name(r->res.verdict));
 	json_str(&j, "confidence", rst_confidence_name(r->res.conf));
 	json_str(&j, "why", r->res.why);
@@ -322,8 +328,9 @@ static void group_add(const struct rst_row *r)
 		    !strcmp(g->hop_addr, r->hop_addr) &&
 		    g->hops_before_peer == res->hops_before_peer &&
 		    g->unsolicited == unsol && g->refused == refused &&
-		    g->port == port && g->rst_hops == rst_hops &&
-		    g->hop == res->hop && g->probed == r->probed &&
+		    g->after_fin == res->after_peer_fin && g->port == port &&
+		    g->rst_hops == rst_hops && g->hop == res->hop &&
+		    g->probed == r->probed &&
 		    (g->v != RV_UNKNOWN || g->refused ||
 		     same_why_lead(g->why, res->why)))
 			break;
@@ -338,6 +345,7 @@ static void group_add(const struct rst_row *r)
 				     .hops_before_peer = res->hops_before_peer,
 				     .unsolicited = unsol,
 				     .refused = refused,
+				     .after_fin = res->after_peer_fin,
 				     .probed = r->probed,
 				     .port = port,
 				     .rst_hops = rst_hops,
@@ -367,6 +375,8 @@ void rst_record(struct ws_session *s, const struct rst_row *r)
 	by_dir_verdict[r->e->dir & 1][r->res.verdict]++;
 	if (r->refused)
 		refused_by_verdict[r->res.verdict]++;
+	if (r->res.verdict == RV_UNKNOWN && r->ours)
+		unknown_ours++;
 	if (r->reason)
 		count_reason(r->reason);
 	group_add(r);
@@ -623,6 +633,15 @@ static void advice(const struct group *g, char *buf, size_t len)
 			 "iptables -S");
 		break;
 	case RV_PEER_ABORT:
+		if (g->after_fin) {
+			snprintf(buf, len,
+				 "the peer closed the connection and this "
+				 "host sent on it after its FIN (a pooled or "
+				 "keep-alive connection reused): close idle "
+				 "connections before the peer does, or retry "
+				 "on a new one");
+			break;
+		}
 		snprintf(buf, len,
 			 "the peer application aborted (SO_LINGER 0, crash "
 			 "or close with unread data): check its logs");
@@ -886,6 +905,7 @@ void resets_query(struct resets_query *q)
 			q->by_dir[d] += by_dir_verdict[d][i];
 			q->total += by_dir_verdict[d][i];
 		}
+	q->unknown_ours = unknown_ours;
 	for (i = 0; i < ngroups && q->n_middlebox < RESETS_QUERY_MAX; i++) {
 		const struct group *g = &groups[i];
 		struct resets_middlebox *m = &q->middlebox[q->n_middlebox];
@@ -906,9 +926,9 @@ void resets_query(struct resets_query *q)
 /* diag: resets per interval by origin. */
 void resets_diag_cols(struct ws_session *s, double secs, struct ws_diag_cols *c)
 {
-	static uint64_t prev[RV_N];
+	static uint64_t prev[RV_N], prev_ours;
 	struct resets_query q;
-	uint64_t d[RV_N];
+	uint64_t d[RV_N], ours;
 	int v;
 
 	resets_query(&q);
@@ -916,8 +936,11 @@ void resets_diag_cols(struct ws_session *s, double secs, struct ws_diag_cols *c)
 		d[v] = q.by_verdict[v] - prev[v];
 		prev[v] = q.by_verdict[v];
 	}
+	/* Before 6.10 a closed port's RST is unknown, but it is ours. */
+	ours = q.unknown_ours - prev_ours;
+	prev_ours = q.unknown_ours;
 	c->rst_local = verdict_counted(RV_LOCAL)
-			   ? d[RV_LOCAL] + d[RV_LOCAL_NETFILTER]
+			   ? d[RV_LOCAL] + d[RV_LOCAL_NETFILTER] + ours
 			   : NAN; /* every RST of ours is unknown: not 0 */
 	c->rst_peer = d[RV_PEER_ABORT] + d[RV_PEER_NO_SOCKET];
 	c->rst_middlebox = d[RV_MIDDLEBOX] + d[RV_INJECTED];

@@ -198,12 +198,18 @@ void rst_drop_view(const char *reason, char *buf, size_t len)
 /*
  * Netfilter is named only from an absence (no tcp_send_reset event): when
  * events were lost around the RST, or the event can't fire for it, the
- * absence proves nothing.
+ * absence proves nothing.  A forwarded RST needs no event to tell: the
+ * kernel received it.
  */
 static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 {
 	if (ev->kernel_sent)
 		set(r, RV_LOCAL, RC_HIGH, "tcp_send_reset fired for this flow");
+	else if (ev->forwarded)
+		set(r, RV_UNKNOWN, RC_LOW,
+		    "forwarded: this host received it on another interface "
+		    "and routed it out (from our address if our NAT "
+		    "rewrote it): a container's, a VM's or a routed host's");
 	else if (ev->lost)
 		set(r, RV_UNKNOWN, RC_LOW,
 		    "%s: sent by this host, but %s, so the kernel or a "
@@ -370,6 +376,15 @@ static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r,
 		    "farthest %d) and does not continue it: the peer without "
 		    "a socket, or a middlebox %d hop(s) before it",
 		    r->hops, far, far - r->hops);
+		return;
+	}
+	if (ev->peer_fin && ev->triggered) {
+		/* Linux sends it from its control socket, as with no socket. */
+		r->after_peer_fin = true;
+		set(r, RV_PEER_ABORT, RC_MEDIUM,
+		    "TTL matches the peer, after its FIN: its closed socket "
+		    "refused our later data (no timestamp or ID then, as with "
+		    "no socket)");
 		return;
 	}
 	if (ev->peer_ts || (ev->ipv4 && ev->peer_ip_id)) {

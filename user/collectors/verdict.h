@@ -64,6 +64,7 @@ enum rst_ts_clock {
 struct rst_evidence {
 	bool sent;	  /* left this host on a watched interface */
 	bool foreign_src; /* sent from no address of this namespace */
+	bool forwarded;	  /* sent: received on an interface here, routed */
 	bool via_lo;	  /* came back on lo from a non-loopback address */
 	bool kernel_sent; /* a tcp:tcp_send_reset event matches it */
 	bool has_peer;	  /* the baseline holds packets from the peer */
@@ -80,6 +81,7 @@ struct rst_evidence {
 	uint16_t ip_id, peer_ip_id;
 	double idle_rx_s;    /* since the peer's last packet */
 	bool triggered;	     /* one of our segments came just before */
+	bool peer_fin;	     /* the peer's FIN was seen on the flow */
 	bool tx_seen;	     /* a segment of ours was seen on the flow */
 	int burst;	     /* RSTs received on this flow within 1 s */
 	int burst_seqs;	     /* distinct sequence numbers among them */
@@ -101,6 +103,7 @@ struct rst_result {
 	bool ts_continues;
 	bool ts_unsure; /* continues only at a clock in µs, its rate unknown */
 	bool ipid_continues;
+	bool after_peer_fin; /* decided by the peer's FIN before it */
 	char why[192];
 };
 

@@ -31,6 +31,14 @@ int diag_verdict(void)
 	return verdict;
 }
 
+/* -d, or the count of lines if they end it sooner. */
+static double watch_secs(const struct ws_opts *o)
+{
+	double lines = o->count * o->interval;
+
+	return o->count && lines < o->duration ? lines : o->duration;
+}
+
 static int diag_start(struct ws_session *s)
 {
 	int i, dir;
@@ -39,7 +47,7 @@ static int diag_start(struct ws_session *s)
 		fprintf(s->out, "wirescope diag: watching");
 		for (i = 0; i < s->o->n_ifaces; i++)
 			fprintf(s->out, " %s", s->o->ifaces[i].name);
-		fprintf(s->out, " for %g s\n", s->o->duration);
+		fprintf(s->out, " for %g s\n", watch_secs(s->o));
 	}
 
 	for (i = 0; i < s->o->n_ifaces; i++)

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <time.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -139,6 +141,73 @@ static bool still_named(int fd, const char *path)
 }
 
 /*
+ * What the lock file records: a clsact qdisc we made (for a start after a
+ * crash to remove), or a clean stop that could not unlink it.
+ */
+#define WS_LOCK_CREATED "created\n"
+#define WS_LOCK_STOPPED "stopped\n"
+
+static bool clsact_lock_says(int fd, const char *what)
+{
+	char c = 0;
+
+	return pread(fd, &c, 1, 0) == 1 && c == what[0];
+}
+
+static void clsact_lock_write(int fd, const char *what)
+{
+	if (ftruncate(fd, 0) == 0 && what &&
+	    pwrite(fd, what, strlen(what), 0) != (ssize_t)strlen(what))
+		ws_warn("cannot write the clsact lock file: %s",
+			strerror(errno));
+}
+
+/*
+ * A clean stop after a privilege drop (export's) cannot unlink its lock
+ * file: it says "stopped" instead, and a later start removes it, once it
+ * holds the lock of it.  Other files stay: a crash's tell the next start
+ * in their namespace what to recover.
+ */
+static void sweep_stopped_locks(void)
+{
+	DIR *d = opendir(WS_LOCK_DIR);
+	struct dirent *de;
+	int fd;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "clsact-", 7))
+			continue;
+		fd = openat(dirfd(d), de->d_name,
+			    O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		if (!flock(fd, LOCK_EX | LOCK_NB) &&
+		    clsact_lock_says(fd, WS_LOCK_STOPPED))
+			unlinkat(dirfd(d), de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* Our sweep may hold a free file's lock for a moment: ask again. */
+static int flock_patiently(int fd)
+{
+	const struct timespec pause = { .tv_nsec = 20 * 1000 * 1000 };
+	int tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		nanosleep(&pause, NULL);
+	}
+	return -EBUSY;
+}
+
+/*
  * Hold an exclusive flock while our clsact filters are attached.  A filter
  * found on start whose lock is free was left by a crashed instance.
  */
@@ -150,14 +219,16 @@ static int clsact_lock(int ifindex, int create)
 	err = lock_path(ifindex, path, sizeof(path));
 	if (err)
 		return err;
+	if (create)
+		sweep_stopped_locks();
 	for (tries = 0; tries < 3; tries++) {
 		fd = open(path, O_RDWR | O_CLOEXEC | create, 0600);
 		if (fd < 0)
 			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB)) {
-			err = -errno;
+		err = flock_patiently(fd);
+		if (err) {
 			close(fd);
-			return err == -EWOULDBLOCK ? -EBUSY : err;
+			return err;
 		}
 		if (still_named(fd, path))
 			return fd; /* kept open for the life of the process */
@@ -171,6 +242,8 @@ static int clsact_lock(int ifindex, int create)
 /*
  * A clean stop (@clean: none of our filters is left) has nothing to
  * recover, so it leaves no file either: one per namespace would pile up.
+ * Without the right to unlink it (after export's privilege drop), it says
+ * so in the file, for sweep_stopped_locks().
  */
 static void clsact_unlock(int *lock_fd, int ifindex, bool clean)
 {
@@ -178,9 +251,9 @@ static void clsact_unlock(int *lock_fd, int ifindex, bool clean)
 
 	if (*lock_fd < 0)
 		return;
-	if (clean && !lock_path(ifindex, path, sizeof(path)) &&
-	    still_named(*lock_fd, path))
-		unlink(path);
+	if (clean && (lock_path(ifindex, path, sizeof(path)) ||
+		      !still_named(*lock_fd, path) || unlink(path)))
+		clsact_lock_write(*lock_fd, WS_LOCK_STOPPED);
 	close_fd(lock_fd);
 }
 
@@ -191,17 +264,13 @@ static void clsact_unlock(int *lock_fd, int ifindex, bool clean)
  */
 static void clsact_mark(int lock_fd, bool created)
 {
-	if (lock_fd < 0 || ftruncate(lock_fd, 0))
-		return;
-	if (created && pwrite(lock_fd, "created\n", 8, 0) != 8)
-		ws_warn("cannot record our clsact qdisc: %s", strerror(errno));
+	if (lock_fd >= 0)
+		clsact_lock_write(lock_fd, created ? WS_LOCK_CREATED : NULL);
 }
 
 static bool clsact_marked(int lock_fd)
 {
-	char c = 0;
-
-	return pread(lock_fd, &c, 1, 0) == 1 && c == 'c';
+	return clsact_lock_says(lock_fd, WS_LOCK_CREATED);
 }
 
 static bool clsact_empty(int ifindex)
@@ -366,13 +435,30 @@ bool ws_mode_is_xdp(enum ws_attach_mode mode)
 	return mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC;
 }
 
+/* What a refused native XDP attach's errno means, where it is vague. */
+static const char *native_xdp_hint(int err)
+{
+	switch (err) {
+	case -ERANGE:
+		return " (the MTU is too large for native XDP on this device: "
+		       "use -m tc, the default, or -m generic)";
+	case -EOPNOTSUPP:
+		return " (the driver has no native XDP: use -m tc, the "
+		       "default, or -m generic)";
+	default:
+		return "";
+	}
+}
+
 static void attach_error(struct ws_iface *ifc, bool egress,
 			 enum ws_attach_mode mode, int err)
 {
+	bool native = mode == WS_MODE_NATIVE;
+
 	if (!egress && ws_mode_is_xdp(mode))
-		ws_error(err, "%s: cannot attach XDP (%s mode): %s", ifc->name,
-			 mode == WS_MODE_NATIVE ? "native" : "generic",
-			 strerror(-err));
+		ws_error(err, "%s: cannot attach XDP (%s mode): %s%s",
+			 ifc->name, native ? "native" : "generic",
+			 strerror(-err), native ? native_xdp_hint(err) : "");
 	else
 		tc_error(ifc, egress ? "egress" : "ingress", err);
 }

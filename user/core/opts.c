@@ -231,6 +231,41 @@ static const char *ws_bad_option(bool with_value)
 	return buf;
 }
 
+/* How many long options @word ("--na", "--na=v") abbreviates: 1 if exact. */
+static int long_option_matches(const char *word)
+{
+	const struct option *lo;
+	size_t n;
+	int m = 0;
+
+	if (strncmp(word, "--", 2) || !cur_longopts)
+		return 0;
+	word += 2;
+	n = strcspn(word, "=");
+	for (lo = cur_longopts; lo->name; lo++) {
+		if (strncmp(lo->name, word, n))
+			continue;
+		if (!lo->name[n])
+			return 1;
+		m++;
+	}
+	return m;
+}
+
+/* getopt's '?': a value for a flag, an ambiguous abbreviation, or unknown. */
+static int bad_option_error(const char *cmd)
+{
+	const char *word = optind > 0 ? ws_argv[optind - 1] : "?";
+
+	if (optopt && strchr(word, '=') && names_long_option(word, optopt))
+		return ws_usage_error(cmd, "option %s takes no argument",
+				      ws_bad_option(false));
+	if (long_option_matches(word) > 1)
+		return ws_usage_error(cmd, "ambiguous option %s",
+				      ws_bad_option(false));
+	return ws_usage_error(cmd, "unknown option %s", ws_bad_option(true));
+}
+
 int ws_common_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
 {
 	switch (c) {
@@ -276,8 +311,7 @@ int ws_common_option(int c, const char *arg, struct ws_opts *o, const char *cmd)
 		return ws_usage_error(cmd, "option %s needs an argument",
 				      ws_bad_option(false));
 	case '?':
-		return ws_usage_error(cmd, "unknown option %s",
-				      ws_bad_option(true));
+		return bad_option_error(cmd);
 	default:
 		return -1;
 	}

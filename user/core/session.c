@@ -719,14 +719,16 @@ static void check_iface(struct ws_iface *ifc)
 		ws_hook_detach(ifc); /* a moved one still carries our links */
 		return;
 	}
-	if (strcmp(name, ifc->name)) {
+	/* An altname the user gave still names it: no rename. */
+	if (strcmp(name, ifc->name) &&
+	    if_nametoindex(ifc->name) != (unsigned int)ifc->ifindex) {
 		ws_warn("%s: interface renamed to %s; still watching it",
 			ifc->name, name);
 		strcpy(ifc->name, name);
 	}
 	up = iface_is_up(name);
 	if (up == ifc->down && !ifc->implicit)
-		ws_warn("%s: interface is %s", name,
+		ws_warn("%s: interface is %s", ifc->name,
 			up ? "up again; counting resumes" : "down");
 	ifc->down = !up;
 }
