@@ -164,13 +164,8 @@ lab_server_acked() {
 }
 
 # A Tcp counter of /proc/net/snmp in the client (or ROLE).
-lab_tcp_snmp() { lab_proc_counter /proc/net/snmp Tcp: "$@"; } # FIELD [ROLE]
-lab_tcpext() { lab_proc_counter /proc/net/netstat TcpExt: "$@"; } # FIELD [ROLE]
-
-# lab_proc_counter FILE PREFIX FIELD [ROLE]: a counter of /proc/net/snmp's
-# or netstat's two-line tables, in ROLE's namespace (c).
-lab_proc_counter() {
-	lab_exec "${4:-c}" awk -v p="$2" -v f="$3" '$1 == p { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == f) print $i }' "$1"
+lab_tcp_snmp() { # FIELD [ROLE]
+	lab_exec "${2:-c}" awk -v f="$1" '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) h[i] = $i; n = 1 } else for (i = 1; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp
 }
 
 # N connects from ROLE to ADDR, one at a time, to PORT, PORT + STEP, ...;

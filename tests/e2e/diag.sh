@@ -1301,12 +1301,14 @@ test_diag_injected_reset() {
 # Connects to a closed port, within the RST rate limit: diag's loc column
 # has every RST A's kernel sent (TcpOutRsts), on every kernel.  Before
 # 6.10 their verdict is unknown (no send event without a full socket),
-# but they left A from its own address, not forwarded: A's all the same.
+# but they left A from its own address, not routed: A's all the same.  An
+# RST is decided 1 s after it is seen, and only decided ones reach an
+# interval line: -d 8 leaves time for a slow VM's connects.
 test_diag_rst_local_counts_closed_port() {
 	diag_lab
 	local r0 r refused
 	r0=$(tcp_counter "$A" TcpOutRsts)
-	diag_run "$WS_TMP/out" -d 3 -j
+	diag_run "$WS_TMP/out" -d 8 -j
 	refused=$(ip netns exec "$B" python3 -c '
 import socket
 n = 0

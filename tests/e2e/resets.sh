@@ -143,21 +143,23 @@ test_peer_no_socket() {
 }
 
 # 2a. The keep-alive race: the server closes (its FIN), and our request
-#     after it draws an RST from its closed socket, sent as one without a
-#     socket is (no timestamp, ID 0).  The FIN says which is likelier:
-#     peer_abort, medium, not peer_no_socket (restart, re-mapped, firewall).
+#     after it draws an RST from its closed socket (TCPAbortOnData), or
+#     from the TIME_WAIT one it became (tcp_fin_timeout up to 60 s), sent
+#     as one without a socket is (no timestamp, ID 0).  The FIN says which
+#     is likelier: peer_abort, medium, not peer_no_socket (restart,
+#     re-mapped, firewall).
 test_peer_closed_then_data() {
 	resets_lab
 	start_server
 	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
-	local a0
-	a0=$(lab_tcpext TCPAbortOnData s)
+	local o0
+	o0=$(lab_tcp_snmp OutRsts s)
 	lab_client "send:close,recv,send:late" --timeout 5 >"$WS_TMP/client"
 	assert_match "$(cat "$WS_TMP/client")" eof "client saw the server's FIN"
 	# After the FIN the client's reads say EOF, not the reset: the
-	# server's kernel says it aborted.
-	wait_until 5 at_least $((a0 + 1)) lab_tcpext TCPAbortOnData s ||
-		fail "the server's TCPAbortOnData did not move"
+	# server's kernel says it sent one.
+	wait_until 5 at_least $((o0 + 1)) lab_tcp_snmp OutRsts s ||
+		fail "the server's OutRsts did not move"
 	ws_stop
 	one_rx "$WS_TMP/out" peer_abort
 	assert_eq "$(rsts "$WS_TMP/out" rx hops peer_hops ts triggered confidence)" \
@@ -578,7 +580,7 @@ test_forwarded_rst_not_firewall() {
 
 # refused_through_r1 DIALLED SOURCE: three connects from c to DIALLED
 # refused by the server, with wirescope on r1: its RSTs leave r1a from
-# SOURCE, each unknown as forwarded.
+# SOURCE, each unknown as routed (r1 received them).
 refused_through_r1() {
 	ws_start "$LAB_R1" "$WS_TMP/out" resets -i r1a -j
 	local refused
@@ -587,7 +589,8 @@ refused_through_r1() {
 	assert_eq "$refused" 3 "connects refused"
 	assert_eq "$(rst_counts "$WS_TMP/out" tx verdict saddr forwarded)" \
 		"3 unknown $2 True" "verdicts"
-	assert_match "$(rsts "$WS_TMP/out" tx why | sort -u)" '^forwarded: ' "why"
+	assert_match "$(rsts "$WS_TMP/out" tx why | sort -u)" '^routed: ' "why"
+	assert_match "$(summary_of "$WS_TMP/out")" '"advice":"this host routed these' "advice"
 }
 
 # The same through r1's own DNAT (a published port: a container's, or a

@@ -93,8 +93,8 @@ static void test_local(void)
 				    .lost = RST_LOST_TRACEPOINT_PARTIAL };
 	check_verdict("received and routed out, from our address: unknown", &ev,
 		      RV_UNKNOWN, RC_LOW);
-	case_begin("received and routed out: the why says forwarded");
-	CHECK(!strncmp(decide(&ev).why, "forwarded:", 10), "why: %s",
+	case_begin("received and routed out: the why says routed");
+	CHECK(!strncmp(decide(&ev).why, "routed:", 7), "why: %s",
 	      decide(&ev).why);
 	case_end();
 	ev = (struct rst_evidence){ .via_lo = true,

@@ -453,12 +453,19 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 		    "read (resets_event_unread): if `nft list ruleset` and "
 		    "`iptables -S` have no 'reject with tcp reset', this "
 		    "host's kernel sent them");
+	else if (same_why_lead(g->why, "routed:"))
+		snprintf(
+		    buf, len,
+		    "this host routed these from another interface (from "
+		    "its own address where its NAT rewrote them): run "
+		    "wirescope where they come from (a container's "
+		    "namespace: `nsenter -t PID -n`, a VM, a host behind)");
 	else if (same_why_lead(g->why, "forwarded:"))
 		snprintf(buf, len,
-			 "these left from addresses this host does not have: "
-			 "run wirescope where they come from (a container's "
-			 "namespace: `nsenter -t PID -n`), or look for 'reject "
-			 "with tcp reset' in this host's forward chain");
+			 "these left from addresses this host does not have, "
+			 "built here: look for 'reject with tcp reset' in this "
+			 "host's forward chain, or run wirescope in a macvlan "
+			 "container's namespace (`nsenter -t PID -n`)");
 	else if (!strncmp(g->why, "evidence_", 9))
 		snprintf(buf, len,
 			 "kernel events were lost near these (rate limit or "

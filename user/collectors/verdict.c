@@ -207,9 +207,9 @@ static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 		set(r, RV_LOCAL, RC_HIGH, "tcp_send_reset fired for this flow");
 	else if (ev->forwarded)
 		set(r, RV_UNKNOWN, RC_LOW,
-		    "forwarded: this host received it on another interface "
-		    "and routed it out (from our address if our NAT "
-		    "rewrote it): a container's, a VM's or a routed host's");
+		    "routed: this host received it on another interface and "
+		    "routed it out (from our address if our NAT rewrote "
+		    "it): a container's, a VM's or a routed host's");
 	else if (ev->lost)
 		set(r, RV_UNKNOWN, RC_LOW,
 		    "%s: sent by this host, but %s, so the kernel or a "
@@ -221,9 +221,9 @@ static void decide_local(const struct rst_evidence *ev, struct rst_result *r)
 		    "tcp_send_reset: a local netfilter reject");
 	else if (ev->foreign_src)
 		set(r, RV_UNKNOWN, RC_LOW,
-		    "forwarded: from no address of this host, with no "
-		    "tcp_send_reset: a container, a routed client, or a "
-		    "firewall rejecting forwarded traffic");
+		    "forwarded: from no address of this host, built here "
+		    "with no tcp_send_reset: a forward chain's reject, or a "
+		    "container sending on the device itself (macvlan)");
 	else
 		set(r, RV_LOCAL_NETFILTER, RC_MEDIUM,
 		    "left this host with no tcp_send_reset event: this "

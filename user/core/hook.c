@@ -132,12 +132,18 @@ static int lock_path(int ifindex, char *buf, size_t len)
  * A clean stop unlinks its lock file while it still holds it, so a lock
  * taken on a file no longer at @path is no lock.
  */
-static bool still_named(int fd, const char *path)
+static bool still_named_at(int fd, int dir_fd, const char *path)
 {
 	struct stat a, b;
 
-	return !fstat(fd, &a) && !stat(path, &b) && a.st_ino == b.st_ino &&
-	       a.st_dev == b.st_dev;
+	return !fstat(fd, &a) &&
+	       !fstatat(dir_fd, path, &b, AT_SYMLINK_NOFOLLOW) &&
+	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+static bool still_named(int fd, const char *path)
+{
+	return still_named_at(fd, AT_FDCWD, path);
 }
 
 /*
@@ -183,8 +189,10 @@ static void sweep_stopped_locks(void)
 			    O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			continue;
+		/* Another sweep may have replaced it meanwhile: a live one. */
 		if (!flock(fd, LOCK_EX | LOCK_NB) &&
-		    clsact_lock_says(fd, WS_LOCK_STOPPED))
+		    clsact_lock_says(fd, WS_LOCK_STOPPED) &&
+		    still_named_at(fd, dirfd(d), de->d_name))
 			unlinkat(dirfd(d), de->d_name, 0);
 		close(fd);
 	}
