@@ -494,7 +494,7 @@ netns_ino() { ip netns exec "$1" stat -L -c %i /proc/self/ns/net; }
 # deleted.  A new namespace that gets its inode number, with an empty clsact
 # someone made on the same ifindex, keeps that qdisc through our next start.
 test_clsact_mark_dies_with_its_netns() {
-	python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).getsockopt(socket.SOL_SOCKET, 71, 8)' 2>/dev/null ||
+	netns_cookie >/dev/null ||
 		skip "no SO_NETNS_COOKIE (before 5.14): the lock keeps the inode (docs/SECURITY.md)"
 	harden_lab
 	local ino ifindex n2 i
@@ -526,11 +526,11 @@ test_clsact_mark_dies_with_its_netns() {
 # file (named by its namespace's cookie: skipped before 5.14).
 clsact_lock_lab() {
 	local cookie ifindex
-	python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).getsockopt(socket.SOL_SOCKET, 71, 8)' 2>/dev/null ||
+	netns_cookie >/dev/null ||
 		skip "no SO_NETNS_COOKIE (before 5.14): the lock file is named by the inode"
 	harden_lab
 	export WIRESCOPE_TEST_NO_TCX=1
-	cookie=$(ip netns exec "$A" python3 -c 'import socket, struct; print(struct.unpack("Q", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).getsockopt(socket.SOL_SOCKET, 71, 8))[0])')
+	cookie=$(netns_cookie "$A")
 	ifindex=$(ip netns exec "$A" cat /sys/class/net/a0/ifindex)
 	LOCK_FILE=/run/wirescope/clsact-c$cookie-$ifindex.lock
 }
