@@ -662,6 +662,13 @@ test_diag_tcp_retransmits_without_tracepoint() {
 	check_diag_retransmits untraced
 }
 
+# rto_backoff NS DST PORT: ss's backoff of the connection to DST:PORT, the
+# RTOs that fired since its last ACK (0 before the first).
+rto_backoff() {
+	ip netns exec "$1" ss -Hti dst "$2" dport = "$3" |
+		grep -o 'backoff:[0-9]*' | cut -d: -f2 | grep . || echo 0
+}
+
 # A resend that never left this host is not a resend.  From 6.17
 # tcp:tcp_retransmit_skb also fires for one that failed here before
 # leaving (no route, no memory, a closed window), which TcpRetransSegs
@@ -693,11 +700,12 @@ for i in range(100):
 	# kernel counted none).  Whatever the timing, a resend diag counts
 	# left the host, and the kernel counted it.
 	ip -n "$B" link set b0 down
-	sleep 2
+	wait_until 10 at_least 1 rto_backoff "$A" 198.18.0.2 5003 ||
+		fail "no RTO into the dead link in 10 s"
 	ip -n "$A" route add unreachable 198.18.0.2/32
 	diag_wait
 	r1=$(tcp_counter "$A" TcpRetransSegs)
-	backoff=$(ip netns exec "$A" ss -Hti dst 198.18.0.2 dport = 5003 | grep -o 'backoff:[0-9]*' | cut -d: -f2)
+	backoff=$(rto_backoff "$A" 198.18.0.2 5003)
 	got=$(python3 -c '
 import json, sys
 print(round(sum(o["retrans_per_s"] * o["interval_s"] for o in map(json.loads, open(sys.argv[1]))

@@ -581,6 +581,8 @@ test_synq_resends_not_overflowing() {
 	log "ListenOverflows +$((o1 - o0)), TCPReqQFullDrop +$((q1 - q0)); intervals with resends only: $late"
 	log "$(listener "$WS_TMP/out" 9200)"
 	assert_eq "$((o1 - o0))" 0 "ListenOverflows delta"
+	# The case under test: resends counted in an interval of their own.
+	assert_ge "$late" 1 "intervals with resends and no drop"
 	assert_eq "$(grep '"type":"interval"' "$WS_TMP/out" | grep '"port":9200,' | grep -c '"verdict":"overflowing"')" 0 "intervals called overflowing"
 	assert_eq "$(jfield "$(listener "$WS_TMP/out" 9200)" verdict)" syn-queue-full "summary verdict"
 	assert_within_pct "$(jfield "$(listener "$WS_TMP/out" 9200)" syn_queue_drops)" "$((q1 - q0))" 5 "syn_queue_drops"
