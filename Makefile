@@ -45,7 +45,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -fno-strict-aliasing -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Iheaders -Iuser -I$(OUT) -DWS_VERSION='"$(VERSION)"' -MMD -MP
+	-Iheaders -Iuser -I$(OUT) -MMD -MP
 LINK    := -lbpf -lelf -lz
 
 # ASan cannot be linked statically: sanitized and valgrind builds are dynamic.
@@ -92,6 +92,17 @@ $(OUT)/user/%.o: user/%.c $(SKEL)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# The version -V and export's build_info give, in a file rewritten only when
+# it changes (a commit, an edit): the two objects that print it follow it.
+VERSION_OBJS := $(OUT)/user/main.o $(OUT)/user/commands/export.o
+$(VERSION_OBJS): CFLAGS += -DWS_VERSION='"$(VERSION)"'
+$(VERSION_OBJS): $(OUT)/version
+$(OUT)/version: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = '$(VERSION)' ] || echo '$(VERSION)' >$@
+FORCE:
+.PHONY: FORCE
 
 $(BIN): $(USER_OBJS)
 	$(call msg,LINK,$@)
