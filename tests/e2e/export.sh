@@ -368,6 +368,45 @@ EOF2
 	true
 }
 
+# map_dump_len PID NAME: the entries bpftool's own walk finds in map NAME
+# of process PID.
+map_dump_len() {
+	local id
+	for id in $(map_ids "$1"); do
+		bpftool -j map show id "$id" | grep -q "\"name\":\"$2\"" || continue
+		bpftool -j map dump id "$id" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
+		return
+	done
+}
+
+# A SYN flood fills the flow tables past a batch of lookups (1,024):
+# wirescope_map_entries counts what bpftool's own walk counts.  (The
+# exporter once walked each map a syscall a key, and each collector's
+# sample a syscall a key and one a value: half a second a scrape, and half
+# a CPU under a flood, with full tables.)
+test_map_entries_full_tables() {
+	pair_lab
+	syn_flood_sink "$A" a0
+	ip netns exec "$A" sysctl -qw net.ipv4.tcp_syncookies=1
+	listeners_in_a 8080
+	export_start
+	write_syn_flood_cfg "$WS_TMP/syn.cfg" "$(mac "$A" a0)" 8080
+	timeout 60 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/syn.cfg" \
+		-n 20000 -q -b 50000pps >/dev/null 2>&1 || fail "trafgen"
+	local map before truth after
+	for map in hs_flows rst_flows; do
+		before=$(series "wirescope_map_entries{map=\"$map\"}")
+		truth=$(map_dump_len "$EXPORT_PID" "$map")
+		after=$(series "wirescope_map_entries{map=\"$map\"}")
+		log "$map: $before, bpftool $truth, then $after"
+		assert_ge "${truth:-0}" 2048 "$map entries (bpftool), past two batches"
+		# Stale handshakes may be swept in between, never added.
+		assert_ge "$before" "$truth" "$map entries before bpftool's walk"
+		assert_le "$after" "$truth" "$map entries after bpftool's walk"
+		assert_ge "$after" $((truth - truth / 100)) "$map entries after bpftool's walk"
+	done
+}
+
 # listeners_in_a PORT...: a process in A listening on each PORT (all
 # addresses) for 120 s, killed at cleanup; returns once they listen.
 listeners_in_a() {

@@ -308,6 +308,34 @@ static void test_presence_filter(void)
 	case_end();
 }
 
+/* More flows than a batch: each walk counts every one, once. */
+static void test_map_walk(void)
+{
+	int fd = bpf_map__fd(skel->maps.rst_flows);
+	uint32_t before = count_flows(), i, n = 2 * WS_WALK_BATCH + 7;
+	struct rst_flow_key k = key4();
+	struct rst_flow f = { 0 };
+
+	case_begin("a walk counts every flow, a batch or a key at a time");
+	for (i = 0; i < n; i++) {
+		k.rport = 10000 + i;
+		CHECK(!bpf_map_update_elem(fd, &k, &f, BPF_NOEXIST), "insert");
+	}
+	CHECK_EQ(count_flows(), before + n, "flows in the table");
+	CHECK_EQ(ws_map_walk(skel->maps.rst_flows, NULL, NULL),
+		 (long)(before + n), "by batch");
+	setenv("WIRESCOPE_TEST_NO_BATCH", "1", 1);
+	CHECK_EQ(ws_map_walk(skel->maps.rst_flows, NULL, NULL),
+		 (long)(before + n), "key by key");
+	unsetenv("WIRESCOPE_TEST_NO_BATCH");
+	for (i = 0; i < n; i++) {
+		k.rport = 10000 + i;
+		bpf_map_delete_elem(fd, &k);
+	}
+	CHECK_EQ(count_flows(), before, "flows back");
+	case_end();
+}
+
 static void test_rst_capture(void)
 {
 	struct rst_flow_key k = key4();
@@ -1079,6 +1107,7 @@ int main(void)
 	}
 	test_baseline();
 	test_presence_filter();
+	test_map_walk();
 	test_rst_capture();
 	test_ipv6();
 	test_malformed();

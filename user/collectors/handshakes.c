@@ -262,6 +262,22 @@ static bool flow_pending(const struct hs_flow *fl, uint64_t now)
 	       now - fl->first_syn_ns < HS_SYN_RTO_NS;
 }
 
+struct flow_walk {
+	uint64_t now, live, pending;
+	struct hs_key *stale;
+	int nstale, cap;
+};
+
+static void walk_flow(const void *key, const void *value, void *arg)
+{
+	const struct hs_flow *fl = value;
+	struct flow_walk *w = arg;
+
+	w->pending += flow_pending(fl, w->now);
+	if (!flow_stale(fl) || !keys_add(&w->stale, &w->nstale, &w->cap, key))
+		w->live++;
+}
+
 /*
  * The entries in the table that are handshakes in progress; *@pending
  * counts those flow_pending() at @now.  Stale ones (client gone, connect
@@ -271,24 +287,13 @@ static bool flow_pending(const struct hs_flow *fl, uint64_t now)
 static uint64_t walk_flows(struct ws_session *s, uint64_t now,
 			   uint64_t *pending)
 {
-	int fd = bpf_map__fd(s->skel->maps.hs_flows), nstale = 0, cap = 0;
-	struct hs_key key, next, *prevkey = NULL, *stale = NULL;
-	struct hs_flow fl;
-	uint64_t n = 0;
+	struct flow_walk w = { .now = now };
 
-	*pending = 0;
-	while (!bpf_map_get_next_key(fd, prevkey, &next)) {
-		key = next;
-		prevkey = &key;
-		if (bpf_map_lookup_elem(fd, &key, &fl))
-			continue;
-		*pending += flow_pending(&fl, now);
-		if (!flow_stale(&fl) || !keys_add(&stale, &nstale, &cap, &key))
-			n++;
-	}
-	sweep_stale(s, fd, stale, nstale);
-	free(stale);
-	return n;
+	ws_map_walk(s->skel->maps.hs_flows, walk_flow, &w);
+	sweep_stale(s, bpf_map__fd(s->skel->maps.hs_flows), w.stale, w.nstale);
+	free(w.stale);
+	*pending = w.pending;
+	return w.live;
 }
 
 /* The counters, summed over CPUs. */

@@ -19,7 +19,7 @@ extern const struct ws_collector ws_resets_collector;
 struct rst_present {
 	uint8_t *slots; /* the rst_present map, mapped */
 	uint32_t *half; /* .bss rst_present_half: the bit BPF reads */
-	int flows_fd;	/* rst_flows */
+	struct bpf_map *flows; /* rst_flows */
 	uint32_t marked_after_rebuild;
 };
 int resets_present_open(struct rst_present *p, struct wirescope_bpf *skel);

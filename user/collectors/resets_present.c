@@ -20,8 +20,6 @@
 #include "core/log.h"
 #include "wirescope.skel.h"
 
-#define WALK_BATCH 1024
-
 /* Slots whose bit @bit is set. */
 static uint32_t count_marked(const uint8_t *slots, uint8_t bit)
 {
@@ -38,48 +36,16 @@ static void mark(uint8_t *slots, const struct rst_flow_key *k, uint8_t bit)
 	__atomic_fetch_or(&slots[rst_present_slot(k)], bit, __ATOMIC_RELAXED);
 }
 
-/* One key at a time: kernels or maps without batch lookups. */
-static int mark_by_key(int fd, uint8_t *slots, uint8_t bit)
+struct marking {
+	uint8_t *slots;
+	uint8_t bit;
+};
+
+static void mark_flow(const void *key, const void *flow, void *arg)
 {
-	struct rst_flow_key k, next;
-	void *prev = NULL;
-	int n = 0;
+	struct marking *m = arg;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		mark(slots, &next, bit);
-		k = next;
-		prev = &k;
-		n++;
-	}
-	return errno == ENOENT ? n : -errno;
-}
-
-/*
- * The flows walked, or -errno.  WIRESCOPE_TEST_NO_BATCH (hidden, for
- * tests): as a kernel before 5.6.
- */
-static int mark_flows(int fd, uint8_t *slots, uint8_t bit)
-{
-	static struct rst_flow_key keys[WALK_BATCH];
-	static struct rst_flow vals[WALK_BATCH];
-	__u32 batch, n, i;
-	void *in = NULL;
-	int err, total = 0;
-
-	if (getenv("WIRESCOPE_TEST_NO_BATCH"))
-		return mark_by_key(fd, slots, bit);
-	do {
-		n = WALK_BATCH;
-		err =
-		    bpf_map_lookup_batch(fd, in, &batch, keys, vals, &n, NULL);
-		if (err && errno != ENOENT)
-			return in ? -errno : mark_by_key(fd, slots, bit);
-		for (i = 0; i < n; i++)
-			mark(slots, &keys[i], bit);
-		total += n;
-		in = &batch;
-	} while (!err);
-	return total;
+	mark(m->slots, key, m->bit);
 }
 
 int resets_present_open(struct rst_present *p, struct wirescope_bpf *skel)
@@ -91,7 +57,7 @@ int resets_present_open(struct rst_present *p, struct wirescope_bpf *skel)
 		return -errno;
 	p->slots = m;
 	p->half = &skel->bss->rst_present_half;
-	p->flows_fd = bpf_map__fd(skel->maps.rst_flows);
+	p->flows = skel->maps.rst_flows;
 	p->marked_after_rebuild = 0;
 	return 0;
 }
@@ -106,18 +72,18 @@ void resets_present_close(struct rst_present *p)
 int resets_present_rebuild(struct rst_present *p)
 {
 	uint32_t idle = !(*p->half & 1), i;
-	uint8_t bit = 1 << idle;
-	int walked;
+	struct marking m = { p->slots, 1 << idle };
+	long walked;
 
 	for (i = 0; i < RST_PRESENT_SLOTS; i++)
-		if (p->slots[i] & bit)
-			__atomic_fetch_and(&p->slots[i], ~bit,
+		if (p->slots[i] & m.bit)
+			__atomic_fetch_and(&p->slots[i], ~m.bit,
 					   __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	walked = mark_flows(p->flows_fd, p->slots, bit);
+	walked = ws_map_walk(p->flows, mark_flow, &m);
 	if (walked < 0)
 		return walked;
-	p->marked_after_rebuild = count_marked(p->slots, bit);
+	p->marked_after_rebuild = count_marked(p->slots, m.bit);
 	__atomic_store_n(p->half, idle, __ATOMIC_RELEASE);
 	return walked;
 }

@@ -97,29 +97,35 @@ static int by_segs(const void *a, const void *b)
 					   : 0;
 }
 
+struct top_walk {
+	struct peer *top;
+	int n;
+};
+
+/* Keeps the WS_RETRANS_TOP_PEERS peers with the most resends, most first. */
+static void rank_peer(const void *key, const void *value, void *arg)
+{
+	struct top_walk *w = arg;
+	struct peer p;
+
+	memcpy(&p.key, key, sizeof(p.key));
+	memcpy(&p.val, value, sizeof(p.val));
+	if (w->n < WS_RETRANS_TOP_PEERS)
+		w->top[w->n++] = p;
+	else if (p.val.segs > w->top[w->n - 1].val.segs)
+		w->top[w->n - 1] = p;
+	else
+		return;
+	qsort(w->top, w->n, sizeof(*w->top), by_segs);
+}
+
 /* The peers with the most retransmitted segments, most first; their count. */
 static int top_peers(struct ws_session *s, struct peer *top)
 {
-	int fd = bpf_map__fd(s->skel->maps.retrans_peers);
-	struct retrans_key k, *prevk = NULL;
-	struct peer p;
-	int n = 0;
+	struct top_walk w = { top, 0 };
 
-	while (!bpf_map_get_next_key(fd, prevk, &k)) {
-		prevk = &p.key;
-		p.key = k;
-		if (bpf_map_lookup_elem(fd, &k, &p.val))
-			continue;
-		if (n < WS_RETRANS_TOP_PEERS) {
-			top[n++] = p;
-		} else if (p.val.segs > top[n - 1].val.segs) {
-			top[n - 1] = p;
-		} else {
-			continue;
-		}
-		qsort(top, n, sizeof(*top), by_segs);
-	}
-	return n;
+	ws_map_walk(s->skel->maps.retrans_peers, rank_peer, &w);
+	return w.n;
 }
 
 /* The named peers' share of every resend counted, slotless peers too. */

@@ -266,41 +266,26 @@ static bool is_hash(const struct bpf_map *m)
 	}
 }
 
-/* Keys in a hash map; bounded in case deletions restart the walk. */
-static uint64_t count_entries(const struct bpf_map *m)
-{
-	uint32_t max = bpf_map__max_entries(m), size = bpf_map__key_size(m);
-	char *key = calloc(2, size), *next = key + size;
-	int fd = bpf_map__fd(m);
-	uint64_t n = 0;
-	void *prev = NULL;
-
-	if (!key)
-		return 0;
-	while (n <= 2ULL * max && !bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, size);
-		prev = key;
-		n++;
-	}
-	free(key);
-	return n < max ? n : max;
-}
-
 static void map_family(struct ws_session *s, struct ws_buf *b, const char *name,
 		       const char *help, bool capacity)
 {
 	struct bpf_map *m;
 	char labels[64];
+	long n, max;
 
 	prom_family(b, name, "gauge", help);
 	bpf_object__for_each_map(m, s->skel->obj)
 	{
 		if (!is_hash(m))
 			continue;
+		max = bpf_map__max_entries(m);
+		n = capacity ? max : ws_map_walk(m, NULL, NULL);
+		if (n < 0) /* unknown: no sample rather than a wrong one */
+			continue;
 		prom_labels(labels, sizeof(labels), "map", bpf_map__name(m),
 			    NULL);
-		prom_u64(b, name, labels,
-			 capacity ? bpf_map__max_entries(m) : count_entries(m));
+		/* Keys inserted during the walk may be counted twice. */
+		prom_u64(b, name, labels, n < max ? n : max);
 	}
 }
 

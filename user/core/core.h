@@ -482,12 +482,17 @@ void json_arr_begin(struct ws_json *j, const char *key);
 void json_arr_end(struct ws_json *j);
 void json_ifaces(struct ws_json *j, const struct ws_session *s);
 
-/* Per-CPU map helpers (bpfmap.c). */
+/* Map helpers (bpfmap.c). */
 int ws_percpu_sum_u64(int map_fd, const void *key, int ncpus, uint64_t *out,
 		      int nwords);
 int ws_percpu_insert_zero(int map_fd, const void *key, int ncpus,
 			  size_t value_size);
 void ws_sub_u64(const void *a, const void *b, void *out, int nwords);
+/* Hash-map walks (bpfmap.c): WS_WALK_BATCH keys a syscall. */
+#define WS_WALK_BATCH 1024
+typedef void (*ws_map_fn)(const void *key, const void *value, void *arg);
+struct bpf_map;
+long ws_map_walk(const struct bpf_map *m, ws_map_fn fn, void *arg);
 
 /* health.c */
 extern const struct ws_collector ws_health_collector;
