@@ -302,6 +302,12 @@ nft_packets() {
 }
 
 # Interface counter from /sys, inside a namespace.
+# nstat_abs NS NAME: the absolute value of nstat counter NAME (TcpOutRsts,
+# IpReasmFails...) in NS.
+nstat_abs() {
+	ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k {print $2}'
+}
+
 ifstat() { # NS IFACE COUNTER
 	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }

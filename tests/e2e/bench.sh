@@ -63,7 +63,7 @@ else:
 c.close()
 print("read", n, flush=True)'
 
-in_segs() { ip netns exec "$1" nstat -asz TcpInSegs | awk '$1 == "TcpInSegs" {print $2}'; } # NS
+in_segs() { nstat_abs "$1" TcpInSegs; } # NS
 
 # tc_touch, the floor that reads the headers, passes every packet it reads:
 # 2 MiB through it each way over TCP, and 1000 bare ACKs from trafgen's

@@ -126,10 +126,6 @@ print(n)' "$1" >"$WS_TMP/server.out" &
 	cat "$WS_TMP/server.out"
 }
 
-tcp_counter() { # NS NAME (nstat name, e.g. TcpRetransSegs): absolute value
-	ip netns exec "$1" nstat -asz "$2" | awk -v n="$2" '$1 == n {print $2}'
-}
-
 # A quiet lab with light normal traffic: healthy, exit 0, nothing else.
 test_diag_quiet_healthy() {
 	diag_lab
@@ -417,11 +413,11 @@ test_diag_handshake_table_full() {
 	delay_lab 20
 	local opens
 	acceptor 5003 1 200
-	opens=$(tcp_counter "$B" TcpPassiveOpens)
+	opens=$(nstat_abs "$B" TcpPassiveOpens)
 	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 3 -j --max-flows 16
 	assert_eq "$(connect_all 5003 1 200)" 200 "connections made"
 	diag_wait
-	opens=$(( $(tcp_counter "$B" TcpPassiveOpens) - opens ))
+	opens=$(( $(nstat_abs "$B" TcpPassiveOpens) - opens ))
 	assert_passive_opens "$opens" 200 "PassiveOpens (kernel)"
 	assert_eq "$DIAG_RC" 0 "exit code"
 	assert_eq "$(finding_ids "$WS_TMP/out")" "handshake_table_full healthy" "findings"
@@ -595,8 +591,8 @@ check_diag_retransmits() { # traced|untraced
 	ip netns exec "$A" ethtool -K a0 tso off gso off >/dev/null
 	nft_chain "$B" wsloss input \
 		"tcp dport 5001 ip length > 100 counter numgen random mod 10 == 0 counter drop"
-	r0=$(tcp_counter "$A" TcpRetransSegs)
-	d0=$(tcp_counter "$A" TcpExtTCPDSACKRecvSegs)
+	r0=$(nstat_abs "$A" TcpRetransSegs)
+	d0=$(nstat_abs "$A" TcpExtTCPDSACKRecvSegs)
 	# diag runs until the sender can retransmit no more: a transfer that
 	# outlasted a fixed -d (slow VMs) would leave resends outside its
 	# window.  Out of ESTABLISHED..LAST_ACK (gone, or in TIME_WAIT), A's
@@ -610,8 +606,8 @@ check_diag_retransmits() { # traced|untraced
 	wait_tcp_gone "$A" 198.18.0.2:5001 60 exclude time-wait
 	DIAG_RC=0
 	ws_stop || DIAG_RC=$?
-	r=$(( $(tcp_counter "$A" TcpRetransSegs) - r0 ))
-	dsack=$(( $(tcp_counter "$A" TcpExtTCPDSACKRecvSegs) - d0 ))
+	r=$(( $(nstat_abs "$A" TcpRetransSegs) - r0 ))
+	dsack=$(( $(nstat_abs "$A" TcpExtTCPDSACKRecvSegs) - d0 ))
 	assert_ge "$r" 10 "TcpRetransSegs (kernel)"
 	assert_json_lines "$WS_TMP/out"
 	local want=tcp_retransmits
@@ -694,7 +690,7 @@ for i in range(100):
     except OSError: pass
     time.sleep(0.2)'
 	diag_run "$WS_TMP/out" -d 8 -j
-	r0=$(tcp_counter "$A" TcpRetransSegs)
+	r0=$(nstat_abs "$A" TcpRetransSegs)
 	# The RTO resends into the dead link, then finds no route: those
 	# fail here (on 6.18, before the fix, diag counted 4 such while the
 	# kernel counted none).  Whatever the timing, a resend diag counts
@@ -704,7 +700,7 @@ for i in range(100):
 		fail "no RTO into the dead link in 10 s"
 	ip -n "$A" route add unreachable 198.18.0.2/32
 	diag_wait
-	r1=$(tcp_counter "$A" TcpRetransSegs)
+	r1=$(nstat_abs "$A" TcpRetransSegs)
 	backoff=$(rto_backoff "$A" 198.18.0.2 5003)
 	got=$(python3 -c '
 import json, sys
@@ -834,15 +830,15 @@ s.listen(int(sys.argv[2])); time.sleep(30)' "$1" "$2"
 burst_under_diag() {
 	local c0
 	listen_forever "$1" "$2"
-	c0=$(tcp_counter "$B" "$3")
+	c0=$(nstat_abs "$B" "$3")
 	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 600 -j
 	connect_burst "$1" 40
 	# The orphans' overflows could land after diag's last sample.
 	silence_orphans "$A" "$1"
-	wait_steady tcp_counter "$B" "$3"
+	wait_steady nstat_abs "$B" "$3"
 	DIAG_RC=0
 	ws_stop || DIAG_RC=$?
-	DELTA=$(( $(tcp_counter "$B" "$3") - c0 ))
+	DELTA=$(( $(nstat_abs "$B" "$3") - c0 ))
 	assert_ge "$DELTA" 1 "$3 (kernel)"
 	# Full queues refuse SYNs: accept_overflow and syn_unanswered (both
 	# critical) come with the sysctl finding.
@@ -920,11 +916,11 @@ open(sys.argv[2], "w").write("done\n")' "$1" "$2" 4096
 rcvbuf_run() {
 	local p0 t0=$SECONDS
 	pinned_receiver "$1" "$WS_TMP/done.$1"
-	p0=$(tcp_counter "$B" TcpExtPruneCalled)
+	p0=$(nstat_abs "$B" TcpExtPruneCalled)
 	ws_start "$B" "$WS_TMP/out" diag -i b0 -d 6 -j
 	tcp_send_gated "$1" 30000 "$WS_TMP/done.$1.pinned"
 	wait_file "$WS_TMP/done.$1" 5
-	DELTA=$(( $(tcp_counter "$B" TcpExtPruneCalled) - p0 ))
+	DELTA=$(( $(nstat_abs "$B" TcpExtPruneCalled) - p0 ))
 	log "transfer done after $((SECONDS - t0)) s"
 	diag_wait
 	assert_ge "$DELTA" 1 "PruneCalled (kernel)"
@@ -1315,7 +1311,7 @@ test_diag_injected_reset() {
 test_diag_rst_local_counts_closed_port() {
 	diag_lab
 	local r0 r refused
-	r0=$(tcp_counter "$A" TcpOutRsts)
+	r0=$(nstat_abs "$A" TcpOutRsts)
 	diag_run "$WS_TMP/out" -d 8 -j
 	refused=$(ip netns exec "$B" python3 -c '
 import socket
@@ -1327,7 +1323,7 @@ for _ in range(20):
         n += 1
 print(n)')
 	diag_wait
-	r=$(( $(tcp_counter "$A" TcpOutRsts) - r0 ))
+	r=$(( $(nstat_abs "$A" TcpOutRsts) - r0 ))
 	assert_eq "$refused" 20 "connects refused"
 	assert_eq "$r" 20 "TcpOutRsts delta (kernel)"
 	assert_eq "$(python3 -c '
@@ -1346,11 +1342,11 @@ test_diag_rst_storm_not_blamed_on_firewall() {
 	local r0 r n=200000 fw
 	assert_eq "$(ip netns exec "$A" nft list ruleset)" "" "no firewall in A"
 	echo "{ eth(da=$(mac "$A" a0), sa=$(mac "$B" b0), type=0x0800), ipv4(sa=198.18.0.2, da=198.18.0.1, ttl=64), tcp(sp=dinc(1024, 65000), dp=9, seq=1, ackseq=1, ack) }" >"$WS_TMP/ack.cfg"
-	r0=$(tcp_counter "$A" TcpOutRsts)
+	r0=$(nstat_abs "$A" TcpOutRsts)
 	diag_run "$WS_TMP/out" -d 6 -j
 	timeout 20 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/ack.cfg" -n $n -q >"$WS_TMP/trafgen" 2>&1 || log "trafgen: rc $?: $(tail -2 "$WS_TMP/trafgen")"
 	diag_wait
-	r=$(( $(tcp_counter "$A" TcpOutRsts) - r0 ))
+	r=$(( $(nstat_abs "$A" TcpOutRsts) - r0 ))
 	log "kernel: TcpOutRsts +$r; findings: $(finding_ids "$WS_TMP/out" all)"
 	log "$(grep -E "local_reset|wirescope_lost" "$WS_TMP/out" | cut -c1-400)"
 	assert_ge "$r" 10000 "TcpOutRsts delta (kernel)"

@@ -19,11 +19,6 @@ hs_lab() {
 	ip -n "$C" addr add 2001:db8:6::2/64 dev c0 nodad
 }
 
-# snmp NS COUNTER: absolute value of an nstat counter (no history file).
-snmp() {
-	ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k {print $2}'
-}
-
 # server NS SECONDS SPEC...: start hs_server.py, wait until it listens.
 server() {
 	local n=$1 secs=$2 ready
@@ -45,14 +40,14 @@ test_churn_counts_match_nstat() {
 	ws_start "$C" "$WS_TMP/cli" handshakes -i c0 -j
 	local cli_pid=$WS_PID
 	local p0 a0 p1 a1 ok4 ok6 line
-	p0=$(snmp "$S" TcpPassiveOpens)
-	a0=$(snmp "$C" TcpActiveOpens)
+	p0=$(nstat_abs "$S" TcpPassiveOpens)
+	a0=$(nstat_abs "$C" TcpActiveOpens)
 	ok4=$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 8080 4800)
 	ok6=$(ip netns exec "$C" python3 "$PY/hs_client.py" churn 2001:db8:6::1 8080 200)
 	assert_eq "$((ok4 + ok6))" 5000 "connections completed"
 	wait_stable "$S" TcpPassiveOpens
-	p1=$(snmp "$S" TcpPassiveOpens)
-	a1=$(snmp "$C" TcpActiveOpens)
+	p1=$(nstat_abs "$S" TcpPassiveOpens)
+	a1=$(nstat_abs "$C" TcpActiveOpens)
 	assert_passive_opens "$((p1 - p0))" 5000 "server PassiveOpens delta"
 	WS_PID=$srv_pid ws_stop
 	WS_PID=$cli_pid ws_stop
@@ -80,7 +75,7 @@ test_churn_counts_match_nstat() {
 
 # wait_stable NS COUNTER: until COUNTER stays put for 0.5 s (max 10 s).
 wait_stable() {
-	wait_steady snmp "$1" "$2"
+	wait_steady nstat_abs "$1" "$2"
 }
 
 # slow_synacks PORT: pace what the server sends from PORT (IPv4) at one
@@ -127,8 +122,8 @@ overflow_scenario() {
 	local addr=${ADDR:-198.18.6.1}
 	server "$S" 60 "$addr,9000,$mode,8" 198.18.6.1,8080,accept
 	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 0.5
-	o0=$(snmp "$S" TcpExtListenOverflows)
-	k0=$(snmp "$S" TcpExtSyncookiesSent)
+	o0=$(nstat_abs "$S" TcpExtListenOverflows)
+	k0=$(nstat_abs "$S" TcpExtSyncookiesSent)
 	ip netns exec "$C" python3 "$PY/hs_client.py" "$cmode" "$addr" 9000 "${N:-40}" 2.5 >/dev/null &
 	local cpid=$!
 	ip netns exec "$C" python3 "$PY/hs_client.py" churn 198.18.6.1 8080 200 >"$WS_TMP/healthy"
@@ -137,8 +132,8 @@ overflow_scenario() {
 	silence_orphans "$C" 9000
 	wait_stable "$S" TcpExtListenOverflows
 	ws_stop
-	o1=$(snmp "$S" TcpExtListenOverflows)
-	COOKIES=$(($(snmp "$S" TcpExtSyncookiesSent) - k0))
+	o1=$(nstat_abs "$S" TcpExtListenOverflows)
+	COOKIES=$(($(nstat_abs "$S" TcpExtSyncookiesSent) - k0))
 	assert_eq "$(cat "$WS_TMP/healthy")" 200 "healthy listener connections"
 	line=$(listener "$WS_TMP/out" 8080)
 	log "healthy: $line"
@@ -377,16 +372,16 @@ nginx_wrk() {
 	bg timeout 40 ip netns exec "$S" nginx -p "$d" -c "$d/nginx.conf"
 	wait_until 5 listens "$S" 80 || fail "nginx did not listen: $(cat "$d/logs/error.log")"
 	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 1
-	o0=$(snmp "$S" TcpExtListenOverflows)
-	d0=$(snmp "$S" TcpExtListenDrops)
-	q0=$(snmp "$S" TcpExtTCPReqQFullDrop)
+	o0=$(nstat_abs "$S" TcpExtListenOverflows)
+	d0=$(nstat_abs "$S" TcpExtListenDrops)
+	q0=$(nstat_abs "$S" TcpExtTCPReqQFullDrop)
 	# Without syncookies the SYN queue fills in most runs of the load, not
 	# every one (4 of 5 here: whether the full accept queue drops a
 	# handshake at its ACK, leaving the request in the SYN queue, or at its
 	# SYN is timing): up to 3 runs, until TCPReqQFullDrop moves.
 	for ((try = 1; try <= 3; try++)); do
 		timeout 20 ip netns exec "$C" wrk -t2 -c200 -d3s --timeout 2s http://198.18.6.1:80/ >"$WS_TMP/wrk" 2>&1 || true
-		[ "$1" = 0 ] && [ "$(snmp "$S" TcpExtTCPReqQFullDrop)" = "$q0" ] || break
+		[ "$1" = 0 ] && [ "$(nstat_abs "$S" TcpExtTCPReqQFullDrop)" = "$q0" ] || break
 		log "wrk run $try of 3: the SYN queue never filled"
 	done
 	# wrk's connections the server never accepted linger on the client in
@@ -396,9 +391,9 @@ nginx_wrk() {
 	nft_chain "$C" wsquiet output "tcp dport 80 drop"
 	wait_stable "$S" TcpExtListenOverflows
 	ws_stop
-	OVERFLOWS=$(( $(snmp "$S" TcpExtListenOverflows) - o0 ))
-	LDROPS=$(( $(snmp "$S" TcpExtListenDrops) - d0 ))
-	REQQ=$(( $(snmp "$S" TcpExtTCPReqQFullDrop) - q0 ))
+	OVERFLOWS=$(( $(nstat_abs "$S" TcpExtListenOverflows) - o0 ))
+	LDROPS=$(( $(nstat_abs "$S" TcpExtListenDrops) - d0 ))
+	REQQ=$(( $(nstat_abs "$S" TcpExtTCPReqQFullDrop) - q0 ))
 	line=$(listener "$WS_TMP/out" 80)
 	log "wrk: $(grep -E 'Requests/sec|Socket errors' "$WS_TMP/wrk" | tr '\n' ' ')"
 	log "kernel: ListenOverflows +$OVERFLOWS ListenDrops +$LDROPS TCPReqQFullDrop +$REQQ"
@@ -443,18 +438,18 @@ test_overflow_listener_restarted() {
 	hs_lab
 	ip netns exec "$S" sysctl -qw net.ipv4.tcp_syncookies=1
 	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 0.5
-	o0=$(snmp "$S" TcpExtListenOverflows)
+	o0=$(nstat_abs "$S" TcpExtListenOverflows)
 	for round in 1 2; do
 		server "$S" 60 198.18.6.1,9000,stuck,8
 		fill_queue 9000 9
 		timeout 20 ip netns exec "$C" python3 "$PY/hs_client.py" burst 198.18.6.1 9000 20 2.5 >/dev/null
 		wait_stable "$S" TcpExtListenOverflows
-		log "round $round: ListenOverflows +$(($(snmp "$S" TcpExtListenOverflows) - o0))"
+		log "round $round: ListenOverflows +$(($(nstat_abs "$S" TcpExtListenOverflows) - o0))"
 		kill "$BG_PID"
 		wait "$BG_PID" 2>/dev/null || true
 	done
 	ws_stop
-	o1=$(snmp "$S" TcpExtListenOverflows)
+	o1=$(nstat_abs "$S" TcpExtListenOverflows)
 	log "$(listener "$WS_TMP/out" 9000)"
 	assert_eq "$(listener "$WS_TMP/out" 9000 | wc -l)" 1 "summary records of :9000"
 	line=$(listener "$WS_TMP/out" 9000)
@@ -474,7 +469,7 @@ test_overflow_two_listeners_apportioned() {
 	ip netns exec "$S" sysctl -qw net.ipv4.tcp_syncookies=1
 	server "$S" 60 198.18.6.1,9000,stuck,8 198.18.6.1,9001,stuck,4
 	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 0.5
-	o0=$(snmp "$S" TcpExtListenOverflows)
+	o0=$(nstat_abs "$S" TcpExtListenOverflows)
 	# Both accept queues full first (backlog + 1, one connect at a time):
 	# every SYN of the bursts then meets a full queue and dies at the SYN
 	# site.  Into a queue with room, a burst lets SYNs in whose final ACKs
@@ -487,7 +482,7 @@ test_overflow_two_listeners_apportioned() {
 	wait "$BG_PID" || true
 	wait_stable "$S" TcpExtListenOverflows
 	ws_stop
-	o1=$(snmp "$S" TcpExtListenOverflows)
+	o1=$(nstat_abs "$S" TcpExtListenOverflows)
 	a=$(listener "$WS_TMP/out" 9000)
 	b=$(listener "$WS_TMP/out" 9001)
 	log "kernel: ListenOverflows +$((o1 - o0))"
@@ -564,18 +559,18 @@ test_synq_resends_not_overflowing() {
 	ip netns exec "$S" sysctl -qw net.ipv4.tcp_syncookies=0
 	server "$S" 60 198.18.6.1,9200,accept,8
 	ws_start "$S" "$WS_TMP/out" accept -i s0 -j 0.5
-	o0=$(snmp "$S" TcpExtListenOverflows)
-	q0=$(snmp "$S" TcpExtTCPReqQFullDrop)
+	o0=$(nstat_abs "$S" TcpExtListenOverflows)
+	q0=$(nstat_abs "$S" TcpExtTCPReqQFullDrop)
 	nft_chain "$C" synack input 'tcp sport 9200 tcp flags & (syn | ack) == syn | ack drop'
 	bg timeout 30 ip netns exec "$C" python3 "$PY/hs_client.py" burst 198.18.6.1 9200 20 8 >/dev/null
-	wait_until 10 at_least "$((q0 + 8))" snmp "$S" TcpExtTCPReqQFullDrop ||
+	wait_until 10 at_least "$((q0 + 8))" nstat_abs "$S" TcpExtTCPReqQFullDrop ||
 		fail "no SYN-queue drops"
 	ip netns exec "$C" nft delete table inet synack
 	wait "$BG_PID" || true
 	wait_stable "$S" TcpExtTCPReqQFullDrop
 	ws_stop
-	o1=$(snmp "$S" TcpExtListenOverflows)
-	q1=$(snmp "$S" TcpExtTCPReqQFullDrop)
+	o1=$(nstat_abs "$S" TcpExtListenOverflows)
+	q1=$(nstat_abs "$S" TcpExtTCPReqQFullDrop)
 	late=$(grep '"type":"interval"' "$WS_TMP/out" | grep '"port":9200,' |
 		grep -c '"sk_drops":0,.*"syn_site_drops":[1-9]' || true)
 	log "ListenOverflows +$((o1 - o0)), TCPReqQFullDrop +$((q1 - q0)); intervals with resends only: $late"
@@ -630,7 +625,7 @@ test_ring_sent_syns_parsed() {
 	ws_start "$B" "$WS_TMP/tx" handshakes -i b0 -j
 	write_syn_flood_cfg "$WS_TMP/syn.cfg" "$(mac "$A" a0)" 8080
 	write_trafgen_cfg "$WS_TMP/udp.cfg"
-	r0=$(snmp "$A" TcpOutRsts)
+	r0=$(nstat_abs "$A" TcpOutRsts)
 	t0=$(ifstat "$B" b0 tx_packets)
 	timeout 60 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/syn.cfg" -n $n -q >/dev/null 2>&1 ||
 		fail "trafgen failed (SYNs)"
@@ -640,7 +635,7 @@ test_ring_sent_syns_parsed() {
 	wait_stable "$A" TcpOutRsts
 	ws_stop
 	WS_PID=$rx_pid ws_stop
-	r=$(($(snmp "$A" TcpOutRsts) - r0))
+	r=$(($(nstat_abs "$A" TcpOutRsts) - r0))
 	log "SYNs refused by A: $r"
 	assert_ge "$r" $((n / 2)) "SYNs refused by A (kernel)"
 	assert_eq "$(jfield "$(summary "$WS_TMP/rx")" syn_received)" "$r" "receiver's syn_received"
