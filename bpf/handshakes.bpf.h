@@ -312,12 +312,6 @@ static __always_inline bool hs_final_ack(struct hs_ctx *c, struct hs_flow *fl)
 	       c->pkt->ack_seq == fl->server_isn + 1;
 }
 
-/* Payload bytes; frames of 60 bytes or less may be Ethernet padding. */
-static __always_inline bool hs_has_payload(const struct ws_pkt *p)
-{
-	return p->len > 60 && p->len > (__u32)p->l4_off + p->l4_hlen;
-}
-
 /* A packet from the initiator of a flow in progress. */
 static __always_inline void hs_from_client(struct hs_ctx *c, struct hs_flow *fl)
 {
@@ -353,7 +347,12 @@ static __always_inline void hs_from_client(struct hs_ctx *c, struct hs_flow *fl)
 		hs_delete(c);
 		return;
 	}
-	if (!fl->cookie || !hs_has_payload(c->pkt))
+	/*
+	 * Data by the IP length: a frame's length counts Ethernet padding
+	 * and, on XDP, VLAN tags.  A GSO packet with no IP length (BIG TCP)
+	 * reads as none: no resend claimed.
+	 */
+	if (!fl->cookie || !c->pkt->payload)
 		return;
 	if (!fl->data_seq) {
 		fl->data_seq = c->pkt->seq;

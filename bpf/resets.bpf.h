@@ -599,8 +599,10 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 		return false;
 	ver >>= 4;
 	if (ver == 4) {
+		/* A fragment past the first carries no TCP header. */
 		if (bpf_probe_read_kernel(&ip4, sizeof(ip4), head + nh) ||
-		    (!is_tcp && ip4.protocol != WS_IPPROTO_TCP))
+		    (!is_tcp && ip4.protocol != WS_IPPROTO_TCP) ||
+		    (ip4.frag_off & bpf_htons(0x1fff)))
 			return false;
 		k->family = 4;
 		k->raddr[0] = ip4.saddr;

@@ -78,6 +78,16 @@ static __always_inline int ws_cut(struct ws_pkt *p, int layer)
 	return layer;
 }
 
+/*
+ * The IP length ends inside the L4 header of @hlen bytes at @off (@l3_end:
+ * where it ends, 0 if the header says 0, as GSO packets may): what follows
+ * is padding, not a header, and the kernel drops the packet.
+ */
+static __always_inline int ws_ip_len_short(__u32 off, __u32 hlen, __u32 l3_end)
+{
+	return l3_end && off + hlen > l3_end;
+}
+
 static __always_inline int ws_parse_l4(const __u8 *data, const __u8 *end,
 				       struct ws_pkt *p, __u32 off,
 				       __u32 l3_end)
@@ -104,6 +114,8 @@ static __always_inline int ws_parse_l4(const __u8 *data, const __u8 *end,
 	} else {
 		return WS_LAYER_L3;
 	}
+	if (ws_ip_len_short(off, hlen, l3_end))
+		return WS_LAYER_L3;
 	p->sport = ws_get16(l4);
 	p->dport = ws_get16(l4 + 2);
 	p->l4_off = off;
@@ -118,7 +130,7 @@ static __always_inline int ws_parse_ipv4(const __u8 *data, const __u8 *end,
 					 struct ws_pkt *p, __u32 off)
 {
 	const __u8 *ip = data + off;
-	__u32 ihl;
+	__u32 ihl, len;
 
 	if (ip + 20 > end)
 		return ws_cut(p, WS_LAYER_L2);
@@ -139,7 +151,8 @@ static __always_inline int ws_parse_ipv4(const __u8 *data, const __u8 *end,
 	/* A non-first fragment carries no L4 header. */
 	if (ws_get16(ip + 6) & 0x1fff)
 		return WS_LAYER_L3;
-	return ws_parse_l4(data, end, p, off + ihl, off + ws_get16(ip + 2));
+	len = ws_get16(ip + 2);
+	return ws_parse_l4(data, end, p, off + ihl, len ? off + len : 0);
 }
 
 /*
@@ -189,7 +202,8 @@ static __always_inline int ws_parse_ipv6(const __u8 *data, const __u8 *end,
 	__builtin_memcpy(p->daddr, ip + 24, 16);
 	p->l3_off = off;
 	next = ip[6];
-	l3_end = off + 40 + ws_get16(ip + 4);
+	len = ws_get16(ip + 4);
+	l3_end = len ? off + 40 + len : 0;
 	off += 40;
 	for (i = 0; i < WS_MAX_IPV6_EXTS && ws_ipv6_ext(next); i++) {
 		ext = data + off;

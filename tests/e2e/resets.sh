@@ -570,6 +570,36 @@ test_ipv6_ext_rst_dropped() {
 		"extension headers not walked"
 }
 
+# IPv4 fragments past the first carry no TCP header, yet the kernel points
+# their transport header at their payload: dropped (reassembly refused,
+# ipfrag_high_thresh 0), they reach skb:kfree_skb.  400 whose payload has
+# the RST bit where TCP's flags would be are no dropped RSTs: they once
+# spent the per-CPU rate limit (burst 100) that real RSTs need.
+test_dropped_fragments_not_rsts() {
+	local fails0 line
+	ip_lab
+	ip netns exec "$A" sysctl -qw net.ipv4.ipfrag_low_thresh=0 \
+		net.ipv4.ipfrag_high_thresh=0
+	ws_start "$A" "$WS_TMP/out" resets -i a0 -j
+	fails0=$(nstat_abs "$A" IpReasmFails)
+	ip netns exec "$B" python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+# Ports, seq, ack, data offset, then the RST bit in the 14th byte.
+payload = struct.pack("!HHIIBBHHH", 5001, 7777, 1, 0, 0x50, 0x04, 0, 0, 0)
+for i in range(400):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), i + 1,
+                     1, 64, 6, 0, socket.inet_aton("198.18.0.2"),
+                     socket.inet_aton("198.18.0.1"))
+    s.sendto(ip + payload, ("198.18.0.1", 0))'
+	wait_until 5 at_least $((fails0 + 400)) nstat_abs "$A" IpReasmFails ||
+		fail "A refused $(($(nstat_abs "$A" IpReasmFails) - fails0)) of 400 fragments"
+	ws_stop
+	line=$(grep '"type":"health_summary"' "$WS_TMP/out")
+	assert_eq "$(jfield "$line" resets_rate_limited)" 0 "RST events rate-limited"
+	assert_eq "$(rst_counts "$WS_TMP/out" any dir)" "" "RSTs"
+}
+
 # wirescope on r1, which forwards the server's answers to a closed port: the
 # RSTs leave r1a from the server's address, not r1's, and r1 received
 # them (skb_iif): unknown as forwarded, never "this host's firewall".

@@ -208,6 +208,40 @@ static void test_others(void)
 	CHECK_EQ(p.cut, 0, "whole, not cut");
 	case_end();
 
+	case_begin("an IP length that ends inside the L4 header: no L4");
+	spec.l3 = PKT_IPV4;
+	pkt_build(buf, &spec);
+	put16(buf + 16, 20); /* IPv4 header only: the rest is padding */
+	CHECK_EQ(parse_len(60, &p), WS_LAYER_L3, "IPv4, 20 bytes");
+	CHECK_EQ(p.cut, 0, "IPv4, 20 bytes: not cut");
+	put16(buf + 16, 39);
+	CHECK_EQ(parse_len(60, &p), WS_LAYER_L3, "IPv4, one byte short");
+	put16(buf + 16, 40);
+	CHECK_EQ(parse_len(60, &p), WS_LAYER_L4, "IPv4, header exactly");
+	CHECK_EQ(p.payload, 0, "IPv4, header exactly: no payload");
+	put16(buf + 16, 0); /* GSO without a length: parsed */
+	CHECK_EQ(parse_len(60, &p), WS_LAYER_L4, "IPv4, length 0");
+	spec.l4 = PKT_UDP;
+	pkt_build(buf, &spec);
+	put16(buf + 16, 27);
+	CHECK_EQ(parse_len(60, &p), WS_LAYER_L3, "UDP, one byte short");
+	put16(buf + 16, 28);
+	CHECK_EQ(parse_len(60, &p), WS_LAYER_L4, "UDP, header exactly");
+	spec.l3 = PKT_IPV6;
+	spec.l4 = PKT_TCP;
+	spec.len = 80;
+	pkt_build(buf, &spec);
+	put16(buf + 18, 19);
+	CHECK_EQ(parse_len(80, &p), WS_LAYER_L3, "IPv6, one byte short");
+	put16(buf + 18, 0); /* BIG TCP's jumbo: parsed */
+	CHECK_EQ(parse_len(80, &p), WS_LAYER_L4, "IPv6, length 0");
+	put16(buf + 18, 26);
+	CHECK_EQ(parse_len(80, &p), WS_LAYER_L4, "IPv6, as built");
+	CHECK_EQ(p.payload, 6, "IPv6 payload");
+	spec.l3 = PKT_IPV4;
+	spec.len = 60;
+	case_end();
+
 	case_begin("ARP and unknown EtherTypes stop at L2");
 	spec.l3 = PKT_ARP;
 	pkt_build(buf, &spec);
