@@ -722,6 +722,33 @@ print(" ".join(sorted({o["iface"] for o in map(json.loads, open(sys.argv[1]))
 	assert_eq "$(rx_packets "$WS_TMP/out")" 300 "rx"
 }
 
+# A device with no Ethernet header (tun: link/none) would show the
+# programs IP headers where they read MAC addresses: every command refuses
+# it in one line, exit 5, and leaves nothing attached; so does diag when the
+# default route goes through it.
+test_non_ethernet_iface_refused() {
+	local line rc
+	harden_lab
+	ip -n "$A" tuntap add dev tun0 mode tun || skip "no tun device here"
+	ip -n "$A" link set tun0 up
+	for line in "${HARDEN_CMDS[@]}"; do
+		invocation "$line" tun0
+		rc=0
+		ip netns exec "$A" timeout 20 "$WS" "${CMD[@]}" >/dev/null 2>"$WS_TMP/err" || rc=$?
+		assert_eq "$rc" 5 "$(cmd_name "$line") -i tun0: exit code"
+		assert_eq "$(cat "$WS_TMP/err")" \
+			"wirescope: error: tun0 is not an Ethernet device (link type 65534): wirescope reads Ethernet frames only" \
+			"$(cmd_name "$line") -i tun0: stderr"
+		assert_eq "$(ip -n "$A" -j link show tun0 | grep -c '"xdp\|prog' || true)" 0 "$(cmd_name "$line"): an XDP program on tun0"
+		assert_eq "$(ip netns exec "$A" bpftool -j net show dev tun0 | grep -c '"id"' || true)" 0 "$(cmd_name "$line"): programs on tun0"
+	done
+	ip -n "$A" route add default dev tun0
+	rc=0
+	ip netns exec "$A" timeout 20 "$WS" diag -d 1 >/dev/null 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 5 "diag by the default route: exit code"
+	assert_match "$(cat "$WS_TMP/err")" '^wirescope: error: tun0 is not an Ethernet device' "diag by the default route: stderr"
+}
+
 # Deleted (or moved to another namespace), the last one: reported, summary
 # printed, exit 5 (documented), even if a new interface takes the same name
 # and ifindex at once; export serves on.

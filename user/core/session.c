@@ -20,6 +20,7 @@
 #include <sys/timerfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <net/if_arp.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -503,18 +504,42 @@ static int configure(struct ws_session *s)
 	return 0;
 }
 
+/* An interface ioctl on @name: 0, or -1 if it failed. */
+static int iface_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	err = ioctl(fd, req, ifr);
+	close(fd);
+	return err;
+}
+
 static bool iface_is_up(const char *name)
 {
 	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool up = true; /* if we cannot tell, say nothing */
 
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (fd >= 0 && !ioctl(fd, SIOCGIFFLAGS, &ifr))
-		up = ifr.ifr_flags & IFF_UP;
-	if (fd >= 0)
-		close(fd);
-	return up;
+	/* If we cannot tell, say nothing. */
+	return iface_ioctl(name, SIOCGIFFLAGS, &ifr) || ifr.ifr_flags & IFF_UP;
+}
+
+/*
+ * The programs parse Ethernet frames.  On a device with no Ethernet header
+ * (tun, WireGuard, ipip, gre, sit: link/none and the like) they would read
+ * IP headers as MAC addresses and count nothing right.  0, or its link
+ * type (ARPHRD_*).
+ */
+static unsigned int iface_not_ethernet(const char *name)
+{
+	struct ifreq ifr = {};
+	unsigned int type;
+
+	if (iface_ioctl(name, SIOCGIFHWADDR, &ifr))
+		return 0; /* cannot tell: the attach will say */
+	type = ifr.ifr_hwaddr.sa_family;
+	return type == ARPHRD_ETHER || type == ARPHRD_LOOPBACK ? 0 : type;
 }
 
 /*
@@ -574,7 +599,15 @@ static int attach_failed(struct ws_session *s, struct ws_iface *ifc, int err)
 /* Attach to @ifc, or to one re-created under its name: 0 or an exit code. */
 static int attach_iface(struct ws_session *s, struct ws_iface *ifc)
 {
-	int err = ws_hook_attach(ifc, s->skel, s->o->mode);
+	unsigned int type = iface_not_ethernet(ifc->name);
+	int err;
+
+	if (type)
+		return ws_error(WS_EXIT_IFACE,
+				"%s is not an Ethernet device (link type %u): "
+				"wirescope reads Ethernet frames only",
+				ifc->label, type);
+	err = ws_hook_attach(ifc, s->skel, s->o->mode);
 
 	if (err == WS_HOOK_VANISHED && renew_ifindex(ifc))
 		err = ws_hook_attach(ifc, s->skel, s->o->mode);
