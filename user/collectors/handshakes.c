@@ -822,8 +822,9 @@ static void hs_prom(struct ws_session *s, struct ws_buf *b)
 		     "SYNs that opened a handshake here.", NULL,
 		     d.count[HS_SYN_RX]);
 	prom_counter(b, "wirescope_syn_unanswered_total",
-		     "SYNs received with no SYN-ACK within 1 s.", NULL,
-		     d.count[HS_SYN_UNANSWERED]);
+		     "SYNs resent with no SYN-ACK since the last, or answered "
+		     "1 s or more late (a SYN never resent is not counted).",
+		     NULL, d.count[HS_SYN_UNANSWERED]);
 	prom_family(b, "wirescope_syn_retransmits_total", "counter",
 		    "Same-ISN SYNs seen again, by our role.");
 	prom_u64(b, "wirescope_syn_retransmits_total", "role=\"server\"",
