@@ -306,8 +306,9 @@ static void http_responses(struct ws_export *x, struct ws_buf *b)
 	int i;
 
 	prom_family(b, name, "counter",
-		    "HTTP answers of this exporter by status code (408: a "
-		    "client too slow to send its request).");
+		    "HTTP answers of this exporter by status code, counted "
+		    "when queued, read or not (408: a client too slow to "
+		    "send its request, or dropped to make room).");
 	for (i = 0; i < WS_HTTP_NCODES; i++) {
 		snprintf(labels, sizeof(labels), "code=\"%d\"",
 			 ws_http_codes[i]);
