@@ -576,6 +576,12 @@ static __always_inline bool rst_ipv6_tcp_at(const unsigned char *head, __u16 nh,
 	return next == WS_IPPROTO_TCP && off == th;
 }
 
+/* IP length @len (0: unknown, as GSO's) ends before a TCP header at @th. */
+static __always_inline bool rst_ip_len_short(__u32 len, __u16 nh, __u16 th)
+{
+	return len && len < (__u32)(th - nh) + 20;
+}
+
 /*
  * The flow of a received skb (its source is the remote end); false if it
  * is not TCP or its headers are not set.  @e gets the TTL, IP ID, seq, ack
@@ -599,10 +605,15 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 		return false;
 	ver >>= 4;
 	if (ver == 4) {
-		/* A fragment past the first carries no TCP header. */
+		/*
+		 * A fragment past the first carries no TCP header, nor does
+		 * a packet whose IP length ends before one (the rest of the
+		 * frame is padding the sender chose).
+		 */
 		if (bpf_probe_read_kernel(&ip4, sizeof(ip4), head + nh) ||
 		    (!is_tcp && ip4.protocol != WS_IPPROTO_TCP) ||
-		    (ip4.frag_off & bpf_htons(0x1fff)))
+		    (ip4.frag_off & bpf_htons(0x1fff)) ||
+		    rst_ip_len_short(bpf_ntohs(ip4.tot_len), nh, th))
 			return false;
 		k->family = 4;
 		k->raddr[0] = ip4.saddr;
@@ -611,7 +622,9 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 		e->ip_id = bpf_ntohs(ip4.id);
 	} else if (ver == 6) {
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) ||
-		    (!is_tcp && !rst_ipv6_tcp_at(head, nh, th, ip6.nexthdr)))
+		    (!is_tcp && !rst_ipv6_tcp_at(head, nh, th, ip6.nexthdr)) ||
+		    (ip6.payload_len &&
+		     rst_ip_len_short(bpf_ntohs(ip6.payload_len) + 40, nh, th)))
 			return false;
 		k->family = 6;
 		__builtin_memcpy(k->raddr, &ip6.saddr, 16);

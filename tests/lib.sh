@@ -301,13 +301,13 @@ nft_packets() {
 	grep -o 'packets [0-9]*' | cut -d' ' -f2
 }
 
-# Interface counter from /sys, inside a namespace.
 # nstat_abs NS NAME: the absolute value of nstat counter NAME (TcpOutRsts,
 # IpReasmFails...) in NS.
 nstat_abs() {
 	ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k {print $2}'
 }
 
+# Interface counter from /sys, inside a namespace.
 ifstat() { # NS IFACE COUNTER
 	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }

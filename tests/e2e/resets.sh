@@ -570,30 +570,48 @@ test_ipv6_ext_rst_dropped() {
 		"extension headers not walked"
 }
 
-# IPv4 fragments past the first carry no TCP header, yet the kernel points
-# their transport header at their payload: dropped (reassembly refused,
-# ipfrag_high_thresh 0), they reach skb:kfree_skb.  400 whose payload has
-# the RST bit where TCP's flags would be are no dropped RSTs: they once
-# spent the per-CPU rate limit (burst 100) that real RSTs need.
-test_dropped_fragments_not_rsts() {
-	local fails0 line
+# What carries no TCP header is no dropped RST, though skb:kfree_skb sees
+# a transport header with the RST bit where TCP's flags would be: 400 IPv4
+# fragments past the first (the kernel points it at their payload;
+# reassembly refused, ipfrag_high_thresh 0), then 400 frames whose IP
+# length ends after 4 bytes of it (TCP drops them as too small; the rest
+# of the frame is padding the sender chose).  Each kind once spent the
+# per-CPU rate limit (burst 100) that real RSTs need.
+test_dropped_non_segments_not_rsts() {
+	local fails0 segs0 line
 	ip_lab
 	ip netns exec "$A" sysctl -qw net.ipv4.ipfrag_low_thresh=0 \
 		net.ipv4.ipfrag_high_thresh=0
 	ws_start "$A" "$WS_TMP/out" resets -i a0 -j
 	fails0=$(nstat_abs "$A" IpReasmFails)
-	ip netns exec "$B" python3 -c '
-import socket, struct
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+	segs0=$(nstat_abs "$A" TcpInSegs)
+	ip netns exec "$B" python3 - "$(mac "$A" a0)" <<'EOF2'
+import socket, struct, sys
+src, dst = socket.inet_aton("198.18.0.2"), socket.inet_aton("198.18.0.1")
 # Ports, seq, ack, data offset, then the RST bit in the 14th byte.
-payload = struct.pack("!HHIIBBHHH", 5001, 7777, 1, 0, 0x50, 0x04, 0, 0, 0)
-for i in range(400):
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), i + 1,
-                     1, 64, 6, 0, socket.inet_aton("198.18.0.2"),
-                     socket.inet_aton("198.18.0.1"))
-    s.sendto(ip + payload, ("198.18.0.1", 0))'
+tcp = struct.pack("!HHIIBBHHH", 5001, 7777, 1, 0, 0x50, 0x04, 0, 0, 0)
+
+def ipv4(ident, frag, length):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, length, ident, frag, 64, 6, 0,
+                    src, dst)
+    s = sum(struct.unpack("!10H", h))
+    s = (s & 0xffff) + (s >> 16)
+    s = (s & 0xffff) + (s >> 16)
+    return h[:10] + struct.pack("!H", ~s & 0xffff) + h[12:]
+
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for i in range(400):  # offset 8 bytes, the last fragment
+    raw.sendto(ipv4(i + 1, 1, 40) + tcp, ("198.18.0.1", 0))
+eth = bytes.fromhex(sys.argv[1].replace(":", "")) + bytes(6) + b"\x08\x00"
+pkt = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+pkt.bind(("b0", 0))
+for i in range(400):  # IP length 24: 4 bytes of TCP, then padding
+    pkt.send(eth + ipv4(i + 1, 0x4000, 24) + tcp)
+EOF2
 	wait_until 5 at_least $((fails0 + 400)) nstat_abs "$A" IpReasmFails ||
 		fail "A refused $(($(nstat_abs "$A" IpReasmFails) - fails0)) of 400 fragments"
+	wait_until 5 at_least $((segs0 + 400)) nstat_abs "$A" TcpInSegs ||
+		fail "TCP took in $(($(nstat_abs "$A" TcpInSegs) - segs0)) of 400 short frames"
 	ws_stop
 	line=$(grep '"type":"health_summary"' "$WS_TMP/out")
 	assert_eq "$(jfield "$line" resets_rate_limited)" 0 "RST events rate-limited"

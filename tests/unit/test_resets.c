@@ -308,6 +308,34 @@ static void test_presence_filter(void)
 	case_end();
 }
 
+/* Each walked flow's rport, and whether its value came with it. */
+static uint8_t walked[2 * WS_WALK_BATCH + 7];
+static bool walk_values_ok = true;
+
+static void note_flow(const void *key, const void *value, void *arg)
+{
+	const struct rst_flow_key *k = key;
+	const struct rst_flow *f = value;
+
+	if (k->rport < 10000 || k->rport >= 10000 + sizeof(walked))
+		return;
+	walked[k->rport - 10000]++;
+	walk_values_ok &= f->our_snd_nxt == k->rport;
+}
+
+/* Every inserted flow seen exactly once, with its own value. */
+static bool each_once(void)
+{
+	bool ok = walk_values_ok;
+	size_t i;
+
+	for (i = 0; i < sizeof(walked); i++)
+		ok &= walked[i] == 1;
+	memset(walked, 0, sizeof(walked));
+	walk_values_ok = true;
+	return ok;
+}
+
 /* More flows than a batch: each walk counts every one, once. */
 static void test_map_walk(void)
 {
@@ -319,14 +347,21 @@ static void test_map_walk(void)
 	case_begin("a walk counts every flow, a batch or a key at a time");
 	for (i = 0; i < n; i++) {
 		k.rport = 10000 + i;
+		f.our_snd_nxt = k.rport;
 		CHECK(!bpf_map_update_elem(fd, &k, &f, BPF_NOEXIST), "insert");
 	}
 	CHECK_EQ(count_flows(), before + n, "flows in the table");
 	CHECK_EQ(ws_map_walk(skel->maps.rst_flows, NULL, NULL),
 		 (long)(before + n), "by batch");
+	CHECK_EQ(ws_map_walk(skel->maps.rst_flows, note_flow, NULL),
+		 (long)(before + n), "by batch, each flow to a callback");
+	CHECK(each_once(), "by batch: each flow once, with its value");
 	setenv("WIRESCOPE_TEST_NO_BATCH", "1", 1);
 	CHECK_EQ(ws_map_walk(skel->maps.rst_flows, NULL, NULL),
 		 (long)(before + n), "key by key");
+	CHECK_EQ(ws_map_walk(skel->maps.rst_flows, note_flow, NULL),
+		 (long)(before + n), "key by key, each flow to a callback");
+	CHECK(each_once(), "key by key: each flow once, with its value");
 	unsetenv("WIRESCOPE_TEST_NO_BATCH");
 	for (i = 0; i < n; i++) {
 		k.rport = 10000 + i;

@@ -284,7 +284,7 @@ static void map_family(struct ws_session *s, struct ws_buf *b, const char *name,
 			continue;
 		prom_labels(labels, sizeof(labels), "map", bpf_map__name(m),
 			    NULL);
-		/* Keys inserted during the walk may be counted twice. */
+		/* A key-by-key walk that restarted may count keys twice. */
 		prom_u64(b, name, labels, n < max ? n : max);
 	}
 }

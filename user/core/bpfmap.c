@@ -76,14 +76,16 @@ static size_t lookup_value_size(const struct bpf_map *m)
 
 /*
  * One key at a time (kernels before 5.6 have no batch lookups), and its
- * value when @fn wants it: a key deleted meanwhile is skipped.  A walk that
- * keeps restarting (keys deleted under it) stops at twice the capacity.
+ * value when @fn wants it.  A key deleted between the two is skipped: the
+ * walk goes on from the last key it kept, since the next key of a deleted
+ * one is the map's first.  Keys deleted under it can still make the walk
+ * restart: it stops after twice the capacity, in calls too.
  */
 static long walk_by_key(const struct bpf_map *m, void *val, ws_map_fn fn,
 			void *arg)
 {
 	uint32_t key_size = bpf_map__key_size(m);
-	uint64_t bound = 2ULL * bpf_map__max_entries(m);
+	uint64_t bound = 2ULL * bpf_map__max_entries(m), calls = 0;
 	char *key = calloc(2, key_size), *next = key + key_size;
 	int fd = bpf_map__fd(m), err;
 	void *prev = NULL;
@@ -92,11 +94,11 @@ static long walk_by_key(const struct bpf_map *m, void *val, ws_map_fn fn,
 	if (!key)
 		return -ENOMEM;
 	while (!(err = bpf_map_get_next_key(fd, prev, next)) &&
-	       (uint64_t)n < bound) {
+	       ++calls <= bound) {
+		if (fn && bpf_map_lookup_elem(fd, next, val))
+			continue;
 		memcpy(key, next, key_size);
 		prev = key;
-		if (fn && bpf_map_lookup_elem(fd, key, val))
-			continue;
 		if (fn)
 			fn(key, val, arg);
 		n++;
@@ -116,10 +118,13 @@ static long walk_by_key(const struct bpf_map *m, void *val, ws_map_fn fn,
 long ws_map_walk(const struct bpf_map *m, ws_map_fn fn, void *arg)
 {
 	uint32_t key_size = bpf_map__key_size(m), batch_token, n, i;
+	uint32_t batch = bpf_map__max_entries(m) < WS_WALK_BATCH
+			     ? bpf_map__max_entries(m)
+			     : WS_WALK_BATCH;
 	size_t value_size = lookup_value_size(m);
 	int fd = bpf_map__fd(m), err;
-	char *keys = calloc(WS_WALK_BATCH, key_size);
-	char *vals = calloc(WS_WALK_BATCH, value_size);
+	char *keys = calloc(batch, key_size);
+	char *vals = calloc(batch, value_size);
 	void *in = NULL;
 	long total = 0;
 
@@ -132,7 +137,7 @@ long ws_map_walk(const struct bpf_map *m, ws_map_fn fn, void *arg)
 		goto out;
 	}
 	do {
-		n = WS_WALK_BATCH;
+		n = batch;
 		err = bpf_map_lookup_batch(fd, in, &batch_token, keys, vals, &n,
 					   NULL);
 		if (err && errno != ENOENT) {

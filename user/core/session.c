@@ -528,18 +528,26 @@ static bool iface_is_up(const char *name)
 /*
  * The programs parse Ethernet frames.  On a device with no Ethernet header
  * (tun, WireGuard, ipip, gre, sit: link/none and the like) they would read
- * IP headers as MAC addresses and count nothing right.  0, or its link
- * type (ARPHRD_*).
+ * IP headers as MAC addresses and count nothing right: exit 5 before it
+ * attaches.  The device is the ifindex about to be attached, whatever its
+ * name now.
  */
-static unsigned int iface_not_ethernet(const char *name)
+static int refuse_non_ethernet(const struct ws_iface *ifc)
 {
+	char name[IF_NAMESIZE];
 	struct ifreq ifr = {};
 	unsigned int type;
 
-	if (iface_ioctl(name, SIOCGIFHWADDR, &ifr))
+	if (!if_indextoname(ifc->ifindex, name) ||
+	    iface_ioctl(name, SIOCGIFHWADDR, &ifr))
 		return 0; /* cannot tell: the attach will say */
 	type = ifr.ifr_hwaddr.sa_family;
-	return type == ARPHRD_ETHER || type == ARPHRD_LOOPBACK ? 0 : type;
+	if (type == ARPHRD_ETHER || type == ARPHRD_LOOPBACK)
+		return 0;
+	return ws_error(WS_EXIT_IFACE,
+			"%s is not an Ethernet device (link type %u): "
+			"wirescope reads Ethernet frames only",
+			ifc->label, type);
 }
 
 /*
@@ -599,18 +607,17 @@ static int attach_failed(struct ws_session *s, struct ws_iface *ifc, int err)
 /* Attach to @ifc, or to one re-created under its name: 0 or an exit code. */
 static int attach_iface(struct ws_session *s, struct ws_iface *ifc)
 {
-	unsigned int type = iface_not_ethernet(ifc->name);
-	int err;
+	int err = refuse_non_ethernet(ifc);
 
-	if (type)
-		return ws_error(WS_EXIT_IFACE,
-				"%s is not an Ethernet device (link type %u): "
-				"wirescope reads Ethernet frames only",
-				ifc->label, type);
+	if (err)
+		return err;
 	err = ws_hook_attach(ifc, s->skel, s->o->mode);
-
-	if (err == WS_HOOK_VANISHED && renew_ifindex(ifc))
+	if (err == WS_HOOK_VANISHED && renew_ifindex(ifc)) {
+		err = refuse_non_ethernet(ifc);
+		if (err)
+			return err;
 		err = ws_hook_attach(ifc, s->skel, s->o->mode);
+	}
 	return err ? attach_failed(s, ifc, err) : 0;
 }
 
