@@ -576,12 +576,6 @@ static __always_inline bool rst_ipv6_tcp_at(const unsigned char *head, __u16 nh,
 	return next == WS_IPPROTO_TCP && off == th;
 }
 
-/* IP length @len (0: unknown, as GSO's) ends before a TCP header at @th. */
-static __always_inline bool rst_ip_len_short(__u32 len, __u16 nh, __u16 th)
-{
-	return len && len < (__u32)(th - nh) + 20;
-}
-
 /*
  * The flow of a received skb (its source is the remote end); false if it
  * is not TCP or its headers are not set.  @e gets the TTL, IP ID, seq, ack
@@ -598,6 +592,7 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 	struct ipv6hdr ip6;
 	struct iphdr ip4;
 	struct tcphdr tcp;
+	__u32 ip_len;
 	__u8 ver;
 
 	if (nh == (__u16)~0U || th == (__u16)~0U ||
@@ -605,16 +600,12 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 		return false;
 	ver >>= 4;
 	if (ver == 4) {
-		/*
-		 * A fragment past the first carries no TCP header, nor does
-		 * a packet whose IP length ends before one (the rest of the
-		 * frame is padding the sender chose).
-		 */
+		/* A fragment past the first carries no TCP header. */
 		if (bpf_probe_read_kernel(&ip4, sizeof(ip4), head + nh) ||
 		    (!is_tcp && ip4.protocol != WS_IPPROTO_TCP) ||
-		    (ip4.frag_off & bpf_htons(0x1fff)) ||
-		    rst_ip_len_short(bpf_ntohs(ip4.tot_len), nh, th))
+		    (ip4.frag_off & bpf_htons(0x1fff)))
 			return false;
+		ip_len = bpf_ntohs(ip4.tot_len);
 		k->family = 4;
 		k->raddr[0] = ip4.saddr;
 		k->laddr[0] = ip4.daddr;
@@ -622,10 +613,9 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 		e->ip_id = bpf_ntohs(ip4.id);
 	} else if (ver == 6) {
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) ||
-		    (!is_tcp && !rst_ipv6_tcp_at(head, nh, th, ip6.nexthdr)) ||
-		    (ip6.payload_len &&
-		     rst_ip_len_short(bpf_ntohs(ip6.payload_len) + 40, nh, th)))
+		    (!is_tcp && !rst_ipv6_tcp_at(head, nh, th, ip6.nexthdr)))
 			return false;
+		ip_len = ip6.payload_len ? bpf_ntohs(ip6.payload_len) + 40 : 0;
 		k->family = 6;
 		__builtin_memcpy(k->raddr, &ip6.saddr, 16);
 		__builtin_memcpy(k->laddr, &ip6.daddr, 16);
@@ -633,7 +623,9 @@ static __always_inline bool rst_key_from_skb(const struct sk_buff *skb,
 	} else {
 		return false;
 	}
-	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
+	/* An IP length that ends before the header: padding, not TCP. */
+	if (ws_ip_len_short(th, sizeof(tcp), ip_len ? nh + ip_len : 0) ||
+	    bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
 		return false;
 	k->rport = bpf_ntohs(tcp.source);
 	k->lport = bpf_ntohs(tcp.dest);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -413,22 +414,27 @@ static void rta_put(struct nlmsghdr *h, int type, const void *data, size_t len)
 	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_SPACE(len);
 }
 
+int ws_iface_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	err = ioctl(fd, req, ifr);
+	close(fd);
+	return err;
+}
+
 /* A point-to-point device: its peers are not on a shared link. */
 static bool iface_p2p(int ifindex)
 {
+	char name[IF_NAMESIZE];
 	struct ifreq ifr = { 0 };
-	bool p2p = false;
-	int fd;
 
-	if (ifindex <= 0 || !if_indextoname(ifindex, ifr.ifr_name))
-		return false;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
-		p2p = ifr.ifr_flags & IFF_POINTOPOINT;
-	close(fd);
-	return p2p;
+	return ifindex > 0 && if_indextoname(ifindex, name) &&
+	       !ws_iface_ioctl(name, SIOCGIFFLAGS, &ifr) &&
+	       ifr.ifr_flags & IFF_POINTOPOINT;
 }
 
 int nl_route_get(int family, const void *src, const void *dst, int oif,

@@ -21,6 +21,10 @@ void nl_count_filter(const struct nlmsghdr *h, void *arg);
  */
 bool ws_addr_is_local(int family, const uint32_t addr[4]);
 
+struct ifreq;
+/* Interface ioctl @req (SIOCGIFFLAGS...) on @name: 0, or -1 if it failed. */
+int ws_iface_ioctl(const char *name, unsigned long req, struct ifreq *ifr);
+
 /* Filters of any owner on clsact ingress (egress=0) or egress (1). */
 int nl_tc_filter_count(int ifindex, int egress);
 

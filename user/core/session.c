@@ -26,6 +26,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "core/core.h"
+#include "core/netlink.h"
 #include "wirescope.skel.h"
 
 static int verbose;
@@ -504,25 +505,13 @@ static int configure(struct ws_session *s)
 	return 0;
 }
 
-/* An interface ioctl on @name: 0, or -1 if it failed. */
-static int iface_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
-
-	if (fd < 0)
-		return -1;
-	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
-	err = ioctl(fd, req, ifr);
-	close(fd);
-	return err;
-}
-
 static bool iface_is_up(const char *name)
 {
 	struct ifreq ifr = {};
 
 	/* If we cannot tell, say nothing. */
-	return iface_ioctl(name, SIOCGIFFLAGS, &ifr) || ifr.ifr_flags & IFF_UP;
+	return ws_iface_ioctl(name, SIOCGIFFLAGS, &ifr) ||
+	       ifr.ifr_flags & IFF_UP;
 }
 
 /*
@@ -539,7 +528,7 @@ static int refuse_non_ethernet(const struct ws_iface *ifc)
 	unsigned int type;
 
 	if (!if_indextoname(ifc->ifindex, name) ||
-	    iface_ioctl(name, SIOCGIFHWADDR, &ifr))
+	    ws_iface_ioctl(name, SIOCGIFHWADDR, &ifr))
 		return 0; /* cannot tell: the attach will say */
 	type = ifr.ifr_hwaddr.sa_family;
 	if (type == ARPHRD_ETHER || type == ARPHRD_LOOPBACK)
