@@ -27,6 +27,8 @@ const volatile __u64 resets_burst = RST_BURST_DEFAULT;
 const volatile __u64 resets_tick_ns = 0; /* a jiffy; 0: unknown */
 /* Closed flows leave once this CPU inserted this many: rst_forget_closed() */
 const volatile __u64 resets_reap_after = 0;
+/* Wire segments a baseline may lag by: rst_gate_pass(); 0: no gate. */
+const volatile __u32 resets_gate_segs = 0;
 __u64 rst_jiffies_base; /* rst_now_coarse() - jiffies * tick */
 __u32 rst_reap_all;	/* user space: every CPU's inserts reached half */
 
@@ -50,6 +52,14 @@ struct {
 	__type(value, struct rst_present_line);
 } rst_present SEC(".maps");
 __u32 rst_present_half;
+
+/* The receive half, then the send half: a flow's two CPUs share no line. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * RST_GATE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rst_gate);
+} rst_gate SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -162,6 +172,77 @@ static __always_inline struct rst_event *rst_reserve(__u8 kind)
 	return e;
 }
 
+static __always_inline struct rst_gate *
+rst_gate_of(const struct rst_flow_key *k, __u32 dir)
+{
+	__u32 i = rst_present_slot(k) % RST_GATE_SLOTS;
+
+	if (dir != WS_RX)
+		i += RST_GATE_SLOTS;
+	return bpf_map_lookup_elem(&rst_gate, &i);
+}
+
+/*
+ * A segment like the one the baseline's last update saw, in the same tick
+ * and within the budget, only counts itself: rst_gate (resets.h).
+ */
+static __always_inline bool rst_gate_pass(struct rst_gate *g, __u32 tag,
+					  const struct ws_pkt *pkt, __u32 segs)
+{
+	if (!g || g->tag != tag || g->tick != (__u32)bpf_jiffies64() ||
+	    g->ttl != pkt->ttl || g->tcp_flags != pkt->tcp_flags ||
+	    g->data != !!pkt->payload || g->segs + segs > resets_gate_segs)
+		return false;
+	g->segs += segs;
+	return true;
+}
+
+/*
+ * After the baseline took @pkt: later ones like it may pass the gate, if
+ * the flow is @busy (a flow slower than a segment a tick would only pay the
+ * write), unless each must count (the peer's data after its RST) or change
+ * it (a closing flow's).
+ */
+static __always_inline void rst_gate_set(struct rst_gate *g, __u32 tag,
+					 const struct ws_pkt *pkt,
+					 const struct rst_flow *f, bool busy)
+{
+	if (!g)
+		return;
+	if (f->rst_rx_ns || (f->flags & (RST_F_CLOSED | RST_F_RST_TX)) ||
+	    (pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN))) {
+		if (g->tag == tag)
+			g->tag = 0;
+		return;
+	}
+	if (!busy)
+		return;
+	g->tag = tag;
+	g->tick = bpf_jiffies64();
+	g->segs = 0;
+	g->ttl = pkt->ttl;
+	g->tcp_flags = pkt->tcp_flags;
+	g->data = !!pkt->payload;
+}
+
+/* RST_BEHIND_*: which of the flow's baselines lag segments the gate let by. */
+static __always_inline __u8 rst_behind(const struct rst_flow_key *k)
+{
+	__u32 tag = rst_gate_tag(k);
+	struct rst_gate *rx, *tx;
+	__u8 behind = 0;
+
+	if (!resets_gate_segs)
+		return 0;
+	rx = rst_gate_of(k, WS_RX);
+	tx = rst_gate_of(k, WS_TX);
+	if (rx && rx->tag == tag && rx->segs)
+		behind |= RST_BEHIND_RX;
+	if (tx && tx->tag == tag && tx->segs)
+		behind |= RST_BEHIND_TX;
+	return behind;
+}
+
 /* Orient a packet's addresses as (local, remote) by direction. */
 static __always_inline void rst_key_from_pkt(const struct ws_pkt *pkt,
 					     __u32 dir, struct rst_flow_key *k)
@@ -204,6 +285,7 @@ rst_report_wire(struct rst_event *e, const struct ws_pkt *pkt, const void *data,
 	if (f) {
 		e->flow = *f;
 		e->has_flow = 1;
+		e->behind = rst_behind(k);
 	}
 	bpf_ringbuf_submit(e, 0);
 }
@@ -287,14 +369,18 @@ static __always_inline __u8 *rst_present_byte(const struct rst_flow_key *k)
 	return l ? &l->slot[slot % RST_PRESENT_LINE] : NULL;
 }
 
-/* The flow's baseline, or NULL: an unmarked slot holds no flow. */
-static __always_inline struct rst_flow *rst_find(const struct rst_flow_key *k)
+/* False: the flow is not in rst_flows (its slot is unmarked). */
+static __always_inline bool rst_may_hold(const struct rst_flow_key *k)
 {
 	__u8 *b = rst_present_byte(k);
 
-	if (b && !(*b & (1 << (rst_present_half & 1))))
-		return NULL;
-	return bpf_map_lookup_elem(&rst_flows, k);
+	return !b || (*b & (1 << (rst_present_half & 1)));
+}
+
+/* The flow's baseline, or NULL. */
+static __always_inline struct rst_flow *rst_find(const struct rst_flow_key *k)
+{
+	return rst_may_hold(k) ? bpf_map_lookup_elem(&rst_flows, k) : NULL;
 }
 
 /*
@@ -420,16 +506,21 @@ static __always_inline bool rst_forget_refused(const struct rst_flow_key *k,
 	return true;
 }
 
-/* @forwarded: tc egress of a packet this host received (skb_iif). */
-static __always_inline void resets_observe(const struct ws_pkt *pkt,
-					   const void *data,
-					   const void *data_end, __u32 ifindex,
-					   __u32 dir, bool forwarded)
+/*
+ * @forwarded: tc egress of a packet this host received (skb_iif).  @segs:
+ * the wire segments it stands for (GSO, GRO).
+ */
+static __always_inline void
+resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
+	       __u32 ifindex, __u32 dir, bool forwarded, __u32 segs)
 {
 	struct rst_flow_key k = {};
+	struct rst_gate *g = NULL;
 	struct rst_event *e;
 	struct ws_tcp_opts o;
 	struct rst_flow *f;
+	__u32 tag = 0;
+	bool bare, busy;
 	__u64 now;
 
 	if (!resets_enabled)
@@ -463,18 +554,27 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = rst_now_coarse();
 			f->rx_data_after_rst = 0;
+			if (resets_gate_segs)
+				rst_gate_set(rst_gate_of(&k, WS_RX),
+					     rst_gate_tag(&k), pkt, f, false);
 		} else if (f && !rst_forget_refused(&k, f, pkt)) {
 			f->flags |= RST_F_RST_TX;
 		}
 		return;
 	}
-	if (!pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN)) {
-		f = rst_find(&k); /* it can only update a flow: rst_insert */
-		if (!f)
+	/* A bare segment can only update a flow: rst_insert(). */
+	bare = !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN);
+	if (bare && !rst_may_hold(&k))
+		return;
+	if (resets_gate_segs && !(pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN))) {
+		tag = rst_gate_tag(&k);
+		g = rst_gate_of(&k, dir);
+		if (rst_gate_pass(g, tag, pkt, segs ? segs : 1))
 			return;
-	} else {
-		f = bpf_map_lookup_elem(&rst_flows, &k);
 	}
+	f = bpf_map_lookup_elem(&rst_flows, &k);
+	if (!f && bare)
+		return;
 	if (f && rst_forget_closed(&k, f, pkt->tcp_flags & WS_TCP_SYN)) {
 		if (!(pkt->tcp_flags & WS_TCP_SYN))
 			return;
@@ -482,12 +582,20 @@ static __always_inline void resets_observe(const struct ws_pkt *pkt,
 	}
 	now = rst_now_coarse();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
-	if (!f)
+	if (!f) {
 		rst_insert(&k, pkt, &o, dir, now);
-	else if (dir == WS_RX)
+		return;
+	}
+	/* Busy: its last update this way was in this tick, and not its SYN's
+	 * (a short connection's handshake would write the gate for nothing). */
+	busy = dir == WS_RX ? f->last_rx_ns == now && f->rx_pkts >= 2
+			    : f->last_tx_ns == now && f->tx_pkts >= 2;
+	if (dir == WS_RX)
 		rst_update_rx(f, pkt, &o, now);
 	else
 		rst_update_tx(f, pkt, now);
+	if (tag)
+		rst_gate_set(g, tag, pkt, f, busy);
 }
 
 /* Local view: tracepoints, global across namespaces, so filter by netns. */
@@ -672,6 +780,7 @@ static __always_inline void rst_attach_flow(struct rst_event *e)
 	if (f) {
 		e->flow = *f;
 		e->has_flow = 1;
+		e->behind = rst_behind(&k);
 	}
 }
 

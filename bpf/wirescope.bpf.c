@@ -42,7 +42,8 @@ static __always_inline void observe_tcp(const struct ws_pkt *pkt,
 			       (pkt->tcp_flags & WS_TCP_SYN) && !skb->sk);
 	resets_observe(pkt, data, data_end, ifindex, dir,
 		       skb && dir == WS_TX && (pkt->tcp_flags & WS_TCP_RST) &&
-			   skb->ingress_ifindex);
+			   skb->ingress_ifindex,
+		       skb ? skb->gso_segs : 1);
 }
 
 static __always_inline void parse_and_observe(void *data, void *data_end,

@@ -42,17 +42,55 @@ struct rst_present_line {
 	__u8 slot[RST_PRESENT_LINE];
 };
 
-static inline __u32 rst_present_slot(const struct rst_flow_key *k)
+/* A hash of the flow: each set of odd multipliers @m0..@m2 gives one. */
+static inline __u32 rst_flow_hash(const struct rst_flow_key *k, __u32 m0,
+				  __u32 m1, __u32 m2)
 {
-	__u32 h = (k->laddr[0] ^ k->laddr[1] ^ k->laddr[2] ^ k->laddr[3]) *
-		  0x9e3779b1U;
+	__u32 h = (k->laddr[0] ^ k->laddr[1] ^ k->laddr[2] ^ k->laddr[3]) * m0;
 
 	h ^= k->raddr[0] ^ k->raddr[1] ^ k->raddr[2] ^ k->raddr[3];
-	h ^= ((__u32)k->lport << 16 | k->rport) * 0x85ebca6bU;
+	h ^= ((__u32)k->lport << 16 | k->rport) * m1;
 	h ^= h >> 15;
-	h *= 0xc2b2ae35U;
+	h *= m2;
 	h ^= h >> 13;
-	return h & (RST_PRESENT_SLOTS - 1);
+	return h;
+}
+
+static inline __u32 rst_present_slot(const struct rst_flow_key *k)
+{
+	return rst_flow_hash(k, 0x9e3779b1U, 0x85ebca6bU, 0xc2b2ae35U) &
+	       (RST_PRESENT_SLOTS - 1);
+}
+
+/*
+ * The gate in front of rst_flows' lookup: a busy flow's segments within one
+ * tick of the baseline's last update, like it in TTL, TCP flags and
+ * payload-or-not, skip the lookup and only count themselves here, up to
+ * resets_gate_segs wire segments: a baseline stays at most that many
+ * segments and one tick behind.  Idle times read the tick clock, so they are
+ * as exact as without the gate; what lags is the peer's IP-ID and TSval
+ * (within the verdict's windows) and our ACK and send sequence
+ * (rst_event.behind).  One entry per slot and direction, direct-mapped:
+ * another flow in the slot (tag differs) takes it over.
+ */
+#define RST_GATE_BITS	      10
+#define RST_GATE_SLOTS	      (1U << RST_GATE_BITS)
+#define RST_GATE_SEGS_DEFAULT 256
+
+struct rst_gate {
+	__u32 tag;  /* rst_gate_tag() of the flow, 0: empty */
+	__u32 tick; /* jiffies of the baseline's update, low 32 bits */
+	__u16 segs; /* wire segments since, not in the baseline */
+	__u8 ttl;
+	__u8 tcp_flags;
+	__u8 data; /* payload or not */
+	__u8 pad[3];
+};
+
+/* A second hash of the flow, other than rst_present_slot()'s; never 0. */
+static inline __u32 rst_gate_tag(const struct rst_flow_key *k)
+{
+	return rst_flow_hash(k, 0x27d4eb2fU, 0x165667b1U, 0x85ebca77U) | 1;
 }
 
 /* rst_flow.flags */
@@ -100,6 +138,10 @@ struct rst_flow {
 	__u8 last_tx_kind;  /* RST_TX_*: what our last segment was */
 };
 
+/* rst_event.behind */
+#define RST_BEHIND_RX 0x01 /* the peer's: its IP-ID and TSval */
+#define RST_BEHIND_TX 0x02 /* ours: our_ack and our_snd_nxt */
+
 enum rst_kind {
 	RST_WIRE = 0,	 /* an RST on a watched interface (or lo) */
 	RST_TP_SEND = 1, /* tcp:tcp_send_reset: this kernel sends one */
@@ -127,7 +169,9 @@ struct rst_event {
 	/* Sent: received on an interface of this host and routed out (a
 	 * container's, a VM's, a routed host's), its source maybe our NAT's. */
 	__u8 forwarded;
-	__u8 pad[3];
+	/* RST_BEHIND_*: the baseline lags segments the gate let by. */
+	__u8 behind;
+	__u8 pad[2];
 	struct rst_flow flow; /* baseline just before this RST */
 };
 
@@ -150,5 +194,6 @@ struct rst_bucket {
 _Static_assert(sizeof(struct rst_flow_key) == 40, "rst_flow_key layout");
 _Static_assert(sizeof(struct rst_flow) == 80, "rst_flow layout");
 _Static_assert(sizeof(struct rst_event) == 168, "rst_event layout");
+_Static_assert(sizeof(struct rst_gate) == 16, "rst_gate layout");
 
 #endif

@@ -132,6 +132,16 @@ map_ids() {
 	grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -un
 }
 
+# map_dump PID NAME: bpftool's JSON dump of the map NAME that PID holds.
+map_dump() {
+	local id
+	for id in $(map_ids "$1"); do
+		bpftool -j map show id "$id" | grep -q "\"name\":\"$2\"" || continue
+		bpftool -j map dump id "$id"
+		return
+	done
+}
+
 # write_syn_flood_cfg FILE MAC PORT: a trafgen SYN to MAC, 198.18.0.1:PORT,
 # from a random 198.19.x.y address and port each (raw bytes: trafgen's
 # ipv4() cannot randomise an address).  The receiver needs syn_flood_sink.

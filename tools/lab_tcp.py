@@ -9,7 +9,8 @@
       close (its FIN; the socket it leaves answers later data with an
       RST); "push" makes it
       send 4 KB the client is not expected to read; "stream" makes it send
-      100 bytes every 100 ms for 3 s, then close; "later:FILE" makes it
+      100 bytes every 100 ms for 3 s, then close; "burst:N" send N segments
+      of 100 bytes back to back (TCP_NODELAY); "later:FILE" makes it
       send "later" once FILE exists.
   lab_tcp.py client ADDR PORT STEPS [--timeout S]
       Connect, then run STEPS (comma separated):
@@ -82,6 +83,9 @@ def server(port, timeout):
         if data.startswith(b"stream"):
             stream(c)
             return
+        if data.startswith(b"burst:"):
+            burst(c, int(data[6:].decode().strip()))
+            continue
         try:
             c.sendall(data)
         except OSError:
@@ -118,6 +122,16 @@ def stream(c):
         except OSError:
             pass
         time.sleep(0.1)
+
+
+def burst(c, count):
+    """COUNT segments of 100 bytes, each its own send (TCP_NODELAY)."""
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for _ in range(count):
+        try:
+            c.sendall(b"b" * 100)
+        except OSError:
+            return
 
 
 def wait_file(path, timeout):

@@ -371,12 +371,7 @@ EOF2
 # map_dump_len PID NAME: the entries bpftool's own walk finds in map NAME
 # of process PID.
 map_dump_len() {
-	local id
-	for id in $(map_ids "$1"); do
-		bpftool -j map show id "$id" | grep -q "\"name\":\"$2\"" || continue
-		bpftool -j map dump id "$id" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
-		return
-	done
+	map_dump "$1" "$2" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
 }
 
 # A SYN flood fills the flow tables past a batch of lookups (1,024):

@@ -67,6 +67,32 @@ test_peer_abort() {
 	assert_eq "$(($(lab_tcp_snmp EstabResets) - r0))" 1 "EstabResets"
 }
 
+# 1b. The server aborts after 20,000 segments of 100 bytes back to back
+#     (the seed's small-packet load on one flow).  Most reach the client
+#     within a tick of the one before, and like it: the gate lets them by
+#     and the baseline takes a fraction (docs/resets.md).  The abort is
+#     still peer_abort on the peer's timestamp.
+test_peer_abort_after_burst() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	local s0 segs updates
+	s0=$(lab_tcp_snmp InSegs)
+	lab_client "send:burst:20000,drain:2,send:abort,drain:10" --timeout 20 >"$WS_TMP/client"
+	assert_match "$(cat "$WS_TMP/client")" reset "client saw the reset"
+	segs=$(($(lab_tcp_snmp InSegs) - s0))
+	updates=$(map_dump "$WS_PID" rst_flows | python3 -c 'import json, sys
+print(max(e["formatted"]["value"]["rx_pkts"] for e in json.load(sys.stdin)))')
+	ws_stop
+	log "$segs segments in (InSegs), $updates baseline updates"
+	# A send the sender could not transmit at once joins the next: most
+	# of the 20,000 still leave as a segment each.
+	assert_ge "$segs" 10000 "segments the client took in (InSegs)"
+	assert_le "$((updates * 4))" "$segs" "baseline updates: at most a quarter"
+	one_rx "$WS_TMP/out" peer_abort
+	assert_eq "$(rsts "$WS_TMP/out" rx ts kernel)" "continues	accepted" "ts, kernel"
+}
+
 # 1a. The server's TS clock runs in microseconds (tcp_usec_ts on its route
 #     to the client, 6.7+).  It aborts 2 s after our last segment
 #     (abortin:2: its ACK of it goes first), and its RST continues that

@@ -63,6 +63,7 @@ static void enable_all_collectors(struct wirescope_bpf *skel)
 	skel->rodata->resets_rate = RST_TEST_RATE;
 	skel->rodata->resets_burst = RST_TEST_RATE / 2;
 	skel->rodata->resets_tick_ns = ws_kernel_tick_ns();
+	skel->rodata->resets_gate_segs = RST_GATE_SEGS_DEFAULT;
 	skel->rodata->resets_reap_after = RST_FLOWS_DEFAULT / 2 / ncpus;
 }
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -41,6 +42,7 @@ static uint8_t frame[2048];
 static struct rst_event evs[MAXEV];
 static int nev;
 static uint64_t reap_after; /* resets_reap_after of the next setup() */
+static uint32_t gate_segs;  /* resets_gate_segs of the next setup() */
 
 static int on_event(void *ctx, void *data, size_t len)
 {
@@ -65,6 +67,7 @@ static int setup(uint32_t lo_ifindex, uint64_t rate)
 	skel->rodata->resets_burst = rate / 2 ? rate / 2 : 1;
 	skel->rodata->resets_tick_ns = ws_kernel_tick_ns();
 	skel->rodata->resets_reap_after = reap_after;
+	skel->rodata->resets_gate_segs = gate_segs;
 	bpf_object__for_each_program(p, skel->obj)
 	    bpf_program__set_autoload(p, p == skel->progs.ws_xdp_ingress ||
 					     p == skel->progs.ws_tc_egress);
@@ -1133,6 +1136,237 @@ static void test_local_reason_kernel_facts(void)
 	case_end();
 }
 
+/* A segment of key4()'s flow: 20 bytes of data, or none. */
+static void seg(bool from_peer, uint8_t flags, uint8_t ttl, uint16_t ip_id,
+		uint32_t seq, unsigned int payload)
+{
+	run(from_peer ? skel->progs.ws_xdp_ingress : skel->progs.ws_tc_egress,
+	    tcp4(from_peer, flags, ttl, ip_id, seq, from_peer ? 1 : 9001, 0,
+		 payload));
+}
+
+/*
+ * A fresh flow of key4() and gate slots, its baseline updated by three
+ * segments each way in a tick, so each direction's gate is set (a flow is
+ * busy from its third): *@at is the flow then.
+ */
+static void gate_fresh_flow(struct rst_flow *at)
+{
+	struct rst_flow_key k = key4();
+	uint32_t slot = rst_present_slot(&k) % RST_GATE_SLOTS;
+	struct rst_gate none = {};
+
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.rst_flows), &k);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.rst_gate), &slot, &none, 0);
+	slot += RST_GATE_SLOTS;
+	bpf_map_update_elem(bpf_map__fd(skel->maps.rst_gate), &slot, &none, 0);
+	seg(true, WS_TCP_ACK | WS_TCP_PSH, 61, 99, 8981, 20); /* inserts */
+	seg(true, WS_TCP_ACK | WS_TCP_PSH, 61, 100, 9001, 20);
+	seg(true, WS_TCP_ACK | WS_TCP_PSH, 61, 101, 9021, 20);
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 480, 20);
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 500, 20);
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 520, 20);
+	get_flow(&k, at);
+}
+
+/*
+ * Whether what ran since gate_fresh_flow() fell in its tick: a segment
+ * the gate never lets by (no data, unlike the flow's) updates the
+ * baseline, and the tick clock still reads the same.
+ */
+static bool gate_same_tick(const struct rst_flow *at)
+{
+	struct rst_flow_key k = key4();
+	struct rst_flow f;
+
+	seg(true, WS_TCP_ACK, 61, 300, 9999, 0);
+	return get_flow(&k, &f) && f.last_rx_ns == at->last_rx_ns;
+}
+
+#define GATE_TRIES 5
+
+/* What a gate case saw: its flow at points of the run, and RST events. */
+struct gate_run {
+	struct rst_flow at, f, past;
+	struct rst_event first, rst;
+};
+
+/*
+ * A fresh flow, then @fn, until all of it falls in one tick (GATE_TRIES at
+ * most: a tick may end within any try).
+ */
+static void gate_in_one_tick(void (*fn)(struct gate_run *), struct gate_run *r)
+{
+	bool tick = false;
+	int try;
+
+	for (try = 0; try < GATE_TRIES && !tick; try++) {
+		memset(r, 0, sizeof(*r));
+		gate_fresh_flow(&r->at);
+		fn(r);
+		tick = gate_same_tick(&r->at);
+	}
+	CHECK(tick, "a try within one tick (%d tries)", try);
+}
+
+static void peer_data(uint8_t ttl, uint8_t flags, uint16_t ip_id, uint32_t seq)
+{
+	seg(true, flags, ttl, ip_id, seq, 20);
+}
+
+static void get_key4(struct rst_flow *f)
+{
+	struct rst_flow_key k = key4();
+
+	get_flow(&k, f);
+}
+
+/* Four like segments, then a fifth past a budget of four. */
+static void gate_budget(struct gate_run *r)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 102 + i, 9041);
+	get_key4(&r->f);
+	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 106, 9121);
+	get_key4(&r->past);
+}
+
+/* Another TTL, then other flags. */
+static void gate_unlike(struct gate_run *r)
+{
+	peer_data(60, WS_TCP_ACK | WS_TCP_PSH, 102, 9041);
+	get_key4(&r->f);
+	peer_data(61, WS_TCP_ACK, 103, 9061);
+	get_key4(&r->past);
+}
+
+/* Three like segments after three ticks of quiet. */
+static void gate_quiet(struct gate_run *r)
+{
+	usleep(30000); /* three ticks at HZ=100 */
+	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 102, 9041);
+	get_key4(&r->at); /* the tick the rest must share */
+	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 103, 9061);
+	get_key4(&r->f);
+	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 104, 9081);
+	get_key4(&r->past);
+}
+
+/* A new flow's SYN-ACK, then two like ACKs. */
+static void gate_handshake(struct gate_run *r)
+{
+	struct rst_flow_key k = key4();
+
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.rst_flows), &k);
+	seg(true, WS_TCP_SYN | WS_TCP_ACK, 61, 200, 7000, 0);
+	get_key4(&r->at);
+	seg(true, WS_TCP_ACK, 61, 201, 7001, 0);
+	seg(true, WS_TCP_ACK, 61, 202, 7001, 0);
+	get_key4(&r->f);
+}
+
+/* The peer's RST, then five like data segments. */
+static void gate_after_rst(struct gate_run *r)
+{
+	int i;
+
+	seg(true, WS_TCP_RST, 61, 102, 9041, 0);
+	for (i = 0; i < 5; i++)
+		peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 103 + i, 9041);
+	get_key4(&r->f);
+}
+
+/* An RST, a segment of ours like our last, and another RST. */
+static void gate_behind(struct gate_run *r)
+{
+	seg(true, WS_TCP_RST, 61, 102, 9041, 0);
+	r->first = nev == 1 ? evs[0] : (struct rst_event){ .behind = 0xff };
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 3, 540, 20);
+	seg(true, WS_TCP_RST, 61, 103, 9041, 0);
+	if (nev == 1)
+		r->rst = evs[0];
+}
+
+static void test_gate(void)
+{
+	struct gate_run r;
+
+	gate_segs = 4;
+	CHECK(!setup(0, 100000), "a skeleton whose gate lets 4 segments by");
+
+	case_begin("the gate: like segments within a tick skip the baseline, "
+		   "up to its budget");
+	gate_in_one_tick(gate_budget, &r);
+	CHECK_EQ(r.f.peer_ip_id, 101, "four let by: the baseline's IP-ID lags");
+	CHECK_EQ(r.f.rx_pkts, r.at.rx_pkts, "four let by: not counted");
+	CHECK_EQ(r.past.peer_ip_id, 106, "the fifth is past the budget: taken");
+	CHECK_EQ(r.past.rx_pkts, r.at.rx_pkts + 1, "and counted");
+	case_end();
+
+	case_begin("the gate: a segment unlike the last is taken at once");
+	gate_in_one_tick(gate_unlike, &r);
+	CHECK_EQ(r.f.ttl_min, 60, "another TTL");
+	CHECK_EQ(r.past.peer_ip_id, 103, "other TCP flags");
+	case_end();
+
+	case_begin(
+	    "the gate: a flow quiet for ticks is taken until busy again");
+	gate_in_one_tick(gate_quiet, &r);
+	CHECK_EQ(r.f.peer_ip_id, 103, "the second segment since: taken");
+	CHECK_EQ(r.past.peer_ip_id, 103, "the third, in the same tick: let by");
+	case_end();
+
+	case_begin(
+	    "the gate: a handshake's next segment does not make it busy");
+	gate_in_one_tick(gate_handshake, &r);
+	CHECK_EQ(r.f.peer_ip_id, 202, "the ACK after the SYN-ACK's: taken");
+	case_end();
+
+	case_begin("the gate: after the peer's RST each data segment counts");
+	gate_in_one_tick(gate_after_rst, &r);
+	CHECK_EQ(r.f.rx_data_after_rst, 5, "data after the RST");
+	case_end();
+
+	case_begin("the gate: an RST says which side of its baseline lags");
+	gate_in_one_tick(gate_behind, &r);
+	CHECK_EQ(r.first.behind, 0, "right after an update: nothing lags");
+	CHECK_EQ(r.rst.has_flow, 1, "the next RST has the baseline");
+	CHECK_EQ(r.rst.flow.our_snd_nxt, 540, "without our segment let by");
+	CHECK_EQ(r.rst.behind, RST_BEHIND_TX, "and says so");
+	case_end();
+
+	gate_segs = 0;
+}
+
+static void test_burst_lagging_baseline(void)
+{
+	struct rst_stored tab[3] = {};
+	int burst, seqs, i;
+
+	case_begin("a burst: an RST whose baseline lags our ACK counts no seq");
+	for (i = 0; i < 3; i++) {
+		tab[i].e.kind = RST_WIRE;
+		tab[i].e.dir = WS_RX;
+		tab[i].e.key = key4();
+		tab[i].t = 10 + i * 0.1;
+		tab[i].e.has_flow = 1;
+		tab[i].e.flow.flags = RST_F_RX_SEEN | RST_F_TX_SEEN;
+		tab[i].e.flow.our_ack = 5000;
+		tab[i].e.seq = 6000 + i;
+		tab[i].e.behind = RST_BEHIND_TX;
+	}
+	rst_burst(tab, 3, &tab[2], &burst, &seqs);
+	CHECK_EQ(burst, 3, "a burst of three");
+	CHECK_EQ(seqs, 0, "our ACK may have moved: no seq counts");
+	for (i = 0; i < 3; i++)
+		tab[i].e.behind = RST_BEHIND_RX;
+	rst_burst(tab, 3, &tab[2], &burst, &seqs);
+	CHECK_EQ(seqs, 3, "our side whole: three seqs off our ACK");
+	case_end();
+}
+
 int main(void)
 {
 	ncpus = libbpf_num_possible_cpus();
@@ -1155,6 +1389,8 @@ int main(void)
 	test_ringbuf_full_is_a_floor();
 	test_local_reason_advice();
 	test_local_reason_kernel_facts();
+	test_gate();
+	test_burst_lagging_baseline();
 	ring_buffer__free(rb);
 	wirescope_bpf__destroy(skel);
 	return unit_exit();

@@ -69,6 +69,7 @@ static void bench_enable(struct wirescope_bpf *skel, const char *list)
 	skel->rodata->resets_lo_ifindex = 0; /* test runs are on lo */
 	skel->rodata->resets_netns_ino = ino;
 	skel->rodata->resets_tick_ns = ws_kernel_tick_ns();
+	skel->rodata->resets_gate_segs = RST_GATE_SEGS_DEFAULT;
 	skel->rodata->retrans_enabled = bench_on(list, "retrans");
 	skel->rodata->retrans_netns = ino;
 }

@@ -270,6 +270,9 @@ static int configure(struct ws_session *s)
 	lo_ifindex = (int)if_nametoindex("lo");
 	skel->rodata->resets_lo_ifindex = lo_ifindex;
 	skel->rodata->resets_tick_ns = ws_kernel_tick_ns();
+	/* The gate's budget counts within a tick: without one, no gate. */
+	if (skel->rodata->resets_tick_ns)
+		skel->rodata->resets_gate_segs = RST_GATE_SEGS_DEFAULT;
 	if (!stat("/proc/self/ns/net", &st))
 		skel->rodata->resets_netns_ino = (uint32_t)st.st_ino;
 	ws_session_use_prog(s, skel->progs.ws_rst_send,
@@ -510,11 +513,20 @@ static bool wire_pending(const struct rst_stored *c)
 	return false;
 }
 
+/*
+ * Our side of the baseline is whole: our ACK and send sequence are those of
+ * our last segment, not of one the gate let by (rst_gate, resets.h).
+ */
+static bool rst_seq_known(const struct rst_event *e)
+{
+	return e->has_flow && (e->flow.flags & RST_F_TX_SEEN) &&
+	       !(e->behind & RST_BEHIND_TX);
+}
+
 /* An RST whose seq is our rcv_nxt: what RFC 5961 asks a sender for. */
 static bool rst_exact(const struct rst_event *e)
 {
-	return e->has_flow && (e->flow.flags & RST_F_TX_SEEN) &&
-	       e->seq == e->flow.our_ack;
+	return rst_seq_known(e) && e->seq == e->flow.our_ack;
 }
 
 void rst_burst(const struct rst_stored *tab, int n, const struct rst_stored *w,
@@ -531,7 +543,9 @@ void rst_burst(const struct rst_stored *tab, int n, const struct rst_stored *w,
 		    dabs(c->t - w->t) > 1.0 || !same_key(&c->e.key, &w->e.key))
 			continue;
 		(*burst)++;
-		if (rst_exact(&c->e))
+		/* Only an RST that may be off our rcv_nxt counts its seq. */
+		if (rst_exact(&c->e) ||
+		    (c->e.has_flow && (c->e.behind & RST_BEHIND_TX)))
 			continue;
 		for (j = 0; j < ns && seen[j] != c->e.seq; j++)
 			;
@@ -678,7 +692,8 @@ static void seq_view(const struct rst_event *e, struct rst_row *r)
 {
 	const struct rst_flow *f = &e->flow;
 
-	if (!e->has_flow || !(f->flags & RST_F_TX_SEEN))
+	r->seq_lags = e->has_flow && (e->behind & RST_BEHIND_TX);
+	if (!rst_seq_known(e))
 		return;
 	r->seq_known = true;
 	/* Received: against our rcv_nxt; sent: against our snd_nxt. */

@@ -20,6 +20,7 @@ struct rst_row {
 	const char *ts_state;
 	enum rst_ts_clock peer_ts_clock;
 	bool seq_known;
+	bool seq_lags; /* our side of the baseline lags: no seq_delta */
 	int64_t seq_delta;
 	double idle_s, idle_rx_s, idle_tx_s; /* < 0: unknown */
 	bool triggered;

@@ -179,6 +179,8 @@ static void print_text(struct ws_session *s, const struct rst_row *r)
 	fprintf(f, " ts=%s", r->ts_state);
 	if (r->seq_known)
 		fprintf(f, " seq=exp%+" PRId64, r->seq_delta);
+	else if (r->seq_lags)
+		fprintf(f, " seq=unknown");
 	fprintf(f, " kernel=\"%s\" idle=%s(rx %s, tx %s)", r->kernel, idle, irx,
 		itx);
 	if (r->triggered)
@@ -241,6 +243,8 @@ static void print_json(struct ws_session *s, const struct rst_row *r)
 		json_null(&j, "peer_ts_usec");
 	if (r->seq_known)
 		json_i64(&j, "seq_delta", r->seq_delta);
+	else if (r->seq_lags)
+		json_null(&j, "seq_delta");
 	json_str(&j, "kernel", r->kernel);
 	json_num_or_null(&j, "idle_s", r->idle_s);
 	json_num_or_null(&j, "idle_rx_s", r->idle_rx_s);
