@@ -197,49 +197,92 @@ static __always_inline bool rst_gate_pass(struct rst_gate *g, __u32 tag,
 	return true;
 }
 
+/* A gate slot of the flow's, or NULL. */
+static __always_inline struct rst_gate *
+rst_gate_mine(const struct rst_flow_key *k, __u32 dir, __u32 tag)
+{
+	struct rst_gate *g = rst_gate_of(k, dir);
+
+	return g && g->tag == tag ? g : NULL;
+}
+
 /*
- * After the baseline took @pkt: later ones like it may pass the gate, if
- * the flow is @busy (a flow slower than a segment a tick would only pay the
- * write), unless each must count (the peer's data after its RST) or change
- * it (a closing flow's).
+ * Neither way lets a segment of the flow by any more: after a FIN or an RST
+ * each one must reach the baseline (the close, the peer's data after its
+ * RST).  The slots keep the lags they counted, for the RST's events.
+ */
+static __always_inline void rst_gate_disarm(const struct rst_flow_key *k)
+{
+	__u32 tag = rst_gate_tag(k);
+	struct rst_gate *g;
+
+	g = rst_gate_mine(k, WS_RX, tag);
+	if (g)
+		g->data = RST_GATE_OFF;
+	g = rst_gate_mine(k, WS_TX, tag);
+	if (g)
+		g->data = RST_GATE_OFF;
+}
+
+/*
+ * After the baseline took @pkt, which brought this direction up to date:
+ * later segments like it may pass the gate if the flow is @busy (a flow
+ * slower than a segment a tick would only pay the write) and still open.
+ * Our own segments arm it only if the baseline still holds this one's kind:
+ * another CPU's segment may have been taken in between.
  */
 static __always_inline void rst_gate_set(struct rst_gate *g, __u32 tag,
 					 const struct ws_pkt *pkt,
-					 const struct rst_flow *f, bool busy)
+					 struct rst_flow *f, __u32 dir,
+					 bool busy)
 {
+	__u8 bit = dir == WS_RX ? RST_BEHIND_RX : RST_BEHIND_TX;
+
 	if (!g)
 		return;
-	if (f->rst_rx_ns || (f->flags & (RST_F_CLOSED | RST_F_RST_TX)) ||
-	    (pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN))) {
+	if (!busy || f->rst_rx_ns ||
+	    (f->flags & (RST_F_CLOSED | RST_F_RST_TX)) ||
+	    (dir != WS_RX &&
+	     (f->last_tx_flags != pkt->tcp_flags ||
+	      (f->last_tx_kind == RST_TX_DATA) != !!pkt->payload))) {
+		f->gated &= ~bit;
 		if (g->tag == tag)
 			g->tag = 0;
 		return;
 	}
-	if (!busy)
-		return;
 	g->tag = tag;
 	g->tick = bpf_jiffies64();
 	g->segs = 0;
 	g->ttl = pkt->ttl;
 	g->tcp_flags = pkt->tcp_flags;
 	g->data = !!pkt->payload;
+	f->gated |= bit;
 }
 
-/* RST_BEHIND_*: which of the flow's baselines lag segments the gate let by. */
-static __always_inline __u8 rst_behind(const struct rst_flow_key *k)
+/*
+ * What of the flow's baseline @f lags segments the gate let by: its
+ * RST_BEHIND_* bits, and how many of the peer's (RST_LAG_UNKNOWN once
+ * another flow took the slot over).
+ */
+static __always_inline __u8 rst_behind(const struct rst_flow_key *k,
+				       const struct rst_flow *f, __u16 *rx_lag)
 {
 	__u32 tag = rst_gate_tag(k);
-	struct rst_gate *rx, *tx;
+	struct rst_gate *g;
 	__u8 behind = 0;
 
-	if (!resets_gate_segs)
-		return 0;
-	rx = rst_gate_of(k, WS_RX);
-	tx = rst_gate_of(k, WS_TX);
-	if (rx && rx->tag == tag && rx->segs)
-		behind |= RST_BEHIND_RX;
-	if (tx && tx->tag == tag && tx->segs)
-		behind |= RST_BEHIND_TX;
+	*rx_lag = 0;
+	if (f->gated & RST_BEHIND_RX) {
+		g = rst_gate_mine(k, WS_RX, tag);
+		*rx_lag = g ? g->segs : RST_LAG_UNKNOWN;
+		if (*rx_lag)
+			behind |= RST_BEHIND_RX;
+	}
+	if (f->gated & RST_BEHIND_TX) {
+		g = rst_gate_mine(k, WS_TX, tag);
+		if (!g || g->segs)
+			behind |= RST_BEHIND_TX;
+	}
 	return behind;
 }
 
@@ -285,7 +328,7 @@ rst_report_wire(struct rst_event *e, const struct ws_pkt *pkt, const void *data,
 	if (f) {
 		e->flow = *f;
 		e->has_flow = 1;
-		e->behind = rst_behind(k);
+		e->behind = rst_behind(k, f, &e->rx_lag);
 	}
 	bpf_ringbuf_submit(e, 0);
 }
@@ -550,13 +593,12 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 		if (e)
 			rst_report_wire(e, pkt, data, data_end, &k, f, ifindex,
 					dir, forwarded);
+		if (f && resets_gate_segs)
+			rst_gate_disarm(&k);
 		/* Count the peer's data after the latest RST only. */
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = rst_now_coarse();
 			f->rx_data_after_rst = 0;
-			if (resets_gate_segs)
-				rst_gate_set(rst_gate_of(&k, WS_RX),
-					     rst_gate_tag(&k), pkt, f, false);
 		} else if (f && !rst_forget_refused(&k, f, pkt)) {
 			f->flags |= RST_F_RST_TX;
 		}
@@ -566,9 +608,10 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 	bare = !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN);
 	if (bare && !rst_may_hold(&k))
 		return;
-	if (resets_gate_segs && !(pkt->tcp_flags & (WS_TCP_SYN | WS_TCP_FIN))) {
+	if (resets_gate_segs && !(pkt->tcp_flags & WS_TCP_SYN)) {
 		tag = rst_gate_tag(&k);
 		g = rst_gate_of(&k, dir);
+		/* A FIN never passes: no gate is armed with one. */
 		if (rst_gate_pass(g, tag, pkt, segs ? segs : 1))
 			return;
 	}
@@ -594,8 +637,11 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 		rst_update_rx(f, pkt, &o, now);
 	else
 		rst_update_tx(f, pkt, now);
-	if (tag)
-		rst_gate_set(g, tag, pkt, f, busy);
+	if (!tag)
+		return;
+	rst_gate_set(g, tag, pkt, f, dir, busy);
+	if (pkt->tcp_flags & WS_TCP_FIN)
+		rst_gate_disarm(&k);
 }
 
 /* Local view: tracepoints, global across namespaces, so filter by netns. */
@@ -780,7 +826,7 @@ static __always_inline void rst_attach_flow(struct rst_event *e)
 	if (f) {
 		e->flow = *f;
 		e->has_flow = 1;
-		e->behind = rst_behind(&k);
+		e->behind = rst_behind(&k, f, &e->rx_lag);
 	}
 }
 

@@ -66,16 +66,18 @@ static inline __u32 rst_present_slot(const struct rst_flow_key *k)
  * The gate in front of rst_flows' lookup: a busy flow's segments within one
  * tick of the baseline's last update, like it in TTL, TCP flags and
  * payload-or-not, skip the lookup and only count themselves here, up to
- * resets_gate_segs wire segments: a baseline stays at most that many
- * segments and one tick behind.  Idle times read the tick clock, so they are
- * as exact as without the gate; what lags is the peer's IP-ID and TSval
- * (within the verdict's windows) and our ACK and send sequence
- * (rst_event.behind).  One entry per slot and direction, direct-mapped:
- * another flow in the slot (tag differs) takes it over.
+ * resets_gate_segs wire segments.  So a baseline lags at most that many
+ * segments (a few more if two CPUs count at once) and one tick; idle times
+ * read the tick clock, so they stay exact.  What lags is the peer's IP-ID
+ * and TSval and our ACK and send sequence: an RST event says by how much
+ * (rst_event.behind, rx_lag).  One entry per slot and direction,
+ * direct-mapped: another flow in the slot (tag differs) takes it over, and
+ * the flow's rst_flow.gated says its lag is then unknown.
  */
 #define RST_GATE_BITS	      10
 #define RST_GATE_SLOTS	      (1U << RST_GATE_BITS)
 #define RST_GATE_SEGS_DEFAULT 256
+#define RST_GATE_OFF	      0xff
 
 struct rst_gate {
 	__u32 tag;  /* rst_gate_tag() of the flow, 0: empty */
@@ -83,7 +85,7 @@ struct rst_gate {
 	__u16 segs; /* wire segments since, not in the baseline */
 	__u8 ttl;
 	__u8 tcp_flags;
-	__u8 data; /* payload or not */
+	__u8 data; /* payload or not; RST_GATE_OFF: lets nothing by */
 	__u8 pad[3];
 };
 
@@ -136,11 +138,14 @@ struct rst_flow {
 	__u8 flags;
 	__u8 last_tx_flags; /* TCP flags of our last segment */
 	__u8 last_tx_kind;  /* RST_TX_*: what our last segment was */
+	__u8 gated;	    /* RST_BEHIND_*: the gate was armed since */
+	__u8 pad[7];
 };
 
 /* rst_event.behind */
 #define RST_BEHIND_RX 0x01 /* the peer's: its IP-ID and TSval */
 #define RST_BEHIND_TX 0x02 /* ours: our_ack and our_snd_nxt */
+#define RST_LAG_UNKNOWN 0xffff /* the slot was taken over: up to the budget */
 
 enum rst_kind {
 	RST_WIRE = 0,	 /* an RST on a watched interface (or lo) */
@@ -171,7 +176,8 @@ struct rst_event {
 	__u8 forwarded;
 	/* RST_BEHIND_*: the baseline lags segments the gate let by. */
 	__u8 behind;
-	__u8 pad[2];
+	/* The peer's segments let by since its baseline, or RST_LAG_UNKNOWN. */
+	__u16 rx_lag;
 	struct rst_flow flow; /* baseline just before this RST */
 };
 
@@ -192,8 +198,8 @@ struct rst_bucket {
 };
 
 _Static_assert(sizeof(struct rst_flow_key) == 40, "rst_flow_key layout");
-_Static_assert(sizeof(struct rst_flow) == 80, "rst_flow layout");
-_Static_assert(sizeof(struct rst_event) == 168, "rst_event layout");
+_Static_assert(sizeof(struct rst_flow) == 88, "rst_flow layout");
+_Static_assert(sizeof(struct rst_event) == 176, "rst_event layout");
 _Static_assert(sizeof(struct rst_gate) == 16, "rst_gate layout");
 
 #endif

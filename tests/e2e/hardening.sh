@@ -34,8 +34,8 @@ MEM_MAP_SIZES='65536 * 8 + 64 * 80 + 128 * (80 * CPUS + 8)'
 #   sizes_slot_of, sizes_slot_big, sizes_counters
 MEM_MAP_HS='65536 * 160 + 256 * (80 + 96 * CPUS) + 1024 * 112'
 #   hs_flows (LRU, --max-flows 65536, 44 + 48 B), hs_ports, hs_listeners
-MEM_MAP_RST='65536 * 184 + 262144 + 262144 + 2 * (8 * CPUS + 8) + 2048 * 16'
-#   rst_flows (LRU, 40 + 80 B), rst_events (256 KiB ring buffer),
+MEM_MAP_RST='65536 * 192 + 262144 + 262144 + 2 * (8 * CPUS + 8) + 2048 * 16'
+#   rst_flows (LRU, 40 + 88 B), rst_events (256 KiB ring buffer),
 #   rst_present (2^18 one-byte slots), rst_stats (2 per-CPU u64),
 #   rst_gate (2 x 1024 slots of 16 B)
 MEM_MAP_RETRANS='4096 * 96'
@@ -667,7 +667,9 @@ test_map_memory_bounded() {
 		after=$(map_memory "$WS_PID")
 		flows=$(flow_entries "$WS_PID")
 		# diag's findings on this traffic set its exit code (0 to 2).
-		ws_stop || assert_le "$EXIT_RC" 2 "$name: exit code"
+		if ! ws_stop && { [ "$name" != diag ] || [ "$EXIT_RC" -gt 2 ]; }; then
+			fail "$name: exit code $EXIT_RC"
+		fi
 		log "$name: $after bytes of BPF maps ($CPUS CPUs; bound $bound), $flows flow entries"
 		assert_ge "$before" 1 "$name: map memory found"
 		assert_le "$after" "$bound" "$name: BPF map memory"

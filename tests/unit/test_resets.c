@@ -1278,15 +1278,100 @@ static void gate_after_rst(struct gate_run *r)
 	get_key4(&r->f);
 }
 
-/* An RST, a segment of ours like our last, and another RST. */
-static void gate_behind(struct gate_run *r)
+/* The peer's RST right after the gate was armed. */
+static void gate_behind_none(struct gate_run *r)
 {
 	seg(true, WS_TCP_RST, 61, 102, 9041, 0);
-	r->first = nev == 1 ? evs[0] : (struct rst_event){ .behind = 0xff };
-	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 3, 540, 20);
-	seg(true, WS_TCP_RST, 61, 103, 9041, 0);
 	if (nev == 1)
 		r->rst = evs[0];
+}
+
+/* A segment each way let by, then the peer's RST. */
+static void gate_behind_both(struct gate_run *r)
+{
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 540, 20);
+	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 102, 9041);
+	seg(true, WS_TCP_RST, 61, 103, 9061, 0);
+	if (nev == 1)
+		r->rst = evs[0];
+}
+
+/* The peer's FIN, then a segment of ours like the armed one. */
+static void gate_fin(struct gate_run *r)
+{
+	seg(true, WS_TCP_ACK | WS_TCP_FIN, 61, 102, 9041, 0);
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 540, 20);
+	get_key4(&r->f);
+}
+
+/* rport of a flow other than key4() in key4()'s gate slots. */
+static uint16_t gate_slot_sharer(void)
+{
+	struct rst_flow_key k = key4(), o = key4();
+	uint32_t want = rst_present_slot(&k) % RST_GATE_SLOTS;
+
+	for (o.rport = RPORT + 1; o.rport; o.rport++)
+		if (rst_present_slot(&o) % RST_GATE_SLOTS == want)
+			break;
+	return o.rport;
+}
+
+/* A segment of key4()'s flow with remote port @rport. */
+static void seg_port(bool from_peer, uint8_t flags, uint32_t seq,
+		     uint16_t rport)
+{
+	unsigned int len =
+	    tcp4(from_peer, flags, 61, 500, seq, from_peer ? 1 : 9001, 0, 20);
+
+	put16(frame + (from_peer ? 34 : 36), rport);
+	run(from_peer ? skel->progs.ws_xdp_ingress : skel->progs.ws_tc_egress,
+	    len);
+}
+
+/*
+ * A segment each way let by, then another flow busy enough to take both
+ * slots over, then the first flow's RST.
+ */
+static void gate_taken_over(struct gate_run *r)
+{
+	uint16_t other = gate_slot_sharer();
+	int i;
+
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 540, 20);
+	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 102, 9041);
+	for (i = 0; i < 3; i++) {
+		seg_port(true, WS_TCP_ACK, 100 * i, other);
+		seg_port(false, WS_TCP_ACK, 100 * i, other);
+	}
+	seg(true, WS_TCP_RST, 61, 103, 9061, 0);
+	if (nev == 1)
+		r->rst = evs[0];
+}
+
+/*
+ * A segment of ours let by, then a tick or more later one taken, which
+ * brings our side up to date: an RST then finds nothing lagging.
+ */
+static void gate_quiet_update_clears(void)
+{
+	struct rst_flow_key k = key4();
+	struct rst_flow at, f = {};
+	int try;
+
+	case_begin("the gate: a later update ends the lag it counted");
+	for (try = 0; try < GATE_TRIES && f.our_snd_nxt != 540; try++) {
+		gate_fresh_flow(&at);
+		seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 540, 20);
+		get_flow(&k, &f);
+	}
+	CHECK(f.our_snd_nxt == 540, "a segment let by (%d tries)", try);
+	usleep(30000); /* three ticks at HZ=100 */
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 560, 20);
+	seg(true, WS_TCP_RST, 61, 103, 9061, 0);
+	CHECK_EQ(nev, 1, "the RST's event");
+	CHECK_EQ(evs[0].flow.our_snd_nxt, 580, "our side up to date");
+	CHECK_EQ(evs[0].behind, 0, "and not said to lag");
+	case_end();
 }
 
 static void test_gate(void)
@@ -1329,13 +1414,33 @@ static void test_gate(void)
 	CHECK_EQ(r.f.rx_data_after_rst, 5, "data after the RST");
 	case_end();
 
-	case_begin("the gate: an RST says which side of its baseline lags");
-	gate_in_one_tick(gate_behind, &r);
-	CHECK_EQ(r.first.behind, 0, "right after an update: nothing lags");
-	CHECK_EQ(r.rst.has_flow, 1, "the next RST has the baseline");
-	CHECK_EQ(r.rst.flow.our_snd_nxt, 540, "without our segment let by");
-	CHECK_EQ(r.rst.behind, RST_BEHIND_TX, "and says so");
+	case_begin("the gate: an RST right after the gate was armed: no lag");
+	gate_in_one_tick(gate_behind_none, &r);
+	CHECK_EQ(r.rst.has_flow, 1, "the RST has the baseline");
+	CHECK_EQ(r.rst.behind, 0, "nothing lags");
+	CHECK_EQ(r.rst.rx_lag, 0, "no segment of the peer's let by");
 	case_end();
+
+	case_begin("the gate: an RST says which side of its baseline lags");
+	gate_in_one_tick(gate_behind_both, &r);
+	CHECK_EQ(r.rst.flow.our_snd_nxt, 540, "without our segment let by");
+	CHECK_EQ(r.rst.flow.peer_ip_id, 101, "nor the peer's");
+	CHECK_EQ(r.rst.behind, RST_BEHIND_RX | RST_BEHIND_TX, "both lag");
+	CHECK_EQ(r.rst.rx_lag, 1, "by one segment of the peer's");
+	case_end();
+
+	case_begin("the gate: after a FIN our like segment is taken");
+	gate_in_one_tick(gate_fin, &r);
+	CHECK_EQ(r.f.our_snd_nxt, 560, "our segment after the peer's FIN");
+	case_end();
+
+	case_begin("the gate: slots another flow took over: the lag unknown");
+	gate_in_one_tick(gate_taken_over, &r);
+	CHECK_EQ(r.rst.behind, RST_BEHIND_RX | RST_BEHIND_TX, "both lag");
+	CHECK_EQ(r.rst.rx_lag, RST_LAG_UNKNOWN, "by an unknown count");
+	case_end();
+
+	gate_quiet_update_clears();
 
 	gate_segs = 0;
 }

@@ -172,6 +172,18 @@ static void test_peer(void)
 	ev.ip_id = 4003;
 	check_verdict("same hops, IP-ID continues: peer_abort", &ev,
 		      RV_PEER_ABORT, RC_HIGH);
+	/* The baseline let 5 of the peer's segments by: IDs up to 4005 are
+	 * the peer's own, already used; 4006 to 5029 continue them. */
+	ev.peer_ip_id_lag = 5;
+	ev.ip_id = 4005;
+	check_verdict("IP-ID within the segments let by: no continuity", &ev,
+		      RV_PEER_NO_SOCKET, RC_MEDIUM);
+	ev.ip_id = 4006;
+	check_verdict("IP-ID past the segments let by: peer_abort", &ev,
+		      RV_PEER_ABORT, RC_HIGH);
+	ev.ip_id = 5029;
+	check_verdict("IP-ID at the window's end past them: peer_abort", &ev,
+		      RV_PEER_ABORT, RC_HIGH);
 
 	ev = peer_flow();
 	ev.triggered = true;

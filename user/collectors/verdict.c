@@ -140,13 +140,17 @@ enum rst_ts_clock rst_ts_clock(uint32_t ticks, double secs)
 		      : RST_TS_CLOCK_OTHER;
 }
 
-/* The RST's IP-ID is a little after the peer's last one (per-flow ID). */
+/*
+ * The RST's IP-ID is a little after the peer's last one (per-flow ID): the
+ * baseline's, plus the segments it let by, each of which took one.
+ */
 static bool ipid_continues(const struct rst_evidence *ev)
 {
 	uint16_t delta = (uint16_t)(ev->ip_id - ev->peer_ip_id);
 
-	return ev->ipv4 && ev->peer_ip_id && ev->ip_id && delta >= 1 &&
-	       delta <= 1024;
+	return ev->ipv4 && ev->peer_ip_id && ev->ip_id &&
+	       delta > ev->peer_ip_id_lag &&
+	       delta <= 1024 + (unsigned)ev->peer_ip_id_lag;
 }
 
 const char *rst_lost_name(enum rst_lost l)
