@@ -236,16 +236,18 @@ static __always_inline void rst_gate_set(struct rst_gate *g, __u32 tag,
 					 struct rst_flow *f, __u32 dir,
 					 bool busy)
 {
-	__u8 bit = dir == WS_RX ? RST_BEHIND_RX : RST_BEHIND_TX;
+	__u8 *gated = dir == WS_RX ? &f->gated_rx : &f->gated_tx;
 
 	if (!g)
 		return;
+	/* A keepalive probe looks like a pure ACK to the gate: never armed. */
 	if (!busy || f->rst_rx_ns ||
 	    (f->flags & (RST_F_CLOSED | RST_F_RST_TX)) ||
 	    (dir != WS_RX &&
 	     (f->last_tx_flags != pkt->tcp_flags ||
+	      f->last_tx_kind == RST_TX_PROBE ||
 	      (f->last_tx_kind == RST_TX_DATA) != !!pkt->payload))) {
-		f->gated &= ~bit;
+		*gated = 0;
 		if (g->tag == tag)
 			g->tag = 0;
 		return;
@@ -256,13 +258,13 @@ static __always_inline void rst_gate_set(struct rst_gate *g, __u32 tag,
 	g->ttl = pkt->ttl;
 	g->tcp_flags = pkt->tcp_flags;
 	g->data = !!pkt->payload;
-	f->gated |= bit;
+	*gated = 1;
 }
 
 /*
- * What of the flow's baseline @f lags segments the gate let by: its
- * RST_BEHIND_* bits, and how many of the peer's (RST_LAG_UNKNOWN once
- * another flow took the slot over).
+ * What of the flow's baseline @f (the event's copy) lags segments the gate
+ * let by: its RST_BEHIND_* bits, and how many of the peer's
+ * (RST_LAG_UNKNOWN once another flow took the slot over).
  */
 static __always_inline __u8 rst_behind(const struct rst_flow_key *k,
 				       const struct rst_flow *f, __u16 *rx_lag)
@@ -272,13 +274,13 @@ static __always_inline __u8 rst_behind(const struct rst_flow_key *k,
 	__u8 behind = 0;
 
 	*rx_lag = 0;
-	if (f->gated & RST_BEHIND_RX) {
+	if (f->gated_rx) {
 		g = rst_gate_mine(k, WS_RX, tag);
 		*rx_lag = g ? g->segs : RST_LAG_UNKNOWN;
 		if (*rx_lag)
 			behind |= RST_BEHIND_RX;
 	}
-	if (f->gated & RST_BEHIND_TX) {
+	if (f->gated_tx) {
 		g = rst_gate_mine(k, WS_TX, tag);
 		if (!g || g->segs)
 			behind |= RST_BEHIND_TX;
@@ -328,7 +330,7 @@ rst_report_wire(struct rst_event *e, const struct ws_pkt *pkt, const void *data,
 	if (f) {
 		e->flow = *f;
 		e->has_flow = 1;
-		e->behind = rst_behind(k, f, &e->rx_lag);
+		e->behind = rst_behind(k, &e->flow, &e->rx_lag);
 	}
 	bpf_ringbuf_submit(e, 0);
 }
@@ -611,7 +613,7 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 	if (resets_gate_segs && !(pkt->tcp_flags & WS_TCP_SYN)) {
 		tag = rst_gate_tag(&k);
 		g = rst_gate_of(&k, dir);
-		/* A FIN never passes: no gate is armed with one. */
+		/* Never a FIN: a closing flow's gate is never armed. */
 		if (rst_gate_pass(g, tag, pkt, segs ? segs : 1))
 			return;
 	}
@@ -627,6 +629,10 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
 	if (!f) {
 		rst_insert(&k, pkt, &o, dir, now);
+		/* A new baseline: no earlier one's gate may let its
+		 * segments by. */
+		if (resets_gate_segs)
+			rst_gate_disarm(&k);
 		return;
 	}
 	/* Busy: its last update this way was in this tick, and not its SYN's
@@ -637,8 +643,14 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 		rst_update_rx(f, pkt, &o, now);
 	else
 		rst_update_tx(f, pkt, now);
-	if (!tag)
+	if (!resets_gate_segs)
 		return;
+	if (pkt->tcp_flags & WS_TCP_SYN) {
+		/* A new connection on the tuple, or its handshake. */
+		f->gated_rx = f->gated_tx = 0;
+		rst_gate_disarm(&k);
+		return;
+	}
 	rst_gate_set(g, tag, pkt, f, dir, busy);
 	if (pkt->tcp_flags & WS_TCP_FIN)
 		rst_gate_disarm(&k);
@@ -826,7 +838,7 @@ static __always_inline void rst_attach_flow(struct rst_event *e)
 	if (f) {
 		e->flow = *f;
 		e->has_flow = 1;
-		e->behind = rst_behind(&k, f, &e->rx_lag);
+		e->behind = rst_behind(&k, &e->flow, &e->rx_lag);
 	}
 }
 

@@ -72,7 +72,7 @@ static inline __u32 rst_present_slot(const struct rst_flow_key *k)
  * and TSval and our ACK and send sequence: an RST event says by how much
  * (rst_event.behind, rx_lag).  One entry per slot and direction,
  * direct-mapped: another flow in the slot (tag differs) takes it over, and
- * the flow's rst_flow.gated says its lag is then unknown.
+ * the flow's rst_flow.gated_* say its lag is then unknown.
  */
 #define RST_GATE_BITS	      10
 #define RST_GATE_SLOTS	      (1U << RST_GATE_BITS)
@@ -138,8 +138,11 @@ struct rst_flow {
 	__u8 flags;
 	__u8 last_tx_flags; /* TCP flags of our last segment */
 	__u8 last_tx_kind;  /* RST_TX_*: what our last segment was */
-	__u8 gated;	    /* RST_BEHIND_*: the gate was armed since */
-	__u8 pad[7];
+	/* The gate was armed since this way's last update: its lag is counted
+	 * in the slot (one byte each: two CPUs write them). */
+	__u8 gated_rx;
+	__u8 gated_tx;
+	__u8 pad[6];
 };
 
 /* rst_event.behind */

@@ -1183,7 +1183,7 @@ static bool gate_same_tick(const struct rst_flow *at)
 	return get_flow(&k, &f) && f.last_rx_ns == at->last_rx_ns;
 }
 
-#define GATE_TRIES 5
+#define GATE_TRIES 10
 
 /* What a gate case saw: its flow at points of the run, and RST events. */
 struct gate_run {
@@ -1301,6 +1301,30 @@ static void gate_fin(struct gate_run *r)
 {
 	seg(true, WS_TCP_ACK | WS_TCP_FIN, 61, 102, 9041, 0);
 	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 540, 20);
+	get_key4(&r->f);
+}
+
+/* A peer segment let by, the peer's SYN on the tuple, then its RST. */
+static void gate_syn(struct gate_run *r)
+{
+	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 102, 9041);
+	seg(true, WS_TCP_SYN, 61, 103, 5000, 0);
+	seg(true, WS_TCP_RST, 61, 104, 5001, 0);
+	if (nev == 1)
+		r->rst = evs[0];
+}
+
+/*
+ * The flow leaves the table (as by eviction), a segment unlike the armed
+ * one inserts it anew, then a segment like the armed one.
+ */
+static void gate_reinserted(struct gate_run *r)
+{
+	struct rst_flow_key k = key4();
+
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.rst_flows), &k);
+	peer_data(61, WS_TCP_ACK, 102, 9041);
+	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 103, 9061);
 	get_key4(&r->f);
 }
 
@@ -1438,6 +1462,20 @@ static void test_gate(void)
 	gate_in_one_tick(gate_taken_over, &r);
 	CHECK_EQ(r.rst.behind, RST_BEHIND_RX | RST_BEHIND_TX, "both lag");
 	CHECK_EQ(r.rst.rx_lag, RST_LAG_UNKNOWN, "by an unknown count");
+	case_end();
+
+	case_begin("the gate: the peer's SYN on the tuple ends the lag");
+	gate_in_one_tick(gate_syn, &r);
+	CHECK_EQ(r.rst.has_flow, 1, "the RST has the baseline");
+	CHECK_EQ(r.rst.flow.peer_ip_id, 103, "the SYN's IP ID");
+	CHECK_EQ(r.rst.behind, 0, "nothing lags");
+	CHECK_EQ(r.rst.rx_lag, 0, "no segment of the peer's let by since");
+	case_end();
+
+	case_begin(
+	    "the gate: a baseline inserted anew ends the old one's gate");
+	gate_in_one_tick(gate_reinserted, &r);
+	CHECK_EQ(r.f.peer_ip_id, 103, "the segment like the old gate's: taken");
 	case_end();
 
 	gate_quiet_update_clears();

@@ -174,7 +174,7 @@ static void test_peer(void)
 		      RV_PEER_ABORT, RC_HIGH);
 	/* The baseline let 5 of the peer's segments by: IDs up to 4005 are
 	 * the peer's own, already used; 4006 to 5029 continue them. */
-	ev.peer_ip_id_lag = 5;
+	ev.peer_ip_id_lag = ev.peer_ip_id_lag_max = 5;
 	ev.ip_id = 4005;
 	check_verdict("IP-ID within the segments let by: no continuity", &ev,
 		      RV_PEER_NO_SOCKET, RC_MEDIUM);
@@ -184,6 +184,21 @@ static void test_peer(void)
 	ev.ip_id = 5029;
 	check_verdict("IP-ID at the window's end past them: peer_abort", &ev,
 		      RV_PEER_ABORT, RC_HIGH);
+	ev.ip_id = 5030;
+	check_verdict("IP-ID past the window's end: no continuity", &ev,
+		      RV_PEER_NO_SOCKET, RC_MEDIUM);
+	/* Let by, but how many unknown (0 to 512): the window spans them. */
+	ev.peer_ip_id_lag = 0;
+	ev.peer_ip_id_lag_max = 512;
+	ev.ip_id = 4001;
+	check_verdict("a lag of 0 to 512: the next ID continues", &ev,
+		      RV_PEER_ABORT, RC_HIGH);
+	ev.ip_id = 4000 + 512 + 1024;
+	check_verdict("a lag of 0 to 512: its window's end continues", &ev,
+		      RV_PEER_ABORT, RC_HIGH);
+	ev.ip_id = 4000 + 512 + 1025;
+	check_verdict("a lag of 0 to 512: past its window, no continuity", &ev,
+		      RV_PEER_NO_SOCKET, RC_MEDIUM);
 
 	ev = peer_flow();
 	ev.triggered = true;

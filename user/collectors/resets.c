@@ -677,9 +677,12 @@ static void gather(struct ws_session *s, struct rst_stored *w,
 	ev->peer_ts_clock = have ? peer_ts_clock(f) : RST_TS_CLOCK_UNKNOWN;
 	ev->ipv4 = e->key.family == 4;
 	ev->ip_id = e->ip_id;
-	/* How far it lags unknown: as if the flow showed no IP-ID. */
-	ev->peer_ip_id = e->rx_lag == RST_LAG_UNKNOWN ? 0 : f->peer_ip_id;
+	ev->peer_ip_id = f->peer_ip_id;
+	/* Not counted: anything the gate's budget allows, two CPUs adding. */
 	ev->peer_ip_id_lag = e->rx_lag == RST_LAG_UNKNOWN ? 0 : e->rx_lag;
+	ev->peer_ip_id_lag_max = e->rx_lag == RST_LAG_UNKNOWN
+				     ? 2 * RST_GATE_SEGS_DEFAULT
+				     : e->rx_lag;
 	ev->idle_rx_s = r->idle_rx_s;
 	ev->triggered = r->triggered;
 	ev->peer_fin = have && (f->flags & RST_F_FIN_RX);

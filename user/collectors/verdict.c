@@ -142,7 +142,9 @@ enum rst_ts_clock rst_ts_clock(uint32_t ticks, double secs)
 
 /*
  * The RST's IP-ID is a little after the peer's last one (per-flow ID): the
- * baseline's, plus the segments it let by, each of which took one.
+ * baseline's, plus the segments it let by, each of which took one.  With
+ * their count known only as a range, the window spans it: it may take an
+ * ID the peer already used, which only an on-path device could copy.
  */
 static bool ipid_continues(const struct rst_evidence *ev)
 {
@@ -150,7 +152,7 @@ static bool ipid_continues(const struct rst_evidence *ev)
 
 	return ev->ipv4 && ev->peer_ip_id && ev->ip_id &&
 	       delta > ev->peer_ip_id_lag &&
-	       delta <= 1024 + (unsigned)ev->peer_ip_id_lag;
+	       delta <= 1024 + (unsigned)ev->peer_ip_id_lag_max;
 }
 
 const char *rst_lost_name(enum rst_lost l)

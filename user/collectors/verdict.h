@@ -79,8 +79,9 @@ struct rst_evidence {
 	enum rst_ts_clock peer_ts_clock;
 	bool ipv4;
 	uint16_t ip_id, peer_ip_id;
-	/* The peer's segments since peer_ip_id that the baseline let by. */
-	uint16_t peer_ip_id_lag;
+	/* The peer's segments since peer_ip_id that the baseline let by: at
+	 * least the first, at most the second (the same when counted). */
+	uint16_t peer_ip_id_lag, peer_ip_id_lag_max;
 	double idle_rx_s;    /* since the peer's last packet */
 	bool triggered;	     /* one of our segments came just before */
 	bool peer_fin;	     /* the peer's FIN was seen on the flow */
