@@ -228,8 +228,10 @@ static __always_inline void rst_gate_disarm(const struct rst_flow_key *k)
  * After the baseline took @pkt, which brought this direction up to date:
  * later segments like it may pass the gate if the flow is @busy (a flow
  * slower than a segment a tick would only pay the write) and still open.
- * Our own segments arm it only if the baseline still holds this one's kind:
- * another CPU's segment may have been taken in between.
+ * Our own segments arm it only as pure ACKs (our data is always taken, so
+ * our send sequence stays exact: keepalive probes are told by it), and only
+ * if the baseline still holds one: another CPU's segment may have been
+ * taken in between.
  */
 static __always_inline void rst_gate_set(struct rst_gate *g, __u32 tag,
 					 const struct ws_pkt *pkt,
@@ -240,13 +242,10 @@ static __always_inline void rst_gate_set(struct rst_gate *g, __u32 tag,
 
 	if (!g)
 		return;
-	/* A keepalive probe looks like a pure ACK to the gate: never armed. */
 	if (!busy || f->rst_rx_ns ||
 	    (f->flags & (RST_F_CLOSED | RST_F_RST_TX)) ||
-	    (dir != WS_RX &&
-	     (f->last_tx_flags != pkt->tcp_flags ||
-	      f->last_tx_kind == RST_TX_PROBE ||
-	      (f->last_tx_kind == RST_TX_DATA) != !!pkt->payload))) {
+	    (dir != WS_RX && (pkt->payload || f->last_tx_kind != RST_TX_ACK ||
+			      f->last_tx_flags != pkt->tcp_flags))) {
 		*gated = 0;
 		if (g->tag == tag)
 			g->tag = 0;
@@ -646,8 +645,12 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 	if (!resets_gate_segs)
 		return;
 	if (pkt->tcp_flags & WS_TCP_SYN) {
-		/* A new connection on the tuple, or its handshake. */
-		f->gated_rx = f->gated_tx = 0;
+		/* A new connection on the tuple, or its handshake: this way is
+		 * up to date. */
+		if (dir == WS_RX)
+			f->gated_rx = 0;
+		else
+			f->gated_tx = 0;
 		rst_gate_disarm(&k);
 		return;
 	}

@@ -147,7 +147,7 @@ struct rst_flow {
 
 /* rst_event.behind */
 #define RST_BEHIND_RX 0x01 /* the peer's: its IP-ID and TSval */
-#define RST_BEHIND_TX 0x02 /* ours: our_ack and our_snd_nxt */
+#define RST_BEHIND_TX	0x02 /* ours: our_ack (our data is never let by) */
 #define RST_LAG_UNKNOWN 0xffff /* the slot was taken over: up to the budget */
 
 enum rst_kind {

@@ -1145,6 +1145,13 @@ static void seg(bool from_peer, uint8_t flags, uint8_t ttl, uint16_t ip_id,
 		 payload));
 }
 
+/* A pure ACK of ours, seq 520, acking @ack: the only kind our gate lets by. */
+static void our_ack(uint32_t ack)
+{
+	run(skel->progs.ws_tc_egress,
+	    tcp4(false, WS_TCP_ACK, 64, 1, 520, ack, 0, 0));
+}
+
 /*
  * A fresh flow of key4() and gate slots, its baseline updated by three
  * segments each way in a tick, so each direction's gate is set (a flow is
@@ -1163,9 +1170,9 @@ static void gate_fresh_flow(struct rst_flow *at)
 	seg(true, WS_TCP_ACK | WS_TCP_PSH, 61, 99, 8981, 20); /* inserts */
 	seg(true, WS_TCP_ACK | WS_TCP_PSH, 61, 100, 9001, 20);
 	seg(true, WS_TCP_ACK | WS_TCP_PSH, 61, 101, 9021, 20);
-	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 480, 20);
-	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 500, 20);
-	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 520, 20);
+	our_ack(8981);
+	our_ack(9001);
+	our_ack(9021);
 	get_flow(&k, at);
 }
 
@@ -1289,7 +1296,7 @@ static void gate_behind_none(struct gate_run *r)
 /* A segment each way let by, then the peer's RST. */
 static void gate_behind_both(struct gate_run *r)
 {
-	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 540, 20);
+	our_ack(9041);
 	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 102, 9041);
 	seg(true, WS_TCP_RST, 61, 103, 9061, 0);
 	if (nev == 1)
@@ -1300,7 +1307,16 @@ static void gate_behind_both(struct gate_run *r)
 static void gate_fin(struct gate_run *r)
 {
 	seg(true, WS_TCP_ACK | WS_TCP_FIN, 61, 102, 9041, 0);
+	our_ack(9042);
+	get_key4(&r->f);
+}
+
+/* Data of ours, and a segment like it. */
+static void gate_our_data(struct gate_run *r)
+{
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 520, 20);
 	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 540, 20);
+	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 560, 20);
 	get_key4(&r->f);
 }
 
@@ -1340,12 +1356,15 @@ static uint16_t gate_slot_sharer(void)
 	return o.rport;
 }
 
-/* A segment of key4()'s flow with remote port @rport. */
+/*
+ * A segment of key4()'s flow with remote port @rport: the peer's with
+ * data, ours a pure ACK.
+ */
 static void seg_port(bool from_peer, uint8_t flags, uint32_t seq,
 		     uint16_t rport)
 {
-	unsigned int len =
-	    tcp4(from_peer, flags, 61, 500, seq, from_peer ? 1 : 9001, 0, 20);
+	unsigned int len = tcp4(from_peer, flags, 61, 500, seq,
+				from_peer ? 1 : 9001, 0, from_peer ? 20 : 0);
 
 	put16(frame + (from_peer ? 34 : 36), rport);
 	run(from_peer ? skel->progs.ws_xdp_ingress : skel->progs.ws_tc_egress,
@@ -1361,7 +1380,7 @@ static void gate_taken_over(struct gate_run *r)
 	uint16_t other = gate_slot_sharer();
 	int i;
 
-	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 540, 20);
+	our_ack(9041);
 	peer_data(61, WS_TCP_ACK | WS_TCP_PSH, 102, 9041);
 	for (i = 0; i < 3; i++) {
 		seg_port(true, WS_TCP_ACK, 100 * i, other);
@@ -1383,17 +1402,17 @@ static void gate_quiet_update_clears(void)
 	int try;
 
 	case_begin("the gate: a later update ends the lag it counted");
-	for (try = 0; try < GATE_TRIES && f.our_snd_nxt != 540; try++) {
+	for (try = 0; try < GATE_TRIES && f.our_ack != 9021; try++) {
 		gate_fresh_flow(&at);
-		seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 540, 20);
+		our_ack(9041);
 		get_flow(&k, &f);
 	}
-	CHECK(f.our_snd_nxt == 540, "a segment let by (%d tries)", try);
+	CHECK(f.our_ack == 9021, "an ACK let by (%d tries)", try);
 	usleep(30000); /* three ticks at HZ=100 */
-	seg(false, WS_TCP_ACK | WS_TCP_PSH, 64, 1, 560, 20);
+	our_ack(9061);
 	seg(true, WS_TCP_RST, 61, 103, 9061, 0);
 	CHECK_EQ(nev, 1, "the RST's event");
-	CHECK_EQ(evs[0].flow.our_snd_nxt, 580, "our side up to date");
+	CHECK_EQ(evs[0].flow.our_ack, 9061, "our side up to date");
 	CHECK_EQ(evs[0].behind, 0, "and not said to lag");
 	case_end();
 }
@@ -1447,7 +1466,7 @@ static void test_gate(void)
 
 	case_begin("the gate: an RST says which side of its baseline lags");
 	gate_in_one_tick(gate_behind_both, &r);
-	CHECK_EQ(r.rst.flow.our_snd_nxt, 540, "without our segment let by");
+	CHECK_EQ(r.rst.flow.our_ack, 9021, "without our ACK let by");
 	CHECK_EQ(r.rst.flow.peer_ip_id, 101, "nor the peer's");
 	CHECK_EQ(r.rst.behind, RST_BEHIND_RX | RST_BEHIND_TX, "both lag");
 	CHECK_EQ(r.rst.rx_lag, 1, "by one segment of the peer's");
@@ -1455,7 +1474,13 @@ static void test_gate(void)
 
 	case_begin("the gate: after a FIN our like segment is taken");
 	gate_in_one_tick(gate_fin, &r);
-	CHECK_EQ(r.f.our_snd_nxt, 560, "our segment after the peer's FIN");
+	CHECK_EQ(r.f.our_ack, 9042, "our ACK after the peer's FIN");
+	case_end();
+
+	case_begin(
+	    "the gate: our data is never let by (probes are told by it)");
+	gate_in_one_tick(gate_our_data, &r);
+	CHECK_EQ(r.f.our_snd_nxt, 580, "our send sequence, exact");
 	case_end();
 
 	case_begin("the gate: slots another flow took over: the lag unknown");

@@ -187,18 +187,23 @@ static void test_peer(void)
 	ev.ip_id = 5030;
 	check_verdict("IP-ID past the window's end: no continuity", &ev,
 		      RV_PEER_NO_SOCKET, RC_MEDIUM);
-	/* Let by, but how many unknown (0 to 512): the window spans them. */
+	/* Let by, but how many unknown (0 to 512): an ID continues only past
+	 * 512 and up to 1,024; one that does for some lags only is unsure. */
 	ev.peer_ip_id_lag = 0;
 	ev.peer_ip_id_lag_max = 512;
 	ev.ip_id = 4001;
-	check_verdict("a lag of 0 to 512: the next ID continues", &ev,
+	check_verdict("a lag of 0 to 512: the next ID is unsure", &ev,
+		      RV_PEER_NO_SOCKET, RC_LOW);
+	ev.ip_id = 4000 + 513;
+	check_verdict("a lag of 0 to 512: past any lag, it continues", &ev,
 		      RV_PEER_ABORT, RC_HIGH);
-	ev.ip_id = 4000 + 512 + 1024;
-	check_verdict("a lag of 0 to 512: its window's end continues", &ev,
-		      RV_PEER_ABORT, RC_HIGH);
+	ev.ip_id = 4000 + 1025;
+	check_verdict("a lag of 0 to 512: past the shortest's window, unsure",
+		      &ev, RV_PEER_NO_SOCKET, RC_LOW);
 	ev.ip_id = 4000 + 512 + 1025;
-	check_verdict("a lag of 0 to 512: past its window, no continuity", &ev,
-		      RV_PEER_NO_SOCKET, RC_MEDIUM);
+	check_verdict("a lag of 0 to 512: past every window, no continuity",
+		      &ev, RV_PEER_NO_SOCKET, RC_MEDIUM);
+	ev.peer_ip_id_lag = ev.peer_ip_id_lag_max = 0;
 
 	ev = peer_flow();
 	ev.triggered = true;

@@ -141,18 +141,22 @@ enum rst_ts_clock rst_ts_clock(uint32_t ticks, double secs)
 }
 
 /*
- * The RST's IP-ID is a little after the peer's last one (per-flow ID): the
- * baseline's, plus the segments it let by, each of which took one.  With
- * their count known only as a range, the window spans it: it may take an
- * ID the peer already used, which only an on-path device could copy.
+ * Whether the RST's IP-ID is a little after the peer's last one (per-flow
+ * ID): the baseline's, plus the segments it let by, each of which took
+ * one.  With their count known only as a range, an ID that continues for
+ * some counts in it and not for others is unsure.
  */
-static bool ipid_continues(const struct rst_evidence *ev)
+static void judge_ipid(const struct rst_evidence *ev, struct rst_result *r)
 {
 	uint16_t delta = (uint16_t)(ev->ip_id - ev->peer_ip_id);
+	unsigned int lo = ev->peer_ip_id_lag, hi = ev->peer_ip_id_lag_max;
 
-	return ev->ipv4 && ev->peer_ip_id && ev->ip_id &&
-	       delta > ev->peer_ip_id_lag &&
-	       delta <= 1024 + (unsigned)ev->peer_ip_id_lag_max;
+	if (!ev->ipv4 || !ev->peer_ip_id || !ev->ip_id)
+		return;
+	if (delta > hi && delta <= 1024 + lo)
+		r->ipid_continues = true;
+	else if (delta > lo && delta <= 1024 + hi)
+		r->ipid_unsure = true;
 }
 
 const char *rst_lost_name(enum rst_lost l)
@@ -248,13 +252,21 @@ static const char *continuity(const struct rst_result *r)
  * A timestamp that continues the peer's only at a clock not shown to run
  * in µs (ts_unsure) proves nothing, and takes a high verdict to medium.
  */
-static const char unsure_note[] =
-    "; its TSval fits the peer's only at a 1 MHz clock not shown";
+static const char *unsure_note(const struct rst_result *r)
+{
+	return r->ts_unsure ? "; its TSval fits the peer's only at a 1 MHz "
+			      "clock not shown"
+	       : r->ipid_unsure
+		   ? "; its IP-ID fits the peer's only if fewer of the peer's "
+		     "segments went uncounted"
+		   : "";
+}
 
+/* So does an IP-ID that fits only some of the uncounted lags (ipid_unsure). */
 static enum rst_confidence unsure_cap(const struct rst_result *r,
 				      enum rst_confidence c)
 {
-	return r->ts_unsure && c == RC_HIGH ? RC_MEDIUM : c;
+	return (r->ts_unsure || r->ipid_unsure) && c == RC_HIGH ? RC_MEDIUM : c;
 }
 
 /*
@@ -292,7 +304,7 @@ static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
 	if (farther && r->hops > far + 1) {
 		set(r, RV_INJECTED, unsure_cap(r, RC_HIGH),
 		    "TTL %u does not fit: %d hops away, the peer %d at most%s",
-		    ev->ttl, r->hops, far, r->ts_unsure ? unsure_note : "");
+		    ev->ttl, r->hops, far, unsure_note(r));
 		return true;
 	}
 	if (farther && continuity(r)) {
@@ -307,7 +319,8 @@ static bool decide_injected(const struct rst_evidence *ev, struct rst_result *r,
 		    "TTL %u is 1 hop farther than the peer's packets, with "
 		    "%s of the peer's in it: a forger, or the peer over "
 		    "a route 1 hop longer since",
-		    ev->ttl, r->ts_unsure ? "no proof" : "nothing");
+		    ev->ttl,
+		    r->ts_unsure || r->ipid_unsure ? "no proof" : "nothing");
 		return true;
 	}
 	return false;
@@ -341,7 +354,7 @@ static void decide_middlebox(const struct rst_evidence *ev,
 	r->hops_before_peer = r->peer_hops - r->hops;
 	set(r, RV_MIDDLEBOX, unsure_cap(r, RC_HIGH),
 	    "%d hop(s) before the peer, %s%s", r->hops_before_peer, how,
-	    r->ts_unsure ? unsure_note : "");
+	    unsure_note(r));
 }
 
 /*
@@ -367,6 +380,14 @@ static void decide_at_peer(const struct rst_evidence *ev, struct rst_result *r,
 		    "%u only if that clock runs in microseconds (tcp_usec_ts), "
 		    "which the peer's segments did not show",
 		    ev->tsval, ev->peer_tsval);
+		return;
+	}
+	if (r->ipid_unsure && !ev->peer_ts) {
+		set(r, RV_PEER_NO_SOCKET, RC_LOW,
+		    "TTL matches the peer; its IP-ID %u cannot tell an abort "
+		    "from no socket: the baseline let up to %u of the peer's "
+		    "segments by, uncounted",
+		    ev->ip_id, ev->peer_ip_id_lag_max);
 		return;
 	}
 	if (ev->has_ts && ev->peer_ts) {
@@ -591,7 +612,7 @@ void rst_decide(const struct rst_evidence *ev, struct rst_result *r)
 			      rst_initial_ttl(ev->peer_ttl_min) !=
 				  rst_initial_ttl(ev->peer_ttl_max);
 	judge_ts(ev, r);
-	r->ipid_continues = ipid_continues(ev);
+	judge_ipid(ev, r);
 	if (decide_injected(ev, r, far))
 		return;
 	if (r->hops < near) {

@@ -106,6 +106,7 @@ struct rst_result {
 	bool ts_continues;
 	bool ts_unsure; /* continues only at a clock in µs, its rate unknown */
 	bool ipid_continues;
+	bool ipid_unsure;    /* continues for some of the uncounted lags only */
 	bool after_peer_fin; /* decided by the peer's FIN before it */
 	char why[192];
 };
