@@ -172,10 +172,10 @@ static __always_inline struct rst_event *rst_reserve(__u8 kind)
 	return e;
 }
 
-static __always_inline struct rst_gate *
-rst_gate_of(const struct rst_flow_key *k, __u32 dir)
+/* The gate slot of the flow whose rst_present_slot() is @slot. */
+static __always_inline struct rst_gate *rst_gate_of(__u32 slot, __u32 dir)
 {
-	__u32 i = rst_present_slot(k) % RST_GATE_SLOTS;
+	__u32 i = slot % RST_GATE_SLOTS;
 
 	if (dir != WS_RX)
 		i += RST_GATE_SLOTS;
@@ -198,10 +198,10 @@ static __always_inline bool rst_gate_pass(struct rst_gate *g, __u32 tag,
 }
 
 /* A gate slot of the flow's, or NULL. */
-static __always_inline struct rst_gate *
-rst_gate_mine(const struct rst_flow_key *k, __u32 dir, __u32 tag)
+static __always_inline struct rst_gate *rst_gate_mine(__u32 slot, __u32 dir,
+						      __u32 tag)
 {
-	struct rst_gate *g = rst_gate_of(k, dir);
+	struct rst_gate *g = rst_gate_of(slot, dir);
 
 	return g && g->tag == tag ? g : NULL;
 }
@@ -211,15 +211,14 @@ rst_gate_mine(const struct rst_flow_key *k, __u32 dir, __u32 tag)
  * each one must reach the baseline (the close, the peer's data after its
  * RST).  The slots keep the lags they counted, for the RST's events.
  */
-static __always_inline void rst_gate_disarm(const struct rst_flow_key *k)
+static __always_inline void rst_gate_disarm(__u32 slot, __u32 tag)
 {
-	__u32 tag = rst_gate_tag(k);
 	struct rst_gate *g;
 
-	g = rst_gate_mine(k, WS_RX, tag);
+	g = rst_gate_mine(slot, WS_RX, tag);
 	if (g)
 		g->data = RST_GATE_OFF;
-	g = rst_gate_mine(k, WS_TX, tag);
+	g = rst_gate_mine(slot, WS_TX, tag);
 	if (g)
 		g->data = RST_GATE_OFF;
 }
@@ -268,19 +267,19 @@ static __always_inline void rst_gate_set(struct rst_gate *g, __u32 tag,
 static __always_inline __u8 rst_behind(const struct rst_flow_key *k,
 				       const struct rst_flow *f, __u16 *rx_lag)
 {
-	__u32 tag = rst_gate_tag(k);
+	__u32 slot = rst_present_slot(k), tag = rst_gate_tag(k);
 	struct rst_gate *g;
 	__u8 behind = 0;
 
 	*rx_lag = 0;
 	if (f->gated_rx) {
-		g = rst_gate_mine(k, WS_RX, tag);
+		g = rst_gate_mine(slot, WS_RX, tag);
 		*rx_lag = g ? g->segs : RST_LAG_UNKNOWN;
 		if (*rx_lag)
 			behind |= RST_BEHIND_RX;
 	}
 	if (f->gated_tx) {
-		g = rst_gate_mine(k, WS_TX, tag);
+		g = rst_gate_mine(slot, WS_TX, tag);
 		if (!g || g->segs)
 			behind |= RST_BEHIND_TX;
 	}
@@ -405,18 +404,19 @@ static __always_inline void rst_update_tx(struct rst_flow *f,
 	f->flags |= RST_F_TX_SEEN;
 }
 
-static __always_inline __u8 *rst_present_byte(const struct rst_flow_key *k)
+/* The presence byte of the flow whose rst_present_slot() is @slot. */
+static __always_inline __u8 *rst_present_byte(__u32 slot)
 {
-	__u32 slot = rst_present_slot(k), line = slot / RST_PRESENT_LINE;
+	__u32 line = slot / RST_PRESENT_LINE;
 	struct rst_present_line *l = bpf_map_lookup_elem(&rst_present, &line);
 
 	return l ? &l->slot[slot % RST_PRESENT_LINE] : NULL;
 }
 
 /* False: the flow is not in rst_flows (its slot is unmarked). */
-static __always_inline bool rst_may_hold(const struct rst_flow_key *k)
+static __always_inline bool rst_may_hold(__u32 slot)
 {
-	__u8 *b = rst_present_byte(k);
+	__u8 *b = rst_present_byte(slot);
 
 	return !b || (*b & (1 << (rst_present_half & 1)));
 }
@@ -424,16 +424,18 @@ static __always_inline bool rst_may_hold(const struct rst_flow_key *k)
 /* The flow's baseline, or NULL. */
 static __always_inline struct rst_flow *rst_find(const struct rst_flow_key *k)
 {
-	return rst_may_hold(k) ? bpf_map_lookup_elem(&rst_flows, k) : NULL;
+	return rst_may_hold(rst_present_slot(k))
+		   ? bpf_map_lookup_elem(&rst_flows, k)
+		   : NULL;
 }
 
 /*
  * After the insert, so a rebuild that missed the flow cannot undo it: both
  * halves in one plain store (user space clears bits with atomic ands).
  */
-static __always_inline void rst_present_mark(const struct rst_flow_key *k)
+static __always_inline void rst_present_mark(__u32 slot)
 {
-	__u8 *b = rst_present_byte(k);
+	__u8 *b = rst_present_byte(slot);
 
 	if (b)
 		*b = RST_PRESENT_BOTH;
@@ -446,7 +448,7 @@ static __always_inline void rst_present_mark(const struct rst_flow_key *k)
  * otherwise cost an insert each, four times a lookup (docs/BENCHMARKS.md).
  * A SYN flood still inserts per packet; the LRU bounds it.
  */
-static __always_inline void rst_insert(const struct rst_flow_key *k,
+static __always_inline void rst_insert(const struct rst_flow_key *k, __u32 slot,
 				       const struct ws_pkt *pkt,
 				       const struct ws_tcp_opts *o, __u32 dir,
 				       __u64 now)
@@ -469,7 +471,7 @@ static __always_inline void rst_insert(const struct rst_flow_key *k,
 	}
 	if (!err)
 		percpu_inc(&rst_stats, RST_STAT_INSERTS);
-	rst_present_mark(k);
+	rst_present_mark(slot);
 }
 
 /*
@@ -563,7 +565,7 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 	struct rst_event *e;
 	struct ws_tcp_opts o;
 	struct rst_flow *f;
-	__u32 tag = 0;
+	__u32 slot, tag = 0;
 	bool bare, busy;
 	__u64 now;
 
@@ -595,7 +597,7 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 			rst_report_wire(e, pkt, data, data_end, &k, f, ifindex,
 					dir, forwarded);
 		if (f && resets_gate_segs)
-			rst_gate_disarm(&k);
+			rst_gate_disarm(rst_present_slot(&k), rst_gate_tag(&k));
 		/* Count the peer's data after the latest RST only. */
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = rst_now_coarse();
@@ -606,12 +608,14 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 		return;
 	}
 	/* A bare segment can only update a flow: rst_insert(). */
+	slot = rst_present_slot(&k);
 	bare = !pkt->payload && !(pkt->tcp_flags & WS_TCP_SYN);
-	if (bare && !rst_may_hold(&k))
+	if (bare && !rst_may_hold(slot))
 		return;
-	if (resets_gate_segs && !(pkt->tcp_flags & WS_TCP_SYN)) {
+	if (resets_gate_segs)
 		tag = rst_gate_tag(&k);
-		g = rst_gate_of(&k, dir);
+	if (tag && !(pkt->tcp_flags & WS_TCP_SYN)) {
+		g = rst_gate_of(slot, dir);
 		/* Never a FIN: a closing flow's gate is never armed. */
 		if (rst_gate_pass(g, tag, pkt, segs ? segs : 1))
 			return;
@@ -627,11 +631,11 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 	now = rst_now_coarse();
 	ws_parse_tcp_ts(data, data_end, pkt, &o);
 	if (!f) {
-		rst_insert(&k, pkt, &o, dir, now);
+		rst_insert(&k, slot, pkt, &o, dir, now);
 		/* A new baseline: no earlier one's gate may let its
 		 * segments by. */
-		if (resets_gate_segs)
-			rst_gate_disarm(&k);
+		if (tag)
+			rst_gate_disarm(slot, tag);
 		return;
 	}
 	/* Busy: its last update this way was in this tick, and not its SYN's
@@ -642,7 +646,7 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 		rst_update_rx(f, pkt, &o, now);
 	else
 		rst_update_tx(f, pkt, now);
-	if (!resets_gate_segs)
+	if (!tag)
 		return;
 	if (pkt->tcp_flags & WS_TCP_SYN) {
 		/* A new connection on the tuple, or its handshake: this way is
@@ -651,12 +655,12 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 			f->gated_rx = 0;
 		else
 			f->gated_tx = 0;
-		rst_gate_disarm(&k);
+		rst_gate_disarm(slot, tag);
 		return;
 	}
 	rst_gate_set(g, tag, pkt, f, dir, busy);
 	if (pkt->tcp_flags & WS_TCP_FIN)
-		rst_gate_disarm(&k);
+		rst_gate_disarm(slot, tag);
 }
 
 /* Local view: tracepoints, global across namespaces, so filter by netns. */
