@@ -421,12 +421,11 @@ static __always_inline bool rst_may_hold(__u32 slot)
 	return !b || (*b & (1 << (rst_present_half & 1)));
 }
 
-/* The flow's baseline, or NULL. */
-static __always_inline struct rst_flow *rst_find(const struct rst_flow_key *k)
+/* The baseline of the flow @k, whose rst_present_slot() is @slot, or NULL. */
+static __always_inline struct rst_flow *rst_find(const struct rst_flow_key *k,
+						 __u32 slot)
 {
-	return rst_may_hold(rst_present_slot(k))
-		   ? bpf_map_lookup_elem(&rst_flows, k)
-		   : NULL;
+	return rst_may_hold(slot) ? bpf_map_lookup_elem(&rst_flows, k) : NULL;
 }
 
 /*
@@ -592,12 +591,13 @@ resets_observe(const struct ws_pkt *pkt, const void *data, const void *data_end,
 		e = rst_reserve(RST_WIRE);
 		if (!e && dir != WS_RX && !rst_answers_syn(pkt))
 			return;
-		f = rst_find(&k);
+		slot = rst_present_slot(&k);
+		f = rst_find(&k, slot);
 		if (e)
 			rst_report_wire(e, pkt, data, data_end, &k, f, ifindex,
 					dir, forwarded);
 		if (f && resets_gate_segs)
-			rst_gate_disarm(rst_present_slot(&k), rst_gate_tag(&k));
+			rst_gate_disarm(slot, rst_gate_tag(&k));
 		/* Count the peer's data after the latest RST only. */
 		if (f && dir == WS_RX) {
 			f->rst_rx_ns = rst_now_coarse();
