@@ -453,13 +453,18 @@ test_port_labels_past_256() {
 	assert_eq "$(grep -c "$hs" "$WS_TMP/scrape")" 300 "listeners with a handshakes series"
 }
 
-# Content type, landing page, 404, 405, HEAD, and version errors.
+# Content type, date, landing page, 404, 405, HEAD, and version errors.
 test_http_basics() {
 	pair_lab
 	export_start
-	local h
+	local h d
 	h=$(in_a curl -sS -D - -o /dev/null "http://$EXPORTER/metrics")
 	assert_match "$h" $'Content-Type: text/plain; version=0.0.4; charset=utf-8\r' "content type"
+	d=$(raw_request 'GET /nope HTTP/1.1\r\n\r\n' date)
+	assert_match "$d" '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$' "Date is an HTTP-date"
+	python3 -c 'import sys, time, email.utils as u
+sys.exit(abs(u.parsedate_to_datetime(sys.argv[1]).timestamp() - time.time()) > 60)' "$d" ||
+		fail "Date '$d' is not within a minute of this clock"
 	assert_match "$(scrape /)" '<a href="metrics">' "landing page links /metrics"
 	assert_eq "$(in_a curl -s -o /dev/null -w '%{http_code}' "http://$EXPORTER/nope")" 404 "unknown path"
 	assert_eq "$(in_a curl -s -o /dev/null -w '%{http_code}' -X POST "http://$EXPORTER/metrics")" 405 "POST"
@@ -520,6 +525,7 @@ test_gzip() {
 	assert_eq "$(raw_request "${r}deflate, gzip\r\n\r\n" content-encoding)" gzip "deflate, gzip"
 	assert_eq "$(raw_request "${r}gzip;q=0.5\r\n\r\n" content-encoding)" gzip "gzip;q=0.5"
 	assert_eq "$(raw_request "${r}gzip;q=0\r\n\r\n" content-encoding)" - "gzip;q=0"
+	assert_eq "$(raw_request "${r}br\r\nAccept-Encoding: gzip\r\n\r\n" content-encoding)" gzip "gzip in a second Accept-Encoding"
 	assert_eq "$(raw_request "${r}gzipx\r\n\r\n" content-encoding)" - "gzipx"
 	assert_eq "$(raw_request 'GET /metrics HTTP/1.1\r\n\r\n' content-encoding)" - "no Accept-Encoding"
 	assert_eq "$(raw_request 'GET /metrics HTTP/1.0\n\n' content-encoding)" - "HTTP/1.0, bare LF"

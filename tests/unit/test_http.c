@@ -26,6 +26,12 @@ static const struct want cases[] = {
 	  false },
 	{ "GET /m HTTP/1.1\r\nX-Accept-Encoding: gzip\r\n", 0, "/m", false,
 	  false },
+	{ "GET /m HTTP/1.1\r\nAccept-Encoding: br\r\nHost: x\r\n"
+	  "Accept-Encoding: gzip\r\n",
+	  0, "/m", false, true },
+	{ "GET /m HTTP/1.1\r\nAccept-Encoding: gzip;q=0\r\n"
+	  "Accept-Encoding: gzip\r\n",
+	  0, "/m", false, false },
 	{ "POST /metrics HTTP/1.1\r\n", 405 },
 	{ "OPTIONS * HTTP/1.1\r\n", 405 },
 	{ "GET /metrics HTTP/2.0\r\n", 505 },

@@ -183,25 +183,43 @@ static bool gzip_body(const struct ws_buf *in, struct ws_buf *out)
 	return ok;
 }
 
+/*
+ * The Date header line, now as an HTTP-date (RFC 9110 6.6.1), or "" when the
+ * clock cannot be read: no date rather than a wrong one.  The C locale's
+ * day and month names are HTTP's.
+ */
+static void date_header(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now == (time_t)-1 || !gmtime_r(&now, &tm) ||
+	    !strftime(buf, size, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm))
+		buf[0] = '\0';
+}
+
 static void respond(struct ws_http *h, struct http_conn *c, int code,
 		    const char *ctype, const struct ws_buf *body, bool head,
 		    bool gzip)
 {
 	struct ws_buf zbody = {};
+	char date[48];
 
 	if (gzip && body->len && gzip_body(body, &zbody))
 		body = &zbody;
 	else
 		gzip = false;
 	count_code(h, code);
+	date_header(date, sizeof(date));
 	ws_buf_printf(
 	    &c->out,
 	    "HTTP/1.1 %d %s\r\n"
+	    "%s"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "%s%s"
 	    "Connection: close\r\n\r\n",
-	    code, reason(code), ctype, body->len,
+	    code, reason(code), date, ctype, body->len,
 	    code == 405 ? "Allow: GET, HEAD\r\n" : "",
 	    gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n" : "");
 	if (!head)
@@ -222,8 +240,9 @@ static void respond_error(struct ws_http *h, struct http_conn *c, int code)
 }
 
 /*
- * Whether the Accept-Encoding header among the header lines at @hdrs lists
- * gzip with a q-value above 0 ("gzip", "gzip;q=0.5"; not "gzip;q=0").
+ * Whether the Accept-Encoding headers among the header lines at @hdrs list
+ * gzip with a q-value above 0 ("gzip", "gzip;q=0.5"; not "gzip;q=0").  A
+ * header repeated is one list (RFC 9110 5.3): its first gzip decides.
  */
 static bool accepts_gzip(const char *hdrs)
 {
@@ -244,7 +263,6 @@ static bool accepts_gzip(const char *hdrs)
 			q = strstr(tok, "q=");
 			return !q || strtod(q + 2, NULL) > 0;
 		}
-		return false;
 	}
 	return false;
 }
