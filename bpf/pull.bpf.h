@@ -14,32 +14,33 @@
 
 /*
  * A linear head shorter than Ethernet, IPv4 and TCP without options holds
- * no TCP frame's headers.  A pull takes at most WS_PULL_MAX bytes: IPv6
- * and a TCP header with every option fit.
+ * no TCP frame's headers.  A pull takes at most WS_PULL_MAX bytes: IPv6,
+ * an extension header or two and a TCP header with every option fit.
  */
 #define WS_HEAD_MIN 54
-#define WS_PULL_MAX 128
+#define WS_PULL_MAX 192
 
 /*
- * The frame is TCP over IPv4 or IPv6 (no extension header) and runs past
- * the skb's linear head, where tc's direct reads end: its headers may lie
- * outside it.  bpf_skb_load_bytes() reads the protocol wherever it is.
+ * The frame runs past the skb's linear head, where tc's direct reads end,
+ * and may carry a TCP header outside it: IPv4 whose protocol is TCP, not
+ * a non-first fragment, or IPv6 whose next header is TCP or an extension
+ * header, which may hide TCP (walking them here would multiply the 5.15
+ * verifier's states: the parse walks them once pulled in).
+ * bpf_skb_load_bytes() reads the IP header wherever it is: the same four
+ * bytes in both, IPv4's fragment offset and protocol, IPv6's next header.
  */
 static __always_inline bool tcp_past_head(struct __sk_buff *skb)
 {
-	__u32 off;
-	__u8 proto;
+	__u8 ip[4];
 
-	if (skb->len <= skb->data_end - skb->data)
+	if (skb->len <= skb->data_end - skb->data ||
+	    (skb->protocol != bpf_htons(WS_ETH_P_IP) &&
+	     skb->protocol != bpf_htons(WS_ETH_P_IPV6)) ||
+	    bpf_skb_load_bytes(skb, WS_ETH_HLEN + 6, ip, sizeof(ip)))
 		return false;
 	if (skb->protocol == bpf_htons(WS_ETH_P_IP))
-		off = WS_ETH_HLEN + 9;
-	else if (skb->protocol == bpf_htons(WS_ETH_P_IPV6))
-		off = WS_ETH_HLEN + 6;
-	else
-		return false;
-	return !bpf_skb_load_bytes(skb, off, &proto, 1) &&
-	       proto == WS_IPPROTO_TCP;
+		return ip[3] == WS_IPPROTO_TCP && !(ws_get16(ip) & 0x1fff);
+	return ip[0] == WS_IPPROTO_TCP || ws_ipv6_ext(ip[0]);
 }
 
 /*

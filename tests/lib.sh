@@ -142,15 +142,16 @@ map_dump() {
 	done
 }
 
+# mac_bytes MAC: MAC as a trafgen config's bytes ("0x02, 0x00, ...").
+mac_bytes() { sed 's/^/0x/; s/:/, 0x/g' <<<"$1"; }
+
 # write_syn_flood_cfg FILE MAC PORT: a trafgen SYN to MAC, 198.18.0.1:PORT,
 # from a random 198.19.x.y address and port each (raw bytes: trafgen's
 # ipv4() cannot randomise an address).  The receiver needs syn_flood_sink.
 write_syn_flood_cfg() {
-	local dmac
-	dmac=$(sed 's/^/0x/; s/:/, 0x/g' <<<"$2")
 	cat >"$1" <<-EOF
 	{
-	  $dmac, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00,
+	  $(mac_bytes "$2"), 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00,
 	  0x45, 0x00, c16(40), drnd(2), 0x40, 0x00, 64, 6, csumip(14, 33),
 	  198, 19, drnd(), drnd(),  198, 18, 0, 1,
 	  drnd(2), c16($3), drnd(4), c32(0), 0x50, 0x02, c16(65535), csumtcp(14, 34), c16(0)

@@ -609,38 +609,84 @@ time.sleep(30)
 	assert_eq "$(jfield "$(grep '"type":"health_summary"' "$WS_TMP/out")" accept_listeners_full)" 76 "listeners left out, in health"
 }
 
-# trafgen's mapped TX ring (no -b) puts only the Ethernet header in each
-# skb's linear head, where tc's direct reads end.  2,000 SYNs to a closed
-# port and 500 UDP frames, both from the ring.  The receiver's tc ingress
-# pulls the SYNs' headers in: syn_received equals A's OutRsts (each SYN
-# refused), and nothing is unread.  tc egress pulls nothing: the sender
-# counts each SYN it could not parse in headers_unread, and no UDP frame
-# (not TCP: nothing a TCP collector misses).
+# write_ipv6_ext_syn_cfg FILE MAC PORT: a trafgen IPv6 SYN to MAC,
+# 2001:db8:1::1 port PORT from 2001:db8:1::2 and a random port, behind a
+# destination-options header (8 bytes, PadN).
+write_ipv6_ext_syn_cfg() {
+	cat >"$1" <<-EOF
+	{
+	  $(mac_bytes "$2"), 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x86, 0xdd,
+	  0x60, 0x00, 0x00, 0x00, c16(28), 60, 64,
+	  0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+	  0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	  6, 0, 0x01, 0x04, 0, 0, 0, 0,
+	  drnd(2), c16($3), drnd(4), c32(0), 0x50, 0x02, c16(65535), csumtcp6(14, 62), c16(0)
+	}
+	EOF
+}
+
+# write_tcp_fragment_cfg FILE MAC: the second fragment of an IPv4 TCP
+# datagram to MAC, 198.18.0.1 (offset 1,480 bytes): no TCP header in it.
+write_tcp_fragment_cfg() {
+	cat >"$1" <<-EOF
+	{
+	  $(mac_bytes "$2"), 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00,
+	  0x45, 0x00, c16(60), drnd(2), 0x00, 185, 64, 6, csumip(14, 33),
+	  198, 18, 0, 2,  198, 18, 0, 1,
+	  fill(0x00, 40)
+	}
+	EOF
+}
+
+# ring_send NS IFACE CFG COUNT: COUNT frames of CFG from trafgen's mapped
+# TX ring (no -b), which puts only the Ethernet header in each skb's
+# linear head, where tc's direct reads end.
+ring_send() {
+	timeout 60 ip netns exec "$1" trafgen -o "$2" -i "$3" -n "$4" -q >/dev/null 2>&1 ||
+		fail "trafgen failed ($3)"
+}
+
+# 2,000 IPv4 SYNs and 500 IPv6 SYNs behind a destination-options header to
+# a closed port, then 500 UDP frames and 300 non-first fragments of TCP,
+# all from trafgen's ring.  The receiver's tc ingress pulls the SYNs'
+# headers in (the IPv6 ones' with the extension header, which the parse
+# walks):
+# syn_received equals A's OutRsts (each SYN refused), and nothing is
+# unread.  tc egress pulls nothing: the sender counts each SYN it could not
+# parse in headers_unread, and neither the UDP frames nor the fragments
+# (no TCP header: nothing a TCP collector misses).
 test_ring_sent_syns_parsed() {
 	ip_lab
 	syn_flood_sink "$A" a0
-	local n=2000 r0 t0 t r unread rx_pid
+	ip -n "$A" addr add 2001:db8:1::1/64 dev a0 nodad
+	ip -n "$B" addr add 2001:db8:1::2/64 dev b0 nodad
+	local n=2000 n6=500 r0 r4 r6 t0 t unread rx_pid
 	ws_start "$A" "$WS_TMP/rx" handshakes -i a0 -j
 	rx_pid=$WS_PID
 	ws_start "$B" "$WS_TMP/tx" handshakes -i b0 -j
 	write_syn_flood_cfg "$WS_TMP/syn.cfg" "$(mac "$A" a0)" 8080
+	write_ipv6_ext_syn_cfg "$WS_TMP/syn6.cfg" "$(mac "$A" a0)" 8080
 	write_trafgen_cfg "$WS_TMP/udp.cfg"
+	write_tcp_fragment_cfg "$WS_TMP/frag.cfg" "$(mac "$A" a0)"
 	r0=$(nstat_abs "$A" TcpOutRsts)
 	t0=$(ifstat "$B" b0 tx_packets)
-	timeout 60 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/syn.cfg" -n $n -q >/dev/null 2>&1 ||
-		fail "trafgen failed (SYNs)"
+	ring_send "$B" b0 "$WS_TMP/syn.cfg" $n
+	wait_stable "$A" TcpOutRsts
+	r4=$(($(nstat_abs "$A" TcpOutRsts) - r0))
+	ring_send "$B" b0 "$WS_TMP/syn6.cfg" $n6
 	t=$(($(ifstat "$B" b0 tx_packets) - t0))
-	timeout 60 ip netns exec "$B" trafgen -o b0 -i "$WS_TMP/udp.cfg" -n 500 -q >/dev/null 2>&1 ||
-		fail "trafgen failed (UDP)"
+	ring_send "$B" b0 "$WS_TMP/udp.cfg" 500
+	ring_send "$B" b0 "$WS_TMP/frag.cfg" 300
 	wait_stable "$A" TcpOutRsts
 	ws_stop
 	WS_PID=$rx_pid ws_stop
-	r=$(($(nstat_abs "$A" TcpOutRsts) - r0))
-	log "SYNs refused by A: $r"
-	assert_ge "$r" $((n / 2)) "SYNs refused by A (kernel)"
-	assert_eq "$(jfield "$(summary "$WS_TMP/rx")" syn_received)" "$r" "receiver's syn_received"
+	r6=$(($(nstat_abs "$A" TcpOutRsts) - r0 - r4))
+	log "SYNs refused by A: $r4 IPv4, $r6 IPv6"
+	assert_ge "$r4" $((n / 2)) "IPv4 SYNs refused by A (kernel)"
+	assert_ge "$r6" $((n6 / 2)) "IPv6 SYNs refused by A (kernel)"
+	assert_eq "$(jfield "$(summary "$WS_TMP/rx")" syn_received)" $((r4 + r6)) "receiver's syn_received"
 	assert_eq "$(jfield "$(grep health_summary "$WS_TMP/rx")" headers_unread)" 0 "receiver's headers_unread"
 	unread=$(jfield "$(grep health_summary "$WS_TMP/tx")" headers_unread)
-	assert_ge "$unread" "$r" "sender's headers_unread: every SYN A refused"
-	assert_le "$unread" "$t" "sender's headers_unread: frames sent with the SYNs, no UDP frame"
+	assert_ge "$unread" $((r4 + r6)) "sender's headers_unread: every SYN A refused"
+	assert_le "$unread" "$t" "sender's headers_unread: frames sent with the SYNs, no UDP frame or fragment"
 }
