@@ -196,6 +196,13 @@ test_bad_input() {
 	expect_error 3 "bad interval or count: '5x'" $x sizes -i a0 5x
 	expect_error 3 "bad interval or count: '1 0'" $x sizes -i a0 1 0
 	expect_error 3 "bad interval or count: '-1'" $x sizes -i a0 -- -1
+	# The message gives the ranges the parse holds to.
+	expect_error 3 "'0.005 1' \\(interval: seconds from 0.01 to 86400, count: an integer from 1 to 2147483648\\)" \
+		$x sizes -i a0 0.005 1
+	expect_error 3 "bad interval or count: '86401'" $x sizes -i a0 86401
+	expect_error 3 "bad interval or count: '1 2147483649'" $x sizes -i a0 1 2147483649
+	expect_error 3 "bad duration '86401': seconds from 0.01 to 86400" $x diag -i a0 -d 86401
+	expect_error 3 "bad duration '0.001': seconds from 0.01 to 86400" $x resets -i a0 -d 0.001
 	expect_error 3 "too many arguments" $x sizes -i a0 1 2 3
 	expect_error 3 "at least one -i IFACE" $x sizes
 	expect_error 3 "option -i needs an argument" $x sizes -i

@@ -128,7 +128,8 @@ static int diag_option(int c, const char *arg, struct ws_opts *o,
 	case 'd':
 		if (ws_parse_seconds(arg, &o->duration))
 			return ws_usage_error(
-			    "diag", "bad duration '%s': seconds > 0", arg);
+			    "diag", "bad duration '%s': " WS_SECONDS_RANGE,
+			    arg);
 		return 0;
 	case OPT_SMALL:
 		return sizes_parse_small(arg, o, cmd);

@@ -79,7 +79,8 @@ static int resets_option(int c, const char *arg, struct ws_opts *o,
 	case 'd':
 		if (ws_parse_seconds(arg, &o->duration))
 			return ws_usage_error(
-			    "resets", "bad duration '%s': seconds", arg);
+			    "resets", "bad duration '%s': " WS_SECONDS_RANGE,
+			    arg);
 		return 0;
 	case OPT_LOCATE:
 		ro->locate = true;
@@ -170,7 +171,7 @@ int cmd_resets(int argc, char **argv)
 	 * shorter ends the watch, as for every command.
 	 */
 	if (o.count) {
-		if (o.interval * o.count > 86400)
+		if (o.interval * o.count > WS_SECONDS_MAX)
 			return ws_usage_error("resets", "interval x count: at "
 							"most 86400 s, as -d");
 		if (!o.duration || o.interval * o.count < o.duration)

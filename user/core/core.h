@@ -236,6 +236,12 @@ extern char **ws_argv; /* the command's argv, for error messages */
 void ws_opts_init(struct ws_opts *o);
 int ws_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out);
+/* ws_parse_seconds()' range, and the [count] positional's, for messages. */
+#define WS_SECONDS_MIN	 0.01
+#define WS_SECONDS_MAX	 86400
+#define WS_SECONDS_RANGE "seconds from 0.01 to 86400"
+#define WS_COUNT_MAX	 (1UL << 31)
+#define WS_COUNT_RANGE	 "an integer from 1 to 2147483648"
 int ws_parse_seconds(const char *s, double *out);
 int ws_add_iface(struct ws_opts *o, const char *name);
 int ws_parse_mode(const char *s, enum ws_attach_mode *mode);

@@ -64,7 +64,8 @@ int ws_parse_seconds(const char *s, double *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v < 0.01 || v > 86400)
+	if (errno || *end || !isfinite(v) || v < WS_SECONDS_MIN ||
+	    v > WS_SECONDS_MAX)
 		return -ERANGE;
 	*out = v;
 	return 0;
@@ -182,7 +183,7 @@ int ws_parse_positionals(struct ws_opts *o, int argc, char **argv)
 	if (argc >= 1 && ws_parse_seconds(argv[0], &o->interval))
 		return -EINVAL;
 	if (argc == 2) {
-		if (ws_parse_ulong(argv[1], 1, 1UL << 31, &count))
+		if (ws_parse_ulong(argv[1], 1, WS_COUNT_MAX, &count))
 			return -ERANGE;
 		o->count = (long)count;
 	}
@@ -328,8 +329,8 @@ int ws_finish_args(struct ws_opts *o, int argc, char **argv, int optind,
 		return ws_usage_error(
 		    cmd,
 		    "bad interval or count: '%s%s%s' "
-		    "(interval: seconds > 0, count: integer "
-		    ">= 1)",
+		    "(interval: " WS_SECONDS_RANGE ", count: " WS_COUNT_RANGE
+		    ")",
 		    argv[optind], argc - optind > 1 ? " " : "",
 		    argc - optind > 1 ? argv[optind + 1] : "");
 	if (need_iface && !o->n_ifaces)
