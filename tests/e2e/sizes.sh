@@ -214,6 +214,7 @@ test_bad_input() {
 	expect_error 3 "bad --small 'abc'" $x sizes -i a0 --small abc
 	expect_error 3 "bad mode 'fast'" $x sizes -i a0 -m fast
 	expect_error 3 "unknown command 'nosuch'; the commands are sizes, " $x nosuch
+	expect_error 3 "unknown option '--bogus'; the commands are sizes, " $x --bogus
 	expect_error 3 "no command given; the commands are sizes, " $x
 	expect_error 5 "not an interface name: 'a b'" $x export --wait-interface -i 'a b'
 	expect_error 3 "cannot write --ready-file '$WS_TMP/no/such'" $x sizes -i a0 --ready-file "$WS_TMP/no/such"

@@ -443,10 +443,14 @@ bool ws_mode_is_xdp(enum ws_attach_mode mode)
 	return mode == WS_MODE_NATIVE || mode == WS_MODE_GENERIC;
 }
 
-/* What a refused native XDP attach's errno means, where it is vague. */
-static const char *native_xdp_hint(int err)
+/* What a refused XDP attach's errno means, where it is vague. */
+static const char *xdp_hint(int err)
 {
 	switch (err) {
+	case -EBUSY:  /* an XDP program without a link */
+	case -EEXIST: /* one in the other mode */
+		return " (another XDP program is attached there: use -m tc, "
+		       "the default)";
 	case -ERANGE:
 		return " (the MTU is too large for native XDP on this device: "
 		       "use -m tc, the default, or -m generic)";
@@ -466,7 +470,7 @@ static void attach_error(struct ws_iface *ifc, bool egress,
 	if (!egress && ws_mode_is_xdp(mode))
 		ws_error(err, "%s: cannot attach XDP (%s mode): %s%s",
 			 ifc->name, native ? "native" : "generic",
-			 strerror(-err), native ? native_xdp_hint(err) : "");
+			 strerror(-err), xdp_hint(err));
 	else
 		tc_error(ifc, egress ? "egress" : "ingress", err);
 }
