@@ -48,7 +48,7 @@ static __always_inline bool tcp_past_head(struct __sk_buff *skb)
  * header in the skb's linear head.  Pull a TCP frame's headers in, as the
  * stack's own receive path does next anyway.  A head of WS_HEAD_MIN bytes
  * or more costs a length comparison; a shorter one of another protocol,
- * one-byte reads.
+ * a four-byte read.
  */
 static __always_inline void pull_tcp_headers(struct __sk_buff *skb)
 {

@@ -110,6 +110,8 @@ int main(int argc, char **argv)
 			return end_by_signal(
 			    commands[i].main(argc - 1, argv + 1),
 			    &stop_signals);
-	return command_error(
-	    cmd[0] == '-' ? "unknown option" : "unknown command", cmd);
+	return command_error(cmd[0] == '-' ? "options follow the command, "
+					     "not before it: at"
+					   : "unknown command",
+			     cmd);
 }

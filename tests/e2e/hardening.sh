@@ -429,7 +429,7 @@ occupied_xdp() {
 	ip netns exec "$A" "$WS" sizes -i a0 -m "$m" 1 1 >/dev/null 2>"$WS_TMP/err" || rc=$?
 	assert_eq "$rc" 7 "exit code with -m $m"
 	assert_eq "$(wc -l <"$WS_TMP/err")" 1 "stderr lines with -m $m"
-	assert_match "$(cat "$WS_TMP/err")" "cannot attach XDP \\($m mode\\): .* \\(another XDP program is attached there: use -m tc" "message with -m $m"
+	assert_match "$(cat "$WS_TMP/err")" "cannot attach XDP \\($m mode\\): .* \\(an XDP program is attached to it or to a device above it: use -m tc" "message with -m $m"
 	assert_eq "$(hooks "$A" a0)" "$foreign" "after the refusal: only the foreign XDP program"
 }
 

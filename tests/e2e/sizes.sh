@@ -214,7 +214,7 @@ test_bad_input() {
 	expect_error 3 "bad --small 'abc'" $x sizes -i a0 --small abc
 	expect_error 3 "bad mode 'fast'" $x sizes -i a0 -m fast
 	expect_error 3 "unknown command 'nosuch'; the commands are sizes, " $x nosuch
-	expect_error 3 "unknown option '--bogus'; the commands are sizes, " $x --bogus
+	expect_error 3 "options follow the command, not before it: at '-i'; the commands are sizes, " $x -i a0 sizes
 	expect_error 3 "no command given; the commands are sizes, " $x
 	expect_error 5 "not an interface name: 'a b'" $x export --wait-interface -i 'a b'
 	expect_error 3 "cannot write --ready-file '$WS_TMP/no/such'" $x sizes -i a0 --ready-file "$WS_TMP/no/such"
@@ -254,6 +254,12 @@ test_output_errors() {
 		assert_eq "$(wc -l <"$WS_TMP/err")" 1 "stderr lines ($how)"
 		assert_match "$(cat "$WS_TMP/err")" 'cannot write the output' "message ($how)"
 	done
+	# diag's first line fails long before its check: the cause still shows.
+	rc=0
+	$x diag -i a0 -d 0.5 >&- 2>"$WS_TMP/err" || rc=$?
+	assert_eq "$rc" 8 "exit code (diag, closed)"
+	assert_eq "$(wc -l <"$WS_TMP/err")" 1 "stderr lines (diag, closed)"
+	assert_match "$(cat "$WS_TMP/err")" "cannot write the output: Bad file descriptor" "message (diag, closed)"
 	# No count: only the reader going away ends it (timeout: 124).
 	(
 		rc=0

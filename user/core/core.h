@@ -237,11 +237,14 @@ void ws_opts_init(struct ws_opts *o);
 int ws_parse_ulong(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out);
 /* ws_parse_seconds()' range, and the [count] positional's, for messages. */
+#define WS_STR(x)	 WS_STR_(x)
+#define WS_STR_(x)	 #x
 #define WS_SECONDS_MIN	 0.01
 #define WS_SECONDS_MAX	 86400
-#define WS_SECONDS_RANGE "seconds from 0.01 to 86400"
-#define WS_COUNT_MAX	 (1UL << 31)
-#define WS_COUNT_RANGE	 "an integer from 1 to 2147483648"
+#define WS_SECONDS_RANGE                                                       \
+	"seconds from " WS_STR(WS_SECONDS_MIN) " to " WS_STR(WS_SECONDS_MAX)
+#define WS_COUNT_MAX   2147483648
+#define WS_COUNT_RANGE "an integer from 1 to " WS_STR(WS_COUNT_MAX)
 int ws_parse_seconds(const char *s, double *out);
 int ws_add_iface(struct ws_opts *o, const char *name);
 int ws_parse_mode(const char *s, enum ws_attach_mode *mode);

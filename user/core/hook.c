@@ -447,10 +447,10 @@ bool ws_mode_is_xdp(enum ws_attach_mode mode)
 static const char *xdp_hint(int err)
 {
 	switch (err) {
-	case -EBUSY:  /* an XDP program without a link */
-	case -EEXIST: /* one in the other mode */
-		return " (another XDP program is attached there: use -m tc, "
-		       "the default)";
+	case -EBUSY:  /* a program or link in this mode */
+	case -EEXIST: /* one in the other mode, or on an upper device */
+		return " (an XDP program is attached to it or to a device "
+		       "above it: use -m tc, the default)";
 	case -ERANGE:
 		return " (the MTU is too large for native XDP on this device: "
 		       "use -m tc, the default, or -m generic)";

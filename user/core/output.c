@@ -62,6 +62,7 @@ static struct {
 	bool cut;	       /* a write gave up: stop signal or stop's wait */
 	int stop_wait_ms;      /* 0: not stopping */
 	int64_t blocked_since; /* stopping, and no room since */
+	int first_err;	       /* the first write's errno that failed */
 } out = { .fd = -1, .sig_fd = -1 };
 
 /* How long a poll may wait for room: -1 (no bound) until stopping. */
@@ -153,6 +154,8 @@ static ssize_t out_write_all(const char *buf, size_t len)
 		}
 	}
 	errno = out.cut ? EINTR : -err;
+	if (errno && !out.first_err)
+		out.first_err = errno;
 	return done;
 }
 
@@ -206,6 +209,7 @@ FILE *ws_output_stdout(int sig_fd)
 	out.f = f;
 	out.owner = pthread_self();
 	out.cut = false;
+	out.first_err = 0;
 	out.stop_wait_ms = 0;
 	out.blocked_since = 0;
 	out.fd = own_description(&st);
@@ -269,7 +273,9 @@ int ws_output_check(FILE *f)
 	errno = 0;
 	if (!fflush(f) && !ferror(f))
 		return 0;
-	err = errno;
+	/* The stream keeps its error, not the errno of the write that set it.
+	 */
+	err = f == out.f && out.first_err ? out.first_err : errno;
 	if (f == out.f && out.cut)
 		return -EINTR;
 	if (reader_gone(f, err))
