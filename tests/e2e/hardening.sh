@@ -1137,6 +1137,22 @@ test_no_btf() {
 	done
 }
 
+# BTF that does not read as BTF (/dev/null bound over it, in a mount
+# namespace of the test's own, after ip netns exec's own /sys): one line
+# that says so, exit 6, nothing attached.  Before, a wrong note on the
+# kernel's tracepoints came first, then "No such process".
+test_unreadable_btf() {
+	harden_lab
+	local line
+	for line in "${HARDEN_CMDS[@]}"; do
+		invocation "$line" a0 1 1
+		expect_error 6 "^wirescope: error: cannot read this kernel's BTF \\(/sys/kernel/btf/vmlinux\\): not BTF$" \
+			ip netns exec "$A" unshare -m sh -c \
+			'mount --bind /dev/null /sys/kernel/btf/vmlinux && exec "$@"' sh "$WS" "${CMD[@]}"
+		assert_eq "$(hooks "$A" a0)" "" "$(cmd_name "$line"): hooks"
+	done
+}
+
 # No tcx (simulated): one line, clsact instead, counts exact, clean exit.
 test_no_tcx() {
 	harden_lab

@@ -21,6 +21,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <net/if_arp.h>
+#include <fcntl.h>
+#include <linux/btf.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -102,15 +104,35 @@ static int check_privileges(void)
 				      "CAP_PERFMON and CAP_NET_ADMIN)");
 }
 
-/* WIRESCOPE_TEST_NO_BTF (hidden, for tests) simulates a kernel without. */
+/*
+ * The kernel's BTF is there and reads as BTF: else every later failure
+ * (a relocation, a tracepoint's arguments) would blame something else.
+ * WIRESCOPE_TEST_NO_BTF (hidden, for tests) simulates a kernel without.
+ */
 static int check_btf(void)
 {
-	if (!getenv("WIRESCOPE_TEST_NO_BTF") &&
-	    !access("/sys/kernel/btf/vmlinux", R_OK))
-		return 0;
-	return ws_error(WS_EXIT_KERNEL,
-			"this kernel has no BTF (/sys/kernel/btf/vmlinux is "
-			"missing): wirescope needs CONFIG_DEBUG_INFO_BTF=y");
+	const char *path = "/sys/kernel/btf/vmlinux";
+	__u16 magic = 0;
+	ssize_t n;
+	int fd;
+
+	if (getenv("WIRESCOPE_TEST_NO_BTF") || access(path, F_OK))
+		return ws_error(WS_EXIT_KERNEL,
+				"this kernel has no BTF (%s is missing): "
+				"wirescope needs CONFIG_DEBUG_INFO_BTF=y",
+				path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ws_error(WS_EXIT_KERNEL,
+				"cannot read this kernel's BTF (%s): %s", path,
+				strerror(errno));
+	n = read(fd, &magic, sizeof(magic));
+	close(fd);
+	if (n != sizeof(magic) || magic != BTF_MAGIC)
+		return ws_error(WS_EXIT_KERNEL,
+				"cannot read this kernel's BTF (%s): %s", path,
+				n < 0 ? strerror(errno) : "not BTF");
+	return 0;
 }
 
 /*
