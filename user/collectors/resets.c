@@ -83,10 +83,20 @@ static uint64_t flows_evicted; /* at least: see rst_evicted_at_least() */
 /*
  * When events were lost (rate limit, full ring buffer, a segment not read,
  * full table): spans of time between two checks, newest last.  A wire RST
- * near one of them may have lost its tcp_send_reset twin.
+ * near one of them may have lost its tcp_send_reset twin, a kernel event
+ * its wire twin.
  */
 #define RST_LOSS_SPANS 32
-#define RST_LOSS_KINDS 4
+#define RST_LOSS_KINDS 5
+
+/* The losses that can hide an event, by what is missing: lost_near(). */
+#define LOST_ANY                                                               \
+	(1U << RST_LOST_RATE_LIMITED | 1U << RST_LOST_RINGBUF_FULL |           \
+	 1U << RST_LOST_TABLE_FULL)
+/* An unread segment loses only a tcp_send_reset event. */
+#define LOST_SEND_EVENT (LOST_ANY | 1U << RST_LOST_EVENT_UNREAD)
+/* A segment whose headers no program read (health) leaves no wire event. */
+#define LOST_WIRE_EVENT (LOST_ANY | 1U << RST_LOST_HEADERS_UNREAD)
 static struct {
 	double lo, hi;
 	enum rst_lost kind;
@@ -95,22 +105,37 @@ static int nloss;
 static uint64_t loss_prev[RST_LOSS_KINDS];
 static double loss_checked;
 
+/* Health counter @idx, summed over the CPUs, into @v: false if unread. */
+static bool health_add(struct ws_session *s, uint32_t idx, uint64_t *v)
+{
+	uint64_t n;
+
+	if (ws_percpu_sum_u64(bpf_map__fd(s->skel->maps.ws_health), &idx,
+			      s->ncpus, &n, 1))
+		return false;
+	*v += n;
+	return true;
+}
+
 static void check_losses(struct ws_session *s, double now)
 {
 	static const enum rst_lost kinds[RST_LOSS_KINDS] = {
 		RST_LOST_RATE_LIMITED, RST_LOST_RINGBUF_FULL,
-		RST_LOST_EVENT_UNREAD, RST_LOST_TABLE_FULL
+		RST_LOST_EVENT_UNREAD, RST_LOST_HEADERS_UNREAD,
+		RST_LOST_TABLE_FULL
 	};
-	uint32_t idx[RST_LOSS_KINDS - 1] = { WS_H_RESETS_RATE_LIMITED,
-					     WS_H_RESETS_RINGBUF_FULL,
-					     WS_H_RESETS_EVENT_UNREAD };
-	int fd = bpf_map__fd(s->skel->maps.ws_health);
 	uint64_t v[RST_LOSS_KINDS] = { [RST_LOSS_KINDS - 1] = user_dropped };
 	int i;
 
-	for (i = 0; i < RST_LOSS_KINDS - 1; i++)
-		if (ws_percpu_sum_u64(fd, &idx[i], s->ncpus, &v[i], 1))
-			v[i] = loss_prev[i];
+	if (!health_add(s, WS_H_RESETS_RATE_LIMITED, &v[0]))
+		v[0] = loss_prev[0];
+	if (!health_add(s, WS_H_RESETS_RINGBUF_FULL, &v[1]))
+		v[1] = loss_prev[1];
+	if (!health_add(s, WS_H_RESETS_EVENT_UNREAD, &v[2]))
+		v[2] = loss_prev[2];
+	if (!health_add(s, WS_H_HEADERS_UNREAD, &v[3]) ||
+	    !health_add(s, WS_H_IPV6_EXT_UNWALKED, &v[3]))
+		v[3] = loss_prev[3];
 	for (i = 0; i < RST_LOSS_KINDS; i++) {
 		if (v[i] == loss_prev[i])
 			continue;
@@ -126,23 +151,19 @@ static void check_losses(struct ws_session *s, double now)
 	loss_checked = now;
 }
 
-/*
- * Events lost near @t, or RST_LOST_NONE.  An unread segment loses only a
- * tcp_send_reset event: it counts for the evidence of an RST we sent
- * (@sent) only.
- */
-static enum rst_lost lost_near(double t, bool sent)
+/* Losses of the @kinds (LOST_*) near @t, or RST_LOST_NONE. */
+static enum rst_lost lost_near(double t, unsigned int kinds)
 {
 	int i;
 
 	for (i = nloss - 1; i >= 0; i--)
 		if (loss[i].lo <= t + RST_MATCH_S &&
 		    loss[i].hi >= t - RST_MATCH_S &&
-		    (sent || loss[i].kind != RST_LOST_EVENT_UNREAD))
+		    (kinds & 1U << loss[i].kind))
 			return loss[i].kind;
 	/* Older than every span kept: the spans were recycled. */
 	return nloss == RST_LOSS_SPANS && t - RST_MATCH_S < loss[0].lo &&
-		       (sent || loss[0].kind != RST_LOST_EVENT_UNREAD)
+		       (kinds & 1U << loss[0].kind)
 		   ? loss[0].kind
 		   : RST_LOST_NONE;
 }
@@ -577,7 +598,7 @@ static void kernel_view(struct ws_session *s, struct rst_stored *w,
 		return;
 	}
 	c = find_match(w, RST_TP_RECV, r->via_lo, false);
-	if (!c && !lost_near(w->t, false))
+	if (!c && !lost_near(w->t, LOST_ANY))
 		c = find_by_local_end(s, w, RST_TP_RECV);
 	if (c) {
 		c->done = true;
@@ -587,7 +608,7 @@ static void kernel_view(struct ws_session *s, struct rst_stored *w,
 	c = find_match(w, RST_TP_DROP, r->via_lo, true);
 	if (!c) {
 		/* No event proves nothing if events were lost meanwhile. */
-		lost = lost_near(w->t, false);
+		lost = lost_near(w->t, LOST_ANY);
 		if (lost)
 			snprintf(r->kernel, sizeof(r->kernel), "unknown (%s)",
 				 rst_lost_name(lost));
@@ -967,7 +988,8 @@ static bool finalize_wire(struct ws_session *s, struct rst_stored *w)
 	timing(&w->e, &r);
 	seq_view(&w->e, &r);
 	gather(s, w, &ev, &r);
-	ev.lost = lost_near(w->t, w->e.dir == WS_TX || r.via_lo);
+	ev.lost = lost_near(
+	    w->t, w->e.dir == WS_TX || r.via_lo ? LOST_SEND_EVENT : LOST_ANY);
 	events_lost = ev.lost != RST_LOST_NONE;
 	if (!ev.lost && !traced_send)
 		ev.lost = RST_LOST_TRACEPOINT_OFF;
@@ -1023,7 +1045,7 @@ static void record_unwired(struct ws_session *s, struct rst_stored *c,
 			   struct rst_row *r, const char *tp,
 			   const char *unseen)
 {
-	enum rst_lost lost = lost_near(c->t, false);
+	enum rst_lost lost = lost_near(c->t, LOST_WIRE_EVENT);
 
 	c->done = true;
 	r->e = &c->e;

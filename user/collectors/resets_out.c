@@ -457,6 +457,13 @@ static void advice_unknown(const struct group *g, char *buf, size_t len)
 		    "read (resets_event_unread): if `nft list ruleset` and "
 		    "`iptables -S` have no 'reject with tcp reset', this "
 		    "host's kernel sent them");
+	else if (same_why_lead(g->why, "evidence_headers_unread:"))
+		snprintf(buf, len,
+			 "segments on the watched interfaces near these could "
+			 "not be read (headers_unread, ipv6_ext_unwalked: a "
+			 "packet socket's frames, or more than four IPv6 "
+			 "extension headers): these RSTs may have been among "
+			 "them, so where they came from is unknown");
 	else if (same_why_lead(g->why, "routed:"))
 		snprintf(
 		    buf, len,

@@ -167,6 +167,7 @@ const char *rst_lost_name(enum rst_lost l)
 		[RST_LOST_RINGBUF_FULL] = "evidence_ringbuf_full",
 		[RST_LOST_TABLE_FULL] = "evidence_table_full",
 		[RST_LOST_EVENT_UNREAD] = "evidence_event_unread",
+		[RST_LOST_HEADERS_UNREAD] = "evidence_headers_unread",
 		[RST_LOST_TRACEPOINT_OFF] = "evidence_tracepoint_off",
 		[RST_LOST_TRACEPOINT_PARTIAL] = "evidence_tracepoint_partial",
 	};

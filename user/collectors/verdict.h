@@ -29,6 +29,7 @@ enum rst_lost {
 	RST_LOST_RINGBUF_FULL,	 /* the ring buffer was full */
 	RST_LOST_TABLE_FULL,	 /* user space had no room to keep them */
 	RST_LOST_EVENT_UNREAD,	 /* an event's segment could not be read */
+	RST_LOST_HEADERS_UNREAD, /* a segment on the wire could not be read */
 	RST_LOST_TRACEPOINT_OFF, /* this kernel lacks or refused the event */
 	RST_LOST_TRACEPOINT_PARTIAL, /* before 6.10: no event without a
 				      * full socket */
