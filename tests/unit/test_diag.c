@@ -471,6 +471,16 @@ static void test_framework(void)
 		CHECK(f.items[i].confidence >= 0.5 ||
 			  !strcmp(f.items[i].id, "c"),
 		      "kept %s at %.2f", f.items[i].id, f.items[i].confidence);
+	/* Findings that say evidence is missing are the last to go. */
+	memset(&f, 0, sizeof(f));
+	ws_finding_add(&f, "gap", WS_SEV_INFO, 0.1, "gap")->evidence_gap = true;
+	for (i = 0; i < WS_FINDINGS_MAX + 3; i++)
+		ws_finding_add(&f, "w", WS_SEV_WARNING, 0.8, "w");
+	ws_findings_finish(&f);
+	for (i = 0; i < f.n && strcmp(f.items[i].id, "gap"); i++)
+		;
+	CHECK(i < f.n, "the gap finding kept in a full table");
+	CHECK_EQ(f.lost, 5, "warnings lost instead");
 	/* ... and a full table of infos still ends in healthy. */
 	memset(&f, 0, sizeof(f));
 	for (i = 0; i < WS_FINDINGS_MAX + 3; i++)

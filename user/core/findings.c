@@ -26,11 +26,21 @@ static bool ranks_before(enum ws_severity sev, double conf,
 	return sev != x->severity ? sev > x->severity : conf > x->confidence;
 }
 
+/* Does @x give up its slot before @y: milder, or saying less is missing? */
+static bool evicted_before(const struct ws_finding *x,
+			   const struct ws_finding *y)
+{
+	if (x->evidence_gap != y->evidence_gap)
+		return y->evidence_gap;
+	return ranks_before(y->severity, y->confidence, x);
+}
+
 /*
  * The slot for a finding of @sev and @conf, NULL if it ranks after every
  * one kept.  A full table gives up its mildest finding for a worse one, so
- * what is lost never outranks what is shown (nor changes the exit code);
- * the last slot is healthy's (ws_findings_finish()).
+ * what is lost never outranks what is shown (nor changes the exit code),
+ * and one that says evidence is missing last: else the infos that say so
+ * would go first.  The last slot is healthy's (ws_findings_finish()).
  */
 static struct ws_finding *finding_slot(struct ws_findings *f,
 				       enum ws_severity sev, double conf,
@@ -42,8 +52,7 @@ static struct ws_finding *finding_slot(struct ws_findings *f,
 		return &f->items[f->n++];
 	f->lost++;
 	for (i = 1; i < f->n; i++)
-		if (ranks_before(f->items[mildest].severity,
-				 f->items[mildest].confidence, &f->items[i]))
+		if (evicted_before(&f->items[i], &f->items[mildest]))
 			mildest = i;
 	return f->n && ranks_before(sev, conf, &f->items[mildest])
 		   ? &f->items[mildest]
