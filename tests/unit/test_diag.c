@@ -352,6 +352,12 @@ static void test_iface_and_egress(void)
 	d.speed_mbps = -1; /* veth, tun: no speed */
 	find_egress(&d, &f);
 	CHECK_EQ(f.n, 0, "unknown speed, no drops");
+	d.qdisc_unread = true; /* no drops seen: not "none" */
+	find_egress(&d, &f);
+	x = find(&f, "evidence_unread");
+	CHECK(x && x->n_ev == 1 && !strcmp(x->ev[0].key, "qdisc:eth0") &&
+		  x->ev[0].unknown,
+	      "a failed qdisc read is unread evidence");
 	case_end();
 }
 

@@ -42,17 +42,22 @@ static struct ws_tcp_counters tcp_counters;
 static uint32_t backlog_max[WS_MAX_IFACES], qlen_max[WS_MAX_IFACES];
 /* Reads that failed during the run: what they count is unknown. */
 static uint32_t iface_unread[WS_MAX_IFACES];
+static bool qdisc_unread[WS_MAX_IFACES];
 static bool softnet_unread;
 
-static void read_root_qdisc(int ifindex, struct nl_qdisc_stats *root)
+/* False, and @root as it was, when the dump failed: none is not unread. */
+static bool read_root_qdisc(int ifindex, struct nl_qdisc_stats *root)
 {
 	struct nl_qdisc_stats q[16];
 	int i, n = nl_qdisc_stats(ifindex, q, 16);
 
+	if (n < 0)
+		return false;
 	memset(root, 0, sizeof(*root));
 	for (i = 0; i < n; i++)
 		if (q[i].parent == TC_H_ROOT)
 			*root = q[i];
+	return true;
 }
 
 /* Is @ifc's name still @ifc's?  Deleted, or re-created: no longer. */
@@ -67,10 +72,11 @@ static bool still_ours(const struct ws_iface *ifc)
  * @ifc's counters into @s; false, and @s as it was, when its name has
  * gone or names another interface (counters of its own from 0).  A
  * counter that does not read keeps its last value, and its bit in
- * @unread: never a 0 that would read as nothing counted.
+ * @unread (the root qdisc's, @qdisc_failed): never a 0 that would read as
+ * nothing counted.
  */
 static bool read_iface(const struct ws_iface *ifc, struct iface_snap *s,
-		       uint32_t *unread)
+		       uint32_t *unread, bool *qdisc_failed)
 {
 	struct iface_snap now = *s;
 	uint32_t failed = 0;
@@ -90,7 +96,8 @@ static bool read_iface(const struct ws_iface *ifc, struct iface_snap *s,
 		now.st[k] = (uint64_t)v;
 		now.known |= 1U << k;
 	}
-	read_root_qdisc(ifc->ifindex, &now.root);
+	if (!read_root_qdisc(ifc->ifindex, &now.root))
+		*qdisc_failed = true;
 	if (!still_ours(ifc))
 		return false;
 	*s = now;
@@ -119,8 +126,8 @@ static int host_sample(struct ws_session *s)
 	for (i = 0; i < s->o->n_ifaces; i++) {
 		struct ws_iface *ifc = &s->o->ifaces[i];
 
-		if (ifc->gone ||
-		    !read_iface(ifc, &cur.ifc[i], &iface_unread[i]))
+		if (ifc->gone || !read_iface(ifc, &cur.ifc[i], &iface_unread[i],
+					     &qdisc_unread[i]))
 			continue; /* what it counted until then stands */
 		if (cur.ifc[i].root.backlog > backlog_max[i])
 			backlog_max[i] = cur.ifc[i].root.backlog;
@@ -141,6 +148,7 @@ static int host_start(struct ws_session *s)
 	memset(&cur, 0, sizeof(cur));
 	memset(&tcp_counters, 0, sizeof(tcp_counters));
 	memset(iface_unread, 0, sizeof(iface_unread));
+	memset(qdisc_unread, 0, sizeof(qdisc_unread));
 	softnet_unread = false;
 	host_sample(s);
 	base = cur;
@@ -359,7 +367,12 @@ void find_egress(const struct ws_iface_delta *d, struct ws_findings *f)
 	bool dropping = d->q_drops >= 10 && sh >= 0.001;
 	struct ws_finding *x;
 	enum ws_severity sev;
+	char key[32];
 
+	if (d->qdisc_unread) { /* its drops are a floor */
+		snprintf(key, sizeof(key), "qdisc:%s", d->name);
+		ws_evidence_unread(f, key);
+	}
 	if (!dropping && util < 0.9)
 		return;
 	sev = sh >= 0.01 || (dropping && util >= 0.9) ? WS_SEV_CRITICAL
@@ -598,6 +611,7 @@ static void iface_delta(struct ws_session *s, int i, struct ws_iface_delta *d)
 	d->name = s->o->ifaces[i].name;
 	d->secs = s->elapsed;
 	d->unread = iface_unread[i] | (~both & ((1U << WS_IF_NSTATS) - 1));
+	d->qdisc_unread = qdisc_unread[i];
 	for (k = 0; k < WS_IF_NSTATS; k++)
 		if (both & 1U << k && b->st[k] >= a->st[k])
 			d->st[k] = b->st[k] - a->st[k];

@@ -47,6 +47,7 @@ struct ws_iface_delta {
 	char qdisc[16];
 	uint64_t q_packets, q_drops, q_overlimits, q_requeues;
 	uint32_t q_backlog_max, q_qlen_max;
+	bool qdisc_unread; /* a qdisc read failed: q_* are floors */
 };
 
 struct ws_softnet_delta {
