@@ -820,6 +820,21 @@ static void test_tcp_retransmits_peers(void)
 	CHECK_EQ(evidence(x, "retrans_no_slot"), 50, "retrans_no_slot");
 	CHECK_EQ(evidence(x, "peer1_retrans_segs"), 700, "peer1 (evidence)");
 	case_end();
+
+	case_begin("tcp_retransmits: a failed walk of the peer map");
+	memset(&f, 0, sizeof(f));
+	r = retrans_report();
+	r.peers_unread = true;
+	find_tcp_retransmits(&r, &f);
+	x = find(&f, "tcp_retransmits");
+	CHECK(x && strstr(x->title, "toward unknown peers (peer list partial)"),
+	      "title: %s", x ? x->title : "");
+	CHECK(x && x->confidence < 0.85, "confidence %.2f",
+	      x ? x->confidence : 0);
+	x = find(&f, "evidence_unread");
+	CHECK(x && x->n_ev == 1 && !strcmp(x->ev[0].key, "retrans_peers"),
+	      "the walk unread");
+	case_end();
 }
 
 /*

@@ -119,12 +119,15 @@ static void rank_peer(const void *key, const void *value, void *arg)
 	qsort(w->top, w->n, sizeof(*w->top), by_segs);
 }
 
-/* The peers with the most retransmitted segments, most first; their count. */
-static int top_peers(struct ws_session *s, struct peer *top)
+/*
+ * The peers with the most retransmitted segments, most first; their count.
+ * @unread: the walk failed, so the list may lack any of them.
+ */
+static int top_peers(struct ws_session *s, struct peer *top, bool *unread)
 {
 	struct top_walk w = { top, 0 };
 
-	ws_map_walk(s->skel->maps.retrans_peers, rank_peer, &w);
+	*unread = ws_map_walk(s->skel->maps.retrans_peers, rank_peer, &w) < 0;
 	return w.n;
 }
 
@@ -158,7 +161,8 @@ static void peer_list(const struct ws_retrans_report *r, char *buf, size_t len)
 static void where_resent(const struct ws_retrans_report *r, const char *peers,
 			 char *buf, size_t len)
 {
-	const char *partial = r->no_slot ? " (peer list partial)" : "";
+	const char *partial =
+	    r->no_slot || r->peers_unread ? " (peer list partial)" : "";
 
 	if (!r->traced)
 		snprintf(buf, len,
@@ -250,7 +254,7 @@ void find_tcp_retransmits(const struct ws_retrans_report *r,
 	x = ws_finding_add(f, "tcp_retransmits",
 			   loss >= 0.05 ? WS_SEV_CRITICAL : WS_SEV_WARNING,
 			   (sent >= 5000 ? 0.9 : 0.7) - (r->traced ? 0 : 0.2) -
-			       (r->no_slot ? 0.1 : 0),
+			       (r->no_slot || r->peers_unread ? 0.1 : 0),
 			   "up to %.2f%% of TCP segments were lost on the path "
 			   "and sent again (%llu of %llu)%s",
 			   100 * loss, (unsigned long long)lost,
@@ -271,6 +275,8 @@ void find_tcp_retransmits(const struct ws_retrans_report *r,
 	ws_evidence_num(x, "kernel_retrans_segs", r->kernel_resent);
 	ws_evidence_num(x, "loss_pct", 100 * loss);
 	peer_evidence(x, r);
+	if (r->peers_unread)
+		ws_evidence_unread(f, "retrans_peers");
 	advise_retrans(x, r, peers);
 }
 
@@ -290,7 +296,7 @@ static void retrans_report(struct ws_session *s, struct ws_retrans_report *r)
 	r->traced = traced;
 	r->traced_err = traced && s->skel->rodata->ws_tp_retransmit_nargs >= 3;
 	r->no_slot = ws_health_lost(WS_H_RETRANS_NO_SLOT);
-	r->n_peers = traced ? top_peers(s, top) : 0;
+	r->n_peers = traced ? top_peers(s, top, &r->peers_unread) : 0;
 	for (i = 0; i < r->n_peers; i++) {
 		/* IPv4 peers are keyed IPv4-mapped */
 		ws_fmt_addr(AF_INET6, top[i].key.addr, r->peers[i].addr,

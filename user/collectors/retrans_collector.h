@@ -29,6 +29,7 @@ struct ws_retrans_report {
 	bool traced;
 	bool traced_err;  /* the tracepoint has err (6.17+): failed is known */
 	uint64_t no_slot; /* resends to peers the full map had no room for */
+	bool peers_unread; /* the walk of the peer map failed */
 	int n_peers;	  /* the busiest, most resent first */
 	struct ws_retrans_peer {
 		char addr[INET6_ADDRSTRLEN];
