@@ -846,6 +846,7 @@ static void connect_findings(struct ws_session *s, const struct connects *c,
  */
 static void test_connect_unanswered(struct ws_session *s)
 {
+	static const uint8_t unwalked[] = { 0, 60, 43, 60, 44 };
 	const struct ws_finding *x;
 	struct ws_findings f;
 
@@ -860,6 +861,19 @@ static void test_connect_unanswered(struct ws_session *s)
 	CHECK_EQ(evidence(x, "synack_received"), 0, "answered");
 	CHECK_EQ(evidence(x, "connect_samples"), 0, "connect samples");
 	CHECK(!find(&f, "handshake_latency"), "handshake_latency too");
+	case_end();
+
+	case_begin("connect_unanswered: less sure when segments went unread");
+	ws_health_collector.start(s);
+	run_xdp(syn6_behind(41007, unwalked, 5, 0)); /* ipv6_ext_unwalked */
+	ws_health_collector.sample(s);
+	connect_findings(s, &(struct connects){ .port0 = 47800, .dead = 12 },
+			 &f);
+	x = find(&f, "connect_unanswered");
+	CHECK(x && x->confidence < 0.85, "confidence %.2f",
+	      x ? x->confidence : 0);
+	CHECK_EQ(evidence(x, "segments_unread"), 1, "segments_unread");
+	ws_health_collector.start(s); /* the next cases count from 0 */
 	case_end();
 
 	case_begin("connect_unanswered: 12 connects resent once, all answered");

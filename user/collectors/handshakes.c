@@ -995,6 +995,16 @@ static void advise_unanswered(struct ws_finding *x, uint16_t port,
 			  ws_fmt_sysctl(cookies, c, sizeof(c)));
 }
 
+/*
+ * TCP segments no program could read (health): a SYN-ACK among them reads
+ * as none sent or received, so an unanswered count may be too high.
+ */
+static uint64_t segments_unread(void)
+{
+	return ws_health_lost(WS_H_HEADERS_UNREAD) +
+	       ws_health_lost(WS_H_IPV6_EXT_UNWALKED);
+}
+
 /* SYNs that found no SYN-ACK within 1 s: a full queue or a firewall. */
 static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 {
@@ -1018,7 +1028,7 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 	ports_full = ws_health_lost(WS_H_HS_PORTS_FULL);
 	listeners_full = ws_health_lost(WS_H_ACCEPT_PORTS_FULL);
 	ports_lost = ports_full || listeners_full;
-	conf = 0.9 - (ports_lost ? 0.3 : 0);
+	conf = 0.9 - (ports_lost ? 0.3 : 0) - (segments_unread() ? 0.2 : 0);
 	/* A SYN-ACK that left with no entry may have answered these. */
 	if (no_state)
 		conf = no_state >= lost && conf - 0.3 > 0.4 ? 0.4 : conf - 0.3;
@@ -1044,6 +1054,8 @@ static void find_syn_unanswered(const struct hs_stats *d, struct ws_findings *f)
 		ws_evidence_num(x, "accept_ports_full", listeners_full);
 	if (no_state)
 		ws_evidence_num(x, "synack_sent_no_state", no_state);
+	if (segments_unread())
+		ws_evidence_num(x, "segments_unread", segments_unread());
 	ws_evidence_sysctl(x, "tcp_syncookies", cookies);
 	ws_evidence_sysctl(x, "tcp_max_syn_backlog", backlog);
 	advise_unanswered(x, port, ports_lost, backlog, cookies);
@@ -1139,6 +1151,7 @@ static bool find_connect_unanswered(const struct hs_stats *d,
 	uint64_t no_state = d->count[HS_SYNACK_RX_NO_FLOW];
 	uint64_t n = leg_samples(d, HS_LEG_CONNECT);
 	double connect = hs_quantile(d->hist[HS_LEG_CONNECT], 0.99);
+	uint64_t unread = segments_unread();
 	struct ws_finding *x;
 
 	/* Resent, then answered: slow, not unanswered (handshake_latency).
@@ -1147,7 +1160,8 @@ static bool find_connect_unanswered(const struct hs_stats *d,
 		return false;
 	x = ws_finding_add(
 	    f, "connect_unanswered",
-	    unanswered * 10 >= judged ? WS_SEV_CRITICAL : WS_SEV_WARNING, 0.9,
+	    unanswered * 10 >= judged ? WS_SEV_CRITICAL : WS_SEV_WARNING,
+	    0.9 - (unread ? 0.2 : 0),
 	    "%s%llu of %llu connects from this host got no SYN-ACK "
 	    "(%llu SYNs resent, %llu answered; %llu more too recent to tell)",
 	    no_state || evicted ? "at least " : "",
@@ -1163,6 +1177,8 @@ static bool find_connect_unanswered(const struct hs_stats *d,
 	ws_evidence_num(x, "client_refused", d->count[HS_CLIENT_RST]);
 	if (no_state)
 		ws_evidence_num(x, "synack_received_no_state", no_state);
+	if (unread)
+		ws_evidence_num(x, "segments_unread", unread);
 	ws_evidence_num(x, "connect_samples", n);
 	if (n)
 		ws_evidence_num(x, "connect_p99_s", connect);
