@@ -124,18 +124,22 @@ static void check_losses(struct ws_session *s, double now)
 		RST_LOST_EVENT_UNREAD, RST_LOST_HEADERS_UNREAD,
 		RST_LOST_TABLE_FULL
 	};
+	/* The health counters summed into each kind; table-full is ours. */
+	static const uint32_t counters[RST_LOSS_KINDS - 1][2] = {
+		{ WS_H_RESETS_RATE_LIMITED, WS_H_NCOUNTERS },
+		{ WS_H_RESETS_RINGBUF_FULL, WS_H_NCOUNTERS },
+		{ WS_H_RESETS_EVENT_UNREAD, WS_H_NCOUNTERS },
+		{ WS_H_HEADERS_UNREAD, WS_H_IPV6_EXT_UNWALKED },
+	};
 	uint64_t v[RST_LOSS_KINDS] = { [RST_LOSS_KINDS - 1] = user_dropped };
-	int i;
+	int i, k;
 
-	if (!health_add(s, WS_H_RESETS_RATE_LIMITED, &v[0]))
-		v[0] = loss_prev[0];
-	if (!health_add(s, WS_H_RESETS_RINGBUF_FULL, &v[1]))
-		v[1] = loss_prev[1];
-	if (!health_add(s, WS_H_RESETS_EVENT_UNREAD, &v[2]))
-		v[2] = loss_prev[2];
-	if (!health_add(s, WS_H_HEADERS_UNREAD, &v[3]) ||
-	    !health_add(s, WS_H_IPV6_EXT_UNWALKED, &v[3]))
-		v[3] = loss_prev[3];
+	for (i = 0; i < RST_LOSS_KINDS - 1; i++)
+		for (k = 0; k < 2 && counters[i][k] != WS_H_NCOUNTERS; k++)
+			if (!health_add(s, counters[i][k], &v[i])) {
+				v[i] = loss_prev[i];
+				break;
+			}
 	for (i = 0; i < RST_LOSS_KINDS; i++) {
 		if (v[i] == loss_prev[i])
 			continue;

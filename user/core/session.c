@@ -114,7 +114,7 @@ static int check_btf(void)
 	const char *path = "/sys/kernel/btf/vmlinux";
 	__u16 magic = 0;
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	if (getenv("WIRESCOPE_TEST_NO_BTF") || access(path, F_OK))
 		return ws_error(WS_EXIT_KERNEL,
@@ -122,16 +122,14 @@ static int check_btf(void)
 				"wirescope needs CONFIG_DEBUG_INFO_BTF=y",
 				path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ws_error(WS_EXIT_KERNEL,
-				"cannot read this kernel's BTF (%s): %s", path,
-				strerror(errno));
-	n = read(fd, &magic, sizeof(magic));
-	close(fd);
+	n = fd < 0 ? -1 : read(fd, &magic, sizeof(magic));
+	err = errno; /* before close() may change it */
+	if (fd >= 0)
+		close(fd);
 	if (n != sizeof(magic) || magic != BTF_MAGIC)
 		return ws_error(WS_EXIT_KERNEL,
 				"cannot read this kernel's BTF (%s): %s", path,
-				n < 0 ? strerror(errno) : "not BTF");
+				n < 0 ? strerror(err) : "not BTF");
 	return 0;
 }
 
